@@ -1,0 +1,97 @@
+# headroom: one plain Makefile.
+#   make            build bin/headroom
+#   make demo       install missing Debian packages, build, run scenarios/demo.yaml
+#   make test       install missing Debian packages, build, run every test
+#   make bench      the benchmarks of BENCHMARKS.md
+#   make install PREFIX=/usr/local
+#   SAN=1           build with address and undefined-behaviour sanitizers
+#   O=0             build without optimisation (debugging)
+
+PREFIX  ?= /usr/local
+O       ?= 2
+BUILD   ?= build
+VERSION := 0.1.0
+
+CC      ?= cc
+PKGS    := gsl sqlite3 libfyaml
+WARN    := -Wall -Wextra -Wshadow -Wconversion -Wno-sign-conversion \
+           -Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith \
+           -Wcast-qual -Wformat=2 -Wundef -Wvla -Wnull-dereference
+CFLAGS  ?= -O$(O) -g
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+           -DHAVE_INLINE -DGSL_RANGE_CHECK_OFF -DHEADROOM_VERSION='"$(VERSION)"' \
+           $(WARN) -MMD -MP -Isim -Imodels -Itests
+LDLIBS  := -lm
+
+ifeq ($(SAN),1)
+  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+  BUILD   := $(BUILD)-san
+endif
+
+# pkg-config is asked only once the packages are there (make deps installs them).
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CRIT_LIBS  = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/sim/main.o
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+HARNESS  := $(BUILD)/tests/harness.o
+LIB      := $(BUILD)/libheadroom.a
+BIN      := bin/headroom
+TESTBIN  := $(BUILD)/tests/unit
+
+.PHONY: all deps demo test unit one bench install clean
+all: $(BIN)
+
+deps:
+	@sh tools/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(TESTBIN): $(TEST_OBJ) $(HARNESS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CRIT_LIBS) $(LDLIBS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p results
+	./$(BIN) run scenarios/demo.yaml --db results/demo.db
+
+test: deps
+	@$(MAKE) --no-print-directory all $(TESTBIN)
+	@sh tests/run.sh $(TESTBIN) $(BIN)
+
+# Unit tests only (no CLI tests), for a quick loop.
+unit: $(TESTBIN)
+	$(TESTBIN)
+
+# One test file on its own: make one T=evq runs tests/test_evq.c.
+one: $(BUILD)/tests/test_$(T).o $(HARNESS) $(LIB)
+	$(CC) $(LDFLAGS) -o $(BUILD)/tests/one_$(T) $^ $(PKG_LIBS) $(CRIT_LIBS) $(LDLIBS)
+	$(BUILD)/tests/one_$(T) $(ARGS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh tools/bench.sh $(BIN)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/headroom
+
+clean:
+	rm -rf build build-san bin
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(HARNESS:.o=.d)

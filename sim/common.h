@@ -1,0 +1,59 @@
+/*
+ * common.h: what every part of headroom shares.
+ *
+ * Time is an integer count of nanoseconds (simtime) from the start of a run,
+ * so periodic loops never drift and equal times compare equal; convert to
+ * seconds only at the edges (the store, the CLI). Memory comes from
+ * xmalloc/xcalloc/xrealloc, which print and abort when it runs out. A user or
+ * environment error is reported through a struct herr: "file:line:col: what is
+ * wrong", and the CLI maps it to exit status 2.
+ */
+#ifndef HEADROOM_COMMON_H
+#define HEADROOM_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+typedef int64_t simtime; /* nanoseconds since the start of the run */
+
+#define SIM_NS ((simtime)1)
+#define SIM_US ((simtime)1000)
+#define SIM_MS ((simtime)1000000)
+#define SIM_S ((simtime)1000000000)
+#define SIM_MIN (60 * SIM_S)
+#define SIM_HOUR (3600 * SIM_S)
+#define SIM_FOREVER INT64_MAX
+
+static inline double sim_to_s(simtime t) { return (double)t * 1e-9; }
+static inline double sim_to_ms(simtime t) { return (double)t * 1e-6; }
+/* Seconds to simtime, rounded to the nearest nanosecond. */
+static inline simtime sim_from_s(double s) { return (simtime)(s * 1e9 + (s >= 0 ? 0.5 : -0.5)); }
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define HR_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define HR_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Allocation that cannot fail: on exhaustion they print and abort. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/*
+ * A user or environment error. `msg` holds the whole line the CLI prints,
+ * already prefixed with "file:line:col: " when a location is known.
+ */
+struct herr {
+	char msg[1024];
+};
+
+/* Sets e->msg to "file:line:col: <fmt>" (or "file: <fmt>" when line is 0,
+ * or just "<fmt>" when file is NULL). Returns -1 so callers can
+ * `return herr_at(...)`. e may be NULL (the message is dropped). */
+int herr_at(struct herr *e, const char *file, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* herr_at without a location. */
+int herr_set(struct herr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
