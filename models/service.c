@@ -1,0 +1,438 @@
+/*
+ * service.c: requests through pods.
+ *
+ * A request that reaches a service is sent by the balancer to a ready pod.
+ * The pod serves up to `workers` requests at once (its thread pool); the rest
+ * wait in a FIFO accept queue of `queue` places, and a request finding it
+ * full is refused at once (a 503). A served request first does its own CPU
+ * work, sharing the pod's cores with the other running requests (processor
+ * sharing), then makes the service's downstream calls in order, holding its
+ * worker while each call runs, then answers.
+ *
+ * Timeouts follow the client. A caller that is itself a request arms a timer
+ * for each downstream call: when it fires the caller stops waiting (the call
+ * counts as a timeout at the callee, the caller fails), and the callee's
+ * request goes on to use its worker and CPU, unaware, as a servlet does. An
+ * entry request's client holds nothing in the model, so its timeout is found
+ * lazily: a request still queued at its deadline is dropped when it reaches
+ * the head of the queue, and one answered after its deadline counts as a
+ * timeout, not a success. Latency percentiles are over successful answers;
+ * timeouts, refusals and failed downstream calls count as errors.
+ */
+#include "world.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+
+/* Tags within this many CPU-ns of virtual time finish together. */
+#define TAG_EPS 0.5
+
+static inline struct req *R(struct world *w, uint32_t id) { return &w->reqs[id]; }
+
+static void grow_pool(struct world *w)
+{
+	uint32_t ncap = w->cap_reqs ? w->cap_reqs * 2 : 1024;
+	assert(ncap > w->cap_reqs);
+	w->reqs = xrealloc(w->reqs, (size_t)ncap * sizeof *w->reqs);
+	for (uint32_t i = ncap; i-- > w->cap_reqs;) {
+		w->reqs[i].state = REQ_FREE;
+		w->reqs[i].next_free = w->free_req;
+		w->free_req = i;
+	}
+	w->cap_reqs = ncap;
+}
+
+/* A request from the pool. It may move the pool: re-fetch pointers after. */
+static uint32_t req_new(struct world *w)
+{
+	if (w->free_req == REQ_NONE)
+		grow_pool(w);
+	uint32_t id = w->free_req;
+	w->free_req = w->reqs[id].next_free;
+	w->n_reqs++;
+	w->requests++;
+	return id;
+}
+
+static void req_free(struct world *w, uint32_t id)
+{
+	struct req *r = R(w, id);
+	assert(r->state != REQ_FREE);
+	r->state = REQ_FREE;
+	r->next_free = w->free_req;
+	w->free_req = id;
+	w->n_reqs--;
+}
+
+/* ---- processor sharing ---- */
+
+/* Brings the pod's virtual time and CPU accounting up to now. */
+static inline void ps_advance(struct pod *p, simtime now)
+{
+	simtime dt = now - p->vt_at;
+	if (dt > 0 && p->n_cpu) {
+		p->vt += p->rate * (double)dt;
+		p->cpu_used += p->rate * (double)p->n_cpu * (double)dt;
+	}
+	p->vt_at = now;
+}
+
+static inline void ps_set_rate(struct pod *p)
+{
+	p->rate = p->n_cpu && (double)p->n_cpu > p->cores ? p->cores / (double)p->n_cpu : fmin(1.0, p->cores);
+}
+
+/* Nanoseconds until the first tag finishes at the current rate. */
+static inline simtime ps_next_delay(const struct pod *p)
+{
+	double d = (p->tag[0] - p->vt) / p->rate;
+	return d > 0 ? (simtime)ceil(d) : 0;
+}
+
+static void ps_push(struct pod *p, double tag, uint32_t id)
+{
+	if (p->n_cpu == p->cap_cpu) {
+		p->cap_cpu = p->cap_cpu ? p->cap_cpu * 2 : 8;
+		p->tag = xrealloc(p->tag, p->cap_cpu * sizeof *p->tag);
+		p->tag_req = xrealloc(p->tag_req, p->cap_cpu * sizeof *p->tag_req);
+	}
+	uint32_t i = p->n_cpu++;
+	while (i > 0) {
+		uint32_t up = (i - 1) / 2;
+		if (p->tag[up] <= tag)
+			break;
+		p->tag[i] = p->tag[up];
+		p->tag_req[i] = p->tag_req[up];
+		i = up;
+	}
+	p->tag[i] = tag;
+	p->tag_req[i] = id;
+}
+
+static uint32_t ps_pop(struct pod *p)
+{
+	uint32_t top = p->tag_req[0];
+	uint32_t n = --p->n_cpu, i = 0;
+	double tag = p->tag[n];
+	uint32_t id = p->tag_req[n];
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && p->tag[c + 1] < p->tag[c])
+			c++;
+		if (tag <= p->tag[c])
+			break;
+		p->tag[i] = p->tag[c];
+		p->tag_req[i] = p->tag_req[c];
+		i = c;
+	}
+	if (n) {
+		p->tag[i] = tag;
+		p->tag_req[i] = id;
+	}
+	return top;
+}
+
+static simtime pod_done_ev(struct sim *s, void *obj, uint64_t arg);
+
+/* Re-times the pod's completion event after its running set changed, unless
+ * the change happens inside that event's own callback, which re-times it on
+ * return. */
+static void pod_kick(struct world *w, struct pod *p)
+{
+	if (p->firing)
+		return;
+	if (!p->n_cpu) {
+		if (p->done != EVH_NONE)
+			sim_cancel(w->s, p->done);
+		p->done = EVH_NONE;
+		return;
+	}
+	simtime t = w->s->now + ps_next_delay(p);
+	if (p->done == EVH_NONE)
+		p->done = sim_at(w->s, t, PRIO_REQUEST, pod_done_ev, p, 0);
+	else if (evq_time(&w->s->q, p->done) != t)
+		sim_move(w->s, p->done, t);
+}
+
+/* The request takes a worker and starts its CPU work. */
+static void start(struct world *w, struct pod *p, uint32_t id)
+{
+	struct service *sv = p->svc;
+	const struct scn_service *cfg = sv->cfg;
+	simtime now = w->s->now;
+	double work = dist_draw(&sv->demand, sv->r_demand) * 1e9;
+	if (cfg->warmup_factor > 1)
+		work *= 1 + (cfg->warmup_factor - 1) * exp(-(double)(now - p->born) / (double)cfg->warmup_duration);
+	R(w, id)->state = REQ_CPU;
+	p->n_busy++;
+	ps_advance(p, now);
+	double old_rate = p->rate, tag = p->vt + work;
+	ps_push(p, tag, id);
+	ps_set_rate(p);
+	/* Only a new first tag or a new rate moves the completion time. */
+	if (p->n_cpu == 1 || p->rate != old_rate || p->tag_req[0] == id)
+		pod_kick(w, p);
+}
+
+/* ---- the accept queue ---- */
+
+static void enqueue(struct pod *p, uint32_t id)
+{
+	if (p->q_len == p->q_cap) {
+		uint32_t ncap = p->q_cap ? p->q_cap * 2 : 16;
+		uint32_t *nq = xmalloc(ncap * sizeof *nq);
+		for (uint32_t i = 0; i < p->q_len; i++)
+			nq[i] = p->q[(p->q_head + i) % p->q_cap];
+		free(p->q);
+		p->q = nq;
+		p->q_head = 0;
+		p->q_cap = ncap;
+	}
+	p->q[(p->q_head + p->q_len++) % p->q_cap] = id;
+}
+
+static uint32_t dequeue(struct pod *p)
+{
+	uint32_t id = p->q[p->q_head];
+	p->q_head = (p->q_head + 1) % p->q_cap;
+	p->q_len--;
+	return id;
+}
+
+/* Marks a request whose caller gave up: it goes on, but its end is not
+ * counted again and nobody is told. */
+#define ABANDONED (SIM_FOREVER - 1)
+
+/* Whether a queued request's client is gone. An entry request found so is
+ * counted as a timeout here; an abandoned call was counted when its caller
+ * gave up. */
+static bool gone(struct world *w, struct service *sv, uint32_t id)
+{
+	const struct req *r = R(w, id);
+	if (r->deadline == ABANDONED)
+		return true;
+	if (r->parent == REQ_NONE && r->deadline <= w->s->now) {
+		slo_done(&sv->slo, SLO_TIMEOUT, 0);
+		return true;
+	}
+	return false;
+}
+
+/* A worker is free: the queue's head takes it. */
+static void release_worker(struct world *w, struct pod *p)
+{
+	p->n_busy--;
+	const struct scn_service *cfg = p->svc->cfg;
+	while (p->q_len && p->n_busy < (uint32_t)cfg->workers) {
+		uint32_t id = dequeue(p);
+		if (gone(w, p->svc, id)) {
+			req_free(w, id);
+			continue;
+		}
+		start(w, p, id);
+	}
+}
+
+/* ---- the life of a request ---- */
+
+static void proceed(struct world *w, uint32_t id);
+
+static void finish(struct world *w, uint32_t id)
+{
+	struct req *r = R(w, id);
+	struct service *sv = &w->svcs[r->svc];
+	struct pod *p = &sv->pods[r->pod];
+	simtime now = w->s->now;
+	uint32_t parent = r->parent;
+	enum slo_outcome o = SLO_SERVED;
+	if (r->deadline == ABANDONED)
+		parent = REQ_NONE;
+	else if (r->failed)
+		o = SLO_FAILED;
+	else if (parent == REQ_NONE && now > r->deadline)
+		o = SLO_TIMEOUT;
+	if (r->deadline != ABANDONED)
+		slo_done(&sv->slo, o, now - r->arrival);
+	if (r->timer != EVH_NONE)
+		sim_cancel(w->s, r->timer);
+	req_free(w, id);
+	release_worker(w, p);
+	if (parent == REQ_NONE)
+		return;
+	struct req *pr = R(w, parent);
+	assert(pr->state == REQ_WAITING && pr->child == id);
+	pr->child = REQ_NONE;
+	pr->failed = o != SLO_SERVED;
+	proceed(w, parent);
+}
+
+/* After its CPU work, or when a downstream call returns: the next call, or
+ * the answer. */
+static void proceed(struct world *w, uint32_t id)
+{
+	for (;;) {
+		struct req *r = R(w, id);
+		struct service *sv = &w->svcs[r->svc];
+		const struct scn_service *cfg = sv->cfg;
+		if (r->failed || r->next_call >= cfg->n_calls)
+			break;
+		const struct scn_call *call = &cfg->calls[r->next_call++];
+		if (call->probability < 1 && rng_u01(sv->r_fanout) >= call->probability)
+			continue;
+		r->state = REQ_WAITING;
+		uint32_t c = svc_arrive(w, &w->svcs[call->service], id);
+		r = R(w, id); /* the pool may have moved */
+		if (c == REQ_NONE) {
+			r->failed = true;
+			break;
+		}
+		r->child = c;
+		return;
+	}
+	finish(w, id);
+}
+
+/* The caller's timeout for a downstream request fired first. */
+static simtime call_timeout_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	struct world *w = obj;
+	uint32_t id = (uint32_t)arg;
+	struct req *r = R(w, id);
+	uint32_t parent = r->parent;
+	slo_done(&w->svcs[r->svc].slo, SLO_TIMEOUT, 0);
+	r->timer = EVH_NONE;
+	r->parent = REQ_NONE;
+	r->deadline = ABANDONED;
+	struct req *pr = R(w, parent);
+	pr->child = REQ_NONE;
+	pr->failed = true;
+	proceed(w, parent);
+	return SIM_DONE;
+}
+
+/* The first running request of the pod has finished its CPU work (and any
+ * that finish at the same virtual time). */
+static simtime pod_done_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)arg;
+	struct pod *p = obj;
+	struct world *w = p->svc->w;
+	ps_advance(p, s->now);
+	p->firing = true;
+	do {
+		uint32_t id = ps_pop(p);
+		ps_set_rate(p);
+		proceed(w, id);
+	} while (p->n_cpu && p->tag[0] <= p->vt + TAG_EPS);
+	p->firing = false;
+	if (!p->n_cpu) {
+		p->vt = 0; /* no tag is left: restart virtual time, keeping it small */
+		p->done = EVH_NONE;
+		return SIM_DONE;
+	}
+	return ps_next_delay(p);
+}
+
+uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
+{
+	const struct scn_service *cfg = sv->cfg;
+	slo_arrived(&sv->slo);
+	uint32_t pi = balancer_pick(sv);
+	struct pod *p = pi == UINT32_MAX ? NULL : &sv->pods[pi];
+	if (!p || (p->n_busy >= (uint32_t)cfg->workers && cfg->queue >= 0 && p->q_len >= (uint64_t)cfg->queue)) {
+		slo_done(&sv->slo, SLO_REJECTED, 0);
+		return REQ_NONE;
+	}
+	simtime now = w->s->now;
+	uint32_t id = req_new(w);
+	struct req *r = R(w, id);
+	r->arrival = now;
+	r->deadline = cfg->timeout ? now + cfg->timeout : SIM_FOREVER;
+	r->parent = parent;
+	r->child = REQ_NONE;
+	r->pod = pi;
+	r->svc = sv->idx;
+	r->next_call = 0;
+	r->failed = false;
+	r->timer = EVH_NONE;
+	if (parent != REQ_NONE && cfg->timeout)
+		r->timer = sim_at(w->s, r->deadline, PRIO_REQUEST, call_timeout_ev, w, id);
+	if (p->n_busy < (uint32_t)cfg->workers) {
+		start(w, p, id);
+	} else {
+		r->state = REQ_QUEUED;
+		enqueue(p, id);
+	}
+	return id;
+}
+
+/* ---- set-up and accounting ---- */
+
+void svc_init(struct world *w, struct service *sv, const struct scn_service *cfg, uint16_t idx)
+{
+	uint64_t seed = w->s->seed;
+	sv->w = w;
+	sv->cfg = cfg;
+	sv->idx = idx;
+	sv->n_pods = (uint32_t)cfg->replicas;
+	sv->pods = xcalloc(sv->n_pods, sizeof *sv->pods);
+	sv->ready = xmalloc(sv->n_pods * sizeof *sv->ready);
+	sv->n_ready = 0;
+	sv->rr = 0;
+	dist_prepare(&sv->demand, &cfg->cpu_per_request);
+	sv->r_demand = rng_stream(seed, RNG_DEMAND, idx);
+	sv->r_lb = rng_stream(seed, RNG_BALANCER, idx);
+	sv->r_fanout = rng_stream(seed, RNG_FANOUT, idx);
+	sv->traffic = NULL;
+	sv->arrivals = EVH_NONE;
+	slo_init(&sv->slo, &cfg->slo);
+	sv->cpu_mark = sv->cpu_mark_run = 0;
+	for (uint32_t i = 0; i < sv->n_pods; i++) {
+		struct pod *p = &sv->pods[i];
+		p->svc = sv;
+		p->idx = i;
+		p->born = INT64_MIN / 2; /* pods present at the start are warm */
+		p->ready = true;
+		p->cores = cfg->cpu_limit > 0 ? cfg->cpu_limit : cfg->cpu_request;
+		p->rate = fmin(1.0, p->cores);
+		p->done = EVH_NONE;
+		sv->ready[sv->n_ready++] = i;
+	}
+}
+
+void svc_release(struct service *sv)
+{
+	for (uint32_t i = 0; i < sv->n_pods; i++) {
+		free(sv->pods[i].tag);
+		free(sv->pods[i].tag_req);
+		free(sv->pods[i].q);
+	}
+	free(sv->pods);
+	free(sv->ready);
+	gsl_rng_free(sv->r_demand);
+	gsl_rng_free(sv->r_lb);
+	gsl_rng_free(sv->r_fanout);
+	traffic_free(sv->traffic);
+}
+
+double svc_cpu_used(struct world *w, struct service *sv)
+{
+	double sum = 0;
+	for (uint32_t i = 0; i < sv->n_pods; i++) {
+		ps_advance(&sv->pods[i], w->s->now);
+		sum += sv->pods[i].cpu_used;
+	}
+	return sum;
+}
+
+uint32_t svc_in_flight(const struct service *sv)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < sv->n_pods; i++)
+		n += sv->pods[i].n_busy + sv->pods[i].q_len;
+	return n;
+}

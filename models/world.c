@@ -1,0 +1,169 @@
+/*
+ * world.c: builds the world of a scenario, drives its periodic events and
+ * turns its counters into rows.
+ *
+ * Periodic events: one arrival generator per entry service (re-armed with
+ * the next arrival time), the sampler (every sample_interval, and once more
+ * at the end for a short last interval) and the SLO window judge (likewise).
+ * Samplers run at PRIO_SAMPLE, before anything else at the same instant, so
+ * an interval is [t - dt, t).
+ */
+#include "world.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static simtime arrival_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	struct world *w = obj;
+	struct service *sv = &w->svcs[arg];
+	svc_arrive(w, sv, REQ_NONE);
+	simtime next = traffic_next(sv->traffic, s->now);
+	if (next > s->end) {
+		sv->arrivals = EVH_NONE;
+		return SIM_DONE;
+	}
+	return next - s->now;
+}
+
+/* The delay to the next boundary of a period, cut at the end of the run. */
+static simtime next_tick(const struct sim *s, simtime period)
+{
+	if (s->now >= s->end)
+		return SIM_DONE;
+	return HR_MIN(period, s->end - s->now);
+}
+
+static void emit_sample(struct world *w, struct service *sv, simtime dt)
+{
+	const struct slo_counts *c = &sv->slo.iv;
+	const struct hist *h = &sv->slo.h_iv;
+	double secs = sim_to_s(dt);
+	double used = svc_cpu_used(w, sv);
+	double asked = sv->cfg->cpu_request * sv->n_pods * (double)dt;
+	struct row_sample r = {
+		.t_s = sim_to_s(w->s->now),
+		.service = sv->cfg->name,
+		.offered_rps = (double)c->arrived / secs,
+		.served_rps = (double)c->served / secs,
+		.errors = c->errors,
+		.timeouts = c->timeouts,
+		.rejected = c->rejected,
+		.mean_ms = h->n ? h->sum / (double)h->n * 1e-6 : NAN,
+		.p50_ms = hist_percentile(h, 50) * 1e-6,
+		.p99_ms = hist_percentile(h, 99) * 1e-6,
+		.replicas = (int)sv->n_pods,
+		.ready = (int)sv->n_ready,
+		.in_flight = (int)svc_in_flight(sv),
+		.cpu_util = asked > 0 ? (used - sv->cpu_mark) / asked : 0,
+	};
+	sv->cpu_mark = used;
+	if (w->out.sample)
+		w->out.sample(w->out.ctx, &r);
+	slo_close_interval(&sv->slo);
+}
+
+static simtime sample_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)arg;
+	struct world *w = obj;
+	simtime dt = s->now - w->last_sample;
+	if (dt > 0) {
+		for (size_t i = 0; i < w->n_svcs; i++)
+			emit_sample(w, &w->svcs[i], dt);
+		w->last_sample = s->now;
+	}
+	return next_tick(s, w->sc->sample_interval);
+}
+
+static simtime window_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)arg;
+	struct world *w = obj;
+	simtime len = s->now - w->last_window;
+	if (len > 0)
+		for (size_t i = 0; i < w->n_svcs; i++)
+			slo_close_window(&w->svcs[i].slo, len);
+	w->last_window = s->now;
+	return next_tick(s, w->sc->slo_window);
+}
+
+struct world *world_new(struct sim *s, const struct scenario *sc, const struct sink *out)
+{
+	struct world *w = xcalloc(1, sizeof *w);
+	w->s = s;
+	w->sc = sc;
+	w->out = *out;
+	w->free_req = REQ_NONE;
+	w->n_svcs = sc->n_services;
+	w->svcs = xcalloc(w->n_svcs, sizeof *w->svcs);
+	for (size_t i = 0; i < w->n_svcs; i++)
+		svc_init(w, &w->svcs[i], &sc->services[i], (uint16_t)i);
+	for (size_t i = 0; i < w->n_svcs; i++) {
+		struct service *sv = &w->svcs[i];
+		if (!sv->cfg->traffic.enabled)
+			continue;
+		sv->traffic = traffic_new(&sv->cfg->traffic, s->seed, (int)i);
+		simtime first = traffic_next(sv->traffic, s->now);
+		if (first <= s->end)
+			sv->arrivals = sim_at(s, first, PRIO_REQUEST, arrival_ev, w, i);
+	}
+	sim_at(s, HR_MIN(sc->sample_interval, s->end), PRIO_SAMPLE, sample_ev, w, 0);
+	sim_at(s, HR_MIN(sc->slo_window, s->end), PRIO_SAMPLE, window_ev, w, 0);
+	return w;
+}
+
+static void emit_summary(struct world *w, struct service *sv)
+{
+	const struct slo_tracker *t = &sv->slo;
+	const struct slo_counts *c = &t->run;
+	const struct hist *h = &t->h_run;
+	double asked = sv->cfg->cpu_request * sv->n_pods * (double)w->s->now;
+	int64_t ended = c->served + c->errors;
+	struct row_summary r = {
+		.service = sv->cfg->name,
+		.requests = c->arrived,
+		.served = c->served,
+		.errors = c->errors,
+		.timeouts = c->timeouts,
+		.rejected = c->rejected,
+		.mean_ms = h->n ? h->sum / (double)h->n * 1e-6 : NAN,
+		.p50_ms = hist_percentile(h, 50) * 1e-6,
+		.p90_ms = hist_percentile(h, 90) * 1e-6,
+		.p99_ms = hist_percentile(h, 99) * 1e-6,
+		.p999_ms = hist_percentile(h, 99.9) * 1e-6,
+		.max_ms = h->n ? (double)h->max * 1e-6 : NAN,
+		.error_rate = slo_error_rate(c),
+		.timeout_rate = ended ? (double)c->timeouts / (double)ended : 0,
+		.cpu_util = asked > 0 ? svc_cpu_used(w, sv) / asked : 0,
+		.violation_minutes = sim_to_s(t->violated) / 60.0,
+		.slo_met = slo_met(t),
+	};
+	if (w->out.summary)
+		w->out.summary(w->out.ctx, &r);
+}
+
+void world_finish(struct world *w)
+{
+	/* The sampler and the judge fire at the end themselves; this catches a
+	 * run that was interrupted before it. */
+	simtime dt = w->s->now - w->last_sample;
+	if (dt > 0) {
+		for (size_t i = 0; i < w->n_svcs; i++)
+			emit_sample(w, &w->svcs[i], dt);
+		w->last_sample = w->s->now;
+	}
+	for (size_t i = 0; i < w->n_svcs; i++)
+		emit_summary(w, &w->svcs[i]);
+}
+
+void world_free(struct world *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->n_svcs; i++)
+		svc_release(&w->svcs[i]);
+	free(w->svcs);
+	free(w->reqs);
+	free(w);
+}

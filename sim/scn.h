@@ -1,0 +1,141 @@
+/*
+ * scn.h: a scenario, as plain data.
+ *
+ * scn_load reads a YAML scenario file (libfyaml), applies --set overrides,
+ * resolves every unit (durations to simtime ns, CPU to cores, memory to bytes,
+ * rates to requests per second, percentages to fractions), checks every
+ * value, and reads the files a scenario names (traffic traces) relative to
+ * the scenario's folder. What comes out is validated: models read it and never
+ * see YAML or open a file. Every error is "file:line:col: what is wrong".
+ * The format is documented in scenarios/README.md (the scenario reference).
+ */
+#ifndef HEADROOM_SCN_H
+#define HEADROOM_SCN_H
+
+#include "common.h"
+
+/* A distribution of a positive quantity, by its mean and coefficient of
+ * variation (cv = standard deviation / mean). */
+enum dist_kind {
+	DIST_CONSTANT,    /* always the mean (cv ignored, 0) */
+	DIST_EXPONENTIAL, /* cv is 1 by definition */
+	DIST_LOGNORMAL,   /* by mean and cv */
+	DIST_GAMMA,       /* by mean and cv: shape 1/cv^2, scale mean*cv^2 */
+	DIST_UNIFORM      /* on [mean*(1-cv*sqrt3), mean*(1+cv*sqrt3)], cv <= 1/sqrt3 */
+};
+struct dist {
+	enum dist_kind kind;
+	double mean; /* in the unit of the field it describes (seconds for times) */
+	double cv;   /* coefficient of variation, >= 0 */
+};
+
+/* A traffic trace: rps at times, linearly interpolated, held after the end. */
+struct trace {
+	double *t;   /* seconds from the first row (t[0] == 0), strictly increasing */
+	double *rps; /* requests per second at t[i], >= 0 */
+	size_t n;    /* rows, >= 1 */
+};
+
+enum pattern_kind {
+	PATTERN_CONSTANT, /* 1 */
+	PATTERN_DIURNAL,  /* 1 + amplitude * cos(2 pi (clock - peak) / 24 h) */
+	PATTERN_TRACE     /* trace rps at t, times traffic.scale; `rate` is then unused */
+};
+struct pattern {
+	enum pattern_kind kind;
+	double amplitude; /* diurnal: relative swing, 0 <= a < 1 */
+	double peak_s;    /* diurnal: time of day of the peak, seconds after midnight */
+	double start_s;   /* diurnal: time of day at t = 0, seconds after midnight */
+	struct trace trace; /* trace: the rows, owned */
+};
+
+/* A multiplicative spike: 1 until start, linear ramp to factor, hold, linear
+ * decay back to 1. */
+struct spike {
+	simtime start, ramp, hold, decay; /* ns */
+	double factor;                    /* peak multiplier, > 0 */
+};
+
+struct scn_traffic {
+	bool enabled;     /* false: the service gets calls only from other services */
+	double rate;      /* base rate, requests per second (scale, for a trace) */
+	struct pattern pattern;
+	struct spike *spikes; /* owned */
+	size_t n_spikes;
+	double dispersion_cv;       /* over-dispersion: cv of a gamma rate factor; 0 = Poisson */
+	simtime dispersion_interval;/* how long one factor holds, ns */
+};
+
+/* A downstream call made by every request of a service, with a probability. */
+struct scn_call {
+	int service;        /* index into scenario.services */
+	double probability; /* 0 < p <= 1 */
+};
+
+enum balancer_kind {
+	BALANCER_RANDOM,        /* kube-proxy iptables: uniform over ready pods */
+	BALANCER_ROUND_ROBIN,   /* kube-proxy IPVS rr */
+	BALANCER_LEAST_REQUEST  /* Envoy/Istio: least in-flight of two random choices */
+};
+
+enum slo_eval {
+	SLO_EVAL_RUN,    /* met if the whole run's percentile and error rate are within */
+	SLO_EVAL_WINDOWS /* met if violation time <= allowed_violation */
+};
+struct scn_slo {
+	bool has_latency;   /* a latency objective is set */
+	double percentile;  /* e.g. 99 for p99, in (0, 100) */
+	simtime threshold;  /* the percentile must be <= this, ns */
+	bool has_errors;    /* an error-rate objective is set */
+	double error_budget;/* max error rate, fraction, e.g. 0.001 */
+	enum slo_eval eval;
+	simtime allowed_violation; /* windows mode: tolerated violation time, ns */
+};
+
+struct scn_service {
+	char *name;            /* owned; [A-Za-z0-9_.-]+, unique */
+	int line, col;         /* where it is defined, for later error messages */
+	int replicas;          /* fixed replica count (until the HPA issue), >= 1 */
+	double cpu_request;    /* cores per pod, > 0 */
+	double cpu_limit;      /* cores per pod; 0 = no limit (the pod gets its request) */
+	double memory_request; /* bytes per pod, 0 if not given */
+	double memory_limit;   /* bytes per pod, 0 if not given */
+	int workers;           /* concurrent requests a pod serves (thread pool), >= 1 */
+	int64_t queue;         /* accept queue length behind the workers; -1 = unbounded */
+	simtime timeout;       /* client timeout of a request to this service, ns; 0 = none */
+	struct dist cpu_per_request; /* CPU seconds a request needs on a warm pod */
+	double warmup_factor;  /* CPU multiplier of a fresh pod (>= 1; 1 = no warm-up) */
+	simtime warmup_duration; /* time constant of its exponential decay to 1, ns */
+	enum balancer_kind balancer;
+	struct scn_call *calls; /* owned; made in order after the request's own CPU work */
+	size_t n_calls;
+	struct scn_traffic traffic;
+	struct scn_slo slo;
+};
+
+struct scenario {
+	char *path;      /* the file it was read from, owned */
+	char *name;      /* owned */
+	char *text;      /* the YAML text as read (before --set), owned */
+	char *overrides; /* the --set list as "k=v\n..." (empty if none), owned */
+	uint64_t seed;   /* default run seed */
+	simtime duration;        /* simulated time, ns */
+	simtime sample_interval; /* samples rows every this, ns */
+	simtime slo_window;      /* SLO judgement window, ns */
+	struct scn_service *services; /* owned */
+	size_t n_services;
+};
+
+/*
+ * Reads and validates the scenario at `path`, after applying the overrides
+ * `sets` (n_sets strings "dotted.path=value", as from --set; a path names a
+ * key of the YAML, e.g. services.payment.replicas=8). On success fills *out
+ * (caller frees with scn_free) and returns 0. On failure returns -1 with
+ * e->msg "file:line:col: message" and *out untouched.
+ */
+int scn_load(struct scenario *out, const char *path, const char *const *sets, size_t n_sets, struct herr *e);
+void scn_free(struct scenario *sc);
+/* The index of the service called name, or -1. */
+int scn_service_index(const struct scenario *sc, const char *name);
+
+#endif

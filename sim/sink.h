@@ -1,0 +1,55 @@
+/*
+ * sink.h: rows a run produces, and where they go.
+ *
+ * Models emit plain rows through a struct sink; they never know whether the
+ * rows land in SQLite (the store), in memory (tests) or on the terminal.
+ * Emitting cannot fail from the model's point of view: a sink that cannot
+ * write remembers its first error and reports it when the run is committed.
+ * Times are seconds from the start of the run; latencies are milliseconds.
+ */
+#ifndef HEADROOM_SINK_H
+#define HEADROOM_SINK_H
+
+#include "common.h"
+
+/* One service over one sample interval [t_s - interval, t_s). */
+struct row_sample {
+	double t_s;           /* end of the interval, s */
+	const char *service;  /* service name (borrowed) */
+	double offered_rps;   /* requests that arrived at the service, per s */
+	double served_rps;    /* requests answered successfully, per s */
+	int64_t errors;       /* requests that failed in the interval (all causes) */
+	int64_t timeouts;     /* of which the client timed out */
+	int64_t rejected;     /* of which were refused (503: queue full or no ready pod) */
+	double mean_ms;       /* mean latency of the interval's answered requests, ms (NaN if none) */
+	double p50_ms;        /* median latency, ms (NaN if none) */
+	double p99_ms;        /* 99th percentile latency, ms (NaN if none) */
+	int replicas;         /* pods of the service at t_s */
+	int ready;            /* of which ready to serve */
+	int in_flight;        /* requests held by the service's pods at t_s (working, waiting, queued) */
+	double cpu_util;      /* CPU used / CPU requested over the interval, fraction */
+};
+
+/* One service over the whole run. */
+struct row_summary {
+	const char *service;  /* borrowed */
+	int64_t requests;     /* arrived */
+	int64_t served;       /* answered successfully */
+	int64_t errors;       /* failed, all causes */
+	int64_t timeouts;     /* of which timed out */
+	int64_t rejected;     /* of which refused (503) */
+	double mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, max_ms; /* latency of answered requests */
+	double error_rate;    /* errors / (served + errors): of the requests that ended */
+	double timeout_rate;  /* timeouts / (served + errors) */
+	double cpu_util;      /* CPU used / CPU requested over the run */
+	double violation_minutes; /* SLO windows in violation, minutes */
+	int slo_met;          /* 1 met, 0 missed, -1 no objective declared */
+};
+
+struct sink {
+	void *ctx;
+	void (*sample)(void *ctx, const struct row_sample *r);
+	void (*summary)(void *ctx, const struct row_summary *r);
+};
+
+#endif

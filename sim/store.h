@@ -1,0 +1,64 @@
+/*
+ * store.h: results in SQLite.
+ *
+ * The schema is documented in results/SCHEMA.md and versioned (PRAGMA
+ * user_version and the `meta` table); store_open creates it in a new file,
+ * accepts an existing file of the same version, and refuses any other with a
+ * clear message. The database runs in WAL mode with a long busy timeout, so a
+ * second writer waits rather than fails, and readers never block writers.
+ *
+ * A run is written atomically: store_run_begin stages rows in a private
+ * temporary database (on disk, so memory does not grow with simulated time),
+ * store_run_commit copies them into the main tables in one short
+ * transaction. A run that is aborted, or a process killed mid-run, leaves no
+ * row of that run behind.
+ */
+#ifndef HEADROOM_STORE_H
+#define HEADROOM_STORE_H
+
+#include "scn.h"
+#include "sink.h"
+
+typedef struct store store;
+
+#define STORE_SCHEMA_VERSION 1
+
+/* What identifies a run. Strings are borrowed. */
+struct run_info {
+	const struct scenario *sc; /* name, path, YAML text and overrides are stored */
+	uint64_t seed;
+	int variant;     /* 0 for a plain run */
+	int replication; /* 0 for a plain run */
+	const char *params; /* JSON object of the parameters this run overrides, e.g. {"services.payment.replicas":"8"}; "{}" if none */
+};
+
+/* How a run ended. */
+struct run_end {
+	const char *status; /* "ok", "interrupted" or "failed" */
+	double wall_s;      /* wall-clock seconds of the simulation */
+	uint64_t events;    /* events processed */
+	int64_t requests;   /* requests simulated (all services) */
+	double sim_s;       /* simulated seconds */
+};
+
+/* Opens (creating if needed) the database at path. *created tells whether
+ * the file did not exist before (may be NULL). Returns NULL with e set on
+ * failure (unwritable path, not a database, another schema version). */
+store *store_open(const char *path, bool *created, struct herr *e);
+/* Closes; NULL is a no-op. */
+void store_close(store *st);
+/* Starts staging a run. Returns 0 or -1 with e set. */
+int store_run_begin(store *st, const struct run_info *ri, struct herr *e);
+/* A sink whose rows go to the staged run (valid between begin and commit/abort). */
+struct sink store_sink(store *st);
+/* Copies the staged run into the main tables in one transaction and returns
+ * its id in *run_id. Returns 0, or -1 with e set (including any error a sink
+ * call met); on failure nothing of the run is left in the main tables. */
+int store_run_commit(store *st, const struct run_end *end, int64_t *run_id, struct herr *e);
+/* Drops the staged run. */
+void store_run_abort(store *st);
+/* Removes a database file and its -wal and -shm companions (after
+ * store_close), for a file this process created and wrote nothing useful to. */
+void store_remove_files(const char *path);
+
+#endif

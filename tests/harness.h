@@ -1,0 +1,41 @@
+/*
+ * harness.h: helpers shared by the model tests: scenarios built in code, a
+ * sink that keeps rows in memory, and batch-means confidence intervals.
+ */
+#ifndef HEADROOM_TEST_HARNESS_H
+#define HEADROOM_TEST_HARNESS_H
+
+#include "run.h"
+#include "scn.h"
+#include "sink.h"
+
+#define MEM_MAX_SAMPLES 200000
+#define MEM_MAX_SUMMARIES 16
+
+struct memsink {
+	struct row_sample *samples; /* service names point into the scenario */
+	size_t n_samples;
+	struct row_summary summaries[MEM_MAX_SUMMARIES];
+	size_t n_summaries;
+};
+
+/* A sink keeping every row of a run in m (allocated by memsink_init). */
+struct sink memsink_init(struct memsink *m);
+void memsink_free(struct memsink *m);
+const struct row_summary *memsink_summary(const struct memsink *m, const char *service);
+
+/* A scenario of n services, each with one pod of `cores` cores (request and
+ * limit), `workers` workers, an unbounded queue, no timeout, and CPU demand
+ * d; service 0 gets Poisson traffic at `rate` rps. Free with test_scn_free. */
+struct scenario *test_scn(size_t n, double cores, int workers, struct dist d, double rate, simtime duration,
+			  simtime sample_interval);
+void test_scn_free(struct scenario *sc);
+
+/* Mean latency (ms) of `service` over the run and the half-width of its
+ * confidence interval at `level` (e.g. 0.95) by the method of batch means
+ * (n_batches consecutive, equally long groups of sample intervals; Student t
+ * with n_batches - 1 degrees of freedom). */
+void batch_means(const struct memsink *m, const char *service, int n_batches, double level, double *mean,
+		 double *half);
+
+#endif
