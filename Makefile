@@ -21,7 +21,7 @@ CFLAGS  ?= -O$(O) -g
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
            -DHAVE_INLINE -DGSL_RANGE_CHECK_OFF -DHEADROOM_VERSION='"$(VERSION)"' \
            $(WARN) -MMD -MP -Isim -Imodels -Itests
-LDLIBS  := -lm
+LDLIBS  := -lm -lpthread
 
 ifeq ($(SAN),1)
   CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

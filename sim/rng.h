@@ -59,8 +59,33 @@ static inline uint64_t rng_next(gsl_rng *r)
 static inline double rng_u01(gsl_rng *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
 /* Uniform on (0, 1]. */
 static inline double rng_u01_pos(gsl_rng *r) { return (double)((rng_next(r) >> 11) + 1) * 0x1.0p-53; }
+/*
+ * Exponential draws by the ziggurat method (Marsaglia and Tsang, 2000, with
+ * 256 layers): about 99 % of draws cost one random word, a compare and a
+ * multiply, no logarithm. The layer comes from the low 8 bits of the word
+ * and the abscissa from its top 53, so the two are independent (Doornik's
+ * fix of the original's correlation).
+ */
+struct rng_zig {
+	uint64_t k[256]; /* acceptance thresholds, scaled by 2^53 */
+	double w[256];   /* abscissa per unit of the 53-bit draw */
+	double f[256];   /* exp(-x_i) at the layer edges */
+};
+extern struct rng_zig rng_zig_exp; /* filled once by rng_stream */
+double rng_exp_tail(gsl_rng *r, uint64_t u);
+
+/* Exponential with mean 1. */
+static inline double rng_exp1(gsl_rng *r)
+{
+	uint64_t u = rng_next(r);
+	uint64_t j = u >> 11;
+	unsigned i = (unsigned)(u & 255);
+	if (j < rng_zig_exp.k[i])
+		return (double)j * rng_zig_exp.w[i];
+	return rng_exp_tail(r, u);
+}
 /* Exponential with the given mean. */
-static inline double rng_exp(gsl_rng *r, double mean) { return -mean * log(rng_u01_pos(r)); }
+static inline double rng_exp(gsl_rng *r, double mean) { return mean * rng_exp1(r); }
 /* Uniform integer on [0, n), n > 0 (Lemire's multiply; bias < n / 2^64). */
 static inline uint32_t rng_below(gsl_rng *r, uint32_t n)
 {

@@ -4,6 +4,8 @@
  * move. Every pop of the heap must equal the reference's first element.
  */
 #include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
 
 #include "evq.h"
 #include "rng.h"
@@ -213,5 +215,41 @@ Test(rng, xoshiro_reference_vector)
 	static const uint64_t want[] = {41943041, 58720359, 3588806011781223, 3591011842654386};
 	for (size_t i = 0; i < 4; i++)
 		cr_assert_eq(rng_next(r), want[i], "output %zu", i);
+	gsl_rng_free(r);
+}
+
+/* The ziggurat exponential against exp(1): Kolmogorov-Smirnov over 10^6
+ * draws (the 0.999 critical value is 1.949 / sqrt(n)), and the mean and
+ * variance within 4 standard errors. */
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+Test(rng, ziggurat_exponential_is_exponential)
+{
+	enum { N = 1000000 };
+	static double v[N];
+	gsl_rng *r = rng_stream(5, 99, 5);
+	double sum = 0, sum2 = 0;
+	for (int i = 0; i < N; i++) {
+		v[i] = rng_exp1(r);
+		cr_assert(v[i] >= 0);
+		sum += v[i];
+		sum2 += v[i] * v[i];
+	}
+	qsort(v, N, sizeof v[0], cmp_d);
+	double d = 0;
+	for (int i = 0; i < N; i++) {
+		double f = 1 - exp(-v[i]);
+		d = fmax(d, fmax(fabs(f - (double)i / N), fabs(f - (double)(i + 1) / N)));
+	}
+	cr_assert_lt(d, 1.949 / sqrt(N), "KS distance %g", d);
+	double mean = sum / N, var = sum2 / N - mean * mean;
+	cr_assert(fabs(mean - 1) < 4 / sqrt(N), "mean %g", mean);
+	/* var of the sample variance of exp(1) is (mu4 - 1) / n = 8 / n. */
+	cr_assert(fabs(var - 1) < 4 * sqrt(8.0 / N), "variance %g", var);
+	cr_assert_gt(v[N - 1], 10.0); /* the tail is reached */
 	gsl_rng_free(r);
 }
