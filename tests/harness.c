@@ -78,37 +78,73 @@ void test_scn_free(struct scenario *sc)
 	free(sc);
 }
 
-void batch_means(const struct memsink *m, const char *service, int n_batches, double level, double *mean,
-		 double *half)
+/* Batch means of sum(num) / sum(den) over n_batches groups of consecutive
+ * values. */
+static void batch_ci(const double *num, const double *den, size_t n, int n_batches, double level, double *mean,
+		     double *half)
+{
+	size_t per = n / (size_t)n_batches;
+	double bm[1024], tot = 0, cnt = 0;
+	int b = 0;
+	for (size_t i = 0; i + per <= n && b < n_batches; i += per) {
+		double s = 0, c = 0;
+		for (size_t k = i; k < i + per; k++) {
+			s += num[k];
+			c += den[k];
+		}
+		bm[b++] = s / c;
+		tot += s;
+		cnt += c;
+	}
+	double mu = tot / cnt, ss = 0;
+	for (int k = 0; k < b; k++)
+		ss += (bm[k] - mu) * (bm[k] - mu);
+	*mean = mu;
+	*half = gsl_cdf_tdist_Pinv(1 - (1 - level) / 2, b - 1) * sqrt(ss / (b - 1) / b);
+}
+
+/* The rows of one service as parallel arrays: per interval, either the
+ * latency sum and the served count, or the refused and arrived counts. */
+static size_t collect(const struct memsink *m, const char *service, bool rejected, double *num, double *den)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < m->n_samples; i++)
-		n += !strcmp(m->samples[i].service, service);
-	size_t per = n / (size_t)n_batches, k = 0;
-	double bm[1024], tot = 0, cnt = 0;
-	double sum = 0, c = 0;
-	int b = 0;
-	for (size_t i = 0; i < m->n_samples && b < n_batches; i++) {
+	double prev_t = 0;
+	for (size_t i = 0; i < m->n_samples; i++) {
 		const struct row_sample *r = &m->samples[i];
 		if (strcmp(r->service, service))
 			continue;
-		/* served per interval = served_rps x interval; the interval length
-		 * cancels in the weighted mean, so rps serves as the weight. */
-		if (r->served_rps > 0) {
-			sum += r->mean_ms * r->served_rps;
-			c += r->served_rps;
+		double dt = r->t_s - prev_t;
+		prev_t = r->t_s;
+		if (rejected) {
+			num[n] = (double)r->rejected;
+			den[n] = r->offered_rps * dt;
+		} else {
+			den[n] = r->served_rps * dt;
+			num[n] = den[n] > 0 ? r->mean_ms * den[n] : 0;
 		}
-		if (++k == per) {
-			bm[b++] = sum / c;
-			tot += sum;
-			cnt += c;
-			sum = c = 0;
-			k = 0;
-		}
+		n++;
 	}
-	double mu = tot / cnt, ss = 0;
-	for (int i = 0; i < b; i++)
-		ss += (bm[i] - mu) * (bm[i] - mu);
-	*mean = mu;
-	*half = gsl_cdf_tdist_Pinv(1 - (1 - level) / 2, b - 1) * sqrt(ss / (b - 1) / b);
+	return n;
+}
+
+static void batch_of(const struct memsink *m, const char *service, bool rejected, int n_batches, double level,
+		     double *mean, double *half)
+{
+	double *num = xcalloc(m->n_samples, sizeof *num), *den = xcalloc(m->n_samples, sizeof *den);
+	size_t n = collect(m, service, rejected, num, den);
+	batch_ci(num, den, n, n_batches, level, mean, half);
+	free(num);
+	free(den);
+}
+
+void batch_means(const struct memsink *m, const char *service, int n_batches, double level, double *mean,
+		 double *half)
+{
+	batch_of(m, service, false, n_batches, level, mean, half);
+}
+
+void batch_rejected(const struct memsink *m, const char *service, int n_batches, double level, double *mean,
+		    double *half)
+{
+	batch_of(m, service, true, n_batches, level, mean, half);
 }

@@ -38,4 +38,8 @@ void test_scn_free(struct scenario *sc);
 void batch_means(const struct memsink *m, const char *service, int n_batches, double level, double *mean,
 		 double *half);
 
+/* The same for the fraction of arrivals refused (503). */
+void batch_rejected(const struct memsink *m, const char *service, int n_batches, double level, double *mean,
+		    double *half);
+
 #endif

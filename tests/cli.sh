@@ -1,0 +1,125 @@
+#!/bin/sh
+# End-to-end tests of the headroom command: help and version, validate, run
+# into SQLite, determinism across runs, bad input (exit status 2, a
+# file:line:col message, no database left behind), and a killed run.
+# usage: tests/cli.sh HEADROOM_BINARY   (run from the repository root)
+set -u
+HR=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
+
+# expect NAME STATUS PATTERN -- CMD...: CMD exits STATUS and its stdout+stderr
+# matches the extended regex PATTERN.
+expect() {
+  name=$1 want=$2 pat=$3
+  shift 4
+  "$@" >"$T/out" 2>&1
+  got=$?
+  if [ "$got" -ne "$want" ]; then
+    bad "$name" "exit $got, want $want: $(head -c 400 "$T/out")"
+  elif ! grep -Eq -- "$pat" "$T/out"; then
+    bad "$name" "output does not match /$pat/: $(head -c 400 "$T/out")"
+  else
+    ok "$name"
+  fi
+}
+
+q() { sqlite3 "$1" "$2" 2>&1; }
+
+# ---- help and version ----
+expect "--help lists the commands" 0 'run +simulate' -- "$HR" --help
+expect "--version names the schema" 0 '^headroom [0-9.]+ \(results schema [0-9]+\)' -- "$HR" --version
+expect "help run shows the options" 0 '--seed N' -- "$HR" help run
+expect "run --help shows the options" 0 '--set KEY=VALUE' -- "$HR" run --help
+expect "no command is a usage error" 2 'usage: headroom' -- "$HR"
+expect "unknown command" 2 "no command 'frobnicate'" -- "$HR" frobnicate
+expect "unknown option" 2 "unknown option '--bogus'" -- "$HR" run scenarios/demo.yaml --bogus
+expect "missing scenario" 2 'which scenario' -- "$HR" run
+expect "bad seed" 2 '--seed takes an integer' -- "$HR" run scenarios/demo.yaml --seed -4
+
+# ---- validate ----
+for f in scenarios/*.yaml scenarios/bench/*.yaml; do
+  expect "validate $f" 0 ': ok \(' -- "$HR" validate "$f"
+done
+
+# ---- run into a database ----
+DB=$T/r.db
+expect "run demo (2 min)" 0 'results: .*r\.db \(run 1\)' -- "$HR" run scenarios/demo.yaml --db "$DB" --set duration=2m
+n=$(q "$DB" "select count(*) from summaries where run_id=1")
+[ "$n" = 3 ] && ok "3 summaries" || bad "3 summaries" "got $n"
+n=$(q "$DB" "select count(*) from samples where run_id=1")
+[ "$n" = 36 ] && ok "36 samples (3 services x 12 intervals of 10 s)" || bad "36 samples" "got $n"
+n=$(q "$DB" "select count(*) from samples where run_id=1 and service='order' and offered_rps between 150 and 250")
+[ "$n" = 12 ] && ok "order offered about 200 rps in every interval" || bad "order offered ~200 rps" "got $n of 12"
+n=$(q "$DB" "select status || ' ' || (events > 0) || ' ' || (requests > 0) from runs where id=1")
+[ "$n" = "ok 1 1" ] && ok "runs row complete" || bad "runs row complete" "got $n"
+
+# Determinism: the same seed gives the same rows.
+"$HR" run scenarios/demo.yaml --db "$DB" --set duration=2m -q
+"$HR" run scenarios/demo.yaml --db "$DB" --set duration=2m --seed 43 -q
+cols="t_s, service, offered_rps, served_rps, errors, timeouts, rejected, mean_ms, p50_ms, p99_ms, replicas, ready, in_flight, cpu_util"
+a=$(q "$DB" "select $cols from samples where run_id=1 order by service, t_s" | md5sum)
+b=$(q "$DB" "select $cols from samples where run_id=2 order by service, t_s" | md5sum)
+c=$(q "$DB" "select $cols from samples where run_id=3 order by service, t_s" | md5sum)
+[ "$a" = "$b" ] && ok "same seed, same samples" || bad "same seed, same samples"
+[ "$a" != "$c" ] && ok "other seed, other samples" || bad "other seed, other samples"
+scols="service, requests, served, errors, timeouts, rejected, mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, max_ms, error_rate, cpu_util, violation_minutes, slo_met"
+a=$(q "$DB" "select $scols from summaries where run_id=1 order by service" | md5sum)
+b=$(q "$DB" "select $scols from summaries where run_id=2 order by service" | md5sum)
+[ "$a" = "$b" ] && ok "same seed, same summaries" || bad "same seed, same summaries"
+n=$(q "$DB" "select count(distinct scenario_id) from runs")
+[ "$n" = 1 ] && ok "one scenarios row for three runs" || bad "one scenarios row" "got $n"
+
+# --set reaches the model: twice the replicas, half the utilisation.
+"$HR" run scenarios/demo.yaml --db "$DB" --set duration=2m --set services.payment.replicas=16 -q
+u=$(q "$DB" "select round((select cpu_util from summaries where run_id=1 and service='payment') / (select cpu_util from summaries where run_id=4 and service='payment'), 1)")
+[ "$u" = "2.0" ] && ok "--set replicas=16 halves payment's cpu_util" || bad "--set replicas halves cpu_util" "ratio $u"
+n=$(q "$DB" "select params from runs where id=4")
+[ "$n" = '{"duration":"2m","services.payment.replicas":"16"}' ] && ok "params recorded" || bad "params recorded" "got $n"
+
+# ---- bad input: exit 2, file:line:col, nothing left behind ----
+B=$T/bad
+mkdir -p "$B"
+printf 'name: x\nduration: 1m\nservices:\n  a: [1, 2\n' >"$B/syntax.yaml"
+printf 'name: x\nduration: 1m\nservices:\n  a:\n    replica: 1\n' >"$B/unknown.yaml"
+printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20parsecs\n' >"$B/unit.yaml"
+printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: -3\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n' >"$B/negative.yaml"
+printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 100000000\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n' >"$B/absurd.yaml"
+printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n    traffic: {rate: 10rps, pattern: {type: trace, file: nope.csv}}\n' >"$B/trace.yaml"
+for case in "syntax:[0-9]+:[0-9]+:" "unknown:5:5:.*did you mean 'replicas'" "unit:7:22:" "negative:5:15:" "absurd:5:15:" "trace:8:.*nope.csv"; do
+  f=${case%%:*}
+  pat="$B/$f.yaml:${case#*:}"
+  rm -f "$T/bad.db"
+  expect "bad input: $f" 2 "$pat" -- "$HR" run "$B/$f.yaml" --db "$T/bad.db"
+  [ ! -e "$T/bad.db" ] && ok "bad input: $f leaves no database" || bad "bad input: $f leaves no database"
+  expect "validate: $f" 2 "$pat" -- "$HR" validate "$B/$f.yaml"
+done
+expect "missing scenario file" 2 'nope\.yaml' -- "$HR" run "$B/nope.yaml" --db "$T/bad.db"
+expect "unwritable database" 2 'cannot open|unable to open' -- "$HR" run scenarios/demo.yaml --db "$T/no/such/dir/x.db" --set duration=1m
+[ ! -e "$T/no/such/dir/x.db" ] && ok "unwritable database: nothing created" || bad "unwritable database: nothing created"
+printf 'not a database, just text that is long enough to have a header............................................\n' >"$T/text.db"
+expect "not a database" 2 'not a headroom database|not a database' -- "$HR" run scenarios/demo.yaml --db "$T/text.db" --set duration=1m
+expect "bad --set path" 2 'services\.nope' -- "$HR" run scenarios/demo.yaml --db "$T/bad.db" --set services.nope.replicas=3
+expect "bad --set value" 2 'replicas' -- "$HR" run scenarios/demo.yaml --db "$T/bad.db" --set services.payment.replicas=lots
+
+# ---- a killed run leaves no partial rows ----
+K=$T/kill.db
+"$HR" run scenarios/demo.yaml --db "$K" --set duration=1m -q
+"$HR" run scenarios/bench/day.yaml --db "$K" -q &
+pid=$!
+sleep 1
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+n=$(q "$K" "pragma integrity_check")
+[ "$n" = ok ] && ok "killed run: integrity_check ok" || bad "killed run: integrity_check ok" "$n"
+n=$(q "$K" "select count(*) from runs")
+m=$(q "$K" "select count(*) from samples where run_id not in (select id from runs)")
+[ "$n" = 1 ] && [ "$m" = 0 ] && ok "killed run: only the complete run" || bad "killed run: only the complete run" "runs $n, orphans $m"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Runs every test of `make test`: the Criterion unit tests, then the CLI tests
+# (tests/cli.sh). Prints each suite's own report, then one closing line
+# "N passed, N failed" over all of them; exits non-zero if anything failed.
+# usage: tests/run.sh UNIT_TEST_BINARY HEADROOM_BINARY
+set -u
+unit=$1
+bin=$2
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+"$unit" --jobs 2 2>&1 | tee "$out"
+unit_rc=$?
+syn=$(grep 'Synthesis:' "$out" | tail -n 1)
+u_pass=$(echo "$syn" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
+u_fail=$(echo "$syn" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')
+u_crash=$(echo "$syn" | sed -n 's/.*Crashing: \([0-9]*\).*/\1/p')
+[ -n "$u_pass" ] || { u_pass=0; u_fail=1; u_crash=0; echo "unit tests: no Criterion synthesis line"; }
+
+sh tests/cli.sh "$bin" 2>&1 | tee "$out"
+c_pass=$(sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out" | tail -n 1)
+c_fail=$(sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -n 1)
+[ -n "$c_pass" ] || { c_pass=0; c_fail=1; echo "cli tests: no summary line"; }
+
+passed=$((u_pass + c_pass))
+failed=$((u_fail + u_crash + c_fail))
+[ "$unit_rc" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
