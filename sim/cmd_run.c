@@ -1,0 +1,218 @@
+/*
+ * cmd_run.c: `headroom run`, one simulation of a scenario into the results
+ * database, and a summary table per service on the terminal.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "run.h"
+#include "scn.h"
+#include "store.h"
+
+static volatile int interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* Rows go to the store; summaries are also kept to print. */
+struct tee {
+	struct sink store;
+	struct row_summary *sums;
+	size_t n_sums, cap;
+};
+
+static void tee_sample(void *ctx, const struct row_sample *r)
+{
+	struct tee *t = ctx;
+	t->store.sample(t->store.ctx, r);
+}
+
+static void tee_summary(void *ctx, const struct row_summary *r)
+{
+	struct tee *t = ctx;
+	t->store.summary(t->store.ctx, r);
+	if (t->n_sums < t->cap)
+		t->sums[t->n_sums++] = *r;
+}
+
+/* Progress on a terminal, for runs long enough to wonder about. */
+struct progress {
+	bool on;
+	bool shown;
+};
+
+static void show_progress(void *ctx, simtime now, simtime end)
+{
+	struct progress *p = ctx;
+	if (!p->on)
+		return;
+	fprintf(stderr, "\r  simulated %5.1f %%", 100.0 * (double)now / (double)end);
+	p->shown = true;
+}
+
+static void fmt_ms(char *buf, size_t n, double ms)
+{
+	if (isnan(ms))
+		snprintf(buf, n, "-");
+	else if (ms < 10)
+		snprintf(buf, n, "%.2f", ms);
+	else
+		snprintf(buf, n, "%.1f", ms);
+}
+
+static const char *slo_word(const struct scn_service *sv, int met)
+{
+	(void)sv;
+	return met < 0 ? "-" : met ? "met" : "MISSED";
+}
+
+static void print_table(const struct scenario *sc, const struct tee *t)
+{
+	printf("%-16s %10s %10s %8s %8s %8s %9s %9s %9s %6s  %s\n", "service", "requests", "served", "errors",
+	       "timeouts", "503s", "p50 ms", "p99 ms", "p99.9 ms", "cpu", "SLO");
+	for (size_t i = 0; i < t->n_sums; i++) {
+		const struct row_summary *r = &t->sums[i];
+		char p50[16], p99[16], p999[16], err[16];
+		fmt_ms(p50, sizeof p50, r->p50_ms);
+		fmt_ms(p99, sizeof p99, r->p99_ms);
+		fmt_ms(p999, sizeof p999, r->p999_ms);
+		snprintf(err, sizeof err, "%.2f%%", 100 * r->error_rate);
+		printf("%-16s %10" PRId64 " %10" PRId64 " %8s %8" PRId64 " %8" PRId64 " %9s %9s %9s %5.0f%%  %s\n",
+		       r->service, r->requests, r->served, err, r->timeouts, r->rejected, p50, p99, p999,
+		       100 * r->cpu_util, slo_word(&sc->services[i], r->slo_met));
+	}
+}
+
+/* The params column: the overrides as a JSON object. */
+static char *params_json(const struct cli_args *a)
+{
+	size_t cap = 3;
+	for (size_t i = 0; i < a->n_sets; i++)
+		cap += 2 * strlen(a->sets[i]) + 8;
+	char *js = xmalloc(cap), *p = js;
+	*p++ = '{';
+	for (size_t i = 0; i < a->n_sets; i++) {
+		const char *s = a->sets[i], *eq = strchr(s, '=');
+		if (i)
+			*p++ = ',';
+		*p++ = '"';
+		for (const char *c = s; *c; c++) {
+			if (c == eq) {
+				memcpy(p, "\":\"", 3);
+				p += 3;
+				continue;
+			}
+			if (*c == '"' || *c == '\\')
+				*p++ = '\\';
+			*p++ = (unsigned char)*c < 0x20 ? ' ' : *c;
+		}
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = '\0';
+	return js;
+}
+
+/* results/NAME.db, creating results/ when it is the default. */
+static char *default_db(const struct scenario *sc)
+{
+	if (mkdir("results", 0777) && errno != EEXIST)
+		return NULL;
+	size_t n = strlen(sc->name) + 16;
+	char *p = xmalloc(n);
+	snprintf(p, n, "results/%s.db", sc->name);
+	return p;
+}
+
+static int simulate(const struct cli_args *a, const struct scenario *sc, const char *db)
+{
+	struct herr e;
+	bool created = false;
+	store *st = store_open(db, &created, &e);
+	if (!st)
+		return cli_fail(&e);
+	uint64_t seed = a->has_seed ? a->seed : sc->seed;
+	char *params = params_json(a);
+	struct run_info ri = {sc, seed, 0, 0, params};
+	int rc = 0;
+	if (store_run_begin(st, &ri, &e)) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services};
+	struct sink out = {&t, tee_sample, tee_summary};
+	struct progress prog = {!a->quiet && isatty(2), false};
+	struct run_hooks hooks = {&interrupted, show_progress, &prog};
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	struct run_stats rs;
+	run_once(sc, seed, &out, &hooks, &rs);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (prog.shown)
+		fprintf(stderr, "\r%30s\r", "");
+	int64_t run_id = 0;
+	if (rs.interrupted) {
+		store_run_abort(st);
+		fprintf(stderr, "headroom run: interrupted; nothing was written to %s\n", db);
+		rc = EXIT_INTERRUPTED;
+	} else {
+		struct run_end end = {"ok", rs.wall_s, rs.events, rs.requests, rs.sim_s};
+		if (store_run_commit(st, &end, &run_id, &e))
+			rc = cli_fail(&e);
+	}
+	if (!rc && !a->quiet) {
+		char dur[32], nreq[32], rate[32];
+		cli_fmt_duration(dur, sizeof dur, sc->duration);
+		cli_fmt_count(nreq, sizeof nreq, (double)rs.requests);
+		cli_fmt_count(rate, sizeof rate, (double)rs.requests / fmax(rs.wall_s, 1e-9));
+		printf("%s: seed %" PRIu64 ", %s simulated in %.2f s (%s requests, %s/s)\n", sc->name, seed, dur,
+		       rs.wall_s, nreq, rate);
+		print_table(sc, &t);
+		printf("results: %s (run %" PRId64 ")\n", db, run_id);
+	}
+	free(t.sums);
+out:
+	free(params);
+	store_close(st);
+	/* A database this command created and could not fill is not left behind. */
+	if (rc && created)
+		store_remove_files(db);
+	return rc;
+}
+
+int cmd_run(const struct cmd *cmd, int argc, char **argv)
+{
+	struct cli_args a;
+	int rc = cli_parse(cmd, argc, argv, OPT_DB | OPT_SEED | OPT_SET | OPT_QUIET, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	struct scenario sc;
+	struct herr e;
+	if (scn_load(&sc, a.scenario, a.sets, a.n_sets, &e)) {
+		cli_args_free(&a);
+		return cli_fail(&e);
+	}
+	char *db = a.db ? NULL : default_db(&sc);
+	if (!a.db && !db) {
+		fprintf(stderr, "headroom run: cannot create the folder 'results': %s\n", strerror(errno));
+		rc = EXIT_USAGE;
+	} else {
+		rc = simulate(&a, &sc, a.db ? a.db : db);
+	}
+	free(db);
+	scn_free(&sc);
+	cli_args_free(&a);
+	return rc;
+}
