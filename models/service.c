@@ -9,10 +9,12 @@
  * sharing), then makes the service's downstream calls in order, holding its
  * worker while each call runs, then answers.
  *
- * Timeouts follow the client. A caller that is itself a request arms a timer
- * for each downstream call: when it fires the caller stops waiting (the call
- * counts as a timeout at the callee, the caller fails), and the callee's
- * request goes on to use its worker and CPU, unaware, as a servlet does. An
+ * Timeouts follow the client. A caller that is itself a request waits for
+ * each downstream call until the callee's timeout: then the caller stops
+ * waiting (the call counts as a timeout at the callee, the caller fails),
+ * and the callee's request goes on to use its worker and CPU, unaware, as a
+ * servlet does. The deadlines of calls to one service are queued in arrival
+ * order behind a single event (see struct callwait), not one timer each. An
  * entry request's client holds nothing in the model, so its timeout is found
  * lazily: a request still queued at its deadline is dropped when it reaches
  * the head of the queue, and one answered after its deadline counts as a
@@ -37,6 +39,7 @@ static void grow_pool(struct world *w)
 	w->reqs = xrealloc(w->reqs, (size_t)ncap * sizeof *w->reqs);
 	for (uint32_t i = ncap; i-- > w->cap_reqs;) {
 		w->reqs[i].state = REQ_FREE;
+		w->reqs[i].gen = 0;
 		w->reqs[i].next_free = w->free_req;
 		w->free_req = i;
 	}
@@ -50,6 +53,7 @@ static uint32_t req_new(struct world *w)
 		grow_pool(w);
 	uint32_t id = w->free_req;
 	w->free_req = w->reqs[id].next_free;
+	w->reqs[id].gen++;
 	w->n_reqs++;
 	w->requests++;
 	return id;
@@ -256,8 +260,6 @@ static void finish(struct world *w, uint32_t id)
 		o = SLO_TIMEOUT;
 	if (r->deadline != ABANDONED)
 		slo_done(&sv->slo, o, now - r->arrival);
-	if (r->timer != EVH_NONE)
-		sim_cancel(w->s, r->timer);
 	req_free(w, id);
 	release_worker(w, p);
 	if (parent == REQ_NONE)
@@ -295,23 +297,74 @@ static void proceed(struct world *w, uint32_t id)
 	finish(w, id);
 }
 
-/* The caller's timeout for a downstream request fired first. */
-static simtime call_timeout_ev(struct sim *s, void *obj, uint64_t arg)
+/* The caller of request id gives up on it: a timeout at its service, a
+ * failure for the caller, which goes on. */
+static void abandon(struct world *w, uint32_t id)
 {
-	(void)s;
-	struct world *w = obj;
-	uint32_t id = (uint32_t)arg;
 	struct req *r = R(w, id);
 	uint32_t parent = r->parent;
 	slo_done(&w->svcs[r->svc].slo, SLO_TIMEOUT, 0);
-	r->timer = EVH_NONE;
 	r->parent = REQ_NONE;
 	r->deadline = ABANDONED;
 	struct req *pr = R(w, parent);
+	assert(pr->state == REQ_WAITING && pr->child == id);
 	pr->child = REQ_NONE;
 	pr->failed = true;
 	proceed(w, parent);
-	return SIM_DONE;
+}
+
+static inline bool cw_live(struct world *w, const struct callwait *c)
+{
+	const struct req *r = R(w, c->id);
+	return r->gen == c->gen && r->state != REQ_FREE && r->parent != REQ_NONE;
+}
+
+/* Drops stale entries at the head of the ring. */
+static void cw_trim(struct world *w, struct service *sv)
+{
+	while (sv->cw_len && !cw_live(w, &sv->cw[sv->cw_head])) {
+		sv->cw_head = (sv->cw_head + 1) % sv->cw_cap;
+		sv->cw_len--;
+	}
+}
+
+/* Deadlines fall due: every live call at the head past its deadline is
+ * abandoned; the event then waits for the next live head. */
+static simtime callwait_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	struct world *w = obj;
+	struct service *sv = &w->svcs[arg];
+	for (cw_trim(w, sv); sv->cw_len && sv->cw[sv->cw_head].deadline <= s->now; cw_trim(w, sv)) {
+		uint32_t id = sv->cw[sv->cw_head].id;
+		sv->cw_head = (sv->cw_head + 1) % sv->cw_cap;
+		sv->cw_len--;
+		abandon(w, id);
+	}
+	if (!sv->cw_len) {
+		sv->cw_ev = EVH_NONE;
+		return SIM_DONE;
+	}
+	return sv->cw[sv->cw_head].deadline - s->now;
+}
+
+static void cw_push(struct world *w, struct service *sv, uint32_t id)
+{
+	if (sv->cw_len == sv->cw_cap)
+		cw_trim(w, sv);
+	if (sv->cw_len == sv->cw_cap) {
+		uint32_t ncap = sv->cw_cap ? sv->cw_cap * 2 : 64;
+		struct callwait *n = xmalloc(ncap * sizeof *n);
+		for (uint32_t i = 0; i < sv->cw_len; i++)
+			n[i] = sv->cw[(sv->cw_head + i) % sv->cw_cap];
+		free(sv->cw);
+		sv->cw = n;
+		sv->cw_head = 0;
+		sv->cw_cap = ncap;
+	}
+	const struct req *r = R(w, id);
+	sv->cw[(sv->cw_head + sv->cw_len++) % sv->cw_cap] = (struct callwait){r->deadline, id, r->gen};
+	if (sv->cw_ev == EVH_NONE)
+		sv->cw_ev = sim_at(w->s, r->deadline, PRIO_REQUEST, callwait_ev, w, sv->idx);
 }
 
 /* The first running request of the pod has finished its CPU work (and any
@@ -358,9 +411,8 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 	r->svc = sv->idx;
 	r->next_call = 0;
 	r->failed = false;
-	r->timer = EVH_NONE;
 	if (parent != REQ_NONE && cfg->timeout)
-		r->timer = sim_at(w->s, r->deadline, PRIO_REQUEST, call_timeout_ev, w, id);
+		cw_push(w, sv, id);
 	if (p->n_busy < (uint32_t)cfg->workers) {
 		start(w, p, id);
 	} else {
@@ -389,6 +441,9 @@ void svc_init(struct world *w, struct service *sv, const struct scn_service *cfg
 	sv->r_fanout = rng_stream(seed, RNG_FANOUT, idx);
 	sv->traffic = NULL;
 	sv->arrivals = EVH_NONE;
+	sv->cw = NULL;
+	sv->cw_head = sv->cw_len = sv->cw_cap = 0;
+	sv->cw_ev = EVH_NONE;
 	slo_init(&sv->slo, &cfg->slo);
 	sv->cpu_mark = sv->cpu_mark_run = 0;
 	for (uint32_t i = 0; i < sv->n_pods; i++) {
@@ -413,6 +468,7 @@ void svc_release(struct service *sv)
 	}
 	free(sv->pods);
 	free(sv->ready);
+	free(sv->cw);
 	gsl_rng_free(sv->r_demand);
 	gsl_rng_free(sv->r_lb);
 	gsl_rng_free(sv->r_fanout);

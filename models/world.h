@@ -41,8 +41,14 @@ struct req {
 	uint16_t next_call; /* the next of the service's calls to consider */
 	uint8_t state;    /* enum req_state */
 	bool failed;      /* a downstream call failed: answer with an error */
-	evh timer;        /* the caller's timeout for this request, or EVH_NONE */
+	uint32_t gen;     /* bumped each time the slot is reused */
 	uint32_t next_free; /* free-list link */
+};
+
+/* A caller waiting on a request to this service, until its deadline. */
+struct callwait {
+	simtime deadline; /* when the caller gives up, ns */
+	uint32_t id, gen; /* the callee's request, and its generation then */
 };
 
 struct pod {
@@ -84,6 +90,13 @@ struct service {
 	traffic *traffic;  /* NULL unless an entry service */
 	evh arrivals;      /* the arrival generator's event */
 	struct slo_tracker slo;
+	/* Callers' deadlines on requests to this service, in arrival order:
+	 * one timeout per service makes them ascending, so one event at the
+	 * head serves them all. Entries whose request answered in time go
+	 * stale (their generation no longer matches) and are skipped. */
+	struct callwait *cw; /* ring */
+	uint32_t cw_head, cw_len, cw_cap;
+	evh cw_ev;         /* fires at the head's deadline, or EVH_NONE */
 	double cpu_mark;   /* sum of pods' cpu_used at the last sample, core-ns */
 	double cpu_mark_run;
 };
