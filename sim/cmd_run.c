@@ -185,9 +185,11 @@ static int simulate(const struct cli_args *a, const struct scenario *sc, const c
 	free(t.sums);
 out:
 	free(params);
+	/* A database this command created and could not fill is not left behind,
+	 * unless another process has committed a run to it meanwhile. */
+	bool drop = rc && created && !store_has_runs(st);
 	store_close(st);
-	/* A database this command created and could not fill is not left behind. */
-	if (rc && created)
+	if (drop)
 		store_remove_files(db);
 	return rc;
 }

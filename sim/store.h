@@ -42,21 +42,29 @@ struct run_end {
 };
 
 /* Opens (creating if needed) the database at path. *created tells whether
- * the file did not exist before (may be NULL). Returns NULL with e set on
+ * this call made the file (it is created exclusively, so of two processes
+ * racing to create it exactly one sees true); created may be NULL. A store
+ * is used by one thread at a time (SQLite is opened without its mutexes). Returns NULL with e set on
  * failure (unwritable path, not a database, another schema version). */
 store *store_open(const char *path, bool *created, struct herr *e);
 /* Closes; NULL is a no-op. */
 void store_close(store *st);
-/* Starts staging a run. Returns 0 or -1 with e set. */
+/* Starts staging a run. ri and what it points to are borrowed until
+ * store_run_commit or store_run_abort. Returns 0 or -1 with e set. */
 int store_run_begin(store *st, const struct run_info *ri, struct herr *e);
 /* A sink whose rows go to the staged run (valid between begin and commit/abort). */
 struct sink store_sink(store *st);
 /* Copies the staged run into the main tables in one transaction and returns
  * its id in *run_id. Returns 0, or -1 with e set (including any error a sink
- * call met); on failure nothing of the run is left in the main tables. */
+ * call met); on failure nothing of the run is left in the main tables. The
+ * staged run is dropped either way. */
 int store_run_commit(store *st, const struct run_end *end, int64_t *run_id, struct herr *e);
 /* Drops the staged run. */
 void store_run_abort(store *st);
+/* Whether any run has been committed to the database (by any process);
+ * true when that cannot be read, so a caller deciding whether to remove
+ * the file errs on keeping it. */
+bool store_has_runs(store *st);
 /* Removes a database file and its -wal and -shm companions (after
  * store_close), for a file this process created and wrote nothing useful to. */
 void store_remove_files(const char *path);

@@ -1,0 +1,816 @@
+/*
+ * store.c: results in SQLite (the model is in store.h, the tables in
+ * results/SCHEMA.md, which must say exactly what SCHEMA_V1 below says).
+ *
+ * One connection per store. A run's rows are staged in a private temporary
+ * database attached as "stage": ATTACH '' makes SQLite create an unnamed file
+ * that it unlinks as soon as it opens it, so even a killed process leaves
+ * nothing behind, and whose pages spill to disk past a small cache, so memory
+ * does not grow with the run. The staging transaction touches only that file:
+ * the main database's write lock stays free while the simulation runs, for
+ * other processes of a sweep. store_run_commit then copies the stage into
+ * the main tables in one short BEGIN IMMEDIATE transaction.
+ */
+#include "store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long a writer waits for another one before giving up: long enough
+ * for any commit of a parallel sweep, which holds the lock for seconds. */
+#define BUSY_TIMEOUT_MS (10 * 60 * 1000)
+
+struct store {
+	sqlite3 *db;
+	char *path;                /* as given, for messages; owned */
+	bool staging;              /* between store_run_begin and commit/abort */
+	struct run_info ri;        /* the staged run; what it points to is borrowed until commit/abort */
+	char started_at[32];       /* UTC ISO-8601 time of store_run_begin */
+	sqlite3_stmt *put_sample;  /* INSERT into stage.samples, reused for every row */
+	sqlite3_stmt *put_summary; /* INSERT into stage.summaries, reused for every row */
+	bool sink_failed;          /* a row could not be staged: the commit must fail */
+	struct herr sink_err;      /* the first such error */
+};
+
+/* ---- Schema ---------------------------------------------------------- */
+
+/* Columns of a sample and of a summary, in the order the sink binds them
+ * (?1, ?2, ...). The stage and the main tables share these names, so the
+ * copy is one INSERT ... SELECT. */
+#define SAMPLE_COLS                                                                                         \
+	"t_s, service, offered_rps, served_rps, errors, timeouts, rejected, mean_ms, p50_ms, p99_ms, replicas, " \
+	"ready, in_flight, cpu_util"
+#define SUMMARY_COLS                                                                                        \
+	"service, requests, served, errors, timeouts, rejected, mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, "      \
+	"max_ms, error_rate, timeout_rate, cpu_util, violation_minutes, slo_met"
+
+/* Version 1, as documented in results/SCHEMA.md. */
+static const char SCHEMA_V1[] =
+	"CREATE TABLE meta(\n"
+	"  key   TEXT PRIMARY KEY,\n"
+	"  value TEXT NOT NULL\n"
+	");\n"
+	"INSERT INTO meta(key, value) VALUES ('created_by', 'headroom " HEADROOM_VERSION "');\n"
+	"CREATE TABLE scenarios(\n"
+	"  id         INTEGER PRIMARY KEY,\n"
+	"  name       TEXT NOT NULL,\n"
+	"  path       TEXT,\n"
+	"  hash       TEXT NOT NULL UNIQUE,\n"
+	"  yaml       TEXT NOT NULL,\n"
+	"  overrides  TEXT NOT NULL,\n"
+	"  created_at TEXT NOT NULL\n"
+	");\n"
+	"CREATE TABLE runs(\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  scenario_id INTEGER NOT NULL REFERENCES scenarios(id),\n"
+	"  variant     INTEGER NOT NULL,\n"
+	"  replication INTEGER NOT NULL,\n"
+	"  seed        TEXT NOT NULL,\n"
+	"  params      TEXT NOT NULL CHECK (json_valid(params)),\n"
+	"  status      TEXT NOT NULL CHECK (status IN ('ok', 'interrupted', 'failed')),\n"
+	"  started_at  TEXT NOT NULL,\n"
+	"  wall_s      REAL,\n"
+	"  events      INTEGER,\n"
+	"  requests    INTEGER,\n"
+	"  sim_s       REAL,\n"
+	"  version     TEXT NOT NULL\n"
+	");\n"
+	"CREATE INDEX runs_by_scenario ON runs(scenario_id);\n"
+	"CREATE TABLE samples(\n"
+	"  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s         REAL NOT NULL,\n"
+	"  service     TEXT NOT NULL,\n"
+	"  offered_rps REAL,\n"
+	"  served_rps  REAL,\n"
+	"  errors      INTEGER NOT NULL,\n"
+	"  timeouts    INTEGER NOT NULL,\n"
+	"  rejected    INTEGER NOT NULL,\n"
+	"  mean_ms     REAL,\n"
+	"  p50_ms      REAL,\n"
+	"  p99_ms      REAL,\n"
+	"  replicas    INTEGER NOT NULL,\n"
+	"  ready       INTEGER NOT NULL,\n"
+	"  in_flight   INTEGER NOT NULL,\n"
+	"  cpu_util    REAL,\n"
+	"  PRIMARY KEY (run_id, service, t_s)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE summaries(\n"
+	"  run_id            INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  service           TEXT NOT NULL,\n"
+	"  requests          INTEGER NOT NULL,\n"
+	"  served            INTEGER NOT NULL,\n"
+	"  errors            INTEGER NOT NULL,\n"
+	"  timeouts          INTEGER NOT NULL,\n"
+	"  rejected          INTEGER NOT NULL,\n"
+	"  mean_ms           REAL,\n"
+	"  p50_ms            REAL,\n"
+	"  p90_ms            REAL,\n"
+	"  p99_ms            REAL,\n"
+	"  p999_ms           REAL,\n"
+	"  max_ms            REAL,\n"
+	"  error_rate        REAL,\n"
+	"  timeout_rate      REAL,\n"
+	"  cpu_util          REAL,\n"
+	"  violation_minutes REAL,\n"
+	"  slo_met           INTEGER CHECK (slo_met IN (0, 1)),\n"
+	"  PRIMARY KEY (run_id, service)\n"
+	") WITHOUT ROWID;\n";
+
+/*
+ * The schema's history: migrations[v] takes a database from version v - 1 to
+ * version v. A new file (version 0) runs every step; an older file runs the
+ * steps after its version. A schema change appends a step here (and bumps
+ * STORE_SCHEMA_VERSION); a step never changes once released.
+ */
+static const char *const migrations[] = {
+	NULL,      /* version 0: an empty file */
+	SCHEMA_V1, /* from nothing to version 1 */
+};
+_Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
+
+/* The stage: the same columns without run_id (it is known only at commit),
+ * untyped so values keep the type they were bound with. Keys as in the main
+ * tables, so a duplicate row fails at the sink call that made it. */
+static const char STAGE_SCHEMA[] =
+	"CREATE TABLE stage.samples(" SAMPLE_COLS ", PRIMARY KEY (service, t_s)) WITHOUT ROWID;"
+	"CREATE TABLE stage.summaries(" SUMMARY_COLS ", PRIMARY KEY (service)) WITHOUT ROWID;";
+
+static const char SQL_PUT_SAMPLE[] = "INSERT INTO stage.samples(" SAMPLE_COLS ") VALUES "
+				     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+static const char SQL_PUT_SUMMARY[] = "INSERT INTO stage.summaries(" SUMMARY_COLS ") VALUES "
+				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+/* In key order, so the main table's B-tree is appended to, not scattered. */
+static const char SQL_COPY_SAMPLES[] = "INSERT INTO main.samples(run_id, " SAMPLE_COLS ") SELECT ?1, " SAMPLE_COLS
+				       " FROM stage.samples ORDER BY service, t_s";
+static const char SQL_COPY_SUMMARIES[] = "INSERT INTO main.summaries(run_id, " SUMMARY_COLS ") SELECT ?1, " SUMMARY_COLS
+					 " FROM stage.summaries ORDER BY service";
+/* A scenario row is shared by every run of the same text and overrides. ON
+ * CONFLICT (rather than INSERT OR IGNORE) ignores only that case, not a
+ * NOT NULL violation. */
+static const char SQL_PUT_SCENARIO[] = "INSERT INTO scenarios(name, path, hash, yaml, overrides, created_at) "
+				       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (hash) DO NOTHING";
+static const char SQL_GET_SCENARIO[] = "SELECT id FROM scenarios WHERE hash = ?1";
+static const char SQL_PUT_RUN[] = "INSERT INTO runs(scenario_id, variant, replication, seed, params, status, "
+				  "started_at, wall_s, events, requests, sim_s, version) "
+				  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+/* ---- SHA-256 (FIPS 180-4), to name a scenario by its content ----------- */
+
+struct sha256 {
+	uint32_t h[8];   /* the chaining state */
+	uint8_t buf[64]; /* a partial block */
+	size_t n_buf;    /* bytes in buf */
+	uint64_t n;      /* message bytes so far */
+};
+
+static const uint32_t sha_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static uint32_t ror(uint32_t x, int n) { return x >> n | x << (32 - n); }
+
+static void sha_block(uint32_t h[8], const uint8_t *p)
+{
+	uint32_t w[64], v[8];
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 |
+		       (uint32_t)p[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ w[i - 15] >> 3;
+		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ w[i - 2] >> 10;
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	memcpy(v, h, sizeof v);
+	for (int i = 0; i < 64; i++) { /* v = a b c d e f g h */
+		uint32_t t1 = v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) +
+			      sha_k[i] + w[i];
+		uint32_t t2 = (ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22)) + ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+		memmove(v + 1, v, 7 * sizeof *v);
+		v[4] += t1;
+		v[0] = t1 + t2;
+	}
+	for (int i = 0; i < 8; i++)
+		h[i] += v[i];
+}
+
+static void sha_init(struct sha256 *c)
+{
+	static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+				       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+	memcpy(c->h, h0, sizeof h0);
+	c->n_buf = 0;
+	c->n = 0;
+}
+
+static void sha_update(struct sha256 *c, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	c->n += n;
+	while (n > 0) {
+		size_t k = HR_MIN(n, sizeof c->buf - c->n_buf);
+		memcpy(c->buf + c->n_buf, p, k);
+		c->n_buf += k;
+		p += k;
+		n -= k;
+		if (c->n_buf == sizeof c->buf) {
+			sha_block(c->h, c->buf);
+			c->n_buf = 0;
+		}
+	}
+}
+
+/* Pads (0x80, zeros, the length in bits, big-endian) and writes 64 lowercase
+ * hex digits and a NUL to hex. */
+static void sha_hex(struct sha256 *c, char hex[65])
+{
+	uint64_t bits = c->n * 8;
+	uint8_t pad[72] = {0x80};
+	size_t n_pad = (c->n_buf < 56 ? 56 : 120) - c->n_buf;
+	for (int i = 0; i < 8; i++)
+		pad[n_pad + (size_t)i] = (uint8_t)(bits >> (56 - 8 * i));
+	sha_update(c, pad, n_pad + 8);
+	assert(c->n_buf == 0);
+	for (int i = 0; i < 8; i++)
+		snprintf(hex + 8 * i, 9, "%08" PRIx32, c->h[i]);
+}
+
+/* The scenario's identity: SHA-256 of its YAML text, a NUL, its overrides.
+ * The NUL keeps ("ab", "c") and ("a", "bc") apart. */
+static void scenario_hash(const char *yaml, const char *overrides, char hex[65])
+{
+	struct sha256 c;
+	sha_init(&c);
+	sha_update(&c, yaml, strlen(yaml) + 1);
+	sha_update(&c, overrides, strlen(overrides));
+	sha_hex(&c, hex);
+}
+
+/* ---- Helpers ----------------------------------------------------------- */
+
+/* Now, UTC, ISO-8601 to the millisecond: "2025-01-31T23:59:59.123Z", the
+ * format of SQLite's strftime('%Y-%m-%dT%H:%M:%fZ'), so its date functions
+ * and pandas read it as is. */
+static void utc_now(char out[32])
+{
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t k = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + k, 32 - k, ".%03dZ", (int)(ts.tv_nsec / 1000000));
+}
+
+/* Why a database file could not be opened or written, as " (hint)", or "".
+ * SQLite says only "unable to open database file"; the file system knows. */
+static void io_hint(const char *path, char *out, size_t n)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else
+		slash[slash == dir] = '\0'; /* "/x.db" keeps its "/" */
+	struct stat sb;
+	out[0] = '\0';
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		snprintf(out, n, " (it is a directory)");
+	else if (stat(dir, &sb) != 0 && errno == ENOENT)
+		snprintf(out, n, " (directory '%s' does not exist?)", dir);
+	else if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		snprintf(out, n, " ('%s' is not a directory)", dir);
+	else if (access(dir, W_OK | X_OK) != 0)
+		snprintf(out, n, " (directory '%s' is not writable?)", dir);
+	else if (access(path, F_OK) == 0 && access(path, R_OK | W_OK) != 0)
+		snprintf(out, n, " (no permission to read and write it?)");
+	free(dir);
+}
+
+/* Sets e to "path: what: <SQLite's message>[ (hint)]" and returns -1. */
+static int db_fail(store *st, struct herr *e, const char *what)
+{
+	char hint[600] = "";
+	int code = sqlite3_errcode(st->db) & 0xff;
+	if (code == SQLITE_CANTOPEN || code == SQLITE_READONLY || code == SQLITE_PERM)
+		io_hint(st->path, hint, sizeof hint);
+	return herr_at(e, st->path, 0, 0, "%s: %s%s", what, sqlite3_errmsg(st->db), hint);
+}
+
+static int exec(store *st, const char *sql, const char *what, struct herr *e)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	return db_fail(st, e, what);
+}
+
+static int prepare(store *st, const char *sql, unsigned flags, sqlite3_stmt **s, const char *what, struct herr *e)
+{
+	if (sqlite3_prepare_v3(st->db, sql, -1, flags, s, NULL) == SQLITE_OK)
+		return 0;
+	return db_fail(st, e, what);
+}
+
+/* Steps s once, expecting `want` (SQLITE_ROW or SQLITE_DONE). */
+static int step(store *st, sqlite3_stmt *s, int want, const char *what, struct herr *e)
+{
+	int rc = sqlite3_step(s);
+	if (rc == want)
+		return 0;
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return herr_at(e, st->path, 0, 0, "%s: unexpected %s", what, rc == SQLITE_ROW ? "row" : "end of rows");
+	return db_fail(st, e, what);
+}
+
+/* A REAL; NaN (undefined, e.g. the latency of an interval with no request)
+ * is NULL, as SCHEMA.md promises. */
+static void bind_real(sqlite3_stmt *s, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_double(s, i, v);
+}
+
+/* Text borrowed for one step: the statement is reset and its bindings
+ * cleared right after, so the pointer never outlives the row. */
+static void bind_str(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* ---- Opening ------------------------------------------------------------ */
+
+static int read_version(store *st, int *version, struct herr *e)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(s, 0);
+	else if ((sqlite3_errcode(st->db) & 0xff) == SQLITE_NOTADB)
+		herr_at(e, st->path, 0, 0, "not a headroom database (%s)", sqlite3_errmsg(st->db));
+	else
+		db_fail(st, e, "cannot read database");
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Whether the file already holds tables (of another program, if its version
+ * is 0). */
+static int has_tables(store *st, bool *yes, struct herr *e)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prepare(st, "SELECT count(*) FROM sqlite_schema", 0, &s, "cannot read database", e);
+	if (!rc)
+		rc = step(st, s, SQLITE_ROW, "cannot read database", e);
+	if (!rc)
+		*yes = sqlite3_column_int64(s, 0) > 0;
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Refuses a version this code cannot bring up to date, before anything is
+ * written to the file. */
+static int check_version(store *st, int version, struct herr *e)
+{
+	if (version < 0 || version > STORE_SCHEMA_VERSION)
+		return herr_at(e, st->path, 0, 0, "schema version %d, this headroom reads version %d%s", version,
+			       STORE_SCHEMA_VERSION, version > 0 ? " (written by a newer headroom?)" : "");
+	bool tables = false;
+	if (version == 0 && has_tables(st, &tables, e))
+		return -1;
+	if (tables)
+		return herr_at(e, st->path, 0, 0,
+			       "not a headroom database (it has tables but no headroom schema version)");
+	return 0;
+}
+
+/* Brings the file from `version` to STORE_SCHEMA_VERSION in one transaction.
+ * The version is read again under the write lock: another process may have
+ * created the schema since (two runs of a sweep opening a new file). */
+static int migrate(store *st, int version, struct herr *e)
+{
+	char sql[128];
+	int rc = exec(st, "BEGIN IMMEDIATE", "cannot create the schema", e);
+	if (!rc)
+		rc = read_version(st, &version, e);
+	if (!rc && version != STORE_SCHEMA_VERSION)
+		rc = check_version(st, version, e);
+	for (int v = version + 1; !rc && v <= STORE_SCHEMA_VERSION; v++) {
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d; INSERT OR REPLACE INTO meta(key, value) "
+					  "VALUES ('schema_version', '%d')", v, v);
+		rc = exec(st, migrations[v], "cannot create the schema", e);
+		if (!rc)
+			rc = exec(st, sql, "cannot create the schema", e);
+	}
+	if (!rc)
+		rc = exec(st, "COMMIT", "cannot create the schema", e);
+	if (rc && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* One attempt at PRAGMA journal_mode = WAL: SQLite's result code, and the
+ * mode the file ended in (in mode, on SQLITE_ROW). */
+static int try_wal(store *st, char *mode, size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(mode, n, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/*
+ * WAL: readers never block the writer, and a commit is one append. The mode
+ * is stored in the file, so this changes something only on a new file. There
+ * the switch needs the file to itself, and processes of a sweep switching
+ * the same new file at once deadlock on the lock upgrade: SQLite answers BUSY
+ * at once rather than call the busy handler. The loser retries (and finds
+ * the file in WAL mode). The pragma answers the mode it ended in, which
+ * stays the old one where WAL cannot work (a file system without shared
+ * memory).
+ */
+static int set_wal(store *st, struct herr *e)
+{
+	const char *what = "cannot switch to WAL mode";
+	char mode[16] = "";
+	int rc = try_wal(st, mode, sizeof mode);
+	for (int waited = 0; (rc & 0xff) == SQLITE_BUSY && waited < BUSY_TIMEOUT_MS; waited += 10) {
+		sqlite3_sleep(10);
+		rc = try_wal(st, mode, sizeof mode);
+	}
+	if (rc != SQLITE_ROW)
+		return db_fail(st, e, what);
+	if (sqlite3_stricmp(mode, "wal") != 0)
+		return herr_at(e, st->path, 0, 0, "%s: the journal mode stays '%s'", what, mode);
+	return exec(st, "PRAGMA synchronous = NORMAL", "cannot configure database", e);
+}
+
+/* The file's version, refused unless this code can bring it up to date. One
+ * read transaction: between two separate reads another process may commit
+ * the schema, and the file would look like "version 0, but tables". */
+static int inspect(store *st, int *version, struct herr *e)
+{
+	int rc = exec(st, "BEGIN", "cannot read database", e);
+	if (!rc)
+		rc = read_version(st, version, e);
+	if (!rc)
+		rc = check_version(st, *version, e);
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL); /* it only read */
+	return rc;
+}
+
+/* Settings of the connection, then the schema. journal_mode is set only once
+ * the file is known to be ours: it is written into the file. */
+static int setup(store *st, struct herr *e)
+{
+	int version = 0;
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	/* temp_store=FILE: the stage must be able to outgrow memory. */
+	int rc = exec(st, "PRAGMA foreign_keys = ON; PRAGMA temp_store = FILE", "cannot configure database", e);
+	if (!rc)
+		rc = inspect(st, &version, e);
+	if (!rc)
+		rc = set_wal(st, e);
+	if (!rc && version != STORE_SCHEMA_VERSION)
+		rc = migrate(st, version, e);
+	return rc;
+}
+
+/* Makes the file if it does not exist; true if this call made it. O_EXCL,
+ * not a stat before opening: of several processes of a sweep opening one new
+ * path at once, exactly one made the file, and only that one may remove it
+ * again. Any other failure is left to SQLite to report. */
+static bool make_file(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+store *store_open(const char *path, bool *created, struct herr *e)
+{
+	bool made = make_file(path);
+	store *st = xcalloc(1, sizeof *st);
+	st->path = xstrdup(path);
+	/* NOMUTEX: a store, like its staging state, belongs to one thread at a time. */
+	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		rc = st->db ? db_fail(st, e, "cannot open database") : herr_at(e, path, 0, 0, "out of memory");
+	else
+		rc = setup(st, e);
+	if (created)
+		*created = made && !rc;
+	if (!rc)
+		return st;
+	store_close(st);
+	if (made) /* leave no file behind that this call made */
+		store_remove_files(path);
+	return NULL;
+}
+
+/* ---- Staging ------------------------------------------------------------ */
+
+/* Drops the stage, whatever state begin or commit left it in. */
+static void stage_drop(store *st)
+{
+	sqlite3_finalize(st->put_sample);
+	sqlite3_finalize(st->put_summary);
+	st->put_sample = st->put_summary = NULL;
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	/* Fails harmlessly if begin failed before attaching. */
+	sqlite3_exec(st->db, "DETACH DATABASE stage", NULL, NULL, NULL);
+	st->staging = false;
+}
+
+void store_close(store *st)
+{
+	if (!st)
+		return;
+	if (st->staging)
+		stage_drop(st);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+int store_run_begin(store *st, const struct run_info *ri, struct herr *e)
+{
+	assert(!st->staging && ri && ri->sc && ri->sc->text && ri->sc->name);
+	const char *what = "cannot stage a run";
+	/* The sink's statements live as long as the run: PERSISTENT. */
+	unsigned keep = SQLITE_PREPARE_PERSISTENT;
+	int rc = exec(st, "ATTACH DATABASE '' AS stage", what, e);
+	if (!rc)
+		rc = exec(st, STAGE_SCHEMA, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_SAMPLE, keep, &st->put_sample, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_SUMMARY, keep, &st->put_summary, what, e);
+	/* One transaction on the stage for the whole run, not one per row; it
+	 * touches no table of main, so it takes no lock there. */
+	if (!rc)
+		rc = exec(st, "BEGIN", what, e);
+	if (rc) {
+		stage_drop(st);
+		return -1;
+	}
+	st->staging = true;
+	st->ri = *ri;
+	st->sink_failed = false;
+	utc_now(st->started_at);
+	return 0;
+}
+
+/* Steps a staging INSERT; the first failure is kept for the commit. */
+static void stage_row(store *st, sqlite3_stmt *s, const char *row, const char *service, double t_s)
+{
+	if (sqlite3_step(s) != SQLITE_DONE && !st->sink_failed) {
+		st->sink_failed = true;
+		if (isnan(t_s))
+			herr_at(&st->sink_err, st->path, 0, 0, "cannot stage the %s of service '%s': %s", row, service,
+				sqlite3_errmsg(st->db));
+		else
+			herr_at(&st->sink_err, st->path, 0, 0, "cannot stage the %s of service '%s' at t_s %g: %s", row,
+				service, t_s, sqlite3_errmsg(st->db));
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static void sink_sample(void *ctx, const struct row_sample *r)
+{
+	store *st = ctx;
+	assert(st->staging);
+	if (st->sink_failed) /* the run cannot be committed: spare the work */
+		return;
+	sqlite3_stmt *s = st->put_sample;
+	bind_real(s, 1, r->t_s);
+	bind_str(s, 2, r->service);
+	bind_real(s, 3, r->offered_rps);
+	bind_real(s, 4, r->served_rps);
+	sqlite3_bind_int64(s, 5, r->errors);
+	sqlite3_bind_int64(s, 6, r->timeouts);
+	sqlite3_bind_int64(s, 7, r->rejected);
+	bind_real(s, 8, r->mean_ms);
+	bind_real(s, 9, r->p50_ms);
+	bind_real(s, 10, r->p99_ms);
+	sqlite3_bind_int(s, 11, r->replicas);
+	sqlite3_bind_int(s, 12, r->ready);
+	sqlite3_bind_int(s, 13, r->in_flight);
+	bind_real(s, 14, r->cpu_util);
+	stage_row(st, s, "sample", r->service, r->t_s);
+}
+
+static void sink_summary(void *ctx, const struct row_summary *r)
+{
+	store *st = ctx;
+	assert(st->staging);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_summary;
+	bind_str(s, 1, r->service);
+	sqlite3_bind_int64(s, 2, r->requests);
+	sqlite3_bind_int64(s, 3, r->served);
+	sqlite3_bind_int64(s, 4, r->errors);
+	sqlite3_bind_int64(s, 5, r->timeouts);
+	sqlite3_bind_int64(s, 6, r->rejected);
+	bind_real(s, 7, r->mean_ms);
+	bind_real(s, 8, r->p50_ms);
+	bind_real(s, 9, r->p90_ms);
+	bind_real(s, 10, r->p99_ms);
+	bind_real(s, 11, r->p999_ms);
+	bind_real(s, 12, r->max_ms);
+	bind_real(s, 13, r->error_rate);
+	bind_real(s, 14, r->timeout_rate);
+	bind_real(s, 15, r->cpu_util);
+	bind_real(s, 16, r->violation_minutes);
+	if (r->slo_met < 0) /* no objective declared */
+		sqlite3_bind_null(s, 17);
+	else
+		sqlite3_bind_int(s, 17, r->slo_met);
+	stage_row(st, s, "summary", r->service, NAN);
+}
+
+struct sink store_sink(store *st) { return (struct sink){st, sink_sample, sink_summary}; }
+
+/* ---- Committing --------------------------------------------------------- */
+
+/* The scenario's row, inserted unless one of the same hash exists. */
+static int put_scenario(store *st, int64_t *id, struct herr *e)
+{
+	const struct scenario *sc = st->ri.sc;
+	const char *what = "cannot store the scenario";
+	char hash[65], now[32];
+	scenario_hash(sc->text, sc->overrides ? sc->overrides : "", hash);
+	utc_now(now);
+	sqlite3_stmt *ins = NULL, *get = NULL;
+	int rc = prepare(st, SQL_PUT_SCENARIO, 0, &ins, what, e);
+	if (!rc) {
+		bind_str(ins, 1, sc->name);
+		bind_str(ins, 2, sc->path);
+		bind_str(ins, 3, hash);
+		bind_str(ins, 4, sc->text);
+		bind_str(ins, 5, sc->overrides ? sc->overrides : "");
+		bind_str(ins, 6, now);
+		rc = step(st, ins, SQLITE_DONE, what, e);
+	}
+	if (!rc)
+		rc = prepare(st, SQL_GET_SCENARIO, 0, &get, what, e);
+	if (!rc) {
+		bind_str(get, 1, hash);
+		rc = step(st, get, SQLITE_ROW, what, e);
+	}
+	if (!rc)
+		*id = sqlite3_column_int64(get, 0);
+	sqlite3_finalize(get);
+	sqlite3_finalize(ins);
+	return rc;
+}
+
+static int put_run(store *st, int64_t scenario_id, const struct run_end *end, int64_t *id, struct herr *e)
+{
+	const char *what = "cannot store the run";
+	/* The seed as decimal text: exact for all 64 bits, and what --seed takes. */
+	char seed[24];
+	snprintf(seed, sizeof seed, "%" PRIu64, st->ri.seed);
+	assert(end->events <= (uint64_t)INT64_MAX);
+	sqlite3_stmt *s = NULL;
+	int rc = prepare(st, SQL_PUT_RUN, 0, &s, what, e);
+	if (!rc) {
+		sqlite3_bind_int64(s, 1, scenario_id);
+		sqlite3_bind_int(s, 2, st->ri.variant);
+		sqlite3_bind_int(s, 3, st->ri.replication);
+		bind_str(s, 4, seed);
+		bind_str(s, 5, st->ri.params ? st->ri.params : "{}");
+		bind_str(s, 6, end->status);
+		bind_str(s, 7, st->started_at);
+		bind_real(s, 8, end->wall_s);
+		sqlite3_bind_int64(s, 9, (int64_t)end->events);
+		sqlite3_bind_int64(s, 10, end->requests);
+		bind_real(s, 11, end->sim_s);
+		bind_str(s, 12, HEADROOM_VERSION);
+		rc = step(st, s, SQLITE_DONE, what, e);
+	}
+	if (!rc)
+		*id = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* INSERT ... SELECT of one staged table, under the run's id. */
+static int copy_rows(store *st, const char *sql, int64_t run_id, const char *what, struct herr *e)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = prepare(st, sql, 0, &s, what, e);
+	if (!rc) {
+		sqlite3_bind_int64(s, 1, run_id);
+		rc = step(st, s, SQLITE_DONE, what, e);
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* The commit proper: scenario, run, rows, in one write transaction. */
+static int copy_run(store *st, const struct run_end *end, int64_t *run_id, struct herr *e)
+{
+	int64_t scenario_id = 0, id = 0;
+	/* End the staging transaction first: BEGIN IMMEDIATE cannot nest in it. */
+	int rc = exec(st, "COMMIT", "cannot store the run (closing the stage)", e);
+	/* IMMEDIATE takes the write lock up front (waiting up to the busy
+	 * timeout), so the transaction cannot fail halfway on a lock upgrade. */
+	if (!rc)
+		rc = exec(st, "BEGIN IMMEDIATE", "cannot store the run (locking the database)", e);
+	if (!rc)
+		rc = put_scenario(st, &scenario_id, e);
+	if (!rc)
+		rc = put_run(st, scenario_id, end, &id, e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_SAMPLES, id, "cannot store the run (copying samples)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_SUMMARIES, id, "cannot store the run (copying summaries)", e);
+	if (!rc)
+		rc = exec(st, "COMMIT", "cannot store the run (committing)", e);
+	if (rc) {
+		if (!sqlite3_get_autocommit(st->db))
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (run_id)
+		*run_id = id;
+	return 0;
+}
+
+int store_run_commit(store *st, const struct run_end *end, int64_t *run_id, struct herr *e)
+{
+	assert(st->staging && end && end->status);
+	int rc = 0;
+	if (st->sink_failed) {
+		if (e)
+			*e = st->sink_err;
+		rc = -1;
+	} else {
+		rc = copy_run(st, end, run_id, e);
+	}
+	stage_drop(st);
+	return rc;
+}
+
+void store_run_abort(store *st)
+{
+	if (st && st->staging)
+		stage_drop(st);
+}
+
+/* ---- Files -------------------------------------------------------------- */
+
+bool store_has_runs(store *st)
+{
+	sqlite3_stmt *s = NULL;
+	bool any = true; /* when in doubt, keep the file */
+	if (sqlite3_prepare_v2(st->db, "SELECT EXISTS (SELECT 1 FROM main.runs)", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		any = sqlite3_column_int(s, 0) != 0;
+	sqlite3_finalize(s);
+	return any;
+}
+
+void store_remove_files(const char *path)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+	size_t n = strlen(path) + 16;
+	char *p = xmalloc(n);
+	for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
+		snprintf(p, n, "%s%s", path, suffixes[i]);
+		unlink(p); /* ENOENT is fine: the file was never made */
+	}
+	free(p);
+}
