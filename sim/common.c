@@ -41,7 +41,7 @@ char *xstrdup(const char *s)
 	return memcpy(xmalloc(n), s, n);
 }
 
-static void vset(struct herr *e, const char *file, int line, int col, const char *fmt, va_list ap)
+void herr_vat(struct herr *e, const char *file, int line, int col, const char *fmt, va_list ap)
 {
 	if (!e)
 		return;
@@ -59,7 +59,7 @@ int herr_at(struct herr *e, const char *file, int line, int col, const char *fmt
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vset(e, file, line, col, fmt, ap);
+	herr_vat(e, file, line, col, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -68,7 +68,7 @@ int herr_set(struct herr *e, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vset(e, NULL, 0, 0, fmt, ap);
+	herr_vat(e, NULL, 0, 0, fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -11,6 +11,7 @@
 #ifndef HEADROOM_COMMON_H
 #define HEADROOM_COMMON_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -53,6 +54,9 @@ struct herr {
  * `return herr_at(...)`. e may be NULL (the message is dropped). */
 int herr_at(struct herr *e, const char *file, int line, int col, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* herr_at with a va_list (for wrappers). */
+void herr_vat(struct herr *e, const char *file, int line, int col, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 /* herr_at without a location. */
 int herr_set(struct herr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

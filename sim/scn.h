@@ -39,7 +39,7 @@ struct trace {
 enum pattern_kind {
 	PATTERN_CONSTANT, /* 1 */
 	PATTERN_DIURNAL,  /* 1 + amplitude * cos(2 pi (clock - peak) / 24 h) */
-	PATTERN_TRACE     /* trace rps at t, times traffic.scale; `rate` is then unused */
+	PATTERN_TRACE     /* trace rps at t, times traffic.rate (the scenario's pattern.scale) */
 };
 struct pattern {
 	enum pattern_kind kind;
@@ -92,8 +92,67 @@ struct scn_slo {
 	simtime allowed_violation; /* windows mode: tolerated violation time, ns */
 };
 
+/*
+ * A HorizontalPodAutoscaler (autoscaling/v2) and the kube-controller-manager
+ * flags that govern it (../shared/FACTS.md section 1). Read from a manifest
+ * pasted into the scenario; units resolved (utilisation in percent, CPU in
+ * cores, memory in bytes, times in ns).
+ */
+enum hpa_metric_kind {
+	HPA_METRIC_RESOURCE, /* type: Resource (cpu or memory, from metrics-server) */
+	HPA_METRIC_PODS      /* type: Pods (a per-pod custom metric, e.g. requests per second) */
+};
+enum hpa_resource { HPA_RES_CPU, HPA_RES_MEMORY };
+enum hpa_target_kind {
+	HPA_TARGET_UTILIZATION, /* averageUtilization: percent of the pods' request */
+	HPA_TARGET_AVERAGE_VALUE /* averageValue: per pod, in the metric's unit */
+};
+struct scn_hpa_metric {
+	enum hpa_metric_kind kind;
+	enum hpa_resource resource; /* Resource metrics */
+	char *name;                 /* Pods metrics: the metric name (owned); headroom computes requests per second */
+	enum hpa_target_kind target;
+	int32_t utilization;        /* Utilization target, percent (e.g. 70) */
+	double average_value;       /* AverageValue target: cores (cpu), bytes (memory), or per-pod metric units */
+	int line, col;              /* where the metric is defined */
+};
+enum hpa_policy_kind { HPA_POLICY_PODS, HPA_POLICY_PERCENT };
+struct scn_hpa_policy {
+	enum hpa_policy_kind kind;
+	int32_t value;  /* pods, or percent */
+	simtime period; /* periodSeconds, ns */
+};
+enum hpa_select { HPA_SELECT_MAX, HPA_SELECT_MIN, HPA_SELECT_DISABLED };
+struct scn_hpa_rules {
+	bool has_stabilization;  /* stabilizationWindowSeconds given (scaleDown: else the controller flag) */
+	simtime stabilization;   /* ns */
+	enum hpa_select select;
+	struct scn_hpa_policy *policies; /* owned */
+	size_t n_policies;
+	bool has_tolerance;      /* tolerance given (else the controller flag) */
+	double tolerance;        /* fraction */
+};
+struct scn_hpa {
+	bool enabled;            /* the service has an HPA */
+	char *name;              /* metadata.name (owned), for messages and the decisions table */
+	int32_t min_replicas;    /* >= 1 (default 1) */
+	int32_t max_replicas;    /* >= min_replicas */
+	struct scn_hpa_metric *metrics; /* owned; default: cpu at 80 % utilisation */
+	size_t n_metrics;
+	bool has_behavior;       /* spec.behavior given: the behavior path, else the legacy path */
+	struct scn_hpa_rules up, down; /* with Kubernetes' defaults filled in when has_behavior */
+	/* kube-controller-manager flags (--horizontal-pod-autoscaler-...) */
+	simtime sync_period;     /* 15 s */
+	double tolerance;        /* 0.1 */
+	simtime downscale_stabilization; /* 5 min */
+	simtime cpu_initialization_period; /* 5 min */
+	simtime initial_readiness_delay;   /* 30 s */
+	double scale_up_limit_factor;  /* legacy path: 2.0 (the Kubernetes tests use 8) */
+	double scale_up_limit_minimum; /* legacy path: 4.0 */
+};
+
 struct scn_service {
-	char *name;            /* owned; [A-Za-z0-9_.-]+, unique */
+	char *name;            /* owned; [A-Za-z0-9_-]{1,63}, unique */
 	int line, col;         /* where it is defined, for later error messages */
 	int replicas;          /* fixed replica count (until the HPA issue), >= 1 */
 	double cpu_request;    /* cores per pod, > 0 */

@@ -9,8 +9,8 @@ bin=$2
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-"$unit" --jobs 2 2>&1 | tee "$out"
-unit_rc=$?
+{ "$unit" --jobs 2 2>&1; echo "unit-exit $?"; } | tee "$out"
+unit_rc=$(sed -n 's/^unit-exit //p' "$out")
 syn=$(grep 'Synthesis:' "$out" | tail -n 1)
 u_pass=$(echo "$syn" | sed -n 's/.*Passing: \([0-9]*\).*/\1/p')
 u_fail=$(echo "$syn" | sed -n 's/.*Failing: \([0-9]*\).*/\1/p')

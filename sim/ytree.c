@@ -1,0 +1,313 @@
+/*
+ * ytree.c: YAML to a located tree, from libfyaml's event stream.
+ *
+ * libfyaml's document API does not expose node positions in the versions
+ * Debian ships, its event API does: each event carries its start mark. So
+ * the tree is built from events with an explicit stack of open containers.
+ * A mapping's children are appended key, value, key, value, so a mapping is
+ * waiting for a key exactly when it holds an even number of children.
+ */
+#include <libfyaml.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ytree.h"
+
+static struct ynode *node_new(struct ytree *t, enum ykind kind, const char *src, int line, int col)
+{
+	struct ynode *n = xcalloc(1, sizeof *n);
+	n->kind = kind;
+	n->src = src;
+	n->line = line;
+	n->col = col;
+	if (t->n_all == t->cap_all) {
+		t->cap_all = t->cap_all ? 2 * t->cap_all : 64;
+		t->all = xrealloc(t->all, t->cap_all * sizeof *t->all);
+	}
+	t->all[t->n_all++] = n;
+	return n;
+}
+
+static void seq_add(struct ynode *p, struct ynode *k)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 4;
+		p->kid = xrealloc(p->kid, p->cap * sizeof *p->kid);
+	}
+	p->kid[p->n++] = k;
+}
+
+void yt_free(struct ytree *t)
+{
+	for (size_t i = 0; i < t->n_all; i++) {
+		free(t->all[i]->s);
+		free(t->all[i]->kid);
+		free(t->all[i]);
+	}
+	free(t->all);
+	for (size_t i = 0; i < t->n_srcs; i++)
+		free(t->srcs[i]);
+	free(t->srcs);
+	memset(t, 0, sizeof *t);
+}
+
+void yt_adopt(struct ytree *dst, struct ytree *src)
+{
+	for (size_t i = 0; i < src->n_all; i++) {
+		if (dst->n_all == dst->cap_all) {
+			dst->cap_all = dst->cap_all ? 2 * dst->cap_all : 64;
+			dst->all = xrealloc(dst->all, dst->cap_all * sizeof *dst->all);
+		}
+		dst->all[dst->n_all++] = src->all[i];
+	}
+	dst->srcs = xrealloc(dst->srcs, (dst->n_srcs + src->n_srcs) * sizeof *dst->srcs);
+	for (size_t i = 0; i < src->n_srcs; i++)
+		dst->srcs[dst->n_srcs++] = src->srcs[i];
+	free(src->all);
+	free(src->srcs);
+	memset(src, 0, sizeof *src);
+}
+
+long yt_find(const struct ynode *m, const char *k)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(yt_key(m, i)->s, k))
+			return (long)i;
+	return -1;
+}
+
+struct ynode *yt_get(const struct ynode *m, const char *k)
+{
+	long i = yt_find(m, k);
+	return i < 0 ? NULL : yt_val(m, (size_t)i);
+}
+
+struct ynode *yt_new_map(struct ytree *t, const struct ynode *at)
+{
+	return node_new(t, Y_MAP, at->src, at->line, at->col);
+}
+
+struct ynode *yt_new_scalar(struct ytree *t, const struct ynode *at, const char *s)
+{
+	struct ynode *n = node_new(t, Y_SCALAR, at->src, at->line, at->col);
+	n->s = xstrdup(s);
+	n->plain = true;
+	return n;
+}
+
+void yt_map_add(struct ytree *t, struct ynode *m, struct ynode *k, struct ynode *v)
+{
+	(void)t;
+	if (2 * m->n + 2 > m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 8;
+		m->kid = xrealloc(m->kid, m->cap * sizeof *m->kid);
+	}
+	m->kid[2 * m->n] = k;
+	m->kid[2 * m->n + 1] = v;
+	m->n++;
+}
+
+int yt_err(struct herr *e, const struct ynode *n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	herr_vat(e, n->src, n->line, n->col, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *yt_what(const struct ynode *n, char *buf, size_t size)
+{
+	if (n->kind == Y_MAP)
+		return "a mapping";
+	if (n->kind == Y_SEQ)
+		return "a list";
+	if (!n->s[0] && n->plain)
+		return "nothing";
+	snprintf(buf, size, "'%.60s%s'", n->s, strlen(n->s) > 60 ? "..." : "");
+	return buf;
+}
+
+/* ---- building from events ---- */
+
+struct anchor {
+	char *name;
+	struct ynode *node;
+};
+
+struct build {
+	struct ytree *t;
+	const char *src;
+	int line0;
+	struct ynode *stack[256]; /* open containers */
+	int depth;
+	struct anchor *anchors;
+	size_t n_anchors;
+	struct ynode *last; /* the node made last, for locating empty scalars */
+	int docs;
+};
+
+static void locate(const struct build *b, struct fy_event *ev, int *line, int *col)
+{
+	const struct fy_mark *m = fy_event_start_mark(ev);
+	if (!b->line0) {
+		*line = *col = 0;
+	} else if (m && m->line >= 0) {
+		*line = m->line + b->line0;
+		*col = m->column + 1;
+	} else if (b->last) {
+		*line = b->last->line;
+		*col = b->last->col;
+	} else {
+		*line = b->line0;
+		*col = 1;
+	}
+}
+
+static int add_anchor(struct build *b, struct fy_token *tok, struct ynode *n)
+{
+	if (!tok)
+		return 0;
+	size_t len;
+	const char *s = fy_token_get_text(tok, &len);
+	b->anchors = xrealloc(b->anchors, (b->n_anchors + 1) * sizeof *b->anchors);
+	char *name = xmalloc(len + 1);
+	memcpy(name, s ? s : "", s ? len : 0);
+	name[s ? len : 0] = '\0';
+	b->anchors[b->n_anchors].name = name;
+	b->anchors[b->n_anchors++].node = n;
+	return 0;
+}
+
+/* Attaches n to the open container (or makes it the root). */
+static int attach(struct build *b, struct ynode *n, struct herr *e)
+{
+	b->last = n;
+	if (!b->depth) {
+		b->t->root = n;
+		return 0;
+	}
+	struct ynode *p = b->stack[b->depth - 1];
+	if (p->kind == Y_SEQ) {
+		seq_add(p, n);
+		return 0;
+	}
+	/* A mapping: is n a key or a value? Keys are appended with a NULL value
+	 * slot, which the value then fills. */
+	if (p->n == 0 || p->kid[2 * p->n - 1]) {
+		if (n->kind != Y_SCALAR)
+			return yt_err(e, n, "a mapping key must be a plain word, not %s",
+				      n->kind == Y_MAP ? "a mapping" : "a list");
+		long dup = yt_find(p, n->s);
+		if (dup >= 0)
+			return yt_err(e, n, "duplicate key '%s' (first given at line %d)", n->s,
+				      yt_key(p, (size_t)dup)->line);
+		yt_map_add(b->t, p, n, NULL);
+	} else {
+		p->kid[2 * p->n - 1] = n;
+	}
+	return 0;
+}
+
+static int on_event(struct build *b, struct fy_event *ev, struct herr *e)
+{
+	int line, col;
+	locate(b, ev, &line, &col);
+	struct ynode *n;
+	switch (ev->type) {
+	case FYET_DOCUMENT_START:
+		if (++b->docs > 1)
+			return herr_at(e, b->src, line, col, "a scenario is one YAML document; remove this '---'");
+		return 0;
+	case FYET_SCALAR: {
+		size_t len;
+		const char *s = fy_token_get_text(ev->scalar.value, &len);
+		n = node_new(b->t, Y_SCALAR, b->src, line, col);
+		n->s = xmalloc(len + 1);
+		memcpy(n->s, s ? s : "", s ? len : 0);
+		n->s[s ? len : 0] = '\0';
+		n->plain = fy_token_scalar_style(ev->scalar.value) == FYSS_PLAIN;
+		if (strlen(n->s) != len)
+			return yt_err(e, n, "a value must not contain a NUL character");
+		add_anchor(b, ev->scalar.anchor, n);
+		return attach(b, n, e);
+	}
+	case FYET_MAPPING_START:
+	case FYET_SEQUENCE_START:
+		if (b->depth == (int)(sizeof b->stack / sizeof b->stack[0]))
+			return herr_at(e, b->src, line, col, "YAML nested too deeply");
+		n = node_new(b->t, ev->type == FYET_MAPPING_START ? Y_MAP : Y_SEQ, b->src, line, col);
+		add_anchor(b, ev->type == FYET_MAPPING_START ? ev->mapping_start.anchor : ev->sequence_start.anchor, n);
+		if (attach(b, n, e))
+			return -1;
+		b->stack[b->depth++] = n;
+		return 0;
+	case FYET_MAPPING_END:
+	case FYET_SEQUENCE_END:
+		b->depth--;
+		return 0;
+	case FYET_ALIAS: {
+		size_t len;
+		const char *s = fy_token_get_text(ev->alias.anchor, &len);
+		for (size_t i = b->n_anchors; i-- > 0;)
+			if (strlen(b->anchors[i].name) == len && !memcmp(b->anchors[i].name, s, len))
+				return attach(b, b->anchors[i].node, e);
+		/* The mark is the anchor's name; the '*' is one column left. */
+		return herr_at(e, b->src, line, col > 1 ? col - 1 : col, "alias '*%.*s' names no anchor defined before it",
+			       (int)len, s);
+	}
+	default:
+		return 0;
+	}
+}
+
+int yt_parse(struct ytree *t, const char *src, int line0, const char *text, size_t len, struct herr *e)
+{
+	memset(t, 0, sizeof *t);
+	t->srcs = xmalloc(sizeof *t->srcs);
+	t->srcs[t->n_srcs++] = xstrdup(src);
+	struct build b = {.t = t, .src = t->srcs[0], .line0 = line0};
+
+	struct fy_diag_cfg dc;
+	fy_diag_cfg_default(&dc);
+	dc.fp = NULL;
+	struct fy_diag *diag = fy_diag_create(&dc);
+	struct fy_parser *p = NULL;
+	int rc = -1;
+	if (!diag)
+		goto oom;
+	fy_diag_set_collect_errors(diag, true);
+	struct fy_parse_cfg pc = {.flags = FYPCF_QUIET | FYPCF_DISABLE_MMAP_OPT, .diag = diag};
+	p = fy_parser_create(&pc);
+	if (!p || fy_parser_set_string(p, text, len))
+		goto oom;
+	rc = 0;
+	struct fy_event *ev;
+	while (!rc && (ev = fy_parser_parse(p))) {
+		rc = on_event(&b, ev, e);
+		fy_parser_event_free(p, ev);
+	}
+	if (!rc && fy_parser_get_stream_error(p)) {
+		void *it = NULL;
+		struct fy_diag_error *de = fy_diag_errors_iterate(diag, &it);
+		if (de && line0)
+			rc = herr_at(e, b.src, de->line + line0 - 1, de->column, "%s", de->msg);
+		else
+			rc = herr_at(e, b.src, 0, 0, "not valid YAML%s%s", de ? ": " : "", de ? de->msg : "");
+	}
+	goto out;
+oom:
+	herr_set(e, "%s: cannot start the YAML parser", src);
+out:
+	if (p)
+		fy_parser_destroy(p);
+	if (diag)
+		fy_diag_unref(diag);
+	for (size_t i = 0; i < b.n_anchors; i++)
+		free(b.anchors[i].name);
+	free(b.anchors);
+	if (rc)
+		yt_free(t);
+	return rc;
+}

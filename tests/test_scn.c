@@ -1,0 +1,357 @@
+/*
+ * The scenario loader: values and defaults as scenarios/README.md documents
+ * them, --set overrides, and every class of bad input with its exact
+ * file:line:col (the position of the offending key or value, 1-based).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scn.h"
+
+static char dir[64];
+
+static void mkdir_tmp(void)
+{
+	strcpy(dir, "/tmp/hr-scn-XXXXXX");
+	cr_assert(mkdtemp(dir));
+}
+
+static void rm_tmp(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(scn, .init = mkdir_tmp, .fini = rm_tmp);
+
+/* Writes text to dir/name and returns the path (static buffer). */
+static const char *put(const char *name, const char *text)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+#define HEAD "name: t\nduration: 1m\nservices:\n"
+#define SVC "  a:\n    replicas: 2\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n"
+#define TRAFFIC "    traffic: {rate: 10rps}\n"
+
+static int load(struct scenario *sc, const char *text, struct herr *e)
+{
+	return scn_load(sc, put("s.yaml", text), NULL, 0, e);
+}
+
+Test(scn, demo_values)
+{
+	struct scenario sc;
+	struct herr e;
+	int rc = scn_load(&sc, "scenarios/demo.yaml", NULL, 0, &e);
+	cr_assert_eq(rc, 0, "%s", e.msg);
+	cr_expect_str_eq(sc.name, "demo");
+	cr_expect_eq(sc.seed, 42);
+	cr_expect_eq(sc.duration, 30 * SIM_MIN);
+	cr_expect_eq(sc.n_services, 3);
+	const struct scn_service *o = &sc.services[scn_service_index(&sc, "order")];
+	cr_expect_eq(o->replicas, 12);
+	cr_expect_eq(o->cpu_request, 0.5);
+	cr_expect_eq(o->cpu_limit, 1);
+	cr_expect_eq(o->memory_request, 1073741824.0);
+	cr_expect_eq(o->queue, 100);
+	cr_expect_eq(o->timeout, 5 * SIM_S);
+	cr_expect_eq(o->cpu_per_request.kind, DIST_LOGNORMAL);
+	cr_expect(fabs(o->cpu_per_request.mean - 0.015) < 1e-15);
+	cr_expect_eq(o->cpu_per_request.cv, 0.6);
+	cr_expect_eq(o->balancer, BALANCER_LEAST_REQUEST);
+	cr_expect_eq(o->n_calls, 2);
+	cr_expect_eq(o->calls[0].service, scn_service_index(&sc, "product"));
+	cr_expect_eq(o->calls[0].probability, 1);
+	cr_expect_eq(o->calls[1].service, scn_service_index(&sc, "payment"));
+	cr_expect(fabs(o->calls[1].probability - 0.6) < 1e-15);
+	cr_expect(o->traffic.enabled);
+	cr_expect_eq(o->traffic.rate, 200);
+	cr_expect_eq(o->traffic.n_spikes, 1);
+	cr_expect_eq(o->traffic.spikes[0].start, 10 * SIM_MIN);
+	cr_expect_eq(o->traffic.spikes[0].ramp, 60 * SIM_S);
+	cr_expect_eq(o->traffic.spikes[0].hold, 5 * SIM_MIN);
+	cr_expect_eq(o->traffic.spikes[0].decay, 2 * SIM_MIN);
+	cr_expect_eq(o->traffic.spikes[0].factor, 5);
+	cr_expect(o->slo.has_latency && o->slo.has_errors);
+	cr_expect_eq(o->slo.percentile, 99);
+	cr_expect_eq(o->slo.threshold, 300 * SIM_MS);
+	cr_expect(fabs(o->slo.error_budget - 0.001) < 1e-15);
+	cr_expect_eq(o->slo.eval, SLO_EVAL_RUN);
+	const struct scn_service *p = &sc.services[scn_service_index(&sc, "payment")];
+	cr_expect(!p->traffic.enabled);
+	cr_expect_eq(p->warmup_factor, 3);
+	cr_expect_eq(p->warmup_duration, 60 * SIM_S);
+	const struct scn_service *q = &sc.services[scn_service_index(&sc, "product")];
+	cr_expect_eq(q->traffic.pattern.kind, PATTERN_DIURNAL);
+	cr_expect(fabs(q->traffic.pattern.amplitude - 0.2) < 1e-15);
+	cr_expect_eq(q->traffic.pattern.peak_s, 14 * 3600);
+	cr_expect_eq(q->traffic.pattern.start_s, 9 * 3600);
+	cr_expect_eq(q->cpu_per_request.kind, DIST_GAMMA);
+	cr_expect_eq(q->balancer, BALANCER_RANDOM);
+	cr_expect(strstr(sc.text, "name: demo") != NULL);
+	cr_expect_str_eq(sc.overrides, "");
+	scn_free(&sc);
+}
+
+Test(scn, defaults)
+{
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, put("my-shop.yaml", "duration: 1m\nservices:\n" SVC TRAFFIC), NULL, 0, &e), 0, "%s",
+		     e.msg);
+	cr_expect_str_eq(sc.name, "my-shop");
+	cr_expect_eq(sc.seed, 1);
+	cr_expect_eq(sc.sample_interval, 10 * SIM_S);
+	cr_expect_eq(sc.slo_window, SIM_MIN);
+	const struct scn_service *a = &sc.services[0];
+	cr_expect_eq(a->workers, 200);
+	cr_expect_eq(a->queue, 100);
+	cr_expect_eq(a->timeout, 30 * SIM_S);
+	cr_expect_eq(a->cpu_limit, 0);
+	cr_expect_eq(a->warmup_factor, 1);
+	cr_expect_eq(a->balancer, BALANCER_RANDOM);
+	cr_expect_eq(a->cpu_per_request.kind, DIST_CONSTANT);
+	cr_expect(fabs(a->cpu_per_request.mean - 0.02) < 1e-15);
+	cr_expect(!a->slo.has_latency && !a->slo.has_errors);
+	cr_expect_eq(a->traffic.pattern.kind, PATTERN_CONSTANT);
+	cr_expect_eq(a->traffic.dispersion_cv, 0);
+	scn_free(&sc);
+}
+
+Test(scn, kubernetes_limit_sets_request)
+{
+	struct scenario sc;
+	struct herr e;
+	const char *y = HEAD "  a:\n    replicas: 1\n    resources: {limits: {cpu: \"2\", memory: 1Gi}}\n"
+			     "    cpu_per_request: 20ms\n" TRAFFIC;
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	cr_expect_eq(sc.services[0].cpu_request, 2);
+	cr_expect_eq(sc.services[0].cpu_limit, 2);
+	cr_expect_eq(sc.services[0].memory_request, 1073741824.0);
+	scn_free(&sc);
+}
+
+Test(scn, special_words)
+{
+	struct scenario sc;
+	struct herr e;
+	const char *y = HEAD SVC "    queue: unbounded\n    timeout: none\n" TRAFFIC
+				 "    slo: {p999: 1s, allowed_violation: 2m}\n";
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	cr_expect_eq(sc.services[0].queue, -1);
+	cr_expect_eq(sc.services[0].timeout, 0);
+	cr_expect_eq(sc.services[0].slo.percentile, 99.9);
+	cr_expect_eq(sc.services[0].slo.eval, SLO_EVAL_WINDOWS);
+	cr_expect_eq(sc.services[0].slo.allowed_violation, 2 * SIM_MIN);
+	scn_free(&sc);
+}
+
+Test(scn, trace_relative_to_scenario)
+{
+	put("load.csv", "timestamp,rps\n1700000000,100\n1700000060,200\n");
+	struct scenario sc;
+	struct herr e;
+	const char *y = HEAD SVC "    traffic: {pattern: {type: trace, file: load.csv, scale: 2}}\n";
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	const struct scn_traffic *t = &sc.services[0].traffic;
+	cr_expect_eq(t->pattern.kind, PATTERN_TRACE);
+	cr_expect_eq(t->rate, 2);
+	cr_assert_eq(t->pattern.trace.n, 2);
+	cr_expect_eq(t->pattern.trace.t[1], 60);
+	cr_expect_eq(t->pattern.trace.rps[1], 200);
+	scn_free(&sc);
+}
+
+Test(scn, anchors_and_aliases)
+{
+	struct scenario sc;
+	struct herr e;
+	const char *y = HEAD "  a:\n    replicas: 2\n    resources: &res {requests: {cpu: 250m}}\n"
+			     "    cpu_per_request: 20ms\n" TRAFFIC
+			     "  b:\n    replicas: 3\n    resources: *res\n    cpu_per_request: 5ms\n";
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	cr_expect_eq(sc.services[1].cpu_request, 0.25);
+	scn_free(&sc);
+}
+
+Test(scn, overrides)
+{
+	struct scenario sc;
+	struct herr e;
+	const char *sets[] = {"services.order.replicas=16", "duration=2m", "services.order.queue=unbounded",
+			      "services.order.traffic.spikes.0.factor=3", "services.payment.traffic={rate: 5rps}",
+			      "seed=9"};
+	cr_assert_eq(scn_load(&sc, "scenarios/demo.yaml", sets, 6, &e), 0, "%s", e.msg);
+	const struct scn_service *o = &sc.services[scn_service_index(&sc, "order")];
+	cr_expect_eq(o->replicas, 16);
+	cr_expect_eq(o->queue, -1);
+	cr_expect_eq(o->traffic.spikes[0].factor, 3);
+	cr_expect_eq(sc.duration, 2 * SIM_MIN);
+	cr_expect_eq(sc.seed, 9);
+	cr_expect(sc.services[scn_service_index(&sc, "payment")].traffic.enabled);
+	cr_expect_eq(sc.services[scn_service_index(&sc, "payment")].traffic.rate, 5);
+	cr_expect_str_eq(sc.overrides, "services.order.replicas=16\nduration=2m\nservices.order.queue=unbounded\n"
+				       "services.order.traffic.spikes.0.factor=3\nservices.payment.traffic={rate: 5rps}\n"
+				       "seed=9\n");
+	/* A key the file does not have yet is created. */
+	scn_free(&sc);
+	const char *more[] = {"services.order.warmup={factor: 2, duration: 30s}"};
+	cr_assert_eq(scn_load(&sc, "scenarios/demo.yaml", more, 1, &e), 0, "%s", e.msg);
+	cr_expect_eq(sc.services[scn_service_index(&sc, "order")].warmup_factor, 2);
+	scn_free(&sc);
+}
+
+struct bad_set {
+	const char *set;
+	const char *want; /* the whole message */
+};
+
+Test(scn, bad_overrides)
+{
+	static const struct bad_set rows[] = {
+		{"services.nope.replicas=3", "--set services.nope.replicas=3: no service 'nope' in scenarios/demo.yaml"},
+		{"services.payment.replicas=lots",
+		 "--set services.payment.replicas=lots: replicas: 'lots' is not an integer"},
+		{"services.payment.replica=3",
+		 "--set services.payment.replica=3: unknown key 'replica' in service 'payment'; did you mean 'replicas'?"},
+		{"replicas", "--set 'replicas': expected KEY=VALUE, e.g. services.payment.replicas=8"},
+		{"services.order.traffic.spikes.4.factor=2",
+		 "--set services.order.traffic.spikes.4.factor=2: '4' is not an index of that list (0 to 0)"},
+		{"duration.x=1", "--set duration.x=1: 'that key' holds a single value, it has no key 'x'"},
+		{"services.order.replicas=[1, 2", NULL},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct scenario sc;
+		struct herr e;
+		const char *sets[] = {rows[i].set};
+		int rc = scn_load(&sc, "scenarios/demo.yaml", sets, 1, &e);
+		cr_expect_eq(rc, -1, "%s should fail", rows[i].set);
+		if (rc == 0) {
+			scn_free(&sc);
+			continue;
+		}
+		if (rows[i].want)
+			cr_expect_str_eq(e.msg, rows[i].want);
+		else
+			cr_expect(!strncmp(e.msg, "--set services.order.replicas=[1, 2: ", 37), "%s", e.msg);
+	}
+}
+
+struct bad {
+	const char *yaml;
+	const char *want; /* the message after "DIR/s.yaml:" */
+};
+
+/* Every row is a whole file; the message must match exactly. */
+Test(scn, bad_input_locations)
+{
+	static const struct bad rows[] = {
+		{HEAD "  a:\n    replica: 1\n", "5:5: unknown key 'replica' in service 'a'; did you mean 'replicas'?"},
+		{HEAD SVC TRAFFIC "    frobnicate: 1\n",
+		 "9:5: unknown key 'frobnicate' in service 'a' (known keys: replicas, resources, workers, queue, "
+		 "timeout, cpu_per_request, warmup, balancer, calls, traffic, slo)"},
+		{HEAD "  a:\n    replicas: -3\n", "5:15: replicas: -3 is out of range: it must be between 1 and 10000"},
+		{HEAD "  a:\n    replicas: 100000000\n",
+		 "5:15: replicas: 100000000 is out of range: it must be between 1 and 10000"},
+		{HEAD "  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20parsecs\n",
+		 "7:22: cpu_per_request: '20parsecs' is not a duration: use ns, us, ms, s, m, h or d, e.g. 250ms, 30s, "
+		 "1h30m, or a mapping {distribution, mean, cv}"},
+		{HEAD SVC "    traffic: {rate: 10 rps}\n",
+		 "8:21: rate: '10 rps' is not a rate: requests per second (300rps, 300/s) or per minute (18000rpm)"},
+		{HEAD SVC "    balancer: round_robin\n" TRAFFIC,
+		 "8:15: balancer: 'round_robin' is not one of random, round-robin, least-request; did you mean "
+		 "'round-robin'?"},
+		{HEAD SVC "    calls: [{service: b}]\n" TRAFFIC, "8:23: calls: no service 'b' in this scenario"},
+		{HEAD SVC TRAFFIC "    calls: [{service: b}]\n  b:\n    replicas: 1\n    resources: {requests: {cpu: 1}}\n"
+				  "    cpu_per_request: 1ms\n    calls: [{service: a}]\n",
+		 "10:3: calls form a cycle: a -> b -> a"},
+		{HEAD SVC TRAFFIC "    replicas: 3\n", "9:5: duplicate key 'replicas' (first given at line 5)"},
+		{HEAD "  a:\n    replicas: 1\n    resources: {limits: {cpu: 500m}, requests: {cpu: \"1\"}}\n"
+		      "    cpu_per_request: 1ms\n" TRAFFIC,
+		 "6:31: limits.cpu must be >= requests.cpu (1 cores), as Kubernetes requires"},
+		{HEAD SVC, "4:3: no service has traffic: give an entry service a traffic: {rate: ...}"},
+		{HEAD "  a:\n    replicas: 1\n    cpu_per_request: 1ms\n", "5:5: service 'a' needs 'resources'"},
+		{"name: t\nservices:\n" SVC TRAFFIC, "1:1: the scenario needs 'duration'"},
+		{"name: t\nduration: 1m\nservices: {}\n",
+		 "3:11: services is empty: a scenario needs at least one service"},
+		{"name: t\nduration: 30\nservices:\n" SVC TRAFFIC,
+		 "2:11: duration: '30' needs a unit: 30 seconds is 30s (units: ns, us, ms, s, m, h, d)"},
+		{HEAD SVC "    traffic: {rate: 10rps, pattern: {type: diurnal, amplitude: 120%}}\n",
+		 "8:64: amplitude: 120% is out of range: it must be >= 0 and <= 0.999"},
+		{HEAD SVC "    traffic: {rate: 10rps, pattern: {type: diurnal, amplitude: 20%, peak: \"2pm\"}}\n",
+		 "8:76: peak: '2pm' is not a time of day: use HH:MM or HH:MM:SS, e.g. \"14:00\""},
+		{HEAD SVC "    traffic: {rate: 10rps, pattern: {type: trace, file: x.csv}}\n",
+		 "8:21: rate: a trace gives the rate; scale it with pattern.scale instead"},
+		{HEAD SVC TRAFFIC "    slo: {p99: 300ms, p95: 200ms}\n",
+		 "9:16: slo: one latency objective per service (p95 is already set)"},
+		{HEAD SVC TRAFFIC "    slo: {}\n",
+		 "9:10: slo needs an objective: a latency percentile (p99: 300ms) or error_rate (0.1%)"},
+		{HEAD "  a:\n    replicas: 2\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: {distribution: gamma, mean: 10ms}\n" TRAFFIC,
+		 "7:22: cpu_per_request: a gamma distribution needs cv > 0"},
+		{HEAD "  a:\n    replicas:\n", "5:5: replicas needs a value, not nothing"},
+		{HEAD "  a b:\n    replicas: 1\n",
+		 "4:3: service name 'a b' must be 1-63 letters, digits, '-' or '_' (a Kubernetes name)"},
+		{"- just\n- a list\n", "1:1: a scenario must be a mapping (key: value lines), not a list"},
+		{"name: x\n---\nname: y\n", "2:1: a scenario is one YAML document; remove this '---'"},
+		{HEAD "  a: *nope\n", "4:6: alias '*nope' names no anchor defined before it"},
+		{"name: t\nduration: 1m\nservices:\n  a: [1, 2\n", "5:1: flow sequence without a closing bracket"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct scenario sc;
+		struct herr e;
+		int rc = load(&sc, rows[i].yaml, &e);
+		cr_expect_eq(rc, -1, "row %zu should fail", i);
+		if (rc == 0) {
+			scn_free(&sc);
+			continue;
+		}
+		char want[1024];
+		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, rows[i].want);
+		cr_expect_str_eq(e.msg, want, "row %zu:\n got  %s\n want %s", i, e.msg, want);
+	}
+}
+
+Test(scn, missing_trace_names_the_yaml_position)
+{
+	struct scenario sc;
+	struct herr e;
+	const char *y = HEAD SVC "    traffic: {pattern: {type: trace, file: nope.csv}}\n";
+	cr_assert_eq(load(&sc, y, &e), -1);
+	char want[256];
+	snprintf(want, sizeof want, "%s/s.yaml:8:44: file: cannot read trace 'nope.csv' (%s/nope.csv): ", dir, dir);
+	cr_expect(!strncmp(e.msg, want, strlen(want)), "%s\nwant %s", e.msg, want);
+}
+
+Test(scn, bad_trace_names_the_csv_position)
+{
+	put("bad.csv", "timestamp,rps\n1700000000,100\n1700000060,-5\n");
+	struct scenario sc;
+	struct herr e;
+	const char *y = HEAD SVC "    traffic: {pattern: {type: trace, file: bad.csv}}\n";
+	cr_assert_eq(load(&sc, y, &e), -1);
+	char want[256];
+	snprintf(want, sizeof want, "%s/bad.csv:3:", dir);
+	cr_expect(!strncmp(e.msg, want, strlen(want)), "%s", e.msg);
+}
+
+Test(scn, missing_and_empty_files)
+{
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, "/nonexistent/x.yaml", NULL, 0, &e), -1);
+	cr_expect_str_eq(e.msg, "/nonexistent/x.yaml: cannot open: No such file or directory");
+	cr_assert_eq(load(&sc, "# nothing\n", &e), -1);
+	cr_expect(strstr(e.msg, "s.yaml: empty") != NULL, "%s", e.msg);
+}
