@@ -48,6 +48,12 @@ struct traffic {
 	int64_t disp_k;      /* the dispersion interval whose factor is disp_f (-1: none yet) */
 	double disp_f;       /* its gamma factor, mean 1 */
 	simtime last_now;    /* now at the last call, ns (never goes backwards) */
+	/* The current segment, kept across calls: by memorylessness a call
+	 * starting anywhere inside it may thin with the same bounds. */
+	simtime seg_p, seg_e; /* [seg_p, seg_e), ns; empty when seg_p == seg_e */
+	double seg_hi;       /* f x upper bound of the rate on it, rps */
+	double seg_lo;       /* f x lower bound (the squeeze), rps */
+	double seg_f;        /* its dispersion factor */
 };
 
 static simtime sat_add(simtime a, simtime b)
@@ -93,6 +99,19 @@ static double spike_max(const struct spike *sp, simtime a, simtime b)
 	return m;
 }
 
+/* Linear between corners: the minimum is at an end, or 1 or factor at a
+ * corner inside. */
+static double spike_min(const struct spike *sp, simtime a, simtime b)
+{
+	simtime c[4];
+	spike_corners(sp, c);
+	double m = HR_MIN(spike_at(sp, a), spike_at(sp, b));
+	for (int i = 0; i < 4; i++)
+		if (c[i] > a && c[i] < b)
+			m = HR_MIN(m, HR_MIN(1.0, sp->factor));
+	return m;
+}
+
 static double diurnal_at(const struct pattern *p, double t_s)
 {
 	double clock = p->start_s + t_s;
@@ -107,6 +126,15 @@ static double diurnal_max(const struct pattern *p, double a_s, double b_s)
 	if (p->peak_s + k * DAY_S <= p->start_s + b_s)
 		return 1 + p->amplitude;
 	return HR_MAX(diurnal_at(p, a_s), diurnal_at(p, b_s));
+}
+
+/* The minimum, likewise: an end, or 1 - amplitude when a trough lies inside. */
+static double diurnal_min(const struct pattern *p, double a_s, double b_s)
+{
+	double k = ceil((p->start_s + a_s - p->peak_s - DAY_S / 2) / DAY_S);
+	if (p->peak_s + DAY_S / 2 + k * DAY_S <= p->start_s + b_s)
+		return 1 - p->amplitude;
+	return HR_MIN(diurnal_at(p, a_s), diurnal_at(p, b_s));
 }
 
 /* The index of the first row with time > t_s (rows 0..n). */
@@ -145,6 +173,14 @@ static double trace_max(const struct trace *tr, double a_s, double b_s)
 	return m;
 }
 
+static double trace_min(const struct trace *tr, double a_s, double b_s)
+{
+	double m = HR_MIN(trace_at(tr, a_s), trace_at(tr, b_s));
+	for (size_t i = trace_upper(tr, a_s - 2e-9); i < tr->n && tr->t[i] <= b_s + 2e-9; i++)
+		m = HR_MIN(m, tr->rps[i]);
+	return m;
+}
+
 static double pattern_at(const struct pattern *p, simtime t)
 {
 	switch (p->kind) {
@@ -169,6 +205,18 @@ static double pattern_max(const struct pattern *p, simtime a, simtime b)
 	}
 }
 
+static double pattern_min(const struct pattern *p, simtime a, simtime b)
+{
+	switch (p->kind) {
+	case PATTERN_DIURNAL:
+		return diurnal_min(p, sim_to_s(a), sim_to_s(b));
+	case PATTERN_TRACE:
+		return trace_min(&p->trace, sim_to_s(a), sim_to_s(b));
+	default:
+		return 1;
+	}
+}
+
 double traffic_rate(const traffic *tr, simtime t)
 {
 	const struct scn_traffic *c = tr->cfg;
@@ -186,6 +234,16 @@ static double rate_max(const traffic *tr, simtime a, simtime b)
 	for (size_t i = 0; i < c->n_spikes; i++)
 		r *= spike_max(&c->spikes[i], a, b);
 	return r * SLACK;
+}
+
+/* A lower bound of traffic_rate over [a, b], without dispersion. */
+static double rate_min(const traffic *tr, simtime a, simtime b)
+{
+	const struct scn_traffic *c = tr->cfg;
+	double r = c->rate * pattern_min(&c->pattern, a, b);
+	for (size_t i = 0; i < c->n_spikes; i++)
+		r *= spike_min(&c->spikes[i], a, b);
+	return r / SLACK;
 }
 
 /* --- dispersion --- */
@@ -245,11 +303,16 @@ static simtime seg_end(const traffic *tr, simtime p)
 }
 
 /*
- * Thinning over [p, e] at `bound` (>= f x rate on it): the first kept
- * candidate, or NO_ARRIVAL if the candidates run past e.
+ * Thinning over the current segment from p: the first kept candidate, or
+ * NO_ARRIVAL if the candidates run past its end. A candidate whose uniform
+ * falls under the lower bound is kept without evaluating the rate (a
+ * squeeze: on a short segment nearly all are), which keeps the cosine of a
+ * diurnal pattern off the path of most arrivals.
  */
-static simtime thin(traffic *tr, simtime now, simtime p, simtime e, double bound, double f)
+static simtime thin(traffic *tr, simtime now, simtime p)
 {
+	simtime e = tr->seg_e;
+	double bound = tr->seg_hi;
 	if (!(bound > 0))
 		return NO_ARRIVAL;
 	double mean_ns = 1e9 / bound, len = (double)(e - p), u = 0;
@@ -261,7 +324,8 @@ static simtime thin(traffic *tr, simtime now, simtime p, simtime e, double bound
 		if (d > e - p)
 			return NO_ARRIVAL;
 		simtime c = HR_MAX(p + d, now + 1);
-		if (rng_u01(tr->r) * bound < f * traffic_rate(tr, c))
+		double v = rng_u01(tr->r) * bound;
+		if (v < tr->seg_lo || v < tr->seg_f * traffic_rate(tr, c))
 			return c;
 	}
 }
@@ -284,12 +348,18 @@ simtime traffic_next(traffic *tr, simtime now)
 		return fast_next(tr, now);
 	simtime p = now;
 	while (p < tr->zero_from) {
-		simtime e = seg_end(tr, p);
-		double f = disp_factor(tr, p);
-		simtime c = thin(tr, now, p, e, rate_max(tr, p, e) * f, f);
+		if (p < tr->seg_p || p >= tr->seg_e) {
+			simtime e = seg_end(tr, p);
+			tr->seg_f = disp_factor(tr, p);
+			tr->seg_hi = rate_max(tr, p, e) * tr->seg_f;
+			tr->seg_lo = rate_min(tr, p, e) * tr->seg_f;
+			tr->seg_p = p;
+			tr->seg_e = e;
+		}
+		simtime c = thin(tr, now, p);
 		if (c != NO_ARRIVAL)
 			return c;
-		p = e;
+		p = tr->seg_e;
 	}
 	return SIM_FOREVER;
 }

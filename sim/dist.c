@@ -36,7 +36,9 @@ double dist_draw_slow(const struct dist_sampler *ds, gsl_rng *r)
 {
 	switch (ds->kind) {
 	case DIST_LOGNORMAL:
-		return gsl_ran_lognormal(r, ds->a, ds->b);
+		/* GSL's lognormal draws its normal by the polar method (a log, a
+		 * square root and rejections); the ziggurat is about 3x faster. */
+		return exp(ds->a + ds->b * gsl_ran_gaussian_ziggurat(r, 1.0));
 	case DIST_GAMMA:
 		return gsl_ran_gamma(r, ds->a, ds->b);
 	case DIST_UNIFORM:
