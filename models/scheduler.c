@@ -1,0 +1,359 @@
+#include "scheduler.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+#include "rng.h"
+
+/* The scheduler's integers: millicores and bytes. */
+static int64_t milli(double cores) { return (int64_t)llround(cores * 1e3); }
+static int64_t bytes(double b) { return (int64_t)llround(b); }
+
+void sched_init(struct sched *s, enum sched_strategy strategy)
+{
+	assert(strategy == SCHED_LEAST_ALLOCATED || strategy == SCHED_MOST_ALLOCATED);
+	*s = (struct sched){
+		.strategy = strategy,
+		.w_cpu = 1,
+		.w_mem = 1,
+		.w_fit = 1,
+		.w_balanced = 1,
+		.pct_to_score = 0,
+		.preemption_msg = true,
+		.next_start = 0,
+	};
+}
+
+int sched_set_weights(struct sched *s, int64_t w_cpu, int64_t w_mem)
+{
+	if (w_cpu < 1 || w_cpu > SCHED_MAX_SCORE || w_mem < 1 || w_mem > SCHED_MAX_SCORE)
+		return -1;
+	s->w_cpu = w_cpu;
+	s->w_mem = w_mem;
+	return 0;
+}
+
+struct sched_pod sched_pod_make(double cpu, double mem)
+{
+	assert(cpu >= 0 && mem >= 0);
+	return (struct sched_pod){
+		.cpu = cpu,
+		.mem = mem,
+		.nz_cpu = cpu > 0 ? cpu : SCHED_DEFAULT_CPU,
+		.nz_mem = mem > 0 ? mem : SCHED_DEFAULT_MEM,
+	};
+}
+
+void sched_node_init(struct sched_node *nd, struct sched_alloc a)
+{
+	assert(a.cpu >= 0 && a.mem >= 0 && a.pods >= 0);
+	*nd = (struct sched_node){.alloc_cpu = a.cpu, .alloc_mem = a.mem, .alloc_pods = a.pods, .block = SCHED_OPEN};
+}
+
+void sched_bind(struct sched_node *nd, const struct sched_pod *p)
+{
+	assert(p->cpu >= 0 && p->mem >= 0 && p->nz_cpu >= 0 && p->nz_mem >= 0);
+	nd->req_cpu += p->cpu;
+	nd->req_mem += p->mem;
+	nd->nz_cpu += p->nz_cpu;
+	nd->nz_mem += p->nz_mem;
+	nd->n_pods++;
+}
+
+void sched_unbind(struct sched_node *nd, const struct sched_pod *p)
+{
+	assert(nd->n_pods > 0);
+	nd->req_cpu -= p->cpu;
+	nd->req_mem -= p->mem;
+	nd->nz_cpu -= p->nz_cpu;
+	nd->nz_mem -= p->nz_mem;
+	nd->n_pods--;
+	/* Sums of doubles leave crumbs; a negative request is a caller's bug. */
+	assert(milli(nd->req_cpu) >= 0 && bytes(nd->req_mem) >= 0);
+	assert(milli(nd->nz_cpu) >= 0 && bytes(nd->nz_mem) >= 0);
+	if (nd->n_pods == 0)
+		nd->req_cpu = nd->req_mem = nd->nz_cpu = nd->nz_mem = 0;
+}
+
+/*
+ * kube-reserved CPU by bands of millicores, each band's share truncated to
+ * whole millicores (kubeReservedResources in Karpenter's AWS provider, after
+ * the GKE / Bottlerocket table).
+ */
+static int64_t kube_reserved_milli(int64_t cpu)
+{
+	static const struct {
+		int64_t start, end;
+		double pct;
+	} band[] = {{0, 1000, 0.06}, {1000, 2000, 0.01}, {2000, 4000, 0.005}, {4000, (int64_t)1 << 31, 0.0025}};
+	int64_t sum = 0;
+	for (size_t i = 0; i < ARRAY_LEN(band); i++) {
+		if (cpu < band[i].start)
+			continue;
+		double r = (double)(cpu < band[i].end ? cpu - band[i].start : band[i].end - band[i].start);
+		sum += (int64_t)(r * band[i].pct);
+	}
+	return sum;
+}
+
+struct sched_alloc sched_eks_allocatable(const struct sched_instance *it, double vm_overhead)
+{
+	assert(it->vcpu > 0 && it->mem_mib > 0 && it->max_pods > 0);
+	assert(vm_overhead >= 0 && vm_overhead < 1);
+	int64_t cpu = (int64_t)it->vcpu * 1000;
+	int64_t mib = (int64_t)llround(it->mem_mib) - (it->arm64 ? 64 : 0);
+	mib -= (int64_t)ceil((double)mib * vm_overhead);
+	int64_t reserved_mib = 11 * (int64_t)it->max_pods + 255 + 100; /* kube-reserved + eviction-hard */
+	return (struct sched_alloc){
+		.cpu = (double)(cpu - kube_reserved_milli(cpu)) / 1e3,
+		.mem = (double)(mib - reserved_mib) * SCHED_MIB,
+		.pods = it->max_pods,
+	};
+}
+
+struct sched_alloc sched_alloc_after_daemonsets(struct sched_alloc a, const struct sched_pod *ds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		a.cpu -= ds[i].cpu;
+		a.mem -= ds[i].mem;
+		a.pods--;
+	}
+	return a;
+}
+
+unsigned sched_filter(const struct sched_node *nd, const struct sched_pod *p)
+{
+	switch (nd->block) {
+	case SCHED_OPEN:
+		break;
+	case SCHED_CORDONED:
+		return SCHED_R_CORDONED;
+	case SCHED_NOT_READY:
+		return SCHED_R_NOT_READY;
+	case SCHED_DISRUPTING:
+		return SCHED_R_DISRUPTING;
+	}
+	/* fitsRequest in fit.go */
+	unsigned why = 0;
+	if (nd->n_pods + 1 > nd->alloc_pods)
+		why |= SCHED_R_PODS;
+	int64_t cpu = milli(p->cpu), mem = bytes(p->mem);
+	if (cpu == 0 && mem == 0)
+		return why;
+	if (cpu > 0 && cpu > milli(nd->alloc_cpu) - milli(nd->req_cpu))
+		why |= SCHED_R_CPU;
+	if (mem > 0 && mem > bytes(nd->alloc_mem) - bytes(nd->req_mem))
+		why |= SCHED_R_MEM;
+	return why;
+}
+
+/* leastRequestedScore / mostRequestedScore */
+static int64_t least_requested(int64_t req, int64_t cap)
+{
+	if (cap == 0 || req > cap)
+		return 0;
+	return (cap - req) * SCHED_MAX_SCORE / cap;
+}
+
+static int64_t most_requested(int64_t req, int64_t cap)
+{
+	if (cap == 0)
+		return 0;
+	if (req > cap) /* pods without requests count the defaults */
+		req = cap;
+	return req * SCHED_MAX_SCORE / cap;
+}
+
+/*
+ * NodeResourcesFit's score: per resource, from the node's non-zero requests
+ * plus the pod's; a resource the node has none of drops out of the mean
+ * with its weight (resource_allocation.go, least_allocated.go).
+ */
+int64_t sched_score_fit(const struct sched *s, const struct sched_node *nd, const struct sched_pod *p)
+{
+	int64_t alloc[2] = {milli(nd->alloc_cpu), bytes(nd->alloc_mem)};
+	int64_t req[2] = {milli(nd->nz_cpu) + milli(p->nz_cpu), bytes(nd->nz_mem) + bytes(p->nz_mem)};
+	int64_t w[2] = {s->w_cpu, s->w_mem};
+	int64_t score = 0, wsum = 0;
+	for (int i = 0; i < 2; i++) {
+		if (alloc[i] == 0)
+			continue;
+		int64_t r = s->strategy == SCHED_MOST_ALLOCATED ? most_requested(req[i], alloc[i])
+								 : least_requested(req[i], alloc[i]);
+		score += r * w[i];
+		wsum += w[i];
+	}
+	return wsum == 0 ? 0 : score / wsum;
+}
+
+/*
+ * BalancedAllocation (balanced_allocation.go): the fractions
+ * requested / allocatable of cpu and memory, from the requests as written
+ * (useRequested), each capped at 1; with two of them the standard deviation
+ * is |f_cpu - f_mem| / 2, with fewer it is 0. Score (1 - std) * 100,
+ * truncated. Skipped (0) for a best-effort pod.
+ */
+int64_t sched_score_balanced(const struct sched_node *nd, const struct sched_pod *p)
+{
+	int64_t pod_req[2] = {milli(p->cpu), bytes(p->mem)};
+	if (pod_req[0] == 0 && pod_req[1] == 0)
+		return 0;
+	int64_t alloc[2] = {milli(nd->alloc_cpu), bytes(nd->alloc_mem)};
+	int64_t req[2] = {milli(nd->req_cpu) + pod_req[0], bytes(nd->req_mem) + pod_req[1]};
+	double f[2];
+	int nf = 0;
+	for (int i = 0; i < 2; i++) {
+		if (alloc[i] == 0)
+			continue;
+		double fr = (double)req[i] / (double)alloc[i];
+		f[nf++] = fr > 1 ? 1 : fr;
+	}
+	double std = nf == 2 ? fabs((f[0] - f[1]) / 2) : 0.0;
+	return (int64_t)((1 - std) * (double)SCHED_MAX_SCORE);
+}
+
+int64_t sched_score(const struct sched *s, const struct sched_node *nd, const struct sched_pod *p)
+{
+	return s->w_fit * sched_score_fit(s, nd, p) + s->w_balanced * sched_score_balanced(nd, p);
+}
+
+size_t sched_feasible_to_find(const struct sched *s, size_t n)
+{
+	enum { MIN_NODES = 100, MIN_PCT = 5 }; /* minFeasibleNodesToFind, minFeasibleNodesPercentageToFind */
+	if (n < MIN_NODES)
+		return n;
+	long pct = s->pct_to_score;
+	if (pct == 0) {
+		pct = 50 - (long)(n / 125);
+		if (pct < MIN_PCT)
+			pct = MIN_PCT;
+	}
+	size_t k = n * (size_t)pct / 100;
+	return k < MIN_NODES ? MIN_NODES : k;
+}
+
+/* ---- the "0/N nodes are available" message (FitError.Error) ---- */
+
+static const char *const reason_text[] = {
+	"Too many pods",
+	"Insufficient cpu",
+	"Insufficient memory",
+	"node(s) were unschedulable",
+	"node(s) had untolerated taint {node.kubernetes.io/not-ready: }",
+	"node(s) had untolerated taint {karpenter.sh/disruption: disrupting}",
+};
+enum { N_REASONS = ARRAY_LEN(reason_text), ITEM_LEN = 96 };
+
+/* Appends to buf (capacity len, *at bytes used) like snprintf, truncating. */
+static void put(char *buf, size_t len, size_t *at, const char *s)
+{
+	if (*at + 1 >= len)
+		return;
+	int w = snprintf(buf + *at, len - *at, "%s", s);
+	*at += (size_t)w < len - *at ? (size_t)w : len - *at - 1;
+}
+
+/*
+ * " <c1> <r1>, <c2> <r2>." for the reasons with a non-zero count, the
+ * "<count> <reason>" strings sorted bytewise as Go's sort.Strings sorts them
+ * (so "10 X" comes before "2 Y").
+ */
+static void put_histogram(char *buf, size_t len, size_t *at, const int *count, const char *const *text, size_t n)
+{
+	char item[N_REASONS][ITEM_LEN];
+	const char *sorted[N_REASONS];
+	size_t k = 0;
+	assert(n <= N_REASONS);
+	for (size_t i = 0; i < n; i++) {
+		if (count[i] == 0)
+			continue;
+		char *it = item[k];
+		snprintf(it, ITEM_LEN, "%d %s", count[i], text[i]);
+		size_t j = k++;
+		for (; j > 0 && strcmp(sorted[j - 1], it) > 0; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = it;
+	}
+	for (size_t i = 0; i < k; i++) {
+		put(buf, len, at, i == 0 ? " " : ", ");
+		put(buf, len, at, sorted[i]);
+	}
+	if (k > 0)
+		put(buf, len, at, ".");
+}
+
+static void explain(const struct sched *s, size_t n, const int *count, int unresolvable, char *why, size_t len)
+{
+	size_t at = 0;
+	char head[64];
+	why[0] = '\0';
+	if (n == 0) {
+		put(why, len, &at, "no nodes available to schedule pods");
+		return;
+	}
+	snprintf(head, sizeof head, "0/%zu nodes are available:", n);
+	put(why, len, &at, head);
+	put_histogram(why, len, &at, count, reason_text, N_REASONS);
+	if (!s->preemption_msg)
+		return;
+	/* DefaultPreemption with every pod at the same priority: the nodes that
+	 * failed a resolvable filter (Fit) have no victims; for the others
+	 * (cordoned, tainted) preemption cannot help. */
+	static const char *const pre_text[] = {"No preemption victims found for incoming pod",
+					       "Preemption is not helpful for scheduling"};
+	int pre_count[2] = {(int)n - unresolvable, unresolvable};
+	put(why, len, &at, " preemption: ");
+	put(why, len, &at, head);
+	put_histogram(why, len, &at, pre_count, pre_text, 2);
+}
+
+/*
+ * One cycle: filter from s->next_start on, stop after
+ * sched_feasible_to_find feasible nodes, score each feasible node as it is
+ * found and keep the best by reservoir sampling (selectHost: the k-th node
+ * tying the best so far replaces it with probability 1/k), so no list of
+ * feasible nodes is needed.
+ */
+int sched_pick(struct sched *s, const struct sched_node *nodes, size_t n, const struct sched_pod *p, gsl_rng *r,
+	       char *why, size_t why_len)
+{
+	assert(n == 0 || nodes != NULL);
+	assert(why == NULL || why_len > 0);
+	int count[N_REASONS] = {0};
+	int unresolvable = 0;
+	size_t want = sched_feasible_to_find(s, n), found = 0, processed = 0;
+	int best = -1;
+	int64_t best_score = 0;
+	uint32_t ties = 0;
+	for (size_t i = 0; i < n && found < want; i++) {
+		size_t idx = (s->next_start + i) % n;
+		const struct sched_node *nd = &nodes[idx];
+		processed++;
+		unsigned bad = sched_filter(nd, p);
+		if (bad) {
+			for (unsigned b = 0; b < N_REASONS; b++)
+				count[b] += (bad >> b) & 1u;
+			unresolvable += nd->block != SCHED_OPEN;
+			continue;
+		}
+		found++;
+		int64_t score = sched_score(s, nd, p);
+		if (best < 0 || score > best_score) {
+			best = (int)idx;
+			best_score = score;
+			ties = 1;
+		} else if (score == best_score) {
+			assert(r != NULL);
+			if (rng_below(r, ++ties) == 0)
+				best = (int)idx;
+		}
+	}
+	if (n > 0)
+		s->next_start = (s->next_start + processed) % n;
+	if (best < 0 && why)
+		explain(s, n, count, unresolvable, why, why_len);
+	return best;
+}
