@@ -38,6 +38,13 @@ static void tee_sample(void *ctx, const struct row_sample *r)
 	t->store.sample(t->store.ctx, r);
 }
 
+static void tee_decision(void *ctx, const struct row_decision *r)
+{
+	struct tee *t = ctx;
+	if (t->store.decision)
+		t->store.decision(t->store.ctx, r);
+}
+
 static void tee_summary(void *ctx, const struct row_summary *r)
 {
 	struct tee *t = ctx;
@@ -151,7 +158,7 @@ static int simulate(const struct cli_args *a, const struct scenario *sc, const c
 		goto out;
 	}
 	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services};
-	struct sink out = {&t, tee_sample, tee_summary};
+	struct sink out = {&t, tee_sample, tee_summary, tee_decision};
 	struct progress prog = {!a->quiet && isatty(2), false};
 	struct run_hooks hooks = {&interrupted, show_progress, &prog};
 	signal(SIGINT, on_signal);

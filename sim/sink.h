@@ -28,6 +28,9 @@ struct row_sample {
 	int ready;            /* of which ready to serve */
 	int in_flight;        /* requests held by the service's pods at t_s (working, waiting, queued) */
 	double cpu_util;      /* CPU used / CPU requested over the interval, fraction */
+	int desired;          /* replicas the Deployment asks for at t_s (the HPA's last decision) */
+	int pending;          /* pods not yet running: unscheduled, pulling or starting */
+	double hpa_cpu_util;  /* mean CPU utilisation of the pods as the HPA last saw it (metrics-server), fraction; NaN if no HPA sync yet or no CPU metric */
 };
 
 /* One service over the whole run. */
@@ -46,10 +49,33 @@ struct row_summary {
 	int slo_met;          /* 1 met, 0 missed, -1 no objective declared */
 };
 
+/*
+ * One decision of the control plane, so a user can ask "why did it not
+ * scale up at t = 95 s?": every HPA sync (kind "hpa") and every change of a
+ * pod's state (kind "pod"). Strings are borrowed for the call.
+ */
+struct row_decision {
+	double t_s;           /* when, s */
+	const char *service;  /* the service (borrowed) */
+	const char *kind;     /* "hpa" or "pod" */
+	const char *pod;      /* pod name, e.g. "order-7" (kind pod), NULL for hpa */
+	const char *event;    /* hpa: "sync"; pod: "created", "scheduled", "unschedulable", "pulled", "started",
+	                       * "app-started", "ready", "terminating", "deleted" */
+	int replicas;         /* hpa: spec.replicas before the sync; pod: the service's pods after the event */
+	int desired;          /* hpa: the final desired replicas; pod: the Deployment's desired replicas */
+	int raw;              /* hpa: the largest metric proposal (-1 if none) */
+	int stabilized;       /* hpa: after stabilization (-1 if not reached) */
+	int limited;          /* hpa: after rate limits and min/max (-1 if not reached) */
+	const char *bound;    /* hpa: the rule that decided the result (e.g. "tolerance", "scale_up_limit"), NULL if none */
+	const char *metrics;  /* hpa: per metric, JSON: [{"metric":"cpu","current":93,"target":70,"ratio":1.33,"proposal":14,"ready":10,"unready":0,"missing":0,"ignored":0}] */
+	const char *detail;   /* free text: a node name, "0/3 nodes are available: 3 Insufficient cpu.", ... (NULL if none) */
+};
+
 struct sink {
 	void *ctx;
 	void (*sample)(void *ctx, const struct row_sample *r);
 	void (*summary)(void *ctx, const struct row_summary *r);
+	void (*decision)(void *ctx, const struct row_decision *r); /* may be NULL */
 };
 
 #endif

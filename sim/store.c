@@ -1,6 +1,7 @@
 /*
  * store.c: results in SQLite (the model is in store.h, the tables in
- * results/SCHEMA.md, which must say exactly what SCHEMA_V1 below says).
+ * results/SCHEMA.md, which must say exactly what the migrations below
+ * create).
  *
  * One connection per store. A run's rows are staged in a private temporary
  * database attached as "stage": ATTACH '' makes SQLite create an unnamed file
@@ -38,21 +39,24 @@ struct store {
 	char started_at[32];       /* UTC ISO-8601 time of store_run_begin */
 	sqlite3_stmt *put_sample;  /* INSERT into stage.samples, reused for every row */
 	sqlite3_stmt *put_summary; /* INSERT into stage.summaries, reused for every row */
+	sqlite3_stmt *put_decision; /* INSERT into stage.decisions, reused for every row */
 	bool sink_failed;          /* a row could not be staged: the commit must fail */
 	struct herr sink_err;      /* the first such error */
 };
 
 /* ---- Schema ---------------------------------------------------------- */
 
-/* Columns of a sample and of a summary, in the order the sink binds them
- * (?1, ?2, ...). The stage and the main tables share these names, so the
- * copy is one INSERT ... SELECT. */
+/* Columns of a sample, a summary and a decision, in the order the sink
+ * binds them (?1, ?2, ...). The stage and the main tables share these names,
+ * so the copy is one INSERT ... SELECT. */
 #define SAMPLE_COLS                                                                                         \
 	"t_s, service, offered_rps, served_rps, errors, timeouts, rejected, mean_ms, p50_ms, p99_ms, replicas, " \
-	"ready, in_flight, cpu_util"
+	"ready, in_flight, cpu_util, desired, pending, hpa_cpu_util"
 #define SUMMARY_COLS                                                                                        \
 	"service, requests, served, errors, timeouts, rejected, mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, "      \
 	"max_ms, error_rate, timeout_rate, cpu_util, violation_minutes, slo_met"
+#define DECISION_COLS \
+	"t_s, service, kind, pod, event, replicas, desired, raw, stabilized, limited, bound, metrics, detail"
 
 /* Version 1, as documented in results/SCHEMA.md. */
 static const char SCHEMA_V1[] =
@@ -126,6 +130,35 @@ static const char SCHEMA_V1[] =
 	"  PRIMARY KEY (run_id, service)\n"
 	") WITHOUT ROWID;\n";
 
+/* Version 2: what the autoscaler saw and asked for, and why. The new sample
+ * columns are NULL in rows of version 1 (ADD COLUMN cannot add NOT NULL
+ * without a default, and a default would pretend to know). decisions has
+ * no natural key (a pod may change state twice at one instant): id keeps
+ * the order the rows were emitted in, and unlike an implicit rowid, VACUUM
+ * keeps it. */
+static const char SCHEMA_V2[] =
+	"ALTER TABLE samples ADD COLUMN desired INTEGER;\n"
+	"ALTER TABLE samples ADD COLUMN pending INTEGER;\n"
+	"ALTER TABLE samples ADD COLUMN hpa_cpu_util REAL;\n"
+	"CREATE TABLE decisions(\n"
+	"  id         INTEGER PRIMARY KEY,\n"
+	"  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s        REAL NOT NULL,\n"
+	"  service    TEXT NOT NULL,\n"
+	"  kind       TEXT NOT NULL,\n"
+	"  pod        TEXT,\n"
+	"  event      TEXT NOT NULL,\n"
+	"  replicas   INTEGER NOT NULL,\n"
+	"  desired    INTEGER NOT NULL,\n"
+	"  raw        INTEGER,\n"
+	"  stabilized INTEGER,\n"
+	"  limited    INTEGER,\n"
+	"  bound      TEXT,\n"
+	"  metrics    TEXT CHECK (metrics IS NULL OR json_valid(metrics)),\n"
+	"  detail     TEXT\n"
+	");\n"
+	"CREATE INDEX decisions_by_service ON decisions(run_id, service, t_s);\n";
+
 /*
  * The schema's history: migrations[v] takes a database from version v - 1 to
  * version v. A new file (version 0) runs every step; an older file runs the
@@ -135,25 +168,34 @@ static const char SCHEMA_V1[] =
 static const char *const migrations[] = {
 	NULL,      /* version 0: an empty file */
 	SCHEMA_V1, /* from nothing to version 1 */
+	SCHEMA_V2, /* samples.desired, pending, hpa_cpu_util; decisions */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
 /* The stage: the same columns without run_id (it is known only at commit),
- * untyped so values keep the type they were bound with. Keys as in the main
- * tables, so a duplicate row fails at the sink call that made it. */
+ * untyped so values keep the type they were bound with. Keys and the JSON
+ * check as in the main tables, so a bad row fails at the sink call that
+ * made it, with its service and time in the message. Decisions keep their
+ * rowid: the order they were emitted in. */
 static const char STAGE_SCHEMA[] =
 	"CREATE TABLE stage.samples(" SAMPLE_COLS ", PRIMARY KEY (service, t_s)) WITHOUT ROWID;"
-	"CREATE TABLE stage.summaries(" SUMMARY_COLS ", PRIMARY KEY (service)) WITHOUT ROWID;";
+	"CREATE TABLE stage.summaries(" SUMMARY_COLS ", PRIMARY KEY (service)) WITHOUT ROWID;"
+	"CREATE TABLE stage.decisions(" DECISION_COLS ", CHECK (metrics IS NULL OR json_valid(metrics)));";
 
 static const char SQL_PUT_SAMPLE[] = "INSERT INTO stage.samples(" SAMPLE_COLS ") VALUES "
-				     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+				     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 static const char SQL_PUT_SUMMARY[] = "INSERT INTO stage.summaries(" SUMMARY_COLS ") VALUES "
 				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+static const char SQL_PUT_DECISION[] = "INSERT INTO stage.decisions(" DECISION_COLS ") VALUES "
+				       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 /* In key order, so the main table's B-tree is appended to, not scattered. */
 static const char SQL_COPY_SAMPLES[] = "INSERT INTO main.samples(run_id, " SAMPLE_COLS ") SELECT ?1, " SAMPLE_COLS
 				       " FROM stage.samples ORDER BY service, t_s";
 static const char SQL_COPY_SUMMARIES[] = "INSERT INTO main.summaries(run_id, " SUMMARY_COLS ") SELECT ?1, " SUMMARY_COLS
 					 " FROM stage.summaries ORDER BY service";
+/* In the order emitted, which main.decisions.id then keeps. */
+static const char SQL_COPY_DECISIONS[] = "INSERT INTO main.decisions(run_id, " DECISION_COLS ") "
+					 "SELECT ?1, " DECISION_COLS " FROM stage.decisions ORDER BY rowid";
 /* A scenario row is shared by every run of the same text and overrides. ON
  * CONFLICT (rather than INSERT OR IGNORE) ignores only that case, not a
  * NOT NULL violation. */
@@ -345,6 +387,15 @@ static void bind_real(sqlite3_stmt *s, int i, double v)
 		sqlite3_bind_null(s, i);
 	else
 		sqlite3_bind_double(s, i, v);
+}
+
+/* An INTEGER where -1 means "none": NULL, as SCHEMA.md promises. */
+static void bind_count(sqlite3_stmt *s, int i, int v)
+{
+	if (v < 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int(s, i, v);
 }
 
 /* Text borrowed for one step: the statement is reset and its bindings
@@ -543,7 +594,8 @@ static void stage_drop(store *st)
 {
 	sqlite3_finalize(st->put_sample);
 	sqlite3_finalize(st->put_summary);
-	st->put_sample = st->put_summary = NULL;
+	sqlite3_finalize(st->put_decision);
+	st->put_sample = st->put_summary = st->put_decision = NULL;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	/* Fails harmlessly if begin failed before attaching. */
@@ -575,6 +627,8 @@ int store_run_begin(store *st, const struct run_info *ri, struct herr *e)
 		rc = prepare(st, SQL_PUT_SAMPLE, keep, &st->put_sample, what, e);
 	if (!rc)
 		rc = prepare(st, SQL_PUT_SUMMARY, keep, &st->put_summary, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_DECISION, keep, &st->put_decision, what, e);
 	/* One transaction on the stage for the whole run, not one per row; it
 	 * touches no table of main, so it takes no lock there. */
 	if (!rc)
@@ -627,6 +681,9 @@ static void sink_sample(void *ctx, const struct row_sample *r)
 	sqlite3_bind_int(s, 12, r->ready);
 	sqlite3_bind_int(s, 13, r->in_flight);
 	bind_real(s, 14, r->cpu_util);
+	sqlite3_bind_int(s, 15, r->desired);
+	sqlite3_bind_int(s, 16, r->pending);
+	bind_real(s, 17, r->hpa_cpu_util);
 	stage_row(st, s, "sample", r->service, r->t_s);
 }
 
@@ -660,7 +717,30 @@ static void sink_summary(void *ctx, const struct row_summary *r)
 	stage_row(st, s, "summary", r->service, NAN);
 }
 
-struct sink store_sink(store *st) { return (struct sink){st, sink_sample, sink_summary}; }
+static void sink_decision(void *ctx, const struct row_decision *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->service && r->kind && r->event);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_decision;
+	bind_real(s, 1, r->t_s);
+	bind_str(s, 2, r->service);
+	bind_str(s, 3, r->kind);
+	bind_str(s, 4, r->pod);
+	bind_str(s, 5, r->event);
+	sqlite3_bind_int(s, 6, r->replicas);
+	sqlite3_bind_int(s, 7, r->desired);
+	bind_count(s, 8, r->raw);
+	bind_count(s, 9, r->stabilized);
+	bind_count(s, 10, r->limited);
+	bind_str(s, 11, r->bound);
+	bind_str(s, 12, r->metrics);
+	bind_str(s, 13, r->detail);
+	stage_row(st, s, "decision", r->service, r->t_s);
+}
+
+struct sink store_sink(store *st) { return (struct sink){st, sink_sample, sink_summary, sink_decision}; }
 
 /* ---- Committing --------------------------------------------------------- */
 
@@ -757,6 +837,8 @@ static int copy_run(store *st, const struct run_end *end, int64_t *run_id, struc
 		rc = copy_rows(st, SQL_COPY_SAMPLES, id, "cannot store the run (copying samples)", e);
 	if (!rc)
 		rc = copy_rows(st, SQL_COPY_SUMMARIES, id, "cannot store the run (copying summaries)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_DECISIONS, id, "cannot store the run (copying decisions)", e);
 	if (!rc)
 		rc = exec(st, "COMMIT", "cannot store the run (committing)", e);
 	if (rc) {

@@ -3,15 +3,16 @@
  *
  * The schema is documented in results/SCHEMA.md and versioned (PRAGMA
  * user_version and the `meta` table); store_open creates it in a new file,
- * accepts an existing file of the same version, and refuses any other with a
- * clear message. The database runs in WAL mode with a long busy timeout, so a
+ * accepts an existing file of the same version, upgrades a file of an older
+ * version in place (in one transaction), and refuses any other with a clear
+ * message. The database runs in WAL mode with a long busy timeout, so a
  * second writer waits rather than fails, and readers never block writers.
  *
  * A run is written atomically: store_run_begin stages rows in a private
  * temporary database (on disk, so memory does not grow with simulated time),
  * store_run_commit copies them into the main tables in one short
  * transaction. A run that is aborted, or a process killed mid-run, leaves no
- * row of that run behind.
+ * row of that run behind (no runs, samples, summaries or decisions row).
  */
 #ifndef HEADROOM_STORE_H
 #define HEADROOM_STORE_H
@@ -21,7 +22,8 @@
 
 typedef struct store store;
 
-#define STORE_SCHEMA_VERSION 1
+/* Version 2 added samples.desired, pending, hpa_cpu_util and decisions. */
+#define STORE_SCHEMA_VERSION 2
 
 /* What identifies a run. Strings are borrowed. */
 struct run_info {
@@ -45,7 +47,8 @@ struct run_end {
  * this call made the file (it is created exclusively, so of two processes
  * racing to create it exactly one sees true); created may be NULL. A store
  * is used by one thread at a time (SQLite is opened without its mutexes). Returns NULL with e set on
- * failure (unwritable path, not a database, another schema version). */
+ * failure (unwritable path, not a database, a newer schema version, a
+ * failed upgrade, which leaves the file as it was). */
 store *store_open(const char *path, bool *created, struct herr *e);
 /* Closes; NULL is a no-op. */
 void store_close(store *st);

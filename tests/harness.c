@@ -20,14 +20,43 @@ static void keep_summary(void *ctx, const struct row_summary *r)
 		m->summaries[m->n_summaries++] = *r;
 }
 
+static const char *keep_str(char *dst, size_t n, const char *src)
+{
+	if (!src)
+		return NULL;
+	snprintf(dst, n, "%s", src);
+	return dst;
+}
+
+static void keep_decision(void *ctx, const struct row_decision *r)
+{
+	struct memsink *m = ctx;
+	if (m->n_decisions >= MEM_MAX_DECISIONS)
+		return;
+	struct mem_decision *d = &m->decisions[m->n_decisions++];
+	d->r = *r;
+	d->r.service = keep_str(d->service, sizeof d->service, r->service);
+	d->r.kind = keep_str(d->kind, sizeof d->kind, r->kind);
+	d->r.pod = keep_str(d->pod, sizeof d->pod, r->pod);
+	d->r.event = keep_str(d->event, sizeof d->event, r->event);
+	d->r.bound = keep_str(d->bound, sizeof d->bound, r->bound);
+	d->r.detail = keep_str(d->detail, sizeof d->detail, r->detail);
+	d->r.metrics = keep_str(d->metrics, sizeof d->metrics, r->metrics);
+}
+
 struct sink memsink_init(struct memsink *m)
 {
 	memset(m, 0, sizeof *m);
 	m->samples = xcalloc(MEM_MAX_SAMPLES, sizeof *m->samples);
-	return (struct sink){m, keep_sample, keep_summary};
+	m->decisions = xcalloc(MEM_MAX_DECISIONS, sizeof *m->decisions);
+	return (struct sink){m, keep_sample, keep_summary, keep_decision};
 }
 
-void memsink_free(struct memsink *m) { free(m->samples); }
+void memsink_free(struct memsink *m)
+{
+	free(m->samples);
+	free(m->decisions);
+}
 
 const struct row_summary *memsink_summary(const struct memsink *m, const char *service)
 {

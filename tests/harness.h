@@ -12,7 +12,17 @@
 #define MEM_MAX_SAMPLES 200000
 #define MEM_MAX_SUMMARIES 16
 
+#define MEM_MAX_DECISIONS 20000
+
+/* A decision row with its strings copied. */
+struct mem_decision {
+	struct row_decision r; /* string pointers point into the fields below */
+	char service[32], kind[8], pod[64], event[24], bound[32], detail[256], metrics[1024];
+};
+
 struct memsink {
+	struct mem_decision *decisions;
+	size_t n_decisions;
 	struct row_sample *samples; /* service names point into the scenario */
 	size_t n_samples;
 	struct row_summary summaries[MEM_MAX_SUMMARIES];

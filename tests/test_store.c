@@ -1,10 +1,10 @@
 /*
  * The SQLite store: what a committed run reads back as (exact values, NULL
- * for NaN and for "no objective"), scenario sharing by hash, atomicity
- * (abort, a failed sink row, a failed commit, a killed process), the errors
- * of store_open, and two connections at once (a writer waits, a staging run
- * holds no lock). Every check reads the file back with plain SQLite, as a
- * user's script would.
+ * for NaN, for "no objective" and for -1 counts), scenario sharing by hash,
+ * atomicity (abort, a failed sink row, a failed commit, a killed process),
+ * the upgrade of a version-1 file, the errors of store_open, and two
+ * connections at once (a writer waits, a staging run holds no lock). Every
+ * check reads the file back with plain SQLite, as a user's script would.
  */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
@@ -100,9 +100,9 @@ static void fake_free(struct scenario *sc)
 #define YAML_HASH "714a23a0f8b417d983201a56d7b9b725e520bf891cb52e3049bb3af2d4b2c230"
 
 static const struct row_sample samples[] = {
-	{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1},
-	{20, "web", 0.1, 1e-300, INT64_C(1) << 40, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NAN},
-	{10, "db", 0, 0, 0, 0, 0, NAN, NAN, NAN, 1, 0, 0, 0},
+	{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 6, 2, 0.9375},
+	{20, "web", 0.1, 1e-300, INT64_C(1) << 40, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NAN, 5, 0, NAN},
+	{10, "db", 0, 0, 0, 0, 0, NAN, NAN, NAN, 1, 0, 0, 0, 1, 1, 0},
 };
 
 static const struct row_summary summaries[] = {
@@ -111,13 +111,33 @@ static const struct row_summary summaries[] = {
 	{"cache", INT64_MAX, 0, 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, 0, 0, NAN, 0, 1},
 };
 
+#define CPU_JSON                                                                                           \
+	"[{\"metric\":\"cpu\",\"current\":93,\"target\":70,\"ratio\":1.33,\"proposal\":6,\"ready\":4,"             \
+	"\"unready\":0,\"missing\":0,\"ignored\":0}]"
+
+/* In the order emitted, which is not time order across services; two rows
+ * of one pod at one instant (no key may refuse them); -1 counts, NULL and
+ * empty strings. */
+static const struct row_decision decisions[] = {
+	{95, "web", "hpa", NULL, "sync", 4, 4, 6, 6, 4, "scale_up_limit", CPU_JSON, NULL},
+	{95, "web", "pod", "web-4", "created", 5, 4, -1, -1, -1, NULL, NULL, NULL},
+	{95, "web", "pod", "web-4", "unschedulable", 5, 4, -1, -1, -1, NULL, NULL,
+	 "0/3 nodes are available: 3 Insufficient cpu."},
+	{12.5, "db", "pod", "db-0", "ready", 1, 1, -1, -1, -1, NULL, NULL, "node-a-0"},
+	{110, "web", "hpa", NULL, "sync", 5, 5, -1, -1, -1, "no_metrics", "[]", ""},
+	{125, "web", "hpa", NULL, "sync", 5, 1, 0, 5, 4, "policy_down", "[]", NULL},
+};
+
 static void emit_all(store *st)
 {
 	struct sink k = store_sink(st);
+	cr_assert_not_null(k.decision);
 	for (size_t i = 0; i < ARRAY_LEN(samples); i++)
 		k.sample(k.ctx, &samples[i]);
 	for (size_t i = 0; i < ARRAY_LEN(summaries); i++)
 		k.summary(k.ctx, &summaries[i]);
+	for (size_t i = 0; i < ARRAY_LEN(decisions); i++)
+		k.decision(k.ctx, &decisions[i]);
 }
 
 static const struct run_end END_OK = {"ok", 1.25, 123456789, 4242, 60};
@@ -212,13 +232,34 @@ static void col_int(sqlite3_stmt *s, int i, int64_t want)
 		     (long long)sqlite3_column_int64(s, i), (long long)want);
 }
 
+/* An INTEGER column where -1 means NULL. */
+static void col_count(sqlite3_stmt *s, int i, int want)
+{
+	if (want < 0)
+		cr_expect_eq(sqlite3_column_type(s, i), SQLITE_NULL, "%s: -1 must be NULL", sqlite3_column_name(s, i));
+	else
+		col_int(s, i, want);
+}
+
+static void col_text(sqlite3_stmt *s, int i, const char *want)
+{
+	const char *name = sqlite3_column_name(s, i);
+	if (!want) {
+		cr_expect_eq(sqlite3_column_type(s, i), SQLITE_NULL, "%s: want NULL", name);
+		return;
+	}
+	cr_expect_eq(sqlite3_column_type(s, i), SQLITE_TEXT, "%s: want TEXT", name);
+	const char *got = (const char *)sqlite3_column_text(s, i);
+	cr_expect_str_eq(got ? got : "(null)", want, "%s", name);
+}
+
 static void expect_sample(sqlite3 *db, int64_t run_id, const struct row_sample *w)
 {
 	sqlite3_stmt *s = NULL;
 	cr_assert_eq(sqlite3_prepare_v2(db,
 					"SELECT offered_rps, served_rps, errors, timeouts, rejected, mean_ms, p50_ms, "
-					"p99_ms, replicas, ready, in_flight, cpu_util FROM samples "
-					"WHERE run_id = ?1 AND service = ?2 AND t_s = ?3",
+					"p99_ms, replicas, ready, in_flight, cpu_util, desired, pending, hpa_cpu_util "
+					"FROM samples WHERE run_id = ?1 AND service = ?2 AND t_s = ?3",
 					-1, &s, NULL),
 		     SQLITE_OK);
 	sqlite3_bind_int64(s, 1, run_id);
@@ -237,6 +278,42 @@ static void expect_sample(sqlite3 *db, int64_t run_id, const struct row_sample *
 	col_int(s, 9, w->ready);
 	col_int(s, 10, w->in_flight);
 	col_real(s, 11, w->cpu_util);
+	col_int(s, 12, w->desired);
+	col_int(s, 13, w->pending);
+	col_real(s, 14, w->hpa_cpu_util);
+	sqlite3_finalize(s);
+}
+
+/* The decisions of a run are exactly want[0..n), in that order (by id). */
+static void expect_decisions(sqlite3 *db, int64_t run_id, const struct row_decision *want, size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	cr_assert_eq(sqlite3_prepare_v2(db,
+					"SELECT t_s, service, kind, pod, event, replicas, desired, raw, stabilized, "
+					"limited, bound, metrics, detail FROM decisions WHERE run_id = ?1 ORDER BY id",
+					-1, &s, NULL),
+		     SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(s, 1, run_id);
+	size_t i = 0;
+	for (; sqlite3_step(s) == SQLITE_ROW; i++) {
+		if (i >= n)
+			continue; /* counted, not compared */
+		const struct row_decision *w = &want[i];
+		col_real(s, 0, w->t_s);
+		col_text(s, 1, w->service);
+		col_text(s, 2, w->kind);
+		col_text(s, 3, w->pod);
+		col_text(s, 4, w->event);
+		col_int(s, 5, w->replicas);
+		col_int(s, 6, w->desired);
+		col_count(s, 7, w->raw);
+		col_count(s, 8, w->stabilized);
+		col_count(s, 9, w->limited);
+		col_text(s, 10, w->bound);
+		col_text(s, 11, w->metrics);
+		col_text(s, 12, w->detail);
+	}
+	cr_expect_eq(i, n, "%zu decisions of run %lld, want %zu", i, (long long)run_id, n);
 	sqlite3_finalize(s);
 }
 
@@ -279,6 +356,7 @@ static void expect_empty(const char *p)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM runs"), 0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples"), 0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM summaries"), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions"), 0);
 	sqlite3_close(db);
 }
 
@@ -309,7 +387,7 @@ Test(store, committed_run_reads_back_exactly)
 
 	sqlite3 *db = peek(path);
 	cr_expect_eq(q_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	expect_text(db, "1", "SELECT value FROM meta WHERE key = 'schema_version'");
+	expect_text(db, "2", "SELECT value FROM meta WHERE key = 'schema_version'");
 	expect_text(db, "headroom " HEADROOM_VERSION, "SELECT value FROM meta WHERE key = 'created_by'");
 	expect_text(db, "wal", "PRAGMA journal_mode");
 
@@ -346,9 +424,15 @@ Test(store, committed_run_reads_back_exactly)
 		     (int64_t)ARRAY_LEN(summaries));
 	for (size_t i = 0; i < ARRAY_LEN(summaries); i++)
 		expect_summary(db, id, &summaries[i]);
+	expect_decisions(db, id, decisions, ARRAY_LEN(decisions));
 
 	expect_text(db, "ok", "PRAGMA integrity_check");
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	/* Deleting the run takes its rows with it, as SCHEMA.md says. */
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON; DELETE FROM runs", NULL, NULL, NULL), SQLITE_OK);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples"), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM summaries"), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions"), 0);
 	sqlite3_close(db);
 }
 
@@ -369,6 +453,8 @@ Test(store, reopening_keeps_runs_and_adds_to_them)
 	sqlite3 *db = peek(path);
 	expect_text(db, "{}", "SELECT params FROM runs WHERE id = 2");
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples"), 2 * (int64_t)ARRAY_LEN(samples));
+	expect_decisions(db, a, decisions, ARRAY_LEN(decisions));
+	expect_decisions(db, b, decisions, ARRAY_LEN(decisions));
 	sqlite3_close(db);
 }
 
@@ -459,6 +545,33 @@ Test(store, abort_leaves_nothing_and_the_store_goes_on)
 	sqlite3 *db = peek(path);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM runs"), 1);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples"), (int64_t)ARRAY_LEN(samples));
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions"), (int64_t)ARRAY_LEN(decisions));
+	expect_decisions(db, 1, decisions, ARRAY_LEN(decisions));
+	sqlite3_close(db);
+}
+
+/* An aborted run that emitted only decisions leaves none. */
+Test(store, an_aborted_run_leaves_no_decisions)
+{
+	struct scenario sc = fake_scn(YAML, "");
+	struct herr e = {""};
+	struct run_info ri = {&sc, 1, 0, 0, "{}"};
+	store *st = open_ok(path, NULL);
+	int64_t id = commit_run(st, &sc, 1, "{}");
+	cr_assert_eq(store_run_begin(st, &ri, &e), 0, "%s", e.msg);
+	struct sink k = store_sink(st);
+	for (int i = 0; i < 1000; i++) {
+		struct row_decision d = decisions[1];
+		d.t_s = 1000 + i;
+		k.decision(k.ctx, &d);
+	}
+	store_run_abort(st);
+	store_close(st);
+	fake_free(&sc);
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM runs"), 1);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions WHERE t_s >= 1000"), 0);
+	expect_decisions(db, id, decisions, ARRAY_LEN(decisions));
 	sqlite3_close(db);
 }
 
@@ -488,6 +601,18 @@ Test(store, a_failed_sink_row_fails_the_commit)
 	k.summary(k.ctx, &summaries[2]);
 	cr_expect_eq(store_run_commit(st, &END_OK, NULL, &e), -1);
 	cr_expect(strstr(e.msg, "cannot stage the summary of service 'cache': UNIQUE constraint failed"), "%s", e.msg);
+	expect_empty(path);
+	/* A decision whose metrics are not JSON: refused at the sink call. */
+	cr_assert_eq(store_run_begin(st, &ri, &e), 0, "%s", e.msg);
+	emit_all(st);
+	k = store_sink(st);
+	struct row_decision bad = decisions[0];
+	bad.t_s = 140;
+	bad.metrics = "[{\"metric\":\"cpu\",";
+	k.decision(k.ctx, &bad);
+	cr_expect_eq(store_run_commit(st, &END_OK, NULL, &e), -1);
+	cr_expect(strstr(e.msg, "cannot stage the decision of service 'web' at t_s 140: CHECK constraint failed"), "%s",
+		  e.msg);
 	expect_empty(path);
 	cr_expect_eq(commit_run(st, &sc, 1, "{}"), 1); /* the next run is unaffected */
 	store_close(st);
@@ -538,8 +663,10 @@ Test(store, a_killed_run_leaves_no_row)
 		struct sink k = store_sink(st);
 		for (int i = 0; i < 20000; i++) {
 			struct row_sample r = samples[0];
-			r.t_s = 100 + i;
+			struct row_decision d = decisions[0];
+			r.t_s = d.t_s = 100 + i;
 			k.sample(k.ctx, &r);
+			k.decision(k.ctx, &d);
 		}
 		kill(getpid(), SIGKILL);
 		_exit(5);
@@ -553,6 +680,7 @@ Test(store, a_killed_run_leaves_no_row)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM runs"), 1);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples"), (int64_t)ARRAY_LEN(samples));
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE t_s >= 100"), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions"), (int64_t)ARRAY_LEN(decisions));
 	sqlite3_close(db);
 	store *st = open_ok(path, NULL); /* and the file takes new runs */
 	struct scenario sc = fake_scn(YAML, "");
@@ -589,6 +717,238 @@ Test(store, many_rows)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples"), N_SVC * N_T);
 	cr_expect_eq(q_int(db, "SELECT sum(in_flight) FROM samples"), (int64_t)N_SVC * N_T * (N_T + 1) / 2);
 	cr_expect_eq(q_int(db, "SELECT count(DISTINCT service) FROM samples WHERE t_s = 25000"), N_SVC);
+	sqlite3_close(db);
+}
+
+/* ---- Upgrading a version-1 file ------------------------------------------- */
+
+/* Version 1 as headroom 0.1.0 created it (sim/store.c at commit 24a0a56),
+ * kept here verbatim: the store no longer has it on its own. */
+static const char V1_SCHEMA[] =
+	"CREATE TABLE meta(\n"
+	"  key   TEXT PRIMARY KEY,\n"
+	"  value TEXT NOT NULL\n"
+	");\n"
+	"INSERT INTO meta(key, value) VALUES ('created_by', 'headroom 0.1.0');\n"
+	"CREATE TABLE scenarios(\n"
+	"  id         INTEGER PRIMARY KEY,\n"
+	"  name       TEXT NOT NULL,\n"
+	"  path       TEXT,\n"
+	"  hash       TEXT NOT NULL UNIQUE,\n"
+	"  yaml       TEXT NOT NULL,\n"
+	"  overrides  TEXT NOT NULL,\n"
+	"  created_at TEXT NOT NULL\n"
+	");\n"
+	"CREATE TABLE runs(\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  scenario_id INTEGER NOT NULL REFERENCES scenarios(id),\n"
+	"  variant     INTEGER NOT NULL,\n"
+	"  replication INTEGER NOT NULL,\n"
+	"  seed        TEXT NOT NULL,\n"
+	"  params      TEXT NOT NULL CHECK (json_valid(params)),\n"
+	"  status      TEXT NOT NULL CHECK (status IN ('ok', 'interrupted', 'failed')),\n"
+	"  started_at  TEXT NOT NULL,\n"
+	"  wall_s      REAL,\n"
+	"  events      INTEGER,\n"
+	"  requests    INTEGER,\n"
+	"  sim_s       REAL,\n"
+	"  version     TEXT NOT NULL\n"
+	");\n"
+	"CREATE INDEX runs_by_scenario ON runs(scenario_id);\n"
+	"CREATE TABLE samples(\n"
+	"  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s         REAL NOT NULL,\n"
+	"  service     TEXT NOT NULL,\n"
+	"  offered_rps REAL,\n"
+	"  served_rps  REAL,\n"
+	"  errors      INTEGER NOT NULL,\n"
+	"  timeouts    INTEGER NOT NULL,\n"
+	"  rejected    INTEGER NOT NULL,\n"
+	"  mean_ms     REAL,\n"
+	"  p50_ms      REAL,\n"
+	"  p99_ms      REAL,\n"
+	"  replicas    INTEGER NOT NULL,\n"
+	"  ready       INTEGER NOT NULL,\n"
+	"  in_flight   INTEGER NOT NULL,\n"
+	"  cpu_util    REAL,\n"
+	"  PRIMARY KEY (run_id, service, t_s)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE summaries(\n"
+	"  run_id            INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  service           TEXT NOT NULL,\n"
+	"  requests          INTEGER NOT NULL,\n"
+	"  served            INTEGER NOT NULL,\n"
+	"  errors            INTEGER NOT NULL,\n"
+	"  timeouts          INTEGER NOT NULL,\n"
+	"  rejected          INTEGER NOT NULL,\n"
+	"  mean_ms           REAL,\n"
+	"  p50_ms            REAL,\n"
+	"  p90_ms            REAL,\n"
+	"  p99_ms            REAL,\n"
+	"  p999_ms           REAL,\n"
+	"  max_ms            REAL,\n"
+	"  error_rate        REAL,\n"
+	"  timeout_rate      REAL,\n"
+	"  cpu_util          REAL,\n"
+	"  violation_minutes REAL,\n"
+	"  slo_met           INTEGER CHECK (slo_met IN (0, 1)),\n"
+	"  PRIMARY KEY (run_id, service)\n"
+	") WITHOUT ROWID;\n"
+	/* what migrate() added, and the journal mode store_open set */
+	"PRAGMA user_version = 1;\n"
+	"INSERT INTO meta(key, value) VALUES ('schema_version', '1');\n";
+
+/* One run of version 1, as its INSERT ... SELECT left it. */
+static const char V1_RUN[] =
+	"INSERT INTO scenarios VALUES (1, 'web', 'scenarios/web.yaml', '" YAML_HASH "', 'name: web', '', "
+	"'2025-01-31T23:59:59.123Z');\n"
+	"INSERT INTO runs VALUES (1, 1, 0, 0, '42', '{}', 'ok', '2025-01-31T23:59:58.000Z', 1.25, 1000, 4242, 60, "
+	"'0.1.0');\n"
+	"INSERT INTO samples VALUES (1, 10, 'web', 12.5, 12.25, 3, 1, 2, 41.75, NULL, NULL, 4, 3, 7, 0.1);\n"
+	"INSERT INTO samples VALUES (1, 20, 'web', 0.5, 0.5, 0, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NULL);\n"
+	"INSERT INTO summaries VALUES (1, 'web', 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NULL, 120.5, 0.01, "
+	"0.004, 0.625, 0, NULL);\n";
+
+/* A version-1 file at p holding V1_RUN, in WAL mode as 0.1.0 left it; extra
+ * SQL (may be NULL) runs last. */
+static void make_v1(const char *p, const char *extra)
+{
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open(p, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA journal_mode = WAL; BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, V1_SCHEMA, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_exec(db, V1_RUN, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	if (extra)
+		cr_assert_eq(sqlite3_exec(db, extra, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* V1_RUN, read back whole: the upgrade changed no value. */
+static void expect_v1_run(sqlite3 *db)
+{
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM scenarios"), 1);
+	expect_text(db, YAML_HASH, "SELECT hash FROM scenarios WHERE id = 1");
+	expect_text(db, "2025-01-31T23:59:59.123Z", "SELECT created_at FROM scenarios WHERE id = 1");
+	expect_text(db, "42", "SELECT seed FROM runs WHERE id = 1");
+	cr_expect_eq(q_int(db, "SELECT wall_s = 1.25 AND events = 1000 AND requests = 4242 AND sim_s = 60.0 "
+			       "AND status = 'ok' AND version = '0.1.0' FROM runs WHERE id = 1"),
+		     1);
+	const struct row_sample old[] = {
+		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 0, 0, NAN},
+		{20, "web", 0.5, 0.5, 0, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NAN, 0, 0, NAN},
+	};
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE run_id = 1"), 2);
+	for (size_t i = 0; i < ARRAY_LEN(old); i++) {
+		sqlite3_stmt *s = NULL;
+		cr_assert_eq(sqlite3_prepare_v2(db,
+						"SELECT offered_rps, served_rps, errors, timeouts, rejected, mean_ms, "
+						"p50_ms, p99_ms, replicas, ready, in_flight, cpu_util FROM samples "
+						"WHERE run_id = 1 AND service = 'web' AND t_s = ?1",
+						-1, &s, NULL),
+			     SQLITE_OK);
+		sqlite3_bind_double(s, 1, old[i].t_s);
+		cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+		col_real(s, 0, old[i].offered_rps);
+		col_real(s, 1, old[i].served_rps);
+		col_int(s, 2, old[i].errors);
+		col_int(s, 3, old[i].timeouts);
+		col_int(s, 4, old[i].rejected);
+		col_real(s, 5, old[i].mean_ms);
+		col_real(s, 6, old[i].p50_ms);
+		col_real(s, 7, old[i].p99_ms);
+		col_int(s, 8, old[i].replicas);
+		col_int(s, 9, old[i].ready);
+		col_int(s, 10, old[i].in_flight);
+		col_real(s, 11, old[i].cpu_util);
+		sqlite3_finalize(s);
+	}
+	const struct row_summary sum = {"web", 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NAN, 120.5, 0.01, 0.004,
+					0.625, 0, -1};
+	expect_summary(db, 1, &sum);
+}
+
+Test(store, a_version_1_file_is_upgraded_in_place)
+{
+	make_v1(path, NULL);
+	bool created = true;
+	store *st = open_ok(path, &created);
+	cr_expect(!created);
+	struct scenario sc = fake_scn(YAML, "");
+	int64_t id = commit_run(st, &sc, 7, "{}");
+	store_close(st);
+	fake_free(&sc);
+	cr_expect_eq(id, 2);
+
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	expect_text(db, "2", "SELECT value FROM meta WHERE key = 'schema_version'");
+	expect_text(db, "headroom 0.1.0", "SELECT value FROM meta WHERE key = 'created_by'");
+	expect_v1_run(db);
+	/* The new columns of the old rows are NULL, not 0. */
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE run_id = 1 AND desired IS NULL AND pending IS NULL "
+			       "AND hpa_cpu_util IS NULL"),
+		     2);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions WHERE run_id = 1"), 0);
+	/* The new run has them all; it shares the old run's scenario row. */
+	for (size_t i = 0; i < ARRAY_LEN(samples); i++)
+		expect_sample(db, id, &samples[i]);
+	expect_decisions(db, id, decisions, ARRAY_LEN(decisions));
+	cr_expect_eq(q_int(db, "SELECT scenario_id FROM runs WHERE id = %lld", (long long)id), 1);
+	expect_text(db, "ok", "PRAGMA integrity_check");
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	sqlite3_close(db);
+}
+
+/* The upgrade step and the steps of a new file end in the same schema, to
+ * the text of every CREATE statement. */
+Test(store, an_upgraded_file_has_the_schema_of_a_new_one)
+{
+	char fresh[160];
+	snprintf(fresh, sizeof fresh, "%s/fresh.db", dir);
+	make_v1(path, NULL);
+	store_close(open_ok(path, NULL));
+	store_close(open_ok(fresh, NULL));
+	sqlite3 *db = peek(path);
+	char *sql = sqlite3_mprintf("ATTACH %Q AS fresh", fresh);
+	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_free(sql);
+	static const char cols[] = "SELECT type, name, tbl_name, sql FROM %s.sqlite_schema";
+	char *diff = sqlite3_mprintf("SELECT count(*) FROM (%z EXCEPT %z)", sqlite3_mprintf(cols, "main"),
+				     sqlite3_mprintf(cols, "fresh"));
+	char *back = sqlite3_mprintf("SELECT count(*) FROM (%z EXCEPT %z)", sqlite3_mprintf(cols, "fresh"),
+				     sqlite3_mprintf(cols, "main"));
+	cr_expect_eq(q_int(db, diff), 0, "upgraded has what new lacks");
+	cr_expect_eq(q_int(db, back), 0, "new has what upgraded lacks");
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM fresh.sqlite_schema WHERE name = 'decisions_by_service' "
+			       "AND sql LIKE '%%(run_id, service, t_s)'"),
+		     1);
+	sqlite3_free(diff);
+	sqlite3_free(back);
+	sqlite3_close(db);
+}
+
+/* An upgrade that fails halfway (the file already has a table of the new
+ * version's name) leaves the file exactly at version 1. */
+Test(store, a_failed_upgrade_leaves_the_file_at_version_1)
+{
+	make_v1(path, "CREATE TABLE decisions(x)");
+	struct herr e = {""};
+	bool created = true;
+	cr_expect_null(store_open(path, &created, &e));
+	cr_expect(!created);
+	char want[512];
+	snprintf(want, sizeof want, "%s: cannot create the schema: table decisions already exists", path);
+	cr_expect_str_eq(e.msg, want);
+	cr_expect(exists(path), "the file must stay");
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "PRAGMA user_version"), 1);
+	expect_text(db, "1", "SELECT value FROM meta WHERE key = 'schema_version'");
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('samples') WHERE name IN ('desired', 'pending', "
+			       "'hpa_cpu_util')"),
+		     0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('decisions')"), 1);
+	expect_v1_run(db);
 	sqlite3_close(db);
 }
 
@@ -708,8 +1068,8 @@ Test(store, open_a_newer_schema)
 		     SQLITE_OK);
 	sqlite3_close(db);
 	char want[512];
-	snprintf(want, sizeof want, "%s: schema version 99, this headroom reads version 1 (written by a newer headroom?)",
-		 path);
+	snprintf(want, sizeof want, "%s: schema version 99, this headroom reads version %d (written by a newer headroom?)",
+		 path, STORE_SCHEMA_VERSION);
 	expect_open_error(path, want);
 	db = peek(path); /* untouched: same version, not switched to WAL */
 	cr_expect_eq(q_int(db, "PRAGMA user_version"), 99);
@@ -727,10 +1087,10 @@ Test(store, open_an_empty_file_creates_the_schema)
 	cr_expect(!created, "the file existed");
 	store_close(st);
 	sqlite3 *db = peek(path);
-	cr_expect_eq(q_int(db, "PRAGMA user_version"), 1);
+	cr_expect_eq(q_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
-			       "('meta', 'scenarios', 'runs', 'samples', 'summaries')"),
-		     5);
+			       "('meta', 'scenarios', 'runs', 'samples', 'summaries', 'decisions')"),
+		     6);
 	sqlite3_close(db);
 }
 
