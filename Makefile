@@ -30,6 +30,7 @@ ifeq ($(SAN),1)
   CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
   BUILD   := $(BUILD)-san
+  SANSFX  := -san
 endif
 
 # pkg-config is asked only once the packages are there (make deps installs them).
@@ -44,7 +45,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 HARNESS  := $(BUILD)/tests/harness.o
 LIB      := $(BUILD)/libheadroom.a
-BIN      := bin/headroom
+BIN      := bin/headroom$(SANSFX)
 TESTBIN  := $(BUILD)/tests/unit
 
 .PHONY: all deps demo test unit one bench install clean

@@ -27,7 +27,7 @@ uint32_t balancer_pick(struct service *sv)
 		uint32_t a = rng_below(sv->r_lb, n), b = rng_below(sv->r_lb, n - 1);
 		if (b >= a)
 			b++;
-		const struct pod *pa = &sv->pods[sv->ready[a]], *pb = &sv->pods[sv->ready[b]];
+		const struct pod *pa = sv->pods[sv->ready[a]], *pb = sv->pods[sv->ready[b]];
 		return pb->n_busy + pb->q_len < pa->n_busy + pa->q_len ? sv->ready[b] : sv->ready[a];
 	}
 	case BALANCER_RANDOM:

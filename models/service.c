@@ -26,6 +26,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Tags within this many CPU-ns of virtual time finish together. */
 #define TAG_EPS 0.5
@@ -248,7 +249,7 @@ static void finish(struct world *w, uint32_t id)
 {
 	struct req *r = R(w, id);
 	struct service *sv = &w->svcs[r->svc];
-	struct pod *p = &sv->pods[r->pod];
+	struct pod *p = sv->pods[r->pod];
 	simtime now = w->s->now;
 	uint32_t parent = r->parent;
 	enum slo_outcome o = SLO_SERVED;
@@ -262,6 +263,8 @@ static void finish(struct world *w, uint32_t id)
 		slo_done(&sv->slo, o, now - r->arrival);
 	req_free(w, id);
 	release_worker(w, p);
+	if (p->phase >= POD_TERMINATING && svc_pod_drained(p))
+		pod_quiet(w, p);
 	if (parent == REQ_NONE)
 		return;
 	struct req *pr = R(w, parent);
@@ -395,12 +398,13 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 	const struct scn_service *cfg = sv->cfg;
 	slo_arrived(&sv->slo);
 	uint32_t pi = balancer_pick(sv);
-	struct pod *p = pi == UINT32_MAX ? NULL : &sv->pods[pi];
+	struct pod *p = pi == UINT32_MAX ? NULL : sv->pods[pi];
 	if (!p || (p->n_busy >= (uint32_t)cfg->workers && cfg->queue >= 0 && p->q_len >= (uint64_t)cfg->queue)) {
 		slo_done(&sv->slo, SLO_REJECTED, 0);
 		return REQ_NONE;
 	}
 	simtime now = w->s->now;
+	p->received += 1;
 	uint32_t id = req_new(w);
 	struct req *r = R(w, id);
 	r->arrival = now;
@@ -424,63 +428,146 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 
 /* ---- set-up and accounting ---- */
 
+static void pod_release(struct pod *p)
+{
+	free(p->tag);
+	free(p->tag_req);
+	free(p->q);
+	free(p);
+}
+
 void svc_init(struct world *w, struct service *sv, const struct scn_service *cfg, uint16_t idx)
 {
 	uint64_t seed = w->s->seed;
+	memset(sv, 0, sizeof *sv);
 	sv->w = w;
 	sv->cfg = cfg;
 	sv->idx = idx;
-	sv->n_pods = (uint32_t)cfg->replicas;
-	sv->pods = xcalloc(sv->n_pods, sizeof *sv->pods);
-	sv->ready = xmalloc(sv->n_pods * sizeof *sv->ready);
-	sv->n_ready = 0;
-	sv->rr = 0;
+	sv->free_pod = UINT32_MAX;
+	sv->desired = cfg->replicas;
 	dist_prepare(&sv->demand, &cfg->cpu_per_request);
+	dist_prepare(&sv->pull_first, &cfg->startup.image_pull_first);
+	dist_prepare(&sv->pull_cached, &cfg->startup.image_pull_cached);
+	dist_prepare(&sv->container_start, &cfg->startup.container_start);
+	dist_prepare(&sv->app_start, &cfg->startup.app_start);
 	sv->r_demand = rng_stream(seed, RNG_DEMAND, idx);
 	sv->r_lb = rng_stream(seed, RNG_BALANCER, idx);
 	sv->r_fanout = rng_stream(seed, RNG_FANOUT, idx);
-	sv->traffic = NULL;
+	sv->r_pod = rng_stream(seed, RNG_POD, idx);
 	sv->arrivals = EVH_NONE;
-	sv->cw = NULL;
-	sv->cw_head = sv->cw_len = sv->cw_cap = 0;
 	sv->cw_ev = EVH_NONE;
+	sv->hpa_util = NAN;
 	slo_init(&sv->slo, &cfg->slo);
-	sv->cpu_mark = sv->cpu_mark_run = 0;
-	for (uint32_t i = 0; i < sv->n_pods; i++) {
-		struct pod *p = &sv->pods[i];
-		p->svc = sv;
-		p->idx = i;
-		p->born = INT64_MIN / 2; /* pods present at the start are warm */
-		p->ready = true;
-		p->cores = cfg->cpu_limit > 0 ? cfg->cpu_limit : cfg->cpu_request;
-		p->rate = fmin(1.0, p->cores);
-		p->done = EVH_NONE;
-		sv->ready[sv->n_ready++] = i;
+}
+
+struct pod *svc_pod_new(struct world *w, struct service *sv)
+{
+	const struct scn_service *cfg = sv->cfg;
+	uint32_t i = sv->free_pod;
+	struct pod *p;
+	if (i != UINT32_MAX) {
+		p = sv->pods[i];
+		sv->free_pod = p->next_free;
+		assert(p->slot_free && svc_pod_drained(p));
+		/* Keep the grown buffers; reset the rest. */
+		double *tag = p->tag;
+		uint32_t *tag_req = p->tag_req, *q = p->q, cap_cpu = p->cap_cpu, q_cap = p->q_cap;
+		memset(p, 0, sizeof *p);
+		p->tag = tag;
+		p->tag_req = tag_req;
+		p->cap_cpu = cap_cpu;
+		p->q = q;
+		p->q_cap = q_cap;
+	} else {
+		if (sv->n_pods == sv->cap_pods) {
+			sv->cap_pods = sv->cap_pods ? 2 * sv->cap_pods : 16;
+			sv->pods = xrealloc(sv->pods, sv->cap_pods * sizeof *sv->pods);
+			sv->ready = xrealloc(sv->ready, sv->cap_pods * sizeof *sv->ready);
+		}
+		i = sv->n_pods++;
+		p = sv->pods[i] = xcalloc(1, sizeof *p);
 	}
+	p->svc = sv;
+	p->idx = i;
+	p->num = sv->next_num++;
+	p->node = -1;
+	p->created = w->s->now;
+	p->born = w->s->now;
+	p->vt_at = w->s->now;
+	p->cores = cfg->cpu_limit > 0 ? cfg->cpu_limit : cfg->cpu_request;
+	p->rate = fmin(1.0, p->cores);
+	p->done = EVH_NONE;
+	p->life = EVH_NONE;
+	return p;
+}
+
+bool svc_pod_drained(const struct pod *p)
+{
+	return p->n_busy == 0 && p->q_len == 0;
+}
+
+/* A Gone, drained pod gives its slot back. */
+void svc_pod_free(struct service *sv, struct pod *p)
+{
+	assert(p->phase == POD_GONE && svc_pod_drained(p) && !p->slot_free);
+	svc_pod_advance(sv->w, p);
+	sv->cpu_retired += p->cpu_used;
+	p->cpu_used = 0;
+	p->slot_free = true;
+	p->next_free = sv->free_pod;
+	sv->free_pod = p->idx;
+}
+
+void svc_set_ready(struct service *sv, struct pod *p, bool ready)
+{
+	if (p->ready == ready)
+		return;
+	p->ready = ready;
+	if (ready) {
+		p->ready_pos = sv->n_ready;
+		sv->ready[sv->n_ready++] = p->idx;
+		return;
+	}
+	uint32_t last = sv->ready[--sv->n_ready];
+	sv->ready[p->ready_pos] = last;
+	sv->pods[last]->ready_pos = p->ready_pos;
 }
 
 void svc_release(struct service *sv)
 {
-	for (uint32_t i = 0; i < sv->n_pods; i++) {
-		free(sv->pods[i].tag);
-		free(sv->pods[i].tag_req);
-		free(sv->pods[i].q);
-	}
+	for (uint32_t i = 0; i < sv->n_pods; i++)
+		pod_release(sv->pods[i]);
 	free(sv->pods);
 	free(sv->ready);
 	free(sv->cw);
+	free(sv->pulled);
 	gsl_rng_free(sv->r_demand);
 	gsl_rng_free(sv->r_lb);
 	gsl_rng_free(sv->r_fanout);
+	gsl_rng_free(sv->r_pod);
 	traffic_free(sv->traffic);
+}
+
+void svc_pod_advance(struct world *w, struct pod *p)
+{
+	ps_advance(p, w->s->now);
+}
+
+void svc_account(struct service *sv, simtime now)
+{
+	sv->asked += sv->cfg->cpu_request * sv->n_running * (double)(now - sv->asked_at);
+	sv->asked_at = now;
 }
 
 double svc_cpu_used(struct world *w, struct service *sv)
 {
-	double sum = 0;
+	double sum = sv->cpu_retired;
 	for (uint32_t i = 0; i < sv->n_pods; i++) {
-		ps_advance(&sv->pods[i], w->s->now);
-		sum += sv->pods[i].cpu_used;
+		struct pod *p = sv->pods[i];
+		if (p->slot_free)
+			continue;
+		ps_advance(p, w->s->now);
+		sum += p->cpu_used;
 	}
 	return sum;
 }
@@ -489,6 +576,6 @@ uint32_t svc_in_flight(const struct service *sv)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < sv->n_pods; i++)
-		n += sv->pods[i].n_busy + sv->pods[i].q_len;
+		n += sv->pods[i]->n_busy + sv->pods[i]->q_len;
 	return n;
 }

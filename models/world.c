@@ -11,6 +11,7 @@
 #include "world.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static simtime arrival_ev(struct sim *s, void *obj, uint64_t arg)
@@ -40,7 +41,9 @@ static void emit_sample(struct world *w, struct service *sv, simtime dt)
 	const struct hist *h = &sv->slo.h_iv;
 	double secs = sim_to_s(dt);
 	double used = svc_cpu_used(w, sv);
-	double asked = sv->cfg->cpu_request * sv->n_pods * (double)dt;
+	svc_account(sv, w->s->now);
+	double asked = sv->asked - sv->asked_mark;
+	sv->asked_mark = sv->asked;
 	struct row_sample r = {
 		.t_s = sim_to_s(w->s->now),
 		.service = sv->cfg->name,
@@ -52,10 +55,13 @@ static void emit_sample(struct world *w, struct service *sv, simtime dt)
 		.mean_ms = h->n ? h->sum / (double)h->n * 1e-6 : NAN,
 		.p50_ms = hist_percentile(h, 50) * 1e-6,
 		.p99_ms = hist_percentile(h, 99) * 1e-6,
-		.replicas = (int)sv->n_pods,
+		.replicas = sv->n_live,
 		.ready = (int)sv->n_ready,
 		.in_flight = (int)svc_in_flight(sv),
 		.cpu_util = asked > 0 ? (used - sv->cpu_mark) / asked : 0,
+		.desired = sv->desired,
+		.pending = sv->n_pending,
+		.hpa_cpu_util = sv->hpa_util,
 	};
 	sv->cpu_mark = used;
 	if (w->out.sample)
@@ -88,6 +94,35 @@ static simtime window_ev(struct sim *s, void *obj, uint64_t arg)
 	return next_tick(s, w->sc->slo_window);
 }
 
+/* The fixed cluster: every node group's nodes, DaemonSets bound first. */
+static void build_cluster(struct world *w)
+{
+	const struct scn_cluster *c = &w->sc->cluster;
+	sched_init(&w->sched, c->strategy == SCN_MOST_ALLOCATED ? SCHED_MOST_ALLOCATED : SCHED_LEAST_ALLOCATED);
+	w->r_sched = rng_stream(w->s->seed, RNG_CONTROL, 1);
+	if (!c->enabled)
+		return;
+	for (size_t g = 0; g < c->n_groups; g++)
+		w->n_nodes += (size_t)c->groups[g].count;
+	w->nodes = xcalloc(w->n_nodes, sizeof *w->nodes);
+	w->node_name = xcalloc(w->n_nodes, sizeof *w->node_name);
+	w->node_cached = xcalloc(w->n_nodes, sizeof *w->node_cached);
+	struct sched_pod ds = sched_pod_make(c->daemonset_cpu, c->daemonset_memory);
+	size_t k = 0;
+	for (size_t g = 0; g < c->n_groups; g++) {
+		const struct scn_nodes *ng = &c->groups[g];
+		for (int i = 0; i < ng->count; i++, k++) {
+			sched_node_init(&w->nodes[k], (struct sched_alloc){ng->cpu, ng->memory, ng->max_pods});
+			if (c->daemonset_cpu > 0 || c->daemonset_memory > 0)
+				sched_bind(&w->nodes[k], &ds);
+			snprintf(w->node_name[k], sizeof w->node_name[k], "%.36s-%d", ng->name, i);
+			w->node_cached[k] = ng->image_cached;
+		}
+	}
+	for (size_t i = 0; i < w->n_svcs; i++)
+		w->svcs[i].pulled = xcalloc(w->n_nodes, sizeof *w->svcs[i].pulled);
+}
+
 struct world *world_new(struct sim *s, const struct scenario *sc, const struct sink *out)
 {
 	struct world *w = xcalloc(1, sizeof *w);
@@ -99,6 +134,10 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 	w->svcs = xcalloc(w->n_svcs, sizeof *w->svcs);
 	for (size_t i = 0; i < w->n_svcs; i++)
 		svc_init(w, &w->svcs[i], &sc->services[i], (uint16_t)i);
+	build_cluster(w);
+	for (size_t i = 0; i < w->n_svcs; i++)
+		pod_initial(w, &w->svcs[i]);
+	control_start(w);
 	for (size_t i = 0; i < w->n_svcs; i++) {
 		struct service *sv = &w->svcs[i];
 		if (!sv->cfg->traffic.enabled)
@@ -118,7 +157,8 @@ static void emit_summary(struct world *w, struct service *sv)
 	const struct slo_tracker *t = &sv->slo;
 	const struct slo_counts *c = &t->run;
 	const struct hist *h = &t->h_run;
-	double asked = sv->cfg->cpu_request * sv->n_pods * (double)w->s->now;
+	svc_account(sv, w->s->now);
+	double asked = sv->asked;
 	int64_t ended = c->served + c->errors;
 	struct row_summary r = {
 		.service = sv->cfg->name,
@@ -161,9 +201,17 @@ void world_free(struct world *w)
 {
 	if (!w)
 		return;
+	control_free(w);
 	for (size_t i = 0; i < w->n_svcs; i++)
 		svc_release(&w->svcs[i]);
 	free(w->svcs);
+	free(w->nodes);
+	free(w->node_name);
+	free(w->node_cached);
+	free(w->hpa_buf);
+	free(w->text);
+	if (w->r_sched)
+		gsl_rng_free(w->r_sched);
 	free(w->reqs);
 	free(w);
 }

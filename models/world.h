@@ -20,6 +20,7 @@
 #include "sim.h"
 #include "sink.h"
 #include "slo.h"
+#include "scheduler.h"
 #include "traffic.h"
 
 #define REQ_NONE UINT32_MAX
@@ -51,11 +52,45 @@ struct callwait {
 	uint32_t id, gen; /* the callee's request, and its generation then */
 };
 
+/*
+ * A pod's life (models/pod.c): Pending (not yet on a node, or pulling its
+ * image), Running (containers started; Ready once its readiness probe
+ * passes), Terminating (deleted: out of the endpoints, draining), Gone.
+ * A Gone pod's slot is reused once its last request has left.
+ */
+enum pod_phase {
+	POD_PENDING,     /* created; unscheduled, or scheduled and pulling/creating */
+	POD_RUNNING,     /* containers started (Ready or not) */
+	POD_TERMINATING, /* deleted, draining until empty or the grace period ends */
+	POD_GONE         /* no longer a pod; requests still inside drain (zombie) */
+};
+
 struct pod {
 	struct service *svc;
-	uint32_t idx;     /* index within the service */
-	simtime born;     /* start of its warm-up, ns */
-	bool ready;       /* takes new requests */
+	uint32_t idx;     /* slot within the service */
+	uint32_t num;     /* the pod's number for its name (svc-num), never reused */
+	uint8_t phase;    /* enum pod_phase */
+	bool ready;       /* in the endpoints: takes new requests */
+	bool bound;       /* scheduled onto a node */
+	int node;         /* node index, or -1 */
+	uint32_t ready_pos; /* position in svc->ready, when ready */
+	simtime created;  /* creationTimestamp, ns */
+	simtime start_time; /* status.startTime (bound and seen by the kubelet), ns */
+	simtime ready_change; /* Ready condition lastTransitionTime, ns */
+	simtime deleted;  /* deletionTimestamp, ns (when terminating) */
+	simtime born;     /* start of its warm-up (application start), ns */
+	evh life;         /* its next lifecycle event, or EVH_NONE */
+	simtime probe_base; /* when readiness probing starts (container start + initialDelay), ns */
+	bool unsched_logged; /* "unschedulable" was logged since the last attempt changed */
+	bool slot_free;   /* the slot is on the free list (no pod) */
+	uint32_t next_free; /* free-slot list link */
+	/* metrics-server's two latest scrapes of the pod (cumulative values) */
+	int m_n;          /* scrapes kept, 0..2 */
+	simtime m_t[2];   /* scrape times, ns ([1] newest) */
+	double m_cpu[2];  /* cpu_used at those times, core-ns */
+	double m_req[2];  /* requests received at those times */
+	double m_mem;     /* working set at the newest scrape, bytes */
+	double received;  /* requests received, cumulative */
 	double cores;     /* CPU it can use: its limit, or its request without one */
 	/* Processor sharing: each of the n_cpu requests using CPU gets `rate`
 	 * cores, rate = min(1, cores / n_cpu). Virtual time vt advances at that
@@ -76,17 +111,27 @@ struct pod {
 	bool firing;      /* inside its completion callback */
 };
 
+struct hpa;
+
 struct service {
 	struct world *w;   /* the world it belongs to */
 	const struct scn_service *cfg; /* borrowed from the scenario */
 	uint16_t idx;
-	struct pod *pods;  /* owned */
-	uint32_t n_pods;
-	uint32_t *ready;   /* indices of ready pods */
+	struct pod **pods; /* owned, one allocation per slot (stable addresses) */
+	uint32_t n_pods;   /* slots in use (some may be Gone and draining) */
+	uint32_t cap_pods;
+	uint32_t free_pod; /* free-slot list, UINT32_MAX when empty */
+	uint32_t next_num; /* the next pod number */
+	int desired;       /* the Deployment's spec.replicas */
+	int n_live;        /* pods not terminating or gone */
+	int n_pending;     /* of which pending */
+	int n_running;     /* pods whose containers run (Running or Terminating) */
+	uint32_t *ready;   /* slots of ready pods */
 	uint32_t n_ready;
 	uint32_t rr;       /* round-robin cursor */
 	struct dist_sampler demand; /* CPU seconds per request */
-	gsl_rng *r_demand, *r_lb, *r_fanout;
+	struct dist_sampler pull_first, pull_cached, container_start, app_start;
+	gsl_rng *r_demand, *r_lb, *r_fanout, *r_pod;
 	traffic *traffic;  /* NULL unless an entry service */
 	evh arrivals;      /* the arrival generator's event */
 	struct slo_tracker slo;
@@ -97,8 +142,15 @@ struct service {
 	struct callwait *cw; /* ring */
 	uint32_t cw_head, cw_len, cw_cap;
 	evh cw_ev;         /* fires at the head's deadline, or EVH_NONE */
-	double cpu_mark;   /* sum of pods' cpu_used at the last sample, core-ns */
-	double cpu_mark_run;
+	double cpu_retired;/* cpu_used of pods whose slots were reused, core-ns */
+	double cpu_mark;   /* svc_cpu_used at the last sample, core-ns */
+	double asked;      /* CPU requested by running pods, integrated: core-ns */
+	double asked_mark; /* asked at the last sample */
+	simtime asked_at;  /* when `asked` was last brought up to date */
+	struct hpa *hpa;   /* NULL without an HPA */
+	double hpa_util;   /* CPU utilisation the HPA last saw (fraction), NaN if none */
+	bool *pulled;      /* per node: the image is there (cluster mode) */
+	bool pulled_any;   /* without a cluster: the image has been pulled once */
 };
 
 struct world {
@@ -112,6 +164,18 @@ struct world {
 	int64_t requests;     /* requests created so far (all services) */
 	simtime last_sample;  /* end of the last sample interval */
 	simtime last_window;  /* end of the last SLO window */
+	struct sched sched;   /* kube-scheduler's state */
+	struct sched_node *nodes; /* the fixed cluster (NULL: unlimited room) */
+	char (*node_name)[48];/* per node */
+	bool *node_cached;    /* per node: every image is there already */
+	size_t n_nodes;
+	gsl_rng *r_sched;     /* scheduler tie-breaks */
+	gsl_rng *r_control;   /* control-plane phases */
+	bool retrying;        /* inside a retry of pending pods */
+	struct hpa_pod *hpa_buf; /* the pods an HPA sync sees (reused) */
+	size_t hpa_cap;
+	char *text;           /* scratch for decision rows (JSON, names) */
+	size_t text_cap;
 };
 
 /* Builds the world of scenario sc on the clock s (borrowed, both must outlive
@@ -127,10 +191,41 @@ void svc_release(struct service *sv);
 /* A new request arrives at service sv from parent (REQ_NONE for an entry
  * request). Returns its id, or REQ_NONE when it was refused at once. */
 uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent);
+/* The pod in slot i (any phase). */
+static inline struct pod *svc_pod(const struct service *sv, uint32_t i) { return sv->pods[i]; }
+/* Brings the pod's CPU accounting up to now. */
+void svc_pod_advance(struct world *w, struct pod *p);
+/* A new pod slot (reusing a drained Gone one), initialised for the service. */
+struct pod *svc_pod_new(struct world *w, struct service *sv);
+/* Whether a pod holds no request (a Gone one's slot can then be reused). */
+bool svc_pod_drained(const struct pod *p);
+/* Gives a Gone, drained pod's slot back. */
+void svc_pod_free(struct service *sv, struct pod *p);
+/* The pod takes or stops taking new requests (the endpoints list). */
+void svc_set_ready(struct service *sv, struct pod *p, bool ready);
+/* Integrates the CPU requested by running pods up to now (call before
+ * n_running changes). */
+void svc_account(struct service *sv, simtime now);
 /* Brings every pod's CPU accounting up to now; returns the sum of cpu_used. */
 double svc_cpu_used(struct world *w, struct service *sv);
 /* Requests held by the service's pods (working, waiting or queued). */
 uint32_t svc_in_flight(const struct service *sv);
+
+/* Pods and the Deployment (models/pod.c). */
+/* Creates the service's initial pods, Running and Ready and warm at t = 0
+ * (bound to nodes when there is a cluster). */
+void pod_initial(struct world *w, struct service *sv);
+/* The Deployment's spec.replicas becomes `desired`: pods are created or
+ * deleted (ReplicaSet's ranking picks which). */
+void pod_scale(struct world *w, struct service *sv, int desired);
+/* A pod in slot p went quiet (its last request left). */
+void pod_quiet(struct world *w, struct pod *p);
+/* Emits a decision row for pod p. */
+void pod_log(struct world *w, const struct pod *p, const char *event, const char *detail);
+
+/* metrics-server and the HPA (models/control.c). */
+void control_start(struct world *w);
+void control_free(struct world *w);
 
 /* Balancers (models/balancer.c): a ready pod for the next request, or
  * UINT32_MAX when none is ready. */

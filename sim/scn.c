@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "scn.h"
+#include "scn_impl.h"
 #include "trace.h"
 #include "units.h"
 #include "ytree.h"
@@ -37,14 +38,6 @@
 #define MAX_CV 10.0
 #define MAX_SPIKES 1000
 #define MAX_CALLS 100
-
-struct ld {
-	struct herr *e;
-	struct ytree t;
-	char *dir;               /* the scenario's folder, for trace files */
-	struct scenario *sc;
-	const struct ynode *names; /* the services mapping */
-};
 
 /* ---- keys ---- */
 
@@ -71,7 +64,7 @@ static size_t edit_distance(const char *a, const char *b)
 }
 
 /* The known key closest to k, if close enough to be a likely typo. */
-static const char *closest(const char *k, const char *const *known)
+const char *ld_closest(const char *k, const char *const *known)
 {
 	const char *best = NULL;
 	size_t bd = 99;
@@ -87,7 +80,7 @@ static const char *closest(const char *k, const char *const *known)
 }
 
 /* Checks that every key of map m is in known; `in` names m for messages. */
-static int check_keys(struct ld *L, const struct ynode *m, const char *const *known, const char *in)
+int ld_check_keys(struct ld *L, const struct ynode *m, const char *const *known, const char *in)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		const struct ynode *k = yt_key(m, i);
@@ -96,7 +89,7 @@ static int check_keys(struct ld *L, const struct ynode *m, const char *const *kn
 			j++;
 		if (known[j])
 			continue;
-		const char *near = closest(k->s, known);
+		const char *near = ld_closest(k->s, known);
 		if (near)
 			return yt_err(L->e, k, "unknown key '%s' in %s; did you mean '%s'?", k->s, in, near);
 		char list[400];
@@ -109,7 +102,7 @@ static int check_keys(struct ld *L, const struct ynode *m, const char *const *kn
 	return 0;
 }
 
-static int want_map(struct ld *L, const struct ynode *n, const char *what)
+int ld_want_map(struct ld *L, const struct ynode *n, const char *what)
 {
 	char buf[80];
 	if (n->kind != Y_MAP)
@@ -118,7 +111,7 @@ static int want_map(struct ld *L, const struct ynode *n, const char *what)
 	return 0;
 }
 
-static int want_seq(struct ld *L, const struct ynode *n, const char *what)
+int ld_want_seq(struct ld *L, const struct ynode *n, const char *what)
 {
 	char buf[80];
 	if (n->kind != Y_SEQ)
@@ -128,7 +121,7 @@ static int want_seq(struct ld *L, const struct ynode *n, const char *what)
 }
 
 /* The text of scalar n, or NULL after setting an error. */
-static const char *scalar(struct ld *L, const struct ynode *n, const char *what)
+const char *ld_scalar(struct ld *L, const struct ynode *n, const char *what)
 {
 	char buf[80];
 	if (n->kind != Y_SCALAR || (n->plain && (!n->s[0] || !strcmp(n->s, "null") || !strcmp(n->s, "~")))) {
@@ -139,7 +132,7 @@ static const char *scalar(struct ld *L, const struct ynode *n, const char *what)
 }
 
 /* A required key's value, or NULL after setting an error located at m. */
-static const struct ynode *need(struct ld *L, const struct ynode *m, const char *k, const char *in)
+const struct ynode *ld_need(struct ld *L, const struct ynode *m, const char *k, const char *in)
 {
 	const struct ynode *v = yt_get(m, k);
 	if (!v)
@@ -150,15 +143,14 @@ static const struct ynode *need(struct ld *L, const struct ynode *m, const char 
 /* ---- typed values: each reads key k of map m if present (else leaves *out),
  * converts its unit and checks the range [lo, hi]. ---- */
 
-typedef int (*parse_fn)(const char *s, double *out, char why[UNITS_WHY]);
 
-static int get_num(struct ld *L, const struct ynode *m, const char *k, parse_fn parse, double lo, double hi,
+int ld_get_num(struct ld *L, const struct ynode *m, const char *k, parse_fn parse, double lo, double hi,
 		   bool lo_open, double *out)
 {
 	const struct ynode *v = yt_get(m, k);
 	if (!v)
 		return 0;
-	const char *s = scalar(L, v, k);
+	const char *s = ld_scalar(L, v, k);
 	char why[UNITS_WHY];
 	double x;
 	if (!s)
@@ -172,12 +164,12 @@ static int get_num(struct ld *L, const struct ynode *m, const char *k, parse_fn 
 	return 0;
 }
 
-static int get_int(struct ld *L, const struct ynode *m, const char *k, int64_t lo, int64_t hi, int64_t *out)
+int ld_get_int(struct ld *L, const struct ynode *m, const char *k, int64_t lo, int64_t hi, int64_t *out)
 {
 	const struct ynode *v = yt_get(m, k);
 	if (!v)
 		return 0;
-	const char *s = scalar(L, v, k);
+	const char *s = ld_scalar(L, v, k);
 	char why[UNITS_WHY];
 	int64_t x;
 	if (!s)
@@ -192,13 +184,13 @@ static int get_int(struct ld *L, const struct ynode *m, const char *k, int64_t l
 }
 
 /* A duration; `none` (if none_ok) reads as 0. */
-static int get_dur(struct ld *L, const struct ynode *m, const char *k, simtime lo, simtime hi, bool none_ok,
+int ld_get_dur(struct ld *L, const struct ynode *m, const char *k, simtime lo, simtime hi, bool none_ok,
 		   simtime *out)
 {
 	const struct ynode *v = yt_get(m, k);
 	if (!v)
 		return 0;
-	const char *s = scalar(L, v, k);
+	const char *s = ld_scalar(L, v, k);
 	char why[UNITS_WHY];
 	simtime x;
 	if (!s)
@@ -220,12 +212,12 @@ static int get_dur(struct ld *L, const struct ynode *m, const char *k, simtime l
 }
 
 /* One of the words in `names` (NULL-terminated); *out is its index. */
-static int get_enum(struct ld *L, const struct ynode *m, const char *k, const char *const *names, int *out)
+int ld_get_enum(struct ld *L, const struct ynode *m, const char *k, const char *const *names, int *out)
 {
 	const struct ynode *v = yt_get(m, k);
 	if (!v)
 		return 0;
-	const char *s = scalar(L, v, k);
+	const char *s = ld_scalar(L, v, k);
 	if (!s)
 		return -1;
 	for (int i = 0; names[i]; i++)
@@ -237,7 +229,7 @@ static int get_enum(struct ld *L, const struct ynode *m, const char *k, const ch
 	size_t n = 0;
 	for (int i = 0; names[i]; i++)
 		n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", names[i]);
-	const char *near = closest(s, names);
+	const char *near = ld_closest(s, names);
 	if (near)
 		return yt_err(L->e, v, "%s: '%s' is not one of %s; did you mean '%s'?", k, s, list, near);
 	return yt_err(L->e, v, "%s: '%s' is not one of %s", k, s, list);
@@ -245,14 +237,14 @@ static int get_enum(struct ld *L, const struct ynode *m, const char *k, const ch
 
 /* ---- pieces of a service ---- */
 
-static int load_dist(struct ld *L, const struct ynode *v, const char *k, struct dist *d)
+int ld_load_dist(struct ld *L, const struct ynode *v, const char *k, struct dist *d)
 {
 	static const char *const keys[] = {"distribution", "mean", "cv", NULL};
 	static const char *const kinds[] = {"constant", "exponential", "lognormal", "gamma", "uniform", NULL};
 	char why[UNITS_WHY];
 	if (v->kind == Y_SCALAR) {
 		simtime t;
-		const char *s = scalar(L, v, k);
+		const char *s = ld_scalar(L, v, k);
 		if (!s)
 			return -1;
 		if (units_duration(s, &t, why))
@@ -262,14 +254,14 @@ static int load_dist(struct ld *L, const struct ynode *v, const char *k, struct 
 		*d = (struct dist){DIST_CONSTANT, (double)t / SIM_S, 0};
 		return 0;
 	}
-	if (want_map(L, v, k) || check_keys(L, v, keys, k))
+	if (ld_want_map(L, v, k) || ld_check_keys(L, v, keys, k))
 		return -1;
 	int kind = DIST_CONSTANT;
 	simtime mean = 0;
 	double cv = -1;
-	const struct ynode *dn = need(L, v, "distribution", k);
-	if (!dn || get_enum(L, v, "distribution", kinds, &kind) || !need(L, v, "mean", k) ||
-	    get_dur(L, v, "mean", 1, SIM_HOUR, false, &mean) || get_num(L, v, "cv", units_number, 0, MAX_CV, false, &cv))
+	const struct ynode *dn = ld_need(L, v, "distribution", k);
+	if (!dn || ld_get_enum(L, v, "distribution", kinds, &kind) || !ld_need(L, v, "mean", k) ||
+	    ld_get_dur(L, v, "mean", 1, SIM_HOUR, false, &mean) || ld_get_num(L, v, "cv", units_number, 0, MAX_CV, false, &cv))
 		return -1;
 	const struct ynode *cvn = yt_get(v, "cv");
 	switch (kind) {
@@ -302,17 +294,17 @@ static int load_resources(struct ld *L, const struct ynode *v, struct scn_servic
 {
 	static const char *const keys[] = {"requests", "limits", NULL};
 	static const char *const rkeys[] = {"cpu", "memory", NULL};
-	if (want_map(L, v, "resources") || check_keys(L, v, keys, "resources"))
+	if (ld_want_map(L, v, "resources") || ld_check_keys(L, v, keys, "resources"))
 		return -1;
 	const struct ynode *req = yt_get(v, "requests"), *lim = yt_get(v, "limits");
 	double rc = -1, lc = 0, rm = -1, lm = 0;
-	if (req && (want_map(L, req, "requests") || check_keys(L, req, rkeys, "resources.requests") ||
-		    get_num(L, req, "cpu", units_cpu, 0, MAX_CORES, true, &rc) ||
-		    get_num(L, req, "memory", units_memory, 0, MAX_MEMORY, false, &rm)))
+	if (req && (ld_want_map(L, req, "requests") || ld_check_keys(L, req, rkeys, "resources.requests") ||
+		    ld_get_num(L, req, "cpu", units_cpu, 0, MAX_CORES, true, &rc) ||
+		    ld_get_num(L, req, "memory", units_memory, 0, MAX_MEMORY, false, &rm)))
 		return -1;
-	if (lim && (want_map(L, lim, "limits") || check_keys(L, lim, rkeys, "resources.limits") ||
-		    get_num(L, lim, "cpu", units_cpu, 0, MAX_CORES, true, &lc) ||
-		    get_num(L, lim, "memory", units_memory, 0, MAX_MEMORY, true, &lm)))
+	if (lim && (ld_want_map(L, lim, "limits") || ld_check_keys(L, lim, rkeys, "resources.limits") ||
+		    ld_get_num(L, lim, "cpu", units_cpu, 0, MAX_CORES, true, &lc) ||
+		    ld_get_num(L, lim, "memory", units_memory, 0, MAX_MEMORY, true, &lm)))
 		return -1;
 	/* As in Kubernetes: a limit without a request sets the request. */
 	if (rc < 0)
@@ -336,10 +328,10 @@ static int load_resources(struct ld *L, const struct ynode *v, struct scn_servic
 static int load_warmup(struct ld *L, const struct ynode *v, struct scn_service *s)
 {
 	static const char *const keys[] = {"factor", "duration", NULL};
-	if (want_map(L, v, "warmup") || check_keys(L, v, keys, "warmup") || !need(L, v, "factor", "warmup") ||
-	    !need(L, v, "duration", "warmup") ||
-	    get_num(L, v, "factor", units_number, 1, MAX_FACTOR, false, &s->warmup_factor) ||
-	    get_dur(L, v, "duration", 1, 24 * SIM_HOUR, false, &s->warmup_duration))
+	if (ld_want_map(L, v, "warmup") || ld_check_keys(L, v, keys, "warmup") || !ld_need(L, v, "factor", "warmup") ||
+	    !ld_need(L, v, "duration", "warmup") ||
+	    ld_get_num(L, v, "factor", units_number, 1, MAX_FACTOR, false, &s->warmup_factor) ||
+	    ld_get_dur(L, v, "duration", 1, 24 * SIM_HOUR, false, &s->warmup_duration))
 		return -1;
 	return 0;
 }
@@ -347,7 +339,7 @@ static int load_warmup(struct ld *L, const struct ynode *v, struct scn_service *
 static int load_calls(struct ld *L, const struct ynode *v, size_t self, struct scn_service *s)
 {
 	static const char *const keys[] = {"service", "probability", NULL};
-	if (want_seq(L, v, "calls"))
+	if (ld_want_seq(L, v, "calls"))
 		return -1;
 	if (v->n > MAX_CALLS)
 		return yt_err(L->e, v, "calls: %zu calls is too many (at most %d)", v->n, MAX_CALLS);
@@ -355,8 +347,8 @@ static int load_calls(struct ld *L, const struct ynode *v, size_t self, struct s
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ynode *c = v->kid[i], *sn;
 		double p = 1;
-		if (want_map(L, c, "a call") || check_keys(L, c, keys, "a call") || !(sn = need(L, c, "service", "a call")) ||
-		    !scalar(L, sn, "service") || get_num(L, c, "probability", units_fraction, 0, 1, true, &p))
+		if (ld_want_map(L, c, "a call") || ld_check_keys(L, c, keys, "a call") || !(sn = ld_need(L, c, "service", "a call")) ||
+		    !ld_scalar(L, sn, "service") || ld_get_num(L, c, "probability", units_fraction, 0, 1, true, &p))
 			return -1;
 		long to = yt_find(L->names, sn->s);
 		if (to < 0)
@@ -372,19 +364,22 @@ static int load_calls(struct ld *L, const struct ynode *v, size_t self, struct s
 	return 0;
 }
 
+char *ld_path(struct ld *L, const char *name)
+{
+	if (name[0] == '/' || !L->dir[0])
+		return xstrdup(name);
+	char *full = xmalloc(strlen(L->dir) + strlen(name) + 2);
+	sprintf(full, "%s/%s", L->dir, name);
+	return full;
+}
+
 static int load_trace(struct ld *L, const struct ynode *p, struct pattern *pat)
 {
-	const struct ynode *f = need(L, p, "file", "a trace pattern");
-	const char *name = f ? scalar(L, f, "file") : NULL;
+	const struct ynode *f = ld_need(L, p, "file", "a trace pattern");
+	const char *name = f ? ld_scalar(L, f, "file") : NULL;
 	if (!name)
 		return -1;
-	char *full;
-	if (name[0] == '/' || !L->dir[0]) {
-		full = xstrdup(name);
-	} else {
-		full = xmalloc(strlen(L->dir) + strlen(name) + 2);
-		sprintf(full, "%s/%s", L->dir, name);
-	}
+	char *full = ld_path(L, name);
 	int rc;
 	if (access(full, R_OK))
 		rc = yt_err(L->e, f, "file: cannot read trace '%s' (%s): %s", name, full, strerror(errno));
@@ -404,7 +399,7 @@ static int load_pattern(struct ld *L, const struct ynode *v, struct scn_traffic 
 	int type = PATTERN_CONSTANT;
 	if (v->kind == Y_SCALAR) {
 		/* `pattern: constant` */
-		const char *s = scalar(L, v, "pattern");
+		const char *s = ld_scalar(L, v, "pattern");
 		if (!s)
 			return -1;
 		if (strcmp(s, "constant"))
@@ -412,25 +407,25 @@ static int load_pattern(struct ld *L, const struct ynode *v, struct scn_traffic 
 		pat->kind = PATTERN_CONSTANT;
 		return 0;
 	}
-	if (want_map(L, v, "pattern") || !need(L, v, "type", "pattern") || get_enum(L, v, "type", types, &type))
+	if (ld_want_map(L, v, "pattern") || !ld_need(L, v, "type", "pattern") || ld_get_enum(L, v, "type", types, &type))
 		return -1;
 	pat->kind = (enum pattern_kind)type;
 	switch (type) {
 	case PATTERN_CONSTANT:
-		return check_keys(L, v, ckeys, "a constant pattern");
+		return ld_check_keys(L, v, ckeys, "a constant pattern");
 	case PATTERN_DIURNAL:
 		pat->peak_s = 12 * 3600;
 		pat->start_s = 0;
-		if (check_keys(L, v, dkeys, "a diurnal pattern") || !need(L, v, "amplitude", "a diurnal pattern") ||
-		    get_num(L, v, "amplitude", units_fraction, 0, 0.999, false, &pat->amplitude) ||
-		    get_num(L, v, "peak", units_clock, 0, 86400, false, &pat->peak_s) ||
-		    get_num(L, v, "start", units_clock, 0, 86400, false, &pat->start_s))
+		if (ld_check_keys(L, v, dkeys, "a diurnal pattern") || !ld_need(L, v, "amplitude", "a diurnal pattern") ||
+		    ld_get_num(L, v, "amplitude", units_fraction, 0, 0.999, false, &pat->amplitude) ||
+		    ld_get_num(L, v, "peak", units_clock, 0, 86400, false, &pat->peak_s) ||
+		    ld_get_num(L, v, "start", units_clock, 0, 86400, false, &pat->start_s))
 			return -1;
 		return 0;
 	default:
 		tr->rate = 1;
-		if (check_keys(L, v, tkeys, "a trace pattern") ||
-		    get_num(L, v, "scale", units_number, 0, 1e6, true, &tr->rate))
+		if (ld_check_keys(L, v, tkeys, "a trace pattern") ||
+		    ld_get_num(L, v, "scale", units_number, 0, 1e6, true, &tr->rate))
 			return -1;
 		return load_trace(L, v, pat);
 	}
@@ -439,7 +434,7 @@ static int load_pattern(struct ld *L, const struct ynode *v, struct scn_traffic 
 static int load_spikes(struct ld *L, const struct ynode *v, struct scn_traffic *tr)
 {
 	static const char *const keys[] = {"start", "ramp", "factor", "hold", "decay", NULL};
-	if (want_seq(L, v, "spikes"))
+	if (ld_want_seq(L, v, "spikes"))
 		return -1;
 	if (v->n > MAX_SPIKES)
 		return yt_err(L->e, v, "spikes: %zu is too many (at most %d)", v->n, MAX_SPIKES);
@@ -447,12 +442,12 @@ static int load_spikes(struct ld *L, const struct ynode *v, struct scn_traffic *
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ynode *sp = v->kid[i];
 		struct spike *s = &tr->spikes[tr->n_spikes++];
-		if (want_map(L, sp, "a spike") || check_keys(L, sp, keys, "a spike") || !need(L, sp, "start", "a spike") ||
-		    !need(L, sp, "factor", "a spike") || get_dur(L, sp, "start", 0, MAX_DURATION, false, &s->start) ||
-		    get_dur(L, sp, "ramp", 0, MAX_DURATION, false, &s->ramp) ||
-		    get_dur(L, sp, "hold", 0, MAX_DURATION, false, &s->hold) ||
-		    get_dur(L, sp, "decay", 0, MAX_DURATION, false, &s->decay) ||
-		    get_num(L, sp, "factor", units_fraction, 0, MAX_FACTOR, true, &s->factor))
+		if (ld_want_map(L, sp, "a spike") || ld_check_keys(L, sp, keys, "a spike") || !ld_need(L, sp, "start", "a spike") ||
+		    !ld_need(L, sp, "factor", "a spike") || ld_get_dur(L, sp, "start", 0, MAX_DURATION, false, &s->start) ||
+		    ld_get_dur(L, sp, "ramp", 0, MAX_DURATION, false, &s->ramp) ||
+		    ld_get_dur(L, sp, "hold", 0, MAX_DURATION, false, &s->hold) ||
+		    ld_get_dur(L, sp, "decay", 0, MAX_DURATION, false, &s->decay) ||
+		    ld_get_num(L, sp, "factor", units_fraction, 0, MAX_FACTOR, true, &s->factor))
 			return -1;
 	}
 	return 0;
@@ -462,7 +457,7 @@ static int load_traffic(struct ld *L, const struct ynode *v, struct scn_traffic 
 {
 	static const char *const keys[] = {"rate", "pattern", "spikes", "dispersion", NULL};
 	static const char *const dkeys[] = {"cv", "interval", NULL};
-	if (want_map(L, v, "traffic") || check_keys(L, v, keys, "traffic"))
+	if (ld_want_map(L, v, "traffic") || ld_check_keys(L, v, keys, "traffic"))
 		return -1;
 	tr->enabled = true;
 	tr->dispersion_interval = 10 * SIM_S;
@@ -475,13 +470,13 @@ static int load_traffic(struct ld *L, const struct ynode *v, struct scn_traffic 
 		return -1;
 	if (!is_trace && !r)
 		return yt_err(L->e, v, "traffic needs a rate (e.g. rate: 300rps)");
-	if (r && get_num(L, v, "rate", units_rate, 0, MAX_RATE, true, &tr->rate))
+	if (r && ld_get_num(L, v, "rate", units_rate, 0, MAX_RATE, true, &tr->rate))
 		return -1;
 	if (s && load_spikes(L, s, tr))
 		return -1;
-	if (d && (want_map(L, d, "dispersion") || check_keys(L, d, dkeys, "dispersion") ||
-		  !need(L, d, "cv", "dispersion") || get_num(L, d, "cv", units_number, 0, MAX_CV, false, &tr->dispersion_cv) ||
-		  get_dur(L, d, "interval", SIM_MS, 24 * SIM_HOUR, false, &tr->dispersion_interval)))
+	if (d && (ld_want_map(L, d, "dispersion") || ld_check_keys(L, d, dkeys, "dispersion") ||
+		  !ld_need(L, d, "cv", "dispersion") || ld_get_num(L, d, "cv", units_number, 0, MAX_CV, false, &tr->dispersion_cv) ||
+		  ld_get_dur(L, d, "interval", SIM_MS, 24 * SIM_HOUR, false, &tr->dispersion_interval)))
 		return -1;
 	return 0;
 }
@@ -496,7 +491,7 @@ static int load_slo(struct ld *L, const struct ynode *v, struct scn_slo *o)
 	static const char *const keys[] = {"p50", "p75", "p90", "p95", "p99", "p999", "p9999",
 					   "error_rate", "evaluation", "allowed_violation", NULL};
 	static const char *const evals[] = {"run", "windows", NULL};
-	if (want_map(L, v, "slo") || check_keys(L, v, keys, "slo"))
+	if (ld_want_map(L, v, "slo") || ld_check_keys(L, v, keys, "slo"))
 		return -1;
 	const struct ynode *seen = NULL;
 	for (size_t i = 0; i < sizeof slo_pcts / sizeof slo_pcts[0]; i++) {
@@ -506,19 +501,19 @@ static int load_slo(struct ld *L, const struct ynode *v, struct scn_slo *o)
 		if (seen)
 			return yt_err(L->e, n, "slo: one latency objective per service (%s is already set)", seen->s);
 		seen = yt_key(v, (size_t)yt_find(v, slo_pcts[i].key));
-		if (get_dur(L, v, slo_pcts[i].key, SIM_US, SIM_HOUR, false, &o->threshold))
+		if (ld_get_dur(L, v, slo_pcts[i].key, SIM_US, SIM_HOUR, false, &o->threshold))
 			return -1;
 		o->has_latency = true;
 		o->percentile = slo_pcts[i].pct;
 	}
 	if (yt_get(v, "error_rate")) {
-		if (get_num(L, v, "error_rate", units_fraction, 0, 1, false, &o->error_budget))
+		if (ld_get_num(L, v, "error_rate", units_fraction, 0, 1, false, &o->error_budget))
 			return -1;
 		o->has_errors = true;
 	}
 	int eval = yt_get(v, "allowed_violation") ? SLO_EVAL_WINDOWS : SLO_EVAL_RUN;
-	if (get_enum(L, v, "evaluation", evals, &eval) ||
-	    get_dur(L, v, "allowed_violation", 0, MAX_DURATION, false, &o->allowed_violation))
+	if (ld_get_enum(L, v, "evaluation", evals, &eval) ||
+	    ld_get_dur(L, v, "allowed_violation", 0, MAX_DURATION, false, &o->allowed_violation))
 		return -1;
 	o->eval = (enum slo_eval)eval;
 	if (!o->has_latency && !o->has_errors)
@@ -528,9 +523,9 @@ static int load_slo(struct ld *L, const struct ynode *v, struct scn_slo *o)
 
 static int load_service(struct ld *L, size_t idx)
 {
-	static const char *const keys[] = {"replicas", "resources",       "workers",  "queue",    "timeout",
+	static const char *const keys[] = {"replicas", "resources", "workers",	"queue",   "timeout",
 					   "cpu_per_request", "warmup", "balancer", "calls", "traffic",
-					   "slo",      NULL};
+					   "slo", "hpa", "startup", "memory_usage", NULL};
 	static const char *const balancers[] = {"random", "round-robin", "least-request", NULL};
 	const struct ynode *k = yt_key(L->names, idx), *v = yt_val(L->names, idx), *n;
 	struct scn_service *s = &L->sc->services[idx];
@@ -544,25 +539,29 @@ static int load_service(struct ld *L, size_t idx)
 	s->timeout = 30 * SIM_S;
 	s->warmup_factor = 1;
 	s->balancer = BALANCER_RANDOM;
-	if (want_map(L, v, in) || check_keys(L, v, keys, in))
+	ld_service_defaults(L->sc, s);
+	if (ld_want_map(L, v, in) || ld_check_keys(L, v, keys, in))
 		return -1;
 	int64_t replicas = 0, workers = s->workers, queue = s->queue;
-	if (!need(L, v, "replicas", in) || get_int(L, v, "replicas", 1, MAX_REPLICAS, &replicas) ||
-	    !(n = need(L, v, "resources", in)) || load_resources(L, n, s) || get_int(L, v, "workers", 1, MAX_WORKERS, &workers))
+	if (!ld_need(L, v, "replicas", in) || ld_get_int(L, v, "replicas", 1, MAX_REPLICAS, &replicas) ||
+	    !(n = ld_need(L, v, "resources", in)) || load_resources(L, n, s) || ld_get_int(L, v, "workers", 1, MAX_WORKERS, &workers))
 		return -1;
 	n = yt_get(v, "queue");
-	if (n && !(n->kind == Y_SCALAR && !strcmp(n->s, "unbounded")) && get_int(L, v, "queue", 0, MAX_QUEUE, &queue))
+	if (n && !(n->kind == Y_SCALAR && !strcmp(n->s, "unbounded")) && ld_get_int(L, v, "queue", 0, MAX_QUEUE, &queue))
 		return -1;
 	if (n && n->kind == Y_SCALAR && !strcmp(n->s, "unbounded"))
 		queue = -1;
-	if (get_dur(L, v, "timeout", SIM_MS, 24 * SIM_HOUR, true, &s->timeout) ||
-	    !(n = need(L, v, "cpu_per_request", in)) || load_dist(L, n, "cpu_per_request", &s->cpu_per_request) ||
+	if (ld_get_dur(L, v, "timeout", SIM_MS, 24 * SIM_HOUR, true, &s->timeout) ||
+	    !(n = ld_need(L, v, "cpu_per_request", in)) || ld_load_dist(L, n, "cpu_per_request", &s->cpu_per_request) ||
 	    ((n = yt_get(v, "warmup")) && load_warmup(L, n, s)))
 		return -1;
 	int bal = BALANCER_RANDOM;
-	if (get_enum(L, v, "balancer", balancers, &bal) || ((n = yt_get(v, "calls")) && load_calls(L, n, idx, s)) ||
+	if (ld_get_enum(L, v, "balancer", balancers, &bal) || ((n = yt_get(v, "calls")) && load_calls(L, n, idx, s)) ||
 	    ((n = yt_get(v, "traffic")) && load_traffic(L, n, &s->traffic)) ||
-	    ((n = yt_get(v, "slo")) && load_slo(L, n, &s->slo)))
+	    ((n = yt_get(v, "slo")) && load_slo(L, n, &s->slo)) ||
+	    ((n = yt_get(v, "startup")) && ld_load_startup(L, n, s)) ||
+	    ((n = yt_get(v, "memory_usage")) && ld_load_memory_usage(L, n, s)) ||
+	    ((n = yt_get(v, "hpa")) && ld_load_hpa(L, n, s)))
 		return -1;
 	s->replicas = (int)replicas;
 	s->workers = (int)workers;
@@ -609,7 +608,7 @@ static bool good_name(const char *s, bool dots)
 
 static int load_services(struct ld *L, const struct ynode *v)
 {
-	if (want_map(L, v, "services"))
+	if (ld_want_map(L, v, "services"))
 		return -1;
 	if (!v->n)
 		return yt_err(L->e, v, "services is empty: a scenario needs at least one service");
@@ -644,14 +643,14 @@ static int load_services(struct ld *L, const struct ynode *v)
 
 static int load_top(struct ld *L, const struct ynode *root)
 {
-	static const char *const keys[] = {"name", "description", "seed", "duration", "sample_interval", "slo_window",
-					   "services", NULL};
+	static const char *const keys[] = {"name",	 "description", "seed",	   "duration", "sample_interval",
+					   "slo_window", "services",	"cluster", "controllers", NULL};
 	struct scenario *sc = L->sc;
-	if (want_map(L, root, "a scenario") || check_keys(L, root, keys, "the scenario"))
+	if (ld_want_map(L, root, "a scenario") || ld_check_keys(L, root, keys, "the scenario"))
 		return -1;
 	const struct ynode *n = yt_get(root, "name");
 	if (n) {
-		const char *s = scalar(L, n, "name");
+		const char *s = ld_scalar(L, n, "name");
 		if (!s)
 			return -1;
 		if (!good_name(s, true))
@@ -659,15 +658,25 @@ static int load_top(struct ld *L, const struct ynode *root)
 		sc->name = xstrdup(s);
 	}
 	n = yt_get(root, "description");
-	if (n && !scalar(L, n, "description"))
+	if (n && !ld_scalar(L, n, "description"))
 		return -1;
 	int64_t seed = 1;
 	sc->sample_interval = 10 * SIM_S;
 	sc->slo_window = SIM_MIN;
-	if (get_int(L, root, "seed", 0, INT64_MAX, &seed) || !need(L, root, "duration", "the scenario") ||
-	    get_dur(L, root, "duration", SIM_S, MAX_DURATION, false, &sc->duration) ||
-	    get_dur(L, root, "sample_interval", SIM_MS, 24 * SIM_HOUR, false, &sc->sample_interval) ||
-	    get_dur(L, root, "slo_window", SIM_MS, 24 * SIM_HOUR, false, &sc->slo_window))
+	sc->control = (struct scn_control){
+		.metric_resolution = 15 * SIM_S,
+		.scrape_offset = -1,
+		.hpa_offset = -1,
+		.sync_period = 15 * SIM_S,
+		.tolerance = 0.1,
+		.downscale_stabilization = 5 * SIM_MIN,
+		.cpu_initialization_period = 5 * SIM_MIN,
+		.initial_readiness_delay = 30 * SIM_S,
+	};
+	if (ld_get_int(L, root, "seed", 0, INT64_MAX, &seed) || !ld_need(L, root, "duration", "the scenario") ||
+	    ld_get_dur(L, root, "duration", SIM_S, MAX_DURATION, false, &sc->duration) ||
+	    ld_get_dur(L, root, "sample_interval", SIM_MS, 24 * SIM_HOUR, false, &sc->sample_interval) ||
+	    ld_get_dur(L, root, "slo_window", SIM_MS, 24 * SIM_HOUR, false, &sc->slo_window))
 		return -1;
 	sc->seed = (uint64_t)seed;
 	if (sc->duration / sc->sample_interval > MAX_SAMPLES)
@@ -676,9 +685,14 @@ static int load_top(struct ld *L, const struct ynode *root)
 	if (sc->slo_window < sc->sample_interval)
 		return yt_err(L->e, yt_get(root, "slo_window") ? yt_get(root, "slo_window") : root,
 			      "slo_window must be at least sample_interval");
-	if (!(n = need(L, root, "services", "the scenario")))
+	/* The controllers' flags first: the services' HPAs take them. */
+	if (((n = yt_get(root, "controllers")) && ld_load_controllers(L, n)) ||
+	    ((n = yt_get(root, "cluster")) && ld_load_cluster(L, n)))
 		return -1;
-	return load_services(L, n);
+	if (!(n = ld_need(L, root, "services", "the scenario")) || load_services(L, n))
+		return -1;
+	ld_finish_k8s(sc);
+	return 0;
 }
 
 /* ---- overrides ---- */
@@ -842,7 +856,7 @@ int scn_load(struct scenario *out, const char *path, const char *const *sets, si
 			goto fail;
 		}
 		if (L.t.root->kind != Y_MAP) {
-			want_map(&L, L.t.root, "a scenario");
+			ld_want_map(&L, L.t.root, "a scenario");
 			goto fail;
 		}
 		if (apply_one(&L, sets[i]))
@@ -873,6 +887,7 @@ void scn_free(struct scenario *sc)
 		free(s->traffic.spikes);
 		trace_free(&s->traffic.pattern.trace);
 	}
+	ld_free_k8s(sc);
 	free(sc->services);
 	free(sc->path);
 	free(sc->name);

@@ -151,10 +151,61 @@ struct scn_hpa {
 	double scale_up_limit_minimum; /* legacy path: 4.0 */
 };
 
+/*
+ * How a new pod of a service comes up and goes away (models/pod.c). Times
+ * are distributions in seconds. Readiness follows the kubelet's probe: the
+ * first probe runs initial_delay after the container starts, then every
+ * period; a probe succeeds once the application is up, and the pod is Ready
+ * after success_threshold successes in a row.
+ */
+struct scn_startup {
+	struct dist image_pull_first;  /* pulling the image on a node that has never run it, s */
+	struct dist image_pull_cached; /* on a node that has it already, s */
+	struct dist container_start;   /* creating and starting the container, s */
+	struct dist app_start;         /* from container start until the application answers, s */
+	simtime probe_initial_delay;   /* readinessProbe.initialDelaySeconds, ns */
+	simtime probe_period;          /* readinessProbe.periodSeconds, ns */
+	int probe_success_threshold;   /* readinessProbe.successThreshold */
+	int probe_failure_threshold;   /* readinessProbe.failureThreshold (recorded; probes of a running app do not fail) */
+	simtime termination_grace;     /* terminationGracePeriodSeconds: drain time before the kill, ns */
+};
+
+/* A group of identical nodes of the fixed cluster (node provisioning is a
+ * later issue). */
+struct scn_nodes {
+	char *name;          /* node group name (owned); nodes are name-0, name-1, ... */
+	int count;           /* nodes in the group */
+	double cpu;          /* allocatable cores per node (after reserved and eviction overheads) */
+	double memory;       /* allocatable bytes per node */
+	int max_pods;        /* pods per node */
+	bool image_cached;   /* every service's image is on these nodes already */
+};
+enum scn_strategy { SCN_LEAST_ALLOCATED, SCN_MOST_ALLOCATED };
+struct scn_cluster {
+	bool enabled;         /* false: unlimited room, one image cache for all pods */
+	struct scn_nodes *groups; /* owned */
+	size_t n_groups;
+	enum scn_strategy strategy;  /* kube-scheduler scoring: LeastAllocated (default) or MostAllocated */
+	double daemonset_cpu;   /* cores per node taken by DaemonSets */
+	double daemonset_memory;/* bytes per node taken by DaemonSets */
+};
+
+/* The control plane's timing (kube-controller-manager and metrics-server). */
+struct scn_control {
+	simtime metric_resolution; /* metrics-server --metric-resolution (manifests: 15 s; binary default 60 s) */
+	simtime scrape_offset;     /* the first scrape, ns after t = 0; -1: drawn per run in [0, resolution) */
+	simtime hpa_offset;        /* the first HPA sync, ns after t = 0; -1: drawn per run in [0, sync period) */
+	simtime sync_period;       /* --horizontal-pod-autoscaler-sync-period, 15 s */
+	double tolerance;          /* --horizontal-pod-autoscaler-tolerance, 0.1 */
+	simtime downscale_stabilization;   /* 5 min */
+	simtime cpu_initialization_period; /* 5 min */
+	simtime initial_readiness_delay;   /* 30 s */
+};
+
 struct scn_service {
 	char *name;            /* owned; [A-Za-z0-9_-]{1,63}, unique */
 	int line, col;         /* where it is defined, for later error messages */
-	int replicas;          /* fixed replica count (until the HPA issue), >= 1 */
+	int replicas;          /* pods at the start (the Deployment's spec.replicas), >= 1 */
 	double cpu_request;    /* cores per pod, > 0 */
 	double cpu_limit;      /* cores per pod; 0 = no limit (the pod gets its request) */
 	double memory_request; /* bytes per pod, 0 if not given */
@@ -170,6 +221,10 @@ struct scn_service {
 	size_t n_calls;
 	struct scn_traffic traffic;
 	struct scn_slo slo;
+	struct scn_startup startup;
+	struct scn_hpa hpa;          /* hpa.enabled false: replicas stay fixed */
+	double memory_base;          /* working set of an idle pod, bytes (memory metrics) */
+	double memory_per_request;   /* working set added by each request in the pod, bytes */
 };
 
 struct scenario {
@@ -183,6 +238,8 @@ struct scenario {
 	simtime slo_window;      /* SLO judgement window, ns */
 	struct scn_service *services; /* owned */
 	size_t n_services;
+	struct scn_cluster cluster;
+	struct scn_control control;
 };
 
 /*

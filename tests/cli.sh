@@ -99,6 +99,17 @@ for case in "syntax:[0-9]+:[0-9]+:" "unknown:5:5:.*did you mean 'replicas'" "uni
   [ ! -e "$T/bad.db" ] && ok "bad input: $f leaves no database" || bad "bad input: $f leaves no database"
   expect "validate: $f" 2 "$pat" -- "$HR" validate "$B/$f.yaml"
 done
+# HPA manifests: an unknown field, an unsupported metric type, min > max.
+H='name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n    traffic: {rate: 10rps}\n    hpa:\n      apiVersion: autoscaling/v2\n      kind: HorizontalPodAutoscaler\n      spec:\n        scaleTargetRef: {kind: Deployment, name: a}\n'
+printf "$H"'        maxReplicas: 5\n        targetCPUUtilizationPercentage: 70\n' >"$B/hpa-unknown.yaml"
+printf "$H"'        maxReplicas: 5\n        metrics:\n        - type: External\n' >"$B/hpa-metric.yaml"
+printf "$H"'        minReplicas: 5\n        maxReplicas: 3\n' >"$B/hpa-minmax.yaml"
+for case in "hpa-unknown:15:9:.*unknown key 'targetCPUUtilizationPercentage'" "hpa-metric:16:17:.*External metrics are not modelled" "hpa-minmax:15:22:.*maxReplicas \(3\) must be >= minReplicas \(5\)"; do
+  f=${case%%:*}
+  rm -f "$T/bad.db"
+  expect "bad HPA: $f" 2 "$B/$f.yaml:${case#*:}" -- "$HR" run "$B/$f.yaml" --db "$T/bad.db"
+  [ ! -e "$T/bad.db" ] && ok "bad HPA: $f leaves no database" || bad "bad HPA: $f leaves no database"
+done
 expect "missing scenario file" 2 'nope\.yaml' -- "$HR" run "$B/nope.yaml" --db "$T/bad.db"
 expect "unwritable database" 2 'cannot open|unable to open' -- "$HR" run scenarios/demo.yaml --db "$T/no/such/dir/x.db" --set duration=1m
 [ ! -e "$T/no/such/dir/x.db" ] && ok "unwritable database: nothing created" || bad "unwritable database: nothing created"
@@ -106,6 +117,18 @@ printf 'not a database, just text that is long enough to have a header..........
 expect "not a database" 2 'not a headroom database|not a database' -- "$HR" run scenarios/demo.yaml --db "$T/text.db" --set duration=1m
 expect "bad --set path" 2 'services\.nope' -- "$HR" run scenarios/demo.yaml --db "$T/bad.db" --set services.nope.replicas=3
 expect "bad --set value" 2 'replicas' -- "$HR" run scenarios/demo.yaml --db "$T/bad.db" --set services.payment.replicas=lots
+
+# ---- the control plane: decisions and the new sample columns ----
+D=$T/hpa.db
+expect "run hpa-spike" 0 'results: .*hpa\.db \(run 1\)' -- "$HR" run scenarios/hpa-spike.yaml --db "$D"
+n=$(q "$D" "select t_s || ' ' || replicas || ' ' || desired || ' ' || bound from decisions where kind='hpa' and desired > replicas order by t_s limit 1")
+[ "$n" = "320.0 4 8 scale_up_limit" ] && ok "first scale-up at 320 s, 4 -> 8 (legacy limit)" || bad "first scale-up" "got $n"
+n=$(q "$D" "select count(*) from decisions where kind='pod' and event='ready' and t_s > 0")
+[ "$n" -gt 10 ] && ok "pods became ready ($n)" || bad "pods became ready" "got $n"
+n=$(q "$D" "select count(*) from samples where desired is null or pending is null")
+[ "$n" = 0 ] && ok "samples carry desired and pending" || bad "samples carry desired and pending" "$n rows without"
+n=$(q "$D" "select count(*) from samples where t_s between 325 and 340 and desired > ready")
+[ "$n" = 4 ] && ok "desired ahead of ready while pods start" || bad "desired ahead of ready" "got $n of 4"
 
 # ---- a killed run leaves no partial rows ----
 K=$T/kill.db

@@ -228,7 +228,7 @@ Test(model, warmup_decays_exponentially)
 	struct sim s;
 	sim_init(&s, 10, sc->duration);
 	struct world *w = world_new(&s, sc, &out);
-	w->svcs[0].pods[0].born = 0; /* as if it had just started */
+	w->svcs[0].pods[0]->born = 0; /* as if it had just started */
 	sim_run(&s);
 	world_finish(w);
 	for (size_t i = 0; i < m.n_samples; i++) {
@@ -347,15 +347,15 @@ Test(balancer, least_request_prefers_the_idler_of_two)
 	struct sim s;
 	struct world *w = bal_world(&sc, BALANCER_LEAST_REQUEST, 3, &s);
 	struct service *sv = &w->svcs[0];
-	sv->pods[0].n_busy = 5;
-	sv->pods[1].n_busy = 5;
-	sv->pods[2].q_len = 0; /* pod 2 is idle */
+	sv->pods[0]->n_busy = 5;
+	sv->pods[1]->n_busy = 5;
+	sv->pods[2]->q_len = 0; /* pod 2 is idle */
 	int n[3] = {0};
 	for (int i = 0; i < 30000; i++)
 		n[balancer_pick(sv)]++;
 	/* Pod 2 is in the pair 2 times out of 3 and then always wins. */
 	cr_assert(fabs(n[2] / 30000.0 - 2.0 / 3) < 4 * sqrt(2.0 / 9 / 30000));
-	sv->pods[0].n_busy = sv->pods[1].n_busy = 0;
+	sv->pods[0]->n_busy = sv->pods[1]->n_busy = 0;
 	world_free(w);
 	sim_release(&s);
 	test_scn_free(sc);

@@ -261,7 +261,7 @@ Test(scn, bad_input_locations)
 		{HEAD "  a:\n    replica: 1\n", "5:5: unknown key 'replica' in service 'a'; did you mean 'replicas'?"},
 		{HEAD SVC TRAFFIC "    frobnicate: 1\n",
 		 "9:5: unknown key 'frobnicate' in service 'a' (known keys: replicas, resources, workers, queue, "
-		 "timeout, cpu_per_request, warmup, balancer, calls, traffic, slo)"},
+		 "timeout, cpu_per_request, warmup, balancer, calls, traffic, slo, hpa, startup, memory_usage)"},
 		{HEAD "  a:\n    replicas: -3\n", "5:15: replicas: -3 is out of range: it must be between 1 and 10000"},
 		{HEAD "  a:\n    replicas: 100000000\n",
 		 "5:15: replicas: 100000000 is out of range: it must be between 1 and 10000"},
@@ -307,6 +307,108 @@ Test(scn, bad_input_locations)
 		{"name: x\n---\nname: y\n", "2:1: a scenario is one YAML document; remove this '---'"},
 		{HEAD "  a: *nope\n", "4:6: alias '*nope' names no anchor defined before it"},
 		{"name: t\nduration: 1m\nservices:\n  a: [1, 2\n", "5:1: flow sequence without a closing bracket"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct scenario sc;
+		struct herr e;
+		int rc = load(&sc, rows[i].yaml, &e);
+		cr_expect_eq(rc, -1, "row %zu should fail", i);
+		if (rc == 0) {
+			scn_free(&sc);
+			continue;
+		}
+		char want[1024];
+		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, rows[i].want);
+		cr_expect_str_eq(e.msg, want, "row %zu:\n got  %s\n want %s", i, e.msg, want);
+	}
+}
+
+#define HPA_HEAD HEAD SVC TRAFFIC "    hpa:\n      apiVersion: autoscaling/v2\n      kind: HorizontalPodAutoscaler\n" \
+	"      spec:\n        scaleTargetRef: {kind: Deployment, name: a}\n"
+
+Test(scn, hpa_manifest_values)
+{
+	struct scenario sc;
+	struct herr e;
+	const char *y = HPA_HEAD "        minReplicas: 3\n        maxReplicas: 12\n        metrics:\n"
+		"        - {type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}}\n"
+		"        - {type: Resource, resource: {name: memory, target: {type: AverageValue, averageValue: 1Gi}}}\n"
+		"        - {type: Pods, pods: {metric: {name: http_requests_per_second}, target: {type: AverageValue, averageValue: \"50\"}}}\n"
+		"        behavior:\n          scaleUp: {selectPolicy: Min, tolerance: 0.05}\n"
+		"          scaleDown: {stabilizationWindowSeconds: 60, policies: [{type: Pods, value: 2, periodSeconds: 30}]}\n";
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	const struct scn_hpa *h = &sc.services[0].hpa;
+	cr_expect(h->enabled);
+	cr_expect_eq(h->min_replicas, 3);
+	cr_expect_eq(h->max_replicas, 12);
+	cr_assert_eq(h->n_metrics, 3);
+	cr_expect_eq(h->metrics[0].kind, HPA_METRIC_RESOURCE);
+	cr_expect_eq(h->metrics[0].target, HPA_TARGET_UTILIZATION);
+	cr_expect_eq(h->metrics[0].utilization, 70);
+	cr_expect_eq(h->metrics[1].resource, HPA_RES_MEMORY);
+	cr_expect_eq(h->metrics[1].average_value, 1073741824.0);
+	cr_expect_eq(h->metrics[2].kind, HPA_METRIC_PODS);
+	cr_expect_str_eq(h->metrics[2].name, "http_requests_per_second");
+	cr_expect_eq(h->metrics[2].average_value, 50);
+	cr_expect(h->has_behavior);
+	cr_expect_eq(h->up.select, HPA_SELECT_MIN);
+	cr_expect(h->up.has_tolerance && h->up.tolerance == 0.05);
+	cr_expect(!h->up.has_stabilization);
+	cr_expect(h->down.has_stabilization && h->down.stabilization == 60 * SIM_S);
+	cr_assert_eq(h->down.n_policies, 1);
+	cr_expect_eq(h->down.policies[0].kind, HPA_POLICY_PODS);
+	cr_expect_eq(h->down.policies[0].value, 2);
+	cr_expect_eq(h->down.policies[0].period, 30 * SIM_S);
+	/* The controller flags, production defaults. */
+	cr_expect_eq(h->sync_period, 15 * SIM_S);
+	cr_expect_eq(h->tolerance, 0.1);
+	cr_expect_eq(h->downscale_stabilization, 300 * SIM_S);
+	cr_expect_eq(h->cpu_initialization_period, 300 * SIM_S);
+	cr_expect_eq(h->initial_readiness_delay, 30 * SIM_S);
+	cr_expect_eq(sc.control.metric_resolution, 15 * SIM_S);
+	scn_free(&sc);
+}
+
+Test(scn, hpa_manifest_from_a_file)
+{
+	put("order-hpa.yaml", "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: order\n"
+			      "  uid: 1234\nspec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 9\n"
+			      "status: {currentReplicas: 3}\n");
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(load(&sc, HEAD SVC TRAFFIC "    hpa: {file: order-hpa.yaml}\n", &e), 0, "%s", e.msg);
+	cr_expect_eq(sc.services[0].hpa.max_replicas, 9);
+	cr_expect_eq(sc.services[0].hpa.min_replicas, 1);
+	cr_expect_str_eq(sc.services[0].hpa.name, "order");
+	cr_expect_eq(sc.services[0].hpa.n_metrics, 0); /* the controller's default: cpu 80 % */
+	scn_free(&sc);
+	/* An error inside the manifest file is located in that file. */
+	put("bad-hpa.yaml", "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nspec:\n"
+			    "  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 9\n  minReplica: 2\n");
+	cr_assert_eq(load(&sc, HEAD SVC TRAFFIC "    hpa: {file: bad-hpa.yaml}\n", &e), -1);
+	char want[512];
+	snprintf(want, sizeof want, "%s/bad-hpa.yaml:6:3: unknown key 'minReplica' in the HPA's spec; did you mean 'minReplicas'?", dir);
+	cr_expect_str_eq(e.msg, want);
+}
+
+Test(scn, hpa_manifest_errors)
+{
+	static const struct bad rows[] = {
+		{HPA_HEAD "        maxReplicas: 5\n        targetCPUUtilizationPercentage: 70\n",
+		 "15:9: unknown key 'targetCPUUtilizationPercentage' in the HPA's spec (known keys: scaleTargetRef, "
+		 "minReplicas, maxReplicas, metrics, behavior)"},
+		{HPA_HEAD "        maxReplicas: 5\n        metrics:\n        - type: External\n",
+		 "16:17: type: External metrics are not modelled by headroom (it models Resource cpu/memory and Pods)"},
+		{HPA_HEAD "        minReplicas: 5\n        maxReplicas: 3\n", "15:22: maxReplicas (3) must be >= minReplicas (5)"},
+		{HPA_HEAD "        maxReplicas: 5\n        behavior: {scaleUp: {selectPolicy: Maximum}}\n",
+		 "15:44: selectPolicy: 'Maximum' is not one of Max, Min, Disabled"},
+		{HPA_HEAD "        maxReplicas: 5\n        behavior: {scaleDown: {stabilizationWindowSeconds: 7200}}\n",
+		 "15:60: stabilizationWindowSeconds: 7200 is out of range: it must be between 0 and 3600"},
+		{HPA_HEAD "        maxReplicas: 5\n        metrics:\n        - {type: Resource, resource: {name: gpu, "
+			  "target: {type: Utilization, averageUtilization: 50}}}\n",
+		 "16:45: name: 'gpu' is not one of cpu, memory; did you mean 'cpu'?"},
+		{HEAD SVC TRAFFIC "    hpa:\n      apiVersion: autoscaling/v1\n",
+		 "10:19: apiVersion: 'autoscaling/v1' is not supported; headroom reads autoscaling/v2"},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct scenario sc;

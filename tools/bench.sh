@@ -7,13 +7,14 @@
 set -eu
 HR=$1
 shift
-want=${*:-"mm8 day-1h day"}
+want=${*:-"mm8 day-1h day hpa-day"}
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 for b in $want; do
   case "$b" in
     mm8) "$HR" bench scenarios/bench/mm8.yaml --name mm8 ;;
     day-1h) "$HR" bench scenarios/bench/day.yaml --name day-1h --set duration=1h ;;
     day) "$HR" bench scenarios/bench/day.yaml --name day ;;
-    *) echo "bench.sh: no benchmark '$b' (known: mm8 day-1h day)" >&2; exit 2 ;;
+    hpa-day) "$HR" bench scenarios/bench/hpa-day.yaml --name hpa-day ;;
+    *) echo "bench.sh: no benchmark '$b' (known: mm8 day-1h day hpa-day)" >&2; exit 2 ;;
   esac
 done

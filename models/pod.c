@@ -1,0 +1,316 @@
+/*
+ * pod.c: pods coming up and going away, and the Deployment that asks for
+ * them.
+ *
+ * A new pod is Pending until kube-scheduler binds it to a node (at once when
+ * one fits; otherwise it waits, and every pod deletion retries the waiting
+ * pods in creation order, as the scheduler's queue does on a node change).
+ * Bound, it pulls its image (slow the first time on a node, cached after),
+ * starts its container (the pod is then Running), starts its application
+ * (its JVM warm-up begins there), and becomes Ready at the first readiness
+ * probe after the application is up, plus successThreshold - 1 periods:
+ * probes run every periodSeconds from initialDelaySeconds after the
+ * container started. Only then does it enter the endpoints and take
+ * requests. One lifecycle event is pending per pod at a time.
+ *
+ * A deleted pod leaves the endpoints at once and drains: the requests it
+ * holds finish (the application's graceful shutdown), and it is gone when
+ * it is empty or when terminationGracePeriodSeconds ends. Simplification: a
+ * request still inside at the end of the grace period is not killed; it
+ * finishes on the Gone pod, which no longer counts as a replica nor holds
+ * node resources. Endpoint propagation delays are not modelled.
+ *
+ * Scale-down picks pods as the ReplicaSet controller ranks them
+ * (controller_utils.go ActivePodsWithRanks): unscheduled before scheduled,
+ * Pending before Running, not ready before ready, the most recently ready
+ * first, then the newest; the logarithmic bucketing of times and the
+ * co-location rank are left out.
+ */
+#include "world.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+enum life_stage { LIFE_PULLED, LIFE_STARTED, LIFE_APP, LIFE_READY, LIFE_GRACE };
+
+static simtime draw_ns(struct service *sv, const struct dist_sampler *d)
+{
+	double s = dist_draw(d, sv->r_pod);
+	return s > 0 ? (simtime)llround(s * 1e9) : 0;
+}
+
+void pod_log(struct world *w, const struct pod *p, const char *event, const char *detail)
+{
+	if (!w->out.decision)
+		return;
+	const struct service *sv = p->svc;
+	char name[96];
+	snprintf(name, sizeof name, "%s-%u", sv->cfg->name, p->num);
+	struct row_decision r = {
+		.t_s = sim_to_s(w->s->now),
+		.service = sv->cfg->name,
+		.kind = "pod",
+		.pod = name,
+		.event = event,
+		.replicas = sv->n_live,
+		.desired = sv->desired,
+		.raw = -1,
+		.stabilized = -1,
+		.limited = -1,
+		.detail = detail,
+	};
+	w->out.decision(w->out.ctx, &r);
+}
+
+static simtime life_ev(struct sim *s, void *obj, uint64_t arg);
+
+static void life_at(struct world *w, struct pod *p, simtime delay, enum life_stage stage)
+{
+	assert(p->life == EVH_NONE);
+	p->life = sim_at(w->s, w->s->now + delay, PRIO_CONTROL, life_ev, p, stage);
+}
+
+static struct sched_pod pod_req(const struct service *sv)
+{
+	return sched_pod_make(sv->cfg->cpu_request, sv->cfg->memory_request);
+}
+
+/* Binds p to a node, or leaves it waiting. Returns whether it was bound. */
+static bool place(struct world *w, struct pod *p)
+{
+	struct service *sv = p->svc;
+	bool cached;
+	if (w->nodes) {
+		char why[SCHED_WHY_LEN];
+		struct sched_pod sp = pod_req(sv);
+		int n = sched_pick(&w->sched, w->nodes, w->n_nodes, &sp, w->r_sched, why, sizeof why);
+		if (n < 0) {
+			if (!p->unsched_logged)
+				pod_log(w, p, "unschedulable", why);
+			p->unsched_logged = true;
+			return false;
+		}
+		sched_bind(&w->nodes[n], &sp);
+		p->node = n;
+		cached = w->node_cached[n] || sv->pulled[n];
+	} else {
+		cached = sv->pulled_any;
+	}
+	p->bound = true;
+	p->start_time = p->ready_change = w->s->now;
+	pod_log(w, p, "scheduled", w->nodes ? w->node_name[p->node] : NULL);
+	life_at(w, p, draw_ns(sv, cached ? &sv->pull_cached : &sv->pull_first), LIFE_PULLED);
+	return true;
+}
+
+/* Pods waiting for a node try again, oldest first (a node has room now). */
+static void retry_pending(struct world *w)
+{
+	if (!w->nodes || w->retrying)
+		return;
+	w->retrying = true;
+	for (size_t i = 0; i < w->n_svcs; i++) {
+		struct service *sv = &w->svcs[i];
+		if (!sv->n_pending)
+			continue;
+		for (uint32_t j = 0; j < sv->n_pods; j++) {
+			struct pod *p = sv->pods[j];
+			if (!p->slot_free && p->phase == POD_PENDING && !p->bound && !place(w, p))
+				break; /* identical pods of this service will not fit either */
+		}
+	}
+	w->retrying = false;
+}
+
+/* The pod is gone: its node has room again. */
+static void gone(struct world *w, struct pod *p)
+{
+	struct service *sv = p->svc;
+	if (p->phase == POD_RUNNING || p->phase == POD_TERMINATING) {
+		svc_account(sv, w->s->now);
+		sv->n_running--;
+	}
+	if (p->phase == POD_PENDING) {
+		sv->n_pending--;
+		sv->n_live--;
+	}
+	if (p->life != EVH_NONE) {
+		sim_cancel(w->s, p->life);
+		p->life = EVH_NONE;
+	}
+	svc_set_ready(sv, p, false);
+	p->phase = POD_GONE;
+	bool had_node = p->bound && p->node >= 0;
+	if (had_node) {
+		struct sched_pod sp = pod_req(sv);
+		sched_unbind(&w->nodes[p->node], &sp);
+	}
+	pod_log(w, p, "deleted", NULL);
+	if (svc_pod_drained(p))
+		svc_pod_free(sv, p);
+	if (had_node)
+		retry_pending(w);
+}
+
+static void ready_time(struct world *w, struct pod *p)
+{
+	const struct scn_startup *st = &p->svc->cfg->startup;
+	simtime now = w->s->now, period = st->probe_period, t = p->probe_base;
+	if (t < now)
+		t += (now - t + period - 1) / period * period;
+	t += (simtime)(st->probe_success_threshold - 1) * period;
+	life_at(w, p, t - now, LIFE_READY);
+}
+
+static simtime life_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	struct pod *p = obj;
+	struct service *sv = p->svc;
+	struct world *w = sv->w;
+	p->life = EVH_NONE;
+	switch ((enum life_stage)arg) {
+	case LIFE_PULLED:
+		if (w->nodes)
+			sv->pulled[p->node] = true;
+		sv->pulled_any = true;
+		pod_log(w, p, "pulled", NULL);
+		life_at(w, p, draw_ns(sv, &sv->container_start), LIFE_STARTED);
+		break;
+	case LIFE_STARTED:
+		svc_account(sv, s->now);
+		sv->n_running++;
+		sv->n_pending--;
+		p->phase = POD_RUNNING;
+		p->probe_base = s->now + sv->cfg->startup.probe_initial_delay;
+		pod_log(w, p, "started", NULL);
+		life_at(w, p, draw_ns(sv, &sv->app_start), LIFE_APP);
+		break;
+	case LIFE_APP:
+		p->born = s->now;
+		pod_log(w, p, "app-started", NULL);
+		ready_time(w, p);
+		break;
+	case LIFE_READY:
+		p->ready_change = s->now;
+		svc_set_ready(sv, p, true);
+		pod_log(w, p, "ready", NULL);
+		break;
+	case LIFE_GRACE:
+		gone(w, p);
+		break;
+	}
+	return SIM_DONE;
+}
+
+/* A new pod of the Deployment. */
+static struct pod *create(struct world *w, struct service *sv)
+{
+	struct pod *p = svc_pod_new(w, sv);
+	p->phase = POD_PENDING;
+	sv->n_live++;
+	sv->n_pending++;
+	pod_log(w, p, "created", NULL);
+	return p;
+}
+
+static void delete_pod(struct world *w, struct pod *p)
+{
+	struct service *sv = p->svc;
+	if (p->phase == POD_PENDING) {
+		gone(w, p);
+		return;
+	}
+	assert(p->phase == POD_RUNNING);
+	if (p->life != EVH_NONE) {
+		sim_cancel(w->s, p->life);
+		p->life = EVH_NONE;
+	}
+	svc_set_ready(sv, p, false);
+	p->phase = POD_TERMINATING;
+	p->deleted = w->s->now;
+	sv->n_live--;
+	pod_log(w, p, "terminating", NULL);
+	if (svc_pod_drained(p))
+		gone(w, p);
+	else
+		life_at(w, p, sv->cfg->startup.termination_grace, LIFE_GRACE);
+}
+
+void pod_quiet(struct world *w, struct pod *p)
+{
+	if (p->phase == POD_TERMINATING)
+		gone(w, p);
+	else if (p->phase == POD_GONE && !p->slot_free)
+		svc_pod_free(p->svc, p);
+}
+
+void pod_initial(struct world *w, struct service *sv)
+{
+	for (int i = 0; i < sv->cfg->replicas; i++) {
+		struct pod *p = create(w, sv);
+		if (!place(w, p))
+			continue;
+		/* Up long before the run: Running, Ready, warm, image cached. */
+		sim_cancel(w->s, p->life);
+		p->life = EVH_NONE;
+		if (w->nodes)
+			sv->pulled[p->node] = true;
+		sv->pulled_any = true;
+		p->start_time = p->ready_change = p->created = -SIM_HOUR;
+		p->born = INT64_MIN / 4;
+		p->phase = POD_RUNNING;
+		sv->n_pending--;
+		sv->n_running++;
+		svc_set_ready(sv, p, true);
+	}
+}
+
+/* ActivePodsWithRanks: < 0 when a should be deleted before b. */
+static int victim_cmp(const void *pa, const void *pb)
+{
+	const struct pod *a = *(const struct pod *const *)pa, *b = *(const struct pod *const *)pb;
+	if (a->bound != b->bound)
+		return a->bound ? 1 : -1;
+	if (a->phase != b->phase)
+		return a->phase == POD_PENDING ? -1 : 1;
+	if (a->ready != b->ready)
+		return a->ready ? 1 : -1;
+	if (a->ready && a->ready_change != b->ready_change)
+		return a->ready_change > b->ready_change ? -1 : 1;
+	if (a->created != b->created)
+		return a->created > b->created ? -1 : 1;
+	return a->num > b->num ? -1 : 1;
+}
+
+void pod_scale(struct world *w, struct service *sv, int desired)
+{
+	assert(desired >= 0);
+	sv->desired = desired;
+	while (sv->n_live < desired) {
+		struct pod *p = create(w, sv);
+		place(w, p);
+	}
+	if (sv->n_live <= desired)
+		return;
+	/* The live pods, ranked; the scratch buffer is the world's. */
+	size_t need = sv->n_pods * sizeof(struct pod *);
+	if (w->text_cap < need) {
+		w->text = xrealloc(w->text, need);
+		w->text_cap = need;
+	}
+	struct pod **v = (struct pod **)(void *)w->text;
+	size_t n = 0;
+	for (uint32_t i = 0; i < sv->n_pods; i++) {
+		struct pod *p = sv->pods[i];
+		if (!p->slot_free && (p->phase == POD_PENDING || p->phase == POD_RUNNING))
+			v[n++] = p;
+	}
+	qsort(v, n, sizeof *v, victim_cmp);
+	size_t excess = (size_t)(sv->n_live - desired);
+	/* delete_pod may log (using no scratch) and retry pending pods, which
+	 * does not touch v. */
+	for (size_t i = 0; i < excess; i++)
+		delete_pod(w, v[i]);
+}

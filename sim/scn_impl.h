@@ -1,0 +1,57 @@
+/*
+ * scn_impl.h: the scenario loader's shared insides (sim/scn.c reads the
+ * scenario and its services, sim/scn_k8s.c the Kubernetes parts: HPA
+ * manifests, pod start-up, the cluster and the controllers' flags). Not for
+ * use outside the loader.
+ *
+ * Every ld_get_* reads key k of mapping m when it is present (else leaves
+ * *out untouched, so the caller's default stands), converts its unit and
+ * checks its range, and on failure sets L->e to "file:line:col: ..." at the
+ * value and returns -1.
+ */
+#ifndef HEADROOM_SCN_IMPL_H
+#define HEADROOM_SCN_IMPL_H
+
+#include "scn.h"
+#include "units.h"
+#include "ytree.h"
+
+struct ld {
+	struct herr *e;
+	struct ytree t;
+	char *dir;               /* the scenario's folder, for files it names */
+	struct scenario *sc;
+	const struct ynode *names; /* the services mapping */
+};
+
+typedef int (*parse_fn)(const char *s, double *out, char why[UNITS_WHY]);
+
+const char *ld_closest(const char *k, const char *const *known);
+int ld_check_keys(struct ld *L, const struct ynode *m, const char *const *known, const char *in);
+int ld_want_map(struct ld *L, const struct ynode *n, const char *what);
+int ld_want_seq(struct ld *L, const struct ynode *n, const char *what);
+const char *ld_scalar(struct ld *L, const struct ynode *n, const char *what);
+const struct ynode *ld_need(struct ld *L, const struct ynode *m, const char *k, const char *in);
+int ld_get_num(struct ld *L, const struct ynode *m, const char *k, parse_fn parse, double lo, double hi, bool lo_open,
+	       double *out);
+int ld_get_int(struct ld *L, const struct ynode *m, const char *k, int64_t lo, int64_t hi, int64_t *out);
+int ld_get_dur(struct ld *L, const struct ynode *m, const char *k, simtime lo, simtime hi, bool none_ok,
+	       simtime *out);
+int ld_get_enum(struct ld *L, const struct ynode *m, const char *k, const char *const *names, int *out);
+/* A distribution: a duration (a constant) or {distribution, mean, cv}. */
+int ld_load_dist(struct ld *L, const struct ynode *v, const char *k, struct dist *d);
+/* A path relative to the scenario's folder (caller frees). */
+char *ld_path(struct ld *L, const char *name);
+
+/* sim/scn_k8s.c */
+void ld_service_defaults(struct scenario *sc, struct scn_service *s);
+int ld_load_hpa(struct ld *L, const struct ynode *v, struct scn_service *s);
+int ld_load_startup(struct ld *L, const struct ynode *v, struct scn_service *s);
+int ld_load_memory_usage(struct ld *L, const struct ynode *v, struct scn_service *s);
+int ld_load_cluster(struct ld *L, const struct ynode *v);
+int ld_load_controllers(struct ld *L, const struct ynode *v);
+/* After every service is read: control flags copied into each HPA. */
+void ld_finish_k8s(struct scenario *sc);
+void ld_free_k8s(struct scenario *sc);
+
+#endif
