@@ -21,6 +21,7 @@ struct dist_sampler {
 	enum dist_kind kind;
 	double mean; /* the mean */
 	double a, b; /* lognormal: mu, sigma; gamma: shape, scale; uniform: low, width */
+	double d, c; /* gamma: Marsaglia-Tsang's d = k' - 1/3 and c = 1 / sqrt(9 d), k' = max(shape, shape + 1 if < 1) */
 };
 
 void dist_prepare(struct dist_sampler *ds, const struct dist *d);

@@ -2,7 +2,7 @@
  * Distributions by mean and cv: the sample mean and variance of 400,000
  * draws on a fixed stream must match the requested mean and cv within 4.5
  * standard errors (the error of the sample variance from each shape's own
- * fourth moment: Var(s^2) ~ (mu4 - sigma^4) / n). 4.5 sigma over the 8
+ * fourth moment: Var(s^2) ~ (mu4 - sigma^4) / n). 4.5 sigma over the 12
  * checks below fails by chance with probability < 1e-4.
  */
 #include <criterion/criterion.h>
@@ -38,6 +38,9 @@ static void moments(struct dist d, double kurt, uint64_t seed)
 
 Test(dist, exponential) { moments((struct dist){DIST_EXPONENTIAL, 0.02, 1}, 9, 11); }
 Test(dist, gamma_cv_half) { moments((struct dist){DIST_GAMMA, 0.02, 0.5}, 3 + 6 * 0.25, 12); }
+/* Shape 1 / 1.5^2 = 0.44 < 1: the boosted path. */
+Test(dist, gamma_cv_1_5) { moments((struct dist){DIST_GAMMA, 0.005, 1.5}, 3 + 6 * 2.25, 15); }
+Test(dist, gamma_cv_0_1) { moments((struct dist){DIST_GAMMA, 0.1, 0.1}, 3 + 6 * 0.01, 16); }
 Test(dist, lognormal_cv_0_6)
 {
 	double w = 1 + 0.36;
