@@ -269,3 +269,42 @@ Test(control, unschedulable_pods_stay_pending_with_the_scheduler_message)
 	memsink_free(&m);
 	scn_free(&sc);
 }
+
+/* A Pods metric (requests per second per pod, target 40): the HPA sees the
+ * rate of requests each pod accepted between the last two scrapes. Before
+ * the spike that is 140 / 4 = 35 rps (Poisson: 2,100 arrivals in 15 s, sd
+ * of the per-pod mean 0.76 rps; 4.5 sd allowed) and 4 replicas hold
+ * (minReplicas). In the spike the pods accept what they can (refusals are
+ * never seen by the application), and the proposal is ceil(current / 40 x 4). */
+Test(control, pods_metric_is_requests_per_second_per_pod)
+{
+	const char *sets[] = {"services.order.hpa.spec.metrics=[{type: Pods, pods: {metric: {name: "
+			      "http_requests_per_second}, target: {type: AverageValue, averageValue: \"40\"}}}]"};
+	struct scenario sc;
+	struct memsink m = run_spike(sets, 1, &sc);
+	int seen = 0;
+	for (size_t i = 0; i < m.n_decisions; i++) {
+		const struct row_decision *r = &m.decisions[i].r;
+		if (!is(&m.decisions[i], "hpa", "sync") || (fabs(r->t_s - 305) > EPS && fabs(r->t_s - 320) > EPS))
+			continue;
+		seen++;
+		double cur = -1;
+		int prop = -1;
+		const char *c = strstr(r->metrics, "\"current\":"), *p = strstr(r->metrics, "\"proposal\":");
+		cr_assert(c && p, "%s", r->metrics);
+		sscanf(c, "\"current\":%lf", &cur);
+		sscanf(p, "\"proposal\":%d", &prop);
+		cr_expect(strstr(r->metrics, "\"metric\":\"http_requests_per_second\"") != NULL, "%s", r->metrics);
+		if (r->t_s < 310) {
+			cr_expect(fabs(cur - 35) < 4.5 * 0.76, "per-pod rate %.2f rps before the spike, want 35", cur);
+			cr_expect_eq(r->desired, 4);
+		} else {
+			cr_expect(cur > 100 && cur <= 175, "per-pod rate %.2f rps in the spike", cur);
+			cr_expect_eq(prop, (int)ceil(cur / 40 * 4 - 1e-9), "proposal %d for %.3f rps", prop, cur);
+			cr_expect_eq(r->desired, 8); /* the legacy limit */
+		}
+	}
+	cr_expect_eq(seen, 2);
+	memsink_free(&m);
+	scn_free(&sc);
+}
