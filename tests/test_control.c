@@ -308,3 +308,34 @@ Test(control, pods_metric_is_requests_per_second_per_pod)
 	memsink_free(&m);
 	scn_free(&sc);
 }
+
+/* Scale-down: a deleted pod leaves the endpoints at once (the ready count
+ * drops with the decision) and is gone once drained, within the grace
+ * period (30 s); the newest-ready pods go first. */
+Test(control, terminating_pods_drain_within_the_grace_period)
+{
+	struct scenario sc;
+	struct memsink m = run_spike(NULL, 0, &sc);
+	int n = 0;
+	for (size_t i = 0; i < m.n_decisions; i++) {
+		const struct mem_decision *d = &m.decisions[i];
+		if (!is(d, "pod", "terminating"))
+			continue;
+		n++;
+		double gone = pod_event(&m, d->r.pod, "deleted");
+		cr_expect(gone >= d->r.t_s - EPS && gone <= d->r.t_s + 30 + EPS, "%s terminating at %.3f, gone at %.3f",
+			  d->r.pod, d->r.t_s, gone);
+	}
+	cr_expect(n > 0, "no pod was deleted");
+	/* The initial pods (ready since before t = 0) are never chosen while
+	 * pods that became ready later are alive: they outrank them. */
+	for (size_t i = 0; i < m.n_decisions; i++) {
+		const struct mem_decision *d = &m.decisions[i];
+		if (is(d, "pod", "terminating"))
+			cr_expect(strcmp(d->r.pod, "order-0") && strcmp(d->r.pod, "order-1") && strcmp(d->r.pod, "order-2") &&
+					  strcmp(d->r.pod, "order-3"),
+				  "an initial pod (%s) was deleted first", d->r.pod);
+	}
+	memsink_free(&m);
+	scn_free(&sc);
+}
