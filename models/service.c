@@ -540,7 +540,6 @@ void svc_release(struct service *sv)
 	free(sv->pods);
 	free(sv->ready);
 	free(sv->cw);
-	free(sv->pulled);
 	gsl_rng_free(sv->r_demand);
 	gsl_rng_free(sv->r_lb);
 	gsl_rng_free(sv->r_fanout);

@@ -94,33 +94,23 @@ static simtime window_ev(struct sim *s, void *obj, uint64_t arg)
 	return next_tick(s, w->sc->slo_window);
 }
 
-/* The fixed cluster: every node group's nodes, DaemonSets bound first. */
+/* The static nodes of the cluster, Ready from the start. */
 static void build_cluster(struct world *w)
 {
 	const struct scn_cluster *c = &w->sc->cluster;
 	sched_init(&w->sched, c->strategy == SCN_MOST_ALLOCATED ? SCHED_MOST_ALLOCATED : SCHED_LEAST_ALLOCATED);
 	w->r_sched = rng_stream(w->s->seed, RNG_CONTROL, 1);
-	if (!c->enabled)
-		return;
-	for (size_t g = 0; g < c->n_groups; g++)
-		w->n_nodes += (size_t)c->groups[g].count;
-	w->nodes = xcalloc(w->n_nodes, sizeof *w->nodes);
-	w->node_name = xcalloc(w->n_nodes, sizeof *w->node_name);
-	w->node_cached = xcalloc(w->n_nodes, sizeof *w->node_cached);
-	struct sched_pod ds = sched_pod_make(c->daemonset_cpu, c->daemonset_memory);
-	size_t k = 0;
+	w->cluster = c->enabled;
 	for (size_t g = 0; g < c->n_groups; g++) {
 		const struct scn_nodes *ng = &c->groups[g];
-		for (int i = 0; i < ng->count; i++, k++) {
-			sched_node_init(&w->nodes[k], (struct sched_alloc){ng->cpu, ng->memory, ng->max_pods});
-			if (c->daemonset_cpu > 0 || c->daemonset_memory > 0)
-				sched_bind(&w->nodes[k], &ds);
-			snprintf(w->node_name[k], sizeof w->node_name[k], "%.36s-%d", ng->name, i);
-			w->node_cached[k] = ng->image_cached;
+		for (int i = 0; i < ng->count; i++) {
+			struct wnode *n = node_add(w, ng->name, ng->instance, -1,
+						   (struct sched_alloc){ng->cpu, ng->memory, ng->max_pods}, ng->price_hour,
+						   NODE_READY);
+			n->static_node = true;
+			n->cached = ng->image_cached;
 		}
 	}
-	for (size_t i = 0; i < w->n_svcs; i++)
-		w->svcs[i].pulled = xcalloc(w->n_nodes, sizeof *w->svcs[i].pulled);
 }
 
 struct world *world_new(struct sim *s, const struct scenario *sc, const struct sink *out)
@@ -205,9 +195,9 @@ void world_free(struct world *w)
 	for (size_t i = 0; i < w->n_svcs; i++)
 		svc_release(&w->svcs[i]);
 	free(w->svcs);
-	free(w->nodes);
-	free(w->node_name);
-	free(w->node_cached);
+	if (w->prov.free)
+		w->prov.free(w->prov.self);
+	node_free_all(w);
 	free(w->hpa_buf);
 	free(w->text);
 	if (w->r_sched)

@@ -81,6 +81,10 @@ struct pod {
 	simtime born;     /* start of its warm-up (application start), ns */
 	evh life;         /* its next lifecycle event, or EVH_NONE */
 	simtime probe_base; /* when readiness probing starts (container start + initialDelay), ns */
+	/* Start-up accounting: when each step ended, and the node's own start
+	 * when the pod waited for a new node (else -1). ns. */
+	simtime t_sched, t_pulled, t_started, t_app;
+	simtime n_launched, n_ready;
 	bool unsched_logged; /* "unschedulable" was logged since the last attempt changed */
 	bool slot_free;   /* the slot is on the free list (no pod) */
 	uint32_t next_free; /* free-slot list link */
@@ -149,8 +153,54 @@ struct service {
 	simtime asked_at;  /* when `asked` was last brought up to date */
 	struct hpa *hpa;   /* NULL without an HPA */
 	double hpa_util;   /* CPU utilisation the HPA last saw (fraction), NaN if none */
-	bool *pulled;      /* per node: the image is there (cluster mode) */
 	bool pulled_any;   /* without a cluster: the image has been pulled once */
+	struct hist start_hist; /* Pending-to-Ready times of new pods, ns */
+};
+
+/*
+ * A node (models/node.c). The scheduler sees w->nodes[i] (struct
+ * sched_node); everything else about node i is w->wnodes[i], an object at a
+ * stable address (events point at it). A node leaves the arrays when it is
+ * gone: the last node moves into its place (its idx and its pods' node
+ * indices are updated), so the arrays hold exactly the live nodes and
+ * memory follows the cluster, not the run's length.
+ */
+enum node_state {
+	NODE_LAUNCHING,  /* NodeClaim launched / ASG instance booting: not yet a Node */
+	NODE_REGISTERED, /* the Node joined; not Ready, or startup taints on */
+	NODE_READY,      /* initialized: takes pods */
+	NODE_DRAINING    /* being deleted: tainted, its pods evicted */
+};
+
+struct wnode {
+	uint32_t idx;         /* index in w->nodes and w->wnodes */
+	uint32_t num;         /* number for its name, never reused */
+	char name[64];
+	char type[32];        /* instance type ("" for a node without one) */
+	enum node_state state;
+	int pool;             /* the provisioner's NodePool or node group, -1 for a static node */
+	double price_hour;    /* USD per hour, 0 if unknown */
+	simtime launched;     /* launch request (cost starts), ns */
+	simtime ready_at;     /* initialized, ns (SIM_FOREVER until then) */
+	simtime last_pod_event; /* a pod bound or unbound (consolidateAfter), ns */
+	simtime unneeded_since; /* Cluster Autoscaler: below the utilisation threshold since, ns (-1: not) */
+	bool cached;          /* every image is on it already */
+	bool *pulled;         /* per service: its image is on the node */
+	int n_pods;           /* pods of services bound (not DaemonSets) */
+	double nom_cpu, nom_mem; /* requests the provisioner nominated to it while it starts (cores, bytes) */
+	int nom_pods;
+	evh ev;               /* its pending lifecycle event, or EVH_NONE */
+	bool static_node;     /* from cluster.nodes, never removed */
+};
+
+/* A node provisioner (Karpenter or Cluster Autoscaler), called by the world. */
+struct provisioner {
+	void *self;
+	/* A pod found no node (it may be called again for the same pod). */
+	void (*pod_unschedulable)(struct world *w, void *self, struct pod *p);
+	/* Called at every sample time, after the rows (may be NULL). */
+	void (*sample)(struct world *w, void *self);
+	void (*free)(void *self);
 };
 
 struct world {
@@ -165,10 +215,13 @@ struct world {
 	simtime last_sample;  /* end of the last sample interval */
 	simtime last_window;  /* end of the last SLO window */
 	struct sched sched;   /* kube-scheduler's state */
-	struct sched_node *nodes; /* the fixed cluster (NULL: unlimited room) */
-	char (*node_name)[48];/* per node */
-	bool *node_cached;    /* per node: every image is there already */
-	size_t n_nodes;
+	bool cluster;         /* nodes are modelled (else: unlimited room) */
+	struct sched_node *nodes; /* the live nodes as the scheduler sees them */
+	struct wnode **wnodes;    /* the same nodes, the rest of their state */
+	size_t n_nodes, cap_nodes;
+	uint32_t next_node_num;
+	double cost_usd;      /* node cost of nodes already gone, USD */
+	struct provisioner prov; /* prov.self NULL: none */
 	gsl_rng *r_sched;     /* scheduler tie-breaks */
 	gsl_rng *r_control;   /* control-plane phases */
 	bool retrying;        /* inside a retry of pending pods */
@@ -222,6 +275,31 @@ void pod_scale(struct world *w, struct service *sv, int desired);
 void pod_quiet(struct world *w, struct pod *p);
 /* Emits a decision row for pod p. */
 void pod_log(struct world *w, const struct pod *p, const char *event, const char *detail);
+
+/* Evicts pod p (a node is drained): it terminates gracefully and its
+ * ReplicaSet creates a replacement at once. */
+void pod_evict(struct world *w, struct pod *p);
+/* Pods waiting for a node try again, oldest first. */
+void pod_retry_pending(struct world *w);
+
+/* Nodes (models/node.c). */
+/* A new node of allocatable a, in state st (NODE_READY for a node up
+ * already), with the DaemonSets bound. Logs "launched" (or "ready"). */
+struct wnode *node_add(struct world *w, const char *prefix, const char *type, int pool, struct sched_alloc a,
+		       double price_hour, enum node_state st);
+/* Moves a node to its next state; NODE_READY lets pending pods try it. */
+void node_set_state(struct world *w, struct wnode *n, enum node_state st, const char *detail);
+/* Starts deleting a node: no new pods, its pods are evicted, and it is
+ * removed once they are gone (or at once when it has none). */
+void node_drain(struct world *w, struct wnode *n, const char *reason);
+/* A pod was bound to or left node index i (keeps counts, may finish a drain). */
+void node_pod_bound(struct world *w, int i);
+void node_pod_unbound(struct world *w, int i);
+/* Cost of the cluster so far (gone nodes plus live ones up to now), USD. */
+double node_cost(const struct world *w);
+/* Emits a "node" decision row. */
+void node_log(struct world *w, const struct wnode *n, const char *event, const char *detail);
+void node_free_all(struct world *w);
 
 /* metrics-server and the HPA (models/control.c). */
 void control_start(struct world *w);

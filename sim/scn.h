@@ -179,6 +179,8 @@ struct scn_nodes {
 	double memory;       /* allocatable bytes per node */
 	int max_pods;        /* pods per node */
 	bool image_cached;   /* every service's image is on these nodes already */
+	char instance[32];   /* instance type from the catalog ("" if allocatable was given) */
+	double price_hour;   /* USD per node-hour (0 if unknown) */
 };
 enum scn_strategy { SCN_LEAST_ALLOCATED, SCN_MOST_ALLOCATED };
 struct scn_cluster {

@@ -1,0 +1,187 @@
+/*
+ * node.c: the nodes of the cluster, static or provisioned.
+ *
+ * A provisioned node starts Launching (the cloud provider's create call),
+ * becomes Registered when its kubelet joins, and Ready when it is
+ * initialized; only a Ready node is open to kube-scheduler (a Launching or
+ * Registered node carries the not-ready taint). Deleting a node taints it,
+ * evicts its pods (each terminates gracefully and its ReplicaSet makes a
+ * replacement, which may need a node itself), and removes it once the last
+ * pod is gone. Its cost runs from launch to removal at the instance's
+ * hourly price.
+ */
+#include "world.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void node_log(struct world *w, const struct wnode *n, const char *event, const char *detail)
+{
+	if (!w->out.decision)
+		return;
+	struct row_decision r = {
+		.t_s = sim_to_s(w->s->now),
+		.service = "",
+		.kind = "node",
+		.pod = n->name,
+		.event = event,
+		.replicas = (int)w->n_nodes,
+		.desired = n->n_pods,
+		.raw = -1,
+		.stabilized = -1,
+		.limited = -1,
+		.detail = detail,
+	};
+	w->out.decision(w->out.ctx, &r);
+}
+
+static enum sched_block block_of(enum node_state st)
+{
+	switch (st) {
+	case NODE_READY:
+		return SCHED_OPEN;
+	case NODE_DRAINING:
+		return SCHED_DISRUPTING;
+	default:
+		return SCHED_NOT_READY;
+	}
+}
+
+struct wnode *node_add(struct world *w, const char *prefix, const char *type, int pool, struct sched_alloc a,
+		       double price_hour, enum node_state st)
+{
+	const struct scn_cluster *c = &w->sc->cluster;
+	if (w->n_nodes == w->cap_nodes) {
+		w->cap_nodes = w->cap_nodes ? 2 * w->cap_nodes : 16;
+		w->nodes = xrealloc(w->nodes, w->cap_nodes * sizeof *w->nodes);
+		w->wnodes = xrealloc(w->wnodes, w->cap_nodes * sizeof *w->wnodes);
+	}
+	size_t i = w->n_nodes++;
+	struct wnode *n = xcalloc(1, sizeof *n);
+	n->pulled = xcalloc(w->n_svcs ? w->n_svcs : 1, sizeof *n->pulled);
+	w->wnodes[i] = n;
+	n->idx = (uint32_t)i;
+	n->num = w->next_node_num++;
+	snprintf(n->name, sizeof n->name, "%.40s-%u", prefix, n->num);
+	snprintf(n->type, sizeof n->type, "%s", type ? type : "");
+	n->pool = pool;
+	n->price_hour = price_hour;
+	n->launched = w->s->now;
+	n->ready_at = st == NODE_READY ? w->s->now : SIM_FOREVER;
+	n->last_pod_event = w->s->now;
+	n->unneeded_since = -1;
+	n->ev = EVH_NONE;
+	n->state = st;
+	sched_node_init(&w->nodes[i], a);
+	w->nodes[i].block = block_of(st);
+	if (c->daemonset_cpu > 0 || c->daemonset_memory > 0) {
+		struct sched_pod ds = sched_pod_make(c->daemonset_cpu, c->daemonset_memory);
+		sched_bind(&w->nodes[i], &ds);
+	}
+	char detail[96];
+	snprintf(detail, sizeof detail, "%s%s%.2f USD/h", n->type, n->type[0] ? ", " : "", price_hour);
+	node_log(w, n, st == NODE_READY ? "ready" : "launched", detail);
+	return n;
+}
+
+void node_set_state(struct world *w, struct wnode *n, enum node_state st, const char *detail)
+{
+	static const char *const names[] = {"launched", "registered", "ready", "draining"};
+	n->state = st;
+	w->nodes[n->idx].block = block_of(st);
+	if (st == NODE_READY) {
+		n->ready_at = w->s->now;
+		n->last_pod_event = w->s->now;
+		n->nom_cpu = n->nom_mem = 0;
+		n->nom_pods = 0;
+	}
+	node_log(w, n, names[st], detail);
+	if (st == NODE_READY)
+		pod_retry_pending(w);
+}
+
+/* Takes node n out of the arrays; the last node moves into its place. */
+static void node_remove(struct world *w, struct wnode *n)
+{
+	assert(n->n_pods == 0 && n->ev == EVH_NONE);
+	w->cost_usd += sim_to_s(w->s->now - n->launched) / 3600 * n->price_hour;
+	node_log(w, n, "deleted", NULL);
+	size_t i = n->idx, last = --w->n_nodes;
+	if (i != last) {
+		w->nodes[i] = w->nodes[last];
+		w->wnodes[i] = w->wnodes[last];
+		w->wnodes[i]->idx = (uint32_t)i;
+		for (size_t s = 0; s < w->n_svcs; s++) {
+			struct service *sv = &w->svcs[s];
+			for (uint32_t j = 0; j < sv->n_pods; j++)
+				if (!sv->pods[j]->slot_free && sv->pods[j]->bound && sv->pods[j]->node == (int)last)
+					sv->pods[j]->node = (int)i;
+		}
+	}
+	free(n->pulled);
+	free(n);
+}
+
+void node_drain(struct world *w, struct wnode *n, const char *reason)
+{
+	if (n->state == NODE_DRAINING)
+		return;
+	if (n->ev != EVH_NONE) {
+		sim_cancel(w->s, n->ev);
+		n->ev = EVH_NONE;
+	}
+	node_set_state(w, n, NODE_DRAINING, reason);
+	uint32_t idx = n->idx;
+	for (size_t s = 0; s < w->n_svcs; s++) {
+		struct service *sv = &w->svcs[s];
+		for (uint32_t j = 0; j < sv->n_pods; j++) {
+			struct pod *p = sv->pods[j];
+			if (!p->slot_free && p->bound && p->node == (int)idx &&
+			    (p->phase == POD_PENDING || p->phase == POD_RUNNING))
+				pod_evict(w, p);
+		}
+	}
+	/* Evictions may have removed the node already (its last pod gone). */
+	if (idx < w->n_nodes && w->wnodes[idx] == n && n->n_pods == 0)
+		node_remove(w, n);
+}
+
+void node_pod_bound(struct world *w, int i)
+{
+	struct wnode *n = w->wnodes[i];
+	n->n_pods++;
+	n->last_pod_event = w->s->now;
+}
+
+void node_pod_unbound(struct world *w, int i)
+{
+	struct wnode *n = w->wnodes[i];
+	assert(n->n_pods > 0);
+	n->n_pods--;
+	n->last_pod_event = w->s->now;
+	if (n->state == NODE_DRAINING && n->n_pods == 0)
+		node_remove(w, n);
+}
+
+double node_cost(const struct world *w)
+{
+	double c = w->cost_usd;
+	for (size_t i = 0; i < w->n_nodes; i++)
+		c += sim_to_s(w->s->now - w->wnodes[i]->launched) / 3600 * w->wnodes[i]->price_hour;
+	return c;
+}
+
+void node_free_all(struct world *w)
+{
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		free(w->wnodes[i]->pulled);
+		free(w->wnodes[i]);
+	}
+	free(w->nodes);
+	free(w->wnodes);
+	w->nodes = NULL;
+	w->wnodes = NULL;
+	w->n_nodes = 0;
+}
