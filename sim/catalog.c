@@ -1,0 +1,555 @@
+/*
+ * catalog.c: the instance-type catalog (see catalog.h).
+ *
+ * The reader is a small CSV parser: one record per line (no newlines inside
+ * cells), cells separated by commas, optionally wrapped in double quotes
+ * ("" is a quote inside them), spaces around a cell ignored. Every cell
+ * remembers its 1-based column so a message can point at it. The first
+ * problem ends the load; the catalog is built only from a file that is
+ * wholly right.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "catalog.h"
+#include "scheduler.h"
+#include "units.h"
+
+#define MAX_CELLS 64            /* cells read per line; more is always an error */
+#define MAX_VCPU 4096           /* the largest EC2 types have 896 */
+#define MAX_MEMORY_MIB 67108864 /* 64 TiB; the largest EC2 types have 32 TiB */
+#define MAX_PODS 5000           /* EKS's ENI-limited maximum is 737 */
+#define MAX_PRICE 1000.0        /* USD per hour; the dearest EC2 types cost about 400 */
+
+/* The columns a catalog may have, in the order of col_names. */
+enum col {
+	C_NAME, C_FAMILY, C_GENERATION, C_SIZE, C_CATEGORY, C_ARCH,
+	C_VCPU, C_MEMORY, C_PODS, C_PRICE, C_SPOT, N_COLS
+};
+
+static const char *const col_names[N_COLS + 1] = {
+	"name", "family", "generation", "size", "category", "arch", "vcpu", "memory_mib", "max_pods",
+	"price_usd_hour", "spot_price_usd_hour", NULL,
+};
+static const bool col_required[N_COLS] = {
+	[C_NAME] = true, [C_ARCH] = true, [C_VCPU] = true, [C_MEMORY] = true, [C_PODS] = true, [C_PRICE] = true,
+};
+
+/* One line split into cells. */
+struct cells {
+	char *s[MAX_CELLS]; /* cell texts, NUL-terminated inside the line */
+	int col[MAX_CELLS]; /* 1-based column where each cell starts */
+	int n;              /* cells on the line (may exceed MAX_CELLS: only the first are kept) */
+};
+
+/* Where the reader is, for messages. */
+struct rd {
+	const char *path; /* the file, borrowed */
+	int line;         /* 1-based number of the line being read */
+	struct herr *e;   /* where the first error goes */
+	int map[N_COLS];  /* cell index of each column, -1 when the file lacks it */
+	int n_hdr;        /* cells in the header */
+};
+
+/* ---- edit distance, for did-you-mean ---- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return 99;
+	size_t row[65];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t sub = diag + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+			row[j] = HR_MIN(HR_MIN(up + 1, row[j - 1] + 1), sub);
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* Whether distance d from a word of length len is close enough to be a typo. */
+static bool close_enough(size_t d, size_t len)
+{
+	return (d <= 2 && d < len) || d <= len / 3;
+}
+
+static const char *closest_col(const char *s)
+{
+	const char *best = NULL;
+	size_t bd = 99;
+	for (size_t i = 0; col_names[i]; i++) {
+		size_t d = edit_distance(s, col_names[i]);
+		if (d < bd) {
+			bd = d;
+			best = col_names[i];
+		}
+	}
+	return close_enough(bd, strlen(s)) ? best : NULL;
+}
+
+/* ---- lines and cells ---- */
+
+static char *trim(char *s, char **end)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	char *t = *end;
+	while (t > s && (t[-1] == ' ' || t[-1] == '\t'))
+		t--;
+	*end = t;
+	return s;
+}
+
+/* Splits line (modified in place) into c. Returns 0, or -1 with a message
+ * for an unterminated quote or text after a closing quote. */
+static int split(struct rd *r, char *line, struct cells *c)
+{
+	char *p = line;
+	c->n = 0;
+	for (;;) {
+		char *start = p, *end;
+		while (*start == ' ' || *start == '\t')
+			start++;
+		char *text = start;
+		if (*start == '"') {
+			char *w = ++text;
+			for (p = text;; p++) {
+				if (!*p)
+					return herr_at(r->e, r->path, r->line, (int)(start - line) + 1, "unterminated quote");
+				if (*p == '"' && p[1] != '"')
+					break;
+				*w++ = *p;
+				if (*p == '"')
+					p++;
+			}
+			end = w;
+			p++;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p && *p != ',')
+				return herr_at(r->e, r->path, r->line, (int)(p - line) + 1,
+					       "text after a closing quote: quote the whole cell");
+		} else {
+			p = start + strcspn(start, ",");
+			end = p;
+			text = trim(start, &end);
+		}
+		char sep = *p;
+		*end = '\0';
+		if (c->n < MAX_CELLS) {
+			c->s[c->n] = text;
+			c->col[c->n] = (int)(start - line) + 1;
+		}
+		c->n++;
+		if (sep != ',')
+			return 0;
+		p++;
+	}
+}
+
+/* Reads the next line that is neither blank nor a comment into *buf;
+ * returns its length, or -1 at the end of the file. */
+static ssize_t next_line(struct rd *r, FILE *f, char **buf, size_t *cap)
+{
+	ssize_t len;
+	while ((len = getline(buf, cap, f)) >= 0) {
+		r->line++;
+		char *s = *buf;
+		while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+			s[--len] = '\0';
+		if (r->line == 1 && !strncmp(s, "\xef\xbb\xbf", 3)) { /* a spreadsheet's byte-order mark */
+			memmove(s, s + 3, (size_t)len - 2);
+			len -= 3;
+		}
+		size_t lead = strspn(s, " \t");
+		if (s[lead] && s[lead] != '#')
+			return len;
+	}
+	return -1;
+}
+
+/* ---- the header ---- */
+
+static void list_cols(char *buf, size_t len, bool required_only)
+{
+	size_t k = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < N_COLS && k < len; i++)
+		if (!required_only || col_required[i])
+			k += (size_t)snprintf(buf + k, len - k, "%s%s", k ? ", " : "", col_names[i]);
+}
+
+static int unknown_cols(struct rd *r, const struct cells *c, const bool *known)
+{
+	int first = -1, n_unknown = 0;
+	char names[400] = "";
+	size_t k = 0;
+	for (int i = 0; i < c->n && i < MAX_CELLS; i++) {
+		if (known[i])
+			continue;
+		if (first < 0)
+			first = i;
+		n_unknown++;
+		if (k < sizeof names)
+			k += (size_t)snprintf(names + k, sizeof names - k, "%s'%s'", k ? ", " : "", c->s[i]);
+	}
+	if (first < 0)
+		return 0;
+	const char *near = n_unknown == 1 ? closest_col(c->s[first]) : NULL;
+	if (near)
+		return herr_at(r->e, r->path, r->line, c->col[first], "unknown column %s; did you mean '%s'?", names,
+			       near);
+	char all[200];
+	list_cols(all, sizeof all, false);
+	return herr_at(r->e, r->path, r->line, c->col[first], "unknown column%s %s (the columns are %s)",
+		       n_unknown > 1 ? "s" : "", names, all);
+}
+
+static int missing_cols(struct rd *r)
+{
+	char names[200] = "", req[200];
+	size_t k = 0;
+	int n = 0;
+	for (int i = 0; i < N_COLS; i++) {
+		if (!col_required[i] || r->map[i] >= 0)
+			continue;
+		k += (size_t)snprintf(names + k, sizeof names - k, "%s'%s'", k ? ", " : "", col_names[i]);
+		n++;
+	}
+	if (!n)
+		return 0;
+	list_cols(req, sizeof req, true);
+	return herr_at(r->e, r->path, r->line, 1, "missing column%s %s (required: %s)", n > 1 ? "s" : "", names, req);
+}
+
+static int read_header(struct rd *r, const struct cells *c)
+{
+	if (c->n > MAX_CELLS)
+		return herr_at(r->e, r->path, r->line, 1, "%d columns in the header: at most %d", c->n, MAX_CELLS);
+	bool known[MAX_CELLS] = {false};
+	for (int i = 0; i < N_COLS; i++)
+		r->map[i] = -1;
+	for (int i = 0; i < c->n; i++) {
+		if (!*c->s[i])
+			return herr_at(r->e, r->path, r->line, c->col[i], "empty column name in the header");
+		for (int k = 0; k < N_COLS; k++) {
+			if (strcmp(c->s[i], col_names[k]))
+				continue;
+			if (r->map[k] >= 0)
+				return herr_at(r->e, r->path, r->line, c->col[i], "column '%s' appears twice (first at column %d)",
+					       c->s[i], c->col[r->map[k]]);
+			r->map[k] = i;
+			known[i] = true;
+		}
+	}
+	r->n_hdr = c->n;
+	if (unknown_cols(r, c, known))
+		return -1;
+	return missing_cols(r);
+}
+
+/* ---- labels ---- */
+
+int catalog_labels(struct instance_type *t)
+{
+	const char *dot = strchr(t->name, '.');
+	if (!dot || dot == t->name || !dot[1] || strchr(dot + 1, '.'))
+		return -1;
+	size_t nf = (size_t)(dot - t->name), ns = strlen(dot + 1);
+	if (nf >= sizeof t->family || ns >= sizeof t->size)
+		return -1;
+	memcpy(t->family, t->name, nf);
+	t->family[nf] = '\0';
+	memcpy(t->size, dot + 1, ns + 1);
+
+	/* (^[a-z]+)(\-[0-9]+tb)?([0-9]+).*\. on the name: letters, an optional
+	 * "-<n>tb", then the generation digits, which must come before the dot.
+	 * Backtracking never changes the groups: a shorter letter run would be
+	 * followed by a letter, a shorter digit run only feeds the ".*". */
+	const char *p = t->family;
+	size_t nc = strspn(p, "abcdefghijklmnopqrstuvwxyz");
+	t->category[0] = '\0';
+	t->generation = 0;
+	if (!nc || nc >= sizeof t->category)
+		return 0;
+	const char *q = p + nc;
+	if (q[0] == '-' && isdigit((unsigned char)q[1])) {
+		size_t nd = strspn(q + 1, "0123456789");
+		if (!strncmp(q + 1 + nd, "tb", 2) && isdigit((unsigned char)q[3 + nd]))
+			q += 3 + nd;
+	}
+	size_t ng = strspn(q, "0123456789");
+	if (!ng || ng > 6)
+		return 0;
+	memcpy(t->category, p, nc);
+	t->category[nc] = '\0';
+	t->generation = atoi(q);
+	return 0;
+}
+
+/* ---- cells to values ---- */
+
+/* "vcpu 'two' is not a whole number": the column, its cell, what is wrong. */
+static int bad(struct rd *r, const struct cells *c, enum col k, const char *what)
+{
+	return herr_at(r->e, r->path, r->line, c->col[r->map[k]], "%s '%s' %s", col_names[k], c->s[r->map[k]], what);
+}
+
+static int get_int(struct rd *r, const struct cells *c, enum col k, int64_t lo, int64_t hi, int64_t *out)
+{
+	char why[UNITS_WHY];
+	const char *s = c->s[r->map[k]];
+	if (!*s)
+		return bad(r, c, k, "is empty");
+	if (units_integer(s, out, why))
+		return bad(r, c, k, "is not a whole number");
+	if (*out < lo || *out > hi) {
+		char want[80];
+		snprintf(want, sizeof want, "is out of range: want %lld to %lld", (long long)lo, (long long)hi);
+		return bad(r, c, k, want);
+	}
+	return 0;
+}
+
+static int get_price(struct rd *r, const struct cells *c, enum col k, double *out)
+{
+	char why[UNITS_WHY];
+	const char *s = c->s[r->map[k]];
+	if (!*s)
+		return bad(r, c, k, "is empty");
+	if (units_number(s, out, why))
+		return bad(r, c, k, "is not a number");
+	if (!(*out > 0 && *out <= MAX_PRICE))
+		return bad(r, c, k, "is out of range: want more than 0 and at most 1000 (USD per hour)");
+	return 0;
+}
+
+/* A label cell, when the file has the column, must say what the name gives. */
+static int check_label(struct rd *r, const struct cells *c, enum col k, const char *name, const char *want)
+{
+	if (r->map[k] < 0 || !strcmp(c->s[r->map[k]], want))
+		return 0;
+	if (!*want)
+		return herr_at(r->e, r->path, r->line, c->col[r->map[k]],
+			       "%s '%s' does not match name '%s': Karpenter gives it no %s (leave the cell empty)",
+			       col_names[k], c->s[r->map[k]], name, col_names[k]);
+	return herr_at(r->e, r->path, r->line, c->col[r->map[k]],
+		       "%s '%s' does not match name '%s': Karpenter's label is '%s'", col_names[k], c->s[r->map[k]],
+		       name, want);
+}
+
+static int get_name(struct rd *r, const struct cells *c, struct instance_type *t)
+{
+	const char *s = c->s[r->map[C_NAME]];
+	int col = c->col[r->map[C_NAME]];
+	if (!*s)
+		return herr_at(r->e, r->path, r->line, col, "name is empty");
+	if (strlen(s) >= sizeof t->name)
+		return herr_at(r->e, r->path, r->line, col, "name '%s' is too long: at most %zu characters", s,
+			       sizeof t->name - 1);
+	bool ok = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-.") == strlen(s);
+	strcpy(t->name, s);
+	if (!ok || catalog_labels(t))
+		return herr_at(r->e, r->path, r->line, col,
+			       "name '%s' is not an EC2 instance type: want family.size in lower case, e.g. m5.large", s);
+	char gen[16] = "";
+	if (t->generation)
+		snprintf(gen, sizeof gen, "%d", t->generation);
+	if (check_label(r, c, C_FAMILY, s, t->family) || check_label(r, c, C_SIZE, s, t->size) ||
+	    check_label(r, c, C_CATEGORY, s, t->category) || check_label(r, c, C_GENERATION, s, gen))
+		return -1;
+	return 0;
+}
+
+static int get_arch(struct rd *r, const struct cells *c, struct instance_type *t)
+{
+	const char *s = c->s[r->map[C_ARCH]];
+	if (strcmp(s, "amd64") && strcmp(s, "arm64"))
+		return herr_at(r->e, r->path, r->line, c->col[r->map[C_ARCH]],
+			       "arch '%s' is not amd64 or arm64 (the values of kubernetes.io/arch)", s);
+	t->arm64 = !strcmp(s, "arm64");
+	return 0;
+}
+
+static int get_sizes(struct rd *r, const struct cells *c, struct instance_type *t)
+{
+	int64_t vcpu, mib, pods;
+	if (get_int(r, c, C_VCPU, 1, MAX_VCPU, &vcpu) || get_int(r, c, C_MEMORY, 1, MAX_MEMORY_MIB, &mib) ||
+	    get_int(r, c, C_PODS, 1, MAX_PODS, &pods))
+		return -1;
+	t->vcpu = (int)vcpu;
+	t->memory_mib = (double)mib;
+	t->max_pods = (int)pods;
+	struct sched_instance it = {t->vcpu, t->memory_mib, t->max_pods, t->arm64};
+	struct sched_alloc a = sched_eks_allocatable(&it, CATALOG_VM_OVERHEAD);
+	if (a.mem <= 0)
+		return herr_at(r->e, r->path, r->line, c->col[r->map[C_MEMORY]],
+			       "memory_mib '%s' leaves no allocatable memory: Karpenter reserves %d MiB for %d pods "
+			       "(11 per pod + 255), 100 MiB for eviction and 7.5%% for the VM",
+			       c->s[r->map[C_MEMORY]], 11 * t->max_pods + 255, t->max_pods);
+	t->alloc_cpu = a.cpu;
+	t->alloc_mem = a.mem;
+	t->alloc_pods = a.pods;
+	return 0;
+}
+
+static int get_prices(struct rd *r, const struct cells *c, struct instance_type *t)
+{
+	if (get_price(r, c, C_PRICE, &t->price_hour))
+		return -1;
+	t->spot_price_hour = 0;
+	if (r->map[C_SPOT] < 0 || !*c->s[r->map[C_SPOT]])
+		return 0;
+	if (get_price(r, c, C_SPOT, &t->spot_price_hour))
+		return -1;
+	if (t->spot_price_hour > t->price_hour)
+		return herr_at(r->e, r->path, r->line, c->col[r->map[C_SPOT]],
+			       "spot_price_usd_hour '%s' is above price_usd_hour '%s': EC2 caps spot at the on-demand price",
+			       c->s[r->map[C_SPOT]], c->s[r->map[C_PRICE]]);
+	return 0;
+}
+
+static int read_row(struct rd *r, const struct cells *c, int len, struct instance_type *t)
+{
+	if (c->n != r->n_hdr) {
+		int col = c->n < r->n_hdr ? len + 1 : r->n_hdr < MAX_CELLS ? c->col[r->n_hdr] : 1;
+		return herr_at(r->e, r->path, r->line, col, "%d cell%s, but the header names %d columns", c->n,
+			       c->n == 1 ? "" : "s", r->n_hdr);
+	}
+	memset(t, 0, sizeof *t);
+	if (get_name(r, c, t) || get_arch(r, c, t) || get_sizes(r, c, t) || get_prices(r, c, t))
+		return -1;
+	return 0;
+}
+
+/* ---- loading ---- */
+
+/* Appends t to c unless its name is taken; lines[] holds each type's line. */
+static int add_type(struct rd *r, struct catalog *c, int **lines, size_t *cap, const struct instance_type *t)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->types[i].name, t->name))
+			return herr_at(r->e, r->path, r->line, 1, "instance type '%s' appears twice (first on line %d)",
+				       t->name, (*lines)[i]);
+	if (c->n == *cap) {
+		*cap = *cap ? 2 * *cap : 64;
+		c->types = xrealloc(c->types, *cap * sizeof *c->types);
+		*lines = xrealloc(*lines, *cap * sizeof **lines);
+	}
+	(*lines)[c->n] = r->line;
+	c->types[c->n++] = *t;
+	return 0;
+}
+
+static int read_all(struct rd *r, FILE *f, struct catalog *c)
+{
+	char *buf = NULL;
+	size_t bufcap = 0, cap = 0;
+	int *lines = NULL;
+	struct cells cl;
+	int rc = 0;
+	ssize_t len = next_line(r, f, &buf, &bufcap);
+	if (len < 0)
+		rc = herr_at(r->e, r->path, 0, 0, "no header: want a first line naming the columns, e.g. "
+						  "name,arch,vcpu,memory_mib,max_pods,price_usd_hour");
+	else
+		rc = split(r, buf, &cl) ? -1 : read_header(r, &cl);
+	while (!rc && (len = next_line(r, f, &buf, &bufcap)) >= 0) {
+		struct instance_type t;
+		rc = split(r, buf, &cl) || read_row(r, &cl, (int)len, &t) || add_type(r, c, &lines, &cap, &t) ? -1 : 0;
+	}
+	if (!rc && ferror(f))
+		rc = herr_at(r->e, r->path, 0, 0, "cannot read: %s", strerror(errno));
+	if (!rc && !c->n)
+		rc = herr_at(r->e, r->path, 0, 0, "no instance types: the file has a header but no rows");
+	free(lines);
+	free(buf);
+	return rc;
+}
+
+int catalog_load(struct catalog *c, const char *path, struct herr *e)
+{
+	*c = (struct catalog){0};
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return herr_at(e, path, 0, 0, "cannot open: %s", strerror(errno));
+	struct rd r = {.path = path, .e = e};
+	int rc = read_all(&r, f, c);
+	fclose(f);
+	if (rc) {
+		catalog_free(c);
+		return -1;
+	}
+	c->path = xstrdup(path);
+	return 0;
+}
+
+void catalog_free(struct catalog *c)
+{
+	if (!c)
+		return;
+	free(c->types);
+	free(c->path);
+	*c = (struct catalog){0};
+}
+
+const struct instance_type *catalog_find(const struct catalog *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->types[i].name, name))
+			return &c->types[i];
+	return NULL;
+}
+
+/* Whether a and b have the same family or the same size (ignoring case). */
+static bool share_half(const char *a, const char *b)
+{
+	const char *da = strchr(a, '.'), *db = strchr(b, '.');
+	size_t fa = da ? (size_t)(da - a) : strlen(a), fb = (size_t)(db - b);
+	if (fa == fb && !strncasecmp(a, b, fa))
+		return true;
+	return da && !strcasecmp(da + 1, db + 1);
+}
+
+/* A typo usually touches one half of a name: a suggestion two edits away
+ * must keep the family or the size, so p5.48xlarge does not suggest
+ * m5.8xlarge. */
+const char *catalog_suggest(const struct catalog *c, const char *name)
+{
+	const char *best = NULL;
+	size_t bd = 99;
+	for (size_t i = 0; i < c->n; i++) {
+		size_t d = edit_distance(name, c->types[i].name);
+		if (d < bd && (d <= 1 || share_half(name, c->types[i].name))) {
+			bd = d;
+			best = c->types[i].name;
+		}
+	}
+	return best && close_enough(bd, strlen(name)) ? best : NULL;
+}
+
+char *catalog_unknown_msg(const struct catalog *c, const char *name, char *buf, size_t len)
+{
+	const char *near = catalog_suggest(c, name);
+	const char *path = c->path ? c->path : "the catalog";
+	if (near)
+		snprintf(buf, len, "no instance type '%s' in %s; did you mean '%s'?", name, path, near);
+	else if (c->n)
+		snprintf(buf, len, "no instance type '%s' in %s (%zu types, e.g. '%s')", name, path, c->n,
+			 c->types[0].name);
+	else
+		snprintf(buf, len, "no instance type '%s' in %s (it is empty)", name, path);
+	return buf;
+}
