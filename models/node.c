@@ -59,9 +59,12 @@ struct wnode *node_add(struct world *w, const char *prefix, const char *type, in
 		w->wnodes = xrealloc(w->wnodes, w->cap_nodes * sizeof *w->wnodes);
 	}
 	size_t i = w->n_nodes++;
+	if ((int)w->n_nodes > w->max_nodes)
+		w->max_nodes = (int)w->n_nodes;
 	struct wnode *n = xcalloc(1, sizeof *n);
 	n->pulled = xcalloc(w->n_svcs ? w->n_svcs : 1, sizeof *n->pulled);
 	w->wnodes[i] = n;
+	n->w = w;
 	n->idx = (uint32_t)i;
 	n->num = w->next_node_num++;
 	snprintf(n->name, sizeof n->name, "%.40s-%u", prefix, n->num);
@@ -107,6 +110,7 @@ static void node_remove(struct world *w, struct wnode *n)
 {
 	assert(n->n_pods == 0 && n->ev == EVH_NONE);
 	w->cost_usd += sim_to_s(w->s->now - n->launched) / 3600 * n->price_hour;
+	w->node_seconds += sim_to_s(w->s->now - n->launched);
 	node_log(w, n, "deleted", NULL);
 	size_t i = n->idx, last = --w->n_nodes;
 	if (i != last) {

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static simtime arrival_ev(struct sim *s, void *obj, uint64_t arg)
 {
@@ -69,6 +70,47 @@ static void emit_sample(struct world *w, struct service *sv, simtime dt)
 	slo_close_interval(&sv->slo);
 }
 
+static const char *pool_name(const struct world *w, const struct wnode *n)
+{
+	const struct scn_cluster *c = &w->sc->cluster;
+	if (n->static_node || n->pool < 0)
+		return "static";
+	if (c->provisioner == PROV_KARPENTER)
+		return c->karpenter.pools[n->pool].name;
+	if (c->provisioner == PROV_CLUSTER_AUTOSCALER)
+		return c->ca.groups[n->pool].name;
+	return "static";
+}
+
+/* One nodes row per (pool, instance type) alive now. */
+static void emit_nodes(struct world *w)
+{
+	if (!w->out.nodes || !w->cluster)
+		return;
+	if (w->cap_nrows < w->n_nodes) {
+		w->cap_nrows = 2 * w->n_nodes;
+		w->nrows = xrealloc(w->nrows, w->cap_nrows * sizeof *w->nrows);
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *nd = w->wnodes[i];
+		const char *pool = pool_name(w, nd);
+		size_t j = 0;
+		while (j < n && (strcmp(w->nrows[j].pool, pool) || strcmp(w->nrows[j].instance_type, nd->type)))
+			j++;
+		if (j == n)
+			w->nrows[n++] = (struct row_nodes){.t_s = sim_to_s(w->s->now), .pool = pool, .instance_type = nd->type};
+		struct row_nodes *r = &w->nrows[j];
+		r->launching += nd->state == NODE_LAUNCHING;
+		r->registered += nd->state == NODE_REGISTERED;
+		r->ready += nd->state == NODE_READY;
+		r->draining += nd->state == NODE_DRAINING;
+		r->cost_per_hour += nd->price_hour;
+	}
+	for (size_t j = 0; j < n; j++)
+		w->out.nodes(w->out.ctx, &w->nrows[j]);
+}
+
 static simtime sample_ev(struct sim *s, void *obj, uint64_t arg)
 {
 	(void)arg;
@@ -77,6 +119,7 @@ static simtime sample_ev(struct sim *s, void *obj, uint64_t arg)
 	if (dt > 0) {
 		for (size_t i = 0; i < w->n_svcs; i++)
 			emit_sample(w, &w->svcs[i], dt);
+		emit_nodes(w);
 		w->last_sample = s->now;
 	}
 	return next_tick(s, w->sc->sample_interval);
@@ -125,6 +168,8 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 	for (size_t i = 0; i < w->n_svcs; i++)
 		svc_init(w, &w->svcs[i], &sc->services[i], (uint16_t)i);
 	build_cluster(w);
+	if (sc->cluster.provisioner == PROV_KARPENTER)
+		karp_start(w);
 	for (size_t i = 0; i < w->n_svcs; i++)
 		pod_initial(w, &w->svcs[i]);
 	control_start(w);
@@ -168,6 +213,9 @@ static void emit_summary(struct world *w, struct service *sv)
 		.cpu_util = asked > 0 ? svc_cpu_used(w, sv) / asked : 0,
 		.violation_minutes = sim_to_s(t->violated) / 60.0,
 		.slo_met = slo_met(t),
+		.pods_started = (int64_t)sv->start_hist.n,
+		.pod_start_p50_s = hist_percentile(&sv->start_hist, 50) * 1e-9,
+		.pod_start_p99_s = hist_percentile(&sv->start_hist, 99) * 1e-9,
 	};
 	if (w->out.summary)
 		w->out.summary(w->out.ctx, &r);
@@ -185,6 +233,14 @@ void world_finish(struct world *w)
 	}
 	for (size_t i = 0; i < w->n_svcs; i++)
 		emit_summary(w, &w->svcs[i]);
+	if (w->cluster && w->out.cost) {
+		double secs = w->node_seconds, hours = sim_to_s(w->s->now) / 3600;
+		for (size_t i = 0; i < w->n_nodes; i++)
+			secs += sim_to_s(w->s->now - w->wnodes[i]->launched);
+		double cost = node_cost(w);
+		struct row_cost r = {cost, hours > 0 ? cost / hours * 730 : 0, secs / 3600, w->max_nodes};
+		w->out.cost(w->out.ctx, &r);
+	}
 }
 
 void world_free(struct world *w)
@@ -199,6 +255,7 @@ void world_free(struct world *w)
 		w->prov.free(w->prov.self);
 	node_free_all(w);
 	free(w->hpa_buf);
+	free(w->nrows);
 	free(w->text);
 	if (w->r_sched)
 		gsl_rng_free(w->r_sched);

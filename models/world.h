@@ -86,6 +86,7 @@ struct pod {
 	simtime t_sched, t_pulled, t_started, t_app;
 	simtime n_launched, n_ready;
 	bool unsched_logged; /* "unschedulable" was logged since the last attempt changed */
+	bool prov_logged;    /* the provisioner said it cannot help this pod */
 	bool slot_free;   /* the slot is on the free list (no pod) */
 	uint32_t next_free; /* free-slot list link */
 	/* metrics-server's two latest scrapes of the pod (cumulative values) */
@@ -173,6 +174,7 @@ enum node_state {
 };
 
 struct wnode {
+	struct world *w;      /* the world it belongs to */
 	uint32_t idx;         /* index in w->nodes and w->wnodes */
 	uint32_t num;         /* number for its name, never reused */
 	char name[64];
@@ -221,6 +223,10 @@ struct world {
 	size_t n_nodes, cap_nodes;
 	uint32_t next_node_num;
 	double cost_usd;      /* node cost of nodes already gone, USD */
+	double node_seconds;  /* node lifetime of nodes already gone, s */
+	int max_nodes;        /* the most nodes alive at once */
+	struct row_nodes *nrows; /* scratch for the nodes rows of a sample */
+	size_t cap_nrows;
 	struct provisioner prov; /* prov.self NULL: none */
 	gsl_rng *r_sched;     /* scheduler tie-breaks */
 	gsl_rng *r_control;   /* control-plane phases */
@@ -300,6 +306,10 @@ double node_cost(const struct world *w);
 /* Emits a "node" decision row. */
 void node_log(struct world *w, const struct wnode *n, const char *event, const char *detail);
 void node_free_all(struct world *w);
+
+/* Node provisioners: set w->prov and start their loops. */
+void karp_start(struct world *w);
+void ca_start(struct world *w);
 
 /* metrics-server and the HPA (models/control.c). */
 void control_start(struct world *w);

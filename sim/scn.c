@@ -290,6 +290,17 @@ int ld_load_dist(struct ld *L, const struct ynode *v, const char *k, struct dist
 	return 0;
 }
 
+int ld_load_delay(struct ld *L, const struct ynode *v, const char *k, struct dist *d)
+{
+	simtime t;
+	char why[UNITS_WHY];
+	if (v->kind == Y_SCALAR && !units_duration(v->s, &t, why) && t == 0) {
+		*d = (struct dist){DIST_CONSTANT, 0, 0};
+		return 0;
+	}
+	return ld_load_dist(L, v, k, d);
+}
+
 static int load_resources(struct ld *L, const struct ynode *v, struct scn_service *s)
 {
 	static const char *const keys[] = {"requests", "limits", NULL};

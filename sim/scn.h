@@ -12,6 +12,7 @@
 #ifndef HEADROOM_SCN_H
 #define HEADROOM_SCN_H
 
+#include "catalog.h"
 #include "common.h"
 
 /* A distribution of a positive quantity, by its mean and coefficient of
@@ -183,6 +184,81 @@ struct scn_nodes {
 	double price_hour;   /* USD per node-hour (0 if unknown) */
 };
 enum scn_strategy { SCN_LEAST_ALLOCATED, SCN_MOST_ALLOCATED };
+
+/* A NodePool requirement (a NodeSelectorRequirement over instance labels). */
+enum req_op { REQ_IN, REQ_NOT_IN, REQ_EXISTS, REQ_DOES_NOT_EXIST, REQ_GT, REQ_LT };
+struct scn_requirement {
+	char *key;        /* e.g. karpenter.k8s.aws/instance-family (owned) */
+	enum req_op op;
+	char **values;    /* owned */
+	size_t n_values;
+	int min_values;   /* minValues, 0 if not given */
+};
+
+enum consolidation_policy { CONSOLIDATE_WHEN_EMPTY, CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED };
+
+/* A karpenter.sh/v1 NodePool, resolved against the catalog. */
+struct scn_nodepool {
+	char *name;                 /* metadata.name (owned) */
+	int weight;                 /* spec.weight, 0..100 */
+	struct scn_requirement *reqs; /* owned */
+	size_t n_reqs;
+	int *types;                 /* catalog indices the requirements allow, cheapest first (owned) */
+	size_t n_types;
+	bool spot;                  /* capacity-type allows only spot (spot prices) */
+	double limit_cpu;           /* spec.limits.cpu, cores; <= 0: none */
+	double limit_memory;        /* bytes; <= 0: none */
+	int limit_nodes;            /* nodes; <= 0: none */
+	enum consolidation_policy policy;
+	bool consolidation_off;     /* consolidateAfter: Never */
+	simtime consolidate_after;  /* ns */
+	double budget_pct;          /* the tightest of the budgets in percent of the pool's nodes (default 10) */
+	int budget_nodes;           /* ... or in nodes (-1: none given as a count) */
+	simtime expire_after;       /* template.spec.expireAfter, ns; 0: Never */
+	int line, col;
+};
+
+/* Karpenter's controller settings and the cloud's latencies. */
+struct scn_karpenter {
+	simtime batch_idle;         /* --batch-idle-duration, 1 s */
+	simtime batch_max;          /* --batch-max-duration, 10 s */
+	struct scn_nodepool *pools; /* owned */
+	size_t n_pools;
+	struct dist launch;         /* create call until the instance runs, s */
+	struct dist registration;   /* instance running until the Node registers, s */
+	struct dist initialization; /* registered until Ready and initialized, s */
+	simtime registration_timeout; /* 15 min: the NodeClaim is deleted and retried */
+	simtime poll;               /* disruption polling, 10 s */
+	simtime validation;         /* a consolidation command's re-validation delay, 15 s */
+};
+
+/* A Cluster Autoscaler node group (one instance type, an ASG). */
+struct scn_nodegroup {
+	char *name;       /* owned */
+	int type;         /* catalog index */
+	int min, max;     /* ASG bounds */
+	int initial;      /* nodes at t = 0 (Ready) */
+};
+enum ca_expander { CA_LEAST_WASTE, CA_RANDOM, CA_PRICE, CA_MOST_PODS };
+struct scn_ca {
+	struct scn_nodegroup *groups; /* owned */
+	size_t n_groups;
+	enum ca_expander expander;    /* --expander, least-waste */
+	simtime scan_interval;        /* --scan-interval, 10 s */
+	simtime max_node_provision_time; /* 15 min */
+	simtime scale_down_unneeded_time; /* 10 min */
+	simtime scale_down_delay_after_add; /* 10 min */
+	simtime scale_down_delay_after_failure; /* 3 min */
+	double scale_down_utilization_threshold; /* 0.5 */
+	int max_nodes_per_scaleup;    /* 1000 */
+	int max_scale_down_parallelism; /* 10 */
+	simtime initial_backoff, max_backoff; /* 5 min, 30 min */
+	bool scale_down_enabled;      /* --scale-down-enabled, true */
+	struct dist boot;             /* ASG request until the Node registers, s */
+	struct dist initialization;   /* registered until Ready, s */
+};
+
+enum provisioner_kind { PROV_NONE, PROV_KARPENTER, PROV_CLUSTER_AUTOSCALER };
 struct scn_cluster {
 	bool enabled;         /* false: unlimited room, one image cache for all pods */
 	struct scn_nodes *groups; /* owned */
@@ -190,6 +266,10 @@ struct scn_cluster {
 	enum scn_strategy strategy;  /* kube-scheduler scoring: LeastAllocated (default) or MostAllocated */
 	double daemonset_cpu;   /* cores per node taken by DaemonSets */
 	double daemonset_memory;/* bytes per node taken by DaemonSets */
+	enum provisioner_kind provisioner;
+	struct catalog catalog; /* instance types (loaded when the cluster names a catalog) */
+	struct scn_karpenter karpenter;
+	struct scn_ca ca;
 };
 
 /* The control plane's timing (kube-controller-manager and metrics-server). */

@@ -40,6 +40,8 @@ int ld_get_dur(struct ld *L, const struct ynode *m, const char *k, simtime lo, s
 int ld_get_enum(struct ld *L, const struct ynode *m, const char *k, const char *const *names, int *out);
 /* A distribution: a duration (a constant) or {distribution, mean, cv}. */
 int ld_load_dist(struct ld *L, const struct ynode *v, const char *k, struct dist *d);
+/* A delay: like ld_load_dist, but a constant may be 0. */
+int ld_load_delay(struct ld *L, const struct ynode *v, const char *k, struct dist *d);
 /* A path relative to the scenario's folder (caller frees). */
 char *ld_path(struct ld *L, const char *name);
 

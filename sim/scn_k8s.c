@@ -20,6 +20,13 @@
 #define MAX_HPA_REPLICAS 10000
 #define MAX_POLICIES 16
 
+/* Whether an error message starts with "path:line:" (a located error). */
+static bool access_ok(const char *msg)
+{
+	const char *c = strchr(msg, ':');
+	return c && c[1] >= '0' && c[1] <= '9';
+}
+
 void ld_service_defaults(struct scenario *sc, struct scn_service *s)
 {
 	(void)sc;
@@ -344,12 +351,12 @@ int ld_load_startup(struct ld *L, const struct ynode *v, struct scn_service *s)
 		return -1;
 	if ((n = yt_get(v, "image_pull"))) {
 		if (ld_want_map(L, n, "image_pull") || ld_check_keys(L, n, pkeys, "image_pull") ||
-		    (yt_get(n, "first") && ld_load_dist(L, yt_get(n, "first"), "first", &st->image_pull_first)) ||
-		    (yt_get(n, "cached") && ld_load_dist(L, yt_get(n, "cached"), "cached", &st->image_pull_cached)))
+		    (yt_get(n, "first") && ld_load_delay(L, yt_get(n, "first"), "first", &st->image_pull_first)) ||
+		    (yt_get(n, "cached") && ld_load_delay(L, yt_get(n, "cached"), "cached", &st->image_pull_cached)))
 			return -1;
 	}
-	if (((n = yt_get(v, "container_start")) && ld_load_dist(L, n, "container_start", &st->container_start)) ||
-	    ((n = yt_get(v, "app_start")) && ld_load_dist(L, n, "app_start", &st->app_start)))
+	if (((n = yt_get(v, "container_start")) && ld_load_delay(L, n, "container_start", &st->container_start)) ||
+	    ((n = yt_get(v, "app_start")) && ld_load_delay(L, n, "app_start", &st->app_start)))
 		return -1;
 	if ((n = yt_get(v, "readinessProbe"))) {
 		int64_t d = 0, p = 10, ok = 1, bad = 3, to = 1;
@@ -380,63 +387,553 @@ int ld_load_memory_usage(struct ld *L, const struct ynode *v, struct scn_service
 	return 0;
 }
 
+static const struct instance_type *find_type(struct ld *L, const struct ynode *v, const char *k)
+{
+	const struct catalog *cat = &L->sc->cluster.catalog;
+	const char *name = ld_scalar(L, v, k);
+	if (!name)
+		return NULL;
+	if (!cat->n) {
+		yt_err(L->e, v, "%s: instance types need a catalog: set cluster.catalog (e.g. catalogs/ec2-us-east-1.csv)", k);
+		return NULL;
+	}
+	const struct instance_type *t = catalog_find(cat, name);
+	if (!t) {
+		char msg[512];
+		yt_err(L->e, v, "%s: %s", k, catalog_unknown_msg(cat, name, msg, sizeof msg));
+	}
+	return t;
+}
+
 static int load_group(struct ld *L, const struct ynode *v, struct scn_nodes *g)
 {
-	static const char *const keys[] = {"name", "count", "allocatable", "imageCached", NULL};
+	static const char *const keys[] = {"name", "count", "allocatable", "instance", "imageCached", NULL};
 	static const char *const akeys[] = {"cpu", "memory", "pods", NULL};
 	static const char *const bools[] = {"false", "true", NULL};
 	int64_t count = 1, pods = 110;
 	int cached = 0;
-	const struct ynode *a, *n;
+	const struct ynode *a, *n, *it;
 	if (ld_want_map(L, v, "a node group") || ld_check_keys(L, v, keys, "a node group") ||
 	    !(n = ld_need(L, v, "name", "a node group")) || !ld_scalar(L, n, "name") ||
-	    ld_get_int(L, v, "count", 1, 5000, &count) || ld_get_enum(L, v, "imageCached", bools, &cached) ||
-	    !(a = ld_need(L, v, "allocatable", "a node group")) || ld_want_map(L, a, "allocatable") ||
-	    ld_check_keys(L, a, akeys, "allocatable") || !ld_need(L, a, "cpu", "allocatable") ||
-	    !ld_need(L, a, "memory", "allocatable") || ld_get_num(L, a, "cpu", units_cpu, 0, 1024, true, &g->cpu) ||
-	    ld_get_num(L, a, "memory", units_memory, 0, 0x1p46, true, &g->memory) ||
-	    ld_get_int(L, a, "pods", 1, 10000, &pods))
+	    ld_get_int(L, v, "count", 1, 5000, &count) || ld_get_enum(L, v, "imageCached", bools, &cached))
 		return -1;
 	g->name = xstrdup(n->s);
 	g->count = (int)count;
-	g->max_pods = (int)pods;
 	g->image_cached = cached;
+	a = yt_get(v, "allocatable");
+	it = yt_get(v, "instance");
+	if (a && it)
+		return yt_err(L->e, it, "instance: give either instance (allocatable from the catalog) or allocatable");
+	if (it) {
+		const struct instance_type *t = find_type(L, it, "instance");
+		if (!t)
+			return -1;
+		snprintf(g->instance, sizeof g->instance, "%s", t->name);
+		g->cpu = t->alloc_cpu;
+		g->memory = t->alloc_mem;
+		g->max_pods = t->alloc_pods;
+		g->price_hour = t->price_hour;
+		return 0;
+	}
+	if (!a)
+		return yt_err(L->e, v, "a node group needs instance (from the catalog) or allocatable");
+	if (ld_want_map(L, a, "allocatable") || ld_check_keys(L, a, akeys, "allocatable") ||
+	    !ld_need(L, a, "cpu", "allocatable") || !ld_need(L, a, "memory", "allocatable") ||
+	    ld_get_num(L, a, "cpu", units_cpu, 0, 1024, true, &g->cpu) ||
+	    ld_get_num(L, a, "memory", units_memory, 0, 0x1p46, true, &g->memory) ||
+	    ld_get_int(L, a, "pods", 1, 10000, &pods))
+		return -1;
+	g->max_pods = (int)pods;
+	return 0;
+}
+
+/* ---- Karpenter NodePools ---- */
+
+/* The value of requirement key `key` for type t, as text; NULL when the key
+ * is not one headroom knows. */
+static const char *label(const struct instance_type *t, const char *key, char *buf, size_t n)
+{
+	if (!strcmp(key, "node.kubernetes.io/instance-type"))
+		return t->name;
+	if (!strcmp(key, "karpenter.k8s.aws/instance-family"))
+		return t->family;
+	if (!strcmp(key, "karpenter.k8s.aws/instance-category"))
+		return t->category;
+	if (!strcmp(key, "karpenter.k8s.aws/instance-size"))
+		return t->size;
+	if (!strcmp(key, "kubernetes.io/arch"))
+		return t->arm64 ? "arm64" : "amd64";
+	if (!strcmp(key, "kubernetes.io/os"))
+		return "linux";
+	if (!strcmp(key, "karpenter.k8s.aws/instance-generation"))
+		snprintf(buf, n, "%d", t->generation);
+	else if (!strcmp(key, "karpenter.k8s.aws/instance-cpu"))
+		snprintf(buf, n, "%d", t->vcpu);
+	else if (!strcmp(key, "karpenter.k8s.aws/instance-memory"))
+		snprintf(buf, n, "%.0f", t->memory_mib);
+	else
+		return NULL;
+	return buf;
+}
+
+static bool req_allows(const struct scn_requirement *r, const char *v)
+{
+	bool in = false;
+	for (size_t i = 0; i < r->n_values; i++)
+		if (!strcmp(r->values[i], v))
+			in = true;
+	switch (r->op) {
+	case REQ_IN:
+		return in;
+	case REQ_NOT_IN:
+		return !in;
+	case REQ_EXISTS:
+		return true;
+	case REQ_DOES_NOT_EXIST:
+		return false;
+	case REQ_GT:
+		return atof(v) > atof(r->values[0]);
+	case REQ_LT:
+		return atof(v) < atof(r->values[0]);
+	}
+	return false;
+}
+
+static const char *const req_keys[] = {
+	"node.kubernetes.io/instance-type",   "karpenter.k8s.aws/instance-family",
+	"karpenter.k8s.aws/instance-category", "karpenter.k8s.aws/instance-size",
+	"karpenter.k8s.aws/instance-generation", "karpenter.k8s.aws/instance-cpu",
+	"karpenter.k8s.aws/instance-memory",   "kubernetes.io/arch",
+	"kubernetes.io/os",                    "karpenter.sh/capacity-type",
+	"topology.kubernetes.io/zone",         NULL};
+
+static int load_requirement(struct ld *L, const struct ynode *v, struct scn_requirement *r, bool *spot,
+			    bool *on_demand)
+{
+	static const char *const keys[] = {"key", "operator", "values", "minValues", NULL};
+	static const char *const ops[] = {"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt", NULL};
+	const struct ynode *k, *vals;
+	int op = 0;
+	int64_t mv = 0;
+	if (ld_want_map(L, v, "a requirement") || ld_check_keys(L, v, keys, "a requirement") ||
+	    !(k = ld_need(L, v, "key", "a requirement")) || !ld_scalar(L, k, "key") ||
+	    !ld_need(L, v, "operator", "a requirement") || ld_get_enum(L, v, "operator", ops, &op) ||
+	    ld_get_int(L, v, "minValues", 1, 1000, &mv))
+		return -1;
+	size_t j = 0;
+	while (req_keys[j] && strcmp(req_keys[j], k->s))
+		j++;
+	if (!req_keys[j]) {
+		const char *near = ld_closest(k->s, req_keys);
+		return yt_err(L->e, k, "key: '%s' is not a label headroom models%s%s%s", k->s, near ? "; did you mean '" : "",
+			      near ? near : "", near ? "'?" : "");
+	}
+	r->key = xstrdup(k->s);
+	r->op = (enum req_op)op;
+	r->min_values = (int)mv;
+	vals = yt_get(v, "values");
+	if ((op == REQ_EXISTS || op == REQ_DOES_NOT_EXIST) && vals && vals->n)
+		return yt_err(L->e, vals, "values: must be empty with %s", ops[op]);
+	if (op != REQ_EXISTS && op != REQ_DOES_NOT_EXIST) {
+		if (!vals)
+			return yt_err(L->e, v, "a requirement with %s needs values", ops[op]);
+		if (ld_want_seq(L, vals, "values"))
+			return -1;
+		if (!vals->n || ((op == REQ_GT || op == REQ_LT) && vals->n != 1))
+			return yt_err(L->e, vals, "values: %s takes %s", ops[op],
+				      op == REQ_GT || op == REQ_LT ? "exactly one number" : "at least one value");
+		r->values = xcalloc(vals->n, sizeof *r->values);
+		for (size_t i = 0; i < vals->n; i++) {
+			const char *s = ld_scalar(L, vals->kid[i], "a value");
+			if (!s)
+				return -1;
+			r->values[r->n_values++] = xstrdup(s);
+		}
+	}
+	if (!strcmp(r->key, "karpenter.sh/capacity-type")) {
+		*spot = req_allows(r, "spot");
+		*on_demand = req_allows(r, "on-demand");
+	}
+	return 0;
+}
+
+static int type_cmp_price;
+static const struct catalog *sort_cat;
+static int by_price(const void *a, const void *b)
+{
+	const struct instance_type *x = &sort_cat->types[*(const int *)a], *y = &sort_cat->types[*(const int *)b];
+	double px = type_cmp_price && x->spot_price_hour > 0 ? x->spot_price_hour : x->price_hour;
+	double py = type_cmp_price && y->spot_price_hour > 0 ? y->spot_price_hour : y->price_hour;
+	if (px != py)
+		return px < py ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* The catalog types the pool's requirements allow, cheapest first. */
+static int resolve_pool(struct ld *L, const struct ynode *at, struct scn_nodepool *np)
+{
+	const struct catalog *cat = &L->sc->cluster.catalog;
+	np->types = xcalloc(cat->n, sizeof *np->types);
+	for (size_t i = 0; i < cat->n; i++) {
+		bool ok = true;
+		for (size_t r = 0; r < np->n_reqs && ok; r++) {
+			char buf[32];
+			const struct scn_requirement *q = &np->reqs[r];
+			if (!strcmp(q->key, "karpenter.sh/capacity-type") || !strcmp(q->key, "topology.kubernetes.io/zone"))
+				continue;
+			ok = req_allows(q, label(&cat->types[i], q->key, buf, sizeof buf));
+		}
+		if (ok)
+			np->types[np->n_types++] = (int)i;
+	}
+	if (!np->n_types)
+		return yt_err(L->e, at, "NodePool '%s': its requirements match no instance type in %s", np->name, cat->path);
+	for (size_t r = 0; r < np->n_reqs; r++) {
+		const struct scn_requirement *q = &np->reqs[r];
+		if (!q->min_values)
+			continue;
+		size_t distinct = 0;
+		for (size_t a = 0; a < np->n_types; a++) {
+			char b1[32], b2[32];
+			const char *va = label(&cat->types[np->types[a]], q->key, b1, sizeof b1);
+			bool seen = false;
+			for (size_t b = 0; b < a && !seen; b++)
+				seen = !strcmp(va, label(&cat->types[np->types[b]], q->key, b2, sizeof b2));
+			distinct += !seen;
+		}
+		if (distinct < (size_t)q->min_values)
+			return yt_err(L->e, at, "NodePool '%s': %s needs minValues %d but the allowed types have %zu", np->name,
+				      q->key, q->min_values, distinct);
+	}
+	type_cmp_price = np->spot;
+	sort_cat = cat;
+	qsort(np->types, np->n_types, sizeof *np->types, by_price);
+	return 0;
+}
+
+static int load_budgets(struct ld *L, const struct ynode *v, struct scn_nodepool *np)
+{
+	static const char *const keys[] = {"nodes", "reasons", "schedule", "duration", NULL};
+	if (ld_want_seq(L, v, "budgets"))
+		return -1;
+	np->budget_pct = 100;
+	np->budget_nodes = -1;
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *b = v->kid[i], *n;
+		if (ld_want_map(L, b, "a budget") || ld_check_keys(L, b, keys, "a budget") ||
+		    !(n = ld_need(L, b, "nodes", "a budget")) || !ld_scalar(L, n, "nodes"))
+			return -1;
+		if (yt_get(b, "schedule") || yt_get(b, "duration"))
+			return yt_err(L->e, yt_get(b, "schedule") ? yt_get(b, "schedule") : yt_get(b, "duration"),
+				      "scheduled budgets are not modelled (a budget here is always active)");
+		char why[UNITS_WHY];
+		double pct;
+		int64_t cnt;
+		if (strchr(n->s, '%')) {
+			if (units_fraction(n->s, &pct, why) || pct < 0 || pct > 1)
+				return yt_err(L->e, n, "nodes: '%s' is not a percentage from 0%% to 100%%", n->s);
+			if (pct * 100 < np->budget_pct)
+				np->budget_pct = pct * 100;
+		} else {
+			if (units_integer(n->s, &cnt, why) || cnt < 0)
+				return yt_err(L->e, n, "nodes: '%s' is not a count of nodes or a percentage", n->s);
+			if (np->budget_nodes < 0 || cnt < np->budget_nodes)
+				np->budget_nodes = (int)cnt;
+		}
+	}
+	return 0;
+}
+
+static int load_nodepool(struct ld *L, const struct ynode *v, struct scn_nodepool *np)
+{
+	static const char *const keys[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
+	static const char *const mkeys[] = {"name", "labels", "annotations", "uid", "resourceVersion", "generation",
+					    "creationTimestamp", "managedFields", NULL};
+	static const char *const skeys[] = {"template", "disruption", "limits", "weight", NULL};
+	static const char *const tkeys[] = {"metadata", "spec", NULL};
+	static const char *const tskeys[] = {"requirements", "nodeClassRef", "expireAfter", "terminationGracePeriod", NULL};
+	static const char *const dkeys[] = {"consolidationPolicy", "consolidateAfter", "budgets", NULL};
+	static const char *const lkeys[] = {"cpu", "memory", "nodes", NULL};
+	static const char *const policies[] = {"WhenEmpty", "WhenEmptyOrUnderutilized", NULL};
+	const struct ynode *n, *spec, *tpl, *ts, *reqs;
+	np->line = v->line;
+	np->col = v->col;
+	np->budget_pct = 10;
+	np->budget_nodes = -1;
+	np->policy = CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED;
+	np->expire_after = 720 * SIM_HOUR;
+	if (ld_want_map(L, v, "a NodePool") || ld_check_keys(L, v, keys, "the NodePool") ||
+	    !ld_need(L, v, "apiVersion", "the NodePool") || !ld_need(L, v, "kind", "the NodePool"))
+		return -1;
+	const struct ynode *av = yt_get(v, "apiVersion"), *kd = yt_get(v, "kind");
+	if (!ld_scalar(L, av, "apiVersion") || !ld_scalar(L, kd, "kind"))
+		return -1;
+	if (strcmp(av->s, "karpenter.sh/v1"))
+		return yt_err(L->e, av, "apiVersion: '%s' is not supported; headroom reads karpenter.sh/v1", av->s);
+	if (strcmp(kd->s, "NodePool"))
+		return yt_err(L->e, kd, "kind: '%s' is not supported; headroom reads NodePool", kd->s);
+	if (!(n = ld_need(L, v, "metadata", "the NodePool")) || ld_want_map(L, n, "metadata") ||
+	    ld_check_keys(L, n, mkeys, "metadata") || !ld_need(L, n, "name", "metadata") ||
+	    !ld_scalar(L, yt_get(n, "name"), "name"))
+		return -1;
+	np->name = xstrdup(yt_get(n, "name")->s);
+	int64_t weight = 0;
+	if (!(spec = ld_need(L, v, "spec", "the NodePool")) || ld_want_map(L, spec, "spec") ||
+	    ld_check_keys(L, spec, skeys, "the NodePool's spec") || ld_get_int(L, spec, "weight", 0, 100, &weight) ||
+	    !(tpl = ld_need(L, spec, "template", "spec")) || ld_want_map(L, tpl, "template") ||
+	    ld_check_keys(L, tpl, tkeys, "template") || !(ts = ld_need(L, tpl, "spec", "template")) ||
+	    ld_want_map(L, ts, "template.spec") || ld_check_keys(L, ts, tskeys, "template.spec"))
+		return -1;
+	np->weight = (int)weight;
+	bool spot = false, on_demand = true;
+	if ((reqs = yt_get(ts, "requirements"))) {
+		if (ld_want_seq(L, reqs, "requirements"))
+			return -1;
+		np->reqs = xcalloc(reqs->n ? reqs->n : 1, sizeof *np->reqs);
+		for (size_t i = 0; i < reqs->n; i++) {
+			np->n_reqs++;
+			if (load_requirement(L, reqs->kid[i], &np->reqs[i], &spot, &on_demand))
+				return -1;
+		}
+	}
+	np->spot = spot && !on_demand;
+	if ((n = yt_get(ts, "expireAfter"))) {
+		if (n->kind == Y_SCALAR && !strcmp(n->s, "Never"))
+			np->expire_after = 0;
+		else if (ld_get_dur(L, ts, "expireAfter", SIM_MIN, 100000 * SIM_HOUR, false, &np->expire_after))
+			return -1;
+	}
+	if ((n = yt_get(spec, "disruption"))) {
+		int pol = np->policy;
+		const struct ynode *ca = yt_get(n, "consolidateAfter"), *b;
+		if (ld_want_map(L, n, "disruption") || ld_check_keys(L, n, dkeys, "disruption") ||
+		    ld_get_enum(L, n, "consolidationPolicy", policies, &pol))
+			return -1;
+		np->policy = (enum consolidation_policy)pol;
+		if (ca && ca->kind == Y_SCALAR && !strcmp(ca->s, "Never"))
+			np->consolidation_off = true;
+		else if (ld_get_dur(L, n, "consolidateAfter", 0, 100000 * SIM_HOUR, false, &np->consolidate_after))
+			return -1;
+		if ((b = yt_get(n, "budgets")) && load_budgets(L, b, np))
+			return -1;
+	}
+	if ((n = yt_get(spec, "limits"))) {
+		int64_t nodes = 0;
+		if (ld_want_map(L, n, "limits") || ld_check_keys(L, n, lkeys, "limits") ||
+		    ld_get_num(L, n, "cpu", units_cpu, 0, 1e7, true, &np->limit_cpu) ||
+		    ld_get_num(L, n, "memory", units_memory, 0, 0x1p60, true, &np->limit_memory) ||
+		    ld_get_int(L, n, "nodes", 1, 1000000, &nodes))
+			return -1;
+		np->limit_nodes = (int)nodes;
+	}
+	return resolve_pool(L, reqs ? reqs : ts, np);
+}
+
+static int load_latency(struct ld *L, const struct ynode *v, const char *const *keys, struct dist **out)
+{
+	if (ld_want_map(L, v, "latency") || ld_check_keys(L, v, keys, "latency"))
+		return -1;
+	for (size_t i = 0; keys[i]; i++) {
+		const struct ynode *n = yt_get(v, keys[i]);
+		if (n && ld_load_delay(L, n, keys[i], out[i]))
+			return -1;
+	}
+	return 0;
+}
+
+static int load_karpenter(struct ld *L, const struct ynode *v)
+{
+	static const char *const keys[] = {"batch-idle-duration", "batch-max-duration", "registration-timeout", "latency",
+					   "nodepools", NULL};
+	static const char *const lkeys[] = {"launch", "registration", "initialization", NULL};
+	struct scn_karpenter *k = &L->sc->cluster.karpenter;
+	const struct ynode *n;
+	if (ld_want_map(L, v, "karpenter") || ld_check_keys(L, v, keys, "karpenter") ||
+	    ld_get_dur(L, v, "batch-idle-duration", SIM_MS, SIM_HOUR, false, &k->batch_idle) ||
+	    ld_get_dur(L, v, "batch-max-duration", SIM_MS, SIM_HOUR, false, &k->batch_max) ||
+	    ld_get_dur(L, v, "registration-timeout", SIM_S, 24 * SIM_HOUR, false, &k->registration_timeout))
+		return -1;
+	struct dist *lat[] = {&k->launch, &k->registration, &k->initialization};
+	if ((n = yt_get(v, "latency")) && load_latency(L, n, lkeys, lat))
+		return -1;
+	if (!(n = ld_need(L, v, "nodepools", "karpenter")) || ld_want_seq(L, n, "nodepools"))
+		return -1;
+	if (!n->n)
+		return yt_err(L->e, n, "nodepools: Karpenter needs at least one NodePool");
+	k->pools = xcalloc(n->n, sizeof *k->pools);
+	for (size_t i = 0; i < n->n; i++) {
+		k->n_pools++;
+		if (load_nodepool(L, n->kid[i], &k->pools[i]))
+			return -1;
+	}
+	return 0;
+}
+
+static int load_ca(struct ld *L, const struct ynode *v)
+{
+	static const char *const keys[] = {"expander", "scan-interval", "max-node-provision-time",
+					   "scale-down-unneeded-time", "scale-down-delay-after-add",
+					   "scale-down-delay-after-failure", "scale-down-utilization-threshold",
+					   "max-nodes-per-scaleup", "max-scale-down-parallelism", "scale-down-enabled",
+					   "latency", "node_groups", NULL};
+	static const char *const gkeys[] = {"name", "instance", "min", "max", "size", NULL};
+	static const char *const lkeys[] = {"boot", "initialization", NULL};
+	static const char *const expanders[] = {"least-waste", "random", "price", "most-pods", NULL};
+	static const char *const bools[] = {"false", "true", NULL};
+	struct scn_ca *c = &L->sc->cluster.ca;
+	int ex = c->expander, en = 1;
+	int64_t mx = c->max_nodes_per_scaleup, par = c->max_scale_down_parallelism;
+	const struct ynode *n;
+	if (ld_want_map(L, v, "cluster_autoscaler") || ld_check_keys(L, v, keys, "cluster_autoscaler") ||
+	    ld_get_enum(L, v, "expander", expanders, &ex) ||
+	    ld_get_dur(L, v, "scan-interval", SIM_S, SIM_HOUR, false, &c->scan_interval) ||
+	    ld_get_dur(L, v, "max-node-provision-time", SIM_S, 24 * SIM_HOUR, false, &c->max_node_provision_time) ||
+	    ld_get_dur(L, v, "scale-down-unneeded-time", 0, 24 * SIM_HOUR, false, &c->scale_down_unneeded_time) ||
+	    ld_get_dur(L, v, "scale-down-delay-after-add", 0, 24 * SIM_HOUR, false, &c->scale_down_delay_after_add) ||
+	    ld_get_dur(L, v, "scale-down-delay-after-failure", 0, 24 * SIM_HOUR, false,
+		       &c->scale_down_delay_after_failure) ||
+	    ld_get_num(L, v, "scale-down-utilization-threshold", units_number, 0, 1, false,
+		       &c->scale_down_utilization_threshold) ||
+	    ld_get_int(L, v, "max-nodes-per-scaleup", 1, 100000, &mx) ||
+	    ld_get_int(L, v, "max-scale-down-parallelism", 1, 10000, &par) ||
+	    ld_get_enum(L, v, "scale-down-enabled", bools, &en))
+		return -1;
+	c->expander = (enum ca_expander)ex;
+	c->max_nodes_per_scaleup = (int)mx;
+	c->max_scale_down_parallelism = (int)par;
+	c->scale_down_enabled = en;
+	struct dist *lat[] = {&c->boot, &c->initialization};
+	if ((n = yt_get(v, "latency")) && load_latency(L, n, lkeys, lat))
+		return -1;
+	if (!(n = ld_need(L, v, "node_groups", "cluster_autoscaler")) || ld_want_seq(L, n, "node_groups"))
+		return -1;
+	if (!n->n)
+		return yt_err(L->e, n, "node_groups: Cluster Autoscaler needs at least one node group");
+	c->groups = xcalloc(n->n, sizeof *c->groups);
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ynode *g = n->kid[i], *gn, *it;
+		struct scn_nodegroup *ng = &c->groups[c->n_groups++];
+		int64_t lo = 0, hi = 0, size = -1;
+		const struct instance_type *t;
+		if (ld_want_map(L, g, "a node group") || ld_check_keys(L, g, gkeys, "a node group") ||
+		    !(gn = ld_need(L, g, "name", "a node group")) || !ld_scalar(L, gn, "name") ||
+		    !(it = ld_need(L, g, "instance", "a node group")) || !(t = find_type(L, it, "instance")) ||
+		    ld_get_int(L, g, "min", 0, 10000, &lo) || !ld_need(L, g, "max", "a node group") ||
+		    ld_get_int(L, g, "max", 1, 10000, &hi) || ld_get_int(L, g, "size", 0, 10000, &size))
+			return -1;
+		ng->name = xstrdup(gn->s);
+		ng->type = (int)(t - L->sc->cluster.catalog.types);
+		if (hi < lo)
+			return yt_err(L->e, yt_get(g, "max"), "max (%lld) must be >= min (%lld)", (long long)hi, (long long)lo);
+		if (size < 0)
+			size = lo;
+		if (size < lo || size > hi)
+			return yt_err(L->e, yt_get(g, "size"), "size %lld is outside [min, max] = [%lld, %lld]", (long long)size,
+				      (long long)lo, (long long)hi);
+		ng->min = (int)lo;
+		ng->max = (int)hi;
+		ng->initial = (int)size;
+	}
 	return 0;
 }
 
 int ld_load_cluster(struct ld *L, const struct ynode *v)
 {
-	static const char *const keys[] = {"nodes", "scheduler", "daemonsets", NULL};
+	static const char *const keys[] = {"nodes", "scheduler", "daemonsets", "catalog", "provisioner", "karpenter",
+					   "cluster_autoscaler", NULL};
 	static const char *const skeys[] = {"scoringStrategy", NULL};
 	static const char *const dkeys[] = {"cpu", "memory", NULL};
 	static const char *const strategies[] = {"LeastAllocated", "MostAllocated", NULL};
+	static const char *const provs[] = {"none", "karpenter", "cluster-autoscaler", NULL};
 	struct scn_cluster *c = &L->sc->cluster;
 	const struct ynode *n, *ns;
-	if (ld_want_map(L, v, "cluster") || ld_check_keys(L, v, keys, "cluster") ||
-	    !(ns = ld_need(L, v, "nodes", "cluster")) || ld_want_seq(L, ns, "nodes"))
+	if (ld_want_map(L, v, "cluster") || ld_check_keys(L, v, keys, "cluster"))
 		return -1;
-	if (!ns->n)
-		return yt_err(L->e, ns, "nodes: a cluster needs at least one node group");
-	if (ns->n > 100)
-		return yt_err(L->e, ns, "nodes: %zu groups is too many (at most 100)", ns->n);
 	c->enabled = true;
-	c->groups = xcalloc(ns->n, sizeof *c->groups);
-	for (size_t i = 0; i < ns->n; i++) {
-		c->n_groups++;
-		if (load_group(L, ns->kid[i], &c->groups[i]))
+	if ((n = yt_get(v, "catalog"))) {
+		const char *name = ld_scalar(L, n, "catalog");
+		if (!name)
 			return -1;
+		char *path = ld_path(L, name);
+		struct herr ce;
+		int rc = catalog_load(&c->catalog, path, &ce);
+		free(path);
+		if (rc) {
+			/* The catalog's own file:line:col when it has one, else the YAML's. */
+			if (strstr(ce.msg, ":") && access_ok(ce.msg))
+				*L->e = ce;
+			else
+				yt_err(L->e, n, "catalog: %s", ce.msg);
+			return -1;
+		}
 	}
-	int st = SCN_LEAST_ALLOCATED;
-	if ((n = yt_get(v, "scheduler")) &&
-	    (ld_want_map(L, n, "scheduler") || ld_check_keys(L, n, skeys, "scheduler") ||
-	     ld_get_enum(L, n, "scoringStrategy", strategies, &st)))
-		return -1;
-	c->strategy = (enum scn_strategy)st;
 	if ((n = yt_get(v, "daemonsets")) &&
 	    (ld_want_map(L, n, "daemonsets") || ld_check_keys(L, n, dkeys, "daemonsets") ||
 	     ld_get_num(L, n, "cpu", units_cpu, 0, 1024, false, &c->daemonset_cpu) ||
 	     ld_get_num(L, n, "memory", units_memory, 0, 0x1p46, false, &c->daemonset_memory)))
 		return -1;
+	if ((ns = yt_get(v, "nodes"))) {
+		if (ld_want_seq(L, ns, "nodes"))
+			return -1;
+		if (ns->n > 100)
+			return yt_err(L->e, ns, "nodes: %zu groups is too many (at most 100)", ns->n);
+		c->groups = xcalloc(ns->n ? ns->n : 1, sizeof *c->groups);
+		for (size_t i = 0; i < ns->n; i++) {
+			c->n_groups++;
+			if (load_group(L, ns->kid[i], &c->groups[i]))
+				return -1;
+		}
+	}
+	int st = SCN_LEAST_ALLOCATED, prov = PROV_NONE;
+	if ((n = yt_get(v, "scheduler")) &&
+	    (ld_want_map(L, n, "scheduler") || ld_check_keys(L, n, skeys, "scheduler") ||
+	     ld_get_enum(L, n, "scoringStrategy", strategies, &st)))
+		return -1;
+	c->strategy = (enum scn_strategy)st;
+	if (ld_get_enum(L, v, "provisioner", provs, &prov))
+		return -1;
+	c->provisioner = (enum provisioner_kind)prov;
+	/* Defaults (FACTS.md sections 2 and 3). */
+	c->karpenter = (struct scn_karpenter){
+		.batch_idle = SIM_S,
+		.batch_max = 10 * SIM_S,
+		.launch = {DIST_CONSTANT, 2, 0},
+		.registration = {DIST_UNIFORM, 40, 0.2165},
+		.initialization = {DIST_CONSTANT, 5, 0},
+		.registration_timeout = 15 * SIM_MIN,
+		.poll = 10 * SIM_S,
+		.validation = 15 * SIM_S,
+	};
+	c->ca = (struct scn_ca){
+		.expander = CA_LEAST_WASTE,
+		.scan_interval = 10 * SIM_S,
+		.max_node_provision_time = 15 * SIM_MIN,
+		.scale_down_unneeded_time = 10 * SIM_MIN,
+		.scale_down_delay_after_add = 10 * SIM_MIN,
+		.scale_down_delay_after_failure = 3 * SIM_MIN,
+		.scale_down_utilization_threshold = 0.5,
+		.max_nodes_per_scaleup = 1000,
+		.max_scale_down_parallelism = 10,
+		.initial_backoff = 5 * SIM_MIN,
+		.max_backoff = 30 * SIM_MIN,
+		.scale_down_enabled = true,
+		.boot = {DIST_UNIFORM, 90, 0.19},
+		.initialization = {DIST_CONSTANT, 10, 0},
+	};
+	const struct ynode *kn = yt_get(v, "karpenter"), *cn = yt_get(v, "cluster_autoscaler");
+	if (kn && prov != PROV_KARPENTER)
+		return yt_err(L->e, kn, "karpenter: set provisioner: karpenter to use it");
+	if (cn && prov != PROV_CLUSTER_AUTOSCALER)
+		return yt_err(L->e, cn, "cluster_autoscaler: set provisioner: cluster-autoscaler to use it");
+	if (prov != PROV_NONE && !c->catalog.n)
+		return yt_err(L->e, yt_get(v, "provisioner"), "provisioner: needs cluster.catalog (instance types and prices)");
+	if (prov == PROV_KARPENTER && (!kn ? yt_err(L->e, v, "cluster needs karpenter: {nodepools: [...]}") : load_karpenter(L, kn)))
+		return -1;
+	if (prov == PROV_CLUSTER_AUTOSCALER &&
+	    (!cn ? yt_err(L->e, v, "cluster needs cluster_autoscaler: {node_groups: [...]}") : load_ca(L, cn)))
+		return -1;
+	if (!c->n_groups && prov == PROV_NONE)
+		return yt_err(L->e, v, "cluster: give nodes, or a provisioner that makes them");
 	return 0;
 }
 
@@ -500,7 +997,25 @@ void ld_free_k8s(struct scenario *sc)
 		free(h->down.policies);
 		free(h->name);
 	}
-	for (size_t g = 0; g < sc->cluster.n_groups; g++)
-		free(sc->cluster.groups[g].name);
-	free(sc->cluster.groups);
+	struct scn_cluster *c = &sc->cluster;
+	for (size_t g = 0; g < c->n_groups; g++)
+		free(c->groups[g].name);
+	free(c->groups);
+	for (size_t p = 0; p < c->karpenter.n_pools; p++) {
+		struct scn_nodepool *np = &c->karpenter.pools[p];
+		for (size_t r = 0; r < np->n_reqs; r++) {
+			for (size_t v = 0; v < np->reqs[r].n_values; v++)
+				free(np->reqs[r].values[v]);
+			free(np->reqs[r].values);
+			free(np->reqs[r].key);
+		}
+		free(np->reqs);
+		free(np->types);
+		free(np->name);
+	}
+	free(c->karpenter.pools);
+	for (size_t g = 0; g < c->ca.n_groups; g++)
+		free(c->ca.groups[g].name);
+	free(c->ca.groups);
+	catalog_free(&c->catalog);
 }

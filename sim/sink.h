@@ -47,6 +47,28 @@ struct row_summary {
 	double cpu_util;      /* CPU used / CPU requested over the run */
 	double violation_minutes; /* SLO windows in violation, minutes */
 	int slo_met;          /* 1 met, 0 missed, -1 no objective declared */
+	int64_t pods_started; /* pods created during the run that became Ready */
+	double pod_start_p50_s, pod_start_p99_s; /* their Pending-to-Ready time, s (NaN if none) */
+};
+
+/* The nodes of one instance type (and pool) at a sample time. */
+struct row_nodes {
+	double t_s;            /* s */
+	const char *pool;      /* NodePool or node group; "static" for cluster.nodes (borrowed) */
+	const char *instance_type; /* "" when the node has none (borrowed) */
+	int launching;         /* launched, not registered */
+	int registered;        /* registered, not Ready */
+	int ready;             /* Ready */
+	int draining;          /* being deleted */
+	double cost_per_hour;  /* USD per hour of these nodes (all states) */
+};
+
+/* The cluster's cost over the run (once, at the end). */
+struct row_cost {
+	double cost_usd;       /* node-seconds x hourly price / 3600, all nodes */
+	double monthly_usd;    /* at the run's average rate, for 730 hours */
+	double node_hours;     /* node-hours */
+	int max_nodes;         /* the most nodes alive at once */
 };
 
 /*
@@ -56,13 +78,18 @@ struct row_summary {
  */
 struct row_decision {
 	double t_s;           /* when, s */
-	const char *service;  /* the service (borrowed) */
-	const char *kind;     /* "hpa" or "pod" */
-	const char *pod;      /* pod name, e.g. "order-7" (kind pod), NULL for hpa */
-	const char *event;    /* hpa: "sync"; pod: "created", "scheduled", "unschedulable", "pulled", "started",
-	                       * "app-started", "ready", "terminating", "deleted" */
-	int replicas;         /* hpa: spec.replicas before the sync; pod: the service's pods after the event */
-	int desired;          /* hpa: the final desired replicas; pod: the Deployment's desired replicas */
+	const char *service;  /* the service (borrowed); "" for node rows */
+	const char *kind;     /* "hpa", "pod" or "node" */
+	const char *pod;      /* pod name, e.g. "order-7" (kind pod), node name (kind node), NULL for hpa */
+	const char *event;    /* hpa: "sync"; pod: "created", "scheduled", "unschedulable", "unprovisionable",
+	                       * "pulled", "started", "app-started", "ready" (detail: where the start-up time
+	                       * went), "terminating", "deleted"; node: "launched", "registered", "ready",
+	                       * "disruption-candidate", "draining", "registration-timeout", "deleted",
+	                       * "scale-up" (Cluster Autoscaler's decision), "backoff" */
+	int replicas;         /* hpa: spec.replicas before the sync; pod: the service's pods after the event;
+	                       * node: nodes in the cluster */
+	int desired;          /* hpa: the final desired replicas; pod: the Deployment's desired replicas;
+	                       * node: pods bound to the node */
 	int raw;              /* hpa: the largest metric proposal (-1 if none) */
 	int stabilized;       /* hpa: after stabilization (-1 if not reached) */
 	int limited;          /* hpa: after rate limits and min/max (-1 if not reached) */
@@ -76,6 +103,8 @@ struct sink {
 	void (*sample)(void *ctx, const struct row_sample *r);
 	void (*summary)(void *ctx, const struct row_summary *r);
 	void (*decision)(void *ctx, const struct row_decision *r); /* may be NULL */
+	void (*nodes)(void *ctx, const struct row_nodes *r);       /* may be NULL */
+	void (*cost)(void *ctx, const struct row_cost *r);         /* may be NULL */
 };
 
 #endif

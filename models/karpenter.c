@@ -1,0 +1,579 @@
+/*
+ * karpenter.c: Karpenter's provisioning and disruption, as
+ * kubernetes-sigs/karpenter and aws/karpenter-provider-aws behave
+ * (../shared/FACTS.md section 2).
+ *
+ * Provisioning. A pod that fits no node triggers a batch: the window closes
+ * when no new trigger came for batch_idle (1 s) or batch_max (10 s) after it
+ * opened. Then every pending pod, sorted by CPU then memory descending, is
+ * placed in the first place that works: a NodeClaim in flight (launched,
+ * not yet Ready) with room left after the pods already nominated to it,
+ * then a NodeClaim planned in this batch (fewest pods first) whose
+ * remaining instance types can still hold it, then a new NodeClaim from the
+ * highest-weight NodePool with an instance type that fits it within the
+ * pool's limits. Each new NodeClaim launches as the cheapest instance type
+ * that holds all its pods (minValues permitting); the pool's remaining
+ * limits shrink by the largest type the claim could have been (subtractMax).
+ * The nomination is recomputed from scratch at every batch, so pods waiting
+ * for a node in flight never launch a second one.
+ *
+ * A NodeClaim is a node in state Launching: it registers after the launch
+ * and registration latencies, is Ready after initialization; kube-scheduler
+ * then binds the pending pods. A claim not registered within
+ * registration_timeout (15 min) is deleted and its pods trigger a new batch.
+ *
+ * Disruption, polled every 10 s: expiration (forceful, not budgeted), then
+ * emptiness and single-node consolidation for nodes that have been
+ * Consolidatable for consolidateAfter (no pod bound or unbound since). A
+ * command waits 15 s and is validated again before it runs. Budgets allow
+ * ceil(pct x nodes of the pool) disruptions minus nodes already deleting or
+ * not Ready. Consolidation deletes a node whose pods fit on the other Ready
+ * nodes; replacing nodes with a cheaper one and multi-node consolidation are
+ * not modelled.
+ */
+#include "world.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EV_REGISTER, EV_INITIALIZE, EV_REG_TIMEOUT };
+
+struct claim {        /* a NodeClaim planned in the current batch */
+	int pool;
+	double cpu, mem;  /* requests of its pods */
+	int pods;
+	int type;         /* the cheapest type that holds them (catalog index) */
+};
+
+struct pend {         /* a pending pod in a batch */
+	struct pod *p;
+	double cpu, mem;
+};
+
+struct karp {
+	struct world *w;
+	const struct scn_karpenter *cfg;
+	const struct catalog *cat;
+	gsl_rng *r;          /* latencies (RNG_NODES, instance 0) */
+	struct dist_sampler launch, registration, initialization;
+	bool open;           /* a batch window is open */
+	simtime opened, last_trigger;
+	evh batch_ev;        /* closes the window */
+	evh poll_ev;         /* disruption polling */
+	/* a consolidation command waiting for validation */
+	bool cmd;
+	uint32_t cmd_num[64]; /* nodes to delete, by number */
+	int cmd_n;
+	const char *cmd_reason;
+	simtime cmd_at;
+	struct pend *pend;   /* scratch */
+	size_t cap_pend;
+	struct claim *claims;
+	size_t n_claims, cap_claims;
+};
+
+/* ---- helpers ---- */
+
+static double ds_cpu(const struct world *w) { return w->sc->cluster.daemonset_cpu; }
+static double ds_mem(const struct world *w) { return w->sc->cluster.daemonset_memory; }
+
+static const struct instance_type *T(const struct karp *k, int i) { return &k->cat->types[i]; }
+
+static double price(const struct karp *k, int pool, int type)
+{
+	const struct instance_type *t = T(k, type);
+	return k->cfg->pools[pool].spot && t->spot_price_hour > 0 ? t->spot_price_hour : t->price_hour;
+}
+
+/* Whether type t holds requests (cpu, mem, pods) beside the DaemonSets. */
+static bool type_fits(const struct karp *k, int t, double cpu, double mem, int pods)
+{
+	const struct instance_type *it = T(k, t);
+	return it->alloc_cpu - ds_cpu(k->w) >= cpu - 1e-9 && it->alloc_mem - ds_mem(k->w) >= mem - 1e-3 &&
+	       it->alloc_pods - 1 >= pods;
+}
+
+/* Capacity of a pool's launched and in-flight nodes (limits count capacity). */
+static void pool_usage(const struct karp *k, int pool, double *cpu, double *mem, int *nodes)
+{
+	*cpu = *mem = 0;
+	*nodes = 0;
+	for (size_t i = 0; i < k->w->n_nodes; i++) {
+		const struct wnode *n = k->w->wnodes[i];
+		if (n->pool != pool || n->static_node)
+			continue;
+		const struct instance_type *t = catalog_find(k->cat, n->type);
+		if (t) {
+			*cpu += t->vcpu;
+			*mem += t->memory_mib * 1048576.0;
+		}
+		(*nodes)++;
+	}
+}
+
+static bool within_limits(const struct scn_nodepool *np, double cpu, double mem, int nodes)
+{
+	return (np->limit_cpu <= 0 || cpu <= np->limit_cpu + 1e-9) &&
+	       (np->limit_memory <= 0 || mem <= np->limit_memory + 1e-3) && (np->limit_nodes <= 0 || nodes <= np->limit_nodes);
+}
+
+/* The cheapest type of the pool that holds (cpu, mem, pods) within the
+ * limits left (the pool's types are sorted cheapest first), or -1. */
+static int cheapest(const struct karp *k, int pool, double cpu, double mem, int pods, const double used[2],
+		    int used_nodes)
+{
+	const struct scn_nodepool *np = &k->cfg->pools[pool];
+	for (size_t i = 0; i < np->n_types; i++) {
+		int t = np->types[i];
+		if (!type_fits(k, t, cpu, mem, pods))
+			continue;
+		if (!within_limits(np, used[0] + T(k, t)->vcpu, used[1] + T(k, t)->memory_mib * 1048576.0, used_nodes + 1))
+			continue;
+		return t;
+	}
+	return -1;
+}
+
+/* ---- node lifecycle ---- */
+
+static simtime draw(struct karp *k, const struct dist_sampler *d)
+{
+	double s = dist_draw(d, k->r);
+	return s > 0 ? (simtime)llround(s * 1e9) : 0;
+}
+
+static simtime node_ev(struct sim *s, void *obj, uint64_t arg);
+
+static void node_at(struct karp *k, struct wnode *n, simtime delay, int what)
+{
+	n->ev = sim_at(k->w->s, k->w->s->now + delay, PRIO_CONTROL, node_ev, n, (uint64_t)what);
+}
+
+static void trigger(struct world *w, void *self, struct pod *p);
+
+static simtime node_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	struct wnode *n = obj;
+	struct world *w = n->w;
+	struct karp *k = w->prov.self;
+	n->ev = EVH_NONE;
+	switch (arg) {
+	case EV_REGISTER:
+		node_set_state(w, n, NODE_REGISTERED, NULL);
+		node_at(k, n, draw(k, &k->initialization), EV_INITIALIZE);
+		break;
+	case EV_INITIALIZE:
+		node_set_state(w, n, NODE_READY, NULL);
+		break;
+	default: /* EV_REG_TIMEOUT: deleted; its pods ask again */
+		node_log(w, n, "registration-timeout", "not registered within the registration timeout: deleted");
+		node_drain(w, n, "registration timeout");
+		trigger(w, k, NULL);
+		break;
+	}
+	(void)s;
+	return SIM_DONE;
+}
+
+/* ---- batches ---- */
+
+static int pend_cmp(const void *a, const void *b)
+{
+	const struct pend *x = a, *y = b;
+	if (x->cpu != y->cpu)
+		return x->cpu > y->cpu ? -1 : 1;
+	if (x->mem != y->mem)
+		return x->mem > y->mem ? -1 : 1;
+	return x->p->created < y->p->created ? -1 : x->p->created > y->p->created;
+}
+
+static size_t collect_pending(struct karp *k)
+{
+	struct world *w = k->w;
+	size_t n = 0;
+	for (size_t i = 0; i < w->n_svcs; i++) {
+		struct service *sv = &w->svcs[i];
+		for (uint32_t j = 0; j < sv->n_pods; j++) {
+			struct pod *p = sv->pods[j];
+			if (p->slot_free || p->phase != POD_PENDING || p->bound)
+				continue;
+			if (n == k->cap_pend) {
+				k->cap_pend = k->cap_pend ? 2 * k->cap_pend : 64;
+				k->pend = xrealloc(k->pend, k->cap_pend * sizeof *k->pend);
+			}
+			k->pend[n++] = (struct pend){p, sv->cfg->cpu_request, sv->cfg->memory_request};
+		}
+	}
+	if (n > 1)
+		qsort(k->pend, n, sizeof *k->pend, pend_cmp);
+	return n;
+}
+
+/* An in-flight node with room for the pod after its nominations. */
+static bool to_inflight(struct karp *k, const struct pend *pp)
+{
+	struct world *w = k->w;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		struct wnode *n = w->wnodes[i];
+		const struct sched_node *sn = &w->nodes[i];
+		if (n->state != NODE_LAUNCHING && n->state != NODE_REGISTERED)
+			continue;
+		if (sn->alloc_cpu - sn->req_cpu - n->nom_cpu >= pp->cpu - 1e-9 &&
+		    sn->alloc_mem - sn->req_mem - n->nom_mem >= pp->mem - 1e-3 &&
+		    sn->alloc_pods - sn->n_pods - n->nom_pods >= 1) {
+			n->nom_cpu += pp->cpu;
+			n->nom_mem += pp->mem;
+			n->nom_pods++;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int claim_cmp(const void *a, const void *b)
+{
+	const struct claim *x = a, *y = b;
+	return x->pods - y->pods;
+}
+
+/* A claim planned in this batch that can still hold the pod. */
+static bool to_planned(struct karp *k, const struct pend *pp, double (*used)[2], int *used_nodes)
+{
+	if (k->n_claims > 1)
+		qsort(k->claims, k->n_claims, sizeof *k->claims, claim_cmp);
+	for (size_t i = 0; i < k->n_claims; i++) {
+		struct claim *c = &k->claims[i];
+		double u[2] = {used[c->pool][0] - T(k, c->type)->vcpu, used[c->pool][1] - T(k, c->type)->memory_mib * 1048576.0};
+		int t = cheapest(k, c->pool, c->cpu + pp->cpu, c->mem + pp->mem, c->pods + 1, u, used_nodes[c->pool] - 1);
+		if (t < 0)
+			continue;
+		used[c->pool][0] = u[0] + T(k, t)->vcpu;
+		used[c->pool][1] = u[1] + T(k, t)->memory_mib * 1048576.0;
+		c->cpu += pp->cpu;
+		c->mem += pp->mem;
+		c->pods++;
+		c->type = t;
+		return true;
+	}
+	return false;
+}
+
+/* A new claim from the highest-weight pool that can hold the pod. */
+static bool to_new(struct karp *k, const struct pend *pp, double (*used)[2], int *used_nodes)
+{
+	int best = -1, best_t = -1;
+	for (size_t i = 0; i < k->cfg->n_pools; i++) {
+		if (best >= 0 && k->cfg->pools[i].weight <= k->cfg->pools[best].weight)
+			continue;
+		int t = cheapest(k, (int)i, pp->cpu, pp->mem, 1, used[i], used_nodes[i]);
+		if (t >= 0) {
+			best = (int)i;
+			best_t = t;
+		}
+	}
+	if (best < 0)
+		return false;
+	if (k->n_claims == k->cap_claims) {
+		k->cap_claims = k->cap_claims ? 2 * k->cap_claims : 16;
+		k->claims = xrealloc(k->claims, k->cap_claims * sizeof *k->claims);
+	}
+	k->claims[k->n_claims++] = (struct claim){best, pp->cpu, pp->mem, 1, best_t};
+	used[best][0] += T(k, best_t)->vcpu;
+	used[best][1] += T(k, best_t)->memory_mib * 1048576.0;
+	used_nodes[best]++;
+	return true;
+}
+
+static void launch(struct karp *k, const struct claim *c)
+{
+	struct world *w = k->w;
+	const struct instance_type *t = T(k, c->type);
+	const struct scn_nodepool *np = &k->cfg->pools[c->pool];
+	struct wnode *n = node_add(w, np->name, t->name, c->pool,
+				   (struct sched_alloc){t->alloc_cpu, t->alloc_mem, t->alloc_pods}, price(k, c->pool, c->type),
+				   NODE_LAUNCHING);
+	n->nom_cpu = c->cpu;
+	n->nom_mem = c->mem;
+	n->nom_pods = c->pods;
+	simtime reg = draw(k, &k->launch) + draw(k, &k->registration);
+	if (reg > k->cfg->registration_timeout)
+		node_at(k, n, k->cfg->registration_timeout, EV_REG_TIMEOUT);
+	else
+		node_at(k, n, reg, EV_REGISTER);
+}
+
+static void provision(struct karp *k)
+{
+	struct world *w = k->w;
+	size_t np = k->cfg->n_pools, n = collect_pending(k);
+	double (*used)[2] = xcalloc(np ? np : 1, sizeof *used);
+	int *used_nodes = xcalloc(np ? np : 1, sizeof *used_nodes);
+	for (size_t i = 0; i < np; i++) {
+		double cpu, mem;
+		pool_usage(k, (int)i, &cpu, &mem, &used_nodes[i]);
+		used[i][0] = cpu;
+		used[i][1] = mem;
+	}
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		struct wnode *nd = w->wnodes[i];
+		if (nd->state == NODE_LAUNCHING || nd->state == NODE_REGISTERED) {
+			nd->nom_cpu = nd->nom_mem = 0;
+			nd->nom_pods = 0;
+		}
+	}
+	k->n_claims = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct pend *pp = &k->pend[i];
+		if (to_inflight(k, pp) || to_planned(k, pp, used, used_nodes) || to_new(k, pp, used, used_nodes))
+			continue;
+		if (!pp->p->prov_logged) {
+			char why[200];
+			snprintf(why, sizeof why,
+				 "Karpenter: no NodePool can launch a node for %.3g cores and %.0f MiB within its "
+				 "requirements and limits",
+				 pp->cpu, pp->mem / 1048576.0);
+			pod_log(w, pp->p, "unprovisionable", why);
+			pp->p->prov_logged = true;
+		}
+	}
+	for (size_t i = 0; i < k->n_claims; i++)
+		launch(k, &k->claims[i]);
+	free(used);
+	free(used_nodes);
+}
+
+static simtime batch_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)arg;
+	struct karp *k = obj;
+	simtime close = HR_MIN(k->last_trigger + k->cfg->batch_idle, k->opened + k->cfg->batch_max);
+	if (s->now < close)
+		return close - s->now; /* a trigger came meanwhile */
+	k->open = false;
+	k->batch_ev = EVH_NONE;
+	provision(k);
+	return SIM_DONE;
+}
+
+static void trigger(struct world *w, void *self, struct pod *p)
+{
+	(void)p;
+	struct karp *k = self;
+	simtime now = w->s->now;
+	k->last_trigger = now;
+	if (k->open)
+		return;
+	k->open = true;
+	k->opened = now;
+	k->batch_ev = sim_at(w->s, now + HR_MIN(k->cfg->batch_idle, k->cfg->batch_max), PRIO_CONTROL, batch_ev, k, 0);
+}
+
+/* ---- disruption ---- */
+
+/* Disruptions the pool's budgets allow now: ceil(pct x nodes) (or the
+ * count), minus nodes deleting or not Ready. */
+static int allowed(const struct karp *k, int pool)
+{
+	const struct scn_nodepool *np = &k->cfg->pools[pool];
+	int nodes = 0, busy = 0;
+	for (size_t i = 0; i < k->w->n_nodes; i++) {
+		const struct wnode *n = k->w->wnodes[i];
+		if (n->pool != pool || n->static_node)
+			continue;
+		nodes++;
+		if (n->state != NODE_READY)
+			busy++;
+	}
+	int a = (int)ceil(nodes * np->budget_pct / 100 - 1e-9);
+	if (np->budget_nodes >= 0 && np->budget_nodes < a)
+		a = np->budget_nodes;
+	return a - busy;
+}
+
+static bool consolidatable(const struct karp *k, const struct wnode *n)
+{
+	if (n->static_node || n->pool < 0 || n->state != NODE_READY)
+		return false;
+	const struct scn_nodepool *np = &k->cfg->pools[n->pool];
+	if (np->consolidation_off)
+		return false;
+	simtime since = HR_MAX(n->ready_at, n->last_pod_event);
+	return k->w->s->now - since >= np->consolidate_after;
+}
+
+/* Whether the pods of node `skip` fit on the other Ready nodes (first fit,
+ * largest first, on what the other nodes have left). */
+static bool pods_fit_elsewhere(struct karp *k, const struct wnode *skip)
+{
+	struct world *w = k->w;
+	size_t n = 0;
+	for (size_t i = 0; i < w->n_svcs; i++) {
+		struct service *sv = &w->svcs[i];
+		for (uint32_t j = 0; j < sv->n_pods; j++) {
+			struct pod *p = sv->pods[j];
+			if (p->slot_free || !p->bound || p->node != (int)skip->idx || p->phase > POD_RUNNING)
+				continue;
+			if (n == k->cap_pend) {
+				k->cap_pend = k->cap_pend ? 2 * k->cap_pend : 64;
+				k->pend = xrealloc(k->pend, k->cap_pend * sizeof *k->pend);
+			}
+			k->pend[n++] = (struct pend){p, sv->cfg->cpu_request, sv->cfg->memory_request};
+		}
+	}
+	if (n > 1)
+		qsort(k->pend, n, sizeof *k->pend, pend_cmp);
+	/* Free room per node, in the nominated fields of a scratch copy. */
+	double *room = xmalloc(3 * (w->n_nodes ? w->n_nodes : 1) * sizeof *room);
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct sched_node *sn = &w->nodes[i];
+		bool open = w->wnodes[i]->state == NODE_READY && w->wnodes[i] != skip;
+		room[3 * i] = open ? sn->alloc_cpu - sn->req_cpu : -1;
+		room[3 * i + 1] = open ? sn->alloc_mem - sn->req_mem : -1;
+		room[3 * i + 2] = open ? sn->alloc_pods - sn->n_pods : -1;
+	}
+	bool ok = true;
+	for (size_t a = 0; a < n && ok; a++) {
+		ok = false;
+		for (size_t i = 0; i < w->n_nodes; i++) {
+			if (room[3 * i] >= k->pend[a].cpu - 1e-9 && room[3 * i + 1] >= k->pend[a].mem - 1e-3 &&
+			    room[3 * i + 2] >= 1) {
+				room[3 * i] -= k->pend[a].cpu;
+				room[3 * i + 1] -= k->pend[a].mem;
+				room[3 * i + 2] -= 1;
+				ok = true;
+				break;
+			}
+		}
+	}
+	free(room);
+	return ok;
+}
+
+static struct wnode *by_num(const struct world *w, uint32_t num)
+{
+	for (size_t i = 0; i < w->n_nodes; i++)
+		if (w->wnodes[i]->num == num)
+			return w->wnodes[i];
+	return NULL;
+}
+
+/* Runs the command found 15 s ago if it still holds. */
+static void execute(struct karp *k)
+{
+	struct world *w = k->w;
+	k->cmd = false;
+	for (int i = 0; i < k->cmd_n; i++) {
+		struct wnode *n = by_num(w, k->cmd_num[i]);
+		if (!n || !consolidatable(k, n) || allowed(k, n->pool) < 1)
+			continue; /* no longer valid: dropped */
+		bool empty = n->n_pods == 0;
+		if (!empty && !pods_fit_elsewhere(k, n))
+			continue;
+		node_drain(w, n, k->cmd_reason);
+	}
+}
+
+static simtime exec_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	(void)arg;
+	execute(obj);
+	return SIM_DONE;
+}
+
+/* Emptiness, then single-node consolidation: a command for validation. */
+static void plan_consolidation(struct karp *k)
+{
+	struct world *w = k->w;
+	k->cmd_n = 0;
+	int *left = xcalloc(k->cfg->n_pools ? k->cfg->n_pools : 1, sizeof *left);
+	for (size_t p = 0; p < k->cfg->n_pools; p++)
+		left[p] = allowed(k, (int)p);
+	for (size_t i = 0; i < w->n_nodes && k->cmd_n < 64; i++) {
+		struct wnode *n = w->wnodes[i];
+		if (consolidatable(k, n) && n->n_pods == 0 && left[n->pool] > 0) {
+			left[n->pool]--;
+			k->cmd_num[k->cmd_n++] = n->num;
+		}
+	}
+	k->cmd_reason = "empty";
+	if (!k->cmd_n) {
+		/* The node whose deletion saves the most per pod it disrupts. */
+		struct wnode *best = NULL;
+		double best_score = 0;
+		for (size_t i = 0; i < w->n_nodes; i++) {
+			struct wnode *n = w->wnodes[i];
+			if (!consolidatable(k, n) || left[n->pool] < 1 ||
+			    k->cfg->pools[n->pool].policy != CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED)
+				continue;
+			double score = n->price_hour / (1 + n->n_pods);
+			if ((!best || score > best_score) && pods_fit_elsewhere(k, n)) {
+				best = n;
+				best_score = score;
+			}
+		}
+		if (best) {
+			k->cmd_num[k->cmd_n++] = best->num;
+			k->cmd_reason = "underutilized";
+		}
+	}
+	free(left);
+	if (k->cmd_n) {
+		k->cmd = true;
+		k->cmd_at = w->s->now + k->cfg->validation;
+		for (int i = 0; i < k->cmd_n; i++)
+			node_log(w, by_num(w, k->cmd_num[i]), "disruption-candidate", k->cmd_reason);
+		sim_at(w->s, k->cmd_at, PRIO_CONTROL, exec_ev, k, 0);
+	}
+}
+
+static simtime poll_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)arg;
+	struct karp *k = obj;
+	struct world *w = k->w;
+	/* Expiration: forceful, outside the budgets. */
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		struct wnode *n = w->wnodes[i];
+		if (n->static_node || n->pool < 0 || n->state == NODE_DRAINING)
+			continue;
+		simtime exp = k->cfg->pools[n->pool].expire_after;
+		if (exp > 0 && s->now - n->launched >= exp) {
+			node_drain(w, n, "expired");
+			i = (size_t)-1; /* the arrays changed: start over */
+		}
+	}
+	if (!k->cmd)
+		plan_consolidation(k);
+	return s->now >= s->end ? SIM_DONE : k->cfg->poll;
+}
+
+static void karp_free(void *self)
+{
+	struct karp *k = self;
+	if (!k)
+		return;
+	gsl_rng_free(k->r);
+	free(k->pend);
+	free(k->claims);
+	free(k);
+}
+
+void karp_start(struct world *w)
+{
+	const struct scn_cluster *c = &w->sc->cluster;
+	struct karp *k = xcalloc(1, sizeof *k);
+	k->w = w;
+	k->cfg = &c->karpenter;
+	k->cat = &c->catalog;
+	k->r = rng_stream(w->s->seed, RNG_NODES, 0);
+	dist_prepare(&k->launch, &k->cfg->launch);
+	dist_prepare(&k->registration, &k->cfg->registration);
+	dist_prepare(&k->initialization, &k->cfg->initialization);
+	k->batch_ev = EVH_NONE;
+	w->prov = (struct provisioner){k, trigger, NULL, karp_free};
+	k->poll_ev = sim_at(w->s, k->cfg->poll, PRIO_CONTROL, poll_ev, k, 0);
+}

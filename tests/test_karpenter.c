@@ -1,0 +1,274 @@
+/*
+ * Karpenter against hand-computed cases, on a small catalog written by the
+ * test (prices chosen so the cheapest fitting type is known):
+ *
+ *   type       vCPU  MiB    pods  USD/h   allocatable (Karpenter, EKS)
+ *   c5.large   2     4096   29    0.085   1.930 cores
+ *   m5.large   2     8192   29    0.096   1.930 cores
+ *   m5.xlarge  4     16384  58    0.192   3.920 cores
+ *   m5.2xlarge 8     32768  58    0.384   7.910 cores
+ *
+ * No DaemonSets; the service's pods request 1 core and 1 GiB, so a
+ * c5.large (3,199 MiB allocatable) holds 1 pod, an m5.large 1 (1.93 cores),
+ * an m5.xlarge 3, an m5.2xlarge 7.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "sim.h"
+#include "world.h"
+
+#define EPS 1e-6
+
+static char dir[64];
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/hr-karp-XXXXXX");
+	cr_assert(mkdtemp(dir));
+	char path[128];
+	snprintf(path, sizeof path, "%s/cat.csv", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs("name,arch,vcpu,memory_mib,max_pods,price_usd_hour\n"
+	      "c5.large,amd64,2,4096,29,0.085\n"
+	      "m5.large,amd64,2,8192,29,0.096\n"
+	      "m5.xlarge,amd64,4,16384,58,0.192\n"
+	      "m5.2xlarge,amd64,8,32768,58,0.384\n",
+	      f);
+	fclose(f);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(karpenter, .init = setup, .fini = teardown);
+
+/* A scenario of `replicas` pods of 1 core / 1 GiB and no traffic to speak
+ * of, Karpenter with one NodePool; `extra` is appended to the NodePool's
+ * spec, `lat` replaces the latencies. */
+static void load(struct scenario *sc, int replicas, const char *extra, const char *duration)
+{
+	char path[128], yaml[4096];
+	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	snprintf(yaml, sizeof yaml,
+		 "name: k\nduration: %s\nsample_interval: 10s\n"
+		 "cluster:\n  catalog: cat.csv\n  provisioner: karpenter\n  karpenter:\n"
+		 "    latency: {launch: 2s, registration: 30s, initialization: 5s}\n"
+		 "    nodepools:\n      - apiVersion: karpenter.sh/v1\n        kind: NodePool\n"
+		 "        metadata: {name: pool}\n        spec:\n%s%s"
+		 "services:\n  a:\n    replicas: %d\n    resources: {requests: {cpu: \"1\", memory: 1Gi}}\n"
+		 "    cpu_per_request: 1ms\n    traffic: {rate: 1rps}\n"
+		 "    startup: {image_pull: {first: 0s}, container_start: 0s, app_start: 0s,"
+		 " readinessProbe: {periodSeconds: 1}}\n",
+		 duration, strstr(extra, "template:") ? "" : "          template: {spec: {}}\n", extra, replicas);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs(yaml, f);
+	fclose(f);
+	struct herr e;
+	cr_assert_eq(scn_load(sc, path, NULL, 0, &e), 0, "%s", e.msg);
+}
+
+struct trig {
+	struct world *w;
+};
+
+static simtime trigger_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)arg;
+	struct world *w = obj;
+	w->prov.pod_unschedulable(w, w->prov.self, NULL);
+	return s->now < 15 * SIM_S ? SIM_S / 2 : SIM_DONE;
+}
+
+/* Runs sc; with `poke`, a pod trigger every 0.5 s from 0.5 s to 15 s. */
+static struct memsink run(const struct scenario *sc, bool poke)
+{
+	struct memsink m;
+	struct sink out = memsink_init(&m);
+	struct sim s;
+	sim_init(&s, sc->seed, sc->duration);
+	struct world *w = world_new(&s, sc, &out);
+	if (poke)
+		sim_at(&s, SIM_S / 2, PRIO_CONTROL, trigger_ev, w, 0);
+	sim_run(&s);
+	world_finish(w);
+	world_free(w);
+	sim_release(&s);
+	return m;
+}
+
+static int count(const struct memsink *m, const char *kind, const char *event, double *first, char *detail,
+		 size_t dlen)
+{
+	int n = 0;
+	for (size_t i = 0; i < m->n_decisions; i++) {
+		const struct row_decision *r = &m->decisions[i].r;
+		if (strcmp(r->kind, kind) || strcmp(r->event, event))
+			continue;
+		if (!n && first)
+			*first = r->t_s;
+		if (!n && detail)
+			snprintf(detail, dlen, "%s", r->detail ? r->detail : "");
+		n++;
+	}
+	return n;
+}
+
+/* Three pods pending at t = 0 (no node at all): the batch closes 1 s after
+ * the last trigger (idle), and one claim takes all three: the cheapest type
+ * holding 3 cores and 3 GiB is m5.xlarge. It registers 2 + 30 s later and is
+ * Ready 5 s after that. */
+Test(karpenter, batch_closes_after_idle_and_launches_the_cheapest_fit)
+{
+	struct scenario sc;
+	load(&sc, 3, "", "2m");
+	struct memsink m = run(&sc, false);
+	double t = -1;
+	char detail[128];
+	cr_expect_eq(count(&m, "node", "launched", &t, detail, sizeof detail), 1);
+	cr_expect(fabs(t - 1) < EPS, "launched at %.3f s, want 1 s (idle 1 s after the trigger at 0)", t);
+	cr_expect(!strncmp(detail, "m5.xlarge", 9), "launched %s, want m5.xlarge", detail);
+	cr_expect_eq(count(&m, "node", "registered", &t, NULL, 0), 1);
+	cr_expect(fabs(t - 33) < EPS, "registered at %.3f s, want 33 s", t);
+	cr_expect_eq(count(&m, "node", "ready", &t, NULL, 0), 1);
+	cr_expect(fabs(t - 38) < EPS, "ready at %.3f s, want 38 s", t);
+	cr_expect_eq(count(&m, "pod", "ready", NULL, NULL, 0), 3);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* Triggers every 0.5 s keep the window open: it closes 10 s after it opened. */
+Test(karpenter, batch_closes_at_max_duration)
+{
+	struct scenario sc;
+	load(&sc, 3, "", "2m");
+	struct memsink m = run(&sc, true);
+	double t = -1;
+	cr_expect_eq(count(&m, "node", "launched", &t, NULL, 0), 1);
+	cr_expect(fabs(t - 10) < EPS, "launched at %.3f s, want 10 s (batch-max-duration)", t);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* One pod: the cheapest type that holds 1 core and 1 GiB is c5.large. */
+Test(karpenter, one_pod_gets_the_cheapest_type)
+{
+	struct scenario sc;
+	load(&sc, 1, "", "1m");
+	struct memsink m = run(&sc, false);
+	char detail[128];
+	cr_expect_eq(count(&m, "node", "launched", NULL, detail, sizeof detail), 1);
+	cr_expect(!strncmp(detail, "c5.large", 8), "launched %s, want c5.large", detail);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* A cpu limit of 4 cores: the first claim (m5.xlarge, 4 vCPU, holds 3 pods)
+ * uses it up; the 4th and 5th pods cannot be provisioned. Without the
+ * limit, 5 pods go on one m5.2xlarge. */
+Test(karpenter, limits_stop_a_launch)
+{
+	struct scenario sc;
+	load(&sc, 5, "          limits: {cpu: \"4\"}\n", "1m");
+	struct memsink m = run(&sc, false);
+	char detail[128];
+	int launched = count(&m, "node", "launched", NULL, detail, sizeof detail);
+	cr_expect_eq(launched, 1);
+	cr_expect(!strncmp(detail, "m5.xlarge", 9), "launched %s", detail);
+	cr_expect(count(&m, "pod", "unprovisionable", NULL, NULL, 0) >= 2);
+	cr_expect_eq(count(&m, "pod", "ready", NULL, NULL, 0), 3);
+	memsink_free(&m);
+	scn_free(&sc);
+	load(&sc, 5, "", "1m");
+	m = run(&sc, false);
+	cr_expect_eq(count(&m, "node", "launched", NULL, detail, sizeof detail), 1);
+	cr_expect(!strncmp(detail, "m5.2xlarge", 10), "launched %s", detail);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+static simtime scale_to_zero_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	(void)arg;
+	struct world *w = obj;
+	pod_scale(w, &w->svcs[0], 0);
+	return SIM_DONE;
+}
+
+/* Runs sc and empties the service at 60 s. */
+static struct memsink run_emptied(const struct scenario *sc)
+{
+	struct memsink m;
+	struct sink out = memsink_init(&m);
+	struct sim s;
+	sim_init(&s, sc->seed, sc->duration);
+	struct world *w = world_new(&s, sc, &out);
+	sim_at(&s, 60 * SIM_S, PRIO_CONTROL, scale_to_zero_ev, w, 0);
+	sim_run(&s);
+	world_finish(w);
+	world_free(w);
+	sim_release(&s);
+	return m;
+}
+
+/* The node empties at 60 s; with consolidateAfter 1m it is Consolidatable
+ * at 120 s, found by the poll at 120 s (polls every 10 s), and deleted after
+ * the 15 s validation, at 135 s. */
+Test(karpenter, empty_node_consolidated_after_consolidate_after)
+{
+	struct scenario sc;
+	load(&sc, 3, "          disruption: {consolidationPolicy: WhenEmpty, consolidateAfter: 1m}\n", "5m");
+	struct memsink m = run_emptied(&sc);
+	double cand = -1, gone = -1;
+	cr_expect_eq(count(&m, "node", "disruption-candidate", &cand, NULL, 0), 1);
+	cr_expect(fabs(cand - 120) < EPS, "candidate at %.3f s, want 120 s", cand);
+	cr_expect_eq(count(&m, "node", "deleted", &gone, NULL, 0), 1);
+	cr_expect(fabs(gone - 135) < EPS, "deleted at %.3f s, want 135 s", gone);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* Ten empty c5.large nodes: the default budget (10 %, rounded up: 1 node)
+ * deletes one per command, each 15 s after it was planned; a 50 % budget
+ * deletes 5 at once. */
+Test(karpenter, budgets_limit_nodes_disrupted_at_once)
+{
+	static const char *pool = "          template: {spec: {requirements: [{key: node.kubernetes.io/instance-type, "
+				  "operator: In, values: [c5.large]}]}}\n";
+	char extra[512];
+	struct scenario sc;
+	for (int pass = 0; pass < 2; pass++) {
+		snprintf(extra, sizeof extra, "%s          disruption: {consolidateAfter: 1m%s}\n", pool,
+			 pass ? ", budgets: [{nodes: \"50%\"}]" : "");
+		load(&sc, 10, extra, "10m");
+		struct memsink m = run_emptied(&sc);
+		cr_assert_eq(count(&m, "node", "launched", NULL, NULL, 0), 10);
+		double t[16];
+		int n = 0;
+		for (size_t i = 0; i < m.n_decisions && n < 16; i++)
+			if (!strcmp(m.decisions[i].r.kind, "node") && !strcmp(m.decisions[i].r.event, "deleted"))
+				t[n++] = m.decisions[i].r.t_s;
+		cr_expect_eq(n, 10, "pass %d: %d nodes deleted", pass, n);
+		int first = 0;
+		for (int i = 0; i < n; i++)
+			first += fabs(t[i] - t[0]) < EPS;
+		cr_expect_eq(first, pass ? 5 : 1, "pass %d: %d nodes deleted in the first command", pass, first);
+		cr_expect(fabs(t[0] - 135) < EPS, "first deletion at %.3f s", t[0]);
+		for (int i = 1; i < n; i++)
+			cr_expect(fabs(t[i] - t[i - 1]) < EPS || t[i] - t[i - 1] >= 15 - EPS,
+				  "pass %d: deletions at %.3f and %.3f s", pass, t[i - 1], t[i]);
+		memsink_free(&m);
+		scn_free(&sc);
+	}
+}
