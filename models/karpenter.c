@@ -59,6 +59,7 @@ struct karp {
 	const struct catalog *cat;
 	gsl_rng *r;          /* latencies (RNG_NODES, instance 0) */
 	struct dist_sampler launch, registration, initialization;
+	bool up;             /* launching the nodes of t = 0: Ready at once */
 	bool open;           /* a batch window is open */
 	simtime opened, last_trigger;
 	evh batch_ev;        /* closes the window */
@@ -294,7 +295,9 @@ static void launch(struct karp *k, const struct claim *c)
 	const struct scn_nodepool *np = &k->cfg->pools[c->pool];
 	struct wnode *n = node_add(w, np->name, t->name, c->pool,
 				   (struct sched_alloc){t->alloc_cpu, t->alloc_mem, t->alloc_pods}, price(k, c->pool, c->type),
-				   NODE_LAUNCHING);
+				   k->up ? NODE_READY : NODE_LAUNCHING);
+	if (k->up)
+		return;
 	n->nom_cpu = c->cpu;
 	n->nom_mem = c->mem;
 	n->nom_pods = c->pods;
@@ -551,6 +554,17 @@ static simtime poll_ev(struct sim *s, void *obj, uint64_t arg)
 	return s->now >= s->end ? SIM_DONE : k->cfg->poll;
 }
 
+/* The cluster before the run: Ready nodes for the pods of t = 0, chosen
+ * as one batch would choose them. */
+static void karp_initial(struct world *w, void *self)
+{
+	(void)w;
+	struct karp *k = self;
+	k->up = true;
+	provision(k);
+	k->up = false;
+}
+
 static void karp_free(void *self)
 {
 	struct karp *k = self;
@@ -574,6 +588,6 @@ void karp_start(struct world *w)
 	dist_prepare(&k->registration, &k->cfg->registration);
 	dist_prepare(&k->initialization, &k->cfg->initialization);
 	k->batch_ev = EVH_NONE;
-	w->prov = (struct provisioner){k, trigger, NULL, karp_free};
+	w->prov = (struct provisioner){k, trigger, karp_initial, karp_free};
 	k->poll_ev = sim_at(w->s, k->cfg->poll, PRIO_CONTROL, poll_ev, k, 0);
 }

@@ -89,6 +89,8 @@ static bool place(struct world *w, struct pod *p)
 		struct sched_pod sp = pod_req(sv);
 		int n = sched_pick(&w->sched, w->nodes, w->n_nodes, &sp, w->r_sched, why, sizeof why);
 		if (n < 0) {
+			if (w->initial)
+				return false;
 			if (!p->unsched_logged)
 				pod_log(w, p, "unschedulable", why);
 			p->unsched_logged = true;
@@ -304,24 +306,48 @@ void pod_quiet(struct world *w, struct pod *p)
 		svc_pod_free(p->svc, p);
 }
 
+/* Up long before the run: Running, Ready, warm, image cached. */
+static void make_up(struct world *w, struct pod *p)
+{
+	struct service *sv = p->svc;
+	sim_cancel(w->s, p->life);
+	p->life = EVH_NONE;
+	if (w->cluster)
+		w->wnodes[p->node]->pulled[sv->idx] = true;
+	sv->pulled_any = true;
+	p->start_time = p->ready_change = p->created = -SIM_HOUR;
+	p->born = INT64_MIN / 4;
+	p->phase = POD_RUNNING;
+	sv->n_pending--;
+	sv->n_running++;
+	svc_set_ready(sv, p, true);
+}
+
 void pod_initial(struct world *w, struct service *sv)
 {
+	w->initial = true;
 	for (int i = 0; i < sv->cfg->replicas; i++) {
 		struct pod *p = create(w, sv);
-		if (!place(w, p))
-			continue;
-		/* Up long before the run: Running, Ready, warm, image cached. */
-		sim_cancel(w->s, p->life);
-		p->life = EVH_NONE;
-		if (w->cluster)
-			w->wnodes[p->node]->pulled[sv->idx] = true;
-		sv->pulled_any = true;
-		p->start_time = p->ready_change = p->created = -SIM_HOUR;
-		p->born = INT64_MIN / 4;
-		p->phase = POD_RUNNING;
-		sv->n_pending--;
-		sv->n_running++;
-		svc_set_ready(sv, p, true);
+		if (place(w, p))
+			make_up(w, p);
+	}
+	w->initial = false;
+}
+
+void pod_initial_retry(struct world *w, struct service *sv)
+{
+	w->initial = true;
+	for (uint32_t j = 0; j < sv->n_pods; j++) {
+		struct pod *p = sv->pods[j];
+		if (!p->slot_free && p->phase == POD_PENDING && !p->bound && place(w, p))
+			make_up(w, p);
+	}
+	w->initial = false;
+	/* Those that still fit nowhere wait like any pending pod. */
+	for (uint32_t j = 0; j < sv->n_pods; j++) {
+		struct pod *p = sv->pods[j];
+		if (!p->slot_free && p->phase == POD_PENDING && !p->bound)
+			place(w, p);
 	}
 }
 

@@ -172,6 +172,14 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 		karp_start(w);
 	for (size_t i = 0; i < w->n_svcs; i++)
 		pod_initial(w, &w->svcs[i]);
+	if (w->prov.initial) {
+		w->prov.initial(w, w->prov.self);
+		for (size_t i = 0; i < w->n_svcs; i++)
+			pod_initial_retry(w, &w->svcs[i]);
+	} else if (w->cluster) {
+		for (size_t i = 0; i < w->n_svcs; i++)
+			pod_initial_retry(w, &w->svcs[i]);
+	}
 	control_start(w);
 	for (size_t i = 0; i < w->n_svcs; i++) {
 		struct service *sv = &w->svcs[i];

@@ -200,8 +200,9 @@ struct provisioner {
 	void *self;
 	/* A pod found no node (it may be called again for the same pod). */
 	void (*pod_unschedulable)(struct world *w, void *self, struct pod *p);
-	/* Called at every sample time, after the rows (may be NULL). */
-	void (*sample)(struct world *w, void *self);
+	/* At t = 0, after the initial pods were placed where they fit: makes
+	 * Ready nodes for the rest (the cluster was up before the run). May be NULL. */
+	void (*initial)(struct world *w, void *self);
 	void (*free)(void *self);
 };
 
@@ -231,6 +232,7 @@ struct world {
 	gsl_rng *r_sched;     /* scheduler tie-breaks */
 	gsl_rng *r_control;   /* control-plane phases */
 	bool retrying;        /* inside a retry of pending pods */
+	bool initial;         /* placing the pods of t = 0 (no provisioner triggers, no logs) */
 	struct hpa_pod *hpa_buf; /* the pods an HPA sync sees (reused) */
 	size_t hpa_cap;
 	char *text;           /* scratch for decision rows (JSON, names) */
@@ -272,8 +274,11 @@ uint32_t svc_in_flight(const struct service *sv);
 
 /* Pods and the Deployment (models/pod.c). */
 /* Creates the service's initial pods, Running and Ready and warm at t = 0
- * (bound to nodes when there is a cluster). */
+ * where they fit (bound to nodes when there is a cluster). */
 void pod_initial(struct world *w, struct service *sv);
+/* After the provisioner's initial nodes: the initial pods still pending are
+ * placed and made up the same way. */
+void pod_initial_retry(struct world *w, struct service *sv);
 /* The Deployment's spec.replicas becomes `desired`: pods are created or
  * deleted (ReplicaSet's ranking picks which). */
 void pod_scale(struct world *w, struct service *sv, int desired);

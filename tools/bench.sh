@@ -7,7 +7,7 @@
 set -eu
 HR=$1
 shift
-want=${*:-"mm8 day-1h day hpa-day"}
+want=${*:-"mm8 day-1h day hpa-day karpenter-day"}
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 for b in $want; do
   case "$b" in
@@ -15,6 +15,7 @@ for b in $want; do
     day-1h) "$HR" bench scenarios/bench/day.yaml --name day-1h --set duration=1h ;;
     day) "$HR" bench scenarios/bench/day.yaml --name day ;;
     hpa-day) "$HR" bench scenarios/bench/hpa-day.yaml --name hpa-day ;;
-    *) echo "bench.sh: no benchmark '$b' (known: mm8 day-1h day hpa-day)" >&2; exit 2 ;;
+    karpenter-day) "$HR" bench scenarios/bench/karpenter-day.yaml --name karpenter-day ;;
+    *) echo "bench.sh: no benchmark '$b' (known: mm8 day-1h day hpa-day karpenter-day)" >&2; exit 2 ;;
   esac
 done
