@@ -33,6 +33,18 @@ static void drop_summary(void *ctx, const struct row_summary *r)
 	(void)r;
 }
 
+static void drop_nodes(void *ctx, const struct row_nodes *r)
+{
+	(void)ctx;
+	(void)r;
+}
+
+static void drop_cost(void *ctx, const struct row_cost *r)
+{
+	(void)ctx;
+	(void)r;
+}
+
 int cmd_bench(const struct cmd *cmd, int argc, char **argv)
 {
 	struct cli_args a;
@@ -46,8 +58,9 @@ int cmd_bench(const struct cmd *cmd, int argc, char **argv)
 		cli_args_free(&a);
 		return cli_fail(&e);
 	}
-	/* Decisions are dropped too, but built: the bench measures their cost. */
-	struct sink out = {NULL, drop_sample, drop_summary, drop_decision};
+	/* Decisions, nodes and cost are dropped too, but built: the bench
+	 * measures their cost. */
+	struct sink out = {NULL, drop_sample, drop_summary, drop_decision, drop_nodes, drop_cost};
 	struct run_stats st;
 	run_once(&sc, a.has_seed ? a.seed : sc.seed, &out, NULL, &st);
 	struct rusage ru;

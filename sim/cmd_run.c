@@ -45,6 +45,20 @@ static void tee_decision(void *ctx, const struct row_decision *r)
 		t->store.decision(t->store.ctx, r);
 }
 
+static void tee_nodes(void *ctx, const struct row_nodes *r)
+{
+	struct tee *t = ctx;
+	if (t->store.nodes)
+		t->store.nodes(t->store.ctx, r);
+}
+
+static void tee_cost(void *ctx, const struct row_cost *r)
+{
+	struct tee *t = ctx;
+	if (t->store.cost)
+		t->store.cost(t->store.ctx, r);
+}
+
 static void tee_summary(void *ctx, const struct row_summary *r)
 {
 	struct tee *t = ctx;
@@ -158,7 +172,7 @@ static int simulate(const struct cli_args *a, const struct scenario *sc, const c
 		goto out;
 	}
 	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services};
-	struct sink out = {&t, tee_sample, tee_summary, tee_decision};
+	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost};
 	struct progress prog = {!a->quiet && isatty(2), false};
 	struct run_hooks hooks = {&interrupted, show_progress, &prog};
 	signal(SIGINT, on_signal);

@@ -40,13 +40,16 @@ struct store {
 	sqlite3_stmt *put_sample;  /* INSERT into stage.samples, reused for every row */
 	sqlite3_stmt *put_summary; /* INSERT into stage.summaries, reused for every row */
 	sqlite3_stmt *put_decision; /* INSERT into stage.decisions, reused for every row */
+	sqlite3_stmt *put_nodes;   /* INSERT into stage.nodes, reused for every row */
+	bool has_cost;             /* the run emitted its cost row */
+	struct row_cost cost;      /* that row, written into the runs row at commit */
 	bool sink_failed;          /* a row could not be staged: the commit must fail */
 	struct herr sink_err;      /* the first such error */
 };
 
 /* ---- Schema ---------------------------------------------------------- */
 
-/* Columns of a sample, a summary and a decision, in the order the sink
+/* Columns of a sample, a summary, a decision and a nodes row, in the order the sink
  * binds them (?1, ?2, ...). The stage and the main tables share these names,
  * so the copy is one INSERT ... SELECT. */
 #define SAMPLE_COLS                                                                                         \
@@ -54,9 +57,11 @@ struct store {
 	"ready, in_flight, cpu_util, desired, pending, hpa_cpu_util"
 #define SUMMARY_COLS                                                                                        \
 	"service, requests, served, errors, timeouts, rejected, mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, "      \
-	"max_ms, error_rate, timeout_rate, cpu_util, violation_minutes, slo_met"
+	"max_ms, error_rate, timeout_rate, cpu_util, violation_minutes, slo_met, pods_started, pod_start_p50_s, " \
+	"pod_start_p99_s"
 #define DECISION_COLS \
 	"t_s, service, kind, pod, event, replicas, desired, raw, stabilized, limited, bound, metrics, detail"
+#define NODES_COLS "t_s, pool, instance_type, launching, registered, ready, draining, cost_per_hour"
 
 /* Version 1, as documented in results/SCHEMA.md. */
 static const char SCHEMA_V1[] =
@@ -159,6 +164,33 @@ static const char SCHEMA_V2[] =
 	");\n"
 	"CREATE INDEX decisions_by_service ON decisions(run_id, service, t_s);\n";
 
+/* Version 3: the cluster's nodes and cost, and how fast pods started. The
+ * new columns are NULL in older rows, and the cost columns of runs stay
+ * NULL for a run without a cluster (it emits no cost row). nodes has no
+ * primary key: nothing in the model keeps (pool, instance type) unique at
+ * one instant (a NodePool may be named "static"), and a run must not fail
+ * on that; the index serves "run r over time" and the foreign key. */
+static const char SCHEMA_V3[] =
+	"ALTER TABLE summaries ADD COLUMN pods_started INTEGER;\n"
+	"ALTER TABLE summaries ADD COLUMN pod_start_p50_s REAL;\n"
+	"ALTER TABLE summaries ADD COLUMN pod_start_p99_s REAL;\n"
+	"ALTER TABLE runs ADD COLUMN cost_usd REAL;\n"
+	"ALTER TABLE runs ADD COLUMN monthly_cost_usd REAL;\n"
+	"ALTER TABLE runs ADD COLUMN node_hours REAL;\n"
+	"ALTER TABLE runs ADD COLUMN max_nodes INTEGER;\n"
+	"CREATE TABLE nodes(\n"
+	"  run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s           REAL NOT NULL,\n"
+	"  pool          TEXT NOT NULL,\n"
+	"  instance_type TEXT NOT NULL,\n"
+	"  launching     INTEGER NOT NULL,\n"
+	"  registered    INTEGER NOT NULL,\n"
+	"  ready         INTEGER NOT NULL,\n"
+	"  draining      INTEGER NOT NULL,\n"
+	"  cost_per_hour REAL\n"
+	");\n"
+	"CREATE INDEX nodes_by_time ON nodes(run_id, t_s);\n";
+
 /*
  * The schema's history: migrations[v] takes a database from version v - 1 to
  * version v. A new file (version 0) runs every step; an older file runs the
@@ -169,25 +201,29 @@ static const char *const migrations[] = {
 	NULL,      /* version 0: an empty file */
 	SCHEMA_V1, /* from nothing to version 1 */
 	SCHEMA_V2, /* samples.desired, pending, hpa_cpu_util; decisions */
+	SCHEMA_V3, /* summaries.pods_started, pod_start_*; runs.cost_usd ... max_nodes; nodes */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
 /* The stage: the same columns without run_id (it is known only at commit),
  * untyped so values keep the type they were bound with. Keys and the JSON
  * check as in the main tables, so a bad row fails at the sink call that
- * made it, with its service and time in the message. Decisions keep their
- * rowid: the order they were emitted in. */
+ * made it, with its service and time in the message. Decisions and nodes
+ * keep their rowid: the order they were emitted in. */
 static const char STAGE_SCHEMA[] =
 	"CREATE TABLE stage.samples(" SAMPLE_COLS ", PRIMARY KEY (service, t_s)) WITHOUT ROWID;"
 	"CREATE TABLE stage.summaries(" SUMMARY_COLS ", PRIMARY KEY (service)) WITHOUT ROWID;"
-	"CREATE TABLE stage.decisions(" DECISION_COLS ", CHECK (metrics IS NULL OR json_valid(metrics)));";
+	"CREATE TABLE stage.decisions(" DECISION_COLS ", CHECK (metrics IS NULL OR json_valid(metrics)));"
+	"CREATE TABLE stage.nodes(" NODES_COLS ");";
 
 static const char SQL_PUT_SAMPLE[] = "INSERT INTO stage.samples(" SAMPLE_COLS ") VALUES "
 				     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 static const char SQL_PUT_SUMMARY[] = "INSERT INTO stage.summaries(" SUMMARY_COLS ") VALUES "
-				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+				      "?18, ?19, ?20)";
 static const char SQL_PUT_DECISION[] = "INSERT INTO stage.decisions(" DECISION_COLS ") VALUES "
 				       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+static const char SQL_PUT_NODES[] = "INSERT INTO stage.nodes(" NODES_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 /* In key order, so the main table's B-tree is appended to, not scattered. */
 static const char SQL_COPY_SAMPLES[] = "INSERT INTO main.samples(run_id, " SAMPLE_COLS ") SELECT ?1, " SAMPLE_COLS
 				       " FROM stage.samples ORDER BY service, t_s";
@@ -196,6 +232,9 @@ static const char SQL_COPY_SUMMARIES[] = "INSERT INTO main.summaries(run_id, " S
 /* In the order emitted, which main.decisions.id then keeps. */
 static const char SQL_COPY_DECISIONS[] = "INSERT INTO main.decisions(run_id, " DECISION_COLS ") "
 					 "SELECT ?1, " DECISION_COLS " FROM stage.decisions ORDER BY rowid";
+/* In the order emitted: time order. */
+static const char SQL_COPY_NODES[] = "INSERT INTO main.nodes(run_id, " NODES_COLS ") SELECT ?1, " NODES_COLS
+				     " FROM stage.nodes ORDER BY rowid";
 /* A scenario row is shared by every run of the same text and overrides. ON
  * CONFLICT (rather than INSERT OR IGNORE) ignores only that case, not a
  * NOT NULL violation. */
@@ -203,8 +242,9 @@ static const char SQL_PUT_SCENARIO[] = "INSERT INTO scenarios(name, path, hash, 
 				       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (hash) DO NOTHING";
 static const char SQL_GET_SCENARIO[] = "SELECT id FROM scenarios WHERE hash = ?1";
 static const char SQL_PUT_RUN[] = "INSERT INTO runs(scenario_id, variant, replication, seed, params, status, "
-				  "started_at, wall_s, events, requests, sim_s, version) "
-				  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+				  "started_at, wall_s, events, requests, sim_s, version, cost_usd, monthly_cost_usd, "
+				  "node_hours, max_nodes) "
+				  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
 /* ---- SHA-256 (FIPS 180-4), to name a scenario by its content ----------- */
 
@@ -595,7 +635,8 @@ static void stage_drop(store *st)
 	sqlite3_finalize(st->put_sample);
 	sqlite3_finalize(st->put_summary);
 	sqlite3_finalize(st->put_decision);
-	st->put_sample = st->put_summary = st->put_decision = NULL;
+	sqlite3_finalize(st->put_nodes);
+	st->put_sample = st->put_summary = st->put_decision = st->put_nodes = NULL;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	/* Fails harmlessly if begin failed before attaching. */
@@ -629,6 +670,8 @@ int store_run_begin(store *st, const struct run_info *ri, struct herr *e)
 		rc = prepare(st, SQL_PUT_SUMMARY, keep, &st->put_summary, what, e);
 	if (!rc)
 		rc = prepare(st, SQL_PUT_DECISION, keep, &st->put_decision, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_NODES, keep, &st->put_nodes, what, e);
 	/* One transaction on the stage for the whole run, not one per row; it
 	 * touches no table of main, so it takes no lock there. */
 	if (!rc)
@@ -640,21 +683,23 @@ int store_run_begin(store *st, const struct run_info *ri, struct herr *e)
 	st->staging = true;
 	st->ri = *ri;
 	st->sink_failed = false;
+	st->has_cost = false;
 	utc_now(st->started_at);
 	return 0;
 }
 
-/* Steps a staging INSERT; the first failure is kept for the commit. */
-static void stage_row(store *st, sqlite3_stmt *s, const char *row, const char *service, double t_s)
+/* Steps a staging INSERT; the first failure is kept for the commit. The
+ * row is named in the message as "the <row> of <owner> '<name>'". */
+static void stage_row(store *st, sqlite3_stmt *s, const char *row, const char *owner, const char *name, double t_s)
 {
 	if (sqlite3_step(s) != SQLITE_DONE && !st->sink_failed) {
 		st->sink_failed = true;
 		if (isnan(t_s))
-			herr_at(&st->sink_err, st->path, 0, 0, "cannot stage the %s of service '%s': %s", row, service,
+			herr_at(&st->sink_err, st->path, 0, 0, "cannot stage the %s of %s '%s': %s", row, owner, name,
 				sqlite3_errmsg(st->db));
 		else
-			herr_at(&st->sink_err, st->path, 0, 0, "cannot stage the %s of service '%s' at t_s %g: %s", row,
-				service, t_s, sqlite3_errmsg(st->db));
+			herr_at(&st->sink_err, st->path, 0, 0, "cannot stage the %s of %s '%s' at t_s %g: %s", row, owner,
+				name, t_s, sqlite3_errmsg(st->db));
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -684,7 +729,7 @@ static void sink_sample(void *ctx, const struct row_sample *r)
 	sqlite3_bind_int(s, 15, r->desired);
 	sqlite3_bind_int(s, 16, r->pending);
 	bind_real(s, 17, r->hpa_cpu_util);
-	stage_row(st, s, "sample", r->service, r->t_s);
+	stage_row(st, s, "sample", "service", r->service, r->t_s);
 }
 
 static void sink_summary(void *ctx, const struct row_summary *r)
@@ -714,7 +759,10 @@ static void sink_summary(void *ctx, const struct row_summary *r)
 		sqlite3_bind_null(s, 17);
 	else
 		sqlite3_bind_int(s, 17, r->slo_met);
-	stage_row(st, s, "summary", r->service, NAN);
+	sqlite3_bind_int64(s, 18, r->pods_started);
+	bind_real(s, 19, r->pod_start_p50_s);
+	bind_real(s, 20, r->pod_start_p99_s);
+	stage_row(st, s, "summary", "service", r->service, NAN);
 }
 
 static void sink_decision(void *ctx, const struct row_decision *r)
@@ -737,10 +785,49 @@ static void sink_decision(void *ctx, const struct row_decision *r)
 	bind_str(s, 11, r->bound);
 	bind_str(s, 12, r->metrics);
 	bind_str(s, 13, r->detail);
-	stage_row(st, s, "decision", r->service, r->t_s);
+	stage_row(st, s, "decision", "service", r->service, r->t_s);
 }
 
-struct sink store_sink(store *st) { return (struct sink){st, sink_sample, sink_summary, sink_decision}; }
+static void sink_nodes(void *ctx, const struct row_nodes *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->pool && r->instance_type);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_nodes;
+	bind_real(s, 1, r->t_s);
+	bind_str(s, 2, r->pool);
+	bind_str(s, 3, r->instance_type);
+	sqlite3_bind_int(s, 4, r->launching);
+	sqlite3_bind_int(s, 5, r->registered);
+	sqlite3_bind_int(s, 6, r->ready);
+	sqlite3_bind_int(s, 7, r->draining);
+	bind_real(s, 8, r->cost_per_hour);
+	stage_row(st, s, "nodes row", "pool", r->pool, r->t_s);
+}
+
+/* The cost goes into the runs row, which exists only at commit: kept until
+ * then. A run has one; a second would silently replace the first, so it
+ * fails the run like a duplicate summary. */
+static void sink_cost(void *ctx, const struct row_cost *r)
+{
+	store *st = ctx;
+	assert(st->staging);
+	if (st->sink_failed)
+		return;
+	if (st->has_cost) {
+		st->sink_failed = true;
+		herr_at(&st->sink_err, st->path, 0, 0, "cannot stage the cost of the run: it has one already");
+		return;
+	}
+	st->has_cost = true;
+	st->cost = *r;
+}
+
+struct sink store_sink(store *st)
+{
+	return (struct sink){st, sink_sample, sink_summary, sink_decision, sink_nodes, sink_cost};
+}
 
 /* ---- Committing --------------------------------------------------------- */
 
@@ -798,6 +885,12 @@ static int put_run(store *st, int64_t scenario_id, const struct run_end *end, in
 		sqlite3_bind_int64(s, 10, end->requests);
 		bind_real(s, 11, end->sim_s);
 		bind_str(s, 12, HEADROOM_VERSION);
+		if (st->has_cost) { /* else NULL: no cluster, no cost */
+			bind_real(s, 13, st->cost.cost_usd);
+			bind_real(s, 14, st->cost.monthly_usd);
+			bind_real(s, 15, st->cost.node_hours);
+			bind_count(s, 16, st->cost.max_nodes);
+		}
 		rc = step(st, s, SQLITE_DONE, what, e);
 	}
 	if (!rc)
@@ -839,6 +932,8 @@ static int copy_run(store *st, const struct run_end *end, int64_t *run_id, struc
 		rc = copy_rows(st, SQL_COPY_SUMMARIES, id, "cannot store the run (copying summaries)", e);
 	if (!rc)
 		rc = copy_rows(st, SQL_COPY_DECISIONS, id, "cannot store the run (copying decisions)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_NODES, id, "cannot store the run (copying nodes)", e);
 	if (!rc)
 		rc = exec(st, "COMMIT", "cannot store the run (committing)", e);
 	if (rc) {

@@ -12,7 +12,9 @@
  * temporary database (on disk, so memory does not grow with simulated time),
  * store_run_commit copies them into the main tables in one short
  * transaction. A run that is aborted, or a process killed mid-run, leaves no
- * row of that run behind (no runs, samples, summaries or decisions row).
+ * row of that run behind (no runs, samples, summaries, decisions or nodes
+ * row). The run's cost row is kept in the store until commit, which writes
+ * it into the runs row.
  */
 #ifndef HEADROOM_STORE_H
 #define HEADROOM_STORE_H
@@ -22,8 +24,10 @@
 
 typedef struct store store;
 
-/* Version 2 added samples.desired, pending, hpa_cpu_util and decisions. */
-#define STORE_SCHEMA_VERSION 2
+/* Version 2 added samples.desired, pending, hpa_cpu_util and decisions;
+ * version 3 summaries.pods_started, pod_start_p50_s, pod_start_p99_s, the
+ * cost columns of runs, and nodes. */
+#define STORE_SCHEMA_VERSION 3
 
 /* What identifies a run. Strings are borrowed. */
 struct run_info {

@@ -49,7 +49,7 @@ struct sink memsink_init(struct memsink *m)
 	memset(m, 0, sizeof *m);
 	m->samples = xcalloc(MEM_MAX_SAMPLES, sizeof *m->samples);
 	m->decisions = xcalloc(MEM_MAX_DECISIONS, sizeof *m->decisions);
-	return (struct sink){m, keep_sample, keep_summary, keep_decision};
+	return (struct sink){m, keep_sample, keep_summary, keep_decision, NULL, NULL};
 }
 
 void memsink_free(struct memsink *m)

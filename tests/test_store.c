@@ -2,7 +2,7 @@
  * The SQLite store: what a committed run reads back as (exact values, NULL
  * for NaN, for "no objective" and for -1 counts), scenario sharing by hash,
  * atomicity (abort, a failed sink row, a failed commit, a killed process),
- * the upgrade of a version-1 file, the errors of store_open, and two
+ * the upgrades of version-1 and version-2 files, the errors of store_open, and two
  * connections at once (a writer waits, a staging run holds no lock). Every
  * check reads the file back with plain SQLite, as a user's script would.
  */
@@ -26,6 +26,10 @@
 #include <unistd.h>
 
 #include "store.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define VERSION_TEXT STR(STORE_SCHEMA_VERSION) /* meta.schema_version */
 
 /* ---- Fixture: a fresh directory per test ---------------------------------- */
 
@@ -106,10 +110,23 @@ static const struct row_sample samples[] = {
 };
 
 static const struct row_summary summaries[] = {
-	{"web", 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NAN, 120.5, 0.01, 0.004, 0.625, 0, -1},
-	{"db", 7, 7, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0.5, 2.5, 0},
-	{"cache", INT64_MAX, 0, 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, 0, 0, NAN, 0, 1},
+	{"web", 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NAN, 120.5, 0.01, 0.004, 0.625, 0, -1, 3, 38.25, 61.5},
+	{"db", 7, 7, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0.5, 2.5, 0, 0, NAN, NAN},
+	{"cache", INT64_MAX, 0, 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, 0, 0, NAN, 0, 1, INT64_C(1) << 40, 0.125, NAN},
 };
+
+/* Two rows of one (pool, type) at one instant are kept (no key may refuse
+ * them); "" for a node without a type; NaN cost is NULL. */
+static const struct row_nodes nodes[] = {
+	{10, "default", "m5.large", 2, 1, 3, 0, 0.384},
+	{10, "static", "", 0, 0, 3, 0, 0},
+	{20, "default", "m5.large", 0, 0, 5, 1, 0.576},
+	{20, "default", "m5.large", 0, 1, 0, 0, NAN},
+	{20, "spot", "c6g.xlarge", 1, 0, 0, 0, 1e-300},
+};
+
+static const struct row_cost cost = {12.625, 9218.75, 3.5, 7};
+
 
 #define CPU_JSON                                                                                           \
 	"[{\"metric\":\"cpu\",\"current\":93,\"target\":70,\"ratio\":1.33,\"proposal\":6,\"ready\":4,"             \
@@ -126,6 +143,10 @@ static const struct row_decision decisions[] = {
 	{12.5, "db", "pod", "db-0", "ready", 1, 1, -1, -1, -1, NULL, NULL, "node-a-0"},
 	{110, "web", "hpa", NULL, "sync", 5, 5, -1, -1, -1, "no_metrics", "[]", ""},
 	{125, "web", "hpa", NULL, "sync", 5, 1, 0, 5, 4, "policy_down", "[]", NULL},
+	{126, "", "node", "default-x7k2p", "launched", 4, 0, -1, -1, -1, NULL, NULL, "m5.large, 0.10 USD/h"},
+	{158, "web", "pod", "web-4", "ready", 6, 6, -1, -1, -1, NULL, NULL,
+	 "38.2s: provisioning 1.0s, node start 30.2s, scheduling 0.0s, image pull 1.0s, container 1.0s, app 4.1s, "
+	 "probe 0.9s; dominant: node start"},
 };
 
 static void emit_all(store *st)
@@ -138,6 +159,11 @@ static void emit_all(store *st)
 		k.summary(k.ctx, &summaries[i]);
 	for (size_t i = 0; i < ARRAY_LEN(decisions); i++)
 		k.decision(k.ctx, &decisions[i]);
+	cr_assert_not_null(k.nodes);
+	cr_assert_not_null(k.cost);
+	for (size_t i = 0; i < ARRAY_LEN(nodes); i++)
+		k.nodes(k.ctx, &nodes[i]);
+	k.cost(k.ctx, &cost);
 }
 
 static const struct run_end END_OK = {"ok", 1.25, 123456789, 4242, 60};
@@ -317,15 +343,17 @@ static void expect_decisions(sqlite3 *db, int64_t run_id, const struct row_decis
 	sqlite3_finalize(s);
 }
 
-static void expect_summary(sqlite3 *db, int64_t run_id, const struct row_summary *w)
+/* A summary row; with old_cols, only the columns of versions 1 and 2 (the
+ * file may be of such a version). */
+static void expect_summary_cols(sqlite3 *db, int64_t run_id, const struct row_summary *w, bool old_cols)
 {
 	sqlite3_stmt *s = NULL;
-	cr_assert_eq(sqlite3_prepare_v2(db,
-					"SELECT requests, served, errors, timeouts, rejected, mean_ms, p50_ms, p90_ms, "
-					"p99_ms, p999_ms, max_ms, error_rate, timeout_rate, cpu_util, "
-					"violation_minutes, slo_met FROM summaries WHERE run_id = ?1 AND service = ?2",
-					-1, &s, NULL),
-		     SQLITE_OK);
+	char *sql = sqlite3_mprintf("SELECT requests, served, errors, timeouts, rejected, mean_ms, p50_ms, p90_ms, "
+				    "p99_ms, p999_ms, max_ms, error_rate, timeout_rate, cpu_util, violation_minutes, "
+				    "slo_met%s FROM summaries WHERE run_id = ?1 AND service = ?2",
+				    old_cols ? "" : ", pods_started, pod_start_p50_s, pod_start_p99_s");
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_free(sql);
 	sqlite3_bind_int64(s, 1, run_id);
 	sqlite3_bind_text(s, 2, w->service, -1, SQLITE_STATIC);
 	cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "no summary of %s", w->service);
@@ -345,6 +373,71 @@ static void expect_summary(sqlite3 *db, int64_t run_id, const struct row_summary
 		cr_expect_eq(sqlite3_column_type(s, 15), SQLITE_NULL, "slo_met -1 must be NULL");
 	else
 		col_int(s, 15, w->slo_met);
+	if (old_cols) {
+		sqlite3_finalize(s);
+		return;
+	}
+	if (w->pods_started < 0) /* a row stored before version 3 */
+		cr_expect_eq(sqlite3_column_type(s, 16), SQLITE_NULL, "pods_started: want NULL");
+	else
+		col_int(s, 16, w->pods_started);
+	col_real(s, 17, w->pod_start_p50_s);
+	col_real(s, 18, w->pod_start_p99_s);
+	sqlite3_finalize(s);
+}
+
+static void expect_summary(sqlite3 *db, int64_t run_id, const struct row_summary *w)
+{
+	expect_summary_cols(db, run_id, w, false);
+}
+
+/* The nodes rows of a run are exactly want[0..n), in the order emitted. */
+static void expect_nodes(sqlite3 *db, int64_t run_id, const struct row_nodes *want, size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	cr_assert_eq(sqlite3_prepare_v2(db,
+					"SELECT t_s, pool, instance_type, launching, registered, ready, draining, "
+					"cost_per_hour FROM nodes WHERE run_id = ?1 ORDER BY rowid",
+					-1, &s, NULL),
+		     SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(s, 1, run_id);
+	size_t i = 0;
+	for (; sqlite3_step(s) == SQLITE_ROW; i++) {
+		if (i >= n)
+			continue;
+		const struct row_nodes *w = &want[i];
+		col_real(s, 0, w->t_s);
+		col_text(s, 1, w->pool);
+		col_text(s, 2, w->instance_type);
+		col_int(s, 3, w->launching);
+		col_int(s, 4, w->registered);
+		col_int(s, 5, w->ready);
+		col_int(s, 6, w->draining);
+		col_real(s, 7, w->cost_per_hour);
+	}
+	cr_expect_eq(i, n, "%zu nodes rows of run %lld, want %zu", i, (long long)run_id, n);
+	sqlite3_finalize(s);
+}
+
+/* The cost columns of a run: want, or all NULL if want is NULL. */
+static void expect_cost(sqlite3 *db, int64_t run_id, const struct row_cost *want)
+{
+	sqlite3_stmt *s = NULL;
+	cr_assert_eq(sqlite3_prepare_v2(db, "SELECT cost_usd, monthly_cost_usd, node_hours, max_nodes FROM runs "
+					    "WHERE id = ?1",
+					-1, &s, NULL),
+		     SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(s, 1, run_id);
+	cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "no run %lld", (long long)run_id);
+	if (!want) {
+		for (int i = 0; i < 4; i++)
+			cr_expect_eq(sqlite3_column_type(s, i), SQLITE_NULL, "%s: want NULL", sqlite3_column_name(s, i));
+	} else {
+		col_real(s, 0, want->cost_usd);
+		col_real(s, 1, want->monthly_usd);
+		col_real(s, 2, want->node_hours);
+		col_int(s, 3, want->max_nodes);
+	}
 	sqlite3_finalize(s);
 }
 
@@ -357,6 +450,7 @@ static void expect_empty(const char *p)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples"), 0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM summaries"), 0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions"), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes"), 0);
 	sqlite3_close(db);
 }
 
@@ -387,7 +481,7 @@ Test(store, committed_run_reads_back_exactly)
 
 	sqlite3 *db = peek(path);
 	cr_expect_eq(q_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	expect_text(db, "2", "SELECT value FROM meta WHERE key = 'schema_version'");
+	expect_text(db, VERSION_TEXT, "SELECT value FROM meta WHERE key = 'schema_version'");
 	expect_text(db, "headroom " HEADROOM_VERSION, "SELECT value FROM meta WHERE key = 'created_by'");
 	expect_text(db, "wal", "PRAGMA journal_mode");
 
@@ -425,6 +519,8 @@ Test(store, committed_run_reads_back_exactly)
 	for (size_t i = 0; i < ARRAY_LEN(summaries); i++)
 		expect_summary(db, id, &summaries[i]);
 	expect_decisions(db, id, decisions, ARRAY_LEN(decisions));
+	expect_nodes(db, id, nodes, ARRAY_LEN(nodes));
+	expect_cost(db, id, &cost);
 
 	expect_text(db, "ok", "PRAGMA integrity_check");
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
@@ -433,6 +529,43 @@ Test(store, committed_run_reads_back_exactly)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples"), 0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM summaries"), 0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions"), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes"), 0);
+	sqlite3_close(db);
+}
+
+/* A scenario without a cluster emits no cost row and no nodes: the cost
+ * columns are NULL, not 0. A cost row with NaN has NULL where the NaN was. */
+Test(store, a_run_without_a_cost_row_has_null_cost)
+{
+	struct scenario sc = fake_scn(YAML, "");
+	struct herr e = {""};
+	struct run_info ri = {&sc, 1, 0, 0, "{}"};
+	store *st = open_ok(path, NULL);
+	cr_assert_eq(store_run_begin(st, &ri, &e), 0, "%s", e.msg);
+	struct sink k = store_sink(st);
+	k.sample(k.ctx, &samples[0]);
+	k.summary(k.ctx, &summaries[0]);
+	int64_t a = 0, b = 0, c = 0;
+	cr_assert_eq(store_run_commit(st, &END_OK, &a, &e), 0, "%s", e.msg);
+	const struct row_cost odd = {NAN, NAN, 0, 0};
+	cr_assert_eq(store_run_begin(st, &ri, &e), 0, "%s", e.msg);
+	k = store_sink(st);
+	k.cost(k.ctx, &odd);
+	cr_assert_eq(store_run_commit(st, &END_OK, &b, &e), 0, "%s", e.msg);
+	/* The cost of one run does not leak into the next. */
+	cr_assert_eq(store_run_begin(st, &ri, &e), 0, "%s", e.msg);
+	cr_assert_eq(store_run_commit(st, &END_OK, &c, &e), 0, "%s", e.msg);
+	store_close(st);
+	fake_free(&sc);
+	sqlite3 *db = peek(path);
+	expect_cost(db, a, NULL);
+	expect_nodes(db, a, NULL, 0);
+	expect_summary(db, a, &summaries[0]);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM runs WHERE id = %lld AND cost_usd IS NULL AND monthly_cost_usd "
+			       "IS NULL AND node_hours = 0.0 AND max_nodes = 0",
+			   (long long)b),
+		     1);
+	expect_cost(db, c, NULL);
 	sqlite3_close(db);
 }
 
@@ -455,6 +588,10 @@ Test(store, reopening_keeps_runs_and_adds_to_them)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples"), 2 * (int64_t)ARRAY_LEN(samples));
 	expect_decisions(db, a, decisions, ARRAY_LEN(decisions));
 	expect_decisions(db, b, decisions, ARRAY_LEN(decisions));
+	expect_nodes(db, a, nodes, ARRAY_LEN(nodes));
+	expect_nodes(db, b, nodes, ARRAY_LEN(nodes));
+	expect_cost(db, a, &cost);
+	expect_cost(db, b, &cost);
 	sqlite3_close(db);
 }
 
@@ -547,6 +684,7 @@ Test(store, abort_leaves_nothing_and_the_store_goes_on)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples"), (int64_t)ARRAY_LEN(samples));
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions"), (int64_t)ARRAY_LEN(decisions));
 	expect_decisions(db, 1, decisions, ARRAY_LEN(decisions));
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes"), (int64_t)ARRAY_LEN(nodes));
 	sqlite3_close(db);
 }
 
@@ -572,6 +710,38 @@ Test(store, an_aborted_run_leaves_no_decisions)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM runs"), 1);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions WHERE t_s >= 1000"), 0);
 	expect_decisions(db, id, decisions, ARRAY_LEN(decisions));
+	sqlite3_close(db);
+}
+
+/* An aborted run that emitted only nodes rows and its cost leaves neither;
+ * the next run does not inherit the cost. */
+Test(store, an_aborted_run_leaves_no_nodes_and_no_cost)
+{
+	struct scenario sc = fake_scn(YAML, "");
+	struct herr e = {""};
+	struct run_info ri = {&sc, 1, 0, 0, "{}"};
+	store *st = open_ok(path, NULL);
+	int64_t id = commit_run(st, &sc, 1, "{}");
+	cr_assert_eq(store_run_begin(st, &ri, &e), 0, "%s", e.msg);
+	struct sink k = store_sink(st);
+	for (int i = 0; i < 1000; i++) {
+		struct row_nodes r = nodes[0];
+		r.t_s = 1000 + i;
+		k.nodes(k.ctx, &r);
+	}
+	k.cost(k.ctx, &cost);
+	store_run_abort(st);
+	cr_assert_eq(store_run_begin(st, &ri, &e), 0, "%s", e.msg);
+	int64_t next = 0;
+	cr_assert_eq(store_run_commit(st, &END_OK, &next, &e), 0, "%s", e.msg);
+	store_close(st);
+	fake_free(&sc);
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM runs"), 2);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes WHERE t_s >= 1000"), 0);
+	expect_nodes(db, id, nodes, ARRAY_LEN(nodes));
+	expect_nodes(db, next, NULL, 0);
+	expect_cost(db, next, NULL);
 	sqlite3_close(db);
 }
 
@@ -613,6 +783,15 @@ Test(store, a_failed_sink_row_fails_the_commit)
 	cr_expect_eq(store_run_commit(st, &END_OK, NULL, &e), -1);
 	cr_expect(strstr(e.msg, "cannot stage the decision of service 'web' at t_s 140: CHECK constraint failed"), "%s",
 		  e.msg);
+	expect_empty(path);
+	/* A second cost row: which one would be right? Neither is stored. */
+	cr_assert_eq(store_run_begin(st, &ri, &e), 0, "%s", e.msg);
+	emit_all(st);
+	k = store_sink(st);
+	k.cost(k.ctx, &cost);
+	cr_expect_eq(store_run_commit(st, &END_OK, NULL, &e), -1);
+	snprintf(want, sizeof want, "%s: cannot stage the cost of the run: it has one already", path);
+	cr_expect_str_eq(e.msg, want);
 	expect_empty(path);
 	cr_expect_eq(commit_run(st, &sc, 1, "{}"), 1); /* the next run is unaffected */
 	store_close(st);
@@ -664,10 +843,13 @@ Test(store, a_killed_run_leaves_no_row)
 		for (int i = 0; i < 20000; i++) {
 			struct row_sample r = samples[0];
 			struct row_decision d = decisions[0];
-			r.t_s = d.t_s = 100 + i;
+			struct row_nodes n = nodes[0];
+			r.t_s = d.t_s = n.t_s = 100 + i;
 			k.sample(k.ctx, &r);
 			k.decision(k.ctx, &d);
+			k.nodes(k.ctx, &n);
 		}
+		k.cost(k.ctx, &cost);
 		kill(getpid(), SIGKILL);
 		_exit(5);
 	}
@@ -681,6 +863,8 @@ Test(store, a_killed_run_leaves_no_row)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples"), (int64_t)ARRAY_LEN(samples));
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE t_s >= 100"), 0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions"), (int64_t)ARRAY_LEN(decisions));
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes"), (int64_t)ARRAY_LEN(nodes));
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes WHERE t_s >= 100"), 0);
 	sqlite3_close(db);
 	store *st = open_ok(path, NULL); /* and the file takes new runs */
 	struct scenario sc = fake_scn(YAML, "");
@@ -864,8 +1048,20 @@ static void expect_v1_run(sqlite3 *db)
 		sqlite3_finalize(s);
 	}
 	const struct row_summary sum = {"web", 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NAN, 120.5, 0.01, 0.004,
-					0.625, 0, -1};
-	expect_summary(db, 1, &sum);
+					0.625, 0, -1, -1, NAN, NAN};
+	expect_summary_cols(db, 1, &sum, true);
+}
+
+/* The columns and rows version 3 added are NULL or absent in a run stored
+ * before. */
+static void expect_no_v3_data(sqlite3 *db, int64_t run_id)
+{
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM summaries WHERE run_id = %lld AND pods_started IS NULL AND "
+			       "pod_start_p50_s IS NULL AND pod_start_p99_s IS NULL",
+			   (long long)run_id),
+		     q_int(db, "SELECT count(*) FROM summaries WHERE run_id = %lld", (long long)run_id));
+	expect_cost(db, run_id, NULL);
+	expect_nodes(db, run_id, NULL, 0);
 }
 
 Test(store, a_version_1_file_is_upgraded_in_place)
@@ -882,7 +1078,7 @@ Test(store, a_version_1_file_is_upgraded_in_place)
 
 	sqlite3 *db = peek(path);
 	cr_expect_eq(q_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	expect_text(db, "2", "SELECT value FROM meta WHERE key = 'schema_version'");
+	expect_text(db, VERSION_TEXT, "SELECT value FROM meta WHERE key = 'schema_version'");
 	expect_text(db, "headroom 0.1.0", "SELECT value FROM meta WHERE key = 'created_by'");
 	expect_v1_run(db);
 	/* The new columns of the old rows are NULL, not 0. */
@@ -890,26 +1086,156 @@ Test(store, a_version_1_file_is_upgraded_in_place)
 			       "AND hpa_cpu_util IS NULL"),
 		     2);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions WHERE run_id = 1"), 0);
+	expect_no_v3_data(db, 1);
 	/* The new run has them all; it shares the old run's scenario row. */
 	for (size_t i = 0; i < ARRAY_LEN(samples); i++)
 		expect_sample(db, id, &samples[i]);
+	for (size_t i = 0; i < ARRAY_LEN(summaries); i++)
+		expect_summary(db, id, &summaries[i]);
 	expect_decisions(db, id, decisions, ARRAY_LEN(decisions));
+	expect_nodes(db, id, nodes, ARRAY_LEN(nodes));
+	expect_cost(db, id, &cost);
 	cr_expect_eq(q_int(db, "SELECT scenario_id FROM runs WHERE id = %lld", (long long)id), 1);
 	expect_text(db, "ok", "PRAGMA integrity_check");
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
 	sqlite3_close(db);
 }
 
-/* The upgrade step and the steps of a new file end in the same schema, to
- * the text of every CREATE statement. */
-Test(store, an_upgraded_file_has_the_schema_of_a_new_one)
+/* ---- Upgrading a version-2 file ------------------------------------------- */
+
+/* The step from version 1 to 2 as headroom 0.1.0 ran it (sim/store.c at
+ * commit 17d089d), kept here verbatim: a version-2 file is V1_SCHEMA, then
+ * this, then the version set to 2. */
+static const char V2_STEP[] =
+	"ALTER TABLE samples ADD COLUMN desired INTEGER;\n"
+	"ALTER TABLE samples ADD COLUMN pending INTEGER;\n"
+	"ALTER TABLE samples ADD COLUMN hpa_cpu_util REAL;\n"
+	"CREATE TABLE decisions(\n"
+	"  id         INTEGER PRIMARY KEY,\n"
+	"  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s        REAL NOT NULL,\n"
+	"  service    TEXT NOT NULL,\n"
+	"  kind       TEXT NOT NULL,\n"
+	"  pod        TEXT,\n"
+	"  event      TEXT NOT NULL,\n"
+	"  replicas   INTEGER NOT NULL,\n"
+	"  desired    INTEGER NOT NULL,\n"
+	"  raw        INTEGER,\n"
+	"  stabilized INTEGER,\n"
+	"  limited    INTEGER,\n"
+	"  bound      TEXT,\n"
+	"  metrics    TEXT CHECK (metrics IS NULL OR json_valid(metrics)),\n"
+	"  detail     TEXT\n"
+	");\n"
+	"CREATE INDEX decisions_by_service ON decisions(run_id, service, t_s);\n"
+	"PRAGMA user_version = 2;\n"
+	"INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', '2');\n";
+
+/* One run of version 2 (run 2, beside V1_RUN's run 1 upgraded to 2), as its
+ * INSERT ... SELECT left it. */
+static const char V2_RUN[] =
+	"INSERT INTO runs VALUES (2, 1, 3, 1, '43', '{\"a\":\"1\"}', 'interrupted', '2025-02-01T00:00:00.000Z', 2.5, "
+	"2000, 5000, 30.5, '0.1.0');\n"
+	"INSERT INTO samples VALUES (2, 10, 'web', 12.5, 12.25, 3, 1, 2, 41.75, 40, 90.5, 4, 3, 7, 0.1, 6, 2, 0.9375);\n"
+	"INSERT INTO samples VALUES (2, 20, 'web', 1, 1, 0, 0, 0, NULL, NULL, NULL, 6, 6, 0, 0.5, 6, 0, NULL);\n"
+	"INSERT INTO summaries VALUES (2, 'web', 2000, 1990, 10, 4, 6, 12.5, 10, 20.25, 80, 81, 120.5, 0.01, "
+	"0.004, 0.625, 0.5, 1);\n"
+	"INSERT INTO decisions(run_id, t_s, service, kind, pod, event, replicas, desired, raw, stabilized, limited, "
+	"bound, metrics, detail) VALUES (2, 95, 'web', 'hpa', NULL, 'sync', 4, 6, 6, 6, 6, 'none', '[]', NULL), "
+	"(2, 95, 'web', 'pod', 'web-4', 'created', 5, 6, NULL, NULL, NULL, NULL, NULL, NULL);\n";
+
+/* A version-2 file at p holding V1_RUN (upgraded) and V2_RUN, in WAL mode;
+ * extra SQL (may be NULL) runs last. */
+static void make_v2(const char *p, const char *extra)
+{
+	sqlite3 *db = NULL;
+	make_v1(p, NULL);
+	cr_assert_eq(sqlite3_open(p, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, V2_STEP, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_exec(db, V2_RUN, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	if (extra)
+		cr_assert_eq(sqlite3_exec(db, extra, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* V1_RUN and V2_RUN, read back whole: the upgrade changed no value. */
+static void expect_v2_run(sqlite3 *db)
+{
+	expect_v1_run(db);
+	cr_expect_eq(q_int(db, "SELECT variant = 3 AND replication = 1 AND seed = '43' AND params = '{\"a\":\"1\"}' "
+			       "AND status = 'interrupted' AND started_at = '2025-02-01T00:00:00.000Z' AND wall_s = 2.5 "
+			       "AND events = 2000 AND requests = 5000 AND sim_s = 30.5 FROM runs WHERE id = 2"),
+		     1);
+	const struct row_sample old[] = {
+		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 40, 90.5, 4, 3, 7, 0.1, 6, 2, 0.9375},
+		{20, "web", 1, 1, 0, 0, 0, NAN, NAN, NAN, 6, 6, 0, 0.5, 6, 0, NAN},
+	};
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE run_id = 2"), 2);
+	for (size_t i = 0; i < ARRAY_LEN(old); i++)
+		expect_sample(db, 2, &old[i]);
+	const struct row_summary sum = {"web", 2000, 1990, 10, 4, 6, 12.5, 10, 20.25, 80, 81, 120.5, 0.01, 0.004,
+					0.625, 0.5, 1, -1, NAN, NAN};
+	expect_summary_cols(db, 2, &sum, true);
+	const struct row_decision dec[] = {
+		{95, "web", "hpa", NULL, "sync", 4, 6, 6, 6, 6, "none", "[]", NULL},
+		{95, "web", "pod", "web-4", "created", 5, 6, -1, -1, -1, NULL, NULL, NULL},
+	};
+	expect_decisions(db, 2, dec, ARRAY_LEN(dec));
+	cr_expect_eq(q_int(db, "SELECT group_concat(id) = '1,2' FROM decisions WHERE run_id = 2"), 1);
+}
+
+Test(store, a_version_2_file_is_upgraded_in_place)
+{
+	make_v2(path, NULL);
+	bool created = true;
+	store *st = open_ok(path, &created);
+	cr_expect(!created);
+	struct scenario sc = fake_scn(YAML, "");
+	int64_t id = commit_run(st, &sc, 7, "{}");
+	store_close(st);
+	fake_free(&sc);
+	cr_expect_eq(id, 3);
+
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	expect_text(db, VERSION_TEXT, "SELECT value FROM meta WHERE key = 'schema_version'");
+	expect_text(db, "headroom 0.1.0", "SELECT value FROM meta WHERE key = 'created_by'");
+	expect_text(db, "wal", "PRAGMA journal_mode");
+	expect_v2_run(db);
+	/* The new columns of the old rows are NULL, not 0; no nodes. */
+	expect_no_v3_data(db, 1);
+	expect_no_v3_data(db, 2);
+	/* The new run has it all, after the old rows. */
+	for (size_t i = 0; i < ARRAY_LEN(summaries); i++)
+		expect_summary(db, id, &summaries[i]);
+	expect_decisions(db, id, decisions, ARRAY_LEN(decisions));
+	expect_nodes(db, id, nodes, ARRAY_LEN(nodes));
+	expect_cost(db, id, &cost);
+	cr_expect_eq(q_int(db, "SELECT min(id) FROM decisions WHERE run_id = %lld", (long long)id), 3);
+	cr_expect_eq(q_int(db, "SELECT scenario_id FROM runs WHERE id = %lld", (long long)id), 1);
+	expect_text(db, "ok", "PRAGMA integrity_check");
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	/* Deleting runs takes their rows: an old run its decisions, a new one its nodes. */
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON; DELETE FROM runs WHERE id = 2", NULL, NULL, NULL),
+		     SQLITE_OK, "%s", sqlite3_errmsg(db));
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions WHERE run_id = 2"), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes"), (int64_t)ARRAY_LEN(nodes));
+	cr_assert_eq(sqlite3_exec(db, "DELETE FROM runs WHERE id = 3", NULL, NULL, NULL), SQLITE_OK);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes"), 0);
+	sqlite3_close(db);
+}
+
+/* The upgraded file at p and a new one end in the same schema, to the text
+ * of every CREATE statement. */
+static void expect_schema_of_a_new_file(const char *p)
 {
 	char fresh[160];
 	snprintf(fresh, sizeof fresh, "%s/fresh.db", dir);
-	make_v1(path, NULL);
-	store_close(open_ok(path, NULL));
+	store_close(open_ok(p, NULL));
 	store_close(open_ok(fresh, NULL));
-	sqlite3 *db = peek(path);
+	sqlite3 *db = peek(p);
 	char *sql = sqlite3_mprintf("ATTACH %Q AS fresh", fresh);
 	cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
 	sqlite3_free(sql);
@@ -923,9 +1249,24 @@ Test(store, an_upgraded_file_has_the_schema_of_a_new_one)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM fresh.sqlite_schema WHERE name = 'decisions_by_service' "
 			       "AND sql LIKE '%%(run_id, service, t_s)'"),
 		     1);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM fresh.sqlite_schema WHERE name = 'nodes_by_time' "
+			       "AND sql LIKE '%%nodes(run_id, t_s)'"),
+		     1);
 	sqlite3_free(diff);
 	sqlite3_free(back);
 	sqlite3_close(db);
+}
+
+Test(store, an_upgraded_file_has_the_schema_of_a_new_one)
+{
+	make_v1(path, NULL);
+	expect_schema_of_a_new_file(path);
+}
+
+Test(store, an_upgraded_version_2_file_has_the_schema_of_a_new_one)
+{
+	make_v2(path, NULL);
+	expect_schema_of_a_new_file(path);
 }
 
 /* An upgrade that fails halfway (the file already has a table of the new
@@ -949,6 +1290,49 @@ Test(store, a_failed_upgrade_leaves_the_file_at_version_1)
 		     0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('decisions')"), 1);
 	expect_v1_run(db);
+	sqlite3_close(db);
+}
+
+/* Version 1 to 3 is one transaction: a failure in the last step (a table
+ * named nodes is there) undoes the step to version 2 as well. */
+Test(store, a_failed_upgrade_from_version_1_undoes_every_step)
+{
+	make_v1(path, "CREATE TABLE nodes(x)");
+	struct herr e = {""};
+	cr_expect_null(store_open(path, NULL, &e));
+	char want[512];
+	snprintf(want, sizeof want, "%s: cannot create the schema: table nodes already exists", path);
+	cr_expect_str_eq(e.msg, want);
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "PRAGMA user_version"), 1);
+	expect_text(db, "1", "SELECT value FROM meta WHERE key = 'schema_version'");
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('samples') WHERE name = 'desired'"), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'decisions'"), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('nodes')"), 1);
+	expect_v1_run(db);
+	sqlite3_close(db);
+}
+
+Test(store, a_failed_upgrade_leaves_the_file_at_version_2)
+{
+	make_v2(path, "CREATE TABLE nodes(x)");
+	struct herr e = {""};
+	bool created = true;
+	cr_expect_null(store_open(path, &created, &e));
+	cr_expect(!created);
+	char want[512];
+	snprintf(want, sizeof want, "%s: cannot create the schema: table nodes already exists", path);
+	cr_expect_str_eq(e.msg, want);
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "PRAGMA user_version"), 2);
+	expect_text(db, "2", "SELECT value FROM meta WHERE key = 'schema_version'");
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('summaries') WHERE name IN ('pods_started', "
+			       "'pod_start_p50_s', 'pod_start_p99_s')"),
+		     0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name IN ('cost_usd', "
+			       "'monthly_cost_usd', 'node_hours', 'max_nodes')"),
+		     0);
+	expect_v2_run(db);
 	sqlite3_close(db);
 }
 
@@ -1089,8 +1473,8 @@ Test(store, open_an_empty_file_creates_the_schema)
 	sqlite3 *db = peek(path);
 	cr_expect_eq(q_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
-			       "('meta', 'scenarios', 'runs', 'samples', 'summaries', 'decisions')"),
-		     6);
+			       "('meta', 'scenarios', 'runs', 'samples', 'summaries', 'decisions', 'nodes')"),
+		     7);
 	sqlite3_close(db);
 }
 
