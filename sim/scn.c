@@ -652,10 +652,48 @@ static int load_services(struct ld *L, const struct ynode *v)
 	return yt_err(L->e, v, "no service has traffic: give an entry service a traffic: {rate: ...}");
 }
 
+/*
+ * compare: {name: {dotted.key: value, ...}, ...}: variants of the scenario,
+ * each the file plus its overrides. Each override is checked here by loading
+ * the variant in full, so a bad one is reported at its place in the file.
+ */
+static int load_compare(struct ld *L, const struct ynode *v)
+{
+	if (ld_want_map(L, v, "compare"))
+		return -1;
+	if (v->n < 1 || v->n > 100)
+		return yt_err(L->e, v, "compare: give 1 to 100 variants (name: {key: value, ...})");
+	struct scenario *sc = L->sc;
+	sc->variants = xcalloc(v->n, sizeof *sc->variants);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *k = yt_key(v, i), *m = yt_val(v, i);
+		struct scn_variant *var = &sc->variants[sc->n_variants++];
+		var->name = xstrdup(k->s);
+		var->line = k->line;
+		var->col = k->col;
+		if (!good_name(k->s, true))
+			return yt_err(L->e, k, "compare: variant name '%s' must be 1-63 letters, digits, '.', '-' or '_'", k->s);
+		if (ld_want_map(L, m, "a variant"))
+			return -1;
+		var->sets = xcalloc(m->n ? m->n : 1, sizeof *var->sets);
+		for (size_t j = 0; j < m->n; j++) {
+			const struct ynode *key = yt_key(m, j);
+			if (!strcmp(key->s, "compare"))
+				return yt_err(L->e, key, "a variant cannot hold another compare");
+			size_t need = yt_emit(yt_val(m, j), NULL, 0) + strlen(key->s) + 2;
+			char *set = xmalloc(need + 1);
+			size_t kl = (size_t)snprintf(set, need + 1, "%s=", key->s);
+			yt_emit(yt_val(m, j), set + kl, need + 1 - kl);
+			var->sets[var->n_sets++] = set;
+		}
+	}
+	return 0;
+}
+
 static int load_top(struct ld *L, const struct ynode *root)
 {
 	static const char *const keys[] = {"name",	 "description", "seed",	   "duration", "sample_interval",
-					   "slo_window", "services",	"cluster", "controllers", NULL};
+					   "slo_window", "services",	"cluster", "controllers", "compare", NULL};
 	struct scenario *sc = L->sc;
 	if (ld_want_map(L, root, "a scenario") || ld_check_keys(L, root, keys, "the scenario"))
 		return -1;
@@ -696,6 +734,8 @@ static int load_top(struct ld *L, const struct ynode *root)
 	if (sc->slo_window < sc->sample_interval)
 		return yt_err(L->e, yt_get(root, "slo_window") ? yt_get(root, "slo_window") : root,
 			      "slo_window must be at least sample_interval");
+	if ((n = yt_get(root, "compare")) && load_compare(L, n))
+		return -1;
 	/* The controllers' flags first: the services' HPAs take them. */
 	if (((n = yt_get(root, "controllers")) && ld_load_controllers(L, n)) ||
 	    ((n = yt_get(root, "cluster")) && ld_load_cluster(L, n)))
@@ -832,7 +872,34 @@ static char *default_name(const char *path)
 	return s;
 }
 
+static int load_file(struct scenario *out, const char *path, const char *const *sets, size_t n_sets, bool nested,
+		     struct herr *e);
+
 int scn_load(struct scenario *out, const char *path, const char *const *sets, size_t n_sets, struct herr *e)
+{
+	return load_file(out, path, sets, n_sets, false, e);
+}
+
+int scn_load_variant(struct scenario *out, const struct scenario *sc, size_t v, const char *const *sets,
+		     size_t n_sets, struct herr *e)
+{
+	const struct scn_variant *var = &sc->variants[v];
+	size_t n = n_sets + var->n_sets;
+	const char **all = xcalloc(n ? n : 1, sizeof *all);
+	for (size_t i = 0; i < n_sets; i++)
+		all[i] = sets[i];
+	for (size_t i = 0; i < var->n_sets; i++)
+		all[n_sets + i] = var->sets[i];
+	struct herr ve;
+	int rc = load_file(out, sc->path, all, n, true, &ve);
+	free(all);
+	if (rc)
+		herr_at(e, sc->path, var->line, var->col, "variant '%s': %s", var->name, ve.msg);
+	return rc;
+}
+
+static int load_file(struct scenario *out, const char *path, const char *const *sets, size_t n_sets, bool nested,
+		     struct herr *e)
 {
 	struct scenario sc;
 	memset(&sc, 0, sizeof sc);
@@ -878,6 +945,13 @@ int scn_load(struct scenario *out, const char *path, const char *const *sets, si
 		goto fail;
 	if (!sc.name)
 		sc.name = default_name(path);
+	/* Every variant must load too; a nested load checks no further. */
+	for (size_t v = 0; v < sc.n_variants && !nested; v++) {
+		struct scenario vs;
+		if (scn_load_variant(&vs, &sc, v, sets, n_sets, e))
+			goto fail;
+		scn_free(&vs);
+	}
 	yt_free(&L.t);
 	free(L.dir);
 	*out = sc;
@@ -899,6 +973,13 @@ void scn_free(struct scenario *sc)
 		trace_free(&s->traffic.pattern.trace);
 	}
 	ld_free_k8s(sc);
+	for (size_t i = 0; i < sc->n_variants; i++) {
+		for (size_t j = 0; j < sc->variants[i].n_sets; j++)
+			free(sc->variants[i].sets[j]);
+		free(sc->variants[i].sets);
+		free(sc->variants[i].name);
+	}
+	free(sc->variants);
 	free(sc->services);
 	free(sc->path);
 	free(sc->name);

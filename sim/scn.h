@@ -309,6 +309,15 @@ struct scn_service {
 	double memory_per_request;   /* working set added by each request in the pod, bytes */
 };
 
+/* One variant of a `compare:` scenario: a name and the overrides that make
+ * it, as --set strings ("cluster.provisioner=karpenter"). */
+struct scn_variant {
+	char *name;   /* owned */
+	char **sets;  /* owned, n_sets strings "dotted.key=yaml" */
+	size_t n_sets;
+	int line, col; /* where the variant is named */
+};
+
 struct scenario {
 	char *path;      /* the file it was read from, owned */
 	char *name;      /* owned */
@@ -322,6 +331,8 @@ struct scenario {
 	size_t n_services;
 	struct scn_cluster cluster;
 	struct scn_control control;
+	struct scn_variant *variants; /* `compare:` (owned); none: a single run */
+	size_t n_variants;
 };
 
 /*
@@ -332,6 +343,10 @@ struct scenario {
  * e->msg "file:line:col: message" and *out untouched.
  */
 int scn_load(struct scenario *out, const char *path, const char *const *sets, size_t n_sets, struct herr *e);
+/* Loads variant v of sc's `compare:` (sc's file with `sets` and then the
+ * variant's overrides) into *out. Returns 0, or -1 with e set. */
+int scn_load_variant(struct scenario *out, const struct scenario *sc, size_t v, const char *const *sets,
+		     size_t n_sets, struct herr *e);
 void scn_free(struct scenario *sc);
 /* The index of the service called name, or -1. */
 int scn_service_index(const struct scenario *sc, const char *name);

@@ -920,17 +920,17 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 		.boot = {DIST_UNIFORM, 90, 0.19},
 		.initialization = {DIST_CONSTANT, 10, 0},
 	};
+	/* Both sections may be given (a compare: of provisioners); both are
+	 * checked, the chosen one is used. */
 	const struct ynode *kn = yt_get(v, "karpenter"), *cn = yt_get(v, "cluster_autoscaler");
-	if (kn && prov != PROV_KARPENTER)
-		return yt_err(L->e, kn, "karpenter: set provisioner: karpenter to use it");
-	if (cn && prov != PROV_CLUSTER_AUTOSCALER)
-		return yt_err(L->e, cn, "cluster_autoscaler: set provisioner: cluster-autoscaler to use it");
-	if (prov != PROV_NONE && !c->catalog.n)
-		return yt_err(L->e, yt_get(v, "provisioner"), "provisioner: needs cluster.catalog (instance types and prices)");
-	if (prov == PROV_KARPENTER && (!kn ? yt_err(L->e, v, "cluster needs karpenter: {nodepools: [...]}") : load_karpenter(L, kn)))
-		return -1;
-	if (prov == PROV_CLUSTER_AUTOSCALER &&
-	    (!cn ? yt_err(L->e, v, "cluster needs cluster_autoscaler: {node_groups: [...]}") : load_ca(L, cn)))
+	if ((prov != PROV_NONE || kn || cn) && !c->catalog.n)
+		return yt_err(L->e, kn ? kn : cn ? cn : yt_get(v, "provisioner"),
+			      "node provisioning needs cluster.catalog (instance types and prices)");
+	if (prov == PROV_KARPENTER && !kn)
+		return yt_err(L->e, v, "cluster needs karpenter: {nodepools: [...]} for provisioner: karpenter");
+	if (prov == PROV_CLUSTER_AUTOSCALER && !cn)
+		return yt_err(L->e, v, "cluster needs cluster_autoscaler: {node_groups: [...]} for provisioner: cluster-autoscaler");
+	if ((kn && load_karpenter(L, kn)) || (cn && load_ca(L, cn)))
 		return -1;
 	if (!c->n_groups && prov == PROV_NONE)
 		return yt_err(L->e, v, "cluster: give nodes, or a provisioner that makes them");

@@ -311,3 +311,66 @@ out:
 		yt_free(t);
 	return rc;
 }
+
+/* ---- emitting ---- */
+
+struct out {
+	char *buf;
+	size_t len, n; /* capacity, and characters wanted so far */
+};
+
+static void put(struct out *o, const char *s, size_t k)
+{
+	for (size_t i = 0; i < k; i++, o->n++)
+		if (o->n + 1 < o->len)
+			o->buf[o->n] = s[i];
+}
+
+static void put_scalar(struct out *o, const struct ynode *n)
+{
+	if (n->plain) {
+		put(o, n->s, strlen(n->s));
+		return;
+	}
+	put(o, "\"", 1);
+	for (const char *p = n->s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			put(o, "\\", 1);
+		if (*p == '\n')
+			put(o, "\\n", 2);
+		else
+			put(o, p, 1);
+	}
+	put(o, "\"", 1);
+}
+
+static void emit(struct out *o, const struct ynode *n)
+{
+	if (n->kind == Y_SCALAR) {
+		put_scalar(o, n);
+		return;
+	}
+	bool map = n->kind == Y_MAP;
+	put(o, map ? "{" : "[", 1);
+	for (size_t i = 0; i < n->n; i++) {
+		if (i)
+			put(o, ", ", 2);
+		if (map) {
+			put_scalar(o, yt_key(n, i));
+			put(o, ": ", 2);
+			emit(o, yt_val(n, i));
+		} else {
+			emit(o, n->kid[i]);
+		}
+	}
+	put(o, map ? "}" : "]", 1);
+}
+
+size_t yt_emit(const struct ynode *n, char *buf, size_t len)
+{
+	struct out o = {buf, len, 0};
+	emit(&o, n);
+	if (len)
+		buf[o.n < len ? o.n : len - 1] = '\0';
+	return o.n;
+}

@@ -62,6 +62,10 @@ struct ynode *yt_new_scalar(struct ytree *t, const struct ynode *at, const char 
 /* Sets e to "where: <fmt>" for node n (its file:line:col, or its --set). */
 int yt_err(struct herr *e, const struct ynode *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Writes node n as flow-style YAML (scalars double-quoted and escaped) into
+ * buf of size len; returns the length it needed (as snprintf does). */
+size_t yt_emit(const struct ynode *n, char *buf, size_t len);
+
 /* What a node is, for messages: "a mapping", "a list", "'text'". */
 const char *yt_what(const struct ynode *n, char *buf, size_t size);
 
