@@ -25,17 +25,46 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-/* Rows go to the store; summaries are also kept to print. */
+/* What a compare: table shows of one variant. */
+struct outcome {
+	double first_unsched;  /* the first pod that fit no node (t > 0), s; -1: none */
+	double first_ready;    /* the first node Ready after it, s; -1: none */
+	double spike_p99;      /* the worst interval p99 during a spike, ms; NaN: none */
+	bool has_cost;
+	struct row_cost cost;
+	double start_p50, start_p99; /* pod start-up of the service that started most pods, s; NaN: none */
+	double err_rate;       /* errors / (served + errors) over all services */
+};
+
+/* Rows go to the store; summaries are also kept to print, with the outcome. */
 struct tee {
 	struct sink store;
 	struct row_summary *sums;
 	size_t n_sums, cap;
+	const struct scenario *sc;
+	struct outcome o;
 };
+
+/* Whether t (s) falls in a spike of the service (ramp to decay end). */
+static bool in_spike(const struct scn_service *s, double t)
+{
+	for (size_t i = 0; i < s->traffic.n_spikes; i++) {
+		const struct spike *sp = &s->traffic.spikes[i];
+		double a = sim_to_s(sp->start), b = sim_to_s(sp->start + sp->ramp + sp->hold + sp->decay);
+		if (t > a && t <= b + 1e-9)
+			return true;
+	}
+	return false;
+}
 
 static void tee_sample(void *ctx, const struct row_sample *r)
 {
 	struct tee *t = ctx;
 	t->store.sample(t->store.ctx, r);
+	int i = scn_service_index(t->sc, r->service);
+	if (i >= 0 && !isnan(r->p99_ms) && in_spike(&t->sc->services[i], r->t_s) &&
+	    (isnan(t->o.spike_p99) || r->p99_ms > t->o.spike_p99))
+		t->o.spike_p99 = r->p99_ms;
 }
 
 static void tee_decision(void *ctx, const struct row_decision *r)
@@ -43,6 +72,10 @@ static void tee_decision(void *ctx, const struct row_decision *r)
 	struct tee *t = ctx;
 	if (t->store.decision)
 		t->store.decision(t->store.ctx, r);
+	if (r->t_s > 0 && t->o.first_unsched < 0 && !strcmp(r->kind, "pod") && !strcmp(r->event, "unschedulable"))
+		t->o.first_unsched = r->t_s;
+	if (t->o.first_unsched >= 0 && t->o.first_ready < 0 && !strcmp(r->kind, "node") && !strcmp(r->event, "ready"))
+		t->o.first_ready = r->t_s;
 }
 
 static void tee_nodes(void *ctx, const struct row_nodes *r)
@@ -57,6 +90,8 @@ static void tee_cost(void *ctx, const struct row_cost *r)
 	struct tee *t = ctx;
 	if (t->store.cost)
 		t->store.cost(t->store.ctx, r);
+	t->o.has_cost = true;
+	t->o.cost = *r;
 }
 
 static void tee_summary(void *ctx, const struct row_summary *r)
@@ -115,16 +150,16 @@ static void print_table(const struct scenario *sc, const struct tee *t)
 	}
 }
 
-/* The params column: the overrides as a JSON object. */
-static char *params_json(const struct cli_args *a)
+/* The params column: the overrides (--set, then a variant's) as a JSON object. */
+static char *params_json(const char *const *sets, size_t n_sets)
 {
 	size_t cap = 3;
-	for (size_t i = 0; i < a->n_sets; i++)
-		cap += 2 * strlen(a->sets[i]) + 8;
+	for (size_t i = 0; i < n_sets; i++)
+		cap += 2 * strlen(sets[i]) + 8;
 	char *js = xmalloc(cap), *p = js;
 	*p++ = '{';
-	for (size_t i = 0; i < a->n_sets; i++) {
-		const char *s = a->sets[i], *eq = strchr(s, '=');
+	for (size_t i = 0; i < n_sets; i++) {
+		const char *s = sets[i], *eq = strchr(s, '=');
 		if (i)
 			*p++ = ',';
 		*p++ = '"';
@@ -156,22 +191,22 @@ static char *default_db(const struct scenario *sc)
 	return p;
 }
 
-static int simulate(const struct cli_args *a, const struct scenario *sc, const char *db)
+/* One run of sc (variant `variant`, 0 for a plain run) into st. Returns 0,
+ * or an exit status; *o gets its outcome. */
+static int run_into(const struct cli_args *a, store *st, const struct scenario *sc, int variant, const char *vname,
+		    const char *const *sets, size_t n_sets, const char *db, struct outcome *o)
 {
 	struct herr e;
-	bool created = false;
-	store *st = store_open(db, &created, &e);
-	if (!st)
-		return cli_fail(&e);
 	uint64_t seed = a->has_seed ? a->seed : sc->seed;
-	char *params = params_json(a);
-	struct run_info ri = {sc, seed, 0, 0, params};
+	char *params = params_json(sets, n_sets);
+	struct run_info ri = {sc, seed, variant, 0, params};
 	int rc = 0;
 	if (store_run_begin(st, &ri, &e)) {
-		rc = cli_fail(&e);
-		goto out;
+		free(params);
+		return cli_fail(&e);
 	}
-	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services};
+	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services, sc,
+			{-1, -1, NAN, false, {0, 0, 0, 0}, NAN, NAN, 0}};
 	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost};
 	struct progress prog = {!a->quiet && isatty(2), false};
 	struct run_hooks hooks = {&interrupted, show_progress, &prog};
@@ -186,7 +221,7 @@ static int simulate(const struct cli_args *a, const struct scenario *sc, const c
 	int64_t run_id = 0;
 	if (rs.interrupted) {
 		store_run_abort(st);
-		fprintf(stderr, "headroom run: interrupted; nothing was written to %s\n", db);
+		fprintf(stderr, "headroom run: interrupted; the run was not written to %s\n", db);
 		rc = EXIT_INTERRUPTED;
 	} else {
 		struct run_end end = {"ok", rs.wall_s, rs.events, rs.requests, rs.sim_s};
@@ -198,14 +233,93 @@ static int simulate(const struct cli_args *a, const struct scenario *sc, const c
 		cli_fmt_duration(dur, sizeof dur, sc->duration);
 		cli_fmt_count(nreq, sizeof nreq, (double)rs.requests);
 		cli_fmt_count(rate, sizeof rate, (double)rs.requests / fmax(rs.wall_s, 1e-9));
-		printf("%s: seed %" PRIu64 ", %s simulated in %.2f s (%s requests, %s/s)\n", sc->name, seed, dur,
-		       rs.wall_s, nreq, rate);
+		printf("%s%s%s: seed %" PRIu64 ", %s simulated in %.2f s (%s requests, %s/s)\n", sc->name,
+		       vname ? " / " : "", vname ? vname : "", seed, dur, rs.wall_s, nreq, rate);
 		print_table(sc, &t);
+		if (t.o.has_cost)
+			printf("cluster: %.2f USD for the run, %.0f USD a month at this rate, %.1f node-hours, at most %d nodes\n",
+			       t.o.cost.cost_usd, t.o.cost.monthly_usd, t.o.cost.node_hours, t.o.cost.max_nodes);
 		printf("results: %s (run %" PRId64 ")\n", db, run_id);
 	}
+	/* Pod start-up and errors over all services, for a comparison. */
+	int64_t most = 0, served = 0, errors = 0;
+	t.o.start_p50 = t.o.start_p99 = NAN;
+	for (size_t i = 0; i < t.n_sums; i++) {
+		served += t.sums[i].served;
+		errors += t.sums[i].errors;
+		if (t.sums[i].pods_started > most) {
+			most = t.sums[i].pods_started;
+			t.o.start_p50 = t.sums[i].pod_start_p50_s;
+			t.o.start_p99 = t.sums[i].pod_start_p99_s;
+		}
+	}
+	t.o.err_rate = served + errors ? (double)errors / (double)(served + errors) : 0;
+	*o = t.o;
 	free(t.sums);
-out:
 	free(params);
+	return rc;
+}
+
+/* The side-by-side table of a compare: scenario. */
+static void print_compare(const struct scenario *sc, const struct outcome *o)
+{
+	printf("\n%-20s %18s %20s %18s %8s %10s %12s\n", "variant", "first new node", "pod start p50/p99",
+	       "worst p99 in spike", "errors", "cost USD", "USD / month");
+	for (size_t v = 0; v < sc->n_variants; v++) {
+		char first[32], st[40], p99[32], cost[32], month[32];
+		if (o[v].first_ready >= 0)
+			snprintf(first, sizeof first, "%.1f s", o[v].first_ready - o[v].first_unsched);
+		else
+			snprintf(first, sizeof first, "-");
+		if (isnan(o[v].start_p50))
+			snprintf(st, sizeof st, "-");
+		else
+			snprintf(st, sizeof st, "%.1f / %.1f s", o[v].start_p50, o[v].start_p99);
+		fmt_ms(p99, sizeof p99, o[v].spike_p99);
+		snprintf(cost, sizeof cost, o[v].has_cost ? "%.2f" : "-", o[v].cost.cost_usd);
+		snprintf(month, sizeof month, o[v].has_cost ? "%.0f" : "-", o[v].cost.monthly_usd);
+		printf("%-20s %18s %20s %15s ms %7.2f%% %10s %12s\n", sc->variants[v].name, first, st, p99,
+		       100 * o[v].err_rate, cost, month);
+	}
+	printf("first new node: from the first pod that fit no node to the first node Ready after it.\n");
+}
+
+static int simulate(const struct cli_args *a, const struct scenario *sc, const char *db)
+{
+	struct herr e;
+	bool created = false;
+	store *st = store_open(db, &created, &e);
+	if (!st)
+		return cli_fail(&e);
+	int rc = 0;
+	if (!sc->n_variants) {
+		struct outcome o;
+		rc = run_into(a, st, sc, 0, NULL, (const char *const *)a->sets, a->n_sets, db, &o);
+	} else {
+		struct outcome *o = xcalloc(sc->n_variants, sizeof *o);
+		for (size_t v = 0; v < sc->n_variants && !rc; v++) {
+			struct scenario vs;
+			if (scn_load_variant(&vs, sc, v, (const char *const *)a->sets, a->n_sets, &e)) {
+				rc = cli_fail(&e);
+				break;
+			}
+			const struct scn_variant *var = &sc->variants[v];
+			size_t n = a->n_sets + var->n_sets;
+			const char **all = xcalloc(n ? n : 1, sizeof *all);
+			for (size_t i = 0; i < a->n_sets; i++)
+				all[i] = a->sets[i];
+			for (size_t i = 0; i < var->n_sets; i++)
+				all[a->n_sets + i] = var->sets[i];
+			if (!a->quiet && v)
+				printf("\n");
+			rc = run_into(a, st, &vs, (int)v + 1, var->name, all, n, db, &o[v]);
+			free(all);
+			scn_free(&vs);
+		}
+		if (!rc && !a->quiet)
+			print_compare(sc, o);
+		free(o);
+	}
 	/* A database this command created and could not fill is not left behind,
 	 * unless another process has committed a run to it meanwhile. */
 	bool drop = rc && created && !store_has_runs(st);

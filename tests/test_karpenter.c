@@ -282,3 +282,93 @@ Test(karpenter, budgets_limit_nodes_disrupted_at_once)
 		scn_free(&sc);
 	}
 }
+
+/* A pod larger than any instance type the pool allows (16 cores; the
+ * largest is 8 vCPU): reported as unprovisionable, never launched for, and
+ * the run goes on. */
+Test(karpenter, a_pod_larger_than_any_instance_is_reported_not_a_crash)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/big.yaml", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs("name: big\nduration: 2m\ncluster:\n  catalog: cat.csv\n  provisioner: karpenter\n  nodes:\n"
+	      "    - {name: base, instance: m5.large}\n  karpenter:\n    nodepools:\n"
+	      "      - {apiVersion: karpenter.sh/v1, kind: NodePool, metadata: {name: p}, spec: {template: {spec: {}}}}\n"
+	      "services:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: \"16\"}}\n    cpu_per_request: 1ms\n"
+	      "    traffic: {rate: 1rps}\n",
+	      f);
+	fclose(f);
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, path, NULL, 0, &e), 0, "%s", e.msg);
+	scale_to = 0;
+	struct memsink m = run(&sc, false);
+	char detail[256];
+	cr_expect_eq(count(&m, "pod", "unprovisionable", NULL, detail, sizeof detail), 1);
+	cr_expect(strstr(detail, "16 cores") != NULL, "%s", detail);
+	cr_expect_eq(count(&m, "node", "launched", NULL, NULL, 0), 0);
+	cr_expect_eq(m.n_summaries, 1);
+	cr_expect_eq(m.summaries[0].served, 0);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* Bad input: a type missing from the catalog (with a suggestion), a
+ * NodePool whose requirements match nothing, an unknown requirement key. */
+Test(karpenter, bad_catalog_and_nodepool_input)
+{
+	static const struct {
+		const char *cluster;
+		const char *want;
+	} rows[] = {
+		{"  nodes: [{name: base, instance: m5.larg}]\n",
+		 "6:34: instance: no instance type 'm5.larg' in CAT; did you mean 'm5.large'?"},
+		{"  provisioner: karpenter\n  karpenter:\n    nodepools:\n      - apiVersion: karpenter.sh/v1\n"
+		 "        kind: NodePool\n        metadata: {name: gpu}\n        spec:\n          template:\n"
+		 "            spec:\n              requirements:\n"
+		 "                - {key: karpenter.k8s.aws/instance-family, operator: In, values: [p5]}\n",
+		 "16:17: NodePool 'gpu': its requirements match no instance type in CAT"},
+		{"  provisioner: karpenter\n  karpenter:\n    nodepools:\n      - apiVersion: karpenter.sh/v1\n"
+		 "        kind: NodePool\n        metadata: {name: p}\n        spec:\n          template:\n"
+		 "            spec:\n              requirements:\n"
+		 "                - {key: karpenter.k8s.aws/instance-familly, operator: In, values: [m5]}\n",
+		 "16:25: key: 'karpenter.k8s.aws/instance-familly' is not a label headroom models; did you mean "
+		 "'karpenter.k8s.aws/instance-family'?"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char path[128], yaml[2048], want[512], full[700];
+		snprintf(path, sizeof path, "%s/bad.yaml", dir);
+		snprintf(yaml, sizeof yaml,
+			 "name: bad\nduration: 1m\ncluster:\n  catalog: cat.csv\n  nodes: [{name: n, instance: m5.large}]\n%s"
+			 "services:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 1}}\n    cpu_per_request: 1ms\n"
+			 "    traffic: {rate: 1rps}\n",
+			 rows[i].cluster);
+		if (i == 0) /* the bad type replaces the good node list */
+			snprintf(yaml, sizeof yaml,
+				 "name: bad\nduration: 1m\ncluster:\n  catalog: cat.csv\n  provisioner: none\n%s"
+				 "services:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 1}}\n"
+				 "    cpu_per_request: 1ms\n    traffic: {rate: 1rps}\n",
+				 rows[i].cluster);
+		FILE *f = fopen(path, "w");
+		cr_assert(f);
+		fputs(yaml, f);
+		fclose(f);
+		/* CAT stands for the catalog's path. */
+		const char *cat = strstr(rows[i].want, "CAT");
+		if (cat)
+			snprintf(want, sizeof want, "%.*s%s/cat.csv%s", (int)(cat - rows[i].want), rows[i].want, dir, cat + 3);
+		else
+			snprintf(want, sizeof want, "%s", rows[i].want);
+		snprintf(full, sizeof full, "%s:%s", path, want);
+		struct scenario sc;
+		struct herr e;
+		int rc = scn_load(&sc, path, NULL, 0, &e);
+		cr_expect_eq(rc, -1, "row %zu loaded", i);
+		if (rc == 0) {
+			scn_free(&sc);
+			continue;
+		}
+		cr_expect_str_eq(e.msg, full, "row %zu:\n got  %s\n want %s", i, e.msg, full);
+	}
+}
