@@ -162,10 +162,14 @@ static simtime node_ev(struct sim *s, void *obj, uint64_t arg)
 	struct karp *k = w->prov.self;
 	n->ev = EVH_NONE;
 	switch (arg) {
-	case EV_REGISTER:
+	case EV_REGISTER: {
 		node_set_state(w, n, NODE_REGISTERED, NULL);
-		node_at(k, n, draw(k, &k->initialization), EV_INITIALIZE);
+		struct dist_sampler init = k->initialization;
+		if (n->fam)
+			dist_prepare(&init, &((const struct scn_family_latency *)n->fam)->initialization);
+		node_at(k, n, draw(k, &init), EV_INITIALIZE);
 		break;
+	}
 	case EV_INITIALIZE:
 		node_set_state(w, n, NODE_READY, NULL);
 		break;
@@ -301,7 +305,20 @@ static void launch(struct karp *k, const struct claim *c)
 	n->nom_cpu = c->cpu;
 	n->nom_mem = c->mem;
 	n->nom_pods = c->pods;
-	simtime reg = draw(k, &k->launch) + draw(k, &k->registration);
+	simtime reg;
+	const struct scn_family_latency *fl = NULL;
+	for (size_t i = 0; i < k->cfg->n_families; i++)
+		if (!strcmp(k->cfg->families[i].family, t->family))
+			fl = &k->cfg->families[i];
+	if (fl) {
+		struct dist_sampler a, b;
+		dist_prepare(&a, &fl->launch);
+		dist_prepare(&b, &fl->registration);
+		reg = draw(k, &a) + draw(k, &b);
+		n->fam = fl;
+	} else {
+		reg = draw(k, &k->launch) + draw(k, &k->registration);
+	}
 	if (reg > k->cfg->registration_timeout)
 		node_at(k, n, k->cfg->registration_timeout, EV_REG_TIMEOUT);
 	else

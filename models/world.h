@@ -193,6 +193,7 @@ struct wnode {
 	int nom_pods;
 	evh ev;               /* its pending lifecycle event, or EVH_NONE */
 	bool static_node;     /* from cluster.nodes, never removed */
+	const void *fam;      /* the provisioner's per-family latencies, if any */
 };
 
 /* A node provisioner (Karpenter or Cluster Autoscaler), called by the world. */

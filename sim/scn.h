@@ -218,6 +218,12 @@ struct scn_nodepool {
 	int line, col;
 };
 
+/* Latencies of one instance family (karpenter.k8s.aws/instance-family). */
+struct scn_family_latency {
+	char family[16];
+	struct dist launch, registration, initialization; /* s */
+};
+
 /* Karpenter's controller settings and the cloud's latencies. */
 struct scn_karpenter {
 	simtime batch_idle;         /* --batch-idle-duration, 1 s */
@@ -227,6 +233,8 @@ struct scn_karpenter {
 	struct dist launch;         /* create call until the instance runs, s */
 	struct dist registration;   /* instance running until the Node registers, s */
 	struct dist initialization; /* registered until Ready and initialized, s */
+	struct scn_family_latency *families; /* per instance family overrides (owned) */
+	size_t n_families;
 	simtime registration_timeout; /* 15 min: the NodeClaim is deleted and retried */
 	simtime poll;               /* disruption polling, 10 s */
 	simtime validation;         /* a consolidation command's re-validation delay, 15 s */

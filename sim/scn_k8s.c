@@ -729,6 +729,17 @@ static int load_nodepool(struct ld *L, const struct ynode *v, struct scn_nodepoo
 	return resolve_pool(L, reqs ? reqs : ts, np);
 }
 
+/* The latencies named in keys, from mapping v (whose keys are checked by the caller). */
+static int load_latency_of(struct ld *L, const struct ynode *v, const char *const *keys, struct dist **out)
+{
+	for (size_t i = 0; keys[i]; i++) {
+		const struct ynode *n = yt_get(v, keys[i]);
+		if (n && ld_load_delay(L, n, keys[i], out[i]))
+			return -1;
+	}
+	return 0;
+}
+
 static int load_latency(struct ld *L, const struct ynode *v, const char *const *keys, struct dist **out)
 {
 	if (ld_want_map(L, v, "latency") || ld_check_keys(L, v, keys, "latency"))
@@ -753,9 +764,34 @@ static int load_karpenter(struct ld *L, const struct ynode *v)
 	    ld_get_dur(L, v, "batch-max-duration", SIM_MS, SIM_HOUR, false, &k->batch_max) ||
 	    ld_get_dur(L, v, "registration-timeout", SIM_S, 24 * SIM_HOUR, false, &k->registration_timeout))
 		return -1;
+	static const char *const fkeys[] = {"launch", "registration", "initialization", "families", NULL};
 	struct dist *lat[] = {&k->launch, &k->registration, &k->initialization};
-	if ((n = yt_get(v, "latency")) && load_latency(L, n, lkeys, lat))
-		return -1;
+	if ((n = yt_get(v, "latency"))) {
+		const struct ynode *f = NULL;
+		if (ld_want_map(L, n, "latency") || ld_check_keys(L, n, fkeys, "latency") || load_latency_of(L, n, lkeys, lat))
+			return -1;
+		if ((f = yt_get(n, "families"))) {
+			if (ld_want_map(L, f, "families"))
+				return -1;
+			k->families = xcalloc(f->n ? f->n : 1, sizeof *k->families);
+			for (size_t i = 0; i < f->n; i++) {
+				struct scn_family_latency *fl = &k->families[k->n_families++];
+				const struct ynode *fk = yt_key(f, i);
+				bool known = false;
+				for (size_t t = 0; t < L->sc->cluster.catalog.n; t++)
+					known |= !strcmp(L->sc->cluster.catalog.types[t].family, fk->s);
+				if (!known || strlen(fk->s) >= sizeof fl->family)
+					return yt_err(L->e, fk, "families: no instance family '%s' in the catalog", fk->s);
+				snprintf(fl->family, sizeof fl->family, "%s", fk->s);
+				fl->launch = k->launch;
+				fl->registration = k->registration;
+				fl->initialization = k->initialization;
+				struct dist *fd[] = {&fl->launch, &fl->registration, &fl->initialization};
+				if (load_latency(L, yt_val(f, i), lkeys, fd))
+					return -1;
+			}
+		}
+	}
 	if (!(n = ld_need(L, v, "nodepools", "karpenter")) || ld_want_seq(L, n, "nodepools"))
 		return -1;
 	if (!n->n)
@@ -1014,6 +1050,7 @@ void ld_free_k8s(struct scenario *sc)
 		free(np->name);
 	}
 	free(c->karpenter.pools);
+	free(c->karpenter.families);
 	for (size_t g = 0; g < c->ca.n_groups; g++)
 		free(c->ca.groups[g].name);
 	free(c->ca.groups);

@@ -372,3 +372,24 @@ Test(karpenter, bad_catalog_and_nodepool_input)
 		cr_expect_str_eq(e.msg, full, "row %zu:\n got  %s\n want %s", i, e.msg, full);
 	}
 }
+
+/* Latencies per instance family: m5 registers in 50 s instead of 30 s. */
+Test(karpenter, latency_per_instance_family)
+{
+	struct scenario sc;
+	load(&sc, 1, "", "2m");
+	const char *sets[] = {"cluster.karpenter.latency={launch: 2s, registration: 30s, initialization: 5s, "
+			      "families: {m5: {registration: 50s}}}"};
+	scn_free(&sc);
+	char path[128];
+	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, path, sets, 1, &e), 0, "%s", e.msg);
+	scale_to = 4;
+	struct memsink m = run(&sc, false);
+	cr_expect(fabs(nth(&m, "node", "registered", 0) - 63) < EPS, "registered at %.3f s, want 11 + 2 + 50 s",
+		  nth(&m, "node", "registered", 0));
+	cr_expect(fabs(nth(&m, "node", "ready", 1) - 68) < EPS, "ready at %.3f s", nth(&m, "node", "ready", 1));
+	memsink_free(&m);
+	scn_free(&sc);
+}
