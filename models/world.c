@@ -170,6 +170,7 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 	build_cluster(w);
 	if (sc->cluster.provisioner == PROV_KARPENTER)
 		karp_start(w);
+	else if (sc->cluster.provisioner == PROV_CLUSTER_AUTOSCALER) ca_start(w);
 	for (size_t i = 0; i < w->n_svcs; i++)
 		pod_initial(w, &w->svcs[i]);
 	if (w->prov.initial) {

@@ -1,0 +1,746 @@
+/*
+ * cluster_autoscaler.c: the Kubernetes Cluster Autoscaler on AWS node groups
+ * (ASGs of one instance type), as kubernetes/autoscaler cluster-autoscaler
+ * behaves with its default flags (../shared/FACTS.md section 3).
+ *
+ * The loop (core/static_autoscaler.go RunOnce) runs every scan-interval,
+ * first at t = scan-interval, and does in order:
+ *
+ * 1. Scale-up requests (clusterstate updateScaleRequests). A group whose
+ *    requested nodes are all Ready has finished its scale-up: its backoff is
+ *    removed. A group with nodes still Launching or Registered after
+ *    request time + max-node-provision-time (strictly after, at a scan) has
+ *    failed: its unregistered nodes are deleted and the group is backed off,
+ *    5 min at first, doubling up to 30 min while failures follow each other
+ *    (a failure more than 3 h after the last one starts again at 5 min).
+ *
+ * 2. Scale-up. The unschedulable pods (Pending, not bound) are first packed
+ *    onto the room the Ready nodes have left and onto the nodes CA launched
+ *    that are not Ready yet, counted as empty nodes of their group
+ *    (filterOutSchedulable with upcoming nodes), so a scan never scales up
+ *    twice for the same pods. If all the pods left are younger than 2 s
+ *    (unschedulablePodTimeBuffer), CA waits one loop (and deletes no node in
+ *    it). Otherwise every group not backed off and below its max gets an
+ *    option from the binpacking estimator: the pods, largest CPU first (then
+ *    memory), go first-fit onto new nodes of the group's template (the
+ *    instance's allocatable with the DaemonSets bound), at most
+ *    min(max - target size, max-nodes-per-scaleup) nodes; a pod that fits
+ *    no node left out. The expander picks one option:
+ *      least-waste: the smallest (capacity - requests) / capacity of CPU
+ *        plus the same of memory over the option's nodes, the node capacity
+ *        being the instance's vCPUs and memory, as expander/waste/waste.go;
+ *      price: the lowest hourly price of the option's nodes per pod it
+ *        places (a stand-in for expander/price, whose pricing model AWS
+ *        does not implement);
+ *      most-pods: the most pods placed;
+ *      random: any.
+ *    Ties go to a uniform draw among the tied options (CA's fallback
+ *    expander is random). The group's ASG grows by the option's node count
+ *    at once: each node Launches, registers after the `boot` latency and is
+ *    Ready after `initialization`. A pod that fits no group's template is
+ *    reported once as unprovisionable and never causes a scale-up.
+ *
+ * 3. Scale-down, when enabled and no scale-up happened in this loop. The
+ *    candidates are the Ready nodes of groups above their min size.
+ *    Utilisation is max(sum of cpu requests / allocatable cpu, the same for
+ *    memory), DaemonSet pods included (--ignore-daemonsets-utilization is
+ *    false by default; simulator/utilization/info.go). A candidate below
+ *    scale-down-utilization-threshold whose pods (Pending-bound or Running)
+ *    all fit, first-fit largest first, on the room the other Ready nodes
+ *    have left is unneeded; a node found unneeded is no destination for
+ *    the next candidates (planner.go categorizeNodes). A node stays unneeded
+ *    since the first loop it was found so (wnode.unneeded_since) until a
+ *    loop finds it needed. Unless CA is in cooldown (a scale-up less than
+ *    scale-down-delay-after-add ago, or a failed scale-down less than
+ *    scale-down-delay-after-failure ago; at start both lie an hour back),
+ *    nodes unneeded for more than scale-down-unneeded-time are deleted
+ *    (node_drain), empty ones first, oldest unneeded first, keeping each
+ *    group at or above its min, at most max-scale-down-parallelism deletions
+ *    in progress and at most one non-empty node draining at a time
+ *    (--max-drain-parallelism 1).
+ *
+ * Not modelled: the cluster health check, max-nodes-total and resource
+ * limits, balance-similar-node-groups, scale-down-unready-time, the 5 min
+ * recheck timeout of nodes found unremovable, the node-delete delay after
+ * the taint, PodDisruptionBudgets (so a scale-down never fails, and
+ * scale-down-delay-after-failure never applies), and pods of ongoing drains
+ * taking room in the scale-down simulation.
+ *
+ * Randomness: latencies from RNG_NODES instance 1, expander draws from
+ * RNG_NODES instance 2; a run is a function of the seed.
+ */
+#include "world.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define POD_TIME_BUFFER (2 * SIM_S)   /* unschedulablePodTimeBuffer */
+#define BACKOFF_RESET (3 * SIM_HOUR)  /* --node-group-backoff-reset-timeout */
+#define MAX_DRAIN_PARALLELISM 1       /* --max-drain-parallelism */
+
+enum { EV_REGISTER, EV_READY };
+
+struct group {
+	const struct scn_nodegroup *cfg;
+	const struct instance_type *type;
+	struct sched_node tmpl; /* an empty new node of the group: allocatable, DaemonSets bound */
+	int size;               /* target size: nodes of the group not being deleted (scratch of a loop) */
+	simtime req_at;         /* the open scale-up request, ns; -1: none */
+	int req_nodes;          /* nodes that request asked for */
+	simtime backoff_until;  /* no scale-up of the group before this, ns */
+	simtime backoff_len;    /* the last backoff's length, ns; 0: no backoff on record */
+	simtime last_fail;      /* the last failed scale-up, ns */
+};
+
+struct cpod {                /* a pod in a simulation */
+	struct pod *p;
+	struct sched_pod sp;
+	uint32_t node;           /* scale-down: the node it is bound to */
+};
+
+struct del {                 /* a node scale-down may delete */
+	struct wnode *n;
+	bool empty;              /* no pod to move */
+};
+
+struct option {              /* the estimator's answer for one group */
+	int group;
+	int nodes, pods;         /* new nodes, and pods they hold */
+	int64_t cpu_m, mem;      /* the pods' requests: millicores, bytes */
+	double score;            /* the expander's: lower is better */
+};
+
+struct ca {
+	struct world *w;
+	const struct scn_ca *cfg;
+	gsl_rng *r_lat;          /* latencies (RNG_NODES, instance 1) */
+	gsl_rng *r_exp;          /* expander draws (RNG_NODES, instance 2) */
+	struct dist_sampler boot, initialization;
+	struct group *g;         /* one per node group */
+	size_t n_g;
+	simtime last_up;         /* lastScaleUpTime, ns */
+	simtime last_down_fail;  /* lastScaleDownFailTime, ns (never set: drains do not fail here) */
+	/* Scratch, grown on demand: memory follows the cluster. */
+	struct cpod *pods;
+	size_t cap_pods;
+	struct sched_node *bins;
+	size_t cap_bins;
+	struct option *opt;      /* n_g */
+	struct wnode **cand;
+	size_t *start;           /* scale-down: the first of each node's pods in `pods` */
+	unsigned char *gone;     /* scale-down: found unneeded in this loop */
+	struct del *del;         /* scale-down: the nodes to delete */
+	size_t cap_nodes;
+};
+
+static const char *const expander_names[] = {"least-waste", "random", "price", "most-pods"};
+
+/* ---- scratch ---- */
+
+static void need_pods(struct ca *k, size_t n)
+{
+	if (n > k->cap_pods) {
+		k->cap_pods = HR_MAX(n, 2 * k->cap_pods);
+		k->pods = xrealloc(k->pods, k->cap_pods * sizeof *k->pods);
+	}
+}
+
+static void need_bins(struct ca *k, size_t n)
+{
+	if (n > k->cap_bins) {
+		k->cap_bins = HR_MAX(n, 2 * k->cap_bins);
+		k->bins = xrealloc(k->bins, k->cap_bins * sizeof *k->bins);
+	}
+}
+
+static void need_nodes(struct ca *k, size_t n)
+{
+	if (n + 1 > k->cap_nodes) {
+		k->cap_nodes = HR_MAX(n + 1, 2 * k->cap_nodes);
+		k->cand = xrealloc(k->cand, k->cap_nodes * sizeof *k->cand);
+		k->start = xrealloc(k->start, k->cap_nodes * sizeof *k->start);
+		k->gone = xrealloc(k->gone, k->cap_nodes * sizeof *k->gone);
+		k->del = xrealloc(k->del, k->cap_nodes * sizeof *k->del);
+	}
+}
+
+/* ---- helpers ---- */
+
+static bool ca_node(const struct wnode *n) { return !n->static_node && n->pool >= 0; }
+
+static bool upcoming(const struct wnode *n)
+{
+	return ca_node(n) && (n->state == NODE_LAUNCHING || n->state == NODE_REGISTERED);
+}
+
+/* qsort, which must not see a NULL array even when it is empty. */
+static void sort(void *a, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(a, n, size, cmp);
+}
+
+/* Places p on the first bin it fits (binding it there); false if none. */
+static bool first_fit(struct sched_node *bins, size_t n, const struct sched_pod *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!sched_filter(&bins[i], p)) {
+			sched_bind(&bins[i], p);
+			return true;
+		}
+	return false;
+}
+
+/* Largest CPU first, then memory, then the oldest; a total order. */
+static int ffd_cmp(const void *a, const void *b)
+{
+	const struct cpod *x = a, *y = b;
+	if (x->sp.cpu != y->sp.cpu)
+		return x->sp.cpu > y->sp.cpu ? -1 : 1;
+	if (x->sp.mem != y->sp.mem)
+		return x->sp.mem > y->sp.mem ? -1 : 1;
+	if (x->p->created != y->p->created)
+		return x->p->created < y->p->created ? -1 : 1;
+	if (x->p->svc->idx != y->p->svc->idx)
+		return x->p->svc->idx < y->p->svc->idx ? -1 : 1;
+	return x->p->num < y->p->num ? -1 : x->p->num > y->p->num;
+}
+
+/* By node, then largest first. */
+static int node_cmp(const void *a, const void *b)
+{
+	const struct cpod *x = a, *y = b;
+	if (x->node != y->node)
+		return x->node < y->node ? -1 : 1;
+	return ffd_cmp(a, b);
+}
+
+/* A decision about a node group: a "node" row named after the group, with
+ * the nodes in the cluster and (desired) the group's target size. */
+static void group_log(struct ca *k, size_t gi, const char *event, const char *detail)
+{
+	struct world *w = k->w;
+	if (!w->out.decision)
+		return;
+	struct row_decision r = {
+		.t_s = sim_to_s(w->s->now),
+		.service = "",
+		.kind = "node",
+		.pod = k->g[gi].cfg->name,
+		.event = event,
+		.replicas = (int)w->n_nodes,
+		.desired = k->g[gi].size,
+		.raw = -1,
+		.stabilized = -1,
+		.limited = -1,
+		.detail = detail,
+	};
+	w->out.decision(w->out.ctx, &r);
+}
+
+/* Target sizes: the nodes of each group that are not being deleted. */
+static void count_sizes(struct ca *k)
+{
+	for (size_t i = 0; i < k->n_g; i++)
+		k->g[i].size = 0;
+	for (size_t i = 0; i < k->w->n_nodes; i++) {
+		const struct wnode *n = k->w->wnodes[i];
+		if (ca_node(n) && n->state != NODE_DRAINING)
+			k->g[n->pool].size++;
+	}
+}
+
+/* ---- node lifecycle ---- */
+
+static simtime draw(struct ca *k, const struct dist_sampler *d)
+{
+	double s = dist_draw(d, k->r_lat);
+	return s > 0 ? (simtime)llround(s * 1e9) : 0;
+}
+
+static simtime node_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	struct wnode *n = obj;
+	struct world *w = n->w;
+	struct ca *k = w->prov.self;
+	n->ev = EVH_NONE;
+	if (arg == EV_REGISTER) {
+		node_set_state(w, n, NODE_REGISTERED, NULL);
+		n->ev = sim_at(s, s->now + draw(k, &k->initialization), PRIO_CONTROL, node_ev, n, EV_READY);
+	} else {
+		node_set_state(w, n, NODE_READY, NULL);
+	}
+	return SIM_DONE;
+}
+
+/* ---- 1. scale-up requests ---- */
+
+/* The group's scale-up timed out: its unregistered nodes go, it backs off
+ * (utils/backoff/exponential_backoff.go). */
+static void scale_up_failed(struct ca *k, size_t gi)
+{
+	struct world *w = k->w;
+	struct group *g = &k->g[gi];
+	simtime now = w->s->now, len = k->cfg->initial_backoff;
+	if (g->backoff_len > 0)
+		len = g->backoff_until < now ? HR_MIN(2 * g->backoff_len, k->cfg->max_backoff) : g->backoff_len;
+	g->backoff_len = len;
+	g->backoff_until = now + len;
+	g->last_fail = now;
+	int deleted = 0;
+	/* Downwards: a removed node's slot takes the last node, already seen. */
+	for (size_t i = w->n_nodes; i-- > 0;) {
+		struct wnode *n = w->wnodes[i];
+		if (!ca_node(n) || n->pool != (int)gi || n->state != NODE_LAUNCHING)
+			continue;
+		node_log(w, n, "registration-timeout", "cluster-autoscaler: not registered within max-node-provision-time");
+		node_drain(w, n, "cluster-autoscaler: failed scale-up");
+		deleted++;
+	}
+	count_sizes(k);
+	char detail[256];
+	snprintf(detail, sizeof detail,
+		 "%s: scale-up of %d node(s) at %.0f s not Ready within max-node-provision-time %.0f s; "
+		 "%d unregistered node(s) deleted; backed off %.0f s, until %.0f s",
+		 g->cfg->name, g->req_nodes, sim_to_s(g->req_at), sim_to_s(k->cfg->max_node_provision_time), deleted,
+		 sim_to_s(len), sim_to_s(g->backoff_until));
+	group_log(k, gi, "backoff", detail);
+	g->req_at = -1;
+	g->req_nodes = 0;
+}
+
+static void update_requests(struct ca *k)
+{
+	struct world *w = k->w;
+	simtime now = w->s->now;
+	for (size_t gi = 0; gi < k->n_g; gi++) {
+		struct group *g = &k->g[gi];
+		if (g->backoff_len > 0 && g->last_fail + BACKOFF_RESET < now)
+			g->backoff_len = 0; /* RemoveStaleBackoffData */
+		if (g->req_at < 0)
+			continue;
+		int n_up = 0;
+		for (size_t i = 0; i < w->n_nodes; i++)
+			n_up += upcoming(w->wnodes[i]) && w->wnodes[i]->pool == (int)gi;
+		if (!n_up) { /* done: RemoveBackoff */
+			g->req_at = -1;
+			g->req_nodes = 0;
+			g->backoff_len = 0;
+			g->backoff_until = 0;
+		} else if (g->req_at + k->cfg->max_node_provision_time < now) {
+			scale_up_failed(k, gi);
+		}
+	}
+}
+
+/* ---- 2. scale-up ---- */
+
+/* The unschedulable pods, largest first. Returns how many. */
+static size_t collect_unschedulable(struct ca *k)
+{
+	struct world *w = k->w;
+	size_t n = 0;
+	for (size_t i = 0; i < w->n_svcs; i++) {
+		struct service *sv = &w->svcs[i];
+		if (!sv->n_pending)
+			continue;
+		struct sched_pod sp = sched_pod_make(sv->cfg->cpu_request, sv->cfg->memory_request);
+		for (uint32_t j = 0; j < sv->n_pods; j++) {
+			struct pod *p = sv->pods[j];
+			if (p->slot_free || p->phase != POD_PENDING || p->bound)
+				continue;
+			need_pods(k, n + 1);
+			k->pods[n++] = (struct cpod){p, sp, 0};
+		}
+	}
+	sort(k->pods, n, sizeof *k->pods, ffd_cmp);
+	return n;
+}
+
+/* Drops the pods that fit on the room left on Ready nodes or on upcoming
+ * nodes (as if Ready). Returns how many are left, in order. */
+static size_t filter_schedulable(struct ca *k, size_t n)
+{
+	struct world *w = k->w;
+	size_t nb = 0, left = 0;
+	need_bins(k, w->n_nodes);
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *wn = w->wnodes[i];
+		if (wn->state != NODE_READY && !upcoming(wn))
+			continue;
+		k->bins[nb] = w->nodes[i];
+		if (upcoming(wn))
+			k->bins[nb].block = SCHED_OPEN;
+		nb++;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!first_fit(k->bins, nb, &k->pods[i].sp))
+			k->pods[left++] = k->pods[i];
+	return left;
+}
+
+/* The binpacking estimate for group gi over the n pods. */
+static struct option estimate(struct ca *k, size_t gi, size_t n)
+{
+	const struct group *g = &k->g[gi];
+	struct option o = {.group = (int)gi};
+	int cap = HR_MIN(g->cfg->max - g->size, k->cfg->max_nodes_per_scaleup);
+	need_bins(k, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct sched_pod *sp = &k->pods[i].sp;
+		if (!first_fit(k->bins, (size_t)o.nodes, sp)) {
+			if (o.nodes >= cap || sched_filter(&g->tmpl, sp))
+				continue;
+			k->bins[o.nodes] = g->tmpl;
+			sched_bind(&k->bins[o.nodes++], sp);
+		}
+		o.pods++;
+		o.cpu_m += llround(sp->cpu * 1000);
+		o.mem += llround(sp->mem);
+	}
+	return o;
+}
+
+static double expander_score(const struct ca *k, const struct option *o)
+{
+	const struct instance_type *t = k->g[o->group].type;
+	switch (k->cfg->expander) {
+	case CA_LEAST_WASTE: {
+		double cpu = (double)t->vcpu * 1000 * o->nodes, mem = (double)llround(t->memory_mib * SCHED_MIB) * o->nodes;
+		return (cpu - (double)o->cpu_m) / cpu + (mem - (double)o->mem) / mem;
+	}
+	case CA_PRICE:
+		return t->price_hour * o->nodes / o->pods;
+	case CA_MOST_PODS:
+		return -(double)o->pods;
+	case CA_RANDOM:
+		break;
+	}
+	return 0;
+}
+
+/* The expander's choice among n options (n >= 1): the best score, ties
+ * drawn uniformly (the draw only when there is a tie). */
+static const struct option *expand(struct ca *k, size_t n)
+{
+	size_t best = 0, ties = 0;
+	for (size_t i = 0; i < n; i++) {
+		k->opt[i].score = expander_score(k, &k->opt[i]);
+		if (k->opt[i].score < k->opt[best].score)
+			best = i;
+	}
+	for (size_t i = 0; i < n; i++)
+		ties += k->opt[i].score == k->opt[best].score;
+	if (ties < 2)
+		return &k->opt[best];
+	uint32_t pick = rng_below(k->r_exp, (uint32_t)ties);
+	for (size_t i = 0; i < n; i++)
+		if (k->opt[i].score == k->opt[best].score && pick-- == 0)
+			return &k->opt[i];
+	return &k->opt[best];
+}
+
+static void launch(struct ca *k, const struct option *o)
+{
+	struct world *w = k->w;
+	struct group *g = &k->g[o->group];
+	const struct instance_type *t = g->type;
+	char detail[256];
+	int from = g->size;
+	g->size += o->nodes;
+	snprintf(detail, sizeof detail, "%s: +%d node(s) of %s (%d -> %d) for %d pod(s); expander %s (score %.4g)",
+		 g->cfg->name, o->nodes, t->name, from, g->size, o->pods, expander_names[k->cfg->expander], o->score);
+	group_log(k, (size_t)o->group, "scale-up", detail);
+	for (int i = 0; i < o->nodes; i++) {
+		struct wnode *n = node_add(w, g->cfg->name, t->name, o->group,
+					   (struct sched_alloc){t->alloc_cpu, t->alloc_mem, t->alloc_pods}, t->price_hour,
+					   NODE_LAUNCHING);
+		n->ev = sim_at(w->s, w->s->now + draw(k, &k->boot), PRIO_CONTROL, node_ev, n, EV_REGISTER);
+	}
+	/* RegisterScaleUp: a request already open grows and restarts its clock. */
+	g->req_at = w->s->now;
+	g->req_nodes += o->nodes;
+	k->last_up = w->s->now;
+}
+
+static void report_unprovisionable(struct ca *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cpod *c = &k->pods[i];
+		if (c->p->prov_logged)
+			continue;
+		bool fits = false;
+		for (size_t gi = 0; gi < k->n_g && !fits; gi++)
+			fits = !sched_filter(&k->g[gi].tmpl, &c->sp);
+		if (fits)
+			continue;
+		char why[200];
+		snprintf(why, sizeof why,
+			 "Cluster Autoscaler: pod didn't trigger scale-up: no node group's template holds %.3g cores "
+			 "and %.0f MiB beside the DaemonSets",
+			 c->sp.cpu, c->sp.mem / SCHED_MIB);
+		pod_log(k->w, c->p, "unprovisionable", why);
+		c->p->prov_logged = true;
+	}
+}
+
+/* Returns whether it scaled up; *hold says to delete no node in this loop. */
+static bool scale_up(struct ca *k, bool *hold)
+{
+	struct world *w = k->w;
+	simtime now = w->s->now;
+	size_t n = filter_schedulable(k, collect_unschedulable(k));
+	if (!n)
+		return false;
+	simtime oldest = SIM_FOREVER;
+	for (size_t i = 0; i < n; i++)
+		oldest = HR_MIN(oldest, k->pods[i].p->created);
+	if (oldest + POD_TIME_BUFFER > now) {
+		*hold = true; /* all pods very new: wait one loop for more */
+		return false;
+	}
+	report_unprovisionable(k, n);
+	size_t n_opt = 0;
+	for (size_t gi = 0; gi < k->n_g; gi++) {
+		const struct group *g = &k->g[gi];
+		if (g->backoff_until > now || g->size >= g->cfg->max)
+			continue;
+		struct option o = estimate(k, gi, n);
+		if (o.nodes > 0 && o.pods > 0)
+			k->opt[n_opt++] = o;
+	}
+	if (!n_opt)
+		return false;
+	launch(k, expand(k, n_opt));
+	return true;
+}
+
+/* ---- 3. scale-down ---- */
+
+static double utilisation(const struct sched_node *sn)
+{
+	double cpu = sn->alloc_cpu > 0 ? sn->req_cpu / sn->alloc_cpu : 0;
+	double mem = sn->alloc_mem > 0 ? sn->req_mem / sn->alloc_mem : 0;
+	return HR_MAX(cpu, mem);
+}
+
+/* The pods bound to each node that would have to move (not terminating),
+ * grouped by node, largest first: node i's are pods[start[i] .. start[i+1]). */
+static void collect_bound(struct ca *k)
+{
+	struct world *w = k->w;
+	size_t n = 0;
+	for (size_t i = 0; i < w->n_svcs; i++) {
+		struct service *sv = &w->svcs[i];
+		struct sched_pod sp = sched_pod_make(sv->cfg->cpu_request, sv->cfg->memory_request);
+		for (uint32_t j = 0; j < sv->n_pods; j++) {
+			struct pod *p = sv->pods[j];
+			if (p->slot_free || !p->bound || p->node < 0 || p->phase > POD_RUNNING)
+				continue;
+			need_pods(k, n + 1);
+			k->pods[n++] = (struct cpod){p, sp, (uint32_t)p->node};
+		}
+	}
+	sort(k->pods, n, sizeof *k->pods, node_cmp);
+	size_t j = 0;
+	for (size_t i = 0; i <= w->n_nodes; i++) {
+		k->start[i] = j;
+		while (j < n && k->pods[j].node == i)
+			j++;
+	}
+}
+
+/* Whether node c's pods all fit on the other Ready nodes not found unneeded. */
+static bool pods_fit_elsewhere(struct ca *k, const struct wnode *c)
+{
+	struct world *w = k->w;
+	size_t a = k->start[c->idx], b = k->start[c->idx + 1], nb = 0;
+	if (a == b)
+		return true;
+	need_bins(k, w->n_nodes);
+	for (size_t i = 0; i < w->n_nodes; i++)
+		if (i != c->idx && !k->gone[i] && w->wnodes[i]->state == NODE_READY && w->nodes[i].block == SCHED_OPEN)
+			k->bins[nb++] = w->nodes[i];
+	for (size_t i = a; i < b; i++)
+		if (!first_fit(k->bins, nb, &k->pods[i].sp))
+			return false;
+	return true;
+}
+
+/* Previously unneeded first (longest first), then by number. */
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct wnode *x = *(const struct wnode *const *)a, *y = *(const struct wnode *const *)b;
+	bool ux = x->unneeded_since >= 0, uy = y->unneeded_since >= 0;
+	if (ux != uy)
+		return ux ? -1 : 1;
+	if (ux && x->unneeded_since != y->unneeded_since)
+		return x->unneeded_since < y->unneeded_since ? -1 : 1;
+	return x->num < y->num ? -1 : x->num > y->num;
+}
+
+/* Marks the unneeded nodes (k->gone) and keeps their since times. Returns
+ * the number of candidates, left in k->cand. */
+static size_t find_unneeded(struct ca *k)
+{
+	struct world *w = k->w;
+	size_t nc = 0;
+	need_nodes(k, w->n_nodes);
+	collect_bound(k);
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		struct wnode *n = w->wnodes[i];
+		k->gone[i] = 0;
+		if (ca_node(n) && n->state == NODE_READY && k->g[n->pool].size > k->g[n->pool].cfg->min)
+			k->cand[nc++] = n;
+		else
+			n->unneeded_since = -1;
+	}
+	sort(k->cand, nc, sizeof *k->cand, cand_cmp);
+	for (size_t i = 0; i < nc; i++) {
+		struct wnode *n = k->cand[i];
+		if (utilisation(&w->nodes[n->idx]) < k->cfg->scale_down_utilization_threshold && pods_fit_elsewhere(k, n)) {
+			k->gone[n->idx] = 1;
+			if (n->unneeded_since < 0)
+				n->unneeded_since = w->s->now;
+		} else {
+			n->unneeded_since = -1;
+		}
+	}
+	return nc;
+}
+
+static bool in_cooldown(const struct ca *k)
+{
+	simtime now = k->w->s->now;
+	return k->last_up + k->cfg->scale_down_delay_after_add > now ||
+	       k->last_down_fail + k->cfg->scale_down_delay_after_failure > now;
+}
+
+/* Empty first, then the longest unneeded, then by number. */
+static int del_cmp(const void *a, const void *b)
+{
+	const struct del *x = a, *y = b;
+	if (x->empty != y->empty)
+		return x->empty ? -1 : 1;
+	if (x->n->unneeded_since != y->n->unneeded_since)
+		return x->n->unneeded_since < y->n->unneeded_since ? -1 : 1;
+	return x->n->num < y->n->num ? -1 : x->n->num > y->n->num;
+}
+
+/* NodesToDelete and the budgets (budgets.go CropNodes): the nodes unneeded
+ * long enough, empty ones first, within the group minimums, at most
+ * max-scale-down-parallelism deletions and MAX_DRAIN_PARALLELISM drains of
+ * non-empty nodes in progress. */
+static void delete_unneeded(struct ca *k, size_t nc)
+{
+	struct world *w = k->w;
+	simtime now = w->s->now;
+	int busy = 0;
+	for (size_t i = 0; i < w->n_nodes; i++)
+		busy += ca_node(w->wnodes[i]) && w->wnodes[i]->state == NODE_DRAINING;
+	int budget = k->cfg->max_scale_down_parallelism - busy, drains = MAX_DRAIN_PARALLELISM - busy;
+	size_t n = 0, m = 0;
+	for (size_t i = 0; i < nc; i++) {
+		struct wnode *c = k->cand[i];
+		if (k->gone[c->idx] && c->unneeded_since + k->cfg->scale_down_unneeded_time < now)
+			k->del[n++] = (struct del){c, k->start[c->idx] == k->start[c->idx + 1]};
+	}
+	sort(k->del, n, sizeof *k->del, del_cmp);
+	for (size_t i = 0; i < n && budget > 0; i++) {
+		struct group *g = &k->g[k->del[i].n->pool];
+		if ((!k->del[i].empty && drains <= 0) || g->size <= g->cfg->min)
+			continue;
+		g->size--;
+		budget--;
+		drains -= !k->del[i].empty;
+		k->del[m++] = k->del[i];
+	}
+	/* Drain only once all are chosen: evictions move nodes in the arrays. */
+	for (size_t i = 0; i < m; i++) {
+		struct wnode *c = k->del[i].n;
+		char why[160];
+		snprintf(why, sizeof why, "cluster-autoscaler: unneeded since %.0f s (utilisation %.2f < %.2f%s)",
+			 sim_to_s(c->unneeded_since), utilisation(&w->nodes[c->idx]),
+			 k->cfg->scale_down_utilization_threshold, k->del[i].empty ? ", empty" : "");
+		node_drain(w, c, why);
+	}
+}
+
+/* ---- the loop ---- */
+
+static simtime scan_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)arg;
+	struct ca *k = obj;
+	count_sizes(k);
+	update_requests(k);
+	bool hold = false;
+	if (!scale_up(k, &hold) && k->cfg->scale_down_enabled) {
+		size_t nc = find_unneeded(k);
+		if (!hold && !in_cooldown(k))
+			delete_unneeded(k, nc);
+	}
+	return s->now >= s->end ? SIM_DONE : k->cfg->scan_interval;
+}
+
+static void unschedulable(struct world *w, void *self, struct pod *p)
+{
+	/* CA does not watch pods: its next scan finds them. */
+	(void)w;
+	(void)self;
+	(void)p;
+}
+
+static void ca_free(void *self)
+{
+	struct ca *k = self;
+	if (!k)
+		return;
+	gsl_rng_free(k->r_lat);
+	gsl_rng_free(k->r_exp);
+	free(k->g);
+	free(k->opt);
+	free(k->pods);
+	free(k->bins);
+	free(k->cand);
+	free(k->start);
+	free(k->gone);
+	free(k->del);
+	free(k);
+}
+
+void ca_start(struct world *w)
+{
+	const struct scn_cluster *c = &w->sc->cluster;
+	struct ca *k = xcalloc(1, sizeof *k);
+	k->w = w;
+	k->cfg = &c->ca;
+	k->r_lat = rng_stream(w->s->seed, RNG_NODES, 1);
+	k->r_exp = rng_stream(w->s->seed, RNG_NODES, 2);
+	dist_prepare(&k->boot, &k->cfg->boot);
+	dist_prepare(&k->initialization, &k->cfg->initialization);
+	/* CA starts with its last scale-up and failure an hour back. */
+	k->last_up = k->last_down_fail = w->s->now - SIM_HOUR;
+	k->n_g = k->cfg->n_groups;
+	k->g = xcalloc(k->n_g ? k->n_g : 1, sizeof *k->g);
+	k->opt = xcalloc(k->n_g ? k->n_g : 1, sizeof *k->opt);
+	/* No `initial` hook: the groups start at their configured sizes, and
+	 * pods of t = 0 that do not fit wait for the first scan. */
+	w->prov = (struct provisioner){.self = k, .pod_unschedulable = unschedulable, .free = ca_free};
+	for (size_t i = 0; i < k->n_g; i++) {
+		struct group *g = &k->g[i];
+		g->cfg = &k->cfg->groups[i];
+		g->type = &c->catalog.types[g->cfg->type];
+		g->req_at = -1;
+		struct sched_alloc a = {g->type->alloc_cpu, g->type->alloc_mem, g->type->alloc_pods};
+		sched_node_init(&g->tmpl, a);
+		if (c->daemonset_cpu > 0 || c->daemonset_memory > 0) {
+			struct sched_pod ds = sched_pod_make(c->daemonset_cpu, c->daemonset_memory);
+			sched_bind(&g->tmpl, &ds);
+		}
+		for (int j = 0; j < g->cfg->initial; j++)
+			node_add(w, g->cfg->name, g->type->name, (int)i, a, g->type->price_hour, NODE_READY);
+	}
+	sim_at(w->s, k->cfg->scan_interval, PRIO_CONTROL, scan_ev, k, 0);
+}
