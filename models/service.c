@@ -92,7 +92,10 @@ static inline void ps_set_rate(struct pod *p)
 static inline simtime ps_next_delay(const struct pod *p)
 {
 	double d = (p->tag[0] - p->vt) / p->rate;
-	return d > 0 ? (simtime)ceil(d) : 0;
+	if (!(d > 0))
+		return 0;
+	simtime t = (simtime)d; /* ceil without the call: d > 0 */
+	return t + ((double)t < d);
 }
 
 static void ps_push(struct pod *p, double tag, uint32_t id)

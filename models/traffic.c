@@ -320,7 +320,7 @@ static simtime thin(traffic *tr, simtime now, simtime p)
 		u += rng_exp(tr->r, mean_ns);
 		if (u >= len)
 			return NO_ARRIVAL;
-		simtime d = (simtime)llround(u);
+		simtime d = (simtime)(u + 0.5); /* u >= 0: rounds to nearest, as llround */
 		if (d > e - p)
 			return NO_ARRIVAL;
 		simtime c = HR_MAX(p + d, now + 1);
@@ -335,7 +335,7 @@ static simtime fast_next(traffic *tr, simtime now)
 	double gap = rng_exp(tr->r, 1e9 / tr->cfg->rate);
 	if (gap >= (double)(SIM_FOREVER - now))
 		return SIM_FOREVER;
-	return now + HR_MAX((simtime)1, (simtime)llround(gap));
+	return now + HR_MAX((simtime)1, (simtime)(gap + 0.5)); /* gap >= 0: llround without the call */
 }
 
 simtime traffic_next(traffic *tr, simtime now)
