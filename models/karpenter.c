@@ -89,12 +89,14 @@ static double price(const struct karp *k, int pool, int type)
 	return k->cfg->pools[pool].spot && t->spot_price_hour > 0 ? t->spot_price_hour : t->price_hour;
 }
 
-/* Whether type t holds requests (cpu, mem, pods) beside the DaemonSets. */
-static bool type_fits(const struct karp *k, int t, double cpu, double mem, int pods)
+/* Whether type t, with the pool's node class, holds requests (cpu, mem,
+ * pods) beside the DaemonSets. */
+static bool type_fits(const struct karp *k, int pool, int t, double cpu, double mem, int pods)
 {
-	const struct instance_type *it = T(k, t);
-	return it->alloc_cpu - ds_cpu(k->w) >= cpu - 1e-9 && it->alloc_mem - ds_mem(k->w) >= mem - 1e-3 &&
-	       it->alloc_pods - 1 >= pods;
+	const struct scn_nodepool *np = &k->cfg->pools[pool];
+	int ds = ds_cpu(k->w) > 0 || ds_mem(k->w) > 0; /* the DaemonSet pod takes a pod slot */
+	return np->alloc_cpu[t] - ds_cpu(k->w) >= cpu - 1e-9 && np->alloc_mem[t] - ds_mem(k->w) >= mem - 1e-3 &&
+	       np->alloc_pods[t] - ds >= pods;
 }
 
 /* Capacity of a pool's launched and in-flight nodes (limits count capacity). */
@@ -129,7 +131,7 @@ static int cheapest(const struct karp *k, int pool, double cpu, double mem, int 
 	const struct scn_nodepool *np = &k->cfg->pools[pool];
 	for (size_t i = 0; i < np->n_types; i++) {
 		int t = np->types[i];
-		if (!type_fits(k, t, cpu, mem, pods))
+		if (!type_fits(k, pool, t, cpu, mem, pods))
 			continue;
 		if (!within_limits(np, used[0] + T(k, t)->vcpu, used[1] + T(k, t)->memory_mib * 1048576.0, used_nodes + 1))
 			continue;
@@ -298,7 +300,8 @@ static void launch(struct karp *k, const struct claim *c)
 	const struct instance_type *t = T(k, c->type);
 	const struct scn_nodepool *np = &k->cfg->pools[c->pool];
 	struct wnode *n = node_add(w, np->name, t->name, c->pool,
-				   (struct sched_alloc){t->alloc_cpu, t->alloc_mem, t->alloc_pods}, price(k, c->pool, c->type),
+				   (struct sched_alloc){np->alloc_cpu[c->type], np->alloc_mem[c->type], np->alloc_pods[c->type]},
+				   price(k, c->pool, c->type),
 				   k->up ? NODE_READY : NODE_LAUNCHING);
 	if (k->up)
 		return;

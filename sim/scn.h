@@ -197,6 +197,18 @@ struct scn_requirement {
 
 enum consolidation_policy { CONSOLIDATE_WHEN_EMPTY, CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED };
 
+/* The kubelet settings of a karpenter.k8s.aws/v1 EC2NodeClass that change
+ * a node's allocatable (the rest of an EC2NodeClass has no effect here). */
+struct scn_nodeclass {
+	char *name;                 /* metadata.name (owned) */
+	int max_pods;               /* kubelet.maxPods; 0: the ENI limit of the type */
+	double kube_reserved_cpu;   /* cores; < 0: Karpenter's tiered default */
+	double kube_reserved_mem;   /* bytes; < 0: 11 x maxPods + 255 MiB */
+	double system_reserved_cpu; /* cores (default 0) */
+	double system_reserved_mem; /* bytes (default 0) */
+	double eviction_mem;        /* evictionHard memory.available, bytes (default 100 MiB) */
+};
+
 /* A karpenter.sh/v1 NodePool, resolved against the catalog. */
 struct scn_nodepool {
 	char *name;                 /* metadata.name (owned) */
@@ -205,6 +217,10 @@ struct scn_nodepool {
 	size_t n_reqs;
 	int *types;                 /* catalog indices the requirements allow, cheapest first (owned) */
 	size_t n_types;
+	int nodeclass;              /* index of its EC2NodeClass in karpenter.nodeclasses, -1: defaults */
+	double *alloc_cpu;          /* per catalog index: allocatable cores with the pool's node class (owned) */
+	double *alloc_mem;          /* ... bytes (owned) */
+	int *alloc_pods;            /* ... pods (owned) */
 	bool spot;                  /* capacity-type allows only spot (spot prices) */
 	double limit_cpu;           /* spec.limits.cpu, cores; <= 0: none */
 	double limit_memory;        /* bytes; <= 0: none */
@@ -230,6 +246,8 @@ struct scn_karpenter {
 	simtime batch_max;          /* --batch-max-duration, 10 s */
 	struct scn_nodepool *pools; /* owned */
 	size_t n_pools;
+	struct scn_nodeclass *classes; /* owned */
+	size_t n_classes;
 	struct dist launch;         /* create call until the instance runs, s */
 	struct dist registration;   /* instance running until the Node registers, s */
 	struct dist initialization; /* registered until Ready and initialized, s */

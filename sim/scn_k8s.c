@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "scn_impl.h"
+#include "scheduler.h"
 
 #define MAX_HPA_REPLICAS 10000
 #define MAX_POLICIES 16
@@ -569,6 +570,35 @@ static int by_price(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* Allocatable of every catalog type under the pool's EC2NodeClass: the
+ * catalog's figure (Karpenter's defaults) unless the kubelet settings
+ * change maxPods or the reservations. */
+static void pool_allocatable(struct ld *L, struct scn_nodepool *np)
+{
+	const struct catalog *cat = &L->sc->cluster.catalog;
+	const struct scn_nodeclass *nc = np->nodeclass >= 0 ? &L->sc->cluster.karpenter.classes[np->nodeclass] : NULL;
+	np->alloc_cpu = xcalloc(cat->n, sizeof *np->alloc_cpu);
+	np->alloc_mem = xcalloc(cat->n, sizeof *np->alloc_mem);
+	np->alloc_pods = xcalloc(cat->n, sizeof *np->alloc_pods);
+	for (size_t i = 0; i < cat->n; i++) {
+		const struct instance_type *t = &cat->types[i];
+		int pods = nc && nc->max_pods > 0 ? nc->max_pods : t->max_pods;
+		struct sched_instance si = {t->vcpu, t->memory_mib, pods, t->arm64};
+		struct sched_alloc a = sched_eks_allocatable(&si, CATALOG_VM_OVERHEAD);
+		if (nc) {
+			if (nc->kube_reserved_cpu >= 0) /* replaces the tiered default */
+				a.cpu = t->vcpu - nc->kube_reserved_cpu;
+			if (nc->kube_reserved_mem >= 0)
+				a.mem += (11.0 * pods + 255) * 1048576.0 - nc->kube_reserved_mem;
+			a.cpu -= nc->system_reserved_cpu;
+			a.mem += 100 * 1048576.0 - nc->system_reserved_mem - nc->eviction_mem;
+		}
+		np->alloc_cpu[i] = a.cpu;
+		np->alloc_mem[i] = a.mem;
+		np->alloc_pods[i] = a.pods;
+	}
+}
+
 /* The catalog types the pool's requirements allow, cheapest first. */
 static int resolve_pool(struct ld *L, const struct ynode *at, struct scn_nodepool *np)
 {
@@ -608,6 +638,7 @@ static int resolve_pool(struct ld *L, const struct ynode *at, struct scn_nodepoo
 	type_cmp_price = np->spot;
 	sort_cat = cat;
 	qsort(np->types, np->n_types, sizeof *np->types, by_price);
+	pool_allocatable(L, np);
 	return 0;
 }
 
@@ -652,6 +683,7 @@ static int load_nodepool(struct ld *L, const struct ynode *v, struct scn_nodepoo
 	static const char *const skeys[] = {"template", "disruption", "limits", "weight", NULL};
 	static const char *const tkeys[] = {"metadata", "spec", NULL};
 	static const char *const tskeys[] = {"requirements", "nodeClassRef", "expireAfter", "terminationGracePeriod", NULL};
+	static const char *const rkeys[] = {"group", "kind", "name", NULL};
 	static const char *const dkeys[] = {"consolidationPolicy", "consolidateAfter", "budgets", NULL};
 	static const char *const lkeys[] = {"cpu", "memory", "nodes", NULL};
 	static const char *const policies[] = {"WhenEmpty", "WhenEmptyOrUnderutilized", NULL};
@@ -697,6 +729,19 @@ static int load_nodepool(struct ld *L, const struct ynode *v, struct scn_nodepoo
 		}
 	}
 	np->spot = spot && !on_demand;
+	np->nodeclass = -1;
+	if ((n = yt_get(ts, "nodeClassRef"))) {
+		const struct ynode *nm;
+		if (ld_want_map(L, n, "nodeClassRef") || ld_check_keys(L, n, rkeys, "nodeClassRef") ||
+		    !(nm = ld_need(L, n, "name", "nodeClassRef")) || !ld_scalar(L, nm, "name"))
+			return -1;
+		const struct scn_karpenter *k = &L->sc->cluster.karpenter;
+		for (size_t i = 0; i < k->n_classes; i++)
+			if (!strcmp(k->classes[i].name, nm->s))
+				np->nodeclass = (int)i;
+		if (np->nodeclass < 0 && k->n_classes)
+			return yt_err(L->e, nm, "name: no EC2NodeClass '%s' in karpenter.nodeclasses", nm->s);
+	}
 	if ((n = yt_get(ts, "expireAfter"))) {
 		if (n->kind == Y_SCALAR && !strcmp(n->s, "Never"))
 			np->expire_after = 0;
@@ -730,6 +775,78 @@ static int load_nodepool(struct ld *L, const struct ynode *v, struct scn_nodepoo
 }
 
 /* The latencies named in keys, from mapping v (whose keys are checked by the caller). */
+static int load_reserved(struct ld *L, const struct ynode *v, const char *in, double *cpu, double *mem)
+{
+	static const char *const keys[] = {"cpu", "memory", "ephemeral-storage", "pid", NULL};
+	if (ld_want_map(L, v, in) || ld_check_keys(L, v, keys, in) ||
+	    ld_get_num(L, v, "cpu", units_cpu, 0, 64, false, cpu) ||
+	    ld_get_num(L, v, "memory", units_memory, 0, 0x1p40, false, mem))
+		return -1;
+	return 0;
+}
+
+static int load_nodeclass(struct ld *L, const struct ynode *v, struct scn_nodeclass *nc)
+{
+	static const char *const keys[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
+	static const char *const mkeys[] = {"name", "labels", "annotations", "uid", "resourceVersion", "generation",
+					    "creationTimestamp", "managedFields", NULL};
+	/* Fields with no effect on what headroom models (AMIs, networking, IAM,
+	 * disks, tags) are accepted as they are; the kubelet's are read. */
+	static const char *const skeys[] = {"kubelet", "amiFamily", "amiSelectorTerms", "role", "instanceProfile",
+					    "subnetSelectorTerms", "securityGroupSelectorTerms", "capacityReservationSelectorTerms",
+					    "tags", "blockDeviceMappings", "metadataOptions", "userData", "detailedMonitoring",
+					    "associatePublicIPAddress", "instanceStorePolicy", "context", NULL};
+	static const char *const kkeys[] = {"maxPods", "kubeReserved", "systemReserved", "evictionHard", "clusterDNS",
+					    "imageGCHighThresholdPercent", "imageGCLowThresholdPercent", "cpuCFSQuota", NULL};
+	static const char *const ekeys[] = {"memory.available", "nodefs.available", "nodefs.inodesFree",
+					    "imagefs.available", "imagefs.inodesFree", "pid.available", NULL};
+	const struct ynode *n, *spec, *kb;
+	nc->kube_reserved_cpu = nc->kube_reserved_mem = -1;
+	nc->eviction_mem = 100 * 1048576.0;
+	if (ld_want_map(L, v, "an EC2NodeClass") || ld_check_keys(L, v, keys, "the EC2NodeClass") ||
+	    !ld_need(L, v, "apiVersion", "the EC2NodeClass") || !ld_need(L, v, "kind", "the EC2NodeClass"))
+		return -1;
+	const struct ynode *av = yt_get(v, "apiVersion"), *kd = yt_get(v, "kind");
+	if (!ld_scalar(L, av, "apiVersion") || !ld_scalar(L, kd, "kind"))
+		return -1;
+	if (strcmp(av->s, "karpenter.k8s.aws/v1"))
+		return yt_err(L->e, av, "apiVersion: '%s' is not supported; headroom reads karpenter.k8s.aws/v1", av->s);
+	if (strcmp(kd->s, "EC2NodeClass"))
+		return yt_err(L->e, kd, "kind: '%s' is not supported; headroom reads EC2NodeClass", kd->s);
+	if (!(n = ld_need(L, v, "metadata", "the EC2NodeClass")) || ld_want_map(L, n, "metadata") ||
+	    ld_check_keys(L, n, mkeys, "metadata") || !ld_need(L, n, "name", "metadata") ||
+	    !ld_scalar(L, yt_get(n, "name"), "name"))
+		return -1;
+	nc->name = xstrdup(yt_get(n, "name")->s);
+	if (!(spec = yt_get(v, "spec")))
+		return 0;
+	if (ld_want_map(L, spec, "spec") || ld_check_keys(L, spec, skeys, "the EC2NodeClass's spec"))
+		return -1;
+	if (!(kb = yt_get(spec, "kubelet")))
+		return 0;
+	int64_t mp = 0;
+	if (ld_want_map(L, kb, "kubelet") || ld_check_keys(L, kb, kkeys, "kubelet") ||
+	    ld_get_int(L, kb, "maxPods", 1, 10000, &mp) ||
+	    ((n = yt_get(kb, "kubeReserved")) && load_reserved(L, n, "kubeReserved", &nc->kube_reserved_cpu,
+							       &nc->kube_reserved_mem)) ||
+	    ((n = yt_get(kb, "systemReserved")) && load_reserved(L, n, "systemReserved", &nc->system_reserved_cpu,
+								 &nc->system_reserved_mem)))
+		return -1;
+	nc->max_pods = (int)mp;
+	if ((n = yt_get(kb, "evictionHard"))) {
+		const struct ynode *m;
+		if (ld_want_map(L, n, "evictionHard") || ld_check_keys(L, n, ekeys, "evictionHard"))
+			return -1;
+		if ((m = yt_get(n, "memory.available"))) {
+			if (m->kind == Y_SCALAR && strchr(m->s, '%'))
+				return yt_err(L->e, m, "memory.available: a percentage is not modelled; give a quantity (100Mi)");
+			if (ld_get_num(L, n, "memory.available", units_memory, 0, 0x1p40, false, &nc->eviction_mem))
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static int load_latency_of(struct ld *L, const struct ynode *v, const char *const *keys, struct dist **out)
 {
 	for (size_t i = 0; keys[i]; i++) {
@@ -755,7 +872,7 @@ static int load_latency(struct ld *L, const struct ynode *v, const char *const *
 static int load_karpenter(struct ld *L, const struct ynode *v)
 {
 	static const char *const keys[] = {"batch-idle-duration", "batch-max-duration", "registration-timeout", "latency",
-					   "nodepools", NULL};
+					   "nodeclasses", "nodepools", NULL};
 	static const char *const lkeys[] = {"launch", "registration", "initialization", NULL};
 	struct scn_karpenter *k = &L->sc->cluster.karpenter;
 	const struct ynode *n;
@@ -790,6 +907,16 @@ static int load_karpenter(struct ld *L, const struct ynode *v)
 				if (load_latency(L, yt_val(f, i), lkeys, fd))
 					return -1;
 			}
+		}
+	}
+	if ((n = yt_get(v, "nodeclasses"))) {
+		if (ld_want_seq(L, n, "nodeclasses"))
+			return -1;
+		k->classes = xcalloc(n->n ? n->n : 1, sizeof *k->classes);
+		for (size_t i = 0; i < n->n; i++) {
+			k->n_classes++;
+			if (load_nodeclass(L, n->kid[i], &k->classes[i]))
+				return -1;
 		}
 	}
 	if (!(n = ld_need(L, v, "nodepools", "karpenter")) || ld_want_seq(L, n, "nodepools"))
@@ -1047,10 +1174,16 @@ void ld_free_k8s(struct scenario *sc)
 		}
 		free(np->reqs);
 		free(np->types);
+		free(np->alloc_cpu);
+		free(np->alloc_mem);
+		free(np->alloc_pods);
 		free(np->name);
 	}
 	free(c->karpenter.pools);
 	free(c->karpenter.families);
+	for (size_t i = 0; i < c->karpenter.n_classes; i++)
+		free(c->karpenter.classes[i].name);
+	free(c->karpenter.classes);
 	for (size_t g = 0; g < c->ca.n_groups; g++)
 		free(c->ca.groups[g].name);
 	free(c->ca.groups);

@@ -393,3 +393,37 @@ Test(karpenter, latency_per_instance_family)
 	memsink_free(&m);
 	scn_free(&sc);
 }
+
+/* An EC2NodeClass with kubelet maxPods 2: three more pods no longer fit one
+ * m5.xlarge; the claim for the first two becomes an m5.xlarge (2 cores),
+ * the third gets a c5.large. */
+Test(karpenter, ec2nodeclass_kubelet_max_pods_changes_the_choice)
+{
+	struct scenario sc;
+	load(&sc, 1, "", "2m");
+	scn_free(&sc);
+	const char *sets[] = {"cluster.karpenter.nodeclasses=[{apiVersion: karpenter.k8s.aws/v1, kind: EC2NodeClass, "
+			      "metadata: {name: small}, spec: {amiFamily: AL2023, role: KarpenterNodeRole, kubelet: {maxPods: 2}}}]",
+			      "cluster.karpenter.nodepools.0.spec.template.spec={nodeClassRef: {group: karpenter.k8s.aws, kind: "
+			      "EC2NodeClass, name: small}}"};
+	char path[128];
+	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, path, sets, 2, &e), 0, "%s", e.msg);
+	scale_to = 4;
+	struct memsink m = run(&sc, false);
+	char types[256] = "";
+	for (size_t i = 0; i < m.n_decisions; i++) {
+		const struct row_decision *r = &m.decisions[i].r;
+		if (!strcmp(r->kind, "node") && !strcmp(r->event, "launched"))
+			strncat(types, r->detail, sizeof types - strlen(types) - 2), strcat(types, ";");
+	}
+	cr_expect(strstr(types, "m5.xlarge") && strstr(types, "c5.large") && count(&m, "node", "launched", NULL, NULL, 0) == 2,
+		  "launched: %s", types);
+	memsink_free(&m);
+	scn_free(&sc);
+	/* A NodePool naming a node class that is not there. */
+	const char *bad[] = {sets[0], "cluster.karpenter.nodepools.0.spec.template.spec={nodeClassRef: {name: big}}"};
+	cr_assert_eq(scn_load(&sc, path, bad, 2, &e), -1);
+	cr_expect(strstr(e.msg, "no EC2NodeClass 'big'") != NULL, "%s", e.msg);
+}
