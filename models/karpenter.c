@@ -20,7 +20,8 @@
  * A NodeClaim is a node in state Launching: it registers after the launch
  * and registration latencies, is Ready after initialization; kube-scheduler
  * then binds the pending pods. A claim not registered within
- * registration_timeout (15 min) is deleted and its pods trigger a new batch.
+ * launch_timeout (5 min) or not registered within registration_timeout
+ * (15 min) is deleted and its pods trigger a new batch.
  *
  * Disruption, polled every 10 s: expiration (forceful, not budgeted), then
  * emptiness and single-node consolidation for nodes that have been
@@ -39,7 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EV_REGISTER, EV_INITIALIZE, EV_REG_TIMEOUT };
+enum { EV_REGISTER, EV_INITIALIZE, EV_REG_TIMEOUT, EV_LAUNCH_TIMEOUT };
 
 struct claim {        /* a NodeClaim planned in the current batch */
 	int pool;
@@ -175,11 +176,15 @@ static simtime node_ev(struct sim *s, void *obj, uint64_t arg)
 	case EV_INITIALIZE:
 		node_set_state(w, n, NODE_READY, NULL);
 		break;
-	default: /* EV_REG_TIMEOUT: deleted; its pods ask again */
-		node_log(w, n, "registration-timeout", "not registered within the registration timeout: deleted");
-		node_drain(w, n, "registration timeout");
+	default: { /* a liveness timeout: deleted; its pods ask again */
+		bool launch = arg == EV_LAUNCH_TIMEOUT;
+		node_log(w, n, launch ? "launch-timeout" : "registration-timeout",
+			 launch ? "not launched within the launch timeout: deleted" :
+				  "not registered within the registration timeout: deleted");
+		node_drain(w, n, launch ? "launch timeout" : "registration timeout");
 		trigger(w, k, NULL);
 		break;
+	}
 	}
 	(void)s;
 	return SIM_DONE;
@@ -308,7 +313,7 @@ static void launch(struct karp *k, const struct claim *c)
 	n->nom_cpu = c->cpu;
 	n->nom_mem = c->mem;
 	n->nom_pods = c->pods;
-	simtime reg;
+	simtime launch_t, reg;
 	const struct scn_family_latency *fl = NULL;
 	for (size_t i = 0; i < k->cfg->n_families; i++)
 		if (!strcmp(k->cfg->families[i].family, t->family))
@@ -317,12 +322,18 @@ static void launch(struct karp *k, const struct claim *c)
 		struct dist_sampler a, b;
 		dist_prepare(&a, &fl->launch);
 		dist_prepare(&b, &fl->registration);
-		reg = draw(k, &a) + draw(k, &b);
+		launch_t = draw(k, &a);
+		reg = launch_t + draw(k, &b);
 		n->fam = fl;
 	} else {
-		reg = draw(k, &k->launch) + draw(k, &k->registration);
+		launch_t = draw(k, &k->launch);
+		reg = launch_t + draw(k, &k->registration);
 	}
-	if (reg > k->cfg->registration_timeout)
+	/* liveness.go: not Launched within the launch timeout, or not
+	 * Registered within the registration timeout: deleted and retried. */
+	if (launch_t > k->cfg->launch_timeout)
+		node_at(k, n, k->cfg->launch_timeout, EV_LAUNCH_TIMEOUT);
+	else if (reg > k->cfg->registration_timeout)
 		node_at(k, n, k->cfg->registration_timeout, EV_REG_TIMEOUT);
 	else
 		node_at(k, n, reg, EV_REGISTER);

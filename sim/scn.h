@@ -253,7 +253,8 @@ struct scn_karpenter {
 	struct dist initialization; /* registered until Ready and initialized, s */
 	struct scn_family_latency *families; /* per instance family overrides (owned) */
 	size_t n_families;
-	simtime registration_timeout; /* 15 min: the NodeClaim is deleted and retried */
+	simtime launch_timeout;       /* 5 min: not Launched by then, the NodeClaim is deleted and retried */
+	simtime registration_timeout; /* 15 min: not Registered by then, likewise */
 	simtime poll;               /* disruption polling, 10 s */
 	simtime validation;         /* a consolidation command's re-validation delay, 15 s */
 };

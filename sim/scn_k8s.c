@@ -871,14 +871,15 @@ static int load_latency(struct ld *L, const struct ynode *v, const char *const *
 
 static int load_karpenter(struct ld *L, const struct ynode *v)
 {
-	static const char *const keys[] = {"batch-idle-duration", "batch-max-duration", "registration-timeout", "latency",
-					   "nodeclasses", "nodepools", NULL};
+	static const char *const keys[] = {"batch-idle-duration", "batch-max-duration", "launch-timeout",
+					   "registration-timeout", "latency", "nodeclasses", "nodepools", NULL};
 	static const char *const lkeys[] = {"launch", "registration", "initialization", NULL};
 	struct scn_karpenter *k = &L->sc->cluster.karpenter;
 	const struct ynode *n;
 	if (ld_want_map(L, v, "karpenter") || ld_check_keys(L, v, keys, "karpenter") ||
 	    ld_get_dur(L, v, "batch-idle-duration", SIM_MS, SIM_HOUR, false, &k->batch_idle) ||
 	    ld_get_dur(L, v, "batch-max-duration", SIM_MS, SIM_HOUR, false, &k->batch_max) ||
+	    ld_get_dur(L, v, "launch-timeout", SIM_S, 24 * SIM_HOUR, false, &k->launch_timeout) ||
 	    ld_get_dur(L, v, "registration-timeout", SIM_S, 24 * SIM_HOUR, false, &k->registration_timeout))
 		return -1;
 	static const char *const fkeys[] = {"launch", "registration", "initialization", "families", NULL};
@@ -1063,6 +1064,7 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 		.launch = {DIST_CONSTANT, 2, 0},
 		.registration = {DIST_UNIFORM, 40, 0.2165},
 		.initialization = {DIST_CONSTANT, 5, 0},
+		.launch_timeout = 5 * SIM_MIN,
 		.registration_timeout = 15 * SIM_MIN,
 		.poll = 10 * SIM_S,
 		.validation = 15 * SIM_S,

@@ -427,3 +427,35 @@ Test(karpenter, ec2nodeclass_kubelet_max_pods_changes_the_choice)
 	cr_assert_eq(scn_load(&sc, path, bad, 2, &e), -1);
 	cr_expect(strstr(e.msg, "no EC2NodeClass 'big'") != NULL, "%s", e.msg);
 }
+
+/* Liveness: a registration that takes 20 min is cut at the 15 min
+ * registration timeout (the claim is deleted and a new batch launches the
+ * next); a launch of 6 min at the 5 min launch timeout. */
+Test(karpenter, liveness_timeouts_delete_and_retry)
+{
+	static const struct {
+		const char *latency, *event;
+		double at;
+	} rows[] = {{"{launch: 2s, registration: 20m, initialization: 5s}", "registration-timeout", 11 + 900},
+		    {"{launch: 6m, registration: 30s, initialization: 5s}", "launch-timeout", 11 + 300}};
+	for (size_t i = 0; i < 2; i++) {
+		struct scenario sc;
+		char path[128], set[160];
+		load(&sc, 1, "", "20m");
+		scn_free(&sc);
+		snprintf(path, sizeof path, "%s/s.yaml", dir);
+		snprintf(set, sizeof set, "cluster.karpenter.latency=%s", rows[i].latency);
+		const char *sets[] = {set};
+		struct herr e;
+		cr_assert_eq(scn_load(&sc, path, sets, 1, &e), 0, "%s", e.msg);
+		scale_to = 2;
+		struct memsink m = run(&sc, false);
+		double t = nth(&m, "node", rows[i].event, 0);
+		cr_expect(fabs(t - rows[i].at) < EPS, "%s at %.3f s, want %.0f s", rows[i].event, t, rows[i].at);
+		/* The next claim is launched one batch later. */
+		cr_expect(fabs(nth(&m, "node", "launched", 1) - (rows[i].at + 1)) < EPS, "relaunch at %.3f s",
+			  nth(&m, "node", "launched", 1));
+		memsink_free(&m);
+		scn_free(&sc);
+	}
+}
