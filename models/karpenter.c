@@ -29,8 +29,9 @@
  * command waits 15 s and is validated again before it runs. Budgets allow
  * ceil(pct x nodes of the pool) disruptions minus nodes already deleting or
  * not Ready. Consolidation deletes a node whose pods fit on the other Ready
- * nodes; replacing nodes with a cheaper one and multi-node consolidation are
- * not modelled.
+ * nodes, or else replaces one node with the cheapest cheaper instance type
+ * that holds its pods (the replacement launches; the old node drains when
+ * it is Ready). Multi-node consolidation is not modelled.
  */
 #include "world.h"
 
@@ -69,6 +70,7 @@ struct karp {
 	bool cmd;
 	uint32_t cmd_num[64]; /* nodes to delete, by number */
 	int cmd_n;
+	int cmd_replace;     /* the replacement's type for a replace command, -1: delete */
 	const char *cmd_reason;
 	simtime cmd_at;
 	struct pend *pend;   /* scratch */
@@ -157,6 +159,7 @@ static void node_at(struct karp *k, struct wnode *n, simtime delay, int what)
 }
 
 static void trigger(struct world *w, void *self, struct pod *p);
+static struct wnode *by_num(const struct world *w, uint32_t num);
 
 static simtime node_ev(struct sim *s, void *obj, uint64_t arg)
 {
@@ -173,9 +176,15 @@ static simtime node_ev(struct sim *s, void *obj, uint64_t arg)
 		node_at(k, n, draw(k, &init), EV_INITIALIZE);
 		break;
 	}
-	case EV_INITIALIZE:
+	case EV_INITIALIZE: {
+		uint32_t old = n->replaces;
+		n->replaces = 0;
 		node_set_state(w, n, NODE_READY, NULL);
+		struct wnode *o = old ? by_num(w, old - 1) : NULL;
+		if (o && o->state == NODE_READY)
+			node_drain(w, o, "replaced by a cheaper node");
 		break;
+	}
 	default: { /* a liveness timeout: deleted; its pods ask again */
 		bool launch = arg == EV_LAUNCH_TIMEOUT;
 		node_log(w, n, launch ? "launch-timeout" : "registration-timeout",
@@ -299,7 +308,7 @@ static bool to_new(struct karp *k, const struct pend *pp, double (*used)[2], int
 	return true;
 }
 
-static void launch(struct karp *k, const struct claim *c)
+static struct wnode *launch(struct karp *k, const struct claim *c)
 {
 	struct world *w = k->w;
 	const struct instance_type *t = T(k, c->type);
@@ -309,7 +318,7 @@ static void launch(struct karp *k, const struct claim *c)
 				   price(k, c->pool, c->type),
 				   k->up ? NODE_READY : NODE_LAUNCHING);
 	if (k->up)
-		return;
+		return n;
 	n->nom_cpu = c->cpu;
 	n->nom_mem = c->mem;
 	n->nom_pods = c->pods;
@@ -337,6 +346,7 @@ static void launch(struct karp *k, const struct claim *c)
 		node_at(k, n, k->cfg->registration_timeout, EV_REG_TIMEOUT);
 	else
 		node_at(k, n, reg, EV_REGISTER);
+	return n;
 }
 
 static void provision(struct karp *k)
@@ -429,7 +439,7 @@ static int allowed(const struct karp *k, int pool)
 
 static bool consolidatable(const struct karp *k, const struct wnode *n)
 {
-	if (n->static_node || n->pool < 0 || n->state != NODE_READY)
+	if (n->static_node || n->pool < 0 || n->state != NODE_READY || n->being_replaced)
 		return false;
 	const struct scn_nodepool *np = &k->cfg->pools[n->pool];
 	if (np->consolidation_off)
@@ -486,6 +496,42 @@ static bool pods_fit_elsewhere(struct karp *k, const struct wnode *skip)
 	return ok;
 }
 
+/* The requests of the pods on node n (not terminating). */
+static void node_load(const struct world *w, const struct wnode *n, double *cpu, double *mem, int *pods)
+{
+	*cpu = *mem = 0;
+	*pods = 0;
+	for (size_t i = 0; i < w->n_svcs; i++) {
+		const struct service *sv = &w->svcs[i];
+		for (uint32_t j = 0; j < sv->n_pods; j++) {
+			const struct pod *p = sv->pods[j];
+			if (p->slot_free || !p->bound || p->node != (int)n->idx || p->phase > POD_RUNNING)
+				continue;
+			*cpu += sv->cfg->cpu_request;
+			*mem += sv->cfg->memory_request;
+			(*pods)++;
+		}
+	}
+}
+
+/* Single-node replacement: the cheapest type of n's pool that holds n's
+ * pods and costs less than n, or -1 (pool types are cheapest first). */
+static int cheaper_replacement(const struct karp *k, const struct wnode *n)
+{
+	const struct scn_nodepool *np = &k->cfg->pools[n->pool];
+	double cpu, mem;
+	int pods;
+	node_load(k->w, n, &cpu, &mem, &pods);
+	for (size_t i = 0; i < np->n_types; i++) {
+		int t = np->types[i];
+		if (price(k, n->pool, t) >= n->price_hour - 1e-9)
+			return -1;
+		if (type_fits(k, n->pool, t, cpu, mem, pods))
+			return t;
+	}
+	return -1;
+}
+
 static struct wnode *by_num(const struct world *w, uint32_t num)
 {
 	for (size_t i = 0; i < w->n_nodes; i++)
@@ -504,6 +550,18 @@ static void execute(struct karp *k)
 		if (!n || !consolidatable(k, n) || allowed(k, n->pool) < 1)
 			continue; /* no longer valid: dropped */
 		bool empty = n->n_pods == 0;
+		if (k->cmd_replace >= 0) {
+			/* Replace: launch the cheaper node; n is drained once it is Ready. */
+			if (empty || pods_fit_elsewhere(k, n) || cheaper_replacement(k, n) != k->cmd_replace)
+				continue;
+			struct claim c = {n->pool, 0, 0, 0, k->cmd_replace};
+			node_load(w, n, &c.cpu, &c.mem, &c.pods);
+			struct wnode *r = launch(k, &c);
+			r->replaces = n->num + 1;
+			n->being_replaced = true;
+			node_log(w, n, "replacing", r->name);
+			continue;
+		}
 		if (!empty && !pods_fit_elsewhere(k, n))
 			continue;
 		node_drain(w, n, k->cmd_reason);
@@ -552,6 +610,32 @@ static void plan_consolidation(struct karp *k)
 		if (best) {
 			k->cmd_num[k->cmd_n++] = best->num;
 			k->cmd_reason = "underutilized";
+		}
+	}
+	k->cmd_replace = -1;
+	if (!k->cmd_n) {
+		/* No deletion: a node that one cheaper instance can replace, the
+		 * largest saving first. */
+		struct wnode *best = NULL;
+		int best_t = -1;
+		double best_saving = 0;
+		for (size_t i = 0; i < w->n_nodes; i++) {
+			struct wnode *n = w->wnodes[i];
+			if (!consolidatable(k, n) || left[n->pool] < 1 ||
+			    k->cfg->pools[n->pool].policy != CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED)
+				continue;
+			int t = cheaper_replacement(k, n);
+			double saving = t >= 0 ? n->price_hour - price(k, n->pool, t) : 0;
+			if (t >= 0 && saving > best_saving) {
+				best = n;
+				best_t = t;
+				best_saving = saving;
+			}
+		}
+		if (best) {
+			k->cmd_num[k->cmd_n++] = best->num;
+			k->cmd_replace = best_t;
+			k->cmd_reason = "replace with a cheaper node";
 		}
 	}
 	free(left);

@@ -194,6 +194,8 @@ struct wnode {
 	evh ev;               /* its pending lifecycle event, or EVH_NONE */
 	bool static_node;     /* from cluster.nodes, never removed */
 	const void *fam;      /* the provisioner's per-family latencies, if any */
+	uint32_t replaces;    /* Karpenter: 1 + the num of the node this one replaces once Ready; 0: none */
+	bool being_replaced;  /* Karpenter: a replacement for it is starting */
 };
 
 /* A node provisioner (Karpenter or Cluster Autoscaler), called by the world. */

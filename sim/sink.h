@@ -84,7 +84,7 @@ struct row_decision {
 	const char *event;    /* hpa: "sync"; pod: "created", "scheduled", "unschedulable", "unprovisionable",
 	                       * "pulled", "started", "app-started", "ready" (detail: where the start-up time
 	                       * went), "terminating", "deleted"; node: "launched", "registered", "ready",
-	                       * "disruption-candidate", "draining", "launch-timeout", "registration-timeout", "deleted",
+	                       * "disruption-candidate", "replacing", "draining", "launch-timeout", "registration-timeout", "deleted",
 	                       * "scale-up" (Cluster Autoscaler's decision), "backoff" */
 	int replicas;         /* hpa: spec.replicas before the sync; pod: the service's pods after the event;
 	                       * node: nodes in the cluster */

@@ -459,3 +459,34 @@ Test(karpenter, liveness_timeouts_delete_and_retry)
 		scn_free(&sc);
 	}
 }
+
+/* Single-node replacement: 7 pods at t = 0 make one m5.2xlarge (0.384
+ * USD/h). At 60 s the Deployment shrinks to 2: their 2 cores fit no other
+ * node, but an m5.xlarge (0.192 USD/h) holds them. Consolidatable at 120 s,
+ * the command runs at 135 s: the m5.xlarge launches, is Ready at 135 + 2 +
+ * 30 + 5 = 172 s, and then the m5.2xlarge drains. */
+Test(karpenter, replaces_a_node_with_a_cheaper_one)
+{
+	struct scenario sc;
+	load(&sc, 7, "          disruption: {consolidateAfter: 1m}\n", "6m");
+	struct memsink m;
+	struct sink out = memsink_init(&m);
+	struct sim s;
+	sim_init(&s, sc.seed, sc.duration);
+	struct world *w = world_new(&s, &sc, &out);
+	sim_at(&s, 60 * SIM_S, PRIO_CONTROL, scale_ev, w, 2);
+	sim_run(&s);
+	world_finish(w);
+	world_free(w);
+	sim_release(&s);
+	char detail[128];
+	cr_expect_eq(count(&m, "node", "launched", NULL, detail, sizeof detail), 1);
+	cr_expect(!strncmp(detail, "m5.xlarge", 9), "replacement %s", detail);
+	cr_expect(fabs(nth(&m, "node", "replacing", 0) - 135) < EPS, "replacing at %.3f s", nth(&m, "node", "replacing", 0));
+	cr_expect(fabs(nth(&m, "node", "launched", 0) - 135) < EPS);
+	cr_expect(fabs(nth(&m, "node", "draining", 0) - 172) < EPS, "old node drains at %.3f s",
+		  nth(&m, "node", "draining", 0));
+	cr_expect_eq(count(&m, "node", "deleted", NULL, NULL, 0), 1);
+	memsink_free(&m);
+	scn_free(&sc);
+}
