@@ -1,6 +1,8 @@
 # headroom: one plain Makefile.
 #   make            build bin/headroom
-#   make demo       install missing Debian packages, build, run scenarios/demo.yaml
+#   make demo       install missing Debian packages, build, run scenarios/demo.yaml,
+#                   draw its charts and write its report
+#   make notebooks  the demo, then execute notebooks/results.ipynb headless
 #   make test       install missing Debian packages, build, run every test
 #   make bench      the benchmarks of BENCHMARKS.md
 #   make install PREFIX=/usr/local
@@ -48,7 +50,7 @@ LIB      := $(BUILD)/libheadroom.a
 BIN      := bin/headroom$(SANSFX)
 TESTBIN  := $(BUILD)/tests/unit
 
-.PHONY: all deps demo test unit one bench install clean
+.PHONY: all deps demo notebooks test unit one bench install clean
 all: $(BIN)
 
 deps:
@@ -73,6 +75,19 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p results
 	./$(BIN) run scenarios/demo.yaml --db results/demo.db
+	@echo "charts of the run:"
+	@./$(BIN) plot results/demo.db --latest --out results/charts/demo
+	@echo "report: $$(./$(BIN) report results/demo.db --latest --out results/demo.html)"
+
+# The notebook over the results (notebooks/results.ipynb), executed headless
+# against a fresh demo database. Its Debian packages (Jupyter, pandas,
+# matplotlib) are a set of their own, so `make test` does not wait for them.
+# Debian's python3 (not the first one on PATH) is the one that sees them.
+notebooks: demo
+	@sh tools/deps.sh notebooks
+	HEADROOM_DB=$(CURDIR)/results/demo.db PYDEVD_DISABLE_FILE_VALIDATION=1 /usr/bin/python3 -Xfrozen_modules=off -m nbconvert --to notebook --execute \
+	    --ExecutePreprocessor.timeout=600 --output-dir results/charts --output results.ipynb notebooks/results.ipynb
+	@echo "notebook: results/charts/results.ipynb (executed; the source is notebooks/results.ipynb)"
 
 test: deps
 	@$(MAKE) --no-print-directory all $(TESTBIN)
@@ -96,6 +111,38 @@ install: $(BIN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/headroom
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
+
+# Fuzzing (libFuzzer with clang, ASan and UBSan): make fuzz FUZZ_TIME=600
+# runs each target that long; the working corpus grows in build-fuzz/corpus,
+# crashes land in build-fuzz/artifacts. Seeds: tests/fuzz/corpus.
+FUZZ_TIME ?= 60
+FUZZ_TARGETS := scn trace
+FUZZ_CFLAGS = -O1 -g -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DHAVE_INLINE -DGSL_RANGE_CHECK_OFF \
+              -DHEADROOM_VERSION='"$(VERSION)"' -Isim -Imodels -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=undefined $(PKG_CFLAGS)
+FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/%.o)
+
+build-fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	@sh tools/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t build-fuzz/artifacts; \
+	  echo "fuzz $$t for $(FUZZ_TIME) s"; \
+	  build-fuzz/fuzz_$$t build-fuzz/corpus/$$t tests/fuzz/corpus/$$t -max_total_time=$(FUZZ_TIME) \
+	    -max_len=8192 -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/$$t- \
+	    $$( [ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict ) 2>&1 | \
+	    grep -E '^(stat::|#[0-9]+ +DONE|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' || true; \
+	done
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(HARNESS:.o=.d)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plot.h"
 #include "store.h"
 
 static int cmd_help(const struct cmd *cmd, int argc, char **argv);
@@ -48,6 +49,51 @@ static const struct cmd commands[] = {
 	 "\n"
 	 "  --name NAME      the name printed (default: the scenario's name)\n"
 	 "  --seed N         run seed (default: the scenario's seed)\n" SET_HELP},
+	{"plot", cmd_plot, "draw the charts of a run with gnuplot (PNG or SVG)",
+	 "usage: headroom plot DB [--run ID | --latest] [--format png|svg] [--out DIR] [--scripts]\n"
+	 "\n"
+	 "Draws the charts of one run of the results database DB with gnuplot and\n"
+	 "prints the path of each file written, per service:\n"
+	 "  timeline-SERVICE  offered and served requests per second against the CPU\n"
+	 "                    capacity of the ready pods, failed requests; pods desired,\n"
+	 "                    ready and pending (nodes when the database has them); the\n"
+	 "                    scenario's traffic spikes shaded\n"
+	 "  latency-SERVICE   p50 and p99 per sample interval against the SLO threshold,\n"
+	 "                    the intervals breaking the SLO shaded\n"
+	 "  startup-SERVICE   each pod started during the run, from created to Ready,\n"
+	 "                    split by phase (provisioning and start of its node,\n"
+	 "                    scheduling, image pull, container start, application\n"
+	 "                    start, readiness probe)\n"
+	 "\n"
+	 "  --run ID         the run to draw (default: the latest)\n"
+	 "  --latest         the latest run\n"
+	 "  --plan ID        a plan (refused until the database has plans)\n"
+	 "  --format F       png (default) or svg; 1280x720, for slides\n"
+	 "  --out DIR        where to write (default: charts/DBNAME-runID beside DB);\n"
+	 "                   created if missing; files there are replaced\n"
+	 "  --scripts        also write each chart's gnuplot script, data included, as\n"
+	 "                   CHART.gp ('gnuplot CHART.gp > CHART.png' draws it again)\n"
+	 "\n"
+	 "Needs gnuplot (Debian package gnuplot-nox); HEADROOM_GNUPLOT names another\n"
+	 "gnuplot program. Exit status: 0 done; 2 bad usage, an unreadable database,\n"
+	 "no such run, or gnuplot missing or failing.\n"},
+	{"report", cmd_report, "write a design-review page of a run (HTML or Markdown)",
+	 "usage: headroom report DB [--run ID | --latest] --out FILE.html|FILE.md\n"
+	 "\n"
+	 "Writes one page about a run of the results database DB for a design review:\n"
+	 "the run's summary per service, the charts of 'headroom plot', the\n"
+	 "assumptions read from the scenario (traffic, CPU per request, start-up,\n"
+	 "HPA, SLOs, cluster), how to reproduce the run (the exact command), and the\n"
+	 "scenario's YAML. FILE.html is self-contained (SVG charts inline); FILE.md\n"
+	 "links PNG charts written beside it as FILE-KIND-SERVICE.png.\n"
+	 "\n"
+	 "  --run ID         the run (default: the latest)\n"
+	 "  --latest         the latest run\n"
+	 "  --plan ID        a plan (refused until the database has plans)\n"
+	 "  --out FILE       the page to write, ending in .html or .md\n"
+	 "\n"
+	 "Needs gnuplot, as plot does. Exit status: 0 done; 2 bad usage, an unreadable\n"
+	 "database, no such run, or gnuplot missing or failing.\n"},
 	{"help", cmd_help, "show help for a command",
 	 "usage: headroom help [COMMAND]\n"},
 };

@@ -21,6 +21,7 @@ sh tests/cli.sh "$bin" 2>&1 | tee "$out"
 c_pass=$(sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$out" | tail -n 1)
 c_fail=$(sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | tail -n 1)
 [ -n "$c_pass" ] || { c_pass=0; c_fail=1; echo "cli tests: no summary line"; }
+sh tests/plot.sh "$bin" 2>&1 | tee "$out"; p=$(sed -n 's/^plot: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out" | tail -n 1); [ -n "$p" ] || { p="0 1"; echo "plot tests: no summary line"; }; c_pass=$((c_pass + ${p% *})); c_fail=$((c_fail + ${p#* }))
 
 passed=$((u_pass + c_pass))
 failed=$((u_fail + u_crash + c_fail))

@@ -1,13 +1,17 @@
 #!/bin/sh
 # Install the Debian packages headroom needs, only those missing (idempotent).
 # Used by `make deps`, which `make demo` and `make test` run first.
-# Extra package sets: `tools/deps.sh mpi` adds OpenMPI.
+# Extra package sets: `tools/deps.sh mpi` adds OpenMPI; `tools/deps.sh
+# notebooks` adds Jupyter's nbconvert and kernel, pandas and matplotlib
+# (for `make notebooks`; large, so not part of `make test`).
 set -eu
 pkgs="build-essential pkg-config libgsl-dev libsqlite3-dev libfyaml-dev libcriterion-dev gnuplot-nox sqlite3"
 for extra in "$@"; do
   case "$extra" in
     mpi) pkgs="$pkgs openmpi-bin libopenmpi-dev" ;;
-    *) echo "deps.sh: unknown package set '$extra' (known: mpi)" >&2; exit 2 ;;
+    fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
+    notebooks) pkgs="$pkgs jupyter-nbconvert python3-ipykernel python3-pandas python3-matplotlib" ;;
+    *) echo "deps.sh: unknown package set '$extra' (known: mpi, fuzz, notebooks)" >&2; exit 2 ;;
   esac
 done
 missing=""

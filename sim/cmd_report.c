@@ -1,0 +1,957 @@
+/*
+ * cmd_report.c: `headroom report`, one page about a run for a design
+ * review: results per service, the charts, the assumptions read from the
+ * scenario, how to reproduce the run, and the scenario itself.
+ *
+ * The page is HTML (self-contained: styles and SVG charts inline) or
+ * Markdown (PNG charts written beside it). Both are written through the
+ * small `doc` layer below, which escapes every text for the format; the
+ * inlined SVG comes from gnuplot, which escapes the text it draws. The page
+ * goes to a temporary file renamed into place, so a failure leaves the old
+ * page, or none.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "plot.h"
+
+/* ---- Writing HTML or Markdown --------------------------------------------- */
+
+struct doc {
+	FILE *f;
+	bool md;
+};
+
+/* Text, escaped for the format (in Markdown, also for a table cell). */
+static void esc(struct doc *d, const char *s)
+{
+	for (; *s; s++) {
+		char c = *s;
+		if (!d->md && (c == '&' || c == '<' || c == '>' || c == '"' || c == '\'')) {
+			fputs(c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '"' ? "&quot;" : "&#39;",
+			      d->f);
+		} else if (d->md && strchr("\\`*_[]<>|#~", c)) {
+			fputc('\\', d->f);
+			fputc(c, d->f);
+		} else {
+			fputc(d->md && (c == '\n' || c == '\r') ? ' ' : c, d->f);
+		}
+	}
+}
+
+static void escf(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void escf(struct doc *d, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	esc(d, buf);
+}
+
+static void heading(struct doc *d, int level, const char *text)
+{
+	if (d->md) {
+		fprintf(d->f, "\n%.*s ", level, "####");
+		esc(d, text);
+		fputs("\n\n", d->f);
+	} else {
+		fprintf(d->f, "<h%d>", level);
+		esc(d, text);
+		fprintf(d->f, "</h%d>\n", level);
+	}
+}
+
+static void para_begin(struct doc *d) { fputs(d->md ? "" : "<p>", d->f); }
+static void para_end(struct doc *d) { fputs(d->md ? "\n\n" : "</p>\n", d->f); }
+
+static void para(struct doc *d, const char *text)
+{
+	para_begin(d);
+	esc(d, text);
+	para_end(d);
+}
+
+static void table_begin(struct doc *d) { fputs(d->md ? "" : "<div class=\"t\"><table>\n", d->f); }
+static void table_end(struct doc *d) { fputs(d->md ? "\n" : "</table></div>\n", d->f); }
+
+/* A row; a header row in Markdown is followed by its rule. numeric[i]
+ * aligns cell i right (NULL: none). */
+static void table_row(struct doc *d, const char *const *cells, size_t n, bool header, const bool *numeric)
+{
+	fputs(d->md ? "|" : "<tr>", d->f);
+	for (size_t i = 0; i < n; i++) {
+		if (d->md) {
+			fputc(' ', d->f);
+			esc(d, cells[i]);
+			fputs(" |", d->f);
+		} else {
+			fprintf(d->f, "<%s%s>", header ? "th" : "td", numeric && numeric[i] ? " class=\"n\"" : "");
+			esc(d, cells[i]);
+			fprintf(d->f, "</%s>", header ? "th" : "td");
+		}
+	}
+	fputs(d->md ? "\n" : "</tr>\n", d->f);
+	if (d->md && header) {
+		fputc('|', d->f);
+		for (size_t i = 0; i < n; i++)
+			fputs(numeric && numeric[i] ? "---:|" : "---|", d->f);
+		fputc('\n', d->f);
+	}
+}
+
+/* A two-column table of what and its value: its header, for Markdown's sake. */
+static void kv_begin(struct doc *d)
+{
+	static const char *const head[] = {"what", "assumed"};
+	table_begin(d);
+	table_row(d, head, 2, true, NULL);
+}
+
+/* A two-column row: what, and its value. */
+static void kv(struct doc *d, const char *key, const char *value)
+{
+	const char *cells[] = {key, value};
+	table_row(d, cells, 2, false, NULL);
+}
+
+/* Preformatted text: a Markdown fence longer than any run of backticks in it. */
+static void pre(struct doc *d, const char *text)
+{
+	if (!d->md) {
+		fputs("<pre>", d->f);
+		esc(d, text);
+		fputs("</pre>\n", d->f);
+		return;
+	}
+	size_t run = 0, longest = 0;
+	for (const char *p = text; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		longest = HR_MAX(longest, run);
+	}
+	size_t fence = HR_MAX(3, longest + 1), n = strlen(text);
+	for (size_t i = 0; i < fence; i++)
+		fputc('`', d->f);
+	fprintf(d->f, "\n%s%s", text, n && text[n - 1] == '\n' ? "" : "\n");
+	for (size_t i = 0; i < fence; i++)
+		fputc('`', d->f);
+	fputs("\n\n", d->f);
+}
+
+static const char STYLE[] =
+	"body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1320px;margin:2em auto;"
+	"padding:0 1em;color:#222;line-height:1.45}"
+	"h1{font-size:1.7em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}"
+	"table{border-collapse:collapse;margin:.6em 0}.t{overflow-x:auto}"
+	"td,th{border:1px solid #ccc;padding:.25em .6em;vertical-align:top;text-align:left}"
+	"th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+	"pre{background:#f6f6f6;padding:.8em;overflow-x:auto;border:1px solid #e2e2e2}"
+	"figure{margin:1.2em 0}figure svg{max-width:100%;height:auto}"
+	"figcaption{color:#555;font-size:.9em}.note{color:#8a5a00}";
+
+static void doc_begin(struct doc *d, const char *title)
+{
+	if (d->md) {
+		fputs("# ", d->f);
+		esc(d, title);
+		fputs("\n\n", d->f);
+		return;
+	}
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+	      d->f);
+	esc(d, title);
+	fprintf(d->f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", STYLE);
+	esc(d, title);
+	fputs("</h1>\n", d->f);
+}
+
+static void doc_end(struct doc *d)
+{
+	if (!d->md)
+		fputs("</body>\n</html>\n", d->f);
+}
+
+/* ---- Numbers for people --------------------------------------------------- */
+
+/* "15 ms", "2.5 s", "5m", "1h30m". */
+static void fmt_time(char *buf, size_t n, simtime t)
+{
+	if (t > 0 && t < SIM_S)
+		snprintf(buf, n, "%.3g ms", sim_to_ms(t));
+	else if (t >= SIM_MIN && t % SIM_S == 0)
+		cli_fmt_duration(buf, n, t);
+	else
+		snprintf(buf, n, "%.3g s", sim_to_s(t));
+}
+
+static void fmt_seconds(char *buf, size_t n, double s) { fmt_time(buf, n, sim_from_s(s)); }
+
+static void fmt_cores(char *buf, size_t n, double cores)
+{
+	if (cores < 1 && fabs(cores * 1000 - round(cores * 1000)) < 1e-6)
+		snprintf(buf, n, "%.0fm", cores * 1000);
+	else
+		snprintf(buf, n, "%g", cores);
+}
+
+static void fmt_bytes(char *buf, size_t n, double b)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	size_t u = 0;
+	while (b >= 1024 && u + 1 < ARRAY_LEN(units)) {
+		b /= 1024;
+		u++;
+	}
+	snprintf(buf, n, b == round(b) ? "%.0f %s" : "%.3g %s", b, units[u]);
+}
+
+static void fmt_dist(char *buf, size_t n, const struct dist *d)
+{
+	static const char *const kinds[] = {"constant", "exponential", "lognormal", "gamma", "uniform"};
+	char mean[32];
+	fmt_seconds(mean, sizeof mean, d->mean);
+	if (d->kind == DIST_CONSTANT)
+		snprintf(buf, n, "%s (constant)", mean);
+	else if (d->kind == DIST_EXPONENTIAL)
+		snprintf(buf, n, "exponential, mean %s", mean);
+	else
+		snprintf(buf, n, "%s, mean %s, cv %g", kinds[d->kind], mean, d->cv);
+}
+
+/* ---- Results ---------------------------------------------------------------- */
+
+/* "p99_ms" -> "p99 (ms)"; a fraction's header gets "(%)". */
+static void col_header(char *buf, size_t n, const char *col)
+{
+	static const struct {
+		const char *suffix, *unit;
+	} units[] = {{"_ms", "ms"}, {"_s", "s"}, {"_minutes", "min"}, {"_rps", "rps"}};
+	if (!strcmp(col, "slo_met")) {
+		snprintf(buf, n, "SLO");
+		return;
+	}
+	size_t len = strlen(col);
+	for (size_t i = 0; i < ARRAY_LEN(units); i++) {
+		size_t k = strlen(units[i].suffix);
+		if (len > k && !strcmp(col + len - k, units[i].suffix)) {
+			snprintf(buf, n, "%.*s (%s)", (int)(len - k), col, units[i].unit);
+			goto spaces;
+		}
+	}
+	if (strstr(col, "_rate") || strstr(col, "_util"))
+		snprintf(buf, n, "%s (%%)", col);
+	else
+		snprintf(buf, n, "%s", col);
+spaces:
+	for (char *p = buf; *p; p++)
+		if (*p == '_')
+			*p = ' ';
+}
+
+static void col_value(char *buf, size_t n, sqlite3_stmt *s, int i, const char *col)
+{
+	int type = sqlite3_column_type(s, i);
+	double v = sqlite3_column_double(s, i);
+	if (type == SQLITE_NULL)
+		snprintf(buf, n, "-");
+	else if (!strcmp(col, "slo_met"))
+		snprintf(buf, n, "%s", v ? "met" : "MISSED");
+	else if (type == SQLITE_TEXT)
+		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(s, i));
+	else if (strstr(col, "_rate") || strstr(col, "_util"))
+		snprintf(buf, n, "%.2f", 100 * v);
+	else if (type == SQLITE_INTEGER)
+		snprintf(buf, n, "%lld", (long long)sqlite3_column_int64(s, i));
+	else
+		snprintf(buf, n, fabs(v) < 10 ? "%.3g" : "%.1f", v);
+}
+
+/* The summaries of the run, every column the file has (cost columns too,
+ * when the file has them), in the file's order. */
+static int summary_table(struct doc *d, plot_db *db, const struct plot_run *r, struct herr *e)
+{
+	sqlite3_stmt *s = NULL;
+	sqlite3 *h = plot_sqlite(db);
+	if (sqlite3_prepare_v2(h, "SELECT * FROM summaries WHERE run_id = ?1 ORDER BY service", -1, &s, NULL))
+		return herr_at(e, plot_path(db), 0, 0, "cannot read the summaries: %s", sqlite3_errmsg(h));
+	sqlite3_bind_int64(s, 1, r->id);
+	int n = sqlite3_column_count(s), k = 0, rc;
+	const char **cells = xcalloc((size_t)n, sizeof *cells);
+	char(*bufs)[64] = xcalloc((size_t)n, sizeof *bufs);
+	bool *numeric = xcalloc((size_t)n, sizeof *numeric);
+	int *cols = xcalloc((size_t)n, sizeof *cols);
+	for (int i = 0; i < n; i++)
+		if (strcmp(sqlite3_column_name(s, i), "run_id")) {
+			col_header(bufs[k], sizeof bufs[k], sqlite3_column_name(s, i));
+			numeric[k] = strcmp(sqlite3_column_name(s, i), "service") != 0;
+			cells[k] = bufs[k];
+			cols[k++] = i;
+		}
+	table_begin(d);
+	table_row(d, cells, (size_t)k, true, numeric);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int j = 0; j < k; j++)
+			col_value(bufs[j], sizeof bufs[j], s, cols[j], sqlite3_column_name(s, cols[j]));
+		table_row(d, cells, (size_t)k, false, numeric);
+	}
+	table_end(d);
+	if (rc != SQLITE_DONE)
+		herr_at(e, plot_path(db), 0, 0, "cannot read the summaries: %s", sqlite3_errmsg(h));
+	sqlite3_finalize(s);
+	free(cells);
+	free(bufs);
+	free(numeric);
+	free(cols);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void run_facts(struct doc *d, const struct plot_run *r)
+{
+	char dur[32] = "?", buf[256];
+	if (!isnan(r->sim_s))
+		cli_fmt_duration(dur, sizeof dur, sim_from_s(r->sim_s));
+	para_begin(d);
+	escf(d, "Scenario '%s', run %" PRId64 ", seed %s: %s simulated", r->name, r->id, r->seed ? r->seed : "?", dur);
+	if (r->requests >= 0) {
+		cli_fmt_count(buf, sizeof buf, (double)r->requests);
+		escf(d, ", %s requests", buf);
+	}
+	escf(d, "; status %s; started %s", r->status ? r->status : "?", r->started_at ? r->started_at : "?");
+	if (!isnan(r->wall_s))
+		escf(d, "; computed in %.2f s", r->wall_s);
+	escf(d, " by headroom %s.", r->version ? r->version : "?");
+	if (r->variant || r->replication)
+		escf(d, " Variant %d, replication %d of a plan.", r->variant, r->replication);
+	if (r->overrides[0])
+		escf(d, " Overrides: %s.", r->params ? r->params : "");
+	para_end(d);
+}
+
+/* The run's nodes and cost, in a file that has them (version 3) for a run
+ * that has them (a scenario with a cluster). */
+static void cost_facts(struct doc *d, plot_db *db, const struct plot_run *r)
+{
+	if (!plot_has_column(db, "runs", "cost_usd") || !plot_has_column(db, "runs", "monthly_cost_usd") ||
+	    !plot_has_column(db, "runs", "node_hours") || !plot_has_column(db, "runs", "max_nodes"))
+		return;
+	sqlite3_stmt *s = NULL;
+	sqlite3 *h = plot_sqlite(db);
+	if (sqlite3_prepare_v2(h, "SELECT cost_usd, monthly_cost_usd, node_hours, max_nodes FROM runs WHERE id = ?1", -1,
+			       &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, r->id);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+			para_begin(d);
+			escf(d, "Nodes: at most %d at once, %.1f node-hours; they cost %.2f USD over the run, %.0f USD a "
+				"month (730 h) at the run's average rate.",
+			     sqlite3_column_int(s, 3), sqlite3_column_double(s, 2), sqlite3_column_double(s, 0),
+			     sqlite3_column_double(s, 1));
+			para_end(d);
+		}
+	}
+	sqlite3_finalize(s);
+}
+
+/* ---- Charts ----------------------------------------------------------------- */
+
+static const char *const CHART_TITLES[PLOT_N_KINDS] = {
+	"traffic against the CPU capacity of ready pods, and pods over time",
+	"latency per sample interval against the SLO",
+	"pod start-up, from created to Ready, by phase",
+};
+
+/* An SVG file inline: from its <svg element on (no XML prolog or doctype,
+ * which HTML does not take). */
+static int inline_svg(struct doc *d, const char *path, struct herr *e)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return herr_at(e, path, 0, 0, "cannot read the chart: %s", strerror(errno));
+	char *text = NULL;
+	size_t n = 0, cap = 0, k;
+	char buf[65536];
+	while ((k = fread(buf, 1, sizeof buf, f)) > 0) {
+		if (n + k + 1 > cap) {
+			cap = 2 * (n + k + 1);
+			text = xrealloc(text, cap);
+		}
+		memcpy(text + n, buf, k);
+		n += k;
+	}
+	fclose(f);
+	if (text)
+		text[n] = '\0';
+	const char *svg = text ? strstr(text, "<svg") : NULL;
+	int rc = svg ? 0 : herr_at(e, path, 0, 0, "not an SVG file");
+	if (svg)
+		fputs(svg, d->f);
+	free(text);
+	return rc;
+}
+
+static int chart(struct doc *d, const struct plot_chart *c, struct herr *e)
+{
+	char caption[256];
+	snprintf(caption, sizeof caption, "%s: %s", c->service, CHART_TITLES[c->kind]);
+	if (!c->path) {
+		if (c->note[0]) {
+			fputs(d->md ? "*" : "<p class=\"note\">", d->f);
+			escf(d, "No %s chart: %s.", plot_kind_name(c->kind), c->note);
+			fputs(d->md ? "*\n\n" : "</p>\n", d->f);
+		}
+		return 0;
+	}
+	if (d->md) {
+		const char *base = strrchr(c->path, '/');
+		fputs("![", d->f);
+		esc(d, caption);
+		/* The file name is ours: letters, digits, '-', '_' and '.' after the page's own name. */
+		fprintf(d->f, "](<%s>)\n\n", base ? base + 1 : c->path);
+		return 0;
+	}
+	fputs("<figure>\n", d->f);
+	int rc = inline_svg(d, c->path, e);
+	fputs("<figcaption>", d->f);
+	esc(d, caption);
+	fputs("</figcaption>\n</figure>\n", d->f);
+	return rc;
+}
+
+/* A private folder for the SVG charts of an HTML page, removed afterwards. */
+static char *temp_dir(struct herr *e)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = xmalloc(512);
+	snprintf(dir, 512, "%s/headroom-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(dir))
+		return dir;
+	herr_at(e, dir, 0, 0, "cannot make a temporary folder: %s", strerror(errno));
+	free(dir);
+	return NULL;
+}
+
+static void remove_dir(const char *dir)
+{
+	DIR *dd = opendir(dir);
+	struct dirent *de;
+	while (dd && (de = readdir(dd))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char p[1024];
+		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	if (dd)
+		closedir(dd);
+	rmdir(dir);
+}
+
+/* The charts of the run: SVG inline for HTML, PNG beside a Markdown page
+ * (out_dir/STEM-KIND-SERVICE.png). */
+static int charts(struct doc *d, plot_db *db, const struct plot_run *r, const char *out_dir, const char *stem,
+		  struct herr *e)
+{
+	char *tmp = d->md ? NULL : temp_dir(e);
+	if (!d->md && !tmp)
+		return -1;
+	char prefix[512];
+	snprintf(prefix, sizeof prefix, "%s-", stem);
+	struct plot_chart *cs;
+	size_t n;
+	int rc = plot_all(db, r, d->md ? PLOT_PNG : PLOT_SVG, d->md ? out_dir : tmp, d->md ? prefix : "", false, &cs,
+			  &n, e);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = chart(d, &cs[i], e);
+	plot_charts_free(cs, n);
+	if (tmp)
+		remove_dir(tmp);
+	free(tmp);
+	return rc;
+}
+
+/* ---- Assumptions -------------------------------------------------------------- */
+
+static void traffic_words(char *buf, size_t n, const struct scn_traffic *t)
+{
+	size_t k = 0;
+	if (!t->enabled) {
+		snprintf(buf, n, "none from outside (called by other services only)");
+		return;
+	}
+	const struct pattern *p = &t->pattern;
+	if (p->kind == PATTERN_CONSTANT)
+		k = (size_t)snprintf(buf, n, "%g rps, constant", t->rate);
+	else if (p->kind == PATTERN_DIURNAL)
+		k = (size_t)snprintf(buf, n, "%g rps, diurnal: ±%g %%, peak at %02d:%02d, the run starting at %02d:%02d",
+				     t->rate, 100 * p->amplitude, (int)(p->peak_s / 3600), (int)fmod(p->peak_s / 60, 60),
+				     (int)(p->start_s / 3600), (int)fmod(p->start_s / 60, 60));
+	else
+		k = (size_t)snprintf(buf, n, "a trace of %zu points, times %g", p->trace.n, t->rate);
+	if (t->dispersion_cv > 0 && k < n) {
+		char iv[32];
+		fmt_time(iv, sizeof iv, t->dispersion_interval);
+		snprintf(buf + k, n - k, "; over-dispersed: rate factor cv %g held %s", t->dispersion_cv, iv);
+	}
+}
+
+static void spikes_words(char *buf, size_t n, const struct scn_traffic *t)
+{
+	size_t k = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < t->n_spikes && k < n; i++) {
+		const struct spike *s = &t->spikes[i];
+		char at[32], ramp[32], hold[32], decay[32];
+		fmt_time(at, sizeof at, s->start);
+		fmt_time(ramp, sizeof ramp, s->ramp);
+		fmt_time(hold, sizeof hold, s->hold);
+		fmt_time(decay, sizeof decay, s->decay);
+		k += (size_t)snprintf(buf + k, n - k, "%s×%g at %s (ramp %s, hold %s, decay %s)", i ? "; " : "",
+				      s->factor, at, ramp, hold, decay);
+	}
+}
+
+static void slo_words(char *buf, size_t n, const struct scn_slo *slo, simtime window)
+{
+	size_t k = 0;
+	char thr[32], win[32], allowed[32];
+	if (!slo->has_latency && !slo->has_errors) {
+		snprintf(buf, n, "none declared");
+		return;
+	}
+	if (slo->has_latency) {
+		fmt_time(thr, sizeof thr, slo->threshold);
+		k += (size_t)snprintf(buf + k, n - k, "p%g ≤ %s", slo->percentile, thr);
+	}
+	if (slo->has_errors && k < n)
+		k += (size_t)snprintf(buf + k, n - k, "%serrors ≤ %g %%", k ? "; " : "", 100 * slo->error_budget);
+	fmt_time(win, sizeof win, window);
+	fmt_time(allowed, sizeof allowed, slo->allowed_violation);
+	if (k < n && slo->eval == SLO_EVAL_RUN)
+		snprintf(buf + k, n - k, "; judged over the whole run");
+	else if (k < n)
+		snprintf(buf + k, n - k, "; judged in %s windows, at most %s of them in violation", win, allowed);
+}
+
+static void startup_words(char *buf, size_t n, const struct scn_startup *st)
+{
+	char pf[96], pc[96], cs[96], as[96], delay[32], period[32], grace[32];
+	fmt_dist(pf, sizeof pf, &st->image_pull_first);
+	fmt_dist(pc, sizeof pc, &st->image_pull_cached);
+	fmt_dist(cs, sizeof cs, &st->container_start);
+	fmt_dist(as, sizeof as, &st->app_start);
+	fmt_time(delay, sizeof delay, st->probe_initial_delay);
+	fmt_time(period, sizeof period, st->probe_period);
+	fmt_time(grace, sizeof grace, st->termination_grace);
+	snprintf(buf, n,
+		 "image pull %s on a node without the image, %s with it; container start %s; application start %s; "
+		 "readiness probe first after %s, then every %s, %d success%s to be Ready; termination grace %s",
+		 pf, pc, cs, as, delay, period, st->probe_success_threshold,
+		 st->probe_success_threshold == 1 ? "" : "es", grace);
+}
+
+static size_t rules_words(char *buf, size_t n, const char *dir, const struct scn_hpa_rules *ru)
+{
+	static const char *const selects[] = {"Max", "Min", "Disabled"};
+	size_t k = (size_t)snprintf(buf, n, "%s: ", dir);
+	if (ru->has_stabilization && k < n) {
+		char st[32];
+		fmt_time(st, sizeof st, ru->stabilization);
+		k += (size_t)snprintf(buf + k, n - k, "stabilization %s, ", st);
+	}
+	for (size_t i = 0; i < ru->n_policies && k < n; i++) {
+		char per[32];
+		fmt_time(per, sizeof per, ru->policies[i].period);
+		k += (size_t)snprintf(buf + k, n - k, "%d%s per %s, ", ru->policies[i].value,
+				      ru->policies[i].kind == HPA_POLICY_PODS ? " pods" : " %", per);
+	}
+	if (k < n)
+		k += (size_t)snprintf(buf + k, n - k, "select %s", selects[ru->select]);
+	return k;
+}
+
+static void hpa_words(char *buf, size_t n, const struct scn_hpa *h)
+{
+	if (!h->enabled) {
+		snprintf(buf, n, "none: the replicas stay as set");
+		return;
+	}
+	size_t k = (size_t)snprintf(buf, n, "min %d, max %d; ", h->min_replicas, h->max_replicas);
+	for (size_t i = 0; i < h->n_metrics && k < n; i++) {
+		const struct scn_hpa_metric *m = &h->metrics[i];
+		const char *what = m->kind == HPA_METRIC_PODS ? m->name : m->resource == HPA_RES_CPU ? "cpu" : "memory";
+		if (m->target == HPA_TARGET_UTILIZATION)
+			k += (size_t)snprintf(buf + k, n - k, "%s at %d %% of request; ", what, m->utilization);
+		else
+			k += (size_t)snprintf(buf + k, n - k, "%s at %g per pod; ", what, m->average_value);
+	}
+	char sync[32], down[32];
+	fmt_time(sync, sizeof sync, h->sync_period);
+	fmt_time(down, sizeof down, h->downscale_stabilization);
+	if (k < n)
+		k += (size_t)snprintf(buf + k, n - k, "sync every %s, tolerance %g %%; ", sync, 100 * h->tolerance);
+	if (!h->has_behavior && k < n) {
+		snprintf(buf + k, n - k, "no behavior (legacy path): up at most ×%g or to %g pods per sync, "
+					 "down after %s of stabilization", h->scale_up_limit_factor,
+			 h->scale_up_limit_minimum, down);
+		return;
+	}
+	if (k < n)
+		k += rules_words(buf + k, n - k, "behavior up", &h->up);
+	if (k < n)
+		k += (size_t)snprintf(buf + k, n - k, "; ");
+	if (k < n)
+		rules_words(buf + k, n - k, "down", &h->down);
+}
+
+static void service_assumptions(struct doc *d, const struct scenario *sc, const struct scn_service *sv)
+{
+	char buf[1024], a[32], b[32], c[32], m[32];
+	heading(d, 3, sv->name);
+	kv_begin(d);
+	snprintf(buf, sizeof buf, "%d at the start", sv->replicas);
+	kv(d, "replicas", buf);
+	fmt_cores(a, sizeof a, sv->cpu_request);
+	fmt_cores(b, sizeof b, sv->cpu_limit);
+	fmt_bytes(m, sizeof m, sv->memory_request);
+	snprintf(buf, sizeof buf, "CPU request %s, limit %s; memory request %s", a, sv->cpu_limit > 0 ? b : "none", m);
+	kv(d, "pod", buf);
+	if (sv->queue < 0)
+		snprintf(buf, sizeof buf, "%d workers, unbounded accept queue", sv->workers);
+	else
+		snprintf(buf, sizeof buf, "%d workers, accept queue of %lld", sv->workers, (long long)sv->queue);
+	kv(d, "concurrency", buf);
+	fmt_time(c, sizeof c, sv->timeout);
+	kv(d, "client timeout", sv->timeout ? c : "none");
+	fmt_dist(buf, sizeof buf, &sv->cpu_per_request);
+	kv(d, "CPU per request", buf);
+	if (sv->warmup_factor > 1) {
+		fmt_time(c, sizeof c, sv->warmup_duration);
+		snprintf(buf, sizeof buf, "a new pod needs ×%g CPU at first, decaying with time constant %s",
+			 sv->warmup_factor, c);
+		kv(d, "warm-up", buf);
+	}
+	double cores = sv->cpu_limit > 0 ? sv->cpu_limit : sv->cpu_request;
+	fmt_seconds(m, sizeof m, sv->cpu_per_request.mean);
+	snprintf(buf, sizeof buf, "%g core%s ÷ %s mean CPU per request = %.1f rps per ready, warm pod "
+		 "(the capacity line of the timeline charts)", cores, cores == 1 ? "" : "s", m, plot_pod_capacity(sv));
+	kv(d, "CPU capacity", buf);
+	static const char *const balancers[] = {"random (kube-proxy iptables)", "round robin (IPVS)",
+						"least request of two (Envoy)"};
+	kv(d, "balancer", balancers[sv->balancer]);
+	if (sv->n_calls) {
+		size_t k = 0;
+		for (size_t i = 0; i < sv->n_calls && k < sizeof buf; i++)
+			k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s (%g %%)", i ? ", " : "",
+					      sc->services[sv->calls[i].service].name, 100 * sv->calls[i].probability);
+		kv(d, "calls", buf);
+	}
+	traffic_words(buf, sizeof buf, &sv->traffic);
+	kv(d, "traffic", buf);
+	if (sv->traffic.enabled && sv->traffic.n_spikes) {
+		spikes_words(buf, sizeof buf, &sv->traffic);
+		kv(d, "spikes", buf);
+	}
+	slo_words(buf, sizeof buf, &sv->slo, sc->slo_window);
+	kv(d, "SLO", buf);
+	startup_words(buf, sizeof buf, &sv->startup);
+	kv(d, "pod start-up", buf);
+	hpa_words(buf, sizeof buf, &sv->hpa);
+	kv(d, "HPA", buf);
+	table_end(d);
+}
+
+static void karpenter_assumptions(struct doc *d, const struct scn_cluster *cl)
+{
+	static const char *const policies[] = {"WhenEmpty", "WhenEmptyOrUnderutilized"};
+	const struct scn_karpenter *k = &cl->karpenter;
+	char buf[1024], a[96], b[96], c[96], t1[32], t2[32];
+	for (size_t i = 0; i < k->n_pools; i++) {
+		const struct scn_nodepool *np = &k->pools[i];
+		const struct instance_type *cheap = np->n_types ? &cl->catalog.types[np->types[0]] : NULL;
+		size_t n = (size_t)snprintf(buf, sizeof buf, "weight %d; %zu instance types allowed", np->weight,
+					    np->n_types);
+		if (cheap && n < sizeof buf)
+			n += (size_t)snprintf(buf + n, sizeof buf - n, ", the cheapest %s at %.4g USD/h", cheap->name,
+					      np->spot && cheap->spot_price_hour > 0 ? cheap->spot_price_hour
+										  : cheap->price_hour);
+		if (np->limit_cpu > 0 && n < sizeof buf)
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "; limit %g CPU", np->limit_cpu);
+		if (np->limit_nodes > 0 && n < sizeof buf)
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "; limit %d nodes", np->limit_nodes);
+		fmt_time(t1, sizeof t1, np->consolidate_after);
+		if (n < sizeof buf)
+			snprintf(buf + n, sizeof buf - n, "; consolidation %s%s%s", np->consolidation_off ? "off" : policies[np->policy],
+				 np->consolidation_off ? "" : " after ", np->consolidation_off ? "" : t1);
+		char key[128];
+		snprintf(key, sizeof key, "Karpenter NodePool '%s'", np->name);
+		kv(d, key, buf);
+	}
+	fmt_time(t1, sizeof t1, k->batch_idle);
+	fmt_time(t2, sizeof t2, k->batch_max);
+	fmt_dist(a, sizeof a, &k->launch);
+	fmt_dist(b, sizeof b, &k->registration);
+	fmt_dist(c, sizeof c, &k->initialization);
+	snprintf(buf, sizeof buf, "batch window %s idle, %s at most; launch %s; registration %s; initialization %s", t1,
+		 t2, a, b, c);
+	kv(d, "Karpenter", buf);
+}
+
+static void ca_assumptions(struct doc *d, const struct scn_cluster *cl)
+{
+	static const char *const expanders[] = {"least-waste", "random", "price", "most-pods"};
+	const struct scn_ca *ca = &cl->ca;
+	char buf[1024], a[96], b[96], t1[32], t2[32];
+	for (size_t i = 0; i < ca->n_groups; i++) {
+		const struct scn_nodegroup *g = &ca->groups[i];
+		const struct instance_type *it = &cl->catalog.types[g->type];
+		snprintf(buf, sizeof buf, "%s at %.4g USD/h; %d to %d nodes, %d at the start", it->name, it->price_hour,
+			 g->min, g->max, g->initial);
+		char key[128];
+		snprintf(key, sizeof key, "node group '%s'", g->name);
+		kv(d, key, buf);
+	}
+	fmt_time(t1, sizeof t1, ca->scan_interval);
+	fmt_time(t2, sizeof t2, ca->scale_down_unneeded_time);
+	fmt_dist(a, sizeof a, &ca->boot);
+	fmt_dist(b, sizeof b, &ca->initialization);
+	snprintf(buf, sizeof buf, "expander %s; scan every %s; boot %s; initialization %s; scale-down %s (unneeded for %s "
+				  "below %g %% utilization)",
+		 expanders[ca->expander], t1, a, b, ca->scale_down_enabled ? "on" : "off", t2,
+		 100 * ca->scale_down_utilization_threshold);
+	kv(d, "Cluster Autoscaler", buf);
+}
+
+static void cluster_assumptions(struct doc *d, const struct scenario *sc)
+{
+	char buf[512], cpu[32], mem[32];
+	const struct scn_cluster *cl = &sc->cluster;
+	heading(d, 3, "cluster and control plane");
+	kv_begin(d);
+	if (!cl->enabled)
+		kv(d, "nodes", "not modelled: every pod finds room at once");
+	for (size_t i = 0; i < cl->n_groups; i++) {
+		const struct scn_nodes *g = &cl->groups[i];
+		fmt_cores(cpu, sizeof cpu, g->cpu);
+		fmt_bytes(mem, sizeof mem, g->memory);
+		size_t n = (size_t)snprintf(buf, sizeof buf, "%d × '%s'", g->count, g->name);
+		if (g->instance[0] && n < sizeof buf)
+			n += (size_t)snprintf(buf + n, sizeof buf - n, " (%s, %.4g USD/h)", g->instance, g->price_hour);
+		if (n < sizeof buf)
+			snprintf(buf + n, sizeof buf - n, ": %s CPU, %s, %d pods allocatable each%s", cpu, mem, g->max_pods,
+				 g->image_cached ? "; images cached" : "");
+		kv(d, "nodes from the start", buf);
+	}
+	if (cl->enabled) {
+		fmt_cores(cpu, sizeof cpu, cl->daemonset_cpu);
+		fmt_bytes(mem, sizeof mem, cl->daemonset_memory);
+		snprintf(buf, sizeof buf, "%s; DaemonSets take %s CPU and %s per node",
+			 cl->strategy == SCN_LEAST_ALLOCATED ? "LeastAllocated" : "MostAllocated", cpu, mem);
+		kv(d, "scheduler", buf);
+	}
+	if (cl->catalog.n) {
+		snprintf(buf, sizeof buf, "%s (%zu instance types)", cl->catalog.path ? cl->catalog.path : "?", cl->catalog.n);
+		kv(d, "catalog", buf);
+	}
+	if (cl->provisioner == PROV_KARPENTER)
+		karpenter_assumptions(d, cl);
+	else if (cl->provisioner == PROV_CLUSTER_AUTOSCALER)
+		ca_assumptions(d, cl);
+	else if (cl->enabled)
+		kv(d, "node provisioner", "none: the nodes above are all there is");
+	fmt_time(cpu, sizeof cpu, sc->control.metric_resolution);
+	fmt_time(mem, sizeof mem, sc->sample_interval);
+	snprintf(buf, sizeof buf, "metrics-server resolution %s; samples every %s", cpu, mem);
+	kv(d, "timing", buf);
+	table_end(d);
+}
+
+static void assumptions(struct doc *d, const struct plot_run *r)
+{
+	heading(d, 2, "Assumptions");
+	if (!r->has_sc) {
+		para(d, "This headroom could not read the scenario again, so its assumptions are in the YAML below only.");
+		para(d, r->sc_err.msg);
+		return;
+	}
+	para(d, "Read from the scenario below (with the run's overrides): what the model takes as given.");
+	for (size_t i = 0; i < r->sc.n_services; i++)
+		service_assumptions(d, &r->sc, &r->sc.services[i]);
+	cluster_assumptions(d, &r->sc);
+}
+
+/* ---- Reproducing ---------------------------------------------------------------- */
+
+/* A word for a POSIX shell: as it is if nothing in it is special, else in
+ * single quotes. */
+static void shell_word(FILE *f, const char *s)
+{
+	bool plain = *s != '\0';
+	for (const char *p = s; *p; p++)
+		plain = plain && (strchr("_-./=:,+@%", *p) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				  (*p >= '0' && *p <= '9'));
+	if (plain) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (const char *p = s; *p; p++)
+		fputs(*p == '\'' ? "'\\''" : (const char[]){*p, 0}, f);
+	fputc('\'', f);
+}
+
+static void reproduce(struct doc *d, const struct plot_run *r)
+{
+	char *cmd = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&cmd, &n);
+	const char *file = r->path_current ? r->path : "scenario.yaml";
+	fputs("headroom run ", f);
+	shell_word(f, file);
+	fprintf(f, " --seed %s", r->seed ? r->seed : "0");
+	for (const char *p = r->overrides; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *one = xmalloc(len + 1);
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (len) {
+			fputs(" \\\n    --set ", f);
+			shell_word(f, one);
+		}
+		free(one);
+		p += len + (nl != NULL);
+	}
+	fputc('\n', f);
+	fclose(f);
+	heading(d, 2, "How to reproduce");
+	if (r->path_current)
+		para(d, "The scenario file is where the run read it, unchanged. From the same folder, this command "
+			"runs it again and gives the same numbers (same seed, same overrides, same headroom version):");
+	else
+		para(d, r->path ? "The scenario file is not where the run read it (relative to this folder), or no "
+				  "longer holds the run's text: save the YAML below as scenario.yaml, then this command "
+				  "runs it again and gives the same numbers (same seed, same overrides, same headroom "
+				  "version):"
+				: "Save the YAML below as scenario.yaml, then this command runs it again and gives the "
+				  "same numbers (same seed, same overrides, same headroom version):");
+	pre(d, cmd);
+	para_begin(d);
+	escf(d, "This run was made by headroom %s", r->version ? r->version : "?");
+	if (r->path && !r->path_current)
+		escf(d, " from %s", r->path);
+	esc(d, ". The overrides are also in the runs table (params), the YAML and overrides in the scenarios table.");
+	para_end(d);
+	free(cmd);
+}
+
+/* ---- The page ----------------------------------------------------------------------- */
+
+static int page(struct doc *d, plot_db *db, const struct plot_run *r, const char *out_dir, const char *stem,
+		struct herr *e)
+{
+	char title[512];
+	snprintf(title, sizeof title, "headroom report: %s, run %" PRId64, r->name, r->id);
+	doc_begin(d, title);
+	run_facts(d, r);
+	cost_facts(d, db, r);
+	heading(d, 2, "Results per service");
+	int rc = summary_table(d, db, r, e);
+	para(d, "Latencies are of the requests answered successfully; error rate and CPU are fractions shown in "
+		"percent; SLO is whether the service met its objective over the run.");
+	if (!rc) {
+		heading(d, 2, "Charts");
+		rc = charts(d, db, r, out_dir, stem, e);
+	}
+	if (!rc) {
+		assumptions(d, r);
+		reproduce(d, r);
+		heading(d, 2, "Scenario");
+		para(d, r->path ? "The scenario's YAML as the run read it (before overrides):"
+				: "The scenario's YAML as the run read it (before overrides):");
+		pre(d, r->yaml);
+		if (r->overrides[0]) {
+			para(d, "Overrides (--set), in order:");
+			pre(d, r->overrides);
+		}
+	}
+	doc_end(d);
+	return rc;
+}
+
+/* Splits FILE.html or FILE.md into its folder and stem. */
+static int split_out(const struct cmd *cmd, const char *out, bool *md, char **dir, char **stem)
+{
+	size_t n = strlen(out);
+	bool html = n > 5 && !strcmp(out + n - 5, ".html");
+	*md = n > 3 && !strcmp(out + n - 3, ".md");
+	if (!html && !*md)
+		return cli_usage_error(cmd, "--out names the page: FILE.html or FILE.md, not '%s'", out);
+	const char *slash = strrchr(out, '/');
+	*dir = slash ? strndup(out, (size_t)(slash - out) + (slash == out)) : xstrdup(".");
+	const char *base = slash ? slash + 1 : out;
+	*stem = strndup(base, strlen(base) - (*md ? 3 : 5));
+	return 0;
+}
+
+static int write_page(plot_db *db, const struct plot_run *r, const char *out, bool md, const char *dir,
+		      const char *stem, struct herr *e)
+{
+	char *tmp;
+	int fd = plot_mkdirs(dir, e) ? -1 : plot_temp_beside(out, &tmp, e);
+	if (fd < 0)
+		return -1;
+	FILE *f = fdopen(fd, "w");
+	int rc = 0;
+	if (!f) {
+		rc = herr_at(e, out, 0, 0, "cannot write: %s", strerror(errno));
+		close(fd);
+	} else {
+		struct doc d = {f, md};
+		rc = page(&d, db, r, dir, stem, e);
+		if ((ferror(f) | fclose(f)) && !rc)
+			rc = herr_at(e, out, 0, 0, "cannot write: %s", strerror(errno));
+	}
+	if (!rc && rename(tmp, out))
+		rc = herr_at(e, out, 0, 0, "cannot write: %s", strerror(errno));
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int cmd_report(const struct cmd *cmd, int argc, char **argv)
+{
+	struct plot_args a;
+	int rc = plot_args_parse(cmd, argc, argv, true, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (!a.out)
+		return cli_usage_error(cmd, "where to? --out FILE.html or --out FILE.md");
+	bool md;
+	char *dir = NULL, *stem = NULL;
+	if ((rc = split_out(cmd, a.out, &md, &dir, &stem)))
+		return rc;
+	plot_db *db;
+	struct plot_run r;
+	if (!(rc = plot_args_open(&a, &db, &r))) {
+		struct herr e = {""};
+		if (write_page(db, &r, a.out, md, dir, stem, &e))
+			rc = cli_fail(&e);
+		else
+			printf("%s\n", a.out);
+		plot_run_release(&r);
+		plot_close(db);
+	}
+	free(dir);
+	free(stem);
+	return rc;
+}

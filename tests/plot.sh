@@ -1,0 +1,177 @@
+#!/bin/sh
+# End-to-end tests of `headroom plot` and `headroom report`: the charts are
+# real images (PNG signature and IHDR size, SVG that parses), the data in
+# the scripts behind them is the database's, names with quotes, spaces and
+# non-ASCII letters draw and inject nothing, a missing gnuplot is a clear
+# error, and the report is one self-contained page with its charts inline
+# and the command that reproduces the run.
+# usage: tests/plot.sh HEADROOM_BINARY   (run from the repository root)
+set -u
+HR=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', want '$3'"; fi; }
+
+# expect NAME STATUS PATTERN -- CMD...: CMD exits STATUS and its stdout+stderr
+# matches the extended regex PATTERN.
+expect() {
+  name=$1 want=$2 pat=$3
+  shift 4
+  "$@" >"$T/out" 2>&1
+  got=$?
+  if [ "$got" -ne "$want" ]; then
+    bad "$name" "exit $got, want $want: $(head -c 400 "$T/out")"
+  elif ! grep -Eq -- "$pat" "$T/out"; then
+    bad "$name" "output does not match /$pat/: $(head -c 400 "$T/out")"
+  else
+    ok "$name"
+  fi
+}
+
+q() { sqlite3 "$1" "$2" 2>&1; }
+
+# png_size FILE: "WIDTHxHEIGHT" from the IHDR chunk, or "not a PNG".
+png_size() {
+  sig=$(od -An -tx1 -N8 "$1" | tr -d ' \n')
+  ihdr=$(od -An -c -j12 -N4 "$1" | tr -d ' \n')
+  if [ "$sig" != 89504e470d0a1a0a ] || [ "$ihdr" != IHDR ]; then echo "not a PNG"; return; fi
+  od -An -tu1 -j16 -N8 "$1" | awk '{ printf "%dx%d\n", $1*16777216 + $2*65536 + $3*256 + $4, $5*16777216 + $6*65536 + $7*256 + $8 }'
+}
+
+# xml_ok FILE: the file parses as XML (xmllint if there, else Python's parser).
+xml_ok() {
+  if command -v xmllint >/dev/null 2>&1; then
+    xmllint --noout "$1" 2>/dev/null
+  else
+    /usr/bin/python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$1" 2>/dev/null
+  fi
+}
+
+# all_pngs LIST: every file listed is a 1280x720 PNG.
+all_pngs() {
+  n=0 good=0
+  for f in $(cat "$1"); do
+    n=$((n + 1))
+    [ "$(png_size "$f")" = 1280x720 ] && good=$((good + 1))
+  done
+  echo "$good of $n"
+}
+
+# ---- help ----
+expect "--help lists plot" 0 'plot +draw the charts' -- "$HR" --help
+expect "--help lists report" 0 'report +write a design-review page' -- "$HR" --help
+expect "plot --help shows the options" 0 '--format png\|svg' -- "$HR" plot --help
+expect "help report shows the options" 0 '--out FILE\.html\|FILE\.md' -- "$HR" help report
+
+# ---- runs to draw: the demo (no pod starts), hpa-spike (pods start, HPA) ----
+D=$T/demo.db
+"$HR" run scenarios/demo.yaml --db "$D" --set duration=2m -q || bad "demo run"
+H=$T/hpa.db
+"$HR" run scenarios/hpa-spike.yaml --db "$H" --set duration=8m -q || bad "hpa-spike run"
+
+# ---- PNG ----
+expect "plot the demo run" 0 'timeline-order\.png' -- "$HR" plot "$D" --out "$T/png"
+grep '\.png$' "$T/out" >"$T/list"
+check "six charts: timeline and latency of three services" "$(wc -l <"$T/list" | tr -d ' ')" 6
+check "each is a 1280x720 PNG" "$(all_pngs "$T/list")" "6 of 6"
+grep -q 'no startup chart: no pod of order started' "$T/out" && ok "no start-up chart, and why" || bad "no start-up chart, and why" "$(cat "$T/out")"
+expect "plot hpa-spike" 0 'startup-order\.png' -- "$HR" plot "$H" --latest --out "$T/hpa"
+grep '\.png$' "$T/out" >"$T/list"
+check "hpa-spike: timeline, latency, start-up, all 1280x720 PNGs" "$(all_pngs "$T/list")" "3 of 3"
+expect "default folder beside the database" 0 'charts/demo-run1/timeline-order\.png' -- "$HR" plot "$D"
+[ -s "$T/charts/demo-run1/latency-payment.png" ] && ok "default folder written" || bad "default folder written"
+ls -A "$T/png" | grep -v '\.png$' >"$T/extra"
+check "no temporary files left" "$(cat "$T/extra")" ""
+
+# ---- SVG ----
+expect "plot --format svg" 0 'latency-order\.svg' -- "$HR" plot "$H" --format svg --out "$T/svg"
+n=0 good=0
+for f in $(grep '\.svg$' "$T/out"); do
+  n=$((n + 1))
+  xml_ok "$f" && grep -q '<svg' "$f" && grep -q 'viewBox="0 0 1280 720"' "$f" && good=$((good + 1))
+done
+check "each SVG parses, 1280x720" "$good of $n" "3 of 3"
+
+# ---- the data behind a chart is the database's ----
+expect "plot --scripts" 0 'timeline-order\.png' -- "$HR" plot "$H" --out "$T/gp" --scripts
+[ -s "$T/gp/timeline-order.gp" ] && ok "script beside the chart" || bad "script beside the chart"
+# The data block: t_s offered_rps served_rps failed_rps replicas desired ready pending ...
+sed -n '/^\$data << EOD$/,/^EOD$/p' "$T/gp/timeline-order.gp" | grep -v '^[$#E]' | awk '{ print $1, $2, $5, $6, $7, $8 }' >"$T/chart"
+q "$H" "select t_s, offered_rps, replicas, desired, ready, pending from samples where run_id = 1 and service = 'order' order by t_s" | tr '|' ' ' >"$T/db"
+check "timeline data: one row per sample" "$(wc -l <"$T/chart" | tr -d ' ')" "$(wc -l <"$T/db" | tr -d ' ')"
+d=$(paste -d ' ' "$T/chart" "$T/db" | awk '{ for (i = 1; i <= 6; i++) if (($i - $(i + 6))^2 > 1e-18) bad++ } END { print bad + 0 }')
+check "timeline data: t_s, offered_rps, replicas, desired, ready, pending as in samples" "$d" 0
+sed -n '/^\$data << EOD$/,/^EOD$/p' "$T/gp/latency-order.gp" | grep -v '^[$#E]' | awk '{ print $1, $3 }' | sed 's/NaN/-/' >"$T/chart"
+q "$H" "select t_s, coalesce(p99_ms, '-') from samples where run_id = 1 and service = 'order' order by t_s" | tr '|' ' ' >"$T/db"
+d=$(paste -d ' ' "$T/chart" "$T/db" | awk '$2 == "-" || $4 == "-" { if ($2 != $4) bad++; next } { if (($1 - $3)^2 + ($2 - $4)^2 > 1e-12) bad++ } END { print bad + 0 }')
+check "latency data: p99_ms as in samples, NULL as NaN" "$d" 0
+n=$(q "$H" "select count(*) from decisions where run_id = 1 and service = 'order' and kind = 'pod' and event = 'ready'")
+m=$(sed -n '/^\$data << EOD$/,/^EOD$/p' "$T/gp/startup-order.gp" | grep -c '^[0-9]')
+check "start-up data: one row per pod that became Ready" "$m" "$n"
+(cd "$T/gp" && gnuplot timeline-order.gp >again.png 2>/dev/null)
+check "the script draws the chart again" "$(png_size "$T/gp/again.png")" 1280x720
+
+# ---- names with quotes, spaces and non-ASCII letters ----
+# No scenario file may name itself so, but a database may hold anything.
+N=$T/names.db
+cp "$D" "$N"
+q "$N" "update scenarios set name = 'Tom''s \"big\" spike \`touch $T/pwned\` @x ü 漢字'" >/dev/null
+for t in samples summaries; do
+  q "$N" "update $t set service = 'pay ment''s \"x\" ü' where service = 'payment'" >/dev/null
+done
+expect "a scenario and service named with quotes and spaces draw" 0 'timeline-pay_ment_s__x_+\.png' -- "$HR" plot "$N" --out "$T/names"
+grep '\.png$' "$T/out" >"$T/list"
+check "all six are PNGs" "$(all_pngs "$T/list")" "6 of 6"
+[ ! -e "$T/pwned" ] && ok "a name ran nothing" || bad "a name ran nothing"
+
+# ---- gnuplot missing, and other errors ----
+expect "gnuplot missing: exit 2, naming the package" 2 'gnuplot-nox' -- env HEADROOM_GNUPLOT=/nonexistent/gnuplot "$HR" plot "$D" --out "$T/nognu"
+n=$(ls "$T/nognu" 2>/dev/null | wc -l | tr -d ' ')
+check "gnuplot missing: no file written" "$n" 0
+expect "no such database" 2 'no-such\.db' -- "$HR" plot "$T/no-such.db"
+[ ! -e "$T/no-such.db" ] && ok "plot creates no database" || bad "plot creates no database"
+expect "no such run" 2 'no run 99 \(1 run, ids 1 to 1' -- "$HR" plot "$D" --run 99
+expect "--plan without plans" 2 'this database has no plans \(run headroom plan first\)' -- "$HR" plot "$D" --plan 1
+expect "report --plan without plans" 2 'this database has no plans' -- "$HR" report "$D" --plan 1 --out "$T/p.html"
+expect "bad --format" 2 '--format is png or svg' -- "$HR" plot "$D" --format gif
+expect "bad --run" 2 '--run takes a run id' -- "$HR" plot "$D" --run x
+expect "--run and --latest" 2 'give one' -- "$HR" plot "$D" --run 1 --latest
+printf 'not a database, just text that is long enough to have a header............................................\n' >"$T/text.db"
+expect "not a database" 2 'not a headroom database' -- "$HR" plot "$T/text.db"
+expect "no database given" 2 'which results database' -- "$HR" plot
+
+# ---- report ----
+expect "report HTML" 0 'r\.html' -- "$HR" report "$H" --out "$T/rep/r.html"
+R=$T/rep/r.html
+check "HTML: one inline SVG per chart" "$(grep -c '<svg' "$R")" 3
+grep -q '<?xml' "$R" && bad "HTML: no XML prolog inside" || ok "HTML: no XML prolog inside"
+grep -q 'headroom run scenarios/hpa-spike.yaml --seed 3' "$R" && grep -q -- "--set duration=8m" "$R" && ok "HTML: the command that reproduces the run" || bad "HTML: the command that reproduces the run"
+grep -q 'Results per service' "$R" && grep -q '<td>order</td>' "$R" && ok "HTML: the summary table" || bad "HTML: the summary table"
+grep -q 'cpu at 70 % of request' "$R" && grep -q 'application start uniform, mean 25 s' "$R" && ok "HTML: the assumptions (HPA, start-up)" || bad "HTML: the assumptions"
+grep -q 'cpu_per_request: {distribution: lognormal, mean: 10ms, cv: 0.5}' "$R" && ok "HTML: the scenario's YAML" || bad "HTML: the scenario's YAML"
+# Links within the page (SVG's href='#gpPt1') are fine; none may fetch anything.
+grep -Eq "(src|href)=['\"][^#'\"]|<link|@import|url\\(['\"]?[^#'\")]" "$R" && bad "HTML: self-contained" "$(grep -Eo "(src|href)=.{30}" "$R" | grep -v "=.#" | head -3)" || ok "HTML: self-contained (nothing fetched)"
+check "report leaves only the page" "$(ls -A "$T/rep")" r.html
+expect "report Markdown" 0 'r\.md' -- "$HR" report "$D" --out "$T/md/r.md"
+n=0 good=0
+for f in $(grep -o '(<[^>]*\.png>)' "$T/md/r.md" | tr -d '()<>'); do
+  n=$((n + 1))
+  [ "$(png_size "$T/md/$f")" = 1280x720 ] && good=$((good + 1))
+done
+check "Markdown: links to its PNG charts, beside it" "$good of $n" "6 of 6"
+grep -q '^headroom run scenarios/demo.yaml --seed 42 \\$' "$T/md/r.md" && ok "Markdown: the command" || bad "Markdown: the command" "$(grep -A2 '^headroom run' "$T/md/r.md")"
+q "$N" "update scenarios set name = '<script>alert(1)</script> & ''x'''" >/dev/null
+expect "report of a hostile name" 0 'n\.html' -- "$HR" report "$N" --out "$T/n.html"
+grep -q '<script' "$T/n.html" && bad "HTML: names are escaped" || ok "HTML: names are escaped"
+expect "report needs --out" 2 'where to\?' -- "$HR" report "$D"
+expect "report --out of another kind" 2 'FILE\.html or FILE\.md' -- "$HR" report "$D" --out "$T/r.txt"
+expect "report without gnuplot" 2 'gnuplot-nox' -- env HEADROOM_GNUPLOT=/nonexistent/gnuplot "$HR" report "$D" --out "$T/g.html"
+[ ! -e "$T/g.html" ] && ok "report without gnuplot: no page" || bad "report without gnuplot: no page"
+
+echo "plot: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
