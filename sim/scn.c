@@ -874,6 +874,20 @@ static char *default_name(const char *path)
 
 static int load_file(struct scenario *out, const char *path, const char *const *sets, size_t n_sets, bool nested,
 		     struct herr *e);
+static int load_text(struct scenario *out, const char *path, char *text, size_t len, const char *const *sets,
+		     size_t n_sets, bool nested, struct herr *e);
+
+int scn_parse(struct scenario *out, const char *name, const char *text, size_t len, struct herr *e)
+{
+	char *copy = xmalloc(len + 1);
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	if (strlen(copy) != len) {
+		free(copy);
+		return herr_set(e, "%s: contains NUL bytes: not a YAML text file", name);
+	}
+	return load_text(out, name, copy, len, NULL, 0, false, e);
+}
 
 int scn_load(struct scenario *out, const char *path, const char *const *sets, size_t n_sets, struct herr *e)
 {
@@ -901,14 +915,22 @@ int scn_load_variant(struct scenario *out, const struct scenario *sc, size_t v, 
 static int load_file(struct scenario *out, const char *path, const char *const *sets, size_t n_sets, bool nested,
 		     struct herr *e)
 {
+	size_t len = 0;
+	char *text = read_file(path, &len, e);
+	if (!text)
+		return -1;
+	return load_text(out, path, text, len, sets, n_sets, nested, e);
+}
+
+/* Loads the scenario whose YAML `text` (owned: taken) was read from path. */
+static int load_text(struct scenario *out, const char *path, char *text, size_t len, const char *const *sets,
+		     size_t n_sets, bool nested, struct herr *e)
+{
 	struct scenario sc;
 	memset(&sc, 0, sizeof sc);
 	struct ld L = {.e = e, .sc = &sc};
-	size_t len = 0;
 	sc.path = xstrdup(path);
-	sc.text = read_file(path, &len, e);
-	if (!sc.text)
-		goto fail;
+	sc.text = text;
 	const char *slash = strrchr(path, '/');
 	L.dir = slash ? xmalloc((size_t)(slash - path) + 1) : xstrdup("");
 	if (slash) {

@@ -370,6 +370,9 @@ struct scenario {
  * e->msg "file:line:col: message" and *out untouched.
  */
 int scn_load(struct scenario *out, const char *path, const char *const *sets, size_t n_sets, struct herr *e);
+/* scn_load on YAML text in memory (len bytes), named `name` in messages;
+ * files it names resolve against name's folder. For tests and fuzzing. */
+int scn_parse(struct scenario *out, const char *name, const char *text, size_t len, struct herr *e);
 /* Loads variant v of sc's `compare:` (sc's file with `sets` and then the
  * variant's overrides) into *out. Returns 0, or -1 with e set. */
 int scn_load_variant(struct scenario *out, const struct scenario *sc, size_t v, const char *const *sets,
