@@ -7,6 +7,8 @@
 #   make bench      the benchmarks of BENCHMARKS.md
 #   make install PREFIX=/usr/local
 #   SAN=1           build with address and undefined-behaviour sanitizers
+#   MPI=1           build with OpenMPI (mpicc; installed if missing) so that
+#                   `mpirun -np N bin/headroom plan ...` spreads a plan over ranks
 #   O=0             build without optimisation (debugging)
 
 PREFIX  ?= /usr/local
@@ -35,6 +37,18 @@ ifeq ($(SAN),1)
   SANSFX  := -san
 endif
 
+# MPI=1: the same program built by mpicc with HEADROOM_MPI (sim/plan.c);
+# outside mpirun it behaves as the plain one. Its objects live apart, and
+# bin/headroom is relinked whenever the flavour it was linked as changes.
+ifeq ($(MPI),1)
+  CC      := mpicc
+  CFLAGS  += -DHEADROOM_MPI
+  BUILD   := $(BUILD)-mpi
+  FLAVOR  := mpi
+else
+  FLAVOR  := plain
+endif
+
 # pkg-config is asked only once the packages are there (make deps installs them).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -49,8 +63,10 @@ HARNESS  := $(BUILD)/tests/harness.o
 LIB      := $(BUILD)/libheadroom.a
 BIN      := bin/headroom$(SANSFX)
 TESTBIN  := $(BUILD)/tests/unit
+BIN_FLAVOR := bin/.$(notdir $(BIN)).flavor
+MPIBIN   := bin/headroom-mpi$(SANSFX)
 
-.PHONY: all deps demo notebooks test unit one bench install clean
+.PHONY: all deps demo notebooks test unit one bench install clean mpi-deps FORCE
 all: $(BIN)
 
 deps:
@@ -64,9 +80,19 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(MAIN_OBJ) $(LIB)
+# Rewritten only when the flavour changes, so a switch relinks and nothing else does.
+$(BIN_FLAVOR): FORCE
 	@mkdir -p bin
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+	@echo $(FLAVOR) | cmp -s - $@ || echo $(FLAVOR) > $@
+
+$(BIN): $(MAIN_OBJ) $(LIB) $(BIN_FLAVOR)
+	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIB) $(PKG_LIBS) $(LDLIBS)
+
+ifeq ($(MPI),1)
+$(LIB_OBJ) $(MAIN_OBJ) $(TEST_OBJ) $(HARNESS): | mpi-deps
+endif
+mpi-deps:
+	@command -v mpicc >/dev/null 2>&1 || sh tools/deps.sh mpi
 
 $(TESTBIN): $(TEST_OBJ) $(HARNESS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CRIT_LIBS) $(LDLIBS)
@@ -89,9 +115,13 @@ notebooks: demo
 	    --ExecutePreprocessor.timeout=600 --output-dir results/charts --output results.ipynb notebooks/results.ipynb
 	@echo "notebook: results/charts/results.ipynb (executed; the source is notebooks/results.ipynb)"
 
+# The plan tests run a plan on 2 MPI ranks too: OpenMPI and an MPI build
+# (bin/headroom-mpi) are part of the set-up, never skipped.
 test: deps
+	@sh tools/deps.sh mpi
 	@$(MAKE) --no-print-directory all $(TESTBIN)
-	@sh tests/run.sh $(TESTBIN) $(BIN)
+	@$(MAKE) --no-print-directory MPI=1 BIN=$(MPIBIN) $(MPIBIN)
+	@HEADROOM_MPI_BIN=$(MPIBIN) sh tests/run.sh $(TESTBIN) $(BIN)
 
 # Unit tests only (no CLI tests), for a quick loop.
 unit: $(TESTBIN)
@@ -111,7 +141,7 @@ install: $(BIN)
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/headroom
 
 clean:
-	rm -rf build build-san build-fuzz bin
+	rm -rf build build-san build-mpi build-san-mpi build-fuzz bin
 
 # Fuzzing (libFuzzer with clang, ASan and UBSan): make fuzz FUZZ_TIME=600
 # runs each target that long; the working corpus grows in build-fuzz/corpus,
@@ -130,7 +160,12 @@ build-fuzz/%.o: %.c
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-.PHONY: fuzz fuzz-build
+.PHONY: fuzz fuzz-build memcheck
+# valgrind's memcheck over end-to-end runs (tools/memcheck.sh).
+memcheck: deps
+	@$(MAKE) --no-print-directory all
+	@sh tools/memcheck.sh $(BIN)
+
 fuzz-build:
 	@sh tools/deps.sh fuzz
 	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
@@ -140,7 +175,7 @@ fuzz: fuzz-build
 	  mkdir -p build-fuzz/corpus/$$t build-fuzz/artifacts; \
 	  echo "fuzz $$t for $(FUZZ_TIME) s"; \
 	  build-fuzz/fuzz_$$t build-fuzz/corpus/$$t tests/fuzz/corpus/$$t -max_total_time=$(FUZZ_TIME) \
-	    -max_len=8192 -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/$$t- \
+	    -max_len=8192 -timeout=20 -print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/$$t- \
 	    $$( [ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict ) 2>&1 | \
 	    grep -E '^(stat::|#[0-9]+ +DONE|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' || true; \
 	done

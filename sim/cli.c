@@ -44,10 +44,10 @@ int cli_parse(const struct cmd *cmd, int argc, char **argv, unsigned allowed, st
 		{"db", required_argument, NULL, 'd'},   {"seed", required_argument, NULL, 's'},
 		{"set", required_argument, NULL, 'S'},  {"quiet", no_argument, NULL, 'q'},
 		{"name", required_argument, NULL, 'n'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"sandbox", required_argument, NULL, 'B'}, {NULL, 0, NULL, 0},
 	};
 	static const unsigned need[128] = {['d'] = OPT_DB, ['s'] = OPT_SEED, ['S'] = OPT_SET,
-					   ['q'] = OPT_QUIET, ['n'] = OPT_NAME};
+					   ['q'] = OPT_QUIET, ['n'] = OPT_NAME, ['B'] = OPT_SANDBOX};
 	memset(a, 0, sizeof *a);
 	a->sets = xcalloc((size_t)argc, sizeof *a->sets);
 	optind = 0; /* GNU: start afresh */
@@ -75,6 +75,8 @@ int cli_parse(const struct cmd *cmd, int argc, char **argv, unsigned allowed, st
 			a->quiet = true;
 		} else if (c == 'n') {
 			a->name = optarg;
+		} else if (c == 'B') {
+			a->sandbox = optarg;
 		}
 	}
 	while (!rc && optind < argc) {

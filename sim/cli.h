@@ -27,7 +27,8 @@ enum cli_opt {
 	OPT_SEED = 1 << 1,
 	OPT_SET = 1 << 2,
 	OPT_QUIET = 1 << 3,
-	OPT_NAME = 1 << 4
+	OPT_NAME = 1 << 4,
+	OPT_SANDBOX = 1 << 5
 };
 
 struct cli_args {
@@ -39,6 +40,7 @@ struct cli_args {
 	size_t n_sets;
 	bool quiet;           /* -q, --quiet */
 	const char *name;     /* --name */
+	const char *sandbox;  /* --sandbox DIR: files a scenario names must stay inside */
 };
 
 /* Parses argv (argv[0] is the command name) allowing the options in the

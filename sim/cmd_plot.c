@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,17 @@ int plot_args_parse(const struct cmd *cmd, int argc, char **argv, bool report, s
 	return rc;
 }
 
+/* Whether the database holds a plan (its plans table exists from schema
+ * version 4 on, empty until `headroom plan` runs). */
+static bool has_plans(plot_db *db)
+{
+	sqlite3_stmt *s = NULL;
+	bool yes = sqlite3_prepare_v2(plot_sqlite(db), "SELECT 1 FROM plans LIMIT 1", -1, &s, NULL) == SQLITE_OK &&
+		   sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return yes;
+}
+
 int plot_args_open(const struct plot_args *a, plot_db **db, struct plot_run *r)
 {
 	struct herr e;
@@ -86,7 +98,7 @@ int plot_args_open(const struct plot_args *a, plot_db **db, struct plot_run *r)
 	int rc = 0;
 	if (a->plan) {
 		/* Plans come with the planner; until this headroom draws them, say so. */
-		if (!plot_has_table(*db, "plans"))
+		if (!plot_has_table(*db, "plans") || !has_plans(*db))
 			fprintf(stderr, "%s: this database has no plans (run headroom plan first)\n", a->db);
 		else
 			fprintf(stderr, "%s: this headroom cannot draw plans yet; use --run ID or --latest\n", a->db);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "plan.h"
 #include "run.h"
 #include "scn.h"
 #include "store.h"
@@ -191,15 +192,15 @@ static char *default_db(const struct scenario *sc)
 	return p;
 }
 
-/* One run of sc (variant `variant`, 0 for a plain run) into st. Returns 0,
- * or an exit status; *o gets its outcome. */
-static int run_into(const struct cli_args *a, store *st, const struct scenario *sc, int variant, const char *vname,
-		    const char *const *sets, size_t n_sets, const char *db, struct outcome *o)
+/* One run of sc (variant `variant` and its replication, 0 for a plain run)
+ * with `seed` into st. Returns 0, or an exit status; *o gets its outcome. */
+static int run_into(const struct cli_args *a, store *st, const struct scenario *sc, int variant, int replication,
+		    uint64_t seed, const char *vname, const char *const *sets, size_t n_sets, const char *db,
+		    struct outcome *o)
 {
 	struct herr e;
-	uint64_t seed = a->has_seed ? a->seed : sc->seed;
 	char *params = params_json(sets, n_sets);
-	struct run_info ri = {sc, seed, variant, 0, params};
+	struct run_info ri = {sc, seed, variant, replication, params};
 	int rc = 0;
 	if (store_run_begin(st, &ri, &e)) {
 		free(params);
@@ -235,6 +236,8 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 		cli_fmt_count(rate, sizeof rate, (double)rs.requests / fmax(rs.wall_s, 1e-9));
 		printf("%s%s%s: seed %" PRIu64 ", %s simulated in %.2f s (%s requests, %s/s)\n", sc->name,
 		       vname ? " / " : "", vname ? vname : "", seed, dur, rs.wall_s, nreq, rate);
+		if (replication)
+			printf("(variant %d, replication %d of a plan of this scenario)\n", variant, replication);
 		print_table(sc, &t);
 		if (t.o.has_cost)
 			printf("cluster: %.2f USD for the run, %.0f USD a month at this rate, %.1f node-hours, at most %d nodes\n",
@@ -284,7 +287,39 @@ static void print_compare(const struct scenario *sc, const struct outcome *o)
 	printf("first new node: from the first pod that fit no node to the first node Ready after it.\n");
 }
 
-static int simulate(const struct cli_args *a, const struct scenario *sc, const char *db)
+/* --variant K --replication R: one variant, and one run of a plan (0: not given). */
+struct pick {
+	int variant, replication;
+};
+
+/* Variant pk->variant alone (of the sweep, the compare, or the scenario
+ * itself as variant 1), with the seed of replication pk->replication of a
+ * plan when given: the run `headroom plan` made, with all its rows. */
+static int run_pick(const struct cli_args *a, store *st, const struct scenario *sc, const struct pick *pk,
+		    const char *db)
+{
+	struct herr e;
+	struct scenario vs;
+	if (plan_load_variant(&vs, sc, pk->variant, (const char *const *)a->sets, a->n_sets, &e))
+		return cli_fail(&e);
+	const struct scn_variant *var = sc->n_variants ? &sc->variants[pk->variant - 1] : NULL;
+	size_t n = a->n_sets + (var ? var->n_sets : 0);
+	const char **all = xcalloc(n ? n : 1, sizeof *all);
+	for (size_t i = 0; i < a->n_sets; i++)
+		all[i] = a->sets[i];
+	for (size_t i = 0; var && i < var->n_sets; i++)
+		all[a->n_sets + i] = var->sets[i];
+	uint64_t seed = a->has_seed ? a->seed : sc->seed;
+	if (pk->replication)
+		seed = plan_seed(seed, pk->variant, pk->replication);
+	struct outcome o;
+	int rc = run_into(a, st, &vs, pk->variant, pk->replication, seed, var ? var->name : NULL, all, n, db, &o);
+	free(all);
+	scn_free(&vs);
+	return rc;
+}
+
+static int simulate(const struct cli_args *a, const struct scenario *sc, const struct pick *pk, const char *db)
 {
 	struct herr e;
 	bool created = false;
@@ -292,9 +327,12 @@ static int simulate(const struct cli_args *a, const struct scenario *sc, const c
 	if (!st)
 		return cli_fail(&e);
 	int rc = 0;
-	if (!sc->n_variants) {
+	if (pk->variant) {
+		rc = run_pick(a, st, sc, pk, db);
+	} else if (!sc->n_variants) {
 		struct outcome o;
-		rc = run_into(a, st, sc, 0, NULL, (const char *const *)a->sets, a->n_sets, db, &o);
+		rc = run_into(a, st, sc, 0, 0, a->has_seed ? a->seed : sc->seed, NULL, (const char *const *)a->sets,
+			      a->n_sets, db, &o);
 	} else {
 		struct outcome *o = xcalloc(sc->n_variants, sizeof *o);
 		for (size_t v = 0; v < sc->n_variants && !rc; v++) {
@@ -312,7 +350,7 @@ static int simulate(const struct cli_args *a, const struct scenario *sc, const c
 				all[a->n_sets + i] = var->sets[i];
 			if (!a->quiet && v)
 				printf("\n");
-			rc = run_into(a, st, &vs, (int)v + 1, var->name, all, n, db, &o[v]);
+			rc = run_into(a, st, &vs, (int)v + 1, 0, a->has_seed ? a->seed : sc->seed, var->name, all, n, db, &o[v]);
 			free(all);
 			scn_free(&vs);
 		}
@@ -329,24 +367,76 @@ static int simulate(const struct cli_args *a, const struct scenario *sc, const c
 	return rc;
 }
 
+/* Takes --variant K and --replication R (or --variant=K ...) out of argv,
+ * leaving the rest for cli_parse. Returns 0 or EXIT_USAGE. */
+static int take_pick(const struct cmd *cmd, int *argc, char **argv, struct pick *pk)
+{
+	static const char *const valued[] = {"--db", "--seed", "--set", "--name", "--sandbox"};
+	int out = 1;
+	for (int i = 1; i < *argc; i++) {
+		const char *s = argv[i], *val = NULL;
+		int *dst = NULL;
+		bool skip = false;
+		for (size_t k = 0; k < ARRAY_LEN(valued); k++)
+			skip |= !strcmp(s, valued[k]);
+		if (skip && i + 1 < *argc) { /* an option's value is not an option */
+			argv[out++] = argv[i++];
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (!strncmp(s, "--variant", 9) && (s[9] == '\0' || s[9] == '='))
+			dst = &pk->variant;
+		else if (!strncmp(s, "--replication", 13) && (s[13] == '\0' || s[13] == '='))
+			dst = &pk->replication;
+		if (!dst) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		const char *name = dst == &pk->variant ? "--variant" : "--replication";
+		val = strchr(s, '=') ? strchr(s, '=') + 1 : i + 1 < *argc ? argv[++i] : NULL;
+		char *end = NULL;
+		long v = val ? strtol(val, &end, 10) : 0;
+		if (!val || end == val || *end || v < 1 || v > 100000)
+			return cli_usage_error(cmd, "%s takes an integer from 1, got '%s'", name, val ? val : "nothing");
+		*dst = (int)v;
+	}
+	argv[out] = NULL;
+	*argc = out;
+	if (pk->replication && !pk->variant)
+		return cli_usage_error(cmd, "--replication R needs --variant K (the run of a plan: headroom run "
+					    "SCENARIO --variant K --replication R)");
+	return 0;
+}
+
 int cmd_run(const struct cmd *cmd, int argc, char **argv)
 {
 	struct cli_args a;
-	int rc = cli_parse(cmd, argc, argv, OPT_DB | OPT_SEED | OPT_SET | OPT_QUIET, &a);
+	struct pick pk = {0, 0};
+	int rc = take_pick(cmd, &argc, argv, &pk);
+	if (rc)
+		return rc;
+	rc = cli_parse(cmd, argc, argv, OPT_DB | OPT_SEED | OPT_SET | OPT_QUIET | OPT_SANDBOX, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	struct scenario sc;
 	struct herr e;
-	if (scn_load(&sc, a.scenario, a.sets, a.n_sets, &e)) {
+	if (scn_load_sandboxed(&sc, a.scenario, a.sets, a.n_sets, a.sandbox, &e)) {
 		cli_args_free(&a);
 		return cli_fail(&e);
+	}
+	if (pk.variant > plan_n_variants(&sc)) {
+		rc = cli_usage_error(cmd, "--variant %d: %s has %d variant%s (1 to %d)", pk.variant, a.scenario,
+				     plan_n_variants(&sc), plan_n_variants(&sc) == 1 ? "" : "s", plan_n_variants(&sc));
+		scn_free(&sc);
+		cli_args_free(&a);
+		return rc;
 	}
 	char *db = a.db ? NULL : default_db(&sc);
 	if (!a.db && !db) {
 		fprintf(stderr, "headroom run: cannot create the folder 'results': %s\n", strerror(errno));
 		rc = EXIT_USAGE;
 	} else {
-		rc = simulate(&a, &sc, a.db ? a.db : db);
+		rc = simulate(&a, &sc, &pk, a.db ? a.db : db);
 	}
 	free(db);
 	scn_free(&sc);

@@ -10,12 +10,12 @@
 int cmd_validate(const struct cmd *cmd, int argc, char **argv)
 {
 	struct cli_args a;
-	int rc = cli_parse(cmd, argc, argv, OPT_SET | OPT_QUIET, &a);
+	int rc = cli_parse(cmd, argc, argv, OPT_SET | OPT_QUIET | OPT_SANDBOX, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	struct scenario sc;
 	struct herr e;
-	rc = scn_load(&sc, a.scenario, a.sets, a.n_sets, &e);
+	rc = scn_load_sandboxed(&sc, a.scenario, a.sets, a.n_sets, a.sandbox, &e);
 	cli_args_free(&a);
 	if (rc)
 		return cli_fail(&e);

@@ -7,10 +7,17 @@
 #include <string.h>
 
 #include "cli.h"
+#include "expect.h"
+#include "plan.h"
 #include "plot.h"
 #include "store.h"
 
 static int cmd_help(const struct cmd *cmd, int argc, char **argv);
+
+#define SANDBOX_HELP                                                                               \
+	"  --sandbox DIR    every file the scenario names (traces, catalogs, HPA\n"                \
+	"                   manifests) must resolve, links followed, inside DIR; for\n"           \
+	"                   running scenario files from untrusted pull requests\n"
 
 #define SET_HELP                                                                                   \
 	"  --set KEY=VALUE  override a value of the scenario by its path, e.g.\n"                  \
@@ -21,26 +28,31 @@ static int cmd_help(const struct cmd *cmd, int argc, char **argv);
 
 static const struct cmd commands[] = {
 	{"run", cmd_run, "simulate a scenario once and store the results",
-	 "usage: headroom run SCENARIO [--db PATH] [--seed N] [--set KEY=VALUE]... [--quiet]\n"
+	 "usage: headroom run SCENARIO [--db PATH] [--seed N] [--set KEY=VALUE]... [--sandbox DIR] [--quiet]\n"
+	 "                    [--variant K [--replication R]]\n"
 	 "\n"
 	 "Simulates every request of SCENARIO (a YAML file; see scenarios/README.md)\n"
 	 "through its services' pods, writes samples and per-service summaries to the\n"
-	 "results database in one transaction, and prints a table per service.\n"
+	 "results database in one transaction, and prints a table per service. A\n"
+	 "scenario with variants (compare: or sweep:) runs each of them.\n"
 	 "\n"
+	 "  --variant K      only variant K (from 1) of its compare: or sweep:\n"
+	 "  --replication R  with the seed of replication R of that variant in\n"
+	 "                   'headroom plan': the same run as the plan's, in full\n"
 	 "  --db PATH        results database (default results/NAME.db, NAME being the\n"
 	 "                   scenario's name); created if missing\n"
-	 "  --seed N         run seed (default: the scenario's seed)\n" SET_HELP
+	 "  --seed N         run seed (default: the scenario's seed)\n" SET_HELP SANDBOX_HELP
 	 "  -q, --quiet      print only errors\n"
 	 "\n"
 	 "Exit status: 0 done; 2 bad usage, bad scenario or unwritable database;\n"
 	 "130 interrupted (nothing is written).\n"},
 	{"validate", cmd_validate, "check a scenario file without running it",
-	 "usage: headroom validate SCENARIO [--set KEY=VALUE]... [--quiet]\n"
+	 "usage: headroom validate SCENARIO [--set KEY=VALUE]... [--sandbox DIR] [--quiet]\n"
 	 "\n"
 	 "Reads SCENARIO, resolves its units and checks every value, as run does.\n"
 	 "Prints 'FILE: ok (...)' and exits 0, or prints each problem as\n"
 	 "'file:line:col: what is wrong' and exits 2.\n"
-	 "\n" SET_HELP "  -q, --quiet      print only errors\n"},
+	 "\n" SET_HELP SANDBOX_HELP "  -q, --quiet      print only errors\n"},
 	{"bench", cmd_bench, "time a scenario without storing it (for BENCHMARKS.md)",
 	 "usage: headroom bench SCENARIO [--name NAME] [--seed N] [--set KEY=VALUE]...\n"
 	 "\n"
@@ -94,6 +106,76 @@ static const struct cmd commands[] = {
 	 "\n"
 	 "Needs gnuplot, as plot does. Exit status: 0 done; 2 bad usage, an unreadable\n"
 	 "database, no such run, or gnuplot missing or failing.\n"},
+	{"check", cmd_check, "CI gate: run scenarios, check their expectations and a baseline",
+	 "usage: headroom check SCENARIO... [--db PATH] [--baseline FILE] [--update-baseline FILE]\n"
+	 "                      [--tolerance 5%] [--junit FILE] [--json FILE] [--set KEY=VALUE]...\n"
+	 "                      [--sandbox DIR] [--quiet]\n"
+	 "\n"
+	 "Runs each SCENARIO once with its own seed (each variant of a compare: or\n"
+	 "sweep:), evaluates every line of its expect: section (e.g.\n"
+	 "'payment.p99 <= 200ms'; see scenarios/README.md) and, with --baseline,\n"
+	 "compares its key figures with the baseline: per service p99, error_rate\n"
+	 "and (with an HPA) pod_start.p99, and cost.monthly when nodes have prices.\n"
+	 "A figure fails when it rises above its baseline by more than the\n"
+	 "tolerance, or by more than 1 ms, 0.01 percentage points, 1 s or 1 USD when\n"
+	 "that is larger (so a baseline of 0 allows that much). Prints one line per\n"
+	 "check:\n"
+	 "  PASS  NAME: CHECK: expected ..., actual ...\n"
+	 "\n"
+	 "  --db PATH                keep the runs in this results database (default:\n"
+	 "                           a temporary one, removed at the end)\n"
+	 "  --baseline FILE          compare with this baseline (JSON)\n"
+	 "  --update-baseline FILE   write the key figures of these runs to FILE\n"
+	 "                           (scenarios of FILE not run now are kept)\n"
+	 "  --tolerance F            allowed rise over the baseline (default 5%)\n"
+	 "  --junit FILE             write a JUnit XML report (a testcase per check)\n"
+	 "  --json FILE              write the results as JSON\n" SET_HELP
+	 "  --sandbox DIR            files the scenarios name must be inside DIR\n"
+	 "  -q, --quiet              print only failed checks and the totals\n"
+	 "\n"
+	 "Exit status: 0 every check passed; 1 a check failed; 2 bad usage, a bad\n"
+	 "scenario or baseline, or an unwritable file; 130 interrupted.\n"},
+	{"plan", cmd_plan, "replicate every variant of a sweep and recommend the cheapest that meets a target",
+	 "usage: headroom plan SCENARIO [--db PATH] [--jobs N] [--replications N] [--target P]\n"
+	 "                     [--seed N] [--set KEY=VALUE]... [--quiet]\n"
+	 "\n"
+	 "Runs every variant of SCENARIO (its sweep: axes, or its compare: variants,\n"
+	 "or the scenario alone) N times, each run with its own seed derived from the\n"
+	 "plan's seed, the variant and the replication. For each variant it reports\n"
+	 "P(SLO met), the share of runs in which every service met its SLO, with a\n"
+	 "Wilson 95% interval; p99 latency across runs (median and 95th percentile)\n"
+	 "per service; the error rate; pod start-up; nodes; monthly cost. It\n"
+	 "recommends the cheapest variant whose interval's lower bound reaches the\n"
+	 "target, names the runner-up and why the cheaper ones fail, and stores it all\n"
+	 "in the plans, plan_variants and plan_services tables (results/SCHEMA.md).\n"
+	 "Each service's baseline (what its HPA settles on for the traffic before the\n"
+	 "first spike) is printed with its formula; a service's buffer sets\n"
+	 "minReplicas = ceil(baseline x buffer).\n"
+	 "\n"
+	 "A plan is resumable: run the same command again (same scenario, overrides,\n"
+	 "seed and database) and it goes on from the runs already stored; none is run\n"
+	 "or counted twice. More replications later add to the stored ones. The\n"
+	 "result does not depend on --jobs, nor on MPI ranks.\n"
+	 "\n"
+	 "  --db PATH          results database (default results/NAME.db)\n"
+	 "  -j, --jobs N       worker threads (default: every core; under mpirun, 1 per\n"
+	 "                     rank: start one rank per core)\n"
+	 "  -n, --replications N  runs per variant (default: the sweep's replications,\n"
+	 "                     else 100)\n"
+	 "  --target P         the P(SLO met) the lower bound must reach, e.g. 95% or\n"
+	 "                     0.99 (default: the sweep's target, else 95%)\n"
+	 "  --seed N           the plan's seed (default: the scenario's)\n" SET_HELP
+	 "  -q, --quiet        print only errors\n"
+	 "\n"
+	 "One run of a plan again, in full (samples, decisions, nodes):\n"
+	 "  headroom run SCENARIO --variant K --replication R\n"
+	 "Past one machine: build with 'make MPI=1' and start it with\n"
+	 "  mpirun -np N bin/headroom plan SCENARIO ...\n"
+	 "(rank 0 writes the database; every rank must read the same scenario file).\n"
+	 "\n"
+	 "Progress goes to stderr: a bar on a terminal, a line per tenth otherwise.\n"
+	 "Exit status: 0 done; 2 bad usage, bad scenario or unusable database;\n"
+	 "130 interrupted (the runs finished so far are kept).\n"},
 	{"help", cmd_help, "show help for a command",
 	 "usage: headroom help [COMMAND]\n"},
 };

@@ -375,13 +375,32 @@ static int load_calls(struct ld *L, const struct ynode *v, size_t self, struct s
 	return 0;
 }
 
-char *ld_path(struct ld *L, const char *name)
+char *ld_path(struct ld *L, const struct ynode *at, const char *k, const char *name)
 {
-	if (name[0] == '/' || !L->dir[0])
-		return xstrdup(name);
-	char *full = xmalloc(strlen(L->dir) + strlen(name) + 2);
-	sprintf(full, "%s/%s", L->dir, name);
-	return full;
+	char *full;
+	if (name[0] == '/' || !L->dir[0]) {
+		full = xstrdup(name);
+	} else {
+		full = xmalloc(strlen(L->dir) + strlen(name) + 2);
+		sprintf(full, "%s/%s", L->dir, name);
+	}
+	const char *box = L->sc->sandbox;
+	if (!box)
+		return full;
+	/* Symbolic links and .. resolved: the file itself must lie inside. */
+	char *real = realpath(full, NULL);
+	size_t n = strlen(box);
+	if (!real) {
+		yt_err(L->e, at, "%s: cannot resolve '%s' (%s): %s", k, name, full, strerror(errno));
+	} else if (strncmp(real, box, n) || (real[n] != '/' && real[n] != '\0')) {
+		yt_err(L->e, at, "%s: '%s' is outside the sandbox %s (--sandbox): refused", k, name, box);
+	} else {
+		free(full);
+		return real;
+	}
+	free(real);
+	free(full);
+	return NULL;
 }
 
 static int load_trace(struct ld *L, const struct ynode *p, struct pattern *pat)
@@ -390,8 +409,10 @@ static int load_trace(struct ld *L, const struct ynode *p, struct pattern *pat)
 	const char *name = f ? ld_scalar(L, f, "file") : NULL;
 	if (!name)
 		return -1;
-	char *full = ld_path(L, name);
+	char *full = ld_path(L, f, "file", name);
 	int rc;
+	if (!full)
+		return -1;
 	if (access(full, R_OK))
 		rc = yt_err(L->e, f, "file: cannot read trace '%s' (%s): %s", name, full, strerror(errno));
 	else
@@ -536,7 +557,7 @@ static int load_service(struct ld *L, size_t idx)
 {
 	static const char *const keys[] = {"replicas", "resources", "workers",	"queue",   "timeout",
 					   "cpu_per_request", "warmup", "balancer", "calls", "traffic",
-					   "slo", "hpa", "startup", "memory_usage", NULL};
+					   "slo", "hpa", "startup", "memory_usage", "buffer", NULL};
 	static const char *const balancers[] = {"random", "round-robin", "least-request", NULL};
 	const struct ynode *k = yt_key(L->names, idx), *v = yt_val(L->names, idx), *n;
 	struct scn_service *s = &L->sc->services[idx];
@@ -572,7 +593,7 @@ static int load_service(struct ld *L, size_t idx)
 	    ((n = yt_get(v, "slo")) && load_slo(L, n, &s->slo)) ||
 	    ((n = yt_get(v, "startup")) && ld_load_startup(L, n, s)) ||
 	    ((n = yt_get(v, "memory_usage")) && ld_load_memory_usage(L, n, s)) ||
-	    ((n = yt_get(v, "hpa")) && ld_load_hpa(L, n, s)))
+	    ((n = yt_get(v, "hpa")) && ld_load_hpa(L, n, s)) || ((n = yt_get(v, "buffer")) && ld_load_buffer(L, n, s)))
 		return -1;
 	s->replicas = (int)replicas;
 	s->workers = (int)workers;
@@ -690,10 +711,66 @@ static int load_compare(struct ld *L, const struct ynode *v)
 	return 0;
 }
 
+/* Requests a service receives per request arriving at service i (itself
+ * plus its calls, recursively; the call graph has no cycle). */
+static double fanout(const struct scenario *sc, size_t i)
+{
+	const struct scn_service *s = &sc->services[i];
+	double n = 1;
+	for (size_t c = 0; c < s->n_calls; c++)
+		n += s->calls[c].probability * fanout(sc, (size_t)s->calls[c].service);
+	return n;
+}
+
+/* The most requests a scenario may simulate unless it says otherwise:
+ * about an hour of CPU at the measured 5-10 M requests/s. */
+#define DEFAULT_MAX_REQUESTS 2e10
+
+/*
+ * Refuses a scenario that would run for hours before it starts: the
+ * requests it would simulate, from each entry service's peak rate (base x
+ * the pattern's maximum x every spike's factor) over the whole duration,
+ * times its fan-out, must stay under max_requests.
+ */
+static int check_size(struct ld *L, const struct ynode *root)
+{
+	const struct scenario *sc = L->sc;
+	double limit = DEFAULT_MAX_REQUESTS, total = 0;
+	if (ld_get_num(L, root, "max_requests", units_number, 1, 1e15, false, &limit))
+		return -1;
+	for (size_t i = 0; i < sc->n_services; i++) {
+		const struct scn_traffic *t = &sc->services[i].traffic;
+		if (!t->enabled)
+			continue;
+		double peak = t->rate;
+		if (t->pattern.kind == PATTERN_DIURNAL)
+			peak *= 1 + t->pattern.amplitude;
+		else if (t->pattern.kind == PATTERN_TRACE) {
+			double m = 0;
+			for (size_t r = 0; r < t->pattern.trace.n; r++)
+				m = HR_MAX(m, t->pattern.trace.rps[r]);
+			peak = t->rate * m;
+		}
+		for (size_t k = 0; k < t->n_spikes; k++)
+			if (t->spikes[k].factor > 1)
+				peak *= t->spikes[k].factor;
+		total += peak * sim_to_s(sc->duration) * fanout(sc, i);
+	}
+	if (total <= limit)
+		return 0;
+	const struct ynode *at = yt_get(root, "max_requests") ? yt_get(root, "max_requests") : yt_get(root, "duration");
+	return yt_err(L->e, at ? at : root,
+		      "this scenario could simulate %.3g requests (at the peak rates for the whole duration, with "
+		      "fan-out), about %.1f hours at 5 M requests/s; the limit is max_requests: %.3g. Shorten duration, "
+		      "lower the rates, or raise max_requests if you mean it",
+		      total, total / 5e6 / 3600, limit);
+}
+
 static int load_top(struct ld *L, const struct ynode *root)
 {
 	static const char *const keys[] = {"name",	 "description", "seed",	   "duration", "sample_interval",
-					   "slo_window", "services",	"cluster", "controllers", "compare", NULL};
+					   "slo_window", "services",	"cluster", "controllers", "compare", "sweep", "expect",
+					   "max_requests", NULL};
 	struct scenario *sc = L->sc;
 	if (ld_want_map(L, root, "a scenario") || ld_check_keys(L, root, keys, "the scenario"))
 		return -1;
@@ -743,7 +820,11 @@ static int load_top(struct ld *L, const struct ynode *root)
 	if (!(n = ld_need(L, root, "services", "the scenario")) || load_services(L, n))
 		return -1;
 	ld_finish_k8s(sc);
-	return 0;
+	if (check_size(L, root))
+		return -1;
+	if ((n = yt_get(root, "expect")) && ld_load_expect(L, n))
+		return -1;
+	return ld_load_sweep(L, root);
 }
 
 /* ---- overrides ---- */
@@ -873,9 +954,9 @@ static char *default_name(const char *path)
 }
 
 static int load_file(struct scenario *out, const char *path, const char *const *sets, size_t n_sets, bool nested,
-		     struct herr *e);
+		     const char *sandbox, struct herr *e);
 static int load_text(struct scenario *out, const char *path, char *text, size_t len, const char *const *sets,
-		     size_t n_sets, bool nested, struct herr *e);
+		     size_t n_sets, bool nested, const char *sandbox, struct herr *e);
 
 int scn_parse(struct scenario *out, const char *name, const char *text, size_t len, struct herr *e)
 {
@@ -886,12 +967,25 @@ int scn_parse(struct scenario *out, const char *name, const char *text, size_t l
 		free(copy);
 		return herr_set(e, "%s: contains NUL bytes: not a YAML text file", name);
 	}
-	return load_text(out, name, copy, len, NULL, 0, false, e);
+	return load_text(out, name, copy, len, NULL, 0, false, NULL, e);
 }
 
 int scn_load(struct scenario *out, const char *path, const char *const *sets, size_t n_sets, struct herr *e)
 {
-	return load_file(out, path, sets, n_sets, false, e);
+	return load_file(out, path, sets, n_sets, false, NULL, e);
+}
+
+int scn_load_sandboxed(struct scenario *out, const char *path, const char *const *sets, size_t n_sets,
+		       const char *sandbox, struct herr *e)
+{
+	if (!sandbox)
+		return scn_load(out, path, sets, n_sets, e);
+	char *box = realpath(sandbox, NULL);
+	if (!box)
+		return herr_set(e, "--sandbox %s: %s", sandbox, strerror(errno));
+	int rc = load_file(out, path, sets, n_sets, false, box, e);
+	free(box);
+	return rc;
 }
 
 int scn_load_variant(struct scenario *out, const struct scenario *sc, size_t v, const char *const *sets,
@@ -905,7 +999,7 @@ int scn_load_variant(struct scenario *out, const struct scenario *sc, size_t v, 
 	for (size_t i = 0; i < var->n_sets; i++)
 		all[n_sets + i] = var->sets[i];
 	struct herr ve;
-	int rc = load_file(out, sc->path, all, n, true, &ve);
+	int rc = load_file(out, sc->path, all, n, true, sc->sandbox, &ve);
 	free(all);
 	if (rc)
 		herr_at(e, sc->path, var->line, var->col, "variant '%s': %s", var->name, ve.msg);
@@ -913,24 +1007,25 @@ int scn_load_variant(struct scenario *out, const struct scenario *sc, size_t v, 
 }
 
 static int load_file(struct scenario *out, const char *path, const char *const *sets, size_t n_sets, bool nested,
-		     struct herr *e)
+		     const char *sandbox, struct herr *e)
 {
 	size_t len = 0;
 	char *text = read_file(path, &len, e);
 	if (!text)
 		return -1;
-	return load_text(out, path, text, len, sets, n_sets, nested, e);
+	return load_text(out, path, text, len, sets, n_sets, nested, sandbox, e);
 }
 
 /* Loads the scenario whose YAML `text` (owned: taken) was read from path. */
 static int load_text(struct scenario *out, const char *path, char *text, size_t len, const char *const *sets,
-		     size_t n_sets, bool nested, struct herr *e)
+		     size_t n_sets, bool nested, const char *sandbox, struct herr *e)
 {
 	struct scenario sc;
 	memset(&sc, 0, sizeof sc);
 	struct ld L = {.e = e, .sc = &sc};
 	sc.path = xstrdup(path);
 	sc.text = text;
+	sc.sandbox = sandbox ? xstrdup(sandbox) : NULL;
 	const char *slash = strrchr(path, '/');
 	L.dir = slash ? xmalloc((size_t)(slash - path) + 1) : xstrdup("");
 	if (slash) {
@@ -1002,7 +1097,9 @@ void scn_free(struct scenario *sc)
 		free(sc->variants[i].name);
 	}
 	free(sc->variants);
+	free(sc->expects);
 	free(sc->services);
+	free(sc->sandbox);
 	free(sc->path);
 	free(sc->name);
 	free(sc->text);

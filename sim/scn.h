@@ -334,6 +334,8 @@ struct scn_service {
 	struct scn_hpa hpa;          /* hpa.enabled false: replicas stay fixed */
 	double memory_base;          /* working set of an idle pod, bytes (memory metrics) */
 	double memory_per_request;   /* working set added by each request in the pod, bytes */
+	double buffer;               /* minReplicas = ceil(baseline x buffer), a fraction (1.3 = 130 %); 0: none
+	                              * (sim/scn_sweep.c, the baseline is plan_baselines' in sim/plan.h) */
 };
 
 /* One variant of a `compare:` scenario: a name and the overrides that make
@@ -344,6 +346,19 @@ struct scn_variant {
 	size_t n_sets;
 	int line, col; /* where the variant is named */
 };
+
+/* A `sweep:` section: axes of values whose Cartesian product makes the
+ * variants (in scenario.variants, first axis slowest, named by their
+ * values); see sim/scn_sweep.c. */
+struct scn_sweep {
+	bool enabled;         /* the scenario has a sweep: its variants come from it */
+	size_t n_axes;        /* axes (keys that move together count once) */
+	int64_t replications; /* runs per variant a plan makes; 0: not given */
+	double target;        /* the P(SLO met) a plan asks for, fraction in (0, 1); 0: not given */
+	int line, col;        /* where sweep: is */
+};
+
+struct expect; /* one line of `expect:` (sim/expect.h) */
 
 struct scenario {
 	char *path;      /* the file it was read from, owned */
@@ -358,8 +373,12 @@ struct scenario {
 	size_t n_services;
 	struct scn_cluster cluster;
 	struct scn_control control;
+	char *sandbox;   /* files the scenario names must resolve inside this folder (owned; NULL: anywhere) */
 	struct scn_variant *variants; /* `compare:` (owned); none: a single run */
 	size_t n_variants;
+	struct scn_sweep sweep;       /* sweep.enabled: the variants above are the sweep's */
+	struct expect *expects;       /* `expect:` (owned; sim/expect.h), in file order */
+	size_t n_expects;
 };
 
 /*
@@ -370,6 +389,12 @@ struct scenario {
  * e->msg "file:line:col: message" and *out untouched.
  */
 int scn_load(struct scenario *out, const char *path, const char *const *sets, size_t n_sets, struct herr *e);
+/* scn_load, with every file the scenario names (traces, catalogs, HPA
+ * manifests) required to resolve, symbolic links followed, inside the
+ * folder `sandbox` (NULL: no restriction). For CI systems running scenario
+ * files from untrusted pull requests. */
+int scn_load_sandboxed(struct scenario *out, const char *path, const char *const *sets, size_t n_sets,
+		       const char *sandbox, struct herr *e);
 /* scn_load on YAML text in memory (len bytes), named `name` in messages;
  * files it names resolve against name's folder. For tests and fuzzing. */
 int scn_parse(struct scenario *out, const char *name, const char *text, size_t len, struct herr *e);

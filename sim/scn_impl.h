@@ -42,8 +42,10 @@ int ld_get_enum(struct ld *L, const struct ynode *m, const char *k, const char *
 int ld_load_dist(struct ld *L, const struct ynode *v, const char *k, struct dist *d);
 /* A delay: like ld_load_dist, but a constant may be 0. */
 int ld_load_delay(struct ld *L, const struct ynode *v, const char *k, struct dist *d);
-/* A path relative to the scenario's folder (caller frees). */
-char *ld_path(struct ld *L, const char *name);
+/* The file `name` (key k at node `at`) relative to the scenario's folder
+ * (caller frees); NULL with an error located at `at` when a sandbox is set
+ * and the file resolves outside it. */
+char *ld_path(struct ld *L, const struct ynode *at, const char *k, const char *name);
 
 /* sim/scn_k8s.c */
 void ld_service_defaults(struct scenario *sc, struct scn_service *s);
@@ -55,5 +57,16 @@ int ld_load_controllers(struct ld *L, const struct ynode *v);
 /* After every service is read: control flags copied into each HPA. */
 void ld_finish_k8s(struct scenario *sc);
 void ld_free_k8s(struct scenario *sc);
+
+/* sim/scn_expect.c: the `expect:` list (after services and cluster). */
+int ld_load_expect(struct ld *L, const struct ynode *v);
+
+/* sim/scn_sweep.c */
+/* A service's `buffer` (a fraction > 0), applied by ld_load_sweep. */
+int ld_load_buffer(struct ld *L, const struct ynode *v, struct scn_service *s);
+/* After everything else: the `sweep:` section of root, if any, into
+ * sc->variants and sc->sweep, then the services' buffers applied to their
+ * HPAs. */
+int ld_load_sweep(struct ld *L, const struct ynode *root);
 
 #endif

@@ -290,7 +290,9 @@ static int load_hpa_file(struct ld *L, const struct ynode *f, struct scn_hpa *h)
 	const char *name = ld_scalar(L, f, "file");
 	if (!name)
 		return -1;
-	char *path = ld_path(L, name);
+	char *path = ld_path(L, f, "file", name);
+	if (!path)
+		return -1;
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
 		yt_err(L->e, f, "file: cannot read the HPA manifest '%s' (%s): %s", name, path, strerror(errno));
@@ -1018,7 +1020,9 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 		const char *name = ld_scalar(L, n, "catalog");
 		if (!name)
 			return -1;
-		char *path = ld_path(L, name);
+		char *path = ld_path(L, n, "catalog", name);
+		if (!path)
+			return -1;
 		struct herr ce;
 		int rc = catalog_load(&c->catalog, path, &ce);
 		free(path);

@@ -43,6 +43,8 @@ struct store {
 	sqlite3_stmt *put_nodes;   /* INSERT into stage.nodes, reused for every row */
 	bool has_cost;             /* the run emitted its cost row */
 	struct row_cost cost;      /* that row, written into the runs row at commit */
+	int64_t plan_id;           /* the staged run's plan (store_run_set_plan), 0: none */
+	double base_cost_per_hour; /* and its steady cost rate, USD per hour (NaN: unknown) */
 	bool sink_failed;          /* a row could not be staged: the commit must fail */
 	struct herr sink_err;      /* the first such error */
 };
@@ -191,6 +193,68 @@ static const char SCHEMA_V3[] =
 	");\n"
 	"CREATE INDEX nodes_by_time ON nodes(run_id, t_s);\n";
 
+/* Version 4: plans (headroom plan). A plan's runs are runs rows that name
+ * it; the unique index keeps one run per (plan, variant, replication) however
+ * many processes work on the plan, and lets a resumed plan find what is
+ * done. ADD COLUMN with REFERENCES needs a NULL default, which older runs
+ * keep (they belong to no plan). plan_variants and plan_services are derived
+ * from the runs and rewritten whole when a plan finishes. */
+static const char SCHEMA_V4[] =
+	"CREATE TABLE plans(\n"
+	"  id             INTEGER PRIMARY KEY,\n"
+	"  scenario_id    INTEGER NOT NULL REFERENCES scenarios(id),\n"
+	"  seed           TEXT NOT NULL,\n"
+	"  variants       INTEGER NOT NULL,\n"
+	"  replications   INTEGER NOT NULL,\n"
+	"  target         REAL NOT NULL,\n"
+	"  status         TEXT NOT NULL CHECK (status IN ('running', 'done')),\n"
+	"  recommended    INTEGER,\n"
+	"  runner_up      INTEGER,\n"
+	"  recommendation TEXT,\n"
+	"  baseline       TEXT NOT NULL CHECK (json_valid(baseline)),\n"
+	"  created_at     TEXT NOT NULL,\n"
+	"  finished_at    TEXT,\n"
+	"  UNIQUE (scenario_id, seed)\n"
+	");\n"
+	"ALTER TABLE runs ADD COLUMN plan_id INTEGER REFERENCES plans(id) ON DELETE CASCADE;\n"
+	"ALTER TABLE runs ADD COLUMN base_cost_per_hour REAL;\n"
+	"CREATE UNIQUE INDEX runs_by_plan ON runs(plan_id, variant, replication) WHERE plan_id IS NOT NULL;\n"
+	"CREATE TABLE plan_variants(\n"
+	"  plan_id          INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,\n"
+	"  variant          INTEGER NOT NULL,\n"
+	"  label            TEXT NOT NULL,\n"
+	"  params           TEXT NOT NULL CHECK (json_valid(params)),\n"
+	"  runs             INTEGER NOT NULL,\n"
+	"  slo_met_runs     INTEGER NOT NULL,\n"
+	"  p_slo            REAL,\n"
+	"  p_slo_low        REAL,\n"
+	"  p_slo_high       REAL,\n"
+	"  error_rate       REAL,\n"
+	"  pods_started     REAL,\n"
+	"  pod_start_p99_s  REAL,\n"
+	"  max_nodes        INTEGER,\n"
+	"  monthly_cost_usd REAL,\n"
+	"  run_monthly_cost_usd REAL,\n"
+	"  min_cores        REAL NOT NULL,\n"
+	"  verdict          TEXT NOT NULL CHECK (verdict IN ('recommended', 'runner-up', 'meets', 'fails', 'no runs')),\n"
+	"  reason           TEXT,\n"
+	"  PRIMARY KEY (plan_id, variant)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE plan_services(\n"
+	"  plan_id         INTEGER NOT NULL,\n"
+	"  variant         INTEGER NOT NULL,\n"
+	"  service         TEXT NOT NULL,\n"
+	"  baseline        INTEGER,\n"
+	"  min_replicas    INTEGER,\n"
+	"  slo_met_runs    INTEGER,\n"
+	"  p99_p50_ms      REAL,\n"
+	"  p99_p95_ms      REAL,\n"
+	"  error_rate      REAL,\n"
+	"  pod_start_p99_s REAL,\n"
+	"  PRIMARY KEY (plan_id, variant, service),\n"
+	"  FOREIGN KEY (plan_id, variant) REFERENCES plan_variants(plan_id, variant) ON DELETE CASCADE\n"
+	") WITHOUT ROWID;\n";
+
 /*
  * The schema's history: migrations[v] takes a database from version v - 1 to
  * version v. A new file (version 0) runs every step; an older file runs the
@@ -202,6 +266,7 @@ static const char *const migrations[] = {
 	SCHEMA_V1, /* from nothing to version 1 */
 	SCHEMA_V2, /* samples.desired, pending, hpa_cpu_util; decisions */
 	SCHEMA_V3, /* summaries.pods_started, pod_start_*; runs.cost_usd ... max_nodes; nodes */
+	SCHEMA_V4, /* plans, runs.plan_id, plan_variants, plan_services */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
@@ -243,8 +308,8 @@ static const char SQL_PUT_SCENARIO[] = "INSERT INTO scenarios(name, path, hash, 
 static const char SQL_GET_SCENARIO[] = "SELECT id FROM scenarios WHERE hash = ?1";
 static const char SQL_PUT_RUN[] = "INSERT INTO runs(scenario_id, variant, replication, seed, params, status, "
 				  "started_at, wall_s, events, requests, sim_s, version, cost_usd, monthly_cost_usd, "
-				  "node_hours, max_nodes) "
-				  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+				  "node_hours, max_nodes, plan_id, base_cost_per_hour) "
+				  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 
 /* ---- SHA-256 (FIPS 180-4), to name a scenario by its content ----------- */
 
@@ -684,6 +749,7 @@ int store_run_begin(store *st, const struct run_info *ri, struct herr *e)
 	st->ri = *ri;
 	st->sink_failed = false;
 	st->has_cost = false;
+	st->plan_id = 0;
 	utc_now(st->started_at);
 	return 0;
 }
@@ -824,6 +890,13 @@ static void sink_cost(void *ctx, const struct row_cost *r)
 	st->cost = *r;
 }
 
+void store_run_set_plan(store *st, int64_t plan_id, double base_cost_per_hour)
+{
+	assert(st->staging && plan_id > 0);
+	st->plan_id = plan_id;
+	st->base_cost_per_hour = base_cost_per_hour;
+}
+
 struct sink store_sink(store *st)
 {
 	return (struct sink){st, sink_sample, sink_summary, sink_decision, sink_nodes, sink_cost};
@@ -832,9 +905,8 @@ struct sink store_sink(store *st)
 /* ---- Committing --------------------------------------------------------- */
 
 /* The scenario's row, inserted unless one of the same hash exists. */
-static int put_scenario(store *st, int64_t *id, struct herr *e)
+static int put_scenario(store *st, const struct scenario *sc, int64_t *id, struct herr *e)
 {
-	const struct scenario *sc = st->ri.sc;
 	const char *what = "cannot store the scenario";
 	char hash[65], now[32];
 	scenario_hash(sc->text, sc->overrides ? sc->overrides : "", hash);
@@ -891,6 +963,10 @@ static int put_run(store *st, int64_t scenario_id, const struct run_end *end, in
 			bind_real(s, 15, st->cost.node_hours);
 			bind_count(s, 16, st->cost.max_nodes);
 		}
+		if (st->plan_id > 0) { /* else NULL: no plan */
+			sqlite3_bind_int64(s, 17, st->plan_id);
+			bind_real(s, 18, st->base_cost_per_hour);
+		}
 		rc = step(st, s, SQLITE_DONE, what, e);
 	}
 	if (!rc)
@@ -923,7 +999,7 @@ static int copy_run(store *st, const struct run_end *end, int64_t *run_id, struc
 	if (!rc)
 		rc = exec(st, "BEGIN IMMEDIATE", "cannot store the run (locking the database)", e);
 	if (!rc)
-		rc = put_scenario(st, &scenario_id, e);
+		rc = put_scenario(st, st->ri.sc, &scenario_id, e);
 	if (!rc)
 		rc = put_run(st, scenario_id, end, &id, e);
 	if (!rc)
@@ -990,4 +1066,237 @@ void store_remove_files(const char *path)
 		unlink(p); /* ENOENT is fine: the file was never made */
 	}
 	free(p);
+}
+
+/* ---- Plans -------------------------------------------------------------- */
+
+/* A plan row is made once, with what it asks for at its start; the results
+ * and what they were computed for come with store_plan_finish. ON CONFLICT:
+ * two processes starting the same plan at once share one row. */
+static const char SQL_PUT_PLAN[] =
+	"INSERT INTO plans(scenario_id, seed, variants, replications, target, status, baseline, created_at) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7) ON CONFLICT (scenario_id, seed) DO NOTHING";
+static const char SQL_GET_PLAN[] = "SELECT id FROM plans WHERE scenario_id = ?1 AND seed = ?2";
+static const char SQL_PLAN_RUNS[] = "SELECT variant, replication FROM runs WHERE plan_id = ?1 ORDER BY variant, replication";
+static const char SQL_PLAN_ROWS[] =
+	"SELECT r.variant, r.replication, s.service, s.slo_met, s.p99_ms, s.served, s.errors, s.pods_started, "
+	"s.pod_start_p99_s, r.monthly_cost_usd, r.max_nodes, r.base_cost_per_hour "
+	"FROM runs r JOIN summaries s ON s.run_id = r.id "
+	"WHERE r.plan_id = ?1 AND r.status = 'ok' AND r.variant BETWEEN 1 AND ?2 AND r.replication BETWEEN 1 AND ?3 "
+	"ORDER BY r.variant, r.replication, s.service";
+static const char SQL_PLAN_DONE[] =
+	"UPDATE plans SET variants = ?2, replications = ?3, target = ?4, status = 'done', recommended = ?5, "
+	"runner_up = ?6, recommendation = ?7, finished_at = ?8 WHERE id = ?1";
+/* The services first: they reference the variants. */
+static const char *const SQL_PLAN_CLEAR[] = {"DELETE FROM plan_services WHERE plan_id = ?1",
+					     "DELETE FROM plan_variants WHERE plan_id = ?1"};
+static const char SQL_PUT_PLAN_VARIANT[] =
+	"INSERT INTO plan_variants(plan_id, variant, label, params, runs, slo_met_runs, p_slo, p_slo_low, p_slo_high, "
+	"error_rate, pods_started, pod_start_p99_s, max_nodes, monthly_cost_usd, run_monthly_cost_usd, min_cores, "
+	"verdict, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+static const char SQL_PUT_PLAN_SERVICE[] =
+	"INSERT INTO plan_services(plan_id, variant, service, baseline, min_replicas, slo_met_runs, p99_p50_ms, "
+	"p99_p95_ms, error_rate, pod_start_p99_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+/* Ends a write transaction: COMMIT if rc is 0, else ROLLBACK; returns rc. */
+static int end_write(store *st, int rc, const char *what, struct herr *e)
+{
+	if (!rc)
+		rc = exec(st, "COMMIT", what, e);
+	if (rc && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+int store_plan_open(store *st, const struct plan_def *pd, int64_t *plan_id, struct herr *e)
+{
+	assert(!st->staging && pd && pd->sc && pd->baseline);
+	const char *what = "cannot store the plan";
+	char seed[24], now[32];
+	snprintf(seed, sizeof seed, "%" PRIu64, pd->seed);
+	utc_now(now);
+	int64_t scenario_id = 0;
+	sqlite3_stmt *ins = NULL, *get = NULL;
+	int rc = exec(st, "BEGIN IMMEDIATE", "cannot store the plan (locking the database)", e);
+	if (!rc)
+		rc = put_scenario(st, pd->sc, &scenario_id, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_PLAN, 0, &ins, what, e);
+	if (!rc) {
+		sqlite3_bind_int64(ins, 1, scenario_id);
+		bind_str(ins, 2, seed);
+		sqlite3_bind_int(ins, 3, pd->variants);
+		sqlite3_bind_int(ins, 4, pd->replications);
+		bind_real(ins, 5, pd->target);
+		bind_str(ins, 6, pd->baseline);
+		bind_str(ins, 7, now);
+		rc = step(st, ins, SQLITE_DONE, what, e);
+	}
+	if (!rc)
+		rc = prepare(st, SQL_GET_PLAN, 0, &get, what, e);
+	if (!rc) {
+		sqlite3_bind_int64(get, 1, scenario_id);
+		bind_str(get, 2, seed);
+		rc = step(st, get, SQLITE_ROW, what, e);
+	}
+	if (!rc)
+		*plan_id = sqlite3_column_int64(get, 0);
+	sqlite3_finalize(get);
+	sqlite3_finalize(ins);
+	return end_write(st, rc, what, e);
+}
+
+int store_plan_runs(store *st, int64_t plan_id, void (*fn)(void *ctx, int variant, int replication), void *ctx,
+		    struct herr *e)
+{
+	const char *what = "cannot read the plan's runs";
+	sqlite3_stmt *s = NULL;
+	int rc = prepare(st, SQL_PLAN_RUNS, 0, &s, what, e), r;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, plan_id);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW)
+		fn(ctx, sqlite3_column_int(s, 0), sqlite3_column_int(s, 1));
+	if (r != SQLITE_DONE)
+		rc = db_fail(st, e, what);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* A REAL column, NULL as NaN. */
+static double col_real(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+}
+
+int store_plan_rows(store *st, int64_t plan_id, int variants, int replications,
+		    void (*fn)(void *ctx, const struct plan_run_row *r), void *ctx, struct herr *e)
+{
+	const char *what = "cannot read the plan's runs";
+	sqlite3_stmt *s = NULL;
+	int rc = prepare(st, SQL_PLAN_ROWS, 0, &s, what, e), r;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, plan_id);
+	sqlite3_bind_int(s, 2, variants);
+	sqlite3_bind_int(s, 3, replications);
+	/* One read transaction: a run committed meanwhile is seen whole or not at all. */
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct plan_run_row row = {
+			.variant = sqlite3_column_int(s, 0),
+			.replication = sqlite3_column_int(s, 1),
+			.service = (const char *)sqlite3_column_text(s, 2),
+			.slo_met = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 3),
+			.p99_ms = col_real(s, 4),
+			.served = sqlite3_column_int64(s, 5),
+			.errors = sqlite3_column_int64(s, 6),
+			.pods_started = sqlite3_column_int64(s, 7),
+			.pod_start_p99_s = col_real(s, 8),
+			.monthly_cost_usd = col_real(s, 9),
+			.max_nodes = sqlite3_column_type(s, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 10),
+			.base_cost_per_hour = col_real(s, 11),
+		};
+		fn(ctx, &row);
+	}
+	if (r != SQLITE_DONE)
+		rc = db_fail(st, e, what);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int put_plan_variant(store *st, sqlite3_stmt *s, int64_t plan_id, const struct row_plan_variant *v,
+			    struct herr *e)
+{
+	sqlite3_bind_int64(s, 1, plan_id);
+	sqlite3_bind_int(s, 2, v->variant);
+	bind_str(s, 3, v->label);
+	bind_str(s, 4, v->params);
+	sqlite3_bind_int64(s, 5, v->runs);
+	sqlite3_bind_int64(s, 6, v->slo_met_runs);
+	bind_real(s, 7, v->p_slo);
+	bind_real(s, 8, v->p_slo_low);
+	bind_real(s, 9, v->p_slo_high);
+	bind_real(s, 10, v->error_rate);
+	bind_real(s, 11, v->pods_started);
+	bind_real(s, 12, v->pod_start_p99_s);
+	bind_count(s, 13, v->max_nodes);
+	bind_real(s, 14, v->monthly_cost_usd);
+	bind_real(s, 15, v->run_monthly_cost_usd);
+	bind_real(s, 16, v->min_cores);
+	bind_str(s, 17, v->verdict);
+	bind_str(s, 18, v->reason);
+	int rc = step(st, s, SQLITE_DONE, "cannot store the plan's variants", e);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc;
+}
+
+static int put_plan_service(store *st, sqlite3_stmt *s, int64_t plan_id, const struct row_plan_service *v,
+			    struct herr *e)
+{
+	sqlite3_bind_int64(s, 1, plan_id);
+	sqlite3_bind_int(s, 2, v->variant);
+	bind_str(s, 3, v->service);
+	bind_count(s, 4, v->baseline);
+	bind_count(s, 5, v->min_replicas);
+	if (v->slo_met_runs >= 0)
+		sqlite3_bind_int64(s, 6, v->slo_met_runs);
+	bind_real(s, 7, v->p99_p50_ms);
+	bind_real(s, 8, v->p99_p95_ms);
+	bind_real(s, 9, v->error_rate);
+	bind_real(s, 10, v->pod_start_p99_s);
+	int rc = step(st, s, SQLITE_DONE, "cannot store the plan's services", e);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc;
+}
+
+int store_plan_finish(store *st, int64_t plan_id, const struct row_plan *p, const struct row_plan_variant *v,
+		      size_t n_v, const struct row_plan_service *sv, size_t n_s, struct herr *e)
+{
+	assert(!st->staging && p);
+	const char *what = "cannot store the plan";
+	char now[32];
+	utc_now(now);
+	sqlite3_stmt *done = NULL, *clear = NULL, *pv = NULL, *ps = NULL;
+	int rc = exec(st, "BEGIN IMMEDIATE", "cannot store the plan (locking the database)", e);
+	if (!rc)
+		rc = prepare(st, SQL_PLAN_DONE, 0, &done, what, e);
+	if (!rc) {
+		sqlite3_bind_int64(done, 1, plan_id);
+		sqlite3_bind_int(done, 2, p->variants);
+		sqlite3_bind_int(done, 3, p->replications);
+		bind_real(done, 4, p->target);
+		if (p->recommended > 0)
+			sqlite3_bind_int(done, 5, p->recommended);
+		if (p->runner_up > 0)
+			sqlite3_bind_int(done, 6, p->runner_up);
+		bind_str(done, 7, p->recommendation);
+		bind_str(done, 8, now);
+		rc = step(st, done, SQLITE_DONE, what, e);
+	}
+	if (!rc && sqlite3_changes(st->db) != 1)
+		rc = herr_at(e, st->path, 0, 0, "%s: no plan %" PRId64, what, plan_id);
+	for (size_t i = 0; !rc && i < ARRAY_LEN(SQL_PLAN_CLEAR); i++) {
+		sqlite3_finalize(clear);
+		clear = NULL;
+		rc = prepare(st, SQL_PLAN_CLEAR[i], 0, &clear, what, e);
+		if (!rc) {
+			sqlite3_bind_int64(clear, 1, plan_id);
+			rc = step(st, clear, SQLITE_DONE, what, e);
+		}
+	}
+	if (!rc)
+		rc = prepare(st, SQL_PUT_PLAN_VARIANT, 0, &pv, what, e);
+	for (size_t i = 0; !rc && i < n_v; i++)
+		rc = put_plan_variant(st, pv, plan_id, &v[i], e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_PLAN_SERVICE, 0, &ps, what, e);
+	for (size_t i = 0; !rc && i < n_s; i++)
+		rc = put_plan_service(st, ps, plan_id, &sv[i], e);
+	sqlite3_finalize(ps);
+	sqlite3_finalize(pv);
+	sqlite3_finalize(clear);
+	sqlite3_finalize(done);
+	return end_write(st, rc, what, e);
 }

@@ -26,8 +26,9 @@ typedef struct store store;
 
 /* Version 2 added samples.desired, pending, hpa_cpu_util and decisions;
  * version 3 summaries.pods_started, pod_start_p50_s, pod_start_p99_s, the
- * cost columns of runs, and nodes. */
-#define STORE_SCHEMA_VERSION 3
+ * cost columns of runs, and nodes; version 4 plans, plan_variants,
+ * plan_services and runs.plan_id. */
+#define STORE_SCHEMA_VERSION 4
 
 /* What identifies a run. Strings are borrowed. */
 struct run_info {
@@ -59,6 +60,11 @@ void store_close(store *st);
 /* Starts staging a run. ri and what it points to are borrowed until
  * store_run_commit or store_run_abort. Returns 0 or -1 with e set. */
 int store_run_begin(store *st, const struct run_info *ri, struct herr *e);
+/* Makes the staged run one of plan plan_id's (runs.plan_id; a plain run
+ * belongs to none), with the cluster's cost per hour in its steady state
+ * before the spike (runs.base_cost_per_hour; NaN: unknown). Between
+ * store_run_begin and commit or abort. */
+void store_run_set_plan(store *st, int64_t plan_id, double base_cost_per_hour);
 /* A sink whose rows go to the staged run (valid between begin and commit/abort). */
 struct sink store_sink(store *st);
 /* Copies the staged run into the main tables in one transaction and returns
@@ -75,5 +81,87 @@ bool store_has_runs(store *st);
 /* Removes a database file and its -wal and -shm companions (after
  * store_close), for a file this process created and wrote nothing useful to. */
 void store_remove_files(const char *path);
+
+/* ---- Plans (headroom plan; schema version 4) ----------------------------
+ *
+ * A plan is identified by its scenario (text and --set overrides: a
+ * scenarios row) and its seed. Its runs are ordinary runs rows with
+ * runs.plan_id set, at most one per (plan, variant, replication) (a unique
+ * index), holding their summaries and cost but no samples, decisions or
+ * nodes. Its results (plans, plan_variants, plan_services) are computed from
+ * those runs and replaced as a whole by store_plan_finish. */
+
+/* What identifies a plan, and what it asks for now. Borrowed. */
+struct plan_def {
+	const struct scenario *sc; /* the base scenario: name, path, YAML text and --set overrides */
+	uint64_t seed;             /* the plan's seed, from which every run's seed derives */
+	int variants;              /* variants, >= 1 */
+	int replications;          /* runs per variant asked for */
+	double target;             /* P(SLO met) asked for, fraction */
+	const char *baseline;      /* JSON object: the base scenario's baseline per service */
+};
+
+/* One summary of one run of a plan, for the plan's statistics. Strings are
+ * borrowed for the callback. */
+struct plan_run_row {
+	int variant, replication;
+	const char *service;
+	int slo_met;            /* 1, 0, or -1: no objective */
+	double p99_ms;          /* NaN: nothing answered */
+	int64_t served, errors;
+	int64_t pods_started;
+	double pod_start_p99_s; /* NaN: no pod started */
+	double monthly_cost_usd;/* NaN: no cluster */
+	double base_cost_per_hour; /* NaN: unknown */
+	int max_nodes;          /* -1: no cluster */
+};
+
+/* A plan's results (results/SCHEMA.md, plans). Strings borrowed. */
+struct row_plan {
+	int variants, replications;
+	double target;
+	int recommended;        /* variant, 0: none */
+	int runner_up;          /* variant, 0: none */
+	const char *recommendation;
+};
+struct row_plan_variant {
+	int variant;
+	const char *label, *params; /* params: JSON object */
+	int64_t runs, slo_met_runs;
+	double p_slo, p_slo_low, p_slo_high; /* NaN: no runs */
+	double error_rate;       /* NaN: no request ended */
+	double pods_started;     /* mean per run */
+	double pod_start_p99_s;  /* NaN: none */
+	int max_nodes;           /* -1: no cluster */
+	double monthly_cost_usd; /* the steady state's cost rate x 730 h; NaN: no cluster */
+	double run_monthly_cost_usd; /* the runs' own monthly_cost_usd, mean; NaN: no cluster */
+	double min_cores;
+	const char *verdict, *reason; /* reason may be NULL */
+};
+struct row_plan_service {
+	int variant;
+	const char *service;
+	int baseline, min_replicas; /* -1: no HPA */
+	int64_t slo_met_runs;       /* -1: no objective */
+	double p99_p50_ms, p99_p95_ms, error_rate, pod_start_p99_s; /* NaN: undefined */
+};
+
+/* Finds the plan of (pd->sc's content, pd->seed), or creates it with status
+ * 'running' (and its scenarios row), in one transaction. Returns 0 with
+ * *plan_id set, or -1 with e set. */
+int store_plan_open(store *st, const struct plan_def *pd, int64_t *plan_id, struct herr *e);
+/* Calls fn(ctx, variant, replication) for each run of the plan committed so
+ * far (by any process). Returns 0 or -1 with e set. */
+int store_plan_runs(store *st, int64_t plan_id, void (*fn)(void *ctx, int variant, int replication), void *ctx,
+		    struct herr *e);
+/* Calls fn for each summary of the plan's runs with variant in [1, variants]
+ * and replication in [1, replications], ordered by variant, replication and
+ * service. Returns 0 or -1 with e set. */
+int store_plan_rows(store *st, int64_t plan_id, int variants, int replications,
+		    void (*fn)(void *ctx, const struct plan_run_row *r), void *ctx, struct herr *e);
+/* Replaces the plan's results by these, sets it 'done', in one transaction.
+ * Returns 0 or -1 with e set (nothing changed). */
+int store_plan_finish(store *st, int64_t plan_id, const struct row_plan *p, const struct row_plan_variant *v,
+		      size_t n_v, const struct row_plan_service *s, size_t n_s, struct herr *e);
 
 #endif

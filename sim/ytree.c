@@ -262,6 +262,84 @@ static int on_event(struct build *b, struct fy_event *ev, struct herr *e)
 	}
 }
 
+/*
+ * libfyaml's first error, as its diagnostic printer formats it:
+ * "<input>:LINE:COL: error: MESSAGE". (Collecting errors in the diag object
+ * instead leaks them in libfyaml 0.7.12; the printer does not.)
+ */
+struct first_error {
+	bool seen;
+	int line, col;   /* 1-based; 0 if not found */
+	char msg[300];
+};
+
+static void on_diag(struct fy_diag *diag, void *user, const char *buf, size_t len)
+{
+	(void)diag;
+	struct first_error *fe = user;
+	static const char tag[] = ": error: ";
+	if (fe->seen)
+		return;
+	const char *hit = NULL;
+	for (size_t i = 0; i + sizeof tag - 1 <= len && !hit; i++)
+		if (!memcmp(buf + i, tag, sizeof tag - 1))
+			hit = buf + i;
+	if (!hit)
+		return;
+	fe->seen = true;
+	/* ":LINE:COL" just before the tag. */
+	const char *p = hit;
+	long nums[2] = {0, 0};
+	for (int k = 1; k >= 0; k--) {
+		const char *end = p;
+		while (p > buf && p[-1] >= '0' && p[-1] <= '9')
+			p--;
+		if (p == end || p == buf || p[-1] != ':')
+			break;
+		nums[k] = strtol(p, NULL, 10);
+		p--;
+	}
+	fe->line = (int)nums[0];
+	fe->col = (int)nums[1];
+	const char *m = hit + sizeof tag - 1;
+	size_t n = (size_t)(buf + len - m);
+	while (n && (m[n - 1] == '\n' || m[n - 1] == '\r'))
+		n--;
+	snprintf(fe->msg, sizeof fe->msg, "%.*s", (int)n, m);
+}
+
+/*
+ * The first byte of text that is not well-formed UTF-8 (RFC 3629: no
+ * overlongs, no surrogates, at most U+10FFFF), or len. YAML is Unicode; and
+ * libfyaml 0.7.12 loops for ever on a '%' directive followed by a stray byte
+ * (found by fuzzing), so malformed text never reaches it.
+ */
+static size_t bad_utf8(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 0;
+		if (!n || i + n >= len) /* a stray byte, or a sequence cut by the end */
+			return i;
+		unsigned cp = c & (0x3fu >> n);
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = cp << 6 | (s[i + k] & 0x3fu);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
 int yt_parse(struct ytree *t, const char *src, int line0, const char *text, size_t len, struct herr *e)
 {
 	memset(t, 0, sizeof *t);
@@ -269,15 +347,37 @@ int yt_parse(struct ytree *t, const char *src, int line0, const char *text, size
 	t->srcs[t->n_srcs++] = xstrdup(src);
 	struct build b = {.t = t, .src = t->srcs[0], .line0 = line0};
 
+	size_t bad = bad_utf8((const unsigned char *)text, len);
+	if (bad < len) {
+		int line = 1, col = 1;
+		for (size_t i = 0; i < bad; i++) {
+			if (text[i] == '\n')
+				line++, col = 1;
+			else if (((unsigned char)text[i] & 0xc0) != 0x80)
+				col++;
+		}
+		herr_at(e, b.src, line0 ? line + line0 - 1 : 0, col, "not valid UTF-8 (byte 0x%02x): a scenario is UTF-8 text",
+			(unsigned char)text[bad]);
+		yt_free(t);
+		return -1;
+	}
+
+	struct first_error fe = {0};
 	struct fy_diag_cfg dc;
 	fy_diag_cfg_default(&dc);
 	dc.fp = NULL;
+	dc.output_fn = on_diag;
+	dc.user = &fe;
+	dc.colorize = false;
+	dc.show_source = false;
+	dc.show_position = true;
+	dc.show_type = true;
+	dc.show_module = false;
 	struct fy_diag *diag = fy_diag_create(&dc);
 	struct fy_parser *p = NULL;
 	int rc = -1;
 	if (!diag)
 		goto oom;
-	fy_diag_set_collect_errors(diag, true);
 	struct fy_parse_cfg pc = {.flags = FYPCF_QUIET | FYPCF_DISABLE_MMAP_OPT, .diag = diag};
 	p = fy_parser_create(&pc);
 	if (!p || fy_parser_set_string(p, text, len))
@@ -289,12 +389,10 @@ int yt_parse(struct ytree *t, const char *src, int line0, const char *text, size
 		fy_parser_event_free(p, ev);
 	}
 	if (!rc && fy_parser_get_stream_error(p)) {
-		void *it = NULL;
-		struct fy_diag_error *de = fy_diag_errors_iterate(diag, &it);
-		if (de && line0)
-			rc = herr_at(e, b.src, de->line + line0 - 1, de->column, "%s", de->msg);
+		if (fe.seen && line0 && fe.line > 0)
+			rc = herr_at(e, b.src, fe.line + line0 - 1, fe.col, "%s", fe.msg);
 		else
-			rc = herr_at(e, b.src, 0, 0, "not valid YAML%s%s", de ? ": " : "", de ? de->msg : "");
+			rc = herr_at(e, b.src, 0, 0, "not valid YAML%s%s", fe.seen ? ": " : "", fe.seen ? fe.msg : "");
 	}
 	goto out;
 oom:

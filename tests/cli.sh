@@ -110,6 +110,12 @@ for case in "hpa-unknown:15:9:.*unknown key 'targetCPUUtilizationPercentage'" "h
   expect "bad HPA: $f" 2 "$B/$f.yaml:${case#*:}" -- "$HR" run "$B/$f.yaml" --db "$T/bad.db"
   [ ! -e "$T/bad.db" ] && ok "bad HPA: $f leaves no database" || bad "bad HPA: $f leaves no database"
 done
+# --sandbox: a trace outside the sandbox is refused at its place in the file.
+mkdir -p "$B/box"
+printf 'timestamp,rps\n1700000000,10\n1700000060,20\n' >"$T/outside.csv"
+printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n    traffic: {pattern: {type: trace, file: ../../outside.csv}}\n' >"$B/box/esc.yaml"
+expect "sandbox refuses an escaping path" 2 "esc.yaml:8:44: file: '../../outside.csv' is outside the sandbox" -- "$HR" validate "$B/box/esc.yaml" --sandbox "$B/box"
+expect "without --sandbox the same file loads" 0 ': ok' -- "$HR" validate "$B/box/esc.yaml"
 expect "missing scenario file" 2 'nope\.yaml' -- "$HR" run "$B/nope.yaml" --db "$T/bad.db"
 expect "unwritable database" 2 'cannot open|unable to open' -- "$HR" run scenarios/demo.yaml --db "$T/no/such/dir/x.db" --set duration=1m
 [ ! -e "$T/no/such/dir/x.db" ] && ok "unwritable database: nothing created" || bad "unwritable database: nothing created"
@@ -143,6 +149,36 @@ n=$(q "$K" "pragma integrity_check")
 n=$(q "$K" "select count(*) from runs")
 m=$(q "$K" "select count(*) from samples where run_id not in (select id from runs)")
 [ "$n" = 1 ] && [ "$m" = 0 ] && ok "killed run: only the complete run" || bad "killed run: only the complete run" "runs $n, orphans $m"
+
+# ---- kill -9 at many points: only complete runs, always a sound file ----
+K2=$T/kills.db
+"$HR" run scenarios/demo.yaml --db "$K2" --set duration=1m -q
+for d in 0.05 0.15 0.3 0.45 0.6 0.8 1.0 1.3; do
+  "$HR" run scenarios/bench/day.yaml --db "$K2" --set duration=2h -q &
+  pid=$!
+  sleep "$d"
+  kill -9 $pid 2>/dev/null
+  wait $pid 2>/dev/null
+done
+n=$(q "$K2" "pragma integrity_check")
+[ "$n" = ok ] && ok "8 kills: integrity_check ok" || bad "8 kills: integrity_check ok" "$n"
+# Every run present is whole: 1 min of demo is 18 samples, 2 h of day 2160.
+n=$(q "$K2" "select count(*) from runs r where (select count(*) from samples s where s.run_id = r.id) not in (18, 2160) or status != 'ok'")
+m=$(q "$K2" "select (select count(*) from samples where run_id not in (select id from runs)) + (select count(*) from decisions where run_id not in (select id from runs))")
+[ "$n" = 0 ] && [ "$m" = 0 ] && ok "8 kills: only whole runs, no orphan rows" || bad "8 kills: only whole runs" "partial $n, orphans $m"
+"$HR" run scenarios/demo.yaml --db "$K2" --set duration=1m -q
+n=$(q "$K2" "select count(*) from runs where scenario_id = (select scenario_id from runs where id = 1)")
+[ "$n" -ge 2 ] && ok "after the kills the database takes new runs" || bad "after the kills, new runs" "$n"
+
+# ---- four writers at once ----
+W=$T/writers.db
+for s in 1 2 3 4; do
+  "$HR" run scenarios/demo.yaml --db "$W" --set duration=2m --seed $s -q &
+done
+wait
+n=$(q "$W" "select count(*) || ' ' || count(distinct seed) from runs where status = 'ok'")
+m=$(q "$W" "select count(*) from samples")
+[ "$n" = "4 4" ] && [ "$m" = 144 ] && ok "four concurrent writers all land" || bad "four concurrent writers" "runs $n, samples $m"
 
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "scn.h"
@@ -261,7 +262,7 @@ Test(scn, bad_input_locations)
 		{HEAD "  a:\n    replica: 1\n", "5:5: unknown key 'replica' in service 'a'; did you mean 'replicas'?"},
 		{HEAD SVC TRAFFIC "    frobnicate: 1\n",
 		 "9:5: unknown key 'frobnicate' in service 'a' (known keys: replicas, resources, workers, queue, "
-		 "timeout, cpu_per_request, warmup, balancer, calls, traffic, slo, hpa, startup, memory_usage)"},
+		 "timeout, cpu_per_request, warmup, balancer, calls, traffic, slo, hpa, startup, memory_usage, buffer)"},
 		{HEAD "  a:\n    replicas: -3\n", "5:15: replicas: -3 is out of range: it must be between 1 and 10000"},
 		{HEAD "  a:\n    replicas: 100000000\n",
 		 "5:15: replicas: 100000000 is out of range: it must be between 1 and 10000"},
@@ -456,4 +457,96 @@ Test(scn, missing_and_empty_files)
 	cr_expect_str_eq(e.msg, "/nonexistent/x.yaml: cannot open: No such file or directory");
 	cr_assert_eq(load(&sc, "# nothing\n", &e), -1);
 	cr_expect(strstr(e.msg, "s.yaml: empty") != NULL, "%s", e.msg);
+}
+
+/* --sandbox: a file the scenario names must resolve inside the sandbox,
+ * links followed; inside it loads as usual. */
+Test(scn, sandbox_keeps_files_inside)
+{
+	char sub[128], link[160], path[160];
+	snprintf(sub, sizeof sub, "%s/box", dir);
+	cr_assert_eq(mkdir(sub, 0777), 0);
+	put("box/in.csv", "timestamp,rps\n1700000000,10\n1700000060,20\n");
+	put("outside.csv", "timestamp,rps\n1700000000,10\n1700000060,20\n");
+	snprintf(link, sizeof link, "%s/box/link.csv", dir);
+	char target[160];
+	snprintf(target, sizeof target, "%s/outside.csv", dir);
+	cr_assert_eq(symlink(target, link), 0);
+	static const struct {
+		const char *file;
+		bool ok;
+	} rows[] = {{"in.csv", true}, {"../outside.csv", false}, {"link.csv", false}, {"/etc/passwd", false}};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char yaml[512];
+		snprintf(yaml, sizeof yaml, HEAD SVC "    traffic: {pattern: {type: trace, file: \"%s\"}}\n", rows[i].file);
+		snprintf(path, sizeof path, "box/s%zu.yaml", i);
+		const char *p = put(path, yaml);
+		struct scenario sc;
+		struct herr e;
+		int rc = scn_load_sandboxed(&sc, p, NULL, 0, sub, &e);
+		if (rows[i].ok) {
+			cr_expect_eq(rc, 0, "%s: %s", rows[i].file, e.msg);
+			if (!rc)
+				scn_free(&sc);
+			continue;
+		}
+		cr_expect_eq(rc, -1, "%s loaded outside the sandbox", rows[i].file);
+		if (!rc) {
+			scn_free(&sc);
+			continue;
+		}
+		cr_expect(strstr(e.msg, "outside the sandbox") != NULL, "%s: %s", rows[i].file, e.msg);
+		cr_expect(strstr(e.msg, ":8:") != NULL, "not located: %s", e.msg);
+		/* Without the sandbox the same file loads (not /etc/passwd: no CSV). */
+		if (rows[i].file[0] == '/')
+			continue;
+		cr_expect_eq(scn_load(&sc, p, NULL, 0, &e), 0, "%s: %s", rows[i].file, e.msg);
+		scn_free(&sc);
+	}
+}
+
+/* A scenario that would run for hours is refused before it starts, with the
+ * estimate, the limit and how to raise it; max_requests raises it. */
+Test(scn, absurd_size_is_refused_up_front)
+{
+	struct scenario sc;
+	struct herr e;
+	/* 1e6 rps x 30 days = 2.6e12 requests. */
+	const char *y = "name: t\nduration: 30d\nservices:\n" SVC "    traffic: {rate: 1000000rps}\n";
+	cr_assert_eq(load(&sc, y, &e), -1);
+	cr_expect(strstr(e.msg, "s.yaml:2:11: this scenario could simulate 2.59e+12 requests") != NULL, "%s", e.msg);
+	cr_expect(strstr(e.msg, "raise max_requests") != NULL, "%s", e.msg);
+	const char *y2 = "name: t\nduration: 30d\nmax_requests: 1e13\nservices:\n" SVC "    traffic: {rate: 1000000rps}\n";
+	cr_expect_eq(load(&sc, y2, &e), 0, "%s", e.msg);
+	scn_free(&sc);
+	/* Fan-out counts: 2 services, every request calls the other: twice. */
+	const char *y3 = "name: t\nduration: 1d\nmax_requests: 1e9\nservices:\n" SVC
+			 "    traffic: {rate: 10000rps}\n    calls: [{service: b}]\n"
+			 "  b:\n    replicas: 1\n    resources: {requests: {cpu: 1}}\n    cpu_per_request: 1ms\n";
+	cr_assert_eq(load(&sc, y3, &e), -1);
+	cr_expect(strstr(e.msg, "1.73e+09 requests") != NULL, "%s", e.msg);
+}
+
+/* Found by fuzzing: libfyaml 0.7.12 loops for ever on a '%' directive
+ * followed by a byte that is not UTF-8. Malformed UTF-8 is refused before
+ * the parser sees it, at the byte's position. */
+Test(scn, fuzz_directive_with_a_stray_byte_does_not_hang, .timeout = 10)
+{
+	static const struct {
+		const char *yaml, *want;
+	} rows[] = {
+		{"a: 1\n%\x90\n", "2:2: not valid UTF-8 (byte 0x90): a scenario is UTF-8 text"},
+		{"name: caf\xc3\xa9\nx: \xff\n", "2:4: not valid UTF-8 (byte 0xff): a scenario is UTF-8 text"},
+		{"x: \xe2\x82\n", "1:4: not valid UTF-8 (byte 0xe2): a scenario is UTF-8 text"},
+		{"x: \xc0\xaf\n", "1:4: not valid UTF-8 (byte 0xc0): a scenario is UTF-8 text"},      /* overlong '/' */
+		{"x: \xed\xa0\x80\n", "1:4: not valid UTF-8 (byte 0xed): a scenario is UTF-8 text"}, /* a surrogate */
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct scenario sc;
+		struct herr e;
+		cr_assert_eq(load(&sc, rows[i].yaml, &e), -1, "row %zu", i);
+		char want[512];
+		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, rows[i].want);
+		cr_expect_str_eq(e.msg, want, "row %zu", i);
+	}
 }

@@ -2,7 +2,9 @@
  * The SQLite store: what a committed run reads back as (exact values, NULL
  * for NaN, for "no objective" and for -1 counts), scenario sharing by hash,
  * atomicity (abort, a failed sink row, a failed commit, a killed process),
- * the upgrades of version-1 and version-2 files, the errors of store_open, and two
+ * the upgrades of version-1, version-2 and version-3 files, plans (found by
+ * scenario and seed, one run per variant and replication, results replaced
+ * whole), the errors of store_open, and two
  * connections at once (a writer waits, a staging run holds no lock). Every
  * check reads the file back with plain SQLite, as a user's script would.
  */
@@ -1333,6 +1335,265 @@ Test(store, a_failed_upgrade_leaves_the_file_at_version_2)
 			       "'monthly_cost_usd', 'node_hours', 'max_nodes')"),
 		     0);
 	expect_v2_run(db);
+	sqlite3_close(db);
+}
+
+/* ---- Upgrading a version-3 file ------------------------------------------- */
+
+/* The step from version 2 to 3 as headroom 0.1.0 ran it (sim/store.c at
+ * commit 782bcae), kept here verbatim. */
+static const char V3_STEP[] =
+	"ALTER TABLE summaries ADD COLUMN pods_started INTEGER;\n"
+	"ALTER TABLE summaries ADD COLUMN pod_start_p50_s REAL;\n"
+	"ALTER TABLE summaries ADD COLUMN pod_start_p99_s REAL;\n"
+	"ALTER TABLE runs ADD COLUMN cost_usd REAL;\n"
+	"ALTER TABLE runs ADD COLUMN monthly_cost_usd REAL;\n"
+	"ALTER TABLE runs ADD COLUMN node_hours REAL;\n"
+	"ALTER TABLE runs ADD COLUMN max_nodes INTEGER;\n"
+	"CREATE TABLE nodes(\n"
+	"  run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s           REAL NOT NULL,\n"
+	"  pool          TEXT NOT NULL,\n"
+	"  instance_type TEXT NOT NULL,\n"
+	"  launching     INTEGER NOT NULL,\n"
+	"  registered    INTEGER NOT NULL,\n"
+	"  ready         INTEGER NOT NULL,\n"
+	"  draining      INTEGER NOT NULL,\n"
+	"  cost_per_hour REAL\n"
+	");\n"
+	"CREATE INDEX nodes_by_time ON nodes(run_id, t_s);\n"
+	"PRAGMA user_version = 3;\n"
+	"INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', '3');\n";
+
+/* One run of version 3 (run 3, a variant of a sweep), with its cost and a nodes row. */
+static const char V3_RUN[] =
+	"INSERT INTO runs VALUES (3, 1, 2, 5, '44', '{}', 'ok', '2025-02-02T00:00:00.000Z', 1.5, 100, 200, 60, "
+	"'0.1.0', 0.5, 365, 2.5, 3);\n"
+	"INSERT INTO summaries VALUES (3, 'web', 200, 190, 10, 4, 6, 12.5, 10, 20.25, 80, 81, 120.5, 0.05, "
+	"0.02, 0.625, 0.5, 0, 2, 30.5, 40.25);\n"
+	"INSERT INTO nodes VALUES (3, 10, 'default', 'm5.large', 0, 0, 3, 0, 0.288);\n";
+
+static void make_v3(const char *p, const char *extra)
+{
+	sqlite3 *db = NULL;
+	make_v2(p, NULL);
+	cr_assert_eq(sqlite3_open(p, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, V3_STEP, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_exec(db, V3_RUN, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	if (extra)
+		cr_assert_eq(sqlite3_exec(db, extra, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void expect_v3_run(sqlite3 *db)
+{
+	expect_v2_run(db);
+	cr_expect_eq(q_int(db, "SELECT variant = 2 AND replication = 5 AND seed = '44' AND cost_usd = 0.5 AND "
+			       "monthly_cost_usd = 365 AND node_hours = 2.5 AND max_nodes = 3 FROM runs WHERE id = 3"),
+		     1);
+	cr_expect_eq(q_int(db, "SELECT pods_started = 2 AND pod_start_p50_s = 30.5 AND pod_start_p99_s = 40.25 "
+			       "FROM summaries WHERE run_id = 3"),
+		     1);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes WHERE run_id = 3 AND cost_per_hour = 0.288"), 1);
+}
+
+Test(store, a_version_3_file_is_upgraded_in_place)
+{
+	make_v3(path, NULL);
+	bool created = true;
+	store *st = open_ok(path, &created);
+	cr_expect(!created);
+	struct scenario sc = fake_scn(YAML, "");
+	int64_t id = commit_run(st, &sc, 7, "{}");
+	store_close(st);
+	fake_free(&sc);
+	cr_expect_eq(id, 4);
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	expect_text(db, VERSION_TEXT, "SELECT value FROM meta WHERE key = 'schema_version'");
+	expect_v3_run(db);
+	/* The old runs belong to no plan; the new tables are empty. */
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM runs WHERE plan_id IS NULL AND base_cost_per_hour IS NULL"), 4);
+	cr_expect_eq(q_int(db, "SELECT (SELECT count(*) FROM plans) + (SELECT count(*) FROM plan_variants) + "
+			       "(SELECT count(*) FROM plan_services)"),
+		     0);
+	expect_text(db, "ok", "PRAGMA integrity_check");
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	sqlite3_close(db);
+}
+
+Test(store, an_upgraded_version_3_file_has_the_schema_of_a_new_one)
+{
+	make_v3(path, NULL);
+	expect_schema_of_a_new_file(path);
+}
+
+Test(store, a_failed_upgrade_leaves_the_file_at_version_3)
+{
+	make_v3(path, "CREATE TABLE plans(x)");
+	struct herr e = {""};
+	cr_expect_null(store_open(path, NULL, &e));
+	char want[512];
+	snprintf(want, sizeof want, "%s: cannot create the schema: table plans already exists", path);
+	cr_expect_str_eq(e.msg, want);
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "PRAGMA user_version"), 3);
+	expect_text(db, "3", "SELECT value FROM meta WHERE key = 'schema_version'");
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name IN ('plan_id', "
+			       "'base_cost_per_hour')"),
+		     0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('plan_variants', 'runs_by_plan')"), 0);
+	expect_v3_run(db);
+	sqlite3_close(db);
+}
+
+/* ---- Plans ------------------------------------------------------------------ */
+
+static int64_t open_plan(store *st, const struct scenario *sc, uint64_t seed)
+{
+	struct plan_def pd = {sc, seed, 2, 3, 0.95, "{\"web\":{\"replicas\":4}}"};
+	struct herr e = {""};
+	int64_t id = -1;
+	cr_assert_eq(store_plan_open(st, &pd, &id, &e), 0, "%s", e.msg);
+	return id;
+}
+
+/* A run of plan `plan` (variant v, replication r) with two summaries. */
+static int commit_plan_run(store *st, const struct scenario *sc, int64_t plan, int v, int r, double base,
+			   struct herr *e)
+{
+	struct run_info ri = {sc, (uint64_t)(100 * v + r), v, r, "{}"};
+	cr_assert_eq(store_run_begin(st, &ri, e), 0, "begin: %s", e->msg);
+	store_run_set_plan(st, plan, base);
+	struct sink k = store_sink(st);
+	struct row_summary a = summaries[0], b = summaries[1];
+	a.p99_ms = 10 * v + r;
+	b.slo_met = r % 2;
+	k.summary(k.ctx, &a);
+	k.summary(k.ctx, &b);
+	k.cost(k.ctx, &cost);
+	return store_run_commit(st, &END_OK, NULL, e);
+}
+
+Test(store, a_plan_is_found_by_its_scenario_and_seed)
+{
+	store *st = open_ok(path, NULL);
+	struct scenario sc = fake_scn(YAML, ""), other = fake_scn(YAML, "services.web.replicas=8\n");
+	int64_t a = open_plan(st, &sc, 7);
+	cr_expect_eq(open_plan(st, &sc, 7), a, "the same plan");
+	cr_expect_neq(open_plan(st, &sc, 8), a, "another seed, another plan");
+	cr_expect_neq(open_plan(st, &other, 7), a, "other overrides, another plan");
+	store_close(st);
+	fake_free(&sc);
+	fake_free(&other);
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM plans"), 3);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM plans p JOIN scenarios s ON s.id = p.scenario_id WHERE p.id = %lld "
+			       "AND s.hash = '" YAML_HASH "' AND p.seed = '7' AND p.variants = 2 AND p.replications = 3 "
+			       "AND p.target = 0.95 AND p.status = 'running' AND p.recommended IS NULL "
+			       "AND json_extract(p.baseline, '$.web.replicas') = 4 AND p.finished_at IS NULL",
+			   (long long)a),
+		     1);
+	sqlite3_close(db);
+}
+
+struct seen {
+	char s[512];
+	size_t n;
+};
+
+static void see_run(void *ctx, int v, int r)
+{
+	struct seen *x = ctx;
+	x->n += (size_t)snprintf(x->s + x->n, sizeof x->s - x->n, "%d.%d ", v, r);
+}
+
+static void see_row(void *ctx, const struct plan_run_row *r)
+{
+	struct seen *x = ctx;
+	x->n += (size_t)snprintf(x->s + x->n, sizeof x->s - x->n, "%d.%d %s %d %g %g %g|", r->variant, r->replication,
+				 r->service, r->slo_met, r->p99_ms, r->monthly_cost_usd, r->base_cost_per_hour);
+}
+
+Test(store, a_plan_keeps_one_run_per_variant_and_replication)
+{
+	store *st = open_ok(path, NULL);
+	struct scenario sc = fake_scn(YAML, "");
+	int64_t plan = open_plan(st, &sc, 7);
+	struct herr e = {""};
+	cr_assert_eq(commit_plan_run(st, &sc, plan, 2, 1, 0.25, &e), 0, "%s", e.msg);
+	cr_assert_eq(commit_plan_run(st, &sc, plan, 1, 2, NAN, &e), 0, "%s", e.msg);
+	commit_run(st, &sc, 9, "{}"); /* a plain run: no plan's */
+	/* The same run again (another process did it): refused whole. */
+	cr_expect_eq(commit_plan_run(st, &sc, plan, 2, 1, 0.25, &e), -1);
+	cr_expect(strstr(e.msg, "UNIQUE constraint failed: runs.plan_id, runs.variant, runs.replication"), "%s", e.msg);
+	struct seen runs = {"", 0}, rows = {"", 0};
+	cr_assert_eq(store_plan_runs(st, plan, see_run, &runs, &e), 0, "%s", e.msg);
+	cr_expect_str_eq(runs.s, "1.2 2.1 ");
+	/* Rows in (variant, replication, service) order, within the bounds asked. */
+	cr_assert_eq(store_plan_rows(st, plan, 2, 3, see_row, &rows, &e), 0, "%s", e.msg);
+	cr_expect_str_eq(rows.s, "1.2 db 0 1 9218.75 nan|1.2 web -1 12 9218.75 nan|2.1 db 1 1 9218.75 0.25|"
+				 "2.1 web -1 21 9218.75 0.25|");
+	rows.n = 0;
+	rows.s[0] = '\0';
+	cr_assert_eq(store_plan_rows(st, plan, 1, 3, see_row, &rows, &e), 0, "%s", e.msg);
+	cr_expect_eq(strncmp(rows.s, "1.2 db", 6), 0, "%s", rows.s);
+	cr_expect_null(strstr(rows.s, "2.1"), "variant 2 is beyond the bound: %s", rows.s);
+	store_close(st);
+	fake_free(&sc);
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM runs"), 3);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM summaries"), 2 + 2 + (int64_t)ARRAY_LEN(summaries));
+	sqlite3_close(db);
+}
+
+Test(store, a_plan_finish_replaces_its_results)
+{
+	store *st = open_ok(path, NULL);
+	struct scenario sc = fake_scn(YAML, "");
+	int64_t plan = open_plan(st, &sc, 7);
+	struct herr e = {""};
+	cr_assert_eq(commit_plan_run(st, &sc, plan, 1, 1, 0.5, &e), 0, "%s", e.msg);
+	struct row_plan p = {2, 3, 0.9, 2, 0, "variant 2"};
+	struct row_plan_variant v[] = {
+		{1, "buffer=100%", "{\"b\":\"1\"}", 3, 1, 1 / 3.0, 0.06, 0.79, 0.01, 2.5, 30.5, 4, 365, 400, 2.5, "fails",
+		 "lower bound 6.1% < target 90%"},
+		{2, "buffer=150%", "{}", 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, -1, NAN, NAN, 3.5, "recommended", NULL},
+	};
+	struct row_plan_service s[] = {
+		{1, "web", 4, 4, 1, 12.5, 80, 0.01, 30.5},
+		{2, "web", -1, -1, -1, NAN, NAN, NAN, NAN},
+	};
+	cr_assert_eq(store_plan_finish(st, plan, &p, v, 2, s, 2, &e), 0, "%s", e.msg);
+	cr_assert_eq(store_plan_finish(st, plan, &p, v, 2, s, 2, &e), 0, "again: %s", e.msg);
+	cr_expect_eq(store_plan_finish(st, plan + 1, &p, v, 2, s, 2, &e), -1, "no such plan");
+	store_close(st);
+	fake_free(&sc);
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM plans WHERE status = 'done' AND variants = 2 AND replications = 3 "
+			       "AND target = 0.9 AND recommended = 2 AND runner_up IS NULL AND recommendation = 'variant 2' "
+			       "AND finished_at LIKE '____-__-__T__:__:__.___Z'"),
+		     1);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM plan_variants"), 2);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM plan_variants WHERE variant = 1 AND label = 'buffer=100%%' AND "
+			       "json_extract(params, '$.b') = '1' AND runs = 3 AND slo_met_runs = 1 AND p_slo_low = 0.06 AND "
+			       "max_nodes = 4 AND monthly_cost_usd = 365 AND run_monthly_cost_usd = 400 AND min_cores = 2.5 "
+			       "AND verdict = 'fails' AND reason LIKE 'lower bound%%'"),
+		     1);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM plan_variants WHERE variant = 2 AND p_slo IS NULL AND "
+			       "error_rate IS NULL AND max_nodes IS NULL AND monthly_cost_usd IS NULL AND reason IS NULL"),
+		     1);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM plan_services WHERE variant = 2 AND baseline IS NULL AND "
+			       "min_replicas IS NULL AND slo_met_runs IS NULL AND p99_p50_ms IS NULL"),
+		     1);
+	/* Deleting a plan takes its runs (and their summaries) and its results. */
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON; DELETE FROM plans", NULL, NULL, NULL), SQLITE_OK, "%s",
+		     sqlite3_errmsg(db));
+	cr_expect_eq(q_int(db, "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM summaries) + "
+			       "(SELECT count(*) FROM plan_variants) + (SELECT count(*) FROM plan_services)"),
+		     0);
 	sqlite3_close(db);
 }
 

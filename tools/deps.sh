@@ -5,7 +5,7 @@
 # notebooks` adds Jupyter's nbconvert and kernel, pandas and matplotlib
 # (for `make notebooks`; large, so not part of `make test`).
 set -eu
-pkgs="build-essential pkg-config libgsl-dev libsqlite3-dev libfyaml-dev libcriterion-dev gnuplot-nox sqlite3"
+pkgs="build-essential pkg-config libgsl-dev libsqlite3-dev libfyaml-dev libcriterion-dev gnuplot-nox sqlite3 valgrind"
 for extra in "$@"; do
   case "$extra" in
     mpi) pkgs="$pkgs openmpi-bin libopenmpi-dev" ;;

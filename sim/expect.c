@@ -1,0 +1,599 @@
+/*
+ * expect.c: expectations (`payment.p99 <= 200ms`): the metric table, the
+ * parser, the results a run leaves for them, evaluation, and the key
+ * figures of a baseline. See expect.h.
+ */
+#include "expect.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scn_impl.h"
+#include "units.h"
+
+/* The metric table, in the order of enum metric. */
+enum metric {
+	M_P50, M_P90, M_P99, M_P999, M_MEAN, M_MAX,
+	M_ERROR_RATE, M_TIMEOUT_RATE, M_CPU_UTIL, M_VIOLATION_MINUTES, M_SLO_MET,
+	M_PODS_STARTED, M_POD_START_P50, M_POD_START_P99,
+	M_REPLICAS_MAX, M_READY_MIN, M_INTERVAL_P99_MAX,
+	M_COST_USD, M_COST_MONTHLY, M_NODES_MAX, M_NODES_HOURS,
+	N_METRICS
+};
+
+struct metric_def {
+	const char *name;
+	bool per_service;
+	enum exp_unit unit;
+	const char *none; /* why it can have no value */
+};
+
+static const struct metric_def metrics[N_METRICS] = {
+	[M_P50] = {"p50", true, EXP_MS, "no request was answered"},
+	[M_P90] = {"p90", true, EXP_MS, "no request was answered"},
+	[M_P99] = {"p99", true, EXP_MS, "no request was answered"},
+	[M_P999] = {"p999", true, EXP_MS, "no request was answered"},
+	[M_MEAN] = {"mean", true, EXP_MS, "no request was answered"},
+	[M_MAX] = {"max", true, EXP_MS, "no request was answered"},
+	[M_ERROR_RATE] = {"error_rate", true, EXP_FRACTION, "the service has no summary"},
+	[M_TIMEOUT_RATE] = {"timeout_rate", true, EXP_FRACTION, "the service has no summary"},
+	[M_CPU_UTIL] = {"cpu_util", true, EXP_FRACTION, "the service has no summary"},
+	[M_VIOLATION_MINUTES] = {"violation_minutes", true, EXP_MINUTES, "the service has no summary"},
+	[M_SLO_MET] = {"slo_met", true, EXP_BOOL, "the service has no objective"},
+	[M_PODS_STARTED] = {"pods_started", true, EXP_COUNT, "the service has no summary"},
+	[M_POD_START_P50] = {"pod_start.p50", true, EXP_SECONDS, "no pod started during the run"},
+	[M_POD_START_P99] = {"pod_start.p99", true, EXP_SECONDS, "no pod started during the run"},
+	[M_REPLICAS_MAX] = {"replicas.max", true, EXP_COUNT, "the run has no sample"},
+	[M_READY_MIN] = {"ready.min", true, EXP_COUNT, "the run has no sample"},
+	[M_INTERVAL_P99_MAX] = {"interval_p99.max", true, EXP_MS, "no interval answered a request"},
+	[M_COST_USD] = {"cost.usd", false, EXP_USD, "the run has no cluster"},
+	[M_COST_MONTHLY] = {"cost.monthly", false, EXP_USD, "the run has no cluster"},
+	[M_NODES_MAX] = {"nodes.max", false, EXP_COUNT, "the run has no cluster"},
+	[M_NODES_HOURS] = {"nodes.hours", false, EXP_HOURS, "the run has no cluster"},
+};
+
+/* The service metrics' names, NULL-terminated, for did-you-mean. */
+static const char *const service_names[] = {
+	"p50", "p90", "p99", "p999", "mean", "max", "error_rate", "timeout_rate", "cpu_util",
+	"violation_minutes", "slo_met", "pods_started", "pod_start.p50", "pod_start.p99",
+	"replicas.max", "ready.min", "interval_p99.max", NULL,
+};
+static const char *const run_names[] = {"cost.usd", "cost.monthly", "nodes.max", "nodes.hours", NULL};
+
+#define PLAN_ERROR "plan expectations need `headroom plan` (not available in this build)"
+
+const char *expect_metric_name(int metric)
+{
+	return metric >= 0 && metric < N_METRICS ? metrics[metric].name : "?";
+}
+
+enum exp_unit expect_metric_unit(int metric)
+{
+	return metrics[metric].unit;
+}
+
+bool expect_metric_per_service(int metric)
+{
+	return metrics[metric].per_service;
+}
+
+const char *expect_none_why(int metric)
+{
+	return metrics[metric].none;
+}
+
+void expect_metric_path(char *buf, size_t n, const struct scenario *sc, int metric, int service)
+{
+	if (metrics[metric].per_service)
+		snprintf(buf, n, "%s.%s", sc->services[service].name, metrics[metric].name);
+	else
+		snprintf(buf, n, "%s", metrics[metric].name);
+}
+
+const char *expect_op_text(enum exp_op op)
+{
+	static const char *const ops[] = {"<=", "<", ">=", ">", "==", "!="};
+	return ops[op];
+}
+
+/* A number with about four significant digits, without an exponent for
+ * the values a run produces. */
+static void fmt_num(char *buf, size_t n, double v)
+{
+	if (fabs(v) >= 1000 || v == floor(v))
+		snprintf(buf, n, "%.0f", v);
+	else
+		snprintf(buf, n, "%.4g", v);
+}
+
+void expect_fmt(char *buf, size_t n, enum exp_unit u, double v)
+{
+	static const char *const suffix[] = {
+		[EXP_MS] = " ms", [EXP_FRACTION] = " %", [EXP_SECONDS] = " s", [EXP_MINUTES] = " min",
+		[EXP_COUNT] = "", [EXP_USD] = " USD", [EXP_HOURS] = " h", [EXP_BOOL] = "",
+	};
+	char num[64];
+	if (isnan(v)) {
+		snprintf(buf, n, "none");
+		return;
+	}
+	if (u == EXP_BOOL) {
+		snprintf(buf, n, "%s", v != 0 ? "true" : "false");
+		return;
+	}
+	if (u == EXP_USD)
+		snprintf(num, sizeof num, "%.2f", v);
+	else
+		fmt_num(num, sizeof num, u == EXP_FRACTION ? 100 * v : v);
+	snprintf(buf, n, "%s%s", num, suffix[u]);
+}
+
+/* ---- parsing ---- */
+
+struct parse {
+	const struct scenario *sc;
+	const char *text; /* the whole expectation */
+	char *why;
+	size_t why_len;
+	size_t *at;
+};
+
+static int fail(struct parse *P, const char *where, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct parse *P, const char *where, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(P->why, P->why_len, fmt, ap);
+	va_end(ap);
+	*P->at = (size_t)(where - P->text);
+	return -1;
+}
+
+/* Appends to the message in P->why, within its size. */
+static void add(struct parse *P, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct parse *P, const char *fmt, ...)
+{
+	size_t k = strlen(P->why);
+	if (k + 1 >= P->why_len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(P->why + k, P->why_len - k, fmt, ap);
+	va_end(ap);
+}
+
+/* "; valid metrics: SERVICE.{p50, ...} for SERVICE in a, b; cost.usd, ..."
+ * appended to the message. */
+static void add_valid(struct parse *P)
+{
+	add(P, "; valid metrics: SERVICE.{");
+	for (size_t i = 0; service_names[i]; i++)
+		add(P, "%s%s", i ? ", " : "", service_names[i]);
+	add(P, "} with SERVICE one of ");
+	const struct scenario *sc = P->sc;
+	for (size_t i = 0; i < sc->n_services && i < 20; i++)
+		add(P, "%s%s", i ? ", " : "", sc->services[i].name);
+	if (sc->n_services > 20)
+		add(P, ", ... (%zu services)", sc->n_services);
+	if (sc->cluster.enabled)
+		for (size_t i = 0; run_names[i]; i++)
+			add(P, "; %s", run_names[i]);
+	else
+		add(P, " (cost.* and nodes.* need a cluster)");
+}
+
+static int find_metric(const char *name, size_t len, bool per_service)
+{
+	for (int m = 0; m < N_METRICS; m++)
+		if (metrics[m].per_service == per_service && strlen(metrics[m].name) == len &&
+		    !strncmp(metrics[m].name, name, len))
+			return m;
+	return -1;
+}
+
+/* Resolves the metric tok (len bytes) into x->metric and x->service. */
+static int resolve(struct parse *P, const char *tok, size_t len, struct expect *x)
+{
+	char name[EXPECT_TEXT_MAX];
+	memcpy(name, tok, len);
+	name[len] = '\0';
+	const char *dot = strchr(name, '.');
+	size_t hlen = dot ? (size_t)(dot - name) : len;
+	char head[EXPECT_TEXT_MAX];
+	memcpy(head, name, hlen);
+	head[hlen] = '\0';
+	int svc = scn_service_index(P->sc, head);
+	/* A service's metric first: a service may be called cost or nodes. */
+	if (svc >= 0 && dot) {
+		int m = find_metric(dot + 1, strlen(dot + 1), true);
+		if (m >= 0) {
+			const struct scn_service *s = &P->sc->services[svc];
+			if ((m == M_SLO_MET || m == M_VIOLATION_MINUTES) && !s->slo.has_latency && !s->slo.has_errors)
+				return fail(P, tok, "'%s': service '%s' has no slo, so nothing to meet (give it slo: {p99: ..., error_rate: ...})",
+					    name, head);
+			x->metric = m;
+			x->service = svc;
+			return 0;
+		}
+	}
+	if (!strcmp(head, "plan") || !strncmp(name, "plan[", 5))
+		return fail(P, tok, PLAN_ERROR);
+	int m = find_metric(name, len, false);
+	if (m >= 0) {
+		if (!P->sc->cluster.enabled)
+			return fail(P, tok, "'%s' needs a cluster (cluster: nodes or a provisioner); this scenario has none", name);
+		x->metric = m;
+		x->service = -1;
+		return 0;
+	}
+	if (svc >= 0) {
+		const char *rest = dot ? dot + 1 : "";
+		const char *near = dot ? ld_closest(rest, service_names) : NULL;
+		if (!dot)
+			fail(P, tok, "'%s' is a service; name one of its metrics, e.g. %s.p99", name, name);
+		else if (near)
+			fail(P, tok + hlen + 1, "unknown metric '%s' of service '%s'; did you mean '%s.%s'?", rest, head, head,
+			     near);
+		else
+			fail(P, tok + hlen + 1, "unknown metric '%s' of service '%s'", rest, head);
+	} else if (!strcmp(head, "cost") || !strcmp(head, "nodes")) {
+		const char *near = ld_closest(name, run_names);
+		if (near)
+			fail(P, tok, "unknown metric '%s'; did you mean '%s'?", name, near);
+		else
+			fail(P, tok, "unknown metric '%s'", name);
+	} else {
+		const char **names = xcalloc(P->sc->n_services + 1, sizeof *names);
+		for (size_t i = 0; i < P->sc->n_services; i++)
+			names[i] = P->sc->services[i].name;
+		const char *near = ld_closest(head, names);
+		free(names);
+		if (near)
+			fail(P, tok, "unknown metric '%s': no service '%s'; did you mean '%s'?", name, head, near);
+		else
+			fail(P, tok, "unknown metric '%s': '%s' is not a service of this scenario, nor cost or nodes", name,
+			     head);
+	}
+	add_valid(P);
+	return -1;
+}
+
+/* A duration or a plain number of `per` seconds (minutes, hours). */
+static int number_or_duration(const char *s, double per, double *out, char why[UNITS_WHY])
+{
+	simtime t;
+	if (!units_number(s, out, why))
+		return 0;
+	if (!units_duration(s, &t, why)) {
+		*out = (double)t / 1e9 / per;
+		return 0;
+	}
+	snprintf(why, UNITS_WHY, "'%s' is not a duration (90s, 2m) or a number of %s", s, per == 60 ? "minutes" : "hours");
+	return -1;
+}
+
+/* Parses the bound v in the unit of x->metric into x->value. */
+static int parse_value(struct parse *P, const char *v, struct expect *x)
+{
+	char why[UNITS_WHY];
+	simtime t;
+	int rc = 0;
+	enum exp_unit u = metrics[x->metric].unit;
+	switch (u) {
+	case EXP_MS:
+	case EXP_SECONDS:
+		rc = units_duration(v, &t, why);
+		if (!rc)
+			x->value = (double)t / (u == EXP_MS ? 1e6 : 1e9); /* divided: 30s is exactly 30 */
+		break;
+	case EXP_FRACTION:
+		rc = units_fraction(v, &x->value, why);
+		break;
+	case EXP_MINUTES:
+		rc = number_or_duration(v, 60, &x->value, why);
+		break;
+	case EXP_HOURS:
+		rc = number_or_duration(v, 3600, &x->value, why);
+		break;
+	case EXP_COUNT:
+	case EXP_USD:
+		rc = units_number(v, &x->value, why);
+		break;
+	case EXP_BOOL:
+		if (x->op != EXP_EQ && x->op != EXP_NE)
+			return fail(P, v, "%s is true or false: compare it with == or !=, e.g. %s == true",
+				    metrics[x->metric].name, metrics[x->metric].name);
+		if (strcmp(v, "true") && strcmp(v, "false"))
+			return fail(P, v, "'%s' is not true or false", v);
+		x->value = !strcmp(v, "true");
+		return 0;
+	}
+	if (rc)
+		return fail(P, v, "%s", why);
+	if (x->value < 0)
+		return fail(P, v, "'%s' is negative; %s is never below 0", v, metrics[x->metric].name);
+	return 0;
+}
+
+static const char *parse_op(const char *p, enum exp_op *op)
+{
+	static const struct {
+		const char *s;
+		enum exp_op op;
+	} ops[] = {{"<=", EXP_LE}, {">=", EXP_GE}, {"==", EXP_EQ}, {"!=", EXP_NE}, {"<", EXP_LT}, {">", EXP_GT}};
+	for (size_t i = 0; i < ARRAY_LEN(ops); i++) {
+		size_t n = strlen(ops[i].s);
+		if (!strncmp(p, ops[i].s, n)) {
+			*op = ops[i].op;
+			return p + n;
+		}
+	}
+	return NULL;
+}
+
+/* The end of the metric token at p: up to a space or an operator; a
+ * [selector] (plan.variants[buffer=140%]) is part of it. */
+static const char *metric_end(const char *p)
+{
+	while (*p && !isspace((unsigned char)*p) && !strchr("<>=!", *p)) {
+		if (*p == '[') {
+			const char *q = strchr(p, ']');
+			if (!q)
+				return p + strlen(p);
+			p = q;
+		}
+		p++;
+	}
+	return p;
+}
+
+int expect_parse(const char *text, const struct scenario *sc, struct expect *x, char *why, size_t why_len,
+		 size_t *at)
+{
+	struct parse P = {sc, text, why, why_len, at};
+	memset(x, 0, sizeof *x);
+	why[0] = '\0';
+	const char *p = text;
+	while (isspace((unsigned char)*p))
+		p++;
+	size_t n = strlen(p);
+	while (n && isspace((unsigned char)p[n - 1]))
+		n--;
+	if (!n)
+		return fail(&P, text, "an expectation is METRIC OP VALUE, e.g. payment.p99 <= 200ms; this one is empty");
+	if (n >= EXPECT_TEXT_MAX)
+		return fail(&P, text, "an expectation is at most %d characters", EXPECT_TEXT_MAX - 1);
+	memcpy(x->text, p, n);
+	x->text[n] = '\0';
+	/* From here on, offsets are taken against a copy that ends where the
+	 * trimmed text ends. */
+	char buf[EXPECT_TEXT_MAX];
+	memcpy(buf, text, (size_t)(p - text) + n);
+	buf[(size_t)(p - text) + n] = '\0';
+	P.text = buf;
+	p = buf + (p - text);
+	const char *end = metric_end(p);
+	if (end == p)
+		return fail(&P, p, "an expectation starts with a metric: METRIC OP VALUE, e.g. payment.p99 <= 200ms");
+	if (resolve(&P, p, (size_t)(end - p), x))
+		return -1;
+	const char *q = end;
+	while (isspace((unsigned char)*q))
+		q++;
+	const char *v = parse_op(q, &x->op);
+	if (!v) {
+		if (*q == '=')
+			return fail(&P, q, "'=' is not a comparison: use == (or <=, <, >=, >, !=)");
+		return fail(&P, q, "expected a comparison (<=, <, >=, >, == or !=) after '%.*s'", (int)(end - p), p);
+	}
+	while (isspace((unsigned char)*v))
+		v++;
+	if (!*v)
+		return fail(&P, v, "a value is missing after '%s', e.g. %s", expect_op_text(x->op),
+			    metrics[x->metric].unit == EXP_MS ? "200ms" : metrics[x->metric].unit == EXP_FRACTION ? "0.1%" : "90s");
+	return parse_value(&P, v, x);
+}
+
+/* ---- results ---- */
+
+/* The index of the service a row names: rows name services by the
+ * scenario's own strings, in scenario order, so the next index is tried
+ * first. */
+static int row_service(struct exp_results *r, const char *name, int *hint)
+{
+	const struct scenario *sc = r->sc;
+	size_t n = sc->n_services;
+	size_t h = (size_t)(*hint + 1) % n;
+	if (sc->services[h].name == name || !strcmp(sc->services[h].name, name))
+		return *hint = (int)h;
+	int i = scn_service_index(sc, name);
+	if (i >= 0)
+		*hint = i;
+	return i;
+}
+
+static void on_sample(void *ctx, const struct row_sample *row)
+{
+	struct exp_results *r = ctx;
+	if (r->next.sample)
+		r->next.sample(r->next.ctx, row);
+	int i = row_service(r, row->service, &r->last);
+	if (i < 0)
+		return;
+	struct exp_service *s = &r->svc[i];
+	if (row->replicas > s->max_replicas)
+		s->max_replicas = row->replicas;
+	if (s->min_ready < 0 || row->ready < s->min_ready)
+		s->min_ready = row->ready;
+	if (!isnan(row->p99_ms) && (isnan(s->worst_p99) || row->p99_ms > s->worst_p99))
+		s->worst_p99 = row->p99_ms;
+}
+
+static void on_summary(void *ctx, const struct row_summary *row)
+{
+	struct exp_results *r = ctx;
+	if (r->next.summary)
+		r->next.summary(r->next.ctx, row);
+	int i = row_service(r, row->service, &r->last);
+	if (i < 0)
+		return;
+	r->svc[i].sum = *row;
+	r->svc[i].sum.service = r->sc->services[i].name;
+	r->svc[i].has_sum = true;
+}
+
+static void on_decision(void *ctx, const struct row_decision *row)
+{
+	struct exp_results *r = ctx;
+	if (r->next.decision)
+		r->next.decision(r->next.ctx, row);
+}
+
+static void on_nodes(void *ctx, const struct row_nodes *row)
+{
+	struct exp_results *r = ctx;
+	if (r->next.nodes)
+		r->next.nodes(r->next.ctx, row);
+}
+
+static void on_cost(void *ctx, const struct row_cost *row)
+{
+	struct exp_results *r = ctx;
+	if (r->next.cost)
+		r->next.cost(r->next.ctx, row);
+	r->has_cost = true;
+	r->cost = *row;
+}
+
+void expect_results_init(struct exp_results *r, const struct scenario *sc, const struct sink *next)
+{
+	memset(r, 0, sizeof *r);
+	r->sc = sc;
+	r->last = -1;
+	r->svc = xcalloc(sc->n_services ? sc->n_services : 1, sizeof *r->svc);
+	for (size_t i = 0; i < sc->n_services; i++) {
+		r->svc[i].max_replicas = -1;
+		r->svc[i].min_ready = -1;
+		r->svc[i].worst_p99 = NAN;
+	}
+	if (next)
+		r->next = *next;
+}
+
+void expect_results_release(struct exp_results *r)
+{
+	free(r->svc);
+	r->svc = NULL;
+}
+
+struct sink expect_sink(struct exp_results *r)
+{
+	return (struct sink){r, on_sample, on_summary, on_decision, on_nodes, on_cost};
+}
+
+double expect_actual(const struct exp_results *r, int metric, int service)
+{
+	if (!metrics[metric].per_service) {
+		if (!r->has_cost)
+			return NAN;
+		switch (metric) {
+		case M_COST_USD: return r->cost.cost_usd;
+		case M_COST_MONTHLY: return r->cost.monthly_usd;
+		case M_NODES_MAX: return r->cost.max_nodes;
+		default: return r->cost.node_hours;
+		}
+	}
+	const struct exp_service *s = &r->svc[service];
+	const struct row_summary *u = &s->sum;
+	switch (metric) {
+	case M_REPLICAS_MAX: return s->max_replicas < 0 ? NAN : (double)s->max_replicas;
+	case M_READY_MIN: return s->min_ready < 0 ? NAN : (double)s->min_ready;
+	case M_INTERVAL_P99_MAX: return s->worst_p99;
+	default: break;
+	}
+	if (!s->has_sum)
+		return NAN;
+	switch (metric) {
+	case M_P50: return u->p50_ms;
+	case M_P90: return u->p90_ms;
+	case M_P99: return u->p99_ms;
+	case M_P999: return u->p999_ms;
+	case M_MEAN: return u->mean_ms;
+	case M_MAX: return u->max_ms;
+	case M_ERROR_RATE: return u->error_rate;
+	case M_TIMEOUT_RATE: return u->timeout_rate;
+	case M_CPU_UTIL: return u->cpu_util;
+	case M_VIOLATION_MINUTES: return u->violation_minutes;
+	case M_SLO_MET: return u->slo_met < 0 ? NAN : (double)u->slo_met;
+	case M_PODS_STARTED: return (double)u->pods_started;
+	case M_POD_START_P50: return u->pods_started ? u->pod_start_p50_s : NAN;
+	default: return u->pods_started ? u->pod_start_p99_s : NAN;
+	}
+}
+
+bool expect_eval(const struct expect *x, const struct exp_results *r, double *actual)
+{
+	double a = expect_actual(r, x->metric, x->service);
+	*actual = a;
+	if (isnan(a))
+		return false;
+	switch (x->op) {
+	case EXP_LE: return a <= x->value;
+	case EXP_LT: return a < x->value;
+	case EXP_GE: return a >= x->value;
+	case EXP_GT: return a > x->value;
+	case EXP_EQ: return a == x->value;
+	default: return a != x->value;
+	}
+}
+
+/* ---- key figures ---- */
+
+/* Whether the scenario's nodes have prices (a provisioner's catalog, or
+ * static nodes of catalog instance types): else its cost is always 0. */
+static bool priced(const struct scenario *sc)
+{
+	if (!sc->cluster.enabled)
+		return false;
+	if (sc->cluster.provisioner != PROV_NONE)
+		return true;
+	for (size_t i = 0; i < sc->cluster.n_groups; i++)
+		if (sc->cluster.groups[i].price_hour > 0)
+			return true;
+	return false;
+}
+
+struct exp_figure *expect_key_figures(const struct exp_results *r, size_t *n)
+{
+	const struct scenario *sc = r->sc;
+	struct exp_figure *f = xcalloc(3 * sc->n_services + 1, sizeof *f);
+	size_t k = 0;
+	for (size_t i = 0; i < sc->n_services; i++) {
+		int s = (int)i;
+		f[k++] = (struct exp_figure){M_P99, s, expect_actual(r, M_P99, s)};
+		f[k++] = (struct exp_figure){M_ERROR_RATE, s, expect_actual(r, M_ERROR_RATE, s)};
+		if (sc->services[i].hpa.enabled)
+			f[k++] = (struct exp_figure){M_POD_START_P99, s, expect_actual(r, M_POD_START_P99, s)};
+	}
+	if (priced(sc))
+		f[k++] = (struct exp_figure){M_COST_MONTHLY, -1, expect_actual(r, M_COST_MONTHLY, -1)};
+	*n = k;
+	return f;
+}
+
+bool expect_within(double base, double actual, double tol, enum exp_unit u, double *limit)
+{
+	static const double floors[] = {
+		[EXP_MS] = 1, [EXP_FRACTION] = 1e-4, [EXP_SECONDS] = 1, [EXP_MINUTES] = 0,
+		[EXP_COUNT] = 0, [EXP_USD] = 1, [EXP_HOURS] = 0, [EXP_BOOL] = 0,
+	};
+	if (isnan(base)) {
+		*limit = NAN;
+		return isnan(actual);
+	}
+	*limit = base + fmax(tol * fabs(base), floors[u]);
+	return !isnan(actual) && actual <= *limit;
+}

@@ -1,0 +1,270 @@
+#!/bin/sh
+# End-to-end tests of `headroom plan`: help and bad input, the baseline and
+# the recommendation on the terminal, identical plans rows for --jobs 1 and
+# --jobs 2 and for 2 MPI ranks, resuming after kill -9 and after Ctrl-C
+# (nothing redone, nothing counted twice, the same rows as an uninterrupted
+# plan), more replications added to a finished plan, progress on a terminal
+# and off it, and `run --variant K --replication R` making a plan's run
+# again with all its rows.
+# usage: tests/plan.sh HEADROOM_BINARY   (run from the repository root)
+# The MPI build is $HEADROOM_MPI_BIN (default bin/headroom-mpi; `make test`
+# builds it); without it, or without mpirun, the MPI test fails.
+set -u
+HR=$1
+MPIBIN=${HEADROOM_MPI_BIN:-bin/headroom-mpi}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', want '$3'"; fi; }
+
+# expect NAME STATUS PATTERN -- CMD...: CMD exits STATUS and its stdout+stderr
+# matches the extended regex PATTERN.
+expect() {
+  name=$1 want=$2 pat=$3
+  shift 4
+  "$@" >"$T/out" 2>&1
+  got=$?
+  if [ "$got" -ne "$want" ]; then
+    bad "$name" "exit $got, want $want: $(head -c 600 "$T/out")"
+  elif ! grep -Eq -- "$pat" "$T/out"; then
+    bad "$name" "output does not match /$pat/: $(head -c 600 "$T/out")"
+  else
+    ok "$name"
+  fi
+}
+
+q() { sqlite3 "$1" "$2" 2>&1; }
+
+# The rows a plan leaves, without the wall-clock times: what must not depend
+# on threads, ranks or interruptions. Runs by (variant, replication).
+plan_rows() {
+  sqlite3 "$1" "
+    SELECT id, scenario_id, seed, variants, replications, target, status, recommended, runner_up,
+           recommendation, baseline FROM plans ORDER BY id;
+    SELECT * FROM plan_variants ORDER BY plan_id, variant;
+    SELECT * FROM plan_services ORDER BY plan_id, variant, service;
+    SELECT r.plan_id, r.variant, r.replication, r.seed, r.params, r.events, r.requests, r.cost_usd,
+           r.base_cost_per_hour, s.service, s.requests, s.served, s.errors, s.p99_ms, s.slo_met
+    FROM runs r JOIN summaries s ON s.run_id = r.id
+    WHERE r.plan_id IS NOT NULL ORDER BY r.plan_id, r.variant, r.replication, s.service;" 2>&1
+}
+
+same_plan() { # NAME DB1 DB2
+  plan_rows "$2" >"$T/a.rows"
+  plan_rows "$3" >"$T/b.rows"
+  if [ ! -s "$T/a.rows" ]; then
+    bad "$1" "no rows in $2"
+  elif cmp -s "$T/a.rows" "$T/b.rows"; then
+    ok "$1"
+  else
+    bad "$1" "$(diff "$T/a.rows" "$T/b.rows" | head -n 6)"
+  fi
+}
+
+# A small plan: two services on a Karpenter cluster, a 5x spike at 2 min,
+# three buffers; a run takes about 10 ms.
+cat >"$T/small.yaml" <<EOF
+name: small-plan
+seed: 5
+duration: 6m
+sample_interval: 10s
+sweep:
+  replications: 6
+  target: 60%
+  axes:
+    buffer:
+      services.front.buffer: [100%, 150%, 200%]
+      services.back.buffer: [100%, 150%, 200%]
+cluster:
+  catalog: $PWD/scenarios/catalogs/ec2-us-east-1.csv
+  provisioner: karpenter
+  karpenter:
+    nodepools:
+      - apiVersion: karpenter.sh/v1
+        kind: NodePool
+        metadata: {name: default}
+        spec:
+          template:
+            spec:
+              requirements:
+                - {key: karpenter.k8s.aws/instance-category, operator: In, values: [c, m]}
+              nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
+services:
+  front:
+    replicas: 2
+    resources: {requests: {cpu: 500m, memory: 512Mi}, limits: {cpu: 1200m}}
+    timeout: 1s
+    cpu_per_request: {distribution: lognormal, mean: 10ms, cv: 0.5}
+    calls: [{service: back, probability: 50%}]
+    traffic:
+      rate: 60rps
+      spikes: [{start: 2m, ramp: 20s, factor: 5, hold: 2m}]
+    startup: {app_start: 10s}
+    slo: {p99: 300ms, error_rate: 1%, allowed_violation: 1m}
+    hpa:
+      apiVersion: autoscaling/v2
+      kind: HorizontalPodAutoscaler
+      spec:
+        scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: front}
+        minReplicas: 1
+        maxReplicas: 30
+        metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}}]
+  back:
+    replicas: 1
+    resources: {requests: {cpu: 500m, memory: 512Mi}, limits: {cpu: 1200m}}
+    timeout: 1s
+    cpu_per_request: 15ms
+    startup: {app_start: 10s}
+    slo: {p99: 300ms}
+    hpa:
+      apiVersion: autoscaling/v2
+      kind: HorizontalPodAutoscaler
+      spec:
+        scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: back}
+        minReplicas: 1
+        maxReplicas: 30
+        metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}}]
+EOF
+S=$T/small.yaml
+
+# ---- help and bad input ----
+expect "plan --help shows the options" 0 '--replications N' -- "$HR" plan --help
+expect "help plan" 0 'headroom run SCENARIO --variant K --replication R' -- "$HR" help plan
+expect "plan is listed" 0 'plan +replicate every variant' -- "$HR" --help
+expect "plan needs a scenario" 2 'which scenario' -- "$HR" plan
+expect "bad --target" 2 '--target takes a probability' -- "$HR" plan "$S" --target 120%
+expect "bad --jobs" 2 '--jobs takes an integer from 1' -- "$HR" plan "$S" --jobs 0
+expect "bad --replications" 2 '--replications takes an integer' -- "$HR" plan "$S" -n x
+sed '/slo:/d' "$S" >"$T/noslo.yaml"
+expect "a plan needs an SLO" 2 'no service has an slo' -- "$HR" plan "$T/noslo.yaml" --db "$T/noslo.db"
+[ -e "$T/noslo.db" ] && bad "no database left by a refused plan" || ok "no database left by a refused plan"
+printf 'sweep:\n  axes: {services.front.buffer: [100%%, 50000%%]}\n' >"$T/sw.yaml"
+sed '/^sweep:/,/back.buffer/d' "$S" >>"$T/sw.yaml"
+expect "a bad sweep value is located" 2 "sw.yaml:1:1: variant 'services.front.buffer=50000%': .*buffer: 50000% is out of range" -- "$HR" plan "$T/sw.yaml"
+expect "run --replication needs --variant" 2 'needs --variant K' -- "$HR" run "$S" --replication 2
+expect "run --variant out of range" 2 'has 3 variants \(1 to 3\)' -- "$HR" run "$S" --variant 4
+
+# ---- a plan: baseline, table, recommendation ----
+A=$T/a.db
+expect "plan --jobs 1" 0 'recommendation \(target: P\(SLO met\) lower bound >= 60%\): Variant [0-9] \(buffer=' -- \
+  "$HR" plan "$S" --db "$A" --jobs 1
+grep -Eq '^  front +60\.0 rps x 10 ms CPU / \(0\.5 cores x 60%\) = 2\.00 -> 2 pods' "$T/out" &&
+  ok "the baseline is printed with its formula" || bad "the baseline is printed with its formula" "$(head -n 5 "$T/out")"
+grep -Eq '^  back +30\.0 rps x 15 ms CPU / \(0\.5 cores x 60%\) = 1\.50 -> 2 pods' "$T/out" &&
+  ok "a callee's baseline counts its callers' calls" || bad "a callee's baseline counts its callers' calls" "$(head -n 5 "$T/out")"
+grep -Eq '^ +2  buffer=150% +[0-9.]+% \([0-9]+/6\) +\[[0-9.]+%, [0-9.]+%\]' "$T/out" &&
+  ok "the table shows P(SLO met) and its interval" || bad "the table shows P(SLO met)" "$(sed -n '/P(SLO met)/,+4p' "$T/out")"
+grep -Eq 'Runner-up: variant 3 \(buffer=200%\).*Cheaper variants fail: variant 1 \(buffer=100%\) has a lower bound of' "$T/out" &&
+  ok "the runner-up and why the cheaper ones fail" || bad "the runner-up and why the cheaper ones fail" "$(grep recommendation "$T/out")"
+check "one plan, done" "$(q "$A" "select count(*), status, variants, replications, target from plans")" "1|done|3|6|0.6"
+check "18 runs of the plan" "$(q "$A" "select count(*), count(distinct variant || '.' || replication) from runs where plan_id = 1")" "18|18"
+check "runs keep summaries, not samples" "$(q "$A" "select (select count(*) from summaries), (select count(*) from samples), (select count(*) from decisions), (select count(*) from nodes)")" "36|0|0|0"
+check "one recommendation, one runner-up at most" \
+  "$(q "$A" "select sum(verdict = 'recommended') = 1 and sum(verdict = 'runner-up') <= 1 from plan_variants")" "1"
+check "the recommended variant is the plan's" \
+  "$(q "$A" "select p.recommended = v.variant from plans p join plan_variants v on v.verdict = 'recommended'")" "1"
+check "P(SLO met) counts the runs meeting every SLO" \
+  "$(q "$A" "select count(*) from plan_variants v where slo_met_runs = (select count(*) from runs r where r.plan_id = 1 and r.variant = v.variant and not exists (select 1 from summaries s where s.run_id = r.id and s.slo_met = 0))")" "3"
+check "buffers grow minReplicas" "$(q "$A" "select group_concat(min_replicas, ' ') from (select min_replicas from plan_services where service = 'front' order by variant)")" "2 3 4"
+check "cost does not fall as the buffer grows" \
+  "$(q "$A" "select count(*) from plan_variants a join plan_variants b on b.variant = a.variant + 1 where b.monthly_cost_usd < a.monthly_cost_usd")" "0"
+check "P(SLO met) does not fall as the buffer grows" \
+  "$(q "$A" "select count(*) from plan_variants a join plan_variants b on b.variant = a.variant + 1 where b.p_slo < a.p_slo")" "0"
+check "the baseline is stored" "$(q "$A" "select json_extract(baseline, '\$.front.replicas') || ' ' || json_extract(baseline, '\$.back.exact') from plans")" "2 1.5"
+check "the database passes integrity_check" "$(q "$A" "pragma integrity_check")" "ok"
+
+# ---- the same plan on 2 threads ----
+B=$T/b.db
+expect "plan --jobs 2" 0 'to run on 2 threads' -- "$HR" plan "$S" --db "$B" --jobs 2
+same_plan "--jobs 1 and --jobs 2 give the same plan rows" "$A" "$B"
+
+# ---- again: nothing to do ----
+expect "a finished plan again runs nothing" 0 '18 stored already, 0 to run' -- "$HR" plan "$S" --db "$A" --jobs 2
+check "still 18 runs" "$(q "$A" "select count(*) from runs")" "18"
+same_plan "a finished plan again gives the same rows" "$A" "$B"
+
+# ---- one run of the plan, in full ----
+expect "run --variant 2 --replication 3" 0 'variant 2, replication 3 of a plan' -- "$HR" run "$S" --db "$A" --variant 2 --replication 3
+check "the run again has the plan's seed and summaries" "$(q "$A" "
+  select count(*) from summaries a join runs ra on ra.id = a.run_id
+  join runs rb on rb.variant = ra.variant and rb.replication = ra.replication and rb.seed = ra.seed and rb.plan_id is null
+  join summaries b on b.run_id = rb.id and b.service = a.service
+  where ra.plan_id = 1 and a.requests = b.requests and a.errors = b.errors and a.p99_ms is b.p99_ms and a.slo_met is b.slo_met")" "2"
+check "the run again has its samples" "$(q "$A" "select count(*) > 0 from samples s join runs r on r.id = s.run_id where r.plan_id is null")" "1"
+
+# ---- more replications later ----
+C=$T/c.db
+"$HR" plan "$S" --db "$C" -n 4 -q
+expect "more replications add to a plan" 0 '12 stored already, 6 to run' -- "$HR" plan "$S" --db "$C" -n 6
+same_plan "4 then 6 replications equal 6 at once" "$A" "$C"
+
+# ---- kill -9 in the middle, then resume ----
+K=$T/k.db
+F=$T/full.db
+"$HR" plan "$S" --db "$F" -n 150 -j 2 -q
+"$HR" plan "$S" --db "$K" -n 150 -j 2 -q 2>/dev/null &
+pid=$!
+n=0
+for _ in $(seq 1 400); do
+  n=$(sqlite3 "$K" "select count(*) from runs" 2>/dev/null || echo 0)
+  [ "${n:-0}" -ge 40 ] && break
+  sleep 0.02
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+n=$(q "$K" "select count(*) from runs")
+if [ "$n" -ge 1 ] && [ "$n" -lt 450 ]; then ok "killed with $n of 450 runs stored"; else bad "killed in the middle" "$n runs stored"; fi
+check "a killed plan leaves a sound file" "$(q "$K" "pragma integrity_check")" "ok"
+check "a killed plan is not done" "$(q "$K" "select status from plans")" "running"
+expect "the killed plan resumes" 0 "$n stored already, $((450 - n)) to run" -- "$HR" plan "$S" --db "$K" -n 150 -j 2
+check "450 runs, each once" "$(q "$K" "select count(*), count(distinct variant || '.' || replication) from runs")" "450|450"
+same_plan "a resumed plan equals an uninterrupted one" "$F" "$K"
+
+# ---- Ctrl-C, then resume ----
+I=$T/i.db
+"$HR" plan "$S" --db "$I" -n 150 -j 1 >"$T/int.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 400); do
+  n=$(sqlite3 "$I" "select count(*) from runs" 2>/dev/null || echo 0)
+  [ "${n:-0}" -ge 20 ] && break
+  sleep 0.02
+done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+check "Ctrl-C exits 130" "$rc" "130"
+grep -q 'run the same command again' "$T/int.out" && ok "Ctrl-C says how to go on" || bad "Ctrl-C says how to go on" "$(cat "$T/int.out")"
+"$HR" plan "$S" --db "$I" -n 150 -j 2 -q
+same_plan "a plan resumed after Ctrl-C equals an uninterrupted one" "$F" "$I"
+
+# ---- progress: lines off a terminal, a bar on one ----
+"$HR" plan "$S" --db "$T/p.db" -n 20 -j 1 >/dev/null 2>"$T/progress"
+grep -Eq '^plan: 60/60 runs \(100%\), [0-9.]+ runs/s, 0s left$' "$T/progress" &&
+  ok "progress lines off a terminal" || bad "progress lines off a terminal" "$(tail -n 3 "$T/progress")"
+if command -v script >/dev/null 2>&1; then
+  script -qec "$HR plan $S --db $T/tty.db -n 20 -j 1" /dev/null >"$T/tty" 2>&1
+  grep -q "$(printf '\r')  \[##############################\] 60/60 runs" "$T/tty" &&
+    ok "a progress bar on a terminal" || bad "a progress bar on a terminal" "$(tr '\r' '\n' <"$T/tty" | grep runs | tail -n 2)"
+else
+  bad "a progress bar on a terminal" "script(1) (util-linux) is missing"
+fi
+
+# ---- 2 MPI ranks ----
+M=$T/m.db
+if [ ! -x "$MPIBIN" ]; then
+  bad "plan on 2 MPI ranks" "no MPI build at $MPIBIN (make MPI=1 BIN=$MPIBIN $MPIBIN; make test builds it)"
+elif ! command -v mpirun >/dev/null 2>&1; then
+  bad "plan on 2 MPI ranks" "mpirun is missing (sh tools/deps.sh mpi)"
+else
+  expect "plan on 2 MPI ranks" 0 'MPI: [1-9][0-9]* of the 18 runs were made by the other ranks' -- \
+    mpirun --allow-run-as-root --oversubscribe -np 2 "$MPIBIN" plan "$S" --db "$M"
+  same_plan "2 MPI ranks give the same plan rows as one process" "$A" "$M"
+  expect "the MPI build runs alone too" 0 'to run on 1 thread' -- "$MPIBIN" plan "$S" --db "$T/m1.db" -j 1
+fi
+
+echo "plan: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
