@@ -560,16 +560,31 @@ static int load_requirement(struct ld *L, const struct ynode *v, struct scn_requ
 	return 0;
 }
 
-static int type_cmp_price;
-static const struct catalog *sort_cat;
-static int by_price(const void *a, const void *b)
+/* The hourly price of type i for a pool (spot when it asks for spot only). */
+static double type_price(const struct catalog *cat, int i, bool spot)
 {
-	const struct instance_type *x = &sort_cat->types[*(const int *)a], *y = &sort_cat->types[*(const int *)b];
-	double px = type_cmp_price && x->spot_price_hour > 0 ? x->spot_price_hour : x->price_hour;
-	double py = type_cmp_price && y->spot_price_hour > 0 ? y->spot_price_hour : y->price_hour;
-	if (px != py)
-		return px < py ? -1 : 1;
-	return strcmp(x->name, y->name);
+	const struct instance_type *t = &cat->types[i];
+	return spot && t->spot_price_hour > 0 ? t->spot_price_hour : t->price_hour;
+}
+
+/* Cheapest first, then by name: an insertion sort with its context passed
+ * in (qsort's comparator would need globals, and plans load scenarios on
+ * several threads; a pool has at most the catalog's few hundred types). */
+static void sort_by_price(int *v, size_t n, const struct catalog *cat, bool spot)
+{
+	for (size_t i = 1; i < n; i++) {
+		int x = v[i];
+		double px = type_price(cat, x, spot);
+		size_t j = i;
+		while (j > 0) {
+			double py = type_price(cat, v[j - 1], spot);
+			if (py < px || (py == px && strcmp(cat->types[v[j - 1]].name, cat->types[x].name) <= 0))
+				break;
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
 }
 
 /* Allocatable of every catalog type under the pool's EC2NodeClass: the
@@ -637,9 +652,7 @@ static int resolve_pool(struct ld *L, const struct ynode *at, struct scn_nodepoo
 			return yt_err(L->e, at, "NodePool '%s': %s needs minValues %d but the allowed types have %zu", np->name,
 				      q->key, q->min_values, distinct);
 	}
-	type_cmp_price = np->spot;
-	sort_cat = cat;
-	qsort(np->types, np->n_types, sizeof *np->types, by_price);
+	sort_by_price(np->types, np->n_types, cat, np->spot);
 	pool_allocatable(L, np);
 	return 0;
 }
