@@ -456,6 +456,9 @@ static int db_fail(store *st, struct herr *e, const char *what)
 	int code = sqlite3_errcode(st->db) & 0xff;
 	if (code == SQLITE_CANTOPEN || code == SQLITE_READONLY || code == SQLITE_PERM)
 		io_hint(st->path, hint, sizeof hint);
+	else if (code == SQLITE_FULL || code == SQLITE_IOERR)
+		snprintf(hint, sizeof hint, " (is the disk full, or a file size limit reached? the database keeps "
+					    "its earlier runs and nothing of this one)");
 	return herr_at(e, st->path, 0, 0, "%s: %s%s", what, sqlite3_errmsg(st->db), hint);
 }
 

@@ -170,6 +170,35 @@ m=$(q "$K2" "select (select count(*) from samples where run_id not in (select id
 n=$(q "$K2" "select count(*) from runs where scenario_id = (select scenario_id from runs where id = 1)")
 [ "$n" -ge 2 ] && ok "after the kills the database takes new runs" || bad "after the kills, new runs" "$n"
 
+# ---- a full disk (a file size limit): a clear error, the earlier runs intact ----
+F=$T/full.db
+"$HR" run scenarios/demo.yaml --db "$F" --set duration=1m -q
+(trap '' XFSZ; ulimit -f 40; exec "$HR" run scenarios/demo.yaml --db "$F" --set duration=30m -q) >"$T/out" 2>&1
+rc=$?
+[ "$rc" = 2 ] && grep -q 'disk full' "$T/out" && ok "full disk: exit 2 and says so" || bad "full disk: exit 2 and says so" "exit $rc: $(head -c 300 "$T/out")"
+n=$(q "$F" "pragma integrity_check")
+m=$(q "$F" "select count(*) || ' ' || (select count(*) from samples) from runs")
+[ "$n" = ok ] && [ "$m" = "1 18" ] && ok "full disk: the file is sound and holds the earlier run only" || bad "full disk: file sound" "$n / $m"
+
+# ---- readers while a plan writes ----
+P=$T/plan.db
+"$HR" plan scenarios/payment-order-buffers.yaml --db "$P" -n 6 --jobs 2 -q >/dev/null 2>&1 &
+ppid=$!
+reads=0 readfail=0
+sleep 1
+while kill -0 $ppid 2>/dev/null && [ $reads -lt 6 ]; do
+  if "$HR" plot "$P" --latest --out "$T/pc" >/dev/null 2>&1 && sqlite3 "$P" "select count(*) from runs" >/dev/null 2>&1; then
+    reads=$((reads + 1))
+  else
+    readfail=$((readfail + 1))
+  fi
+  sleep 0.5
+done
+wait $ppid
+prc=$?
+[ "$prc" = 0 ] && [ "$readfail" = 0 ] && [ "$reads" -ge 1 ] && ok "plot and sqlite read while a plan writes ($reads reads)" ||
+  bad "readers while a plan writes" "plan exit $prc, $reads reads, $readfail failed"
+
 # ---- four writers at once ----
 W=$T/writers.db
 for s in 1 2 3 4; do
