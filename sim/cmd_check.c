@@ -27,10 +27,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "expect.h"
+#include "plan.h"
 #include "run.h"
 #include "scn.h"
 #include "store.h"
@@ -54,6 +56,7 @@ struct opts {
 	size_t n_sets;
 	const char *db, *baseline, *update, *junit, *json, *sandbox;
 	double tolerance;   /* fraction */
+	int jobs;           /* plan threads; 0: the number of cores */
 	bool quiet;
 };
 
@@ -62,7 +65,7 @@ struct check {
 	bool is_baseline;
 	bool pass;
 	char name[EXPECT_TEXT_MAX + 16]; /* "payment.p99 <= 200ms", or the figure "payment.p99" */
-	char metric[160];   /* "payment.p99" */
+	char metric[EXPECT_TEXT_MAX]; /* "payment.p99", "plan.recommended.slo_probability" */
 	enum exp_op op;
 	enum exp_unit unit;
 	double bound;       /* the value it had to hold against (NaN: none) */
@@ -86,6 +89,9 @@ struct unit {
 	size_t n_checks, cap;
 	struct exp_figure *figs;     /* the key figures of its run */
 	size_t n_figs;
+	bool is_plan;                /* the plan of sc's sweep, for its plan.* expectations */
+	int plan_vars, plan_reps, plan_rec; /* its variants, replications, recommendation (from 1; 0: none) */
+	double plan_target;
 };
 
 struct check_ctx {
@@ -196,6 +202,7 @@ static int parse_opts(const struct cmd *cmd, int argc, char **argv, struct opts 
 		{"junit", required_argument, NULL, 'j'},   {"json", required_argument, NULL, 'J'},
 		{"set", required_argument, NULL, 'S'},     {"sandbox", required_argument, NULL, 'x'},
 		{"quiet", no_argument, NULL, 'q'},         {"help", no_argument, NULL, 'h'},
+		{"jobs", required_argument, NULL, 'n'},
 		{NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof *o);
@@ -219,6 +226,15 @@ static int parse_opts(const struct cmd *cmd, int argc, char **argv, struct opts 
 		case 'x': o->sandbox = optarg; break;
 		case 'S': o->sets[o->n_sets++] = optarg; break;
 		case 'q': o->quiet = true; break;
+		case 'n': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 4096)
+				return cli_usage_error(cmd, "--jobs takes an integer from 1 to 4096, got '%s'", optarg);
+			o->jobs = (int)v;
+			break;
+		}
 		case 't':
 			if (units_fraction(optarg, &o->tolerance, why) || !(o->tolerance >= 0 && o->tolerance <= 10))
 				return cli_usage_error(cmd, "--tolerance takes a fraction from 0%% to 1000%% (e.g. 5%%), got '%s'",
@@ -379,6 +395,8 @@ static int write_baseline(const struct check_ctx *C, const char *path, struct he
 	write_kept(f, C, old.root && old.root->kind == Y_MAP ? yt_get(old.root, "scenarios") : NULL, &k);
 	for (size_t j = 0; j < C->n_units; j++) {
 		const struct unit *u = &C->units[j];
+		if (u->is_plan)
+			continue; /* plans have no key figures */
 		fprintf(f, "%s\n    ", k++ ? "," : "");
 		json_str(f, u->name);
 		fprintf(f, ": {\n      \"seed\": %" PRIu64 ",\n      \"figures\": {", u->sc.seed);
@@ -415,6 +433,8 @@ static void eval_expects(struct unit *u, const struct exp_results *r)
 {
 	for (size_t i = 0; i < u->sc.n_expects; i++) {
 		const struct expect *x = &u->sc.expects[i];
+		if (expect_metric_is_plan(x->metric))
+			continue; /* the plan's unit checks them */
 		struct check *c = add_check(u);
 		c->pass = expect_eval(x, r, &c->actual);
 		c->op = x->op;
@@ -428,6 +448,29 @@ static void eval_expects(struct unit *u, const struct exp_results *r)
 		expect_fmt(got, sizeof got, c->unit, c->actual);
 		snprintf(c->msg, sizeof c->msg, "expected %s %s, actual %s%s%s%s", expect_op_text(x->op), want, got,
 			 isnan(c->actual) ? " (" : "", isnan(c->actual) ? expect_none_why(x->metric) : "",
+			 isnan(c->actual) ? ")" : "");
+	}
+}
+
+static void eval_plan_expects(struct unit *u, const struct exp_plan *p)
+{
+	for (size_t i = 0; i < u->sc.n_expects; i++) {
+		const struct expect *x = &u->sc.expects[i];
+		if (!expect_metric_is_plan(x->metric))
+			continue;
+		struct check *c = add_check(u);
+		c->pass = expect_eval_plan(x, p, &c->actual);
+		c->op = x->op;
+		c->unit = expect_metric_unit(x->metric);
+		c->bound = x->value;
+		c->line = x->line;
+		snprintf(c->name, sizeof c->name, "%s", x->text);
+		snprintf(c->metric, sizeof c->metric, "%s", x->path);
+		char want[64], got[64];
+		expect_fmt(want, sizeof want, c->unit, x->value);
+		expect_fmt(got, sizeof got, c->unit, c->actual);
+		snprintf(c->msg, sizeof c->msg, "expected %s %s, actual %s%s%s%s", expect_op_text(x->op), want, got,
+			 isnan(c->actual) ? " (" : "", isnan(c->actual) ? expect_plan_none_why(x, p) : "",
 			 isnan(c->actual) ? ")" : "");
 	}
 }
@@ -528,10 +571,158 @@ static char *params_json(const char *const *sets, size_t n_sets)
 	return buf;
 }
 
+/* ---- plans ---- */
+
+#define PLAN_DEFAULT_REPLICATIONS 100 /* as headroom plan */
+#define PLAN_DEFAULT_TARGET 0.95
+#define HOURS_A_MONTH 730.0
+
+/* The runs of a plan, by (variant, replication). */
+struct plan_acc {
+	int reps;
+	unsigned char *done, *met; /* [variant - 1][replication - 1] */
+	double *base;              /* base_cost_per_hour (NaN: none) */
+};
+
+/* A finished run of the plan: did every service meet its SLO, and the
+ * steady state's cost. Kept by (variant, replication), so that the figures
+ * do not depend on the order runs finish in. */
+static void plan_on_result(void *ctx, struct plan_result *r)
+{
+	struct plan_acc *A = ctx;
+	size_t k = (size_t)(r->job.variant - 1) * (size_t)A->reps + (size_t)(r->job.replication - 1);
+	int met = -1; /* as headroom plan judges a run: every objective met, and at least one */
+	for (size_t i = 0; i < r->n_services; i++)
+		if (r->has_summary[i] && r->sums[i].slo_met >= 0)
+			met = met < 0 ? r->sums[i].slo_met : HR_MIN(met, r->sums[i].slo_met);
+	A->done[k] = 1;
+	A->met[k] = met == 1;
+	A->base[k] = r->base_cost_per_hour;
+	plan_result_free(r);
+}
+
+/* Cores a variant holds at the least, what headroom plan ranks variants by
+ * without prices: minReplicas (or replicas) x request. */
+static double min_cores(const struct scenario *vs)
+{
+	double c = 0;
+	for (size_t i = 0; i < vs->n_services; i++) {
+		const struct scn_service *s = &vs->services[i];
+		c += (s->hpa.enabled ? s->hpa.min_replicas : s->replicas) * s->cpu_request;
+	}
+	return c;
+}
+
+static int plan_jobs(const struct check_ctx *C)
+{
+	if (C->o.jobs)
+		return C->o.jobs;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 4096 ? 4096 : (int)n;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Runs the plan of u's sweep through the planner (plan.h) with the sweep's
+ * replications and target, judges its variants as headroom plan does, and
+ * evaluates u's plan.* expectations. Returns 0 or an exit status. */
+static int run_plan_unit(struct check_ctx *C, struct unit *u)
+{
+	const struct scenario *sc = &u->sc;
+	struct herr e;
+	int nv = plan_n_variants(sc);
+	int reps = (int)(sc->sweep.replications ? sc->sweep.replications : PLAN_DEFAULT_REPLICATIONS);
+	size_t ns = sc->n_services, total = (size_t)nv * (size_t)reps;
+	u->plan_vars = nv;
+	u->plan_reps = reps;
+	u->plan_target = sc->sweep.target > 0 ? sc->sweep.target : PLAN_DEFAULT_TARGET;
+	struct scenario *vars = xcalloc((size_t)nv, sizeof *vars);
+	int loaded = 0, rc = 0;
+	for (; loaded < nv; loaded++)
+		if (plan_load_variant(&vars[loaded], sc, loaded + 1, C->o.sets, C->o.n_sets, &e)) {
+			rc = cli_fail(&e);
+			break;
+		}
+	struct plan_acc A = {reps, xcalloc(total, 1), xcalloc(total, 1), xcalloc(total, sizeof(double))};
+	struct plan_job *jobs = xcalloc(total, sizeof *jobs);
+	for (int v = 1; v <= nv; v++)
+		for (int r = 1; r <= reps; r++)
+			jobs[(size_t)(v - 1) * (size_t)reps + (size_t)(r - 1)] = (struct plan_job){v, r, plan_seed(sc->seed, v, r)};
+	if (!rc) {
+		struct plan_runner pr = {sc, C->o.sets, C->o.n_sets, plan_jobs(C), &interrupted, plan_on_result, NULL, &A};
+		double t0 = mono_s();
+		int prc = plan_run(&pr, jobs, total, &e);
+		u->wall_s = mono_s() - t0;
+		if (prc < 0)
+			rc = cli_fail(&e);
+		else if (prc > 0) {
+			fprintf(stderr, "headroom check: interrupted; nothing was written\n");
+			rc = EXIT_INTERRUPTED;
+		}
+	}
+	if (!rc) {
+		struct plan_choice *ch = xcalloc((size_t)nv, sizeof *ch);
+		int64_t *n_base = xcalloc((size_t)nv, sizeof *n_base);
+		double *base_sum = xcalloc((size_t)nv, sizeof *base_sum);
+		struct exp_plan p = {nv, ns, 0, xcalloc((size_t)nv, sizeof(double)), xcalloc((size_t)nv, sizeof(double)),
+				     xcalloc((size_t)nv, sizeof(double)), xcalloc((size_t)nv * (ns ? ns : 1), sizeof(double))};
+		bool by_cost = true;
+		for (int v = 0; v < nv; v++) {
+			for (int r = 0; r < reps; r++) {
+				size_t k = (size_t)v * (size_t)reps + (size_t)r;
+				if (!A.done[k])
+					continue;
+				ch[v].runs++;
+				ch[v].met += A.met[k];
+				if (!isnan(A.base[k])) {
+					base_sum[v] += A.base[k];
+					n_base[v]++;
+				}
+			}
+			by_cost &= n_base[v] > 0 && n_base[v] == ch[v].runs;
+			p.monthly[v] = n_base[v] ? HOURS_A_MONTH * base_sum[v] / (double)n_base[v] : NAN;
+			for (size_t i = 0; i < ns; i++)
+				p.buffer[(size_t)v * ns + i] = vars[v].services[i].buffer > 0 ? vars[v].services[i].buffer : NAN;
+		}
+		for (int v = 0; v < nv; v++)
+			ch[v].cost = by_cost ? p.monthly[v] : min_cores(&vars[v]);
+		int ru;
+		p.recommended = plan_recommend(ch, (size_t)nv, u->plan_target, &ru) + 1;
+		u->plan_rec = p.recommended;
+		for (int v = 0; v < nv; v++) {
+			p.p_slo[v] = ch[v].runs ? (double)ch[v].met / (double)ch[v].runs : NAN;
+			p.p_lower[v] = ch[v].runs ? ch[v].lo : NAN;
+		}
+		eval_plan_expects(u, &p);
+		free(p.p_slo);
+		free(p.p_lower);
+		free(p.monthly);
+		free(p.buffer);
+		free(base_sum);
+		free(n_base);
+		free(ch);
+	}
+	free(jobs);
+	free(A.done);
+	free(A.met);
+	free(A.base);
+	for (int v = 0; v < loaded; v++)
+		scn_free(&vars[v]);
+	free(vars);
+	return rc;
+}
+
 /* Runs unit u into the store and evaluates its checks. Returns 0 or an
  * exit status. */
 static int run_unit(struct check_ctx *C, struct unit *u)
 {
+	if (u->is_plan)
+		return run_plan_unit(C, u);
 	struct herr e;
 	char *params = params_json(u->sets, u->n_sets);
 	struct run_info ri = {.sc = &u->sc, .seed = u->sc.seed, .variant = u->variant, .params = params};
@@ -570,12 +761,17 @@ static int run_unit(struct check_ctx *C, struct unit *u)
 
 static void print_unit(const struct check_ctx *C, const struct unit *u)
 {
-	if (!C->o.quiet) {
+	if (!C->o.quiet && u->is_plan) {
+		printf("%s (%s): plan of %d variant%s x %d replications (seed %" PRIu64 ", target %g%%) in %.2f s; "
+		       "recommended: %s\n", u->name, u->file, u->plan_vars, u->plan_vars == 1 ? "" : "s", u->plan_reps,
+		       u->sc.seed, 100 * u->plan_target, u->wall_s,
+		       u->plan_rec ? u->sc.variants[u->plan_rec - 1].name : "none (no variant meets the target)");
+	} else if (!C->o.quiet) {
 		char dur[32];
 		cli_fmt_duration(dur, sizeof dur, u->sc.duration);
 		printf("%s (%s): seed %" PRIu64 ", %s simulated in %.2f s\n", u->name, u->file, u->sc.seed, dur,
 		       u->wall_s);
-		if (!u->n_checks)
+		if (!u->n_checks && !expect_has_plan(&u->sc)) /* a sweep's variants: the plan has the checks */
 			printf("note  %s: no expect: lines and no --baseline: nothing to check\n", u->name);
 	}
 	for (size_t i = 0; i < u->n_checks; i++) {
@@ -784,7 +980,14 @@ static int load_units(struct check_ctx *C, struct herr *e)
 				sets[C->o.n_sets + j] = xstrdup(var->sets[j]);
 			add_unit(C, &cap, &vs, C->o.files[i], (int)v + 1, var->name, sets, n);
 		}
-		scn_free(&sc);
+		if (sc.sweep.enabled && expect_has_plan(&sc)) {
+			/* Its plan.* expectations: a unit of its own, which takes sc. */
+			const char **sets = xcalloc(C->o.n_sets + 1, sizeof *sets);
+			memcpy(sets, C->o.sets, C->o.n_sets * sizeof *sets);
+			add_unit(C, &cap, &sc, C->o.files[i], 0, "plan", sets, C->o.n_sets);
+			C->units[C->n_units - 1].is_plan = true;
+		} else
+			scn_free(&sc);
 	}
 	for (size_t i = 0; i < C->n_units; i++)
 		for (size_t j = 0; j < i; j++)
@@ -865,19 +1068,28 @@ static int check_all(struct check_ctx *C)
 	signal(SIGTERM, SIG_DFL);
 	if (rc)
 		return rc;
-	size_t pass = 0, fail = 0;
-	for (size_t i = 0; i < C->n_units; i++)
+	size_t pass = 0, fail = 0, plans = 0, runs;
+	int64_t first = 0, last = 0;
+	for (size_t i = 0; i < C->n_units; i++) {
 		count(&C->units[i], &pass, &fail);
-	printf("check: %zu scenario run%s, %zu checks: %zu passed, %zu failed\n", C->n_units, C->n_units == 1 ? "" : "s",
-	       pass + fail, pass, fail);
-	if (C->o.db)
-		printf("results: %s (runs %" PRId64 " to %" PRId64 ")\n", C->o.db, C->units[0].run_id,
-		       C->units[C->n_units - 1].run_id);
+		plans += C->units[i].is_plan;
+		if (!C->units[i].is_plan) {
+			first = first ? first : C->units[i].run_id;
+			last = C->units[i].run_id;
+		}
+	}
+	runs = C->n_units - plans;
+	printf("check: %zu scenario run%s", runs, runs == 1 ? "" : "s");
+	if (plans)
+		printf(" and %zu plan%s", plans, plans == 1 ? "" : "s");
+	printf(", %zu checks: %zu passed, %zu failed\n", pass + fail, pass, fail);
+	if (C->o.db && runs)
+		printf("results: %s (runs %" PRId64 " to %" PRId64 ")\n", C->o.db, first, last);
 	if ((C->o.junit && write_junit(C, C->o.junit, &e)) || (C->o.json && write_json(C, C->o.json, &e)) ||
 	    (C->o.update && write_baseline(C, C->o.update, &e)))
 		return cli_fail(&e);
 	if (C->o.update)
-		printf("baseline: %s (%zu scenario run%s)\n", C->o.update, C->n_units, C->n_units == 1 ? "" : "s");
+		printf("baseline: %s (%zu scenario run%s)\n", C->o.update, runs, runs == 1 ? "" : "s");
 	return fail ? 1 : 0;
 }
 

@@ -21,6 +21,7 @@ enum metric {
 	M_PODS_STARTED, M_POD_START_P50, M_POD_START_P99,
 	M_REPLICAS_MAX, M_READY_MIN, M_INTERVAL_P99_MAX,
 	M_COST_USD, M_COST_MONTHLY, M_NODES_MAX, M_NODES_HOURS,
+	M_PLAN_BUFFER, M_PLAN_REC_P, M_PLAN_REC_COST, M_PLAN_VAR_P, M_PLAN_VAR_LOWER, M_PLAN_VAR_COST,
 	N_METRICS
 };
 
@@ -29,6 +30,7 @@ struct metric_def {
 	bool per_service;
 	enum exp_unit unit;
 	const char *none; /* why it can have no value */
+	bool plan;        /* a plan's figure (plan.*) */
 };
 
 static const struct metric_def metrics[N_METRICS] = {
@@ -53,6 +55,18 @@ static const struct metric_def metrics[N_METRICS] = {
 	[M_COST_MONTHLY] = {"cost.monthly", false, EXP_USD, "the run has no cluster"},
 	[M_NODES_MAX] = {"nodes.max", false, EXP_COUNT, "the run has no cluster"},
 	[M_NODES_HOURS] = {"nodes.hours", false, EXP_HOURS, "the run has no cluster"},
+	[M_PLAN_BUFFER] = {"buffer", false, EXP_FRACTION, "the recommended variant gives the service no buffer", true},
+	[M_PLAN_REC_P] = {"slo_probability", false, EXP_FRACTION, "no variant meets the target", true},
+	[M_PLAN_REC_COST] = {"monthly_cost", false, EXP_USD, "the plan has no cost (no priced sample before the spike)", true},
+	[M_PLAN_VAR_P] = {"slo_probability", false, EXP_FRACTION, "the variant has no run", true},
+	[M_PLAN_VAR_LOWER] = {"slo_lower", false, EXP_FRACTION, "the variant has no run", true},
+	[M_PLAN_VAR_COST] = {"monthly_cost", false, EXP_USD, "the plan has no cost (no priced sample before the spike)", true},
+};
+
+static const char *const plan_names[] = {
+	"plan.recommended.slo_probability", "plan.recommended.monthly_cost",
+	"plan.recommended.services.SERVICE.buffer", "plan.variants[AXIS=VALUE].slo_probability",
+	"plan.variants[AXIS=VALUE].slo_lower", "plan.variants[AXIS=VALUE].monthly_cost", NULL,
 };
 
 /* The service metrics' names, NULL-terminated, for did-you-mean. */
@@ -62,8 +76,6 @@ static const char *const service_names[] = {
 	"replicas.max", "ready.min", "interval_p99.max", NULL,
 };
 static const char *const run_names[] = {"cost.usd", "cost.monthly", "nodes.max", "nodes.hours", NULL};
-
-#define PLAN_ERROR "plan expectations need `headroom plan` (not available in this build)"
 
 const char *expect_metric_name(int metric)
 {
@@ -80,6 +92,19 @@ bool expect_metric_per_service(int metric)
 	return metrics[metric].per_service;
 }
 
+bool expect_metric_is_plan(int metric)
+{
+	return metric >= 0 && metric < N_METRICS && metrics[metric].plan;
+}
+
+bool expect_has_plan(const struct scenario *sc)
+{
+	for (size_t i = 0; i < sc->n_expects; i++)
+		if (metrics[sc->expects[i].metric].plan)
+			return true;
+	return false;
+}
+
 const char *expect_none_why(int metric)
 {
 	return metrics[metric].none;
@@ -87,7 +112,9 @@ const char *expect_none_why(int metric)
 
 void expect_metric_path(char *buf, size_t n, const struct scenario *sc, int metric, int service)
 {
-	if (metrics[metric].per_service)
+	if (metrics[metric].plan)
+		snprintf(buf, n, "plan.%s", metrics[metric].name); /* the expectation's own path is in expect.path */
+	else if (metrics[metric].per_service)
 		snprintf(buf, n, "%s.%s", sc->services[service].name, metrics[metric].name);
 	else
 		snprintf(buf, n, "%s", metrics[metric].name);
@@ -188,10 +215,222 @@ static void add_valid(struct parse *P)
 static int find_metric(const char *name, size_t len, bool per_service)
 {
 	for (int m = 0; m < N_METRICS; m++)
-		if (metrics[m].per_service == per_service && strlen(metrics[m].name) == len &&
+		if (!metrics[m].plan && metrics[m].per_service == per_service && strlen(metrics[m].name) == len &&
 		    !strncmp(metrics[m].name, name, len))
 			return m;
 	return -1;
+}
+
+/* "; valid plan metrics: ..." appended to the message. */
+static void add_valid_plan(struct parse *P)
+{
+	add(P, "; valid plan metrics: ");
+	for (size_t i = 0; plan_names[i]; i++)
+		add(P, "%s%s", i ? ", " : "", plan_names[i]);
+}
+
+/* Whether a sweep value as written (a) and one as an expectation writes it
+ * (b) are the same: the same text, or the same fraction (140% and 1.4) or
+ * duration (90s and 1m30s). */
+static bool same_value(const char *a, const char *b)
+{
+	char why[UNITS_WHY];
+	double x, y;
+	simtime s, t;
+	if (!strcmp(a, b))
+		return true;
+	if (!units_fraction(a, &x, why) && !units_fraction(b, &y, why))
+		return fabs(x - y) <= 1e-9 * fmax(1, fabs(x));
+	if (!units_duration(a, &s, why) && !units_duration(b, &t, why))
+		return s == t;
+	return false;
+}
+
+/* The axis named s (len bytes) of sc's sweep, or -1: by its name (a key,
+ * or a group's name), else by the last part of a key when only one axis
+ * ends so (buffer for services.payment.buffer). */
+static int find_axis(const struct scenario *sc, const char *s, size_t len)
+{
+	int found = -1, n = 0;
+	for (size_t a = 0; a < sc->sweep.n_axes; a++)
+		if (strlen(sc->sweep.axes[a]) == len && !strncmp(sc->sweep.axes[a], s, len))
+			return (int)a;
+	for (size_t a = 0; a < sc->sweep.n_axes; a++) {
+		const char *dot = strrchr(sc->sweep.axes[a], '.');
+		if (dot && strlen(dot + 1) == len && !strncmp(dot + 1, s, len)) {
+			found = (int)a;
+			n++;
+		}
+	}
+	return n == 1 ? found : -1;
+}
+
+/* "; its values: 100%, 140%" (each once, in variant order) appended. */
+static void add_axis_values(struct parse *P, int a)
+{
+	const struct scenario *sc = P->sc;
+	add(P, "; the values of '%s': ", sc->sweep.axes[a]);
+	size_t shown = 0;
+	for (size_t v = 0; v < sc->n_variants; v++) {
+		const char *val = sc->variants[v].values[a];
+		bool seen = false;
+		for (size_t w = 0; w < v && !seen; w++)
+			seen = !strcmp(sc->variants[w].values[a], val);
+		if (!seen)
+			add(P, "%s%s", shown++ ? ", " : "", val);
+	}
+}
+
+/* The selector sel (len bytes, between [ and ]) of plan.variants[...]:
+ * AXIS=VALUE pairs separated by commas that pick one variant, into
+ * x->variant. */
+static int resolve_selector(struct parse *P, const char *sel, size_t len, struct expect *x)
+{
+	const struct scenario *sc = P->sc;
+	bool *ok = xcalloc(sc->n_variants, sizeof *ok);
+	for (size_t v = 0; v < sc->n_variants; v++)
+		ok[v] = true;
+	const char *p = sel, *end = sel + len;
+	int rc = 0;
+	while (!rc) {
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		const char *comma = memchr(p, ',', (size_t)(end - p)), *stop = comma ? comma : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+		const char *ke = eq ? eq : stop;
+		while (ke > p && isspace((unsigned char)ke[-1]))
+			ke--;
+		if (!eq || ke == p) {
+			rc = fail(P, p, "plan.variants[...] picks a variant by its sweep values: [AXIS=VALUE], e.g. [%s=%s]",
+				  sc->sweep.axes[0], sc->variants[0].values[0]);
+			add(P, "; the sweep's axes: ");
+			for (size_t a = 0; a < sc->sweep.n_axes; a++)
+				add(P, "%s%s", a ? ", " : "", sc->sweep.axes[a]);
+			break;
+		}
+		int a = find_axis(sc, p, (size_t)(ke - p));
+		if (a < 0) {
+			rc = fail(P, p, "unknown sweep axis '%.*s'; the sweep's axes: ", (int)(ke - p), p);
+			for (size_t b = 0; b < sc->sweep.n_axes; b++)
+				add(P, "%s%s", b ? ", " : "", sc->sweep.axes[b]);
+			break;
+		}
+		const char *vs = eq + 1, *ve = stop;
+		while (vs < ve && isspace((unsigned char)*vs))
+			vs++;
+		while (ve > vs && isspace((unsigned char)ve[-1]))
+			ve--;
+		char val[EXPECT_TEXT_MAX];
+		snprintf(val, sizeof val, "%.*s", (int)(ve - vs), vs);
+		bool any = false;
+		for (size_t v = 0; v < sc->n_variants; v++) {
+			bool m = same_value(sc->variants[v].values[a], val);
+			any |= m;
+			ok[v] &= m;
+		}
+		if (!any) {
+			rc = fail(P, vs, "no variant of the sweep has %s=%s", sc->sweep.axes[a], val);
+			add_axis_values(P, a);
+			break;
+		}
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	size_t n = 0, pick = 0;
+	for (size_t v = 0; v < sc->n_variants && !rc; v++)
+		if (ok[v]) {
+			n++;
+			pick = v;
+		}
+	if (!rc && n != 1) {
+		rc = n ? fail(P, sel, "[%.*s] matches %zu variants of the sweep; give a value for each axis (",
+			      (int)len, sel, n)
+		       : fail(P, sel, "no variant of the sweep has all of [%.*s] (", (int)len, sel);
+		for (size_t b = 0; b < sc->sweep.n_axes; b++)
+			add(P, "%s%s", b ? ", " : "", sc->sweep.axes[b]);
+		add(P, "), e.g. [");
+		for (size_t b = 0; b < sc->sweep.n_axes; b++)
+			add(P, "%s%s=%s", b ? "," : "", sc->sweep.axes[b], sc->variants[0].values[b]);
+		add(P, "]");
+	}
+	free(ok);
+	if (!rc)
+		x->variant = (int)pick + 1;
+	return rc;
+}
+
+/* Resolves a plan.* metric: name (a NUL-terminated copy of tok, len bytes). */
+static int resolve_plan(struct parse *P, const char *tok, const char *name, size_t len, struct expect *x)
+{
+	const struct scenario *sc = P->sc;
+	snprintf(x->path, sizeof x->path, "%s", name);
+	if (!sc->sweep.enabled)
+		return fail(P, tok, "'%s': plan expectations need a sweep: (the variants a plan compares, see "
+				    "scenarios/README.md); this scenario has none", name);
+	const char *rest = name + 5;
+	if (strncmp(name, "plan.", 5)) {
+		fail(P, tok, "unknown plan metric '%s'", name);
+		add_valid_plan(P);
+		return -1;
+	}
+	if (!strncmp(rest, "recommended.", 12)) {
+		const char *r = rest + 12;
+		if (!strcmp(r, "slo_probability"))
+			x->metric = M_PLAN_REC_P;
+		else if (!strcmp(r, "monthly_cost"))
+			x->metric = M_PLAN_REC_COST;
+		else if (!strncmp(r, "services.", 9)) {
+			const char *svc = r + 9, *dot = strrchr(svc, '.');
+			if (!dot || strcmp(dot, ".buffer")) {
+				fail(P, tok, "unknown plan metric '%s'", name);
+				add_valid_plan(P);
+				return -1;
+			}
+			char s[EXPECT_TEXT_MAX];
+			snprintf(s, sizeof s, "%.*s", (int)(dot - svc), svc);
+			int i = scn_service_index(sc, s);
+			if (i < 0) {
+				fail(P, tok + (svc - name), "'%s': no service '%s'; the services: ", name, s);
+				for (size_t k = 0; k < sc->n_services && k < 20; k++)
+					add(P, "%s%s", k ? ", " : "", sc->services[k].name);
+				return -1;
+			}
+			x->metric = M_PLAN_BUFFER;
+			x->service = i;
+		} else {
+			fail(P, tok, "unknown plan metric '%s'", name);
+			add_valid_plan(P);
+			return -1;
+		}
+	} else if (!strncmp(rest, "variants[", 9)) {
+		const char *sel = rest + 9, *close = strchr(sel, ']');
+		if (!close)
+			return fail(P, tok + (sel - name), "'%s': the [AXIS=VALUE] of plan.variants is not closed", name);
+		const char *m = close + 1;
+		if (!strcmp(m, ".slo_probability"))
+			x->metric = M_PLAN_VAR_P;
+		else if (!strcmp(m, ".slo_lower"))
+			x->metric = M_PLAN_VAR_LOWER;
+		else if (!strcmp(m, ".monthly_cost"))
+			x->metric = M_PLAN_VAR_COST;
+		else {
+			fail(P, tok + (m - name), "unknown metric '%s' of a plan variant; valid: slo_probability, slo_lower, "
+						   "monthly_cost", *m == '.' ? m + 1 : m);
+			return -1;
+		}
+		if (resolve_selector(P, tok + (sel - name), (size_t)(close - sel), x))
+			return -1;
+	} else {
+		fail(P, tok, "unknown plan metric '%s'", name);
+		add_valid_plan(P);
+		return -1;
+	}
+	(void)len;
+	x->service = x->metric == M_PLAN_BUFFER ? x->service : -1;
+	if ((x->metric == M_PLAN_REC_COST || x->metric == M_PLAN_VAR_COST) && !sc->cluster.enabled)
+		return fail(P, tok, "'%s' needs a cluster (cluster: nodes or a provisioner); this scenario has none", name);
+	return 0;
 }
 
 /* Resolves the metric tok (len bytes) into x->metric and x->service. */
@@ -220,7 +459,7 @@ static int resolve(struct parse *P, const char *tok, size_t len, struct expect *
 		}
 	}
 	if (!strcmp(head, "plan") || !strncmp(name, "plan[", 5))
-		return fail(P, tok, PLAN_ERROR);
+		return resolve_plan(P, tok, name, len, x);
 	int m = find_metric(name, len, false);
 	if (m >= 0) {
 		if (!P->sc->cluster.enabled)
@@ -534,10 +773,8 @@ double expect_actual(const struct exp_results *r, int metric, int service)
 	}
 }
 
-bool expect_eval(const struct expect *x, const struct exp_results *r, double *actual)
+static bool holds(const struct expect *x, double a)
 {
-	double a = expect_actual(r, x->metric, x->service);
-	*actual = a;
 	if (isnan(a))
 		return false;
 	switch (x->op) {
@@ -548,6 +785,43 @@ bool expect_eval(const struct expect *x, const struct exp_results *r, double *ac
 	case EXP_EQ: return a == x->value;
 	default: return a != x->value;
 	}
+}
+
+bool expect_eval(const struct expect *x, const struct exp_results *r, double *actual)
+{
+	*actual = metrics[x->metric].plan ? NAN : expect_actual(r, x->metric, x->service);
+	return holds(x, *actual);
+}
+
+/* What plan metric x came to in p, in its unit (NaN: none). */
+static double plan_actual(const struct expect *x, const struct exp_plan *p)
+{
+	int v = x->metric == M_PLAN_VAR_P || x->metric == M_PLAN_VAR_LOWER || x->metric == M_PLAN_VAR_COST
+			? x->variant
+			: p->recommended;
+	if (v < 1 || v > p->n_var)
+		return NAN;
+	switch (x->metric) {
+	case M_PLAN_BUFFER: return p->buffer[(size_t)(v - 1) * p->n_services + (size_t)x->service];
+	case M_PLAN_REC_P:
+	case M_PLAN_VAR_P: return p->p_slo[v - 1];
+	case M_PLAN_VAR_LOWER: return p->p_lower[v - 1];
+	default: return p->monthly[v - 1];
+	}
+}
+
+bool expect_eval_plan(const struct expect *x, const struct exp_plan *p, double *actual)
+{
+	*actual = metrics[x->metric].plan ? plan_actual(x, p) : NAN;
+	return holds(x, *actual);
+}
+
+const char *expect_plan_none_why(const struct expect *x, const struct exp_plan *p)
+{
+	bool rec = x->metric == M_PLAN_BUFFER || x->metric == M_PLAN_REC_P || x->metric == M_PLAN_REC_COST;
+	if (rec && !p->recommended)
+		return "no variant meets the target";
+	return metrics[x->metric].none;
 }
 
 /* ---- key figures ---- */

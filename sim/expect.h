@@ -15,9 +15,15 @@
  * metric's unit (enum exp_unit): ms, fraction, s, minutes, a count, USD,
  * hours or 0/1.
  *
- * plan.* metrics (`plan.recommended.services.payment.buffer <= 150%`,
- * `plan.variants[buffer=140%].slo_probability >= 0.95`) belong to
- * `headroom plan`, which this build does not have: they are refused.
+ * plan.* metrics are figures of a plan of the scenario's `sweep:` (which a
+ * scenario with one must have), as `headroom plan` would make it:
+ *   plan.recommended.services.SERVICE.buffer   the recommended variant's buffer
+ *   plan.recommended.slo_probability           its P(SLO met)
+ *   plan.recommended.monthly_cost              its USD a month (the plan's figure)
+ *   plan.variants[AXIS=VALUE,...].slo_probability / .slo_lower / .monthly_cost
+ * where [AXIS=VALUE,...] picks the one variant with those sweep values
+ * (buffer=140%; values compare in the scenario's units, so 1.4 is 140%).
+ * They are evaluated against a struct exp_plan (expect_eval_plan).
  *
  * Key figures are the few metrics a baseline records per run (each
  * service's p99 and error_rate, pod_start.p99 for services with an HPA,
@@ -57,6 +63,8 @@ struct expect {
 	enum exp_op op;
 	double value;      /* the bound, in the metric's unit */
 	int line, col;     /* where it is written (line 0: it came from a --set) */
+	int variant;       /* plan.variants[...]: the variant it picks, from 1; else 0 */
+	char path[EXPECT_TEXT_MAX]; /* plan metrics: the metric as written ("plan.variants[buffer=140%].slo_lower") */
 };
 
 /* Parses `text` as an expectation of scenario sc (its services and cluster
@@ -65,6 +73,11 @@ struct expect {
  * the part that is wrong. */
 int expect_parse(const char *text, const struct scenario *sc, struct expect *x, char *why, size_t why_len,
 		 size_t *at);
+
+/* Whether a metric is a plan's figure (plan.*). */
+bool expect_metric_is_plan(int metric);
+/* Whether any of sc's expectations is over the plan. */
+bool expect_has_plan(const struct scenario *sc);
 
 /* The metric table: names ("p99", "pod_start.p99", "cost.monthly"), units,
  * and whether a metric belongs to a service. */
@@ -115,6 +128,23 @@ const char *expect_none_why(int metric);
 /* Evaluates x against r: true when it holds. *actual gets the metric's
  * value (NaN: none, which never holds). */
 bool expect_eval(const struct expect *x, const struct exp_results *r, double *actual);
+
+/* ---- Results of a plan: what plan.* expectations read ---- */
+
+struct exp_plan {
+	int n_var;          /* variants, numbered from 1 */
+	size_t n_services;
+	int recommended;    /* from 1; 0: no variant meets the target */
+	double *p_slo;      /* per variant: share of runs meeting every SLO (NaN: no run) */
+	double *p_lower;    /* per variant: the Wilson 95 % lower bound */
+	double *monthly;    /* per variant: USD a month, the plan's figure (NaN: none) */
+	double *buffer;     /* [variant - 1][service]: the buffer, a fraction (NaN: none) */
+};
+
+/* Evaluates a plan.* expectation x against p, as expect_eval does. */
+bool expect_eval_plan(const struct expect *x, const struct exp_plan *p, double *actual);
+/* Why a plan metric x has no value, for messages. */
+const char *expect_plan_none_why(const struct expect *x, const struct exp_plan *p);
 
 /* ---- Key figures and baselines ---- */
 

@@ -822,9 +822,10 @@ static int load_top(struct ld *L, const struct ynode *root)
 	ld_finish_k8s(sc);
 	if (check_size(L, root))
 		return -1;
-	if ((n = yt_get(root, "expect")) && ld_load_expect(L, n))
+	/* The sweep first: plan expectations name its axes. */
+	if (ld_load_sweep(L, root))
 		return -1;
-	return ld_load_sweep(L, root);
+	return (n = yt_get(root, "expect")) && ld_load_expect(L, n) ? -1 : 0;
 }
 
 /* ---- overrides ---- */
@@ -1094,8 +1095,14 @@ void scn_free(struct scenario *sc)
 		for (size_t j = 0; j < sc->variants[i].n_sets; j++)
 			free(sc->variants[i].sets[j]);
 		free(sc->variants[i].sets);
+		for (size_t j = 0; sc->variants[i].values && j < sc->sweep.n_axes; j++)
+			free(sc->variants[i].values[j]);
+		free(sc->variants[i].values);
 		free(sc->variants[i].name);
 	}
+	for (size_t j = 0; sc->sweep.axes && j < sc->sweep.n_axes; j++)
+		free(sc->sweep.axes[j]);
+	free(sc->sweep.axes);
 	free(sc->variants);
 	free(sc->expects);
 	free(sc->services);

@@ -344,6 +344,7 @@ struct scn_variant {
 	char *name;   /* owned */
 	char **sets;  /* owned, n_sets strings "dotted.key=yaml" */
 	size_t n_sets;
+	char **values; /* a sweep's variant: its value of each axis as written (sweep.n_axes, owned); else NULL */
 	int line, col; /* where the variant is named */
 };
 
@@ -356,6 +357,7 @@ struct scn_sweep {
 	int64_t replications; /* runs per variant a plan makes; 0: not given */
 	double target;        /* the P(SLO met) a plan asks for, fraction in (0, 1); 0: not given */
 	int line, col;        /* where sweep: is */
+	char **axes;          /* the axes' names (n_axes, owned): the key, or the group's name */
 };
 
 struct expect; /* one line of `expect:` (sim/expect.h) */

@@ -176,6 +176,7 @@ static void make_variant(const struct axis *ax, size_t n_axes, size_t v, struct 
 		n_sets += ax[a].n_keys;
 	}
 	var->sets = xcalloc(n_sets, sizeof *var->sets);
+	var->values = xcalloc(n_axes, sizeof *var->values);
 	var->name = xstrdup("");
 	for (size_t a = 0; a < n_axes; a++) {
 		char *shown = NULL;
@@ -200,7 +201,7 @@ static void make_variant(const struct axis *ax, size_t n_axes, size_t v, struct 
 		append(&var->name, &len, ax[a].name);
 		append(&var->name, &len, "=");
 		append(&var->name, &len, shown);
-		free(shown);
+		var->values[a] = shown;
 	}
 }
 
@@ -246,7 +247,10 @@ static int load_sweep(struct ld *L, const struct ynode *root, const struct ynode
 			var->line = at->line;
 			var->col = at->col;
 		}
-		sc->sweep = (struct scn_sweep){true, axes->n, reps, target, at->line, at->col};
+		char **names = xcalloc(axes->n, sizeof *names);
+		for (size_t i = 0; i < axes->n; i++)
+			names[i] = xstrdup(ax[i].name);
+		sc->sweep = (struct scn_sweep){true, axes->n, reps, target, at->line, at->col, names};
 	}
 	free(ax);
 	return rc;

@@ -1,7 +1,7 @@
 /*
  * Expectations (sim/expect.h): every kind of metric with a passing and a
  * failing expectation, every operator, the errors of the `expect:` section
- * with their file:line:col, the plan.* refusal, baseline tolerance (zero
+ * with their file:line:col, plan.* metrics over a sweep, baseline tolerance (zero
  * and missing baselines), and the sink that gathers a real run's results.
  */
 #include <criterion/criterion.h>
@@ -210,12 +210,121 @@ Test(expect, unknown_metric_lists_the_valid_ones)
 	cr_expect(strstr(m, "'a' is a service; name one of its metrics, e.g. a.p99"), "%s", m);
 }
 
-Test(expect, plan_metrics_need_headroom_plan)
+/* A sweep of two axes (2 x 2 variants: buffer slowest). */
+#define SWEEP                                                                                      \
+	"sweep:\n  replications: 2\n  axes:\n    buffer:\n      services.a.buffer: [100%, 150%]\n"      \
+	"    replicas: {services.b.replicas: [1, 2]}\n"
+
+/* Loads HEAD + SWEEP (+ CLUSTER) with one expectation: 0 or -1, *msg the error. */
+static int load_plan(struct scenario *sc, const char *expect, bool cluster, const char **msg)
+{
+	static struct herr e;
+	char text[4096];
+	snprintf(text, sizeof text, "%s%s%sexpect:\n  - %s\n", HEAD, SWEEP, cluster ? CLUSTER : "", expect);
+	e.msg[0] = '\0';
+	*msg = e.msg;
+	return load_text(sc, text, &e);
+}
+
+Test(expect, plan_metrics_resolve_against_the_sweep)
 {
 	const char *m = load_err("plan.recommended.services.a.buffer <= 150%", false);
-	cr_expect(strstr(m, ":17:5: plan expectations need `headroom plan` (not available in this build)"), "%s", m);
-	m = load_err("plan.variants[buffer=140%].slo_probability >= 0.95", false);
-	cr_expect(strstr(m, "plan expectations need `headroom plan`"), "%s", m);
+	cr_expect(strstr(m, ":17:5: 'plan.recommended.services.a.buffer': plan expectations need a sweep:"), "%s", m);
+	struct scenario sc;
+	static const struct {
+		const char *text;
+		int variant, service;
+		double value;
+	} ok[] = {
+		{"plan.variants[buffer=150%,replicas=2].slo_lower >= 0.9", 4, -1, 0.9},
+		{"plan.variants[ buffer = 1.5 , replicas=1 ].slo_probability >= 95%", 3, -1, 0.95},
+		{"plan.variants[replicas=1,buffer=100%].slo_probability < 50%", 1, -1, 0.5},
+		{"plan.recommended.services.a.buffer <= 150%", 0, 0, 1.5},
+		{"plan.recommended.slo_probability >= 0.95", 0, -1, 0.95},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		cr_assert_eq(load_plan(&sc, ok[i].text, false, &m), 0, "%s: %s", ok[i].text, m);
+		const struct expect *x = &sc.expects[0];
+		cr_expect(expect_metric_is_plan(x->metric) && expect_has_plan(&sc), "%s", ok[i].text);
+		cr_expect_eq(x->variant, ok[i].variant, "%s: variant %d", ok[i].text, x->variant);
+		cr_expect_eq(x->service, ok[i].service, "%s", ok[i].text);
+		cr_expect(fabs(x->value - ok[i].value) < 1e-12, "%s: %g", ok[i].text, x->value);
+		scn_free(&sc);
+	}
+	cr_assert_eq(load_plan(&sc, "plan.variants[buffer=100%,replicas=2].monthly_cost <= 500", true, &m), 0, "%s", m);
+	cr_expect_eq(sc.expects[0].variant, 2);
+	cr_expect_str_eq(sc.expects[0].path, "plan.variants[buffer=100%,replicas=2].monthly_cost");
+	scn_free(&sc);
+	cr_assert_eq(load_plan(&sc, "plan.recommended.monthly_cost <= 500", true, &m), 0, "%s", m);
+	scn_free(&sc);
+}
+
+Test(expect, plan_metric_errors)
+{
+	struct scenario sc;
+	const char *m;
+	/* HEAD is 16 lines, SWEEP 6: the expectation is on line 23, from column 5. */
+	cr_assert_neq(load_plan(&sc, "plan.variants[bufer=140%].slo_probability >= 0.95", false, &m), 0);
+	cr_expect(strstr(m, ":23:19: unknown sweep axis 'bufer'; the sweep's axes: buffer, replicas"), "%s", m);
+	cr_assert_neq(load_plan(&sc, "plan.variants[buffer=140%,replicas=1].slo_lower >= 0.95", false, &m), 0);
+	cr_expect(strstr(m, ":23:26: no variant of the sweep has buffer=140%; the values of 'buffer': 100%, 150%"), "%s",
+		  m);
+	cr_assert_neq(load_plan(&sc, "plan.variants[buffer=150%].slo_lower >= 0.95", false, &m), 0);
+	cr_expect(strstr(m, "[buffer=150%] matches 2 variants of the sweep; give a value for each axis (buffer, replicas), "
+			    "e.g. [buffer=100%,replicas=1]"), "%s", m);
+	cr_assert_neq(load_plan(&sc, "plan.variants[buffer].slo_lower >= 0.95", false, &m), 0);
+	cr_expect(strstr(m, "picks a variant by its sweep values: [AXIS=VALUE]"), "%s", m);
+	cr_assert_neq(load_plan(&sc, "plan.variants[buffer=150%,replicas=1].p99 <= 1s", false, &m), 0);
+	cr_expect(strstr(m, "unknown metric 'p99' of a plan variant; valid: slo_probability, slo_lower, monthly_cost"), "%s", m);
+	cr_assert_neq(load_plan(&sc, "plan.recommended.services.zz.buffer <= 2", false, &m), 0);
+	cr_expect(strstr(m, ":23:31: 'plan.recommended.services.zz.buffer': no service 'zz'; the services: a, b"), "%s", m);
+	cr_assert_neq(load_plan(&sc, "plan.recommended.p99 <= 1s", false, &m), 0);
+	cr_expect(strstr(m, "unknown plan metric 'plan.recommended.p99'; valid plan metrics: plan.recommended.slo_probability"), "%s", m);
+	cr_assert_neq(load_plan(&sc, "plan.recommended.monthly_cost <= 100", false, &m), 0);
+	cr_expect(strstr(m, "'plan.recommended.monthly_cost' needs a cluster"), "%s", m);
+}
+
+Test(expect, plan_metrics_pass_and_fail)
+{
+	struct scenario sc;
+	const char *m;
+	/* variants 1..4: P 0.5, 0.9, 1, 1; lower 0.1, 0.6, 0.8, 0.8; buffers of a 1, 1, 1.5, 1.5 */
+	double p[] = {0.5, 0.9, 1, 1}, lo[] = {0.1, 0.6, 0.8, 0.8}, cost[] = {100, 110, 150, 160};
+	double buf[] = {1, NAN, 1, NAN, 1.5, NAN, 1.5, NAN};
+	struct exp_plan plan = {4, 2, 3, p, lo, cost, buf};
+	static const struct {
+		const char *text;
+		bool pass;
+		double actual;
+	} cases[] = {
+		{"plan.recommended.services.a.buffer <= 150%", true, 1.5},
+		{"plan.recommended.services.a.buffer < 150%", false, 1.5},
+		{"plan.recommended.services.b.buffer <= 150%", false, NAN},
+		{"plan.recommended.slo_probability >= 95%", true, 1},
+		{"plan.recommended.slo_probability < 95%", false, 1},
+		{"plan.recommended.monthly_cost <= 150", true, 150},
+		{"plan.recommended.monthly_cost < 150", false, 150},
+		{"plan.variants[buffer=100%,replicas=2].slo_probability >= 0.9", true, 0.9},
+		{"plan.variants[buffer=100%,replicas=1].slo_probability >= 0.9", false, 0.5},
+		{"plan.variants[buffer=100%,replicas=2].slo_lower >= 0.6", true, 0.6},
+		{"plan.variants[buffer=100%,replicas=2].slo_lower > 0.6", false, 0.6},
+		{"plan.variants[buffer=150%,replicas=2].monthly_cost <= 160", true, 160},
+		{"plan.variants[buffer=150%,replicas=2].monthly_cost <= 159.99", false, 160},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cr_assert_eq(load_plan(&sc, cases[i].text, true, &m), 0, "%s: %s", cases[i].text, m);
+		double a;
+		cr_expect_eq(expect_eval_plan(&sc.expects[0], &plan, &a), cases[i].pass, "%s", cases[i].text);
+		cr_expect(isnan(cases[i].actual) ? isnan(a) : a == cases[i].actual, "%s: %g", cases[i].text, a);
+		scn_free(&sc);
+	}
+	/* No recommendation: the recommended metrics have no value, and say why. */
+	plan.recommended = 0;
+	cr_assert_eq(load_plan(&sc, "plan.recommended.slo_probability >= 0", true, &m), 0, "%s", m);
+	double a;
+	cr_expect(!expect_eval_plan(&sc.expects[0], &plan, &a) && isnan(a));
+	cr_expect_str_eq(expect_plan_none_why(&sc.expects[0], &plan), "no variant meets the target");
+	scn_free(&sc);
 }
 
 Test(expect, bad_operators_values_and_shapes)
