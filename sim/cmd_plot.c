@@ -19,7 +19,8 @@ static int parse_id(const struct cmd *cmd, const char *opt, const char *s, int64
 	errno = 0;
 	long long v = *s >= '0' && *s <= '9' ? strtoll(s, &end, 10) : -1;
 	if (v < 1 || errno || *end)
-		return cli_usage_error(cmd, "%s takes a run id (a whole number from 1), got '%s'", opt, s);
+		return cli_usage_error(cmd, "%s takes a %s id (a whole number from 1), got '%s'", opt,
+				       strcmp(opt, "--plan") ? "run" : "plan", s);
 	*out = v;
 	return 0;
 }
@@ -30,9 +31,11 @@ int plot_args_parse(const struct cmd *cmd, int argc, char **argv, bool report, s
 		{"run", required_argument, NULL, 'r'},	  {"latest", no_argument, NULL, 'l'},
 		{"plan", required_argument, NULL, 'p'},	  {"out", required_argument, NULL, 'o'},
 		{"format", required_argument, NULL, 'f'}, {"scripts", no_argument, NULL, 's'},
+		{"latest-plan", no_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
 	};
 	memset(a, 0, sizeof *a);
+	a->plan = -1;
 	optind = 0; /* GNU: start afresh */
 	opterr = 0;
 	int c, rc = 0;
@@ -52,7 +55,9 @@ int plot_args_parse(const struct cmd *cmd, int argc, char **argv, bool report, s
 		} else if (c == 'l') {
 			latest = true;
 		} else if (c == 'p') {
-			a->plan = optarg;
+			rc = parse_id(cmd, "--plan", optarg, &a->plan);
+		} else if (c == 'L') {
+			a->latest_plan = true;
 		} else if (c == 'o') {
 			a->out = optarg;
 		} else if (c == 's') {
@@ -71,8 +76,10 @@ int plot_args_parse(const struct cmd *cmd, int argc, char **argv, bool report, s
 	}
 	if (!rc && !a->db)
 		rc = cli_usage_error(cmd, "which results database? (e.g. results/demo.db)");
-	if (!rc && (a->run > 0) + latest + (a->plan != NULL) > 1)
-		rc = cli_usage_error(cmd, "--run, --latest and --plan choose what to draw: give one");
+	if (!rc && (a->run > 0) + latest + (a->plan > 0) + a->latest_plan > 1)
+		rc = cli_usage_error(cmd, "--run, --latest, --plan and --latest-plan choose what to draw: give one");
+	if (!rc && a->latest_plan)
+		a->plan = 0;
 	if (!rc && a->out && !*a->out)
 		rc = cli_usage_error(cmd, "--out needs a path");
 	return rc;
@@ -96,14 +103,28 @@ int plot_args_open(const struct plot_args *a, plot_db **db, struct plot_run *r)
 	if (!*db)
 		return cli_fail(&e);
 	int rc = 0;
-	if (a->plan) {
-		/* Plans come with the planner; until this headroom draws them, say so. */
-		if (!plot_has_table(*db, "plans") || !has_plans(*db))
-			fprintf(stderr, "%s: this database has no plans (run headroom plan first)\n", a->db);
-		else
-			fprintf(stderr, "%s: this headroom cannot draw plans yet; use --run ID or --latest\n", a->db);
+	if (plot_run_read(*db, a->run, r, &e))
+		rc = cli_fail(&e);
+	if (rc) {
+		plot_close(*db);
+		*db = NULL;
+	}
+	return rc;
+}
+
+bool plot_args_want_plan(const struct plot_args *a) { return a->plan >= 0; }
+
+int plot_args_open_plan(const struct plot_args *a, plot_db **db, struct plot_plan *p)
+{
+	struct herr e;
+	*db = plot_open(a->db, &e);
+	if (!*db)
+		return cli_fail(&e);
+	int rc = 0;
+	if (!plot_has_table(*db, "plans") || !has_plans(*db)) {
+		fprintf(stderr, "%s: this database has no plans (run headroom plan first)\n", a->db);
 		rc = EXIT_USAGE;
-	} else if (plot_run_read(*db, a->run, r, &e)) {
+	} else if (plot_plan_read(*db, a->plan, p, &e)) {
 		rc = cli_fail(&e);
 	}
 	if (rc) {
@@ -113,8 +134,8 @@ int plot_args_open(const struct plot_args *a, plot_db **db, struct plot_run *r)
 	return rc;
 }
 
-/* results/demo.db -> results/charts/demo-run3 */
-static char *default_dir(const char *db, int64_t run)
+/* results/demo.db -> results/charts/demo-run3 (or demo-plan2) */
+static char *default_dir(const char *db, const char *what, int64_t run)
 {
 	const char *slash = strrchr(db, '/');
 	size_t dir_len = slash ? (size_t)(slash - db) : 0;
@@ -124,7 +145,8 @@ static char *default_dir(const char *db, int64_t run)
 		base_len -= 3;
 	size_t n = dir_len + base_len + 64;
 	char *p = xmalloc(n);
-	snprintf(p, n, "%.*s%scharts/%.*s-run%" PRId64, (int)dir_len, db, slash ? "/" : "", (int)base_len, base, run);
+	snprintf(p, n, "%.*s%scharts/%.*s-%s%" PRId64, (int)dir_len, db, slash ? "/" : "", (int)base_len, base, what,
+		 run);
 	return p;
 }
 
@@ -144,6 +166,36 @@ static void print_charts(const struct plot_run *r, const struct plot_chart *c, s
 			fprintf(stderr, "headroom plot: note: no %s chart: %s\n", plot_kind_name(c[i].kind), c[i].note);
 }
 
+/* plot --plan ID: the plan's charts. */
+static int plot_plan_cmd(const struct plot_args *a)
+{
+	plot_db *db;
+	struct plot_plan p;
+	int rc = plot_args_open_plan(a, &db, &p);
+	if (rc)
+		return rc;
+	char *dir = a->out ? NULL : default_dir(a->db, "plan", p.id);
+	struct plot_chart *charts;
+	size_t n;
+	struct herr e;
+	rc = plot_plan_all(&p, a->format, a->out ? a->out : dir, "", a->scripts, &charts, &n, &e);
+	for (size_t i = 0; i < n; i++)
+		if (charts[i].path)
+			printf("%s\n", charts[i].path);
+	fflush(stdout);
+	for (size_t i = 0; i < n; i++)
+		if (!charts[i].path && charts[i].note[0])
+			fprintf(stderr, "headroom plot: note: no %s chart: %s\n", plot_kind_name(charts[i].kind),
+				charts[i].note);
+	if (rc)
+		rc = cli_fail(&e);
+	plot_charts_free(charts, n);
+	free(dir);
+	plot_plan_release(&p);
+	plot_close(db);
+	return rc;
+}
+
 int cmd_plot(const struct cmd *cmd, int argc, char **argv)
 {
 	struct plot_args a;
@@ -151,10 +203,12 @@ int cmd_plot(const struct cmd *cmd, int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	plot_db *db;
+	if (plot_args_want_plan(&a))
+		return plot_plan_cmd(&a);
 	struct plot_run r;
 	if ((rc = plot_args_open(&a, &db, &r)))
 		return rc;
-	char *dir = a.out ? NULL : default_dir(a.db, r.id);
+	char *dir = a.out ? NULL : default_dir(a.db, "run", r.id);
 	struct plot_chart *charts;
 	size_t n;
 	struct herr e;

@@ -363,10 +363,12 @@ static void cost_facts(struct doc *d, plot_db *db, const struct plot_run *r)
 
 /* ---- Charts ----------------------------------------------------------------- */
 
-static const char *const CHART_TITLES[PLOT_N_KINDS] = {
+static const char *const CHART_TITLES[] = {
 	"traffic against the CPU capacity of ready pods, and pods over time",
 	"latency per sample interval against the SLO",
 	"pod start-up, from created to Ready, by phase",
+	"P(SLO met) with its Wilson 95 % interval and the monthly cost per variant; the recommendation marked",
+	"P(SLO met) and monthly cost per provisioner, grouped by the other axes",
 };
 
 /* An SVG file inline: from its <svg element on (no XML prolog or doctype,
@@ -401,7 +403,7 @@ static int inline_svg(struct doc *d, const char *path, struct herr *e)
 static int chart(struct doc *d, const struct plot_chart *c, struct herr *e)
 {
 	char caption[256];
-	snprintf(caption, sizeof caption, "%s: %s", c->service, CHART_TITLES[c->kind]);
+	snprintf(caption, sizeof caption, "%s%s%s", c->service, *c->service ? ": " : "", CHART_TITLES[c->kind]);
 	if (!c->path) {
 		if (c->note[0]) {
 			fputs(d->md ? "*" : "<p class=\"note\">", d->f);
@@ -887,6 +889,223 @@ static int page(struct doc *d, plot_db *db, const struct plot_run *r, const char
 	return rc;
 }
 
+/* ---- The page of a plan ---------------------------------------------------------------- */
+
+static void pct(char *buf, size_t n, double v)
+{
+	if (isnan(v))
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%.1f%%", 100 * v);
+}
+
+static void plan_table(struct doc *d, const struct plot_plan *p)
+{
+	size_t nc = 9 + p->n_services;
+	const char **head = xcalloc(nc, sizeof *head);
+	bool *numeric = xcalloc(nc, sizeof *numeric);
+	size_t k = 0;
+	head[k++] = "#";
+	head[k++] = "variant";
+	head[k++] = "runs";
+	head[k++] = "P(SLO met)";
+	head[k++] = "95% interval";
+	char **svh = xcalloc(p->n_services + 1, sizeof *svh);
+	for (size_t i = 0; i < p->n_services; i++) {
+		svh[i] = xmalloc(strlen(p->services[i]) + 48);
+		sprintf(svh[i], "%s p99, ms (median / p95)", p->services[i]);
+		head[k++] = svh[i];
+	}
+	head[k++] = "pod start p99";
+	head[k++] = "nodes";
+	head[k++] = p->has_cost ? "USD/month" : "cores reserved";
+	head[k++] = "verdict";
+	for (size_t i = 0; i < nc; i++)
+		numeric[i] = i != 1 && i != nc - 1;
+	table_begin(d);
+	table_row(d, head, nc, true, numeric);
+	for (size_t j = 0; j < p->n; j++) {
+		const struct plot_plan_variant *v = &p->v[j];
+		char b[16][96];
+		k = 0;
+		snprintf(b[0], sizeof b[0], "%d", v->variant);
+		snprintf(b[1], sizeof b[1], "%lld/%lld", (long long)v->met, (long long)v->runs);
+		char lo[32], hi[32];
+		pct(lo, sizeof lo, v->lo);
+		pct(hi, sizeof hi, v->hi);
+		pct(b[2], sizeof b[2], v->p);
+		snprintf(b[3], sizeof b[3], "[%s, %s]", lo, hi);
+		const char *row[64];
+		row[k++] = b[0];
+		row[k++] = v->label;
+		row[k++] = b[1];
+		row[k++] = b[2];
+		row[k++] = b[3];
+		for (size_t i = 0; i < p->n_services && i < 8; i++) {
+			if (isnan(v->p99_p50[i]))
+				snprintf(b[4 + i], sizeof b[4 + i], "-");
+			else
+				snprintf(b[4 + i], sizeof b[4 + i], "%.0f / %.0f", v->p99_p50[i], v->p99_p95[i]);
+			row[k++] = b[4 + i];
+		}
+		for (size_t i = 8; i < p->n_services; i++)
+			row[k++] = "";
+		if (isnan(v->pod_start_p99_s))
+			snprintf(b[12], sizeof b[12], "-");
+		else
+			snprintf(b[12], sizeof b[12], "%.1f s", v->pod_start_p99_s);
+		snprintf(b[13], sizeof b[13], isnan(v->max_nodes) ? "-" : "%.0f", v->max_nodes);
+		snprintf(b[14], sizeof b[14], p->has_cost ? "%.0f" : "%.2f", p->has_cost ? v->cost : v->min_cores);
+		row[k++] = b[12];
+		row[k++] = b[13];
+		row[k++] = b[14];
+		row[k++] = v->verdict;
+		table_row(d, row, k, false, numeric);
+	}
+	table_end(d);
+	for (size_t i = 0; i < p->n_services; i++)
+		free(svh[i]);
+	free(svh);
+	free(head);
+	free(numeric);
+}
+
+static const struct plot_plan_variant *plan_variant(const struct plot_plan *p, int variant)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].variant == variant)
+			return &p->v[i];
+	return NULL;
+}
+
+static void plan_recommendation(struct doc *d, const struct plot_plan *p)
+{
+	heading(d, 2, "Recommendation");
+	para(d, p->recommendation ? p->recommendation : "No recommendation stored: the plan has not completed.");
+	const struct plot_plan_variant *rec = plan_variant(p, p->recommended), *ru = plan_variant(p, p->runner_up);
+	para_begin(d);
+	if (rec)
+		escf(d, "Recommended: variant %d (%s), P(SLO met) %.1f%% [%.1f%%, %.1f%%]. ", rec->variant, rec->label,
+		     100 * rec->p, 100 * rec->lo, 100 * rec->hi);
+	else
+		escf(d, "No variant's lower bound reaches the target of %g%%. ", 100 * p->target);
+	if (ru)
+		escf(d, "Runner-up: variant %d (%s), P(SLO met) %.1f%% [%.1f%%, %.1f%%].", ru->variant, ru->label,
+		     100 * ru->p, 100 * ru->lo, 100 * ru->hi);
+	else
+		esc(d, "No runner-up.");
+	para_end(d);
+	/* Why each cheaper variant fails (every variant when none is recommended). */
+	double cost = rec ? (p->has_cost ? rec->cost : rec->min_cores) : INFINITY;
+	bool any = false;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plot_plan_variant *v = &p->v[i];
+		double c = p->has_cost ? v->cost : v->min_cores;
+		if (v == rec || !(c < cost || (c == cost && v->variant < rec->variant)))
+			continue;
+		if (!any) {
+			para(d, rec ? "Why the cheaper variants fail:" : "Why each variant fails:");
+			static const char *const head[] = {"variant", "cost", "why"};
+			table_begin(d);
+			table_row(d, head, 3, true, NULL);
+			any = true;
+		}
+		char cb[64], vb[128];
+		snprintf(cb, sizeof cb, p->has_cost ? "%.0f USD/month" : "%.2f cores", c);
+		snprintf(vb, sizeof vb, "%d (%.100s)", v->variant, v->label);
+		const char *row[] = {vb, cb, v->reason ? v->reason : v->verdict};
+		table_row(d, row, 3, false, NULL);
+	}
+	if (any)
+		table_end(d);
+}
+
+static void plan_reproduce(struct doc *d, const struct plot_plan *p, const char *db)
+{
+	char *cmd = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&cmd, &n);
+	fputs("headroom plan ", f);
+	shell_word(f, p->path_current ? p->path : "scenario.yaml");
+	fprintf(f, " --seed %s --replications %d --target %g%%", p->seed, p->replications, 100 * p->target);
+	for (const char *q = p->overrides; *q;) {
+		const char *nl = strchr(q, '\n');
+		size_t len = nl ? (size_t)(nl - q) : strlen(q);
+		if (len) {
+			char *one = strndup(q, len);
+			fputs(" \\\n    --set ", f);
+			shell_word(f, one);
+			free(one);
+		}
+		q += len + (nl != NULL);
+	}
+	fputs(" \\\n    --db ", f);
+	shell_word(f, db);
+	fputc('\n', f);
+	fclose(f);
+	heading(d, 2, "How to reproduce");
+	para(d, p->path_current ? "From the same folder, this command makes the plan again, with the same numbers "
+				  "(each run's seed derives from the plan's seed, variant and replication):"
+				: "Save the YAML below as scenario.yaml; then this command makes the plan again, with "
+				  "the same numbers (each run's seed derives from the plan's seed, variant and "
+				  "replication):");
+	pre(d, cmd);
+	para_begin(d);
+	escf(d, "One run in full (samples, decisions, nodes): headroom run %s --variant K --replication R. "
+		"Made by headroom %s.", p->path_current ? p->path : "scenario.yaml", p->version ? p->version : "?");
+	para_end(d);
+	free(cmd);
+}
+
+static int plan_page(struct doc *d, const struct plot_plan *p, const char *db, const char *out_dir,
+		     const char *stem, struct herr *e)
+{
+	char title[512];
+	snprintf(title, sizeof title, "headroom report: %s, plan %lld", p->name, (long long)p->id);
+	doc_begin(d, title);
+	para_begin(d);
+	escf(d, "Scenario '%s', plan %lld, seed %s: %zu variant%s x %d replications, target: P(SLO met) lower bound "
+		"at least %g%%; status %s; started %s.",
+	     p->name, (long long)p->id, p->seed, p->n, p->n == 1 ? "" : "s", p->replications, 100 * p->target,
+	     p->status, p->created_at ? p->created_at : "?");
+	para_end(d);
+	plan_recommendation(d, p);
+	heading(d, 2, "Variants");
+	plan_table(d, p);
+	para(d, "P(SLO met): the share of runs in which every service met its SLO, with its Wilson score 95% "
+		"interval; p99: the median and 95th percentile over runs of each run's p99; pod start p99 and "
+		"nodes: medians over runs; USD/month: the cluster's cost per hour before the spike (the steady "
+		"state the buffer holds) x 730 h. From the tables plans, plan_variants and plan_services.");
+	heading(d, 2, "Charts");
+	char *tmp = d->md ? NULL : temp_dir(e);
+	if (!d->md && !tmp)
+		return -1;
+	char prefix[512];
+	snprintf(prefix, sizeof prefix, "%s-", stem);
+	struct plot_chart *cs;
+	size_t n;
+	int rc = plot_plan_all(p, d->md ? PLOT_PNG : PLOT_SVG, d->md ? out_dir : tmp, d->md ? prefix : "", false, &cs,
+			       &n, e);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = chart(d, &cs[i], e);
+	plot_charts_free(cs, n);
+	if (tmp)
+		remove_dir(tmp);
+	free(tmp);
+	if (!rc) {
+		plan_reproduce(d, p, db);
+		heading(d, 2, "Scenario");
+		para(d, "The scenario's YAML as the plan read it (before overrides):");
+		pre(d, p->yaml);
+		if (p->overrides[0]) {
+			para(d, "Overrides (--set), in order:");
+			pre(d, p->overrides);
+		}
+	}
+	doc_end(d);
+	return rc;
+}
+
 /* Splits FILE.html or FILE.md into its folder and stem. */
 static int split_out(const struct cmd *cmd, const char *out, bool *md, char **dir, char **stem)
 {
@@ -902,8 +1121,8 @@ static int split_out(const struct cmd *cmd, const char *out, bool *md, char **di
 	return 0;
 }
 
-static int write_page(plot_db *db, const struct plot_run *r, const char *out, bool md, const char *dir,
-		      const char *stem, struct herr *e)
+static int write_page(plot_db *db, const struct plot_run *r, const struct plot_plan *plan, const char *db_path,
+		      const char *out, bool md, const char *dir, const char *stem, struct herr *e)
 {
 	char *tmp;
 	int fd = plot_mkdirs(dir, e) ? -1 : plot_temp_beside(out, &tmp, e);
@@ -916,7 +1135,7 @@ static int write_page(plot_db *db, const struct plot_run *r, const char *out, bo
 		close(fd);
 	} else {
 		struct doc d = {f, md};
-		rc = page(&d, db, r, dir, stem, e);
+		rc = plan ? plan_page(&d, plan, db_path, dir, stem, e) : page(&d, db, r, dir, stem, e);
 		if ((ferror(f) | fclose(f)) && !rc)
 			rc = herr_at(e, out, 0, 0, "cannot write: %s", strerror(errno));
 	}
@@ -942,9 +1161,21 @@ int cmd_report(const struct cmd *cmd, int argc, char **argv)
 		return rc;
 	plot_db *db;
 	struct plot_run r;
-	if (!(rc = plot_args_open(&a, &db, &r))) {
+	if (plot_args_want_plan(&a)) {
+		/* The plan's page is not written yet: its charts are (headroom plot --plan). */
+		struct plot_plan p;
+		if (!(rc = plot_args_open_plan(&a, &db, &p))) {
+			struct herr e = {""};
+			if (write_page(db, NULL, &p, a.db, a.out, md, dir, stem, &e))
+				rc = cli_fail(&e);
+			else
+				printf("%s\n", a.out);
+			plot_plan_release(&p);
+			plot_close(db);
+		}
+	} else if (!(rc = plot_args_open(&a, &db, &r))) {
 		struct herr e = {""};
-		if (write_page(db, &r, a.out, md, dir, stem, &e))
+		if (write_page(db, &r, NULL, a.db, a.out, md, dir, stem, &e))
 			rc = cli_fail(&e);
 		else
 			printf("%s\n", a.out);

@@ -225,7 +225,7 @@ static int read_services(plot_db *db, struct plot_run *r, struct herr *e)
 }
 
 /* Whether the file at path holds exactly text. */
-static bool file_holds(const char *path, const char *text)
+bool plot_file_holds(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -293,7 +293,7 @@ static void reread(struct plot_run *r)
 	size_t n_sets;
 	char **sets = split_lines(r->overrides, &copy, &n_sets);
 	const char *const *csets = (const char *const *)(void *)sets;
-	r->path_current = r->path && file_holds(r->path, r->yaml);
+	r->path_current = r->path && plot_file_holds(r->path, r->yaml);
 	if (r->path_current) {
 		r->has_sc = scn_load(&r->sc, r->path, csets, n_sets, &r->sc_err) == 0;
 	} else {
@@ -392,7 +392,7 @@ double plot_pod_capacity(const struct scn_service *sv)
 
 const char *plot_kind_name(enum plot_kind kind)
 {
-	static const char *const names[PLOT_N_KINDS] = {"timeline", "latency", "startup"};
+	static const char *const names[] = {"timeline", "latency", "startup", "sweep", "provisioners"};
 	return names[kind];
 }
 
@@ -1341,6 +1341,35 @@ static int draw(const char *script, size_t len, const char *path, struct herr *e
 	if (rc)
 		unlink(tmp);
 	free(tmp);
+	return rc;
+}
+
+void plot_script_head(FILE *o, enum plot_format fmt)
+{
+	fputs("# headroom: the data blocks below are the chart's data, read from the results database\n", o);
+	terminal(o, fmt);
+}
+
+int plot_draw(const char *script, size_t len, enum plot_format fmt, const char *path, bool scripts,
+	      struct herr *e)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *o = open_memstream(&text, &n);
+	if (!o)
+		return herr_set(e, "out of memory");
+	copy_script(o, script, len, fmt == PLOT_PNG);
+	fclose(o);
+	int rc = draw(text, n, path, e);
+	if (!rc && scripts) {
+		char *gp = xstrdup(path);
+		char *dot = strrchr(gp, '.');
+		if (dot)
+			strcpy(dot, ".gp");
+		rc = write_file(gp, text, n, e);
+		free(gp);
+	}
+	free(text);
 	return rc;
 }
 

@@ -90,10 +90,13 @@ enum plot_format { PLOT_PNG, PLOT_SVG };
 enum plot_kind {
 	PLOT_TIMELINE, /* offered and served rps against CPU capacity; pods desired, ready, pending; nodes */
 	PLOT_LATENCY,  /* p50 and p99 per sample interval against the SLO threshold, violations shaded */
-	PLOT_STARTUP   /* Pending-to-Ready time of each pod started in the run, split by phase */
+	PLOT_STARTUP,  /* Pending-to-Ready time of each pod started in the run, split by phase */
+	/* The charts of a plan (sim/plot_plan.c), after the PLOT_N_KINDS of a run: */
+	PLOT_SWEEP,       /* P(SLO met) with its interval and monthly cost per variant */
+	PLOT_PROVISIONERS /* P(SLO met) and cost per provisioner, grouped by the other axes */
 };
-#define PLOT_N_KINDS 3
-/* "timeline", "latency", "startup": the chart's file name stem. */
+#define PLOT_N_KINDS 3 /* the charts of a run */
+/* "timeline", "latency", "startup", "sweep", "provisioners": the chart's file name stem. */
 const char *plot_kind_name(enum plot_kind kind);
 
 /* A span of time to shade on a chart, seconds from the start of the run. */
@@ -186,6 +189,81 @@ int plot_all(plot_db *db, const struct plot_run *r, enum plot_format fmt, const 
 	     bool scripts, struct plot_chart **charts, size_t *n_charts, struct herr *e);
 void plot_charts_free(struct plot_chart *charts, size_t n);
 
+/* What plot.c lends plot_plan.c: the start of every script (a comment and
+ * the terminal), and the drawing of a finished script into path (letters a
+ * PNG's fonts lack replaced), with the script beside it as .gp if scripts. */
+void plot_script_head(FILE *o, enum plot_format fmt);
+/* Whether the file at path holds exactly text. */
+bool plot_file_holds(const char *path, const char *text);
+int plot_draw(const char *script, size_t len, enum plot_format fmt, const char *path, bool scripts,
+	      struct herr *e);
+
+/* ---- Plans (sim/plot_plan.c) -------------------------------------------------
+ *
+ * A plan of `headroom plan` as its tables hold it (plans, plan_variants,
+ * plan_services: results/SCHEMA.md); the charts show those numbers as
+ * stored, never recomputed. */
+struct plot_plan_variant {
+	int variant;           /* from 1 */
+	char *label;           /* plan_variants.label (owned) */
+	char *provisioner;     /* the variant's cluster.provisioner override (owned), or NULL */
+	char *group;           /* the label without the provisioner axis (owned): the provisioner chart's group */
+	int64_t runs, met;     /* runs judged, of which every objective was met */
+	double p, lo, hi;      /* P(SLO met) and its Wilson 95 % interval; NaN without runs */
+	double cost;           /* monthly_cost_usd; NaN without a cluster */
+	double min_cores;      /* min_cores */
+	double pod_start_p99_s; /* NaN if no pod started */
+	double max_nodes;      /* NaN without a cluster */
+	double error_rate;
+	double *p99_p50, *p99_p95; /* per service of the plan (plot_plan.services), ms, NaN if NULL (owned) */
+	char *verdict, *reason; /* (owned; reason may be NULL) */
+};
+struct plot_plan {
+	int64_t id;
+	char *name, *path, *yaml, *overrides; /* its scenarios row (owned; path may be NULL) */
+	bool path_current;     /* the file at path still holds exactly yaml */
+	char *seed, *status, *recommendation, *created_at; /* plans columns (owned; recommendation may be NULL) */
+	int replications;
+	double target;
+	int recommended, runner_up; /* variants; 0: none */
+	bool has_cost;         /* every variant has a monthly cost (else variants rank by min_cores) */
+	char **services;       /* plan_services' services, by name (owned) */
+	size_t n_services;
+	struct plot_plan_variant *v; /* by variant (owned) */
+	size_t n;
+	char *version;         /* the headroom version of its runs (owned; NULL without runs) */
+};
+/* Reads plan `id` (0: the latest). Returns 0, or -1 with e set ("x.db: no
+ * plan 9 (plans 1 to 2)"). Free with plot_plan_release. */
+int plot_plan_read(plot_db *db, int64_t id, struct plot_plan *p, struct herr *e);
+void plot_plan_release(struct plot_plan *p);
+/* Whether the plan has a provisioner axis: two or more provisioners. */
+bool plot_plan_has_provisioners(const struct plot_plan *p);
+/* The buffer of each variant when the sweep's only axis is `buffer` (labels
+ * "buffer=130%"), in percent, into x[0..n); false otherwise. */
+bool plot_plan_buffers(const struct plot_plan *p, double *x);
+/*
+ * The data behind the plan charts, as gnuplot reads it (a '#' header, then
+ * numbers separated by spaces, NaN for NULL):
+ * sweep, one row per variant:
+ *   variant x p_slo p_slo_low p_slo_high cost recommended runner_up
+ *   (x the buffer in percent, or the variant; cost monthly_cost_usd, or
+ *   min_cores when the plan has no cost; recommended, runner_up 1 or 0)
+ * provisioners, one row per group (the label without the provisioner), then
+ *   for each provisioner in order of first appearance:
+ *   p_slo p_slo_low p_slo_high monthly_cost_usd (NaN where no variant)
+ */
+void plot_plan_sweep_data(const struct plot_plan *p, FILE *out);
+void plot_plan_provisioner_data(const struct plot_plan *p, FILE *out);
+/* The gnuplot script of a plan chart (PLOT_SWEEP or PLOT_PROVISIONERS).
+ * Returns 1 written, 0 nothing to draw (note says why). */
+int plot_plan_script(const struct plot_plan *p, enum plot_kind kind, enum plot_format fmt, FILE *out, char *note,
+		     size_t note_len);
+/* Writes the plan's charts into dir as PREFIXsweep.EXT and
+ * PREFIXprovisioners.EXT, as plot_all does for a run. */
+int plot_plan_all(const struct plot_plan *p, enum plot_format fmt, const char *dir, const char *prefix, bool scripts,
+		  struct plot_chart **charts, size_t *n_charts, struct herr *e);
+
 /* Opens a new file beside path (path.XXXXXX, private until renamed) with
  * the permissions a new file gets (0666 less the umask), to be written and
  * renamed onto path. Returns its descriptor and name (*tmp, caller frees),
@@ -204,7 +282,8 @@ int cmd_report(const struct cmd *cmd, int argc, char **argv);
 struct plot_args {
 	const char *db;     /* the positional DB */
 	int64_t run;        /* --run ID; 0: the latest */
-	const char *plan;   /* --plan ID, or NULL */
+	int64_t plan;       /* --plan ID; 0 with latest_plan: the latest; -1: not a plan */
+	bool latest_plan;   /* --latest-plan */
 	const char *out;    /* --out */
 	enum plot_format format; /* --format (plot) */
 	bool scripts;       /* --scripts (plot) */
@@ -213,8 +292,13 @@ struct plot_args {
  * Returns 0 to go on, -1 when --help was printed, or EXIT_USAGE after
  * printing the problem. */
 int plot_args_parse(const struct cmd *cmd, int argc, char **argv, bool report, struct plot_args *a);
-/* Opens a->db and reads the run chosen, refusing --plan when the database
- * has no plans. Returns 0 or an exit status after printing the error. */
+/* Opens a->db and reads the run chosen. Returns 0 or an exit status after
+ * printing the error. */
 int plot_args_open(const struct plot_args *a, plot_db **db, struct plot_run *r);
+/* Whether a plan was asked for (--plan or --latest-plan). */
+bool plot_args_want_plan(const struct plot_args *a);
+/* Opens a->db and reads the plan chosen, refusing a database without plans.
+ * Returns 0 or an exit status after printing the error. */
+int plot_args_open_plan(const struct plot_args *a, plot_db **db, struct plot_plan *p);
 
 #endif

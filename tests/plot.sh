@@ -145,6 +145,47 @@ printf 'not a database, just text that is long enough to have a header..........
 expect "not a database" 2 'not a headroom database' -- "$HR" plot "$T/text.db"
 expect "no database given" 2 'which results database' -- "$HR" plot
 
+# ---- a plan: the buffer sweep and provisioner charts ----
+# Two buffers x two provisioners, 3 replications each: about a second.
+sed -e 's#catalogs/#'"$PWD"'/scenarios/catalogs/#' -e 's/^duration: 40m/duration: 8m/' \
+    -e 's/start: 10m, ramp: 30s, factor: 4, hold: 10m/start: 2m, ramp: 30s, factor: 4, hold: 3m/' \
+    -e '/^compare:/,/^$/c\
+sweep:\
+  replications: 3\
+  target: 30%\
+  axes:\
+    buffer: {services.payment.buffer: [100%, 150%]}\
+    provisioner: {cluster.provisioner: [karpenter, cluster-autoscaler]}\
+' scenarios/karpenter-vs-ca.yaml >"$T/plan.yaml"
+P=$T/plan.db
+"$HR" plan "$T/plan.yaml" --db "$P" -q -j 2 >/dev/null 2>&1
+check "a small plan" "$(q "$P" "select count(*) from runs where plan_id = 1")" 12
+expect "plot --plan" 0 'sweep\.png' -- "$HR" plot "$P" --plan 1 --out "$T/pc" --scripts
+grep '\.png$' "$T/out" >"$T/list"
+check "plan charts are PNGs (sweep, provisioners)" "$(all_pngs "$T/list")" "2 of 2"
+sed -n '/^\$data << EOD/,/^EOD/p' "$T/pc/sweep.gp" | grep -v '^[#$E]' | awk '{ printf "%d %.6f %.6f %.6f %.2f %d\n", $1, $3, $4, $5, $6, $7 }' >"$T/chart.rows"
+q "$P" "select v.variant, printf('%.6f %.6f %.6f %.2f', v.p_slo, v.p_slo_low, v.p_slo_high, v.monthly_cost_usd), coalesce(v.variant = p.recommended, 0)
+        from plan_variants v join plans p on p.id = v.plan_id where p.id = 1 order by v.variant" | tr '|' ' ' >"$T/db.rows"
+if [ -s "$T/db.rows" ] && cmp -s "$T/chart.rows" "$T/db.rows"; then ok "sweep chart data = plan_variants"; else bad "sweep chart data = plan_variants" "$(diff "$T/chart.rows" "$T/db.rows" | head -4)"; fi
+check "provisioner chart: one row per buffer" "$(sed -n '/^\$data << EOD/,/^EOD/p' "$T/pc/provisioners.gp" | grep -c '^[0-9]')" 2
+expect "plot --latest-plan, SVG" 0 'provisioners\.svg' -- "$HR" plot "$P" --latest-plan --format svg --out "$T/ps"
+xml_ok "$T/ps/sweep.svg" && xml_ok "$T/ps/provisioners.svg" && ok "plan charts: SVG parses" || bad "plan charts: SVG parses"
+expect "plot --plan 999" 2 'no plan 999 \(1 plan' -- "$HR" plot "$P" --plan 999
+expect "bad --plan" 2 '--plan takes a plan id' -- "$HR" plot "$P" --plan x
+rec=$(q "$P" "select recommended from plans where id = 1")
+check "the small plan recommends variant 3" "$rec" 3
+check "sweep chart: the recommendation marked" "$(awk '$6 == 1 { print $1 }' "$T/chart.rows")" "$rec"
+expect "report --plan HTML" 0 'pr\.html' -- "$HR" report "$P" --plan 1 --out "$T/pr/pr.html"
+R=$T/pr/pr.html
+check "plan HTML: both charts inline" "$(grep -c '<svg' "$R")" 2
+grep -q "$(q "$P" "select substr(recommendation, 1, 40) from plans where id = 1")" "$R" && grep -q 'Recommended: variant 3' "$R" && ok "plan HTML: the recommendation" || bad "plan HTML: the recommendation"
+grep -q 'Why the cheaper variants fail' "$R" && grep -q 'lower bound 0.0% &lt; target 30%' "$R" && ok "plan HTML: why cheaper variants fail" || bad "plan HTML: why cheaper variants fail"
+grep -q "headroom plan $T/plan.yaml --seed 11 --replications 3 --target 30%" "$R" && ok "plan HTML: the command" || bad "plan HTML: the command" "$(grep -A2 'headroom plan' "$R" | head -3)"
+check "report leaves only the page" "$(ls -A "$T/pr")" pr.html
+expect "report --plan Markdown" 0 'pr\.md' -- "$HR" report "$P" --plan 1 --out "$T/pm/pr.md"
+check "plan Markdown: its PNG charts beside it" "$(ls "$T/pm" | tr '\n' ' ')" "pr-provisioners.png pr-sweep.png pr.md "
+expect "report --plan 999" 2 'no plan 999' -- "$HR" report "$P" --plan 999 --out "$T/p9.html"
+
 # ---- report ----
 expect "report HTML" 0 'r\.html' -- "$HR" report "$H" --out "$T/rep/r.html"
 R=$T/rep/r.html
