@@ -437,8 +437,17 @@ static int read_row(struct rd *r, const struct cells *c, int len, struct instanc
 /* ---- loading ---- */
 
 /* Appends t to c unless its name is taken; lines[] holds each type's line. */
+/* At most this many types: EC2 offers about 900; the duplicate check and
+ * Karpenter's per-pool tables grow with it. */
+#define CATALOG_MAX_TYPES 5000
+
 static int add_type(struct rd *r, struct catalog *c, int **lines, size_t *cap, const struct instance_type *t)
 {
+	if (c->n >= CATALOG_MAX_TYPES)
+		return herr_at(r->e, r->path, r->line, 1,
+			       "more than %d instance types: a catalog holds at most %d (EC2 offers about 900); keep the "
+			       "types your NodePools and node groups may use",
+			       CATALOG_MAX_TYPES, CATALOG_MAX_TYPES);
 	for (size_t i = 0; i < c->n; i++)
 		if (!strcmp(c->types[i].name, t->name))
 			return herr_at(r->e, r->path, r->line, 1, "instance type '%s' appears twice (first on line %d)",

@@ -260,7 +260,12 @@ if [ ! -x "$MPIBIN" ]; then
 elif ! command -v mpirun >/dev/null 2>&1; then
   bad "plan on 2 MPI ranks" "mpirun is missing (sh tools/deps.sh mpi)"
 else
+  # Under SAN=1, OpenMPI's plugins leak at exit and are unloaded by then
+  # (their frames show as <unknown module>, so no suppression can name
+  # them): leak checking is off for the MPI ranks only; the same code is
+  # leak-checked in every other run of this suite.
   expect "plan on 2 MPI ranks" 0 'MPI: [1-9][0-9]* of the 18 runs were made by the other ranks' -- \
+    env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
     mpirun --allow-run-as-root --oversubscribe -np 2 "$MPIBIN" plan "$S" --db "$M"
   same_plan "2 MPI ranks give the same plan rows as one process" "$A" "$M"
   expect "the MPI build runs alone too" 0 'to run on 1 thread' -- "$MPIBIN" plan "$S" --db "$T/m1.db" -j 1

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "catalog.h"
 #include "scheduler.h"
@@ -334,4 +335,24 @@ Test(catalog, find_and_did_you_mean)
 	cr_expect_str_eq(catalog_unknown_msg(&c, "p5.48xlarge", buf, sizeof buf),
 			 "no instance type 'p5.48xlarge' in " PROJECT " (53 types, e.g. 'm5.large')");
 	catalog_free(&c);
+}
+
+/* An absurd catalog is refused with the limit, not loaded into memory. */
+Test(catalog, too_many_types_are_refused)
+{
+	char path[] = "/tmp/hr-cat-big-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fputs("name,arch,vcpu,memory_mib,max_pods,price_usd_hour\n", f);
+	for (int i = 0; i < 5001; i++)
+		fprintf(f, "x%d.large,amd64,2,8192,29,0.1\n", i);
+	fclose(f);
+	struct catalog c;
+	struct herr e;
+	cr_assert_eq(catalog_load(&c, path, &e), -1);
+	char want[128];
+	snprintf(want, sizeof want, "%s:5002:1: more than 5000 instance types", path);
+	cr_expect(!strncmp(e.msg, want, strlen(want)), "%s", e.msg);
+	unlink(path);
 }
