@@ -53,6 +53,7 @@ struct plan_opts {
 	bool has_seed;
 	uint64_t seed;
 	bool quiet;
+	const char *sandbox;  /* --sandbox DIR, or NULL */
 };
 
 /* ---- Options ---------------------------------------------------------------- */
@@ -76,7 +77,7 @@ static int parse_opts(const struct cmd *cmd, int argc, char **argv, struct plan_
 		{"replications", required_argument, NULL, 'n'}, {"target", required_argument, NULL, 't'},
 		{"seed", required_argument, NULL, 's'},	   {"set", required_argument, NULL, 'S'},
 		{"quiet", no_argument, NULL, 'q'},		   {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"sandbox", required_argument, NULL, 'B'}, {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof *o);
 	o->sets = xcalloc((size_t)argc, sizeof *o->sets);
@@ -123,6 +124,9 @@ static int parse_opts(const struct cmd *cmd, int argc, char **argv, struct plan_
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'B':
+			o->sandbox = optarg;
 			break;
 		case ':':
 			rc = cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
@@ -925,7 +929,7 @@ int cmd_plan(const struct cmd *cmd, int argc, char **argv)
 	}
 	struct scenario sc;
 	struct herr e;
-	if (scn_load(&sc, o.scenario, o.sets, o.n_sets, &e)) {
+	if (scn_load_sandboxed(&sc, o.scenario, o.sets, o.n_sets, o.sandbox, &e)) {
 		rc = cli_fail(&e);
 	} else {
 		if (rank > 0)

@@ -154,7 +154,7 @@ static const struct cmd commands[] = {
 	 "scenario or baseline, or an unwritable file; 130 interrupted.\n"},
 	{"plan", cmd_plan, "replicate every variant of a sweep and recommend the cheapest that meets a target",
 	 "usage: headroom plan SCENARIO [--db PATH] [--jobs N] [--replications N] [--target P]\n"
-	 "                     [--seed N] [--set KEY=VALUE]... [--quiet]\n"
+	 "                     [--seed N] [--set KEY=VALUE]... [--sandbox DIR] [--quiet]\n"
 	 "\n"
 	 "Runs every variant of SCENARIO (its sweep: axes, or its compare: variants,\n"
 	 "or the scenario alone) N times, each run with its own seed derived from the\n"
@@ -181,7 +181,7 @@ static const struct cmd commands[] = {
 	 "                     else 100)\n"
 	 "  --target P         the P(SLO met) the lower bound must reach, e.g. 95% or\n"
 	 "                     0.99 (default: the sweep's target, else 95%)\n"
-	 "  --seed N           the plan's seed (default: the scenario's)\n" SET_HELP
+	 "  --seed N           the plan's seed (default: the scenario's)\n" SET_HELP SANDBOX_HELP
 	 "  -q, --quiet        print only errors\n"
 	 "\n"
 	 "One run of a plan again, in full (samples, decisions, nodes):\n"
