@@ -220,6 +220,21 @@ n=$(q "$K" "select count(*) from runs")
 if [ "$n" -ge 1 ] && [ "$n" -lt 450 ]; then ok "killed with $n of 450 runs stored"; else bad "killed in the middle" "$n runs stored"; fi
 check "a killed plan leaves a sound file" "$(q "$K" "pragma integrity_check")" "ok"
 check "a killed plan is not done" "$(q "$K" "select status from plans")" "running"
+# Killed three more times, each after some more runs landed.
+for round in 1 2 3; do
+  "$HR" plan "$S" --db "$K" -n 150 -j 2 -q 2>/dev/null &
+  pid=$!
+  want=$((n + 40))
+  for _ in $(seq 1 400); do
+    m=$(sqlite3 "$K" "select count(*) from runs" 2>/dev/null || echo 0)
+    [ "${m:-0}" -ge "$want" ] && break
+    sleep 0.02
+  done
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  n=$(q "$K" "select count(*) from runs")
+  check "kill $((round + 1)): a sound file" "$(q "$K" "pragma integrity_check")" "ok"
+done
 expect "the killed plan resumes" 0 "$n stored already, $((450 - n)) to run" -- "$HR" plan "$S" --db "$K" -n 150 -j 2
 check "450 runs, each once" "$(q "$K" "select count(*), count(distinct variant || '.' || replication) from runs")" "450|450"
 same_plan "a resumed plan equals an uninterrupted one" "$F" "$K"
