@@ -41,7 +41,7 @@
 
 #define BASELINE_FORMAT "headroom-baseline/1"
 
-static volatile int interrupted;
+static atomic_int interrupted; /* set by the signal handler, read by every worker */
 
 static void on_signal(int sig)
 {

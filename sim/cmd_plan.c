@@ -35,7 +35,7 @@
 #define MAX_RUNS 10000000
 #define HOURS_A_MONTH 730.0 /* as runs.monthly_cost_usd counts them */
 
-static volatile int interrupted;
+static atomic_int interrupted; /* set by the signal handler, read by every worker */
 
 static void on_signal(int sig)
 {

@@ -18,7 +18,7 @@
 #include "scn.h"
 #include "store.h"
 
-static volatile int interrupted;
+static atomic_int interrupted; /* set by the signal handler, read by every worker */
 
 static void on_signal(int sig)
 {

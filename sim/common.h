@@ -12,6 +12,7 @@
 #define HEADROOM_COMMON_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>

@@ -357,7 +357,7 @@ static void cap_cost(void *ctx, const struct row_cost *row)
 	c->r->cost = *row;
 }
 
-static struct plan_result *simulate(const struct scenario *vs, const struct plan_job *j, volatile int *interrupt)
+static struct plan_result *simulate(const struct scenario *vs, const struct plan_job *j, atomic_int *interrupt)
 {
 	struct plan_result *r = result_new(j, vs->n_services);
 	r->rank = mpi_rank;

@@ -146,7 +146,7 @@ struct plan_runner {
 	const char *const *sets;    /* --set overrides, before a variant's own */
 	size_t n_sets;
 	int jobs;                   /* worker threads of this process, >= 1 */
-	volatile int *interrupt;    /* non-zero: stop soon; unfinished runs are dropped */
+	atomic_int *interrupt;    /* non-zero: stop soon; unfinished runs are dropped */
 	/* Called in the calling thread for each finished run, in the order they
 	 * finish; takes r (free it with plan_result_free). */
 	void (*on_result)(void *ctx, struct plan_result *r);

@@ -17,7 +17,7 @@ struct run_stats {
 
 /* How a caller watches a run (all optional). */
 struct run_hooks {
-	volatile int *interrupt; /* when it becomes non-zero the run stops soon */
+	atomic_int *interrupt; /* when it becomes non-zero the run stops soon */
 	void (*progress)(void *ctx, simtime now, simtime end); /* about every 10^6 events */
 	void *ctx;
 };

@@ -36,7 +36,7 @@ struct sim {
 	evq q;             /* pending events */
 	uint64_t seed;     /* the run's seed, from which every RNG stream derives */
 	uint64_t n_events; /* events fired so far */
-	volatile int *interrupt; /* if set and non-zero, sim_run returns early */
+	atomic_int *interrupt; /* if set and non-zero, sim_run returns early (atomic: set by signal handlers, read by plan workers) */
 	/* If set, called about every million events (for progress reports). */
 	void (*progress)(void *ctx, simtime now, simtime end);
 	void *progress_ctx;

@@ -496,7 +496,7 @@ struct collected {
 	struct plan_result *r[64];
 	size_t n;
 	size_t stop_after; /* interrupt after this many (0: never) */
-	volatile int *interrupt;
+	atomic_int *interrupt;
 };
 
 static void collect(void *ctx, struct plan_result *r)
@@ -529,7 +529,7 @@ static void run_all(const struct scenario *sc, int threads, struct collected *c)
 {
 	struct plan_job jobs[64];
 	size_t n = make_jobs(sc, 3, jobs);
-	volatile int stop = 0;
+	atomic_int stop = 0;
 	c->interrupt = &stop;
 	struct plan_runner r = {sc, NULL, 0, threads, &stop, collect, NULL, c};
 	struct herr e;
@@ -570,7 +570,7 @@ Test(plan, results_do_not_depend_on_threads_and_equal_a_run_alone)
 	cr_assert_eq(plan_load_variant(&vs, &sc, 4, NULL, 0, &e), 0, "%s", e.msg);
 	struct collected alone = {.n = 0};
 	struct plan_job j = {4, 2, plan_seed(sc.seed, 4, 2)};
-	volatile int stop = 0;
+	atomic_int stop = 0;
 	struct plan_runner r = {&sc, NULL, 0, 1, &stop, collect, NULL, &alone};
 	cr_assert_eq(plan_run(&r, &j, 1, &e), 0);
 	cr_assert_eq(alone.n, 1);
@@ -594,7 +594,7 @@ Test(plan, an_interrupted_runner_stops_and_hands_over_only_whole_runs)
 	load_ok(&sc, "small.yaml", SMALL);
 	struct plan_job jobs[64];
 	size_t n = make_jobs(&sc, 3, jobs);
-	volatile int stop = 0;
+	atomic_int stop = 0;
 	struct collected c = {.n = 0, .stop_after = 2, .interrupt = &stop};
 	struct plan_runner r = {&sc, NULL, 0, 2, &stop, collect, NULL, &c};
 	struct herr e;
@@ -616,7 +616,7 @@ Test(plan, a_variant_that_cannot_load_stops_the_runner)
 	put("small.yaml", "name: small\n");
 	struct plan_job jobs[64];
 	size_t n = make_jobs(&sc, 2, jobs);
-	volatile int stop = 0;
+	atomic_int stop = 0;
 	struct collected c = {.n = 0, .interrupt = &stop};
 	struct plan_runner r = {&sc, NULL, 0, 2, &stop, collect, NULL, &c};
 	struct herr e = {""};
