@@ -711,15 +711,19 @@ static int load_compare(struct ld *L, const struct ynode *v)
 	return 0;
 }
 
-/* Requests a service receives per request arriving at service i (itself
- * plus its calls, recursively; the call graph has no cycle). */
-static double fanout(const struct scenario *sc, size_t i)
+/* Requests the scenario serves per request arriving at service i (itself
+ * plus its calls, recursively; the call graph has no cycle). memo[i] < 0
+ * until computed, so shared callees are counted once each: without it a
+ * graph of diamonds takes exponential time. */
+static double fanout(const struct scenario *sc, size_t i, double *memo)
 {
+	if (memo[i] >= 0)
+		return memo[i];
 	const struct scn_service *s = &sc->services[i];
 	double n = 1;
 	for (size_t c = 0; c < s->n_calls; c++)
-		n += s->calls[c].probability * fanout(sc, (size_t)s->calls[c].service);
-	return n;
+		n += s->calls[c].probability * fanout(sc, (size_t)s->calls[c].service, memo);
+	return memo[i] = n;
 }
 
 /* The most requests a scenario may simulate unless it says otherwise:
@@ -738,6 +742,9 @@ static int check_size(struct ld *L, const struct ynode *root)
 	double limit = DEFAULT_MAX_REQUESTS, total = 0;
 	if (ld_get_num(L, root, "max_requests", units_number, 1, 1e15, false, &limit))
 		return -1;
+	double *memo = xmalloc(sc->n_services * sizeof *memo);
+	for (size_t i = 0; i < sc->n_services; i++)
+		memo[i] = -1;
 	for (size_t i = 0; i < sc->n_services; i++) {
 		const struct scn_traffic *t = &sc->services[i].traffic;
 		if (!t->enabled)
@@ -754,8 +761,9 @@ static int check_size(struct ld *L, const struct ynode *root)
 		for (size_t k = 0; k < t->n_spikes; k++)
 			if (t->spikes[k].factor > 1)
 				peak *= t->spikes[k].factor;
-		total += peak * sim_to_s(sc->duration) * fanout(sc, i);
+		total += peak * sim_to_s(sc->duration) * fanout(sc, i, memo);
 	}
+	free(memo);
 	if (total <= limit)
 		return 0;
 	const struct ynode *at = yt_get(root, "max_requests") ? yt_get(root, "max_requests") : yt_get(root, "duration");

@@ -553,3 +553,29 @@ Test(scn, fuzz_directive_with_a_stray_byte_does_not_hang, .timeout = 10)
 		cr_expect_str_eq(e.msg, want, "row %zu", i);
 	}
 }
+
+/* Fan-out is counted once per service: a chain of 40 diamonds (each level's
+ * two services both call both of the next level's) loads at once; without
+ * memoising the count it would take 2^40 steps. Each request then reaches
+ * 2^40 requests downstream, far past max_requests: refused with that figure. */
+Test(scn, fanout_of_a_diamond_chain_is_counted_fast, .timeout = 10)
+{
+	static char yaml[200000];
+	size_t k = (size_t)snprintf(yaml, sizeof yaml, "name: t\nduration: 1m\nservices:\n");
+	for (int lvl = 0; lvl <= 40; lvl++)
+		for (int side = 0; side < 2; side++) {
+			k += (size_t)snprintf(yaml + k, sizeof yaml - k,
+					      "  s%d%c:\n    replicas: 1\n    resources: {requests: {cpu: 1}}\n"
+					      "    cpu_per_request: 1ms\n",
+					      lvl, 'a' + side);
+			if (lvl < 40)
+				k += (size_t)snprintf(yaml + k, sizeof yaml - k,
+						      "    calls: [{service: s%da}, {service: s%db}]\n", lvl + 1, lvl + 1);
+			if (lvl == 0 && side == 0)
+				k += (size_t)snprintf(yaml + k, sizeof yaml - k, "    traffic: {rate: 1rps}\n");
+		}
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(load(&sc, yaml, &e), -1);
+	cr_expect(strstr(e.msg, "could simulate 1.32e+14 requests") != NULL, "%s", e.msg);
+}
