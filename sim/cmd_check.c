@@ -601,18 +601,6 @@ static void plan_on_result(void *ctx, struct plan_result *r)
 	plan_result_free(r);
 }
 
-/* Cores a variant holds at the least, what headroom plan ranks variants by
- * without prices: minReplicas (or replicas) x request. */
-static double min_cores(const struct scenario *vs)
-{
-	double c = 0;
-	for (size_t i = 0; i < vs->n_services; i++) {
-		const struct scn_service *s = &vs->services[i];
-		c += (s->hpa.enabled ? s->hpa.min_replicas : s->replicas) * s->cpu_request;
-	}
-	return c;
-}
-
 static int plan_jobs(const struct check_ctx *C)
 {
 	if (C->o.jobs)
@@ -690,7 +678,7 @@ static int run_plan_unit(struct check_ctx *C, struct unit *u)
 				p.buffer[(size_t)v * ns + i] = vars[v].services[i].buffer > 0 ? vars[v].services[i].buffer : NAN;
 		}
 		for (int v = 0; v < nv; v++)
-			ch[v].cost = by_cost ? p.monthly[v] : min_cores(&vars[v]);
+			ch[v].cost = by_cost ? p.monthly[v] : plan_min_cores(&vars[v]);
 		int ru;
 		p.recommended = plan_recommend(ch, (size_t)nv, u->plan_target, &ru) + 1;
 		u->plan_rec = p.recommended;

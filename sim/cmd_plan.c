@@ -398,17 +398,6 @@ static double rate_of(int64_t errors, int64_t served)
 	return errors + served ? (double)errors / (double)(errors + served) : NAN;
 }
 
-/* Cores a variant holds at the least: minReplicas (or replicas) x request. */
-static double min_cores(const struct scenario *vs)
-{
-	double c = 0;
-	for (size_t i = 0; i < vs->n_services; i++) {
-		const struct scn_service *s = &vs->services[i];
-		c += (s->hpa.enabled ? s->hpa.min_replicas : s->replicas) * s->cpu_request;
-	}
-	return c;
-}
-
 /* ---- Printing ------------------------------------------------------------------ */
 
 static void fmt_pct(char *buf, size_t n, double f)
@@ -615,7 +604,7 @@ static void variant_row(const struct planner *P, struct agg *A, size_t v, struct
 		.max_nodes = isnan(nodes) ? -1 : (int)nodes,
 		.monthly_cost_usd = a->n_base ? HOURS_A_MONTH * a->base_sum / (double)a->n_base : NAN,
 		.run_monthly_cost_usd = a->n_cost ? a->cost_sum / (double)a->n_cost : NAN,
-		.min_cores = min_cores(&P->vars[v]),
+		.min_cores = plan_min_cores(&P->vars[v]),
 		.verdict = plan_verdict_name(c->verdict),
 		.reason = R->whys[v] ? R->whys[v] : reasons[c->verdict],
 	};
@@ -656,7 +645,7 @@ static void judge(const struct planner *P, struct agg *A, struct results *R)
 		R->by_cost &= A->v[v].n_base > 0 && A->v[v].n_base == A->v[v].runs;
 	for (size_t v = 0; v < nv; v++) {
 		struct vacc *a = &A->v[v];
-		double cost = R->by_cost ? HOURS_A_MONTH * a->base_sum / (double)a->n_base : min_cores(&P->vars[v]);
+		double cost = R->by_cost ? HOURS_A_MONTH * a->base_sum / (double)a->n_base : plan_min_cores(&P->vars[v]);
 		R->ch[v] = (struct plan_choice){a->runs, a->met, cost, 0, 0, PLAN_NO_RUNS};
 	}
 	R->rec = plan_recommend(R->ch, nv, P->target, &R->ru);

@@ -425,8 +425,6 @@ static void put_result(struct pool *p, struct plan_result *res)
 	pthread_mutex_unlock(&p->mu);
 }
 
-static pthread_mutex_t load_mu = PTHREAD_MUTEX_INITIALIZER; /* around scenario loads in workers */
-
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
@@ -445,11 +443,8 @@ static void *worker(void *arg)
 			if (loaded)
 				scn_free(&vs);
 			loaded = 0;
-			/* The loader is not reentrant (sim/scn_k8s.c sorts instance
-			 * types through file-scope variables): one load at a time. */
-			pthread_mutex_lock(&load_mu);
+			/* The loader keeps no global state: workers load at once. */
 			int bad = plan_load_variant(&vs, r->sc, j.variant, r->sets, r->n_sets, &e);
-			pthread_mutex_unlock(&load_mu);
 			if (bad) {
 				pthread_mutex_lock(&p->mu);
 				if (!p->failed)
@@ -830,4 +825,14 @@ int plan_run(const struct plan_runner *r, const struct plan_job *jobs, size_t n,
 	if (r->on_tick)
 		r->on_tick(r->ctx);
 	return failed ? -1 : interrupted ? 1 : 0;
+}
+
+double plan_min_cores(const struct scenario *vs)
+{
+	double c = 0;
+	for (size_t i = 0; i < vs->n_services; i++) {
+		const struct scn_service *s = &vs->services[i];
+		c += (s->hpa.enabled ? s->hpa.min_replicas : s->replicas) * s->cpu_request;
+	}
+	return c;
 }

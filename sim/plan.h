@@ -182,4 +182,8 @@ void plan_mpi_abort(int rc);
 struct cmd;
 int cmd_plan(const struct cmd *cmd, int argc, char **argv);
 
+/* Cores a variant holds at the least, what a plan ranks variants by when
+ * its cluster has no prices: minReplicas (or replicas) x request, summed. */
+double plan_min_cores(const struct scenario *vs);
+
 #endif
