@@ -8,32 +8,7 @@
 # usage: tests/plot.sh HEADROOM_BINARY   (run from the repository root)
 set -u
 HR=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && echo "     $2"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "got '$2', want '$3'"; fi; }
-
-# expect NAME STATUS PATTERN -- CMD...: CMD exits STATUS and its stdout+stderr
-# matches the extended regex PATTERN.
-expect() {
-  name=$1 want=$2 pat=$3
-  shift 4
-  "$@" >"$T/out" 2>&1
-  got=$?
-  if [ "$got" -ne "$want" ]; then
-    bad "$name" "exit $got, want $want: $(head -c 400 "$T/out")"
-  elif ! grep -Eq -- "$pat" "$T/out"; then
-    bad "$name" "output does not match /$pat/: $(head -c 400 "$T/out")"
-  else
-    ok "$name"
-  fi
-}
-
-q() { sqlite3 "$1" "$2" 2>&1; }
+. tests/lib.sh
 
 # png_size FILE: "WIDTHxHEIGHT" from the IHDR chunk, or "not a PNG".
 png_size() {
