@@ -171,8 +171,8 @@ struct scn_startup {
 	simtime termination_grace;     /* terminationGracePeriodSeconds: drain time before the kill, ns */
 };
 
-/* A group of identical nodes of the fixed cluster (node provisioning is a
- * later issue). */
+/* A group of identical static nodes (cluster.nodes): Ready from the start,
+ * never removed; provisioners add and remove nodes beside them. */
 struct scn_nodes {
 	char *name;          /* node group name (owned); nodes are name-0, name-1, ... */
 	int count;           /* nodes in the group */
