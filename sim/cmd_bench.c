@@ -60,7 +60,7 @@ int cmd_bench(const struct cmd *cmd, int argc, char **argv)
 	}
 	/* Decisions, nodes and cost are dropped too, but built: the bench
 	 * measures their cost. */
-	struct sink out = {NULL, drop_sample, drop_summary, drop_decision, drop_nodes, drop_cost};
+	struct sink out = {NULL, drop_sample, drop_summary, drop_decision, drop_nodes, drop_cost, NULL};
 	struct run_stats st;
 	run_once(&sc, a.has_seed ? a.seed : sc.seed, &out, NULL, &st);
 	struct rusage ru;

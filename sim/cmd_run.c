@@ -208,7 +208,7 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 	}
 	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services, sc,
 			{-1, -1, NAN, false, {0, 0, 0, 0}, NAN, NAN, 0}};
-	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost};
+	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost, NULL};
 	struct progress prog = {!a->quiet && isatty(2), false};
 	struct run_hooks hooks = {&interrupted, show_progress, &prog};
 	signal(SIGINT, on_signal);

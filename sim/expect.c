@@ -730,7 +730,7 @@ void expect_results_release(struct exp_results *r)
 
 struct sink expect_sink(struct exp_results *r)
 {
-	return (struct sink){r, on_sample, on_summary, on_decision, on_nodes, on_cost};
+	return (struct sink){r, on_sample, on_summary, on_decision, on_nodes, on_cost, NULL};
 }
 
 double expect_actual(const struct exp_results *r, int metric, int service)

@@ -31,6 +31,27 @@ struct row_sample {
 	int desired;          /* replicas the Deployment asks for at t_s (the HPA's last decision) */
 	int pending;          /* pods not yet running: unscheduled, pulling or starting */
 	double hpa_cpu_util;  /* mean CPU utilisation of the pods as the HPA last saw it (metrics-server), fraction; NaN if no HPA sync yet or no CPU metric */
+	double cpu_cores;     /* cores the service's pods used, mean over the interval */
+	double cpu_throttled; /* share of the running pods' time spent at their CPU limit with more work
+	                       * than it allows (CFS quota throttling), fraction; NaN if no pod ran */
+	double cpu_pressure;  /* share of the running pods' time spent wanting CPU their node did not have
+	                       * (PSI cpu.pressure), fraction; NaN if no pod ran */
+	double cpu_capacity;  /* cores the ready pods can count on at t_s: each pod's share of its node
+	                       * when every pod there wants its limit, capped by its limit (without a
+	                       * cluster: its limit, or its request without one) */
+};
+
+/* One pod over one sample interval [t_s - interval, t_s), for every pod that
+ * ran (held its containers) during the interval. */
+struct row_pod_sample {
+	double t_s;           /* end of the interval, s */
+	const char *service;  /* borrowed */
+	const char *pod;      /* pod name, e.g. "order-7" (borrowed) */
+	const char *node;     /* node name, NULL without a cluster (borrowed) */
+	double cpu_cores;     /* cores used, mean over the interval */
+	double cpu_util;      /* cores used / CPU request: what the HPA reads, may exceed 1 */
+	double cpu_throttled; /* share of the interval spent throttled at the CPU limit, fraction */
+	double cpu_pressure;  /* share of the interval spent wanting CPU the node did not have, fraction */
 };
 
 /* One service over the whole run. */
@@ -49,6 +70,8 @@ struct row_summary {
 	int slo_met;          /* 1 met, 0 missed, -1 no objective declared */
 	int64_t pods_started; /* pods created during the run that became Ready */
 	double pod_start_p50_s, pod_start_p99_s; /* their Pending-to-Ready time, s (NaN if none) */
+	double cpu_throttled; /* share of the running pods' time throttled at their CPU limit, fraction (NaN if none ran) */
+	double cpu_pressure;  /* share of the running pods' time wanting CPU their node did not have (NaN if none ran) */
 };
 
 /* The nodes of one instance type (and pool) at a sample time. */
@@ -105,6 +128,7 @@ struct sink {
 	void (*decision)(void *ctx, const struct row_decision *r); /* may be NULL */
 	void (*nodes)(void *ctx, const struct row_nodes *r);       /* may be NULL */
 	void (*cost)(void *ctx, const struct row_cost *r);         /* may be NULL */
+	void (*pod_sample)(void *ctx, const struct row_pod_sample *r); /* may be NULL */
 };
 
 #endif

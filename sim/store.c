@@ -902,7 +902,7 @@ void store_run_set_plan(store *st, int64_t plan_id, double base_cost_per_hour)
 
 struct sink store_sink(store *st)
 {
-	return (struct sink){st, sink_sample, sink_summary, sink_decision, sink_nodes, sink_cost};
+	return (struct sink){st, sink_sample, sink_summary, sink_decision, sink_nodes, sink_cost, NULL};
 }
 
 /* ---- Committing --------------------------------------------------------- */
