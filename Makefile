@@ -4,7 +4,8 @@
 #                   draw its charts and write its report
 #   make notebooks  the demo, then execute notebooks/results.ipynb headless
 #   make test       install missing Debian packages, build, run every test
-#   make bench      the benchmarks of BENCHMARKS.md
+#   make bench      the benchmarks of BENCHMARKS.md (and the bare M/M/8 loop
+#                   they are measured against, build/tools/mmc_bare)
 #   make install PREFIX=/usr/local
 #   SAN=1           build with address and undefined-behaviour sanitizers
 #   MPI=1           build with OpenMPI (mpicc; installed if missing) so that
@@ -132,9 +133,16 @@ one: $(BUILD)/tests/test_$(T).o $(HARNESS) $(LIB)
 	$(CC) $(LDFLAGS) -o $(BUILD)/tests/one_$(T) $^ $(PKG_LIBS) $(CRIT_LIBS) $(LDLIBS)
 	$(BUILD)/tests/one_$(T) $(ARGS)
 
+# The bare M/M/8 loop mm8 is measured against (tools/bench/mmc_bare.c, vendored
+# from the design card's shared/bench), built with the project's flags.
+BARE := $(BUILD)/tools/mmc_bare
+$(BARE): tools/bench/mmc_bare.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
+
 bench: deps
-	@$(MAKE) --no-print-directory all
-	@sh tools/bench.sh $(BIN)
+	@$(MAKE) --no-print-directory all $(BARE)
+	@HEADROOM_BARE=$(BARE) sh tools/bench.sh $(BIN)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
