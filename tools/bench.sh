@@ -7,13 +7,57 @@
 # and --jobs 2 into fresh databases, its wall times and the speed-up, and a
 # check that both stored the same plan:
 #   bench plan runs=1000 jobs1_s=... jobs2_s=... speedup=... runs_per_s_jobs2=... same_rows=yes
+# `mm8` is measured against the bare M/M/8 loop of tools/bench/mmc_bare.c
+# (the same model, nothing but the queue), 5 interleaved pairs (bare, then
+# headroom): medians of headroom's figures and of the bare loop's requests
+# per second, and the median of the 5 per-pair ratios headroom / bare:
+#   bench mm8 requests_per_s=... bare_requests_per_s=... ratio=... events_per_s=... ...
 # usage: tools/bench.sh HEADROOM_BINARY [NAME...]   (default: all)
+# The bare loop is $HEADROOM_BARE, or build/tools/mmc_bare (`make bench` builds it).
 set -eu
 HR=$1
 shift
 want=${*:-"mm8 day-1h day hpa-day karpenter-day plan"}
+BARE=${HEADROOM_BARE:-build/tools/mmc_bare}
+pairs=5
 
 now() { date +%s.%N; }
+
+# bench_mm8: bare and headroom interleaved, $pairs times each. The bare loop
+# simulates as many arrivals as mm8.yaml's 312,500 s at 6.4 rps bring on average.
+bench_mm8() {
+  [ -x "$BARE" ] || { echo "bench.sh: no bare loop $BARE (make bench builds build/tools/mmc_bare; HEADROOM_BARE names another)" >&2; exit 2; }
+  runs=""
+  i=0
+  while [ "$i" -lt "$pairs" ]; do
+    b=$("$BARE" 2000000 1)
+    h=$("$HR" bench scenarios/bench/mm8.yaml --name mm8)
+    runs="$runs$b
+$h
+"
+    i=$((i + 1))
+  done
+  printf '%s' "$runs" | awk -v pairs="$pairs" '
+    function med(a, n,    i, j, t, s) {
+      for (i = 1; i <= n; i++) s[i] = a[i]
+      for (i = 2; i <= n; i++) { t = s[i]; for (j = i - 1; j >= 1 && s[j] > t; j--) s[j + 1] = s[j]; s[j + 1] = t }
+      return n % 2 ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2
+    }
+    function val(key,    i) { for (i = 1; i <= NF; i++) if (index($i, key "=") == 1) return substr($i, length(key) + 2); return "" }
+    /^RESULT / { nb++; bare[nb] = val("n") / val("sim_s") }   # its sim_s is wall seconds
+    /^bench / {
+      nh++; hr[nh] = val("requests_per_s"); ev[nh] = val("events_per_s"); wall[nh] = val("wall_s")
+      if (val("peak_rss_mb") + 0 > rss) rss = val("peak_rss_mb") + 0
+      req = val("requests"); evs = val("events"); sim = val("sim_s")
+    }
+    END {
+      if (nb != pairs || nh != pairs) { print "bench.sh: mm8: expected " pairs " bare and headroom lines" > "/dev/stderr"; exit 1 }
+      for (i = 1; i <= pairs; i++) { ratio[i] = hr[i] / bare[i]; list = list sprintf(" %.3f", ratio[i]) }
+      printf "bench mm8 requests_per_s=%.0f bare_requests_per_s=%.0f ratio=%.2f events_per_s=%.0f peak_rss_mb=%.1f wall_s=%.3f requests=%s events=%s sim_s=%s (median of %d interleaved runs; ratio: median of the per-pair ratios)\n",
+        med(hr, pairs), med(bare, pairs), med(ratio, pairs), med(ev, pairs), rss, med(wall, pairs), req, evs, sim, pairs
+      print "# mm8 per-pair ratios (headroom / bare, in run order):" list
+    }'
+}
 
 # plan_rows DB: what a plan stored, without wall-clock times.
 plan_rows() {
@@ -38,7 +82,7 @@ bench_plan() {
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 for b in $want; do
   case "$b" in
-    mm8) "$HR" bench scenarios/bench/mm8.yaml --name mm8 ;;
+    mm8) bench_mm8 ;;
     day-1h) "$HR" bench scenarios/bench/day.yaml --name day-1h --set duration=1h ;;
     day) "$HR" bench scenarios/bench/day.yaml --name day ;;
     hpa-day) "$HR" bench scenarios/bench/hpa-day.yaml --name hpa-day ;;
