@@ -12,6 +12,9 @@
 # headroom): medians of headroom's figures and of the bare loop's requests
 # per second, and the median of the 5 per-pair ratios headroom / bare:
 #   bench mm8 requests_per_s=... bare_requests_per_s=... ratio=... events_per_s=... ...
+# When `day` ran, a last line gives hpa-day's and karpenter-day's wall times
+# over day's (each within 1.5x is the target):
+#   bench vs-day hpa-day=1.03 karpenter-day=1.04 (wall time / day's wall time)
 # usage: tools/bench.sh HEADROOM_BINARY [NAME...]   (default: all)
 # The bare loop is $HEADROOM_BARE, or build/tools/mmc_bare (`make bench` builds it).
 set -eu
@@ -22,6 +25,9 @@ BARE=${HEADROOM_BARE:-build/tools/mmc_bare}
 pairs=5
 
 now() { date +%s.%N; }
+
+# field KEY LINE: the value of KEY=... in a `bench` line.
+field() { echo "$2" | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 
 # bench_mm8: bare and headroom interleaved, $pairs times each. The bare loop
 # simulates as many arrivals as mm8.yaml's 312,500 s at 6.4 rps bring on average.
@@ -59,6 +65,25 @@ $h
     }'
 }
 
+# timed NAME SCENARIO: one `headroom bench`, its line printed and its wall
+# time left in $wall for the vs-day line.
+timed() {
+  line=$("$HR" bench "$2" --name "$1")
+  echo "$line"
+  wall=$(field wall_s "$line")
+}
+
+# vs_day: hpa-day's and karpenter-day's wall times over day's, if day ran.
+vs_day() {
+  [ -n "${wall_day:-}" ] || return 0
+  [ -n "${wall_hpa_day:-}${wall_karpenter_day:-}" ] || return 0
+  awk -v d="$wall_day" -v h="${wall_hpa_day:-}" -v k="${wall_karpenter_day:-}" 'BEGIN {
+    s = "bench vs-day"
+    if (h != "") s = s sprintf(" hpa-day=%.2f", h / d)
+    if (k != "") s = s sprintf(" karpenter-day=%.2f", k / d)
+    print s " (wall time / day'"'"'s wall time, this invocation; target <= 1.5)" }'
+}
+
 # plan_rows DB: what a plan stored, without wall-clock times.
 plan_rows() {
   sqlite3 "$1" "SELECT variants, replications, target, status, recommended, runner_up, recommendation FROM plans;
@@ -84,10 +109,11 @@ for b in $want; do
   case "$b" in
     mm8) bench_mm8 ;;
     day-1h) "$HR" bench scenarios/bench/day.yaml --name day-1h --set duration=1h ;;
-    day) "$HR" bench scenarios/bench/day.yaml --name day ;;
-    hpa-day) "$HR" bench scenarios/bench/hpa-day.yaml --name hpa-day ;;
-    karpenter-day) "$HR" bench scenarios/bench/karpenter-day.yaml --name karpenter-day ;;
+    day) timed day scenarios/bench/day.yaml; wall_day=$wall ;;
+    hpa-day) timed hpa-day scenarios/bench/hpa-day.yaml; wall_hpa_day=$wall ;;
+    karpenter-day) timed karpenter-day scenarios/bench/karpenter-day.yaml; wall_karpenter_day=$wall ;;
     plan) bench_plan ;;
     *) echo "bench.sh: no benchmark '$b' (known: mm8 day-1h day hpa-day karpenter-day plan)" >&2; exit 2 ;;
   esac
 done
+vs_day
