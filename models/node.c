@@ -77,6 +77,7 @@ struct wnode *node_add(struct world *w, const char *prefix, const char *type, in
 	n->unneeded_since = -1;
 	n->ev = EVH_NONE;
 	n->state = st;
+	n->cpu = a.cpu > c->daemonset_cpu ? a.cpu - c->daemonset_cpu : 0;
 	sched_node_init(&w->nodes[i], a);
 	w->nodes[i].block = block_of(st);
 	if (c->daemonset_cpu > 0 || c->daemonset_memory > 0) {
@@ -116,15 +117,13 @@ static void node_remove(struct world *w, struct wnode *n)
 	if (i != last) {
 		w->nodes[i] = w->nodes[last];
 		w->wnodes[i] = w->wnodes[last];
-		w->wnodes[i]->idx = (uint32_t)i;
-		for (size_t s = 0; s < w->n_svcs; s++) {
-			struct service *sv = &w->svcs[s];
-			for (uint32_t j = 0; j < sv->n_pods; j++)
-				if (!sv->pods[j]->slot_free && sv->pods[j]->bound && sv->pods[j]->node == (int)last)
-					sv->pods[j]->node = (int)i;
-		}
+		struct wnode *moved = w->wnodes[i];
+		moved->idx = (uint32_t)i;
+		for (uint32_t j = 0; j < moved->n_hosted; j++)
+			moved->pods[j]->node = (int)i;
 	}
 	free(n->pulled);
+	free(n->pods);
 	free(n);
 }
 
@@ -137,18 +136,20 @@ void node_drain(struct world *w, struct wnode *n, const char *reason)
 		n->ev = EVH_NONE;
 	}
 	node_set_state(w, n, NODE_DRAINING, reason);
-	uint32_t idx = n->idx;
-	for (size_t s = 0; s < w->n_svcs; s++) {
-		struct service *sv = &w->svcs[s];
-		for (uint32_t j = 0; j < sv->n_pods; j++) {
-			struct pod *p = sv->pods[j];
-			if (!p->slot_free && p->bound && p->node == (int)idx &&
-			    (p->phase == POD_PENDING || p->phase == POD_RUNNING))
-				pod_evict(w, p);
-		}
+	/* Evicting a pod that holds no request unbinds it at once; the node
+	 * stays (not removed, its list in place) until every pod was asked.
+	 * The list shrinks by swapping its last pod into the gap, so a slot is
+	 * looked at again when its pod left. */
+	n->evicting = true;
+	for (uint32_t i = 0; i < n->n_hosted;) {
+		struct pod *p = n->pods[i];
+		if (p->phase == POD_PENDING || p->phase == POD_RUNNING)
+			pod_evict(w, p);
+		if (i < n->n_hosted && n->pods[i] == p)
+			i++;
 	}
-	/* Evictions may have removed the node already (its last pod gone). */
-	if (idx < w->n_nodes && w->wnodes[idx] == n && n->n_pods == 0)
+	n->evicting = false;
+	if (n->n_pods == 0)
 		node_remove(w, n);
 }
 
@@ -165,7 +166,7 @@ void node_pod_unbound(struct world *w, int i)
 	assert(n->n_pods > 0);
 	n->n_pods--;
 	n->last_pod_event = w->s->now;
-	if (n->state == NODE_DRAINING && n->n_pods == 0)
+	if (n->state == NODE_DRAINING && n->n_pods == 0 && !n->evicting)
 		node_remove(w, n);
 }
 
@@ -181,6 +182,7 @@ void node_free_all(struct world *w)
 {
 	for (size_t i = 0; i < w->n_nodes; i++) {
 		free(w->wnodes[i]->pulled);
+		free(w->wnodes[i]->pods);
 		free(w->wnodes[i]);
 	}
 	free(w->nodes);

@@ -101,6 +101,7 @@ static bool place(struct world *w, struct pod *p)
 		struct wnode *wn = w->wnodes[n];
 		sched_bind(&w->nodes[n], &sp);
 		node_pod_bound(w, n);
+		svc_pod_host(w, p, wn);
 		p->node = n;
 		cached = wn->cached || wn->pulled[sv->idx];
 		if (wn->launched > p->created) {
@@ -164,6 +165,7 @@ static void gone(struct world *w, struct pod *p)
 	if (had_node) {
 		struct sched_pod sp = pod_req(sv);
 		int n = p->node;
+		svc_pod_unhost(w, p);
 		p->node = -1;
 		p->bound = false;
 		sched_unbind(&w->nodes[n], &sp);

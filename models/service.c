@@ -23,6 +23,8 @@
  */
 #include "world.h"
 
+#include "cpu.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
@@ -79,18 +81,56 @@ static inline void ps_advance(struct pod *p, simtime now)
 	if (dt > 0 && p->n_cpu) {
 		p->vt += p->rate * (double)dt;
 		p->cpu_used += p->rate * (double)p->n_cpu * (double)dt;
+		if (p->cpu_state == CPU_THROTTLED)
+			p->throttled += (double)dt;
+		else if (p->cpu_state == CPU_PRESSURE)
+			p->pressure += (double)dt;
 	}
 	p->vt_at = now;
 }
 
-static inline void ps_set_rate(struct pod *p)
+/* The pod gets `alloc` cores for its running requests. */
+static inline void ps_apply(struct pod *p, double alloc)
 {
-	p->rate = p->n_cpu && (double)p->n_cpu > p->cores ? p->cores / (double)p->n_cpu : fmin(1.0, p->cores);
+	double n = (double)p->n_cpu;
+	p->alloc = alloc;
+	p->rate = n > 0 ? alloc / n : 0;
+	p->cpu_state = alloc < p->demand * (1 - 1e-9) ? CPU_PRESSURE : n > p->cores ? CPU_THROTTLED : CPU_OK;
+}
+
+static void node_rebalance(struct world *w, struct wnode *n, const struct pod *self);
+
+/* The pod's running set changed (its vt is up to date): its demand, and
+ * with it maybe its node's split, and its rate. Without a node, or on a
+ * node with room for every demand, this is O(1); only a change on a
+ * saturated node (or one that saturates it) divides the node again. */
+static inline void ps_set_rate(struct world *w, struct pod *p)
+{
+	double n = (double)p->n_cpu, d = n < p->cores ? n : p->cores;
+	struct wnode *h = p->host;
+	if (!h) {
+		p->demand = d;
+		ps_apply(p, d);
+		return;
+	}
+	double old = p->demand;
+	p->demand = d;
+	if (d == old) { /* the split depends on demands only */
+		ps_apply(p, p->alloc);
+		return;
+	}
+	h->demand += d - old;
+	if (!h->saturated && h->demand <= h->cpu * (1 + 1e-12)) {
+		ps_apply(p, d);
+		return;
+	}
+	node_rebalance(w, h, p);
 }
 
 /* Nanoseconds until the first tag finishes at the current rate. */
 static inline simtime ps_next_delay(const struct pod *p)
 {
+	assert(p->rate > 0);
 	double d = (p->tag[0] - p->vt) / p->rate;
 	if (!(d > 0))
 		return 0;
@@ -165,6 +205,93 @@ static void pod_kick(struct world *w, struct pod *p)
 		sim_move(w->s, p->done, t);
 }
 
+/* ---- a node's CPU, shared ---- */
+
+/* Scratch for a split of n pods: demands, weights, shares and an order. */
+static double *split_buf(struct world *w, size_t n)
+{
+	if (w->cap_cpu_buf < n) {
+		w->cap_cpu_buf = n < 16 ? 16 : 2 * n;
+		w->cpu_buf = xrealloc(w->cpu_buf, 3 * w->cap_cpu_buf * sizeof *w->cpu_buf);
+		w->cpu_order = xrealloc(w->cpu_order, w->cap_cpu_buf * sizeof *w->cpu_order);
+	}
+	return w->cpu_buf;
+}
+
+/* Divides node n's CPU again after a demand on it changed. Pods whose share
+ * moved are brought up to now first and re-timed after; `self`, the pod
+ * whose change caused it, is up to date already and re-timed by its caller. */
+static void node_rebalance(struct world *w, struct wnode *n, const struct pod *self)
+{
+	size_t k = n->n_hosted;
+	double *d = split_buf(w, k);
+	size_t cap = w->cap_cpu_buf;
+	double *wt = d + cap, *a = d + 2 * cap, sum = 0;
+	for (size_t i = 0; i < k; i++) {
+		d[i] = n->pods[i]->demand;
+		wt[i] = n->pods[i]->weight;
+		sum += d[i];
+	}
+	n->demand = sum; /* exact again: no drift from the running sum */
+	n->saturated = cpu_split(k, d, wt, n->cpu, a, w->cpu_order);
+	for (size_t i = 0; i < k; i++) {
+		struct pod *q = n->pods[i];
+		if (q == self) {
+			ps_apply(q, a[i]);
+		} else if (a[i] != q->alloc) {
+			ps_advance(q, w->s->now);
+			ps_apply(q, a[i]);
+			pod_kick(w, q);
+		}
+	}
+}
+
+void svc_pod_host(struct world *w, struct pod *p, struct wnode *n)
+{
+	(void)w;
+	assert(!p->host && p->n_cpu == 0);
+	if (n->n_hosted == n->cap_hosted) {
+		n->cap_hosted = n->cap_hosted ? 2 * n->cap_hosted : 8;
+		n->pods = xrealloc(n->pods, n->cap_hosted * sizeof *n->pods);
+	}
+	p->host = n;
+	p->host_pos = n->n_hosted;
+	n->pods[n->n_hosted++] = p;
+	p->demand = p->alloc = 0;
+}
+
+void svc_pod_unhost(struct world *w, struct pod *p)
+{
+	struct wnode *n = p->host;
+	if (!n)
+		return;
+	ps_advance(p, w->s->now);
+	struct pod *q = n->pods[--n->n_hosted];
+	n->pods[p->host_pos] = q;
+	q->host_pos = p->host_pos;
+	p->host = NULL;
+	n->demand -= p->demand;
+	if (p->demand > 0 && n->saturated)
+		node_rebalance(w, n, NULL);
+	ps_set_rate(w, p); /* its last requests run unshared */
+	pod_kick(w, p);
+}
+
+void svc_node_full_shares(struct world *w, struct wnode *n)
+{
+	size_t k = n->n_hosted;
+	double *d = split_buf(w, k);
+	size_t cap = w->cap_cpu_buf;
+	double *wt = d + cap, *a = d + 2 * cap;
+	for (size_t i = 0; i < k; i++) {
+		d[i] = fmin(n->pods[i]->cores, n->cpu);
+		wt[i] = n->pods[i]->weight;
+	}
+	cpu_split(k, d, wt, n->cpu, a, w->cpu_order);
+	for (size_t i = 0; i < k; i++)
+		n->pods[i]->full_share = a[i];
+}
+
 /* The request takes a worker and starts its CPU work. */
 static void start(struct world *w, struct pod *p, uint32_t id)
 {
@@ -179,7 +306,7 @@ static void start(struct world *w, struct pod *p, uint32_t id)
 	ps_advance(p, now);
 	double old_rate = p->rate, tag = p->vt + work;
 	ps_push(p, tag, id);
-	ps_set_rate(p);
+	ps_set_rate(w, p);
 	/* Only a new first tag or a new rate moves the completion time. */
 	if (p->n_cpu == 1 || p->rate != old_rate || p->tag_req[0] == id)
 		pod_kick(w, p);
@@ -384,7 +511,7 @@ static simtime pod_done_ev(struct sim *s, void *obj, uint64_t arg)
 	p->firing = true;
 	do {
 		uint32_t id = ps_pop(p);
-		ps_set_rate(p);
+		ps_set_rate(w, p);
 		proceed(w, id);
 	} while (p->n_cpu && p->tag[0] <= p->vt + TAG_EPS);
 	p->firing = false;
@@ -497,8 +624,10 @@ struct pod *svc_pod_new(struct world *w, struct service *sv)
 	p->created = w->s->now;
 	p->born = w->s->now;
 	p->vt_at = w->s->now;
-	p->cores = cfg->cpu_limit > 0 ? cfg->cpu_limit : cfg->cpu_request;
-	p->rate = fmin(1.0, p->cores);
+	/* No limit: no quota on a node; without a cluster, the request (as before nodes shared CPU). */
+	p->cores = cfg->cpu_limit > 0 ? cfg->cpu_limit : w->cluster ? INFINITY : cfg->cpu_request;
+	p->weight = cpu_weight(w->sc->cluster.cpu_weights, cfg->cpu_request);
+	p->full_share = p->cores;
 	p->done = EVH_NONE;
 	p->life = EVH_NONE;
 	return p;
@@ -515,7 +644,9 @@ void svc_pod_free(struct service *sv, struct pod *p)
 	assert(p->phase == POD_GONE && svc_pod_drained(p) && !p->slot_free);
 	svc_pod_advance(sv->w, p);
 	sv->cpu_retired += p->cpu_used;
-	p->cpu_used = 0;
+	sv->thr_retired += p->throttled;
+	sv->prs_retired += p->pressure;
+	p->cpu_used = p->throttled = p->pressure = 0;
 	p->slot_free = true;
 	p->next_free = sv->free_pod;
 	sv->free_pod = p->idx;
@@ -559,6 +690,21 @@ void svc_account(struct service *sv, simtime now)
 {
 	sv->asked += sv->cfg->cpu_request * sv->n_running * (double)(now - sv->asked_at);
 	sv->asked_at = now;
+}
+
+struct svc_cpu svc_cpu(struct world *w, struct service *sv)
+{
+	struct svc_cpu c = {sv->cpu_retired, sv->thr_retired, sv->prs_retired};
+	for (uint32_t i = 0; i < sv->n_pods; i++) {
+		struct pod *p = sv->pods[i];
+		if (p->slot_free)
+			continue;
+		ps_advance(p, w->s->now);
+		c.used += p->cpu_used;
+		c.throttled += p->throttled;
+		c.pressure += p->pressure;
+	}
+	return c;
 }
 
 double svc_cpu_used(struct world *w, struct service *sv)

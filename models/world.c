@@ -36,15 +36,59 @@ static simtime next_tick(const struct sim *s, simtime period)
 	return HR_MIN(period, s->end - s->now);
 }
 
+/* Cores the service's ready pods can count on now: each pod's share of its
+ * node when every pod there wants its limit (full_share, set by the
+ * sampler), capped by its limit; without a node, its own cores. */
+static double capacity(const struct service *sv)
+{
+	double c = 0;
+	for (uint32_t i = 0; i < sv->n_ready; i++) {
+		const struct pod *p = sv->pods[sv->ready[i]];
+		c += p->host ? p->full_share : p->cores;
+	}
+	return c;
+}
+
+/* One row per pod whose containers ran in the interval (svc_cpu brought
+ * their accounting up to now). */
+static void emit_pod_samples(struct world *w, struct service *sv, simtime dt)
+{
+	for (uint32_t i = 0; i < sv->n_pods; i++) {
+		struct pod *p = sv->pods[i];
+		if (p->slot_free || (p->phase != POD_RUNNING && p->phase != POD_TERMINATING && p->cpu_used == p->mark_cpu))
+			continue;
+		char name[96];
+		snprintf(name, sizeof name, "%s-%u", sv->cfg->name, p->num);
+		double cores = (p->cpu_used - p->mark_cpu) / (double)dt;
+		struct row_pod_sample r = {
+			.t_s = sim_to_s(w->s->now),
+			.service = sv->cfg->name,
+			.pod = name,
+			.node = p->host ? p->host->name : NULL,
+			.cpu_cores = cores,
+			.cpu_util = cores / sv->cfg->cpu_request,
+			.cpu_throttled = (p->throttled - p->mark_thr) / (double)dt,
+			.cpu_pressure = (p->pressure - p->mark_prs) / (double)dt,
+		};
+		w->out.pod_sample(w->out.ctx, &r);
+		p->mark_cpu = p->cpu_used;
+		p->mark_thr = p->throttled;
+		p->mark_prs = p->pressure;
+	}
+}
+
 static void emit_sample(struct world *w, struct service *sv, simtime dt)
 {
 	const struct slo_counts *c = &sv->slo.iv;
 	const struct hist *h = &sv->slo.h_iv;
 	double secs = sim_to_s(dt);
-	double used = svc_cpu_used(w, sv);
+	struct svc_cpu cpu = svc_cpu(w, sv);
+	double used = cpu.used;
 	svc_account(sv, w->s->now);
 	double asked = sv->asked - sv->asked_mark;
 	sv->asked_mark = sv->asked;
+	/* Running pod-ns in the interval: requested core-ns over the request. */
+	double ran = asked / sv->cfg->cpu_request;
 	struct row_sample r = {
 		.t_s = sim_to_s(w->s->now),
 		.service = sv->cfg->name,
@@ -63,11 +107,27 @@ static void emit_sample(struct world *w, struct service *sv, simtime dt)
 		.desired = sv->desired,
 		.pending = sv->n_pending,
 		.hpa_cpu_util = sv->hpa_util,
+		.cpu_cores = (used - sv->cpu_mark) / (double)dt,
+		.cpu_throttled = ran > 0 ? (cpu.throttled - sv->thr_mark) / ran : NAN,
+		.cpu_pressure = ran > 0 ? (cpu.pressure - sv->prs_mark) / ran : NAN,
+		.cpu_capacity = capacity(sv),
 	};
 	sv->cpu_mark = used;
+	sv->thr_mark = cpu.throttled;
+	sv->prs_mark = cpu.pressure;
 	if (w->out.sample)
 		w->out.sample(w->out.ctx, &r);
+	if (w->out.pod_sample)
+		emit_pod_samples(w, sv, dt);
 	slo_close_interval(&sv->slo);
+}
+
+static void emit_samples(struct world *w, simtime dt)
+{
+	for (size_t i = 0; i < w->n_nodes; i++)
+		svc_node_full_shares(w, w->wnodes[i]);
+	for (size_t i = 0; i < w->n_svcs; i++)
+		emit_sample(w, &w->svcs[i], dt);
 }
 
 static const char *pool_name(const struct world *w, const struct wnode *n)
@@ -117,8 +177,7 @@ static simtime sample_ev(struct sim *s, void *obj, uint64_t arg)
 	struct world *w = obj;
 	simtime dt = s->now - w->last_sample;
 	if (dt > 0) {
-		for (size_t i = 0; i < w->n_svcs; i++)
-			emit_sample(w, &w->svcs[i], dt);
+		emit_samples(w, dt);
 		emit_nodes(w);
 		w->last_sample = s->now;
 	}
@@ -201,8 +260,9 @@ static void emit_summary(struct world *w, struct service *sv)
 	const struct slo_tracker *t = &sv->slo;
 	const struct slo_counts *c = &t->run;
 	const struct hist *h = &t->h_run;
+	struct svc_cpu cpu = svc_cpu(w, sv);
 	svc_account(sv, w->s->now);
-	double asked = sv->asked;
+	double asked = sv->asked, ran = asked / sv->cfg->cpu_request;
 	int64_t ended = c->served + c->errors;
 	struct row_summary r = {
 		.service = sv->cfg->name,
@@ -219,12 +279,14 @@ static void emit_summary(struct world *w, struct service *sv)
 		.max_ms = h->n ? (double)h->max * 1e-6 : NAN,
 		.error_rate = slo_error_rate(c),
 		.timeout_rate = ended ? (double)c->timeouts / (double)ended : 0,
-		.cpu_util = asked > 0 ? svc_cpu_used(w, sv) / asked : 0,
+		.cpu_util = asked > 0 ? cpu.used / asked : 0,
 		.violation_minutes = sim_to_s(t->violated) / 60.0,
 		.slo_met = slo_met(t),
 		.pods_started = (int64_t)sv->start_hist.n,
 		.pod_start_p50_s = hist_percentile(&sv->start_hist, 50) * 1e-9,
 		.pod_start_p99_s = hist_percentile(&sv->start_hist, 99) * 1e-9,
+		.cpu_throttled = ran > 0 ? cpu.throttled / ran : NAN,
+		.cpu_pressure = ran > 0 ? cpu.pressure / ran : NAN,
 	};
 	if (w->out.summary)
 		w->out.summary(w->out.ctx, &r);
@@ -236,8 +298,7 @@ void world_finish(struct world *w)
 	 * run that was interrupted before it. */
 	simtime dt = w->s->now - w->last_sample;
 	if (dt > 0) {
-		for (size_t i = 0; i < w->n_svcs; i++)
-			emit_sample(w, &w->svcs[i], dt);
+		emit_samples(w, dt);
 		w->last_sample = w->s->now;
 	}
 	for (size_t i = 0; i < w->n_svcs; i++)
@@ -264,6 +325,8 @@ void world_free(struct world *w)
 		w->prov.free(w->prov.self);
 	node_free_all(w);
 	free(w->hpa_buf);
+	free(w->cpu_buf);
+	free(w->cpu_order);
 	free(w->nrows);
 	free(w->text);
 	if (w->r_sched)

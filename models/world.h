@@ -65,6 +65,13 @@ enum pod_phase {
 	POD_GONE         /* no longer a pod; requests still inside drain (zombie) */
 };
 
+/* What a pod with running requests is doing about CPU. */
+enum pod_cpu_state {
+	CPU_OK = 0,        /* it gets all the cores it can use */
+	CPU_THROTTLED = 1, /* it has more runnable requests than its limit allows: CFS quota throttling */
+	CPU_PRESSURE = 2   /* its node cannot give it its demand (PSI cpu.pressure) */
+};
+
 struct pod {
 	struct service *svc;
 	uint32_t idx;     /* slot within the service */
@@ -96,10 +103,25 @@ struct pod {
 	double m_req[2];  /* requests received at those times */
 	double m_mem;     /* working set at the newest scrape, bytes */
 	double received;  /* requests received, cumulative */
-	double cores;     /* CPU it can use: its limit, or its request without one */
-	/* Processor sharing: each of the n_cpu requests using CPU gets `rate`
-	 * cores, rate = min(1, cores / n_cpu). Virtual time vt advances at that
-	 * rate; a request that needs w CPU-ns finishes when vt reaches its tag
+	/* Its CPU (models/cpu.h). It wants demand = min(n_cpu, cores) cores and
+	 * gets alloc: its demand, unless its node is saturated and divides its
+	 * CPU by weight. Without a node (no cluster, or a Gone pod finishing its
+	 * last requests) it gets its demand. */
+	double cores;     /* its CFS cap: the CPU limit; without one, its request when there is no
+	                   * cluster (as before nodes shared CPU), else unlimited (INFINITY) */
+	double weight;    /* its cgroup weight on a busy node (from the request, cluster.cpu_weight_mapping) */
+	double demand;    /* cores it wants now */
+	double alloc;     /* cores it gets now, <= demand */
+	double full_share;/* cores it would get if every pod on its node wanted its limit (set at samples) */
+	struct wnode *host; /* the node whose CPU it shares, or NULL */
+	uint32_t host_pos;/* its place in host->pods */
+	uint8_t cpu_state;/* enum pod_cpu_state, while it has running requests */
+	double throttled; /* time spent throttled at its limit, ns, cumulative */
+	double pressure;  /* time spent wanting CPU its node did not have, ns, cumulative */
+	double mark_cpu, mark_thr, mark_prs; /* cpu_used, throttled, pressure at the last sample */
+	/* Processor sharing: each of the n_cpu requests using CPU gets `rate` =
+	 * alloc / n_cpu <= 1 cores. Virtual time vt advances at that rate; a
+	 * request that needs w CPU-ns finishes when vt reaches its tag
 	 * vt_start + w. The heap orders tags, so each event is O(log n). */
 	double vt;        /* virtual time, CPU-ns per request since the pod was last idle */
 	simtime vt_at;    /* when vt was last brought up to date */
@@ -148,6 +170,8 @@ struct service {
 	uint32_t cw_head, cw_len, cw_cap;
 	evh cw_ev;         /* fires at the head's deadline, or EVH_NONE */
 	double cpu_retired;/* cpu_used of pods whose slots were reused, core-ns */
+	double thr_retired, prs_retired; /* their throttled and pressure times, ns */
+	double thr_mark, prs_mark; /* svc_cpu's throttled and pressure at the last sample, ns */
 	double cpu_mark;   /* svc_cpu_used at the last sample, core-ns */
 	double asked;      /* CPU requested by running pods, integrated: core-ns */
 	double asked_mark; /* asked at the last sample */
@@ -195,6 +219,12 @@ struct wnode {
 	bool static_node;     /* from cluster.nodes, never removed */
 	const void *fam;      /* the provisioner's per-family latencies, if any */
 	uint32_t replaces;    /* Karpenter: 1 + the num of the node this one replaces once Ready; 0: none */
+	double cpu;           /* cores its pods share: allocatable less the DaemonSets' requests */
+	struct pod **pods;    /* the service pods bound to it (owned array; the pods are the services') */
+	uint32_t n_hosted, cap_hosted;
+	double demand;        /* the sum of its pods' CPU demands, cores */
+	bool saturated;       /* demand exceeds cpu: its pods got weighted shares */
+	bool evicting;        /* node_drain is asking its pods to leave: not removed meanwhile */
 	bool being_replaced;  /* Karpenter: a replacement for it is starting */
 };
 
@@ -236,6 +266,9 @@ struct world {
 	gsl_rng *r_control;   /* control-plane phases */
 	bool retrying;        /* inside a retry of pending pods */
 	bool initial;         /* placing the pods of t = 0 (no provisioner triggers, no logs) */
+	double *cpu_buf;      /* scratch for a node's CPU split: demands, weights, shares (3 x cap_cpu_buf) */
+	uint32_t *cpu_order;  /* and its order */
+	size_t cap_cpu_buf;
 	struct hpa_pod *hpa_buf; /* the pods an HPA sync sees (reused) */
 	size_t hpa_cap;
 	char *text;           /* scratch for decision rows (JSON, names) */
@@ -272,6 +305,21 @@ void svc_set_ready(struct service *sv, struct pod *p, bool ready);
 void svc_account(struct service *sv, simtime now);
 /* Brings every pod's CPU accounting up to now; returns the sum of cpu_used. */
 double svc_cpu_used(struct world *w, struct service *sv);
+/* The service's CPU figures so far, all pods (including those gone). */
+struct svc_cpu {
+	double used;      /* core-ns used */
+	double throttled; /* pod-ns spent throttled */
+	double pressure;  /* pod-ns spent under CPU pressure */
+};
+struct svc_cpu svc_cpu(struct world *w, struct service *sv);
+/* Pod p (bound, no running request yet) starts sharing node n's CPU. */
+void svc_pod_host(struct world *w, struct pod *p, struct wnode *n);
+/* Pod p leaves its node's CPU (before it is unbound): its neighbours may
+ * get more, and its own remaining requests run unshared. */
+void svc_pod_unhost(struct world *w, struct pod *p);
+/* Sets full_share of every pod on node n: its share when all of them want
+ * their limit. */
+void svc_node_full_shares(struct world *w, struct wnode *n);
 /* Requests held by the service's pods (working, waiting or queued). */
 uint32_t svc_in_flight(const struct service *sv);
 

@@ -185,6 +185,14 @@ struct scn_nodes {
 };
 enum scn_strategy { SCN_LEAST_ALLOCATED, SCN_MOST_ALLOCATED };
 
+/* How a pod's CPU request (cgroup v1 cpu.shares) becomes the weight the
+ * kernel divides a busy node's CPU by (models/cpu.h). */
+enum scn_cpu_weights {
+	SCN_CPU_V2_LOG_QUADRATIC, /* cgroup v2, runc >= 1.3.2 / crun >= 1.23 / kubelet's opencontainers/cgroups (default) */
+	SCN_CPU_V2_LINEAR,        /* cgroup v2, older runtimes: 1 + (shares - 2) x 9999 / 262142 */
+	SCN_CPU_V1                /* cgroup v1: the shares themselves */
+};
+
 /* A NodePool requirement (a NodeSelectorRequirement over instance labels). */
 enum req_op { REQ_IN, REQ_NOT_IN, REQ_EXISTS, REQ_DOES_NOT_EXIST, REQ_GT, REQ_LT };
 struct scn_requirement {
@@ -293,6 +301,7 @@ struct scn_cluster {
 	enum scn_strategy strategy;  /* kube-scheduler scoring: LeastAllocated (default) or MostAllocated */
 	double daemonset_cpu;   /* cores per node taken by DaemonSets */
 	double daemonset_memory;/* bytes per node taken by DaemonSets */
+	enum scn_cpu_weights cpu_weights; /* cluster.cpu_weight_mapping */
 	enum provisioner_kind provisioner;
 	struct catalog catalog; /* instance types (loaded when the cluster names a catalog) */
 	struct scn_karpenter karpenter;

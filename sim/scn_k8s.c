@@ -1019,7 +1019,8 @@ static int load_ca(struct ld *L, const struct ynode *v)
 int ld_load_cluster(struct ld *L, const struct ynode *v)
 {
 	static const char *const keys[] = {"nodes", "scheduler", "daemonsets", "catalog", "provisioner", "karpenter",
-					   "cluster_autoscaler", NULL};
+					   "cluster_autoscaler", "cpu_weight_mapping", NULL};
+	static const char *const weights[] = {"cgroup-v2-log-quadratic", "cgroup-v2-linear", "cgroup-v1", NULL};
 	static const char *const skeys[] = {"scoringStrategy", NULL};
 	static const char *const dkeys[] = {"cpu", "memory", NULL};
 	static const char *const strategies[] = {"LeastAllocated", "MostAllocated", NULL};
@@ -1071,6 +1072,10 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 	     ld_get_enum(L, n, "scoringStrategy", strategies, &st)))
 		return -1;
 	c->strategy = (enum scn_strategy)st;
+	int cw = SCN_CPU_V2_LOG_QUADRATIC;
+	if (ld_get_enum(L, v, "cpu_weight_mapping", weights, &cw))
+		return -1;
+	c->cpu_weights = (enum scn_cpu_weights)cw;
 	if (ld_get_enum(L, v, "provisioner", provs, &prov))
 		return -1;
 	c->provisioner = (enum provisioner_kind)prov;

@@ -67,7 +67,10 @@ printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: 
 printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: -3\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n' >"$B/negative.yaml"
 printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 100000000\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n' >"$B/absurd.yaml"
 printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n    traffic: {pattern: {type: trace, file: nope.csv}}\n' >"$B/trace.yaml"
-for case in "syntax:[0-9]+:[0-9]+:" "unknown:5:5:.*did you mean 'replicas'" "unit:7:22:" "negative:5:15:" "absurd:5:15:" "trace:8:44:.*nope.csv"; do
+printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: "2"}, limits: {cpu: "1"}}\n    cpu_per_request: 20ms\n    traffic: {rate: 10rps}\n' >"$B/overlimit.yaml"
+printf 'name: x\nduration: 1m\ncluster:\n  cpu_weight_mapping: cgroup-v3\n  nodes: [{name: n, allocatable: {cpu: "4", memory: 8Gi}}]\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n    traffic: {rate: 10rps}\n' >"$B/weights.yaml"
+for case in "syntax:[0-9]+:[0-9]+:" "unknown:5:5:.*did you mean 'replicas'" "unit:7:22:" "negative:5:15:" "absurd:5:15:" "trace:8:44:.*nope.csv" \
+            "overlimit:6:54:.*limits.cpu must be >= requests.cpu" "weights:4:23:.*cgroup-v1"; do
   f=${case%%:*}
   pat="$B/$f.yaml:${case#*:}"
   rm -f "$T/bad.db"

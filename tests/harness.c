@@ -44,18 +44,32 @@ static void keep_decision(void *ctx, const struct row_decision *r)
 	d->r.metrics = keep_str(d->metrics, sizeof d->metrics, r->metrics);
 }
 
+static void keep_pod_sample(void *ctx, const struct row_pod_sample *r)
+{
+	struct memsink *m = ctx;
+	if (m->n_pod_samples >= MEM_MAX_POD_SAMPLES)
+		return;
+	struct mem_pod_sample *d = &m->pod_samples[m->n_pod_samples++];
+	d->r = *r;
+	d->r.service = keep_str(d->service, sizeof d->service, r->service);
+	d->r.pod = keep_str(d->pod, sizeof d->pod, r->pod);
+	d->r.node = keep_str(d->node, sizeof d->node, r->node);
+}
+
 struct sink memsink_init(struct memsink *m)
 {
 	memset(m, 0, sizeof *m);
 	m->samples = xcalloc(MEM_MAX_SAMPLES, sizeof *m->samples);
 	m->decisions = xcalloc(MEM_MAX_DECISIONS, sizeof *m->decisions);
-	return (struct sink){m, keep_sample, keep_summary, keep_decision, NULL, NULL};
+	m->pod_samples = xcalloc(MEM_MAX_POD_SAMPLES, sizeof *m->pod_samples);
+	return (struct sink){m, keep_sample, keep_summary, keep_decision, NULL, NULL, keep_pod_sample};
 }
 
 void memsink_free(struct memsink *m)
 {
 	free(m->samples);
 	free(m->decisions);
+	free(m->pod_samples);
 }
 
 const struct row_summary *memsink_summary(const struct memsink *m, const char *service)

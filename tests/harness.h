@@ -20,11 +20,21 @@ struct mem_decision {
 	char service[32], kind[8], pod[64], event[24], bound[32], detail[256], metrics[1024];
 };
 
+#define MEM_MAX_POD_SAMPLES 50000
+
+/* A pod sample row with its strings copied. */
+struct mem_pod_sample {
+	struct row_pod_sample r;
+	char service[32], pod[64], node[64];
+};
+
 struct memsink {
 	struct mem_decision *decisions;
 	size_t n_decisions;
 	struct row_sample *samples; /* service names point into the scenario */
 	size_t n_samples;
+	struct mem_pod_sample *pod_samples;
+	size_t n_pod_samples;
 	struct row_summary summaries[MEM_MAX_SUMMARIES];
 	size_t n_summaries;
 };

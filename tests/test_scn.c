@@ -308,6 +308,11 @@ Test(scn, bad_input_locations)
 		{"name: x\n---\nname: y\n", "2:1: a scenario is one YAML document; remove this '---'"},
 		{HEAD "  a: *nope\n", "4:6: alias '*nope' names no anchor defined before it"},
 		{"name: t\nduration: 1m\nservices:\n  a: [1, 2\n", "5:1: flow sequence without a closing bracket"},
+		{"name: t\nduration: 1m\ncluster:\n  cpu_weight_mapping: cgroup-v3\nservices:\n" SVC TRAFFIC,
+		 "4:23: cpu_weight_mapping: 'cgroup-v3' is not one of cgroup-v2-log-quadratic, cgroup-v2-linear, "
+		 "cgroup-v1; did you mean 'cgroup-v1'?"},
+		{"name: t\nduration: 1m\ncluster:\n  cpu_weight_mapping: [cgroup-v1]\nservices:\n" SVC TRAFFIC,
+		 "4:23: cpu_weight_mapping needs a value, not a list"},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct scenario sc;
