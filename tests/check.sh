@@ -224,27 +224,27 @@ expect "an unwritable JUnit file" 2 'cannot write the JUnit report' -- "$HR" che
 PB=scenarios/ci/buffers.yaml
 expect "plan expectations of each kind pass" 0 'check: 3 scenario runs and 1 plan, 7 checks: 7 passed, 0 failed' -- \
   "$HR" check $PB --junit "$T/plan.xml" --json "$T/plan1.json" --jobs 1
-grep -q '^ci-buffers/plan (scenarios/ci/buffers.yaml): plan of 3 variants x 20 replications (seed 5, target 80%) in [0-9.]* s; recommended: buffer=150%$' "$T/out" &&
+grep -q '^ci-buffers/plan (scenarios/ci/buffers.yaml): plan of 3 variants x 20 replications (seed 5, target 80%) in [0-9.]* s; recommended: buffer=250%$' "$T/out" &&
   ok "plan: its line names the recommendation" || bad "plan: its line" "$(grep plan "$T/out" | head -3)"
-grep -q '^PASS  ci-buffers/plan: plan.variants\[buffer=1.5\].slo_lower >= 80%: expected >= 80 %, actual 83.89 %$' "$T/out" &&
+grep -q '^PASS  ci-buffers/plan: plan.variants\[buffer=2.5\].slo_lower >= 80%: expected >= 80 %, actual 83.89 %$' "$T/out" &&
   ok "plan: Wilson lower bound of 20/20, the variant picked in the scenario's units" || bad "plan: slo_lower" "$(grep slo_lower "$T/out")"
 xml_ok "$T/plan.xml" && ok "plan: JUnit XML parses" || bad "plan: JUnit XML parses"
 check "plan: JUnit counts" "$(junit_counts "$T/plan.xml")" "7 0 7 0"
 "$HR" check $PB --json "$T/plan3.json" --jobs 3 >/dev/null 2>&1
 check "plan: the same figures on 1 and 3 threads" \
   "$(js "$T/plan1.json" '[c["actual"] for c in d["scenarios"][3]["checks"]] == [c["actual"] for c in json.load(open("'"$T/plan3.json"'"))["scenarios"][3]["checks"]]')" "True"
-FAILING='expect=[plan.recommended.services.web.buffer < 150%, plan.recommended.slo_probability < 95%, plan.recommended.monthly_cost <= 100, "plan.variants[buffer=250%].slo_probability < 0.95", "plan.variants[buffer=1.5].slo_lower >= 90%", "plan.variants[buffer=100%].slo_lower > 20%", "plan.variants[buffer=250%].monthly_cost <= 200"]'
+FAILING='expect=[plan.recommended.services.web.buffer < 250%, plan.recommended.slo_probability < 95%, plan.recommended.monthly_cost <= 100, "plan.variants[buffer=300%].slo_probability < 0.95", "plan.variants[buffer=2.5].slo_lower >= 90%", "plan.variants[buffer=100%].slo_lower > 20%", "plan.variants[buffer=300%].monthly_cost <= 200"]'
 expect "plan expectations of each kind fail" 1 'check: 3 scenario runs and 1 plan, 7 checks: 0 passed, 7 failed' -- \
   "$HR" check $PB --set "$FAILING" --junit "$T/planf.xml"
 got=$(grep -E '^FAIL' "$T/out" | sed 's/^FAIL  ci-buffers\/plan: [^:]*: //' | tr '\n' ';')
-want="expected < 150 %, actual 150 %;expected < 95 %, actual 100 %;expected <= 100.00 USD, actual 140.16 USD;expected < 95 %, actual 100 %;expected >= 90 %, actual 83.89 %;expected > 20 %, actual 0 %;expected <= 200.00 USD, actual 280.32 USD;"
+want="expected < 250 %, actual 250 %;expected < 95 %, actual 100 %;expected <= 100.00 USD, actual 280.32 USD;expected < 95 %, actual 100 %;expected >= 90 %, actual 83.89 %;expected > 20 %, actual 0 %;expected <= 200.00 USD, actual 280.32 USD;"
 check "plan: each failure says both values" "$got" "$want"
 check "plan: JUnit counts of failures" "$(junit_counts "$T/planf.xml")" "7 7 7 7"
 expect "plan: no variant meets the target" 1 'FAIL  ci-buffers/plan: plan.recommended.slo_probability >= 0: expected >= 0 %, actual none \(no variant meets the target\)' -- \
   "$HR" check $PB --set sweep.target=99% --set 'expect=[plan.recommended.slo_probability >= 0]'
 expect "plan: --jobs 0 is bad usage" 2 '--jobs takes an integer from 1 to 4096' -- "$HR" check $PB --jobs 0
 expect "plan: the baseline holds no plan" 0 'baseline: .*pbase.json' -- "$HR" check $PB --update-baseline "$T/pbase.json"
-check "... only the variants' runs" "$(js "$T/pbase.json" 'sorted(d["scenarios"])')" "['ci-buffers/buffer=100%', 'ci-buffers/buffer=150%', 'ci-buffers/buffer=250%']"
+check "... only the variants' runs" "$(js "$T/pbase.json" 'sorted(d["scenarios"])')" "['ci-buffers/buffer=100%', 'ci-buffers/buffer=250%', 'ci-buffers/buffer=300%']"
 expect "plan: checks against that baseline pass" 0 'and 1 plan, [0-9]+ checks: [0-9]+ passed, 0 failed' -- "$HR" check $PB --baseline "$T/pbase.json"
 cat >"$T/psweep.yaml" <<'EOF'
 name: psweep

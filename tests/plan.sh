@@ -52,8 +52,8 @@ sweep:
   target: 60%
   axes:
     buffer:
-      services.front.buffer: [100%, 150%, 200%]
-      services.back.buffer: [100%, 150%, 200%]
+      services.front.buffer: [100%, 200%, 250%]
+      services.back.buffer: [100%, 200%, 250%]
 cluster:
   catalog: $PWD/scenarios/catalogs/ec2-us-east-1.csv
   provisioner: karpenter
@@ -131,9 +131,9 @@ grep -Eq '^  front +60\.0 rps x 10 ms CPU / \(0\.5 cores x 60%\) = 2\.00 -> 2 po
   ok "the baseline is printed with its formula" || bad "the baseline is printed with its formula" "$(head -n 5 "$T/out")"
 grep -Eq '^  back +30\.0 rps x 15 ms CPU / \(0\.5 cores x 60%\) = 1\.50 -> 2 pods' "$T/out" &&
   ok "a callee's baseline counts its callers' calls" || bad "a callee's baseline counts its callers' calls" "$(head -n 5 "$T/out")"
-grep -Eq '^ +2  buffer=150% +[0-9.]+% \([0-9]+/6\) +\[[0-9.]+%, [0-9.]+%\]' "$T/out" &&
+grep -Eq '^ +2  buffer=200% +[0-9.]+% \([0-9]+/6\) +\[[0-9.]+%, [0-9.]+%\]' "$T/out" &&
   ok "the table shows P(SLO met) and its interval" || bad "the table shows P(SLO met)" "$(sed -n '/P(SLO met)/,+4p' "$T/out")"
-grep -Eq 'Runner-up: variant 3 \(buffer=200%\).*Cheaper variants fail: variant 1 \(buffer=100%\) has a lower bound of' "$T/out" &&
+grep -Eq 'Runner-up: variant 3 \(buffer=250%\).*Cheaper variants fail: variant 1 \(buffer=100%\) has a lower bound of' "$T/out" &&
   ok "the runner-up and why the cheaper ones fail" || bad "the runner-up and why the cheaper ones fail" "$(grep recommendation "$T/out")"
 check "one plan, done" "$(q "$A" "select count(*), status, variants, replications, target from plans")" "1|done|3|6|0.6"
 check "18 runs of the plan" "$(q "$A" "select count(*), count(distinct variant || '.' || replication) from runs where plan_id = 1")" "18|18"
@@ -144,7 +144,7 @@ check "the recommended variant is the plan's" \
   "$(q "$A" "select p.recommended = v.variant from plans p join plan_variants v on v.verdict = 'recommended'")" "1"
 check "P(SLO met) counts the runs meeting every SLO" \
   "$(q "$A" "select count(*) from plan_variants v where slo_met_runs = (select count(*) from runs r where r.plan_id = 1 and r.variant = v.variant and not exists (select 1 from summaries s where s.run_id = r.id and s.slo_met = 0))")" "3"
-check "buffers grow minReplicas" "$(q "$A" "select group_concat(min_replicas, ' ') from (select min_replicas from plan_services where service = 'front' order by variant)")" "2 3 4"
+check "buffers grow minReplicas" "$(q "$A" "select group_concat(min_replicas, ' ') from (select min_replicas from plan_services where service = 'front' order by variant)")" "2 4 5"
 check "cost does not fall as the buffer grows" \
   "$(q "$A" "select count(*) from plan_variants a join plan_variants b on b.variant = a.variant + 1 where b.monthly_cost_usd < a.monthly_cost_usd")" "0"
 check "P(SLO met) does not fall as the buffer grows" \
