@@ -334,6 +334,7 @@ static const char SQL_COPY_DECISIONS[] = "INSERT INTO main.decisions(run_id, " D
 /* In the order emitted: time order. */
 static const char SQL_COPY_NODES[] = "INSERT INTO main.nodes(run_id, " NODES_COLS ") SELECT ?1, " NODES_COLS
 				     " FROM stage.nodes ORDER BY rowid";
+/* In key order, as the samples (they are emitted in time order). */
 static const char SQL_COPY_POD_SAMPLES[] = "INSERT INTO main.pod_samples(run_id, " POD_SAMPLE_COLS ") SELECT ?1, "
 					   POD_SAMPLE_COLS " FROM stage.pod_samples ORDER BY service, pod, t_s";
 /* A scenario row is shared by every run of the same text and overrides. ON
