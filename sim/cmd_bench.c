@@ -1,8 +1,9 @@
 /*
  * cmd_bench.c: `headroom bench`, the figures of BENCHMARKS.md.
  *
- * Runs a scenario with every statistic computed as in `run`, but rows are
- * dropped instead of stored, and prints one line a script can read:
+ * Runs a scenario with every statistic computed as in `run` (but the
+ * per-pod samples, which it does not ask for), rows dropped instead of
+ * stored, and prints one line a script can read:
  *   bench NAME requests_per_s=... events_per_s=... peak_rss_mb=... wall_s=...
  * Peak RSS is the process's high-water mark (getrusage), which includes the
  * scenario loader and libraries.
@@ -59,7 +60,8 @@ int cmd_bench(const struct cmd *cmd, int argc, char **argv)
 		return cli_fail(&e);
 	}
 	/* Decisions, nodes and cost are dropped too, but built: the bench
-	 * measures their cost. */
+	 * measures their cost. Pod samples are not asked for (NULL), as in a
+	 * plan: the figures leave out what `run` spends on them. */
 	struct sink out = {NULL, drop_sample, drop_summary, drop_decision, drop_nodes, drop_cost, NULL};
 	struct run_stats st;
 	run_once(&sc, a.has_seed ? a.seed : sc.seed, &out, NULL, &st);

@@ -643,8 +643,10 @@ static void service_assumptions(struct doc *d, const struct scenario *sc, const 
 	}
 	double cores = sv->cpu_limit > 0 ? sv->cpu_limit : sv->cpu_request;
 	fmt_seconds(m, sizeof m, sv->cpu_per_request.mean);
-	snprintf(buf, sizeof buf, "%g core%s ÷ %s mean CPU per request = %.1f rps per ready, warm pod "
-		 "(the capacity line of the timeline charts)", cores, cores == 1 ? "" : "s", m, plot_pod_capacity(sv));
+	snprintf(buf, sizeof buf, "%g core%s ÷ %s mean CPU per request = %.1f rps per ready, warm pod with its node "
+		 "to itself; under contention a pod gets its share of its node, up to its limit (the capacity line "
+		 "of the timeline charts counts that share, where the results hold it)",
+		 cores, cores == 1 ? "" : "s", m, plot_pod_capacity(sv));
 	kv(d, "CPU capacity", buf);
 	static const char *const balancers[] = {"random (kube-proxy iptables)", "round robin (IPVS)",
 						"least request of two (Envoy)"};

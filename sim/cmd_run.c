@@ -95,6 +95,12 @@ static void tee_cost(void *ctx, const struct row_cost *r)
 	t->o.cost = *r;
 }
 
+static void tee_pod_sample(void *ctx, const struct row_pod_sample *r)
+{
+	struct tee *t = ctx;
+	t->store.pod_sample(t->store.ctx, r);
+}
+
 static void tee_summary(void *ctx, const struct row_summary *r)
 {
 	struct tee *t = ctx;
@@ -208,7 +214,9 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 	}
 	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services, sc,
 			{-1, -1, NAN, false, {0, 0, 0, 0}, NAN, NAN, 0}};
-	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost, NULL};
+	/* Pod samples only where the store takes them: NULL spares the model the work. */
+	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost,
+			   t.store.pod_sample ? tee_pod_sample : NULL};
 	struct progress prog = {!a->quiet && isatty(2), false};
 	struct run_hooks hooks = {&interrupted, show_progress, &prog};
 	signal(SIGINT, on_signal);

@@ -707,6 +707,12 @@ static void on_cost(void *ctx, const struct row_cost *row)
 	r->cost = *row;
 }
 
+static void on_pod_sample(void *ctx, const struct row_pod_sample *row)
+{
+	struct exp_results *r = ctx;
+	r->next.pod_sample(r->next.ctx, row);
+}
+
 void expect_results_init(struct exp_results *r, const struct scenario *sc, const struct sink *next)
 {
 	memset(r, 0, sizeof *r);
@@ -730,7 +736,9 @@ void expect_results_release(struct exp_results *r)
 
 struct sink expect_sink(struct exp_results *r)
 {
-	return (struct sink){r, on_sample, on_summary, on_decision, on_nodes, on_cost, NULL};
+	/* No expectation reads pod samples: they are asked for only if next keeps them. */
+	return (struct sink){r, on_sample, on_summary, on_decision, on_nodes, on_cost,
+			     r->next.pod_sample ? on_pod_sample : NULL};
 }
 
 double expect_actual(const struct exp_results *r, int metric, int service)

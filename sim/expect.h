@@ -115,7 +115,9 @@ struct exp_results {
  * be NULL). Release with expect_results_release. */
 void expect_results_init(struct exp_results *r, const struct scenario *sc, const struct sink *next);
 void expect_results_release(struct exp_results *r);
-/* A sink filling r (and passing each row on). */
+/* A sink filling r (and passing each row on). Its pod_sample is NULL when
+ * next has none (nothing here reads pod samples), so the model need not
+ * compute them. */
 struct sink expect_sink(struct exp_results *r);
 
 /* What one metric came to in a run, in its unit; NaN when it has no value

@@ -310,9 +310,10 @@ static struct plan_result *result_new(const struct plan_job *j, size_t n_service
 }
 
 /* A sink keeping a run's summaries, its cost and the cost rate of its nodes
- * before the spike; samples, decisions and nodes rows are dropped (a plan
- * stores none; `headroom run --variant K --replication R` makes them
- * again). */
+ * before the spike; samples, decisions and nodes rows are dropped, and pod
+ * samples not even asked for (pod_sample NULL: the model skips them). A
+ * plan stores none of them; `headroom run --variant K --replication R`
+ * makes them again. */
 struct capture {
 	const struct scenario *sc;
 	struct plan_result *r;

@@ -456,8 +456,26 @@ static int each_row(plot_db *db, const char *sql, const struct plot_run *r, cons
 struct timeline_ctx {
 	FILE *out;
 	struct plot_facts *f;
-	double interval_s, pod_rps;
+	double interval_s;
+	double cpu_s;   /* mean CPU per request, s (0: unknown) */
+	double pod_rps; /* plot_pod_capacity (0: unknown) */
 };
+
+/* Requests per second the ready pods can serve on CPU: the cores they can
+ * get on their nodes (samples.cpu_capacity, version 5) over the mean CPU
+ * per request; in a row without it, ready x one pod's capacity. */
+static double capacity_rps(struct timeline_ctx *c, double ready, double cores)
+{
+	if (!isnan(cores) && c->cpu_s > 0) {
+		c->f->capacity_node = true;
+		return cores / c->cpu_s;
+	}
+	if (c->pod_rps > 0 && !isnan(ready)) {
+		c->f->capacity_ready = true;
+		return ready * c->pod_rps;
+	}
+	return NAN;
+}
 
 static void timeline_row(sqlite3_stmt *s, void *ctx)
 {
@@ -469,7 +487,7 @@ static void timeline_row(sqlite3_stmt *s, void *ctx)
 	num(c->out, col_real(s, 3) / c->interval_s);
 	for (int i = 4; i <= 7; i++)
 		num(c->out, col_real(s, i));
-	num(c->out, c->pod_rps > 0 ? ready * c->pod_rps : NAN);
+	num(c->out, capacity_rps(c, ready, col_real(s, 10)));
 	num(c->out, col_real(s, 8));
 	num(c->out, col_real(s, 9));
 	fputc('\n', c->out);
@@ -526,22 +544,25 @@ int plot_timeline_data(plot_db *db, const struct plot_run *r, const char *servic
 {
 	memset(f, 0, sizeof *f);
 	const struct scn_service *sv = plot_run_service(r, service);
-	struct timeline_ctx c = {out, f, sample_interval(db, r, service), sv ? plot_pod_capacity(sv) : 0};
+	struct timeline_ctx c = {out, f, sample_interval(db, r, service), sv ? fmax(sv->cpu_per_request.mean, 0) : 0,
+				 sv ? plot_pod_capacity(sv) : 0};
 	f->interval_s = c.interval_s;
-	f->has_capacity = c.pod_rps > 0;
 	char join[256], sql[1024];
 	const char *nready, *nlaunch;
 	nodes_join(db, r->id, join, sizeof join, &nready, &nlaunch);
 	snprintf(sql, sizeof sql,
-		 "SELECT s.t_s, s.offered_rps, s.served_rps, s.errors, s.replicas, s.%s, s.ready, s.%s, %s, %s "
+		 "SELECT s.t_s, s.offered_rps, s.served_rps, s.errors, s.replicas, s.%s, s.ready, s.%s, %s, %s, s.%s "
 		 "FROM samples s%s WHERE s.run_id = ?1 AND s.service = ?2 ORDER BY s.t_s",
-		 sample_col(db, "desired"), sample_col(db, "pending"), nready, nlaunch, join);
+		 sample_col(db, "desired"), sample_col(db, "pending"), nready, nlaunch, sample_col(db, "cpu_capacity"),
+		 join);
 	/* s.NULL is not SQL: a missing column is a plain NULL. */
 	for (char *p; (p = strstr(sql, "s.NULL"));)
 		memmove(p, p + 2, strlen(p + 2) + 1);
 	fputs("# t_s offered_rps served_rps failed_rps replicas desired ready pending capacity_rps nodes_ready "
 	      "nodes_starting\n", out);
-	return each_row(db, sql, r, service, timeline_row, &c, e);
+	int rc = each_row(db, sql, r, service, timeline_row, &c, e);
+	f->has_capacity = f->capacity_node || f->capacity_ready;
+	return rc;
 }
 
 struct latency_ctx {
@@ -932,6 +953,24 @@ static void fmt_ms(char *buf, size_t n, double ms)
 	snprintf(buf, n, ms < 10 ? "%.3g ms" : "%.0f ms", ms);
 }
 
+/* How the capacity line was drawn, for the title: "capacity = cores the
+ * ready pods can get on their nodes ÷ 20 ms mean CPU per request", or for a
+ * file without samples.cpu_capacity "capacity = ready pods × 2 cores ÷ ...". */
+static void capacity_words(char *buf, size_t n, const struct scn_service *sv, const struct plot_facts *f)
+{
+	static const char node[] = "cores the ready pods can get on their nodes";
+	double cores = sv->cpu_limit > 0 ? sv->cpu_limit : sv->cpu_request;
+	const char *plural = cores == 1 ? "" : "s";
+	char what[128];
+	if (!f->capacity_ready)
+		snprintf(what, sizeof what, "%s", node);
+	else if (!f->capacity_node)
+		snprintf(what, sizeof what, "ready pods × %g core%s", cores, plural);
+	else /* some rows without cpu_capacity: a file edited by hand */
+		snprintf(what, sizeof what, "(%s, else ready pods × %g core%s)", node, cores, plural);
+	snprintf(buf, n, "capacity = %s ÷ %.3g ms mean CPU per request", what, 1e3 * sv->cpu_per_request.mean);
+}
+
 static void timeline_script(FILE *o, const struct plot_run *r, const char *service, const struct plot_facts *f,
 			    const char *data, size_t n)
 {
@@ -943,10 +982,7 @@ static void timeline_script(FILE *o, const struct plot_run *r, const char *servi
 	size_t n_sp = spikes(r, sp, ARRAY_LEN(sp), key, sizeof key);
 	snprintf(line1, sizeof line1, "%s: traffic against serving capacity, and pods", service);
 	if (f->has_capacity)
-		snprintf(extra, sizeof extra, "capacity = ready pods × %g core%s ÷ %.3g ms mean CPU per request",
-			 sv->cpu_limit > 0 ? sv->cpu_limit : sv->cpu_request,
-			 (sv->cpu_limit > 0 ? sv->cpu_limit : sv->cpu_request) == 1 ? "" : "s",
-			 1e3 * sv->cpu_per_request.mean);
+		capacity_words(extra, sizeof extra, sv, f);
 	else if (!r->has_sc)
 		snprintf(extra, sizeof extra, "scenario not readable: no capacity line or spikes");
 	datablock(o, "data", data, n);

@@ -81,9 +81,11 @@ int plot_run_read(plot_db *db, int64_t id, struct plot_run *r, struct herr *e);
 void plot_run_release(struct plot_run *r);
 /* The run's scenario service `name`, or NULL (no scenario, or not in it). */
 const struct scn_service *plot_run_service(const struct plot_run *r, const char *name);
-/* Requests per second one ready, warm pod of sv can serve on CPU: its cores
- * (the limit, else the request) over the mean CPU seconds per request; 0 if
- * that is not defined. */
+/* Requests per second one ready, warm pod of sv can serve on CPU with its
+ * node to itself: its cores (the limit, else the request) over the mean CPU
+ * seconds per request; 0 if that is not defined. Under contention a pod gets
+ * its share of its node, up to its limit: samples.cpu_capacity (version 5)
+ * counts that, and the timeline uses it where the file has it. */
 double plot_pod_capacity(const struct scn_service *sv);
 
 enum plot_format { PLOT_PNG, PLOT_SVG };
@@ -114,7 +116,9 @@ struct plot_facts {
 	size_t n_spans;
 	bool has_nodes;      /* timeline: the nodes columns are filled */
 	double nodes_max;    /* timeline: the most nodes ready and starting at one time */
-	bool has_capacity;   /* timeline: the capacity column is filled */
+	bool has_capacity;   /* timeline: the capacity column is filled (in some row) */
+	bool capacity_node;  /* timeline: some row's capacity is samples.cpu_capacity over the CPU per request */
+	bool capacity_ready; /* timeline: some row's is ready x plot_pod_capacity (a file without cpu_capacity) */
 	bool has_errors;     /* latency: some interval had failed requests */
 	bool has_node_wait;  /* startup: some pod waited for a node to be launched or to start */
 	size_t n_unready;    /* startup: pods created during the run that were not ready by its end */
@@ -130,7 +134,10 @@ void plot_facts_release(struct plot_facts *f);
  *
  * timeline, one row per sample of the service:
  *   t_s offered_rps served_rps failed_rps replicas desired ready pending capacity_rps nodes_ready nodes_starting
- *   (failed_rps = errors / interval; capacity_rps = ready x plot_pod_capacity;
+ *   (failed_rps = errors / interval; capacity_rps = cpu_capacity / mean CPU
+ *   per request where the file has samples.cpu_capacity (version 5) and the
+ *   row's is not NULL: what the ready pods can get on their nodes; else
+ *   ready x plot_pod_capacity;
  *   nodes_* for the whole cluster, from the nodes table where the file has
  *   one (version 3) and the run has rows in it: ready, and launching +
  *   registered, 0 at a time without a row; else NaN)

@@ -41,6 +41,7 @@ struct store {
 	sqlite3_stmt *put_summary; /* INSERT into stage.summaries, reused for every row */
 	sqlite3_stmt *put_decision; /* INSERT into stage.decisions, reused for every row */
 	sqlite3_stmt *put_nodes;   /* INSERT into stage.nodes, reused for every row */
+	sqlite3_stmt *put_pod_sample; /* INSERT into stage.pod_samples, reused for every row */
 	bool has_cost;             /* the run emitted its cost row */
 	struct row_cost cost;      /* that row, written into the runs row at commit */
 	int64_t plan_id;           /* the staged run's plan (store_run_set_plan), 0: none */
@@ -51,19 +52,21 @@ struct store {
 
 /* ---- Schema ---------------------------------------------------------- */
 
-/* Columns of a sample, a summary, a decision and a nodes row, in the order the sink
- * binds them (?1, ?2, ...). The stage and the main tables share these names,
- * so the copy is one INSERT ... SELECT. */
+/* Columns of a sample, a summary, a decision, a nodes row and a pod sample, in the
+ * order the sink binds them (?1, ?2, ...). The stage and the main tables share
+ * these names, so the copy is one INSERT ... SELECT. */
 #define SAMPLE_COLS                                                                                         \
 	"t_s, service, offered_rps, served_rps, errors, timeouts, rejected, mean_ms, p50_ms, p99_ms, replicas, " \
-	"ready, in_flight, cpu_util, desired, pending, hpa_cpu_util"
+	"ready, in_flight, cpu_util, desired, pending, hpa_cpu_util, cpu_cores, cpu_throttled, cpu_pressure, "  \
+	"cpu_capacity"
 #define SUMMARY_COLS                                                                                        \
 	"service, requests, served, errors, timeouts, rejected, mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, "      \
 	"max_ms, error_rate, timeout_rate, cpu_util, violation_minutes, slo_met, pods_started, pod_start_p50_s, " \
-	"pod_start_p99_s"
+	"pod_start_p99_s, cpu_throttled, cpu_pressure"
 #define DECISION_COLS \
 	"t_s, service, kind, pod, event, replicas, desired, raw, stabilized, limited, bound, metrics, detail"
 #define NODES_COLS "t_s, pool, instance_type, launching, registered, ready, draining, cost_per_hour"
+#define POD_SAMPLE_COLS "t_s, service, pod, node, cpu_cores, cpu_util, cpu_throttled, cpu_pressure"
 
 /* Version 1, as documented in results/SCHEMA.md. */
 static const char SCHEMA_V1[] =
@@ -255,6 +258,32 @@ static const char SCHEMA_V4[] =
 	"  FOREIGN KEY (plan_id, variant) REFERENCES plan_variants(plan_id, variant) ON DELETE CASCADE\n"
 	") WITHOUT ROWID;\n";
 
+/* Version 5: CPU shared on a node. The new columns are NULL in older rows
+ * (a run stored before did not measure them). pod_samples is one row per pod
+ * per sample interval, the largest table of a run: WITHOUT ROWID, keyed so
+ * that one pod of one run in time order is a range scan (pod names are never
+ * reused within a run; the service keeps two services' pods apart whatever
+ * their names). */
+static const char SCHEMA_V5[] =
+	"ALTER TABLE samples ADD COLUMN cpu_cores REAL;\n"
+	"ALTER TABLE samples ADD COLUMN cpu_throttled REAL;\n"
+	"ALTER TABLE samples ADD COLUMN cpu_pressure REAL;\n"
+	"ALTER TABLE samples ADD COLUMN cpu_capacity REAL;\n"
+	"ALTER TABLE summaries ADD COLUMN cpu_throttled REAL;\n"
+	"ALTER TABLE summaries ADD COLUMN cpu_pressure REAL;\n"
+	"CREATE TABLE pod_samples(\n"
+	"  run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s           REAL NOT NULL,\n"
+	"  service       TEXT NOT NULL,\n"
+	"  pod           TEXT NOT NULL,\n"
+	"  node          TEXT,\n"
+	"  cpu_cores     REAL,\n"
+	"  cpu_util      REAL,\n"
+	"  cpu_throttled REAL,\n"
+	"  cpu_pressure  REAL,\n"
+	"  PRIMARY KEY (run_id, service, pod, t_s)\n"
+	") WITHOUT ROWID;\n";
+
 /*
  * The schema's history: migrations[v] takes a database from version v - 1 to
  * version v. A new file (version 0) runs every step; an older file runs the
@@ -267,6 +296,7 @@ static const char *const migrations[] = {
 	SCHEMA_V2, /* samples.desired, pending, hpa_cpu_util; decisions */
 	SCHEMA_V3, /* summaries.pods_started, pod_start_*; runs.cost_usd ... max_nodes; nodes */
 	SCHEMA_V4, /* plans, runs.plan_id, plan_variants, plan_services */
+	SCHEMA_V5, /* samples.cpu_cores ... cpu_capacity; summaries.cpu_throttled, cpu_pressure; pod_samples */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
@@ -279,16 +309,20 @@ static const char STAGE_SCHEMA[] =
 	"CREATE TABLE stage.samples(" SAMPLE_COLS ", PRIMARY KEY (service, t_s)) WITHOUT ROWID;"
 	"CREATE TABLE stage.summaries(" SUMMARY_COLS ", PRIMARY KEY (service)) WITHOUT ROWID;"
 	"CREATE TABLE stage.decisions(" DECISION_COLS ", CHECK (metrics IS NULL OR json_valid(metrics)));"
-	"CREATE TABLE stage.nodes(" NODES_COLS ");";
+	"CREATE TABLE stage.nodes(" NODES_COLS ");"
+	"CREATE TABLE stage.pod_samples(" POD_SAMPLE_COLS ", PRIMARY KEY (service, pod, t_s)) WITHOUT ROWID;";
 
 static const char SQL_PUT_SAMPLE[] = "INSERT INTO stage.samples(" SAMPLE_COLS ") VALUES "
-				     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+				     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+				     "?19, ?20, ?21)";
 static const char SQL_PUT_SUMMARY[] = "INSERT INTO stage.summaries(" SUMMARY_COLS ") VALUES "
 				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-				      "?18, ?19, ?20)";
+				      "?18, ?19, ?20, ?21, ?22)";
 static const char SQL_PUT_DECISION[] = "INSERT INTO stage.decisions(" DECISION_COLS ") VALUES "
 				       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char SQL_PUT_NODES[] = "INSERT INTO stage.nodes(" NODES_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_PUT_POD_SAMPLE[] = "INSERT INTO stage.pod_samples(" POD_SAMPLE_COLS ") VALUES "
+					 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 /* In key order, so the main table's B-tree is appended to, not scattered. */
 static const char SQL_COPY_SAMPLES[] = "INSERT INTO main.samples(run_id, " SAMPLE_COLS ") SELECT ?1, " SAMPLE_COLS
 				       " FROM stage.samples ORDER BY service, t_s";
@@ -300,6 +334,9 @@ static const char SQL_COPY_DECISIONS[] = "INSERT INTO main.decisions(run_id, " D
 /* In the order emitted: time order. */
 static const char SQL_COPY_NODES[] = "INSERT INTO main.nodes(run_id, " NODES_COLS ") SELECT ?1, " NODES_COLS
 				     " FROM stage.nodes ORDER BY rowid";
+/* In key order, as the samples (they are emitted in time order). */
+static const char SQL_COPY_POD_SAMPLES[] = "INSERT INTO main.pod_samples(run_id, " POD_SAMPLE_COLS ") SELECT ?1, "
+					   POD_SAMPLE_COLS " FROM stage.pod_samples ORDER BY service, pod, t_s";
 /* A scenario row is shared by every run of the same text and overrides. ON
  * CONFLICT (rather than INSERT OR IGNORE) ignores only that case, not a
  * NOT NULL violation. */
@@ -704,7 +741,8 @@ static void stage_drop(store *st)
 	sqlite3_finalize(st->put_summary);
 	sqlite3_finalize(st->put_decision);
 	sqlite3_finalize(st->put_nodes);
-	st->put_sample = st->put_summary = st->put_decision = st->put_nodes = NULL;
+	sqlite3_finalize(st->put_pod_sample);
+	st->put_sample = st->put_summary = st->put_decision = st->put_nodes = st->put_pod_sample = NULL;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	/* Fails harmlessly if begin failed before attaching. */
@@ -740,6 +778,8 @@ int store_run_begin(store *st, const struct run_info *ri, struct herr *e)
 		rc = prepare(st, SQL_PUT_DECISION, keep, &st->put_decision, what, e);
 	if (!rc)
 		rc = prepare(st, SQL_PUT_NODES, keep, &st->put_nodes, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_POD_SAMPLE, keep, &st->put_pod_sample, what, e);
 	/* One transaction on the stage for the whole run, not one per row; it
 	 * touches no table of main, so it takes no lock there. */
 	if (!rc)
@@ -798,6 +838,10 @@ static void sink_sample(void *ctx, const struct row_sample *r)
 	sqlite3_bind_int(s, 15, r->desired);
 	sqlite3_bind_int(s, 16, r->pending);
 	bind_real(s, 17, r->hpa_cpu_util);
+	bind_real(s, 18, r->cpu_cores);
+	bind_real(s, 19, r->cpu_throttled);
+	bind_real(s, 20, r->cpu_pressure);
+	bind_real(s, 21, r->cpu_capacity);
 	stage_row(st, s, "sample", "service", r->service, r->t_s);
 }
 
@@ -831,6 +875,8 @@ static void sink_summary(void *ctx, const struct row_summary *r)
 	sqlite3_bind_int64(s, 18, r->pods_started);
 	bind_real(s, 19, r->pod_start_p50_s);
 	bind_real(s, 20, r->pod_start_p99_s);
+	bind_real(s, 21, r->cpu_throttled);
+	bind_real(s, 22, r->cpu_pressure);
 	stage_row(st, s, "summary", "service", r->service, NAN);
 }
 
@@ -875,6 +921,24 @@ static void sink_nodes(void *ctx, const struct row_nodes *r)
 	stage_row(st, s, "nodes row", "pool", r->pool, r->t_s);
 }
 
+static void sink_pod_sample(void *ctx, const struct row_pod_sample *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->service && r->pod);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_pod_sample;
+	bind_real(s, 1, r->t_s);
+	bind_str(s, 2, r->service);
+	bind_str(s, 3, r->pod);
+	bind_str(s, 4, r->node);
+	bind_real(s, 5, r->cpu_cores);
+	bind_real(s, 6, r->cpu_util);
+	bind_real(s, 7, r->cpu_throttled);
+	bind_real(s, 8, r->cpu_pressure);
+	stage_row(st, s, "sample", "pod", r->pod, r->t_s);
+}
+
 /* The cost goes into the runs row, which exists only at commit: kept until
  * then. A run has one; a second would silently replace the first, so it
  * fails the run like a duplicate summary. */
@@ -902,7 +966,7 @@ void store_run_set_plan(store *st, int64_t plan_id, double base_cost_per_hour)
 
 struct sink store_sink(store *st)
 {
-	return (struct sink){st, sink_sample, sink_summary, sink_decision, sink_nodes, sink_cost, NULL};
+	return (struct sink){st, sink_sample, sink_summary, sink_decision, sink_nodes, sink_cost, sink_pod_sample};
 }
 
 /* ---- Committing --------------------------------------------------------- */
@@ -1013,6 +1077,8 @@ static int copy_run(store *st, const struct run_end *end, int64_t *run_id, struc
 		rc = copy_rows(st, SQL_COPY_DECISIONS, id, "cannot store the run (copying decisions)", e);
 	if (!rc)
 		rc = copy_rows(st, SQL_COPY_NODES, id, "cannot store the run (copying nodes)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_POD_SAMPLES, id, "cannot store the run (copying pod samples)", e);
 	if (!rc)
 		rc = exec(st, "COMMIT", "cannot store the run (committing)", e);
 	if (rc) {

@@ -12,8 +12,8 @@
  * temporary database (on disk, so memory does not grow with simulated time),
  * store_run_commit copies them into the main tables in one short
  * transaction. A run that is aborted, or a process killed mid-run, leaves no
- * row of that run behind (no runs, samples, summaries, decisions or nodes
- * row). The run's cost row is kept in the store until commit, which writes
+ * row of that run behind (no runs, samples, summaries, decisions, nodes or
+ * pod_samples row). The run's cost row is kept in the store until commit, which writes
  * it into the runs row.
  */
 #ifndef HEADROOM_STORE_H
@@ -27,8 +27,10 @@ typedef struct store store;
 /* Version 2 added samples.desired, pending, hpa_cpu_util and decisions;
  * version 3 summaries.pods_started, pod_start_p50_s, pod_start_p99_s, the
  * cost columns of runs, and nodes; version 4 plans, plan_variants,
- * plan_services and runs.plan_id. */
-#define STORE_SCHEMA_VERSION 4
+ * plan_services and runs.plan_id; version 5 samples.cpu_cores,
+ * cpu_throttled, cpu_pressure, cpu_capacity, summaries.cpu_throttled,
+ * cpu_pressure, and pod_samples. */
+#define STORE_SCHEMA_VERSION 5
 
 /* What identifies a run. Strings are borrowed. */
 struct run_info {
@@ -65,7 +67,8 @@ int store_run_begin(store *st, const struct run_info *ri, struct herr *e);
  * before the spike (runs.base_cost_per_hour; NaN: unknown). Between
  * store_run_begin and commit or abort. */
 void store_run_set_plan(store *st, int64_t plan_id, double base_cost_per_hour);
-/* A sink whose rows go to the staged run (valid between begin and commit/abort). */
+/* A sink whose rows go to the staged run (valid between begin and commit/abort).
+ * Every callback is set, pod_sample too: a stored run keeps its pods' rows. */
 struct sink store_sink(store *st);
 /* Copies the staged run into the main tables in one transaction and returns
  * its id in *run_id. Returns 0, or -1 with e set (including any error a sink
@@ -87,8 +90,8 @@ void store_remove_files(const char *path);
  * A plan is identified by its scenario (text and --set overrides: a
  * scenarios row) and its seed. Its runs are ordinary runs rows with
  * runs.plan_id set, at most one per (plan, variant, replication) (a unique
- * index), holding their summaries and cost but no samples, decisions or
- * nodes. Its results (plans, plan_variants, plan_services) are computed from
+ * index), holding their summaries and cost but no samples, decisions,
+ * nodes or pod samples. Its results (plans, plan_variants, plan_services) are computed from
  * those runs and replaced as a whole by store_plan_finish. */
 
 /* What identifies a plan, and what it asks for now. Borrowed. */

@@ -146,7 +146,7 @@ n=$(q "$K2" "pragma integrity_check")
 [ "$n" = ok ] && ok "8 kills: integrity_check ok" || bad "8 kills: integrity_check ok" "$n"
 # Every run present is whole: 1 min of demo is 18 samples, 2 h of day 2160.
 n=$(q "$K2" "select count(*) from runs r where (select count(*) from samples s where s.run_id = r.id) not in (18, 2160) or status != 'ok'")
-m=$(q "$K2" "select (select count(*) from samples where run_id not in (select id from runs)) + (select count(*) from decisions where run_id not in (select id from runs))")
+m=$(q "$K2" "select (select count(*) from samples where run_id not in (select id from runs)) + (select count(*) from decisions where run_id not in (select id from runs)) + (select count(*) from pod_samples where run_id not in (select id from runs))")
 [ "$n" = 0 ] && [ "$m" = 0 ] && ok "8 kills: only whole runs, no orphan rows" || bad "8 kills: only whole runs" "partial $n, orphans $m"
 "$HR" run scenarios/demo.yaml --db "$K2" --set duration=1m -q
 n=$(q "$K2" "select count(*) from runs where scenario_id = (select scenario_id from runs where id = 1)")

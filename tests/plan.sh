@@ -137,7 +137,7 @@ grep -Eq 'Runner-up: variant 3 \(buffer=250%\).*Cheaper variants fail: variant 1
   ok "the runner-up and why the cheaper ones fail" || bad "the runner-up and why the cheaper ones fail" "$(grep recommendation "$T/out")"
 check "one plan, done" "$(q "$A" "select count(*), status, variants, replications, target from plans")" "1|done|3|6|0.6"
 check "18 runs of the plan" "$(q "$A" "select count(*), count(distinct variant || '.' || replication) from runs where plan_id = 1")" "18|18"
-check "runs keep summaries, not samples" "$(q "$A" "select (select count(*) from summaries), (select count(*) from samples), (select count(*) from decisions), (select count(*) from nodes)")" "36|0|0|0"
+check "runs keep summaries, not samples" "$(q "$A" "select (select count(*) from summaries), (select count(*) from samples), (select count(*) from decisions), (select count(*) from nodes), (select count(*) from pod_samples)")" "36|0|0|0|0"
 check "one recommendation, one runner-up at most" \
   "$(q "$A" "select sum(verdict = 'recommended') = 1 and sum(verdict = 'runner-up') <= 1 from plan_variants")" "1"
 check "the recommended variant is the plan's" \

@@ -88,6 +88,18 @@ check "latency data: p99_ms as in samples, NULL as NaN" "$d" 0
 n=$(q "$H" "select count(*) from decisions where run_id = 1 and service = 'order' and kind = 'pod' and event = 'ready'")
 m=$(sed -n '/^\$data << EOD$/,/^EOD$/p' "$T/gp/startup-order.gp" | grep -c '^[0-9]')
 check "start-up data: one row per pod that became Ready" "$m" "$n"
+# The capacity line: the cores the ready pods can get (samples.cpu_capacity)
+# over order's 10 ms of CPU per request; a file before version 5: ready pods.
+sed -n '/^\$data << EOD$/,/^EOD$/p' "$T/gp/timeline-order.gp" | grep -v '^[$#E]' | awk '{ print $1, $9 }' >"$T/chart"
+q "$H" "select t_s, cpu_capacity / 0.010 from samples where run_id = 1 and service = 'order' order by t_s" | tr '|' ' ' >"$T/db"
+d=$(paste -d ' ' "$T/chart" "$T/db" | awk '{ if (($1 - $3)^2 + ($2 - $4)^2 > 1e-12 * (1 + $4^2)) bad++ } END { print bad + 0 }')
+check "timeline data: capacity = cpu_capacity / mean CPU per request" "$d" 0
+grep -q "capacity = cores the ready pods can get on their nodes ÷ 10 ms mean CPU per request" "$T/gp/timeline-order.gp" && ok "timeline caption: capacity from the nodes" || bad "timeline caption: capacity from the nodes" "$(grep -o 'capacity = [^'"'"']*' "$T/gp/timeline-order.gp")"
+O=$T/v4.db
+cp "$H" "$O"
+q "$O" "alter table samples drop column cpu_capacity; pragma user_version = 4" >/dev/null
+expect "plot a file without samples.cpu_capacity" 0 'timeline-order\.png' -- "$HR" plot "$O" --out "$T/v4" --scripts
+grep -q "capacity = ready pods × 1 core ÷ 10 ms mean CPU per request" "$T/v4/timeline-order.gp" && ok "timeline caption: capacity from the ready pods" || bad "timeline caption: capacity from the ready pods" "$(grep -o 'capacity = [^'"'"']*' "$T/v4/timeline-order.gp")"
 (cd "$T/gp" && gnuplot timeline-order.gp >again.png 2>/dev/null)
 check "the script draws the chart again" "$(png_size "$T/gp/again.png")" 1280x720
 

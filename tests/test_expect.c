@@ -473,6 +473,38 @@ Test(expect, key_figures)
 	scn_free(&sc);
 }
 
+static void count_pod_sample(void *ctx, const struct row_pod_sample *r)
+{
+	(void)r;
+	++*(int *)ctx;
+}
+
+/* Pod samples pass through to a next sink that takes them; else the sink
+ * does not ask for them (NULL), so the model may skip them. */
+Test(expect, sink_asks_for_pod_samples_only_for_its_next)
+{
+	struct scenario sc;
+	load_one(&sc, "a.replicas.max >= 2", true);
+	int n = 0;
+	struct sink next = {&n, NULL, NULL, NULL, NULL, NULL, count_pod_sample};
+	struct exp_results r;
+	expect_results_init(&r, &sc, &next);
+	struct sink out = expect_sink(&r);
+	cr_assert_not_null(out.pod_sample);
+	const struct row_pod_sample row = {10, "a", "a-0", NULL, 0.25, 0.5, 0, 0};
+	out.pod_sample(out.ctx, &row);
+	cr_expect_eq(n, 1);
+	expect_results_release(&r);
+	next.pod_sample = NULL;
+	expect_results_init(&r, &sc, &next);
+	cr_expect_null(expect_sink(&r).pod_sample);
+	expect_results_release(&r);
+	expect_results_init(&r, &sc, NULL);
+	cr_expect_null(expect_sink(&r).pod_sample);
+	expect_results_release(&r);
+	scn_free(&sc);
+}
+
 /* The sink gathers a real run's rows and passes every row on. */
 Test(expect, sink_gathers_a_run)
 {

@@ -2,9 +2,10 @@
  * Charts: the escaping of names into gnuplot scripts (table-driven, then
  * through gnuplot itself: a name is printed back exactly and runs nothing),
  * the data behind each chart against the numbers in the database (a run
- * written with the store API, read back with plain SQLite), files without
- * the optional columns and tables and with a nodes table, the errors of
- * opening and choosing a run, and gnuplot missing or failing.
+ * written with the store API, read back with plain SQLite), the capacity
+ * line from samples.cpu_capacity or, without it, from the ready pods, files
+ * without the optional columns and tables and with a nodes table, the errors
+ * of opening and choosing a run, and gnuplot missing or failing.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -183,17 +184,19 @@ Test(plot, gnuplot_error_is_reported)
 	"    cpu_per_request: 5ms\n"
 
 /* web at 10 s: 3 errors of 126 ended (2.4 % > 1 %): breaks the SLO; at 20 s
- * p99 150.5 ms > 100 ms: breaks it; at 30 s nothing answered. */
+ * p99 150.5 ms > 100 ms: breaks it; at 30 s nothing answered. The cores the
+ * ready pods can get (cpu_capacity): at 10 s 4.5 of their 3 x 2 (their
+ * nodes are busy), then all of their limits. */
 static const struct row_sample samples[] = {
-	{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 20.5, 80, 4, 3, 7, 0.1, 6, 2, 0.9375},
-	{20, "web", 20, 19, 0, 0, 0, 50, 30, 150.5, 5, 5, 0, 0.2, 5, 0, NAN},
-	{30, "web", 10, 0, 0, 0, 0, NAN, NAN, NAN, 5, 5, 0, NAN, 5, 0, NAN},
-	{10, "db", 0, 0, 0, 0, 0, NAN, NAN, NAN, 1, 0, 0, 0, 1, 1, 0},
+	{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 20.5, 80, 4, 3, 7, 0.1, 6, 2, 0.9375, 0.25, 0.5, 0.25, 4.5},
+	{20, "web", 20, 19, 0, 0, 0, 50, 30, 150.5, 5, 5, 0, 0.2, 5, 0, NAN, 0.5, 0, 0, 10},
+	{30, "web", 10, 0, 0, 0, 0, NAN, NAN, NAN, 5, 5, 0, NAN, 5, 0, NAN, 0, 0, 0, 10},
+	{10, "db", 0, 0, 0, 0, 0, NAN, NAN, NAN, 1, 0, 0, 0, 1, 1, 0, 0, NAN, NAN, 0},
 };
 
 static const struct row_summary summaries[] = {
-	{"web", 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NAN, 120.5, 0.01, 0.004, 0.625, 0, 0, 2, 60, 85},
-	{"db", 7, 7, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0.5, 0, -1, 0, NAN, NAN},
+	{"web", 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NAN, 120.5, 0.01, 0.004, 0.625, 0, 0, 2, 60, 85, 0.125, 0.0625},
+	{"db", 7, 7, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0.5, 0, -1, 0, NAN, NAN, NAN, NAN},
 };
 
 #define POD(t, pod, ev) {t, "web", "pod", pod, ev, 1, 1, -1, -1, -1, NULL, NULL, NULL}
@@ -351,8 +354,8 @@ Test(plot, timeline_data_holds_the_db_numbers)
 	sqlite3_stmt *s;
 	cr_assert_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	cr_assert_eq(sqlite3_prepare_v2(h,
-					"SELECT t_s, offered_rps, served_rps, errors, replicas, desired, ready, pending "
-					"FROM samples WHERE run_id = ?1 AND service = 'web' ORDER BY t_s",
+					"SELECT t_s, offered_rps, served_rps, errors, replicas, desired, ready, pending, "
+					"cpu_capacity FROM samples WHERE run_id = ?1 AND service = 'web' ORDER BY t_s",
 					-1, &s, NULL),
 		     SQLITE_OK);
 	sqlite3_bind_int64(s, 1, id);
@@ -365,7 +368,7 @@ Test(plot, timeline_data_holds_the_db_numbers)
 		expect_num(t.v[i][3], db_num(s, 3) / 10, "failed_rps");
 		for (int c = 4; c <= 7; c++)
 			expect_num(t.v[i][c], db_num(s, c), "replicas/desired/ready/pending");
-		expect_num(t.v[i][8], db_num(s, 6) * 100, "capacity: ready x 2 cores / 20 ms");
+		expect_num(t.v[i][8], db_num(s, 8) / 0.020, "capacity: cpu_capacity / 20 ms");
 		expect_num(t.v[i][9], NAN, "nodes_ready");
 	}
 	sqlite3_finalize(s);
@@ -373,7 +376,8 @@ Test(plot, timeline_data_holds_the_db_numbers)
 	/* And against the rows written, to the last digit. */
 	expect_num(t.v[0][1], 12.5, "offered at 10 s");
 	expect_num(t.v[0][3], 0.3, "3 errors in 10 s");
-	expect_num(t.v[0][8], 300, "3 ready pods x 100 rps");
+	expect_num(t.v[0][8], 225, "4.5 cores / 20 ms, not 3 ready pods x 100 rps");
+	cr_expect(f.capacity_node && !f.capacity_ready);
 	plot_facts_release(&f);
 	plot_run_release(&r);
 	plot_close(db);
@@ -440,6 +444,65 @@ Test(plot, startup_data_splits_each_pod_by_phase)
 	plot_facts_release(&f);
 	plot_run_release(&r);
 	plot_close(db);
+}
+
+/* The timeline script of service web, as SVG (which keeps every letter). */
+static char *timeline_script_of(plot_db *db, const struct plot_run *r)
+{
+	char *script = NULL, note[256] = "";
+	size_t n = 0;
+	FILE *o = open_memstream(&script, &n);
+	struct herr e = {""};
+	cr_assert_eq(plot_script(db, r, PLOT_TIMELINE, "web", PLOT_SVG, o, note, sizeof note, &e), 1, "%s%s", e.msg,
+		     note);
+	fclose(o);
+	return script;
+}
+
+/* The timeline's capacity in requests per second at 10, 20 and 30 s, and
+ * its caption, for the run as the file at path holds it now. */
+static void expect_capacity(int64_t id, const double want[3], bool node, bool ready, const char *caption)
+{
+	struct plot_run r;
+	plot_db *db = open_run(path, id, &r);
+	struct table t;
+	struct plot_facts f;
+	data(plot_timeline_data, db, &r, "web", &t, &f);
+	cr_assert_eq(t.n, 3);
+	for (size_t i = 0; i < 3; i++)
+		expect_num(t.v[i][8], want[i], "capacity_rps");
+	cr_expect(f.has_capacity);
+	cr_expect_eq(f.capacity_node, node, "from cpu_capacity");
+	cr_expect_eq(f.capacity_ready, ready, "from ready pods");
+	char *script = timeline_script_of(db, &r);
+	cr_expect(strstr(script, caption) != NULL, "want '%s' in:\n%s", caption, script);
+	free(script);
+	plot_facts_release(&f);
+	plot_run_release(&r);
+	plot_close(db);
+}
+
+/* The capacity line is what the ready pods can get on their nodes
+ * (samples.cpu_capacity, version 5) over the CPU per request. A row
+ * without it (NULL, as in a run stored before version 5), or a file without
+ * the column, falls back to ready pods x one pod's limit; the caption says
+ * which. */
+Test(plot, timeline_capacity_is_what_the_pods_can_get)
+{
+	int64_t id = write_run(path);
+	expect_capacity(id, (double[]){225, 500, 500}, true, false,
+			"capacity = cores the ready pods can get on their nodes ÷ 20 ms mean CPU per request");
+	sql(path, "UPDATE samples SET cpu_capacity = NULL WHERE service = 'web' AND t_s = 10");
+	expect_capacity(id, (double[]){300, 500, 500}, true, true,
+			"capacity = (cores the ready pods can get on their nodes, else ready pods × 2 cores) ÷ 20 ms "
+			"mean CPU per request");
+	sql(path, "UPDATE samples SET cpu_capacity = NULL");
+	expect_capacity(id, (double[]){300, 500, 500}, false, true,
+			"capacity = ready pods × 2 cores ÷ 20 ms mean CPU per request");
+	sql(path, "ALTER TABLE samples DROP COLUMN cpu_capacity; PRAGMA user_version = 4");
+	cr_assert(!has_column_in(path, "samples", "cpu_capacity"));
+	expect_capacity(id, (double[]){300, 500, 500}, false, true,
+			"capacity = ready pods × 2 cores ÷ 20 ms mean CPU per request");
 }
 
 /* The nodes table (version 3): summed over pools and types per time, a
@@ -564,6 +627,8 @@ Test(plot, opening_errors)
 	cr_expect_eq(plot_run_read(db, 0, &r, &e), -1);
 	cr_expect(strstr(e.msg, "no runs yet") != NULL, "%s", e.msg);
 	cr_expect(plot_has_table(db, "plans")); /* schema version 4: empty until a plan */
+	cr_expect(plot_has_table(db, "pod_samples")); /* version 5 */
+	cr_expect(plot_has_column(db, "samples", "cpu_capacity"));
 	cr_expect(!plot_has_table(db, "no_such_table"));
 	cr_expect(plot_has_table(db, "decisions"));
 	cr_expect(plot_has_column(db, "samples", "desired"));

@@ -2,7 +2,7 @@
  * The SQLite store: what a committed run reads back as (exact values, NULL
  * for NaN, for "no objective" and for -1 counts), scenario sharing by hash,
  * atomicity (abort, a failed sink row, a failed commit, a killed process),
- * the upgrades of version-1, version-2 and version-3 files, plans (found by
+ * the upgrades of version-1 to version-4 files, plans (found by
  * scenario and seed, one run per variant and replication, results replaced
  * whole), the errors of store_open, and two
  * connections at once (a writer waits, a staging run holds no lock). Every
@@ -105,16 +105,31 @@ static void fake_free(struct scenario *sc)
 /* sha256(YAML "\0" ""), from Python's hashlib. */
 #define YAML_HASH "714a23a0f8b417d983201a56d7b9b725e520bf891cb52e3049bb3af2d4b2c230"
 
+/* The CPU columns (version 5): NaN throttling and pressure where no pod ran
+ * (db at 10 s has no ready pod); cpu_util above 1 (a pod above its request). */
 static const struct row_sample samples[] = {
-	{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 6, 2, 0.9375},
-	{20, "web", 0.1, 1e-300, INT64_C(1) << 40, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NAN, 5, 0, NAN},
-	{10, "db", 0, 0, 0, 0, 0, NAN, NAN, NAN, 1, 0, 0, 0, 1, 1, 0},
+	{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 6, 2, 0.9375, 1.25, 0.125, 0.0625, 2.5},
+	{20, "web", 0.1, 1e-300, INT64_C(1) << 40, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NAN, 5, 0, NAN, 6.5, 1, 1e-300,
+	 4.75},
+	{10, "db", 0, 0, 0, 0, 0, NAN, NAN, NAN, 1, 0, 0, 0, 1, 1, 0, 0, NAN, NAN, 0},
 };
 
 static const struct row_summary summaries[] = {
-	{"web", 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NAN, 120.5, 0.01, 0.004, 0.625, 0, -1, 3, 38.25, 61.5},
-	{"db", 7, 7, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0.5, 2.5, 0, 0, NAN, NAN},
-	{"cache", INT64_MAX, 0, 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, 0, 0, NAN, 0, 1, INT64_C(1) << 40, 0.125, NAN},
+	{"web", 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NAN, 120.5, 0.01, 0.004, 0.625, 0, -1, 3, 38.25, 61.5, 0.25,
+	 0.03125},
+	{"db", 7, 7, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0.5, 2.5, 0, 0, NAN, NAN, NAN, NAN},
+	{"cache", INT64_MAX, 0, 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, 0, 0, NAN, 0, 1, INT64_C(1) << 40, 0.125, NAN, 0,
+	 1},
+};
+
+/* Emitted out of key order (the table is keyed by service, pod, time); a
+ * pod on no node (no cluster); cpu_util above 1; NaN is NULL. */
+static const struct row_pod_sample pod_samples[] = {
+	{10, "web", "web-1", "node-a-0", 0.75, 1.5, 0.25, 0.125},
+	{10, "web", "web-0", "node-a-0", 0.5, 1, 0, 0.125},
+	{20, "web", "web-0", "node-b-1", 1e-300, 0.5, 1, 0},
+	{10, "db", "db-0", NULL, 0, 0, 0, 0},
+	{20, "web", "web-1", "node-a-0", 2, NAN, NAN, NAN},
 };
 
 /* Two rows of one (pool, type) at one instant are kept (no key may refuse
@@ -166,6 +181,9 @@ static void emit_all(store *st)
 	for (size_t i = 0; i < ARRAY_LEN(nodes); i++)
 		k.nodes(k.ctx, &nodes[i]);
 	k.cost(k.ctx, &cost);
+	cr_assert_not_null(k.pod_sample);
+	for (size_t i = 0; i < ARRAY_LEN(pod_samples); i++)
+		k.pod_sample(k.ctx, &pod_samples[i]);
 }
 
 static const struct run_end END_OK = {"ok", 1.25, 123456789, 4242, 60};
@@ -281,15 +299,18 @@ static void col_text(sqlite3_stmt *s, int i, const char *want)
 	cr_expect_str_eq(got ? got : "(null)", want, "%s", name);
 }
 
+/* A sample row. In a file older than version 5 (an upgrade that failed) the
+ * CPU columns are read as NULL, as an upgrade would leave them. */
 static void expect_sample(sqlite3 *db, int64_t run_id, const struct row_sample *w)
 {
 	sqlite3_stmt *s = NULL;
-	cr_assert_eq(sqlite3_prepare_v2(db,
-					"SELECT offered_rps, served_rps, errors, timeouts, rejected, mean_ms, p50_ms, "
-					"p99_ms, replicas, ready, in_flight, cpu_util, desired, pending, hpa_cpu_util "
-					"FROM samples WHERE run_id = ?1 AND service = ?2 AND t_s = ?3",
-					-1, &s, NULL),
-		     SQLITE_OK);
+	bool v5 = q_int(db, "SELECT count(*) FROM pragma_table_info('samples') WHERE name = 'cpu_capacity'") > 0;
+	char *sql = sqlite3_mprintf("SELECT offered_rps, served_rps, errors, timeouts, rejected, mean_ms, p50_ms, "
+				    "p99_ms, replicas, ready, in_flight, cpu_util, desired, pending, hpa_cpu_util, %s "
+				    "FROM samples WHERE run_id = ?1 AND service = ?2 AND t_s = ?3",
+				    v5 ? "cpu_cores, cpu_throttled, cpu_pressure, cpu_capacity" : "NULL, NULL, NULL, NULL");
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_free(sql);
 	sqlite3_bind_int64(s, 1, run_id);
 	sqlite3_bind_text(s, 2, w->service, -1, SQLITE_STATIC);
 	sqlite3_bind_double(s, 3, w->t_s);
@@ -309,6 +330,10 @@ static void expect_sample(sqlite3 *db, int64_t run_id, const struct row_sample *
 	col_int(s, 12, w->desired);
 	col_int(s, 13, w->pending);
 	col_real(s, 14, w->hpa_cpu_util);
+	col_real(s, 15, w->cpu_cores);
+	col_real(s, 16, w->cpu_throttled);
+	col_real(s, 17, w->cpu_pressure);
+	col_real(s, 18, w->cpu_capacity);
 	sqlite3_finalize(s);
 }
 
@@ -353,7 +378,8 @@ static void expect_summary_cols(sqlite3 *db, int64_t run_id, const struct row_su
 	char *sql = sqlite3_mprintf("SELECT requests, served, errors, timeouts, rejected, mean_ms, p50_ms, p90_ms, "
 				    "p99_ms, p999_ms, max_ms, error_rate, timeout_rate, cpu_util, violation_minutes, "
 				    "slo_met%s FROM summaries WHERE run_id = ?1 AND service = ?2",
-				    old_cols ? "" : ", pods_started, pod_start_p50_s, pod_start_p99_s");
+				    old_cols ? ""
+					     : ", pods_started, pod_start_p50_s, pod_start_p99_s, cpu_throttled, cpu_pressure");
 	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
 	sqlite3_free(sql);
 	sqlite3_bind_int64(s, 1, run_id);
@@ -385,6 +411,8 @@ static void expect_summary_cols(sqlite3 *db, int64_t run_id, const struct row_su
 		col_int(s, 16, w->pods_started);
 	col_real(s, 17, w->pod_start_p50_s);
 	col_real(s, 18, w->pod_start_p99_s);
+	col_real(s, 19, w->cpu_throttled); /* NULL in a row stored before version 5: want NaN */
+	col_real(s, 20, w->cpu_pressure);
 	sqlite3_finalize(s);
 }
 
@@ -421,6 +449,34 @@ static void expect_nodes(sqlite3 *db, int64_t run_id, const struct row_nodes *wa
 	sqlite3_finalize(s);
 }
 
+/* The pod samples of a run are exactly want[0..n) (in any order). */
+static void expect_pod_samples(sqlite3 *db, int64_t run_id, const struct row_pod_sample *want, size_t n)
+{
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pod_samples WHERE run_id = %lld", (long long)run_id), (int64_t)n,
+		     "pod samples of run %lld", (long long)run_id);
+	sqlite3_stmt *s = NULL;
+	cr_assert_eq(sqlite3_prepare_v2(db,
+					"SELECT node, cpu_cores, cpu_util, cpu_throttled, cpu_pressure FROM pod_samples "
+					"WHERE run_id = ?1 AND service = ?2 AND pod = ?3 AND t_s = ?4",
+					-1, &s, NULL),
+		     SQLITE_OK, "%s", sqlite3_errmsg(db));
+	for (size_t i = 0; i < n; i++) {
+		const struct row_pod_sample *w = &want[i];
+		sqlite3_bind_int64(s, 1, run_id);
+		sqlite3_bind_text(s, 2, w->service, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, w->pod, -1, SQLITE_STATIC);
+		sqlite3_bind_double(s, 4, w->t_s);
+		cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "no pod sample %s at %g", w->pod, w->t_s);
+		col_text(s, 0, w->node);
+		col_real(s, 1, w->cpu_cores);
+		col_real(s, 2, w->cpu_util);
+		col_real(s, 3, w->cpu_throttled);
+		col_real(s, 4, w->cpu_pressure);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+}
+
 /* The cost columns of a run: want, or all NULL if want is NULL. */
 static void expect_cost(sqlite3 *db, int64_t run_id, const struct row_cost *want)
 {
@@ -453,6 +509,7 @@ static void expect_empty(const char *p)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM summaries"), 0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions"), 0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes"), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pod_samples"), 0);
 	sqlite3_close(db);
 }
 
@@ -523,6 +580,7 @@ Test(store, committed_run_reads_back_exactly)
 	expect_decisions(db, id, decisions, ARRAY_LEN(decisions));
 	expect_nodes(db, id, nodes, ARRAY_LEN(nodes));
 	expect_cost(db, id, &cost);
+	expect_pod_samples(db, id, pod_samples, ARRAY_LEN(pod_samples));
 
 	expect_text(db, "ok", "PRAGMA integrity_check");
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
@@ -532,6 +590,7 @@ Test(store, committed_run_reads_back_exactly)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM summaries"), 0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions"), 0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes"), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pod_samples"), 0);
 	sqlite3_close(db);
 }
 
@@ -594,6 +653,14 @@ Test(store, reopening_keeps_runs_and_adds_to_them)
 	expect_nodes(db, b, nodes, ARRAY_LEN(nodes));
 	expect_cost(db, a, &cost);
 	expect_cost(db, b, &cost);
+	/* The same pods at the same times in two runs: run_id keeps them apart. */
+	expect_pod_samples(db, a, pod_samples, ARRAY_LEN(pod_samples));
+	expect_pod_samples(db, b, pod_samples, ARRAY_LEN(pod_samples));
+	/* Deleting one run takes its pod samples, and only its own. */
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON; DELETE FROM runs WHERE id = 1", NULL, NULL, NULL),
+		     SQLITE_OK, "%s", sqlite3_errmsg(db));
+	expect_pod_samples(db, a, NULL, 0);
+	expect_pod_samples(db, b, pod_samples, ARRAY_LEN(pod_samples));
 	sqlite3_close(db);
 }
 
@@ -687,6 +754,7 @@ Test(store, abort_leaves_nothing_and_the_store_goes_on)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions"), (int64_t)ARRAY_LEN(decisions));
 	expect_decisions(db, 1, decisions, ARRAY_LEN(decisions));
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes"), (int64_t)ARRAY_LEN(nodes));
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pod_samples"), (int64_t)ARRAY_LEN(pod_samples));
 	sqlite3_close(db);
 }
 
@@ -786,6 +854,18 @@ Test(store, a_failed_sink_row_fails_the_commit)
 	cr_expect(strstr(e.msg, "cannot stage the decision of service 'web' at t_s 140: CHECK constraint failed"), "%s",
 		  e.msg);
 	expect_empty(path);
+	/* A pod twice at one time. */
+	cr_assert_eq(store_run_begin(st, &ri, &e), 0, "%s", e.msg);
+	emit_all(st);
+	k = store_sink(st);
+	k.pod_sample(k.ctx, &pod_samples[2]);
+	cr_expect_eq(store_run_commit(st, &END_OK, NULL, &e), -1);
+	snprintf(want, sizeof want,
+		 "%s: cannot stage the sample of pod 'web-0' at t_s 20: UNIQUE constraint failed: pod_samples.service, "
+		 "pod_samples.pod, pod_samples.t_s",
+		 path);
+	cr_expect_str_eq(e.msg, want);
+	expect_empty(path);
 	/* A second cost row: which one would be right? Neither is stored. */
 	cr_assert_eq(store_run_begin(st, &ri, &e), 0, "%s", e.msg);
 	emit_all(st);
@@ -846,10 +926,12 @@ Test(store, a_killed_run_leaves_no_row)
 			struct row_sample r = samples[0];
 			struct row_decision d = decisions[0];
 			struct row_nodes n = nodes[0];
-			r.t_s = d.t_s = n.t_s = 100 + i;
+			struct row_pod_sample p = pod_samples[0];
+			r.t_s = d.t_s = n.t_s = p.t_s = 100 + i;
 			k.sample(k.ctx, &r);
 			k.decision(k.ctx, &d);
 			k.nodes(k.ctx, &n);
+			k.pod_sample(k.ctx, &p);
 		}
 		k.cost(k.ctx, &cost);
 		kill(getpid(), SIGKILL);
@@ -867,6 +949,8 @@ Test(store, a_killed_run_leaves_no_row)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM decisions"), (int64_t)ARRAY_LEN(decisions));
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes"), (int64_t)ARRAY_LEN(nodes));
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM nodes WHERE t_s >= 100"), 0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pod_samples"), (int64_t)ARRAY_LEN(pod_samples));
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pod_samples WHERE t_s >= 100"), 0);
 	sqlite3_close(db);
 	store *st = open_ok(path, NULL); /* and the file takes new runs */
 	struct scenario sc = fake_scn(YAML, "");
@@ -1021,8 +1105,8 @@ static void expect_v1_run(sqlite3 *db)
 			       "AND status = 'ok' AND version = '0.1.0' FROM runs WHERE id = 1"),
 		     1);
 	const struct row_sample old[] = {
-		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 0, 0, NAN},
-		{20, "web", 0.5, 0.5, 0, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NAN, 0, 0, NAN},
+		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 0, 0, NAN, NAN, NAN, NAN, NAN},
+		{20, "web", 0.5, 0.5, 0, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NAN, 0, 0, NAN, NAN, NAN, NAN, NAN},
 	};
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE run_id = 1"), 2);
 	for (size_t i = 0; i < ARRAY_LEN(old); i++) {
@@ -1050,7 +1134,7 @@ static void expect_v1_run(sqlite3 *db)
 		sqlite3_finalize(s);
 	}
 	const struct row_summary sum = {"web", 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NAN, 120.5, 0.01, 0.004,
-					0.625, 0, -1, -1, NAN, NAN};
+					0.625, 0, -1, -1, NAN, NAN, NAN, NAN};
 	expect_summary_cols(db, 1, &sum, true);
 }
 
@@ -1171,14 +1255,14 @@ static void expect_v2_run(sqlite3 *db)
 			       "AND events = 2000 AND requests = 5000 AND sim_s = 30.5 FROM runs WHERE id = 2"),
 		     1);
 	const struct row_sample old[] = {
-		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 40, 90.5, 4, 3, 7, 0.1, 6, 2, 0.9375},
-		{20, "web", 1, 1, 0, 0, 0, NAN, NAN, NAN, 6, 6, 0, 0.5, 6, 0, NAN},
+		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 40, 90.5, 4, 3, 7, 0.1, 6, 2, 0.9375, NAN, NAN, NAN, NAN},
+		{20, "web", 1, 1, 0, 0, 0, NAN, NAN, NAN, 6, 6, 0, 0.5, 6, 0, NAN, NAN, NAN, NAN, NAN},
 	};
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE run_id = 2"), 2);
 	for (size_t i = 0; i < ARRAY_LEN(old); i++)
 		expect_sample(db, 2, &old[i]);
 	const struct row_summary sum = {"web", 2000, 1990, 10, 4, 6, 12.5, 10, 20.25, 80, 81, 120.5, 0.01, 0.004,
-					0.625, 0.5, 1, -1, NAN, NAN};
+					0.625, 0.5, 1, -1, NAN, NAN, NAN, NAN};
 	expect_summary_cols(db, 2, &sum, true);
 	const struct row_decision dec[] = {
 		{95, "web", "hpa", NULL, "sync", 4, 6, 6, 6, 6, "none", "[]", NULL},
@@ -1253,6 +1337,9 @@ static void expect_schema_of_a_new_file(const char *p)
 		     1);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM fresh.sqlite_schema WHERE name = 'nodes_by_time' "
 			       "AND sql LIKE '%%nodes(run_id, t_s)'"),
+		     1);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM fresh.sqlite_schema WHERE name = 'pod_samples' "
+			       "AND sql LIKE '%%PRIMARY KEY (run_id, service, pod, t_s)%%WITHOUT ROWID'"),
 		     1);
 	sqlite3_free(diff);
 	sqlite3_free(back);
@@ -1446,6 +1533,196 @@ Test(store, a_failed_upgrade_leaves_the_file_at_version_3)
 		     0);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('plan_variants', 'runs_by_plan')"), 0);
 	expect_v3_run(db);
+	sqlite3_close(db);
+}
+
+/* ---- Upgrading a version-4 file ------------------------------------------- */
+
+/* The step from version 3 to 4 as headroom 0.1.0 ran it (sim/store.c at
+ * commit 6810273), kept here verbatim. */
+static const char V4_STEP[] =
+	"CREATE TABLE plans(\n"
+	"  id             INTEGER PRIMARY KEY,\n"
+	"  scenario_id    INTEGER NOT NULL REFERENCES scenarios(id),\n"
+	"  seed           TEXT NOT NULL,\n"
+	"  variants       INTEGER NOT NULL,\n"
+	"  replications   INTEGER NOT NULL,\n"
+	"  target         REAL NOT NULL,\n"
+	"  status         TEXT NOT NULL CHECK (status IN ('running', 'done')),\n"
+	"  recommended    INTEGER,\n"
+	"  runner_up      INTEGER,\n"
+	"  recommendation TEXT,\n"
+	"  baseline       TEXT NOT NULL CHECK (json_valid(baseline)),\n"
+	"  created_at     TEXT NOT NULL,\n"
+	"  finished_at    TEXT,\n"
+	"  UNIQUE (scenario_id, seed)\n"
+	");\n"
+	"ALTER TABLE runs ADD COLUMN plan_id INTEGER REFERENCES plans(id) ON DELETE CASCADE;\n"
+	"ALTER TABLE runs ADD COLUMN base_cost_per_hour REAL;\n"
+	"CREATE UNIQUE INDEX runs_by_plan ON runs(plan_id, variant, replication) WHERE plan_id IS NOT NULL;\n"
+	"CREATE TABLE plan_variants(\n"
+	"  plan_id          INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,\n"
+	"  variant          INTEGER NOT NULL,\n"
+	"  label            TEXT NOT NULL,\n"
+	"  params           TEXT NOT NULL CHECK (json_valid(params)),\n"
+	"  runs             INTEGER NOT NULL,\n"
+	"  slo_met_runs     INTEGER NOT NULL,\n"
+	"  p_slo            REAL,\n"
+	"  p_slo_low        REAL,\n"
+	"  p_slo_high       REAL,\n"
+	"  error_rate       REAL,\n"
+	"  pods_started     REAL,\n"
+	"  pod_start_p99_s  REAL,\n"
+	"  max_nodes        INTEGER,\n"
+	"  monthly_cost_usd REAL,\n"
+	"  run_monthly_cost_usd REAL,\n"
+	"  min_cores        REAL NOT NULL,\n"
+	"  verdict          TEXT NOT NULL CHECK (verdict IN ('recommended', 'runner-up', 'meets', 'fails', 'no runs')),\n"
+	"  reason           TEXT,\n"
+	"  PRIMARY KEY (plan_id, variant)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE plan_services(\n"
+	"  plan_id         INTEGER NOT NULL,\n"
+	"  variant         INTEGER NOT NULL,\n"
+	"  service         TEXT NOT NULL,\n"
+	"  baseline        INTEGER,\n"
+	"  min_replicas    INTEGER,\n"
+	"  slo_met_runs    INTEGER,\n"
+	"  p99_p50_ms      REAL,\n"
+	"  p99_p95_ms      REAL,\n"
+	"  error_rate      REAL,\n"
+	"  pod_start_p99_s REAL,\n"
+	"  PRIMARY KEY (plan_id, variant, service),\n"
+	"  FOREIGN KEY (plan_id, variant) REFERENCES plan_variants(plan_id, variant) ON DELETE CASCADE\n"
+	") WITHOUT ROWID;\n"
+	"PRAGMA user_version = 4;\n"
+	"INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', '4');\n";
+
+/* Version 4 rows: plan 1 with its results and one run (run 4, summaries
+ * and cost only), and a plain run (run 5) with a sample. */
+static const char V4_RUN[] =
+	"INSERT INTO plans VALUES (1, 1, '11', 2, 3, 0.95, 'done', 1, NULL, 'variant 1', '{\"web\":{}}', "
+	"'2025-02-03T00:00:00.000Z', '2025-02-03T00:01:00.000Z');\n"
+	"INSERT INTO runs VALUES (4, 1, 1, 1, '45', '{}', 'ok', '2025-02-03T00:00:00.000Z', 1.5, 100, 200, 60, "
+	"'0.1.0', 0.5, 365, 2.5, 3, 1, 0.25);\n"
+	"INSERT INTO summaries VALUES (4, 'web', 200, 190, 10, 4, 6, 12.5, 10, 20.25, 80, 81, 120.5, 0.05, "
+	"0.02, 0.625, 0.5, 1, 2, 30.5, 40.25);\n"
+	"INSERT INTO plan_variants VALUES (1, 1, 'buffer=100%', '{}', 1, 1, 1, 0.2, 1, 0.05, 2, 40.25, 3, 365, 365, "
+	"2.5, 'recommended', NULL);\n"
+	"INSERT INTO plan_services VALUES (1, 1, 'web', 4, 4, 1, 80, 80, 0.05, 40.25);\n"
+	"INSERT INTO runs VALUES (5, 1, 0, 0, '46', '{}', 'ok', '2025-02-04T00:00:00.000Z', 1, 10, 20, 60, "
+	"'0.1.0', NULL, NULL, NULL, NULL, NULL, NULL);\n"
+	"INSERT INTO samples VALUES (5, 10, 'web', 12.5, 12.25, 3, 1, 2, 41.75, 40, 90.5, 4, 3, 7, 1.5, 6, 2, "
+	"0.9375);\n";
+
+static void make_v4(const char *p, const char *extra)
+{
+	sqlite3 *db = NULL;
+	make_v3(p, NULL);
+	cr_assert_eq(sqlite3_open(p, &db), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_exec(db, V4_STEP, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_exec(db, V4_RUN, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	if (extra)
+		cr_assert_eq(sqlite3_exec(db, extra, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	cr_assert_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* V1_RUN to V4_RUN, read back whole. */
+static void expect_v4_run(sqlite3 *db)
+{
+	expect_v3_run(db);
+	cr_expect_eq(q_int(db, "SELECT plan_id = 1 AND base_cost_per_hour = 0.25 AND variant = 1 AND replication = 1 "
+			       "AND seed = '45' AND monthly_cost_usd = 365 FROM runs WHERE id = 4"),
+		     1);
+	cr_expect_eq(q_int(db, "SELECT plan_id IS NULL AND base_cost_per_hour IS NULL AND cost_usd IS NULL "
+			       "FROM runs WHERE id = 5"),
+		     1);
+	cr_expect_eq(q_int(db, "SELECT pods_started = 2 AND pod_start_p99_s = 40.25 AND slo_met = 1 "
+			       "FROM summaries WHERE run_id = 4"),
+		     1);
+	const struct row_sample old = {10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 40, 90.5, 4, 3, 7, 1.5, 6, 2, 0.9375,
+				       NAN, NAN, NAN, NAN};
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE run_id = 5"), 1);
+	expect_sample(db, 5, &old);
+	cr_expect_eq(q_int(db, "SELECT status = 'done' AND recommended = 1 AND runner_up IS NULL AND "
+			       "json_extract(baseline, '$.web') = '{}' FROM plans WHERE id = 1"),
+		     1);
+	cr_expect_eq(q_int(db, "SELECT label = 'buffer=100%%' AND p_slo_low = 0.2 AND min_cores = 2.5 AND "
+			       "verdict = 'recommended' AND reason IS NULL FROM plan_variants WHERE plan_id = 1"),
+		     1);
+	cr_expect_eq(q_int(db, "SELECT baseline = 4 AND p99_p95_ms = 80 FROM plan_services WHERE plan_id = 1"), 1);
+}
+
+Test(store, a_version_4_file_is_upgraded_in_place)
+{
+	make_v4(path, NULL);
+	bool created = true;
+	store *st = open_ok(path, &created);
+	cr_expect(!created);
+	struct scenario sc = fake_scn(YAML, "");
+	int64_t id = commit_run(st, &sc, 7, "{}");
+	store_close(st);
+	fake_free(&sc);
+	cr_expect_eq(id, 6);
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	expect_text(db, VERSION_TEXT, "SELECT value FROM meta WHERE key = 'schema_version'");
+	expect_text(db, "headroom 0.1.0", "SELECT value FROM meta WHERE key = 'created_by'");
+	expect_v4_run(db);
+	/* The CPU columns of the old rows are NULL, not 0; old runs have no pod samples. */
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE run_id < 6 AND cpu_cores IS NULL AND "
+			       "cpu_throttled IS NULL AND cpu_pressure IS NULL AND cpu_capacity IS NULL"),
+		     q_int(db, "SELECT count(*) FROM samples WHERE run_id < 6"));
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM summaries WHERE run_id < 6 AND cpu_throttled IS NULL AND "
+			       "cpu_pressure IS NULL"),
+		     q_int(db, "SELECT count(*) FROM summaries WHERE run_id < 6"));
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pod_samples WHERE run_id < 6"), 0);
+	/* The new run has them all. */
+	for (size_t i = 0; i < ARRAY_LEN(samples); i++)
+		expect_sample(db, id, &samples[i]);
+	for (size_t i = 0; i < ARRAY_LEN(summaries); i++)
+		expect_summary(db, id, &summaries[i]);
+	expect_pod_samples(db, id, pod_samples, ARRAY_LEN(pod_samples));
+	expect_decisions(db, id, decisions, ARRAY_LEN(decisions));
+	expect_nodes(db, id, nodes, ARRAY_LEN(nodes));
+	expect_text(db, "ok", "PRAGMA integrity_check");
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	/* Deleting runs: the new one takes its pod samples; the plan its run. */
+	cr_assert_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON; DELETE FROM runs WHERE id = 6", NULL, NULL, NULL),
+		     SQLITE_OK, "%s", sqlite3_errmsg(db));
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pod_samples"), 0);
+	cr_assert_eq(sqlite3_exec(db, "DELETE FROM plans", NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
+	expect_text(db, "1,2,3,5", "SELECT group_concat(id) FROM (SELECT id FROM runs ORDER BY id)");
+	sqlite3_close(db);
+}
+
+Test(store, an_upgraded_version_4_file_has_the_schema_of_a_new_one)
+{
+	make_v4(path, NULL);
+	expect_schema_of_a_new_file(path);
+}
+
+Test(store, a_failed_upgrade_leaves_the_file_at_version_4)
+{
+	make_v4(path, "CREATE TABLE pod_samples(x)");
+	struct herr e = {""};
+	cr_expect_null(store_open(path, NULL, &e));
+	char want[512];
+	snprintf(want, sizeof want, "%s: cannot create the schema: table pod_samples already exists", path);
+	cr_expect_str_eq(e.msg, want);
+	sqlite3 *db = peek(path);
+	cr_expect_eq(q_int(db, "PRAGMA user_version"), 4);
+	expect_text(db, "4", "SELECT value FROM meta WHERE key = 'schema_version'");
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('samples') WHERE name IN ('cpu_cores', "
+			       "'cpu_throttled', 'cpu_pressure', 'cpu_capacity')"),
+		     0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('summaries') WHERE name IN ('cpu_throttled', "
+			       "'cpu_pressure')"),
+		     0);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM pragma_table_info('pod_samples')"), 1);
+	expect_v4_run(db);
 	sqlite3_close(db);
 }
 
@@ -1734,8 +2011,8 @@ Test(store, open_an_empty_file_creates_the_schema)
 	sqlite3 *db = peek(path);
 	cr_expect_eq(q_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
-			       "('meta', 'scenarios', 'runs', 'samples', 'summaries', 'decisions', 'nodes')"),
-		     7);
+			       "('meta', 'scenarios', 'runs', 'samples', 'summaries', 'decisions', 'nodes', 'pod_samples')"),
+		     8);
 	sqlite3_close(db);
 }
 
