@@ -108,9 +108,15 @@ static inline void ps_set_rate(struct world *w, struct pod *p)
 {
 	double n = (double)p->n_cpu, d = n < p->cores ? n : p->cores;
 	struct wnode *h = p->host;
-	if (!h) {
-		p->demand = d;
-		ps_apply(p, d);
+	if (!h) { /* unshared: the hot path of runs without a cluster */
+		p->demand = p->alloc = d;
+		if (n > p->cores) {
+			p->rate = d / n;
+			p->cpu_state = CPU_THROTTLED;
+		} else {
+			p->rate = n > 0 ? 1 : 0;
+			p->cpu_state = CPU_OK;
+		}
 		return;
 	}
 	double old = p->demand;
@@ -284,8 +290,11 @@ void svc_node_full_shares(struct world *w, struct wnode *n)
 	size_t cap = w->cap_cpu_buf;
 	double *wt = d + cap, *a = d + 2 * cap;
 	for (size_t i = 0; i < k; i++) {
-		d[i] = fmin(n->pods[i]->cores, n->cpu);
-		wt[i] = n->pods[i]->weight;
+		const struct pod *p = n->pods[i];
+		/* A pod still pulling or starting its containers uses no CPU. */
+		bool runs = p->phase == POD_RUNNING || p->phase == POD_TERMINATING;
+		d[i] = runs ? fmin(p->cores, n->cpu) : 0;
+		wt[i] = p->weight;
 	}
 	cpu_split(k, d, wt, n->cpu, a, w->cpu_order);
 	for (size_t i = 0; i < k; i++)

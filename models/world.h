@@ -317,8 +317,8 @@ void svc_pod_host(struct world *w, struct pod *p, struct wnode *n);
 /* Pod p leaves its node's CPU (before it is unbound): its neighbours may
  * get more, and its own remaining requests run unshared. */
 void svc_pod_unhost(struct world *w, struct pod *p);
-/* Sets full_share of every pod on node n: its share when all of them want
- * their limit. */
+/* Sets full_share of every pod on node n: its share when all of its pods
+ * whose containers run want their limit. */
 void svc_node_full_shares(struct world *w, struct wnode *n);
 /* Requests held by the service's pods (working, waiting or queued). */
 uint32_t svc_in_flight(const struct service *sv);
