@@ -167,7 +167,13 @@ P=$T/plan.db
 "$HR" plan scenarios/payment-order-buffers.yaml --db "$P" -n 6 --jobs 2 -q >/dev/null 2>&1 &
 ppid=$!
 reads=0 readfail=0
-sleep 1
+# Read only once the plan has stored a run (a slow build, a busy machine or
+# the sanitizers may take a while to get there): before, there is nothing to plot.
+i=0
+while kill -0 $ppid 2>/dev/null && [ $i -lt 240 ] &&
+      [ "$(sqlite3 "$P" "select count(*) from runs" 2>/dev/null || echo 0)" = 0 ]; do
+  sleep 0.25; i=$((i + 1))
+done
 while kill -0 $ppid 2>/dev/null && [ $reads -lt 6 ]; do
   if "$HR" plot "$P" --latest --out "$T/pc" >/dev/null 2>&1 && sqlite3 "$P" "select count(*) from runs" >/dev/null 2>&1; then
     reads=$((reads + 1))
