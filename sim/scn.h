@@ -195,6 +195,62 @@ struct scn_requirement {
 	int min_values;   /* minValues, 0 if not given */
 };
 
+/* A pod label or a matchLabels pair (both strings owned). */
+struct scn_label {
+	char *key;   /* e.g. app.kubernetes.io/name */
+	char *value; /* may be empty */
+};
+
+/*
+ * A metav1.LabelSelector: a pod's labels are selected when every matchLabels
+ * pair is among them and every expression holds (op In, NotIn, Exists or
+ * DoesNotExist; min_values unused). An empty selector (neither) selects
+ * every pod. See scn_selector_matches.
+ */
+struct scn_selector {
+	struct scn_label *match;        /* matchLabels (owned) */
+	size_t n_match;
+	struct scn_requirement *exprs;  /* matchExpressions (owned) */
+	size_t n_exprs;
+};
+
+/* Kubernetes' IntOrString as maxSurge, maxUnavailable and minAvailable use
+ * it: a count of pods, or a percentage of some total that the user of the
+ * value rounds (a PDB rounds up, see models/pdb.h). */
+struct scn_intpct {
+	bool pct;      /* written as a percentage ("25%"), else an integer */
+	int32_t value; /* pods, or percent (>= 0; <= 100 where Kubernetes bounds it) */
+};
+
+/* A Deployment's spec.strategy (apps/v1). */
+enum rollout_kind { ROLLOUT_ROLLING_UPDATE, ROLLOUT_RECREATE };
+struct scn_rollout {
+	enum rollout_kind kind;         /* RollingUpdate (default) or Recreate */
+	struct scn_intpct max_surge;    /* rollingUpdate.maxSurge, default 25 % (RollingUpdate only) */
+	struct scn_intpct max_unavailable; /* rollingUpdate.maxUnavailable, default 25 %, <= 100 % */
+};
+
+/*
+ * A policy/v1 PodDisruptionBudget, resolved to the services whose pods its
+ * selector selects. models/pdb.h computes its disruptionsAllowed and
+ * whether an eviction may go ahead.
+ */
+enum pdb_budget { PDB_MIN_AVAILABLE, PDB_MAX_UNAVAILABLE };
+enum pdb_unhealthy {
+	PDB_IF_HEALTHY_BUDGET, /* unhealthyPodEvictionPolicy IfHealthyBudget (the default) */
+	PDB_ALWAYS_ALLOW       /* AlwaysAllow: a Running pod that is not Ready may always be evicted */
+};
+struct scn_pdb {
+	char *name;               /* metadata.name (owned; "pdbs[i]" when not given) */
+	enum pdb_budget budget;   /* which of minAvailable and maxUnavailable is given (exactly one) */
+	struct scn_intpct value;  /* its value; a percentage is <= 100 */
+	enum pdb_unhealthy unhealthy;
+	struct scn_selector selector; /* spec.selector */
+	int *services;            /* indices into scenario.services it selects, ascending (owned), n_services >= 1 */
+	size_t n_services;
+	int line, col;            /* its item of `pdbs:` in the scenario file */
+};
+
 enum consolidation_policy { CONSOLIDATE_WHEN_EMPTY, CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED };
 
 /* The kubelet settings of a karpenter.k8s.aws/v1 EC2NodeClass that change
