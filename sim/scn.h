@@ -242,6 +242,7 @@ enum pdb_unhealthy {
 };
 struct scn_pdb {
 	char *name;               /* metadata.name (owned; "pdbs[i]" when not given) */
+	char *namespace;          /* metadata.namespace (owned); NULL: not given (any namespace) */
 	enum pdb_budget budget;   /* which of minAvailable and maxUnavailable is given (exactly one) */
 	struct scn_intpct value;  /* its value; a percentage is <= 100 */
 	enum pdb_unhealthy unhealthy;
@@ -392,6 +393,21 @@ struct scn_service {
 	double memory_per_request;   /* working set added by each request in the pod, bytes */
 	double buffer;               /* minReplicas = ceil(baseline x buffer), a fraction (1.3 = 130 %); 0: none
 	                              * (sim/scn_sweep.c, the baseline is plan_baselines' in sim/plan.h) */
+	/* The workload as a Deployment describes it (sim/scn_deploy.c). With
+	 * `deployment:` these come from the manifest (and replicas, resources,
+	 * the readiness probe and the grace period above too); without it they
+	 * are the defaults noted. */
+	bool has_deployment;         /* the service gives an apps/v1 Deployment manifest */
+	char *deployment_name;       /* its metadata.name (owned); NULL without a Deployment */
+	char *namespace;             /* its metadata.namespace (owned); NULL: not given (any namespace) */
+	struct scn_label *labels;    /* pod labels, spec.template.metadata.labels (owned); without: {app: NAME} */
+	size_t n_labels;
+	struct scn_selector selector; /* spec.selector; without: matchLabels {app: NAME} */
+	struct scn_rollout rollout;  /* spec.strategy; without: RollingUpdate, 25 % / 25 % */
+	char *priority_class;        /* spec.template.spec.priorityClassName (owned); NULL: none given */
+	bool do_not_disrupt;         /* pod annotation karpenter.sh/do-not-disrupt: "true" */
+	bool safe_to_evict;          /* pod annotation cluster-autoscaler.kubernetes.io/safe-to-evict is not "false" */
+	int pdb;                     /* index into scenario.pdbs of the PDB selecting its pods; -1: none */
 };
 
 /* One variant of a `compare:` scenario: a name and the overrides that make
@@ -429,6 +445,8 @@ struct scenario {
 	simtime slo_window;      /* SLO judgement window, ns */
 	struct scn_service *services; /* owned */
 	size_t n_services;
+	struct scn_pdb *pdbs;         /* `pdbs:` (owned), in file order; each selects >= 1 service */
+	size_t n_pdbs;
 	struct scn_cluster cluster;
 	struct scn_control control;
 	char *sandbox;   /* files the scenario names must resolve inside this folder (owned; NULL: anywhere) */
@@ -463,5 +481,10 @@ int scn_load_variant(struct scenario *out, const struct scenario *sc, size_t v, 
 void scn_free(struct scenario *sc);
 /* The index of the service called name, or -1. */
 int scn_service_index(const struct scenario *sc, const char *name);
+/* Whether sel selects a pod with these labels (n of them), as
+ * metav1.LabelSelectorAsSelector's Matches does: In needs the key with one
+ * of the values, NotIn the key absent or with none of them, Exists the key,
+ * DoesNotExist its absence. An empty selector selects everything. */
+bool scn_selector_matches(const struct scn_selector *sel, const struct scn_label *labels, size_t n);
 
 #endif
