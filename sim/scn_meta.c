@@ -333,6 +333,8 @@ int ld_get_intpct(struct ld *L, const struct ynode *m, const char *k, bool max10
 			      s[0] == '-' ? ": it must not be negative" : !v->plain && digits == len ? ": a quoted number is a string, and a string must end in '%'" : "");
 	if (digits > 9)
 		return yt_err(L->e, v, "%s: '%s' is too large", k, s);
+	if (!pct && digits > 1 && s[0] == '0')
+		return yt_err(L->e, v, "%s: write %s without its leading 0: Kubernetes' YAML reads it as an octal number", k, s);
 	int32_t x = (int32_t)strtol(s, NULL, 10);
 	if (pct && max100 && x > 100)
 		return yt_err(L->e, v, "%s: %s must not be greater than 100%%", k, s);

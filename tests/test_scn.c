@@ -390,6 +390,11 @@ Test(scn, hpa_manifest_from_a_file)
 	char want[512];
 	snprintf(want, sizeof want, "%s/bad-hpa.yaml:6:3: unknown key 'minReplica' in the HPA's spec; did you mean 'minReplicas'?", dir);
 	cr_expect_str_eq(e.msg, want);
+	/* One HPA per file. */
+	put("two-hpa.yaml", "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n---\napiVersion: autoscaling/v2\n");
+	cr_assert_eq(load(&sc, HEAD SVC TRAFFIC "    hpa: {file: two-hpa.yaml}\n", &e), -1);
+	snprintf(want, sizeof want, "%s/two-hpa.yaml:4:1: a second document: an HPA file holds one HorizontalPodAutoscaler", dir);
+	cr_expect_str_eq(e.msg, want);
 }
 
 Test(scn, hpa_manifest_errors)
@@ -878,6 +883,8 @@ Test(scn, manifest_errors)
 		{DEP_HEAD "        selector: {matchLabels: {app: a}}\n        strategy: {rollingUpdate: {maxSurge: 0, "
 		 "maxUnavailable: 0}}\n" DEP_TEMPLATE,
 		 "13:65: maxUnavailable: may not be 0 when maxSurge is 0 (the rollout could not progress)"},
+		{DEP_HEAD "        selector: {matchLabels: {app: a}}\n        strategy: {rollingUpdate: {maxSurge: 010}}\n" DEP_TEMPLATE,
+		 "13:46: maxSurge: write 010 without its leading 0: Kubernetes' YAML reads it as an octal number"},
 		{DEP_HEAD "        selector: {}\n" DEP_TEMPLATE,
 		 "12:19: selector: an empty selector is invalid for a Deployment (it would select every pod)"},
 		{DEP_OK "          metadata: {annotations: {karpenter.sh/do-not-disrupt: \"yes\"}}\n",
