@@ -4,7 +4,8 @@
  * scn_load reads a YAML scenario file (libfyaml), applies --set overrides,
  * resolves every unit (durations to simtime ns, CPU to cores, memory to bytes,
  * rates to requests per second, percentages to fractions), checks every
- * value, and reads the files a scenario names (traffic traces) relative to
+ * value, and reads the files a scenario names (traffic traces, catalogs,
+ * Kubernetes manifests: HPAs, Deployments, PodDisruptionBudgets) relative to
  * the scenario's folder. What comes out is validated: models read it and never
  * see YAML or open a file. Every error is "file:line:col: what is wrong".
  * The format is documented in scenarios/README.md (the scenario reference).
