@@ -7,6 +7,20 @@
 #include "cli.h"
 #include "scn.h"
 
+/* One line per PodDisruptionBudget: its budget and the services it selects. */
+static void print_pdbs(const struct scenario *sc)
+{
+	for (size_t i = 0; i < sc->n_pdbs; i++) {
+		const struct scn_pdb *p = &sc->pdbs[i];
+		printf("  PodDisruptionBudget %s: %s %d%s%s over", p->name,
+		       p->budget == PDB_MIN_AVAILABLE ? "minAvailable" : "maxUnavailable", (int)p->value.value,
+		       p->value.pct ? "%" : "", p->unhealthy == PDB_ALWAYS_ALLOW ? " (unhealthy pods: AlwaysAllow)" : "");
+		for (size_t k = 0; k < p->n_services; k++)
+			printf("%s %s", k ? "," : "", sc->services[p->services[k]].name);
+		printf("\n");
+	}
+}
+
 int cmd_validate(const struct cmd *cmd, int argc, char **argv)
 {
 	struct cli_args a;
@@ -27,6 +41,7 @@ int cmd_validate(const struct cmd *cmd, int argc, char **argv)
 		cli_fmt_duration(dur, sizeof dur, sc.duration);
 		printf("%s: ok (scenario '%s': %zu services, %zu with traffic, %s, seed %" PRIu64 ")\n", sc.path,
 		       sc.name, sc.n_services, entry, dur, sc.seed);
+		print_pdbs(&sc);
 	}
 	scn_free(&sc);
 	return 0;

@@ -26,9 +26,6 @@
 
 /* Bounds on values, so an absurd scenario fails at load, not after an hour. */
 #define MAX_SERVICES 1000
-#define MAX_REPLICAS 10000
-#define MAX_CORES 512.0            /* per pod */
-#define MAX_MEMORY 0x1p44          /* 16 Ti per pod */
 #define MAX_WORKERS 100000
 #define MAX_QUEUE 10000000
 #define MAX_RATE 1e6               /* rps per entry service */
@@ -553,9 +550,35 @@ static int load_slo(struct ld *L, const struct ynode *v, struct scn_slo *o)
 	return 0;
 }
 
+/*
+ * A service with a Deployment takes its replicas, resources, readiness
+ * probe and grace period from it: the same value in two places would leave
+ * the reader guessing which one counts, so both is an error naming both.
+ */
+static int deployment_conflicts(struct ld *L, const struct ynode *v)
+{
+	static const struct {
+		const char *key, *field;
+	} own[] = {{"replicas", "spec.replicas"},
+		   {"resources", "the containers' resources"},
+		   {"readinessProbe", "the containers' readinessProbe"},
+		   {"terminationGracePeriodSeconds", "spec.template.spec.terminationGracePeriodSeconds"}};
+	const struct ynode *d = yt_key(v, (size_t)yt_find(v, "deployment")), *st = yt_get(v, "startup");
+	for (size_t i = 0; i < ARRAY_LEN(own); i++) {
+		const struct ynode *m = i < 2 ? v : st && st->kind == Y_MAP ? st : NULL;
+		long k = m ? yt_find(m, own[i].key) : -1;
+		if (k >= 0)
+			return yt_err(L->e, yt_key(m, (size_t)k),
+				      "%s: the service's Deployment (line %d) gives it (%s, or Kubernetes' default); give "
+				      "it in one place",
+				      own[i].key, d->line, own[i].field);
+	}
+	return 0;
+}
+
 static int load_service(struct ld *L, size_t idx)
 {
-	static const char *const keys[] = {"replicas", "resources", "workers",	"queue",   "timeout",
+	static const char *const keys[] = {"replicas", "resources", "deployment", "workers",	"queue",   "timeout",
 					   "cpu_per_request", "warmup", "balancer", "calls", "traffic",
 					   "slo", "hpa", "startup", "memory_usage", "buffer", NULL};
 	static const char *const balancers[] = {"random", "round-robin", "least-request", NULL};
@@ -575,8 +598,17 @@ static int load_service(struct ld *L, size_t idx)
 	if (ld_want_map(L, v, in) || ld_check_keys(L, v, keys, in))
 		return -1;
 	int64_t replicas = 0, workers = s->workers, queue = s->queue;
-	if (!ld_need(L, v, "replicas", in) || ld_get_int(L, v, "replicas", 1, MAX_REPLICAS, &replicas) ||
-	    !(n = ld_need(L, v, "resources", in)) || load_resources(L, n, s) || ld_get_int(L, v, "workers", 1, MAX_WORKERS, &workers))
+	if ((n = yt_get(v, "deployment"))) {
+		if (deployment_conflicts(L, v) || ld_load_deployment(L, n, s))
+			return -1;
+		replicas = s->replicas;
+	} else {
+		ld_default_workload(s);
+		if (!ld_need(L, v, "replicas", in) || ld_get_int(L, v, "replicas", 1, MAX_REPLICAS, &replicas) ||
+		    !(n = ld_need(L, v, "resources", in)) || load_resources(L, n, s))
+			return -1;
+	}
+	if (ld_get_int(L, v, "workers", 1, MAX_WORKERS, &workers))
 		return -1;
 	n = yt_get(v, "queue");
 	if (n && !(n->kind == Y_SCALAR && !strcmp(n->s, "unbounded")) && ld_get_int(L, v, "queue", 0, MAX_QUEUE, &queue))
@@ -777,8 +809,8 @@ static int check_size(struct ld *L, const struct ynode *root)
 static int load_top(struct ld *L, const struct ynode *root)
 {
 	static const char *const keys[] = {"name",	 "description", "seed",	   "duration", "sample_interval",
-					   "slo_window", "services",	"cluster", "controllers", "compare", "sweep", "expect",
-					   "max_requests", NULL};
+					   "slo_window", "services",	"pdbs", "cluster", "controllers", "compare", "sweep",
+					   "expect", "max_requests", NULL};
 	struct scenario *sc = L->sc;
 	if (ld_want_map(L, root, "a scenario") || ld_check_keys(L, root, keys, "the scenario"))
 		return -1;
@@ -825,7 +857,8 @@ static int load_top(struct ld *L, const struct ynode *root)
 	if (((n = yt_get(root, "controllers")) && ld_load_controllers(L, n)) ||
 	    ((n = yt_get(root, "cluster")) && ld_load_cluster(L, n)))
 		return -1;
-	if (!(n = ld_need(L, root, "services", "the scenario")) || load_services(L, n))
+	if (!(n = ld_need(L, root, "services", "the scenario")) || load_services(L, n) ||
+	    ((n = yt_get(root, "pdbs")) && ld_load_pdbs(L, n)))
 		return -1;
 	ld_finish_k8s(sc);
 	if (check_size(L, root))
@@ -1099,6 +1132,7 @@ void scn_free(struct scenario *sc)
 		trace_free(&s->traffic.pattern.trace);
 	}
 	ld_free_k8s(sc);
+	ld_free_manifests(sc);
 	for (size_t i = 0; i < sc->n_variants; i++) {
 		for (size_t j = 0; j < sc->variants[i].n_sets; j++)
 			free(sc->variants[i].sets[j]);

@@ -4,7 +4,8 @@
  * scn_load reads a YAML scenario file (libfyaml), applies --set overrides,
  * resolves every unit (durations to simtime ns, CPU to cores, memory to bytes,
  * rates to requests per second, percentages to fractions), checks every
- * value, and reads the files a scenario names (traffic traces) relative to
+ * value, and reads the files a scenario names (traffic traces, catalogs,
+ * Kubernetes manifests: HPAs, Deployments, PodDisruptionBudgets) relative to
  * the scenario's folder. What comes out is validated: models read it and never
  * see YAML or open a file. Every error is "file:line:col: what is wrong".
  * The format is documented in scenarios/README.md (the scenario reference).
@@ -203,6 +204,63 @@ struct scn_requirement {
 	int min_values;   /* minValues, 0 if not given */
 };
 
+/* A pod label or a matchLabels pair (both strings owned). */
+struct scn_label {
+	char *key;   /* e.g. app.kubernetes.io/name */
+	char *value; /* may be empty */
+};
+
+/*
+ * A metav1.LabelSelector: a pod's labels are selected when every matchLabels
+ * pair is among them and every expression holds (op In, NotIn, Exists or
+ * DoesNotExist; min_values unused). An empty selector (neither) selects
+ * every pod. See scn_selector_matches.
+ */
+struct scn_selector {
+	struct scn_label *match;        /* matchLabels (owned) */
+	size_t n_match;
+	struct scn_requirement *exprs;  /* matchExpressions (owned) */
+	size_t n_exprs;
+};
+
+/* Kubernetes' IntOrString as maxSurge, maxUnavailable and minAvailable use
+ * it: a count of pods, or a percentage of some total that the user of the
+ * value rounds (a PDB rounds up, see models/pdb.h). */
+struct scn_intpct {
+	bool pct;      /* written as a percentage ("25%"), else an integer */
+	int32_t value; /* pods, or percent (>= 0; <= 100 where Kubernetes bounds it) */
+};
+
+/* A Deployment's spec.strategy (apps/v1). */
+enum rollout_kind { ROLLOUT_ROLLING_UPDATE, ROLLOUT_RECREATE };
+struct scn_rollout {
+	enum rollout_kind kind;         /* RollingUpdate (default) or Recreate */
+	struct scn_intpct max_surge;    /* rollingUpdate.maxSurge, default 25 % (RollingUpdate only) */
+	struct scn_intpct max_unavailable; /* rollingUpdate.maxUnavailable, default 25 %, <= 100 % */
+};
+
+/*
+ * A policy/v1 PodDisruptionBudget, resolved to the services whose pods its
+ * selector selects. models/pdb.h computes its disruptionsAllowed and
+ * whether an eviction may go ahead.
+ */
+enum pdb_budget { PDB_MIN_AVAILABLE, PDB_MAX_UNAVAILABLE };
+enum pdb_unhealthy {
+	PDB_IF_HEALTHY_BUDGET, /* unhealthyPodEvictionPolicy IfHealthyBudget (the default) */
+	PDB_ALWAYS_ALLOW       /* AlwaysAllow: a Running pod that is not Ready may always be evicted */
+};
+struct scn_pdb {
+	char *name;               /* metadata.name (owned; "pdbs[i]" when not given) */
+	char *namespace;          /* metadata.namespace (owned); NULL: not given (any namespace) */
+	enum pdb_budget budget;   /* which of minAvailable and maxUnavailable is given (exactly one) */
+	struct scn_intpct value;  /* its value; a percentage is <= 100 */
+	enum pdb_unhealthy unhealthy;
+	struct scn_selector selector; /* spec.selector */
+	int *services;            /* indices into scenario.services it selects, ascending (owned), n_services >= 1 */
+	size_t n_services;
+	int line, col;            /* its item of `pdbs:` in the scenario file */
+};
+
 enum consolidation_policy { CONSOLIDATE_WHEN_EMPTY, CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED };
 
 /* The kubelet settings of a karpenter.k8s.aws/v1 EC2NodeClass that change
@@ -345,6 +403,21 @@ struct scn_service {
 	double memory_per_request;   /* working set added by each request in the pod, bytes */
 	double buffer;               /* minReplicas = ceil(baseline x buffer), a fraction (1.3 = 130 %); 0: none
 	                              * (sim/scn_sweep.c, the baseline is plan_baselines' in sim/plan.h) */
+	/* The workload as a Deployment describes it (sim/scn_deploy.c). With
+	 * `deployment:` these come from the manifest (and replicas, resources,
+	 * the readiness probe and the grace period above too); without it they
+	 * are the defaults noted. */
+	bool has_deployment;         /* the service gives an apps/v1 Deployment manifest */
+	char *deployment_name;       /* its metadata.name (owned); NULL without a Deployment */
+	char *namespace;             /* its metadata.namespace (owned); NULL: not given (any namespace) */
+	struct scn_label *labels;    /* pod labels, spec.template.metadata.labels (owned); without: {app: NAME} */
+	size_t n_labels;
+	struct scn_selector selector; /* spec.selector; without: matchLabels {app: NAME} */
+	struct scn_rollout rollout;  /* spec.strategy; without: RollingUpdate, 25 % / 25 % */
+	char *priority_class;        /* spec.template.spec.priorityClassName (owned); NULL: none given */
+	bool do_not_disrupt;         /* pod annotation karpenter.sh/do-not-disrupt: "true" */
+	bool safe_to_evict;          /* pod annotation cluster-autoscaler.kubernetes.io/safe-to-evict is not "false" */
+	int pdb;                     /* index into scenario.pdbs of the PDB selecting its pods; -1: none */
 };
 
 /* One variant of a `compare:` scenario: a name and the overrides that make
@@ -382,6 +455,8 @@ struct scenario {
 	simtime slo_window;      /* SLO judgement window, ns */
 	struct scn_service *services; /* owned */
 	size_t n_services;
+	struct scn_pdb *pdbs;         /* `pdbs:` (owned), in file order; each selects >= 1 service */
+	size_t n_pdbs;
 	struct scn_cluster cluster;
 	struct scn_control control;
 	char *sandbox;   /* files the scenario names must resolve inside this folder (owned; NULL: anywhere) */
@@ -416,5 +491,10 @@ int scn_load_variant(struct scenario *out, const struct scenario *sc, size_t v, 
 void scn_free(struct scenario *sc);
 /* The index of the service called name, or -1. */
 int scn_service_index(const struct scenario *sc, const char *name);
+/* Whether sel selects a pod with these labels (n of them), as
+ * metav1.LabelSelectorAsSelector's Matches does: In needs the key with one
+ * of the values, NotIn the key absent or with none of them, Exists the key,
+ * DoesNotExist its absence. An empty selector selects everything. */
+bool scn_selector_matches(const struct scn_selector *sel, const struct scn_label *labels, size_t n);
 
 #endif

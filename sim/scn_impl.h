@@ -16,6 +16,11 @@
 #include "units.h"
 #include "ytree.h"
 
+/* Bounds on a pod, shared by the service keys and the Deployment manifest. */
+#define MAX_REPLICAS 10000
+#define MAX_CORES 512.0            /* per pod */
+#define MAX_MEMORY 0x1p44          /* 16 Ti per pod */
+
 struct ld {
 	struct herr *e;
 	struct ytree t;
@@ -48,6 +53,14 @@ int ld_load_delay(struct ld *L, const struct ynode *v, const char *k, struct dis
 char *ld_path(struct ld *L, const struct ynode *at, const char *k, const char *name);
 
 /* sim/scn_k8s.c */
+/* Key k of m, when present, must be the word `want` (apiVersion, kind). */
+int ld_want_word(struct ld *L, const struct ynode *m, const char *k, const char *want);
+/* Reads the manifest file named by the scalar f (the value of a `file:`
+ * key, relative to the scenario) into t as a stream of documents:
+ * t->root is the list of them, NULL when the file holds none. `what` names
+ * its contents in messages ("an HPA manifest"). Returns 0, or -1 with
+ * L->e set (located at f, or in the file); t is then empty. */
+int ld_read_manifests(struct ld *L, const struct ynode *f, const char *what, struct ytree *t);
 void ld_service_defaults(struct scenario *sc, struct scn_service *s);
 int ld_load_hpa(struct ld *L, const struct ynode *v, struct scn_service *s);
 int ld_load_startup(struct ld *L, const struct ynode *v, struct scn_service *s);
@@ -57,6 +70,41 @@ int ld_load_controllers(struct ld *L, const struct ynode *v);
 /* After every service is read: control flags copied into each HPA. */
 void ld_finish_k8s(struct scenario *sc);
 void ld_free_k8s(struct scenario *sc);
+
+/* sim/scn_meta.c: what Kubernetes objects share. */
+/* The text of scalar n, which Kubernetes' YAML decoder must read as a
+ * string (an unquoted 1, true or null is not one); NULL after an error. */
+const char *ld_string(struct ld *L, const struct ynode *n, const char *what);
+/* A map of label keys to values (metadata.labels, matchLabels, checked as
+ * the API server checks them) into a new array *out of *n (caller frees
+ * with ld_free_labels, also after an error). */
+int ld_load_labels(struct ld *L, const struct ynode *v, const char *what, struct scn_label **out, size_t *n);
+void ld_free_labels(struct scn_label *l, size_t n);
+/* metadata.annotations: qualified-name keys, string values. */
+int ld_check_annotations(struct ld *L, const struct ynode *v, const char *what);
+/* An object's metadata: the keys kubectl writes, labels and annotations
+ * checked; *name and *ns (borrowed from the tree) are its name and
+ * namespace, NULL when not given. */
+int ld_load_object_meta(struct ld *L, const struct ynode *v, const char *what, const char **name, const char **ns);
+/* A metav1.LabelSelector {matchLabels, matchExpressions} into *sel (caller
+ * frees with ld_free_selector, also after an error). */
+int ld_load_selector(struct ld *L, const struct ynode *v, const char *what, struct scn_selector *sel);
+void ld_free_selector(struct scn_selector *sel);
+/* An IntOrString count or percentage at key k of m, when present: a plain
+ * integer >= 0, or "N%" (at most 100 % if max100). */
+int ld_get_intpct(struct ld *L, const struct ynode *m, const char *k, bool max100, struct scn_intpct *out);
+/* Frees the services' workload fields and the PDBs. */
+void ld_free_manifests(struct scenario *sc);
+
+/* sim/scn_deploy.c: a service's `deployment:` (an apps/v1 Deployment, or
+ * {file: path}); fills replicas, resources, the readiness probe, the grace
+ * period and the workload fields of s. */
+int ld_load_deployment(struct ld *L, const struct ynode *v, struct scn_service *s);
+/* A service without a Deployment: labels and selector {app: NAME}. */
+void ld_default_workload(struct scn_service *s);
+
+/* sim/scn_pdb.c: the top-level `pdbs:` list, after the services. */
+int ld_load_pdbs(struct ld *L, const struct ynode *v);
 
 /* sim/scn_expect.c: the `expect:` list (after services and cluster). */
 int ld_load_expect(struct ld *L, const struct ynode *v);

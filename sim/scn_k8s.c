@@ -45,11 +45,15 @@ void ld_service_defaults(struct scenario *sc, struct scn_service *s)
 		.probe_failure_threshold = 3,
 		.termination_grace = 30 * SIM_S,
 	};
+	/* apps/v1 defaulting of a Deployment's strategy. */
+	s->rollout = (struct scn_rollout){ROLLOUT_ROLLING_UPDATE, {true, 25}, {true, 25}};
+	s->safe_to_evict = true;
+	s->pdb = -1;
 }
 
 /* ---- the HPA manifest ---- */
 
-static int want_word(struct ld *L, const struct ynode *m, const char *k, const char *want)
+int ld_want_word(struct ld *L, const struct ynode *m, const char *k, const char *want)
 {
 	const struct ynode *v = yt_get(m, k);
 	if (!v)
@@ -277,16 +281,18 @@ static int load_manifest(struct ld *L, const struct ynode *v, struct scn_hpa *h)
 	static const char *const keys[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
 	const struct ynode *n;
 	if (ld_want_map(L, v, "an HPA manifest") || ld_check_keys(L, v, keys, "the HPA manifest") ||
-	    !ld_need(L, v, "apiVersion", "the HPA manifest") || want_word(L, v, "apiVersion", "autoscaling/v2") ||
-	    !ld_need(L, v, "kind", "the HPA manifest") || want_word(L, v, "kind", "HorizontalPodAutoscaler") ||
+	    !ld_need(L, v, "apiVersion", "the HPA manifest") || ld_want_word(L, v, "apiVersion", "autoscaling/v2") ||
+	    !ld_need(L, v, "kind", "the HPA manifest") || ld_want_word(L, v, "kind", "HorizontalPodAutoscaler") ||
 	    ((n = yt_get(v, "metadata")) && load_metadata(L, n, h)) || !(n = ld_need(L, v, "spec", "the HPA manifest")))
 		return -1;
 	return load_hpa_spec(L, n, h);
 }
 
-/* A manifest in its own file, whose positions are the file's. */
-static int load_hpa_file(struct ld *L, const struct ynode *f, struct scn_hpa *h)
+#define MAX_MANIFEST_BYTES (4u << 20)
+
+int ld_read_manifests(struct ld *L, const struct ynode *f, const char *what, struct ytree *t)
 {
+	memset(t, 0, sizeof *t);
 	const char *name = ld_scalar(L, f, "file");
 	if (!name)
 		return -1;
@@ -295,14 +301,19 @@ static int load_hpa_file(struct ld *L, const struct ynode *f, struct scn_hpa *h)
 		return -1;
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
-		yt_err(L->e, f, "file: cannot read the HPA manifest '%s' (%s): %s", name, path, strerror(errno));
+		yt_err(L->e, f, "file: cannot read %s '%s' (%s): %s", what, name, path, strerror(errno));
 		free(path);
 		return -1;
 	}
 	char *text = NULL;
 	size_t len = 0, cap = 0, k;
 	char buf[8192];
-	while ((k = fread(buf, 1, sizeof buf, fp)) > 0 && len < (4u << 20)) {
+	int rc = 0;
+	while (!rc && (k = fread(buf, 1, sizeof buf, fp)) > 0) {
+		if (len + k > MAX_MANIFEST_BYTES) {
+			rc = yt_err(L->e, f, "file: '%s' is larger than %u MiB: not %s", name, MAX_MANIFEST_BYTES >> 20, what);
+			break;
+		}
 		if (len + k + 1 > cap) {
 			cap = 2 * (len + k + 1);
 			text = xrealloc(text, cap);
@@ -310,16 +321,30 @@ static int load_hpa_file(struct ld *L, const struct ynode *f, struct scn_hpa *h)
 		memcpy(text + len, buf, k);
 		len += k;
 	}
+	if (!rc && ferror(fp))
+		rc = yt_err(L->e, f, "file: cannot read %s '%s' (%s): %s", what, name, path, strerror(errno));
 	fclose(fp);
-	struct ytree t;
-	int rc = yt_parse(&t, path, 1, text ? text : "", len, L->e);
-	free(text);
-	if (!rc && !t.root)
-		rc = herr_at(L->e, path, 0, 0, "empty: expected an autoscaling/v2 HorizontalPodAutoscaler");
 	if (!rc)
-		rc = load_manifest(L, t.root, h);
-	yt_free(&t);
+		rc = yt_parse_stream(t, path, 1, text ? text : "", len, L->e);
+	free(text);
 	free(path);
+	return rc;
+}
+
+/* A manifest in its own file, whose positions are the file's. */
+static int load_hpa_file(struct ld *L, const struct ynode *f, struct scn_hpa *h)
+{
+	struct ytree t;
+	if (ld_read_manifests(L, f, "an HPA manifest", &t))
+		return -1;
+	int rc;
+	if (!t.root || !t.root->n)
+		rc = herr_at(L->e, t.srcs[0], 0, 0, "empty: expected an autoscaling/v2 HorizontalPodAutoscaler");
+	else if (t.root->n > 1)
+		rc = yt_err(L->e, t.root->kid[1], "a second document: an HPA file holds one HorizontalPodAutoscaler");
+	else
+		rc = load_manifest(L, t.root->kid[0], h);
+	yt_free(&t);
 	return rc;
 }
 

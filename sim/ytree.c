@@ -146,6 +146,7 @@ struct build {
 	size_t n_anchors;
 	struct ynode *last; /* the node made last, for locating empty scalars */
 	int docs;
+	bool stream; /* several documents: the root is the list of them */
 };
 
 static void locate(const struct build *b, struct fy_event *ev, int *line, int *col)
@@ -184,6 +185,12 @@ static int add_anchor(struct build *b, struct fy_token *tok, struct ynode *n)
 static int attach(struct build *b, struct ynode *n, struct herr *e)
 {
 	b->last = n;
+	if (!b->depth && b->stream) {
+		/* An empty document (a stray '---') holds nothing, as for kubectl. */
+		if (!(n->kind == Y_SCALAR && n->plain && !n->s[0]))
+			seq_add(b->t->root, n);
+		return 0;
+	}
 	if (!b->depth) {
 		b->t->root = n;
 		return 0;
@@ -217,6 +224,15 @@ static int on_event(struct build *b, struct fy_event *ev, struct herr *e)
 	struct ynode *n;
 	switch (ev->type) {
 	case FYET_DOCUMENT_START:
+		if (b->stream) {
+			/* Anchors belong to their document. */
+			for (size_t i = 0; i < b->n_anchors; i++)
+				free(b->anchors[i].name);
+			b->n_anchors = 0;
+			if (!b->t->root)
+				b->t->root = node_new(b->t, Y_SEQ, b->src, line, col);
+			return 0;
+		}
 		if (++b->docs > 1)
 			return herr_at(e, b->src, line, col, "a scenario is one YAML document; remove this '---'");
 		return 0;
@@ -340,12 +356,13 @@ static size_t bad_utf8(const unsigned char *s, size_t len)
 	return len;
 }
 
-int yt_parse(struct ytree *t, const char *src, int line0, const char *text, size_t len, struct herr *e)
+static int parse(struct ytree *t, const char *src, int line0, const char *text, size_t len, bool stream,
+		 struct herr *e)
 {
 	memset(t, 0, sizeof *t);
 	t->srcs = xmalloc(sizeof *t->srcs);
 	t->srcs[t->n_srcs++] = xstrdup(src);
-	struct build b = {.t = t, .src = t->srcs[0], .line0 = line0};
+	struct build b = {.t = t, .src = t->srcs[0], .line0 = line0, .stream = stream};
 
 	size_t bad = bad_utf8((const unsigned char *)text, len);
 	if (bad < len) {
@@ -408,6 +425,16 @@ out:
 	if (rc)
 		yt_free(t);
 	return rc;
+}
+
+int yt_parse(struct ytree *t, const char *src, int line0, const char *text, size_t len, struct herr *e)
+{
+	return parse(t, src, line0, text, len, false, e);
+}
+
+int yt_parse_stream(struct ytree *t, const char *src, int line0, const char *text, size_t len, struct herr *e)
+{
+	return parse(t, src, line0, text, len, true, e);
 }
 
 /* ---- emitting ---- */

@@ -42,6 +42,11 @@ struct ytree {
  * marks every node as coming from src without a position (--set values).
  * Returns 0, or -1 with e set ("src:line:col: ..."); t is then empty. */
 int yt_parse(struct ytree *t, const char *src, int line0, const char *text, size_t len, struct herr *e);
+/* yt_parse for a stream of documents separated by '---' (a manifest file
+ * as kubectl reads it): the root is a list of the documents, in order,
+ * empty documents left out; NULL when the text holds no document. Each
+ * document has its own anchors. */
+int yt_parse_stream(struct ytree *t, const char *src, int line0, const char *text, size_t len, struct herr *e);
 /* Frees everything t owns; t is left empty. */
 void yt_free(struct ytree *t);
 /* Takes src's nodes into dst (src is left empty); for grafting a --set value. */

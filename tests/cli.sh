@@ -89,6 +89,38 @@ for case in "hpa-unknown:15:9:.*unknown key 'targetCPUUtilizationPercentage'" "h
   expect "bad HPA: $f" 2 "$B/$f.yaml:${case#*:}" -- "$HR" run "$B/$f.yaml" --db "$T/bad.db"
   [ ! -e "$T/bad.db" ] && ok "bad HPA: $f leaves no database" || bad "bad HPA: $f leaves no database"
 done
+# Deployments and PodDisruptionBudgets (validate): exit 2 at file:line:col.
+MD='name: x\nduration: 1m\nservices:\n  a:\n    cpu_per_request: 20ms\n    traffic: {rate: 10rps}\n    deployment:\n      apiVersion: apps/v1\n      kind: Deployment\n      spec:\n'
+MS='        selector: {matchLabels: {app: a}}\n'
+MT='        template:\n          metadata: {labels: {app: a}}\n          spec:\n            containers:\n            - name: app\n              image: app\n'
+MR='              resources: {requests: {cpu: 500m}}\n'
+MQ='              readinessProbe: {tcpSocket: {port: 80}}\n'
+MP='pdbs:\n  - apiVersion: policy/v1\n    kind: PodDisruptionBudget\n'
+printf "$MD$MS$MT$MR$MQ$MP"'    spec: {maxUnavailable: 1, selector: {matchLabels: {app: b}}}\n' >"$B/pdb-none.yaml"
+printf "$MD$MS$MT$MR$MQ$MP"'    spec: {minAvailable: 1, maxUnavailable: 1, selector: {matchLabels: {app: a}}}\n' >"$B/pdb-both.yaml"
+printf "$MD$MS$MT$MR$MQ$MP"'    spec: {selector: {matchLabels: {app: a}}}\n' >"$B/pdb-neither.yaml"
+printf "$MD$MS$MT$MR$MQ$MP"'    spec: {minAvailable: 150%%, selector: {matchLabels: {app: a}}}\n' >"$B/pdb-pct.yaml"
+printf "$MD"'        selector: {matchLabels: {app: b}}\n'"$MT$MR$MQ" >"$B/deploy-selector.yaml"
+printf "$MD$MS$MT"'              resources: {requests: {cpu: 2}, limits: {cpu: 1}}\n'"$MQ" >"$B/deploy-limit.yaml"
+printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 2}, limits: {cpu: 1}}\n    cpu_per_request: 20ms\n    traffic: {rate: 10rps}\n' >"$B/service-limit.yaml"
+printf "$MD"'        replica: 3\n'"$MS$MT$MR$MQ" >"$B/deploy-typo.yaml"
+printf "$MD"'        replicas: "three"\n'"$MS$MT$MR$MQ" >"$B/deploy-type.yaml"
+printf 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nspec:\n  minAvailble: 1\n' >"$B/typo-pdb.yaml"
+printf "$MD$MS$MT$MR$MQ"'pdbs:\n  - {file: typo-pdb.yaml}\n' >"$B/pdb-file.yaml"
+for case in "pdb-none:23:41: selector: PodDisruptionBudget 'pdbs\[0\]' selects no service's pods" \
+  "pdb-both:23:29: maxUnavailable: minAvailable \(line 23\) is given too" \
+  "pdb-neither:23:11: spec needs minAvailable or maxUnavailable" \
+  "pdb-pct:23:26: minAvailable: 150% must not be greater than 100%" \
+  "deploy-selector:11:19: selector does not match the template's labels \(line 13\)" \
+  "deploy-limit:18:43: requests.cpu \(2 cores\) must be <= limits.cpu \(1 cores\) in container 'app'" \
+  "service-limit:6:51: limits.cpu must be >= requests.cpu \(2 cores\)" \
+  "deploy-typo:11:9: unknown key 'replica' in the Deployment's spec; did you mean 'replicas'\?" \
+  "deploy-type:11:20: replicas: 'three' is not an integer"; do
+  f=${case%%:*}
+  expect "bad manifest: $f" 2 "^$B/$f.yaml:${case#*:}" -- "$HR" validate "$B/$f.yaml"
+done
+expect "bad manifest: an error in a PDB file is located there" 2 "^$B/typo-pdb.yaml:4:3: unknown key 'minAvailble'.*did you mean 'minAvailable'" -- "$HR" validate "$B/pdb-file.yaml"
+expect "validate lists the PDBs and what they select" 0 'PodDisruptionBudget payment: maxUnavailable 1 \(unhealthy pods: AlwaysAllow\) over payment' -- "$HR" validate scenarios/deployment-pdb.yaml
 # --sandbox: a trace outside the sandbox is refused at its place in the file.
 mkdir -p "$B/box"
 printf 'timestamp,rps\n1700000000,10\n1700000060,20\n' >"$T/outside.csv"

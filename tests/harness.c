@@ -102,6 +102,8 @@ struct scenario *test_scn(size_t n, double cores, int workers, struct dist d, do
 		s->queue = -1;
 		s->cpu_per_request = d;
 		s->warmup_factor = 1;
+		s->safe_to_evict = true;
+		s->pdb = -1; /* as the loader leaves a service no PDB selects */
 	}
 	struct scn_traffic *t = &sc->services[0].traffic;
 	t->enabled = true;

@@ -261,8 +261,8 @@ Test(scn, bad_input_locations)
 	static const struct bad rows[] = {
 		{HEAD "  a:\n    replica: 1\n", "5:5: unknown key 'replica' in service 'a'; did you mean 'replicas'?"},
 		{HEAD SVC TRAFFIC "    frobnicate: 1\n",
-		 "9:5: unknown key 'frobnicate' in service 'a' (known keys: replicas, resources, workers, queue, "
-		 "timeout, cpu_per_request, warmup, balancer, calls, traffic, slo, hpa, startup, memory_usage, buffer)"},
+		 "9:5: unknown key 'frobnicate' in service 'a' (known keys: replicas, resources, deployment, workers, "
+		 "queue, timeout, cpu_per_request, warmup, balancer, calls, traffic, slo, hpa, startup, memory_usage, buffer)"},
 		{HEAD "  a:\n    replicas: -3\n", "5:15: replicas: -3 is out of range: it must be between 1 and 10000"},
 		{HEAD "  a:\n    replicas: 100000000\n",
 		 "5:15: replicas: 100000000 is out of range: it must be between 1 and 10000"},
@@ -394,6 +394,11 @@ Test(scn, hpa_manifest_from_a_file)
 	cr_assert_eq(load(&sc, HEAD SVC TRAFFIC "    hpa: {file: bad-hpa.yaml}\n", &e), -1);
 	char want[512];
 	snprintf(want, sizeof want, "%s/bad-hpa.yaml:6:3: unknown key 'minReplica' in the HPA's spec; did you mean 'minReplicas'?", dir);
+	cr_expect_str_eq(e.msg, want);
+	/* One HPA per file. */
+	put("two-hpa.yaml", "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n---\napiVersion: autoscaling/v2\n");
+	cr_assert_eq(load(&sc, HEAD SVC TRAFFIC "    hpa: {file: two-hpa.yaml}\n", &e), -1);
+	snprintf(want, sizeof want, "%s/two-hpa.yaml:4:1: a second document: an HPA file holds one HorizontalPodAutoscaler", dir);
 	cr_expect_str_eq(e.msg, want);
 }
 
@@ -583,4 +588,348 @@ Test(scn, fanout_of_a_diamond_chain_is_counted_fast, .timeout = 10)
 	struct herr e;
 	cr_assert_eq(load(&sc, yaml, &e), -1);
 	cr_expect(strstr(e.msg, "could simulate 1.32e+14 requests") != NULL, "%s", e.msg);
+}
+
+/* ---- Deployments and PodDisruptionBudgets ---- */
+
+/* Service a (lines 4-6), then its Deployment: spec at line 11, its keys
+ * from line 12 at 8 spaces. */
+#define DEP_HEAD HEAD "  a:\n    cpu_per_request: 20ms\n" TRAFFIC "    deployment:\n      apiVersion: apps/v1\n" \
+	"      kind: Deployment\n      metadata: {name: a}\n      spec:\n"
+/* A minimal pod template (lines 14-21 after `replicas` and `selector`). */
+#define DEP_TEMPLATE "        template:\n          metadata: {labels: {app: a}}\n          spec:\n            containers:\n" \
+	"            - name: app\n              image: app\n              resources: {requests: {cpu: 500m}}\n" \
+	"              readinessProbe: {tcpSocket: {port: 80}}\n"
+#define DEP_OK DEP_HEAD "        replicas: 3\n        selector: {matchLabels: {app: a}}\n" DEP_TEMPLATE
+
+/* The same service, written with the service's own keys and as a pasted
+ * Deployment, loads into the same fields. */
+Test(scn, deployment_sets_the_fields_the_plain_keys_set)
+{
+	const char *plain = HEAD "  a:\n    replicas: 4\n"
+			    "    resources: {requests: {cpu: 750m, memory: 512Mi}, limits: {cpu: 1500m, memory: 1Gi}}\n"
+			    "    cpu_per_request: 20ms\n" TRAFFIC
+			    "    startup:\n      readinessProbe: {initialDelaySeconds: 7, periodSeconds: 3, successThreshold: 2, "
+			    "failureThreshold: 5}\n      terminationGracePeriodSeconds: 45\n";
+	const char *dep = DEP_HEAD "        replicas: 4\n        selector: {matchLabels: {app: a}}\n"
+			  "        template:\n          metadata: {labels: {app: a}}\n          spec:\n"
+			  "            terminationGracePeriodSeconds: 45\n            containers:\n"
+			  "            - name: app\n              image: registry/app:1.2\n"
+			  "              resources: {requests: {cpu: 750m, memory: 512Mi}, limits: {cpu: 1500m, memory: 1Gi}}\n"
+			  "              readinessProbe:\n                httpGet: {path: /ready, port: 8080}\n"
+			  "                initialDelaySeconds: 7\n                periodSeconds: 3\n"
+			  "                successThreshold: 2\n                failureThreshold: 5\n";
+	struct scenario a, b;
+	struct herr e;
+	cr_assert_eq(load(&a, plain, &e), 0, "%s", e.msg);
+	cr_assert_eq(load(&b, dep, &e), 0, "%s", e.msg);
+	const struct scn_service *p = &a.services[0], *d = &b.services[0];
+	cr_expect_eq(d->replicas, p->replicas);
+	cr_expect_eq(d->cpu_request, p->cpu_request);
+	cr_expect_eq(d->cpu_limit, p->cpu_limit);
+	cr_expect_eq(d->memory_request, p->memory_request);
+	cr_expect_eq(d->memory_limit, p->memory_limit);
+	cr_expect_eq(d->startup.probe_initial_delay, p->startup.probe_initial_delay);
+	cr_expect_eq(d->startup.probe_period, p->startup.probe_period);
+	cr_expect_eq(d->startup.probe_success_threshold, p->startup.probe_success_threshold);
+	cr_expect_eq(d->startup.probe_failure_threshold, p->startup.probe_failure_threshold);
+	cr_expect_eq(d->startup.termination_grace, p->startup.termination_grace);
+	cr_expect_eq(d->replicas, 4);
+	cr_expect_eq(d->cpu_limit, 1.5);
+	cr_expect_eq(d->startup.probe_period, 3 * SIM_S);
+	cr_expect_eq(d->startup.termination_grace, 45 * SIM_S);
+	/* What only the Deployment says. */
+	cr_expect(d->has_deployment && !p->has_deployment);
+	cr_expect_str_eq(d->deployment_name, "a");
+	cr_expect_null(p->deployment_name);
+	/* Without a Deployment: labels and selector {app: NAME}, Kubernetes' defaults. */
+	cr_assert_eq(p->n_labels, 1);
+	cr_expect_str_eq(p->labels[0].key, "app");
+	cr_expect_str_eq(p->labels[0].value, "a");
+	cr_expect_eq(p->selector.n_match, 1);
+	cr_expect_eq(p->rollout.kind, ROLLOUT_ROLLING_UPDATE);
+	cr_expect(p->rollout.max_surge.pct && p->rollout.max_surge.value == 25);
+	cr_expect(p->rollout.max_unavailable.pct && p->rollout.max_unavailable.value == 25);
+	cr_expect(!p->do_not_disrupt && p->safe_to_evict && !p->priority_class && p->pdb == -1);
+	cr_expect_eq(d->rollout.max_unavailable.value, 25);
+	cr_expect(!d->do_not_disrupt && d->safe_to_evict && !d->priority_class && d->pdb == -1);
+	scn_free(&a);
+	scn_free(&b);
+}
+
+Test(scn, deployment_values)
+{
+	const char *y = DEP_HEAD
+		"        selector:\n          matchLabels: {app: a}\n"
+		"          matchExpressions: [{key: tier, operator: In, values: [web, api]}, {key: canary, operator: DoesNotExist}]\n"
+		"        strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 2, maxUnavailable: \"10%\"}}\n"
+		"        minReadySeconds: 5\n        revisionHistoryLimit: 3\n"
+		"        template:\n          metadata:\n            labels: {app: a, tier: web, version: \"1\"}\n"
+		"            annotations: {karpenter.sh/do-not-disrupt: \"true\", "
+		"cluster-autoscaler.kubernetes.io/safe-to-evict: \"false\", prometheus.io/scrape: \"true\"}\n"
+		"          spec:\n            priorityClassName: high-priority\n"
+		"            nodeSelector: {kubernetes.io/arch: amd64}\n"
+		"            tolerations: [{key: spot, operator: Exists, effect: NoSchedule}]\n"
+		"            serviceAccountName: a\n            volumes: [{name: tmp, emptyDir: {}}]\n"
+		"            initContainers:\n"
+		"            - {name: migrate, image: m, resources: {requests: {cpu: \"2\", memory: 256Mi}}}\n"
+		"            - {name: proxy, image: p, restartPolicy: Always,\n"
+		"               resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: 200m, memory: 128Mi}}}\n"
+		"            - {name: warm, image: w, resources: {limits: {cpu: 300m, memory: 2Gi}}}\n"
+		"            containers:\n"
+		"            - name: app\n              image: app\n              env: [{name: X, value: \"1\"}]\n"
+		"              resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: \"1\", memory: 1Gi}}\n"
+		"              readinessProbe: {exec: {command: [cat, /ready]}, periodSeconds: 2}\n"
+		"              livenessProbe: {tcpSocket: {port: 8080}, periodSeconds: 20}\n"
+		"            - {name: log, image: l, resources: {requests: {cpu: 50m, memory: 32Mi}, limits: {cpu: 50m, memory: 32Mi}}}\n";
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	const struct scn_service *s = &sc.services[0];
+	/* Replicas default to 1; the grace period to 30 s. */
+	cr_expect_eq(s->replicas, 1);
+	cr_expect_eq(s->startup.termination_grace, 30 * SIM_S);
+	cr_expect_eq(s->startup.probe_period, 2 * SIM_S);
+	cr_expect_eq(s->startup.probe_initial_delay, 0);
+	/* CPU: app 500m + log 50m + proxy 100m = 650m running; migrate runs
+	 * alone (2 cores), warm after proxy started (300m + 100m): 2 cores. */
+	cr_expect(fabs(s->cpu_request - 2) < 1e-12, "%g", s->cpu_request);
+	/* Memory: 1Gi + 32Mi + 64Mi running; warm 2Gi + proxy 64Mi starting. */
+	cr_expect_eq(s->memory_request, 2147483648.0 + 67108864.0, "%g", s->memory_request);
+	/* Limits of the running pod: app 1 + log 50m + proxy 200m. */
+	cr_expect(fabs(s->cpu_limit - 1.25) < 1e-12, "%g", s->cpu_limit);
+	cr_expect_eq(s->memory_limit, 1073741824.0 + 33554432.0 + 134217728.0);
+	cr_expect_eq(s->rollout.kind, ROLLOUT_ROLLING_UPDATE);
+	cr_expect(!s->rollout.max_surge.pct && s->rollout.max_surge.value == 2);
+	cr_expect(s->rollout.max_unavailable.pct && s->rollout.max_unavailable.value == 10);
+	cr_expect(s->do_not_disrupt);
+	cr_expect(!s->safe_to_evict);
+	cr_expect_str_eq(s->priority_class, "high-priority");
+	cr_assert_eq(s->n_labels, 3);
+	cr_expect_str_eq(s->labels[2].key, "version");
+	cr_expect_str_eq(s->labels[2].value, "1");
+	cr_expect_eq(s->selector.n_match, 1);
+	cr_assert_eq(s->selector.n_exprs, 2);
+	cr_expect_eq(s->selector.exprs[0].op, REQ_IN);
+	cr_expect_eq(s->selector.exprs[0].n_values, 2);
+	cr_expect_eq(s->selector.exprs[1].op, REQ_DOES_NOT_EXIST);
+	scn_free(&sc);
+	/* A container without a limit: the pod has none. Recreate. */
+	const char *y2 = DEP_HEAD "        selector: {matchLabels: {app: a}}\n        strategy: {type: Recreate}\n"
+		"        template:\n          metadata: {labels: {app: a}}\n          spec:\n            containers:\n"
+		"            - {name: app, image: app, resources: {limits: {cpu: \"1\"}}, readinessProbe: {grpc: {port: 9}}}\n"
+		"            - {name: side, image: s, resources: {requests: {cpu: 250m}}}\n";
+	cr_assert_eq(load(&sc, y2, &e), 0, "%s", e.msg);
+	cr_expect_eq(sc.services[0].cpu_request, 1.25);
+	cr_expect_eq(sc.services[0].cpu_limit, 0);
+	cr_expect_eq(sc.services[0].rollout.kind, ROLLOUT_RECREATE);
+	scn_free(&sc);
+}
+
+Test(scn, deployment_from_a_file)
+{
+	put("a-deploy.yaml", "# kubectl get deploy a -o yaml\napiVersion: apps/v1\nkind: Deployment\n"
+			     "metadata:\n  name: a-web\n  namespace: shop\n  uid: 0c6a\n  generation: 4\n"
+			     "  annotations: {deployment.kubernetes.io/revision: \"4\"}\nspec:\n  replicas: 6\n"
+			     "  selector: {matchLabels: {app: a}}\n  template:\n    metadata:\n"
+			     "      creationTimestamp: null\n      labels: {app: a}\n    spec:\n      containers:\n"
+			     "      - name: app\n        image: app\n        resources: {requests: {cpu: 250m}}\n"
+			     "        readinessProbe: {tcpSocket: {port: 80}}\nstatus: {replicas: 6, readyReplicas: 6}\n");
+	struct scenario sc;
+	struct herr e;
+	const char *y = HEAD "  a:\n    cpu_per_request: 20ms\n" TRAFFIC "    deployment: {file: a-deploy.yaml}\n";
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	cr_expect_eq(sc.services[0].replicas, 6);
+	cr_expect_eq(sc.services[0].cpu_request, 0.25);
+	cr_expect_str_eq(sc.services[0].deployment_name, "a-web");
+	cr_expect_str_eq(sc.services[0].namespace, "shop");
+	scn_free(&sc);
+	/* An error inside the file is located in the file. */
+	put("bad-deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replica: 2\n");
+	const char *y2 = HEAD "  a:\n    cpu_per_request: 20ms\n" TRAFFIC "    deployment: {file: bad-deploy.yaml}\n";
+	cr_assert_eq(load(&sc, y2, &e), -1);
+	char want[512];
+	snprintf(want, sizeof want,
+		 "%s/bad-deploy.yaml:4:3: unknown key 'replica' in the Deployment's spec; did you mean 'replicas'?", dir);
+	cr_expect_str_eq(e.msg, want);
+	/* One Deployment per file. */
+	put("two.yaml", "apiVersion: apps/v1\nkind: Deployment\n---\napiVersion: apps/v1\nkind: Deployment\n");
+	const char *y3 = HEAD "  a:\n    cpu_per_request: 20ms\n" TRAFFIC "    deployment: {file: two.yaml}\n";
+	cr_assert_eq(load(&sc, y3, &e), -1);
+	snprintf(want, sizeof want, "%s/two.yaml:4:1: a second document: a Deployment file holds one Deployment", dir);
+	cr_expect_str_eq(e.msg, want);
+}
+
+/* Service b (lines 4-7, labels {app: b}) beside the Deployment of a, then
+ * `pdbs:`. */
+#define SVC_B "  b:\n    replicas: 2\n    resources: {requests: {cpu: 1}}\n    cpu_per_request: 1ms\n"
+#define PDB_HEAD "  - apiVersion: policy/v1\n    kind: PodDisruptionBudget\n"
+
+Test(scn, pdb_values)
+{
+	put("pdbs.yaml", "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: b-pdb}\n"
+			 "spec: {maxUnavailable: 1, selector: {matchLabels: {app: b}}, unhealthyPodEvictionPolicy: AlwaysAllow}\n"
+			 "---\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: c-pdb}\n"
+			 "spec: {minAvailable: 1, selector: {matchExpressions: [{key: app, operator: In, values: [c]}]}}\n");
+	const char *y = DEP_OK SVC_B "  c:\n    replicas: 3\n    resources: {requests: {cpu: 1}}\n    cpu_per_request: 1ms\n"
+			"pdbs:\n" PDB_HEAD "    metadata: {name: a-pdb}\n"
+			"    spec: {minAvailable: \"50%\", selector: {matchLabels: {app: a}}}\n  - {file: pdbs.yaml}\n";
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	cr_assert_eq(sc.n_pdbs, 3);
+	const struct scn_pdb *p = &sc.pdbs[0];
+	cr_expect_str_eq(p->name, "a-pdb");
+	cr_expect_eq(p->budget, PDB_MIN_AVAILABLE);
+	cr_expect(p->value.pct && p->value.value == 50);
+	cr_expect_eq(p->unhealthy, PDB_IF_HEALTHY_BUDGET);
+	cr_assert_eq(p->n_services, 1);
+	cr_expect_eq(p->services[0], 0);
+	cr_expect_eq(p->line, 31);
+	p = &sc.pdbs[1];
+	cr_expect_str_eq(p->name, "b-pdb");
+	cr_expect_eq(p->budget, PDB_MAX_UNAVAILABLE);
+	cr_expect(!p->value.pct && p->value.value == 1);
+	cr_expect_eq(p->unhealthy, PDB_ALWAYS_ALLOW);
+	cr_expect_eq(p->services[0], 1);
+	cr_expect_eq(sc.pdbs[2].services[0], 2);
+	cr_expect_eq(sc.services[0].pdb, 0);
+	cr_expect_eq(sc.services[1].pdb, 1);
+	cr_expect_eq(sc.services[2].pdb, 2);
+	scn_free(&sc);
+	/* One PDB over several services; an empty selector selects them all
+	 * (policy/v1); a namespace only its own. */
+	const char *y2 = DEP_OK SVC_B "pdbs:\n" PDB_HEAD "    spec: {maxUnavailable: \"0%\", selector: {}}\n";
+	cr_assert_eq(load(&sc, y2, &e), 0, "%s", e.msg);
+	cr_assert_eq(sc.pdbs[0].n_services, 2);
+	cr_expect_str_eq(sc.pdbs[0].name, "pdbs[0]");
+	cr_expect(sc.pdbs[0].value.pct && sc.pdbs[0].value.value == 0);
+	scn_free(&sc);
+	/* a's Deployment is in namespace shop; b names none (any namespace). */
+	char y3[2048];
+	const char *ns = "      metadata: {name: a, namespace: shop}\n";
+	for (int k = 0; k < 2; k++) {
+		snprintf(y3, sizeof y3, "%.*s%s%s" SVC_B "pdbs:\n" PDB_HEAD "    metadata: {name: x, namespace: %s}\n"
+			 "    spec: {maxUnavailable: 1, selector: {matchExpressions: [{key: app, operator: Exists}]}}\n",
+			 (int)(strstr(DEP_OK, "      metadata:") - DEP_OK), DEP_OK, ns,
+			 strstr(DEP_OK, "      spec:\n"), k ? "shop" : "other");
+		cr_assert_eq(load(&sc, y3, &e), 0, "%s", e.msg);
+		cr_expect_str_eq(sc.services[0].namespace, "shop");
+		cr_assert_eq(sc.pdbs[0].n_services, k ? 2 : 1);
+		cr_expect_eq(sc.pdbs[0].services[0], k ? 0 : 1);
+		scn_free(&sc);
+	}
+}
+
+/* Every row is a whole file; the message must match exactly. */
+Test(scn, manifest_errors)
+{
+	static const struct bad rows[] = {
+		/* PDBs */
+		{DEP_OK SVC_B "pdbs:\n" PDB_HEAD "    spec: {maxUnavailable: 1, selector: {matchLabels: {app: c}}}\n",
+		 "29:41: selector: PodDisruptionBudget 'pdbs[0]' selects no service's pods (their labels: a {app: a}, "
+		 "b {app: b})"},
+		{DEP_OK SVC_B "pdbs:\n" PDB_HEAD "    spec:\n      minAvailable: 1\n      maxUnavailable: 1\n"
+		 "      selector: {matchLabels: {app: b}}\n",
+		 "31:7: maxUnavailable: minAvailable (line 30) is given too; Kubernetes refuses a PodDisruptionBudget with "
+		 "both: give one"},
+		{DEP_OK SVC_B "pdbs:\n" PDB_HEAD "    spec: {selector: {matchLabels: {app: b}}}\n",
+		 "29:11: spec needs minAvailable or maxUnavailable: without either Kubernetes allows no disruption at all "
+		 "(disruptionsAllowed stays 0); if that is what you mean, write maxUnavailable: 0"},
+		{DEP_OK SVC_B "pdbs:\n" PDB_HEAD "    spec: {minAvailable: 120%, selector: {matchLabels: {app: b}}}\n",
+		 "29:26: minAvailable: 120% must not be greater than 100%"},
+		{DEP_OK SVC_B "pdbs:\n" PDB_HEAD "    spec: {maxUnavailable: \"1\", selector: {matchLabels: {app: b}}}\n",
+		 "29:29: maxUnavailable: '1' is not an integer or a percentage (e.g. 1 or \"25%\"): a quoted number is a "
+		 "string, and a string must end in '%'"},
+		{DEP_OK SVC_B "pdbs:\n" PDB_HEAD "    spec: {maxUnavailable: 1, selector: {matchLabels: {app: b}}}\n"
+		 PDB_HEAD "    spec: {minAvailable: 1, selector: {matchExpressions: [{key: app, operator: In, values: [a, b]}]}}\n",
+		 "32:39: selector: PodDisruptionBudget 'pdbs[1]' selects service 'b', which 'pdbs[0]' (line 27) selects too: "
+		 "Kubernetes' eviction API refuses to evict a pod under two PodDisruptionBudgets; make the selectors disjoint"},
+		{DEP_OK "pdbs:\n" PDB_HEAD "    spec: {maxUnavailable: 1}\n",
+		 "25:11: spec needs a selector: without one a PodDisruptionBudget selects no pod"},
+		{DEP_OK "pdbs:\n  - apiVersion: policy/v1beta1\n",
+		 "23:17: apiVersion: policy/v1beta1 was removed in Kubernetes 1.25 (and read an empty selector "
+		 "differently); write policy/v1"},
+		{DEP_OK "pdbs:\n" PDB_HEAD "    spec: {maxUnavailable: 1, unhealthyPodEvictionPolicy: Always, "
+		 "selector: {}}\n",
+		 "25:59: unhealthyPodEvictionPolicy: 'Always' is not one of IfHealthyBudget, AlwaysAllow"},
+		/* Deployments */
+		{DEP_HEAD "        selector: {matchLabels: {app: b}}\n" DEP_TEMPLATE,
+		 "12:19: selector does not match the template's labels (line 14): a Deployment must select its own pods"},
+		{DEP_HEAD "        selector: {matchLabels: {app: a}}\n        template:\n          metadata: {labels: {app: a}}\n"
+		 "          spec:\n            containers:\n            - name: app\n              image: app\n"
+		 "              resources: {requests: {cpu: \"2\"}, limits: {cpu: \"1\"}}\n"
+		 "              readinessProbe: {tcpSocket: {port: 80}}\n",
+		 "19:44: requests.cpu (2 cores) must be <= limits.cpu (1 cores) in container 'app', as Kubernetes requires"},
+		{HEAD "  a:\n    replicas: 1\n    resources: {requests: {cpu: \"2\"}, limits: {cpu: \"1\"}}\n"
+		 "    cpu_per_request: 1ms\n" TRAFFIC,
+		 "6:54: limits.cpu must be >= requests.cpu (2 cores), as Kubernetes requires"},
+		{DEP_HEAD "        replica: 3\n", "12:9: unknown key 'replica' in the Deployment's spec; did you mean 'replicas'?"},
+		{DEP_HEAD "        replicas: \"three\"\n", "12:20: replicas: 'three' is not an integer"},
+		{DEP_HEAD "        replicas: 3\n        selector: {matchLabels: {app: a}}\n        template:\n"
+		 "          metadata: {labels: {app: a}}\n          spec:\n            containers:\n"
+		 "            - name: app\n              image: app\n              resources: {requests: {cpu: 500m}}\n"
+		 "              readinesProbe: {tcpSocket: {port: 80}}\n",
+		 "21:15: unknown key 'readinesProbe' in a container; did you mean 'readinessProbe'?"},
+		{DEP_HEAD "        replicas: 3\n        selector: {matchLabels: {app: a}}\n        template:\n"
+		 "          metadata: {labels: {app: a}}\n          spec:\n            containers:\n"
+		 "            - name: app\n              image: app\n              resources: {requests: {cpu: 500m}}\n",
+		 "18:13: containers: none has a readinessProbe. Kubernetes would make such a pod Ready as soon as its "
+		 "containers start, before the application answers, which headroom does not model; give the application's "
+		 "container its readinessProbe"},
+		{DEP_OK "              startupProbe: {tcpSocket: {port: 80}}\n",
+		 "22:15: startupProbe: not modelled yet: readiness probing would wait for it to succeed; leave it out (the "
+		 "readinessProbe then decides when the pod is Ready)"},
+		{DEP_HEAD "        selector: {matchLabels: {app: a}}\n        template:\n"
+		 "          metadata: {labels: {app: true}}\n",
+		 "14:36: app must be a string: unquoted, true is a boolean to Kubernetes; write \"true\""},
+		{DEP_HEAD "        selector: {matchLabels: {app: a}}\n        strategy: {rollingUpdate: {maxUnavailable: 120%}}\n" DEP_TEMPLATE,
+		 "13:52: maxUnavailable: 120% must not be greater than 100%"},
+		{DEP_HEAD "        selector: {matchLabels: {app: a}}\n        strategy: {rollingUpdate: {maxSurge: 0, "
+		 "maxUnavailable: 0}}\n" DEP_TEMPLATE,
+		 "13:65: maxUnavailable: may not be 0 when maxSurge is 0 (the rollout could not progress)"},
+		{DEP_HEAD "        selector: {matchLabels: {app: a}}\n        strategy: {rollingUpdate: {maxSurge: 010}}\n" DEP_TEMPLATE,
+		 "13:46: maxSurge: write 010 without its leading 0: Kubernetes' YAML reads it as an octal number"},
+		{DEP_HEAD "        selector: {}\n" DEP_TEMPLATE,
+		 "12:19: selector: an empty selector is invalid for a Deployment (it would select every pod)"},
+		{DEP_OK "          metadata: {annotations: {karpenter.sh/do-not-disrupt: \"yes\"}}\n",
+		 "22:11: duplicate key 'metadata' (first given at line 15)"},
+		{DEP_HEAD "        selector: {matchLabels: {app: a}}\n        template:\n          metadata:\n"
+		 "            labels: {app: a}\n            annotations: {karpenter.sh/do-not-disrupt: \"yes\"}\n",
+		 "16:57: karpenter.sh/do-not-disrupt: 'yes' changes nothing: its controllers read \"true\" or \"false\""},
+		{HEAD "  a:\n    cpu_per_request: 20ms\n" TRAFFIC "    deployment:\n      apiVersion: apps/v1\n"
+		 "      kind: Deployment\n      metadata: {annotations: {karpenter.sh/do-not-disrupt: \"true\"}}\n",
+		 "10:32: karpenter.sh/do-not-disrupt: on the Deployment it changes nothing; the controllers read it on pods: "
+		 "move it to spec.template.metadata.annotations"},
+		{DEP_OK "    replicas: 2\n",
+		 "22:5: replicas: the service's Deployment (line 7) gives it (spec.replicas, or Kubernetes' default); give it "
+		 "in one place"},
+		{DEP_OK "    startup: {terminationGracePeriodSeconds: 10}\n",
+		 "22:15: terminationGracePeriodSeconds: the service's Deployment (line 7) gives it "
+		 "(spec.template.spec.terminationGracePeriodSeconds, or Kubernetes' default); give it in one place"},
+		{HEAD "  a:\n    cpu_per_request: 20ms\n" TRAFFIC "    deployment:\n      apiVersion: apps/v1\n"
+		 "      kind: StatefulSet\n",
+		 "9:13: kind: 'StatefulSet' is not supported; headroom reads Deployment"},
+		{DEP_HEAD "        selector: {matchLabels: {app: a}}\n        template:\n          metadata: {labels: {app: a}}\n"
+		 "          spec:\n            readinessGates: [{conditionType: x}]\n",
+		 "16:13: readinessGates: Ready would wait for conditions outside the pod (e.g. a load balancer's health check), "
+		 "which is not modelled"},
+		{DEP_HEAD "        selector: {matchLabels: {app: a}}\n        template:\n          metadata: {labels: {app: a}}\n"
+		 "          spec:\n            containers:\n            - name: app\n              image: app\n"
+		 "              resources: {limits: {nvidia.com/gpu: 1}}\n",
+		 "19:36: limits: 'nvidia.com/gpu' is not modelled (headroom places pods by cpu and memory)"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct scenario sc;
+		struct herr e;
+		int rc = load(&sc, rows[i].yaml, &e);
+		cr_expect_eq(rc, -1, "row %zu should fail", i);
+		if (rc == 0) {
+			scn_free(&sc);
+			continue;
+		}
+		char want[1024];
+		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, rows[i].want);
+		cr_expect_str_eq(e.msg, want, "row %zu:\n got  %s\n want %s", i, e.msg, want);
+	}
 }
