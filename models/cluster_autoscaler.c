@@ -70,10 +70,12 @@
  * RNG_NODES instance 2; a run is a function of the seed.
  */
 #include "world.h"
+#include "evict.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define POD_TIME_BUFFER (2 * SIM_S)   /* unschedulablePodTimeBuffer */
 #define BACKOFF_RESET (3 * SIM_HOUR)  /* --node-group-backoff-reset-timeout */
@@ -599,7 +601,20 @@ static size_t find_unneeded(struct ca *k)
 	sort(k->cand, nc, sizeof *k->cand, cand_cmp);
 	for (size_t i = 0; i < nc; i++) {
 		struct wnode *n = k->cand[i];
-		if (utilisation(&w->nodes[n->idx]) < k->cfg->scale_down_utilization_threshold && pods_fit_elsewhere(k, n)) {
+		/* A node with a pod CA cannot move is not removable (drainability:
+		 * safe-to-evict "false", or a PDB without the disruptions). */
+		char why[EVICT_WHY_LEN] = "";
+		bool low = utilisation(&w->nodes[n->idx]) < k->cfg->scale_down_utilization_threshold;
+		if (low && evict_ca_blocked(w, n, why, sizeof why)) {
+			n->unneeded_since = -1;
+			if (strcmp(why, n->blocked)) {
+				snprintf(n->blocked, sizeof n->blocked, "%s", why);
+				node_log(w, n, "scale-down-skipped", why);
+			}
+			continue;
+		}
+		n->blocked[0] = 0;
+		if (low && pods_fit_elsewhere(k, n)) {
 			k->gone[n->idx] = 1;
 			if (n->unneeded_since < 0)
 				n->unneeded_since = w->s->now;

@@ -34,6 +34,7 @@
  * it is Ready). Multi-node consolidation is not modelled.
  */
 #include "world.h"
+#include "evict.h"
 
 #include <assert.h>
 #include <math.h>
@@ -437,7 +438,8 @@ static int allowed(const struct karp *k, int pool)
 	return a - busy;
 }
 
-static bool consolidatable(const struct karp *k, const struct wnode *n)
+/* Whether node n may be consolidated, PDBs and do-not-disrupt aside. */
+static bool consolidatable_node(const struct karp *k, const struct wnode *n)
 {
 	if (n->static_node || n->pool < 0 || n->state != NODE_READY || n->being_replaced)
 		return false;
@@ -446,6 +448,33 @@ static bool consolidatable(const struct karp *k, const struct wnode *n)
 		return false;
 	simtime since = HR_MAX(n->ready_at, n->last_pod_event);
 	return k->w->s->now - since >= np->consolidate_after;
+}
+
+/* A consolidation candidate: consolidatable, and no pod of it protected by
+ * karpenter.sh/do-not-disrupt or by a PDB that allows no disruption now
+ * (Karpenter's disruption helpers skip such nodes; evict.h). */
+static bool consolidatable(const struct karp *k, const struct wnode *n)
+{
+	char why[EVICT_WHY_LEN];
+	return consolidatable_node(k, n) && !evict_karpenter_blocked(k->w, n, why, sizeof why);
+}
+
+/* A decision row for each node that would be a candidate but is protected,
+ * when its reason changes (not every 10 s poll). */
+static void note_blocked(struct karp *k)
+{
+	struct world *w = k->w;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		struct wnode *n = w->wnodes[i];
+		char why[EVICT_WHY_LEN] = "";
+		if (consolidatable_node(k, n))
+			evict_karpenter_blocked(w, n, why, sizeof why);
+		if (strcmp(why, n->blocked)) {
+			snprintf(n->blocked, sizeof n->blocked, "%s", why);
+			if (why[0])
+				node_log(w, n, "disruption-skipped", why);
+		}
+	}
 }
 
 /* Whether the pods of node `skip` fit on the other Ready nodes (first fit,
@@ -660,10 +689,14 @@ static simtime poll_ev(struct sim *s, void *obj, uint64_t arg)
 			continue;
 		simtime exp = k->cfg->pools[n->pool].expire_after;
 		if (exp > 0 && s->now - n->launched >= exp) {
-			node_drain(w, n, "expired");
+			/* Forceful: outside budgets and PDB checks, but its evictions
+			 * wait on PDBs until the pool's terminationGracePeriod. */
+			simtime tgp = k->cfg->pools[n->pool].termination_grace;
+			node_drain_grace(w, n, "expired", tgp > 0 ? tgp : SIM_FOREVER);
 			i = (size_t)-1; /* the arrays changed: start over */
 		}
 	}
+	note_blocked(k);
 	if (!k->cmd)
 		plan_consolidation(k);
 	return s->now >= s->end ? SIM_DONE : k->cfg->poll;

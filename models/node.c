@@ -12,6 +12,8 @@
  */
 #include "world.h"
 
+#include "evict.h"
+
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +111,11 @@ void node_set_state(struct world *w, struct wnode *n, enum node_state st, const 
 /* Takes node n out of the arrays; the last node moves into its place. */
 static void node_remove(struct world *w, struct wnode *n)
 {
-	assert(n->n_pods == 0 && n->ev == EVH_NONE);
+	if (n->ev != EVH_NONE) { /* a drain's retry */
+		sim_cancel(w->s, n->ev);
+		n->ev = EVH_NONE;
+	}
+	assert(n->n_pods == 0);
 	w->cost_usd += sim_to_s(w->s->now - n->launched) / 3600 * n->price_hour;
 	w->node_seconds += sim_to_s(w->s->now - n->launched);
 	node_log(w, n, "deleted", NULL);
@@ -127,7 +133,93 @@ static void node_remove(struct world *w, struct wnode *n)
 	free(n);
 }
 
-void node_drain(struct world *w, struct wnode *n, const char *reason)
+/* Karpenter's terminator retries refused evictions 100 ms, 200 ms, ...
+ * up to 10 s apart. */
+static simtime drain_backoff(int tries)
+{
+	simtime d = 100 * SIM_MS;
+	for (int i = 1; i < tries && d < 10 * SIM_S; i++)
+		d *= 2;
+	return HR_MIN(d, 10 * SIM_S);
+}
+
+static simtime drain_ev(struct sim *s, void *obj, uint64_t arg);
+
+/* Whether the drain must wait for pod p: a do-not-disrupt pod on a
+ * Karpenter cluster, or an eviction the API refuses (then p is evicted
+ * when it is not). Writes the reason. */
+static bool held(struct world *w, struct pod *p, bool forced, char *why, size_t n)
+{
+	if (forced) {
+		pod_log(w, p, "eviction-forced", "terminationGracePeriod of the NodePool elapsed: deleted regardless of PDBs");
+		pod_evict(w, p);
+		return false;
+	}
+	if (p->svc->cfg->do_not_disrupt && w->sc->cluster.provisioner == PROV_KARPENTER) {
+		snprintf(why, n, "pod has karpenter.sh/do-not-disrupt");
+		return true;
+	}
+	return !evict_pod(w, p, why, n);
+}
+
+/* One round of evictions over node n's pods. */
+static void drain_round(struct world *w, struct wnode *n)
+{
+	simtime now = w->s->now;
+	bool forced = now >= n->drain_deadline;
+	int refused = 0;
+	/* Evicting a pod that holds no request unbinds it at once; the node
+	 * stays (not removed, its list in place) until every pod was asked.
+	 * The list shrinks by swapping its last pod into the gap, so a slot is
+	 * looked at again when its pod left. */
+	n->evicting = true;
+	for (uint32_t i = 0; i < n->n_hosted;) {
+		struct pod *p = n->pods[i];
+		char why[EVICT_WHY_LEN];
+		if (p->phase == POD_PENDING) {
+			pod_evict(w, p);
+		} else if (p->phase == POD_RUNNING) {
+			int before = p->evict_refusals;
+			if (held(w, p, forced, why, sizeof why)) {
+				refused++;
+				if (!p->evict_refusals++) {
+					p->evict_first_refused = now;
+					pod_log(w, p, "eviction-refused", why);
+				}
+			} else if (before && p->phase != POD_RUNNING) {
+				char d[128];
+				snprintf(d, sizeof d, "after %d refused attempts over %.1f s", before,
+					 sim_to_s(now - p->evict_first_refused));
+				pod_log(w, p, "evicted-late", d);
+			}
+		}
+		if (i < n->n_hosted && n->pods[i] == p)
+			i++;
+	}
+	n->evicting = false;
+	if (n->n_pods == 0) {
+		node_remove(w, n);
+		return;
+	}
+	if (refused) {
+		simtime at = now + drain_backoff(++n->drain_tries);
+		if (at > n->drain_deadline)
+			at = n->drain_deadline;
+		n->ev = sim_at(w->s, at, PRIO_CONTROL, drain_ev, n, 0);
+	}
+}
+
+static simtime drain_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	(void)arg;
+	struct wnode *n = obj;
+	n->ev = EVH_NONE;
+	drain_round(n->w, n);
+	return SIM_DONE;
+}
+
+void node_drain_grace(struct world *w, struct wnode *n, const char *reason, simtime grace)
 {
 	if (n->state == NODE_DRAINING)
 		return;
@@ -136,21 +228,15 @@ void node_drain(struct world *w, struct wnode *n, const char *reason)
 		n->ev = EVH_NONE;
 	}
 	node_set_state(w, n, NODE_DRAINING, reason);
-	/* Evicting a pod that holds no request unbinds it at once; the node
-	 * stays (not removed, its list in place) until every pod was asked.
-	 * The list shrinks by swapping its last pod into the gap, so a slot is
-	 * looked at again when its pod left. */
-	n->evicting = true;
-	for (uint32_t i = 0; i < n->n_hosted;) {
-		struct pod *p = n->pods[i];
-		if (p->phase == POD_PENDING || p->phase == POD_RUNNING)
-			pod_evict(w, p);
-		if (i < n->n_hosted && n->pods[i] == p)
-			i++;
-	}
-	n->evicting = false;
-	if (n->n_pods == 0)
-		node_remove(w, n);
+	n->drain_start = w->s->now;
+	n->drain_deadline = grace >= SIM_FOREVER - w->s->now ? SIM_FOREVER : w->s->now + grace;
+	n->drain_tries = 0;
+	drain_round(w, n);
+}
+
+void node_drain(struct world *w, struct wnode *n, const char *reason)
+{
+	node_drain_grace(w, n, reason, SIM_FOREVER);
 }
 
 void node_pod_bound(struct world *w, int i)

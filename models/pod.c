@@ -373,6 +373,10 @@ static int victim_cmp(const void *pa, const void *pb)
 void pod_evict(struct world *w, struct pod *p)
 {
 	struct service *sv = p->svc;
+	char why[160];
+	snprintf(why, sizeof why, "node %s: %s", p->node >= 0 ? w->wnodes[p->node]->name : "none",
+		 p->node >= 0 && w->wnodes[p->node]->state == NODE_DRAINING ? "draining" : "evicted");
+	pod_log(w, p, "evicted", why);
 	delete_pod(w, p);
 	/* The ReplicaSet still wants its replicas: a replacement, at once. */
 	if (sv->n_live < sv->desired)

@@ -93,6 +93,8 @@ struct pod {
 	simtime t_sched, t_pulled, t_started, t_app;
 	simtime n_launched, n_ready;
 	bool unsched_logged; /* "unschedulable" was logged since the last attempt changed */
+	int evict_refusals;  /* evictions of it refused so far (its node is draining) */
+	simtime evict_first_refused; /* when the first was, ns */
 	bool prov_logged;    /* the provisioner said it cannot help this pod */
 	bool slot_free;   /* the slot is on the free list (no pod) */
 	uint32_t next_free; /* free-slot list link */
@@ -225,6 +227,10 @@ struct wnode {
 	double demand;        /* the sum of its pods' CPU demands, cores */
 	bool saturated;       /* demand exceeds cpu: its pods got weighted shares */
 	bool evicting;        /* node_drain is asking its pods to leave: not removed meanwhile */
+	simtime drain_start;  /* when its drain began, ns */
+	simtime drain_deadline; /* then its pods are deleted whatever their PDBs say, ns (SIM_FOREVER: never) */
+	int drain_tries;      /* eviction rounds with a refusal so far (the retry backoff) */
+	char blocked[120];    /* the last reason a provisioner gave for not disrupting it ("" none) */
 	bool being_replaced;  /* Karpenter: a replacement for it is starting */
 };
 
@@ -351,8 +357,16 @@ struct wnode *node_add(struct world *w, const char *prefix, const char *type, in
 		       double price_hour, enum node_state st);
 /* Moves a node to its next state; NODE_READY lets pending pods try it. */
 void node_set_state(struct world *w, struct wnode *n, enum node_state st, const char *detail);
-/* Starts deleting a node: no new pods, its pods are evicted, and it is
- * removed once they are gone (or at once when it has none). */
+/* Starts deleting a node: no new pods (it is tainted), its pods are
+ * evicted through the eviction API, and it is removed once they are gone
+ * (at once when it has none). An eviction a PodDisruptionBudget refuses,
+ * or of a karpenter.sh/do-not-disrupt pod on a Karpenter cluster, is
+ * retried with a backoff of 100 ms doubling to 10 s (Karpenter's
+ * terminator); at `grace` after the start (SIM_FOREVER: never) the pods
+ * left are deleted regardless. Every refusal and late eviction is a
+ * decision row. */
+void node_drain_grace(struct world *w, struct wnode *n, const char *reason, simtime grace);
+/* node_drain_grace(w, n, reason, SIM_FOREVER): a voluntary disruption. */
 void node_drain(struct world *w, struct wnode *n, const char *reason);
 /* A pod was bound to or left node index i (keeps counts, may finish a drain). */
 void node_pod_bound(struct world *w, int i);

@@ -297,6 +297,8 @@ struct scn_nodepool {
 	double budget_pct;          /* the tightest of the budgets in percent of the pool's nodes (default 10) */
 	int budget_nodes;           /* ... or in nodes (-1: none given as a count) */
 	simtime expire_after;       /* template.spec.expireAfter, ns; 0: Never */
+	simtime termination_grace;  /* template.spec.terminationGracePeriod, ns: how long a drain waits on
+	                             * PDBs and do-not-disrupt before it deletes the pods; 0: unset (it waits) */
 	int line, col;
 };
 

@@ -788,6 +788,8 @@ static int load_nodepool(struct ld *L, const struct ynode *v, struct scn_nodepoo
 		else if (ld_get_dur(L, ts, "expireAfter", SIM_MIN, 100000 * SIM_HOUR, false, &np->expire_after))
 			return -1;
 	}
+	if (ld_get_dur(L, ts, "terminationGracePeriod", SIM_S, 100000 * SIM_HOUR, false, &np->termination_grace))
+		return -1;
 	if ((n = yt_get(spec, "disruption"))) {
 		int pol = np->policy;
 		const struct ynode *ca = yt_get(n, "consolidateAfter"), *b;

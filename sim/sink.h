@@ -106,7 +106,8 @@ struct row_decision {
 	const char *pod;      /* pod name, e.g. "order-7" (kind pod), node name (kind node), NULL for hpa */
 	const char *event;    /* hpa: "sync"; pod: "created", "scheduled", "unschedulable", "unprovisionable",
 	                       * "pulled", "started", "app-started", "ready" (detail: where the start-up time
-	                       * went), "terminating", "deleted"; node: "launched", "registered", "ready",
+	                       * went), "evicted", "eviction-refused", "evicted-late", "eviction-forced", "terminating", "deleted";
+	                       * node: "launched", "registered", "ready", "disruption-skipped", "scale-down-skipped",
 	                       * "disruption-candidate", "replacing", "draining", "launch-timeout", "registration-timeout", "deleted",
 	                       * "scale-up" (Cluster Autoscaler's decision), "backoff" */
 	int replicas;         /* hpa: spec.replicas before the sync; pod: the service's pods after the event;
