@@ -186,7 +186,7 @@ static void drain_round(struct world *w, struct wnode *n)
 					p->evict_first_refused = now;
 					pod_log(w, p, "eviction-refused", why);
 				}
-			} else if (before && p->phase != POD_RUNNING) {
+			} else if (before && !forced && p->phase != POD_RUNNING) {
 				char d[128];
 				snprintf(d, sizeof d, "after %d refused attempts over %.1f s", before,
 					 sim_to_s(now - p->evict_first_refused));

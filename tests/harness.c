@@ -28,7 +28,7 @@ static const char *keep_str(char *dst, size_t n, const char *src)
 	return dst;
 }
 
-static void keep_decision(void *ctx, const struct row_decision *r)
+void memsink_keep_decision(void *ctx, const struct row_decision *r)
 {
 	struct memsink *m = ctx;
 	if (m->n_decisions >= MEM_MAX_DECISIONS)
@@ -62,7 +62,7 @@ struct sink memsink_init(struct memsink *m)
 	m->samples = xcalloc(MEM_MAX_SAMPLES, sizeof *m->samples);
 	m->decisions = xcalloc(MEM_MAX_DECISIONS, sizeof *m->decisions);
 	m->pod_samples = xcalloc(MEM_MAX_POD_SAMPLES, sizeof *m->pod_samples);
-	return (struct sink){m, keep_sample, keep_summary, keep_decision, NULL, NULL, keep_pod_sample};
+	return (struct sink){m, keep_sample, keep_summary, memsink_keep_decision, NULL, NULL, keep_pod_sample};
 }
 
 void memsink_free(struct memsink *m)

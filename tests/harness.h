@@ -42,6 +42,8 @@ struct memsink {
 /* A sink keeping every row of a run in m (allocated by memsink_init). */
 struct sink memsink_init(struct memsink *m);
 void memsink_free(struct memsink *m);
+/* The memsink's decision callback (ctx: the memsink), for sinks that wrap it. */
+void memsink_keep_decision(void *ctx, const struct row_decision *r);
 const struct row_summary *memsink_summary(const struct memsink *m, const char *service);
 
 /* A scenario of n services, each with one pod of `cores` cores (request and
