@@ -33,7 +33,7 @@
  * that holds its pods (the replacement launches; the old node drains when
  * it is Ready). Multi-node consolidation is not modelled.
  */
-#include "world.h"
+#include "karpenter.h"
 
 #include <assert.h>
 #include <math.h>
@@ -68,7 +68,7 @@ struct karp {
 	evh poll_ev;         /* disruption polling */
 	/* a consolidation command waiting for validation */
 	bool cmd;
-	uint32_t cmd_num[64]; /* nodes to delete, by number */
+	uint32_t cmd_num[KARP_CMD_MAX]; /* nodes to delete, by number */
 	int cmd_n;
 	int cmd_replace;     /* the replacement's type for a replace command, -1: delete */
 	const char *cmd_reason;
@@ -437,7 +437,8 @@ static int allowed(const struct karp *k, int pool)
 	return a - busy;
 }
 
-static bool consolidatable(const struct karp *k, const struct wnode *n)
+/* Whether node n is a consolidation candidate at time now. */
+static bool consolidatable_at(const struct karp *k, const struct wnode *n, simtime now)
 {
 	if (n->static_node || n->pool < 0 || n->state != NODE_READY || n->being_replaced)
 		return false;
@@ -445,30 +446,30 @@ static bool consolidatable(const struct karp *k, const struct wnode *n)
 	if (np->consolidation_off)
 		return false;
 	simtime since = HR_MAX(n->ready_at, n->last_pod_event);
-	return k->w->s->now - since >= np->consolidate_after;
+	return now - since >= np->consolidate_after;
+}
+
+static bool consolidatable(const struct karp *k, const struct wnode *n)
+{
+	return consolidatable_at(k, n, k->w->s->now);
 }
 
 /* Whether the pods of node `skip` fit on the other Ready nodes (first fit,
  * largest first, on what the other nodes have left). */
-static bool pods_fit_elsewhere(struct karp *k, const struct wnode *skip)
+static bool pods_fit_elsewhere(const struct karp *k, const struct wnode *skip)
 {
-	struct world *w = k->w;
+	const struct world *w = k->w;
+	/* The node's pods, in scratch of its own: the decision keeps nothing. */
 	size_t n = 0;
-	for (size_t i = 0; i < w->n_svcs; i++) {
-		struct service *sv = &w->svcs[i];
-		for (uint32_t j = 0; j < sv->n_pods; j++) {
-			struct pod *p = sv->pods[j];
-			if (p->slot_free || !p->bound || p->node != (int)skip->idx || p->phase > POD_RUNNING)
-				continue;
-			if (n == k->cap_pend) {
-				k->cap_pend = k->cap_pend ? 2 * k->cap_pend : 64;
-				k->pend = xrealloc(k->pend, k->cap_pend * sizeof *k->pend);
-			}
-			k->pend[n++] = (struct pend){p, sv->cfg->cpu_request, sv->cfg->memory_request};
-		}
+	struct pend *pend = xmalloc((skip->n_hosted ? skip->n_hosted : 1) * sizeof *pend);
+	for (uint32_t j = 0; j < skip->n_hosted; j++) {
+		struct pod *p = skip->pods[j];
+		if (p->slot_free || !p->bound || p->node != (int)skip->idx || p->phase > POD_RUNNING)
+			continue;
+		pend[n++] = (struct pend){p, p->svc->cfg->cpu_request, p->svc->cfg->memory_request};
 	}
 	if (n > 1)
-		qsort(k->pend, n, sizeof *k->pend, pend_cmp);
+		qsort(pend, n, sizeof *pend, pend_cmp);
 	/* Free room per node, in the nominated fields of a scratch copy. */
 	double *room = xmalloc(3 * (w->n_nodes ? w->n_nodes : 1) * sizeof *room);
 	for (size_t i = 0; i < w->n_nodes; i++) {
@@ -482,10 +483,10 @@ static bool pods_fit_elsewhere(struct karp *k, const struct wnode *skip)
 	for (size_t a = 0; a < n && ok; a++) {
 		ok = false;
 		for (size_t i = 0; i < w->n_nodes; i++) {
-			if (room[3 * i] >= k->pend[a].cpu - 1e-9 && room[3 * i + 1] >= k->pend[a].mem - 1e-3 &&
+			if (room[3 * i] >= pend[a].cpu - 1e-9 && room[3 * i + 1] >= pend[a].mem - 1e-3 &&
 			    room[3 * i + 2] >= 1) {
-				room[3 * i] -= k->pend[a].cpu;
-				room[3 * i + 1] -= k->pend[a].mem;
+				room[3 * i] -= pend[a].cpu;
+				room[3 * i + 1] -= pend[a].mem;
 				room[3 * i + 2] -= 1;
 				ok = true;
 				break;
@@ -493,6 +494,7 @@ static bool pods_fit_elsewhere(struct karp *k, const struct wnode *skip)
 		}
 	}
 	free(room);
+	free(pend);
 	return ok;
 }
 
@@ -576,76 +578,115 @@ static simtime exec_ev(struct sim *s, void *obj, uint64_t arg)
 	return SIM_DONE;
 }
 
-/* Emptiness, then single-node consolidation: a command for validation. */
-static void plan_consolidation(struct karp *k)
+/* Empty nodes of consolidatable pools, as many as the budgets left allow. */
+static void plan_empty(const struct karp *k, simtime now, int *left, struct karp_cmd *c)
 {
-	struct world *w = k->w;
-	k->cmd_n = 0;
+	const struct world *w = k->w;
+	for (size_t i = 0; i < w->n_nodes && c->n < KARP_CMD_MAX; i++) {
+		const struct wnode *n = w->wnodes[i];
+		if (consolidatable_at(k, n, now) && n->n_pods == 0 && left[n->pool] > 0) {
+			left[n->pool]--;
+			c->num[c->n++] = n->num;
+		}
+	}
+	if (c->n) {
+		c->kind = KARP_CMD_DELETE_EMPTY;
+		c->reason = "empty";
+	}
+}
+
+/* Whether n may be consolidated for being underutilized (not only empty). */
+static bool underutilized_ok(const struct karp *k, const struct wnode *n, simtime now, const int *left)
+{
+	return consolidatable_at(k, n, now) && left[n->pool] >= 1 &&
+	       k->cfg->pools[n->pool].policy == CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED;
+}
+
+/* The node whose deletion saves the most per pod it disrupts, among those
+ * whose pods fit on the other Ready nodes. */
+static void plan_delete(const struct karp *k, simtime now, const int *left, struct karp_cmd *c)
+{
+	const struct world *w = k->w;
+	const struct wnode *best = NULL;
+	double best_score = 0;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *n = w->wnodes[i];
+		if (!underutilized_ok(k, n, now, left))
+			continue;
+		double score = n->price_hour / (1 + n->n_pods);
+		if ((!best || score > best_score) && pods_fit_elsewhere(k, n)) {
+			best = n;
+			best_score = score;
+		}
+	}
+	if (best) {
+		c->kind = KARP_CMD_DELETE;
+		c->num[c->n++] = best->num;
+		c->reason = "underutilized";
+	}
+}
+
+/* The node that one cheaper instance type can replace, the largest saving
+ * first. */
+static void plan_replace(const struct karp *k, simtime now, const int *left, struct karp_cmd *c)
+{
+	const struct world *w = k->w;
+	const struct wnode *best = NULL;
+	int best_t = -1;
+	double best_saving = 0;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *n = w->wnodes[i];
+		if (!underutilized_ok(k, n, now, left))
+			continue;
+		int t = cheaper_replacement(k, n);
+		double saving = t >= 0 ? n->price_hour - price(k, n->pool, t) : 0;
+		if (t >= 0 && saving > best_saving) {
+			best = n;
+			best_t = t;
+			best_saving = saving;
+		}
+	}
+	if (best) {
+		c->kind = KARP_CMD_REPLACE;
+		c->num[c->n++] = best->num;
+		c->replace = best_t;
+		c->reason = "replace with a cheaper node";
+	}
+}
+
+struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now)
+{
+	assert(w->sc->cluster.provisioner == PROV_KARPENTER && w->prov.self);
+	const struct karp *k = w->prov.self;
+	struct karp_cmd c = {.kind = KARP_CMD_NONE, .replace = -1};
 	int *left = xcalloc(k->cfg->n_pools ? k->cfg->n_pools : 1, sizeof *left);
 	for (size_t p = 0; p < k->cfg->n_pools; p++)
 		left[p] = allowed(k, (int)p);
-	for (size_t i = 0; i < w->n_nodes && k->cmd_n < 64; i++) {
-		struct wnode *n = w->wnodes[i];
-		if (consolidatable(k, n) && n->n_pods == 0 && left[n->pool] > 0) {
-			left[n->pool]--;
-			k->cmd_num[k->cmd_n++] = n->num;
-		}
-	}
-	k->cmd_reason = "empty";
-	if (!k->cmd_n) {
-		/* The node whose deletion saves the most per pod it disrupts. */
-		struct wnode *best = NULL;
-		double best_score = 0;
-		for (size_t i = 0; i < w->n_nodes; i++) {
-			struct wnode *n = w->wnodes[i];
-			if (!consolidatable(k, n) || left[n->pool] < 1 ||
-			    k->cfg->pools[n->pool].policy != CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED)
-				continue;
-			double score = n->price_hour / (1 + n->n_pods);
-			if ((!best || score > best_score) && pods_fit_elsewhere(k, n)) {
-				best = n;
-				best_score = score;
-			}
-		}
-		if (best) {
-			k->cmd_num[k->cmd_n++] = best->num;
-			k->cmd_reason = "underutilized";
-		}
-	}
-	k->cmd_replace = -1;
-	if (!k->cmd_n) {
-		/* No deletion: a node that one cheaper instance can replace, the
-		 * largest saving first. */
-		struct wnode *best = NULL;
-		int best_t = -1;
-		double best_saving = 0;
-		for (size_t i = 0; i < w->n_nodes; i++) {
-			struct wnode *n = w->wnodes[i];
-			if (!consolidatable(k, n) || left[n->pool] < 1 ||
-			    k->cfg->pools[n->pool].policy != CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED)
-				continue;
-			int t = cheaper_replacement(k, n);
-			double saving = t >= 0 ? n->price_hour - price(k, n->pool, t) : 0;
-			if (t >= 0 && saving > best_saving) {
-				best = n;
-				best_t = t;
-				best_saving = saving;
-			}
-		}
-		if (best) {
-			k->cmd_num[k->cmd_n++] = best->num;
-			k->cmd_replace = best_t;
-			k->cmd_reason = "replace with a cheaper node";
-		}
-	}
+	plan_empty(k, now, left, &c);
+	if (c.kind == KARP_CMD_NONE)
+		plan_delete(k, now, left, &c);
+	if (c.kind == KARP_CMD_NONE)
+		plan_replace(k, now, left, &c);
 	free(left);
-	if (k->cmd_n) {
-		k->cmd = true;
-		k->cmd_at = w->s->now + k->cfg->validation;
-		for (int i = 0; i < k->cmd_n; i++)
-			node_log(w, by_num(w, k->cmd_num[i]), "disruption-candidate", k->cmd_reason);
-		sim_at(w->s, k->cmd_at, PRIO_CONTROL, exec_ev, k, 0);
-	}
+	return c;
+}
+
+/* The decision now, kept for validation: logged, and run 15 s later. */
+static void plan_consolidation(struct karp *k)
+{
+	struct world *w = k->w;
+	struct karp_cmd c = karp_consolidation_plan(w, w->s->now);
+	if (c.kind == KARP_CMD_NONE)
+		return;
+	k->cmd_n = c.n;
+	memcpy(k->cmd_num, c.num, (size_t)c.n * sizeof *c.num);
+	k->cmd_replace = c.replace;
+	k->cmd_reason = c.reason;
+	k->cmd = true;
+	k->cmd_at = w->s->now + k->cfg->validation;
+	for (int i = 0; i < k->cmd_n; i++)
+		node_log(w, by_num(w, k->cmd_num[i]), "disruption-candidate", k->cmd_reason);
+	sim_at(w->s, k->cmd_at, PRIO_CONTROL, exec_ev, k, 0);
 }
 
 static simtime poll_ev(struct sim *s, void *obj, uint64_t arg)
