@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "karpenter.h"
 #include "sim.h"
 #include "world.h"
 
@@ -489,4 +490,131 @@ Test(karpenter, replaces_a_node_with_a_cheaper_one)
 	cr_expect_eq(count(&m, "node", "deleted", NULL, NULL, 0), 1);
 	memsink_free(&m);
 	scn_free(&sc);
+}
+
+/* ---- the consolidation decision, over states built directly ---- */
+
+/* A world of sc at t = 0 (no run); free with drop(). */
+struct w0 {
+	struct memsink m;
+	struct sim s;
+	struct world *w;
+};
+
+static void build(struct w0 *x, const struct scenario *sc, uint64_t seed)
+{
+	struct sink out = memsink_init(&x->m);
+	sim_init(&x->s, seed, sc->duration);
+	x->w = world_new(&x->s, sc, &out);
+}
+
+static void drop(struct w0 *x)
+{
+	world_free(x->w);
+	sim_release(&x->s);
+	memsink_free(&x->m);
+}
+
+/* A Ready node of the test catalog's type `type` in NodePool 0, empty. */
+static struct wnode *add_node(struct world *w, const char *type)
+{
+	const struct scn_cluster *c = &w->sc->cluster;
+	const struct instance_type *it = catalog_find(&c->catalog, type);
+	cr_assert(it);
+	size_t t = (size_t)(it - c->catalog.types);
+	const struct scn_nodepool *np = &c->karpenter.pools[0];
+	return node_add(w, "extra", type, 0, (struct sched_alloc){np->alloc_cpu[t], np->alloc_mem[t], np->alloc_pods[t]},
+			it->price_hour, NODE_READY);
+}
+
+static const struct wnode *node_of(const struct world *w, const char *type, int nth)
+{
+	for (size_t i = 0; i < w->n_nodes; i++)
+		if (!strcmp(w->wnodes[i]->type, type) && nth-- == 0)
+			return w->wnodes[i];
+	return NULL;
+}
+
+/* One pod on the c5.large of t = 0 and an empty m5.large beside it: the
+ * empty node goes, once consolidateAfter (1 min) has passed, and not
+ * before. */
+Test(karpenter, decision_deletes_an_empty_node)
+{
+	struct scenario sc;
+	load(&sc, 1, "          disruption: {consolidateAfter: 1m}\n", "5m");
+	struct w0 x;
+	build(&x, &sc, 1);
+	struct wnode *n = add_node(x.w, "m5.large");
+	struct karp_cmd c = karp_consolidation_plan(x.w, 0);
+	cr_expect_eq(c.kind, KARP_CMD_NONE, "at 0 s: kind %d", c.kind);
+	c = karp_consolidation_plan(x.w, 60 * SIM_S);
+	cr_expect_eq(c.kind, KARP_CMD_DELETE_EMPTY);
+	cr_expect(c.n == 1 && c.num[0] == n->num, "%d nodes, the first %u (want %u)", c.n, c.num[0], n->num);
+	cr_expect_str_eq(c.reason, "empty");
+	cr_expect_eq(c.replace, -1);
+	drop(&x);
+	scn_free(&sc);
+}
+
+/* Four pods on the m5.2xlarge of t = 0 (3.91 cores left), an m5.xlarge
+ * beside it, and a fifth pod, which kube-scheduler (LeastAllocated) puts
+ * on the m5.xlarge. That pod fits on the m5.2xlarge: the m5.xlarge is
+ * deleted as underutilized (it saves 0.192 / 2 per pod disrupted, the
+ * m5.2xlarge 0.384 / 5, and the m5.2xlarge's pods would not fit anyway). */
+Test(karpenter, decision_deletes_an_underutilized_node_whose_pods_fit_elsewhere)
+{
+	struct scenario sc;
+	load(&sc, 4, "          disruption: {consolidateAfter: 1m}\n", "5m");
+	struct w0 x;
+	build(&x, &sc, 1);
+	const struct wnode *big = node_of(x.w, "m5.2xlarge", 0), *small = add_node(x.w, "m5.xlarge");
+	cr_assert(big && big->n_pods == 4, "the node of t = 0");
+	pod_scale(x.w, &x.w->svcs[0], 5);
+	cr_assert_eq(small->n_pods, 1);
+	struct karp_cmd c = karp_consolidation_plan(x.w, 60 * SIM_S);
+	cr_expect_eq(c.kind, KARP_CMD_DELETE);
+	cr_expect(c.n == 1 && c.num[0] == small->num, "%d nodes, the first %u (want %u)", c.n, c.num[0], small->num);
+	cr_expect_str_eq(c.reason, "underutilized");
+	drop(&x);
+	scn_free(&sc);
+}
+
+/* Seven pods make one m5.2xlarge at t = 0; five go. The two left (2 cores,
+ * 2 GiB) fit no other node, and an m5.xlarge (0.192 USD/h, half the
+ * price) holds them: replace with it, unless the pool says otherwise. */
+Test(karpenter, decision_replaces_a_node_one_cheaper_type_holds_unless_the_pool_forbids)
+{
+	static const struct {
+		const char *disruption;
+		enum karp_cmd_kind want;
+	} rows[] = {
+		{"{consolidateAfter: 1m}", KARP_CMD_REPLACE},
+		{"{consolidationPolicy: WhenEmpty, consolidateAfter: 1m}", KARP_CMD_NONE},
+		{"{consolidateAfter: Never}", KARP_CMD_NONE},
+		{"{consolidateAfter: 1m, budgets: [{nodes: \"0\"}]}", KARP_CMD_NONE},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char extra[160];
+		snprintf(extra, sizeof extra, "          disruption: %s\n", rows[i].disruption);
+		struct scenario sc;
+		load(&sc, 7, extra, "5m");
+		struct w0 x;
+		build(&x, &sc, 1);
+		const struct wnode *n = node_of(x.w, "m5.2xlarge", 0);
+		cr_assert(n && n->n_pods == 7, "row %zu: the node of t = 0", i);
+		pod_scale(x.w, &x.w->svcs[0], 2);
+		cr_assert_eq(n->n_pods, 2);
+		struct karp_cmd c = karp_consolidation_plan(x.w, 1000 * SIM_HOUR);
+		cr_expect_eq(c.kind, rows[i].want, "row %zu (%s): kind %d", i, rows[i].disruption, c.kind);
+		if (rows[i].want == KARP_CMD_REPLACE) {
+			cr_expect(c.n == 1 && c.num[0] == n->num);
+			cr_expect(c.replace >= 0 && !strcmp(sc.cluster.catalog.types[c.replace].name, "m5.xlarge"),
+				  "replacement %d", c.replace);
+			cr_expect_str_eq(c.reason, "replace with a cheaper node");
+		} else {
+			cr_expect(c.n == 0 && c.reason == NULL);
+		}
+		drop(&x);
+		scn_free(&sc);
+	}
 }
