@@ -20,6 +20,7 @@
 
 #include "harness.h"
 #include "karpenter.h"
+#include "plan.h"
 #include "sim.h"
 #include "world.h"
 
@@ -617,4 +618,160 @@ Test(karpenter, decision_replaces_a_node_one_cheaper_type_holds_unless_the_pool_
 		drop(&x);
 		scn_free(&sc);
 	}
+}
+
+/* ---- a settled start ---- */
+
+/* The time at which consolidateAfter has passed in every pool of sc. */
+static simtime all_passed(const struct scenario *sc)
+{
+	simtime t = 0;
+	for (size_t i = 0; i < sc->cluster.karpenter.n_pools; i++)
+		t = HR_MAX(t, sc->cluster.karpenter.pools[i].consolidate_after);
+	return t;
+}
+
+/* Whether the start of sc (one variant) with this seed is settled: the
+ * decision has nothing to do once consolidateAfter has passed, and every
+ * pod of t = 0 is on a node. */
+static void expect_settled(const struct scenario *sc, const char *what, uint64_t seed)
+{
+	struct sim s;
+	sim_init(&s, seed, sc->duration);
+	struct world *w = world_new(&s, sc, &(struct sink){0});
+	struct karp_cmd c = karp_consolidation_plan(w, all_passed(sc));
+	char nodes[512] = "";
+	for (size_t i = 0; i < w->n_nodes; i++)
+		snprintf(nodes + strlen(nodes), sizeof nodes - strlen(nodes), " %s(%s, %d pods)", w->wnodes[i]->name,
+			 w->wnodes[i]->type, w->wnodes[i]->n_pods);
+	cr_expect_eq(c.kind, KARP_CMD_NONE, "%s, seed %llu: %s of node %u at t = 0:%s", what, (unsigned long long)seed,
+		     c.reason, c.num[0], nodes);
+	for (size_t i = 0; i < w->n_svcs; i++)
+		cr_expect_eq(w->svcs[i].n_pending, 0, "%s, seed %llu: %s has %d pods pending at t = 0", what,
+			     (unsigned long long)seed, w->svcs[i].cfg->name, w->svcs[i].n_pending);
+	world_free(w);
+	sim_release(&s);
+}
+
+static void check_start(const struct scenario *sc, const char *what, size_t v, void *ctx)
+{
+	if (sc->cluster.provisioner != PROV_KARPENTER)
+		return;
+	expect_settled(sc, what, sc->seed);
+	for (int r = 1; r <= 3; r++)
+		expect_settled(sc, what, plan_seed(sc->seed, (int)v + 1, r));
+	++*(int *)ctx;
+}
+
+/* Every shipped scenario, and every variant of its compare: or sweep:,
+ * whose provisioner is Karpenter starts from a cluster Karpenter would
+ * keep: with the scenario's seed and the seeds of a plan's first three
+ * replications (kube-scheduler's tie-breaks, and so where the pods of
+ * t = 0 land, depend on the seed). */
+Test(karpenter, every_shipped_scenario_starts_settled)
+{
+	int checked = 0;
+	shipped_each(check_start, &checked);
+	cr_expect_geq(checked, 12, "%d scenarios and variants with Karpenter", checked);
+}
+
+static int rows_of(const struct memsink *m, const char *kind, const char *pod, const char *event, char *last,
+		   size_t len)
+{
+	int n = 0;
+	for (size_t i = 0; i < m->n_decisions; i++) {
+		const struct row_decision *r = &m->decisions[i].r;
+		if (strcmp(r->kind, kind) || strcmp(r->event, event) || (pod && strcmp(r->pod, pod)))
+			continue;
+		if (last)
+			snprintf(last, len, "%s", r->detail ? r->detail : "");
+		n++;
+	}
+	return n;
+}
+
+/* bench/karpenter-day: 95 pods of 60 cores and 100 GiB, no type larger
+ * than 36 vCPU. The batch plans a c5.9xlarge (the 25 payment pods and 13
+ * order pods: 31.5 cores, 63 GiB) and a c6i.8xlarge (the rest); spread by
+ * kube-scheduler, the c5.9xlarge holds 31.5 cores but less memory, which a
+ * c6i.8xlarge (1.36 instead of 1.53 USD/h) holds: Karpenter would replace
+ * it a minute into the run. Settled, the run starts with two c6i.8xlarge,
+ * each told once, Ready at t = 0. */
+Test(karpenter, the_start_of_karpenter_day_is_two_c6i_8xlarge)
+{
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, "scenarios/bench/karpenter-day.yaml", NULL, 0, &e), 0, "%s", e.msg);
+	struct w0 x;
+	build(&x, &sc, sc.seed);
+	cr_expect_eq(x.w->n_nodes, 2);
+	for (size_t i = 0; i < x.w->n_nodes; i++)
+		cr_expect_str_eq(x.w->wnodes[i]->type, "c6i.8xlarge");
+	char detail[128];
+	cr_expect_eq(rows_of(&x.m, "node", NULL, "ready", NULL, 0), 2);
+	cr_expect_eq(rows_of(&x.m, "node", "default-0", "ready", detail, sizeof detail), 1);
+	cr_expect_str_eq(detail, "c6i.8xlarge, 1.36 USD/h");
+	cr_expect_eq(rows_of(&x.m, "node", NULL, "deleted", NULL, 0) + rows_of(&x.m, "node", NULL, "draining", NULL, 0), 0);
+	cr_expect_eq(x.w->max_nodes, 2);
+	drop(&x);
+	scn_free(&sc);
+}
+
+/* A start kube-scheduler packs otherwise than the batch planned (test
+ * catalog, MostAllocated; a: 3 pods of 1 core and 2 GiB, listed first;
+ * b: 4 pods of 3 cores and 1 GiB). The batch, largest first, plans two
+ * m5.2xlarge (b b a, b b a) and a c5.large (a). kube-scheduler places a's
+ * pods first, on the most allocated node that fits: one on the c5.large,
+ * two on an m5.2xlarge; then b's: one beside them, two on the other
+ * m5.2xlarge, and the fourth fits nowhere. Settling: the c5.large goes
+ * (its pod fits beside the other a's), an m5.xlarge is launched for the
+ * b pod left out, and nothing is left to consolidate. */
+Test(karpenter, settling_moves_pods_and_launches_for_the_pods_left_out)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/mv.yaml", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs("name: mv\nduration: 5m\nsample_interval: 10s\n"
+	      "cluster:\n  catalog: cat.csv\n  scheduler: {scoringStrategy: MostAllocated}\n  provisioner: karpenter\n"
+	      "  karpenter:\n    nodepools:\n      - apiVersion: karpenter.sh/v1\n        kind: NodePool\n"
+	      "        metadata: {name: pool}\n        spec:\n          template: {spec: {}}\n"
+	      "          disruption: {consolidateAfter: 1m}\n"
+	      "services:\n"
+	      "  a:\n    replicas: 3\n    resources: {requests: {cpu: \"1\", memory: 2Gi}}\n    cpu_per_request: 1ms\n"
+	      "    traffic: {rate: 1rps}\n"
+	      "  b:\n    replicas: 4\n    resources: {requests: {cpu: \"3\", memory: 1Gi}}\n    cpu_per_request: 1ms\n",
+	      f);
+	fclose(f);
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, path, NULL, 0, &e), 0, "%s", e.msg);
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		struct w0 x;
+		build(&x, &sc, seed);
+		struct karp_cmd c = karp_consolidation_plan(x.w, SIM_HOUR);
+		cr_expect_eq(c.kind, KARP_CMD_NONE, "seed %llu: kind %d", (unsigned long long)seed, c.kind);
+		cr_expect_eq(x.w->svcs[0].n_pending + x.w->svcs[1].n_pending, 0);
+		const struct wnode *m1 = node_of(x.w, "m5.2xlarge", 0), *m2 = node_of(x.w, "m5.2xlarge", 1),
+				   *s = node_of(x.w, "m5.xlarge", 0);
+		cr_assert(x.w->n_nodes == 3 && m1 && m2 && s, "seed %llu: %zu nodes", (unsigned long long)seed, x.w->n_nodes);
+		cr_expect_eq(s->n_pods, 1);
+		cr_expect_eq(m1->n_pods + m2->n_pods, 6);
+		/* Told: the three nodes kept, Ready at t = 0, nothing deleted; the
+		 * pod moved off the c5.large has a second row naming its node. */
+		cr_expect_eq(rows_of(&x.m, "node", NULL, "ready", NULL, 0), 3);
+		cr_expect_eq(rows_of(&x.m, "node", NULL, "deleted", NULL, 0), 0);
+		cr_expect_eq(rows_of(&x.m, "pod", "b-3", "scheduled", NULL, 0), 1);
+		for (uint32_t j = 0; j < x.w->svcs[0].n_pods; j++) {
+			const struct pod *p = x.w->svcs[0].pods[j];
+			char name[32], last[64];
+			snprintf(name, sizeof name, "a-%u", p->num);
+			cr_expect_geq(rows_of(&x.m, "pod", name, "scheduled", last, sizeof last), 1);
+			cr_expect_str_eq(last, x.w->wnodes[p->node]->name, "%s", name);
+		}
+		cr_expect_eq(node_cost(x.w), 0);
+		cr_expect_eq(x.w->max_nodes, 3);
+		drop(&x);
+	}
+	scn_free(&sc);
 }
