@@ -4,6 +4,7 @@
  * the exact value it must give, or the phrase its refusal must contain.
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <string.h>
 
 #include "units.h"
