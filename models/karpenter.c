@@ -31,9 +31,12 @@
  * not Ready. Consolidation deletes a node whose pods fit on the other Ready
  * nodes, or else replaces one node with the cheapest cheaper instance type
  * that holds its pods (the replacement launches; the old node drains when
- * it is Ready). Multi-node consolidation is not modelled.
+ * it is Ready). Multi-node consolidation is not modelled. The decision is
+ * a function of the state (karpenter.h); before the run it settles the
+ * cluster of t = 0 (karp_settle), so that a run starts from a cluster
+ * Karpenter would keep.
  */
-#include "world.h"
+#include "karpenter.h"
 #include "evict.h"
 
 #include <assert.h>
@@ -69,7 +72,7 @@ struct karp {
 	evh poll_ev;         /* disruption polling */
 	/* a consolidation command waiting for validation */
 	bool cmd;
-	uint32_t cmd_num[64]; /* nodes to delete, by number */
+	uint32_t cmd_num[KARP_CMD_MAX]; /* nodes to delete, by number */
 	int cmd_n;
 	int cmd_replace;     /* the replacement's type for a replace command, -1: delete */
 	const char *cmd_reason;
@@ -314,10 +317,15 @@ static struct wnode *launch(struct karp *k, const struct claim *c)
 	struct world *w = k->w;
 	const struct instance_type *t = T(k, c->type);
 	const struct scn_nodepool *np = &k->cfg->pools[c->pool];
+	/* A node of t = 0 is told once the start is settled (karp_settle). */
+	struct sink out = w->out;
+	if (k->up)
+		w->out.decision = NULL;
 	struct wnode *n = node_add(w, np->name, t->name, c->pool,
 				   (struct sched_alloc){np->alloc_cpu[c->type], np->alloc_mem[c->type], np->alloc_pods[c->type]},
 				   price(k, c->pool, c->type),
 				   k->up ? NODE_READY : NODE_LAUNCHING);
+	w->out = out;
 	if (k->up)
 		return n;
 	n->nom_cpu = c->cpu;
@@ -438,8 +446,8 @@ static int allowed(const struct karp *k, int pool)
 	return a - busy;
 }
 
-/* Whether node n may be consolidated, PDBs and do-not-disrupt aside. */
-static bool consolidatable_node(const struct karp *k, const struct wnode *n)
+/* Whether node n may be consolidated at time now, PDBs and do-not-disrupt aside. */
+static bool consolidatable_at(const struct karp *k, const struct wnode *n, simtime now)
 {
 	if (n->static_node || n->pool < 0 || n->state != NODE_READY || n->being_replaced)
 		return false;
@@ -447,16 +455,16 @@ static bool consolidatable_node(const struct karp *k, const struct wnode *n)
 	if (np->consolidation_off)
 		return false;
 	simtime since = HR_MAX(n->ready_at, n->last_pod_event);
-	return k->w->s->now - since >= np->consolidate_after;
+	return now - since >= np->consolidate_after;
 }
 
-/* A consolidation candidate: consolidatable, and no pod of it protected by
- * karpenter.sh/do-not-disrupt or by a PDB that allows no disruption now
- * (Karpenter's disruption helpers skip such nodes; evict.h). */
-static bool consolidatable(const struct karp *k, const struct wnode *n)
+/* A consolidation candidate at time now: consolidatable, and no pod of it
+ * protected by karpenter.sh/do-not-disrupt or by a PDB that allows no
+ * disruption now (Karpenter's disruption helpers skip such nodes; evict.h). */
+static bool candidate_at(const struct karp *k, const struct wnode *n, simtime now)
 {
 	char why[EVICT_WHY_LEN];
-	return consolidatable_node(k, n) && !evict_karpenter_blocked(k->w, n, why, sizeof why);
+	return consolidatable_at(k, n, now) && !evict_karpenter_blocked(k->w, n, why, sizeof why);
 }
 
 /* A decision row for each node that would be a candidate but is protected,
@@ -467,7 +475,7 @@ static void note_blocked(struct karp *k)
 	for (size_t i = 0; i < w->n_nodes; i++) {
 		struct wnode *n = w->wnodes[i];
 		char why[EVICT_WHY_LEN] = "";
-		if (consolidatable_node(k, n))
+		if (consolidatable_at(k, n, w->s->now))
 			evict_karpenter_blocked(w, n, why, sizeof why);
 		if (strcmp(why, n->blocked)) {
 			snprintf(n->blocked, sizeof n->blocked, "%s", why);
@@ -477,28 +485,35 @@ static void note_blocked(struct karp *k)
 	}
 }
 
-/* Whether the pods of node `skip` fit on the other Ready nodes (first fit,
- * largest first, on what the other nodes have left). */
-static bool pods_fit_elsewhere(struct karp *k, const struct wnode *skip)
+static bool consolidatable(const struct karp *k, const struct wnode *n)
 {
-	struct world *w = k->w;
-	size_t n = 0;
-	for (size_t i = 0; i < w->n_svcs; i++) {
-		struct service *sv = &w->svcs[i];
-		for (uint32_t j = 0; j < sv->n_pods; j++) {
-			struct pod *p = sv->pods[j];
-			if (p->slot_free || !p->bound || p->node != (int)skip->idx || p->phase > POD_RUNNING)
-				continue;
-			if (n == k->cap_pend) {
-				k->cap_pend = k->cap_pend ? 2 * k->cap_pend : 64;
-				k->pend = xrealloc(k->pend, k->cap_pend * sizeof *k->pend);
-			}
-			k->pend[n++] = (struct pend){p, sv->cfg->cpu_request, sv->cfg->memory_request};
-		}
+	return candidate_at(k, n, k->w->s->now);
+}
+
+/* The pods of node n that would have to move (bound, not terminating),
+ * largest first, in a new array (caller frees); *count says how many. */
+static struct pend *pods_of(const struct wnode *n, size_t *count)
+{
+	size_t k = 0;
+	struct pend *pend = xmalloc((n->n_hosted ? n->n_hosted : 1) * sizeof *pend);
+	for (uint32_t j = 0; j < n->n_hosted; j++) {
+		struct pod *p = n->pods[j];
+		if (p->slot_free || !p->bound || p->node != (int)n->idx || p->phase > POD_RUNNING)
+			continue;
+		pend[k++] = (struct pend){p, p->svc->cfg->cpu_request, p->svc->cfg->memory_request};
 	}
-	if (n > 1)
-		qsort(k->pend, n, sizeof *k->pend, pend_cmp);
-	/* Free room per node, in the nominated fields of a scratch copy. */
+	if (k > 1)
+		qsort(pend, k, sizeof *pend, pend_cmp);
+	*count = k;
+	return pend;
+}
+
+/* First fit of pods[0..n) (largest first) on the room the Ready nodes other
+ * than `skip` have left: whether all fit; with `dest`, the index of the
+ * node each goes to. */
+static bool first_fit_elsewhere(const struct world *w, const struct wnode *skip, const struct pend *pods, size_t n,
+				int *dest)
+{
 	double *room = xmalloc(3 * (w->n_nodes ? w->n_nodes : 1) * sizeof *room);
 	for (size_t i = 0; i < w->n_nodes; i++) {
 		const struct sched_node *sn = &w->nodes[i];
@@ -511,17 +526,30 @@ static bool pods_fit_elsewhere(struct karp *k, const struct wnode *skip)
 	for (size_t a = 0; a < n && ok; a++) {
 		ok = false;
 		for (size_t i = 0; i < w->n_nodes; i++) {
-			if (room[3 * i] >= k->pend[a].cpu - 1e-9 && room[3 * i + 1] >= k->pend[a].mem - 1e-3 &&
+			if (room[3 * i] >= pods[a].cpu - 1e-9 && room[3 * i + 1] >= pods[a].mem - 1e-3 &&
 			    room[3 * i + 2] >= 1) {
-				room[3 * i] -= k->pend[a].cpu;
-				room[3 * i + 1] -= k->pend[a].mem;
+				room[3 * i] -= pods[a].cpu;
+				room[3 * i + 1] -= pods[a].mem;
 				room[3 * i + 2] -= 1;
+				if (dest)
+					dest[a] = (int)i;
 				ok = true;
 				break;
 			}
 		}
 	}
 	free(room);
+	return ok;
+}
+
+/* Whether the pods of node `skip` fit on the other Ready nodes (first fit,
+ * largest first, on what the other nodes have left). */
+static bool pods_fit_elsewhere(const struct karp *k, const struct wnode *skip)
+{
+	size_t n;
+	struct pend *pods = pods_of(skip, &n);
+	bool ok = first_fit_elsewhere(k->w, skip, pods, n, NULL);
+	free(pods);
 	return ok;
 }
 
@@ -605,76 +633,115 @@ static simtime exec_ev(struct sim *s, void *obj, uint64_t arg)
 	return SIM_DONE;
 }
 
-/* Emptiness, then single-node consolidation: a command for validation. */
-static void plan_consolidation(struct karp *k)
+/* Empty nodes of consolidatable pools, as many as the budgets left allow. */
+static void plan_empty(const struct karp *k, simtime now, int *left, struct karp_cmd *c)
 {
-	struct world *w = k->w;
-	k->cmd_n = 0;
+	const struct world *w = k->w;
+	for (size_t i = 0; i < w->n_nodes && c->n < KARP_CMD_MAX; i++) {
+		const struct wnode *n = w->wnodes[i];
+		if (candidate_at(k, n, now) && n->n_pods == 0 && left[n->pool] > 0) {
+			left[n->pool]--;
+			c->num[c->n++] = n->num;
+		}
+	}
+	if (c->n) {
+		c->kind = KARP_CMD_DELETE_EMPTY;
+		c->reason = "empty";
+	}
+}
+
+/* Whether n may be consolidated for being underutilized (not only empty). */
+static bool underutilized_ok(const struct karp *k, const struct wnode *n, simtime now, const int *left)
+{
+	return candidate_at(k, n, now) && left[n->pool] >= 1 &&
+	       k->cfg->pools[n->pool].policy == CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED;
+}
+
+/* The node whose deletion saves the most per pod it disrupts, among those
+ * whose pods fit on the other Ready nodes. */
+static void plan_delete(const struct karp *k, simtime now, const int *left, struct karp_cmd *c)
+{
+	const struct world *w = k->w;
+	const struct wnode *best = NULL;
+	double best_score = 0;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *n = w->wnodes[i];
+		if (!underutilized_ok(k, n, now, left))
+			continue;
+		double score = n->price_hour / (1 + n->n_pods);
+		if ((!best || score > best_score) && pods_fit_elsewhere(k, n)) {
+			best = n;
+			best_score = score;
+		}
+	}
+	if (best) {
+		c->kind = KARP_CMD_DELETE;
+		c->num[c->n++] = best->num;
+		c->reason = "underutilized";
+	}
+}
+
+/* The node that one cheaper instance type can replace, the largest saving
+ * first. */
+static void plan_replace(const struct karp *k, simtime now, const int *left, struct karp_cmd *c)
+{
+	const struct world *w = k->w;
+	const struct wnode *best = NULL;
+	int best_t = -1;
+	double best_saving = 0;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *n = w->wnodes[i];
+		if (!underutilized_ok(k, n, now, left))
+			continue;
+		int t = cheaper_replacement(k, n);
+		double saving = t >= 0 ? n->price_hour - price(k, n->pool, t) : 0;
+		if (t >= 0 && saving > best_saving) {
+			best = n;
+			best_t = t;
+			best_saving = saving;
+		}
+	}
+	if (best) {
+		c->kind = KARP_CMD_REPLACE;
+		c->num[c->n++] = best->num;
+		c->replace = best_t;
+		c->reason = "replace with a cheaper node";
+	}
+}
+
+struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now)
+{
+	assert(w->sc->cluster.provisioner == PROV_KARPENTER && w->prov.self);
+	const struct karp *k = w->prov.self;
+	struct karp_cmd c = {.kind = KARP_CMD_NONE, .replace = -1};
 	int *left = xcalloc(k->cfg->n_pools ? k->cfg->n_pools : 1, sizeof *left);
 	for (size_t p = 0; p < k->cfg->n_pools; p++)
 		left[p] = allowed(k, (int)p);
-	for (size_t i = 0; i < w->n_nodes && k->cmd_n < 64; i++) {
-		struct wnode *n = w->wnodes[i];
-		if (consolidatable(k, n) && n->n_pods == 0 && left[n->pool] > 0) {
-			left[n->pool]--;
-			k->cmd_num[k->cmd_n++] = n->num;
-		}
-	}
-	k->cmd_reason = "empty";
-	if (!k->cmd_n) {
-		/* The node whose deletion saves the most per pod it disrupts. */
-		struct wnode *best = NULL;
-		double best_score = 0;
-		for (size_t i = 0; i < w->n_nodes; i++) {
-			struct wnode *n = w->wnodes[i];
-			if (!consolidatable(k, n) || left[n->pool] < 1 ||
-			    k->cfg->pools[n->pool].policy != CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED)
-				continue;
-			double score = n->price_hour / (1 + n->n_pods);
-			if ((!best || score > best_score) && pods_fit_elsewhere(k, n)) {
-				best = n;
-				best_score = score;
-			}
-		}
-		if (best) {
-			k->cmd_num[k->cmd_n++] = best->num;
-			k->cmd_reason = "underutilized";
-		}
-	}
-	k->cmd_replace = -1;
-	if (!k->cmd_n) {
-		/* No deletion: a node that one cheaper instance can replace, the
-		 * largest saving first. */
-		struct wnode *best = NULL;
-		int best_t = -1;
-		double best_saving = 0;
-		for (size_t i = 0; i < w->n_nodes; i++) {
-			struct wnode *n = w->wnodes[i];
-			if (!consolidatable(k, n) || left[n->pool] < 1 ||
-			    k->cfg->pools[n->pool].policy != CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED)
-				continue;
-			int t = cheaper_replacement(k, n);
-			double saving = t >= 0 ? n->price_hour - price(k, n->pool, t) : 0;
-			if (t >= 0 && saving > best_saving) {
-				best = n;
-				best_t = t;
-				best_saving = saving;
-			}
-		}
-		if (best) {
-			k->cmd_num[k->cmd_n++] = best->num;
-			k->cmd_replace = best_t;
-			k->cmd_reason = "replace with a cheaper node";
-		}
-	}
+	plan_empty(k, now, left, &c);
+	if (c.kind == KARP_CMD_NONE)
+		plan_delete(k, now, left, &c);
+	if (c.kind == KARP_CMD_NONE)
+		plan_replace(k, now, left, &c);
 	free(left);
-	if (k->cmd_n) {
-		k->cmd = true;
-		k->cmd_at = w->s->now + k->cfg->validation;
-		for (int i = 0; i < k->cmd_n; i++)
-			node_log(w, by_num(w, k->cmd_num[i]), "disruption-candidate", k->cmd_reason);
-		sim_at(w->s, k->cmd_at, PRIO_CONTROL, exec_ev, k, 0);
-	}
+	return c;
+}
+
+/* The decision now, kept for validation: logged, and run 15 s later. */
+static void plan_consolidation(struct karp *k)
+{
+	struct world *w = k->w;
+	struct karp_cmd c = karp_consolidation_plan(w, w->s->now);
+	if (c.kind == KARP_CMD_NONE)
+		return;
+	k->cmd_n = c.n;
+	memcpy(k->cmd_num, c.num, (size_t)c.n * sizeof *c.num);
+	k->cmd_replace = c.replace;
+	k->cmd_reason = c.reason;
+	k->cmd = true;
+	k->cmd_at = w->s->now + k->cfg->validation;
+	for (int i = 0; i < k->cmd_n; i++)
+		node_log(w, by_num(w, k->cmd_num[i]), "disruption-candidate", k->cmd_reason);
+	sim_at(w->s, k->cmd_at, PRIO_CONTROL, exec_ev, k, 0);
 }
 
 static simtime poll_ev(struct sim *s, void *obj, uint64_t arg)
@@ -703,7 +770,7 @@ static simtime poll_ev(struct sim *s, void *obj, uint64_t arg)
 }
 
 /* The cluster before the run: Ready nodes for the pods of t = 0, chosen
- * as one batch would choose them. */
+ * as one batch would choose them (karp_settle then settles it). */
 static void karp_initial(struct world *w, void *self)
 {
 	(void)w;
@@ -711,6 +778,144 @@ static void karp_initial(struct world *w, void *self)
 	k->up = true;
 	provision(k);
 	k->up = false;
+}
+
+/* ---- the cluster of t = 0, settled ----
+ *
+ * The batch of t = 0 packs the pods onto claims, largest first, and each
+ * claim gets the cheapest type for the pods planned on it; kube-scheduler
+ * then places the same pods service by service, its own way. So a node can
+ * end up with pods that a cheaper type would hold, or that the other nodes
+ * could take, and a pod can find the room planned for it taken. A real
+ * cluster was up long before the run, and Karpenter would long since have
+ * consolidated the one and launched a node for the other. So before the
+ * run its own consolidation decision is asked, as if consolidateAfter had
+ * passed (budgets as they are at t = 0), and its command is carried out at
+ * once, until it has nothing to do: a node to replace is of the cheaper
+ * type from the start (same name, same pods); a node to delete goes, its
+ * pods moved where the decision found room for them. Pods still pending
+ * then get nodes as a batch would launch them, Ready at once, and the
+ * decision is asked again. Nothing of this is paid for or evicted, and the
+ * nodes kept are told ("ready" at t = 0) only once it is done. Each command
+ * leaves the cluster with fewer nodes, or as many and cheaper, so the
+ * consolidation ends; static nodes are never touched. */
+
+/* The time at which every pool's consolidateAfter has passed for the nodes
+ * of now, nothing having changed. */
+static simtime all_consolidatable(const struct karp *k)
+{
+	simtime after = 0;
+	for (size_t i = 0; i < k->cfg->n_pools; i++)
+		after = HR_MAX(after, k->cfg->pools[i].consolidate_after);
+	return k->w->s->now + after;
+}
+
+/* Node n goes before the run, its pods moved first fit onto the other
+ * Ready nodes (the decision saw them fit there): never paid for, never told. */
+static void settle_delete(struct world *w, struct wnode *n)
+{
+	size_t np;
+	struct pend *pods = pods_of(n, &np);
+	int *dest = xmalloc((np ? np : 1) * sizeof *dest);
+	bool fit = first_fit_elsewhere(w, n, pods, np, dest);
+	assert(fit);
+	for (size_t i = 0; i < np && fit; i++)
+		pod_initial_move(w, pods[i].p, w->wnodes[dest[i]]);
+	free(dest);
+	free(pods);
+	assert(n->n_pods == 0);
+	struct sink out = w->out;
+	w->out.decision = NULL;
+	node_drain(w, n, "settled before the run"); /* empty: removed at once */
+	w->out = out;
+}
+
+static void settle_apply(struct karp *k, const struct karp_cmd *c)
+{
+	struct world *w = k->w;
+	for (int i = 0; i < c->n; i++) {
+		struct wnode *n = by_num(w, c->num[i]);
+		assert(n);
+		if (c->kind != KARP_CMD_REPLACE) {
+			settle_delete(w, n);
+			continue;
+		}
+		const struct scn_nodepool *np = &k->cfg->pools[n->pool];
+		int t = c->replace;
+		node_retype(w, n, T(k, t)->name, (struct sched_alloc){np->alloc_cpu[t], np->alloc_mem[t], np->alloc_pods[t]},
+			    price(k, n->pool, t));
+	}
+}
+
+static int num_cmp(const void *a, const void *b)
+{
+	const struct wnode *x = *(const struct wnode *const *)a, *y = *(const struct wnode *const *)b;
+	return (x->num > y->num) - (x->num < y->num);
+}
+
+/* The nodes Karpenter keeps at t = 0, told in the order they were made. */
+static void tell_nodes(struct karp *k)
+{
+	struct world *w = k->w;
+	struct wnode **v = xmalloc((w->n_nodes ? w->n_nodes : 1) * sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < w->n_nodes; i++)
+		if (!w->wnodes[i]->static_node && w->wnodes[i]->pool >= 0)
+			v[n++] = w->wnodes[i];
+	qsort(v, n, sizeof *v, num_cmp);
+	for (size_t i = 0; i < n; i++) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "%s, %.2f USD/h", v[i]->type, v[i]->price_hour);
+		node_log(w, v[i], "ready", detail);
+	}
+	free(v);
+}
+
+/* Carries out the decision's commands until it has none. */
+static void settle_consolidation(struct karp *k)
+{
+	struct world *w = k->w;
+	simtime later = all_consolidatable(k);
+	/* Each node can go, or get cheaper once per type: a bound, not a guess. */
+	size_t most = w->n_nodes * (k->cat->n + 1) + 1;
+	for (size_t round = 0;; round++) {
+		struct karp_cmd c = karp_consolidation_plan(w, later);
+		if (c.kind == KARP_CMD_NONE)
+			break;
+		assert(round < most && "settling the cluster of t = 0 ends: each command makes it smaller or cheaper");
+		settle_apply(k, &c);
+	}
+}
+
+static int pods_pending(const struct world *w)
+{
+	int n = 0;
+	for (size_t i = 0; i < w->n_svcs; i++)
+		n += w->svcs[i].n_pending;
+	return n;
+}
+
+/* Launches for pods of t = 0 left pending, at most, before the run; pods
+ * still pending then (no pool can take them) wait as any pending pod does,
+ * for the batch their scheduling attempt opened at t = 0. */
+#define SETTLE_LAUNCHES 8
+
+static void karp_settle(struct world *w, void *self)
+{
+	struct karp *k = self;
+	settle_consolidation(k);
+	for (int i = 0; i < SETTLE_LAUNCHES && pods_pending(w); i++) {
+		size_t before = w->n_nodes;
+		k->up = true;
+		provision(k);
+		k->up = false;
+		if (w->n_nodes == before)
+			break;
+		for (size_t j = 0; j < w->n_svcs; j++)
+			pod_initial_retry(w, &w->svcs[j]);
+		settle_consolidation(k);
+	}
+	tell_nodes(k);
 }
 
 static void karp_free(void *self)
@@ -736,6 +941,7 @@ void karp_start(struct world *w)
 	dist_prepare(&k->registration, &k->cfg->registration);
 	dist_prepare(&k->initialization, &k->cfg->initialization);
 	k->batch_ev = EVH_NONE;
-	w->prov = (struct provisioner){k, trigger, karp_initial, karp_free};
+	w->prov = (struct provisioner){
+		.self = k, .pod_unschedulable = trigger, .initial = karp_initial, .settle = karp_settle, .free = karp_free};
 	k->poll_ev = sim_at(w->s, k->cfg->poll, PRIO_CONTROL, poll_ev, k, 0);
 }

@@ -92,6 +92,20 @@ struct wnode *node_add(struct world *w, const char *prefix, const char *type, in
 	return n;
 }
 
+void node_retype(struct world *w, struct wnode *n, const char *type, struct sched_alloc a, double price_hour)
+{
+	const struct scn_cluster *c = &w->sc->cluster;
+	struct sched_node *sn = &w->nodes[n->idx];
+	assert(n->state == NODE_READY && sn->req_cpu <= a.cpu + 1e-9 && sn->req_mem <= a.mem + 1e-3 &&
+	       sn->n_pods <= a.pods);
+	snprintf(n->type, sizeof n->type, "%s", type);
+	n->price_hour = price_hour;
+	sn->alloc_cpu = a.cpu;
+	sn->alloc_mem = a.mem;
+	sn->alloc_pods = a.pods;
+	n->cpu = a.cpu > c->daemonset_cpu ? a.cpu - c->daemonset_cpu : 0;
+}
+
 void node_set_state(struct world *w, struct wnode *n, enum node_state st, const char *detail)
 {
 	static const char *const names[] = {"launched", "registered", "ready", "draining"};

@@ -353,6 +353,23 @@ void pod_initial_retry(struct world *w, struct service *sv)
 	}
 }
 
+void pod_initial_move(struct world *w, struct pod *p, struct wnode *to)
+{
+	struct service *sv = p->svc;
+	struct sched_pod sp = pod_req(sv);
+	int from = p->node;
+	assert(p->bound && from >= 0 && p->phase == POD_RUNNING && svc_pod_drained(p) && to->state == NODE_READY);
+	svc_pod_unhost(w, p);
+	sched_unbind(&w->nodes[from], &sp);
+	node_pod_unbound(w, from);
+	sched_bind(&w->nodes[to->idx], &sp);
+	node_pod_bound(w, (int)to->idx);
+	svc_pod_host(w, p, to);
+	p->node = (int)to->idx;
+	to->pulled[sv->idx] = true;
+	pod_log(w, p, "scheduled", to->name);
+}
+
 /* ActivePodsWithRanks: < 0 when a should be deleted before b. */
 static int victim_cmp(const void *pa, const void *pb)
 {

@@ -236,6 +236,11 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 		w->prov.initial(w, w->prov.self);
 		for (size_t i = 0; i < w->n_svcs; i++)
 			pod_initial_retry(w, &w->svcs[i]);
+		if (w->prov.settle) {
+			w->prov.settle(w, w->prov.self);
+			/* Nodes the settling removed were never up: the run starts here. */
+			w->max_nodes = (int)w->n_nodes;
+		}
 	} else if (w->cluster) {
 		for (size_t i = 0; i < w->n_svcs; i++)
 			pod_initial_retry(w, &w->svcs[i]);

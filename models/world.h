@@ -242,6 +242,10 @@ struct provisioner {
 	/* At t = 0, after the initial pods were placed where they fit: makes
 	 * Ready nodes for the rest (the cluster was up before the run). May be NULL. */
 	void (*initial)(struct world *w, void *self);
+	/* At t = 0, once the initial pods are on those nodes: brings the cluster
+	 * to a state the provisioner itself would keep, as it was up long before
+	 * the run (nothing paid for, no eviction). May be NULL. */
+	void (*settle)(struct world *w, void *self);
 	void (*free)(void *self);
 };
 
@@ -336,6 +340,11 @@ void pod_initial(struct world *w, struct service *sv);
 /* After the provisioner's initial nodes: the initial pods still pending are
  * placed and made up the same way. */
 void pod_initial_retry(struct world *w, struct service *sv);
+/* Moves pod p of t = 0 (up, holding no request) to the Ready node `to`
+ * before the run: the provisioner settling the cluster of t = 0
+ * (models/karpenter.c) places pods where they would be. Logs a second
+ * "scheduled" row at t = 0, naming the node the pod starts the run on. */
+void pod_initial_move(struct world *w, struct pod *p, struct wnode *to);
 /* The Deployment's spec.replicas becomes `desired`: pods are created or
  * deleted (ReplicaSet's ranking picks which). */
 void pod_scale(struct world *w, struct service *sv, int desired);
@@ -355,6 +364,10 @@ void pod_retry_pending(struct world *w);
  * already), with the DaemonSets bound. Logs "launched" (or "ready"). */
 struct wnode *node_add(struct world *w, const char *prefix, const char *type, int pool, struct sched_alloc a,
 		       double price_hour, enum node_state st);
+/* Before the run only: Ready node n, whose pods all fit allocatable a, is
+ * of instance type `type` at price_hour from the start (no rows: the
+ * provisioner settling the cluster of t = 0 tells its nodes itself). */
+void node_retype(struct world *w, struct wnode *n, const char *type, struct sched_alloc a, double price_hour);
 /* Moves a node to its next state; NODE_READY lets pending pods try it. */
 void node_set_state(struct world *w, struct wnode *n, enum node_state st, const char *detail);
 /* Starts deleting a node: no new pods (it is tainted), its pods are

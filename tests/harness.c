@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include <criterion/criterion.h>
+#include <glob.h>
 #include <gsl/gsl_cdf.h>
 #include <stdio.h>
 #include <math.h>
@@ -192,4 +194,35 @@ void batch_rejected(const struct memsink *m, const char *service, int n_batches,
 		    double *half)
 {
 	batch_of(m, service, true, n_batches, level, mean, half);
+}
+
+size_t shipped_each(void (*fn)(const struct scenario *sc, const char *what, size_t v, void *ctx), void *ctx)
+{
+	static const char *const globs[] = {"scenarios/*.yaml", "scenarios/bench/*.yaml", "scenarios/ci/*.yaml"};
+	size_t calls = 0;
+	for (size_t g = 0; g < sizeof globs / sizeof globs[0]; g++) {
+		glob_t gl;
+		cr_assert_eq(glob(globs[g], 0, NULL, &gl), 0, "%s: no scenarios (tests run from the project's root)",
+			     globs[g]);
+		for (size_t i = 0; i < gl.gl_pathc; i++) {
+			struct scenario sc;
+			struct herr e;
+			cr_assert_eq(scn_load(&sc, gl.gl_pathv[i], NULL, 0, &e), 0, "%s", e.msg);
+			for (size_t v = 0; v < (sc.n_variants ? sc.n_variants : 1); v++, calls++) {
+				char what[300];
+				if (!sc.n_variants) {
+					fn(&sc, gl.gl_pathv[i], 0, ctx);
+					continue;
+				}
+				struct scenario vs;
+				cr_assert_eq(scn_load_variant(&vs, &sc, v, NULL, 0, &e), 0, "%s", e.msg);
+				snprintf(what, sizeof what, "%s variant %s", gl.gl_pathv[i], sc.variants[v].name);
+				fn(&vs, what, v, ctx);
+				scn_free(&vs);
+			}
+			scn_free(&sc);
+		}
+		globfree(&gl);
+	}
+	return calls;
 }

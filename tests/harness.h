@@ -64,4 +64,12 @@ void batch_means(const struct memsink *m, const char *service, int n_batches, do
 void batch_rejected(const struct memsink *m, const char *service, int n_batches, double level, double *mean,
 		    double *half);
 
+/* Calls fn for every shipped scenario (the YAML files of scenarios/, its
+ * bench/ and its ci/; the tests run from the project's root), or, for one
+ * with a compare: or sweep:, for each of its variants, loaded as `headroom
+ * run --variant` loads them. `what` names it ("path" or "path variant
+ * NAME"); v is the variant's index (0 without variants). Returns how many
+ * times it called fn; a file that does not load fails the test. */
+size_t shipped_each(void (*fn)(const struct scenario *sc, const char *what, size_t v, void *ctx), void *ctx);
+
 #endif

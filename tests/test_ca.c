@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "world.h"
 
 #define EPS 1e-6
 
@@ -388,4 +389,40 @@ Test(ca, runs_repeat_bit_for_bit)
 		memsink_free(&m[i]);
 		scn_free(&sc[i]);
 	}
+}
+
+/* The nodes of t = 0 of a shipped scenario with the Cluster Autoscaler:
+ * CA only ever scales a group down above its min, and then only nodes
+ * under scale-down-utilization-threshold, so a node of a group above its
+ * min is at or over the threshold with the pods of t = 0 (else CA would
+ * take it away after scale-down-unneeded-time, as a real one would do to
+ * an ASG whose desired size was set above what its pods need). */
+static void check_ca_start(const struct scenario *sc, const char *what, size_t v, void *ctx)
+{
+	(void)v;
+	if (sc->cluster.provisioner != PROV_CLUSTER_AUTOSCALER)
+		return;
+	const struct scn_ca *ca = &sc->cluster.ca;
+	struct sim s;
+	sim_init(&s, sc->seed, sc->duration);
+	struct world *w = world_new(&s, sc, &(struct sink){0});
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *n = w->wnodes[i];
+		const struct sched_node *sn = &w->nodes[i];
+		if (n->static_node || n->pool < 0 || ca->groups[n->pool].initial <= ca->groups[n->pool].min)
+			continue;
+		double u = fmax(sn->req_cpu / sn->alloc_cpu, sn->req_mem / sn->alloc_mem);
+		cr_expect_geq(u, ca->scale_down_utilization_threshold, "%s: %s at %.2f of its allocatable at t = 0", what,
+			      n->name, u);
+	}
+	world_free(w);
+	sim_release(&s);
+	++*(int *)ctx;
+}
+
+Test(ca, no_shipped_start_is_scaled_down)
+{
+	int checked = 0;
+	shipped_each(check_ca_start, &checked);
+	cr_expect_geq(checked, 2, "%d scenarios and variants with the Cluster Autoscaler", checked);
 }

@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "harness.h"
+#include "karpenter.h"
+#include "plan.h"
 #include "sim.h"
 #include "world.h"
 
@@ -488,5 +490,288 @@ Test(karpenter, replaces_a_node_with_a_cheaper_one)
 		  nth(&m, "node", "draining", 0));
 	cr_expect_eq(count(&m, "node", "deleted", NULL, NULL, 0), 1);
 	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* ---- the consolidation decision, over states built directly ---- */
+
+/* A world of sc at t = 0 (no run); free with drop(). */
+struct w0 {
+	struct memsink m;
+	struct sim s;
+	struct world *w;
+};
+
+static void build(struct w0 *x, const struct scenario *sc, uint64_t seed)
+{
+	struct sink out = memsink_init(&x->m);
+	sim_init(&x->s, seed, sc->duration);
+	x->w = world_new(&x->s, sc, &out);
+}
+
+static void drop(struct w0 *x)
+{
+	world_free(x->w);
+	sim_release(&x->s);
+	memsink_free(&x->m);
+}
+
+/* A Ready node of the test catalog's type `type` in NodePool 0, empty. */
+static struct wnode *add_node(struct world *w, const char *type)
+{
+	const struct scn_cluster *c = &w->sc->cluster;
+	const struct instance_type *it = catalog_find(&c->catalog, type);
+	cr_assert(it);
+	size_t t = (size_t)(it - c->catalog.types);
+	const struct scn_nodepool *np = &c->karpenter.pools[0];
+	return node_add(w, "extra", type, 0, (struct sched_alloc){np->alloc_cpu[t], np->alloc_mem[t], np->alloc_pods[t]},
+			it->price_hour, NODE_READY);
+}
+
+static const struct wnode *node_of(const struct world *w, const char *type, int nth)
+{
+	for (size_t i = 0; i < w->n_nodes; i++)
+		if (!strcmp(w->wnodes[i]->type, type) && nth-- == 0)
+			return w->wnodes[i];
+	return NULL;
+}
+
+/* One pod on the c5.large of t = 0 and an empty m5.large beside it: the
+ * empty node goes, once consolidateAfter (1 min) has passed, and not
+ * before. */
+Test(karpenter, decision_deletes_an_empty_node)
+{
+	struct scenario sc;
+	load(&sc, 1, "          disruption: {consolidateAfter: 1m}\n", "5m");
+	struct w0 x;
+	build(&x, &sc, 1);
+	struct wnode *n = add_node(x.w, "m5.large");
+	struct karp_cmd c = karp_consolidation_plan(x.w, 0);
+	cr_expect_eq(c.kind, KARP_CMD_NONE, "at 0 s: kind %d", c.kind);
+	c = karp_consolidation_plan(x.w, 60 * SIM_S);
+	cr_expect_eq(c.kind, KARP_CMD_DELETE_EMPTY);
+	cr_expect(c.n == 1 && c.num[0] == n->num, "%d nodes, the first %u (want %u)", c.n, c.num[0], n->num);
+	cr_expect_str_eq(c.reason, "empty");
+	cr_expect_eq(c.replace, -1);
+	drop(&x);
+	scn_free(&sc);
+}
+
+/* Four pods on the m5.2xlarge of t = 0 (3.91 cores left), an m5.xlarge
+ * beside it, and a fifth pod, which kube-scheduler (LeastAllocated) puts
+ * on the m5.xlarge. That pod fits on the m5.2xlarge: the m5.xlarge is
+ * deleted as underutilized (it saves 0.192 / 2 per pod disrupted, the
+ * m5.2xlarge 0.384 / 5, and the m5.2xlarge's pods would not fit anyway). */
+Test(karpenter, decision_deletes_an_underutilized_node_whose_pods_fit_elsewhere)
+{
+	struct scenario sc;
+	load(&sc, 4, "          disruption: {consolidateAfter: 1m}\n", "5m");
+	struct w0 x;
+	build(&x, &sc, 1);
+	const struct wnode *big = node_of(x.w, "m5.2xlarge", 0), *small = add_node(x.w, "m5.xlarge");
+	cr_assert(big && big->n_pods == 4, "the node of t = 0");
+	pod_scale(x.w, &x.w->svcs[0], 5);
+	cr_assert_eq(small->n_pods, 1);
+	struct karp_cmd c = karp_consolidation_plan(x.w, 60 * SIM_S);
+	cr_expect_eq(c.kind, KARP_CMD_DELETE);
+	cr_expect(c.n == 1 && c.num[0] == small->num, "%d nodes, the first %u (want %u)", c.n, c.num[0], small->num);
+	cr_expect_str_eq(c.reason, "underutilized");
+	drop(&x);
+	scn_free(&sc);
+}
+
+/* Seven pods make one m5.2xlarge at t = 0; five go. The two left (2 cores,
+ * 2 GiB) fit no other node, and an m5.xlarge (0.192 USD/h, half the
+ * price) holds them: replace with it, unless the pool says otherwise. */
+Test(karpenter, decision_replaces_a_node_one_cheaper_type_holds_unless_the_pool_forbids)
+{
+	static const struct {
+		const char *disruption;
+		enum karp_cmd_kind want;
+	} rows[] = {
+		{"{consolidateAfter: 1m}", KARP_CMD_REPLACE},
+		{"{consolidationPolicy: WhenEmpty, consolidateAfter: 1m}", KARP_CMD_NONE},
+		{"{consolidateAfter: Never}", KARP_CMD_NONE},
+		{"{consolidateAfter: 1m, budgets: [{nodes: \"0\"}]}", KARP_CMD_NONE},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char extra[160];
+		snprintf(extra, sizeof extra, "          disruption: %s\n", rows[i].disruption);
+		struct scenario sc;
+		load(&sc, 7, extra, "5m");
+		struct w0 x;
+		build(&x, &sc, 1);
+		const struct wnode *n = node_of(x.w, "m5.2xlarge", 0);
+		cr_assert(n && n->n_pods == 7, "row %zu: the node of t = 0", i);
+		pod_scale(x.w, &x.w->svcs[0], 2);
+		cr_assert_eq(n->n_pods, 2);
+		struct karp_cmd c = karp_consolidation_plan(x.w, 1000 * SIM_HOUR);
+		cr_expect_eq(c.kind, rows[i].want, "row %zu (%s): kind %d", i, rows[i].disruption, c.kind);
+		if (rows[i].want == KARP_CMD_REPLACE) {
+			cr_expect(c.n == 1 && c.num[0] == n->num);
+			cr_expect(c.replace >= 0 && !strcmp(sc.cluster.catalog.types[c.replace].name, "m5.xlarge"),
+				  "replacement %d", c.replace);
+			cr_expect_str_eq(c.reason, "replace with a cheaper node");
+		} else {
+			cr_expect(c.n == 0 && c.reason == NULL);
+		}
+		drop(&x);
+		scn_free(&sc);
+	}
+}
+
+/* ---- a settled start ---- */
+
+/* The time at which consolidateAfter has passed in every pool of sc. */
+static simtime all_passed(const struct scenario *sc)
+{
+	simtime t = 0;
+	for (size_t i = 0; i < sc->cluster.karpenter.n_pools; i++)
+		t = HR_MAX(t, sc->cluster.karpenter.pools[i].consolidate_after);
+	return t;
+}
+
+/* Whether the start of sc (one variant) with this seed is settled: the
+ * decision has nothing to do once consolidateAfter has passed, and every
+ * pod of t = 0 is on a node. */
+static void expect_settled(const struct scenario *sc, const char *what, uint64_t seed)
+{
+	struct sim s;
+	sim_init(&s, seed, sc->duration);
+	struct world *w = world_new(&s, sc, &(struct sink){0});
+	struct karp_cmd c = karp_consolidation_plan(w, all_passed(sc));
+	char nodes[512] = "";
+	for (size_t i = 0; i < w->n_nodes; i++)
+		snprintf(nodes + strlen(nodes), sizeof nodes - strlen(nodes), " %s(%s, %d pods)", w->wnodes[i]->name,
+			 w->wnodes[i]->type, w->wnodes[i]->n_pods);
+	cr_expect_eq(c.kind, KARP_CMD_NONE, "%s, seed %llu: %s of node %u at t = 0:%s", what, (unsigned long long)seed,
+		     c.reason, c.num[0], nodes);
+	for (size_t i = 0; i < w->n_svcs; i++)
+		cr_expect_eq(w->svcs[i].n_pending, 0, "%s, seed %llu: %s has %d pods pending at t = 0", what,
+			     (unsigned long long)seed, w->svcs[i].cfg->name, w->svcs[i].n_pending);
+	world_free(w);
+	sim_release(&s);
+}
+
+static void check_start(const struct scenario *sc, const char *what, size_t v, void *ctx)
+{
+	if (sc->cluster.provisioner != PROV_KARPENTER)
+		return;
+	expect_settled(sc, what, sc->seed);
+	for (int r = 1; r <= 3; r++)
+		expect_settled(sc, what, plan_seed(sc->seed, (int)v + 1, r));
+	++*(int *)ctx;
+}
+
+/* Every shipped scenario, and every variant of its compare: or sweep:,
+ * whose provisioner is Karpenter starts from a cluster Karpenter would
+ * keep: with the scenario's seed and the seeds of a plan's first three
+ * replications (kube-scheduler's tie-breaks, and so where the pods of
+ * t = 0 land, depend on the seed). */
+Test(karpenter, every_shipped_scenario_starts_settled)
+{
+	int checked = 0;
+	shipped_each(check_start, &checked);
+	cr_expect_geq(checked, 12, "%d scenarios and variants with Karpenter", checked);
+}
+
+static int rows_of(const struct memsink *m, const char *kind, const char *pod, const char *event, char *last,
+		   size_t len)
+{
+	int n = 0;
+	for (size_t i = 0; i < m->n_decisions; i++) {
+		const struct row_decision *r = &m->decisions[i].r;
+		if (strcmp(r->kind, kind) || strcmp(r->event, event) || (pod && strcmp(r->pod, pod)))
+			continue;
+		if (last)
+			snprintf(last, len, "%s", r->detail ? r->detail : "");
+		n++;
+	}
+	return n;
+}
+
+/* bench/karpenter-day: 95 pods of 60 cores and 100 GiB, no type larger
+ * than 36 vCPU. The batch plans a c5.9xlarge (the 25 payment pods and 13
+ * order pods: 31.5 cores, 63 GiB) and a c6i.8xlarge (the rest); spread by
+ * kube-scheduler, the c5.9xlarge holds 31.5 cores but less memory, which a
+ * c6i.8xlarge (1.36 instead of 1.53 USD/h) holds: Karpenter would replace
+ * it a minute into the run. Settled, the run starts with two c6i.8xlarge,
+ * each told once, Ready at t = 0. */
+Test(karpenter, the_start_of_karpenter_day_is_two_c6i_8xlarge)
+{
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, "scenarios/bench/karpenter-day.yaml", NULL, 0, &e), 0, "%s", e.msg);
+	struct w0 x;
+	build(&x, &sc, sc.seed);
+	cr_expect_eq(x.w->n_nodes, 2);
+	for (size_t i = 0; i < x.w->n_nodes; i++)
+		cr_expect_str_eq(x.w->wnodes[i]->type, "c6i.8xlarge");
+	char detail[128];
+	cr_expect_eq(rows_of(&x.m, "node", NULL, "ready", NULL, 0), 2);
+	cr_expect_eq(rows_of(&x.m, "node", "default-0", "ready", detail, sizeof detail), 1);
+	cr_expect_str_eq(detail, "c6i.8xlarge, 1.36 USD/h");
+	cr_expect_eq(rows_of(&x.m, "node", NULL, "deleted", NULL, 0) + rows_of(&x.m, "node", NULL, "draining", NULL, 0), 0);
+	cr_expect_eq(x.w->max_nodes, 2);
+	drop(&x);
+	scn_free(&sc);
+}
+
+/* A start kube-scheduler packs otherwise than the batch planned (test
+ * catalog, MostAllocated; a: 3 pods of 1 core and 2 GiB, listed first;
+ * b: 4 pods of 3 cores and 1 GiB). The batch, largest first, plans two
+ * m5.2xlarge (b b a, b b a) and a c5.large (a). kube-scheduler places a's
+ * pods first, on the most allocated node that fits: one on the c5.large,
+ * two on an m5.2xlarge; then b's: one beside them, two on the other
+ * m5.2xlarge, and the fourth fits nowhere. Settling: the c5.large goes
+ * (its pod fits beside the other a's), an m5.xlarge is launched for the
+ * b pod left out, and nothing is left to consolidate. */
+Test(karpenter, settling_moves_pods_and_launches_for_the_pods_left_out)
+{
+	char path[128];
+	snprintf(path, sizeof path, "%s/mv.yaml", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs("name: mv\nduration: 5m\nsample_interval: 10s\n"
+	      "cluster:\n  catalog: cat.csv\n  scheduler: {scoringStrategy: MostAllocated}\n  provisioner: karpenter\n"
+	      "  karpenter:\n    nodepools:\n      - apiVersion: karpenter.sh/v1\n        kind: NodePool\n"
+	      "        metadata: {name: pool}\n        spec:\n          template: {spec: {}}\n"
+	      "          disruption: {consolidateAfter: 1m}\n"
+	      "services:\n"
+	      "  a:\n    replicas: 3\n    resources: {requests: {cpu: \"1\", memory: 2Gi}}\n    cpu_per_request: 1ms\n"
+	      "    traffic: {rate: 1rps}\n"
+	      "  b:\n    replicas: 4\n    resources: {requests: {cpu: \"3\", memory: 1Gi}}\n    cpu_per_request: 1ms\n",
+	      f);
+	fclose(f);
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, path, NULL, 0, &e), 0, "%s", e.msg);
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		struct w0 x;
+		build(&x, &sc, seed);
+		struct karp_cmd c = karp_consolidation_plan(x.w, SIM_HOUR);
+		cr_expect_eq(c.kind, KARP_CMD_NONE, "seed %llu: kind %d", (unsigned long long)seed, c.kind);
+		cr_expect_eq(x.w->svcs[0].n_pending + x.w->svcs[1].n_pending, 0);
+		const struct wnode *m1 = node_of(x.w, "m5.2xlarge", 0), *m2 = node_of(x.w, "m5.2xlarge", 1),
+				   *s = node_of(x.w, "m5.xlarge", 0);
+		cr_assert(x.w->n_nodes == 3 && m1 && m2 && s, "seed %llu: %zu nodes", (unsigned long long)seed, x.w->n_nodes);
+		cr_expect_eq(s->n_pods, 1);
+		cr_expect_eq(m1->n_pods + m2->n_pods, 6);
+		/* Told: the three nodes kept, Ready at t = 0, nothing deleted; the
+		 * pod moved off the c5.large has a second row naming its node. */
+		cr_expect_eq(rows_of(&x.m, "node", NULL, "ready", NULL, 0), 3);
+		cr_expect_eq(rows_of(&x.m, "node", NULL, "deleted", NULL, 0), 0);
+		cr_expect_eq(rows_of(&x.m, "pod", "b-3", "scheduled", NULL, 0), 1);
+		for (uint32_t j = 0; j < x.w->svcs[0].n_pods; j++) {
+			const struct pod *p = x.w->svcs[0].pods[j];
+			char name[32], last[64];
+			snprintf(name, sizeof name, "a-%u", p->num);
+			cr_expect_geq(rows_of(&x.m, "pod", name, "scheduled", last, sizeof last), 1);
+			cr_expect_str_eq(last, x.w->wnodes[p->node]->name, "%s", name);
+		}
+		cr_expect_eq(node_cost(x.w), 0);
+		cr_expect_eq(x.w->max_nodes, 3);
+		drop(&x);
+	}
 	scn_free(&sc);
 }
