@@ -307,7 +307,7 @@ static void start(struct world *w, struct pod *p, uint32_t id)
 	struct service *sv = p->svc;
 	const struct scn_service *cfg = sv->cfg;
 	simtime now = w->s->now;
-	double work = dist_draw(&sv->demand, sv->r_demand) * 1e9;
+	double work = R(w, id)->work;
 	if (cfg->warmup_factor > 1)
 		work *= 1 + (cfg->warmup_factor - 1) * exp(-(double)(now - p->born) / (double)cfg->warmup_duration);
 	R(w, id)->state = REQ_CPU;
@@ -413,6 +413,14 @@ static void finish(struct world *w, uint32_t id)
 	proceed(w, parent);
 }
 
+/* The coin of a request's call i: uniform on [0, 1), a hash of the coin it
+ * drew at arrival, so whether a call is made does not depend on when the
+ * request got to it. */
+static inline double fan_u01(uint64_t fan, uint32_t i)
+{
+	return (double)(rng_splitmix64(fan + i * 0x9e3779b97f4a7c15ULL) >> 11) * 0x1.0p-53;
+}
+
 /* After its CPU work, or when a downstream call returns: the next call, or
  * the answer. */
 static void proceed(struct world *w, uint32_t id)
@@ -424,7 +432,7 @@ static void proceed(struct world *w, uint32_t id)
 		if (r->failed || r->next_call >= cfg->n_calls)
 			break;
 		const struct scn_call *call = &cfg->calls[r->next_call++];
-		if (call->probability < 1 && rng_u01(sv->r_fanout) >= call->probability)
+		if (call->probability < 1 && fan_u01(r->fan, r->next_call) >= call->probability)
 			continue;
 		r->state = REQ_WAITING;
 		uint32_t c = svc_arrive(w, &w->svcs[call->service], id);
@@ -536,6 +544,13 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 {
 	const struct scn_service *cfg = sv->cfg;
 	slo_arrived(&sv->slo);
+	/* Drawn for every arrival, refused or not, in arrival order, so runs
+	 * that differ in their pods (a plan's variants) give the same
+	 * requests the same work and the same downstream calls. */
+	double work = dist_draw(&sv->demand, sv->r_demand) * 1e9;
+	uint64_t fan = sv->random_calls ? rng_next(sv->r_fanout) : 0;
+	if (w->arrival_hook)
+		w->arrival_hook(w->hook_ctx, sv, w->s->now, work);
 	uint32_t pi = balancer_pick(sv);
 	struct pod *p = pi == UINT32_MAX ? NULL : sv->pods[pi];
 	if (!p || (p->n_busy >= (uint32_t)cfg->workers && cfg->queue >= 0 && p->q_len >= (uint64_t)cfg->queue)) {
@@ -547,6 +562,8 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 	uint32_t id = req_new(w);
 	struct req *r = R(w, id);
 	r->arrival = now;
+	r->work = work;
+	r->fan = fan;
 	r->deadline = cfg->timeout ? now + cfg->timeout : SIM_FOREVER;
 	r->parent = parent;
 	r->child = REQ_NONE;
@@ -593,6 +610,8 @@ void svc_init(struct world *w, struct service *sv, const struct scn_service *cfg
 	sv->r_lb = rng_stream(seed, RNG_BALANCER, idx);
 	sv->r_fanout = rng_stream(seed, RNG_FANOUT, idx);
 	sv->r_pod = rng_stream(seed, RNG_POD, idx);
+	for (size_t i = 0; i < cfg->n_calls; i++)
+		sv->random_calls |= cfg->calls[i].probability < 1;
 	sv->arrivals = EVH_NONE;
 	sv->cw_ev = EVH_NONE;
 	sv->hpa_util = NAN;

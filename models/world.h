@@ -34,6 +34,8 @@ enum req_state {
 
 struct req {
 	simtime arrival;  /* when it reached this service, ns */
+	double work;      /* CPU it needs on a warm pod, ns (drawn at arrival: common random numbers) */
+	uint64_t fan;     /* its downstream calls' coin, drawn at arrival (0 when every call is certain) */
 	simtime deadline; /* when its client gives up, ns (SIM_FOREVER: never) */
 	uint32_t parent;  /* the caller's request, or REQ_NONE (entry, or abandoned) */
 	uint32_t child;   /* the downstream request it waits on, or REQ_NONE */
@@ -161,6 +163,7 @@ struct service {
 	struct dist_sampler demand; /* CPU seconds per request */
 	struct dist_sampler pull_first, pull_cached, container_start, app_start;
 	gsl_rng *r_demand, *r_lb, *r_fanout, *r_pod;
+	bool random_calls; /* a call of it has a probability below 1 */
 	traffic *traffic;  /* NULL unless an entry service */
 	evh arrivals;      /* the arrival generator's event */
 	struct slo_tracker slo;
@@ -280,6 +283,10 @@ struct world {
 	uint32_t *cpu_order;  /* and its order */
 	size_t cap_cpu_buf;
 	struct hpa_pod *hpa_buf; /* the pods an HPA sync sees (reused) */
+	/* Called at each arrival a pod accepts (NULL: none); for tests that
+	 * compare the draws of two runs. */
+	void (*arrival_hook)(void *ctx, const struct service *sv, simtime t, double work);
+	void *hook_ctx;
 	size_t hpa_cap;
 	char *text;           /* scratch for decision rows (JSON, names) */
 	size_t text_cap;

@@ -275,8 +275,12 @@ static int mpi_size = 1, mpi_rank = 0;
 
 uint64_t plan_seed(uint64_t seed, int variant, int replication)
 {
+	/* Common random numbers: replication R of every variant has the same
+	 * seed, so every random stream of the run starts the same, and the
+	 * draws that do not depend on the variant (arrivals, their CPU work
+	 * and downstream calls, drawn at arrival) are the same. */
 	assert(variant >= 1 && replication >= 1);
-	return rng_key(seed, (uint64_t)variant, (uint64_t)replication);
+	return rng_key(seed, 0, (uint64_t)replication);
 }
 
 int plan_n_variants(const struct scenario *sc) { return sc->n_variants ? (int)sc->n_variants : 1; }

@@ -108,7 +108,8 @@ const char *plan_verdict_name(enum plan_verdict v);
 
 /* ---- Runs ------------------------------------------------------------------ */
 
-/* The seed of one run of a plan: rng_key(seed, variant, replication). */
+/* The seed of one run of a plan: rng_key(seed, 0, replication), the same
+ * for every variant (common random numbers; see plan_seed). */
 uint64_t plan_seed(uint64_t seed, int variant, int replication);
 /* Loads variant `variant` (1-based) of sc, after the overrides `sets`: a
  * variant of its sweep or compare, or sc's file itself when it has none
