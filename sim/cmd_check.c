@@ -642,7 +642,7 @@ static int run_plan_unit(struct check_ctx *C, struct unit *u)
 		for (int r = 1; r <= reps; r++)
 			jobs[(size_t)(v - 1) * (size_t)reps + (size_t)(r - 1)] = (struct plan_job){v, r, plan_seed(sc->seed, v, r)};
 	if (!rc) {
-		struct plan_runner pr = {sc, C->o.sets, C->o.n_sets, plan_jobs(C), &interrupted, plan_on_result, NULL, &A};
+		struct plan_runner pr = {sc, C->o.sets, C->o.n_sets, plan_jobs(C), &interrupted, plan_on_result, NULL, &A, NULL};
 		double t0 = mono_s();
 		int prc = plan_run(&pr, jobs, total, &e);
 		u->wall_s = mono_s() - t0;
