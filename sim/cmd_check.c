@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "expect.h"
 #include "plan.h"
+#include "plan_seq.h"
 #include "run.h"
 #include "scn.h"
 #include "store.h"
@@ -629,6 +630,9 @@ static int run_plan_unit(struct check_ctx *C, struct unit *u)
 	u->plan_vars = nv;
 	u->plan_reps = reps;
 	u->plan_target = sc->sweep.target > 0 ? sc->sweep.target : PLAN_DEFAULT_TARGET;
+	char warn[200];
+	if (plan_runs_warning(reps, u->plan_target, warn, sizeof warn))
+		fprintf(stderr, "%s: warning: %s (the sweep's replications)\n", sc->path, warn);
 	struct scenario *vars = xcalloc((size_t)nv, sizeof *vars);
 	int loaded = 0, rc = 0;
 	for (; loaded < nv; loaded++)
