@@ -855,7 +855,7 @@ static struct plan_job *pending(const struct planner *P, const struct done_set *
 	struct plan_job *jobs = xcalloc(P->total ? P->total : 1, sizeof *jobs);
 	*n = 0;
 	for (int v = 1; v <= P->n_var; v++)
-		for (int r = 1; r <= P->reps; r++)
+		for (int r = 1; r <= P->reps && !(P->adapt && plan_adapt_seq(P->adapt, v)->verdict != PLAN_SEQ_OPEN); r++)
 			if (!d->bits[(size_t)(v - 1) * (size_t)P->reps + (size_t)(r - 1)])
 				jobs[(*n)++] = (struct plan_job){v, r, plan_seed(P->seed, v, r)};
 	return jobs;
@@ -935,7 +935,12 @@ static int plan(struct planner *P, int jobs)
 	struct plan_job *todo = pending(P, &d, &n_jobs);
 	P->before = d.n;
 	free(d.bits);
-	if (!P->o->quiet)
+	if (!P->o->quiet && P->adapt)
+		printf("plan %" PRId64 ": %s: %d variant%s x at most %d replications (seed %" PRIu64 ", target %g%%); "
+		       "%zu stored already, at most %zu to run on %d thread%s\n",
+		       P->plan_id, P->search ? "search" : "adaptive", P->n_var, P->n_var == 1 ? "" : "s", P->reps, P->seed,
+		       100 * P->target, P->before, n_jobs, jobs, jobs == 1 ? "" : "s");
+	else if (!P->o->quiet)
 		printf("plan %" PRId64 ": %d variant%s x %d replications = %zu runs (seed %" PRIu64 ", target %g%%); %zu "
 		       "stored already, %zu to run on %d thread%s\n",
 		       P->plan_id, P->n_var, P->n_var == 1 ? "" : "s", P->reps, P->total, P->seed, 100 * P->target, P->before,
