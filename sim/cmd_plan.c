@@ -946,7 +946,7 @@ static int plan(struct planner *P, int jobs)
 		       P->plan_id, P->n_var, P->n_var == 1 ? "" : "s", P->reps, P->total, P->seed, 100 * P->target, P->before,
 		       n_jobs, jobs, jobs == 1 ? "" : "s");
 	fflush(stdout);
-	struct plan_runner r = {sc,	 P->o->sets, P->o->n_sets, jobs, &interrupted, on_result, on_tick, P,
+	struct plan_runner r = {sc, P->o->sets, P->o->n_sets, jobs, &interrupted, on_result, on_tick, P,
 				P->adapt ? plan_adapt_skip(P->adapt) : NULL};
 	P->t0 = now_s();
 	signal(SIGINT, on_signal);
