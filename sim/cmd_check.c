@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "expect.h"
 #include "plan.h"
+#include "plan_seq.h"
 #include "run.h"
 #include "scn.h"
 #include "store.h"
@@ -629,6 +630,9 @@ static int run_plan_unit(struct check_ctx *C, struct unit *u)
 	u->plan_vars = nv;
 	u->plan_reps = reps;
 	u->plan_target = sc->sweep.target > 0 ? sc->sweep.target : PLAN_DEFAULT_TARGET;
+	char warn[200];
+	if (plan_runs_warning(reps, u->plan_target, warn, sizeof warn))
+		fprintf(stderr, "%s: warning: %s (the sweep's replications)\n", sc->path, warn);
 	struct scenario *vars = xcalloc((size_t)nv, sizeof *vars);
 	int loaded = 0, rc = 0;
 	for (; loaded < nv; loaded++)
@@ -642,7 +646,7 @@ static int run_plan_unit(struct check_ctx *C, struct unit *u)
 		for (int r = 1; r <= reps; r++)
 			jobs[(size_t)(v - 1) * (size_t)reps + (size_t)(r - 1)] = (struct plan_job){v, r, plan_seed(sc->seed, v, r)};
 	if (!rc) {
-		struct plan_runner pr = {sc, C->o.sets, C->o.n_sets, plan_jobs(C), &interrupted, plan_on_result, NULL, &A};
+		struct plan_runner pr = {sc, C->o.sets, C->o.n_sets, plan_jobs(C), &interrupted, plan_on_result, NULL, &A, NULL};
 		double t0 = mono_s();
 		int prc = plan_run(&pr, jobs, total, &e);
 		u->wall_s = mono_s() - t0;

@@ -13,6 +13,7 @@
  * makes the result the same whatever the threads, the ranks or the
  * interruptions were.
  */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -27,6 +28,7 @@
 
 #include "cli.h"
 #include "plan.h"
+#include "plan_seq.h"
 #include "store.h"
 #include "units.h"
 
@@ -54,6 +56,8 @@ struct plan_opts {
 	uint64_t seed;
 	bool quiet;
 	const char *sandbox;  /* --sandbox DIR, or NULL */
+	bool adaptive;        /* --adaptive */
+	const char *search;   /* --search AXIS, or NULL */
 };
 
 /* ---- Options ---------------------------------------------------------------- */
@@ -77,7 +81,8 @@ static int parse_opts(const struct cmd *cmd, int argc, char **argv, struct plan_
 		{"replications", required_argument, NULL, 'n'}, {"target", required_argument, NULL, 't'},
 		{"seed", required_argument, NULL, 's'},	   {"set", required_argument, NULL, 'S'},
 		{"quiet", no_argument, NULL, 'q'},		   {"help", no_argument, NULL, 'h'},
-		{"sandbox", required_argument, NULL, 'B'}, {NULL, 0, NULL, 0},
+		{"sandbox", required_argument, NULL, 'B'}, {"adaptive", no_argument, NULL, 'A'},
+		{"search", required_argument, NULL, 'X'},  {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof *o);
 	o->sets = xcalloc((size_t)argc, sizeof *o->sets);
@@ -128,6 +133,12 @@ static int parse_opts(const struct cmd *cmd, int argc, char **argv, struct plan_
 		case 'B':
 			o->sandbox = optarg;
 			break;
+		case 'A':
+			o->adaptive = true;
+			break;
+		case 'X':
+			o->search = optarg;
+			break;
 		case ':':
 			rc = cli_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 			break;
@@ -166,6 +177,10 @@ struct planner {
 	double t0;
 	bool tty, shown;
 	int last_tenth;
+	/* adaptive plans and searches (plan_seq.h); adapt NULL: a grid plan */
+	plan_adapt *adapt;
+	struct plan_sprt sprt;
+	const char *search;         /* the axis searched, or NULL */
 	/* a failed commit stops the plan */
 	bool write_failed;
 	struct herr werr;
@@ -253,8 +268,9 @@ static void on_tick(void *ctx)
 	}
 }
 
-/* A finished run: into the database, as a run of the plan. */
-static void on_result(void *ctx, struct plan_result *r)
+/* A finished run: into the database, as a run of the plan (takes r).
+ * Returns whether it is stored. */
+static bool commit_run(void *ctx, struct plan_result *r)
 {
 	struct planner *P = ctx;
 	if (!P->write_failed) {
@@ -287,6 +303,17 @@ static void on_result(void *ctx, struct plan_result *r)
 		}
 	}
 	plan_result_free(r);
+	return !P->write_failed;
+}
+
+/* A finished run: stored now, or (adaptive) once the runs before it are in. */
+static void on_result(void *ctx, struct plan_result *r)
+{
+	struct planner *P = ctx;
+	if (P->adapt)
+		plan_adapt_offer(P->adapt, r, commit_run, P);
+	else
+		commit_run(P, r);
 }
 
 /* ---- Statistics of the stored runs ---------------------------------------------- */
@@ -359,6 +386,8 @@ static void on_row(void *ctx, const struct plan_run_row *row)
 {
 	struct agg *A = ctx;
 	const struct scenario *sc = A->P->sc;
+	if (A->P->adapt && row->replication > plan_adapt_seq(A->P->adapt, row->variant)->runs)
+		return; /* past where the variant's test stopped (runs of an earlier grid plan) */
 	if (row->variant != A->cur_v || row->replication != A->cur_r) {
 		end_run(A);
 		A->cur_v = row->variant;
@@ -517,8 +546,13 @@ static char *recommendation(const struct planner *P, const struct plan_choice *c
 			ADD(".");
 		return t;
 	}
-	ADD("Variant %d (%s): P(SLO met) %.1f%% [%.1f%%, %.1f%%], lower bound >= %g%%, at %.2f %s.", rec + 1,
-	    rv[rec].label, 100 * rv[rec].p_slo, 100 * ch[rec].lo, 100 * ch[rec].hi, 100 * P->target, ch[rec].cost, unit);
+	if (P->adapt)
+		ADD("Variant %d (%s): P(SLO met) %.1f%% [%.1f%%, %.1f%%], %s, at %.2f %s.", rec + 1, rv[rec].label,
+		    100 * rv[rec].p_slo, 100 * ch[rec].lo, 100 * ch[rec].hi, rv[rec].reason, ch[rec].cost, unit);
+	else
+		ADD("Variant %d (%s): P(SLO met) %.1f%% [%.1f%%, %.1f%%], lower bound >= %g%%, at %.2f %s.", rec + 1,
+		    rv[rec].label, 100 * rv[rec].p_slo, 100 * ch[rec].lo, 100 * ch[rec].hi, 100 * P->target, ch[rec].cost,
+		    unit);
 	if (ru >= 0)
 		ADD(" Runner-up: variant %d (%s), lower bound %.1f%%, at %.2f %s (%+.1f%%).", ru + 1, rv[ru].label,
 		    100 * ch[ru].lo, ch[ru].cost, unit, 100 * (ch[ru].cost / ch[rec].cost - 1));
@@ -528,8 +562,12 @@ static char *recommendation(const struct planner *P, const struct plan_choice *c
 		bool cheaper = ch[v].cost < ch[rec].cost || (ch[v].cost == ch[rec].cost && v < rec);
 		if (v == rec || !cheaper || ch[v].verdict != PLAN_FAILS)
 			continue;
-		ADD("%s variant %d (%s) has a lower bound of %.1f%% (P %.1f%%)", first ? " Cheaper variants fail:" : ";",
-		    v + 1, rv[v].label, 100 * ch[v].lo, 100 * rv[v].p_slo);
+		if (P->adapt)
+			ADD("%s variant %d (%s): %s (P %.1f%%)", first ? " Cheaper variants fail:" : ";", v + 1, rv[v].label,
+			    rv[v].reason, 100 * rv[v].p_slo);
+		else
+			ADD("%s variant %d (%s) has a lower bound of %.1f%% (P %.1f%%)", first ? " Cheaper variants fail:" : ";",
+			    v + 1, rv[v].label, 100 * ch[v].lo, 100 * rv[v].p_slo);
 		first = false;
 	}
 	if (!first)
@@ -585,7 +623,7 @@ static void variant_row(const struct planner *P, struct agg *A, size_t v, struct
 	struct vacc *a = &A->v[v];
 	const struct plan_choice *c = &R->ch[v];
 	double nodes = plan_percentile(a->nodes.v, a->nodes.n, 50);
-	if (c->verdict == PLAN_FAILS) {
+	if (c->verdict == PLAN_FAILS && !R->whys[v]) {
 		R->whys[v] = xmalloc(96);
 		snprintf(R->whys[v], 96, "lower bound %.1f%% < target %g%%", 100 * c->lo, 100 * P->target);
 	}
@@ -631,6 +669,24 @@ static void service_rows(const struct planner *P, struct agg *A, size_t v, struc
 	}
 }
 
+/* An adaptive plan's rule: each variant's test says whether it passes. */
+static int seq_judge(const struct planner *P, struct results *R)
+{
+	size_t nv = (size_t)P->n_var;
+	bool *passes = xcalloc(nv, sizeof *passes);
+	for (size_t v = 0; v < nv; v++) {
+		const struct plan_seq *s = plan_adapt_seq(P->adapt, (int)v + 1);
+		passes[v] = plan_seq_passes(s->verdict);
+		if (s->runs) {
+			R->whys[v] = xmalloc(128);
+			plan_seq_reason(s, &P->sprt, R->whys[v], 128);
+		}
+	}
+	int rec = plan_seq_recommend(R->ch, nv, passes, &R->ru);
+	free(passes);
+	return rec;
+}
+
 /* The rule over the variants, then every row. */
 static void judge(const struct planner *P, struct agg *A, struct results *R)
 {
@@ -642,13 +698,17 @@ static void judge(const struct planner *P, struct agg *A, struct results *R)
 	/* Rank by the steady state's monthly cost when every variant has one. */
 	R->by_cost = true;
 	for (size_t v = 0; v < nv; v++)
-		R->by_cost &= A->v[v].n_base > 0 && A->v[v].n_base == A->v[v].runs;
+		R->by_cost &= A->v[v].runs || !P->adapt ? A->v[v].n_base > 0 && A->v[v].n_base == A->v[v].runs
+						    : true; /* a search leaves some variants unrun */
 	for (size_t v = 0; v < nv; v++) {
 		struct vacc *a = &A->v[v];
 		double cost = R->by_cost ? HOURS_A_MONTH * a->base_sum / (double)a->n_base : plan_min_cores(&P->vars[v]);
 		R->ch[v] = (struct plan_choice){a->runs, a->met, cost, 0, 0, PLAN_NO_RUNS};
 	}
-	R->rec = plan_recommend(R->ch, nv, P->target, &R->ru);
+	if (P->adapt)
+		R->rec = seq_judge(P, R);
+	else
+		R->rec = plan_recommend(R->ch, nv, P->target, &R->ru);
 	for (size_t v = 0; v < nv; v++) {
 		variant_row(P, A, v, R);
 		service_rows(P, A, v, R);
@@ -685,7 +745,12 @@ static int conclude(struct planner *P)
 		rc = cli_fail(&e);
 	if (!rc && !P->o->quiet) {
 		print_tables(P, R.rv, R.rs, R.by_cost);
-		printf("\nrecommendation (target: P(SLO met) lower bound >= %g%%): %s\n", 100 * P->target, text);
+		if (P->adapt)
+			printf("\nrecommendation (target: P(SLO met) >= %g%%, adaptive: Wald's SPRT of %g%% against %g%%, "
+			       "alpha = beta = %g%%): %s\n", 100 * P->target, 100 * P->sprt.p0, 100 * P->sprt.p1,
+			       100 * P->sprt.alpha, text);
+		else
+			printf("\nrecommendation (target: P(SLO met) lower bound >= %g%%): %s\n", 100 * P->target, text);
 		printf("results: %s (plan %" PRId64 "); one run in full: headroom run %s --variant K --replication R\n",
 		       P->db, P->plan_id, P->o->scenario);
 	}
@@ -781,6 +846,7 @@ static void free_planner(struct planner *P)
 	free(P->vars);
 	free(P->base);
 	free(P->params);
+	plan_adapt_free(P->adapt);
 }
 
 /* The runs not stored yet, by variant then replication. */
@@ -789,10 +855,62 @@ static struct plan_job *pending(const struct planner *P, const struct done_set *
 	struct plan_job *jobs = xcalloc(P->total ? P->total : 1, sizeof *jobs);
 	*n = 0;
 	for (int v = 1; v <= P->n_var; v++)
-		for (int r = 1; r <= P->reps; r++)
+		for (int r = 1; r <= P->reps && !(P->adapt && plan_adapt_seq(P->adapt, v)->verdict != PLAN_SEQ_OPEN); r++)
 			if (!d->bits[(size_t)(v - 1) * (size_t)P->reps + (size_t)(r - 1)])
 				jobs[(*n)++] = (struct plan_job){v, r, plan_seed(P->seed, v, r)};
 	return jobs;
+}
+
+/* The outcomes of the runs stored already, for an adaptive plan's tests. */
+struct stored_outcomes {
+	plan_adapt *a;
+	int v, r, met; /* the run being read (v 0: none); met -1: no objective yet */
+};
+
+static void flush_outcome(struct stored_outcomes *o)
+{
+	if (o->v)
+		plan_adapt_stored(o->a, o->v, o->r, o->met == 1);
+}
+
+static void outcome_row(void *ctx, const struct plan_run_row *row)
+{
+	struct stored_outcomes *o = ctx;
+	if (row->variant != o->v || row->replication != o->r) {
+		flush_outcome(o);
+		*o = (struct stored_outcomes){o->a, row->variant, row->replication, -1};
+	}
+	if (row->slo_met >= 0)
+		o->met = o->met < 0 ? row->slo_met : HR_MIN(o->met, row->slo_met);
+}
+
+static int read_outcomes(struct planner *P)
+{
+	struct stored_outcomes o = {P->adapt, 0, 0, -1};
+	struct herr e;
+	if (store_plan_rows(P->st, P->plan_id, P->n_var, P->reps, outcome_row, &o, &e))
+		return cli_fail(&e);
+	flush_outcome(&o);
+	plan_adapt_settle(P->adapt);
+	return 0;
+}
+
+/* A search's lines, run; then what it found. Returns plan_run's status. */
+static int search(struct planner *P, const struct plan_runner *r, struct herr *e)
+{
+	size_t n = (size_t)P->n_var + 1;
+	int *order = xcalloc(n, sizeof *order), *starts = xcalloc(n, sizeof *starts), *found = xcalloc(n, sizeof *found);
+	int n_lines = 0, rc;
+	char why[400];
+	rc = plan_search_lines(P->sc, P->search, order, starts, &n_lines, why, sizeof why);
+	assert(!rc); /* checked before the plan started */
+	rc = plan_search_run(r, P->adapt, order, starts, n_lines, P->seed, found, e);
+	if (!rc && !P->o->quiet)
+		plan_search_report(stdout, P->sc, P->search, P->adapt, order, starts, n_lines, found);
+	free(order);
+	free(starts);
+	free(found);
+	return rc;
 }
 
 /* Runs what is missing, then concludes. Returns 0 or an exit status. */
@@ -807,6 +925,8 @@ static int plan(struct planner *P, int jobs)
 	struct done_set d = {xcalloc(P->total ? P->total : 1, 1), P->n_var, P->reps, 0};
 	if (!rc && store_plan_runs(P->st, P->plan_id, mark_done, &d, &e))
 		rc = cli_fail(&e);
+	if (!rc && P->adapt)
+		rc = read_outcomes(P);
 	if (rc) {
 		free(d.bits);
 		return rc;
@@ -815,17 +935,23 @@ static int plan(struct planner *P, int jobs)
 	struct plan_job *todo = pending(P, &d, &n_jobs);
 	P->before = d.n;
 	free(d.bits);
-	if (!P->o->quiet)
+	if (!P->o->quiet && P->adapt)
+		printf("plan %" PRId64 ": %s: %d variant%s x at most %d replications (seed %" PRIu64 ", target %g%%); "
+		       "%zu stored already, at most %zu to run on %d thread%s\n",
+		       P->plan_id, P->search ? "search" : "adaptive", P->n_var, P->n_var == 1 ? "" : "s", P->reps, P->seed,
+		       100 * P->target, P->before, n_jobs, jobs, jobs == 1 ? "" : "s");
+	else if (!P->o->quiet)
 		printf("plan %" PRId64 ": %d variant%s x %d replications = %zu runs (seed %" PRIu64 ", target %g%%); %zu "
 		       "stored already, %zu to run on %d thread%s\n",
 		       P->plan_id, P->n_var, P->n_var == 1 ? "" : "s", P->reps, P->total, P->seed, 100 * P->target, P->before,
 		       n_jobs, jobs, jobs == 1 ? "" : "s");
 	fflush(stdout);
-	struct plan_runner r = {sc, P->o->sets, P->o->n_sets, jobs, &interrupted, on_result, on_tick, P};
+	struct plan_runner r = {sc, P->o->sets, P->o->n_sets, jobs, &interrupted, on_result, on_tick, P,
+				P->adapt ? plan_adapt_skip(P->adapt) : NULL};
 	P->t0 = now_s();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	rc = plan_run(&r, todo, n_jobs, &e);
+	rc = P->search ? search(P, &r, &e) : plan_run(&r, todo, n_jobs, &e);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	free(todo);
@@ -867,6 +993,14 @@ static int lead(const struct plan_opts *o, const struct scenario *sc, int ranks)
 			sc->path);
 		return EXIT_USAGE;
 	}
+	P.search = o->search ? o->search : sc->sweep.search;
+	if (o->adaptive || P.search || sc->sweep.adaptive) {
+		plan_sprt_init(&P.sprt, P.target, plan_sprt_delta(P.target), PLAN_SEQ_ALPHA, PLAN_SEQ_BETA, P.reps);
+		P.adapt = plan_adapt_new(P.n_var, &P.sprt);
+	}
+	char warn[200];
+	if (!P.adapt && plan_runs_warning(P.reps, P.target, warn, sizeof warn))
+		fprintf(stderr, "headroom plan: warning: %s (--replications N, or the sweep's replications)\n", warn);
 	if (P.total > MAX_RUNS) {
 		fprintf(stderr, "headroom plan: %zu runs is too many (at most %d)\n", P.total, MAX_RUNS);
 		return EXIT_USAGE;
@@ -903,6 +1037,28 @@ static int lead(const struct plan_opts *o, const struct scenario *sc, int ranks)
 	return rc;
 }
 
+/* --search AXIS names a numeric axis of the sweep; a search (its probes
+ * one after another, each a plan_run) runs in one process. Returns 0 or an
+ * exit status. */
+static int check_search(const struct cmd *cmd, const struct plan_opts *o, const struct scenario *sc, int ranks)
+{
+	const char *axis = o->search ? o->search : sc->sweep.search;
+	if (!axis)
+		return 0;
+	if (ranks > 1)
+		return cli_usage_error(cmd, "a search runs its probes one after another in one process: use --jobs N, "
+					    "or --adaptive over MPI ranks");
+	if (!o->search)
+		return 0; /* the scenario's own: the loader checked it */
+	size_t n = sc->n_variants + 1;
+	int *order = xcalloc(n, sizeof *order), *starts = xcalloc(n, sizeof *starts), n_lines = 0;
+	char why[400];
+	int rc = plan_search_lines(sc, o->search, order, starts, &n_lines, why, sizeof why);
+	free(order);
+	free(starts);
+	return rc ? cli_usage_error(cmd, "--%s", why) : 0;
+}
+
 int cmd_plan(const struct cmd *cmd, int argc, char **argv)
 {
 	int rank = 0, ranks = 1;
@@ -920,6 +1076,8 @@ int cmd_plan(const struct cmd *cmd, int argc, char **argv)
 	struct herr e;
 	if (scn_load_sandboxed(&sc, o.scenario, o.sets, o.n_sets, o.sandbox, &e)) {
 		rc = cli_fail(&e);
+	} else if ((rc = check_search(cmd, &o, &sc, ranks))) {
+		scn_free(&sc);
 	} else {
 		if (rank > 0)
 			rc = plan_mpi_serve(&sc, o.sets, o.n_sets, o.jobs ? o.jobs : default_jobs(ranks));

@@ -403,6 +403,8 @@ static bool stopping(const struct pool *p) { return p->failed || (p->r->interrup
 static bool take_job(struct pool *p, struct plan_job *j)
 {
 	if (!p->queue_mode) {
+		while (p->r->skip && p->next < p->n_jobs && atomic_load(&p->r->skip[p->jobs[p->next].variant - 1]))
+			p->next++;
 		if (stopping(p) || p->next >= p->n_jobs)
 			return false;
 		*j = p->jobs[p->next++];

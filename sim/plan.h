@@ -153,6 +153,10 @@ struct plan_runner {
 	void (*on_result)(void *ctx, struct plan_result *r);
 	void (*on_tick)(void *ctx); /* called in the calling thread about 5 times a second */
 	void *ctx;
+	/* NULL, or per variant (index variant - 1): non-zero once no more of its
+	 * runs are to start (an adaptive plan's decided variants, plan_seq.h);
+	 * written by the calling thread, read by the workers. */
+	const atomic_int *skip;
 };
 
 /* Runs jobs[0..n) (in any order, on r->jobs threads and, under MPI, on the

@@ -1145,6 +1145,7 @@ void scn_free(struct scenario *sc)
 	for (size_t j = 0; sc->sweep.axes && j < sc->sweep.n_axes; j++)
 		free(sc->sweep.axes[j]);
 	free(sc->sweep.axes);
+	free(sc->sweep.search);
 	free(sc->variants);
 	free(sc->expects);
 	free(sc->services);

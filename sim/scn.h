@@ -442,6 +442,8 @@ struct scn_sweep {
 	double target;        /* the P(SLO met) a plan asks for, fraction in (0, 1); 0: not given */
 	int line, col;        /* where sweep: is */
 	char **axes;          /* the axes' names (n_axes, owned): the key, or the group's name */
+	bool adaptive;        /* `adaptive: true`: a plan stops each variant once its test decides (plan_seq.h) */
+	char *search;         /* `search: AXIS`: a plan bisects this numeric axis (owned); NULL: none */
 };
 
 struct expect; /* one line of `expect:` (sim/expect.h) */

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "plan.h"
+#include "plan_seq.h"
 #include "scn_impl.h"
 
 #define MAX_SWEEP_VARIANTS 1000
@@ -205,9 +206,26 @@ static void make_variant(const struct axis *ax, size_t n_axes, size_t v, struct 
 	}
 }
 
+/* `search: AXIS`: an axis of the sweep whose values are numbers. */
+static int check_search(struct ld *L, const struct ynode *k)
+{
+	struct scenario *sc = L->sc;
+	size_t n = sc->n_variants + 1;
+	int *order = xcalloc(n, sizeof *order), *starts = xcalloc(n, sizeof *starts), n_lines = 0;
+	char why[400];
+	int rc = plan_search_lines(sc, k->s, order, starts, &n_lines, why, sizeof why);
+	free(order);
+	free(starts);
+	if (rc)
+		return yt_err(L->e, k, "sweep.%s", why);
+	sc->sweep.search = xstrdup(k->s);
+	return 0;
+}
+
 static int load_sweep(struct ld *L, const struct ynode *root, const struct ynode *v)
 {
-	static const char *const keys[] = {"replications", "target", "axes", NULL};
+	static const char *const keys[] = {"replications", "target", "axes", "adaptive", "search", NULL};
+	static const char *const bools[] = {"false", "true", NULL};
 	struct scenario *sc = L->sc;
 	const struct ynode *at = yt_key(root, (size_t)yt_find(root, "sweep")), *axes;
 	if (sc->n_variants)
@@ -215,8 +233,12 @@ static int load_sweep(struct ld *L, const struct ynode *root, const struct ynode
 					"what a compare variant sets)");
 	int64_t reps = 0;
 	double target = 0;
+	int adaptive = 0;
+	const struct ynode *search = NULL;
 	if (ld_want_map(L, v, "sweep") || ld_check_keys(L, v, keys, "sweep") ||
 	    ld_get_int(L, v, "replications", 1, MAX_REPLICATIONS, &reps) ||
+	    ld_get_enum(L, v, "adaptive", bools, &adaptive) ||
+	    ((search = yt_get(v, "search")) && !ld_scalar(L, search, "search")) ||
 	    ld_get_num(L, v, "target", units_fraction, 0, 1, true, &target) || !(axes = ld_need(L, v, "axes", "sweep")) ||
 	    ld_want_map(L, axes, "sweep.axes"))
 		return -1;
@@ -250,7 +272,9 @@ static int load_sweep(struct ld *L, const struct ynode *root, const struct ynode
 		char **names = xcalloc(axes->n, sizeof *names);
 		for (size_t i = 0; i < axes->n; i++)
 			names[i] = xstrdup(ax[i].name);
-		sc->sweep = (struct scn_sweep){true, axes->n, reps, target, at->line, at->col, names};
+		sc->sweep = (struct scn_sweep){true, axes->n, reps, target, at->line, at->col, names, adaptive, NULL};
+		if (search)
+			rc = check_search(L, search);
 	}
 	free(ax);
 	return rc;

@@ -261,5 +261,46 @@ else
   expect "the MPI build runs alone too" 0 'to run on 1 thread' -- "$MPIBIN" plan "$S" --db "$T/m1.db" -j 1
 fi
 
+# ---- enough runs: a warning before running ----
+expect "too few replications for the target: a warning" 0 'warning: 20 replications cannot show 95%: even 20/20 has a lower bound of 83\.9%; at least 73 are needed' -- \
+  "$HR" plan "$S" --db "$T/w.db" -n 20 --target 95% -q
+"$HR" plan "$S" --db "$T/w2.db" -n 6 -q 2>"$T/w2.err"
+check "enough replications: no warning" "$(cat "$T/w2.err")" ""
+
+# ---- adaptive: the same rows whatever the threads or ranks, fewer runs ----
+AD=$T/ad1.db
+expect "plan --adaptive" 0 "adaptive: Wald's SPRT of 55% against 65%, alpha = beta = 5%\): Variant 2 \(buffer=200%\)" -- \
+  "$HR" plan "$S" --db "$AD" --adaptive -n 60 -j 1
+"$HR" plan "$S" --db "$T/ad2.db" --adaptive -n 60 -j 2 -q
+same_plan "--adaptive: --jobs 1 and --jobs 2 give the same rows" "$AD" "$T/ad2.db"
+check "--adaptive stores a prefix of each variant's runs, as counted" \
+  "$(q "$AD" "select count(*) from plan_variants v where runs = (select count(*) from runs r where r.variant = v.variant) and runs = (select max(replication) from runs r where r.variant = v.variant)")" "3"
+check "--adaptive uses fewer runs than the grid's 180" "$(q "$AD" "select count(*) < 180 from runs")" "1"
+expect "an adaptive plan again runs nothing" 0 'at most 0 to run' -- "$HR" plan "$S" --db "$AD" --adaptive -n 60 -j 2
+same_plan "an adaptive plan again gives the same rows" "$AD" "$T/ad2.db"
+sed 's/^  replications: 6$/  replications: 60\n  adaptive: true/' "$S" >"$T/ad.yaml"
+"$HR" plan "$T/ad.yaml" --db "$T/ad3.db" -q -j 2
+check "sweep.adaptive: true is --adaptive" "$(q "$T/ad3.db" "select group_concat(runs || ':' || verdict, ' ') from plan_variants")" \
+  "$(q "$AD" "select group_concat(runs || ':' || verdict, ' ') from plan_variants")"
+if [ -x "$MPIBIN" ] && command -v mpirun >/dev/null 2>&1; then
+  expect "--adaptive on 2 MPI ranks" 0 'runs were made by the other ranks' -- \
+    env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+    mpirun --allow-run-as-root --oversubscribe -np 2 "$MPIBIN" plan "$S" --db "$T/adm.db" --adaptive -n 60
+  same_plan "--adaptive: 2 MPI ranks give the same rows as one process" "$AD" "$T/adm.db"
+else
+  bad "--adaptive on 2 MPI ranks" "no MPI build at $MPIBIN or no mpirun"
+fi
+
+# ---- search over a numeric axis ----
+expect "plan --search buffer" 0 'search buffer: 100% fails \(0/[0-9]+\); 200% passes \([0-9]+/[0-9]+\); the smallest that passes: 200% \(variant 2\)' -- \
+  "$HR" plan "$S" --db "$T/se.db" --search buffer -n 60 -j 2
+check "--search runs only its probes" "$(q "$T/se.db" "select group_concat(verdict, ' ') from plan_variants")" "fails recommended no runs"
+check "--search recommends what the adaptive plan does" "$(q "$T/se.db" "select recommended from plans")" "$(q "$AD" "select recommended from plans")"
+expect "--search of no such axis" 2 "--search: no sweep axis 'nope' \(the axes: buffer\)" -- "$HR" plan "$S" --db "$T/se2.db" --search nope
+printf 'sweep:\n  search: cluster.provisioner\n  axes: {cluster.provisioner: [karpenter], services.front.buffer: [100%%, 200%%]}\n' >"$T/sw2.yaml"
+sed '/^sweep:/,/back.buffer/d' "$S" >>"$T/sw2.yaml"
+expect "sweep.search of a non-numeric axis is located" 2 "sw2.yaml:2:11: sweep.search: axis 'cluster.provisioner' is not numeric: 'karpenter'" -- \
+  "$HR" plan "$T/sw2.yaml" --db "$T/se3.db"
+
 echo "plan: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

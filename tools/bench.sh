@@ -7,6 +7,11 @@
 # and --jobs 2 into fresh databases, its wall times and the speed-up, and a
 # check that both stored the same plan:
 #   bench plan runs=1000 jobs1_s=... jobs2_s=... speedup=... runs_per_s_jobs2=... same_rows=yes
+# then the same plan --adaptive and --search buffer (--jobs 2) beside the
+# grid: runs used, wall times, and whether they recommend what it does:
+#   bench plan-modes grid_runs=1000 grid_s=... adaptive_runs=... adaptive_s=... search_runs=... search_s=... ...
+# (`plan-modes` alone, with HEADROOM_BENCH_REPS=N, runs the three at N
+# replications each, e.g. for a quick look.)
 # `mm8` is measured against the bare M/M/8 loop of tools/bench/mmc_bare.c
 # (the same model, nothing but the queue), 5 interleaved pairs (bare, then
 # headroom): medians of headroom's figures and of the bare loop's requests
@@ -102,7 +107,33 @@ bench_plan() {
     printf "bench plan runs=%d jobs1_s=%.1f jobs2_s=%.1f speedup=%.2f runs_per_s_jobs2=%.1f same_rows=%s\n",
       n, b - a, c - b, (b - a) / (c - b), n / (c - b), same }'
   echo "# plan recommendation: $(sqlite3 "$d/j2.db" "SELECT recommendation FROM plans")"
+  bench_plan_modes "$d/j2.db" "$(awk -v b="$t1" -v c="$t2" 'BEGIN { printf "%.1f", c - b }')"
   rm -rf "$d"
+}
+
+# bench_plan_modes GRID_DB GRID_WALL_S [PLAN ARGS...]: the adaptive plan and
+# the search over buffer of the same scenario, with --jobs 2, beside the
+# grid: runs used, wall time, the recommended variant, and whether it is the
+# grid's (the target: the search reaches it with at least 3x fewer runs):
+#   bench plan-modes grid_runs=1000 grid_s=... adaptive_runs=... adaptive_s=... search_runs=... search_s=...
+#     search_saving=...x same_recommendation=adaptive:yes,search:yes
+bench_plan_modes() {
+  g=$1 gs=$2
+  shift 2
+  m=$(mktemp -d)
+  s=scenarios/payment-order-buffers.yaml
+  t0=$(now); "$HR" plan "$s" --db "$m/ad.db" --jobs 2 --adaptive -q "$@"; t1=$(now)
+  "$HR" plan "$s" --db "$m/se.db" --jobs 2 --search buffer -q "$@"; t2=$(now)
+  rec() { sqlite3 "$1" "SELECT coalesce(recommended, 'none') FROM plans"; }
+  runs() { sqlite3 "$1" "SELECT count(*) FROM runs"; }
+  same_a=no; [ "$(rec "$m/ad.db")" = "$(rec "$g")" ] && same_a=yes
+  same_s=no; [ "$(rec "$m/se.db")" = "$(rec "$g")" ] && same_s=yes
+  awk -v gr="$(runs "$g")" -v gs="$gs" -v ar="$(runs "$m/ad.db")" -v sr="$(runs "$m/se.db")" \
+      -v a="$t0" -v b="$t1" -v c="$t2" -v sa="$same_a" -v ss="$same_s" 'BEGIN {
+    printf "bench plan-modes grid_runs=%d grid_s=%s adaptive_runs=%d adaptive_s=%.1f search_runs=%d search_s=%.1f search_saving=%.1fx same_recommendation=adaptive:%s,search:%s\n",
+      gr, gs, ar, b - a, sr, c - b, gr / (sr > 0 ? sr : 1), sa, ss }'
+  echo "# grid recommends variant $(rec "$g"); adaptive: $(rec "$m/ad.db"); search: $(rec "$m/se.db")"
+  rm -rf "$m"
 }
 echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 for b in $want; do
@@ -113,7 +144,13 @@ for b in $want; do
     hpa-day) timed hpa-day scenarios/bench/hpa-day.yaml; wall_hpa_day=$wall ;;
     karpenter-day) timed karpenter-day scenarios/bench/karpenter-day.yaml; wall_karpenter_day=$wall ;;
     plan) bench_plan ;;
-    *) echo "bench.sh: no benchmark '$b' (known: mm8 day-1h day hpa-day karpenter-day plan)" >&2; exit 2 ;;
+    plan-modes) # the three at HEADROOM_BENCH_REPS replications (default 200)
+      n=${HEADROOM_BENCH_REPS:-200}
+      pd=$(mktemp -d)
+      t0=$(now); "$HR" plan scenarios/payment-order-buffers.yaml --db "$pd/g.db" --jobs 2 -q -n "$n"; t1=$(now)
+      bench_plan_modes "$pd/g.db" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')" -n "$n"
+      rm -rf "$pd" ;;
+    *) echo "bench.sh: no benchmark '$b' (known: mm8 day-1h day hpa-day karpenter-day plan plan-modes)" >&2; exit 2 ;;
   esac
 done
 vs_day
