@@ -836,8 +836,13 @@ static int conclude(struct planner *P)
 	if (!rc && !P->o->quiet) {
 		print_tables(P, R.rv, R.rs, R.rf, R.n_f, R.by_cost);
 		printf("\nrecommendation (target: P(SLO met) lower bound >= %g%%): %s\n", 100 * P->target, text);
-		printf("results: %s (plan %" PRId64 "); one run in full: headroom run %s --variant K --replication R\n",
-		       P->db, P->plan_id, P->o->scenario);
+		printf("results: %s (plan %" PRId64 "); one run in full: headroom run ", P->db, P->plan_id);
+		cli_shell_word(stdout, P->o->scenario);
+		for (size_t i = 0; i < P->o->n_sets; i++) {
+			fputs(" --set ", stdout);
+			cli_shell_word(stdout, P->o->sets[i]);
+		}
+		printf(" --variant K --replication R\n");
 	}
 	free(text);
 	free_results(&R, nv);

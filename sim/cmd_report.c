@@ -794,24 +794,6 @@ static void assumptions(struct doc *d, const struct plot_run *r)
 
 /* ---- Reproducing ---------------------------------------------------------------- */
 
-/* A word for a POSIX shell: as it is if nothing in it is special, else in
- * single quotes. */
-static void shell_word(FILE *f, const char *s)
-{
-	bool plain = *s != '\0';
-	for (const char *p = s; *p; p++)
-		plain = plain && (strchr("_-./=:,+@%", *p) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-				  (*p >= '0' && *p <= '9'));
-	if (plain) {
-		fputs(s, f);
-		return;
-	}
-	fputc('\'', f);
-	for (const char *p = s; *p; p++)
-		fputs(*p == '\'' ? "'\\''" : (const char[]){*p, 0}, f);
-	fputc('\'', f);
-}
-
 static void reproduce(struct doc *d, const struct plot_run *r)
 {
 	char *cmd = NULL;
@@ -819,7 +801,7 @@ static void reproduce(struct doc *d, const struct plot_run *r)
 	FILE *f = open_memstream(&cmd, &n);
 	const char *file = r->path_current ? r->path : "scenario.yaml";
 	fputs("headroom run ", f);
-	shell_word(f, file);
+	cli_shell_word(f, file);
 	fprintf(f, " --seed %s", r->seed ? r->seed : "0");
 	for (const char *p = r->overrides; *p;) {
 		const char *nl = strchr(p, '\n');
@@ -829,7 +811,7 @@ static void reproduce(struct doc *d, const struct plot_run *r)
 		one[len] = '\0';
 		if (len) {
 			fputs(" \\\n    --set ", f);
-			shell_word(f, one);
+			cli_shell_word(f, one);
 		}
 		free(one);
 		p += len + (nl != NULL);
@@ -1022,27 +1004,33 @@ static void plan_recommendation(struct doc *d, const struct plot_plan *p)
 		table_end(d);
 }
 
+/* " --set A" for each line of overrides, each after sep. */
+static void put_sets(FILE *f, const char *overrides, const char *sep)
+{
+	for (const char *q = overrides; *q;) {
+		const char *nl = strchr(q, '\n');
+		size_t len = nl ? (size_t)(nl - q) : strlen(q);
+		if (len) {
+			char *one = strndup(q, len);
+			fprintf(f, "%s--set ", sep);
+			cli_shell_word(f, one);
+			free(one);
+		}
+		q += len + (nl != NULL);
+	}
+}
+
 static void plan_reproduce(struct doc *d, const struct plot_plan *p, const char *db)
 {
 	char *cmd = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&cmd, &n);
 	fputs("headroom plan ", f);
-	shell_word(f, p->path_current ? p->path : "scenario.yaml");
+	cli_shell_word(f, p->path_current ? p->path : "scenario.yaml");
 	fprintf(f, " --seed %s --replications %d --target %g%%", p->seed, p->replications, 100 * p->target);
-	for (const char *q = p->overrides; *q;) {
-		const char *nl = strchr(q, '\n');
-		size_t len = nl ? (size_t)(nl - q) : strlen(q);
-		if (len) {
-			char *one = strndup(q, len);
-			fputs(" \\\n    --set ", f);
-			shell_word(f, one);
-			free(one);
-		}
-		q += len + (nl != NULL);
-	}
+	put_sets(f, p->overrides, " \\\n    ");
 	fputs(" \\\n    --db ", f);
-	shell_word(f, db);
+	cli_shell_word(f, db);
 	fputc('\n', f);
 	fclose(f);
 	heading(d, 2, "How to reproduce");
@@ -1052,10 +1040,19 @@ static void plan_reproduce(struct doc *d, const struct plot_plan *p, const char 
 				  "the same numbers (each run's seed derives from the plan's seed, variant and "
 				  "replication):");
 	pre(d, cmd);
+	para(d, "One run in full (samples, decisions, nodes), variant K and replication R, with the plan's overrides:");
+	char *one_run = NULL;
+	f = open_memstream(&one_run, &n);
+	fputs("headroom run ", f);
+	cli_shell_word(f, p->path_current ? p->path : "scenario.yaml");
+	put_sets(f, p->overrides, " ");
+	fputs(" --variant K --replication R\n", f);
+	fclose(f);
+	pre(d, one_run);
 	para_begin(d);
-	escf(d, "One run in full (samples, decisions, nodes): headroom run %s --variant K --replication R. "
-		"Made by headroom %s.", p->path_current ? p->path : "scenario.yaml", p->version ? p->version : "?");
+	escf(d, "Made by headroom %s.", p->version ? p->version : "?");
 	para_end(d);
+	free(one_run);
 	free(cmd);
 }
 

@@ -356,10 +356,29 @@ void plot_plan_provisioner_data(const struct plot_plan *p, FILE *out)
 static const char *const C_PROV[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"};
 
 
-/* "payment-order-buffers, plan 1, seed 7, 200 runs per variant". */
+/* The plan's --set overrides on one line, cut to about 90 bytes ("" without). */
+static void short_sets(char *buf, size_t n, const char *overrides)
+{
+	size_t k = 0, max = n < 96 ? n - 1 : 90;
+	buf[0] = '\0';
+	for (const char *c = overrides; *c && k < max; c++)
+		if (*c == '\n')
+			k += (size_t)snprintf(buf + k, n - k, "%s", c[1] ? ", " : "");
+		else
+			buf[k++] = *c, buf[k] = '\0';
+	if (k >= max) { /* cut at a character, not inside one */
+		while (k > 0 && ((unsigned char)buf[k] & 0xc0) == 0x80)
+			k--;
+		snprintf(buf + k, n - k, "...");
+	}
+}
+
+/* "payment-order-buffers, plan 1, seed 7, 200 runs per variant", and a
+ * third line with the --set overrides, if any: plans of one scenario made
+ * with different overrides must not look alike. */
 static void plan_title(FILE *o, const char *set, const char *line1, const struct plot_plan *p)
 {
-	char line2[512], name[64];
+	char line2[512], name[64], sets[128];
 	snprintf(name, sizeof name, "%s", p->name);
 	if (strlen(p->name) >= sizeof name) { /* cut at a character, not inside one */
 		size_t n = sizeof name - 4;
@@ -373,6 +392,13 @@ static void plan_title(FILE *o, const char *set, const char *line1, const struct
 	plot_quote(o, line1);
 	fputs(" . \"\\n\" . ", o);
 	plot_quote(o, line2);
+	short_sets(sets, sizeof sets, p->overrides);
+	if (sets[0]) {
+		char line3[160];
+		snprintf(line3, sizeof line3, "--set %s", sets);
+		fputs(" . \"\\n\" . ", o);
+		plot_quote(o, line3);
+	}
 	fputs(" font 'sans,17'\n", o);
 }
 
@@ -461,6 +487,47 @@ static const char *label_of(const struct plot_plan *p, int variant)
 	return "?";
 }
 
+/* About how many characters of tic labels the sweep chart's x axis holds. */
+#define SWEEP_AXIS_CHARS 64
+
+/* Whether the variants' values (label_tics' lines) would run into each
+ * other: the longest value wider than a variant's share of the axis. */
+static bool tics_crowded(const struct plot_plan *p)
+{
+	size_t widest = 0;
+	for (size_t i = 0; i < p->n; i++)
+		for (const char *w = p->v[i].label; *w;) {
+			const char *sp = strchr(w, ' '), *eq = strchr(w, '=');
+			const char *end = sp ? sp : w + strlen(w);
+			const char *value = eq && eq < end && eq[1] ? eq + 1 : w; /* label_tics shows the value */
+			widest = HR_MAX(widest, (size_t)(end - value));
+			w = sp ? sp + 1 : end;
+		}
+	return (widest + 2) * p->n > SWEEP_AXIS_CHARS;
+}
+
+/* Crowded tics: the variants' numbers on the axis, and "1  label" for each
+ * under the key, in the right-hand column. */
+static void numbered_tics(FILE *o, const struct plot_plan *p)
+{
+	fputs("set xtics (", o);
+	for (size_t i = 0; i < p->n; i++)
+		fprintf(o, "%s'%d' %d", i ? ", " : "", p->v[i].variant, p->v[i].variant);
+	fputs(")\nset bmargin at screen 0.16\nset xlabel 'variant (numbered at the right)'\n", o);
+	size_t shown = HR_MIN(p->n, (size_t)16);
+	for (size_t i = 0; i < shown; i++) {
+		char line[160];
+		snprintf(line, sizeof line, "%d  %.60s%s", p->v[i].variant, p->v[i].label,
+			 strlen(p->v[i].label) > 60 ? "..." : "");
+		fputs("set label ", o);
+		plot_quote(o, line);
+		fprintf(o, " at screen 0.70, screen %.3f left font 'sans,12' noenhanced\n", 0.52 - 0.032 * (double)i);
+	}
+	if (shown < p->n)
+		fprintf(o, "set label '... %zu more: the table of headroom report --plan' at screen 0.70, screen %.3f "
+			   "left font 'sans,12'\n", p->n - shown, 0.52 - 0.032 * (double)shown);
+}
+
 static void sweep_script(FILE *o, const struct plot_plan *p, const char *data, size_t n)
 {
 	double *x = xmalloc((p->n + 1) * sizeof *x);
@@ -497,9 +564,13 @@ static void sweep_script(FILE *o, const struct plot_plan *p, const char *data, s
 		for (size_t i = 0; i < p->n; i++)
 			labels[i] = p->v[i].label;
 		fprintf(o, "set xrange [%g:%g]\n", p->v[0].variant - 0.5, p->v[p->n - 1].variant + 0.5);
-		int lines = label_tics(o, labels, p->n, p->v[0].variant, false);
-		fprintf(o, "set bmargin at screen %.3f\nset xlabel ", 0.10 + 0.045 * lines);
-		axis_names(o, p->v[0].label, lines);
+		if (tics_crowded(p)) {
+			numbered_tics(o, p);
+		} else {
+			int lines = label_tics(o, labels, p->n, p->v[0].variant, false);
+			fprintf(o, "set bmargin at screen %.3f\nset xlabel ", 0.10 + 0.045 * lines);
+			axis_names(o, p->v[0].label, lines);
+		}
 		free(labels);
 	}
 	/* The recommendation and runner-up named beside their points. */
