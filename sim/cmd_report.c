@@ -897,7 +897,7 @@ static void plan_table(struct doc *d, const struct plot_plan *p)
 	char **svh = xcalloc(p->n_services + 1, sizeof *svh);
 	for (size_t i = 0; i < p->n_services; i++) {
 		svh[i] = xmalloc(strlen(p->services[i]) + 48);
-		sprintf(svh[i], "%s p99, ms (median / p95)", p->services[i]);
+		sprintf(svh[i], "%s p99, ms (median / p95) [minReplicas]", p->services[i]);
 		head[k++] = svh[i];
 	}
 	head[k++] = "pod start p99";
@@ -926,10 +926,13 @@ static void plan_table(struct doc *d, const struct plot_plan *p)
 		row[k++] = b[2];
 		row[k++] = b[3];
 		for (size_t i = 0; i < p->n_services && i < 8; i++) {
+			char m[24] = "";
+			if (v->min_replicas[i] >= 0)
+				snprintf(m, sizeof m, " [%d]", v->min_replicas[i]);
 			if (isnan(v->p99_p50[i]))
-				snprintf(b[4 + i], sizeof b[4 + i], "-");
+				snprintf(b[4 + i], sizeof b[4 + i], "-%s", m);
 			else
-				snprintf(b[4 + i], sizeof b[4 + i], "%.0f / %.0f", v->p99_p50[i], v->p99_p95[i]);
+				snprintf(b[4 + i], sizeof b[4 + i], "%.0f / %.0f%s", v->p99_p50[i], v->p99_p95[i], m);
 			row[k++] = b[4 + i];
 		}
 		for (size_t i = 8; i < p->n_services; i++)
@@ -952,6 +955,56 @@ static void plan_table(struct doc *d, const struct plot_plan *p)
 	free(svh);
 	free(head);
 	free(numeric);
+}
+
+/* What each HPA settles on for the normal traffic, and how (plans.baseline). */
+static void plan_baselines(struct doc *d, const struct plot_plan *p)
+{
+	bool any = false;
+	for (size_t i = 0; i < p->n_services; i++)
+		any |= p->formula[i] != NULL;
+	if (!any)
+		return;
+	heading(d, 2, "Baseline");
+	para(d, "The replicas each HPA settles on for the normal traffic (the rate before the first spike, plus "
+		"calls), at its target: rps x mean CPU per request / (cpu request x target utilisation). A "
+		"variant's minReplicas is ceil(baseline x buffer).");
+	static const char *const head[] = {"service", "formula", "baseline"};
+	table_begin(d);
+	table_row(d, head, 3, true, (const bool[]){false, false, true});
+	for (size_t i = 0; i < p->n_services; i++) {
+		if (!p->formula[i])
+			continue;
+		char n[24];
+		snprintf(n, sizeof n, "%d pods", p->baseline[i]);
+		const char *row[] = {p->services[i], p->formula[i], n};
+		table_row(d, row, 3, false, (const bool[]){false, false, true});
+	}
+	table_end(d);
+}
+
+/* Per variant, the share of runs in which each service missed each term of its SLO. */
+static void plan_failures(struct doc *d, const struct plot_plan *p)
+{
+	bool any = false;
+	for (size_t i = 0; i < p->n; i++)
+		any |= p->v[i].failures != NULL;
+	if (!any)
+		return;
+	heading(d, 2, "Why variants fail");
+	para(d, "Per service, the share of runs that missed each term of its SLO, each term judged alone: the "
+		"latency percentile, the error budget, and (SLOs judged by windows) the windows in violation "
+		"against the allowed time. From the table plan_failures.");
+	static const char *const head[] = {"#", "variant", "SLO terms missed, share of runs"};
+	table_begin(d);
+	table_row(d, head, 3, true, (const bool[]){true, false, false});
+	for (size_t i = 0; i < p->n; i++) {
+		char n[16];
+		snprintf(n, sizeof n, "%d", p->v[i].variant);
+		const char *row[] = {n, p->v[i].label, p->v[i].failures ? p->v[i].failures : "-"};
+		table_row(d, row, 3, false, (const bool[]){true, false, false});
+	}
+	table_end(d);
 }
 
 static const struct plot_plan_variant *plan_variant(const struct plot_plan *p, int variant)
@@ -1072,9 +1125,12 @@ static int plan_page(struct doc *d, const struct plot_plan *p, const char *db, c
 	heading(d, 2, "Variants");
 	plan_table(d, p);
 	para(d, "P(SLO met): the share of runs in which every service met its SLO, with its Wilson score 95% "
-		"interval; p99: the median and 95th percentile over runs of each run's p99; pod start p99 and "
-		"nodes: medians over runs; USD/month: the cluster's cost per hour before the spike (the steady "
-		"state the buffer holds) x 730 h. From the tables plans, plan_variants and plan_services.");
+		"interval; p99: the median and 95th percentile over runs of each run's p99, with the variant's "
+		"minReplicas; pod start p99 and nodes: medians over runs; USD/month: the cluster's cost per hour "
+		"before the spike (the steady state the buffer holds) x 730 h. From the tables plans, "
+		"plan_variants and plan_services.");
+	plan_failures(d, p);
+	plan_baselines(d, p);
 	heading(d, 2, "Charts");
 	char *tmp = d->md ? NULL : temp_dir(e);
 	if (!d->md && !tmp)

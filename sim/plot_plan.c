@@ -120,8 +120,11 @@ static int read_variants(plot_db *db, struct plot_plan *p, struct herr *e)
 		v->reason = text_or_null(s, 14);
 		v->p99_p50 = xmalloc((p->n_services + 1) * sizeof(double));
 		v->p99_p95 = xmalloc((p->n_services + 1) * sizeof(double));
-		for (size_t i = 0; i < p->n_services; i++)
+		v->min_replicas = xmalloc((p->n_services + 1) * sizeof(int));
+		for (size_t i = 0; i < p->n_services; i++) {
 			v->p99_p50[i] = v->p99_p95[i] = NAN;
+			v->min_replicas[i] = -1;
+		}
 		if (isnan(v->cost))
 			p->has_cost = false;
 	}
@@ -153,7 +156,8 @@ static int read_p99(plot_db *db, struct plot_plan *p, struct herr *e)
 {
 	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(plot_sqlite(db),
-			       "SELECT variant, service, p99_p50_ms, p99_p95_ms FROM plan_services WHERE plan_id = ?1",
+			       "SELECT variant, service, p99_p50_ms, p99_p95_ms, min_replicas FROM plan_services "
+			       "WHERE plan_id = ?1",
 			       -1, &s, NULL) != SQLITE_OK)
 		return fail(db, e);
 	sqlite3_bind_int64(s, 1, p->id);
@@ -165,7 +169,80 @@ static int read_p99(plot_db *db, struct plot_plan *p, struct herr *e)
 				if (!strcmp(p->services[i], sv)) {
 					p->v[j].p99_p50[i] = real_or_nan(s, 2);
 					p->v[j].p99_p95[i] = real_or_nan(s, 3);
+					p->v[j].min_replicas[i] =
+						sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 4);
 				}
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Each service's baseline and its formula, from plans.baseline. */
+static int read_baseline(plot_db *db, struct plot_plan *p, struct herr *e)
+{
+	p->formula = xcalloc(p->n_services + 1, sizeof *p->formula);
+	p->baseline = xmalloc((p->n_services + 1) * sizeof *p->baseline);
+	for (size_t i = 0; i < p->n_services; i++)
+		p->baseline[i] = -1;
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(plot_sqlite(db),
+			       "SELECT j.key, json_extract(j.value, '$.formula'), json_extract(j.value, '$.replicas') "
+			       "FROM plans, json_each(plans.baseline) j WHERE plans.id = ?1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return fail(db, e);
+	sqlite3_bind_int64(s, 1, p->id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *sv = (const char *)sqlite3_column_text(s, 0);
+		for (size_t i = 0; sv && i < p->n_services; i++)
+			if (!strcmp(p->services[i], sv) && !p->formula[i]) {
+				p->formula[i] = text_or_null(s, 1);
+				p->baseline[i] = sqlite3_column_type(s, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 2);
+			}
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Each variant's SLO terms missed, as `headroom plan` prints them. The
+ * latency term is named by its percentile, the objective's first word. */
+static int read_failures(plot_db *db, struct plot_plan *p, struct herr *e)
+{
+	if (!plot_has_table(db, "plan_failures"))
+		return 0;
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(plot_sqlite(db),
+			       "SELECT variant, service, CASE term WHEN 'latency' THEN substr(objective, 1, "
+			       "instr(objective || ' ', ' ') - 1) ELSE term END, share FROM plan_failures "
+			       "WHERE plan_id = ?1 ORDER BY variant, service, CASE term WHEN 'latency' THEN 0 "
+			       "WHEN 'errors' THEN 1 ELSE 2 END",
+			       -1, &s, NULL) != SQLITE_OK)
+		return fail(db, e);
+	sqlite3_bind_int64(s, 1, p->id);
+	char last[256] = "";
+	int last_v = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int variant = sqlite3_column_int(s, 0);
+		const char *sv = (const char *)sqlite3_column_text(s, 1), *term = (const char *)sqlite3_column_text(s, 2);
+		struct plot_plan_variant *v = NULL;
+		for (size_t j = 0; j < p->n && !v; j++)
+			if (p->v[j].variant == variant)
+				v = &p->v[j];
+		if (!v || !sv || !term)
+			continue;
+		char share[16];
+		if (sqlite3_column_type(s, 3) == SQLITE_NULL)
+			snprintf(share, sizeof share, "-");
+		else
+			snprintf(share, sizeof share, "%.0f%%", 100 * sqlite3_column_double(s, 3));
+		bool same = variant == last_v && !strcmp(last, sv);
+		size_t old = v->failures ? strlen(v->failures) : 0, add = strlen(sv) + strlen(term) + strlen(share) + 8;
+		v->failures = xrealloc(v->failures, old + add);
+		if (same)
+			snprintf(v->failures + old, add, ", %s %s", term, share);
+		else
+			snprintf(v->failures + old, add, "%s%s: %s %s", old ? "; " : "", sv, term, share);
+		snprintf(last, sizeof last, "%s", sv);
+		last_v = variant;
 	}
 	sqlite3_finalize(s);
 	return 0;
@@ -216,7 +293,8 @@ int plot_plan_read(plot_db *db, int64_t id, struct plot_plan *p, struct herr *e)
 	if (!p->status)
 		p->status = xstrdup("");
 	p->path_current = p->path && plot_file_holds(p->path, p->yaml);
-	if (read_services(db, p, e) || read_variants(db, p, e) || read_p99(db, p, e)) {
+	if (read_services(db, p, e) || read_variants(db, p, e) || read_p99(db, p, e) || read_baseline(db, p, e) ||
+	    read_failures(db, p, e)) {
 		plot_plan_release(p);
 		return -1;
 	}
@@ -234,11 +312,18 @@ void plot_plan_release(struct plot_plan *p)
 		free(v->reason);
 		free(v->p99_p50);
 		free(v->p99_p95);
+		free(v->min_replicas);
+		free(v->failures);
 	}
 	free(p->v);
-	for (size_t i = 0; i < p->n_services; i++)
+	for (size_t i = 0; i < p->n_services; i++) {
 		free(p->services[i]);
+		if (p->formula)
+			free(p->formula[i]);
+	}
 	free(p->services);
+	free(p->formula);
+	free(p->baseline);
 	free(p->name);
 	free(p->path);
 	free(p->yaml);
