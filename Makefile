@@ -1,7 +1,8 @@
 # headroom: one plain Makefile.
 #   make            build bin/headroom
-#   make demo       install missing Debian packages, build, run scenarios/demo.yaml,
-#                   draw its charts and write its report
+#   make demo       install missing Debian packages, build, plan the buffers of
+#                   scenarios/demo-plan.yaml and run scenarios/demo.yaml, with
+#                   the charts and report of each
 #   make notebooks  the demo, then execute notebooks/results.ipynb headless
 #   make test       install missing Debian packages, build, run every test
 #   make bench      the benchmarks of BENCHMARKS.md (and the bare M/M/8 loop
@@ -98,9 +99,17 @@ mpi-deps:
 $(TESTBIN): $(TEST_OBJ) $(HARNESS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CRIT_LIBS) $(LDLIBS)
 
+# The product's question first: a buffer plan for payment and order on
+# Karpenter (scenarios/demo-plan.yaml, about a minute on 2 cores), its
+# charts and report; then one run of scenarios/demo.yaml in full.
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p results
+	@rm -f results/demo-plan.db results/demo-plan.db-wal results/demo-plan.db-shm
+	./$(BIN) plan scenarios/demo-plan.yaml --db results/demo-plan.db
+	@echo "charts of the plan:"
+	@./$(BIN) plot results/demo-plan.db --latest-plan --out results/charts/demo-plan
+	@echo "report of the plan: $$(./$(BIN) report results/demo-plan.db --latest-plan --out results/demo-plan.html)"
 	./$(BIN) run scenarios/demo.yaml --db results/demo.db
 	@echo "charts of the run:"
 	@./$(BIN) plot results/demo.db --latest --out results/charts/demo

@@ -104,10 +104,7 @@ static bool place(struct world *w, struct pod *p)
 		svc_pod_host(w, p, wn);
 		p->node = n;
 		cached = wn->cached || wn->pulled[sv->idx];
-		if (wn->launched > p->created) {
-			p->n_launched = wn->launched;
-			p->n_ready = wn->ready_at;
-		}
+		pod_note_node(p, wn->launched, wn->ready_at);
 	} else {
 		cached = sv->pulled_any;
 	}
@@ -185,14 +182,30 @@ static void ready_time(struct world *w, struct pod *p)
 }
 
 /*
+ * A pod waited for its node when the node became Ready after the pod was
+ * created: launched after it (for it, or for another pod of the batch) or
+ * just before it and still starting. The wait then splits at the later of
+ * the launch and the pod's creation: provisioning before, node start after.
+ * A node not Ready yet (SIM_FOREVER) leaves the wait as scheduling.
+ */
+void pod_note_node(struct pod *p, simtime launched, simtime ready_at)
+{
+	p->n_launched = p->n_ready = -1;
+	if (ready_at > p->created && ready_at != SIM_FOREVER) {
+		p->n_launched = HR_MAX(launched, p->created);
+		p->n_ready = ready_at;
+	}
+}
+
+/*
  * Where a new pod's Pending-to-Ready time went, for its "ready" row:
  * "38.2s: provisioning 1.0s, node start 30.2s, scheduling 0.0s, image pull
  * 1.0s, container 1.0s, app 25.1s, probe 0.9s; dominant: node start". When
- * the pod waited for a node launched after it was created, the wait splits
- * into the provisioner's reaction (batch window or scan) and the node's
- * start-up; otherwise it is scheduling.
+ * the pod waited for its node (pod_note_node), the wait splits into the
+ * provisioner's reaction (batch window or scan) and the node's start-up;
+ * otherwise it is scheduling.
  */
-static void start_breakdown(const struct pod *p, simtime now, char *buf, size_t size)
+void pod_start_breakdown(const struct pod *p, simtime now, char *buf, size_t size)
 {
 	static const char *const names[] = {"provisioning", "node start", "scheduling", "image pull",
 					    "container", "app", "probe"};
@@ -255,7 +268,7 @@ static simtime life_ev(struct sim *s, void *obj, uint64_t arg)
 		p->ready_change = s->now;
 		svc_set_ready(sv, p, true);
 		hist_add(&sv->start_hist, s->now - p->created);
-		start_breakdown(p, s->now, why, sizeof why);
+		pod_start_breakdown(p, s->now, why, sizeof why);
 		pod_log(w, p, "ready", why);
 		break;
 	}

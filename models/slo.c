@@ -79,11 +79,19 @@ void slo_close_interval(struct slo_tracker *t)
 /* A span violates its objectives when its latency percentile is above the
  * threshold or its error rate above the budget. A span with no request
  * violates nothing. */
+static bool too_slow(const struct scn_slo *o, const struct hist *h)
+{
+	return o->has_latency && h->n && hist_percentile(h, o->percentile) > (double)o->threshold;
+}
+
+static bool too_many_errors(const struct scn_slo *o, const struct slo_counts *c)
+{
+	return o->has_errors && slo_error_rate(c) > o->error_budget;
+}
+
 static bool violates(const struct scn_slo *o, const struct slo_counts *c, const struct hist *h)
 {
-	if (o->has_latency && h->n && hist_percentile(h, o->percentile) > (double)o->threshold)
-		return true;
-	return o->has_errors && slo_error_rate(c) > o->error_budget;
+	return too_slow(o, h) || too_many_errors(o, c);
 }
 
 double slo_error_rate(const struct slo_counts *c)
@@ -94,11 +102,15 @@ double slo_error_rate(const struct slo_counts *c)
 
 bool slo_close_window(struct slo_tracker *t, simtime len)
 {
-	bool bad = violates(t->obj, &t->win, &t->h_win);
+	bool slow = too_slow(t->obj, &t->h_win), failing = too_many_errors(t->obj, &t->win), bad = slow || failing;
 	t->windows++;
 	t->windows_violated += bad;
 	if (bad)
 		t->violated += len;
+	if (slow)
+		t->violated_latency += len;
+	if (failing)
+		t->violated_errors += len;
 	memset(&t->win, 0, sizeof t->win);
 	hist_clear(&t->h_win);
 	return bad;
@@ -112,4 +124,24 @@ int slo_met(const struct slo_tracker *t)
 	if (o->eval == SLO_EVAL_WINDOWS)
 		return t->violated <= o->allowed_violation;
 	return !violates(o, &t->run, &t->h_run);
+}
+
+struct slo_terms slo_terms(const struct slo_tracker *t)
+{
+	const struct scn_slo *o = t->obj;
+	struct slo_terms m = {-1, -1, -1};
+	if (o->eval == SLO_EVAL_WINDOWS) {
+		if (o->has_latency)
+			m.latency = t->violated_latency <= o->allowed_violation;
+		if (o->has_errors)
+			m.errors = t->violated_errors <= o->allowed_violation;
+		if (o->has_latency || o->has_errors)
+			m.violation = t->violated <= o->allowed_violation;
+		return m;
+	}
+	if (o->has_latency)
+		m.latency = !too_slow(o, &t->h_run);
+	if (o->has_errors)
+		m.errors = !too_many_errors(o, &t->run);
+	return m;
 }

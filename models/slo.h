@@ -75,6 +75,8 @@ struct slo_tracker {
 	int64_t windows_violated; /* SLO windows in violation so far */
 	int64_t windows;          /* SLO windows judged so far */
 	simtime violated;         /* total length of the windows in violation, ns */
+	simtime violated_latency; /* of the windows whose latency percentile was above the threshold, ns */
+	simtime violated_errors;  /* of the windows whose error rate was above the budget, ns */
 };
 
 void slo_init(struct slo_tracker *t, const struct scn_slo *obj);
@@ -116,6 +118,21 @@ bool slo_close_window(struct slo_tracker *t, simtime len);
 /* Whether the run met its objectives: 1, 0, or -1 when none is declared.
  * Call after the last interval and window were closed. */
 int slo_met(const struct slo_tracker *t);
+/*
+ * Which terms of the objectives the run missed, each judged alone: 1 met,
+ * 0 missed, -1 not declared. Over the whole run (evaluation: run), the
+ * latency term is the run's percentile against the threshold and the error
+ * term its error rate against the budget; the run met its SLO when neither
+ * missed, and there is no violation term. By windows, the latency term is
+ * missed when the windows with the percentile above the threshold add up to
+ * more than the allowed violation, the error term likewise, and the
+ * violation term (all violating windows, either cause) is the run's
+ * verdict: both terms may pass alone while the two together fail.
+ */
+struct slo_terms {
+	int latency, errors, violation;
+};
+struct slo_terms slo_terms(const struct slo_tracker *t);
 /* The error rate of a span: errors over requests that ended (served or
  * failed), 0 when none ended. */
 double slo_error_rate(const struct slo_counts *c);

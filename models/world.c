@@ -269,6 +269,7 @@ static void emit_summary(struct world *w, struct service *sv)
 	svc_account(sv, w->s->now);
 	double asked = sv->asked, ran = asked / sv->cfg->cpu_request;
 	int64_t ended = c->served + c->errors;
+	struct slo_terms terms = slo_terms(t);
 	struct row_summary r = {
 		.service = sv->cfg->name,
 		.requests = c->arrived,
@@ -287,6 +288,9 @@ static void emit_summary(struct world *w, struct service *sv)
 		.cpu_util = asked > 0 ? cpu.used / asked : 0,
 		.violation_minutes = sim_to_s(t->violated) / 60.0,
 		.slo_met = slo_met(t),
+		.latency_met = terms.latency,
+		.errors_met = terms.errors,
+		.violation_met = terms.violation,
 		.pods_started = (int64_t)sv->start_hist.n,
 		.pod_start_p50_s = hist_percentile(&sv->start_hist, 50) * 1e-9,
 		.pod_start_p99_s = hist_percentile(&sv->start_hist, 99) * 1e-9,

@@ -365,6 +365,14 @@ void pod_log(struct world *w, const struct pod *p, const char *event, const char
 void pod_evict(struct world *w, struct pod *p);
 /* Pods waiting for a node try again, oldest first. */
 void pod_retry_pending(struct world *w);
+/* Notes the node p is bound to, launched and Ready at these times (ns;
+ * ready_at SIM_FOREVER: not yet): whether p waited for it (n_launched,
+ * n_ready), for its start-up breakdown. */
+void pod_note_node(struct pod *p, simtime launched, simtime ready_at);
+/* Writes where p's Pending-to-Ready time went, up to now, into buf: the
+ * detail of its "ready" row ("38.2s: provisioning 1.0s, node start 30.2s,
+ * ...; dominant: node start"). */
+void pod_start_breakdown(const struct pod *p, simtime now, char *buf, size_t size);
 
 /* Nodes (models/node.c). */
 /* A new node of allocatable a, in state st (NODE_READY for a node up

@@ -129,3 +129,19 @@ void cli_fmt_count(char *buf, size_t n, double v)
 	else
 		snprintf(buf, n, "%.0f", v);
 }
+
+void cli_shell_word(FILE *f, const char *s)
+{
+	bool plain = *s != '\0';
+	for (const char *p = s; *p; p++)
+		plain = plain && (strchr("_-./=:,+@%", *p) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				  (*p >= '0' && *p <= '9'));
+	if (plain) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (const char *p = s; *p; p++)
+		fputs(*p == '\'' ? "'\\''" : (const char[]){*p, 0}, f);
+	fputc('\'', f);
+}

@@ -9,6 +9,8 @@
 #ifndef HEADROOM_CLI_H
 #define HEADROOM_CLI_H
 
+#include <stdio.h>
+
 #include "common.h"
 
 #define EXIT_USAGE 2
@@ -54,6 +56,9 @@ void cli_args_free(struct cli_args *a);
 int cli_usage_error(const struct cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints an error message line to stderr; returns EXIT_USAGE. */
 int cli_fail(const struct herr *e);
+/* Writes s to f as one word for a POSIX shell: as it is if nothing in it is
+ * special, else in single quotes. */
+void cli_shell_word(FILE *f, const char *s);
 
 /* A duration for people: "30m", "1h30m", "2.5s", "250ms". */
 void cli_fmt_duration(char *buf, size_t n, simtime t);

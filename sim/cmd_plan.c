@@ -342,9 +342,14 @@ struct vacc { /* one variant */
 	int64_t n_base;
 };
 
+/* The terms of an SLO, in the order of plan_failures.term's values. */
+enum { TERM_LATENCY, TERM_ERRORS, TERM_VIOLATION, N_TERMS };
+static const char *const term_names[N_TERMS] = {"latency", "errors", "violation"};
+
 struct sacc { /* one service of one variant */
 	bool has_slo;
 	int64_t met, served, errors;
+	int64_t judged[N_TERMS], missed[N_TERMS]; /* runs in which each term was judged, and missed */
 	struct dvec p99, pod_p99;
 };
 
@@ -409,6 +414,11 @@ static void on_row(void *ctx, const struct plan_run_row *row)
 		s->met += row->slo_met;
 		A->run_met = A->run_met < 0 ? row->slo_met : HR_MIN(A->run_met, row->slo_met);
 	}
+	const int terms[N_TERMS] = {row->latency_met, row->errors_met, row->violation_met};
+	for (int k = 0; k < N_TERMS; k++) {
+		s->judged[k] += terms[k] >= 0;
+		s->missed[k] += terms[k] == 0;
+	}
 	if (!isnan(row->p99_ms))
 		push(&s->p99, row->p99_ms);
 	if (!isnan(row->pod_start_p99_s)) {
@@ -427,7 +437,63 @@ static double rate_of(int64_t errors, int64_t served)
 	return errors + served ? (double)errors / (double)(errors + served) : NAN;
 }
 
+/* What a plan concludes, row by row. */
+struct results {
+	struct plan_choice *ch;       /* per variant, for the rule */
+	struct row_plan_variant *rv;  /* per variant */
+	struct row_plan_service *rs;  /* [variant - 1][service] */
+	char **whys;                  /* per variant: why it fails (owned), or NULL */
+	struct row_plan_failure *rf;  /* per variant, service and declared term, in that order */
+	char (*objs)[64];             /* rf[i].objective points into objs[i] */
+	size_t n_f;
+	int rec, ru;                  /* recommended and runner-up, 0-based; -1: none */
+	bool by_cost;                 /* ranked by monthly cost, else by min_cores */
+};
+
 /* ---- Printing ------------------------------------------------------------------ */
+
+/* The latency objective's name, "p99" (99.9: "p999", as the scenario spells it). */
+static void pct_name(char *buf, size_t n, double pct)
+{
+	snprintf(buf, n, "p%g", pct);
+	char *o = buf;
+	for (const char *c = buf; *c; c++)
+		if (*c != '.')
+			*o++ = *c;
+	*o = '\0';
+}
+
+/* Term k for people, short ("p99", "errors", "violation"). */
+static void term_short(char *buf, size_t n, const struct scn_slo *o, int k)
+{
+	if (k == TERM_LATENCY)
+		pct_name(buf, n, o->percentile);
+	else
+		snprintf(buf, n, "%s", term_names[k]);
+}
+
+/* Whether sc's SLO o declares term k. */
+static bool has_term(const struct scn_slo *o, int k)
+{
+	return k == TERM_LATENCY ? o->has_latency
+	       : k == TERM_ERRORS ? o->has_errors
+				 : o->eval == SLO_EVAL_WINDOWS && (o->has_latency || o->has_errors);
+}
+
+/* Term k as the scenario sets it: "p99 <= 300 ms", "error rate <= 0.1%",
+ * "windows in violation <= 5 min". */
+static void term_objective(char *buf, size_t n, const struct scn_slo *o, int k)
+{
+	char p[24];
+	if (k == TERM_LATENCY) {
+		pct_name(p, sizeof p, o->percentile);
+		snprintf(buf, n, "%s <= %g ms", p, sim_to_s(o->threshold) * 1e3);
+	} else if (k == TERM_ERRORS) {
+		snprintf(buf, n, "error rate <= %g%%", 100 * o->error_budget);
+	} else {
+		snprintf(buf, n, "windows in violation <= %g min", sim_to_s(o->allowed_violation) / 60);
+	}
+}
 
 static void fmt_pct(char *buf, size_t n, double f)
 {
@@ -469,8 +535,37 @@ static void print_baselines(const struct planner *P)
 	}
 }
 
+/* Per variant, how often each service missed each term of its SLO. */
+static void print_failures(const struct planner *P, const struct row_plan_variant *rv,
+			   const struct row_plan_failure *rf, size_t n_f, size_t w)
+{
+	if (!n_f)
+		return;
+	printf("\nSLO terms missed, share of runs (each term judged alone: results/SCHEMA.md, plan_failures)\n");
+	size_t f = 0;
+	for (int v = 1; v <= P->n_var; v++) {
+		printf("%3d  %-*.*s ", v, (int)w, (int)w, rv[v - 1].label);
+		const char *last = NULL;
+		for (; f < n_f && rf[f].variant == v; f++) {
+			const struct row_plan_failure *r = &rf[f];
+			int i = scn_service_index(P->sc, r->service), k = 0;
+			while (k < N_TERMS && strcmp(term_names[k], r->term))
+				k++;
+			char t[24], sh[16];
+			term_short(t, sizeof t, &P->vars[v - 1].services[i].slo, k);
+			fmt_num(sh, sizeof sh, 0, "%", 100 * r->share);
+			if (!last || strcmp(last, r->service))
+				printf("%s%s: %s %s", last ? "; " : " ", r->service, t, sh);
+			else
+				printf(", %s %s", t, sh);
+			last = r->service;
+		}
+		printf("\n");
+	}
+}
+
 static void print_tables(const struct planner *P, const struct row_plan_variant *rv,
-			 const struct row_plan_service *rs, bool by_cost)
+			 const struct row_plan_service *rs, const struct row_plan_failure *rf, size_t n_f, bool by_cost)
 {
 	const struct scenario *sc = P->sc;
 	size_t w = 20;
@@ -516,6 +611,7 @@ static void print_tables(const struct planner *P, const struct row_plan_variant 
 		}
 		printf("\n");
 	}
+	print_failures(P, rv, rf, n_f, w);
 	printf("\nP(SLO met): the share of runs in which every service met its SLO; 95%% interval: Wilson score.\n"
 	       "pod start p99, nodes: medians over runs (the slowest service; the most nodes at once); %s\n",
 	       by_cost ? "USD/month: the cluster's cost\nper hour before the spike (the steady state the buffer holds), mean over runs, x 730 h; what\n"
@@ -523,13 +619,37 @@ static void print_tables(const struct planner *P, const struct row_plan_variant 
 		       : "no cluster, so variants are ranked by the cores their minReplicas hold.");
 }
 
-/* The recommendation for people (caller frees). */
-static char *recommendation(const struct planner *P, const struct plan_choice *ch, const struct row_plan_variant *rv,
-			    int rec, int ru, bool by_cost)
+/* The (service, term) missed in the largest share of the runs of all
+ * variants: the index in R->rf of its first row, or -1 when nothing was. */
+static long most_missed(const struct results *R, double *share)
 {
-	size_t cap = 512 + (size_t)P->n_var * 160, n = 0;
+	long best = -1;
+	*share = 0;
+	for (size_t i = 0; i < R->n_f; i++) {
+		int64_t judged = 0, missed = 0;
+		for (size_t j = 0; j < R->n_f; j++)
+			if (!strcmp(R->rf[j].service, R->rf[i].service) && !strcmp(R->rf[j].term, R->rf[i].term)) {
+				judged += R->rf[j].runs;
+				missed += R->rf[j].runs_missed;
+			}
+		double sh = judged ? (double)missed / (double)judged : 0;
+		if (missed && sh > *share) {
+			best = (long)i;
+			*share = sh;
+		}
+	}
+	return best;
+}
+
+/* The recommendation for people (caller frees). */
+static char *recommendation(const struct planner *P, const struct results *R)
+{
+	const struct plan_choice *ch = R->ch;
+	const struct row_plan_variant *rv = R->rv;
+	int rec = R->rec, ru = R->ru;
+	size_t cap = 768 + (size_t)P->n_var * 160, n = 0;
 	char *t = xmalloc(cap);
-	const char *unit = by_cost ? "USD/month" : "cores held";
+	const char *unit = R->by_cost ? "USD/month" : "cores held";
 	t[0] = '\0';
 #define ADD(...) (n += (size_t)snprintf(t + n, n < cap ? cap - n : 0, __VA_ARGS__))
 	if (rec < 0) {
@@ -538,7 +658,15 @@ static char *recommendation(const struct planner *P, const struct plan_choice *c
 			if (ch[v].runs && (best < 0 || ch[v].lo > ch[best].lo))
 				best = v;
 		ADD("No variant meets the target of %g%%", 100 * P->target);
-		if (best >= 0)
+		double share;
+		long worst = most_missed(R, &share);
+		if (best >= 0 && ch[best].met == 0) {
+			ADD(": no variant met the SLO in any run");
+			if (worst >= 0)
+				ADD("; what failed most: %s's %s (%s), missed in %.0f%% of all runs", R->rf[worst].service,
+				    R->rf[worst].term, R->rf[worst].objective, 100 * share);
+			ADD(".");
+		} else if (best >= 0)
 			ADD(": the best, variant %d (%s), has P(SLO met) %.1f%% [%.1f%%, %.1f%%]%s.", best + 1, rv[best].label,
 			    100 * rv[best].p_slo, 100 * ch[best].lo, 100 * ch[best].hi,
 			    rv[best].p_slo >= P->target ? "; more replications would narrow its interval" : "");
@@ -578,15 +706,6 @@ static char *recommendation(const struct planner *P, const struct plan_choice *c
 
 /* ---- The plan ------------------------------------------------------------------ */
 
-/* What a plan concludes, row by row. */
-struct results {
-	struct plan_choice *ch;       /* per variant, for the rule */
-	struct row_plan_variant *rv;  /* per variant */
-	struct row_plan_service *rs;  /* [variant - 1][service] */
-	char **whys;                  /* per variant: why it fails (owned), or NULL */
-	int rec, ru;                  /* recommended and runner-up, 0-based; -1: none */
-	bool by_cost;                 /* ranked by monthly cost, else by min_cores */
-};
 
 /* Runs, their summaries and costs, read back in (variant, replication) order. */
 static int read_runs(struct planner *P, struct agg *A)
@@ -687,6 +806,31 @@ static int seq_judge(const struct planner *P, struct results *R)
 	return rec;
 }
 
+/* Variant v's rows of plan_failures: one per service and declared term. */
+static void failure_rows(const struct planner *P, struct agg *A, size_t v, struct results *R)
+{
+	size_t ns = P->sc->n_services;
+	for (size_t i = 0; i < ns; i++) {
+		const struct sacc *s = &A->s[v * ns + i];
+		const struct scn_slo *o = &P->vars[v].services[i].slo;
+		for (int k = 0; k < N_TERMS; k++) {
+			if (!has_term(o, k))
+				continue;
+			term_objective(R->objs[R->n_f], sizeof R->objs[R->n_f], o, k);
+			R->rf[R->n_f] = (struct row_plan_failure){
+				.variant = (int)v + 1,
+				.service = P->sc->services[i].name,
+				.term = term_names[k],
+				.objective = R->objs[R->n_f],
+				.runs = s->judged[k],
+				.runs_missed = s->missed[k],
+				.share = s->judged[k] ? (double)s->missed[k] / (double)s->judged[k] : NAN,
+			};
+			R->n_f++;
+		}
+	}
+}
+
 /* The rule over the variants, then every row. */
 static void judge(const struct planner *P, struct agg *A, struct results *R)
 {
@@ -695,6 +839,9 @@ static void judge(const struct planner *P, struct agg *A, struct results *R)
 	R->rv = xcalloc(nv, sizeof *R->rv);
 	R->rs = xcalloc(nv * ns, sizeof *R->rs);
 	R->whys = xcalloc(nv, sizeof *R->whys);
+	R->rf = xcalloc(nv * ns * N_TERMS, sizeof *R->rf);
+	R->objs = xcalloc(nv * ns * N_TERMS, sizeof *R->objs);
+	R->n_f = 0;
 	/* Rank by the steady state's monthly cost when every variant has one. */
 	R->by_cost = true;
 	for (size_t v = 0; v < nv; v++)
@@ -712,6 +859,7 @@ static void judge(const struct planner *P, struct agg *A, struct results *R)
 	for (size_t v = 0; v < nv; v++) {
 		variant_row(P, A, v, R);
 		service_rows(P, A, v, R);
+		failure_rows(P, A, v, R);
 	}
 }
 
@@ -720,6 +868,8 @@ static void free_results(struct results *R, size_t nv)
 	for (size_t v = 0; v < nv; v++)
 		free(R->whys[v]);
 	free(R->whys);
+	free(R->objs);
+	free(R->rf);
 	free(R->rs);
 	free(R->rv);
 	free(R->ch);
@@ -738,21 +888,26 @@ static int conclude(struct planner *P)
 		return rc;
 	}
 	judge(P, &A, &R);
-	char *text = recommendation(P, R.ch, R.rv, R.rec, R.ru, R.by_cost);
+	char *text = recommendation(P, &R);
 	struct row_plan rp = {P->n_var, P->reps, P->target, R.rec + 1, R.ru + 1, text};
 	struct herr e;
-	if (store_plan_finish(P->st, P->plan_id, &rp, R.rv, nv, R.rs, nv * ns, &e))
+	if (store_plan_finish(P->st, P->plan_id, &rp, R.rv, nv, R.rs, nv * ns, R.rf, R.n_f, &e))
 		rc = cli_fail(&e);
 	if (!rc && !P->o->quiet) {
-		print_tables(P, R.rv, R.rs, R.by_cost);
+		print_tables(P, R.rv, R.rs, R.rf, R.n_f, R.by_cost);
 		if (P->adapt)
 			printf("\nrecommendation (target: P(SLO met) >= %g%%, adaptive: Wald's SPRT of %g%% against %g%%, "
 			       "alpha = beta = %g%%): %s\n", 100 * P->target, 100 * P->sprt.p0, 100 * P->sprt.p1,
 			       100 * P->sprt.alpha, text);
 		else
 			printf("\nrecommendation (target: P(SLO met) lower bound >= %g%%): %s\n", 100 * P->target, text);
-		printf("results: %s (plan %" PRId64 "); one run in full: headroom run %s --variant K --replication R\n",
-		       P->db, P->plan_id, P->o->scenario);
+		printf("results: %s (plan %" PRId64 "); one run in full: headroom run ", P->db, P->plan_id);
+		cli_shell_word(stdout, P->o->scenario);
+		for (size_t i = 0; i < P->o->n_sets; i++) {
+			fputs(" --set ", stdout);
+			cli_shell_word(stdout, P->o->sets[i]);
+		}
+		printf(" --variant K --replication R\n");
 	}
 	free(text);
 	free_results(&R, nv);

@@ -794,24 +794,6 @@ static void assumptions(struct doc *d, const struct plot_run *r)
 
 /* ---- Reproducing ---------------------------------------------------------------- */
 
-/* A word for a POSIX shell: as it is if nothing in it is special, else in
- * single quotes. */
-static void shell_word(FILE *f, const char *s)
-{
-	bool plain = *s != '\0';
-	for (const char *p = s; *p; p++)
-		plain = plain && (strchr("_-./=:,+@%", *p) || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-				  (*p >= '0' && *p <= '9'));
-	if (plain) {
-		fputs(s, f);
-		return;
-	}
-	fputc('\'', f);
-	for (const char *p = s; *p; p++)
-		fputs(*p == '\'' ? "'\\''" : (const char[]){*p, 0}, f);
-	fputc('\'', f);
-}
-
 static void reproduce(struct doc *d, const struct plot_run *r)
 {
 	char *cmd = NULL;
@@ -819,7 +801,7 @@ static void reproduce(struct doc *d, const struct plot_run *r)
 	FILE *f = open_memstream(&cmd, &n);
 	const char *file = r->path_current ? r->path : "scenario.yaml";
 	fputs("headroom run ", f);
-	shell_word(f, file);
+	cli_shell_word(f, file);
 	fprintf(f, " --seed %s", r->seed ? r->seed : "0");
 	for (const char *p = r->overrides; *p;) {
 		const char *nl = strchr(p, '\n');
@@ -829,7 +811,7 @@ static void reproduce(struct doc *d, const struct plot_run *r)
 		one[len] = '\0';
 		if (len) {
 			fputs(" \\\n    --set ", f);
-			shell_word(f, one);
+			cli_shell_word(f, one);
 		}
 		free(one);
 		p += len + (nl != NULL);
@@ -915,7 +897,7 @@ static void plan_table(struct doc *d, const struct plot_plan *p)
 	char **svh = xcalloc(p->n_services + 1, sizeof *svh);
 	for (size_t i = 0; i < p->n_services; i++) {
 		svh[i] = xmalloc(strlen(p->services[i]) + 48);
-		sprintf(svh[i], "%s p99, ms (median / p95)", p->services[i]);
+		sprintf(svh[i], "%s p99, ms (median / p95) [minReplicas]", p->services[i]);
 		head[k++] = svh[i];
 	}
 	head[k++] = "pod start p99";
@@ -944,10 +926,13 @@ static void plan_table(struct doc *d, const struct plot_plan *p)
 		row[k++] = b[2];
 		row[k++] = b[3];
 		for (size_t i = 0; i < p->n_services && i < 8; i++) {
+			char m[24] = "";
+			if (v->min_replicas[i] >= 0)
+				snprintf(m, sizeof m, " [%d]", v->min_replicas[i]);
 			if (isnan(v->p99_p50[i]))
-				snprintf(b[4 + i], sizeof b[4 + i], "-");
+				snprintf(b[4 + i], sizeof b[4 + i], "-%s", m);
 			else
-				snprintf(b[4 + i], sizeof b[4 + i], "%.0f / %.0f", v->p99_p50[i], v->p99_p95[i]);
+				snprintf(b[4 + i], sizeof b[4 + i], "%.0f / %.0f%s", v->p99_p50[i], v->p99_p95[i], m);
 			row[k++] = b[4 + i];
 		}
 		for (size_t i = 8; i < p->n_services; i++)
@@ -970,6 +955,56 @@ static void plan_table(struct doc *d, const struct plot_plan *p)
 	free(svh);
 	free(head);
 	free(numeric);
+}
+
+/* What each HPA settles on for the normal traffic, and how (plans.baseline). */
+static void plan_baselines(struct doc *d, const struct plot_plan *p)
+{
+	bool any = false;
+	for (size_t i = 0; i < p->n_services; i++)
+		any |= p->formula[i] != NULL;
+	if (!any)
+		return;
+	heading(d, 2, "Baseline");
+	para(d, "The replicas each HPA settles on for the normal traffic (the rate before the first spike, plus "
+		"calls), at its target: rps x mean CPU per request / (cpu request x target utilisation). A "
+		"variant's minReplicas is ceil(baseline x buffer).");
+	static const char *const head[] = {"service", "formula", "baseline"};
+	table_begin(d);
+	table_row(d, head, 3, true, (const bool[]){false, false, true});
+	for (size_t i = 0; i < p->n_services; i++) {
+		if (!p->formula[i])
+			continue;
+		char n[24];
+		snprintf(n, sizeof n, "%d pods", p->baseline[i]);
+		const char *row[] = {p->services[i], p->formula[i], n};
+		table_row(d, row, 3, false, (const bool[]){false, false, true});
+	}
+	table_end(d);
+}
+
+/* Per variant, the share of runs in which each service missed each term of its SLO. */
+static void plan_failures(struct doc *d, const struct plot_plan *p)
+{
+	bool any = false;
+	for (size_t i = 0; i < p->n; i++)
+		any |= p->v[i].failures != NULL;
+	if (!any)
+		return;
+	heading(d, 2, "Why variants fail");
+	para(d, "Per service, the share of runs that missed each term of its SLO, each term judged alone: the "
+		"latency percentile, the error budget, and (SLOs judged by windows) the windows in violation "
+		"against the allowed time. From the table plan_failures.");
+	static const char *const head[] = {"#", "variant", "SLO terms missed, share of runs"};
+	table_begin(d);
+	table_row(d, head, 3, true, (const bool[]){true, false, false});
+	for (size_t i = 0; i < p->n; i++) {
+		char n[16];
+		snprintf(n, sizeof n, "%d", p->v[i].variant);
+		const char *row[] = {n, p->v[i].label, p->v[i].failures ? p->v[i].failures : "-"};
+		table_row(d, row, 3, false, (const bool[]){true, false, false});
+	}
+	table_end(d);
 }
 
 static const struct plot_plan_variant *plan_variant(const struct plot_plan *p, int variant)
@@ -1022,27 +1057,33 @@ static void plan_recommendation(struct doc *d, const struct plot_plan *p)
 		table_end(d);
 }
 
+/* " --set A" for each line of overrides, each after sep. */
+static void put_sets(FILE *f, const char *overrides, const char *sep)
+{
+	for (const char *q = overrides; *q;) {
+		const char *nl = strchr(q, '\n');
+		size_t len = nl ? (size_t)(nl - q) : strlen(q);
+		if (len) {
+			char *one = strndup(q, len);
+			fprintf(f, "%s--set ", sep);
+			cli_shell_word(f, one);
+			free(one);
+		}
+		q += len + (nl != NULL);
+	}
+}
+
 static void plan_reproduce(struct doc *d, const struct plot_plan *p, const char *db)
 {
 	char *cmd = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&cmd, &n);
 	fputs("headroom plan ", f);
-	shell_word(f, p->path_current ? p->path : "scenario.yaml");
+	cli_shell_word(f, p->path_current ? p->path : "scenario.yaml");
 	fprintf(f, " --seed %s --replications %d --target %g%%", p->seed, p->replications, 100 * p->target);
-	for (const char *q = p->overrides; *q;) {
-		const char *nl = strchr(q, '\n');
-		size_t len = nl ? (size_t)(nl - q) : strlen(q);
-		if (len) {
-			char *one = strndup(q, len);
-			fputs(" \\\n    --set ", f);
-			shell_word(f, one);
-			free(one);
-		}
-		q += len + (nl != NULL);
-	}
+	put_sets(f, p->overrides, " \\\n    ");
 	fputs(" \\\n    --db ", f);
-	shell_word(f, db);
+	cli_shell_word(f, db);
 	fputc('\n', f);
 	fclose(f);
 	heading(d, 2, "How to reproduce");
@@ -1052,10 +1093,19 @@ static void plan_reproduce(struct doc *d, const struct plot_plan *p, const char 
 				  "the same numbers (each run's seed derives from the plan's seed, variant and "
 				  "replication):");
 	pre(d, cmd);
+	para(d, "One run in full (samples, decisions, nodes), variant K and replication R, with the plan's overrides:");
+	char *one_run = NULL;
+	f = open_memstream(&one_run, &n);
+	fputs("headroom run ", f);
+	cli_shell_word(f, p->path_current ? p->path : "scenario.yaml");
+	put_sets(f, p->overrides, " ");
+	fputs(" --variant K --replication R\n", f);
+	fclose(f);
+	pre(d, one_run);
 	para_begin(d);
-	escf(d, "One run in full (samples, decisions, nodes): headroom run %s --variant K --replication R. "
-		"Made by headroom %s.", p->path_current ? p->path : "scenario.yaml", p->version ? p->version : "?");
+	escf(d, "Made by headroom %s.", p->version ? p->version : "?");
 	para_end(d);
+	free(one_run);
 	free(cmd);
 }
 
@@ -1075,9 +1125,12 @@ static int plan_page(struct doc *d, const struct plot_plan *p, const char *db, c
 	heading(d, 2, "Variants");
 	plan_table(d, p);
 	para(d, "P(SLO met): the share of runs in which every service met its SLO, with its Wilson score 95% "
-		"interval; p99: the median and 95th percentile over runs of each run's p99; pod start p99 and "
-		"nodes: medians over runs; USD/month: the cluster's cost per hour before the spike (the steady "
-		"state the buffer holds) x 730 h. From the tables plans, plan_variants and plan_services.");
+		"interval; p99: the median and 95th percentile over runs of each run's p99, with the variant's "
+		"minReplicas; pod start p99 and nodes: medians over runs; USD/month: the cluster's cost per hour "
+		"before the spike (the steady state the buffer holds) x 730 h. From the tables plans, "
+		"plan_variants and plan_services.");
+	plan_failures(d, p);
+	plan_baselines(d, p);
 	heading(d, 2, "Charts");
 	char *tmp = d->md ? NULL : temp_dir(e);
 	if (!d->md && !tmp)

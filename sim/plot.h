@@ -223,6 +223,9 @@ struct plot_plan_variant {
 	double max_nodes;      /* NaN without a cluster */
 	double error_rate;
 	double *p99_p50, *p99_p95; /* per service of the plan (plot_plan.services), ms, NaN if NULL (owned) */
+	int *min_replicas;     /* per service, the variant's minReplicas; -1 without an HPA (owned) */
+	char *failures;        /* the SLO terms missed, "order: p99 100%, errors 45%; payment: p99 3%"
+	                        * (plan_failures; owned), or NULL: none stored (a plan before version 6) */
 	char *verdict, *reason; /* (owned; reason may be NULL) */
 };
 struct plot_plan {
@@ -236,6 +239,8 @@ struct plot_plan {
 	bool has_cost;         /* every variant has a monthly cost (else variants rank by min_cores) */
 	char **services;       /* plan_services' services, by name (owned) */
 	size_t n_services;
+	char **formula;        /* per service, how its baseline came out (plans.baseline; owned), NULL without an HPA */
+	int *baseline;         /* per service, the baseline replicas; -1 without an HPA (owned) */
 	struct plot_plan_variant *v; /* by variant (owned) */
 	size_t n;
 	char *version;         /* the headroom version of its runs (owned; NULL without runs) */

@@ -120,8 +120,11 @@ static int read_variants(plot_db *db, struct plot_plan *p, struct herr *e)
 		v->reason = text_or_null(s, 14);
 		v->p99_p50 = xmalloc((p->n_services + 1) * sizeof(double));
 		v->p99_p95 = xmalloc((p->n_services + 1) * sizeof(double));
-		for (size_t i = 0; i < p->n_services; i++)
+		v->min_replicas = xmalloc((p->n_services + 1) * sizeof(int));
+		for (size_t i = 0; i < p->n_services; i++) {
 			v->p99_p50[i] = v->p99_p95[i] = NAN;
+			v->min_replicas[i] = -1;
+		}
 		if (isnan(v->cost))
 			p->has_cost = false;
 	}
@@ -153,7 +156,8 @@ static int read_p99(plot_db *db, struct plot_plan *p, struct herr *e)
 {
 	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(plot_sqlite(db),
-			       "SELECT variant, service, p99_p50_ms, p99_p95_ms FROM plan_services WHERE plan_id = ?1",
+			       "SELECT variant, service, p99_p50_ms, p99_p95_ms, min_replicas FROM plan_services "
+			       "WHERE plan_id = ?1",
 			       -1, &s, NULL) != SQLITE_OK)
 		return fail(db, e);
 	sqlite3_bind_int64(s, 1, p->id);
@@ -165,7 +169,80 @@ static int read_p99(plot_db *db, struct plot_plan *p, struct herr *e)
 				if (!strcmp(p->services[i], sv)) {
 					p->v[j].p99_p50[i] = real_or_nan(s, 2);
 					p->v[j].p99_p95[i] = real_or_nan(s, 3);
+					p->v[j].min_replicas[i] =
+						sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 4);
 				}
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Each service's baseline and its formula, from plans.baseline. */
+static int read_baseline(plot_db *db, struct plot_plan *p, struct herr *e)
+{
+	p->formula = xcalloc(p->n_services + 1, sizeof *p->formula);
+	p->baseline = xmalloc((p->n_services + 1) * sizeof *p->baseline);
+	for (size_t i = 0; i < p->n_services; i++)
+		p->baseline[i] = -1;
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(plot_sqlite(db),
+			       "SELECT j.key, json_extract(j.value, '$.formula'), json_extract(j.value, '$.replicas') "
+			       "FROM plans, json_each(plans.baseline) j WHERE plans.id = ?1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return fail(db, e);
+	sqlite3_bind_int64(s, 1, p->id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *sv = (const char *)sqlite3_column_text(s, 0);
+		for (size_t i = 0; sv && i < p->n_services; i++)
+			if (!strcmp(p->services[i], sv) && !p->formula[i]) {
+				p->formula[i] = text_or_null(s, 1);
+				p->baseline[i] = sqlite3_column_type(s, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 2);
+			}
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* Each variant's SLO terms missed, as `headroom plan` prints them. The
+ * latency term is named by its percentile, the objective's first word. */
+static int read_failures(plot_db *db, struct plot_plan *p, struct herr *e)
+{
+	if (!plot_has_table(db, "plan_failures"))
+		return 0;
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(plot_sqlite(db),
+			       "SELECT variant, service, CASE term WHEN 'latency' THEN substr(objective, 1, "
+			       "instr(objective || ' ', ' ') - 1) ELSE term END, share FROM plan_failures "
+			       "WHERE plan_id = ?1 ORDER BY variant, service, CASE term WHEN 'latency' THEN 0 "
+			       "WHEN 'errors' THEN 1 ELSE 2 END",
+			       -1, &s, NULL) != SQLITE_OK)
+		return fail(db, e);
+	sqlite3_bind_int64(s, 1, p->id);
+	char last[256] = "";
+	int last_v = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int variant = sqlite3_column_int(s, 0);
+		const char *sv = (const char *)sqlite3_column_text(s, 1), *term = (const char *)sqlite3_column_text(s, 2);
+		struct plot_plan_variant *v = NULL;
+		for (size_t j = 0; j < p->n && !v; j++)
+			if (p->v[j].variant == variant)
+				v = &p->v[j];
+		if (!v || !sv || !term)
+			continue;
+		char share[16];
+		if (sqlite3_column_type(s, 3) == SQLITE_NULL)
+			snprintf(share, sizeof share, "-");
+		else
+			snprintf(share, sizeof share, "%.0f%%", 100 * sqlite3_column_double(s, 3));
+		bool same = variant == last_v && !strcmp(last, sv);
+		size_t old = v->failures ? strlen(v->failures) : 0, add = strlen(sv) + strlen(term) + strlen(share) + 8;
+		v->failures = xrealloc(v->failures, old + add);
+		if (same)
+			snprintf(v->failures + old, add, ", %s %s", term, share);
+		else
+			snprintf(v->failures + old, add, "%s%s: %s %s", old ? "; " : "", sv, term, share);
+		snprintf(last, sizeof last, "%s", sv);
+		last_v = variant;
 	}
 	sqlite3_finalize(s);
 	return 0;
@@ -216,7 +293,8 @@ int plot_plan_read(plot_db *db, int64_t id, struct plot_plan *p, struct herr *e)
 	if (!p->status)
 		p->status = xstrdup("");
 	p->path_current = p->path && plot_file_holds(p->path, p->yaml);
-	if (read_services(db, p, e) || read_variants(db, p, e) || read_p99(db, p, e)) {
+	if (read_services(db, p, e) || read_variants(db, p, e) || read_p99(db, p, e) || read_baseline(db, p, e) ||
+	    read_failures(db, p, e)) {
 		plot_plan_release(p);
 		return -1;
 	}
@@ -234,11 +312,18 @@ void plot_plan_release(struct plot_plan *p)
 		free(v->reason);
 		free(v->p99_p50);
 		free(v->p99_p95);
+		free(v->min_replicas);
+		free(v->failures);
 	}
 	free(p->v);
-	for (size_t i = 0; i < p->n_services; i++)
+	for (size_t i = 0; i < p->n_services; i++) {
 		free(p->services[i]);
+		if (p->formula)
+			free(p->formula[i]);
+	}
 	free(p->services);
+	free(p->formula);
+	free(p->baseline);
 	free(p->name);
 	free(p->path);
 	free(p->yaml);
@@ -356,10 +441,29 @@ void plot_plan_provisioner_data(const struct plot_plan *p, FILE *out)
 static const char *const C_PROV[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"};
 
 
-/* "payment-order-buffers, plan 1, seed 7, 200 runs per variant". */
+/* The plan's --set overrides on one line, cut to about 90 bytes ("" without). */
+static void short_sets(char *buf, size_t n, const char *overrides)
+{
+	size_t k = 0, max = n < 96 ? n - 1 : 90;
+	buf[0] = '\0';
+	for (const char *c = overrides; *c && k < max; c++)
+		if (*c == '\n')
+			k += (size_t)snprintf(buf + k, n - k, "%s", c[1] ? ", " : "");
+		else
+			buf[k++] = *c, buf[k] = '\0';
+	if (k >= max) { /* cut at a character, not inside one */
+		while (k > 0 && ((unsigned char)buf[k] & 0xc0) == 0x80)
+			k--;
+		snprintf(buf + k, n - k, "...");
+	}
+}
+
+/* "payment-order-buffers, plan 1, seed 7, 200 runs per variant", and a
+ * third line with the --set overrides, if any: plans of one scenario made
+ * with different overrides must not look alike. */
 static void plan_title(FILE *o, const char *set, const char *line1, const struct plot_plan *p)
 {
-	char line2[512], name[64];
+	char line2[512], name[64], sets[128];
 	snprintf(name, sizeof name, "%s", p->name);
 	if (strlen(p->name) >= sizeof name) { /* cut at a character, not inside one */
 		size_t n = sizeof name - 4;
@@ -373,6 +477,13 @@ static void plan_title(FILE *o, const char *set, const char *line1, const struct
 	plot_quote(o, line1);
 	fputs(" . \"\\n\" . ", o);
 	plot_quote(o, line2);
+	short_sets(sets, sizeof sets, p->overrides);
+	if (sets[0]) {
+		char line3[160];
+		snprintf(line3, sizeof line3, "--set %s", sets);
+		fputs(" . \"\\n\" . ", o);
+		plot_quote(o, line3);
+	}
 	fputs(" font 'sans,17'\n", o);
 }
 
@@ -461,6 +572,47 @@ static const char *label_of(const struct plot_plan *p, int variant)
 	return "?";
 }
 
+/* About how many characters of tic labels the sweep chart's x axis holds. */
+#define SWEEP_AXIS_CHARS 64
+
+/* Whether the variants' values (label_tics' lines) would run into each
+ * other: the longest value wider than a variant's share of the axis. */
+static bool tics_crowded(const struct plot_plan *p)
+{
+	size_t widest = 0;
+	for (size_t i = 0; i < p->n; i++)
+		for (const char *w = p->v[i].label; *w;) {
+			const char *sp = strchr(w, ' '), *eq = strchr(w, '=');
+			const char *end = sp ? sp : w + strlen(w);
+			const char *value = eq && eq < end && eq[1] ? eq + 1 : w; /* label_tics shows the value */
+			widest = HR_MAX(widest, (size_t)(end - value));
+			w = sp ? sp + 1 : end;
+		}
+	return (widest + 2) * p->n > SWEEP_AXIS_CHARS;
+}
+
+/* Crowded tics: the variants' numbers on the axis, and "1  label" for each
+ * under the key, in the right-hand column. */
+static void numbered_tics(FILE *o, const struct plot_plan *p)
+{
+	fputs("set xtics (", o);
+	for (size_t i = 0; i < p->n; i++)
+		fprintf(o, "%s'%d' %d", i ? ", " : "", p->v[i].variant, p->v[i].variant);
+	fputs(")\nset bmargin at screen 0.16\nset xlabel 'variant (numbered at the right)'\n", o);
+	size_t shown = HR_MIN(p->n, (size_t)16);
+	for (size_t i = 0; i < shown; i++) {
+		char line[160];
+		snprintf(line, sizeof line, "%d  %.60s%s", p->v[i].variant, p->v[i].label,
+			 strlen(p->v[i].label) > 60 ? "..." : "");
+		fputs("set label ", o);
+		plot_quote(o, line);
+		fprintf(o, " at screen 0.70, screen %.3f left font 'sans,12' noenhanced\n", 0.52 - 0.032 * (double)i);
+	}
+	if (shown < p->n)
+		fprintf(o, "set label '... %zu more: the table of headroom report --plan' at screen 0.70, screen %.3f "
+			   "left font 'sans,12'\n", p->n - shown, 0.52 - 0.032 * (double)shown);
+}
+
 static void sweep_script(FILE *o, const struct plot_plan *p, const char *data, size_t n)
 {
 	double *x = xmalloc((p->n + 1) * sizeof *x);
@@ -497,9 +649,13 @@ static void sweep_script(FILE *o, const struct plot_plan *p, const char *data, s
 		for (size_t i = 0; i < p->n; i++)
 			labels[i] = p->v[i].label;
 		fprintf(o, "set xrange [%g:%g]\n", p->v[0].variant - 0.5, p->v[p->n - 1].variant + 0.5);
-		int lines = label_tics(o, labels, p->n, p->v[0].variant, false);
-		fprintf(o, "set bmargin at screen %.3f\nset xlabel ", 0.10 + 0.045 * lines);
-		axis_names(o, p->v[0].label, lines);
+		if (tics_crowded(p)) {
+			numbered_tics(o, p);
+		} else {
+			int lines = label_tics(o, labels, p->n, p->v[0].variant, false);
+			fprintf(o, "set bmargin at screen %.3f\nset xlabel ", 0.10 + 0.045 * lines);
+			axis_names(o, p->v[0].label, lines);
+		}
 		free(labels);
 	}
 	/* The recommendation and runner-up named beside their points. */

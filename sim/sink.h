@@ -72,6 +72,8 @@ struct row_summary {
 	double pod_start_p50_s, pod_start_p99_s; /* their Pending-to-Ready time, s (NaN if none) */
 	double cpu_throttled; /* share of the running pods' time throttled at their CPU limit, fraction (NaN if none ran) */
 	double cpu_pressure;  /* share of the running pods' time wanting CPU their node did not have (NaN if none ran) */
+	int latency_met, errors_met, violation_met; /* each term of the SLO alone (slo_terms in models/slo.h):
+	                                             * 1 met, 0 missed, -1 not declared */
 };
 
 /* The nodes of one instance type (and pool) at a sample time. */

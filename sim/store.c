@@ -62,7 +62,7 @@ struct store {
 #define SUMMARY_COLS                                                                                        \
 	"service, requests, served, errors, timeouts, rejected, mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, "      \
 	"max_ms, error_rate, timeout_rate, cpu_util, violation_minutes, slo_met, pods_started, pod_start_p50_s, " \
-	"pod_start_p99_s, cpu_throttled, cpu_pressure"
+	"pod_start_p99_s, cpu_throttled, cpu_pressure, latency_met, errors_met, violation_met"
 #define DECISION_COLS \
 	"t_s, service, kind, pod, event, replicas, desired, raw, stabilized, limited, bound, metrics, detail"
 #define NODES_COLS "t_s, pool, instance_type, launching, registered, ready, draining, cost_per_hour"
@@ -284,6 +284,27 @@ static const char SCHEMA_V5[] =
 	"  PRIMARY KEY (run_id, service, pod, t_s)\n"
 	") WITHOUT ROWID;\n";
 
+/* Version 6: why a variant fails. Each term of a service's SLO judged
+ * alone in every run (NULL when the term is not declared, and in the rows
+ * of runs stored before), and per plan, variant, service and term the runs
+ * that missed it. plan_failures is derived like plan_services. */
+static const char SCHEMA_V6[] =
+	"ALTER TABLE summaries ADD COLUMN latency_met INTEGER CHECK (latency_met IN (0, 1));\n"
+	"ALTER TABLE summaries ADD COLUMN errors_met INTEGER CHECK (errors_met IN (0, 1));\n"
+	"ALTER TABLE summaries ADD COLUMN violation_met INTEGER CHECK (violation_met IN (0, 1));\n"
+	"CREATE TABLE plan_failures(\n"
+	"  plan_id     INTEGER NOT NULL,\n"
+	"  variant     INTEGER NOT NULL,\n"
+	"  service     TEXT NOT NULL,\n"
+	"  term        TEXT NOT NULL CHECK (term IN ('latency', 'errors', 'violation')),\n"
+	"  objective   TEXT NOT NULL,\n"
+	"  runs        INTEGER NOT NULL,\n"
+	"  runs_missed INTEGER NOT NULL,\n"
+	"  share       REAL,\n"
+	"  PRIMARY KEY (plan_id, variant, service, term),\n"
+	"  FOREIGN KEY (plan_id, variant) REFERENCES plan_variants(plan_id, variant) ON DELETE CASCADE\n"
+	") WITHOUT ROWID;\n";
+
 /*
  * The schema's history: migrations[v] takes a database from version v - 1 to
  * version v. A new file (version 0) runs every step; an older file runs the
@@ -297,6 +318,7 @@ static const char *const migrations[] = {
 	SCHEMA_V3, /* summaries.pods_started, pod_start_*; runs.cost_usd ... max_nodes; nodes */
 	SCHEMA_V4, /* plans, runs.plan_id, plan_variants, plan_services */
 	SCHEMA_V5, /* samples.cpu_cores ... cpu_capacity; summaries.cpu_throttled, cpu_pressure; pod_samples */
+	SCHEMA_V6, /* summaries.latency_met, errors_met, violation_met; plan_failures */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
@@ -317,7 +339,7 @@ static const char SQL_PUT_SAMPLE[] = "INSERT INTO stage.samples(" SAMPLE_COLS ")
 				     "?19, ?20, ?21)";
 static const char SQL_PUT_SUMMARY[] = "INSERT INTO stage.summaries(" SUMMARY_COLS ") VALUES "
 				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-				      "?18, ?19, ?20, ?21, ?22)";
+				      "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
 static const char SQL_PUT_DECISION[] = "INSERT INTO stage.decisions(" DECISION_COLS ") VALUES "
 				       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char SQL_PUT_NODES[] = "INSERT INTO stage.nodes(" NODES_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -877,6 +899,10 @@ static void sink_summary(void *ctx, const struct row_summary *r)
 	bind_real(s, 20, r->pod_start_p99_s);
 	bind_real(s, 21, r->cpu_throttled);
 	bind_real(s, 22, r->cpu_pressure);
+	const int terms[] = {r->latency_met, r->errors_met, r->violation_met};
+	for (int k = 0; k < 3; k++)
+		if (terms[k] >= 0)
+			sqlite3_bind_int(s, 23 + k, terms[k]);
 	stage_row(st, s, "summary", "service", r->service, NAN);
 }
 
@@ -1149,15 +1175,16 @@ static const char SQL_GET_PLAN[] = "SELECT id FROM plans WHERE scenario_id = ?1 
 static const char SQL_PLAN_RUNS[] = "SELECT variant, replication FROM runs WHERE plan_id = ?1 ORDER BY variant, replication";
 static const char SQL_PLAN_ROWS[] =
 	"SELECT r.variant, r.replication, s.service, s.slo_met, s.p99_ms, s.served, s.errors, s.pods_started, "
-	"s.pod_start_p99_s, r.monthly_cost_usd, r.max_nodes, r.base_cost_per_hour "
-	"FROM runs r JOIN summaries s ON s.run_id = r.id "
+	"s.pod_start_p99_s, r.monthly_cost_usd, r.max_nodes, r.base_cost_per_hour, s.latency_met, s.errors_met, "
+	"s.violation_met FROM runs r JOIN summaries s ON s.run_id = r.id "
 	"WHERE r.plan_id = ?1 AND r.status = 'ok' AND r.variant BETWEEN 1 AND ?2 AND r.replication BETWEEN 1 AND ?3 "
 	"ORDER BY r.variant, r.replication, s.service";
 static const char SQL_PLAN_DONE[] =
 	"UPDATE plans SET variants = ?2, replications = ?3, target = ?4, status = 'done', recommended = ?5, "
 	"runner_up = ?6, recommendation = ?7, finished_at = ?8 WHERE id = ?1";
 /* The services first: they reference the variants. */
-static const char *const SQL_PLAN_CLEAR[] = {"DELETE FROM plan_services WHERE plan_id = ?1",
+static const char *const SQL_PLAN_CLEAR[] = {"DELETE FROM plan_failures WHERE plan_id = ?1",
+					     "DELETE FROM plan_services WHERE plan_id = ?1",
 					     "DELETE FROM plan_variants WHERE plan_id = ?1"};
 static const char SQL_PUT_PLAN_VARIANT[] =
 	"INSERT INTO plan_variants(plan_id, variant, label, params, runs, slo_met_runs, p_slo, p_slo_low, p_slo_high, "
@@ -1166,6 +1193,10 @@ static const char SQL_PUT_PLAN_VARIANT[] =
 static const char SQL_PUT_PLAN_SERVICE[] =
 	"INSERT INTO plan_services(plan_id, variant, service, baseline, min_replicas, slo_met_runs, p99_p50_ms, "
 	"p99_p95_ms, error_rate, pod_start_p99_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+static const char SQL_PUT_PLAN_FAILURE[] =
+	"INSERT INTO plan_failures(plan_id, variant, service, term, objective, runs, runs_missed, share) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 /* Ends a write transaction: COMMIT if rc is 0, else ROLLBACK; returns rc. */
 static int end_write(store *st, int rc, const char *what, struct herr *e)
@@ -1238,6 +1269,12 @@ static double col_real(sqlite3_stmt *s, int i)
 	return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
 }
 
+/* An INTEGER 0 or 1 column, NULL as -1. */
+static int col_flag(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? -1 : sqlite3_column_int(s, i);
+}
+
 int store_plan_rows(store *st, int64_t plan_id, int variants, int replications,
 		    void (*fn)(void *ctx, const struct plan_run_row *r), void *ctx, struct herr *e)
 {
@@ -1264,6 +1301,9 @@ int store_plan_rows(store *st, int64_t plan_id, int variants, int replications,
 			.monthly_cost_usd = col_real(s, 9),
 			.max_nodes = sqlite3_column_type(s, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 10),
 			.base_cost_per_hour = col_real(s, 11),
+			.latency_met = col_flag(s, 12),
+			.errors_met = col_flag(s, 13),
+			.violation_met = col_flag(s, 14),
 		};
 		fn(ctx, &row);
 	}
@@ -1320,14 +1360,32 @@ static int put_plan_service(store *st, sqlite3_stmt *s, int64_t plan_id, const s
 	return rc;
 }
 
+static int put_plan_failure(store *st, sqlite3_stmt *s, int64_t plan_id, const struct row_plan_failure *f,
+			    struct herr *e)
+{
+	sqlite3_bind_int64(s, 1, plan_id);
+	sqlite3_bind_int(s, 2, f->variant);
+	bind_str(s, 3, f->service);
+	bind_str(s, 4, f->term);
+	bind_str(s, 5, f->objective);
+	sqlite3_bind_int64(s, 6, f->runs);
+	sqlite3_bind_int64(s, 7, f->runs_missed);
+	bind_real(s, 8, f->share);
+	int rc = step(st, s, SQLITE_DONE, "cannot store the plan's failures", e);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc;
+}
+
 int store_plan_finish(store *st, int64_t plan_id, const struct row_plan *p, const struct row_plan_variant *v,
-		      size_t n_v, const struct row_plan_service *sv, size_t n_s, struct herr *e)
+		      size_t n_v, const struct row_plan_service *sv, size_t n_s, const struct row_plan_failure *f,
+		      size_t n_f, struct herr *e)
 {
 	assert(!st->staging && p);
 	const char *what = "cannot store the plan";
 	char now[32];
 	utc_now(now);
-	sqlite3_stmt *done = NULL, *clear = NULL, *pv = NULL, *ps = NULL;
+	sqlite3_stmt *done = NULL, *clear = NULL, *pv = NULL, *ps = NULL, *pf = NULL;
 	int rc = exec(st, "BEGIN IMMEDIATE", "cannot store the plan (locking the database)", e);
 	if (!rc)
 		rc = prepare(st, SQL_PLAN_DONE, 0, &done, what, e);
@@ -1363,6 +1421,11 @@ int store_plan_finish(store *st, int64_t plan_id, const struct row_plan *p, cons
 		rc = prepare(st, SQL_PUT_PLAN_SERVICE, 0, &ps, what, e);
 	for (size_t i = 0; !rc && i < n_s; i++)
 		rc = put_plan_service(st, ps, plan_id, &sv[i], e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_PLAN_FAILURE, 0, &pf, what, e);
+	for (size_t i = 0; !rc && i < n_f; i++)
+		rc = put_plan_failure(st, pf, plan_id, &f[i], e);
+	sqlite3_finalize(pf);
 	sqlite3_finalize(ps);
 	sqlite3_finalize(pv);
 	sqlite3_finalize(clear);

@@ -30,7 +30,7 @@ typedef struct store store;
  * plan_services and runs.plan_id; version 5 samples.cpu_cores,
  * cpu_throttled, cpu_pressure, cpu_capacity, summaries.cpu_throttled,
  * cpu_pressure, and pod_samples. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* What identifies a run. Strings are borrowed. */
 struct run_info {
@@ -91,8 +91,9 @@ void store_remove_files(const char *path);
  * scenarios row) and its seed. Its runs are ordinary runs rows with
  * runs.plan_id set, at most one per (plan, variant, replication) (a unique
  * index), holding their summaries and cost but no samples, decisions,
- * nodes or pod samples. Its results (plans, plan_variants, plan_services) are computed from
- * those runs and replaced as a whole by store_plan_finish. */
+ * nodes or pod samples. Its results (plans, plan_variants, plan_services,
+ * plan_failures) are computed from those runs and replaced as a whole by
+ * store_plan_finish. */
 
 /* What identifies a plan, and what it asks for now. Borrowed. */
 struct plan_def {
@@ -110,6 +111,8 @@ struct plan_run_row {
 	int variant, replication;
 	const char *service;
 	int slo_met;            /* 1, 0, or -1: no objective */
+	int latency_met, errors_met, violation_met; /* each term alone: 1, 0, or -1: not declared
+	                                             * (or a run stored before schema version 6) */
 	double p99_ms;          /* NaN: nothing answered */
 	int64_t served, errors;
 	int64_t pods_started;
@@ -149,6 +152,17 @@ struct row_plan_service {
 	double p99_p50_ms, p99_p95_ms, error_rate, pod_start_p99_s; /* NaN: undefined */
 };
 
+/* How often one term of one service's SLO was missed in a variant's runs. */
+struct row_plan_failure {
+	int variant;
+	const char *service;
+	const char *term;      /* "latency", "errors" or "violation" */
+	const char *objective; /* the term as the scenario sets it, e.g. "p99 <= 300 ms" */
+	int64_t runs;          /* runs in which the term was judged */
+	int64_t runs_missed;   /* of which it was missed */
+	double share;          /* runs_missed / runs; NaN: runs is 0 */
+};
+
 /* Finds the plan of (pd->sc's content, pd->seed), or creates it with status
  * 'running' (and its scenarios row), in one transaction. Returns 0 with
  * *plan_id set, or -1 with e set. */
@@ -165,6 +179,7 @@ int store_plan_rows(store *st, int64_t plan_id, int variants, int replications,
 /* Replaces the plan's results by these, sets it 'done', in one transaction.
  * Returns 0 or -1 with e set (nothing changed). */
 int store_plan_finish(store *st, int64_t plan_id, const struct row_plan *p, const struct row_plan_variant *v,
-		      size_t n_v, const struct row_plan_service *s, size_t n_s, struct herr *e);
+		      size_t n_v, const struct row_plan_service *s, size_t n_s, const struct row_plan_failure *f,
+		      size_t n_f, struct herr *e);
 
 #endif

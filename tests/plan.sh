@@ -22,8 +22,10 @@ plan_rows() {
            recommendation, baseline FROM plans ORDER BY id;
     SELECT * FROM plan_variants ORDER BY plan_id, variant;
     SELECT * FROM plan_services ORDER BY plan_id, variant, service;
+    SELECT * FROM plan_failures ORDER BY plan_id, variant, service, term;
     SELECT r.plan_id, r.variant, r.replication, r.seed, r.params, r.events, r.requests, r.cost_usd,
-           r.base_cost_per_hour, s.service, s.requests, s.served, s.errors, s.p99_ms, s.slo_met
+           r.base_cost_per_hour, s.service, s.requests, s.served, s.errors, s.p99_ms, s.slo_met,
+           s.latency_met, s.errors_met, s.violation_met
     FROM runs r JOIN summaries s ON s.run_id = r.id
     WHERE r.plan_id IS NOT NULL ORDER BY r.plan_id, r.variant, r.replication, s.service;" 2>&1
 }
@@ -151,6 +153,30 @@ check "P(SLO met) does not fall as the buffer grows" \
   "$(q "$A" "select count(*) from plan_variants a join plan_variants b on b.variant = a.variant + 1 where b.p_slo < a.p_slo")" "0"
 check "the baseline is stored" "$(q "$A" "select json_extract(baseline, '\$.front.replicas') || ' ' || json_extract(baseline, '\$.back.exact') from plans")" "2 1.5"
 check "the database passes integrity_check" "$(q "$A" "pragma integrity_check")" "ok"
+
+# ---- why a variant fails: the SLO's terms ----
+# front's SLO is judged by windows (latency, errors, violation), back's over
+# the run (latency only): 4 rows per variant.
+check "a failures row per declared term" \
+  "$(q "$A" "select group_concat(service || ':' || term, ' ') from (select * from plan_failures where variant = 1 order by service, term)")" \
+  "back:latency front:errors front:latency front:violation"
+check "failures count the runs missing each term" \
+  "$(q "$A" "select count(*) from plan_failures f where runs = 6 and runs_missed = (select count(*) from runs r join summaries s on s.run_id = r.id where r.plan_id = 1 and r.variant = f.variant and s.service = f.service and case f.term when 'latency' then s.latency_met when 'errors' then s.errors_met else s.violation_met end = 0)")" "12"
+check "by windows, violation_met is slo_met" "$(q "$A" "select count(*) from summaries where service = 'front' and violation_met is not slo_met")" "0"
+check "over the run, slo_met is the latency term" "$(q "$A" "select count(*) from summaries where service = 'back' and (latency_met is not slo_met or errors_met is not null or violation_met is not null)")" "0"
+grep -q '^SLO terms missed, share of runs' "$T/out" && grep -Eq '^ +1  buffer=100% +front: p99 [0-9]+%, errors [0-9]+%, violation [0-9]+%; back: p99 [0-9]+%$' "$T/out" &&
+  ok "the table shows the terms missed" || bad "the table shows the terms missed" "$(sed -n '/SLO terms missed/,+3p' "$T/out")"
+
+# An SLO no run can meet: p99 <= 1 ms with 10 ms of CPU per request, and an
+# error budget of 100 % no run can exceed. Hand-computed: in each variant's 3
+# runs, front misses latency 3 times (every window is too slow, 6 min > 1
+# min allowed), so violation 3, errors 0; back misses latency 3.
+sed -e 's/p99: 300ms, error_rate: 1%/p99: 1ms, error_rate: 100%/' -e 's/slo: {p99: 300ms}/slo: {p99: 1ms}/' "$S" >"$T/never.yaml"
+expect "a plan no variant passes" 0 "no variant met the SLO in any run; what failed most: front's latency \\(p99 <= 1 ms\\), missed in 100% of all runs" -- \
+  "$HR" plan "$T/never.yaml" --db "$T/never.db" -n 3
+check "hand-computed failures" \
+  "$(q "$T/never.db" "select group_concat(variant || service || term || runs || runs_missed || share, ' ') from (select * from plan_failures order by variant, service, term)")" \
+  "1backlatency331.0 1fronterrors300.0 1frontlatency331.0 1frontviolation331.0 2backlatency331.0 2fronterrors300.0 2frontlatency331.0 2frontviolation331.0 3backlatency331.0 3fronterrors300.0 3frontlatency331.0 3frontviolation331.0"
 
 # ---- the same plan on 2 threads ----
 B=$T/b.db

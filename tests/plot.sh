@@ -170,6 +170,13 @@ grep -q "$(q "$P" "select substr(recommendation, 1, 40) from plans where id = 1"
 grep -q 'Why the cheaper variants fail' "$R" && grep -q 'lower bound 0.0% &lt; target 30%' "$R" && ok "plan HTML: why cheaper variants fail" || bad "plan HTML: why cheaper variants fail"
 grep -q "headroom plan $T/plan.yaml --seed 11 --replications 3 --target 30%" "$R" && ok "plan HTML: the command" || bad "plan HTML: the command" "$(grep -A2 'headroom plan' "$R" | head -3)"
 check "report leaves only the page" "$(ls -A "$T/pr")" pr.html
+grep -q 'p99, ms (median / p95) \[minReplicas\]' "$R" && grep -Eq '<td[^>]*>[0-9]+ / [0-9]+ \[[0-9]+\]</td>' "$R" &&
+  ok "plan HTML: each variant's minReplicas" || bad "plan HTML: each variant's minReplicas" "$(grep -m1 'minReplicas' "$R" | head -c 300)"
+grep -q '<h2[^>]*>Baseline</h2>' "$R" && grep -q "payment</td><td>$(q "$P" "select json_extract(baseline, '\$.payment.formula') from plans where id = 1")" "$R" &&
+  ok "plan HTML: the baseline formula" || bad "plan HTML: the baseline formula" "$(grep -A3 'Baseline' "$R" | head -c 400)"
+grep -q 'Why variants fail' "$R" && grep -Eq 'payment: p99 [0-9]+%, errors [0-9]+%' "$R" &&
+  ok "plan HTML: the SLO terms missed" || bad "plan HTML: the SLO terms missed"
+grep -q "headroom run $T/plan.yaml --variant K --replication R" "$R" && ok "plan HTML: one run in full" || bad "plan HTML: one run in full" "$(grep 'headroom run' "$R" | head -2)"
 expect "report --plan Markdown" 0 'pr\.md' -- "$HR" report "$P" --plan 1 --out "$T/pm/pr.md"
 check "plan Markdown: its PNG charts beside it" "$(ls "$T/pm" | tr '\n' ' ')" "pr-provisioners.png pr-sweep.png pr.md "
 expect "report --plan 999" 2 'no plan 999' -- "$HR" report "$P" --plan 999 --out "$T/p9.html"

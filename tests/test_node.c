@@ -80,3 +80,34 @@ Test(node, drain_evicts_only_the_drained_nodes_pods)
 	memsink_free(&m);
 	scn_free(&sc);
 }
+
+/*
+ * A pod's start-up breakdown when its node was launched just before the pod
+ * was created and became Ready after: the wait from the pod's creation to
+ * the node's Ready is node start, not scheduling. Hand-computed: node
+ * launched at 100 s, pod created at 110 s, node Ready and pod scheduled at
+ * 140 s, pulled 141 s, started 142 s, app 150 s, Ready 151 s.
+ */
+Test(node, a_node_launched_before_the_pod_but_not_ready_is_its_node_start)
+{
+	struct pod p = {.created = 110 * SIM_S, .t_sched = 140 * SIM_S, .t_pulled = 141 * SIM_S,
+			.t_started = 142 * SIM_S, .t_app = 150 * SIM_S};
+	char buf[320];
+	pod_note_node(&p, 100 * SIM_S, 140 * SIM_S);
+	cr_expect_eq(p.n_launched, 110 * SIM_S, "the wait starts at the pod's creation");
+	cr_expect_eq(p.n_ready, 140 * SIM_S);
+	pod_start_breakdown(&p, 151 * SIM_S, buf, sizeof buf);
+	cr_expect_str_eq(buf, "41.0s: provisioning 0.0s, node start 30.0s, scheduling 0.0s, image pull 1.0s, container "
+			      "1.0s, app 8.0s, probe 1.0s; dominant: node start");
+	/* A node launched for the pod 5 s after it was created: provisioning 5 s, node start 25 s. */
+	pod_note_node(&p, 115 * SIM_S, 140 * SIM_S);
+	pod_start_breakdown(&p, 151 * SIM_S, buf, sizeof buf);
+	cr_expect_str_eq(buf, "41.0s: provisioning 5.0s, node start 25.0s, scheduling 0.0s, image pull 1.0s, container "
+			      "1.0s, app 8.0s, probe 1.0s; dominant: node start");
+	/* A node Ready before the pod was created: the wait is scheduling. */
+	pod_note_node(&p, 10 * SIM_S, 100 * SIM_S);
+	cr_expect_eq(p.n_launched, -1);
+	pod_start_breakdown(&p, 151 * SIM_S, buf, sizeof buf);
+	cr_expect_str_eq(buf, "41.0s: provisioning 0.0s, node start 0.0s, scheduling 30.0s, image pull 1.0s, container "
+			      "1.0s, app 8.0s, probe 1.0s; dominant: scheduling");
+}

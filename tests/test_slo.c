@@ -135,8 +135,21 @@ Test(slo, windows_judged_by_percentile_and_errors)
 	cr_assert_eq(t.violated, SIM_MIN + 30 * SIM_S);
 	/* 90 s of violation > 60 s allowed. */
 	cr_assert_eq(slo_met(&t), 0);
+	/* Each term alone: 60 s too slow (window 2), 30 s too many errors
+	 * (window 4): both within the 60 s allowed, but not together. */
+	cr_assert_eq(t.violated_latency, SIM_MIN);
+	cr_assert_eq(t.violated_errors, 30 * SIM_S);
+	struct slo_terms m = slo_terms(&t);
+	cr_expect_eq(m.latency, 1);
+	cr_expect_eq(m.errors, 1);
+	cr_expect_eq(m.violation, 0);
+	obj.allowed_violation = 45 * SIM_S; /* now the latency term alone fails too */
+	m = slo_terms(&t);
+	cr_expect(m.latency == 0 && m.errors == 1 && m.violation == 0);
 	obj.allowed_violation = 90 * SIM_S;
 	cr_assert_eq(slo_met(&t), 1);
+	m = slo_terms(&t);
+	cr_expect(m.latency == 1 && m.errors == 1 && m.violation == 1);
 }
 
 Test(slo, run_evaluation_and_no_objective)
@@ -151,9 +164,16 @@ Test(slo, run_evaluation_and_no_objective)
 	slo_close_interval(&t);
 	cr_assert_eq(t.run.served, 10);
 	cr_assert_eq(slo_met(&t), 0); /* median is 150 ms */
+	struct slo_terms m = slo_terms(&t);
+	cr_expect(m.latency == 0 && m.errors == -1 && m.violation == -1, "%d %d %d", m.latency, m.errors, m.violation);
 	obj.threshold = 200 * SIM_MS;
 	cr_assert_eq(slo_met(&t), 1);
+	obj.has_errors = true; /* no error in 10: within any budget */
+	m = slo_terms(&t);
+	cr_expect(m.latency == 1 && m.errors == 1 && m.violation == -1);
 	struct scn_slo none = {0};
 	t.obj = &none;
 	cr_assert_eq(slo_met(&t), -1);
+	m = slo_terms(&t);
+	cr_expect(m.latency == -1 && m.errors == -1 && m.violation == -1);
 }

@@ -116,10 +116,10 @@ static const struct row_sample samples[] = {
 
 static const struct row_summary summaries[] = {
 	{"web", 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NAN, 120.5, 0.01, 0.004, 0.625, 0, -1, 3, 38.25, 61.5, 0.25,
-	 0.03125},
-	{"db", 7, 7, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0.5, 2.5, 0, 0, NAN, NAN, NAN, NAN},
+	 0.03125, -1, -1, -1},
+	{"db", 7, 7, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0.5, 2.5, 0, 0, NAN, NAN, NAN, NAN, 1, 0, 0},
 	{"cache", INT64_MAX, 0, 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, 0, 0, NAN, 0, 1, INT64_C(1) << 40, 0.125, NAN, 0,
-	 1},
+	 1, 1, -1, 1},
 };
 
 /* Emitted out of key order (the table is keyed by service, pod, time); a
@@ -379,7 +379,8 @@ static void expect_summary_cols(sqlite3 *db, int64_t run_id, const struct row_su
 				    "p99_ms, p999_ms, max_ms, error_rate, timeout_rate, cpu_util, violation_minutes, "
 				    "slo_met%s FROM summaries WHERE run_id = ?1 AND service = ?2",
 				    old_cols ? ""
-					     : ", pods_started, pod_start_p50_s, pod_start_p99_s, cpu_throttled, cpu_pressure");
+					     : ", pods_started, pod_start_p50_s, pod_start_p99_s, cpu_throttled, cpu_pressure, "
+					       "latency_met, errors_met, violation_met");
 	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK, "%s", sqlite3_errmsg(db));
 	sqlite3_free(sql);
 	sqlite3_bind_int64(s, 1, run_id);
@@ -413,6 +414,12 @@ static void expect_summary_cols(sqlite3 *db, int64_t run_id, const struct row_su
 	col_real(s, 18, w->pod_start_p99_s);
 	col_real(s, 19, w->cpu_throttled); /* NULL in a row stored before version 5: want NaN */
 	col_real(s, 20, w->cpu_pressure);
+	const int terms[] = {w->latency_met, w->errors_met, w->violation_met}; /* -1: NULL (also before version 6) */
+	for (int k = 0; k < 3; k++)
+		if (terms[k] < 0)
+			cr_expect_eq(sqlite3_column_type(s, 21 + k), SQLITE_NULL, "term %d: want NULL", k);
+		else
+			col_int(s, 21 + k, terms[k]);
 	sqlite3_finalize(s);
 }
 
@@ -1134,7 +1141,7 @@ static void expect_v1_run(sqlite3 *db)
 		sqlite3_finalize(s);
 	}
 	const struct row_summary sum = {"web", 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NAN, 120.5, 0.01, 0.004,
-					0.625, 0, -1, -1, NAN, NAN, NAN, NAN};
+					0.625, 0, -1, -1, NAN, NAN, NAN, NAN, -1, -1, -1};
 	expect_summary_cols(db, 1, &sum, true);
 }
 
@@ -1262,7 +1269,7 @@ static void expect_v2_run(sqlite3 *db)
 	for (size_t i = 0; i < ARRAY_LEN(old); i++)
 		expect_sample(db, 2, &old[i]);
 	const struct row_summary sum = {"web", 2000, 1990, 10, 4, 6, 12.5, 10, 20.25, 80, 81, 120.5, 0.01, 0.004,
-					0.625, 0.5, 1, -1, NAN, NAN, NAN, NAN};
+					0.625, 0.5, 1, -1, NAN, NAN, NAN, NAN, -1, -1, -1};
 	expect_summary_cols(db, 2, &sum, true);
 	const struct row_decision dec[] = {
 		{95, "web", "hpa", NULL, "sync", 4, 6, 6, 6, 6, "none", "[]", NULL},
@@ -1790,8 +1797,9 @@ static void see_run(void *ctx, int v, int r)
 static void see_row(void *ctx, const struct plan_run_row *r)
 {
 	struct seen *x = ctx;
-	x->n += (size_t)snprintf(x->s + x->n, sizeof x->s - x->n, "%d.%d %s %d %g %g %g|", r->variant, r->replication,
-				 r->service, r->slo_met, r->p99_ms, r->monthly_cost_usd, r->base_cost_per_hour);
+	x->n += (size_t)snprintf(x->s + x->n, sizeof x->s - x->n, "%d.%d %s %d %g %g %g %d/%d/%d|", r->variant,
+				 r->replication, r->service, r->slo_met, r->p99_ms, r->monthly_cost_usd, r->base_cost_per_hour,
+				 r->latency_met, r->errors_met, r->violation_met);
 }
 
 Test(store, a_plan_keeps_one_run_per_variant_and_replication)
@@ -1811,8 +1819,8 @@ Test(store, a_plan_keeps_one_run_per_variant_and_replication)
 	cr_expect_str_eq(runs.s, "1.2 2.1 ");
 	/* Rows in (variant, replication, service) order, within the bounds asked. */
 	cr_assert_eq(store_plan_rows(st, plan, 2, 3, see_row, &rows, &e), 0, "%s", e.msg);
-	cr_expect_str_eq(rows.s, "1.2 db 0 1 9218.75 nan|1.2 web -1 12 9218.75 nan|2.1 db 1 1 9218.75 0.25|"
-				 "2.1 web -1 21 9218.75 0.25|");
+	cr_expect_str_eq(rows.s, "1.2 db 0 1 9218.75 nan 1/0/0|1.2 web -1 12 9218.75 nan -1/-1/-1|"
+				 "2.1 db 1 1 9218.75 0.25 1/0/0|2.1 web -1 21 9218.75 0.25 -1/-1/-1|");
 	rows.n = 0;
 	rows.s[0] = '\0';
 	cr_assert_eq(store_plan_rows(st, plan, 1, 3, see_row, &rows, &e), 0, "%s", e.msg);
@@ -1843,9 +1851,13 @@ Test(store, a_plan_finish_replaces_its_results)
 		{1, "web", 4, 4, 1, 12.5, 80, 0.01, 30.5},
 		{2, "web", -1, -1, -1, NAN, NAN, NAN, NAN},
 	};
-	cr_assert_eq(store_plan_finish(st, plan, &p, v, 2, s, 2, &e), 0, "%s", e.msg);
-	cr_assert_eq(store_plan_finish(st, plan, &p, v, 2, s, 2, &e), 0, "again: %s", e.msg);
-	cr_expect_eq(store_plan_finish(st, plan + 1, &p, v, 2, s, 2, &e), -1, "no such plan");
+	struct row_plan_failure f[] = {
+		{1, "web", "latency", "p99 <= 300 ms", 3, 2, 2 / 3.0},
+		{1, "web", "violation", "windows in violation <= 2 min", 3, 0, 0},
+	};
+	cr_assert_eq(store_plan_finish(st, plan, &p, v, 2, s, 2, f, 2, &e), 0, "%s", e.msg);
+	cr_assert_eq(store_plan_finish(st, plan, &p, v, 2, s, 2, f, 2, &e), 0, "again: %s", e.msg);
+	cr_expect_eq(store_plan_finish(st, plan + 1, &p, v, 2, s, 2, f, 2, &e), -1, "no such plan");
 	store_close(st);
 	fake_free(&sc);
 	sqlite3 *db = peek(path);
@@ -1865,11 +1877,18 @@ Test(store, a_plan_finish_replaces_its_results)
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM plan_services WHERE variant = 2 AND baseline IS NULL AND "
 			       "min_replicas IS NULL AND slo_met_runs IS NULL AND p99_p50_ms IS NULL"),
 		     1);
+	/* Finished twice: the failures replaced, not added (version 6). */
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM plan_failures"), 2);
+	cr_expect_eq(q_int(db, "SELECT count(*) FROM plan_failures WHERE variant = 1 AND service = 'web' AND "
+			       "term = 'latency' AND objective = 'p99 <= 300 ms' AND runs = 3 AND runs_missed = 2 AND "
+			       "abs(share - 2 / 3.0) < 1e-12"),
+		     1);
 	/* Deleting a plan takes its runs (and their summaries) and its results. */
 	cr_assert_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON; DELETE FROM plans", NULL, NULL, NULL), SQLITE_OK, "%s",
 		     sqlite3_errmsg(db));
 	cr_expect_eq(q_int(db, "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM summaries) + "
-			       "(SELECT count(*) FROM plan_variants) + (SELECT count(*) FROM plan_services)"),
+			       "(SELECT count(*) FROM plan_variants) + (SELECT count(*) FROM plan_services) + "
+			       "(SELECT count(*) FROM plan_failures)"),
 		     0);
 	sqlite3_close(db);
 }
