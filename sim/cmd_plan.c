@@ -28,6 +28,7 @@
 
 #include "cli.h"
 #include "plan.h"
+#include "plan_pair.h"
 #include "plan_seq.h"
 #include "store.h"
 #include "units.h"
@@ -357,6 +358,12 @@ struct agg {
 	struct planner *P;
 	struct vacc *v;
 	struct sacc *s;     /* [variant - 1][service] */
+	/* Per replication, for paired comparisons (common random numbers):
+	 * met[(variant - 1) x reps + replication - 1]: 1 met, 0 missed, 2 not
+	 * run; p99[((variant - 1) x services + service) x reps + replication - 1],
+	 * NaN when none. */
+	unsigned char *met;
+	double *p99;
 	int cur_v, cur_r;   /* the run being read, 0: none */
 	int run_met;        /* -1: no objective yet */
 	double run_pod, run_cost, run_base;
@@ -369,6 +376,8 @@ static void end_run(struct agg *A)
 	if (!A->cur_v)
 		return;
 	struct vacc *v = &A->v[A->cur_v - 1];
+	if (A->cur_r >= 1 && A->cur_r <= A->P->reps)
+		A->met[(size_t)(A->cur_v - 1) * (size_t)A->P->reps + (size_t)(A->cur_r - 1)] = A->run_met != 0;
 	v->runs++;
 	v->met += A->run_met == 1;
 	v->pods += A->run_pods;
@@ -421,6 +430,9 @@ static void on_row(void *ctx, const struct plan_run_row *row)
 	}
 	if (!isnan(row->p99_ms))
 		push(&s->p99, row->p99_ms);
+	if (row->replication >= 1 && row->replication <= A->P->reps)
+		A->p99[((size_t)(row->variant - 1) * sc->n_services + (size_t)i) * (size_t)A->P->reps +
+		       (size_t)(row->replication - 1)] = row->p99_ms;
 	if (!isnan(row->pod_start_p99_s)) {
 		push(&s->pod_p99, row->pod_start_p99_s);
 		A->run_pod = isnan(A->run_pod) ? row->pod_start_p99_s : fmax(A->run_pod, row->pod_start_p99_s);
@@ -711,7 +723,12 @@ static char *recommendation(const struct planner *P, const struct results *R)
 static int read_runs(struct planner *P, struct agg *A)
 {
 	size_t nv = (size_t)P->n_var, ns = P->sc->n_services;
-	*A = (struct agg){P, xcalloc(nv, sizeof *A->v), xcalloc(nv * ns, sizeof *A->s), 0, 0, -1, NAN, NAN, NAN, -1, 0};
+	size_t reps = (size_t)P->reps;
+	*A = (struct agg){P, xcalloc(nv, sizeof *A->v), xcalloc(nv * ns, sizeof *A->s), xmalloc(nv * reps + 1),
+			  xmalloc((nv * ns * reps + 1) * sizeof *A->p99), 0, 0, -1, NAN, NAN, NAN, -1, 0};
+	memset(A->met, 2, nv * reps + 1);
+	for (size_t i = 0; i < nv * ns * reps; i++)
+		A->p99[i] = NAN;
 	struct herr e;
 	if (store_plan_rows(P->st, P->plan_id, P->n_var, P->reps, on_row, A, &e))
 		return cli_fail(&e);
@@ -731,6 +748,62 @@ static void free_agg(struct agg *A, size_t nv, size_t ns)
 	}
 	free(A->s);
 	free(A->v);
+	free(A->met);
+	free(A->p99);
+}
+
+/*
+ * Neighbouring variants compared run by run: replication R of both saw the
+ * same traffic (common random numbers), so the difference in P(SLO met) is
+ * read off the replications both ran (Newcombe's paired interval), and the
+ * difference in p99 as the median of the per-replication differences with
+ * its order-statistic interval (sim/plan_pair.h).
+ */
+static void print_pairs(const struct planner *P, const struct agg *A)
+{
+	size_t nv = (size_t)P->n_var, ns = P->sc->n_services, reps = (size_t)P->reps;
+	if (nv < 2)
+		return;
+	unsigned char *a = xmalloc(reps), *b = xmalloc(reps);
+	double *d = xmalloc(reps * sizeof *d);
+	bool header = false;
+	for (size_t v = 0; v + 1 < nv; v++) {
+		size_t n = 0;
+		for (size_t r = 0; r < reps; r++) {
+			unsigned char x = A->met[v * reps + r], y = A->met[(v + 1) * reps + r];
+			if (x != 2 && y != 2) {
+				a[n] = x;
+				b[n++] = y;
+			}
+		}
+		if (!n)
+			continue;
+		if (!header) {
+			printf("\npaired differences, variant against the one before it, over the replications both ran "
+			       "(common random numbers):\n  P(SLO met) difference with its 95%% interval (Newcombe); p99 "
+			       "difference per service, median over replications [95%% interval], ms\n");
+			header = true;
+		}
+		struct plan_pair p = plan_pair_met(a, b, n, PLAN_Z95);
+		printf("  %zu vs %zu  %+6.1f%% [%+.1f%%, %+.1f%%] (%zu runs)", v + 2, v + 1, 100 * p.diff, 100 * p.lo,
+		       100 * p.hi, n);
+		for (size_t i = 0; i < ns; i++) {
+			size_t m = 0;
+			for (size_t r = 0; r < reps; r++) {
+				double x = A->p99[(v * ns + i) * reps + r], y = A->p99[((v + 1) * ns + i) * reps + r];
+				if (!isnan(x) && !isnan(y))
+					d[m++] = y - x;
+			}
+			double med, lo, hi;
+			plan_median_ci(d, m, PLAN_Z95, &med, &lo, &hi);
+			if (m)
+				printf("  %s %+.0f [%+.0f, %+.0f]", P->sc->services[i].name, med, lo, hi);
+		}
+		printf("\n");
+	}
+	free(a);
+	free(b);
+	free(d);
 }
 
 /* Variant v's row, once the rule has given its verdict. */
@@ -895,6 +968,7 @@ static int conclude(struct planner *P)
 		rc = cli_fail(&e);
 	if (!rc && !P->o->quiet) {
 		print_tables(P, R.rv, R.rs, R.rf, R.n_f, R.by_cost);
+		print_pairs(P, &A);
 		if (P->adapt)
 			printf("\nrecommendation (target: P(SLO met) >= %g%%, adaptive: Wald's SPRT of %g%% against %g%%, "
 			       "alpha = beta = %g%%): %s\n", 100 * P->target, 100 * P->sprt.p0, 100 * P->sprt.p1,

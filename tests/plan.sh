@@ -135,6 +135,11 @@ grep -Eq '^  back +30\.0 rps x 15 ms CPU / \(0\.5 cores x 60%\) = 1\.50 -> 2 pod
   ok "a callee's baseline counts its callers' calls" || bad "a callee's baseline counts its callers' calls" "$(head -n 5 "$T/out")"
 grep -Eq '^ +2  buffer=200% +[0-9.]+% \([0-9]+/6\) +\[[0-9.]+%, [0-9.]+%\]' "$T/out" &&
   ok "the table shows P(SLO met) and its interval" || bad "the table shows P(SLO met)" "$(sed -n '/P(SLO met)/,+4p' "$T/out")"
+# Paired differences of neighbours (common random numbers): 2 vs 1 and 3 vs 2
+# over the 6 replications both ran, with an interval around the difference.
+grep -Eq '^  2 vs 1 +[+-][0-9.]+% \[[+-][0-9.]+%, [+-][0-9.]+%\] \(6 runs\)  front [+-][0-9]+ \[' "$T/out" &&
+  grep -Eq '^  3 vs 2 ' "$T/out" &&
+  ok "paired differences of neighbouring variants" || bad "paired differences" "$(grep -A3 'paired differences' "$T/out")"
 grep -Eq 'Runner-up: variant 3 \(buffer=250%\).*Cheaper variants fail: variant 1 \(buffer=100%\) has a lower bound of' "$T/out" &&
   ok "the runner-up and why the cheaper ones fail" || bad "the runner-up and why the cheaper ones fail" "$(grep recommendation "$T/out")"
 check "one plan, done" "$(q "$A" "select count(*), status, variants, replications, target from plans")" "1|done|3|6|0.6"
