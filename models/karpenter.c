@@ -4,8 +4,9 @@
  * (../shared/FACTS.md section 2).
  *
  * Provisioning. A pod that fits no node triggers a batch: the window closes
- * when no new trigger came for batch_idle (1 s) or batch_max (10 s) after it
- * opened. Then every pending pod, sorted by CPU then memory descending, is
+ * when no pod new to the window triggered for batch_idle (1 s), or batch_max
+ * (10 s) after it opened (karp_batch_trigger: a pod tried again while it
+ * waits does not extend it). Then every pending pod, sorted by CPU then memory descending, is
  * placed in the first place that works: a NodeClaim in flight (launched,
  * not yet Ready) with room left after the pods already nominated to it,
  * then a NodeClaim planned in this batch (fewest pods first) whose
@@ -66,8 +67,7 @@ struct karp {
 	gsl_rng *r;          /* latencies (RNG_NODES, instance 0) */
 	struct dist_sampler launch, registration, initialization;
 	bool up;             /* launching the nodes of t = 0: Ready at once */
-	bool open;           /* a batch window is open */
-	simtime opened, last_trigger;
+	struct karp_batch batch; /* the provisioning batch window */
 	evh batch_ev;        /* closes the window */
 	evh poll_ev;         /* disruption polling */
 	/* a consolidation command waiting for validation */
@@ -398,30 +398,53 @@ static void provision(struct karp *k)
 	free(used_nodes);
 }
 
+bool karp_batch_trigger(struct karp_batch *b, simtime now, uint64_t *mark)
+{
+	bool opens = !b->open;
+	if (opens) {
+		b->open = true;
+		b->window++;
+		b->opened = b->last_new = now;
+	} else if (mark && *mark == b->window) {
+		return false; /* b.elems.Has(elem): the idle timer is not reset */
+	}
+	assert(now >= b->last_new);
+	b->last_new = now;
+	if (mark)
+		*mark = b->window;
+	return opens;
+}
+
+simtime karp_batch_closes(const struct karp_batch *b, simtime idle, simtime max)
+{
+	assert(b->open);
+	return HR_MIN(b->last_new + idle, b->opened + max);
+}
+
+void karp_batch_close(struct karp_batch *b) { b->open = false; }
+
 static simtime batch_ev(struct sim *s, void *obj, uint64_t arg)
 {
 	(void)arg;
 	struct karp *k = obj;
-	simtime close = HR_MIN(k->last_trigger + k->cfg->batch_idle, k->opened + k->cfg->batch_max);
+	simtime close = karp_batch_closes(&k->batch, k->cfg->batch_idle, k->cfg->batch_max);
 	if (s->now < close)
-		return close - s->now; /* a trigger came meanwhile */
-	k->open = false;
+		return close - s->now; /* a new trigger came meanwhile */
+	karp_batch_close(&k->batch);
 	k->batch_ev = EVH_NONE;
 	provision(k);
 	return SIM_DONE;
 }
 
+/* A pod that fits no node (p), or a NodeClaim deleted (p NULL: no dedupe key). */
 static void trigger(struct world *w, void *self, struct pod *p)
 {
-	(void)p;
 	struct karp *k = self;
 	simtime now = w->s->now;
-	k->last_trigger = now;
-	if (k->open)
+	if (!karp_batch_trigger(&k->batch, now, p ? &p->batch_mark : NULL))
 		return;
-	k->open = true;
-	k->opened = now;
-	k->batch_ev = sim_at(w->s, now + HR_MIN(k->cfg->batch_idle, k->cfg->batch_max), PRIO_CONTROL, batch_ev, k, 0);
+	k->batch_ev = sim_at(w->s, karp_batch_closes(&k->batch, k->cfg->batch_idle, k->cfg->batch_max), PRIO_CONTROL,
+			     batch_ev, k, 0);
 }
 
 /* ---- disruption ---- */

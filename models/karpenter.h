@@ -44,4 +44,32 @@ struct karp_cmd {
  * no rows, no events, nothing kept. */
 struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now);
 
+/*
+ * The provisioning batch window, as pkg/controllers/provisioning/batcher.go
+ * keeps it. The first trigger opens a window; it closes `idle` after the
+ * last trigger by an element (a pod) that had not triggered in this window
+ * yet, or `max` after it opened, whichever comes first. A pod that triggers
+ * again within the same window (its scheduling retried while it waits) does
+ * not extend it: Batcher.Trigger returns early when `b.elems.Has(elem)`,
+ * before it arms the channel that resets the idle timer; the set is cleared
+ * when Wait returns, so the same pod is new again in the next window.
+ * Elements are marked by the window they last triggered (a uint64_t the
+ * caller keeps with the element, 0 at first); a trigger with no mark
+ * (TriggerNow: no dedupe key) always extends.
+ */
+struct karp_batch {
+	bool open;        /* a window is open */
+	uint64_t window;  /* number of the open (or last) window, from 1 */
+	simtime opened;   /* ns: the trigger that opened it */
+	simtime last_new; /* ns: the last trigger by an element new to the window */
+};
+
+/* A trigger at time now by the element whose mark is *mark (NULL: no dedupe
+ * key). Updates b and *mark; returns whether it opened a window. */
+bool karp_batch_trigger(struct karp_batch *b, simtime now, uint64_t *mark);
+/* When the open window b closes: min(last_new + idle, opened + max) (ns). */
+simtime karp_batch_closes(const struct karp_batch *b, simtime idle, simtime max);
+/* Closes b's window: every element is new again in the next. */
+void karp_batch_close(struct karp_batch *b);
+
 #endif

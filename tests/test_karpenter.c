@@ -191,6 +191,81 @@ Test(karpenter, batch_closes_at_max_duration)
 	scn_free(&sc);
 }
 
+/* The batch window over a state built directly (batcher.go): idle 5 s,
+ * max 10 s. Pod a opens it at 0 s; a triggers again at 3 s: the window
+ * still closes at 5 s (a is not new to it; resetting on every trigger
+ * would close it at 8 s). Pod b, new, at 4 s: it closes at 9 s. Pods
+ * triggering every 2 s without end: 10 s after it opened. Closed, a is new
+ * again in the next window. A trigger with no dedupe key (NULL) always
+ * extends. */
+Test(karpenter, batch_window_resets_idle_only_on_new_triggers)
+{
+	const simtime idle = 5 * SIM_S, max = 10 * SIM_S;
+	struct karp_batch b = {0};
+	uint64_t a = 0, pb = 0, more[8] = {0};
+	cr_expect(karp_batch_trigger(&b, 0, &a), "the first trigger opens the window");
+	cr_expect_eq(karp_batch_closes(&b, idle, max), 5 * SIM_S);
+	cr_expect(!karp_batch_trigger(&b, 3 * SIM_S, &a));
+	cr_expect_eq(karp_batch_closes(&b, idle, max), 5 * SIM_S, "closes at %.3f s, want 5 s",
+		     (double)karp_batch_closes(&b, idle, max) / SIM_S);
+	karp_batch_trigger(&b, 4 * SIM_S, &pb);
+	cr_expect_eq(karp_batch_closes(&b, idle, max), 9 * SIM_S);
+	for (int i = 0; i < 8; i++)
+		karp_batch_trigger(&b, (simtime)(4 + 2 * i) * SIM_S, &more[i]);
+	cr_expect_eq(karp_batch_closes(&b, idle, max), 10 * SIM_S, "batch-max-duration");
+	karp_batch_close(&b);
+	cr_expect(karp_batch_trigger(&b, 12 * SIM_S, &a), "a new window");
+	cr_expect(!karp_batch_trigger(&b, 14 * SIM_S, &a));
+	cr_expect_eq(karp_batch_closes(&b, idle, max), 17 * SIM_S);
+	cr_expect(!karp_batch_trigger(&b, 15 * SIM_S, NULL));
+	cr_expect_eq(karp_batch_closes(&b, idle, max), 20 * SIM_S, "TriggerNow extends");
+}
+
+static simtime retrigger_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	(void)arg;
+	struct world *w = obj;
+	struct service *sv = &w->svcs[0];
+	for (uint32_t j = 0; j < sv->n_pods; j++)
+		if (!sv->pods[j]->slot_free && !sv->pods[j]->bound) {
+			w->prov.pod_unschedulable(w, w->prov.self, sv->pods[j]);
+			break;
+		}
+	return SIM_DONE;
+}
+
+/* The same in a run, idle 5 s: one pod pending at 10 s opens the window;
+ * at 13 s it is tried again (still no room) and triggers again: the claim
+ * launches at 15 s, not 18 s. A new pod at 13 s instead: 18 s. */
+Test(karpenter, a_pod_triggering_again_does_not_extend_the_batch)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		struct scenario sc;
+		load(&sc, 1, "", "1m");
+		sc.cluster.karpenter.batch_idle = 5 * SIM_S;
+		struct memsink m;
+		struct sink out = memsink_init(&m);
+		struct sim s;
+		sim_init(&s, sc.seed, sc.duration);
+		struct world *w = world_new(&s, &sc, &out);
+		sim_at(&s, 10 * SIM_S, PRIO_CONTROL, scale_ev, w, 2);
+		if (pass)
+			sim_at(&s, 13 * SIM_S, PRIO_CONTROL, scale_ev, w, 3);
+		else
+			sim_at(&s, 13 * SIM_S, PRIO_CONTROL, retrigger_ev, w, 0);
+		sim_run(&s);
+		world_finish(w);
+		world_free(w);
+		sim_release(&s);
+		double t = -1, want = pass ? 18 : 15;
+		cr_expect_eq(count(&m, "node", "launched", &t, NULL, 0), 1, "pass %d", pass);
+		cr_expect(fabs(t - want) < EPS, "pass %d: launched at %.3f s, want %.0f s", pass, t, want);
+		memsink_free(&m);
+		scn_free(&sc);
+	}
+}
+
 /* One more pod: the cheapest type that holds 1 core and 1 GiB is c5.large. */
 Test(karpenter, one_pod_gets_the_cheapest_type)
 {
