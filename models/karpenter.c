@@ -28,8 +28,8 @@
  * emptiness and single-node consolidation for nodes that have been
  * Consolidatable for consolidateAfter (no pod bound or unbound since). A
  * command waits 15 s and is validated again before it runs. Budgets allow
- * ceil(pct x nodes of the pool) disruptions minus nodes already deleting or
- * not Ready. Consolidation deletes a node whose pods fit on the other Ready
+ * ceil(pct x initialized nodes of the pool) disruptions minus those of them
+ * deleting or not Ready (karp_disruptions_allowed). Consolidation deletes a node whose pods fit on the other Ready
  * nodes, or else replaces one node with the cheapest cheaper instance type
  * that holds its pods (the replacement launches; the old node drains when
  * it is Ready). Multi-node consolidation is not modelled. The decision is
@@ -449,25 +449,37 @@ static void trigger(struct world *w, void *self, struct pod *p)
 
 /* ---- disruption ---- */
 
-/* Disruptions the pool's budgets allow now: ceil(pct x nodes) (or the
- * count), minus nodes deleting or not Ready. */
-static int allowed(const struct karp *k, int pool)
+int karp_budget_allowed(const struct scn_nodepool *np, int n_nodes)
 {
-	const struct scn_nodepool *np = &k->cfg->pools[pool];
-	int nodes = 0, busy = 0;
-	for (size_t i = 0; i < k->w->n_nodes; i++) {
-		const struct wnode *n = k->w->wnodes[i];
-		if (n->pool != pool || n->static_node)
+	assert(n_nodes >= 0);
+	int a = INT32_MAX; /* no budget: unbounded */
+	if (np->budget_pct >= 0) /* GetScaledValueFromIntOrPercent(..., roundUp true) */
+		a = (int)ceil(n_nodes * np->budget_pct / 100 - 1e-9);
+	if (np->budget_nodes >= 0 && np->budget_nodes < a)
+		a = np->budget_nodes;
+	return a;
+}
+
+/* Initialized: Ready once (ready_at is set at the NODE_READY transition). */
+static bool initialized(const struct wnode *n) { return n->ready_at != SIM_FOREVER; }
+
+int karp_disruptions_allowed(const struct world *w, int pool)
+{
+	assert(w->sc->cluster.provisioner == PROV_KARPENTER);
+	const struct scn_nodepool *np = &w->sc->cluster.karpenter.pools[pool];
+	int nodes = 0, disrupting = 0;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *n = w->wnodes[i];
+		if (n->pool != pool || n->static_node || !initialized(n))
 			continue;
 		nodes++;
 		if (n->state != NODE_READY)
-			busy++;
+			disrupting++;
 	}
-	int a = (int)ceil(nodes * np->budget_pct / 100 - 1e-9);
-	if (np->budget_nodes >= 0 && np->budget_nodes < a)
-		a = np->budget_nodes;
-	return a - busy;
+	return HR_MAX(karp_budget_allowed(np, nodes) - disrupting, 0);
 }
+
+static int allowed(const struct karp *k, int pool) { return karp_disruptions_allowed(k->w, pool); }
 
 /* Whether node n may be consolidated at time now, PDBs and do-not-disrupt aside. */
 static bool consolidatable_at(const struct karp *k, const struct wnode *n, simtime now)

@@ -44,6 +44,21 @@ struct karp_cmd {
  * no rows, no events, nothing kept. */
 struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now);
 
+/* The disruptions a NodePool's budgets allow over n_nodes nodes, as
+ * pkg/apis/v1/nodepool.go computes them: each percent budget allows
+ * ceil(pct x n_nodes / 100) (GetScaledValueFromIntOrPercent rounding up, so
+ * 5 % of 10 nodes allows 1), each count its count, and the pool the least of
+ * them (INT32_MAX with none). Every budget is active (scheduled budgets and
+ * reasons are not modelled). */
+int karp_budget_allowed(const struct scn_nodepool *np, int n_nodes);
+
+/* The disruptions NodePool `pool` of w (Karpenter's) may start now, as
+ * disruption/helpers.go BuildDisruptionBudgetMapping counts them: the
+ * budget over the pool's initialized nodes only (a node launched or
+ * registered but not yet initialized counts neither in the total nor as
+ * disrupting), minus those of them deleting or not Ready, at least 0. */
+int karp_disruptions_allowed(const struct world *w, int pool);
+
 /*
  * The provisioning batch window, as pkg/controllers/provisioning/batcher.go
  * keeps it. The first trigger opens a window; it closes `idle` after the

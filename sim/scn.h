@@ -294,7 +294,8 @@ struct scn_nodepool {
 	enum consolidation_policy policy;
 	bool consolidation_off;     /* consolidateAfter: Never */
 	simtime consolidate_after;  /* ns */
-	double budget_pct;          /* the tightest of the budgets in percent of the pool's nodes (default 10) */
+	double budget_pct;          /* the tightest of the budgets in percent of the pool's nodes (default 10;
+	                             * -1: none given as a percentage) */
 	int budget_nodes;           /* ... or in nodes (-1: none given as a count) */
 	simtime expire_after;       /* template.spec.expireAfter, ns; 0: Never */
 	simtime termination_grace;  /* template.spec.terminationGracePeriod, ns: how long a drain waits on

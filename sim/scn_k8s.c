@@ -687,7 +687,7 @@ static int load_budgets(struct ld *L, const struct ynode *v, struct scn_nodepool
 	static const char *const keys[] = {"nodes", "reasons", "schedule", "duration", NULL};
 	if (ld_want_seq(L, v, "budgets"))
 		return -1;
-	np->budget_pct = 100;
+	np->budget_pct = -1;
 	np->budget_nodes = -1;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ynode *b = v->kid[i], *n;
@@ -703,7 +703,7 @@ static int load_budgets(struct ld *L, const struct ynode *v, struct scn_nodepool
 		if (strchr(n->s, '%')) {
 			if (units_fraction(n->s, &pct, why) || pct < 0 || pct > 1)
 				return yt_err(L->e, n, "nodes: '%s' is not a percentage from 0%% to 100%%", n->s);
-			if (pct * 100 < np->budget_pct)
+			if (np->budget_pct < 0 || pct * 100 < np->budget_pct)
 				np->budget_pct = pct * 100;
 		} else {
 			if (units_integer(n->s, &cnt, why) || cnt < 0)

@@ -695,6 +695,95 @@ Test(karpenter, decision_replaces_a_node_one_cheaper_type_holds_unless_the_pool_
 	}
 }
 
+/* ---- disruption budgets ---- */
+
+/* Budget.GetAllowedDisruptions and NodePool's minimum over its budgets,
+ * against kubernetes-sigs/karpenter pkg/apis/v1/nodepool_budgets_test.go
+ * (Describe "Budgets"; every budget there is active unless the case makes
+ * it inactive, and inactive budgets are left out here, as headroom has no
+ * schedules) and the rounding rule in pkg/apis/v1/nodepool.go. The budgets
+ * go through the scenario loader, which keeps the tightest percent and the
+ * tightest count. */
+Test(karpenter, budgets_match_the_upstream_table)
+{
+	static const struct {
+		const char *from;    /* the upstream test (Context / It) or source */
+		const char *budgets; /* spec.disruption.budgets; NULL: not given (default 10 %) */
+		int nodes;           /* numNodes */
+		int want;
+	} rows[] = {
+		{"AllowedDisruptions / should return the int value when a budget is active", "[{nodes: \"10\"}]", 100, 10},
+		{"AllowedDisruptions / should return the string value when a budget is active", "[{nodes: \"100%\"}]", 100,
+		 100},
+		{"GetAllowedDisruptionsByReason / should return the budget for all disruption reasons when undefined",
+		 "[{nodes: \"10\"}]", 100, 10},
+		{"GetAllowedDisruptionsByReason / should ignore reason-defined budgets when inactive (budgets 0-2)",
+		 "[{nodes: \"10\"}, {nodes: \"100\"}, {nodes: \"100%\"}]", 100, 10},
+		{"nodepool.go GetAllowedDisruptions comment: 5% of 10 nodes allows 1", "[{nodes: \"5%\"}]", 10, 1},
+		{"FACTS 2.5: 10% of 10 allows 1", "[{nodes: \"10%\"}]", 10, 1},
+		{"FACTS 2.5: 20% of 19 allows 4 (rounded up)", "[{nodes: \"20%\"}]", 19, 4},
+		{"default budget (nodepool.go +kubebuilder:default nodes 10%) over 11 nodes", NULL, 11, 2},
+		{"default budget over 0 nodes", NULL, 0, 0},
+		{"a count above the nodes is not cut to them", "[{nodes: \"5\"}]", 2, 5},
+		{"100% and 5 over 2 nodes: the least", "[{nodes: \"100%\"}, {nodes: \"5\"}]", 2, 2},
+		{"0 blocks", "[{nodes: \"0\"}, {nodes: \"50%\"}]", 100, 0},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char extra[256] = "";
+		if (rows[i].budgets)
+			snprintf(extra, sizeof extra, "          disruption: {budgets: %s}\n", rows[i].budgets);
+		struct scenario sc;
+		load(&sc, 1, extra, "1m");
+		int got = karp_budget_allowed(&sc.cluster.karpenter.pools[0], rows[i].nodes);
+		cr_expect_eq(got, rows[i].want, "%s: %d allowed, want %d", rows[i].from, got, rows[i].want);
+		scn_free(&sc);
+	}
+}
+
+static struct wnode *add_node_in(struct world *w, const char *type, enum node_state st)
+{
+	const struct scn_cluster *c = &w->sc->cluster;
+	const struct instance_type *it = catalog_find(&c->catalog, type);
+	cr_assert(it);
+	size_t t = (size_t)(it - c->catalog.types);
+	const struct scn_nodepool *np = &c->karpenter.pools[0];
+	return node_add(w, "extra", type, 0, (struct sched_alloc){np->alloc_cpu[t], np->alloc_mem[t], np->alloc_pods[t]},
+			it->price_hour, st);
+}
+
+/* BuildDisruptionBudgetMapping counts only initialized nodes. A 20 %
+ * budget; the c5.large of t = 0 (one pod), 9 empty Ready c5.large beside
+ * it and 2 launching: 10 initialized nodes allow 2, so two empty nodes go
+ * (counting the 2 launching as nodes and as disrupting would allow
+ * ceil(0.2 x 12) - 2 = 1). Once the 2 are Ready: ceil(0.2 x 12) = 3. An
+ * initialized node draining counts in both: ceil(0.2 x 12) - 1 = 2. */
+Test(karpenter, budgets_count_only_initialized_nodes)
+{
+	struct scenario sc;
+	load(&sc, 1,
+	     "          template: {spec: {requirements: [{key: node.kubernetes.io/instance-type, operator: In, values: "
+	     "[c5.large]}]}}\n          disruption: {consolidateAfter: 1m, budgets: [{nodes: \"20%\"}]}\n",
+	     "5m");
+	struct w0 x;
+	build(&x, &sc, 1);
+	for (int i = 0; i < 9; i++)
+		add_node_in(x.w, "c5.large", NODE_READY);
+	struct wnode *l1 = add_node_in(x.w, "c5.large", NODE_LAUNCHING);
+	struct wnode *l2 = add_node_in(x.w, "c5.large", NODE_REGISTERED);
+	cr_expect_eq(karp_disruptions_allowed(x.w, 0), 2);
+	struct karp_cmd c = karp_consolidation_plan(x.w, 60 * SIM_S);
+	cr_expect_eq(c.kind, KARP_CMD_DELETE_EMPTY);
+	cr_expect_eq(c.n, 2, "%d empty nodes deleted, want 2", c.n);
+	node_set_state(x.w, l1, NODE_READY, NULL);
+	node_set_state(x.w, l2, NODE_READY, NULL);
+	cr_expect_eq(karp_disruptions_allowed(x.w, 0), 3);
+	l1->state = NODE_DRAINING; /* the state as a drain leaves it (ready_at kept) */
+	cr_expect_eq(karp_disruptions_allowed(x.w, 0), 2);
+	l1->state = NODE_READY;
+	drop(&x);
+	scn_free(&sc);
+}
+
 /* ---- a settled start ---- */
 
 /* The time at which consolidateAfter has passed in every pool of sc. */
