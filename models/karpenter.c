@@ -12,8 +12,9 @@
  * then a NodeClaim planned in this batch (fewest pods first) whose
  * remaining instance types can still hold it, then a new NodeClaim from the
  * highest-weight NodePool with an instance type that fits it within the
- * pool's limits. Each new NodeClaim launches as the cheapest instance type
- * that holds all its pods (minValues permitting); the pool's remaining
+ * pool's limits, and whose options (the types that hold its pods) keep
+ * minValues distinct values of every key that has one. Each new NodeClaim
+ * launches as the cheapest instance type that holds all its pods; the pool's remaining
  * limits shrink by the largest type the claim could have been (subtractMax).
  * The nomination is recomputed from scratch at every batch, so pods waiting
  * for a node in flight never launch a second one.
@@ -81,6 +82,7 @@ struct karp {
 	size_t cap_pend;
 	struct claim *claims;
 	size_t n_claims, cap_claims;
+	int *opts;           /* scratch: a claim's instance-type options (catalog n) */
 };
 
 /* ---- helpers ---- */
@@ -130,21 +132,69 @@ static bool within_limits(const struct scn_nodepool *np, double cpu, double mem,
 	       (np->limit_memory <= 0 || mem <= np->limit_memory + 1e-3) && (np->limit_nodes <= 0 || nodes <= np->limit_nodes);
 }
 
+bool karp_min_values_ok(const struct scn_nodepool *np, const int *types, size_t n)
+{
+	for (size_t r = 0; r < np->n_reqs; r++) {
+		const struct scn_requirement *q = &np->reqs[r];
+		if (!q->min_values)
+			continue;
+		size_t distinct = 0;
+		for (size_t a = 0; a < n && distinct < (size_t)q->min_values; a++) {
+			bool seen = false;
+			for (size_t b = 0; b < a && !seen; b++)
+				seen = q->value_ids[types[a]] == q->value_ids[types[b]];
+			distinct += !seen;
+		}
+		if (distinct < (size_t)q->min_values)
+			return false;
+	}
+	return true;
+}
+
+/* Whether the pool has a requirement with minValues. */
+static bool has_min_values(const struct scn_nodepool *np)
+{
+	for (size_t r = 0; r < np->n_reqs; r++)
+		if (np->reqs[r].min_values)
+			return true;
+	return false;
+}
+
 /* The cheapest type of the pool that holds (cpu, mem, pods) within the
- * limits left (the pool's types are sorted cheapest first), or -1. */
+ * limits left (the pool's types are sorted cheapest first), or -1; -1 too
+ * when the types that do keep fewer than minValues values of a key
+ * (scheduling/nodeclaim.go filterInstanceTypesByRequirements: the
+ * remaining options must SatisfiesMinValues, or there are none). */
 static int cheapest(const struct karp *k, int pool, double cpu, double mem, int pods, const double used[2],
 		    int used_nodes)
 {
 	const struct scn_nodepool *np = &k->cfg->pools[pool];
+	bool mv = has_min_values(np);
+	int first = -1;
+	size_t n_ok = 0;
 	for (size_t i = 0; i < np->n_types; i++) {
 		int t = np->types[i];
 		if (!type_fits(k, pool, t, cpu, mem, pods))
 			continue;
 		if (!within_limits(np, used[0] + T(k, t)->vcpu, used[1] + T(k, t)->memory_mib * 1048576.0, used_nodes + 1))
 			continue;
-		return t;
+		if (first < 0)
+			first = t;
+		if (!mv)
+			break;
+		k->opts[n_ok++] = t;
 	}
-	return -1;
+	return !mv || karp_min_values_ok(np, k->opts, n_ok) ? first : -1;
+}
+
+int karp_claim_type(const struct world *w, int pool, double cpu, double mem, int pods)
+{
+	assert(w->sc->cluster.provisioner == PROV_KARPENTER && w->prov.self);
+	const struct karp *k = w->prov.self;
+	double used[2];
+	int used_nodes;
+	pool_usage(k, pool, &used[0], &used[1], &used_nodes);
+	return cheapest(k, pool, cpu, mem, pods, used, used_nodes);
 }
 
 /* ---- node lifecycle ---- */
@@ -607,21 +657,32 @@ static void node_load(const struct world *w, const struct wnode *n, double *cpu,
 }
 
 /* Single-node replacement: the cheapest type of n's pool that holds n's
- * pods and costs less than n, or -1 (pool types are cheapest first). */
+ * pods and costs less than n, or -1 (pool types are cheapest first); -1
+ * too when the cheaper types that hold them keep fewer than minValues
+ * values of a key (disruption/consolidation.go filters the options by
+ * price with RemoveInstanceTypeOptionsByPriceAndMinValues). */
 static int cheaper_replacement(const struct karp *k, const struct wnode *n)
 {
 	const struct scn_nodepool *np = &k->cfg->pools[n->pool];
 	double cpu, mem;
 	int pods;
 	node_load(k->w, n, &cpu, &mem, &pods);
+	bool mv = has_min_values(np);
+	int first = -1;
+	size_t n_ok = 0;
 	for (size_t i = 0; i < np->n_types; i++) {
 		int t = np->types[i];
 		if (price(k, n->pool, t) >= n->price_hour - 1e-9)
-			return -1;
-		if (type_fits(k, n->pool, t, cpu, mem, pods))
-			return t;
+			break;
+		if (!type_fits(k, n->pool, t, cpu, mem, pods))
+			continue;
+		if (first < 0)
+			first = t;
+		if (!mv)
+			break;
+		k->opts[n_ok++] = t;
 	}
-	return -1;
+	return !mv || karp_min_values_ok(np, k->opts, n_ok) ? first : -1;
 }
 
 static struct wnode *by_num(const struct world *w, uint32_t num)
@@ -961,6 +1022,7 @@ static void karp_free(void *self)
 	gsl_rng_free(k->r);
 	free(k->pend);
 	free(k->claims);
+	free(k->opts);
 	free(k);
 }
 
@@ -971,6 +1033,7 @@ void karp_start(struct world *w)
 	k->w = w;
 	k->cfg = &c->karpenter;
 	k->cat = &c->catalog;
+	k->opts = xcalloc(k->cat->n ? k->cat->n : 1, sizeof *k->opts);
 	k->r = rng_stream(w->s->seed, RNG_NODES, 0);
 	dist_prepare(&k->launch, &k->cfg->launch);
 	dist_prepare(&k->registration, &k->cfg->registration);

@@ -44,6 +44,19 @@ struct karp_cmd {
  * no rows, no events, nothing kept. */
 struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now);
 
+/* Whether the instance types types[0..n) (catalog indices) keep at least
+ * minValues distinct values of the key of every requirement of np that
+ * has minValues (cloudprovider/types.go InstanceTypes.SatisfiesMinValues). */
+bool karp_min_values_ok(const struct scn_nodepool *np, const int *types, size_t n);
+
+/* The instance type a new NodeClaim of pool `pool` of w (Karpenter's)
+ * launches as for pods requesting (cpu cores, mem bytes, pods) beside the
+ * DaemonSets: the cheapest of the pool's types that holds them within the
+ * limits left by the pool's nodes; -1 when none does, or when those that
+ * do keep fewer than minValues values of a key (the claim fails, and a
+ * pod that would make it so goes to another claim). */
+int karp_claim_type(const struct world *w, int pool, double cpu, double mem, int pods);
+
 /* The disruptions a NodePool's budgets allow over n_nodes nodes, as
  * pkg/apis/v1/nodepool.go computes them: each percent budget allows
  * ceil(pct x n_nodes / 100) (GetScaledValueFromIntOrPercent rounding up, so

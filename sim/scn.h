@@ -202,6 +202,8 @@ struct scn_requirement {
 	char **values;    /* owned */
 	size_t n_values;
 	int min_values;   /* minValues, 0 if not given */
+	int *value_ids;   /* with min_values, in a NodePool: per catalog index, a number for the type's
+	                   * value of key (equal values, equal numbers; 0..catalog n - 1) (owned) */
 };
 
 /* A pod label or a matchLabels pair (both strings owned). */

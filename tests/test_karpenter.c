@@ -695,6 +695,62 @@ Test(karpenter, decision_replaces_a_node_one_cheaper_type_holds_unless_the_pool_
 	}
 }
 
+/* ---- minValues ---- */
+
+#define MV_POOL                                                                                                        \
+	"          template: {spec: {requirements: [{key: karpenter.k8s.aws/instance-family, operator: In, values: [c5, " \
+	"m5], minValues: 2}]}}\n"
+
+/* minValues 2 on instance-family (c5 and m5): a claim for one pod (1 core,
+ * 1 GiB) has all four types as options, two families, and launches the
+ * cheapest, a c5.large. For two pods only m5.xlarge and m5.2xlarge hold
+ * them: one family, so no such claim (without minValues: an m5.xlarge).
+ * For 8 cores nothing holds them at all. */
+Test(karpenter, min_values_decides_the_claim_type)
+{
+	struct scenario sc;
+	const struct catalog *cat = &sc.cluster.catalog;
+	for (int pass = 0; pass < 2; pass++) {
+		load(&sc, 1, pass ? "" : MV_POOL, "1m");
+		struct w0 x;
+		build(&x, &sc, 1);
+		int one = karp_claim_type(x.w, 0, 1, 1073741824.0, 1), two = karp_claim_type(x.w, 0, 2, 2147483648.0, 2);
+		cr_expect(one >= 0 && !strcmp(cat->types[one].name, "c5.large"), "pass %d: one pod: %d", pass, one);
+		if (pass)
+			cr_expect(two >= 0 && !strcmp(cat->types[two].name, "m5.xlarge"), "two pods without minValues: %d", two);
+		else
+			cr_expect_eq(two, -1, "two pods with minValues 2: %s", two >= 0 ? cat->types[two].name : "-");
+		cr_expect_eq(karp_claim_type(x.w, 0, 8, 1073741824.0, 1), -1);
+		const struct scn_nodepool *np = &sc.cluster.karpenter.pools[0];
+		int m5[2] = {np->types[1], np->types[2]}, mixed[2] = {np->types[0], np->types[3]};
+		cr_expect(karp_min_values_ok(np, mixed, 2), "pass %d: c5.large + m5.2xlarge", pass);
+		cr_expect_eq(karp_min_values_ok(np, m5, 2), pass == 1, "pass %d: m5 only", pass);
+		drop(&x);
+		scn_free(&sc);
+	}
+}
+
+/* In a run: at 10 s two pods more. With minValues 2 they cannot share a
+ * claim, so two claims launch, each a c5.large (two families among its
+ * options); without it one m5.xlarge takes both. */
+Test(karpenter, min_values_keeps_two_pods_on_two_claims)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		struct scenario sc;
+		load(&sc, 1, pass ? "" : MV_POOL, "1m");
+		scale_to = 3;
+		struct memsink m = run(&sc, false);
+		char detail[128];
+		int n = count(&m, "node", "launched", NULL, detail, sizeof detail);
+		cr_expect_eq(n, pass ? 1 : 2, "pass %d: %d launched, the first %s", pass, n, detail);
+		cr_expect(!strncmp(detail, pass ? "m5.xlarge" : "c5.large", pass ? 9 : 8), "pass %d: launched %s", pass,
+			  detail);
+		cr_expect_eq(count(&m, "pod", "ready", NULL, NULL, 0), 2, "pass %d", pass);
+		memsink_free(&m);
+		scn_free(&sc);
+	}
+}
+
 /* ---- disruption budgets ---- */
 
 /* Budget.GetAllowedDisruptions and NodePool's minimum over its budgets,
