@@ -4,15 +4,17 @@
  * (../shared/FACTS.md section 2).
  *
  * Provisioning. A pod that fits no node triggers a batch: the window closes
- * when no new trigger came for batch_idle (1 s) or batch_max (10 s) after it
- * opened. Then every pending pod, sorted by CPU then memory descending, is
+ * when no pod new to the window triggered for batch_idle (1 s), or batch_max
+ * (10 s) after it opened (karp_batch_trigger: a pod tried again while it
+ * waits does not extend it). Then every pending pod, sorted by CPU then memory descending, is
  * placed in the first place that works: a NodeClaim in flight (launched,
  * not yet Ready) with room left after the pods already nominated to it,
  * then a NodeClaim planned in this batch (fewest pods first) whose
  * remaining instance types can still hold it, then a new NodeClaim from the
  * highest-weight NodePool with an instance type that fits it within the
- * pool's limits. Each new NodeClaim launches as the cheapest instance type
- * that holds all its pods (minValues permitting); the pool's remaining
+ * pool's limits, and whose options (the types that hold its pods) keep
+ * minValues distinct values of every key that has one. Each new NodeClaim
+ * launches as the cheapest instance type that holds all its pods; the pool's remaining
  * limits shrink by the largest type the claim could have been (subtractMax).
  * The nomination is recomputed from scratch at every batch, so pods waiting
  * for a node in flight never launch a second one.
@@ -27,8 +29,8 @@
  * emptiness and single-node consolidation for nodes that have been
  * Consolidatable for consolidateAfter (no pod bound or unbound since). A
  * command waits 15 s and is validated again before it runs. Budgets allow
- * ceil(pct x nodes of the pool) disruptions minus nodes already deleting or
- * not Ready. Consolidation deletes a node whose pods fit on the other Ready
+ * ceil(pct x initialized nodes of the pool) disruptions minus those of them
+ * deleting or not Ready (karp_disruptions_allowed). Consolidation deletes a node whose pods fit on the other Ready
  * nodes, or else replaces one node with the cheapest cheaper instance type
  * that holds its pods (the replacement launches; the old node drains when
  * it is Ready). Multi-node consolidation is not modelled. The decision is
@@ -66,8 +68,7 @@ struct karp {
 	gsl_rng *r;          /* latencies (RNG_NODES, instance 0) */
 	struct dist_sampler launch, registration, initialization;
 	bool up;             /* launching the nodes of t = 0: Ready at once */
-	bool open;           /* a batch window is open */
-	simtime opened, last_trigger;
+	struct karp_batch batch; /* the provisioning batch window */
 	evh batch_ev;        /* closes the window */
 	evh poll_ev;         /* disruption polling */
 	/* a consolidation command waiting for validation */
@@ -81,6 +82,7 @@ struct karp {
 	size_t cap_pend;
 	struct claim *claims;
 	size_t n_claims, cap_claims;
+	int *opts;           /* scratch: a claim's instance-type options (catalog n) */
 };
 
 /* ---- helpers ---- */
@@ -130,21 +132,69 @@ static bool within_limits(const struct scn_nodepool *np, double cpu, double mem,
 	       (np->limit_memory <= 0 || mem <= np->limit_memory + 1e-3) && (np->limit_nodes <= 0 || nodes <= np->limit_nodes);
 }
 
+bool karp_min_values_ok(const struct scn_nodepool *np, const int *types, size_t n)
+{
+	for (size_t r = 0; r < np->n_reqs; r++) {
+		const struct scn_requirement *q = &np->reqs[r];
+		if (!q->min_values)
+			continue;
+		size_t distinct = 0;
+		for (size_t a = 0; a < n && distinct < (size_t)q->min_values; a++) {
+			bool seen = false;
+			for (size_t b = 0; b < a && !seen; b++)
+				seen = q->value_ids[types[a]] == q->value_ids[types[b]];
+			distinct += !seen;
+		}
+		if (distinct < (size_t)q->min_values)
+			return false;
+	}
+	return true;
+}
+
+/* Whether the pool has a requirement with minValues. */
+static bool has_min_values(const struct scn_nodepool *np)
+{
+	for (size_t r = 0; r < np->n_reqs; r++)
+		if (np->reqs[r].min_values)
+			return true;
+	return false;
+}
+
 /* The cheapest type of the pool that holds (cpu, mem, pods) within the
- * limits left (the pool's types are sorted cheapest first), or -1. */
+ * limits left (the pool's types are sorted cheapest first), or -1; -1 too
+ * when the types that do keep fewer than minValues values of a key
+ * (scheduling/nodeclaim.go filterInstanceTypesByRequirements: the
+ * remaining options must SatisfiesMinValues, or there are none). */
 static int cheapest(const struct karp *k, int pool, double cpu, double mem, int pods, const double used[2],
 		    int used_nodes)
 {
 	const struct scn_nodepool *np = &k->cfg->pools[pool];
+	bool mv = has_min_values(np);
+	int first = -1;
+	size_t n_ok = 0;
 	for (size_t i = 0; i < np->n_types; i++) {
 		int t = np->types[i];
 		if (!type_fits(k, pool, t, cpu, mem, pods))
 			continue;
 		if (!within_limits(np, used[0] + T(k, t)->vcpu, used[1] + T(k, t)->memory_mib * 1048576.0, used_nodes + 1))
 			continue;
-		return t;
+		if (first < 0)
+			first = t;
+		if (!mv)
+			break;
+		k->opts[n_ok++] = t;
 	}
-	return -1;
+	return !mv || karp_min_values_ok(np, k->opts, n_ok) ? first : -1;
+}
+
+int karp_claim_type(const struct world *w, int pool, double cpu, double mem, int pods)
+{
+	assert(w->sc->cluster.provisioner == PROV_KARPENTER && w->prov.self);
+	const struct karp *k = w->prov.self;
+	double used[2];
+	int used_nodes;
+	pool_usage(k, pool, &used[0], &used[1], &used_nodes);
+	return cheapest(k, pool, cpu, mem, pods, used, used_nodes);
 }
 
 /* ---- node lifecycle ---- */
@@ -398,53 +448,88 @@ static void provision(struct karp *k)
 	free(used_nodes);
 }
 
+bool karp_batch_trigger(struct karp_batch *b, simtime now, uint64_t *mark)
+{
+	bool opens = !b->open;
+	if (opens) {
+		b->open = true;
+		b->window++;
+		b->opened = b->last_new = now;
+	} else if (mark && *mark == b->window) {
+		return false; /* b.elems.Has(elem): the idle timer is not reset */
+	}
+	assert(now >= b->last_new);
+	b->last_new = now;
+	if (mark)
+		*mark = b->window;
+	return opens;
+}
+
+simtime karp_batch_closes(const struct karp_batch *b, simtime idle, simtime max)
+{
+	assert(b->open);
+	return HR_MIN(b->last_new + idle, b->opened + max);
+}
+
+void karp_batch_close(struct karp_batch *b) { b->open = false; }
+
 static simtime batch_ev(struct sim *s, void *obj, uint64_t arg)
 {
 	(void)arg;
 	struct karp *k = obj;
-	simtime close = HR_MIN(k->last_trigger + k->cfg->batch_idle, k->opened + k->cfg->batch_max);
+	simtime close = karp_batch_closes(&k->batch, k->cfg->batch_idle, k->cfg->batch_max);
 	if (s->now < close)
-		return close - s->now; /* a trigger came meanwhile */
-	k->open = false;
+		return close - s->now; /* a new trigger came meanwhile */
+	karp_batch_close(&k->batch);
 	k->batch_ev = EVH_NONE;
 	provision(k);
 	return SIM_DONE;
 }
 
+/* A pod that fits no node (p), or a NodeClaim deleted (p NULL: no dedupe key). */
 static void trigger(struct world *w, void *self, struct pod *p)
 {
-	(void)p;
 	struct karp *k = self;
 	simtime now = w->s->now;
-	k->last_trigger = now;
-	if (k->open)
+	if (!karp_batch_trigger(&k->batch, now, p ? &p->batch_mark : NULL))
 		return;
-	k->open = true;
-	k->opened = now;
-	k->batch_ev = sim_at(w->s, now + HR_MIN(k->cfg->batch_idle, k->cfg->batch_max), PRIO_CONTROL, batch_ev, k, 0);
+	k->batch_ev = sim_at(w->s, karp_batch_closes(&k->batch, k->cfg->batch_idle, k->cfg->batch_max), PRIO_CONTROL,
+			     batch_ev, k, 0);
 }
 
 /* ---- disruption ---- */
 
-/* Disruptions the pool's budgets allow now: ceil(pct x nodes) (or the
- * count), minus nodes deleting or not Ready. */
-static int allowed(const struct karp *k, int pool)
+int karp_budget_allowed(const struct scn_nodepool *np, int n_nodes)
 {
-	const struct scn_nodepool *np = &k->cfg->pools[pool];
-	int nodes = 0, busy = 0;
-	for (size_t i = 0; i < k->w->n_nodes; i++) {
-		const struct wnode *n = k->w->wnodes[i];
-		if (n->pool != pool || n->static_node)
+	assert(n_nodes >= 0);
+	int a = INT32_MAX; /* no budget: unbounded */
+	if (np->budget_pct >= 0) /* GetScaledValueFromIntOrPercent(..., roundUp true) */
+		a = (int)ceil(n_nodes * np->budget_pct / 100 - 1e-9);
+	if (np->budget_nodes >= 0 && np->budget_nodes < a)
+		a = np->budget_nodes;
+	return a;
+}
+
+/* Initialized: Ready once (ready_at is set at the NODE_READY transition). */
+static bool initialized(const struct wnode *n) { return n->ready_at != SIM_FOREVER; }
+
+int karp_disruptions_allowed(const struct world *w, int pool)
+{
+	assert(w->sc->cluster.provisioner == PROV_KARPENTER);
+	const struct scn_nodepool *np = &w->sc->cluster.karpenter.pools[pool];
+	int nodes = 0, disrupting = 0;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *n = w->wnodes[i];
+		if (n->pool != pool || n->static_node || !initialized(n))
 			continue;
 		nodes++;
 		if (n->state != NODE_READY)
-			busy++;
+			disrupting++;
 	}
-	int a = (int)ceil(nodes * np->budget_pct / 100 - 1e-9);
-	if (np->budget_nodes >= 0 && np->budget_nodes < a)
-		a = np->budget_nodes;
-	return a - busy;
+	return HR_MAX(karp_budget_allowed(np, nodes) - disrupting, 0);
 }
+
+static int allowed(const struct karp *k, int pool) { return karp_disruptions_allowed(k->w, pool); }
 
 /* Whether node n may be consolidated at time now, PDBs and do-not-disrupt aside. */
 static bool consolidatable_at(const struct karp *k, const struct wnode *n, simtime now)
@@ -572,21 +657,32 @@ static void node_load(const struct world *w, const struct wnode *n, double *cpu,
 }
 
 /* Single-node replacement: the cheapest type of n's pool that holds n's
- * pods and costs less than n, or -1 (pool types are cheapest first). */
+ * pods and costs less than n, or -1 (pool types are cheapest first); -1
+ * too when the cheaper types that hold them keep fewer than minValues
+ * values of a key (disruption/consolidation.go filters the options by
+ * price with RemoveInstanceTypeOptionsByPriceAndMinValues). */
 static int cheaper_replacement(const struct karp *k, const struct wnode *n)
 {
 	const struct scn_nodepool *np = &k->cfg->pools[n->pool];
 	double cpu, mem;
 	int pods;
 	node_load(k->w, n, &cpu, &mem, &pods);
+	bool mv = has_min_values(np);
+	int first = -1;
+	size_t n_ok = 0;
 	for (size_t i = 0; i < np->n_types; i++) {
 		int t = np->types[i];
 		if (price(k, n->pool, t) >= n->price_hour - 1e-9)
-			return -1;
-		if (type_fits(k, n->pool, t, cpu, mem, pods))
-			return t;
+			break;
+		if (!type_fits(k, n->pool, t, cpu, mem, pods))
+			continue;
+		if (first < 0)
+			first = t;
+		if (!mv)
+			break;
+		k->opts[n_ok++] = t;
 	}
-	return -1;
+	return !mv || karp_min_values_ok(np, k->opts, n_ok) ? first : -1;
 }
 
 static struct wnode *by_num(const struct world *w, uint32_t num)
@@ -926,6 +1022,7 @@ static void karp_free(void *self)
 	gsl_rng_free(k->r);
 	free(k->pend);
 	free(k->claims);
+	free(k->opts);
 	free(k);
 }
 
@@ -936,6 +1033,7 @@ void karp_start(struct world *w)
 	k->w = w;
 	k->cfg = &c->karpenter;
 	k->cat = &c->catalog;
+	k->opts = xcalloc(k->cat->n ? k->cat->n : 1, sizeof *k->opts);
 	k->r = rng_stream(w->s->seed, RNG_NODES, 0);
 	dist_prepare(&k->launch, &k->cfg->launch);
 	dist_prepare(&k->registration, &k->cfg->registration);

@@ -44,4 +44,60 @@ struct karp_cmd {
  * no rows, no events, nothing kept. */
 struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now);
 
+/* Whether the instance types types[0..n) (catalog indices) keep at least
+ * minValues distinct values of the key of every requirement of np that
+ * has minValues (cloudprovider/types.go InstanceTypes.SatisfiesMinValues). */
+bool karp_min_values_ok(const struct scn_nodepool *np, const int *types, size_t n);
+
+/* The instance type a new NodeClaim of pool `pool` of w (Karpenter's)
+ * launches as for pods requesting (cpu cores, mem bytes, pods) beside the
+ * DaemonSets: the cheapest of the pool's types that holds them within the
+ * limits left by the pool's nodes; -1 when none does, or when those that
+ * do keep fewer than minValues values of a key (the claim fails, and a
+ * pod that would make it so goes to another claim). */
+int karp_claim_type(const struct world *w, int pool, double cpu, double mem, int pods);
+
+/* The disruptions a NodePool's budgets allow over n_nodes nodes, as
+ * pkg/apis/v1/nodepool.go computes them: each percent budget allows
+ * ceil(pct x n_nodes / 100) (GetScaledValueFromIntOrPercent rounding up, so
+ * 5 % of 10 nodes allows 1), each count its count, and the pool the least of
+ * them (INT32_MAX with none). Every budget is active (scheduled budgets and
+ * reasons are not modelled). */
+int karp_budget_allowed(const struct scn_nodepool *np, int n_nodes);
+
+/* The disruptions NodePool `pool` of w (Karpenter's) may start now, as
+ * disruption/helpers.go BuildDisruptionBudgetMapping counts them: the
+ * budget over the pool's initialized nodes only (a node launched or
+ * registered but not yet initialized counts neither in the total nor as
+ * disrupting), minus those of them deleting or not Ready, at least 0. */
+int karp_disruptions_allowed(const struct world *w, int pool);
+
+/*
+ * The provisioning batch window, as pkg/controllers/provisioning/batcher.go
+ * keeps it. The first trigger opens a window; it closes `idle` after the
+ * last trigger by an element (a pod) that had not triggered in this window
+ * yet, or `max` after it opened, whichever comes first. A pod that triggers
+ * again within the same window (its scheduling retried while it waits) does
+ * not extend it: Batcher.Trigger returns early when `b.elems.Has(elem)`,
+ * before it arms the channel that resets the idle timer; the set is cleared
+ * when Wait returns, so the same pod is new again in the next window.
+ * Elements are marked by the window they last triggered (a uint64_t the
+ * caller keeps with the element, 0 at first); a trigger with no mark
+ * (TriggerNow: no dedupe key) always extends.
+ */
+struct karp_batch {
+	bool open;        /* a window is open */
+	uint64_t window;  /* number of the open (or last) window, from 1 */
+	simtime opened;   /* ns: the trigger that opened it */
+	simtime last_new; /* ns: the last trigger by an element new to the window */
+};
+
+/* A trigger at time now by the element whose mark is *mark (NULL: no dedupe
+ * key). Updates b and *mark; returns whether it opened a window. */
+bool karp_batch_trigger(struct karp_batch *b, simtime now, uint64_t *mark);
+/* When the open window b closes: min(last_new + idle, opened + max) (ns). */
+simtime karp_batch_closes(const struct karp_batch *b, simtime idle, simtime max);
+/* Closes b's window: every element is new again in the next. */
+void karp_batch_close(struct karp_batch *b);
+
 #endif

@@ -98,6 +98,7 @@ struct pod {
 	int evict_refusals;  /* evictions of it refused so far (its node is draining) */
 	simtime evict_first_refused; /* when the first was, ns */
 	bool prov_logged;    /* the provisioner said it cannot help this pod */
+	uint64_t batch_mark; /* Karpenter: the batch window it last triggered (0: none; karpenter.h) */
 	bool slot_free;   /* the slot is on the free list (no pod) */
 	uint32_t next_free; /* free-slot list link */
 	/* metrics-server's two latest scrapes of the pod (cumulative values) */

@@ -202,6 +202,8 @@ struct scn_requirement {
 	char **values;    /* owned */
 	size_t n_values;
 	int min_values;   /* minValues, 0 if not given */
+	int *value_ids;   /* with min_values, in a NodePool: per catalog index, a number for the type's
+	                   * value of key (equal values, equal numbers; 0..catalog n - 1) (owned) */
 };
 
 /* A pod label or a matchLabels pair (both strings owned). */
@@ -294,7 +296,8 @@ struct scn_nodepool {
 	enum consolidation_policy policy;
 	bool consolidation_off;     /* consolidateAfter: Never */
 	simtime consolidate_after;  /* ns */
-	double budget_pct;          /* the tightest of the budgets in percent of the pool's nodes (default 10) */
+	double budget_pct;          /* the tightest of the budgets in percent of the pool's nodes (default 10;
+	                             * -1: none given as a percentage) */
 	int budget_nodes;           /* ... or in nodes (-1: none given as a count) */
 	simtime expire_after;       /* template.spec.expireAfter, ns; 0: Never */
 	simtime termination_grace;  /* template.spec.terminationGracePeriod, ns: how long a drain waits on

@@ -504,6 +504,12 @@ static const char *label(const struct instance_type *t, const char *key, char *b
 	return buf;
 }
 
+static const char *label_or_empty(const struct instance_type *t, const char *key, char *buf, size_t n)
+{
+	const char *v = label(t, key, buf, n);
+	return v ? v : "";
+}
+
 static bool req_allows(const struct scn_requirement *r, const char *v)
 {
 	bool in = false;
@@ -661,16 +667,24 @@ static int resolve_pool(struct ld *L, const struct ynode *at, struct scn_nodepoo
 	if (!np->n_types)
 		return yt_err(L->e, at, "NodePool '%s': its requirements match no instance type in %s", np->name, cat->path);
 	for (size_t r = 0; r < np->n_reqs; r++) {
-		const struct scn_requirement *q = &np->reqs[r];
+		struct scn_requirement *q = &np->reqs[r];
 		if (!q->min_values)
 			continue;
+		/* Each type's value of the key as a number: the first type with it. */
+		q->value_ids = xcalloc(cat->n, sizeof *q->value_ids);
+		for (size_t a = 0; a < cat->n; a++) {
+			char b1[32], b2[32];
+			const char *va = label_or_empty(&cat->types[a], q->key, b1, sizeof b1);
+			size_t b = 0;
+			while (b < a && strcmp(va, label_or_empty(&cat->types[b], q->key, b2, sizeof b2)))
+				b++;
+			q->value_ids[a] = (int)b;
+		}
 		size_t distinct = 0;
 		for (size_t a = 0; a < np->n_types; a++) {
-			char b1[32], b2[32];
-			const char *va = label(&cat->types[np->types[a]], q->key, b1, sizeof b1);
 			bool seen = false;
 			for (size_t b = 0; b < a && !seen; b++)
-				seen = !strcmp(va, label(&cat->types[np->types[b]], q->key, b2, sizeof b2));
+				seen = q->value_ids[np->types[a]] == q->value_ids[np->types[b]];
 			distinct += !seen;
 		}
 		if (distinct < (size_t)q->min_values)
@@ -687,7 +701,7 @@ static int load_budgets(struct ld *L, const struct ynode *v, struct scn_nodepool
 	static const char *const keys[] = {"nodes", "reasons", "schedule", "duration", NULL};
 	if (ld_want_seq(L, v, "budgets"))
 		return -1;
-	np->budget_pct = 100;
+	np->budget_pct = -1;
 	np->budget_nodes = -1;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ynode *b = v->kid[i], *n;
@@ -703,7 +717,7 @@ static int load_budgets(struct ld *L, const struct ynode *v, struct scn_nodepool
 		if (strchr(n->s, '%')) {
 			if (units_fraction(n->s, &pct, why) || pct < 0 || pct > 1)
 				return yt_err(L->e, n, "nodes: '%s' is not a percentage from 0%% to 100%%", n->s);
-			if (pct * 100 < np->budget_pct)
+			if (np->budget_pct < 0 || pct * 100 < np->budget_pct)
 				np->budget_pct = pct * 100;
 		} else {
 			if (units_integer(n->s, &cnt, why) || cnt < 0)
@@ -1221,6 +1235,7 @@ void ld_free_k8s(struct scenario *sc)
 			for (size_t v = 0; v < np->reqs[r].n_values; v++)
 				free(np->reqs[r].values[v]);
 			free(np->reqs[r].values);
+			free(np->reqs[r].value_ids);
 			free(np->reqs[r].key);
 		}
 		free(np->reqs);

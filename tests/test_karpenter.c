@@ -191,6 +191,81 @@ Test(karpenter, batch_closes_at_max_duration)
 	scn_free(&sc);
 }
 
+/* The batch window over a state built directly (batcher.go): idle 5 s,
+ * max 10 s. Pod a opens it at 0 s; a triggers again at 3 s: the window
+ * still closes at 5 s (a is not new to it; resetting on every trigger
+ * would close it at 8 s). Pod b, new, at 4 s: it closes at 9 s. Pods
+ * triggering every 2 s without end: 10 s after it opened. Closed, a is new
+ * again in the next window. A trigger with no dedupe key (NULL) always
+ * extends. */
+Test(karpenter, batch_window_resets_idle_only_on_new_triggers)
+{
+	const simtime idle = 5 * SIM_S, max = 10 * SIM_S;
+	struct karp_batch b = {0};
+	uint64_t a = 0, pb = 0, more[8] = {0};
+	cr_expect(karp_batch_trigger(&b, 0, &a), "the first trigger opens the window");
+	cr_expect_eq(karp_batch_closes(&b, idle, max), 5 * SIM_S);
+	cr_expect(!karp_batch_trigger(&b, 3 * SIM_S, &a));
+	cr_expect_eq(karp_batch_closes(&b, idle, max), 5 * SIM_S, "closes at %.3f s, want 5 s",
+		     (double)karp_batch_closes(&b, idle, max) / SIM_S);
+	karp_batch_trigger(&b, 4 * SIM_S, &pb);
+	cr_expect_eq(karp_batch_closes(&b, idle, max), 9 * SIM_S);
+	for (int i = 0; i < 8; i++)
+		karp_batch_trigger(&b, (simtime)(4 + 2 * i) * SIM_S, &more[i]);
+	cr_expect_eq(karp_batch_closes(&b, idle, max), 10 * SIM_S, "batch-max-duration");
+	karp_batch_close(&b);
+	cr_expect(karp_batch_trigger(&b, 12 * SIM_S, &a), "a new window");
+	cr_expect(!karp_batch_trigger(&b, 14 * SIM_S, &a));
+	cr_expect_eq(karp_batch_closes(&b, idle, max), 17 * SIM_S);
+	cr_expect(!karp_batch_trigger(&b, 15 * SIM_S, NULL));
+	cr_expect_eq(karp_batch_closes(&b, idle, max), 20 * SIM_S, "TriggerNow extends");
+}
+
+static simtime retrigger_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	(void)arg;
+	struct world *w = obj;
+	struct service *sv = &w->svcs[0];
+	for (uint32_t j = 0; j < sv->n_pods; j++)
+		if (!sv->pods[j]->slot_free && !sv->pods[j]->bound) {
+			w->prov.pod_unschedulable(w, w->prov.self, sv->pods[j]);
+			break;
+		}
+	return SIM_DONE;
+}
+
+/* The same in a run, idle 5 s: one pod pending at 10 s opens the window;
+ * at 13 s it is tried again (still no room) and triggers again: the claim
+ * launches at 15 s, not 18 s. A new pod at 13 s instead: 18 s. */
+Test(karpenter, a_pod_triggering_again_does_not_extend_the_batch)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		struct scenario sc;
+		load(&sc, 1, "", "1m");
+		sc.cluster.karpenter.batch_idle = 5 * SIM_S;
+		struct memsink m;
+		struct sink out = memsink_init(&m);
+		struct sim s;
+		sim_init(&s, sc.seed, sc.duration);
+		struct world *w = world_new(&s, &sc, &out);
+		sim_at(&s, 10 * SIM_S, PRIO_CONTROL, scale_ev, w, 2);
+		if (pass)
+			sim_at(&s, 13 * SIM_S, PRIO_CONTROL, scale_ev, w, 3);
+		else
+			sim_at(&s, 13 * SIM_S, PRIO_CONTROL, retrigger_ev, w, 0);
+		sim_run(&s);
+		world_finish(w);
+		world_free(w);
+		sim_release(&s);
+		double t = -1, want = pass ? 18 : 15;
+		cr_expect_eq(count(&m, "node", "launched", &t, NULL, 0), 1, "pass %d", pass);
+		cr_expect(fabs(t - want) < EPS, "pass %d: launched at %.3f s, want %.0f s", pass, t, want);
+		memsink_free(&m);
+		scn_free(&sc);
+	}
+}
+
 /* One more pod: the cheapest type that holds 1 core and 1 GiB is c5.large. */
 Test(karpenter, one_pod_gets_the_cheapest_type)
 {
@@ -618,6 +693,151 @@ Test(karpenter, decision_replaces_a_node_one_cheaper_type_holds_unless_the_pool_
 		drop(&x);
 		scn_free(&sc);
 	}
+}
+
+/* ---- minValues ---- */
+
+#define MV_POOL                                                                                                        \
+	"          template: {spec: {requirements: [{key: karpenter.k8s.aws/instance-family, operator: In, values: [c5, " \
+	"m5], minValues: 2}]}}\n"
+
+/* minValues 2 on instance-family (c5 and m5): a claim for one pod (1 core,
+ * 1 GiB) has all four types as options, two families, and launches the
+ * cheapest, a c5.large. For two pods only m5.xlarge and m5.2xlarge hold
+ * them: one family, so no such claim (without minValues: an m5.xlarge).
+ * For 8 cores nothing holds them at all. */
+Test(karpenter, min_values_decides_the_claim_type)
+{
+	struct scenario sc;
+	const struct catalog *cat = &sc.cluster.catalog;
+	for (int pass = 0; pass < 2; pass++) {
+		load(&sc, 1, pass ? "" : MV_POOL, "1m");
+		struct w0 x;
+		build(&x, &sc, 1);
+		int one = karp_claim_type(x.w, 0, 1, 1073741824.0, 1), two = karp_claim_type(x.w, 0, 2, 2147483648.0, 2);
+		cr_expect(one >= 0 && !strcmp(cat->types[one].name, "c5.large"), "pass %d: one pod: %d", pass, one);
+		if (pass)
+			cr_expect(two >= 0 && !strcmp(cat->types[two].name, "m5.xlarge"), "two pods without minValues: %d", two);
+		else
+			cr_expect_eq(two, -1, "two pods with minValues 2: %s", two >= 0 ? cat->types[two].name : "-");
+		cr_expect_eq(karp_claim_type(x.w, 0, 8, 1073741824.0, 1), -1);
+		const struct scn_nodepool *np = &sc.cluster.karpenter.pools[0];
+		int m5[2] = {np->types[1], np->types[2]}, mixed[2] = {np->types[0], np->types[3]};
+		cr_expect(karp_min_values_ok(np, mixed, 2), "pass %d: c5.large + m5.2xlarge", pass);
+		cr_expect_eq(karp_min_values_ok(np, m5, 2), pass == 1, "pass %d: m5 only", pass);
+		drop(&x);
+		scn_free(&sc);
+	}
+}
+
+/* In a run: at 10 s two pods more. With minValues 2 they cannot share a
+ * claim, so two claims launch, each a c5.large (two families among its
+ * options); without it one m5.xlarge takes both. */
+Test(karpenter, min_values_keeps_two_pods_on_two_claims)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		struct scenario sc;
+		load(&sc, 1, pass ? "" : MV_POOL, "1m");
+		scale_to = 3;
+		struct memsink m = run(&sc, false);
+		char detail[128];
+		int n = count(&m, "node", "launched", NULL, detail, sizeof detail);
+		cr_expect_eq(n, pass ? 1 : 2, "pass %d: %d launched, the first %s", pass, n, detail);
+		cr_expect(!strncmp(detail, pass ? "m5.xlarge" : "c5.large", pass ? 9 : 8), "pass %d: launched %s", pass,
+			  detail);
+		cr_expect_eq(count(&m, "pod", "ready", NULL, NULL, 0), 2, "pass %d", pass);
+		memsink_free(&m);
+		scn_free(&sc);
+	}
+}
+
+/* ---- disruption budgets ---- */
+
+/* Budget.GetAllowedDisruptions and NodePool's minimum over its budgets,
+ * against kubernetes-sigs/karpenter pkg/apis/v1/nodepool_budgets_test.go
+ * (Describe "Budgets"; every budget there is active unless the case makes
+ * it inactive, and inactive budgets are left out here, as headroom has no
+ * schedules) and the rounding rule in pkg/apis/v1/nodepool.go. The budgets
+ * go through the scenario loader, which keeps the tightest percent and the
+ * tightest count. */
+Test(karpenter, budgets_match_the_upstream_table)
+{
+	static const struct {
+		const char *from;    /* the upstream test (Context / It) or source */
+		const char *budgets; /* spec.disruption.budgets; NULL: not given (default 10 %) */
+		int nodes;           /* numNodes */
+		int want;
+	} rows[] = {
+		{"AllowedDisruptions / should return the int value when a budget is active", "[{nodes: \"10\"}]", 100, 10},
+		{"AllowedDisruptions / should return the string value when a budget is active", "[{nodes: \"100%\"}]", 100,
+		 100},
+		{"GetAllowedDisruptionsByReason / should return the budget for all disruption reasons when undefined",
+		 "[{nodes: \"10\"}]", 100, 10},
+		{"GetAllowedDisruptionsByReason / should ignore reason-defined budgets when inactive (budgets 0-2)",
+		 "[{nodes: \"10\"}, {nodes: \"100\"}, {nodes: \"100%\"}]", 100, 10},
+		{"nodepool.go GetAllowedDisruptions comment: 5% of 10 nodes allows 1", "[{nodes: \"5%\"}]", 10, 1},
+		{"FACTS 2.5: 10% of 10 allows 1", "[{nodes: \"10%\"}]", 10, 1},
+		{"FACTS 2.5: 20% of 19 allows 4 (rounded up)", "[{nodes: \"20%\"}]", 19, 4},
+		{"default budget (nodepool.go +kubebuilder:default nodes 10%) over 11 nodes", NULL, 11, 2},
+		{"default budget over 0 nodes", NULL, 0, 0},
+		{"a count above the nodes is not cut to them", "[{nodes: \"5\"}]", 2, 5},
+		{"100% and 5 over 2 nodes: the least", "[{nodes: \"100%\"}, {nodes: \"5\"}]", 2, 2},
+		{"0 blocks", "[{nodes: \"0\"}, {nodes: \"50%\"}]", 100, 0},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char extra[256] = "";
+		if (rows[i].budgets)
+			snprintf(extra, sizeof extra, "          disruption: {budgets: %s}\n", rows[i].budgets);
+		struct scenario sc;
+		load(&sc, 1, extra, "1m");
+		int got = karp_budget_allowed(&sc.cluster.karpenter.pools[0], rows[i].nodes);
+		cr_expect_eq(got, rows[i].want, "%s: %d allowed, want %d", rows[i].from, got, rows[i].want);
+		scn_free(&sc);
+	}
+}
+
+static struct wnode *add_node_in(struct world *w, const char *type, enum node_state st)
+{
+	const struct scn_cluster *c = &w->sc->cluster;
+	const struct instance_type *it = catalog_find(&c->catalog, type);
+	cr_assert(it);
+	size_t t = (size_t)(it - c->catalog.types);
+	const struct scn_nodepool *np = &c->karpenter.pools[0];
+	return node_add(w, "extra", type, 0, (struct sched_alloc){np->alloc_cpu[t], np->alloc_mem[t], np->alloc_pods[t]},
+			it->price_hour, st);
+}
+
+/* BuildDisruptionBudgetMapping counts only initialized nodes. A 20 %
+ * budget; the c5.large of t = 0 (one pod), 9 empty Ready c5.large beside
+ * it and 2 launching: 10 initialized nodes allow 2, so two empty nodes go
+ * (counting the 2 launching as nodes and as disrupting would allow
+ * ceil(0.2 x 12) - 2 = 1). Once the 2 are Ready: ceil(0.2 x 12) = 3. An
+ * initialized node draining counts in both: ceil(0.2 x 12) - 1 = 2. */
+Test(karpenter, budgets_count_only_initialized_nodes)
+{
+	struct scenario sc;
+	load(&sc, 1,
+	     "          template: {spec: {requirements: [{key: node.kubernetes.io/instance-type, operator: In, values: "
+	     "[c5.large]}]}}\n          disruption: {consolidateAfter: 1m, budgets: [{nodes: \"20%\"}]}\n",
+	     "5m");
+	struct w0 x;
+	build(&x, &sc, 1);
+	for (int i = 0; i < 9; i++)
+		add_node_in(x.w, "c5.large", NODE_READY);
+	struct wnode *l1 = add_node_in(x.w, "c5.large", NODE_LAUNCHING);
+	struct wnode *l2 = add_node_in(x.w, "c5.large", NODE_REGISTERED);
+	cr_expect_eq(karp_disruptions_allowed(x.w, 0), 2);
+	struct karp_cmd c = karp_consolidation_plan(x.w, 60 * SIM_S);
+	cr_expect_eq(c.kind, KARP_CMD_DELETE_EMPTY);
+	cr_expect_eq(c.n, 2, "%d empty nodes deleted, want 2", c.n);
+	node_set_state(x.w, l1, NODE_READY, NULL);
+	node_set_state(x.w, l2, NODE_READY, NULL);
+	cr_expect_eq(karp_disruptions_allowed(x.w, 0), 3);
+	l1->state = NODE_DRAINING; /* the state as a drain leaves it (ready_at kept) */
+	cr_expect_eq(karp_disruptions_allowed(x.w, 0), 2);
+	l1->state = NODE_READY;
+	drop(&x);
+	scn_free(&sc);
 }
 
 /* ---- a settled start ---- */
