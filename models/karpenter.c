@@ -98,6 +98,11 @@ static double price(const struct karp *k, int pool, int type)
 	return k->cfg->pools[pool].spot && t->spot_price_hour > 0 ? t->spot_price_hour : t->price_hour;
 }
 
+static bool is_spot(const struct karp *k, int pool, int type)
+{
+	return k->cfg->pools[pool].spot && T(k, type)->spot_price_hour > 0;
+}
+
 /* Whether type t, with the pool's node class, holds requests (cpu, mem,
  * pods) beside the DaemonSets. */
 static bool type_fits(const struct karp *k, int pool, int t, double cpu, double mem, int pods)
@@ -375,6 +380,7 @@ static struct wnode *launch(struct karp *k, const struct claim *c)
 				   (struct sched_alloc){np->alloc_cpu[c->type], np->alloc_mem[c->type], np->alloc_pods[c->type]},
 				   price(k, c->pool, c->type),
 				   k->up ? NODE_READY : NODE_LAUNCHING);
+	n->spot = is_spot(k, c->pool, c->type);
 	w->out = out;
 	if (k->up)
 		return n;
@@ -940,6 +946,7 @@ static void settle_apply(struct karp *k, const struct karp_cmd *c)
 		int t = c->replace;
 		node_retype(w, n, T(k, t)->name, (struct sched_alloc){np->alloc_cpu[t], np->alloc_mem[t], np->alloc_pods[t]},
 			    price(k, n->pool, t));
+		n->spot = is_spot(k, n->pool, t);
 	}
 }
 

@@ -131,6 +131,8 @@ static void node_remove(struct world *w, struct wnode *n)
 	}
 	assert(n->n_pods == 0);
 	w->cost_usd += sim_to_s(w->s->now - n->launched) / 3600 * n->price_hour;
+	if (n->spot)
+		w->spot_cost_usd += sim_to_s(w->s->now - n->launched) / 3600 * n->price_hour;
 	w->node_seconds += sim_to_s(w->s->now - n->launched);
 	node_log(w, n, "deleted", NULL);
 	size_t i = n->idx, last = --w->n_nodes;
@@ -276,6 +278,27 @@ double node_cost(const struct world *w)
 	for (size_t i = 0; i < w->n_nodes; i++)
 		c += sim_to_s(w->s->now - w->wnodes[i]->launched) / 3600 * w->wnodes[i]->price_hour;
 	return c;
+}
+
+double node_cost_spot(const struct world *w)
+{
+	double c = w->spot_cost_usd;
+	for (size_t i = 0; i < w->n_nodes; i++)
+		if (w->wnodes[i]->spot)
+			c += sim_to_s(w->s->now - w->wnodes[i]->launched) / 3600 * w->wnodes[i]->price_hour;
+	return c;
+}
+
+double node_rate(const struct world *w, double *spot)
+{
+	double r = 0, s = 0;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		r += w->wnodes[i]->price_hour;
+		s += w->wnodes[i]->spot ? w->wnodes[i]->price_hour : 0;
+	}
+	if (spot)
+		*spot = s;
+	return r;
 }
 
 void node_free_all(struct world *w)

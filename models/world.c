@@ -124,6 +124,15 @@ static void emit_sample(struct world *w, struct service *sv, simtime dt)
 
 static void emit_samples(struct world *w, simtime dt)
 {
+	/* Each node's cost over the interval, shared by its pods' CPU requests
+	 * over its allocatable CPU (as the pods were at the interval's end). */
+	double hours = sim_to_s(dt) / 3600;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *n = w->wnodes[i];
+		double alloc = w->nodes[i].alloc_cpu;
+		for (uint32_t j = 0; alloc > 0 && j < n->n_hosted; j++)
+			n->pods[j]->svc->cost_usd += hours * n->price_hour * n->pods[j]->svc->cfg->cpu_request / alloc;
+	}
 	for (size_t i = 0; i < w->n_nodes; i++)
 		svc_node_full_shares(w, w->wnodes[i]);
 	for (size_t i = 0; i < w->n_svcs; i++)
@@ -245,6 +254,7 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 		for (size_t i = 0; i < w->n_svcs; i++)
 			pod_initial_retry(w, &w->svcs[i]);
 	}
+	w->start_usd_hour = node_rate(w, &w->start_spot_usd_hour);
 	control_start(w);
 	for (size_t i = 0; i < w->n_svcs; i++) {
 		struct service *sv = &w->svcs[i];
@@ -296,6 +306,7 @@ static void emit_summary(struct world *w, struct service *sv)
 		.pod_start_p99_s = hist_percentile(&sv->start_hist, 99) * 1e-9,
 		.cpu_throttled = ran > 0 ? cpu.throttled / ran : NAN,
 		.cpu_pressure = ran > 0 ? cpu.pressure / ran : NAN,
+		.cost_usd = w->cluster ? sv->cost_usd : NAN,
 	};
 	if (w->out.summary)
 		w->out.summary(w->out.ctx, &r);
@@ -317,7 +328,8 @@ void world_finish(struct world *w)
 		for (size_t i = 0; i < w->n_nodes; i++)
 			secs += sim_to_s(w->s->now - w->wnodes[i]->launched);
 		double cost = node_cost(w);
-		struct row_cost r = {cost, hours > 0 ? cost / hours * 730 : 0, secs / 3600, w->max_nodes};
+		struct row_cost r = {cost,	     hours > 0 ? cost / hours * 730 : 0, secs / 3600, w->max_nodes,
+				     node_cost_spot(w), w->start_usd_hour,		     w->start_spot_usd_hour};
 		w->out.cost(w->out.ctx, &r);
 	}
 }

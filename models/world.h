@@ -178,6 +178,7 @@ struct service {
 	double cpu_retired;/* cpu_used of pods whose slots were reused, core-ns */
 	double thr_retired, prs_retired; /* their throttled and pressure times, ns */
 	double thr_mark, prs_mark; /* svc_cpu's throttled and pressure at the last sample, ns */
+	double cost_usd;      /* its pods' share of their nodes' cost so far (by CPU request), USD */
 	double cpu_mark;   /* svc_cpu_used at the last sample, core-ns */
 	double asked;      /* CPU requested by running pods, integrated: core-ns */
 	double asked_mark; /* asked at the last sample */
@@ -236,6 +237,7 @@ struct wnode {
 	int drain_tries;      /* eviction rounds with a refusal so far (the retry backoff) */
 	char blocked[120];    /* the last reason a provisioner gave for not disrupting it ("" none) */
 	bool being_replaced;  /* Karpenter: a replacement for it is starting */
+	bool spot;            /* priced as a spot instance (a commitment discount does not apply) */
 };
 
 /* A node provisioner (Karpenter or Cluster Autoscaler), called by the world. */
@@ -271,6 +273,8 @@ struct world {
 	size_t n_nodes, cap_nodes;
 	uint32_t next_node_num;
 	double cost_usd;      /* node cost of nodes already gone, USD */
+	double spot_cost_usd; /* of which spot instances', USD */
+	double start_usd_hour, start_spot_usd_hour; /* the cluster's cost rate at t = 0, once settled */
 	double node_seconds;  /* node lifetime of nodes already gone, s */
 	int max_nodes;        /* the most nodes alive at once */
 	struct row_nodes *nrows; /* scratch for the nodes rows of a sample */
@@ -402,6 +406,10 @@ void node_pod_bound(struct world *w, int i);
 void node_pod_unbound(struct world *w, int i);
 /* Cost of the cluster so far (gone nodes plus live ones up to now), USD. */
 double node_cost(const struct world *w);
+/* Of node_cost, what spot instances cost. */
+double node_cost_spot(const struct world *w);
+/* The live nodes' USD per hour; *spot (may be NULL) gets the spot part. */
+double node_rate(const struct world *w, double *spot);
 /* Emits a "node" decision row. */
 void node_log(struct world *w, const struct wnode *n, const char *event, const char *detail);
 void node_free_all(struct world *w);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "month.h"
 #include "plan.h"
 #include "plan_pair.h"
 #include "plan_seq.h"
@@ -36,7 +37,6 @@
 #define DEFAULT_REPLICATIONS 100
 #define DEFAULT_TARGET 0.95
 #define MAX_RUNS 10000000
-#define HOURS_A_MONTH 730.0 /* as runs.monthly_cost_usd counts them */
 
 static atomic_int interrupted; /* set by the signal handler, read by every worker */
 
@@ -182,6 +182,8 @@ struct planner {
 	plan_adapt *adapt;
 	struct plan_sprt sprt;
 	const char *search;         /* the axis searched, or NULL */
+	struct month_day *month;    /* each variant's normal day (sim/month.h) */
+	double *start_nodes;        /* and the nodes its runs start with */
 	/* a failed commit stops the plan */
 	bool write_failed;
 	struct herr werr;
@@ -341,6 +343,8 @@ struct vacc { /* one variant */
 	int64_t n_cost;
 	double base_sum;      /* runs' base_cost_per_hour */
 	int64_t n_base;
+	struct month_event ev;/* sums over runs of what each spent above its start (sim/month.h) */
+	int64_t n_ev;
 };
 
 /* The terms of an SLO, in the order of plan_failures.term's values. */
@@ -367,6 +371,7 @@ struct agg {
 	int cur_v, cur_r;   /* the run being read, 0: none */
 	int run_met;        /* -1: no objective yet */
 	double run_pod, run_cost, run_base;
+	struct month_event run_ev; /* usd NaN: unknown */
 	int run_nodes;
 	int64_t run_pods;
 };
@@ -393,6 +398,12 @@ static void end_run(struct agg *A)
 		v->base_sum += A->run_base;
 		v->n_base++;
 	}
+	if (!isnan(A->run_ev.usd) && !isnan(A->run_ev.spot_usd) && !isnan(A->run_ev.node_hours)) {
+		v->ev.usd += A->run_ev.usd;
+		v->ev.spot_usd += A->run_ev.spot_usd;
+		v->ev.node_hours += A->run_ev.node_hours;
+		v->n_ev++;
+	}
 	A->cur_v = 0;
 }
 
@@ -411,6 +422,9 @@ static void on_row(void *ctx, const struct plan_run_row *row)
 		A->run_cost = row->monthly_cost_usd;
 		A->run_base = row->base_cost_per_hour;
 		A->run_nodes = row->max_nodes;
+		A->run_ev = month_event_of(row->cost_usd, row->spot_cost_usd, row->node_hours, row->sim_s / 3600,
+					   row->start_cost_per_hour, row->start_spot_cost_per_hour,
+					   A->P->start_nodes ? A->P->start_nodes[row->variant - 1] : NAN);
 		A->run_pods = 0;
 	}
 	int i = scn_service_index(sc, row->service);
@@ -460,6 +474,9 @@ struct results {
 	size_t n_f;
 	int rec, ru;                  /* recommended and runner-up, 0-based; -1: none */
 	bool by_cost;                 /* ranked by monthly cost, else by min_cores */
+	struct month_cost *mc;        /* per variant, its month (sim/month.h) */
+	struct row_plan_hour *rh;     /* per variant and hour of its normal day */
+	char **rh_json;               /* rh[i].replicas (owned) */
 };
 
 /* ---- Printing ------------------------------------------------------------------ */
@@ -576,6 +593,38 @@ static void print_failures(const struct planner *P, const struct row_plan_varian
 	}
 }
 
+/* The month's cost item by item, and each service's share of the instances. */
+static void print_month(const struct planner *P, const struct row_plan_variant *rv, const struct row_plan_service *rs,
+			size_t w)
+{
+	const struct scenario *sc = P->sc;
+	const struct scn_cost *c = &sc->cost;
+	printf("\ncost a month, USD: %.2f normal days (%s) and %g event days; instances as the provisioner packs\n"
+	       "each hour's steady-state replicas; %g%% off on-demand instances; control plane %g USD per cluster-hour x "
+	       "%d;\n%g GiB root volume per node at %g USD per GB-month\n",
+	       MONTH_DAYS, c->has_day ? "cost.normal_day" : "flat: no cost.normal_day", c->event_days, 100 * c->discount,
+	       c->control_plane, c->clusters, c->root_volume_gib, c->volume_price);
+	printf("%3s  %-*s %12s %10s %10s %10s %10s %10s", "#", (int)w, "variant", "normal days", "events", "discount",
+	       "control", "volumes", "total");
+	for (size_t i = 0; i < sc->n_services; i++)
+		printf(" %12.12s", sc->services[i].name);
+	printf("\n");
+	for (int v = 0; v < P->n_var; v++) {
+		const struct row_plan_variant *r = &rv[v];
+		char ev[16];
+		fmt_num(ev, sizeof ev, 0, "", c->event_days > 0 && !r->runs ? NAN : r->month_events_usd);
+		printf("%3d  %-*.*s %12.0f %10s %10.0f %10.0f %10.0f %10.0f", v + 1, (int)w, (int)w, r->label,
+		       r->month_normal_usd, ev, r->month_discount_usd + 0.0, r->month_control_plane_usd, r->month_volumes_usd,
+		       r->month_usd);
+		for (size_t i = 0; i < sc->n_services; i++)
+			printf(" %12.0f", rs[(size_t)v * sc->n_services + i].monthly_share_usd);
+		printf("\n");
+	}
+	printf("events: what a run spent above its starting cluster, mean over runs, x event days; a service's "
+	       "column:\nits pods' CPU requests' share of the normal days' instances (the rest is DaemonSets and "
+	       "idle)\n");
+}
+
 static void print_tables(const struct planner *P, const struct row_plan_variant *rv,
 			 const struct row_plan_service *rs, const struct row_plan_failure *rf, size_t n_f, bool by_cost)
 {
@@ -600,7 +649,7 @@ static void print_tables(const struct planner *P, const struct row_plan_variant 
 		fmt_pct(err, sizeof err, r->error_rate);
 		fmt_num(pod, sizeof pod, 1, " s", r->pod_start_p99_s);
 		fmt_num(nodes, sizeof nodes, 0, "", r->max_nodes < 0 ? NAN : (double)r->max_nodes);
-		fmt_num(cost, sizeof cost, by_cost ? 0 : 2, "", by_cost ? r->monthly_cost_usd : r->min_cores);
+		fmt_num(cost, sizeof cost, by_cost ? 0 : 2, "", by_cost ? r->month_usd : r->min_cores);
 		printf("%3d  %-*.*s %17s %17s %7s %14s %6s %10s  %s\n", v + 1, (int)w, (int)w, r->label, p, ci, err, pod,
 		       nodes, cost, r->verdict);
 	}
@@ -624,10 +673,11 @@ static void print_tables(const struct planner *P, const struct row_plan_variant 
 		printf("\n");
 	}
 	print_failures(P, rv, rf, n_f, w);
+	if (by_cost)
+		print_month(P, rv, rs, w);
 	printf("\nP(SLO met): the share of runs in which every service met its SLO; 95%% interval: Wilson score.\n"
 	       "pod start p99, nodes: medians over runs (the slowest service; the most nodes at once); %s\n",
-	       by_cost ? "USD/month: the cluster's cost\nper hour before the spike (the steady state the buffer holds), mean over runs, x 730 h; what\n"
-			 "the spike adds is in plan_variants.run_monthly_cost_usd."
+	       by_cost ? "USD/month: the month's\ncost, item by item above (docs/cost.md)."
 		       : "no cluster, so variants are ranked by the cores their minReplicas hold.");
 }
 
@@ -725,7 +775,7 @@ static int read_runs(struct planner *P, struct agg *A)
 	size_t nv = (size_t)P->n_var, ns = P->sc->n_services;
 	size_t reps = (size_t)P->reps;
 	*A = (struct agg){P, xcalloc(nv, sizeof *A->v), xcalloc(nv * ns, sizeof *A->s), xmalloc(nv * reps + 1),
-			  xmalloc((nv * ns * reps + 1) * sizeof *A->p99), 0, 0, -1, NAN, NAN, NAN, -1, 0};
+			  xmalloc((nv * ns * reps + 1) * sizeof *A->p99), 0, 0, -1, NAN, NAN, NAN, {NAN, NAN, NAN}, -1, 0};
 	memset(A->met, 2, nv * reps + 1);
 	for (size_t i = 0; i < nv * ns * reps; i++)
 		A->p99[i] = NAN;
@@ -832,11 +882,18 @@ static void variant_row(const struct planner *P, struct agg *A, size_t v, struct
 		.pods_started = a->runs ? (double)a->pods / (double)a->runs : NAN,
 		.pod_start_p99_s = plan_percentile(a->pod_p99.v, a->pod_p99.n, 50),
 		.max_nodes = isnan(nodes) ? -1 : (int)nodes,
-		.monthly_cost_usd = a->n_base ? HOURS_A_MONTH * a->base_sum / (double)a->n_base : NAN,
+		.monthly_cost_usd = a->n_base ? 730 * a->base_sum / (double)a->n_base : NAN,
 		.run_monthly_cost_usd = a->n_cost ? a->cost_sum / (double)a->n_cost : NAN,
 		.min_cores = plan_min_cores(&P->vars[v]),
 		.verdict = plan_verdict_name(c->verdict),
 		.reason = R->whys[v] ? R->whys[v] : reasons[c->verdict],
+		.month_usd = P->month[v].cluster ? R->mc[v].total : NAN,
+		.month_normal_usd = P->month[v].cluster ? R->mc[v].normal : NAN,
+		.month_events_usd = P->month[v].cluster ? R->mc[v].events : NAN,
+		.month_discount_usd = P->month[v].cluster ? R->mc[v].discount : NAN,
+		.month_control_plane_usd = P->month[v].cluster ? R->mc[v].control_plane : NAN,
+		.month_volumes_usd = P->month[v].cluster ? R->mc[v].volumes : NAN,
+		.month_node_hours = P->month[v].cluster ? R->mc[v].node_hours : NAN,
 	};
 }
 
@@ -857,6 +914,7 @@ static void service_rows(const struct planner *P, struct agg *A, size_t v, struc
 			.p99_p95_ms = plan_percentile(s->p99.v, s->p99.n, 95),
 			.error_rate = rate_of(s->errors, s->served),
 			.pod_start_p99_s = plan_percentile(s->pod_p99.v, s->pod_p99.n, 50),
+			.monthly_share_usd = P->month[v].cluster ? MONTH_DAYS * P->month[v].share[i] : NAN,
 		};
 	}
 }
@@ -904,6 +962,25 @@ static void failure_rows(const struct planner *P, struct agg *A, size_t v, struc
 	}
 }
 
+/* Variant v's rows of plan_hours: its modelled normal day. */
+static void hour_rows(const struct planner *P, size_t v, struct results *R)
+{
+	const struct month_day *d = &P->month[v];
+	size_t ns = P->sc->n_services;
+	if (!d->cluster)
+		return;
+	for (int h = 0; h < SCN_HOURS; h++) {
+		size_t k = v * SCN_HOURS + (size_t)h, cap = 4 + ns * 80, n = 0;
+		char *js = R->rh_json[k] = xmalloc(cap);
+		n += (size_t)snprintf(js + n, cap - n, "{");
+		for (size_t i = 0; i < ns; i++)
+			n += (size_t)snprintf(js + n, cap - n, "%s\"%s\":%d", i ? "," : "", P->sc->services[i].name,
+					      d->replicas[(size_t)h * ns + i]);
+		snprintf(js + n, cap - n, "}");
+		R->rh[k] = (struct row_plan_hour){(int)v + 1, h, d->hour[h].factor, d->hour[h].nodes, d->hour[h].usd, js};
+	}
+}
+
 /* The rule over the variants, then every row. */
 static void judge(const struct planner *P, struct agg *A, struct results *R)
 {
@@ -915,14 +992,24 @@ static void judge(const struct planner *P, struct agg *A, struct results *R)
 	R->rf = xcalloc(nv * ns * N_TERMS, sizeof *R->rf);
 	R->objs = xcalloc(nv * ns * N_TERMS, sizeof *R->objs);
 	R->n_f = 0;
-	/* Rank by the steady state's monthly cost when every variant has one. */
+	/* Rank by the month's cost when every variant has a cluster. */
 	R->by_cost = true;
-	for (size_t v = 0; v < nv; v++)
-		R->by_cost &= A->v[v].runs || !P->adapt ? A->v[v].n_base > 0 && A->v[v].n_base == A->v[v].runs
-						    : true; /* a search leaves some variants unrun */
+	R->mc = xcalloc(nv, sizeof *R->mc);
+	R->rh = xcalloc(nv * SCN_HOURS, sizeof *R->rh);
+	R->rh_json = xcalloc(nv * SCN_HOURS, sizeof *R->rh_json);
 	for (size_t v = 0; v < nv; v++) {
 		struct vacc *a = &A->v[v];
-		double cost = R->by_cost ? HOURS_A_MONTH * a->base_sum / (double)a->n_base : plan_min_cores(&P->vars[v]);
+		struct month_event ev = {NAN, NAN, NAN};
+		if (a->n_ev)
+			ev = (struct month_event){a->ev.usd / (double)a->n_ev, a->ev.spot_usd / (double)a->n_ev,
+						  a->ev.node_hours / (double)a->n_ev};
+		month_cost(&P->vars[v].cost, &P->month[v], ev, &R->mc[v]);
+		R->by_cost &= P->month[v].cluster;
+		hour_rows(P, v, R);
+	}
+	for (size_t v = 0; v < nv; v++) {
+		struct vacc *a = &A->v[v];
+		double cost = R->by_cost ? R->mc[v].total : plan_min_cores(&P->vars[v]);
 		R->ch[v] = (struct plan_choice){a->runs, a->met, cost, 0, 0, PLAN_NO_RUNS};
 	}
 	if (P->adapt)
@@ -941,11 +1028,29 @@ static void free_results(struct results *R, size_t nv)
 	for (size_t v = 0; v < nv; v++)
 		free(R->whys[v]);
 	free(R->whys);
+	for (size_t i = 0; i < nv * SCN_HOURS; i++)
+		free(R->rh_json[i]);
+	free(R->rh_json);
+	free(R->rh);
+	free(R->mc);
 	free(R->objs);
 	free(R->rf);
 	free(R->rs);
 	free(R->rv);
 	free(R->ch);
+}
+
+/* Each variant's normal day, once. */
+static void model_months(struct planner *P)
+{
+	if (P->month)
+		return;
+	P->month = xcalloc((size_t)P->n_var, sizeof *P->month);
+	P->start_nodes = xcalloc((size_t)P->n_var, sizeof *P->start_nodes);
+	for (int v = 0; v < P->n_var; v++) {
+		month_day(&P->vars[v], &P->month[v]);
+		P->start_nodes[v] = P->month[v].start_nodes;
+	}
 }
 
 /* Statistics from the stored runs, the recommendation, into the database and
@@ -955,6 +1060,7 @@ static int conclude(struct planner *P)
 	size_t nv = (size_t)P->n_var, ns = P->sc->n_services;
 	struct agg A;
 	struct results R;
+	model_months(P);
 	int rc = read_runs(P, &A);
 	if (rc) {
 		free_agg(&A, nv, ns);
@@ -964,7 +1070,14 @@ static int conclude(struct planner *P)
 	char *text = recommendation(P, &R);
 	struct row_plan rp = {P->n_var, P->reps, P->target, R.rec + 1, R.ru + 1, text};
 	struct herr e;
-	if (store_plan_finish(P->st, P->plan_id, &rp, R.rv, nv, R.rs, nv * ns, R.rf, R.n_f, &e))
+	size_t n_h = 0;
+	for (size_t v = 0; v < nv; v++)
+		n_h += R.rh[v * SCN_HOURS].replicas ? SCN_HOURS : 0;
+	/* Rows of variants without a cluster are left zeroed: pack the rest. */
+	for (size_t i = 0, k = 0; i < nv * SCN_HOURS; i++)
+		if (R.rh[i].replicas)
+			R.rh[k++] = R.rh[i];
+	if (store_plan_finish(P->st, P->plan_id, &rp, R.rv, nv, R.rs, nv * ns, R.rf, R.n_f, R.rh, n_h, &e))
 		rc = cli_fail(&e);
 	if (!rc && !P->o->quiet) {
 		print_tables(P, R.rv, R.rs, R.rf, R.n_f, R.by_cost);
@@ -1072,6 +1185,10 @@ static void free_planner(struct planner *P)
 		free(P->base[v]);
 		free(P->params[v]);
 	}
+	for (int v = 0; P->month && v < P->n_var; v++)
+		month_day_free(&P->month[v]);
+	free(P->month);
+	free(P->start_nodes);
 	free(P->vars);
 	free(P->base);
 	free(P->params);

@@ -983,6 +983,38 @@ static void plan_baselines(struct doc *d, const struct plot_plan *p)
 	table_end(d);
 }
 
+/* Per variant, the month's cost item by item (plan_variants.month_*). */
+static void plan_month(struct doc *d, const struct plot_plan *p)
+{
+	bool any = false;
+	for (size_t i = 0; i < p->n; i++)
+		any |= !isnan(p->v[i].month[0]);
+	if (!any)
+		return;
+	heading(d, 2, "Cost a month");
+	para(d, "730 hours: the normal days (each hour's steady-state replicas for the scenario's cost.normal_day, "
+		"on the nodes the provisioner packs them onto), the event days (what a run spent above its starting "
+		"cluster, mean over runs, x cost.event_days), the commitment discount on on-demand instances, the "
+		"control plane per cluster-hour and each node's root volume (docs/cost.md). From the tables "
+		"plan_variants, plan_services (each service's share) and plan_hours (the modelled day).");
+	static const char *const head[] = {"#", "variant", "normal days", "event days", "discount", "control plane",
+					   "volumes", "total, USD"};
+	static const bool num[] = {true, false, true, true, true, true, true, true};
+	table_begin(d);
+	table_row(d, head, 8, true, num);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plot_plan_variant *v = &p->v[i];
+		char b[8][32];
+		snprintf(b[0], sizeof b[0], "%d", v->variant);
+		for (int k = 0; k < 5; k++)
+			snprintf(b[2 + k], sizeof b[2 + k], "%.0f", v->month[k] + 0.0);
+		snprintf(b[7], sizeof b[7], "%.0f", v->cost);
+		const char *row[] = {b[0], v->label, b[2], b[3], b[4], b[5], b[6], b[7]};
+		table_row(d, row, 8, false, num);
+	}
+	table_end(d);
+}
+
 /* Per variant, the share of runs in which each service missed each term of its SLO. */
 static void plan_failures(struct doc *d, const struct plot_plan *p)
 {
@@ -1126,9 +1158,10 @@ static int plan_page(struct doc *d, const struct plot_plan *p, const char *db, c
 	plan_table(d, p);
 	para(d, "P(SLO met): the share of runs in which every service met its SLO, with its Wilson score 95% "
 		"interval; p99: the median and 95th percentile over runs of each run's p99, with the variant's "
-		"minReplicas; pod start p99 and nodes: medians over runs; USD/month: the cluster's cost per hour "
-		"before the spike (the steady state the buffer holds) x 730 h. From the tables plans, "
-		"plan_variants and plan_services.");
+		"minReplicas; pod start p99 and nodes: medians over runs; USD/month: the month's cost (below; for a "
+		"plan stored before schema version 7, the cluster's cost per hour before the spike x 730 h). From "
+		"the tables plans, plan_variants and plan_services.");
+	plan_month(d, p);
 	plan_failures(d, p);
 	plan_baselines(d, p);
 	heading(d, 2, "Charts");

@@ -149,13 +149,18 @@ static void baseline_of(const struct scn_service *s, double rps, double hold_s, 
 
 void plan_baselines(const struct scenario *sc, struct plan_baseline *out)
 {
+	plan_baselines_at(sc, 1, out);
+}
+
+void plan_baselines_at(const struct scenario *sc, double factor, struct plan_baseline *out)
+{
 	size_t n = sc->n_services;
 	size_t *order = xcalloc(n, sizeof *order);
 	double *rps = xcalloc(n, sizeof *rps), *memo = xcalloc(n, sizeof *memo);
 	simtime t = plan_normal_time(sc);
 	call_order(sc, order);
 	for (size_t i = 0; i < n; i++) {
-		rps[i] = own_rate(&sc->services[i].traffic, t);
+		rps[i] = own_rate(&sc->services[i].traffic, t) * factor;
 		memo[i] = -1;
 	}
 	for (size_t k = 0; k < n; k++) {

@@ -60,6 +60,9 @@ struct plan_baseline {
 simtime plan_normal_time(const struct scenario *sc);
 /* Fills out[i] for each service of sc (n_services entries). */
 void plan_baselines(const struct scenario *sc, struct plan_baseline *out);
+/* plan_baselines with every service's own normal traffic x factor (an hour
+ * of the normal day, sim/month.h). */
+void plan_baselines_at(const struct scenario *sc, double factor, struct plan_baseline *out);
 /* ceil(baseline x buffer), at least 1; a product within 1e-9 of an integer
  * is that integer (10 x 140 % is 14, not 15). */
 int64_t plan_buffered(int baseline, double buffer);

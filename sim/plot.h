@@ -217,7 +217,8 @@ struct plot_plan_variant {
 	char *group;           /* the label without the provisioner axis (owned): the provisioner chart's group */
 	int64_t runs, met;     /* runs judged, of which every objective was met */
 	double p, lo, hi;      /* P(SLO met) and its Wilson 95 % interval; NaN without runs */
-	double cost;           /* monthly_cost_usd; NaN without a cluster */
+	double cost;           /* month_usd (before version 7, or NULL: monthly_cost_usd); NaN without a cluster */
+	double month[5];       /* month_normal_usd, _events_, _discount_, _control_plane_, _volumes_usd; NaN: none */
 	double min_cores;      /* min_cores */
 	double pod_start_p99_s; /* NaN if no pod started */
 	double max_nodes;      /* NaN without a cluster */

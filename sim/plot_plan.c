@@ -80,12 +80,18 @@ static char *group_of(const char *label, const char *prov)
 static int read_variants(plot_db *db, struct plot_plan *p, struct herr *e)
 {
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(plot_sqlite(db),
-			       "SELECT variant, label, json_extract(params, '$.\"cluster.provisioner\"'), runs, "
-			       "slo_met_runs, p_slo, p_slo_low, p_slo_high, monthly_cost_usd, min_cores, "
-			       "pod_start_p99_s, max_nodes, error_rate, verdict, reason "
-			       "FROM plan_variants WHERE plan_id = ?1 ORDER BY variant",
-			       -1, &s, NULL) != SQLITE_OK)
+	/* Version 7's month ranks; a plan stored before has only the steady state's. */
+	bool month = plot_has_column(db, "plan_variants", "month_usd");
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "SELECT variant, label, json_extract(params, '$.\"cluster.provisioner\"'), runs, "
+		 "slo_met_runs, p_slo, p_slo_low, p_slo_high, %s, min_cores, "
+		 "pod_start_p99_s, max_nodes, error_rate, verdict, reason, %s "
+		 "FROM plan_variants WHERE plan_id = ?1 ORDER BY variant",
+		 month ? "COALESCE(month_usd, monthly_cost_usd)" : "monthly_cost_usd",
+		 month ? "month_normal_usd, month_events_usd, month_discount_usd, month_control_plane_usd, month_volumes_usd"
+		       : "NULL, NULL, NULL, NULL, NULL");
+	if (sqlite3_prepare_v2(plot_sqlite(db), sql, -1, &s, NULL) != SQLITE_OK)
 		return fail(db, e);
 	sqlite3_bind_int64(s, 1, p->id);
 	size_t cap = 0;
@@ -118,6 +124,8 @@ static int read_variants(plot_db *db, struct plot_plan *p, struct herr *e)
 		if (!v->verdict)
 			v->verdict = xstrdup("");
 		v->reason = text_or_null(s, 14);
+		for (int k = 0; k < 5; k++)
+			v->month[k] = real_or_nan(s, 15 + k);
 		v->p99_p50 = xmalloc((p->n_services + 1) * sizeof(double));
 		v->p99_p95 = xmalloc((p->n_services + 1) * sizeof(double));
 		v->min_replicas = xmalloc((p->n_services + 1) * sizeof(int));
@@ -623,7 +631,7 @@ static void sweep_script(FILE *o, const struct plot_plan *p, const char *data, s
 	fputs("set key at screen 0.70, screen 0.85 left top vertical Left reverse samplen 2 spacing 1.3 width -2\n", o);
 	fputs("set ylabel 'P(SLO met), % of runs'\nset yrange [0:105]\nset ytics 0, 10, 100 nomirror\n", o);
 	fprintf(o, "set y2label '%s'\nset y2range [0:*]\nset y2tics nomirror\nset format y2 '%s'\n",
-		p->has_cost ? "cluster cost before the spike, USD per month" : "cores reserved (minReplicas × CPU request)",
+		p->has_cost ? "cost a month, USD (docs/cost.md)" : "cores reserved (minReplicas × CPU request)",
 		p->has_cost ? "$%g" : "%g");
 	if (buffers) {
 		double lo = x[0], hi = x[0];

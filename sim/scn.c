@@ -810,7 +810,7 @@ static int load_top(struct ld *L, const struct ynode *root)
 {
 	static const char *const keys[] = {"name",	 "description", "seed",	   "duration", "sample_interval",
 					   "slo_window", "services",	"pdbs", "cluster", "controllers", "compare", "sweep",
-					   "expect", "max_requests", NULL};
+					   "expect", "max_requests", "cost", NULL};
 	struct scenario *sc = L->sc;
 	if (ld_want_map(L, root, "a scenario") || ld_check_keys(L, root, keys, "the scenario"))
 		return -1;
@@ -855,7 +855,7 @@ static int load_top(struct ld *L, const struct ynode *root)
 		return -1;
 	/* The controllers' flags first: the services' HPAs take them. */
 	if (((n = yt_get(root, "controllers")) && ld_load_controllers(L, n)) ||
-	    ((n = yt_get(root, "cluster")) && ld_load_cluster(L, n)))
+	    ((n = yt_get(root, "cluster")) && ld_load_cluster(L, n)) || ld_load_cost(L, yt_get(root, "cost")))
 		return -1;
 	if (!(n = ld_need(L, root, "services", "the scenario")) || load_services(L, n) ||
 	    ((n = yt_get(root, "pdbs")) && ld_load_pdbs(L, n)))

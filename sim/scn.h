@@ -451,6 +451,21 @@ struct scn_sweep {
 
 struct expect; /* one line of `expect:` (sim/expect.h) */
 
+/* `cost:`, what a month costs beyond the simulated event (docs/cost.md,
+ * sim/month.h). Every figure is USD. */
+#define SCN_HOURS 24
+struct scn_cost {
+	double day[SCN_HOURS];   /* the normal day: each hour's traffic as a factor of the normal traffic
+	                          * (the baseline's), hour 0 = 00:00-01:00; all 1 without normal_day */
+	bool has_day;            /* normal_day was given */
+	double event_days;       /* event days a month, 0 to 31 (default 0) */
+	double control_plane;    /* USD per cluster-hour (EKS standard support 0.10; default 0.10 with a cluster) */
+	int clusters;            /* clusters paying it (default 1) */
+	double root_volume_gib;  /* each node's root volume, GiB (default 20, Karpenter's AL2023 default) */
+	double volume_price;     /* USD per GB-month of that volume (gp3 0.08) */
+	double discount;         /* commitment discount on on-demand instances, 0 to 1 (default 0) */
+};
+
 struct scenario {
 	char *path;      /* the file it was read from, owned */
 	char *name;      /* owned */
@@ -466,6 +481,7 @@ struct scenario {
 	size_t n_pdbs;
 	struct scn_cluster cluster;
 	struct scn_control control;
+	struct scn_cost cost;         /* `cost:` (defaults without it) */
 	char *sandbox;   /* files the scenario names must resolve inside this folder (owned; NULL: anywhere) */
 	struct scn_variant *variants; /* `compare:` (owned); none: a single run */
 	size_t n_variants;

@@ -116,5 +116,7 @@ int ld_load_buffer(struct ld *L, const struct ynode *v, struct scn_service *s);
  * sc->variants and sc->sweep, then the services' buffers applied to their
  * HPAs. */
 int ld_load_sweep(struct ld *L, const struct ynode *root);
+/* sim/scn_cost.c: `cost:` into L->sc->cost (v NULL: the defaults). */
+int ld_load_cost(struct ld *L, const struct ynode *v);
 
 #endif

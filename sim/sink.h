@@ -74,6 +74,8 @@ struct row_summary {
 	double cpu_pressure;  /* share of the running pods' time wanting CPU their node did not have (NaN if none ran) */
 	int latency_met, errors_met, violation_met; /* each term of the SLO alone (slo_terms in models/slo.h):
 	                                             * 1 met, 0 missed, -1 not declared */
+	double cost_usd;      /* its pods' share of their nodes' cost over the run, by CPU request over each node's
+	                       * allocatable CPU, at each sample interval, USD (NaN: no cluster) */
 };
 
 /* The nodes of one instance type (and pool) at a sample time. */
@@ -94,6 +96,9 @@ struct row_cost {
 	double monthly_usd;    /* at the run's average rate, for 730 hours */
 	double node_hours;     /* node-hours */
 	int max_nodes;         /* the most nodes alive at once */
+	double spot_usd;       /* of cost_usd, spot instances' */
+	double start_usd_hour; /* the cluster's USD per hour at t = 0 (the settled start) */
+	double start_spot_usd_hour; /* of which spot instances' */
 };
 
 /*

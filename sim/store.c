@@ -62,7 +62,7 @@ struct store {
 #define SUMMARY_COLS                                                                                        \
 	"service, requests, served, errors, timeouts, rejected, mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, "      \
 	"max_ms, error_rate, timeout_rate, cpu_util, violation_minutes, slo_met, pods_started, pod_start_p50_s, " \
-	"pod_start_p99_s, cpu_throttled, cpu_pressure, latency_met, errors_met, violation_met"
+	"pod_start_p99_s, cpu_throttled, cpu_pressure, latency_met, errors_met, violation_met, cost_usd"
 #define DECISION_COLS \
 	"t_s, service, kind, pod, event, replicas, desired, raw, stabilized, limited, bound, metrics, detail"
 #define NODES_COLS "t_s, pool, instance_type, launching, registered, ready, draining, cost_per_hour"
@@ -305,6 +305,36 @@ static const char SCHEMA_V6[] =
 	"  FOREIGN KEY (plan_id, variant) REFERENCES plan_variants(plan_id, variant) ON DELETE CASCADE\n"
 	") WITHOUT ROWID;\n";
 
+/* Version 7: a month's cost item by item (docs/cost.md). runs gain the spot
+ * part of their node cost and their starting cluster's rate (an event day's
+ * extra is what a run spent above it); plan_variants the month's items
+ * (month_usd their total, which ranks them); plan_services each service's
+ * share; plan_hours the modelled normal day. NULL in older rows. */
+static const char SCHEMA_V7[] =
+	"ALTER TABLE summaries ADD COLUMN cost_usd REAL;\n"
+	"ALTER TABLE runs ADD COLUMN spot_cost_usd REAL;\n"
+	"ALTER TABLE runs ADD COLUMN start_cost_per_hour REAL;\n"
+	"ALTER TABLE runs ADD COLUMN start_spot_cost_per_hour REAL;\n"
+	"ALTER TABLE plan_variants ADD COLUMN month_usd REAL;\n"
+	"ALTER TABLE plan_variants ADD COLUMN month_normal_usd REAL;\n"
+	"ALTER TABLE plan_variants ADD COLUMN month_events_usd REAL;\n"
+	"ALTER TABLE plan_variants ADD COLUMN month_discount_usd REAL;\n"
+	"ALTER TABLE plan_variants ADD COLUMN month_control_plane_usd REAL;\n"
+	"ALTER TABLE plan_variants ADD COLUMN month_volumes_usd REAL;\n"
+	"ALTER TABLE plan_variants ADD COLUMN month_node_hours REAL;\n"
+	"ALTER TABLE plan_services ADD COLUMN monthly_share_usd REAL;\n"
+	"CREATE TABLE plan_hours(\n"
+	"  plan_id      INTEGER NOT NULL,\n"
+	"  variant      INTEGER NOT NULL,\n"
+	"  hour         INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),\n"
+	"  factor       REAL NOT NULL,\n"
+	"  nodes        INTEGER NOT NULL,\n"
+	"  usd_per_hour REAL NOT NULL,\n"
+	"  replicas     TEXT NOT NULL CHECK (json_valid(replicas)),\n"
+	"  PRIMARY KEY (plan_id, variant, hour),\n"
+	"  FOREIGN KEY (plan_id, variant) REFERENCES plan_variants(plan_id, variant) ON DELETE CASCADE\n"
+	") WITHOUT ROWID;\n";
+
 /*
  * The schema's history: migrations[v] takes a database from version v - 1 to
  * version v. A new file (version 0) runs every step; an older file runs the
@@ -319,6 +349,7 @@ static const char *const migrations[] = {
 	SCHEMA_V4, /* plans, runs.plan_id, plan_variants, plan_services */
 	SCHEMA_V5, /* samples.cpu_cores ... cpu_capacity; summaries.cpu_throttled, cpu_pressure; pod_samples */
 	SCHEMA_V6, /* summaries.latency_met, errors_met, violation_met; plan_failures */
+	SCHEMA_V7, /* runs.spot_cost_usd, start_*; plan_variants.month_*; plan_services.monthly_share_usd; plan_hours */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
@@ -339,7 +370,7 @@ static const char SQL_PUT_SAMPLE[] = "INSERT INTO stage.samples(" SAMPLE_COLS ")
 				     "?19, ?20, ?21)";
 static const char SQL_PUT_SUMMARY[] = "INSERT INTO stage.summaries(" SUMMARY_COLS ") VALUES "
 				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-				      "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
+				      "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
 static const char SQL_PUT_DECISION[] = "INSERT INTO stage.decisions(" DECISION_COLS ") VALUES "
 				       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char SQL_PUT_NODES[] = "INSERT INTO stage.nodes(" NODES_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -367,8 +398,10 @@ static const char SQL_PUT_SCENARIO[] = "INSERT INTO scenarios(name, path, hash, 
 static const char SQL_GET_SCENARIO[] = "SELECT id FROM scenarios WHERE hash = ?1";
 static const char SQL_PUT_RUN[] = "INSERT INTO runs(scenario_id, variant, replication, seed, params, status, "
 				  "started_at, wall_s, events, requests, sim_s, version, cost_usd, monthly_cost_usd, "
-				  "node_hours, max_nodes, plan_id, base_cost_per_hour) "
-				  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+				  "node_hours, max_nodes, plan_id, base_cost_per_hour, spot_cost_usd, start_cost_per_hour, "
+				  "start_spot_cost_per_hour) "
+				  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+				  "?20, ?21)";
 
 /* ---- SHA-256 (FIPS 180-4), to name a scenario by its content ----------- */
 
@@ -903,6 +936,7 @@ static void sink_summary(void *ctx, const struct row_summary *r)
 	for (int k = 0; k < 3; k++)
 		if (terms[k] >= 0)
 			sqlite3_bind_int(s, 23 + k, terms[k]);
+	bind_real(s, 26, r->cost_usd);
 	stage_row(st, s, "summary", "service", r->service, NAN);
 }
 
@@ -1055,6 +1089,9 @@ static int put_run(store *st, int64_t scenario_id, const struct run_end *end, in
 			bind_real(s, 14, st->cost.monthly_usd);
 			bind_real(s, 15, st->cost.node_hours);
 			bind_count(s, 16, st->cost.max_nodes);
+			bind_real(s, 19, st->cost.spot_usd);
+			bind_real(s, 20, st->cost.start_usd_hour);
+			bind_real(s, 21, st->cost.start_spot_usd_hour);
 		}
 		if (st->plan_id > 0) { /* else NULL: no plan */
 			sqlite3_bind_int64(s, 17, st->plan_id);
@@ -1176,23 +1213,30 @@ static const char SQL_PLAN_RUNS[] = "SELECT variant, replication FROM runs WHERE
 static const char SQL_PLAN_ROWS[] =
 	"SELECT r.variant, r.replication, s.service, s.slo_met, s.p99_ms, s.served, s.errors, s.pods_started, "
 	"s.pod_start_p99_s, r.monthly_cost_usd, r.max_nodes, r.base_cost_per_hour, s.latency_met, s.errors_met, "
-	"s.violation_met FROM runs r JOIN summaries s ON s.run_id = r.id "
+	"s.violation_met, r.cost_usd, r.spot_cost_usd, r.node_hours, r.sim_s, r.start_cost_per_hour, "
+	"r.start_spot_cost_per_hour FROM runs r JOIN summaries s ON s.run_id = r.id "
 	"WHERE r.plan_id = ?1 AND r.status = 'ok' AND r.variant BETWEEN 1 AND ?2 AND r.replication BETWEEN 1 AND ?3 "
 	"ORDER BY r.variant, r.replication, s.service";
 static const char SQL_PLAN_DONE[] =
 	"UPDATE plans SET variants = ?2, replications = ?3, target = ?4, status = 'done', recommended = ?5, "
 	"runner_up = ?6, recommendation = ?7, finished_at = ?8 WHERE id = ?1";
 /* The services first: they reference the variants. */
-static const char *const SQL_PLAN_CLEAR[] = {"DELETE FROM plan_failures WHERE plan_id = ?1",
+static const char *const SQL_PLAN_CLEAR[] = {"DELETE FROM plan_hours WHERE plan_id = ?1",
+					     "DELETE FROM plan_failures WHERE plan_id = ?1",
 					     "DELETE FROM plan_services WHERE plan_id = ?1",
 					     "DELETE FROM plan_variants WHERE plan_id = ?1"};
 static const char SQL_PUT_PLAN_VARIANT[] =
 	"INSERT INTO plan_variants(plan_id, variant, label, params, runs, slo_met_runs, p_slo, p_slo_low, p_slo_high, "
 	"error_rate, pods_started, pod_start_p99_s, max_nodes, monthly_cost_usd, run_monthly_cost_usd, min_cores, "
-	"verdict, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+	"verdict, reason, month_usd, month_normal_usd, month_events_usd, month_discount_usd, month_control_plane_usd, "
+	"month_volumes_usd, month_node_hours) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+	"?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)";
 static const char SQL_PUT_PLAN_SERVICE[] =
 	"INSERT INTO plan_services(plan_id, variant, service, baseline, min_replicas, slo_met_runs, p99_p50_ms, "
-	"p99_p95_ms, error_rate, pod_start_p99_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+	"p99_p95_ms, error_rate, pod_start_p99_s, monthly_share_usd) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+static const char SQL_PUT_PLAN_HOUR[] =
+	"INSERT INTO plan_hours(plan_id, variant, hour, factor, nodes, usd_per_hour, replicas) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 static const char SQL_PUT_PLAN_FAILURE[] =
 	"INSERT INTO plan_failures(plan_id, variant, service, term, objective, runs, runs_missed, share) "
@@ -1304,6 +1348,12 @@ int store_plan_rows(store *st, int64_t plan_id, int variants, int replications,
 			.latency_met = col_flag(s, 12),
 			.errors_met = col_flag(s, 13),
 			.violation_met = col_flag(s, 14),
+			.cost_usd = col_real(s, 15),
+			.spot_cost_usd = col_real(s, 16),
+			.node_hours = col_real(s, 17),
+			.sim_s = col_real(s, 18),
+			.start_cost_per_hour = col_real(s, 19),
+			.start_spot_cost_per_hour = col_real(s, 20),
 		};
 		fn(ctx, &row);
 	}
@@ -1334,6 +1384,13 @@ static int put_plan_variant(store *st, sqlite3_stmt *s, int64_t plan_id, const s
 	bind_real(s, 16, v->min_cores);
 	bind_str(s, 17, v->verdict);
 	bind_str(s, 18, v->reason);
+	bind_real(s, 19, v->month_usd);
+	bind_real(s, 20, v->month_normal_usd);
+	bind_real(s, 21, v->month_events_usd);
+	bind_real(s, 22, v->month_discount_usd);
+	bind_real(s, 23, v->month_control_plane_usd);
+	bind_real(s, 24, v->month_volumes_usd);
+	bind_real(s, 25, v->month_node_hours);
 	int rc = step(st, s, SQLITE_DONE, "cannot store the plan's variants", e);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -1354,6 +1411,7 @@ static int put_plan_service(store *st, sqlite3_stmt *s, int64_t plan_id, const s
 	bind_real(s, 8, v->p99_p95_ms);
 	bind_real(s, 9, v->error_rate);
 	bind_real(s, 10, v->pod_start_p99_s);
+	bind_real(s, 11, v->monthly_share_usd);
 	int rc = step(st, s, SQLITE_DONE, "cannot store the plan's services", e);
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -1379,13 +1437,13 @@ static int put_plan_failure(store *st, sqlite3_stmt *s, int64_t plan_id, const s
 
 int store_plan_finish(store *st, int64_t plan_id, const struct row_plan *p, const struct row_plan_variant *v,
 		      size_t n_v, const struct row_plan_service *sv, size_t n_s, const struct row_plan_failure *f,
-		      size_t n_f, struct herr *e)
+		      size_t n_f, const struct row_plan_hour *h, size_t n_h, struct herr *e)
 {
 	assert(!st->staging && p);
 	const char *what = "cannot store the plan";
 	char now[32];
 	utc_now(now);
-	sqlite3_stmt *done = NULL, *clear = NULL, *pv = NULL, *ps = NULL, *pf = NULL;
+	sqlite3_stmt *done = NULL, *clear = NULL, *pv = NULL, *ps = NULL, *pf = NULL, *ph = NULL;
 	int rc = exec(st, "BEGIN IMMEDIATE", "cannot store the plan (locking the database)", e);
 	if (!rc)
 		rc = prepare(st, SQL_PLAN_DONE, 0, &done, what, e);
@@ -1425,6 +1483,21 @@ int store_plan_finish(store *st, int64_t plan_id, const struct row_plan *p, cons
 		rc = prepare(st, SQL_PUT_PLAN_FAILURE, 0, &pf, what, e);
 	for (size_t i = 0; !rc && i < n_f; i++)
 		rc = put_plan_failure(st, pf, plan_id, &f[i], e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_PLAN_HOUR, 0, &ph, what, e);
+	for (size_t i = 0; !rc && i < n_h; i++) {
+		sqlite3_bind_int64(ph, 1, plan_id);
+		sqlite3_bind_int(ph, 2, h[i].variant);
+		sqlite3_bind_int(ph, 3, h[i].hour);
+		bind_real(ph, 4, h[i].factor);
+		sqlite3_bind_int(ph, 5, h[i].nodes);
+		bind_real(ph, 6, h[i].usd_per_hour);
+		bind_str(ph, 7, h[i].replicas);
+		rc = step(st, ph, SQLITE_DONE, "cannot store the plan's normal day", e);
+		sqlite3_reset(ph);
+		sqlite3_clear_bindings(ph);
+	}
+	sqlite3_finalize(ph);
 	sqlite3_finalize(pf);
 	sqlite3_finalize(ps);
 	sqlite3_finalize(pv);

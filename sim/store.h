@@ -30,7 +30,7 @@ typedef struct store store;
  * plan_services and runs.plan_id; version 5 samples.cpu_cores,
  * cpu_throttled, cpu_pressure, cpu_capacity, summaries.cpu_throttled,
  * cpu_pressure, and pod_samples. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* What identifies a run. Strings are borrowed. */
 struct run_info {
@@ -120,6 +120,9 @@ struct plan_run_row {
 	double monthly_cost_usd;/* NaN: no cluster */
 	double base_cost_per_hour; /* NaN: unknown */
 	int max_nodes;          /* -1: no cluster */
+	double cost_usd, spot_cost_usd, node_hours; /* the run's nodes (NaN: no cluster, or stored before) */
+	double sim_s;           /* simulated seconds */
+	double start_cost_per_hour, start_spot_cost_per_hour; /* its settled start (NaN: unknown) */
 };
 
 /* A plan's results (results/SCHEMA.md, plans). Strings borrowed. */
@@ -139,10 +142,14 @@ struct row_plan_variant {
 	double pods_started;     /* mean per run */
 	double pod_start_p99_s;  /* NaN: none */
 	int max_nodes;           /* -1: no cluster */
-	double monthly_cost_usd; /* the steady state's cost rate x 730 h; NaN: no cluster */
+	double monthly_cost_usd; /* the steady state's cost rate x 730 h; NaN: no cluster (month_usd ranks) */
 	double run_monthly_cost_usd; /* the runs' own monthly_cost_usd, mean; NaN: no cluster */
 	double min_cores;
 	const char *verdict, *reason; /* reason may be NULL */
+	/* The month (sim/month.h), USD: its total and items; NaN: no cluster. */
+	double month_usd, month_normal_usd, month_events_usd, month_discount_usd, month_control_plane_usd,
+		month_volumes_usd;
+	double month_node_hours;
 };
 struct row_plan_service {
 	int variant;
@@ -150,6 +157,16 @@ struct row_plan_service {
 	int baseline, min_replicas; /* -1: no HPA */
 	int64_t slo_met_runs;       /* -1: no objective */
 	double p99_p50_ms, p99_p95_ms, error_rate, pod_start_p99_s; /* NaN: undefined */
+	double monthly_share_usd;   /* its pods' share of the month's instances (sim/month.h); NaN: no cluster */
+};
+
+/* One hour of a variant's modelled normal day (sim/month.h). */
+struct row_plan_hour {
+	int variant, hour;
+	double factor;
+	int nodes;
+	double usd_per_hour;
+	const char *replicas; /* JSON object: service -> replicas */
 };
 
 /* How often one term of one service's SLO was missed in a variant's runs. */
@@ -180,6 +197,6 @@ int store_plan_rows(store *st, int64_t plan_id, int variants, int replications,
  * Returns 0 or -1 with e set (nothing changed). */
 int store_plan_finish(store *st, int64_t plan_id, const struct row_plan *p, const struct row_plan_variant *v,
 		      size_t n_v, const struct row_plan_service *s, size_t n_s, const struct row_plan_failure *f,
-		      size_t n_f, struct herr *e);
+		      size_t n_f, const struct row_plan_hour *h, size_t n_h, struct herr *e);
 
 #endif

@@ -153,7 +153,15 @@ check "P(SLO met) counts the runs meeting every SLO" \
   "$(q "$A" "select count(*) from plan_variants v where slo_met_runs = (select count(*) from runs r where r.plan_id = 1 and r.variant = v.variant and not exists (select 1 from summaries s where s.run_id = r.id and s.slo_met = 0))")" "3"
 check "buffers grow minReplicas" "$(q "$A" "select group_concat(min_replicas, ' ') from (select min_replicas from plan_services where service = 'front' order by variant)")" "2 4 5"
 check "cost does not fall as the buffer grows" \
-  "$(q "$A" "select count(*) from plan_variants a join plan_variants b on b.variant = a.variant + 1 where b.monthly_cost_usd < a.monthly_cost_usd")" "0"
+  "$(q "$A" "select count(*) from plan_variants a join plan_variants b on b.variant = a.variant + 1 where b.monthly_cost_usd < a.monthly_cost_usd or b.month_usd < a.month_usd")" "0"
+check "a month's cost is the sum of its items" \
+  "$(q "$A" "select count(*) from plan_variants where abs(month_usd - (month_normal_usd + month_events_usd + month_discount_usd + month_control_plane_usd + month_volumes_usd)) < 1e-6 and month_control_plane_usd = 73")" "3"
+check "the normal day: 24 hours per variant, priced as modelled" \
+  "$(q "$A" "select count(*), count(distinct variant) from plan_hours h where abs((select sum(usd_per_hour) from plan_hours x where x.variant = h.variant) * 730.0 / 24 - (select month_normal_usd from plan_variants v where v.variant = h.variant)) < 1e-6")" "72|3"
+check "services' shares are within the normal days' instances" \
+  "$(q "$A" "select count(*) from plan_variants v where (select sum(monthly_share_usd) from plan_services s where s.variant = v.variant) between 0.01 and v.month_normal_usd")" "3"
+check "runs record their services' share of the nodes" \
+  "$(q "$A" "select count(*) = sum(s.cost_usd > 0) from summaries s join runs r on r.id = s.run_id where r.plan_id = 1")" "1"
 check "P(SLO met) does not fall as the buffer grows" \
   "$(q "$A" "select count(*) from plan_variants a join plan_variants b on b.variant = a.variant + 1 where b.p_slo < a.p_slo")" "0"
 check "the baseline is stored" "$(q "$A" "select json_extract(baseline, '\$.front.replicas') || ' ' || json_extract(baseline, '\$.back.exact') from plans")" "2 1.5"

@@ -152,7 +152,7 @@ expect "plot --plan" 0 'sweep\.png' -- "$HR" plot "$P" --plan 1 --out "$T/pc" --
 grep '\.png$' "$T/out" >"$T/list"
 check "plan charts are PNGs (sweep, provisioners)" "$(all_pngs "$T/list")" "2 of 2"
 sed -n '/^\$data << EOD/,/^EOD/p' "$T/pc/sweep.gp" | grep -v '^[#$E]' | awk '{ printf "%d %.6f %.6f %.6f %.2f %d\n", $1, $3, $4, $5, $6, $7 }' >"$T/chart.rows"
-q "$P" "select v.variant, printf('%.6f %.6f %.6f %.2f', v.p_slo, v.p_slo_low, v.p_slo_high, v.monthly_cost_usd), coalesce(v.variant = p.recommended, 0)
+q "$P" "select v.variant, printf('%.6f %.6f %.6f %.2f', v.p_slo, v.p_slo_low, v.p_slo_high, coalesce(v.month_usd, v.monthly_cost_usd)), coalesce(v.variant = p.recommended, 0)
         from plan_variants v join plans p on p.id = v.plan_id where p.id = 1 order by v.variant" | tr '|' ' ' >"$T/db.rows"
 if [ -s "$T/db.rows" ] && cmp -s "$T/chart.rows" "$T/db.rows"; then ok "sweep chart data = plan_variants"; else bad "sweep chart data = plan_variants" "$(diff "$T/chart.rows" "$T/db.rows" | head -4)"; fi
 check "provisioner chart: one row per buffer" "$(sed -n '/^\$data << EOD/,/^EOD/p' "$T/pc/provisioners.gp" | grep -c '^[0-9]')" 2

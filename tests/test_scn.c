@@ -313,6 +313,17 @@ Test(scn, bad_input_locations)
 		 "cgroup-v1; did you mean 'cgroup-v1'?"},
 		{"name: t\nduration: 1m\ncluster:\n  cpu_weight_mapping: [cgroup-v1]\nservices:\n" SVC TRAFFIC,
 		 "4:23: cpu_weight_mapping needs a value, not a list"},
+		{HEAD SVC TRAFFIC "cost:\n  normal_day: {type: hourly, factors: [1, 2, 3]}\n",
+		 "10:39: factors: 3 values; a normal day has 24 hours, one factor each (the first for 00:00-01:00)"},
+		{HEAD SVC TRAFFIC "cost:\n  discount: 120%\n",
+		 "10:13: discount: 120% is out of range: a commitment discount is 0 to 100% of the on-demand price"},
+		{HEAD SVC TRAFFIC "cost:\n  event_dayz: 2\n", "10:3: unknown key 'event_dayz' in cost; did you mean 'event_days'?"},
+		{HEAD SVC TRAFFIC "cost:\n  event_days: 40\n", "10:15: event_days: 40 is out of range: it must be >= 0 and <= 31"},
+		{HEAD SVC TRAFFIC "cost:\n  normal_day: {type: diurnal, amplitude: 20%, peak: \"25:00\"}\n",
+		 "10:54: peak: '25:00' is not a time of day: hours 00-23, minutes and seconds 00-59"},
+		{HEAD SVC TRAFFIC "cost:\n  normal_day: {type: hourly, factors: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, "
+				  "1, 1, 1, 1, 1, 1, 1, -1]}\n",
+		 "10:109: factors: hour 23: -1 is out of range: it must be >= 0 and <= 1000"},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct scenario sc;

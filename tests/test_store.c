@@ -1855,9 +1855,9 @@ Test(store, a_plan_finish_replaces_its_results)
 		{1, "web", "latency", "p99 <= 300 ms", 3, 2, 2 / 3.0},
 		{1, "web", "violation", "windows in violation <= 2 min", 3, 0, 0},
 	};
-	cr_assert_eq(store_plan_finish(st, plan, &p, v, 2, s, 2, f, 2, &e), 0, "%s", e.msg);
-	cr_assert_eq(store_plan_finish(st, plan, &p, v, 2, s, 2, f, 2, &e), 0, "again: %s", e.msg);
-	cr_expect_eq(store_plan_finish(st, plan + 1, &p, v, 2, s, 2, f, 2, &e), -1, "no such plan");
+	cr_assert_eq(store_plan_finish(st, plan, &p, v, 2, s, 2, f, 2, NULL, 0, &e), 0, "%s", e.msg);
+	cr_assert_eq(store_plan_finish(st, plan, &p, v, 2, s, 2, f, 2, NULL, 0, &e), 0, "again: %s", e.msg);
+	cr_expect_eq(store_plan_finish(st, plan + 1, &p, v, 2, s, 2, f, 2, NULL, 0, &e), -1, "no such plan");
 	store_close(st);
 	fake_free(&sc);
 	sqlite3 *db = peek(path);
