@@ -5,6 +5,7 @@
  *   cost:
  *     normal_day: {type: diurnal, amplitude: 40%, peak: "14:00"}
  *     # or {type: hourly, factors: [0.5, 0.4, ... 24 values]}
+ *     # or {type: trace, file: day.csv, start: "00:00"}
  *     event_days: 2
  *     control_plane: 0.10     # USD per cluster-hour
  *     clusters: 1
@@ -14,13 +15,19 @@
  *
  * The normal day is kept as 24 hourly factors of the normal traffic: a
  * diurnal day as the mean of 1 + amplitude x cos(2 pi (clock - peak) / 24 h)
- * over each hour, so a day of factors averages exactly 1.
+ * over each hour, so a day of factors averages exactly 1; a 24 h trace (a
+ * CSV of timestamp,rps as traffic traces are) as each hour's mean rate over
+ * the day's mean, so it too averages 1.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scn_impl.h"
+#include "trace.h"
 
 #define MAX_FACTOR_DAY 1000.0 /* an hour's traffic at most this many times the normal */
 
@@ -31,9 +38,69 @@ static double diurnal_mean(double amp, double peak_h, double a, double b)
 	return 1 + amp * (sin(w * (b - peak_h)) - sin(w * (a - peak_h))) / (w * (b - a));
 }
 
+/* The trace's rate at s seconds after its first row: linear between rows,
+ * held at the last one after them. */
+static double trace_at(const struct trace *t, double s)
+{
+	if (s >= t->t[t->n - 1])
+		return t->rps[t->n - 1];
+	size_t lo = 0, hi = t->n - 1;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (t->t[mid] <= s)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	double f = (s - t->t[lo]) / (t->t[hi] - t->t[lo]);
+	return t->rps[lo] + f * (t->rps[hi] - t->rps[lo]);
+}
+
+/* A 24 h trace whose first row is at clock time start_s, into c->day. */
+static int load_day_trace(struct ld *L, const struct ynode *v, double start_s, struct scn_cost *c)
+{
+	const struct ynode *f = ld_need(L, v, "file", "a trace normal_day");
+	const char *name = f ? ld_scalar(L, f, "file") : NULL;
+	if (!name)
+		return -1;
+	char *full = ld_path(L, f, "file", name);
+	if (!full)
+		return -1;
+	struct trace t = {0};
+	int rc = access(full, R_OK) ? yt_err(L->e, f, "file: cannot read trace '%s' (%s): %s", name, full, strerror(errno))
+				    : trace_load(&t, full, L->e);
+	free(full);
+	if (rc)
+		return -1;
+	double span = t.t[t.n - 1];
+	if (span < 23 * 3600 || span > 24 * 3600)
+		rc = yt_err(L->e, f,
+			    "file: the trace '%s' spans %.2f h; a normal day is 24 h (its rows from 23 h to 24 h apart, "
+			    "first to last)",
+			    name, span / 3600);
+	/* Each hour's mean, from the rate at each minute's middle. */
+	double sum = 0;
+	for (int h = 0; !rc && h < SCN_HOURS; h++) {
+		double m = 0;
+		for (int k = 0; k < 60; k++) {
+			double clock = h * 3600.0 + k * 60 + 30, s = fmod(clock - start_s + 86400, 86400);
+			m += trace_at(&t, s);
+		}
+		c->day[h] = m / 60;
+		sum += c->day[h];
+	}
+	if (!rc && !(sum > 0))
+		rc = yt_err(L->e, f, "file: the trace '%s' is 0 all day: a normal day needs some traffic", name);
+	for (int h = 0; !rc && h < SCN_HOURS; h++)
+		c->day[h] *= SCN_HOURS / sum;
+	trace_free(&t);
+	return rc;
+}
+
 static int load_day(struct ld *L, const struct ynode *v, struct scn_cost *c)
 {
-	static const char *const types[] = {"hourly", "diurnal", NULL};
+	static const char *const types[] = {"hourly", "diurnal", "trace", NULL};
+	static const char *const tkeys[] = {"type", "file", "start", NULL};
 	static const char *const hkeys[] = {"type", "factors", NULL};
 	static const char *const dkeys[] = {"type", "amplitude", "peak", NULL};
 	int type = 0;
@@ -41,6 +108,13 @@ static int load_day(struct ld *L, const struct ynode *v, struct scn_cost *c)
 	    ld_get_enum(L, v, "type", types, &type))
 		return -1;
 	c->has_day = true;
+	if (type == 2) {
+		double start = 0;
+		if (ld_check_keys(L, v, tkeys, "a trace normal_day") ||
+		    ld_get_num(L, v, "start", units_clock, 0, 86400, false, &start))
+			return -1;
+		return load_day_trace(L, v, start, c);
+	}
 	if (type == 1) {
 		double amp = 0, peak = 12 * 3600;
 		if (ld_check_keys(L, v, dkeys, "a diurnal normal_day") || !ld_need(L, v, "amplitude", "a diurnal normal_day") ||

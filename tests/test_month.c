@@ -5,7 +5,9 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "month.h"
@@ -219,4 +221,61 @@ Test(month, normal_day_matches_a_simulated_day, .timeout = 300)
 		    d.day_usd, 100 * rel, c.node_hours, d.node_hours);
 	month_day_free(&d);
 	scn_free(&sc);
+}
+
+/* Writes a per-minute trace of 1 + amp cos(2 pi (clock - peak) / 24 h) x 100
+ * rps, `hours` long from clock 00:00, to scenarios/<name>. */
+static void write_trace(const char *name, double hours, double amp, double peak_h)
+{
+	char path[128];
+	snprintf(path, sizeof path, "scenarios/%s", name);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fprintf(f, "timestamp,rps\n");
+	for (int m = 0; m <= (int)(hours * 60); m++)
+		fprintf(f, "%d,%.6f\n", 1700000000 + 60 * m, 100 * (1 + amp * cos(2 * M_PI * (m / 60.0 - peak_h) / 24)));
+	fclose(f);
+}
+
+/* A 24 h trace gives each hour's mean over the day's: the same factors as
+ * the diurnal curve it was sampled from. */
+Test(month, a_trace_day_is_its_hourly_means)
+{
+	write_trace(".month-day.csv", 24, 0.5, 14);
+	struct scenario a, b;
+	const char *tr[] = {"cost.normal_day={type: trace, file: .month-day.csv}"};
+	const char *di[] = {"cost.normal_day={type: diurnal, amplitude: 50%, peak: \"14:00\"}"};
+	load(&a, FIXED, tr, 1);
+	load(&b, FIXED, di, 1);
+	unlink("scenarios/.month-day.csv");
+	double sum = 0;
+	for (int h = 0; h < SCN_HOURS; h++) {
+		cr_expect_float_eq(a.cost.day[h], b.cost.day[h], 2e-3, "hour %d: %.5f vs %.5f", h, a.cost.day[h],
+				   b.cost.day[h]);
+		sum += a.cost.day[h];
+	}
+	cr_expect_float_eq(sum, 24, 1e-9);
+	scn_free(&a);
+	scn_free(&b);
+}
+
+/* A trace that is not a day is refused where the file is named. */
+Test(month, a_trace_that_is_not_a_day_is_refused)
+{
+	write_trace(".month-6h.csv", 6, 0.5, 14);
+	char path[] = "scenarios/.month-test-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fputs(FIXED, f);
+	fputs("  event_days: 1\n", f);
+	fclose(f);
+	const char *sets[] = {"cost.normal_day={type: trace, file: .month-6h.csv}"};
+	struct scenario sc;
+	struct herr e;
+	int rc = scn_load(&sc, path, sets, 1, &e);
+	unlink(path);
+	unlink("scenarios/.month-6h.csv");
+	cr_assert_eq(rc, -1);
+	cr_expect(strstr(e.msg, "the trace '.month-6h.csv' spans 6.00 h; a normal day is 24 h"), "%s", e.msg);
 }
