@@ -997,20 +997,34 @@ static void plan_month(struct doc *d, const struct plot_plan *p)
 		"cluster, mean over runs, x cost.event_days), the commitment discount on on-demand instances, the "
 		"control plane per cluster-hour and each node's root volume (docs/cost.md). From the tables "
 		"plan_variants, plan_services (each service's share) and plan_hours (the modelled day).");
-	static const char *const head[] = {"#", "variant", "normal days", "event days", "discount", "control plane",
-					   "volumes", "total, USD"};
-	static const bool num[] = {true, false, true, true, true, true, true, true};
+	/* The items, then each service's share of the normal days (at most 8 services shown). */
+	size_t ns = HR_MIN(p->n_services, 8), nc = 8 + ns;
+	const char *head[16] = {"#", "variant", "normal days", "event days", "discount", "control plane", "volumes",
+				"total, USD"};
+	bool num[16];
+	char hb[8][80];
+	for (size_t k = 0; k < nc; k++)
+		num[k] = k != 1;
+	for (size_t i = 0; i < ns; i++) {
+		snprintf(hb[i], sizeof hb[i], "%s's share", p->services[i]);
+		head[8 + i] = hb[i];
+	}
 	table_begin(d);
-	table_row(d, head, 8, true, num);
+	table_row(d, head, nc, true, num);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct plot_plan_variant *v = &p->v[i];
-		char b[8][32];
+		char b[16][32];
+		const char *row[16];
 		snprintf(b[0], sizeof b[0], "%d", v->variant);
 		for (int k = 0; k < 5; k++)
 			snprintf(b[2 + k], sizeof b[2 + k], "%.0f", v->month[k] + 0.0);
 		snprintf(b[7], sizeof b[7], "%.0f", v->cost);
-		const char *row[] = {b[0], v->label, b[2], b[3], b[4], b[5], b[6], b[7]};
-		table_row(d, row, 8, false, num);
+		for (size_t k = 0; k < ns; k++)
+			snprintf(b[8 + k], sizeof b[8 + k], isnan(v->share[k]) ? "-" : "%.0f", v->share[k]);
+		for (size_t k = 0; k < nc; k++)
+			row[k] = b[k];
+		row[1] = v->label;
+		table_row(d, row, nc, false, num);
 	}
 	table_end(d);
 }

@@ -225,6 +225,7 @@ struct plot_plan_variant {
 	double error_rate;
 	double *p99_p50, *p99_p95; /* per service of the plan (plot_plan.services), ms, NaN if NULL (owned) */
 	int *min_replicas;     /* per service, the variant's minReplicas; -1 without an HPA (owned) */
+	double *share;         /* per service, plan_services.monthly_share_usd; NaN: none (owned) */
 	char *failures;        /* the SLO terms missed, "order: p99 100%, errors 45%; payment: p99 3%"
 	                        * (plan_failures; owned), or NULL: none stored (a plan before version 6) */
 	char *verdict, *reason; /* (owned; reason may be NULL) */

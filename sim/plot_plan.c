@@ -129,8 +129,9 @@ static int read_variants(plot_db *db, struct plot_plan *p, struct herr *e)
 		v->p99_p50 = xmalloc((p->n_services + 1) * sizeof(double));
 		v->p99_p95 = xmalloc((p->n_services + 1) * sizeof(double));
 		v->min_replicas = xmalloc((p->n_services + 1) * sizeof(int));
+		v->share = xmalloc((p->n_services + 1) * sizeof(double));
 		for (size_t i = 0; i < p->n_services; i++) {
-			v->p99_p50[i] = v->p99_p95[i] = NAN;
+			v->p99_p50[i] = v->p99_p95[i] = v->share[i] = NAN;
 			v->min_replicas[i] = -1;
 		}
 		if (isnan(v->cost))
@@ -163,9 +164,12 @@ static int read_services(plot_db *db, struct plot_plan *p, struct herr *e)
 static int read_p99(plot_db *db, struct plot_plan *p, struct herr *e)
 {
 	sqlite3_stmt *s = NULL;
+	bool share = plot_has_column(db, "plan_services", "monthly_share_usd"); /* version 7 */
 	if (sqlite3_prepare_v2(plot_sqlite(db),
-			       "SELECT variant, service, p99_p50_ms, p99_p95_ms, min_replicas FROM plan_services "
-			       "WHERE plan_id = ?1",
+			       share ? "SELECT variant, service, p99_p50_ms, p99_p95_ms, min_replicas, monthly_share_usd "
+				       "FROM plan_services WHERE plan_id = ?1"
+				     : "SELECT variant, service, p99_p50_ms, p99_p95_ms, min_replicas, NULL FROM plan_services "
+				       "WHERE plan_id = ?1",
 			       -1, &s, NULL) != SQLITE_OK)
 		return fail(db, e);
 	sqlite3_bind_int64(s, 1, p->id);
@@ -179,6 +183,7 @@ static int read_p99(plot_db *db, struct plot_plan *p, struct herr *e)
 					p->v[j].p99_p95[i] = real_or_nan(s, 3);
 					p->v[j].min_replicas[i] =
 						sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 4);
+					p->v[j].share[i] = real_or_nan(s, 5);
 				}
 	}
 	sqlite3_finalize(s);
@@ -321,6 +326,7 @@ void plot_plan_release(struct plot_plan *p)
 		free(v->p99_p50);
 		free(v->p99_p95);
 		free(v->min_replicas);
+		free(v->share);
 		free(v->failures);
 	}
 	free(p->v);

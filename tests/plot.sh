@@ -176,6 +176,8 @@ grep -q '<h2[^>]*>Baseline</h2>' "$R" && grep -q "payment</td><td>$(q "$P" "sele
   ok "plan HTML: the baseline formula" || bad "plan HTML: the baseline formula" "$(grep -A3 'Baseline' "$R" | head -c 400)"
 grep -q 'Why variants fail' "$R" && grep -Eq 'payment: p99 [0-9]+%, errors [0-9]+%' "$R" &&
   ok "plan HTML: the SLO terms missed" || bad "plan HTML: the SLO terms missed"
+grep -q '<h2[^>]*>Cost a month</h2>' "$R" && grep -q "<td[^>]*>$(q "$P" "select printf('%.0f', month_usd) from plan_variants where plan_id = 1 and variant = 1")</td>" "$R" &&
+  ok "plan HTML: the month's cost item by item" || bad "plan HTML: the month's cost item by item" "$(grep -A3 'Cost a month' "$R" | head -c 400)"
 grep -q "headroom run $T/plan.yaml --variant K --replication R" "$R" && ok "plan HTML: one run in full" || bad "plan HTML: one run in full" "$(grep 'headroom run' "$R" | head -2)"
 expect "report --plan Markdown" 0 'pr\.md' -- "$HR" report "$P" --plan 1 --out "$T/pm/pr.md"
 check "plan Markdown: its PNG charts beside it" "$(ls "$T/pm" | tr '\n' ' ')" "pr-provisioners.png pr-sweep.png pr.md "
