@@ -32,6 +32,7 @@
 
 #include "cli.h"
 #include "expect.h"
+#include "month.h"
 #include "plan.h"
 #include "plan_seq.h"
 #include "run.h"
@@ -576,18 +577,18 @@ static char *params_json(const char *const *sets, size_t n_sets)
 
 #define PLAN_DEFAULT_REPLICATIONS 100 /* as headroom plan */
 #define PLAN_DEFAULT_TARGET 0.95
-#define HOURS_A_MONTH 730.0
 
 /* The runs of a plan, by (variant, replication). */
 struct plan_acc {
 	int reps;
 	unsigned char *done, *met; /* [variant - 1][replication - 1] */
-	double *base;              /* base_cost_per_hour (NaN: none) */
+	struct month_event *ev;    /* what each run spent above its start (usd NaN: unknown) */
+	const double *start_nodes; /* per variant, the nodes its runs start with */
 };
 
-/* A finished run of the plan: did every service meet its SLO, and the
- * steady state's cost. Kept by (variant, replication), so that the figures
- * do not depend on the order runs finish in. */
+/* A finished run of the plan: did every service meet its SLO, and what it
+ * spent above its starting cluster (sim/month.h). Kept by (variant,
+ * replication), so that the figures do not depend on the order runs finish in. */
 static void plan_on_result(void *ctx, struct plan_result *r)
 {
 	struct plan_acc *A = ctx;
@@ -598,7 +599,10 @@ static void plan_on_result(void *ctx, struct plan_result *r)
 			met = met < 0 ? r->sums[i].slo_met : HR_MIN(met, r->sums[i].slo_met);
 	A->done[k] = 1;
 	A->met[k] = met == 1;
-	A->base[k] = r->base_cost_per_hour;
+	A->ev[k] = r->has_cost ? month_event_of(r->cost.cost_usd, r->cost.spot_usd, r->cost.node_hours, r->st.sim_s / 3600,
+					     r->cost.start_usd_hour, r->cost.start_spot_usd_hour,
+					     A->start_nodes[r->job.variant - 1])
+			       : (struct month_event){NAN, NAN, NAN};
 	plan_result_free(r);
 }
 
@@ -640,7 +644,14 @@ static int run_plan_unit(struct check_ctx *C, struct unit *u)
 			rc = cli_fail(&e);
 			break;
 		}
-	struct plan_acc A = {reps, xcalloc(total, 1), xcalloc(total, 1), xcalloc(total, sizeof(double))};
+	/* Each variant's month, as headroom plan models it (sim/month.h). */
+	struct month_day *days = xcalloc((size_t)nv, sizeof *days);
+	double *start_nodes = xcalloc((size_t)nv, sizeof *start_nodes);
+	for (int v = 0; !rc && v < nv; v++) {
+		month_day(&vars[v], &days[v]);
+		start_nodes[v] = days[v].start_nodes;
+	}
+	struct plan_acc A = {reps, xcalloc(total, 1), xcalloc(total, 1), xcalloc(total, sizeof *A.ev), start_nodes};
 	struct plan_job *jobs = xcalloc(total, sizeof *jobs);
 	for (int v = 1; v <= nv; v++)
 		for (int r = 1; r <= reps; r++)
@@ -659,25 +670,32 @@ static int run_plan_unit(struct check_ctx *C, struct unit *u)
 	}
 	if (!rc) {
 		struct plan_choice *ch = xcalloc((size_t)nv, sizeof *ch);
-		int64_t *n_base = xcalloc((size_t)nv, sizeof *n_base);
-		double *base_sum = xcalloc((size_t)nv, sizeof *base_sum);
 		struct exp_plan p = {nv, ns, 0, xcalloc((size_t)nv, sizeof(double)), xcalloc((size_t)nv, sizeof(double)),
 				     xcalloc((size_t)nv, sizeof(double)), xcalloc((size_t)nv * (ns ? ns : 1), sizeof(double))};
 		bool by_cost = true;
 		for (int v = 0; v < nv; v++) {
+			struct month_event ev = {0, 0, 0};
+			int64_t n_ev = 0;
 			for (int r = 0; r < reps; r++) {
 				size_t k = (size_t)v * (size_t)reps + (size_t)r;
 				if (!A.done[k])
 					continue;
 				ch[v].runs++;
 				ch[v].met += A.met[k];
-				if (!isnan(A.base[k])) {
-					base_sum[v] += A.base[k];
-					n_base[v]++;
+				if (!isnan(A.ev[k].usd) && !isnan(A.ev[k].spot_usd) && !isnan(A.ev[k].node_hours)) {
+					ev.usd += A.ev[k].usd;
+					ev.spot_usd += A.ev[k].spot_usd;
+					ev.node_hours += A.ev[k].node_hours;
+					n_ev++;
 				}
 			}
-			by_cost &= n_base[v] > 0 && n_base[v] == ch[v].runs;
-			p.monthly[v] = n_base[v] ? HOURS_A_MONTH * base_sum[v] / (double)n_base[v] : NAN;
+			ev = n_ev ? (struct month_event){ev.usd / (double)n_ev, ev.spot_usd / (double)n_ev,
+							 ev.node_hours / (double)n_ev}
+				  : (struct month_event){NAN, NAN, NAN};
+			struct month_cost mc;
+			month_cost(&vars[v].cost, &days[v], ev, &mc);
+			by_cost &= days[v].cluster;
+			p.monthly[v] = mc.total;
 			for (size_t i = 0; i < ns; i++)
 				p.buffer[(size_t)v * ns + i] = vars[v].services[i].buffer > 0 ? vars[v].services[i].buffer : NAN;
 		}
@@ -695,14 +713,16 @@ static int run_plan_unit(struct check_ctx *C, struct unit *u)
 		free(p.p_lower);
 		free(p.monthly);
 		free(p.buffer);
-		free(base_sum);
-		free(n_base);
 		free(ch);
 	}
 	free(jobs);
 	free(A.done);
 	free(A.met);
-	free(A.base);
+	free(A.ev);
+	for (int v = 0; v < nv; v++)
+		month_day_free(&days[v]); /* zeroed if never modelled */
+	free(days);
+	free(start_nodes);
 	for (int v = 0; v < loaded; v++)
 		scn_free(&vars[v]);
 	free(vars);

@@ -57,10 +57,10 @@ static const struct metric_def metrics[N_METRICS] = {
 	[M_NODES_HOURS] = {"nodes.hours", false, EXP_HOURS, "the run has no cluster"},
 	[M_PLAN_BUFFER] = {"buffer", false, EXP_FRACTION, "the recommended variant gives the service no buffer", true},
 	[M_PLAN_REC_P] = {"slo_probability", false, EXP_FRACTION, "no variant meets the target", true},
-	[M_PLAN_REC_COST] = {"monthly_cost", false, EXP_USD, "the plan has no cost (no priced sample before the spike)", true},
+	[M_PLAN_REC_COST] = {"monthly_cost", false, EXP_USD, "the plan has no cost (no cluster)", true},
 	[M_PLAN_VAR_P] = {"slo_probability", false, EXP_FRACTION, "the variant has no run", true},
 	[M_PLAN_VAR_LOWER] = {"slo_lower", false, EXP_FRACTION, "the variant has no run", true},
-	[M_PLAN_VAR_COST] = {"monthly_cost", false, EXP_USD, "the plan has no cost (no priced sample before the spike)", true},
+	[M_PLAN_VAR_COST] = {"monthly_cost", false, EXP_USD, "the plan has no cost (no cluster)", true},
 };
 
 static const char *const plan_names[] = {

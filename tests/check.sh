@@ -237,8 +237,11 @@ FAILING='expect=[plan.recommended.services.web.buffer < 250%, plan.recommended.s
 expect "plan expectations of each kind fail" 1 'check: 3 scenario runs and 1 plan, 7 checks: 0 passed, 7 failed' -- \
   "$HR" check $PB --set "$FAILING" --junit "$T/planf.xml"
 got=$(grep -E '^FAIL' "$T/out" | sed 's/^FAIL  ci-buffers\/plan: [^:]*: //' | tr '\n' ';')
-want="expected < 250 %, actual 250 %;expected < 95 %, actual 100 %;expected <= 100.00 USD, actual 280.32 USD;expected < 95 %, actual 100 %;expected >= 90 %, actual 83.89 %;expected > 20 %, actual 0 %;expected <= 200.00 USD, actual 280.32 USD;"
+want="expected < 250 %, actual 250 %;expected < 95 %, actual 100 %;expected <= 100.00 USD, actual 359.72 USD;expected < 95 %, actual 100 %;expected >= 90 %, actual 83.89 %;expected > 20 %, actual 0 %;expected <= 200.00 USD, actual 359.72 USD;"
 check "plan: each failure says both values" "$got" "$want"
+"$HR" plan $PB --db "$T/pb.db" -q >/dev/null 2>&1
+check "plan: the cost check sees is headroom plan's month (plan_variants.month_usd)" \
+  "$(q "$T/pb.db" "select printf('%.2f', month_usd) from plan_variants where verdict = 'recommended'")" "359.72"
 check "plan: JUnit counts of failures" "$(junit_counts "$T/planf.xml")" "7 7 7 7"
 expect "plan: no variant meets the target" 1 'FAIL  ci-buffers/plan: plan.recommended.slo_probability >= 0: expected >= 0 %, actual none \(no variant meets the target\)' -- \
   "$HR" check $PB --set sweep.target=99% --set 'expect=[plan.recommended.slo_probability >= 0]'
