@@ -29,13 +29,11 @@
  *      least-waste: the smallest (capacity - requests) / capacity of CPU
  *        plus the same of memory over the option's nodes, the node capacity
  *        being the instance's vCPUs and memory, as expander/waste/waste.go;
- *      price: the lowest hourly price of the option's nodes per pod it
- *        places (a stand-in for expander/price, whose pricing model AWS
- *        does not implement);
  *      most-pods: the most pods placed;
  *      random: any.
  *    Ties go to a uniform draw among the tied options (CA's fallback
- *    expander is random). The group's ASG grows by the option's node count
+ *    expander is random). The price expander is refused at load: CA's AWS
+ *    provider implements no pricing model, and CA exits at start with it. The group's ASG grows by the option's node count
  *    at once: each node Launches, registers after the `boot` latency and is
  *    Ready after `initialization`. A pod that fits no group's template is
  *    reported once as unprovisionable and never causes a scale-up.
@@ -136,7 +134,7 @@ struct ca {
 	size_t cap_nodes;
 };
 
-static const char *const expander_names[] = {"least-waste", "random", "price", "most-pods"};
+static const char *const expander_names[] = {"least-waste", "random", "most-pods"};
 
 /* ---- scratch ---- */
 
@@ -412,8 +410,6 @@ static double expander_score(const struct ca *k, const struct option *o)
 		double cpu = (double)t->vcpu * 1000 * o->nodes, mem = (double)llround(t->memory_mib * SCHED_MIB) * o->nodes;
 		return (cpu - (double)o->cpu_m) / cpu + (mem - (double)o->mem) / mem;
 	}
-	case CA_PRICE:
-		return t->price_hour * o->nodes / o->pods;
 	case CA_MOST_PODS:
 		return -(double)o->pods;
 	case CA_RANDOM:
