@@ -43,7 +43,7 @@
  *    Utilisation (ca_utilization, ca_eligibility) is max(sum of cpu
  *    requests / allocatable cpu, the same for memory), DaemonSet pods
  *    included (--ignore-daemonsets-utilization is false by default;
- *    simulator/utilization/info.go). A candidate below
+ *    simulator/utilization/info.go). A candidate at or below
  *    scale-down-utilization-threshold whose pods (Pending-bound or Running)
  *    all fit, first-fit largest first, on the room the other Ready nodes
  *    have left is unneeded; a node found unneeded is no destination for
@@ -305,7 +305,7 @@ enum ca_unremovable ca_eligibility(const struct ca_node_view *v, const struct ca
 	if (!o->unready_enabled && !v->ready)
 		return CA_UNREADY_DISABLED;
 	*u = got;
-	return got.util >= o->threshold ? CA_NOT_UNDERUTILIZED : CA_REMOVABLE;
+	return got.util > o->threshold ? CA_NOT_UNDERUTILIZED : CA_REMOVABLE;
 }
 
 /* ---- scratch ---- */
@@ -799,7 +799,7 @@ static void delete_unneeded(struct ca *k, size_t nc)
 		struct ca_util u;
 		char why[160];
 		ca_utilization(&w->nodes[c->idx], &k->sd.ds, k->sd.ignore_ds, &u);
-		snprintf(why, sizeof why, "cluster-autoscaler: unneeded since %.0f s (utilisation %.2f < %.2f%s)",
+		snprintf(why, sizeof why, "cluster-autoscaler: unneeded since %.0f s (utilisation %.2f <= %.2f%s)",
 			 sim_to_s(c->unneeded_since), u.util, k->sd.threshold, k->del[i].empty ? ", empty" : "");
 		node_drain(w, c, why);
 	}

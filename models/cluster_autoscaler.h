@@ -58,8 +58,9 @@ struct ca_estimate {
  * target size, --max-nodes-per-scaleup)), in which case it is left out and
  * later pods still try the nodes there are.
  *
- * Scratch, owned by the caller: bins holds room for min(n, max_nodes)
- * nodes, order for n indices. placed is NULL or n flags: placed[i] tells
+ * Owned by the caller: bins, scratch with room for min(n, max_nodes)
+ * nodes; order, n indices, on return the pods in the order they were taken
+ * (DecreasingPodOrderer's); placed, NULL or n flags: placed[i] tells
  * whether pods[i] was placed. max_nodes >= 0. No allocation.
  */
 struct ca_estimate ca_estimate(const struct sched_node *tmpl, const struct sched_pod *pods, size_t n, int max_nodes,
