@@ -806,3 +806,60 @@ Test(ca_upstream, eligibility_threshold_is_inclusive)
 	cr_expect_eq(ca_eligibility(&v, &o, &u), CA_NOT_AUTOSCALED);
 	cr_expect_eq(u.util, 0, "and with no other reason");
 }
+
+/* ca_estimate against a naive first-fit decreasing (every pod scans every
+ * node from the first; pods sorted largest cpu, then memory, then input
+ * order by insertion): the same count, pods and placement, over random
+ * mixes of a few pod shapes, templates and node limits. */
+Test(ca, estimate_is_first_fit_decreasing)
+{
+	enum { N = 300 };
+	static const int64_t cpu[] = {100, 250, 250, 500, 1500}, mem[] = {128, 512, 2048, 1024, 256};
+	gsl_rng *r = rng_stream(11, 99, 3);
+	static struct sched_pod pods[N];
+	static struct sched_node bins[N], ref[N];
+	static size_t order[N], idx[N];
+	static bool placed[N];
+	for (int round = 0; round < 200; round++) {
+		size_t n = 1 + rng_below(r, N);
+		for (size_t i = 0; i < n; i++) {
+			uint32_t s = rng_below(r, 5);
+			pods[i] = mpod(cpu[s], mem[s] * 1024 * 1024);
+		}
+		struct sched_node tmpl = mnode(1000 + 1000 * rng_below(r, 4), (2048 + 2048 * rng_below(r, 3)) * 1024LL * 1024,
+					       3 + (int)rng_below(r, 20));
+		int max_nodes = (int)rng_below(r, 40);
+		struct ca_estimate e = ca_estimate(&tmpl, pods, n, max_nodes, bins, order, placed);
+		for (size_t i = 0; i < n; i++) { /* insertion sort: stable */
+			size_t j = i;
+			for (; j > 0 && (pods[idx[j - 1]].cpu < pods[i].cpu ||
+					 (pods[idx[j - 1]].cpu == pods[i].cpu && pods[idx[j - 1]].mem < pods[i].mem));
+			     j--)
+				idx[j] = idx[j - 1];
+			idx[j] = i;
+		}
+		int nodes = 0, placed_n = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct sched_pod *p = &pods[idx[i]];
+			cr_assert_eq(order[i], idx[i], "round %d: pod %zu taken at %zu", round, idx[i], i);
+			int at = -1;
+			for (int b = 0; b < nodes && at < 0; b++)
+				if (!sched_filter(&ref[b], p))
+					at = b;
+			if (at < 0 && nodes < max_nodes && !sched_filter(&tmpl, p)) {
+				ref[nodes] = tmpl;
+				at = nodes++;
+			}
+			if (at >= 0)
+				sched_bind(&ref[at], p);
+			placed_n += at >= 0;
+			cr_assert_eq(placed[idx[i]], at >= 0, "round %d: pod %zu", round, idx[i]);
+		}
+		cr_assert_eq(e.nodes, nodes, "round %d", round);
+		cr_assert_eq(e.pods, placed_n, "round %d", round);
+		for (int b = 0; b < nodes; b++)
+			cr_assert(bins[b].n_pods == ref[b].n_pods && bins[b].req_cpu == ref[b].req_cpu,
+				  "round %d: node %d holds %d pods, want %d", round, b, bins[b].n_pods, ref[b].n_pods);
+	}
+	gsl_rng_free(r);
+}
