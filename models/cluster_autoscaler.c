@@ -21,30 +21,29 @@
  *    twice for the same pods. If all the pods left are younger than 2 s
  *    (unschedulablePodTimeBuffer), CA waits one loop (and deletes no node in
  *    it). Otherwise every group not backed off and below its max gets an
- *    option from the binpacking estimator: the pods, largest CPU first (then
- *    memory), go first-fit onto new nodes of the group's template (the
- *    instance's allocatable with the DaemonSets bound), at most
- *    min(max - target size, max-nodes-per-scaleup) nodes; a pod that fits
- *    no node left out. The expander picks one option:
+ *    option from the binpacking estimator (ca_estimate): the pods, largest
+ *    CPU first (then memory), go first-fit onto new nodes of the group's
+ *    template (the instance's allocatable with the DaemonSets bound), at
+ *    most min(max - target size, max-nodes-per-scaleup) nodes; a pod that
+ *    fits no node left out. The expander (ca_expand) picks one option:
  *      least-waste: the smallest (capacity - requests) / capacity of CPU
  *        plus the same of memory over the option's nodes, the node capacity
  *        being the instance's vCPUs and memory, as expander/waste/waste.go;
- *      price: the lowest hourly price of the option's nodes per pod it
- *        places (a stand-in for expander/price, whose pricing model AWS
- *        does not implement);
  *      most-pods: the most pods placed;
  *      random: any.
  *    Ties go to a uniform draw among the tied options (CA's fallback
- *    expander is random). The group's ASG grows by the option's node count
- *    at once: each node Launches, registers after the `boot` latency and is
+ *    expander is random). The price expander is refused at load: CA's AWS
+ *    provider implements no pricing model, and CA exits at start with it.
+ *    The group's ASG grows by the option's node count at once: each node Launches, registers after the `boot` latency and is
  *    Ready after `initialization`. A pod that fits no group's template is
  *    reported once as unprovisionable and never causes a scale-up.
  *
  * 3. Scale-down, when enabled and no scale-up happened in this loop. The
  *    candidates are the Ready nodes of groups above their min size.
- *    Utilisation is max(sum of cpu requests / allocatable cpu, the same for
- *    memory), DaemonSet pods included (--ignore-daemonsets-utilization is
- *    false by default; simulator/utilization/info.go). A candidate below
+ *    Utilisation (ca_utilization, ca_eligibility) is max(sum of cpu
+ *    requests / allocatable cpu, the same for memory), DaemonSet pods
+ *    included (--ignore-daemonsets-utilization is false by default;
+ *    simulator/utilization/info.go). A candidate at or below
  *    scale-down-utilization-threshold whose pods (Pending-bound or Running)
  *    all fit, first-fit largest first, on the room the other Ready nodes
  *    have left is unneeded; a node found unneeded is no destination for
@@ -69,9 +68,12 @@
  * Randomness: latencies from RNG_NODES instance 1, expander draws from
  * RNG_NODES instance 2; a run is a function of the seed.
  */
+#include "cluster_autoscaler.h"
 #include "world.h"
 #include "evict.h"
+#include "rng.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,13 +108,6 @@ struct del {                 /* a node scale-down may delete */
 	bool empty;              /* no pod to move */
 };
 
-struct option {              /* the estimator's answer for one group */
-	int group;
-	int nodes, pods;         /* new nodes, and pods they hold */
-	int64_t cpu_m, mem;      /* the pods' requests: millicores, bytes */
-	double score;            /* the expander's: lower is better */
-};
-
 struct ca {
 	struct world *w;
 	const struct scn_ca *cfg;
@@ -123,12 +118,16 @@ struct ca {
 	size_t n_g;
 	simtime last_up;         /* lastScaleUpTime, ns */
 	simtime last_down_fail;  /* lastScaleDownFailTime, ns (never set: drains do not fail here) */
+	struct ca_scale_down sd; /* what scale-down eligibility reads of the flags */
 	/* Scratch, grown on demand: memory follows the cluster. */
 	struct cpod *pods;
+	struct sched_pod *sps;   /* the pods' requests, for the estimator */
+	size_t *order;           /* the estimator's order of them */
 	size_t cap_pods;
 	struct sched_node *bins;
 	size_t cap_bins;
-	struct option *opt;      /* n_g */
+	struct ca_option *opt;   /* n_g */
+	size_t *best;            /* n_g: the expander's best options */
 	struct wnode **cand;
 	size_t *start;           /* scale-down: the first of each node's pods in `pods` */
 	unsigned char *gone;     /* scale-down: found unneeded in this loop */
@@ -136,7 +135,194 @@ struct ca {
 	size_t cap_nodes;
 };
 
-static const char *const expander_names[] = {"least-waste", "random", "price", "most-pods"};
+static const char *const expander_names[] = {"least-waste", "random", "most-pods"};
+
+/* ---- the decisions (cluster_autoscaler.h) ---- */
+
+/* qsort, which must not see a NULL array even when it is empty. */
+static void sort(void *a, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(a, n, size, cmp);
+}
+
+/* Places p on the first of bins[from..n) it fits (binding it there) and
+ * returns its index; n if none. */
+static size_t fit_from(struct sched_node *bins, size_t from, size_t n, const struct sched_pod *p)
+{
+	for (size_t i = from; i < n; i++)
+		if (!sched_filter(&bins[i], p)) {
+			sched_bind(&bins[i], p);
+			return i;
+		}
+	return n;
+}
+
+/* Places p on the first bin it fits (binding it there); false if none. */
+static bool first_fit(struct sched_node *bins, size_t n, const struct sched_pod *p)
+{
+	return fit_from(bins, 0, n, p) < n;
+}
+
+/* Whether pod a goes before pod b: larger cpu, then larger memory, then
+ * the earlier in the input. */
+static bool goes_before(const struct sched_pod *p, size_t a, size_t b)
+{
+	if (p[a].cpu != p[b].cpu)
+		return p[a].cpu > p[b].cpu;
+	if (p[a].mem != p[b].mem)
+		return p[a].mem > p[b].mem;
+	return a < b;
+}
+
+static void sift_down(size_t *o, size_t i, size_t n, const struct sched_pod *p)
+{
+	for (size_t c; (c = 2 * i + 1) < n; i = c) {
+		if (c + 1 < n && goes_before(p, o[c], o[c + 1]))
+			c++;
+		if (!goes_before(p, o[i], o[c]))
+			return;
+		size_t t = o[i];
+		o[i] = o[c];
+		o[c] = t;
+	}
+}
+
+/* o[0..n) = the pods' indices in estimation order (a heapsort: qsort has
+ * no context argument, and the order is total, so stability is moot). */
+static void order_pods(size_t *o, size_t n, const struct sched_pod *p)
+{
+	for (size_t i = 0; i < n; i++)
+		o[i] = i;
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(o, i, n, p);
+	for (size_t m = n; m-- > 1;) {
+		size_t t = o[0];
+		o[0] = o[m];
+		o[m] = t;
+		sift_down(o, 0, m, p);
+	}
+}
+
+/*
+ * Upstream packs the pod equivalence groups in turn: each pod of a group
+ * first tries the nodes added so far (tryToScheduleOnExistingNodes, up to
+ * the group's first failure), then the last node added, then a new one if
+ * the limiter allows (tryToScheduleOnNewNodes). For pods of one shape that
+ * is first-fit, and the model's equivalence group is a service (one shape),
+ * so first-fit over the ordered pods gives the same counts. Upstream scans
+ * the nodes from the one after its last match (lastIndexOrderMapping), not
+ * from the first: with several shapes its placement, and rarely its count,
+ * may differ.
+ */
+struct ca_estimate ca_estimate(const struct sched_node *tmpl, const struct sched_pod *pods, size_t n, int max_nodes,
+			       struct sched_node *bins, size_t *order, bool *placed)
+{
+	assert(max_nodes >= 0);
+	struct ca_estimate e = {0};
+	size_t hint = 0; /* where the previous pod went (or e.nodes: nowhere) */
+	order_pods(order, n, pods);
+	for (size_t i = 0; i < n; i++) {
+		const struct sched_pod *sp = &pods[order[i]];
+		/* A pod of the same requests as the one before cannot fit the
+		 * nodes before the one that pod went to: they did not fit it and
+		 * have only filled up since. Starting there gives first-fit's
+		 * answer in O(pods + nodes) for pods of one shape. */
+		const struct sched_pod *prev = i ? &pods[order[i - 1]] : NULL;
+		size_t from = prev && prev->cpu == sp->cpu && prev->mem == sp->mem ? hint : 0;
+		hint = fit_from(bins, from, (size_t)e.nodes, sp);
+		bool ok = hint < (size_t)e.nodes;
+		if (!ok && e.nodes < max_nodes && !sched_filter(tmpl, sp)) {
+			hint = (size_t)e.nodes;
+			bins[e.nodes] = *tmpl;
+			sched_bind(&bins[e.nodes++], sp);
+			ok = true;
+		}
+		if (placed)
+			placed[order[i]] = ok;
+		if (!ok)
+			continue;
+		e.pods++;
+		e.cpu_m += llround(sp->cpu * 1000);
+		e.mem += llround(sp->mem);
+	}
+	return e;
+}
+
+double ca_expander_score(enum ca_expander e, const struct ca_option *o)
+{
+	switch (e) {
+	case CA_LEAST_WASTE: {
+		assert(o->nodes > 0 && o->node_cpu_m > 0 && o->node_mem > 0);
+		int64_t cpu = o->node_cpu_m * o->nodes, mem = o->node_mem * o->nodes;
+		return (double)(cpu - o->cpu_m) / (double)cpu + (double)(mem - o->mem) / (double)mem;
+	}
+	case CA_MOST_PODS:
+		return -(double)o->pods;
+	case CA_RANDOM:
+		break;
+	}
+	return 0;
+}
+
+size_t ca_expander_best(enum ca_expander e, const struct ca_option *opt, size_t n, size_t *best)
+{
+	size_t nb = 0;
+	double low = 0;
+	for (size_t i = 0; i < n; i++) {
+		double s = ca_expander_score(e, &opt[i]);
+		if (!nb || s < low) {
+			low = s;
+			nb = 0;
+		}
+		if (s == low)
+			best[nb++] = i;
+	}
+	return nb;
+}
+
+size_t ca_expand(enum ca_expander e, const struct ca_option *opt, size_t n, size_t *best, gsl_rng *r)
+{
+	assert(n >= 1);
+	size_t nb = ca_expander_best(e, opt, n, best);
+	return nb < 2 ? best[0] : best[rng_below(r, (uint32_t)nb)];
+}
+
+int ca_utilization(const struct sched_node *nd, const struct sched_pod *ds, bool ignore_ds, struct ca_util *u)
+{
+	int64_t ds_cpu = 0, ds_mem = 0;
+	if (ds && ignore_ds) {
+		ds_cpu = llround(ds->cpu * 1000);
+		ds_mem = llround(ds->mem);
+	}
+	int64_t cpu = llround(nd->alloc_cpu * 1000) - ds_cpu, mem = llround(nd->alloc_mem) - ds_mem;
+	*u = (struct ca_util){0};
+	if (cpu <= 0 || mem <= 0)
+		return -1;
+	u->cpu = (double)(llround(nd->req_cpu * 1000) - ds_cpu) / (double)cpu;
+	u->mem = (double)(llround(nd->req_mem) - ds_mem) / (double)mem;
+	u->cpu_max = u->cpu > u->mem;
+	u->util = u->cpu_max ? u->cpu : u->mem;
+	return 0;
+}
+
+enum ca_unremovable ca_eligibility(const struct ca_node_view *v, const struct ca_scale_down *o, struct ca_util *u)
+{
+	struct ca_util got, spare;
+	if (!u)
+		u = &spare;
+	*u = (struct ca_util){0};
+	if (v->deleting)
+		return CA_BEING_DELETED;
+	if (!v->autoscaled)
+		return CA_NOT_AUTOSCALED;
+	if (ca_utilization(v->sn, &o->ds, o->ignore_ds, &got))
+		return CA_UNEXPECTED_ERROR;
+	if (!o->unready_enabled && !v->ready)
+		return CA_UNREADY_DISABLED;
+	*u = got;
+	return got.util > o->threshold ? CA_NOT_UNDERUTILIZED : CA_REMOVABLE;
+}
 
 /* ---- scratch ---- */
 
@@ -145,6 +331,8 @@ static void need_pods(struct ca *k, size_t n)
 	if (n > k->cap_pods) {
 		k->cap_pods = HR_MAX(n, 2 * k->cap_pods);
 		k->pods = xrealloc(k->pods, k->cap_pods * sizeof *k->pods);
+		k->sps = xrealloc(k->sps, k->cap_pods * sizeof *k->sps);
+		k->order = xrealloc(k->order, k->cap_pods * sizeof *k->order);
 	}
 }
 
@@ -174,24 +362,6 @@ static bool ca_node(const struct wnode *n) { return !n->static_node && n->pool >
 static bool upcoming(const struct wnode *n)
 {
 	return ca_node(n) && (n->state == NODE_LAUNCHING || n->state == NODE_REGISTERED);
-}
-
-/* qsort, which must not see a NULL array even when it is empty. */
-static void sort(void *a, size_t n, size_t size, int (*cmp)(const void *, const void *))
-{
-	if (n > 1)
-		qsort(a, n, size, cmp);
-}
-
-/* Places p on the first bin it fits (binding it there); false if none. */
-static bool first_fit(struct sched_node *bins, size_t n, const struct sched_pod *p)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!sched_filter(&bins[i], p)) {
-			sched_bind(&bins[i], p);
-			return true;
-		}
-	return false;
 }
 
 /* Largest CPU first, then memory, then the oldest; a total order. */
@@ -382,68 +552,27 @@ static size_t filter_schedulable(struct ca *k, size_t n)
 	return left;
 }
 
-/* The binpacking estimate for group gi over the n pods. */
-static struct option estimate(struct ca *k, size_t gi, size_t n)
+/* Group gi's option for the n pods left (their requests in k->sps):
+ * false when the estimator places none. */
+static bool option(struct ca *k, size_t gi, size_t n, struct ca_option *o)
 {
 	const struct group *g = &k->g[gi];
-	struct option o = {.group = (int)gi};
 	int cap = HR_MIN(g->cfg->max - g->size, k->cfg->max_nodes_per_scaleup);
 	need_bins(k, n);
-	for (size_t i = 0; i < n; i++) {
-		const struct sched_pod *sp = &k->pods[i].sp;
-		if (!first_fit(k->bins, (size_t)o.nodes, sp)) {
-			if (o.nodes >= cap || sched_filter(&g->tmpl, sp))
-				continue;
-			k->bins[o.nodes] = g->tmpl;
-			sched_bind(&k->bins[o.nodes++], sp);
-		}
-		o.pods++;
-		o.cpu_m += llround(sp->cpu * 1000);
-		o.mem += llround(sp->mem);
-	}
-	return o;
+	struct ca_estimate e = ca_estimate(&g->tmpl, k->sps, n, cap, k->bins, k->order, NULL);
+	*o = (struct ca_option){
+		.group = (int)gi,
+		.nodes = e.nodes,
+		.pods = e.pods,
+		.cpu_m = e.cpu_m,
+		.mem = e.mem,
+		.node_cpu_m = (int64_t)g->type->vcpu * 1000,
+		.node_mem = llround(g->type->memory_mib * SCHED_MIB),
+	};
+	return e.nodes > 0 && e.pods > 0;
 }
 
-static double expander_score(const struct ca *k, const struct option *o)
-{
-	const struct instance_type *t = k->g[o->group].type;
-	switch (k->cfg->expander) {
-	case CA_LEAST_WASTE: {
-		double cpu = (double)t->vcpu * 1000 * o->nodes, mem = (double)llround(t->memory_mib * SCHED_MIB) * o->nodes;
-		return (cpu - (double)o->cpu_m) / cpu + (mem - (double)o->mem) / mem;
-	}
-	case CA_PRICE:
-		return t->price_hour * o->nodes / o->pods;
-	case CA_MOST_PODS:
-		return -(double)o->pods;
-	case CA_RANDOM:
-		break;
-	}
-	return 0;
-}
-
-/* The expander's choice among n options (n >= 1): the best score, ties
- * drawn uniformly (the draw only when there is a tie). */
-static const struct option *expand(struct ca *k, size_t n)
-{
-	size_t best = 0, ties = 0;
-	for (size_t i = 0; i < n; i++) {
-		k->opt[i].score = expander_score(k, &k->opt[i]);
-		if (k->opt[i].score < k->opt[best].score)
-			best = i;
-	}
-	for (size_t i = 0; i < n; i++)
-		ties += k->opt[i].score == k->opt[best].score;
-	if (ties < 2)
-		return &k->opt[best];
-	uint32_t pick = rng_below(k->r_exp, (uint32_t)ties);
-	for (size_t i = 0; i < n; i++)
-		if (k->opt[i].score == k->opt[best].score && pick-- == 0)
-			return &k->opt[i];
-	return &k->opt[best];
-}
-
-static void launch(struct ca *k, const struct option *o)
+static void launch(struct ca *k, const struct ca_option *o)
 {
 	struct world *w = k->w;
 	struct group *g = &k->g[o->group];
@@ -452,7 +581,8 @@ static void launch(struct ca *k, const struct option *o)
 	int from = g->size;
 	g->size += o->nodes;
 	snprintf(detail, sizeof detail, "%s: +%d node(s) of %s (%d -> %d) for %d pod(s); expander %s (score %.4g)",
-		 g->cfg->name, o->nodes, t->name, from, g->size, o->pods, expander_names[k->cfg->expander], o->score);
+		 g->cfg->name, o->nodes, t->name, from, g->size, o->pods, expander_names[k->cfg->expander],
+		 ca_expander_score(k->cfg->expander, o));
 	group_log(k, (size_t)o->group, "scale-up", detail);
 	for (int i = 0; i < o->nodes; i++) {
 		struct wnode *n = node_add(w, g->cfg->name, t->name, o->group,
@@ -503,28 +633,35 @@ static bool scale_up(struct ca *k, bool *hold)
 		return false;
 	}
 	report_unprovisionable(k, n);
+	for (size_t i = 0; i < n; i++)
+		k->sps[i] = k->pods[i].sp;
 	size_t n_opt = 0;
 	for (size_t gi = 0; gi < k->n_g; gi++) {
 		const struct group *g = &k->g[gi];
 		if (g->backoff_until > now || g->size >= g->cfg->max)
 			continue;
-		struct option o = estimate(k, gi, n);
-		if (o.nodes > 0 && o.pods > 0)
-			k->opt[n_opt++] = o;
+		n_opt += option(k, gi, n, &k->opt[n_opt]);
 	}
 	if (!n_opt)
 		return false;
-	launch(k, expand(k, n_opt));
+	launch(k, &k->opt[ca_expand(k->cfg->expander, k->opt, n_opt, k->best, k->r_exp)]);
 	return true;
 }
 
 /* ---- 3. scale-down ---- */
 
-static double utilisation(const struct sched_node *sn)
+/* Scale-down eligibility of node n (eligibility.go). The model's
+ * candidates are Ready nodes of its groups above their min, so only the
+ * utilization decides; u gets it. */
+static enum ca_unremovable eligibility(const struct ca *k, const struct wnode *n, struct ca_util *u)
 {
-	double cpu = sn->alloc_cpu > 0 ? sn->req_cpu / sn->alloc_cpu : 0;
-	double mem = sn->alloc_mem > 0 ? sn->req_mem / sn->alloc_mem : 0;
-	return HR_MAX(cpu, mem);
+	struct ca_node_view v = {
+		.sn = &k->w->nodes[n->idx],
+		.autoscaled = ca_node(n),
+		.deleting = n->state == NODE_DRAINING,
+		.ready = n->state == NODE_READY,
+	};
+	return ca_eligibility(&v, &k->sd, u);
 }
 
 /* The pods bound to each node that would have to move (not terminating),
@@ -604,7 +741,8 @@ static size_t find_unneeded(struct ca *k)
 		/* A node with a pod CA cannot move is not removable (drainability:
 		 * safe-to-evict "false", or a PDB without the disruptions). */
 		char why[EVICT_WHY_LEN] = "";
-		bool low = utilisation(&w->nodes[n->idx]) < k->cfg->scale_down_utilization_threshold;
+		struct ca_util u;
+		bool low = eligibility(k, n, &u) == CA_REMOVABLE;
 		if (low && evict_ca_blocked(w, n, why, sizeof why)) {
 			n->unneeded_since = -1;
 			if (strcmp(why, n->blocked)) {
@@ -674,10 +812,11 @@ static void delete_unneeded(struct ca *k, size_t nc)
 	/* Drain only once all are chosen: evictions move nodes in the arrays. */
 	for (size_t i = 0; i < m; i++) {
 		struct wnode *c = k->del[i].n;
+		struct ca_util u;
 		char why[160];
-		snprintf(why, sizeof why, "cluster-autoscaler: unneeded since %.0f s (utilisation %.2f < %.2f%s)",
-			 sim_to_s(c->unneeded_since), utilisation(&w->nodes[c->idx]),
-			 k->cfg->scale_down_utilization_threshold, k->del[i].empty ? ", empty" : "");
+		ca_utilization(&w->nodes[c->idx], &k->sd.ds, k->sd.ignore_ds, &u);
+		snprintf(why, sizeof why, "cluster-autoscaler: unneeded since %.0f s (utilisation %.2f <= %.2f%s)",
+			 sim_to_s(c->unneeded_since), u.util, k->sd.threshold, k->del[i].empty ? ", empty" : "");
 		node_drain(w, c, why);
 	}
 }
@@ -716,7 +855,10 @@ static void ca_free(void *self)
 	gsl_rng_free(k->r_exp);
 	free(k->g);
 	free(k->opt);
+	free(k->best);
 	free(k->pods);
+	free(k->sps);
+	free(k->order);
 	free(k->bins);
 	free(k->cand);
 	free(k->start);
@@ -740,6 +882,16 @@ void ca_start(struct world *w)
 	k->n_g = k->cfg->n_groups;
 	k->g = xcalloc(k->n_g ? k->n_g : 1, sizeof *k->g);
 	k->opt = xcalloc(k->n_g ? k->n_g : 1, sizeof *k->opt);
+	k->best = xcalloc(k->n_g ? k->n_g : 1, sizeof *k->best);
+	/* --scale-down-unready-enabled is true upstream; the model's
+	 * candidates are Ready nodes only (scale-down-unready-time is not
+	 * modelled), which is what false gives. */
+	k->sd = (struct ca_scale_down){
+		.threshold = k->cfg->scale_down_utilization_threshold,
+		.ignore_ds = false,
+		.unready_enabled = false,
+		.ds = sched_pod_make(c->daemonset_cpu, c->daemonset_memory),
+	};
 	/* No `initial` hook: the groups start at their configured sizes, and
 	 * pods of t = 0 that do not fit wait for the first scan. */
 	w->prov = (struct provisioner){.self = k, .pod_unschedulable = unschedulable, .free = ca_free};

@@ -711,7 +711,7 @@ static void karpenter_assumptions(struct doc *d, const struct scn_cluster *cl)
 
 static void ca_assumptions(struct doc *d, const struct scn_cluster *cl)
 {
-	static const char *const expanders[] = {"least-waste", "random", "price", "most-pods"};
+	static const char *const expanders[] = {"least-waste", "random", "most-pods"};
 	const struct scn_ca *ca = &cl->ca;
 	char buf[1024], a[96], b[96], t1[32], t2[32];
 	for (size_t i = 0; i < ca->n_groups; i++) {

@@ -337,7 +337,8 @@ struct scn_nodegroup {
 	int min, max;     /* ASG bounds */
 	int initial;      /* nodes at t = 0 (Ready) */
 };
-enum ca_expander { CA_LEAST_WASTE, CA_RANDOM, CA_PRICE, CA_MOST_PODS };
+/* --expander; price is refused at load (no pricing on AWS, FACTS.md section 10). */
+enum ca_expander { CA_LEAST_WASTE, CA_RANDOM, CA_MOST_PODS };
 struct scn_ca {
 	struct scn_nodegroup *groups; /* owned */
 	size_t n_groups;

@@ -989,6 +989,25 @@ static int load_karpenter(struct ld *L, const struct ynode *v)
 	return 0;
 }
 
+/* --expander=price needs the cloud provider's pricing model, which CA's
+ * AWS provider does not implement (cloudprovider/aws Pricing() returns
+ * ErrNotImplemented): the expander factory then stops CA at start
+ * (klog.Fatalf "Couldn't access cloud provider pricing"). The node groups
+ * here are ASGs, so a scenario asking for it describes no cluster that runs. */
+static int refuse_price(struct ld *L, const struct ynode *v)
+{
+	const struct ynode *e = yt_get(v, "expander");
+	const char *s = e ? ld_scalar(L, e, "expander") : "";
+	if (!s)
+		return -1;
+	if (strcmp(s, "price"))
+		return 0;
+	return yt_err(L->e, e,
+		      "expander: 'price' is not available on AWS: Cluster Autoscaler's AWS provider has no pricing "
+		      "model, so CA exits at start with --expander=price; use least-waste (the default), most-pods or "
+		      "random");
+}
+
 static int load_ca(struct ld *L, const struct ynode *v)
 {
 	static const char *const keys[] = {"expander", "scan-interval", "max-node-provision-time",
@@ -998,14 +1017,14 @@ static int load_ca(struct ld *L, const struct ynode *v)
 					   "latency", "node_groups", NULL};
 	static const char *const gkeys[] = {"name", "instance", "min", "max", "size", NULL};
 	static const char *const lkeys[] = {"boot", "initialization", NULL};
-	static const char *const expanders[] = {"least-waste", "random", "price", "most-pods", NULL};
+	static const char *const expanders[] = {"least-waste", "random", "most-pods", NULL};
 	static const char *const bools[] = {"false", "true", NULL};
 	struct scn_ca *c = &L->sc->cluster.ca;
 	int ex = c->expander, en = 1;
 	int64_t mx = c->max_nodes_per_scaleup, par = c->max_scale_down_parallelism;
 	const struct ynode *n;
 	if (ld_want_map(L, v, "cluster_autoscaler") || ld_check_keys(L, v, keys, "cluster_autoscaler") ||
-	    ld_get_enum(L, v, "expander", expanders, &ex) ||
+	    refuse_price(L, v) || ld_get_enum(L, v, "expander", expanders, &ex) ||
 	    ld_get_dur(L, v, "scan-interval", SIM_S, SIM_HOUR, false, &c->scan_interval) ||
 	    ld_get_dur(L, v, "max-node-provision-time", SIM_S, 24 * SIM_HOUR, false, &c->max_node_provision_time) ||
 	    ld_get_dur(L, v, "scale-down-unneeded-time", 0, 24 * SIM_HOUR, false, &c->scale_down_unneeded_time) ||
