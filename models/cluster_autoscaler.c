@@ -164,10 +164,22 @@ static bool first_fit(struct sched_node *bins, size_t n, const struct sched_pod 
 	return fit_from(bins, 0, n, p) < n;
 }
 
-/* Whether pod a goes before pod b: larger cpu, then larger memory, then
- * the earlier in the input. */
-static bool goes_before(const struct sched_pod *p, size_t a, size_t b)
+/* A pod's size against the template: cpu / allocatable cpu + memory /
+ * allocatable memory (estimator/decreasing_pod_orderer.go calculatePodScore). */
+static double pod_score(const struct sched_node *t, const struct sched_pod *p)
 {
+	return (t->alloc_cpu > 0 ? p->cpu / t->alloc_cpu : 0) + (t->alloc_mem > 0 ? p->mem / t->alloc_mem : 0);
+}
+
+/* Whether pod a goes before pod b: the larger score first, as upstream's
+ * DecreasingPodOrderer; equal scores (upstream's sort.Slice leaves their
+ * order unspecified) by larger cpu, then memory, then the earlier in the
+ * input, so pods of one shape stay together. */
+static bool goes_before(const struct sched_node *t, const struct sched_pod *p, size_t a, size_t b)
+{
+	double sa = pod_score(t, &p[a]), sb = pod_score(t, &p[b]);
+	if (sa != sb)
+		return sa > sb;
 	if (p[a].cpu != p[b].cpu)
 		return p[a].cpu > p[b].cpu;
 	if (p[a].mem != p[b].mem)
@@ -175,32 +187,32 @@ static bool goes_before(const struct sched_pod *p, size_t a, size_t b)
 	return a < b;
 }
 
-static void sift_down(size_t *o, size_t i, size_t n, const struct sched_pod *p)
+static void sift_down(size_t *o, size_t i, size_t n, const struct sched_node *t, const struct sched_pod *p)
 {
 	for (size_t c; (c = 2 * i + 1) < n; i = c) {
-		if (c + 1 < n && goes_before(p, o[c], o[c + 1]))
+		if (c + 1 < n && goes_before(t, p, o[c], o[c + 1]))
 			c++;
-		if (!goes_before(p, o[i], o[c]))
+		if (!goes_before(t, p, o[i], o[c]))
 			return;
-		size_t t = o[i];
+		size_t x = o[i];
 		o[i] = o[c];
-		o[c] = t;
+		o[c] = x;
 	}
 }
 
 /* o[0..n) = the pods' indices in estimation order (a heapsort: qsort has
  * no context argument, and the order is total, so stability is moot). */
-static void order_pods(size_t *o, size_t n, const struct sched_pod *p)
+static void order_pods(size_t *o, size_t n, const struct sched_node *t, const struct sched_pod *p)
 {
 	for (size_t i = 0; i < n; i++)
 		o[i] = i;
 	for (size_t i = n / 2; i-- > 0;)
-		sift_down(o, i, n, p);
+		sift_down(o, i, n, t, p);
 	for (size_t m = n; m-- > 1;) {
-		size_t t = o[0];
+		size_t x = o[0];
 		o[0] = o[m];
-		o[m] = t;
-		sift_down(o, 0, m, p);
+		o[m] = x;
+		sift_down(o, 0, m, t, p);
 	}
 }
 
@@ -221,7 +233,7 @@ struct ca_estimate ca_estimate(const struct sched_node *tmpl, const struct sched
 	assert(max_nodes >= 0);
 	struct ca_estimate e = {0};
 	size_t hint = 0; /* where the previous pod went (or e.nodes: nowhere) */
-	order_pods(order, n, pods);
+	order_pods(order, n, tmpl, pods);
 	for (size_t i = 0; i < n; i++) {
 		const struct sched_pod *sp = &pods[order[i]];
 		/* A pod of the same requests as the one before cannot fit the

@@ -49,8 +49,9 @@ struct ca_estimate {
  * pods pods[0..n) and an empty new node of the group, tmpl (its
  * allocatable, with the DaemonSet pods bound to it).
  *
- * The pods are taken largest cpu request first, then largest memory
- * request, then in input order. A pod that does not fit tmpl itself is left
+ * The pods are taken largest first by cpu / tmpl's allocatable cpu +
+ * memory / its allocatable memory (DecreasingPodOrderer), ties by cpu,
+ * then memory, then input order. A pod that does not fit tmpl itself is left
  * out (the orchestrator's SchedulablePodGroups drops such pods before it
  * estimates). Each other pod goes on the first new node it fits (Filter:
  * cpu, memory, pod count); if none, on a new node, unless max_nodes nodes

@@ -808,9 +808,19 @@ Test(ca_upstream, eligibility_threshold_is_inclusive)
 }
 
 /* ca_estimate against a naive first-fit decreasing (every pod scans every
- * node from the first; pods sorted largest cpu, then memory, then input
- * order by insertion): the same count, pods and placement, over random
- * mixes of a few pod shapes, templates and node limits. */
+ * node from the first; pods sorted as upstream's DecreasingPodOrderer, by
+ * cpu / allocatable cpu + memory / allocatable memory, largest first, ties
+ * by cpu, then memory, then input order by insertion): the same count, pods
+ * and placement, over random mixes of a few pod shapes, templates and node
+ * limits. */
+static bool before_ref(const struct sched_node *t, const struct sched_pod *a, const struct sched_pod *b)
+{
+	double sa = a->cpu / t->alloc_cpu + a->mem / t->alloc_mem, sb = b->cpu / t->alloc_cpu + b->mem / t->alloc_mem;
+	if (sa != sb)
+		return sa > sb;
+	return a->cpu > b->cpu || (a->cpu == b->cpu && a->mem > b->mem);
+}
+
 Test(ca, estimate_is_first_fit_decreasing)
 {
 	enum { N = 300 };
@@ -832,9 +842,7 @@ Test(ca, estimate_is_first_fit_decreasing)
 		struct ca_estimate e = ca_estimate(&tmpl, pods, n, max_nodes, bins, order, placed);
 		for (size_t i = 0; i < n; i++) { /* insertion sort: stable */
 			size_t j = i;
-			for (; j > 0 && (pods[idx[j - 1]].cpu < pods[i].cpu ||
-					 (pods[idx[j - 1]].cpu == pods[i].cpu && pods[idx[j - 1]].mem < pods[i].mem));
-			     j--)
+			for (; j > 0 && before_ref(&tmpl, &pods[i], &pods[idx[j - 1]]); j--)
 				idx[j] = idx[j - 1];
 			idx[j] = i;
 		}
