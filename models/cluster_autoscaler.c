@@ -61,9 +61,10 @@
  * Not modelled: the cluster health check, max-nodes-total and resource
  * limits, balance-similar-node-groups, scale-down-unready-time, the 5 min
  * recheck timeout of nodes found unremovable, the node-delete delay after
- * the taint, PodDisruptionBudgets (so a scale-down never fails, and
- * scale-down-delay-after-failure never applies), and pods of ongoing drains
- * taking room in the scale-down simulation.
+ * the taint, scale-down-delay-after-failure (a node whose pods
+ * PodDisruptionBudgets or annotations protect is skipped before its drain,
+ * evict_ca_blocked, so no scale-down fails part-way), and pods of ongoing
+ * drains taking room in the scale-down simulation.
  *
  * Randomness: latencies from RNG_NODES instance 1, expander draws from
  * RNG_NODES instance 2; a run is a function of the seed.
