@@ -220,6 +220,23 @@ static void node_at(struct karp *k, struct wnode *n, simtime delay, int what)
 static void trigger(struct world *w, void *self, struct pod *p);
 static struct wnode *by_num(const struct world *w, uint32_t num);
 
+/* The nodes replacement r was launched for: drained now that r is Ready
+ * (drain), or, r deleted before it was, candidates again (the command
+ * failed: the orchestration queue gives its candidates back). */
+static void release_replaced(struct world *w, const struct wnode *r, bool drain)
+{
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		struct wnode *o = w->wnodes[i];
+		if (o->replaced_by != r->num + 1)
+			continue;
+		o->replaced_by = 0;
+		if (drain && o->state == NODE_READY) {
+			node_drain(w, o, "replaced by a cheaper node");
+			i = (size_t)-1; /* an empty node goes at once and the arrays change: start over */
+		}
+	}
+}
+
 static simtime node_ev(struct sim *s, void *obj, uint64_t arg)
 {
 	struct wnode *n = obj;
@@ -235,20 +252,16 @@ static simtime node_ev(struct sim *s, void *obj, uint64_t arg)
 		node_at(k, n, draw(k, &init), EV_INITIALIZE);
 		break;
 	}
-	case EV_INITIALIZE: {
-		uint32_t old = n->replaces;
-		n->replaces = 0;
+	case EV_INITIALIZE:
 		node_set_state(w, n, NODE_READY, NULL);
-		struct wnode *o = old ? by_num(w, old - 1) : NULL;
-		if (o && o->state == NODE_READY)
-			node_drain(w, o, "replaced by a cheaper node");
+		release_replaced(w, n, true);
 		break;
-	}
 	default: { /* a liveness timeout: deleted; its pods ask again */
 		bool launch = arg == EV_LAUNCH_TIMEOUT;
 		node_log(w, n, launch ? "launch-timeout" : "registration-timeout",
 			 launch ? "not launched within the launch timeout: deleted" :
 				  "not registered within the registration timeout: deleted");
+		release_replaced(w, n, false);
 		node_drain(w, n, launch ? "launch timeout" : "registration timeout");
 		trigger(w, k, NULL);
 		break;
@@ -540,7 +553,7 @@ static int allowed(const struct karp *k, int pool) { return karp_disruptions_all
 /* Whether node n may be consolidated at time now, PDBs and do-not-disrupt aside. */
 static bool consolidatable_at(const struct karp *k, const struct wnode *n, simtime now)
 {
-	if (n->static_node || n->pool < 0 || n->state != NODE_READY || n->being_replaced)
+	if (n->static_node || n->pool < 0 || n->state != NODE_READY || n->replaced_by)
 		return false;
 	const struct scn_nodepool *np = &k->cfg->pools[n->pool];
 	if (np->consolidation_off)
@@ -716,8 +729,7 @@ static void execute(struct karp *k)
 			struct claim c = {n->pool, 0, 0, 0, k->cmd_replace};
 			node_load(w, n, &c.cpu, &c.mem, &c.pods);
 			struct wnode *r = launch(k, &c);
-			r->replaces = n->num + 1;
-			n->being_replaced = true;
+			n->replaced_by = r->num + 1;
 			node_log(w, n, "replacing", r->name);
 			continue;
 		}

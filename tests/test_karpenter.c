@@ -568,6 +568,39 @@ Test(karpenter, replaces_a_node_with_a_cheaper_one)
 	scn_free(&sc);
 }
 
+/* The same, every launch taking 6 min: the replacement of 135 s is
+ * deleted at the launch timeout (435 s) and the m5.2xlarge is a candidate
+ * again (the failed command gives it back): replaced anew at 440 + 15 s.
+ * (It used to stay marked as being replaced for good.) */
+Test(karpenter, a_replacement_that_times_out_gives_the_node_back)
+{
+	struct scenario sc;
+	char path[128];
+	load(&sc, 7, "          disruption: {consolidateAfter: 1m}\n", "10m");
+	scn_free(&sc);
+	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	const char *sets[] = {"cluster.karpenter.latency={launch: 6m, registration: 30s, initialization: 5s}"};
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, path, sets, 1, &e), 0, "%s", e.msg);
+	struct memsink m;
+	struct sink out = memsink_init(&m);
+	struct sim s;
+	sim_init(&s, sc.seed, sc.duration);
+	struct world *w = world_new(&s, &sc, &out);
+	sim_at(&s, 60 * SIM_S, PRIO_CONTROL, scale_ev, w, 2);
+	sim_run(&s);
+	world_finish(w);
+	world_free(w);
+	sim_release(&s);
+	cr_expect(fabs(nth(&m, "node", "launch-timeout", 0) - 435) < EPS, "timeout at %.3f s",
+		  nth(&m, "node", "launch-timeout", 0));
+	cr_expect_eq(count(&m, "node", "replacing", NULL, NULL, 0), 2);
+	cr_expect(fabs(nth(&m, "node", "replacing", 1) - 455) < EPS, "replaced again at %.3f s",
+		  nth(&m, "node", "replacing", 1));
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
 /* ---- the consolidation decision, over states built directly ---- */
 
 /* A world of sc at t = 0 (no run); free with drop(). */
