@@ -1388,6 +1388,69 @@ Test(karpenter, multi_node_replaces_three_nodes_with_one_in_a_run)
 	scn_free(&sc);
 }
 
+/* scenarios/consolidation.yaml does what its comment says: after the
+ * sale, one multi-node command replaces three nodes with one m5.2xlarge,
+ * cheaper than the three together, which drain once it is Ready; the SLOs
+ * hold. */
+Test(karpenter, the_consolidation_scenario_replaces_three_nodes_with_one)
+{
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, "scenarios/consolidation.yaml", NULL, 0, &e), 0, "%s", e.msg);
+	struct memsink m;
+	struct sink out = memsink_init(&m);
+	struct sim s;
+	sim_init(&s, sc.seed, sc.duration);
+	struct world *w = world_new(&s, &sc, &out);
+	sim_run(&s);
+	world_finish(w);
+	world_free(w);
+	sim_release(&s);
+	/* The first command that replaces several nodes. */
+	double at = -1;
+	int n = 0;
+	for (size_t i = 0; i < m.n_decisions; i++) {
+		const struct row_decision *r = &m.decisions[i].r;
+		if (strcmp(r->event, "disruption-candidate") || strcmp(r->detail, "replace several nodes with one cheaper node"))
+			continue;
+		if (at < 0)
+			at = r->t_s;
+		n += r->t_s == at;
+	}
+	cr_expect(at > 900, "after the sale (it ends at 15 min): %.0f s", at);
+	cr_expect_eq(n, 3, "nodes in the command at %.0f s", at);
+	char name[64] = "", detail[128] = "";
+	int replacing = 0;
+	double sum = 0;
+	for (size_t i = 0; i < m.n_decisions; i++) {
+		const struct row_decision *r = &m.decisions[i].r;
+		if (r->t_s != at + 15 || strcmp(r->event, "replacing"))
+			continue;
+		if (!replacing++)
+			snprintf(name, sizeof name, "%s", r->detail);
+		cr_expect_str_eq(r->detail, name);
+		/* each replaced node's price, from its "launched" row */
+		for (size_t j = 0; j < m.n_decisions; j++) {
+			const struct row_decision *q = &m.decisions[j].r;
+			if (!strcmp(q->event, "launched") && !strcmp(q->pod, r->pod))
+				sum += atof(strchr(q->detail, ',') + 1);
+		}
+	}
+	cr_expect_eq(replacing, 3);
+	for (size_t j = 0; j < m.n_decisions; j++) {
+		const struct row_decision *q = &m.decisions[j].r;
+		if (!strcmp(q->event, "launched") && !strcmp(q->pod, name))
+			snprintf(detail, sizeof detail, "%s", q->detail);
+	}
+	cr_expect(!strncmp(detail, "m5.2xlarge", 10), "the replacement: %s", detail);
+	cr_expect(detail[0] && atof(strchr(detail, ',') + 1) < sum, "%s against %.2f USD/h", detail, sum);
+	cr_expect_eq(count(&m, "node", "draining", NULL, NULL, 0) >= 3, 1);
+	for (size_t i = 0; i < m.n_summaries; i++)
+		cr_expect_eq(m.summaries[i].slo_met, 1, "%s", m.summaries[i].service);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
 /* Settling the start with a multi-node command (found by a search over
  * random starts): 1 pod of 1.5 cores and 256 MiB, 9 more of them, and 8
  * of 0.25 cores and 6 GiB, DaemonSets of 200m and 256 MiB, on the test
