@@ -26,17 +26,19 @@
  * (15 min) is deleted and its pods trigger a new batch.
  *
  * Disruption, polled every 10 s: expiration (forceful, not budgeted), then
- * emptiness and single-node consolidation for nodes that have been
- * Consolidatable for consolidateAfter (no pod bound or unbound since). A
- * command waits 15 s and is validated again before it runs. Budgets allow
- * ceil(pct x initialized nodes of the pool) disruptions minus those of them
- * deleting or not Ready (karp_disruptions_allowed). Consolidation deletes a node whose pods fit on the other Ready
- * nodes, or else replaces one node with the cheapest cheaper instance type
- * that holds its pods (the replacement launches; the old node drains when
- * it is Ready). Multi-node consolidation is not modelled. The decision is
- * a function of the state (karpenter.h); before the run it settles the
- * cluster of t = 0 (karp_settle), so that a run starts from a cluster
- * Karpenter would keep.
+ * emptiness, multi-node and single-node consolidation for nodes that have
+ * been Consolidatable for consolidateAfter (no pod bound or unbound since).
+ * A command waits 15 s and is validated again before it runs. Budgets
+ * allow ceil(pct x initialized nodes of the pool) disruptions minus those
+ * of them deleting or not Ready (karp_disruptions_allowed). Multi-node
+ * consolidation deletes several nodes whose pods fit on the other Ready
+ * nodes, or replaces them with one cheaper NodeClaim that takes the pods
+ * left over; single-node consolidation deletes a node whose pods fit on
+ * the other Ready nodes, or else replaces one node with the cheapest
+ * cheaper instance type that holds its pods. A replacement launches; the
+ * nodes it replaces drain when it is Ready. The decision is a function of
+ * the state (karpenter.h); before the run it settles the cluster of t = 0
+ * (karp_settle), so that a run starts from a cluster Karpenter would keep.
  */
 #include "karpenter.h"
 #include "evict.h"
@@ -61,6 +63,23 @@ struct pend {         /* a pending pod in a batch */
 	double cpu, mem;
 };
 
+struct ranked;
+
+/* Scratch of the consolidation decision, reused from poll to poll so that
+ * it allocates nothing once the cluster has been this large. The decision
+ * reads the world only; these are its workspace. */
+struct scratch {
+	double *room;        /* 3 per node: cores, bytes and pods left (-1: takes no pod) */
+	size_t cap_room;
+	struct pend *pods;   /* the pods a simulation moves, largest first */
+	int *dest;           /* where each goes: a node index, or -1: the new NodeClaim */
+	size_t n_pods, cap_pods, cap_dest;
+	struct wnode **cands; /* multi-node candidates, in order */
+	struct ranked *ranked; /* the same with their savings ratios, to sort */
+	size_t cap_cands, cap_ranked;
+	int *left;           /* 2 per pool: disruptions left, and multi-node's own copy */
+};
+
 struct karp {
 	struct world *w;
 	const struct scn_karpenter *cfg;
@@ -71,13 +90,9 @@ struct karp {
 	struct karp_batch batch; /* the provisioning batch window */
 	evh batch_ev;        /* closes the window */
 	evh poll_ev;         /* disruption polling */
-	/* a consolidation command waiting for validation */
-	bool cmd;
-	uint32_t cmd_num[KARP_CMD_MAX]; /* nodes to delete, by number */
-	int cmd_n;
-	int cmd_replace;     /* the replacement's type for a replace command, -1: delete */
-	const char *cmd_reason;
-	simtime cmd_at;
+	bool pending;        /* a consolidation command waits for validation */
+	struct karp_cmd cmd; /* that command */
+	struct scratch *x;   /* the decision's workspace */
 	struct pend *pend;   /* scratch */
 	size_t cap_pend;
 	struct claim *claims;
@@ -220,6 +235,23 @@ static void node_at(struct karp *k, struct wnode *n, simtime delay, int what)
 static void trigger(struct world *w, void *self, struct pod *p);
 static struct wnode *by_num(const struct world *w, uint32_t num);
 
+/* The nodes replacement r was launched for: drained now that r is Ready
+ * (drain), or, r deleted before it was, candidates again (the command
+ * failed: the orchestration queue gives its candidates back). */
+static void release_replaced(struct world *w, const struct wnode *r, bool drain)
+{
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		struct wnode *o = w->wnodes[i];
+		if (o->replaced_by != r->num + 1)
+			continue;
+		o->replaced_by = 0;
+		if (drain && o->state == NODE_READY) {
+			node_drain(w, o, "replaced by a cheaper node");
+			i = (size_t)-1; /* an empty node goes at once and the arrays change: start over */
+		}
+	}
+}
+
 static simtime node_ev(struct sim *s, void *obj, uint64_t arg)
 {
 	struct wnode *n = obj;
@@ -235,20 +267,16 @@ static simtime node_ev(struct sim *s, void *obj, uint64_t arg)
 		node_at(k, n, draw(k, &init), EV_INITIALIZE);
 		break;
 	}
-	case EV_INITIALIZE: {
-		uint32_t old = n->replaces;
-		n->replaces = 0;
+	case EV_INITIALIZE:
 		node_set_state(w, n, NODE_READY, NULL);
-		struct wnode *o = old ? by_num(w, old - 1) : NULL;
-		if (o && o->state == NODE_READY)
-			node_drain(w, o, "replaced by a cheaper node");
+		release_replaced(w, n, true);
 		break;
-	}
 	default: { /* a liveness timeout: deleted; its pods ask again */
 		bool launch = arg == EV_LAUNCH_TIMEOUT;
 		node_log(w, n, launch ? "launch-timeout" : "registration-timeout",
 			 launch ? "not launched within the launch timeout: deleted" :
 				  "not registered within the registration timeout: deleted");
+		release_replaced(w, n, false);
 		node_drain(w, n, launch ? "launch timeout" : "registration timeout");
 		trigger(w, k, NULL);
 		break;
@@ -540,7 +568,7 @@ static int allowed(const struct karp *k, int pool) { return karp_disruptions_all
 /* Whether node n may be consolidated at time now, PDBs and do-not-disrupt aside. */
 static bool consolidatable_at(const struct karp *k, const struct wnode *n, simtime now)
 {
-	if (n->static_node || n->pool < 0 || n->state != NODE_READY || n->being_replaced)
+	if (n->static_node || n->pool < 0 || n->state != NODE_READY || n->replaced_by)
 		return false;
 	const struct scn_nodepool *np = &k->cfg->pools[n->pool];
 	if (np->consolidation_off)
@@ -599,6 +627,23 @@ static struct pend *pods_of(const struct wnode *n, size_t *count)
 	return pend;
 }
 
+/* First fit of pod pp on room[] (3 per node: cores, bytes, pods left; a
+ * node with -1 takes none): the index of the node it goes to, its room
+ * taken, or -1. */
+static int room_take(double *room, size_t n_nodes, const struct pend *pp)
+{
+	for (size_t i = 0; i < n_nodes; i++) {
+		double *r = &room[3 * i];
+		if (r[0] >= pp->cpu - 1e-9 && r[1] >= pp->mem - 1e-3 && r[2] >= 1) {
+			r[0] -= pp->cpu;
+			r[1] -= pp->mem;
+			r[2] -= 1;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
 /* First fit of pods[0..n) (largest first) on the room the Ready nodes other
  * than `skip` have left: whether all fit; with `dest`, the index of the
  * node each goes to. */
@@ -615,19 +660,10 @@ static bool first_fit_elsewhere(const struct world *w, const struct wnode *skip,
 	}
 	bool ok = true;
 	for (size_t a = 0; a < n && ok; a++) {
-		ok = false;
-		for (size_t i = 0; i < w->n_nodes; i++) {
-			if (room[3 * i] >= pods[a].cpu - 1e-9 && room[3 * i + 1] >= pods[a].mem - 1e-3 &&
-			    room[3 * i + 2] >= 1) {
-				room[3 * i] -= pods[a].cpu;
-				room[3 * i + 1] -= pods[a].mem;
-				room[3 * i + 2] -= 1;
-				if (dest)
-					dest[a] = (int)i;
-				ok = true;
-				break;
-			}
-		}
+		int i = room_take(room, w->n_nodes, &pods[a]);
+		ok = i >= 0;
+		if (dest)
+			dest[a] = i;
 	}
 	free(room);
 	return ok;
@@ -662,33 +698,53 @@ static void node_load(const struct world *w, const struct wnode *n, double *cpu,
 	}
 }
 
-/* Single-node replacement: the cheapest type of n's pool that holds n's
- * pods and costs less than n, or -1 (pool types are cheapest first); -1
- * too when the cheaper types that hold them keep fewer than minValues
- * values of a key (disruption/consolidation.go filters the options by
- * price with RemoveInstanceTypeOptionsByPriceAndMinValues). */
-static int cheaper_replacement(const struct karp *k, const struct wnode *n)
+/* The cheapest type of pool `pool` that holds requests (cpu, mem, pods)
+ * beside the DaemonSets and costs less than `below` USD/h (INFINITY: any),
+ * or -1 (pool types are cheapest first); -1 too when the types that do (the
+ * options) keep fewer than minValues values of a key (consolidation.go
+ * filters the options by price with
+ * RemoveInstanceTypeOptionsByPriceAndMinValues). The pool's limits are not
+ * looked at. With n_opts, *n_opts gets the number of options. */
+static int cheapest_below(const struct karp *k, int pool, double cpu, double mem, int pods, double below,
+			  size_t *n_opts)
 {
-	const struct scn_nodepool *np = &k->cfg->pools[n->pool];
-	double cpu, mem;
-	int pods;
-	node_load(k->w, n, &cpu, &mem, &pods);
-	bool mv = has_min_values(np);
+	const struct scn_nodepool *np = &k->cfg->pools[pool];
+	bool mv = has_min_values(np), all = mv || n_opts;
 	int first = -1;
 	size_t n_ok = 0;
 	for (size_t i = 0; i < np->n_types; i++) {
 		int t = np->types[i];
-		if (price(k, n->pool, t) >= n->price_hour - 1e-9)
+		if (price(k, pool, t) >= below - 1e-9)
 			break;
-		if (!type_fits(k, n->pool, t, cpu, mem, pods))
+		if (!type_fits(k, pool, t, cpu, mem, pods))
 			continue;
 		if (first < 0)
 			first = t;
-		if (!mv)
+		if (!all)
 			break;
 		k->opts[n_ok++] = t;
 	}
+	if (n_opts)
+		*n_opts = n_ok;
 	return !mv || karp_min_values_ok(np, k->opts, n_ok) ? first : -1;
+}
+
+/* Single-node replacement: the cheapest type of n's pool that holds n's
+ * pods and costs less than n, or -1. Spot to spot
+ * (consolidation.go computeSpotToSpotConsolidation, single node) needs at
+ * least 15 such options: then n is not among the 15 cheapest, and the
+ * launch, limited to those 15, cannot land on a type that a next
+ * consolidation would replace again. */
+static int cheaper_replacement(const struct karp *k, const struct wnode *n)
+{
+	double cpu, mem;
+	int pods;
+	node_load(k->w, n, &cpu, &mem, &pods);
+	size_t n_opts;
+	int t = cheapest_below(k, n->pool, cpu, mem, pods, n->price_hour, &n_opts);
+	if (t >= 0 && n->spot && is_spot(k, n->pool, t) && n_opts < KARP_SPOT_TO_SPOT_MIN)
+		return -1;
+	return t;
 }
 
 static struct wnode *by_num(const struct world *w, uint32_t num)
@@ -699,31 +755,332 @@ static struct wnode *by_num(const struct world *w, uint32_t num)
 	return NULL;
 }
 
+/* ---- multi-node consolidation ----
+ *
+ * disruption/multinodeconsolidation.go ComputeCommands at the FACTS.md
+ * commit. The candidates (consolidatable, not empty: Emptiness takes
+ * those, in a WhenEmptyOrUnderutilized pool, no pod protected) are sorted
+ * by savings ratio, price over disruption cost, highest first
+ * (consolidation.go sortCandidates; the disruption cost is 1 plus each
+ * pod's EvictionCost, 1 for a pod without a deletion cost or priority, so
+ * price / (1 + pods)). Releases before it sorted by disruption cost,
+ * lowest first; this follows the newer code. In that order, a candidate
+ * whose pool has no disruption left in its budget is passed over, the
+ * others each take one. firstNConsolidationOption then binary-searches the
+ * prefix length over [2, min(n, 100)] as its bounds are written (min 1,
+ * max = min(n, 100), or n - 1 when n <= 100, a prefix being mid + 1 long:
+ * with more than 100 candidates the longest prefix tried is 101). A prefix
+ * holds when computeConsolidation finds a command for it, and the search
+ * keeps the last that held.
+ *
+ * computeConsolidation through SimulateScheduling: the prefix's pods,
+ * largest CPU then memory first, go first fit onto the room the Ready nodes
+ * outside the prefix (and not being replaced) have left; a pod that fits
+ * none goes onto one new NodeClaim, opened in the highest-weight pool with
+ * a type that holds it, and grown while a type of that pool holds all of
+ * its pods; a pod that needs a second NodeClaim fails the prefix ("we're
+ * not going to turn a single node into multiple candidates"). With no
+ * NodeClaim the prefix is deleted. With one it is replaced by the cheapest
+ * type that holds the claim's pods, costs less than the prefix's nodes
+ * together, and (filterOutSameInstanceType) less than each candidate whose
+ * own type is among those options, minValues kept: replacing two nodes
+ * with one of the same type as one of them is deleting the other, which
+ * single-node consolidation does with less disruption. Spot to spot needs
+ * no 15 options here: computeSpotToSpotConsolidation returns multi-node
+ * commands before that check. Not modelled: pending pods and pods of
+ * nodes already deleting joining the simulation, pods that would land on
+ * a node still initializing (upstream fails the command; here those nodes
+ * take none), and NodePool limits on the replacement.
+ */
+
+static void *grow(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	size_t c = *cap ? *cap : 16;
+	while (c < need)
+		c *= 2;
+	*cap = c;
+	return xrealloc(p, c * size);
+}
+
+/* Whether pod p on node n would be moved (bound there, not terminating). */
+static bool moves(const struct pod *p, const struct wnode *n)
+{
+	return !p->slot_free && p->bound && p->node == (int)n->idx && p->phase <= POD_RUNNING;
+}
+
+static int moving_pods(const struct wnode *n)
+{
+	int c = 0;
+	for (uint32_t j = 0; j < n->n_hosted; j++)
+		c += moves(n->pods[j], n);
+	return c;
+}
+
+/* A multi-node candidate at time now (ShouldDisrupt): a candidate with
+ * pods to move, in a pool that consolidates underutilized nodes (the
+ * PDB and do-not-disrupt look, the dearest, last). */
+static bool multi_candidate(const struct karp *k, const struct wnode *n, simtime now)
+{
+	return consolidatable_at(k, n, now) &&
+	       k->cfg->pools[n->pool].policy == CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED && moving_pods(n) > 0 &&
+	       candidate_at(k, n, now);
+}
+
+struct ranked {
+	double ratio;    /* Candidate.SavingsRatio: USD/h per unit of disruption cost */
+	struct wnode *n;
+};
+
+/* Savings ratio, highest first; then by number. */
+static int ratio_cmp(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	if (x->ratio != y->ratio)
+		return x->ratio > y->ratio ? -1 : 1;
+	return (x->n->num > y->n->num) - (x->n->num < y->n->num);
+}
+
+enum { MSIM_NONE, MSIM_DELETE, MSIM_REPLACE };
+
+struct msim {      /* the new NodeClaim of a simulation */
+	int pool;      /* its pool, -1: none needed */
+	double cpu, mem; /* its pods' requests: cores, bytes */
+	int pods;
+	int type;      /* the replacement (MSIM_REPLACE), catalog index; else -1 */
+};
+
+/* Pod pp onto the simulation's one new NodeClaim: opened in the
+ * highest-weight pool with a type that holds it, or grown while a type of
+ * its pool holds all its pods. False when it would need a second one (or
+ * no pool can take it). */
+static bool to_claim(const struct karp *k, struct msim *m, const struct pend *pp)
+{
+	if (m->pool < 0) {
+		for (size_t i = 0; i < k->cfg->n_pools; i++) {
+			if (m->pool >= 0 && k->cfg->pools[i].weight <= k->cfg->pools[m->pool].weight)
+				continue;
+			if (cheapest_below(k, (int)i, pp->cpu, pp->mem, 1, INFINITY, NULL) >= 0)
+				m->pool = (int)i;
+		}
+		if (m->pool < 0)
+			return false;
+	} else if (cheapest_below(k, m->pool, m->cpu + pp->cpu, m->mem + pp->mem, m->pods + 1, INFINITY, NULL) < 0) {
+		return false;
+	}
+	m->cpu += pp->cpu;
+	m->mem += pp->mem;
+	m->pods++;
+	return true;
+}
+
+static bool pool_has(const struct scn_nodepool *np, int t)
+{
+	for (size_t i = 0; i < np->n_types; i++)
+		if (np->types[i] == t)
+			return true;
+	return false;
+}
+
+/* What the replacement of nodes c[0..n) must cost less than, USD/h: their
+ * prices together, and each one's whose type is among the claim's options
+ * (filterOutSameInstanceType). */
+static double replacement_below(const struct karp *k, const struct wnode *const *c, size_t n, const struct msim *m)
+{
+	const struct scn_nodepool *np = &k->cfg->pools[m->pool];
+	double sum = 0;
+	for (size_t j = 0; j < n; j++)
+		sum += c[j]->price_hour;
+	double below = sum;
+	for (size_t j = 0; j < n; j++) {
+		const struct instance_type *it = catalog_find(k->cat, c[j]->type);
+		int t = it ? (int)(it - k->cat->types) : -1;
+		if (t >= 0 && c[j]->price_hour < below && price(k, m->pool, t) < sum - 1e-9 && pool_has(np, t) &&
+		    type_fits(k, m->pool, t, m->cpu, m->mem, m->pods))
+			below = c[j]->price_hour;
+	}
+	return below;
+}
+
+/* SimulateScheduling and computeConsolidation over nodes c[0..n): where
+ * their pods would go (k->x->pods and dest), and whether that deletes the
+ * nodes (MSIM_DELETE), replaces them (MSIM_REPLACE, *m the replacement) or
+ * does neither (MSIM_NONE). */
+static int simulate(const struct karp *k, const struct wnode *const *c, size_t n, struct msim *m)
+{
+	const struct world *w = k->w;
+	struct scratch *x = k->x;
+	x->room = grow(x->room, &x->cap_room, 3 * w->n_nodes, sizeof *x->room);
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct sched_node *sn = &w->nodes[i];
+		bool open = w->wnodes[i]->state == NODE_READY && !w->wnodes[i]->replaced_by;
+		x->room[3 * i] = open ? sn->alloc_cpu - sn->req_cpu : -1;
+		x->room[3 * i + 1] = open ? sn->alloc_mem - sn->req_mem : -1;
+		x->room[3 * i + 2] = open ? sn->alloc_pods - sn->n_pods : -1;
+	}
+	size_t np = 0;
+	for (size_t j = 0; j < n; j++) {
+		x->room[3 * c[j]->idx] = x->room[3 * c[j]->idx + 1] = x->room[3 * c[j]->idx + 2] = -1;
+		x->pods = grow(x->pods, &x->cap_pods, np + c[j]->n_hosted, sizeof *x->pods);
+		for (uint32_t i = 0; i < c[j]->n_hosted; i++) {
+			struct pod *p = c[j]->pods[i];
+			if (moves(p, c[j]))
+				x->pods[np++] = (struct pend){p, p->svc->cfg->cpu_request, p->svc->cfg->memory_request};
+		}
+	}
+	if (np > 1)
+		qsort(x->pods, np, sizeof *x->pods, pend_cmp);
+	x->dest = grow(x->dest, &x->cap_dest, np, sizeof *x->dest);
+	x->n_pods = np;
+	*m = (struct msim){.pool = -1, .type = -1};
+	for (size_t a = 0; a < np; a++) {
+		x->dest[a] = room_take(x->room, w->n_nodes, &x->pods[a]);
+		if (x->dest[a] < 0 && !to_claim(k, m, &x->pods[a]))
+			return MSIM_NONE;
+	}
+	if (m->pool < 0)
+		return MSIM_DELETE;
+	m->type = cheapest_below(k, m->pool, m->cpu, m->mem, m->pods, replacement_below(k, c, n, m), NULL);
+	return m->type >= 0 ? MSIM_REPLACE : MSIM_NONE;
+}
+
+/* Multi-node consolidation: the longest prefix of the candidates that a
+ * simulation deletes or replaces with one node, as c (nothing when none). */
+static void plan_multi(const struct karp *k, simtime now, const int *left, struct karp_cmd *c)
+{
+	const struct world *w = k->w;
+	struct scratch *x = k->x;
+	int *budget = x->left + k->cfg->n_pools;
+	memcpy(budget, left, k->cfg->n_pools * sizeof *budget);
+	x->cands = grow(x->cands, &x->cap_cands, w->n_nodes, sizeof *x->cands);
+	x->ranked = grow(x->ranked, &x->cap_ranked, w->n_nodes, sizeof *x->ranked);
+	size_t n = 0;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		struct wnode *nd = w->wnodes[i];
+		if (multi_candidate(k, nd, now))
+			x->ranked[n++] = (struct ranked){nd->price_hour / (1 + moving_pods(nd)), nd};
+	}
+	if (n > 1)
+		qsort(x->ranked, n, sizeof *x->ranked, ratio_cmp);
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++)
+		if (budget[x->ranked[i].n->pool] > 0) {
+			budget[x->ranked[i].n->pool]--;
+			x->cands[kept++] = x->ranked[i].n;
+		}
+	if (kept < 2)
+		return;
+	size_t lo = 1, hi = HR_MIN(kept, (size_t)KARP_MULTI_MAX), best = 0;
+	if (kept <= hi)
+		hi = kept - 1;
+	int best_r = MSIM_NONE;
+	struct msim best_m = {.pool = -1, .type = -1};
+	while (lo <= hi) {
+		size_t mid = (lo + hi) / 2;
+		struct msim m;
+		int r = simulate(k, (const struct wnode *const *)x->cands, mid + 1, &m);
+		if (r != MSIM_NONE) {
+			best = mid + 1;
+			best_r = r;
+			best_m = m;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1; /* mid >= 1 */
+		}
+	}
+	if (!best)
+		return;
+	assert(best <= KARP_CMD_MAX);
+	c->kind = best_r == MSIM_DELETE ? KARP_CMD_DELETE : KARP_CMD_REPLACE;
+	for (size_t i = 0; i < best; i++)
+		c->num[c->n++] = x->cands[i]->num;
+	c->replace = best_m.type;
+	c->pool = best_m.pool;
+	c->reason = best_r == MSIM_DELETE ? "underutilized (multi-node)" :
+					    "replace several nodes with one cheaper node";
+}
+
+/* The nodes of command c, found again by number into k->x->cands: false
+ * when one is gone. */
+static bool cmd_nodes(const struct karp *k, const struct karp_cmd *c)
+{
+	struct scratch *x = k->x;
+	x->cands = grow(x->cands, &x->cap_cands, (size_t)c->n, sizeof *x->cands);
+	for (int i = 0; i < c->n; i++)
+		if (!(x->cands[i] = by_num(k->w, c->num[i])))
+			return false;
+	return true;
+}
+
+/* A multi-node command found 15 s ago, validated as
+ * validation.go ConsolidationValidator does it, all or nothing: every
+ * node still a candidate within its pool's budget, and the simulation
+ * over them still coming to the same: a deletion, or one NodeClaim in the
+ * same pool that the chosen type still holds (its options a superset of
+ * the command's). Then the nodes drain, or the replacement launches and
+ * they drain once it is Ready. */
+static void execute_multi(struct karp *k)
+{
+	struct world *w = k->w;
+	const struct karp_cmd *c = &k->cmd;
+	struct scratch *x = k->x;
+	if (!cmd_nodes(k, c))
+		return;
+	for (size_t p = 0; p < k->cfg->n_pools; p++)
+		x->left[p] = allowed(k, (int)p);
+	for (int i = 0; i < c->n; i++)
+		if (!multi_candidate(k, x->cands[i], w->s->now) || x->left[x->cands[i]->pool]-- <= 0)
+			return;
+	struct msim m;
+	int r = simulate(k, (const struct wnode *const *)x->cands, (size_t)c->n, &m);
+	if (r == MSIM_NONE || (r == MSIM_DELETE) != (c->kind == KARP_CMD_DELETE))
+		return;
+	if (r == MSIM_DELETE) {
+		for (int i = 0; i < c->n; i++)
+			node_drain(w, x->cands[i], c->reason);
+		return;
+	}
+	if (m.pool != c->pool || !type_fits(k, m.pool, c->replace, m.cpu, m.mem, m.pods))
+		return;
+	struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace};
+	struct wnode *r_node = launch(k, &cl);
+	for (int i = 0; i < c->n; i++) {
+		struct wnode *n = x->cands[i];
+		n->replaced_by = r_node->num + 1;
+		node_log(w, n, "replacing", r_node->name);
+	}
+}
+
 /* Runs the command found 15 s ago if it still holds. */
 static void execute(struct karp *k)
 {
 	struct world *w = k->w;
-	k->cmd = false;
-	for (int i = 0; i < k->cmd_n; i++) {
-		struct wnode *n = by_num(w, k->cmd_num[i]);
+	const struct karp_cmd *c = &k->cmd;
+	k->pending = false;
+	if (c->kind != KARP_CMD_DELETE_EMPTY && c->n > 1) {
+		execute_multi(k);
+		return;
+	}
+	for (int i = 0; i < c->n; i++) {
+		struct wnode *n = by_num(w, c->num[i]);
 		if (!n || !consolidatable(k, n) || allowed(k, n->pool) < 1)
 			continue; /* no longer valid: dropped */
 		bool empty = n->n_pods == 0;
-		if (k->cmd_replace >= 0) {
+		if (c->replace >= 0) {
 			/* Replace: launch the cheaper node; n is drained once it is Ready. */
-			if (empty || pods_fit_elsewhere(k, n) || cheaper_replacement(k, n) != k->cmd_replace)
+			if (empty || pods_fit_elsewhere(k, n) || cheaper_replacement(k, n) != c->replace)
 				continue;
-			struct claim c = {n->pool, 0, 0, 0, k->cmd_replace};
-			node_load(w, n, &c.cpu, &c.mem, &c.pods);
-			struct wnode *r = launch(k, &c);
-			r->replaces = n->num + 1;
-			n->being_replaced = true;
+			struct claim cl = {n->pool, 0, 0, 0, c->replace};
+			node_load(w, n, &cl.cpu, &cl.mem, &cl.pods);
+			struct wnode *r = launch(k, &cl);
+			n->replaced_by = r->num + 1;
 			node_log(w, n, "replacing", r->name);
 			continue;
 		}
 		if (!empty && !pods_fit_elsewhere(k, n))
 			continue;
-		node_drain(w, n, k->cmd_reason);
+		node_drain(w, n, c->reason);
 	}
 }
 
@@ -807,6 +1164,7 @@ static void plan_replace(const struct karp *k, simtime now, const int *left, str
 		c->kind = KARP_CMD_REPLACE;
 		c->num[c->n++] = best->num;
 		c->replace = best_t;
+		c->pool = best->pool;
 		c->reason = "replace with a cheaper node";
 	}
 }
@@ -815,16 +1173,17 @@ struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now)
 {
 	assert(w->sc->cluster.provisioner == PROV_KARPENTER && w->prov.self);
 	const struct karp *k = w->prov.self;
-	struct karp_cmd c = {.kind = KARP_CMD_NONE, .replace = -1};
-	int *left = xcalloc(k->cfg->n_pools ? k->cfg->n_pools : 1, sizeof *left);
+	struct karp_cmd c = {.kind = KARP_CMD_NONE, .replace = -1, .pool = -1};
+	int *left = k->x->left;
 	for (size_t p = 0; p < k->cfg->n_pools; p++)
 		left[p] = allowed(k, (int)p);
 	plan_empty(k, now, left, &c);
 	if (c.kind == KARP_CMD_NONE)
+		plan_multi(k, now, left, &c);
+	if (c.kind == KARP_CMD_NONE)
 		plan_delete(k, now, left, &c);
 	if (c.kind == KARP_CMD_NONE)
 		plan_replace(k, now, left, &c);
-	free(left);
 	return c;
 }
 
@@ -835,15 +1194,11 @@ static void plan_consolidation(struct karp *k)
 	struct karp_cmd c = karp_consolidation_plan(w, w->s->now);
 	if (c.kind == KARP_CMD_NONE)
 		return;
-	k->cmd_n = c.n;
-	memcpy(k->cmd_num, c.num, (size_t)c.n * sizeof *c.num);
-	k->cmd_replace = c.replace;
-	k->cmd_reason = c.reason;
-	k->cmd = true;
-	k->cmd_at = w->s->now + k->cfg->validation;
-	for (int i = 0; i < k->cmd_n; i++)
-		node_log(w, by_num(w, k->cmd_num[i]), "disruption-candidate", k->cmd_reason);
-	sim_at(w->s, k->cmd_at, PRIO_CONTROL, exec_ev, k, 0);
+	k->cmd = c;
+	k->pending = true;
+	for (int i = 0; i < c.n; i++)
+		node_log(w, by_num(w, c.num[i]), "disruption-candidate", c.reason);
+	sim_at(w->s, w->s->now + k->cfg->validation, PRIO_CONTROL, exec_ev, k, 0);
 }
 
 static simtime poll_ev(struct sim *s, void *obj, uint64_t arg)
@@ -866,7 +1221,7 @@ static simtime poll_ev(struct sim *s, void *obj, uint64_t arg)
 		}
 	}
 	note_blocked(k);
-	if (!k->cmd)
+	if (!k->pending)
 		plan_consolidation(k);
 	return s->now >= s->end ? SIM_DONE : k->cfg->poll;
 }
@@ -912,6 +1267,16 @@ static simtime all_consolidatable(const struct karp *k)
 	return k->w->s->now + after;
 }
 
+/* Empty node n goes before the run: never paid for, never told. */
+static void settle_remove(struct world *w, struct wnode *n)
+{
+	assert(n->n_pods == 0);
+	struct sink out = w->out;
+	w->out.decision = NULL;
+	node_drain(w, n, "settled before the run"); /* empty: removed at once */
+	w->out = out;
+}
+
 /* Node n goes before the run, its pods moved first fit onto the other
  * Ready nodes (the decision saw them fit there): never paid for, never told. */
 static void settle_delete(struct world *w, struct wnode *n)
@@ -925,16 +1290,41 @@ static void settle_delete(struct world *w, struct wnode *n)
 		pod_initial_move(w, pods[i].p, w->wnodes[dest[i]]);
 	free(dest);
 	free(pods);
-	assert(n->n_pods == 0);
-	struct sink out = w->out;
-	w->out.decision = NULL;
-	node_drain(w, n, "settled before the run"); /* empty: removed at once */
-	w->out = out;
+	settle_remove(w, n);
+}
+
+/* A multi-node command before the run: the replacement (if any) made
+ * Ready at once, the nodes' pods moved where the simulation put them, and
+ * the nodes removed, all untold. */
+static void settle_multi(struct karp *k, const struct karp_cmd *c)
+{
+	struct world *w = k->w;
+	struct scratch *x = k->x;
+	bool found = cmd_nodes(k, c);
+	assert(found);
+	struct msim m;
+	int r = simulate(k, (const struct wnode *const *)x->cands, (size_t)c->n, &m);
+	assert(r != MSIM_NONE && (r == MSIM_REPLACE) == (c->kind == KARP_CMD_REPLACE));
+	struct wnode *to = NULL;
+	if (r == MSIM_REPLACE) {
+		struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace};
+		k->up = true;
+		to = launch(k, &cl);
+		k->up = false;
+	}
+	for (size_t a = 0; a < x->n_pods; a++)
+		pod_initial_move(w, x->pods[a].p, x->dest[a] >= 0 ? w->wnodes[x->dest[a]] : to);
+	for (int i = 0; i < c->n && found; i++)
+		settle_remove(w, x->cands[i]);
 }
 
 static void settle_apply(struct karp *k, const struct karp_cmd *c)
 {
 	struct world *w = k->w;
+	if (c->kind != KARP_CMD_DELETE_EMPTY && c->n > 1) {
+		settle_multi(k, c);
+		return;
+	}
 	for (int i = 0; i < c->n; i++) {
 		struct wnode *n = by_num(w, c->num[i]);
 		assert(n);
@@ -1030,6 +1420,13 @@ static void karp_free(void *self)
 	free(k->pend);
 	free(k->claims);
 	free(k->opts);
+	free(k->x->room);
+	free(k->x->pods);
+	free(k->x->dest);
+	free(k->x->cands);
+	free(k->x->ranked);
+	free(k->x->left);
+	free(k->x);
 	free(k);
 }
 
@@ -1041,6 +1438,8 @@ void karp_start(struct world *w)
 	k->cfg = &c->karpenter;
 	k->cat = &c->catalog;
 	k->opts = xcalloc(k->cat->n ? k->cat->n : 1, sizeof *k->opts);
+	k->x = xcalloc(1, sizeof *k->x);
+	k->x->left = xcalloc(2 * k->cfg->n_pools + 1, sizeof *k->x->left);
 	k->r = rng_stream(w->s->seed, RNG_NODES, 0);
 	dist_prepare(&k->launch, &k->cfg->launch);
 	dist_prepare(&k->registration, &k->cfg->registration);

@@ -6,14 +6,22 @@
  * The decision looks at the world as it is: its nodes (state, pool, type,
  * price, last pod event), the pods bound to them, and the NodePools'
  * disruption settings and budgets. It returns the one command Karpenter
- * would issue, in the order of disruption/controller.go: empty nodes first
- * (as many as the budgets allow), else the one underutilized node whose
- * deletion saves the most per pod it disrupts and whose pods fit on the
- * other Ready nodes, else the node that one cheaper instance type can
- * replace with the largest saving. A node is a candidate once it is Ready,
- * not static, in a pool with consolidation on, and `consolidateAfter` has
- * passed since its last pod event; expiration is not a consolidation and is
- * not part of it.
+ * would issue, in the order of disruption/controller.go NewMethods:
+ *   1. Emptiness: empty nodes, as many as the budgets allow;
+ *   2. MultiNodeConsolidation: the longest prefix (at least 2) of the
+ *      candidates sorted by savings ratio whose pods all fit on the other
+ *      Ready nodes plus at most one new NodeClaim cheaper than the prefix
+ *      together: deleted, or replaced by that one NodeClaim;
+ *   3. SingleNodeConsolidation: the one underutilized node whose deletion
+ *      saves the most per pod it disrupts and whose pods fit on the other
+ *      Ready nodes, else the node that one cheaper instance type can
+ *      replace with the largest saving.
+ * A node is a candidate once it is Ready, not static, in a pool with
+ * consolidation on, not already being replaced, no pod of it protected
+ * (do-not-disrupt, a PDB allowing no disruption), and `consolidateAfter`
+ * has passed since its last pod event; consolidation (2, 3) takes only
+ * non-empty nodes of WhenEmptyOrUnderutilized pools. Expiration is not a
+ * consolidation and is not part of it.
  */
 #ifndef HEADROOM_KARPENTER_H
 #define HEADROOM_KARPENTER_H
@@ -23,18 +31,27 @@
 enum karp_cmd_kind {
 	KARP_CMD_NONE,         /* nothing to consolidate */
 	KARP_CMD_DELETE_EMPTY, /* delete empty nodes (one or more, within the budgets) */
-	KARP_CMD_DELETE,       /* delete one underutilized node: its pods fit on the other Ready nodes */
-	KARP_CMD_REPLACE       /* replace one node with a node of a cheaper type that holds its pods */
+	KARP_CMD_DELETE,       /* delete underutilized nodes (one, or several: multi-node) whose pods fit
+	                        * on the other Ready nodes */
+	KARP_CMD_REPLACE       /* replace nodes (one, or several: multi-node) with one new node of a
+	                        * cheaper type, their pods on it and on the other Ready nodes */
 };
 
-#define KARP_CMD_MAX 64 /* nodes in one command */
+#define KARP_MULTI_MAX 100 /* multinodeconsolidation.go: candidates of one binary search (its bounds let
+                            * a prefix take one more, 101, when there are more than 100) */
+#define KARP_CMD_MAX 128   /* nodes in one command (emptiness takes at most this many at once) */
+#define KARP_SPOT_TO_SPOT_MIN 15 /* MinInstanceTypesForSpotToSpotConsolidation (single-node only) */
 
 struct karp_cmd {
 	enum karp_cmd_kind kind;
-	int n;                      /* nodes in num[] (0 with KARP_CMD_NONE) */
+	int n;                      /* nodes in num[] (0 with KARP_CMD_NONE); > 1 for a consolidation
+	                             * (DELETE, REPLACE) only when multi-node found it */
 	uint32_t num[KARP_CMD_MAX]; /* the nodes to delete or replace, by struct wnode num */
 	int replace;                /* KARP_CMD_REPLACE: the replacement's type (catalog index); else -1 */
-	const char *reason;         /* "empty", "underutilized", "replace with a cheaper node"; NULL with none */
+	int pool;                   /* KARP_CMD_REPLACE: the replacement's NodePool; else -1 */
+	const char *reason;         /* "empty", "underutilized", "replace with a cheaper node", or multi-node's
+	                             * "underutilized (multi-node)", "replace several nodes with one cheaper
+	                             * node"; NULL with none */
 };
 
 /* The consolidation command Karpenter would issue over the current state of

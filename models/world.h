@@ -225,7 +225,6 @@ struct wnode {
 	evh ev;               /* its pending lifecycle event, or EVH_NONE */
 	bool static_node;     /* from cluster.nodes, never removed */
 	const void *fam;      /* the provisioner's per-family latencies, if any */
-	uint32_t replaces;    /* Karpenter: 1 + the num of the node this one replaces once Ready; 0: none */
 	double cpu;           /* cores its pods share: allocatable less the DaemonSets' requests */
 	struct pod **pods;    /* the service pods bound to it (owned array; the pods are the services') */
 	uint32_t n_hosted, cap_hosted;
@@ -236,7 +235,8 @@ struct wnode {
 	simtime drain_deadline; /* then its pods are deleted whatever their PDBs say, ns (SIM_FOREVER: never) */
 	int drain_tries;      /* eviction rounds with a refusal so far (the retry backoff) */
 	char blocked[120];    /* the last reason a provisioner gave for not disrupting it ("" none) */
-	bool being_replaced;  /* Karpenter: a replacement for it is starting */
+	uint32_t replaced_by; /* Karpenter: 1 + the num of the replacement starting for it (it drains once
+	                       * that is Ready); 0: none */
 	bool spot;            /* priced as a spot instance (a commitment discount does not apply) */
 };
 
