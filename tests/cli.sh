@@ -198,7 +198,7 @@ m=$(q "$F" "select count(*) || ' ' || (select count(*) from samples) from runs")
 P=$T/plan.db
 "$HR" plan scenarios/payment-order-buffers.yaml --db "$P" -n 6 --jobs 2 -q >/dev/null 2>&1 &
 ppid=$!
-reads=0 readfail=0
+reads=0 readfail=0 readerr=""
 # Read only once the plan has stored a run (a slow build, a busy machine or
 # the sanitizers may take a while to get there): before, there is nothing to plot.
 i=0
@@ -207,17 +207,19 @@ while kill -0 $ppid 2>/dev/null && [ $i -lt 240 ] &&
   sleep 0.25; i=$((i + 1))
 done
 while kill -0 $ppid 2>/dev/null && [ $reads -lt 6 ]; do
-  if "$HR" plot "$P" --latest --out "$T/pc" >/dev/null 2>&1 && sqlite3 "$P" "select count(*) from runs" >/dev/null 2>&1; then
-    reads=$((reads + 1))
+  if ! "$HR" plot "$P" --latest --out "$T/pc" >/dev/null 2>"$T/rerr"; then
+    readfail=$((readfail + 1)) readerr="$readerr [plot] $(head -c 300 "$T/rerr")"
+  elif ! sqlite3 "$P" "select count(*) from runs" >/dev/null 2>"$T/rerr"; then
+    readfail=$((readfail + 1)) readerr="$readerr [sqlite3] $(head -c 300 "$T/rerr")"
   else
-    readfail=$((readfail + 1))
+    reads=$((reads + 1))
   fi
   sleep 0.5
 done
 wait $ppid
 prc=$?
 [ "$prc" = 0 ] && [ "$readfail" = 0 ] && [ "$reads" -ge 1 ] && ok "plot and sqlite read while a plan writes ($reads reads)" ||
-  bad "readers while a plan writes" "plan exit $prc, $reads reads, $readfail failed"
+  bad "readers while a plan writes" "plan exit $prc, $reads reads, $readfail failed:$readerr"
 
 # ---- four writers at once ----
 W=$T/writers.db
