@@ -195,6 +195,10 @@ m=$(q "$F" "select count(*) || ' ' || (select count(*) from samples) from runs")
 [ "$n" = ok ] && [ "$m" = "1 18" ] && ok "full disk: the file is sound and holds the earlier run only" || bad "full disk: file sound" "$n / $m"
 
 # ---- readers while a plan writes ----
+# A reader waits for a lock as `headroom plot` does (60 s busy timeout): the
+# plan's closing checkpoint holds the file exclusively for a moment, and a
+# reader without a timeout (the sqlite3 shell's default) gets "database is
+# locked" at once if it comes then (results/SCHEMA.md, "How a run is written").
 P=$T/plan.db
 "$HR" plan scenarios/payment-order-buffers.yaml --db "$P" -n 6 --jobs 2 -q >/dev/null 2>&1 &
 ppid=$!
@@ -209,7 +213,7 @@ done
 while kill -0 $ppid 2>/dev/null && [ $reads -lt 6 ]; do
   if ! "$HR" plot "$P" --latest --out "$T/pc" >/dev/null 2>"$T/rerr"; then
     readfail=$((readfail + 1)) readerr="$readerr [plot] $(head -c 300 "$T/rerr")"
-  elif ! sqlite3 "$P" "select count(*) from runs" >/dev/null 2>"$T/rerr"; then
+  elif ! sqlite3 -cmd '.timeout 60000' "$P" "select count(*) from runs" >/dev/null 2>"$T/rerr"; then
     readfail=$((readfail + 1)) readerr="$readerr [sqlite3] $(head -c 300 "$T/rerr")"
   else
     reads=$((reads + 1))
