@@ -155,7 +155,8 @@ one: $(BUILD)/tests/test_$(T).o $(HARNESS) $(LIB)
 	$(BUILD)/tests/one_$(T) $(ARGS)
 
 # The bare M/M/8 loop mm8 is measured against (tools/bench/mmc_bare.c, vendored
-# from the design card's shared/bench), built with the project's flags.
+# unchanged from the project's design card; provenance in its header), built
+# with the project's flags.
 BARE := $(BUILD)/tools/mmc_bare
 $(BARE): tools/bench/mmc_bare.c
 	@mkdir -p $(dir $@)
