@@ -4,6 +4,8 @@
 #                   scenarios/demo-plan.yaml and run scenarios/demo.yaml, with
 #                   the charts and report of each
 #   make notebooks  the demo, then execute notebooks/results.ipynb headless
+#   make test-notebook  execute the notebook on fresh databases, failing on a
+#                   failed cell (CI runs it; installs Jupyter, pandas, matplotlib)
 #   make test       install missing Debian packages, build, run every test
 #   make bench      the benchmarks of BENCHMARKS.md (and the bare M/M/8 loop
 #                   they are measured against, build/tools/mmc_bare)
@@ -68,7 +70,7 @@ TESTBIN  := $(BUILD)/tests/unit
 BIN_FLAVOR := bin/.$(notdir $(BIN)).flavor
 MPIBIN   := bin/headroom-mpi$(SANSFX)
 
-.PHONY: all deps demo notebooks test unit one bench install clean mpi-deps FORCE
+.PHONY: all deps demo notebooks test-notebook test unit one bench install clean mpi-deps FORCE
 all: $(BIN)
 
 deps:
@@ -116,14 +118,24 @@ demo: deps
 	@echo "report: $$(./$(BIN) report results/demo.db --latest --out results/demo.html)"
 
 # The notebook over the results (notebooks/results.ipynb), executed headless
-# against a fresh demo database. Its Debian packages (Jupyter, pandas,
-# matplotlib) are a set of their own, so `make test` does not wait for them.
-# Debian's python3 (not the first one on PATH) is the one that sees them.
+# against the demo's run and plan databases. Its Debian packages (Jupyter,
+# pandas, matplotlib: about 430 MB) are a set of their own, so `make test`
+# does not wait for them. Debian's python3 (not the first one on PATH) is
+# the one that sees them.
 notebooks: demo
 	@sh tools/deps.sh notebooks
-	HEADROOM_DB=$(CURDIR)/results/demo.db PYDEVD_DISABLE_FILE_VALIDATION=1 /usr/bin/python3 -Xfrozen_modules=off -m nbconvert --to notebook --execute \
+	HEADROOM_DB=$(CURDIR)/results/demo.db HEADROOM_PLAN_DB=$(CURDIR)/results/demo-plan.db \
+	PYDEVD_DISABLE_FILE_VALIDATION=1 /usr/bin/python3 -Xfrozen_modules=off -m nbconvert --to notebook --execute \
 	    --ExecutePreprocessor.timeout=600 --output-dir results/charts --output results.ipynb notebooks/results.ipynb
 	@echo "notebook: results/charts/results.ipynb (executed; the source is notebooks/results.ipynb)"
+
+# The notebook under test (tests/notebook.sh): executed on a run and a plan
+# database made fresh in a temporary folder; a cell that fails fails the
+# target, with the cell and its traceback in the log. .ci/run runs it.
+test-notebook: deps
+	@sh tools/deps.sh notebooks
+	@$(MAKE) --no-print-directory all
+	@sh tests/notebook.sh $(BIN)
 
 # The plan tests run a plan on 2 MPI ranks too: OpenMPI and an MPI build
 # (bin/headroom-mpi) are part of the set-up, never skipped.
@@ -143,7 +155,8 @@ one: $(BUILD)/tests/test_$(T).o $(HARNESS) $(LIB)
 	$(BUILD)/tests/one_$(T) $(ARGS)
 
 # The bare M/M/8 loop mm8 is measured against (tools/bench/mmc_bare.c, vendored
-# from the design card's shared/bench), built with the project's flags.
+# unchanged from the project's design card; provenance in its header), built
+# with the project's flags.
 BARE := $(BUILD)/tools/mmc_bare
 $(BARE): tools/bench/mmc_bare.c
 	@mkdir -p $(dir $@)

@@ -21,7 +21,7 @@
  * Units: times are simtime ns, CPU in cores, memory in bytes, a Pods metric in
  * its own unit (headroom: requests per second). Time `now` is a parameter
  * where Go calls time.Now(); it must never go backwards for one controller.
- * The facts and their sources: ../shared/FACTS.md section 1.
+ * The rules and their sources: docs/model.md, HorizontalPodAutoscaler.
  */
 #ifndef HEADROOM_HPA_H
 #define HEADROOM_HPA_H

@@ -13,7 +13,7 @@
  * (GetScaledValueFromIntOrPercent: a percentage of a total is
  * ceil(pct x total / 100) in float64 when rounding up, which the controller
  * always asks for); pkg/registry/core/pod/storage/eviction.go (Create,
- * canIgnorePDB, checkAndDecrement). ../shared/FACTS.md section 8.
+ * canIgnorePDB, checkAndDecrement). docs/model.md, PodDisruptionBudgets.
  *
  * Counts are pods. "Healthy" is Ready (countHealthyPods: IsPodReady), not
  * being deleted, and not among the pods whose eviction was approved less

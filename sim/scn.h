@@ -96,9 +96,9 @@ struct scn_slo {
 
 /*
  * A HorizontalPodAutoscaler (autoscaling/v2) and the kube-controller-manager
- * flags that govern it (../shared/FACTS.md section 1). Read from a manifest
- * pasted into the scenario; units resolved (utilisation in percent, CPU in
- * cores, memory in bytes, times in ns).
+ * flags that govern it (docs/model.md, HorizontalPodAutoscaler). Read from a
+ * manifest pasted into the scenario; units resolved (utilisation in percent,
+ * CPU in cores, memory in bytes, times in ns).
  */
 enum hpa_metric_kind {
 	HPA_METRIC_RESOURCE, /* type: Resource (cpu or memory, from metrics-server) */

@@ -1139,7 +1139,7 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 	if (ld_get_enum(L, v, "provisioner", provs, &prov))
 		return -1;
 	c->provisioner = (enum provisioner_kind)prov;
-	/* Defaults (FACTS.md sections 2 and 3). */
+	/* Defaults (docs/model.md: Karpenter, Cluster Autoscaler, Latency defaults). */
 	c->karpenter = (struct scn_karpenter){
 		.batch_idle = SIM_S,
 		.batch_max = 10 * SIM_S,

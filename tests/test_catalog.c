@@ -46,7 +46,8 @@ static const char *put(const char *text)
 	return path;
 }
 
-/* FACTS.md 2.3: m5.large is 1930m, 6903Mi, 29 pods. */
+/* m5.large is 1930m, 6903Mi, 29 pods (docs/model.md, Instance types and
+ * allocatable). */
 Test(catalog, m5_large_allocatable)
 {
 	struct catalog c;
@@ -67,10 +68,10 @@ Test(catalog, m5_large_allocatable)
 }
 
 /*
- * Every row of /work/shared/data/ec2-us-east-1-allocatable.csv (name,
- * karpenter_allocatable_cpu, karpenter_allocatable_memory, max_pods,
- * price_usd_hour): the figures of aws/karpenter-provider-aws's generated
- * instance-type reference, copied here so the test stands alone.
+ * Every row of the allocatable table the catalog was made from
+ * (scenarios/catalogs/README.md: name, Karpenter's allocatable cpu and
+ * memory, max_pods, price_usd_hour): the figures of aws/karpenter-provider-aws's
+ * generated instance-type reference, copied here so the test stands alone.
  */
 static const struct {
 	const char *name, *cpu, *mem;

@@ -595,10 +595,10 @@ Test(scheduler, search_rotates)
 }
 
 /*
- * Karpenter's allocatable for a few rows of the catalog
- * (/work/shared/data/ec2-us-east-1-allocatable.csv: vcpu, memory_mib, arch,
- * karpenter_allocatable_cpu, karpenter_allocatable_memory, max_pods), the
- * figures of aws/karpenter-provider-aws's generated instance-type docs.
+ * Karpenter's allocatable for a few rows of the catalog (vcpu, memory_mib,
+ * arch, Karpenter's allocatable cpu and memory, max_pods, from the table the
+ * catalog was made from: scenarios/catalogs/README.md), the figures of
+ * aws/karpenter-provider-aws's generated instance-type docs.
  */
 Test(scheduler, eks_allocatable_matches_karpenter)
 {

@@ -3,7 +3,8 @@
 # Used by `make deps`, which `make demo` and `make test` run first.
 # Extra package sets: `tools/deps.sh mpi` adds OpenMPI; `tools/deps.sh
 # notebooks` adds Jupyter's nbconvert and kernel, pandas and matplotlib
-# (for `make notebooks`; large, so not part of `make test`).
+# (for `make notebooks` and `make test-notebook`; about 430 MB, so not part
+# of `make test`).
 set -eu
 pkgs="build-essential pkg-config libgsl-dev libsqlite3-dev libfyaml-dev libcriterion-dev gnuplot-nox sqlite3 valgrind"
 for extra in "$@"; do

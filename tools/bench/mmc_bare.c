@@ -1,8 +1,8 @@
 /*
  * Vendored for `make bench` (tools/bench.sh, the mm8 ratio of BENCHMARKS.md).
  *
- * Provenance: ../shared/bench/mmc_bare.c of the design card (the shared/bench
- * folder next to this repository), copied 2026-12-02. Everything below this
+ * Provenance: the bench folder of the design card the project began from
+ * (kept outside this repository), copied 2026-12-02. Everything below this
  * comment is that file unchanged, byte for byte (sha256 dd3a6dda0f32edab
  * 2d0a41cb8a0076c31dab3e435ea2dfefdea7c7a1a0da5b94); check with
  *   tail -n +25 tools/bench/mmc_bare.c | sha256sum
