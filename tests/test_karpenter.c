@@ -153,9 +153,10 @@ static int count(const struct memsink *m, const char *kind, const char *event, d
 
 /* One pod at t = 0 sits on a c5.large made before the run (the cheapest
  * type for it). At 10 s three more pods fit nowhere: the batch closes 1 s
- * after the trigger (idle) and one claim takes all three: the cheapest type
- * holding 3 cores and 3 GiB is m5.xlarge. It registers 2 + 30 s later and
- * is Ready 5 s after that. */
+ * after the trigger (idle) and one claim takes all three: its options are
+ * the types holding 3 cores and 3 GiB, m5.xlarge and m5.2xlarge, and it
+ * launches the cheapest, named with them in its row. It registers 2 + 30 s
+ * later and is Ready 5 s after that. */
 Test(karpenter, batch_closes_after_idle_and_launches_the_cheapest_fit)
 {
 	struct scenario sc;
@@ -168,7 +169,8 @@ Test(karpenter, batch_closes_after_idle_and_launches_the_cheapest_fit)
 	cr_expect(t == 0 && !strncmp(detail, "c5.large", 8), "the node of t = 0: %s at %.3f s", detail, t);
 	cr_expect_eq(count(&m, "node", "launched", &t, detail, sizeof detail), 1);
 	cr_expect(fabs(t - 11) < EPS, "launched at %.3f s, want 11 s (idle 1 s after the trigger at 10 s)", t);
-	cr_expect(!strncmp(detail, "m5.xlarge", 9), "launched %s, want m5.xlarge", detail);
+	cr_expect_str_eq(detail, "m5.xlarge, 0.19 USD/h; cheapest of 2 compatible types: m5.xlarge, m5.2xlarge",
+			 "the NodeClaim's options, cheapest first");
 	cr_expect(fabs(nth(&m, "node", "registered", 0) - 43) < EPS, "registered at %.3f s, want 43 s",
 		  nth(&m, "node", "registered", 0));
 	cr_expect(fabs(nth(&m, "node", "ready", 1) - 48) < EPS, "ready at %.3f s, want 48 s", nth(&m, "node", "ready", 1));
