@@ -770,6 +770,13 @@ static int moving_pods(const struct wnode *n)
 	return c;
 }
 
+/* Empty: no pod of it would have to move. Pods terminating do not count
+ * (emptiness.go takes candidates without reschedulable pods, and a
+ * terminating Deployment pod is not one: emptiness_test.go "will consider
+ * a node with terminating Deployment pods as empty"); DaemonSet pods are
+ * not among n's pods at all. */
+static bool empty_node(const struct wnode *n) { return n->n_pods == 0 || moving_pods(n) == 0; }
+
 /* A multi-node candidate at time now (ShouldDisrupt): a candidate with
  * pods to move, in a pool that consolidates underutilized nodes (the
  * PDB and do-not-disrupt look, the dearest, last). */
@@ -1021,7 +1028,7 @@ static void execute(struct karp *k)
 		struct wnode *n = by_num(w, c->num[i]);
 		if (!n || !consolidatable(k, n) || allowed(k, n->pool) < 1)
 			continue; /* no longer valid: dropped */
-		bool empty = n->n_pods == 0;
+		bool empty = empty_node(n);
 		if (c->replace >= 0) {
 			/* Replace: launch the cheaper node; n is drained once it is Ready. */
 			size_t n_opts;
@@ -1054,7 +1061,7 @@ static void plan_empty(const struct karp *k, simtime now, int *left, struct karp
 	const struct world *w = k->w;
 	for (size_t i = 0; i < w->n_nodes && c->n < KARP_CMD_MAX; i++) {
 		const struct wnode *n = w->wnodes[i];
-		if (candidate_at(k, n, now) && n->n_pods == 0 && left[n->pool] > 0) {
+		if (candidate_at(k, n, now) && empty_node(n) && left[n->pool] > 0) {
 			left[n->pool]--;
 			c->num[c->n++] = n->num;
 		}
