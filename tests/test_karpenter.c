@@ -788,6 +788,26 @@ Test(karpenter, min_values_keeps_two_pods_on_two_claims)
 	}
 }
 
+/* Limits count the pool's active nodes only (provisioner.go passes
+ * nodes.Active() to the scheduler): a limit of 1 node, the c5.large of
+ * t = 0 in the pool, and no claim can be made; once that node is being
+ * replaced (marked for deletion) it no longer counts. */
+Test(karpenter, limits_count_only_nodes_not_being_deleted)
+{
+	struct scenario sc;
+	load(&sc, 1, "          limits: {nodes: 1}\n", "1m");
+	struct w0 x;
+	build(&x, &sc, 1);
+	cr_assert_eq(x.w->n_nodes, 1);
+	cr_expect_eq(karp_claim_type(x.w, 0, 1, 1073741824.0, 1), -1);
+	x.w->wnodes[0]->replaced_by = 100;
+	int t = karp_claim_type(x.w, 0, 1, 1073741824.0, 1);
+	cr_expect(t >= 0 && !strcmp(sc.cluster.catalog.types[t].name, "c5.large"), "%d", t);
+	x.w->wnodes[0]->replaced_by = 0;
+	drop(&x);
+	scn_free(&sc);
+}
+
 /* ---- disruption budgets ---- */
 
 /* Budget.GetAllowedDisruptions and NodePool's minimum over its budgets,
