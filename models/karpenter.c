@@ -69,11 +69,14 @@ struct ranked;
  * it allocates nothing once the cluster has been this large. The decision
  * reads the world only; these are its workspace. */
 struct scratch {
-	double *room;        /* 3 per node: cores, bytes and pods left (-1: takes no pod) */
-	size_t cap_room;
 	struct pend *pods;   /* the pods a simulation moves, largest first */
+	struct karp_pod *kpods; /* the same as karp_solve takes them */
 	int *dest;           /* where each goes: a node index, or -1: the new NodeClaim */
-	size_t n_pods, cap_pods, cap_dest;
+	size_t n_pods, cap_pods, cap_kpods, cap_dest;
+	struct karp_node *knodes; /* the nodes that may take them, as karp_solve takes them ... */
+	uint32_t *kidx;      /* ... and their indices in the world */
+	bool *skip;          /* per node index: a candidate of the simulation */
+	size_t cap_knodes, cap_kidx, cap_skip;
 	struct wnode **cands; /* multi-node candidates, in order */
 	struct ranked *ranked; /* the same with their savings ratios, to sort */
 	size_t cap_cands, cap_ranked;
@@ -725,13 +728,13 @@ static struct wnode *by_num(const struct world *w, uint32_t num)
  * holds when computeConsolidation finds a command for it, and the search
  * keeps the last that held.
  *
- * computeConsolidation through SimulateScheduling: the prefix's pods,
- * largest CPU then memory first, go first fit onto the room the Ready nodes
- * outside the prefix (and not being replaced) have left; a pod that fits
- * none goes onto one new NodeClaim, opened in the highest-weight pool with
- * a type that holds it, and grown while a type of that pool holds all of
- * its pods; a pod that needs a second NodeClaim fails the prefix ("we're
- * not going to turn a single node into multiple candidates"). With no
+ * computeConsolidation through SimulateScheduling, which runs the
+ * provisioning simulation (karp_solve, karp_sched.h) over the prefix's
+ * pods: largest CPU then memory first, first fit onto the room the Ready
+ * nodes outside the prefix (and not being replaced) have left, then onto
+ * new NodeClaims; a second NodeClaim fails the prefix ("we're not going to
+ * turn a single node into multiple candidates"), and so does a pod that
+ * fits nowhere. With no
  * NodeClaim the prefix is deleted. With one it is replaced by the cheapest
  * type that holds the claim's pods, costs less than the prefix's nodes
  * together, and (filterOutSameInstanceType) less than each candidate whose
@@ -810,30 +813,6 @@ struct msim {      /* the new NodeClaim of a simulation */
 	int type;      /* the replacement (MSIM_REPLACE), catalog index; else -1 */
 };
 
-/* Pod pp onto the simulation's one new NodeClaim: opened in the
- * highest-weight pool with a type that holds it, or grown while a type of
- * its pool holds all its pods. False when it would need a second one (or
- * no pool can take it). */
-static bool to_claim(const struct karp *k, struct msim *m, const struct pend *pp)
-{
-	if (m->pool < 0) {
-		for (size_t i = 0; i < k->cfg->n_pools; i++) {
-			if (m->pool >= 0 && k->cfg->pools[i].weight <= k->cfg->pools[m->pool].weight)
-				continue;
-			if (cheapest_below(k, (int)i, pp->cpu, pp->mem, 1, INFINITY, NULL) >= 0)
-				m->pool = (int)i;
-		}
-		if (m->pool < 0)
-			return false;
-	} else if (cheapest_below(k, m->pool, m->cpu + pp->cpu, m->mem + pp->mem, m->pods + 1, INFINITY, NULL) < 0) {
-		return false;
-	}
-	m->cpu += pp->cpu;
-	m->mem += pp->mem;
-	m->pods++;
-	return true;
-}
-
 static bool pool_has(const struct scn_nodepool *np, int t)
 {
 	for (size_t i = 0; i < np->n_types; i++)
@@ -862,25 +841,13 @@ static double replacement_below(const struct karp *k, const struct wnode *const 
 	return below;
 }
 
-/* SimulateScheduling and computeConsolidation over nodes c[0..n): where
- * their pods would go (k->x->pods and dest), and whether that deletes the
- * nodes (MSIM_DELETE), replaces them (MSIM_REPLACE, *m the replacement) or
- * does neither (MSIM_NONE). */
-static int simulate(const struct karp *k, const struct wnode *const *c, size_t n, struct msim *m)
+/* The pods of nodes c[0..n) that would move, largest first, into k->x->pods
+ * (and kpods); returns how many. */
+static size_t candidate_pods(const struct karp *k, const struct wnode *const *c, size_t n)
 {
-	const struct world *w = k->w;
 	struct scratch *x = k->x;
-	x->room = grow(x->room, &x->cap_room, 3 * w->n_nodes, sizeof *x->room);
-	for (size_t i = 0; i < w->n_nodes; i++) {
-		const struct sched_node *sn = &w->nodes[i];
-		bool open = w->wnodes[i]->state == NODE_READY && !w->wnodes[i]->replaced_by;
-		x->room[3 * i] = open ? sn->alloc_cpu - sn->req_cpu : -1;
-		x->room[3 * i + 1] = open ? sn->alloc_mem - sn->req_mem : -1;
-		x->room[3 * i + 2] = open ? sn->alloc_pods - sn->n_pods : -1;
-	}
 	size_t np = 0;
 	for (size_t j = 0; j < n; j++) {
-		x->room[3 * c[j]->idx] = x->room[3 * c[j]->idx + 1] = x->room[3 * c[j]->idx + 2] = -1;
 		x->pods = grow(x->pods, &x->cap_pods, np + c[j]->n_hosted, sizeof *x->pods);
 		for (uint32_t i = 0; i < c[j]->n_hosted; i++) {
 			struct pod *p = c[j]->pods[i];
@@ -890,16 +857,67 @@ static int simulate(const struct karp *k, const struct wnode *const *c, size_t n
 	}
 	if (np > 1)
 		qsort(x->pods, np, sizeof *x->pods, pend_cmp);
-	x->dest = grow(x->dest, &x->cap_dest, np, sizeof *x->dest);
-	x->n_pods = np;
-	*m = (struct msim){.pool = -1, .type = -1};
-	for (size_t a = 0; a < np; a++) {
-		x->dest[a] = room_take(x->room, w->n_nodes, &x->pods[a]);
-		if (x->dest[a] < 0 && !to_claim(k, m, &x->pods[a]))
-			return MSIM_NONE;
+	x->kpods = grow(x->kpods, &x->cap_kpods, np, sizeof *x->kpods);
+	for (size_t a = 0; a < np; a++)
+		x->kpods[a] = (struct karp_pod){x->pods[a].cpu, x->pods[a].mem, x->pods[a].p->created};
+	return np;
+}
+
+/* The Ready nodes other than c[0..n) and not being replaced, in the
+ * world's order, into k->x->knodes (kidx their indices); returns how many. */
+static size_t other_nodes(const struct karp *k, const struct wnode *const *c, size_t n)
+{
+	const struct world *w = k->w;
+	struct scratch *x = k->x;
+	x->skip = grow(x->skip, &x->cap_skip, w->n_nodes, sizeof *x->skip);
+	x->knodes = grow(x->knodes, &x->cap_knodes, w->n_nodes, sizeof *x->knodes);
+	x->kidx = grow(x->kidx, &x->cap_kidx, w->n_nodes, sizeof *x->kidx);
+	memset(x->skip, 0, w->n_nodes * sizeof *x->skip);
+	for (size_t j = 0; j < n; j++)
+		x->skip[c[j]->idx] = true;
+	size_t nn = 0;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *nd = w->wnodes[i];
+		const struct sched_node *sn = &w->nodes[i];
+		if (nd->state != NODE_READY || nd->replaced_by || x->skip[i])
+			continue;
+		x->knodes[nn] = (struct karp_node){sn->alloc_cpu - sn->req_cpu, sn->alloc_mem - sn->req_mem,
+						   sn->alloc_pods - sn->n_pods, false};
+		x->kidx[nn++] = (uint32_t)i;
 	}
-	if (m->pool < 0)
+	return nn;
+}
+
+/* SimulateScheduling and computeConsolidation over nodes c[0..n): the
+ * provisioning simulation (karp_solve) places their pods on the other Ready
+ * nodes and on new NodeClaims, NodePool limits aside; more than one
+ * NodeClaim fails the command. Where the pods would go goes into k->x->pods
+ * and dest; returns whether that deletes the nodes (MSIM_DELETE), replaces
+ * them (MSIM_REPLACE, *m the replacement) or does neither (MSIM_NONE). */
+static int simulate(const struct karp *k, const struct wnode *const *c, size_t n, struct msim *m)
+{
+	struct scratch *x = k->x;
+	struct karp_state st = karp_view(k);
+	st.used = NULL;
+	st.n_pods = candidate_pods(k, c, n);
+	st.pods = x->kpods;
+	st.n_nodes = other_nodes(k, c, n);
+	st.nodes = x->knodes;
+	struct karp_result r = karp_solve(k->solver, &st);
+	*m = (struct msim){.pool = -1, .type = -1};
+	if (r.n_claims > 1)
+		return MSIM_NONE; /* "we're not going to turn a single node into multiple candidates" */
+	x->dest = grow(x->dest, &x->cap_dest, st.n_pods, sizeof *x->dest);
+	x->n_pods = st.n_pods;
+	for (size_t a = 0; a < st.n_pods; a++) {
+		if (r.dest[a].kind == KARP_DEST_NONE)
+			return MSIM_NONE;
+		x->dest[a] = r.dest[a].kind == KARP_DEST_NODE ? (int)x->kidx[r.dest[a].idx] : -1;
+	}
+	if (!r.n_claims)
 		return MSIM_DELETE;
+	const struct karp_claim *cl = &r.claims[0];
+	*m = (struct msim){cl->pool, cl->cpu, cl->mem, cl->pods, -1};
 	m->type = cheapest_below(k, m->pool, m->cpu, m->mem, m->pods, replacement_below(k, c, n, m), NULL);
 	return m->type >= 0 ? MSIM_REPLACE : MSIM_NONE;
 }
@@ -1387,7 +1405,10 @@ static void karp_free(void *self)
 	free(k->knode_idx);
 	free(k->used);
 	free(k->opts);
-	free(k->x->room);
+	free(k->x->kpods);
+	free(k->x->knodes);
+	free(k->x->kidx);
+	free(k->x->skip);
 	free(k->x->pods);
 	free(k->x->dest);
 	free(k->x->cands);
