@@ -6,18 +6,16 @@
  * Provisioning. A pod that fits no node triggers a batch: the window closes
  * when no pod new to the window triggered for batch_idle (1 s), or batch_max
  * (10 s) after it opened (karp_batch_trigger: a pod tried again while it
- * waits does not extend it). Then every pending pod, sorted by CPU then memory descending, is
- * placed in the first place that works: a NodeClaim in flight (launched,
- * not yet Ready) with room left after the pods already nominated to it,
- * then a NodeClaim planned in this batch (fewest pods first) whose
- * remaining instance types can still hold it, then a new NodeClaim from the
- * highest-weight NodePool with an instance type that fits it within the
- * pool's limits, and whose options (the types that hold its pods) keep
- * minValues distinct values of every key that has one. Each new NodeClaim
- * launches as the cheapest instance type that holds all its pods; the pool's remaining
- * limits shrink by the largest type the claim could have been (subtractMax).
- * The nomination is recomputed from scratch at every batch, so pods waiting
- * for a node in flight never launch a second one.
+ * waits does not extend it). Then the scheduling simulation (karp_solve,
+ * karp_sched.h) places every pending pod, largest first: on a node with
+ * room (Ready nodes, then those in flight), on a NodeClaim planned in this
+ * batch, or on a new NodeClaim from the highest-weight NodePool that can
+ * take it within its limits and minValues. Each NodeClaim carries its
+ * options, the types that hold all its pods, cheapest first, and launches
+ * the first (every type counts as available: no offerings or capacity
+ * errors); its "launched" row names them. The nomination of pods to nodes
+ * in flight is recomputed from scratch at every batch, so pods waiting for
+ * a node in flight never launch a second one.
  *
  * A NodeClaim is a node in state Launching: it registers after the launch
  * and registration latencies, is Ready after initialization; kube-scheduler
@@ -51,14 +49,16 @@
 
 enum { EV_REGISTER, EV_INITIALIZE, EV_REG_TIMEOUT, EV_LAUNCH_TIMEOUT };
 
-struct claim {        /* a NodeClaim planned in the current batch */
+struct claim {        /* a NodeClaim to launch */
 	int pool;
 	double cpu, mem;  /* requests of its pods */
 	int pods;
-	int type;         /* the cheapest type that holds them (catalog index) */
+	int type;         /* the type it launches as: the cheapest of its options (catalog index) */
+	const int *opts;  /* its options, cheapest first (borrowed), for its "launched" row; NULL: just type */
+	size_t n_opts;
 };
 
-struct pend {         /* a pending pod in a batch */
+struct pend {         /* a pod a consolidation simulation moves */
 	struct pod *p;
 	double cpu, mem;
 };
@@ -69,11 +69,14 @@ struct ranked;
  * it allocates nothing once the cluster has been this large. The decision
  * reads the world only; these are its workspace. */
 struct scratch {
-	double *room;        /* 3 per node: cores, bytes and pods left (-1: takes no pod) */
-	size_t cap_room;
 	struct pend *pods;   /* the pods a simulation moves, largest first */
+	struct karp_pod *kpods; /* the same as karp_solve takes them */
 	int *dest;           /* where each goes: a node index, or -1: the new NodeClaim */
-	size_t n_pods, cap_pods, cap_dest;
+	size_t n_pods, cap_pods, cap_kpods, cap_dest;
+	struct karp_node *knodes; /* the nodes that may take them, as karp_solve takes them ... */
+	uint32_t *kidx;      /* ... and their indices in the world */
+	bool *skip;          /* per node index: a candidate of the simulation */
+	size_t cap_knodes, cap_kidx, cap_skip;
 	struct wnode **cands; /* multi-node candidates, in order */
 	struct ranked *ranked; /* the same with their savings ratios, to sort */
 	size_t cap_cands, cap_ranked;
@@ -93,10 +96,14 @@ struct karp {
 	bool pending;        /* a consolidation command waits for validation */
 	struct karp_cmd cmd; /* that command */
 	struct scratch *x;   /* the decision's workspace */
-	struct pend *pend;   /* scratch */
+	struct karp_solver *solver; /* the provisioning simulation's workspace */
+	struct pod **pend;   /* a batch's pending pods ... */
+	struct karp_pod *kpods; /* ... as the simulation sees them */
 	size_t cap_pend;
-	struct claim *claims;
-	size_t n_claims, cap_claims;
+	struct karp_node *knodes; /* the nodes a batch may place pods on ... */
+	uint32_t *knode_idx; /* ... and their indices in the world */
+	size_t cap_knodes;
+	struct karp_usage *used; /* per pool: what its active nodes take of its limits */
 	int *opts;           /* scratch: a claim's instance-type options (catalog n) */
 };
 
@@ -128,47 +135,38 @@ static bool type_fits(const struct karp *k, int pool, int t, double cpu, double 
 	       np->alloc_pods[t] - ds >= pods;
 }
 
-/* Capacity of a pool's launched and in-flight nodes (limits count capacity). */
-static void pool_usage(const struct karp *k, int pool, double *cpu, double *mem, int *nodes)
+/* Whether node n is being deleted as Karpenter's state sees it
+ * (MarkedForDeletion): draining, or the candidate of a command whose
+ * replacement is starting. Such nodes neither take pods in the provisioning
+ * simulation nor count against the limits (provisioner.go Schedule passes
+ * nodes.Active()). */
+static bool marked_for_deletion(const struct wnode *n) { return n->state == NODE_DRAINING || n->replaced_by; }
+
+/* What the active nodes of each pool take of its limits, into k->used:
+ * their types' vCPUs and MiB (capacity), and their number. */
+static void pool_usage(struct karp *k)
 {
-	*cpu = *mem = 0;
-	*nodes = 0;
+	memset(k->used, 0, k->cfg->n_pools * sizeof *k->used);
 	for (size_t i = 0; i < k->w->n_nodes; i++) {
 		const struct wnode *n = k->w->wnodes[i];
-		if (n->pool != pool || n->static_node)
+		if (n->pool < 0 || n->static_node || marked_for_deletion(n))
 			continue;
+		struct karp_usage *u = &k->used[n->pool];
 		const struct instance_type *t = catalog_find(k->cat, n->type);
 		if (t) {
-			*cpu += t->vcpu;
-			*mem += t->memory_mib * 1048576.0;
+			u->cpu += t->vcpu;
+			u->mem += t->memory_mib * 1048576.0;
 		}
-		(*nodes)++;
+		u->nodes++;
 	}
 }
 
-static bool within_limits(const struct scn_nodepool *np, double cpu, double mem, int nodes)
+/* The provisioning simulation's view of the world, without pods or nodes
+ * (the caller adds them). */
+static struct karp_state karp_view(const struct karp *k)
 {
-	return (np->limit_cpu <= 0 || cpu <= np->limit_cpu + 1e-9) &&
-	       (np->limit_memory <= 0 || mem <= np->limit_memory + 1e-3) && (np->limit_nodes <= 0 || nodes <= np->limit_nodes);
-}
-
-bool karp_min_values_ok(const struct scn_nodepool *np, const int *types, size_t n)
-{
-	for (size_t r = 0; r < np->n_reqs; r++) {
-		const struct scn_requirement *q = &np->reqs[r];
-		if (!q->min_values)
-			continue;
-		size_t distinct = 0;
-		for (size_t a = 0; a < n && distinct < (size_t)q->min_values; a++) {
-			bool seen = false;
-			for (size_t b = 0; b < a && !seen; b++)
-				seen = q->value_ids[types[a]] == q->value_ids[types[b]];
-			distinct += !seen;
-		}
-		if (distinct < (size_t)q->min_values)
-			return false;
-	}
-	return true;
+	return (struct karp_state){
+		.cfg = k->cfg, .cat = k->cat, .ds_cpu = ds_cpu(k->w), .ds_mem = ds_mem(k->w), .used = k->used};
 }
 
 /* Whether the pool has a requirement with minValues. */
@@ -180,41 +178,13 @@ static bool has_min_values(const struct scn_nodepool *np)
 	return false;
 }
 
-/* The cheapest type of the pool that holds (cpu, mem, pods) within the
- * limits left (the pool's types are sorted cheapest first), or -1; -1 too
- * when the types that do keep fewer than minValues values of a key
- * (scheduling/nodeclaim.go filterInstanceTypesByRequirements: the
- * remaining options must SatisfiesMinValues, or there are none). */
-static int cheapest(const struct karp *k, int pool, double cpu, double mem, int pods, const double used[2],
-		    int used_nodes)
-{
-	const struct scn_nodepool *np = &k->cfg->pools[pool];
-	bool mv = has_min_values(np);
-	int first = -1;
-	size_t n_ok = 0;
-	for (size_t i = 0; i < np->n_types; i++) {
-		int t = np->types[i];
-		if (!type_fits(k, pool, t, cpu, mem, pods))
-			continue;
-		if (!within_limits(np, used[0] + T(k, t)->vcpu, used[1] + T(k, t)->memory_mib * 1048576.0, used_nodes + 1))
-			continue;
-		if (first < 0)
-			first = t;
-		if (!mv)
-			break;
-		k->opts[n_ok++] = t;
-	}
-	return !mv || karp_min_values_ok(np, k->opts, n_ok) ? first : -1;
-}
-
 int karp_claim_type(const struct world *w, int pool, double cpu, double mem, int pods)
 {
 	assert(w->sc->cluster.provisioner == PROV_KARPENTER && w->prov.self);
-	const struct karp *k = w->prov.self;
-	double used[2];
-	int used_nodes;
-	pool_usage(k, pool, &used[0], &used[1], &used_nodes);
-	return cheapest(k, pool, cpu, mem, pods, used, used_nodes);
+	struct karp *k = w->prov.self;
+	pool_usage(k);
+	struct karp_state st = karp_view(k);
+	return karp_claim_options(&st, pool, &k->used[pool], cpu, mem, pods, k->opts) ? k->opts[0] : -1;
 }
 
 /* ---- node lifecycle ---- */
@@ -298,12 +268,15 @@ static int pend_cmp(const void *a, const void *b)
 	return x->p->created < y->p->created ? -1 : x->p->created > y->p->created;
 }
 
+/* The pending pods not bound yet, into k->pend and k->kpods; returns how many. */
 static size_t collect_pending(struct karp *k)
 {
 	struct world *w = k->w;
 	size_t n = 0;
 	for (size_t i = 0; i < w->n_svcs; i++) {
 		struct service *sv = &w->svcs[i];
+		if (!sv->n_pending)
+			continue;
 		for (uint32_t j = 0; j < sv->n_pods; j++) {
 			struct pod *p = sv->pods[j];
 			if (p->slot_free || p->phase != POD_PENDING || p->bound)
@@ -311,88 +284,59 @@ static size_t collect_pending(struct karp *k)
 			if (n == k->cap_pend) {
 				k->cap_pend = k->cap_pend ? 2 * k->cap_pend : 64;
 				k->pend = xrealloc(k->pend, k->cap_pend * sizeof *k->pend);
+				k->kpods = xrealloc(k->kpods, k->cap_pend * sizeof *k->kpods);
 			}
-			k->pend[n++] = (struct pend){p, sv->cfg->cpu_request, sv->cfg->memory_request};
+			k->pend[n] = p;
+			k->kpods[n++] = (struct karp_pod){sv->cfg->cpu_request, sv->cfg->memory_request, p->created};
 		}
 	}
-	if (n > 1)
-		qsort(k->pend, n, sizeof *k->pend, pend_cmp);
 	return n;
 }
 
-/* An in-flight node with room for the pod after its nominations. */
-static bool to_inflight(struct karp *k, const struct pend *pp)
+/* The nodes a batch may place pods on, into k->knodes: every node not
+ * being deleted, Ready (initialized) or in flight (launched or
+ * registered), with the room it has left; returns how many. */
+static size_t collect_nodes(struct karp *k)
 {
 	struct world *w = k->w;
+	if (w->n_nodes > k->cap_knodes) {
+		k->cap_knodes = HR_MAX(2 * k->cap_knodes, w->n_nodes);
+		k->knodes = xrealloc(k->knodes, k->cap_knodes * sizeof *k->knodes);
+		k->knode_idx = xrealloc(k->knode_idx, k->cap_knodes * sizeof *k->knode_idx);
+	}
+	size_t n = 0;
 	for (size_t i = 0; i < w->n_nodes; i++) {
-		struct wnode *n = w->wnodes[i];
+		const struct wnode *nd = w->wnodes[i];
 		const struct sched_node *sn = &w->nodes[i];
-		if (n->state != NODE_LAUNCHING && n->state != NODE_REGISTERED)
+		if (marked_for_deletion(nd))
 			continue;
-		if (sn->alloc_cpu - sn->req_cpu - n->nom_cpu >= pp->cpu - 1e-9 &&
-		    sn->alloc_mem - sn->req_mem - n->nom_mem >= pp->mem - 1e-3 &&
-		    sn->alloc_pods - sn->n_pods - n->nom_pods >= 1) {
-			n->nom_cpu += pp->cpu;
-			n->nom_mem += pp->mem;
-			n->nom_pods++;
-			return true;
+		k->knodes[n] = (struct karp_node){sn->alloc_cpu - sn->req_cpu, sn->alloc_mem - sn->req_mem,
+						  sn->alloc_pods - sn->n_pods, nd->state != NODE_READY};
+		k->knode_idx[n++] = (uint32_t)i;
+	}
+	return n;
+}
+
+/* The detail of a NodeClaim's "launched" row: its type and price, then
+ * its options as provisioner.go logs them ("instance-types": the first 5
+ * and "and N other(s)"), e.g. "m5.xlarge, 0.19 USD/h; cheapest of 12
+ * compatible types: m5.xlarge, c5.2xlarge, m5a.xlarge, m6i.xlarge,
+ * c6i.2xlarge and 7 other(s)". */
+static void launch_detail(const struct karp *k, const struct claim *c, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s, %.2f USD/h", T(k, c->type)->name, price(k, c->pool, c->type));
+	if (!c->opts || n < 0 || (size_t)n >= size)
+		return;
+	size_t len = (size_t)n;
+	len += (size_t)snprintf(buf + len, size - len, "; cheapest of %zu compatible type%s: ", c->n_opts,
+				c->n_opts == 1 ? "" : "s");
+	for (size_t i = 0; i < c->n_opts && len < size; i++) {
+		if (i == 5) {
+			snprintf(buf + len, size - len, " and %zu other(s)", c->n_opts - 5);
+			break;
 		}
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", T(k, c->opts[i])->name);
 	}
-	return false;
-}
-
-static int claim_cmp(const void *a, const void *b)
-{
-	const struct claim *x = a, *y = b;
-	return x->pods - y->pods;
-}
-
-/* A claim planned in this batch that can still hold the pod. */
-static bool to_planned(struct karp *k, const struct pend *pp, double (*used)[2], int *used_nodes)
-{
-	if (k->n_claims > 1)
-		qsort(k->claims, k->n_claims, sizeof *k->claims, claim_cmp);
-	for (size_t i = 0; i < k->n_claims; i++) {
-		struct claim *c = &k->claims[i];
-		double u[2] = {used[c->pool][0] - T(k, c->type)->vcpu, used[c->pool][1] - T(k, c->type)->memory_mib * 1048576.0};
-		int t = cheapest(k, c->pool, c->cpu + pp->cpu, c->mem + pp->mem, c->pods + 1, u, used_nodes[c->pool] - 1);
-		if (t < 0)
-			continue;
-		used[c->pool][0] = u[0] + T(k, t)->vcpu;
-		used[c->pool][1] = u[1] + T(k, t)->memory_mib * 1048576.0;
-		c->cpu += pp->cpu;
-		c->mem += pp->mem;
-		c->pods++;
-		c->type = t;
-		return true;
-	}
-	return false;
-}
-
-/* A new claim from the highest-weight pool that can hold the pod. */
-static bool to_new(struct karp *k, const struct pend *pp, double (*used)[2], int *used_nodes)
-{
-	int best = -1, best_t = -1;
-	for (size_t i = 0; i < k->cfg->n_pools; i++) {
-		if (best >= 0 && k->cfg->pools[i].weight <= k->cfg->pools[best].weight)
-			continue;
-		int t = cheapest(k, (int)i, pp->cpu, pp->mem, 1, used[i], used_nodes[i]);
-		if (t >= 0) {
-			best = (int)i;
-			best_t = t;
-		}
-	}
-	if (best < 0)
-		return false;
-	if (k->n_claims == k->cap_claims) {
-		k->cap_claims = k->cap_claims ? 2 * k->cap_claims : 16;
-		k->claims = xrealloc(k->claims, k->cap_claims * sizeof *k->claims);
-	}
-	k->claims[k->n_claims++] = (struct claim){best, pp->cpu, pp->mem, 1, best_t};
-	used[best][0] += T(k, best_t)->vcpu;
-	used[best][1] += T(k, best_t)->memory_mib * 1048576.0;
-	used_nodes[best]++;
-	return true;
 }
 
 static struct wnode *launch(struct karp *k, const struct claim *c)
@@ -400,10 +344,10 @@ static struct wnode *launch(struct karp *k, const struct claim *c)
 	struct world *w = k->w;
 	const struct instance_type *t = T(k, c->type);
 	const struct scn_nodepool *np = &k->cfg->pools[c->pool];
-	/* A node of t = 0 is told once the start is settled (karp_settle). */
+	/* node_add's row says less than launch_detail; a node of t = 0 is told
+	 * once the start is settled (karp_settle). */
 	struct sink out = w->out;
-	if (k->up)
-		w->out.decision = NULL;
+	w->out.decision = NULL;
 	struct wnode *n = node_add(w, np->name, t->name, c->pool,
 				   (struct sched_alloc){np->alloc_cpu[c->type], np->alloc_mem[c->type], np->alloc_pods[c->type]},
 				   price(k, c->pool, c->type),
@@ -412,6 +356,9 @@ static struct wnode *launch(struct karp *k, const struct claim *c)
 	w->out = out;
 	if (k->up)
 		return n;
+	char detail[320];
+	launch_detail(k, c, detail, sizeof detail);
+	node_log(w, n, "launched", detail);
 	n->nom_cpu = c->cpu;
 	n->nom_mem = c->mem;
 	n->nom_pods = c->pods;
@@ -442,44 +389,49 @@ static struct wnode *launch(struct karp *k, const struct claim *c)
 	return n;
 }
 
+/* A batch: the provisioning simulation over the pending pods and the
+ * nodes, then its NodeClaims launched. Pods it puts on a node in flight
+ * are nominated to it (nom_*, recomputed from scratch at every batch, as
+ * every pending pod is placed again); pods it puts on a Ready node wait
+ * for kube-scheduler; a pod it cannot place is reported once. */
 static void provision(struct karp *k)
 {
 	struct world *w = k->w;
-	size_t np = k->cfg->n_pools, n = collect_pending(k);
-	double (*used)[2] = xcalloc(np ? np : 1, sizeof *used);
-	int *used_nodes = xcalloc(np ? np : 1, sizeof *used_nodes);
-	for (size_t i = 0; i < np; i++) {
-		double cpu, mem;
-		pool_usage(k, (int)i, &cpu, &mem, &used_nodes[i]);
-		used[i][0] = cpu;
-		used[i][1] = mem;
+	pool_usage(k);
+	struct karp_state st = karp_view(k);
+	st.n_pods = collect_pending(k);
+	st.pods = k->kpods;
+	st.n_nodes = collect_nodes(k);
+	st.nodes = k->knodes;
+	struct karp_result r = karp_solve(k->solver, &st);
+	for (size_t i = 0; i < st.n_nodes; i++) {
+		struct wnode *nd = w->wnodes[k->knode_idx[i]];
+		nd->nom_cpu = nd->nom_mem = 0;
+		nd->nom_pods = 0;
 	}
-	for (size_t i = 0; i < w->n_nodes; i++) {
-		struct wnode *nd = w->wnodes[i];
-		if (nd->state == NODE_LAUNCHING || nd->state == NODE_REGISTERED) {
-			nd->nom_cpu = nd->nom_mem = 0;
-			nd->nom_pods = 0;
-		}
-	}
-	k->n_claims = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct pend *pp = &k->pend[i];
-		if (to_inflight(k, pp) || to_planned(k, pp, used, used_nodes) || to_new(k, pp, used, used_nodes))
-			continue;
-		if (!pp->p->prov_logged) {
+	for (size_t i = 0; i < st.n_pods; i++) {
+		struct pod *p = k->pend[i];
+		if (r.dest[i].kind == KARP_DEST_NODE) {
+			struct wnode *nd = w->wnodes[k->knode_idx[r.dest[i].idx]];
+			if (nd->state != NODE_READY) {
+				nd->nom_cpu += st.pods[i].cpu;
+				nd->nom_mem += st.pods[i].mem;
+				nd->nom_pods++;
+			}
+		} else if (r.dest[i].kind == KARP_DEST_NONE && !p->prov_logged) {
 			char why[200];
 			snprintf(why, sizeof why,
 				 "Karpenter: no NodePool can launch a node for %.3g cores and %.0f MiB within its "
 				 "requirements and limits",
-				 pp->cpu, pp->mem / 1048576.0);
-			pod_log(w, pp->p, "unprovisionable", why);
-			pp->p->prov_logged = true;
+				 st.pods[i].cpu, st.pods[i].mem / 1048576.0);
+			pod_log(w, p, "unprovisionable", why);
+			p->prov_logged = true;
 		}
 	}
-	for (size_t i = 0; i < k->n_claims; i++)
-		launch(k, &k->claims[i]);
-	free(used);
-	free(used_nodes);
+	for (size_t i = 0; i < r.n_claims; i++) {
+		const struct karp_claim *c = &r.claims[i];
+		launch(k, &(struct claim){c->pool, c->cpu, c->mem, c->pods, c->types[0], c->types, c->n_types});
+	}
 }
 
 bool karp_batch_trigger(struct karp_batch *b, simtime now, uint64_t *mark)
@@ -734,14 +686,17 @@ static int cheapest_below(const struct karp *k, int pool, double cpu, double mem
  * (consolidation.go computeSpotToSpotConsolidation, single node) needs at
  * least 15 such options: then n is not among the 15 cheapest, and the
  * launch, limited to those 15, cannot land on a type that a next
- * consolidation would replace again. */
-static int cheaper_replacement(const struct karp *k, const struct wnode *n)
+ * consolidation would replace again. With opts, the options are left in
+ * k->opts and *opts says how many. */
+static int cheaper_replacement(const struct karp *k, const struct wnode *n, size_t *opts)
 {
 	double cpu, mem;
 	int pods;
 	node_load(k->w, n, &cpu, &mem, &pods);
 	size_t n_opts;
 	int t = cheapest_below(k, n->pool, cpu, mem, pods, n->price_hour, &n_opts);
+	if (opts)
+		*opts = n_opts;
 	if (t >= 0 && n->spot && is_spot(k, n->pool, t) && n_opts < KARP_SPOT_TO_SPOT_MIN)
 		return -1;
 	return t;
@@ -773,13 +728,13 @@ static struct wnode *by_num(const struct world *w, uint32_t num)
  * holds when computeConsolidation finds a command for it, and the search
  * keeps the last that held.
  *
- * computeConsolidation through SimulateScheduling: the prefix's pods,
- * largest CPU then memory first, go first fit onto the room the Ready nodes
- * outside the prefix (and not being replaced) have left; a pod that fits
- * none goes onto one new NodeClaim, opened in the highest-weight pool with
- * a type that holds it, and grown while a type of that pool holds all of
- * its pods; a pod that needs a second NodeClaim fails the prefix ("we're
- * not going to turn a single node into multiple candidates"). With no
+ * computeConsolidation through SimulateScheduling, which runs the
+ * provisioning simulation (karp_solve, karp_sched.h) over the prefix's
+ * pods: largest CPU then memory first, first fit onto the room the Ready
+ * nodes outside the prefix (and not being replaced) have left, then onto
+ * new NodeClaims; a second NodeClaim fails the prefix ("we're not going to
+ * turn a single node into multiple candidates"), and so does a pod that
+ * fits nowhere. With no
  * NodeClaim the prefix is deleted. With one it is replaced by the cheapest
  * type that holds the claim's pods, costs less than the prefix's nodes
  * together, and (filterOutSameInstanceType) less than each candidate whose
@@ -818,6 +773,13 @@ static int moving_pods(const struct wnode *n)
 	return c;
 }
 
+/* Empty: no pod of it would have to move. Pods terminating do not count
+ * (emptiness.go takes candidates without reschedulable pods, and a
+ * terminating Deployment pod is not one: emptiness_test.go "will consider
+ * a node with terminating Deployment pods as empty"); DaemonSet pods are
+ * not among n's pods at all. */
+static bool empty_node(const struct wnode *n) { return n->n_pods == 0 || moving_pods(n) == 0; }
+
 /* A multi-node candidate at time now (ShouldDisrupt): a candidate with
  * pods to move, in a pool that consolidates underutilized nodes (the
  * PDB and do-not-disrupt look, the dearest, last). */
@@ -851,30 +813,6 @@ struct msim {      /* the new NodeClaim of a simulation */
 	int type;      /* the replacement (MSIM_REPLACE), catalog index; else -1 */
 };
 
-/* Pod pp onto the simulation's one new NodeClaim: opened in the
- * highest-weight pool with a type that holds it, or grown while a type of
- * its pool holds all its pods. False when it would need a second one (or
- * no pool can take it). */
-static bool to_claim(const struct karp *k, struct msim *m, const struct pend *pp)
-{
-	if (m->pool < 0) {
-		for (size_t i = 0; i < k->cfg->n_pools; i++) {
-			if (m->pool >= 0 && k->cfg->pools[i].weight <= k->cfg->pools[m->pool].weight)
-				continue;
-			if (cheapest_below(k, (int)i, pp->cpu, pp->mem, 1, INFINITY, NULL) >= 0)
-				m->pool = (int)i;
-		}
-		if (m->pool < 0)
-			return false;
-	} else if (cheapest_below(k, m->pool, m->cpu + pp->cpu, m->mem + pp->mem, m->pods + 1, INFINITY, NULL) < 0) {
-		return false;
-	}
-	m->cpu += pp->cpu;
-	m->mem += pp->mem;
-	m->pods++;
-	return true;
-}
-
 static bool pool_has(const struct scn_nodepool *np, int t)
 {
 	for (size_t i = 0; i < np->n_types; i++)
@@ -903,25 +841,13 @@ static double replacement_below(const struct karp *k, const struct wnode *const 
 	return below;
 }
 
-/* SimulateScheduling and computeConsolidation over nodes c[0..n): where
- * their pods would go (k->x->pods and dest), and whether that deletes the
- * nodes (MSIM_DELETE), replaces them (MSIM_REPLACE, *m the replacement) or
- * does neither (MSIM_NONE). */
-static int simulate(const struct karp *k, const struct wnode *const *c, size_t n, struct msim *m)
+/* The pods of nodes c[0..n) that would move, largest first, into k->x->pods
+ * (and kpods); returns how many. */
+static size_t candidate_pods(const struct karp *k, const struct wnode *const *c, size_t n)
 {
-	const struct world *w = k->w;
 	struct scratch *x = k->x;
-	x->room = grow(x->room, &x->cap_room, 3 * w->n_nodes, sizeof *x->room);
-	for (size_t i = 0; i < w->n_nodes; i++) {
-		const struct sched_node *sn = &w->nodes[i];
-		bool open = w->wnodes[i]->state == NODE_READY && !w->wnodes[i]->replaced_by;
-		x->room[3 * i] = open ? sn->alloc_cpu - sn->req_cpu : -1;
-		x->room[3 * i + 1] = open ? sn->alloc_mem - sn->req_mem : -1;
-		x->room[3 * i + 2] = open ? sn->alloc_pods - sn->n_pods : -1;
-	}
 	size_t np = 0;
 	for (size_t j = 0; j < n; j++) {
-		x->room[3 * c[j]->idx] = x->room[3 * c[j]->idx + 1] = x->room[3 * c[j]->idx + 2] = -1;
 		x->pods = grow(x->pods, &x->cap_pods, np + c[j]->n_hosted, sizeof *x->pods);
 		for (uint32_t i = 0; i < c[j]->n_hosted; i++) {
 			struct pod *p = c[j]->pods[i];
@@ -931,16 +857,67 @@ static int simulate(const struct karp *k, const struct wnode *const *c, size_t n
 	}
 	if (np > 1)
 		qsort(x->pods, np, sizeof *x->pods, pend_cmp);
-	x->dest = grow(x->dest, &x->cap_dest, np, sizeof *x->dest);
-	x->n_pods = np;
-	*m = (struct msim){.pool = -1, .type = -1};
-	for (size_t a = 0; a < np; a++) {
-		x->dest[a] = room_take(x->room, w->n_nodes, &x->pods[a]);
-		if (x->dest[a] < 0 && !to_claim(k, m, &x->pods[a]))
-			return MSIM_NONE;
+	x->kpods = grow(x->kpods, &x->cap_kpods, np, sizeof *x->kpods);
+	for (size_t a = 0; a < np; a++)
+		x->kpods[a] = (struct karp_pod){x->pods[a].cpu, x->pods[a].mem, x->pods[a].p->created};
+	return np;
+}
+
+/* The Ready nodes other than c[0..n) and not being replaced, in the
+ * world's order, into k->x->knodes (kidx their indices); returns how many. */
+static size_t other_nodes(const struct karp *k, const struct wnode *const *c, size_t n)
+{
+	const struct world *w = k->w;
+	struct scratch *x = k->x;
+	x->skip = grow(x->skip, &x->cap_skip, w->n_nodes, sizeof *x->skip);
+	x->knodes = grow(x->knodes, &x->cap_knodes, w->n_nodes, sizeof *x->knodes);
+	x->kidx = grow(x->kidx, &x->cap_kidx, w->n_nodes, sizeof *x->kidx);
+	memset(x->skip, 0, w->n_nodes * sizeof *x->skip);
+	for (size_t j = 0; j < n; j++)
+		x->skip[c[j]->idx] = true;
+	size_t nn = 0;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *nd = w->wnodes[i];
+		const struct sched_node *sn = &w->nodes[i];
+		if (nd->state != NODE_READY || nd->replaced_by || x->skip[i])
+			continue;
+		x->knodes[nn] = (struct karp_node){sn->alloc_cpu - sn->req_cpu, sn->alloc_mem - sn->req_mem,
+						   sn->alloc_pods - sn->n_pods, false};
+		x->kidx[nn++] = (uint32_t)i;
 	}
-	if (m->pool < 0)
+	return nn;
+}
+
+/* SimulateScheduling and computeConsolidation over nodes c[0..n): the
+ * provisioning simulation (karp_solve) places their pods on the other Ready
+ * nodes and on new NodeClaims, NodePool limits aside; more than one
+ * NodeClaim fails the command. Where the pods would go goes into k->x->pods
+ * and dest; returns whether that deletes the nodes (MSIM_DELETE), replaces
+ * them (MSIM_REPLACE, *m the replacement) or does neither (MSIM_NONE). */
+static int simulate(const struct karp *k, const struct wnode *const *c, size_t n, struct msim *m)
+{
+	struct scratch *x = k->x;
+	struct karp_state st = karp_view(k);
+	st.used = NULL;
+	st.n_pods = candidate_pods(k, c, n);
+	st.pods = x->kpods;
+	st.n_nodes = other_nodes(k, c, n);
+	st.nodes = x->knodes;
+	struct karp_result r = karp_solve(k->solver, &st);
+	*m = (struct msim){.pool = -1, .type = -1};
+	if (r.n_claims > 1)
+		return MSIM_NONE; /* "we're not going to turn a single node into multiple candidates" */
+	x->dest = grow(x->dest, &x->cap_dest, st.n_pods, sizeof *x->dest);
+	x->n_pods = st.n_pods;
+	for (size_t a = 0; a < st.n_pods; a++) {
+		if (r.dest[a].kind == KARP_DEST_NONE)
+			return MSIM_NONE;
+		x->dest[a] = r.dest[a].kind == KARP_DEST_NODE ? (int)x->kidx[r.dest[a].idx] : -1;
+	}
+	if (!r.n_claims)
 		return MSIM_DELETE;
+	const struct karp_claim *cl = &r.claims[0];
+	*m = (struct msim){cl->pool, cl->cpu, cl->mem, cl->pods, -1};
 	m->type = cheapest_below(k, m->pool, m->cpu, m->mem, m->pods, replacement_below(k, c, n, m), NULL);
 	return m->type >= 0 ? MSIM_REPLACE : MSIM_NONE;
 }
@@ -1043,7 +1020,10 @@ static void execute_multi(struct karp *k)
 	}
 	if (m.pool != c->pool || !type_fits(k, m.pool, c->replace, m.cpu, m.mem, m.pods))
 		return;
-	struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace};
+	size_t n_opts;
+	cheapest_below(k, m.pool, m.cpu, m.mem, m.pods,
+		       replacement_below(k, (const struct wnode *const *)x->cands, (size_t)c->n, &m), &n_opts);
+	struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace, k->opts, n_opts};
 	struct wnode *r_node = launch(k, &cl);
 	for (int i = 0; i < c->n; i++) {
 		struct wnode *n = x->cands[i];
@@ -1066,12 +1046,13 @@ static void execute(struct karp *k)
 		struct wnode *n = by_num(w, c->num[i]);
 		if (!n || !consolidatable(k, n) || allowed(k, n->pool) < 1)
 			continue; /* no longer valid: dropped */
-		bool empty = n->n_pods == 0;
+		bool empty = empty_node(n);
 		if (c->replace >= 0) {
 			/* Replace: launch the cheaper node; n is drained once it is Ready. */
-			if (empty || pods_fit_elsewhere(k, n) || cheaper_replacement(k, n) != c->replace)
+			size_t n_opts;
+			if (empty || pods_fit_elsewhere(k, n) || cheaper_replacement(k, n, &n_opts) != c->replace)
 				continue;
-			struct claim cl = {n->pool, 0, 0, 0, c->replace};
+			struct claim cl = {n->pool, 0, 0, 0, c->replace, k->opts, n_opts};
 			node_load(w, n, &cl.cpu, &cl.mem, &cl.pods);
 			struct wnode *r = launch(k, &cl);
 			n->replaced_by = r->num + 1;
@@ -1098,7 +1079,7 @@ static void plan_empty(const struct karp *k, simtime now, int *left, struct karp
 	const struct world *w = k->w;
 	for (size_t i = 0; i < w->n_nodes && c->n < KARP_CMD_MAX; i++) {
 		const struct wnode *n = w->wnodes[i];
-		if (candidate_at(k, n, now) && n->n_pods == 0 && left[n->pool] > 0) {
+		if (candidate_at(k, n, now) && empty_node(n) && left[n->pool] > 0) {
 			left[n->pool]--;
 			c->num[c->n++] = n->num;
 		}
@@ -1152,7 +1133,7 @@ static void plan_replace(const struct karp *k, simtime now, const int *left, str
 		const struct wnode *n = w->wnodes[i];
 		if (!underutilized_ok(k, n, now, left))
 			continue;
-		int t = cheaper_replacement(k, n);
+		int t = cheaper_replacement(k, n, NULL);
 		double saving = t >= 0 ? n->price_hour - price(k, n->pool, t) : 0;
 		if (t >= 0 && saving > best_saving) {
 			best = n;
@@ -1307,7 +1288,7 @@ static void settle_multi(struct karp *k, const struct karp_cmd *c)
 	assert(r != MSIM_NONE && (r == MSIM_REPLACE) == (c->kind == KARP_CMD_REPLACE));
 	struct wnode *to = NULL;
 	if (r == MSIM_REPLACE) {
-		struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace};
+		struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace, NULL, 0};
 		k->up = true;
 		to = launch(k, &cl);
 		k->up = false;
@@ -1417,10 +1398,17 @@ static void karp_free(void *self)
 	if (!k)
 		return;
 	gsl_rng_free(k->r);
+	karp_solver_free(k->solver);
 	free(k->pend);
-	free(k->claims);
+	free(k->kpods);
+	free(k->knodes);
+	free(k->knode_idx);
+	free(k->used);
 	free(k->opts);
-	free(k->x->room);
+	free(k->x->kpods);
+	free(k->x->knodes);
+	free(k->x->kidx);
+	free(k->x->skip);
 	free(k->x->pods);
 	free(k->x->dest);
 	free(k->x->cands);
@@ -1438,6 +1426,8 @@ void karp_start(struct world *w)
 	k->cfg = &c->karpenter;
 	k->cat = &c->catalog;
 	k->opts = xcalloc(k->cat->n ? k->cat->n : 1, sizeof *k->opts);
+	k->solver = karp_solver_new();
+	k->used = xcalloc(k->cfg->n_pools ? k->cfg->n_pools : 1, sizeof *k->used);
 	k->x = xcalloc(1, sizeof *k->x);
 	k->x->left = xcalloc(2 * k->cfg->n_pools + 1, sizeof *k->x->left);
 	k->r = rng_stream(w->s->seed, RNG_NODES, 0);

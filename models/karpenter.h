@@ -1,7 +1,8 @@
 /*
  * karpenter.h: Karpenter's consolidation decision as a function of the
  * cluster's state (models/karpenter.c runs it every poll, 10 s, and carries
- * the command out after the 15 s validation).
+ * the command out after the 15 s validation). Its provisioning scheduling
+ * simulation is in karp_sched.h.
  *
  * The decision looks at the world as it is: its nodes (state, pool, type,
  * price, last pod event), the pods bound to them, and the NodePools'
@@ -26,6 +27,7 @@
 #ifndef HEADROOM_KARPENTER_H
 #define HEADROOM_KARPENTER_H
 
+#include "karp_sched.h"
 #include "world.h"
 
 enum karp_cmd_kind {
@@ -61,15 +63,11 @@ struct karp_cmd {
  * no rows, no events, nothing kept. */
 struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now);
 
-/* Whether the instance types types[0..n) (catalog indices) keep at least
- * minValues distinct values of the key of every requirement of np that
- * has minValues (cloudprovider/types.go InstanceTypes.SatisfiesMinValues). */
-bool karp_min_values_ok(const struct scn_nodepool *np, const int *types, size_t n);
-
 /* The instance type a new NodeClaim of pool `pool` of w (Karpenter's)
  * launches as for pods requesting (cpu cores, mem bytes, pods) beside the
  * DaemonSets: the cheapest of the pool's types that holds them within the
- * limits left by the pool's nodes; -1 when none does, or when those that
+ * limits left by the pool's active nodes (those not being deleted), the
+ * first option of karp_claim_options; -1 when none does, or when those that
  * do keep fewer than minValues values of a key (the claim fails, and a
  * pod that would make it so goes to another claim). */
 int karp_claim_type(const struct world *w, int pool, double cpu, double mem, int pods);

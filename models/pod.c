@@ -305,6 +305,10 @@ static void delete_pod(struct world *w, struct pod *p)
 	svc_set_ready(sv, p, false);
 	p->phase = POD_TERMINATING;
 	p->deleted = w->s->now;
+	/* Going terminating is a pod event on its node, as binding and leaving
+	 * are (Karpenter's nodeclaim/podevents: bound, terminal or terminating). */
+	if (w->cluster && p->bound && p->node >= 0)
+		w->wnodes[p->node]->last_pod_event = w->s->now;
 	sv->n_live--;
 	pod_log(w, p, "terminating", NULL);
 	if (svc_pod_drained(p))

@@ -215,7 +215,7 @@ struct wnode {
 	double price_hour;    /* USD per hour, 0 if unknown */
 	simtime launched;     /* launch request (cost starts), ns */
 	simtime ready_at;     /* initialized, ns (SIM_FOREVER until then) */
-	simtime last_pod_event; /* a pod bound or unbound (consolidateAfter), ns */
+	simtime last_pod_event; /* a pod bound, terminating or unbound (consolidateAfter), ns */
 	simtime unneeded_since; /* Cluster Autoscaler: below the utilisation threshold since, ns (-1: not) */
 	bool cached;          /* every image is on it already */
 	bool *pulled;         /* per service: its image is on the node */

@@ -153,9 +153,10 @@ static int count(const struct memsink *m, const char *kind, const char *event, d
 
 /* One pod at t = 0 sits on a c5.large made before the run (the cheapest
  * type for it). At 10 s three more pods fit nowhere: the batch closes 1 s
- * after the trigger (idle) and one claim takes all three: the cheapest type
- * holding 3 cores and 3 GiB is m5.xlarge. It registers 2 + 30 s later and
- * is Ready 5 s after that. */
+ * after the trigger (idle) and one claim takes all three: its options are
+ * the types holding 3 cores and 3 GiB, m5.xlarge and m5.2xlarge, and it
+ * launches the cheapest, named with them in its row. It registers 2 + 30 s
+ * later and is Ready 5 s after that. */
 Test(karpenter, batch_closes_after_idle_and_launches_the_cheapest_fit)
 {
 	struct scenario sc;
@@ -168,7 +169,8 @@ Test(karpenter, batch_closes_after_idle_and_launches_the_cheapest_fit)
 	cr_expect(t == 0 && !strncmp(detail, "c5.large", 8), "the node of t = 0: %s at %.3f s", detail, t);
 	cr_expect_eq(count(&m, "node", "launched", &t, detail, sizeof detail), 1);
 	cr_expect(fabs(t - 11) < EPS, "launched at %.3f s, want 11 s (idle 1 s after the trigger at 10 s)", t);
-	cr_expect(!strncmp(detail, "m5.xlarge", 9), "launched %s, want m5.xlarge", detail);
+	cr_expect_str_eq(detail, "m5.xlarge, 0.19 USD/h; cheapest of 2 compatible types: m5.xlarge, m5.2xlarge",
+			 "the NodeClaim's options, cheapest first");
 	cr_expect(fabs(nth(&m, "node", "registered", 0) - 43) < EPS, "registered at %.3f s, want 43 s",
 		  nth(&m, "node", "registered", 0));
 	cr_expect(fabs(nth(&m, "node", "ready", 1) - 48) < EPS, "ready at %.3f s, want 48 s", nth(&m, "node", "ready", 1));
@@ -309,7 +311,9 @@ static struct memsink run_emptied(const struct scenario *sc) { return run2(sc, f
 
 /* The node of t = 0 (an m5.xlarge for 3 pods) empties at 60 s; with
  * consolidateAfter 1m it is Consolidatable at 120 s, found by the poll at
- * 120 s (polls every 10 s), and deleted after the 15 s validation, at 135 s. */
+ * 120 s (polls every 10 s), and deleted after the 15 s validation, at 135 s
+ * (emptiness_test.go, It "should wait for the node TTL for empty nodes
+ * before consolidating": the command waits out the validation delay). */
 Test(karpenter, empty_node_consolidated_after_consolidate_after)
 {
 	struct scenario sc;
@@ -782,6 +786,26 @@ Test(karpenter, min_values_keeps_two_pods_on_two_claims)
 		memsink_free(&m);
 		scn_free(&sc);
 	}
+}
+
+/* Limits count the pool's active nodes only (provisioner.go passes
+ * nodes.Active() to the scheduler): a limit of 1 node, the c5.large of
+ * t = 0 in the pool, and no claim can be made; once that node is being
+ * replaced (marked for deletion) it no longer counts. */
+Test(karpenter, limits_count_only_nodes_not_being_deleted)
+{
+	struct scenario sc;
+	load(&sc, 1, "          limits: {nodes: 1}\n", "1m");
+	struct w0 x;
+	build(&x, &sc, 1);
+	cr_assert_eq(x.w->n_nodes, 1);
+	cr_expect_eq(karp_claim_type(x.w, 0, 1, 1073741824.0, 1), -1);
+	x.w->wnodes[0]->replaced_by = 100;
+	int t = karp_claim_type(x.w, 0, 1, 1073741824.0, 1);
+	cr_expect(t >= 0 && !strcmp(sc.cluster.catalog.types[t].name, "c5.large"), "%d", t);
+	x.w->wnodes[0]->replaced_by = 0;
+	drop(&x);
+	scn_free(&sc);
 }
 
 /* ---- disruption budgets ---- */
@@ -1495,5 +1519,172 @@ Test(karpenter, settling_carries_out_a_multi_node_command)
 		cr_expect_eq(x.w->max_nodes, 3);
 		drop(&x);
 	}
+	scn_free(&sc);
+}
+
+/* ---- emptiness, against pkg/controllers/disruption/emptiness_test.go ---- */
+
+/* A scenario of n_pools NodePools p0, p1, ... (disruption `disruption`,
+ * WhenEmpty as upstream's Describe "Emptiness" has it), `cluster_extra`
+ * under cluster:, and one service of 1 core / 1 GiB with no replicas: the
+ * test adds its nodes. */
+static void load_pools(struct scenario *sc, int n_pools, const char *disruption, const char *cluster_extra)
+{
+	char path[128], yaml[16384];
+	size_t n = (size_t)snprintf(yaml, sizeof yaml,
+				    "name: e\nduration: 5m\ncluster:\n  catalog: cat.csv\n%s  provisioner: karpenter\n"
+				    "  karpenter:\n    nodepools:\n",
+				    cluster_extra);
+	for (int p = 0; p < n_pools; p++)
+		n += (size_t)snprintf(yaml + n, sizeof yaml - n,
+				      "      - apiVersion: karpenter.sh/v1\n        kind: NodePool\n"
+				      "        metadata: {name: p%d}\n        spec:\n          template: {spec: {}}\n"
+				      "          disruption: {consolidationPolicy: WhenEmpty, %s}\n",
+				      p, disruption);
+	snprintf(yaml + n, sizeof yaml - n,
+		 "services:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: \"1\", memory: 1Gi}}\n"
+		 "    cpu_per_request: 1ms\n    traffic: {rate: 1rps}\n");
+	snprintf(path, sizeof path, "%s/e.yaml", dir);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs(yaml, f);
+	fclose(f);
+	struct herr e;
+	cr_assert_eq(scn_load(sc, path, NULL, 0, &e), 0, "%s", e.msg);
+	sc->services[0].replicas = 0;
+}
+
+/* A Ready node of `type` in NodePool `pool`, empty. */
+static struct wnode *add_in_pool(struct world *w, const char *type, int pool)
+{
+	const struct scn_cluster *c = &w->sc->cluster;
+	const struct instance_type *it = catalog_find(&c->catalog, type);
+	cr_assert(it);
+	size_t t = (size_t)(it - c->catalog.types);
+	const struct scn_nodepool *np = &c->karpenter.pools[pool];
+	return node_add(w, np->name, type, pool,
+			(struct sched_alloc){np->alloc_cpu[t], np->alloc_mem[t], np->alloc_pods[t]}, it->price_hour,
+			NODE_READY);
+}
+
+/* emptiness_test.go, Context "Budgets": empty c5.large nodes (the least
+ * expensive type), every one Consolidatable; the NodePools' allowed
+ * disruptions (karpenter_nodepools_allowed_disruptions) and how many nodes
+ * the one emptiness command deletes. */
+Test(karpenter, emptiness_budgets_match_the_upstream_table)
+{
+	static const struct {
+		const char *it, *disruption;
+		int pools, per_pool, allowed, deleted;
+	} rows[] = {
+		{"should allow all empty nodes to be disrupted", "consolidateAfter: 0s, budgets: [{nodes: \"100%\"}]", 1, 10,
+		 10, 10},
+		{"should allow no empty nodes to be disrupted", "consolidateAfter: 0s, budgets: [{nodes: \"0%\"}]", 1, 10, 0,
+		 0},
+		{"should only allow 3 empty nodes to be disrupted", "consolidateAfter: 0s, budgets: [{nodes: \"30%\"}]", 1,
+		 10, 3, 3},
+		{"should allow 2 nodes from each nodePool to be deleted", "consolidateAfter: 30s, budgets: [{nodes: \"50%\"}]",
+		 10, 3, 2, 20},
+		{"should allow all nodes from each nodePool to be deleted",
+		 "consolidateAfter: 30s, budgets: [{nodes: \"100%\"}]", 10, 3, 3, 30},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct scenario sc;
+		load_pools(&sc, rows[i].pools, rows[i].disruption, "");
+		struct w0 x;
+		build(&x, &sc, 1);
+		for (int p = 0; p < rows[i].pools; p++)
+			for (int k = 0; k < rows[i].per_pool; k++)
+				add_in_pool(x.w, "c5.large", p);
+		for (int p = 0; p < rows[i].pools; p++)
+			cr_expect_eq(karp_disruptions_allowed(x.w, p), rows[i].allowed, "%s: pool %d", rows[i].it, p);
+		struct karp_cmd c = karp_consolidation_plan(x.w, 60 * SIM_S);
+		cr_expect_eq(c.kind, rows[i].deleted ? KARP_CMD_DELETE_EMPTY : KARP_CMD_NONE, "%s", rows[i].it);
+		cr_expect_eq(c.n, rows[i].deleted, "%s: %d nodes", rows[i].it, c.n);
+		drop(&x);
+		scn_free(&sc);
+	}
+}
+
+/* emptiness_test.go, Context "Emptiness" and the Its after it (a 100 %
+ * budget, consolidateAfter 0s): It "can delete empty nodes", It "can delete
+ * multiple empty nodes" (in one command), It "should ignore nodes that have
+ * pods", It "should ignore nodes with the consolidatable status condition
+ * set to false" (consolidateAfter 1m not passed yet), It "will consider a
+ * node with a DaemonSet pod as empty". */
+Test(karpenter, emptiness_deletes_empty_nodes_only)
+{
+	static const char *const budget = "budgets: [{nodes: \"100%\"}]";
+	char d[128];
+	struct scenario sc;
+	struct w0 x;
+	snprintf(d, sizeof d, "consolidateAfter: 0s, %s", budget);
+	for (int n = 1; n <= 2; n++) {
+		load_pools(&sc, 1, d, "");
+		build(&x, &sc, 1);
+		struct wnode *a = add_in_pool(x.w, "c5.large", 0), *b = n == 2 ? add_in_pool(x.w, "c5.large", 0) : NULL;
+		struct karp_cmd c = karp_consolidation_plan(x.w, 0);
+		cr_expect(c.kind == KARP_CMD_DELETE_EMPTY && c.n == n && in_cmd(&c, a) && (!b || in_cmd(&c, b)),
+			  "%d empty nodes: kind %d, %d nodes", n, c.kind, c.n);
+		cr_expect_str_eq(c.reason, "empty");
+		drop(&x);
+		scn_free(&sc);
+	}
+	load_pools(&sc, 1, d, "");
+	build(&x, &sc, 1);
+	struct wnode *a = add_in_pool(x.w, "m5.large", 0);
+	pod_scale(x.w, &x.w->svcs[0], 1);
+	cr_assert_eq(a->n_pods, 1);
+	cr_expect_eq(karp_consolidation_plan(x.w, SIM_HOUR).kind, KARP_CMD_NONE, "a node with a pod");
+	drop(&x);
+	scn_free(&sc);
+	snprintf(d, sizeof d, "consolidateAfter: 1m, %s", budget);
+	load_pools(&sc, 1, d, "");
+	build(&x, &sc, 1);
+	add_in_pool(x.w, "c5.large", 0);
+	cr_expect_eq(karp_consolidation_plan(x.w, 30 * SIM_S).kind, KARP_CMD_NONE, "not Consolidatable yet");
+	cr_expect_eq(karp_consolidation_plan(x.w, 60 * SIM_S).kind, KARP_CMD_DELETE_EMPTY, "Consolidatable");
+	drop(&x);
+	scn_free(&sc);
+	snprintf(d, sizeof d, "consolidateAfter: 0s, %s", budget);
+	load_pools(&sc, 1, d, "  daemonsets: {cpu: 200m, memory: 256Mi}\n");
+	build(&x, &sc, 1);
+	a = add_in_pool(x.w, "c5.large", 0);
+	cr_assert_eq(x.w->nodes[a->idx].n_pods, 1, "the DaemonSet pod is bound");
+	struct karp_cmd c = karp_consolidation_plan(x.w, 0);
+	cr_expect(c.kind == KARP_CMD_DELETE_EMPTY && c.n == 1, "a node with only a DaemonSet pod: kind %d", c.kind);
+	drop(&x);
+	scn_free(&sc);
+}
+
+/* emptiness_test.go, It "will consider a node with terminating Deployment
+ * pods as empty": the node of t = 0 holds the 3 pods of t = 0; each gets a
+ * request, and the Deployment goes to 0: the pods terminate, draining their
+ * requests, still bound. Nothing of the node would have to move: empty. A
+ * pod going terminating is a pod event (nodeclaim/podevents), so with
+ * consolidateAfter 1m the node is Consolidatable a minute after that, not
+ * a minute after the pods are gone. */
+Test(karpenter, emptiness_counts_terminating_pods_out)
+{
+	struct scenario sc;
+	load(&sc, 3, "          disruption: {consolidationPolicy: WhenEmpty, consolidateAfter: 1m}\n", "5m");
+	struct w0 x;
+	build(&x, &sc, 1);
+	cr_assert_eq(x.w->n_nodes, 1);
+	struct wnode *n = x.w->wnodes[0];
+	cr_assert_eq(n->n_pods, 3);
+	x.s.now = 30 * SIM_S; /* by hand (the run is not started): the requests and deletions at 30 s */
+	for (int i = 0; i < 3; i++)
+		svc_arrive(x.w, &x.w->svcs[0], REQ_NONE);
+	pod_scale(x.w, &x.w->svcs[0], 0);
+	int terminating = 0;
+	for (uint32_t j = 0; j < n->n_hosted; j++)
+		terminating += n->pods[j]->phase == POD_TERMINATING;
+	cr_assert_gt(terminating, 0, "pods holding a request terminate, still bound");
+	cr_expect_eq(n->last_pod_event, 30 * SIM_S);
+	cr_expect_eq(karp_consolidation_plan(x.w, 89 * SIM_S).kind, KARP_CMD_NONE);
+	struct karp_cmd c = karp_consolidation_plan(x.w, 90 * SIM_S);
+	cr_expect(c.kind == KARP_CMD_DELETE_EMPTY && c.n == 1 && c.num[0] == n->num, "kind %d", c.kind);
+	drop(&x);
 	scn_free(&sc);
 }

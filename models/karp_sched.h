@@ -1,0 +1,150 @@
+/*
+ * karp_sched.h: Karpenter's provisioning scheduling simulation as a function
+ * of a state a test builds directly; models/karpenter.c calls it when a
+ * batch window closes, over the pending pods and the world's nodes.
+ *
+ * It follows kubernetes-sigs/karpenter pkg/controllers/provisioning/
+ * scheduling/ at the ../shared/FACTS.md commit: scheduler.go (Solve, add,
+ * addToExistingNode, addToInflightNode, addToNewNodeClaim, subtractMax,
+ * filterByRemainingResources), nodeclaim.go (CanAdd, Add,
+ * filterInstanceTypesByRequirements), existingnode.go (CanAdd), queue.go
+ * (byCPUAndMemoryDescending). The pods, sorted by cpu then memory
+ * descending (then older first, then input order), each go to the first
+ * place that holds them:
+ *   1. an existing node: initialized (Ready) nodes first, then those in
+ *      flight (launched, not yet initialized), each in the order given,
+ *      first fit on the room it has left (cpu, memory, pod slots);
+ *   2. a NodeClaim planned in this solve, fewest pods first (ties: the
+ *      older claim), that still has an instance type holding all of its
+ *      pods and this one (its options narrow to those types, and must keep
+ *      minValues distinct values of every key that has one, else the pod
+ *      does not join it);
+ *   3. a new NodeClaim from the first NodePool, by weight descending and
+ *      then name descending (nodepoolutils.OrderByWeight), that has one:
+ *      its options are the pool's types within its remaining limits that
+ *      hold the pod beside the DaemonSets, minValues kept. The pool's
+ *      remaining cpu and memory then shrink by the largest capacity among
+ *      those options (subtractMax: pessimistic, so a batch near a limit may
+ *      take several rounds), and its remaining nodes by one.
+ * A pod that fits nowhere gets no destination (upstream's PodErrors).
+ *
+ * A NodeClaim carries its options, the instance types that hold all of its
+ * pods, cheapest first (the pool's order: cloudprovider OrderByPrice), and
+ * launches the cheapest available one. Every type counts as available here:
+ * offerings, their availability and insufficient-capacity errors are not
+ * modelled, so "the cheapest available" is the first of the list.
+ *
+ * Limits (spec.limits) count the capacity of the pool's active nodes (the
+ * caller's `used`: not being deleted), as scheduler.go's
+ * updateRemainingResources does: cpu as vCPUs, memory as the catalog's MiB.
+ * Where upstream's scheduler leaves the `nodes` limit to existing nodes and
+ * lets Provisioner.Create refuse what goes over, here each new NodeClaim
+ * takes one node of it at once, so a batch never plans past it.
+ *
+ * Not modelled: pod requirements (nodeSelector, affinity, topology spread,
+ * hostPort), taints, extended resources and GPUs, volumes, reserved
+ * capacity, the relaxation of preferences, and minValuesPolicy BestEffort
+ * (the policy is Strict). Pods of nodes being deleted are not added here:
+ * the caller passes the pods it wants placed.
+ *
+ * Units: cores and bytes as doubles; the comparisons allow 1e-9 cores and
+ * 1e-3 bytes of rounding. The solver allocates only when a solve is larger
+ * than any before it; its results live until the next solve or its free.
+ */
+#ifndef HEADROOM_KARP_SCHED_H
+#define HEADROOM_KARP_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scn.h"
+#include "sim.h"
+
+/* A pod to place. */
+struct karp_pod {
+	double cpu;      /* cores requested */
+	double mem;      /* bytes requested */
+	simtime created; /* creationTimestamp, ns: the older goes first among equal requests */
+};
+
+/* An existing node, Karpenter's or not. */
+struct karp_node {
+	double cpu;     /* cores free: allocatable less the requests of the pods bound (DaemonSets included) */
+	double mem;     /* bytes free, likewise */
+	int pods;       /* pod slots free */
+	bool in_flight; /* launched, not yet initialized: tried after the initialized nodes */
+};
+
+/* What a NodePool's active nodes take of its limits. */
+struct karp_usage {
+	double cpu; /* vCPUs of their instance types */
+	double mem; /* bytes: the catalog's MiB of their types */
+	int nodes;  /* nodes */
+};
+
+/* The state a solve reads (all borrowed). */
+struct karp_state {
+	const struct scn_karpenter *cfg; /* the NodePools, their types (cheapest first), limits and minValues */
+	const struct catalog *cat;       /* the instance types the pools' indices name */
+	double ds_cpu, ds_mem;           /* cores and bytes the DaemonSets take on a new node; either > 0: they
+	                                  * take a pod slot too */
+	const struct karp_pod *pods;     /* the pods to place */
+	size_t n_pods;
+	const struct karp_node *nodes;   /* the existing nodes */
+	size_t n_nodes;
+	const struct karp_usage *used;   /* per pool (cfg->n_pools); NULL: nothing used */
+};
+
+enum karp_dest_kind {
+	KARP_DEST_NONE,  /* fits nowhere: stays pending */
+	KARP_DEST_NODE,  /* an existing node: index into state nodes[] */
+	KARP_DEST_CLAIM  /* a new NodeClaim: index into the result's claims[] */
+};
+
+struct karp_dest {
+	enum karp_dest_kind kind;
+	int idx; /* node or claim index; -1 with KARP_DEST_NONE */
+};
+
+/* A new NodeClaim. */
+struct karp_claim {
+	int pool;         /* its NodePool (index into cfg->pools) */
+	double cpu, mem;  /* requests of its pods: cores, bytes */
+	int pods;         /* its pods */
+	const int *types; /* its options: catalog indices of the types holding its pods, cheapest first;
+	                   * types[0] is the one it launches (borrowed from the solver) */
+	size_t n_types;   /* >= 1 */
+};
+
+struct karp_result {
+	const struct karp_dest *dest;    /* per pod, in the state's order (borrowed from the solver) */
+	const struct karp_claim *claims; /* in the order they were opened (borrowed from the solver) */
+	size_t n_claims;
+};
+
+struct karp_solver;
+
+/* A solver: scratch reused from solve to solve. Free with karp_solver_free. */
+struct karp_solver *karp_solver_new(void);
+void karp_solver_free(struct karp_solver *s);
+
+/* Places st's pods (see above) and returns where each goes and the new
+ * NodeClaims; the result is s's, valid until s solves again or is freed.
+ * Reads st only. */
+struct karp_result karp_solve(struct karp_solver *s, const struct karp_state *st);
+
+/* Whether the instance types types[0..n) (catalog indices) keep at least
+ * minValues distinct values of the key of every requirement of np that
+ * has minValues (cloudprovider/types.go InstanceTypes.SatisfiesMinValues). */
+bool karp_min_values_ok(const struct scn_nodepool *np, const int *types, size_t n);
+
+/* The options a new NodeClaim of pool `pool` would have for requests (cpu
+ * cores, mem bytes, pods pods) beside the DaemonSets, with the pool's
+ * usage `used` (NULL: none): its types within the remaining limits that
+ * hold them, cheapest first, into out (room for the pool's n_types).
+ * Returns how many; 0 when none does or when those that do keep fewer than
+ * minValues values of a key (nodeclaim.go: the claim fails). */
+size_t karp_claim_options(const struct karp_state *st, int pool, const struct karp_usage *used, double cpu, double mem,
+			  int pods, int *out);
+
+#endif
