@@ -1,7 +1,7 @@
 /*
  * cluster_autoscaler.c: the Kubernetes Cluster Autoscaler on AWS node groups
  * (ASGs of one instance type), as kubernetes/autoscaler cluster-autoscaler
- * behaves with its default flags (../shared/FACTS.md section 3).
+ * behaves with its default flags (docs/model.md, Cluster Autoscaler).
  *
  * The loop (core/static_autoscaler.go RunOnce) runs every scan-interval,
  * first at t = scan-interval, and does in order:

@@ -4,7 +4,7 @@
  * batch window closes, over the pending pods and the world's nodes.
  *
  * It follows kubernetes-sigs/karpenter pkg/controllers/provisioning/
- * scheduling/ at the ../shared/FACTS.md commit: scheduler.go (Solve, add,
+ * scheduling/ at the commit docs/model.md names (Karpenter): scheduler.go (Solve, add,
  * addToExistingNode, addToInflightNode, addToNewNodeClaim, subtractMax,
  * filterByRemainingResources), nodeclaim.go (CanAdd, Add,
  * filterInstanceTypesByRequirements), existingnode.go (CanAdd), queue.go

@@ -1,7 +1,7 @@
 /*
  * karpenter.c: Karpenter's provisioning and disruption, as
  * kubernetes-sigs/karpenter and aws/karpenter-provider-aws behave
- * (../shared/FACTS.md section 2).
+ * (docs/model.md, Karpenter).
  *
  * Provisioning. A pod that fits no node triggers a batch: the window closes
  * when no pod new to the window triggered for batch_idle (1 s), or batch_max
@@ -712,7 +712,7 @@ static struct wnode *by_num(const struct world *w, uint32_t num)
 
 /* ---- multi-node consolidation ----
  *
- * disruption/multinodeconsolidation.go ComputeCommands at the FACTS.md
+ * disruption/multinodeconsolidation.go ComputeCommands at the docs/model.md
  * commit. The candidates (consolidatable, not empty: Emptiness takes
  * those, in a WhenEmptyOrUnderutilized pool, no pod protected) are sorted
  * by savings ratio, price over disruption cost, highest first

@@ -337,7 +337,7 @@ struct scn_nodegroup {
 	int min, max;     /* ASG bounds */
 	int initial;      /* nodes at t = 0 (Ready) */
 };
-/* --expander; price is refused at load (no pricing on AWS, FACTS.md section 10). */
+/* --expander; price is refused at load (no pricing on AWS: docs/cluster-autoscaler.md). */
 enum ca_expander { CA_LEAST_WASTE, CA_RANDOM, CA_MOST_PODS };
 struct scn_ca {
 	struct scn_nodegroup *groups; /* owned */

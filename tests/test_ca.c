@@ -1,7 +1,7 @@
 /*
  * Cluster Autoscaler (models/cluster_autoscaler.c) end to end: scenarios
  * written here, run with a memory sink, every expectation a time or a
- * count worked out by hand from the flags (FACTS.md section 3).
+ * count worked out by hand from the flags (docs/model.md, Cluster Autoscaler).
  *
  * The test catalog has four types with made-up prices (m5.xlarge is
  * cheaper than m5.large: no expander here looks at prices). Allocatable follows Karpenter's EKS formula: an m5.large

@@ -1,6 +1,6 @@
 /*
  * Karpenter's provisioning scheduling simulation (models/karp_sched.h)
- * against cases ported from kubernetes-sigs/karpenter at the FACTS.md
+ * against cases ported from kubernetes-sigs/karpenter at the docs/model.md
  * commit, each naming its file and Describe / Context / It:
  *   pkg/controllers/provisioning/scheduling/suite_test.go      ("suite")
  *   pkg/controllers/provisioning/scheduling/instance_selection_test.go

@@ -1056,7 +1056,7 @@ Test(karpenter, settling_moves_pods_and_launches_for_the_pods_left_out)
 /* ---- multi-node consolidation, over states built directly ----
  *
  * Ported from kubernetes-sigs/karpenter pkg/controllers/disruption/
- * consolidation_test.go (at the FACTS.md commit), with the test catalog for
+ * consolidation_test.go (at the commit docs/model.md names), with the test catalog for
  * its instance types: its "most expensive instance" is our m5.2xlarge
  * (0.384 USD/h, 7 pods of 1 core), its pods our 1 core / 1 GiB pods. Its
  * NodePool's budget is 100 % ("Disrupt away!"), and so is ours here. */
