@@ -379,9 +379,9 @@ static bool some_node_has(const struct scenario *sc, const char *key)
 
 /* A topologyKey: hostname or zone; another key is an error that says
  * whether a node has it at all. */
-static int load_topology_key(struct ld *L, const struct ynode *m, enum scn_topo *out)
+static int load_topology_key(struct ld *L, const struct ynode *m, const char *in, enum scn_topo *out)
 {
-	const struct ynode *k = ld_need(L, m, "topologyKey", "it");
+	const struct ynode *k = ld_need(L, m, "topologyKey", in);
 	const char *s;
 	if (!k || !(s = ld_string(L, k, "topologyKey")))
 		return -1;
@@ -537,7 +537,7 @@ static int load_pod_term(struct ld *L, const struct ynode *v, bool anti, int32_t
 		if (ld_load_selector(L, n, "labelSelector", &t->selector))
 			return -1;
 	}
-	return load_topology_key(L, v, &t->key);
+	return load_topology_key(L, v, "a pod affinity term", &t->key);
 }
 
 static int load_pod_affinity(struct ld *L, const struct ynode *v, bool anti, struct scn_placement *p)
@@ -633,7 +633,8 @@ static int load_spread(struct ld *L, const struct ynode *v, const struct scn_ser
 	if (ld_want_map(L, v, "a topology spread constraint") ||
 	    ld_check_keys(L, v, keys, "a topology spread constraint") ||
 	    !ld_need(L, v, "maxSkew", "a topology spread constraint") ||
-	    ld_get_int(L, v, "maxSkew", 1, INT32_MAX, &skew) || load_topology_key(L, v, &c->key) ||
+	    ld_get_int(L, v, "maxSkew", 1, INT32_MAX, &skew) ||
+	    load_topology_key(L, v, "a topology spread constraint", &c->key) ||
 	    !ld_need(L, v, "whenUnsatisfiable", "a topology spread constraint") ||
 	    ld_get_enum(L, v, "whenUnsatisfiable", whens, &when) || ld_get_int(L, v, "minDomains", 1, INT32_MAX, &md) ||
 	    ld_get_enum(L, v, "nodeAffinityPolicy", policies, &aff) || ld_get_enum(L, v, "nodeTaintsPolicy", policies, &taints))

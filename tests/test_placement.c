@@ -887,3 +887,133 @@ Test(placement, scenario_zone_spread_3_2_2_and_taints)
 		cr_expect_str_eq(w->wnodes[card->pods[j]->node]->name, "pci-3");
 	world_done(w, &sc, &s, &m);
 }
+
+Test(placement, nodepool_taints_labels_and_zone_on_its_nodes)
+{
+	/* A NodePool allowing us-east-1b and -1c, tainted and labelled: the
+	 * nodes Karpenter makes for the tolerating pods of t = 0 are in
+	 * us-east-1b (the first zone it allows, until part 2 picks the zone
+	 * spread needs), carry the taint and the labels, and run only the
+	 * DaemonSet that tolerates the taint. */
+	static const char *yaml =
+		"name: pool\nduration: 1m\n"
+		"cluster:\n"
+		"  catalog: catalogs/ec2-us-east-1.csv\n"
+		"  daemonsets:\n"
+		"    - {name: agent, cpu: 100m}\n"
+		"    - {name: logs, cpu: 50m, tolerations: [{operator: Exists}]}\n"
+		"  provisioner: karpenter\n"
+		"  karpenter:\n    nodepools:\n"
+		"      - apiVersion: karpenter.sh/v1\n        kind: NodePool\n        metadata: {name: pci}\n"
+		"        spec:\n          template:\n            metadata: {labels: {team: cards}}\n"
+		"            spec:\n              taints: [{key: workload, value: pci, effect: NoSchedule}]\n"
+		"              requirements:\n"
+		"                - {key: topology.kubernetes.io/zone, operator: In, values: [us-east-1c, us-east-1b]}\n"
+		"                - {key: workload, operator: In, values: [pci]}\n"
+		"                - {key: karpenter.k8s.aws/instance-category, operator: In, values: [m]}\n"
+		"services:\n"
+		"  card:\n    cpu_per_request: 1ms\n    traffic: {rate: 1rps}\n"
+		"    deployment:\n      apiVersion: apps/v1\n      kind: Deployment\n"
+		"      spec:\n        replicas: 2\n        selector: {matchLabels: {app: card}}\n"
+		"        template:\n          metadata: {labels: {app: card}}\n          spec:\n"
+		"            containers: [{name: card, image: card, resources: {requests: {cpu: 500m}},\n"
+		"                          readinessProbe: {tcpSocket: {port: 80}}}]\n"
+		"            nodeSelector: {workload: pci, team: cards}\n"
+		"            tolerations: [{key: workload, operator: Exists, effect: NoSchedule}]\n";
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(scn_parse(&sc, "scenarios/pool.yaml", yaml, strlen(yaml), &e), 0, "%s", e.msg);
+	cr_expect_eq(sc.n_warnings, 0, "%s", sc.n_warnings ? sc.warnings[0] : "");
+	cr_expect_eq(sc.cluster.karpenter.pools[0].meta.zones, 6u, "us-east-1b and -1c");
+	struct memsink m;
+	struct sink out = memsink_init(&m);
+	struct sim s;
+	sim_init(&s, sc.seed, sc.duration);
+	struct world *w = world_new(&s, &sc, &out);
+	cr_assert_geq(w->n_nodes, 1);
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *n = w->wnodes[i];
+		cr_expect_eq(n->zone, 1, "%s in zone %d", n->name, n->zone);
+		cr_expect_str_eq(place_label_get(n->labels, n->n_labels, "team"), "cards");
+		cr_expect_str_eq(place_label_get(n->labels, n->n_labels, "workload"), "pci");
+		cr_expect_str_eq(place_label_get(n->labels, n->n_labels, "karpenter.sh/nodepool"), "pci");
+		cr_expect_str_eq(place_label_get(n->labels, n->n_labels, "topology.kubernetes.io/zone"), "us-east-1b");
+		cr_expect_eq(w->pnodes[i].n_taints, 1);
+		cr_expect(fabs(n->ds_cpu - 0.05) < 1e-9, "%s: DaemonSets %g cores (logs only)", n->name, n->ds_cpu);
+	}
+	for (uint32_t j = 0; j < w->svcs[0].n_pods; j++)
+		cr_expect(w->svcs[0].pods[j]->bound, "card-%u is bound", w->svcs[0].pods[j]->num);
+	world_free(w);
+	sim_release(&s);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+Test(placement, required_pod_affinity_zone)
+{
+	/* The pod's required affinity on zone selects foo pods: none yet, and
+	 * it is not one itself, so no node passes; with a foo pod on node-x
+	 * (zone2), only zone2's nodes pass. A group whose affinity selects
+	 * itself places its first pod anywhere (no pod matches yet), and the
+	 * next ones in that pod's zone. */
+	struct fx f;
+	struct scn_requirement r;
+	fx_init(&f, false, true);
+	struct scn_selector foo = exists_sel(&r, "foo");
+	struct scn_pod_term t = {.key = SCN_TOPO_ZONE, .has_selector = true, .selector = foo};
+	f.svc[G_POD].placement = (struct scn_placement){.pod_terms = &t, .n_pod_terms = 1};
+	four_nodes(&f);
+	fx_place(&f);
+	const unsigned none = PLACE_R_POD_AFFINITY;
+	expect_filter(&f, "no pod matches the affinity", (const unsigned[]){none, none, none, none});
+	fx_pods(&f, 2, G_FOO, 1, false);
+	expect_filter(&f, "a foo pod in zone2", (const unsigned[]){none, none, OK, OK});
+	place_release(&f.pl);
+
+	fx_init(&f, true, false); /* the pod is foo: its term selects itself */
+	f.svc[G_POD].placement = (struct scn_placement){.pod_terms = &t, .n_pod_terms = 1};
+	four_nodes(&f);
+	fx_place(&f);
+	expect_filter(&f, "the first pod of a self-affine group", (const unsigned[]){OK, OK, OK, OK});
+	fx_pods(&f, 1, G_POD, 1, false);
+	expect_filter(&f, "the next one, in its zone", (const unsigned[]){OK, OK, none, none});
+	place_release(&f.pl);
+}
+
+Test(placement, preferred_anti_affinity_spreads_a_packing_scheduler)
+{
+	/* MostAllocated without default spread constraints packs: the second
+	 * pod joins the first. With a preferred anti-affinity on hostname
+	 * (weight 100) selecting its own pods, InterPodAffinity scores the
+	 * first pod's node -200 (the pod's term and the existing pod's), the
+	 * other 0: normalized 0 and 100, x2 outweighs the packing score. */
+	for (int pref = 0; pref <= 1; pref++) {
+		struct cluster c;
+		struct scn_label app = lbl("app", "api");
+		struct scn_selector sel = {.match = &app, .n_match = 1};
+		fx_init(&c.f, false, false);
+		c.f.lab[G_POD][0] = app;
+		c.f.svc[G_POD].n_labels = 1;
+		struct scn_pod_term anti = {.anti = true, .weight = 100, .key = SCN_TOPO_HOSTNAME, .has_selector = true,
+					    .selector = sel};
+		if (pref)
+			c.f.svc[G_POD].placement = (struct scn_placement){.pod_terms = &anti, .n_pod_terms = 1};
+		fx_node(&c.f, "n0", 0, NULL, NULL);
+		fx_node(&c.f, "n1", 0, NULL, NULL);
+		fx_place(&c.f);
+		cluster_init(&c);
+		sched_init(&c.s, SCHED_MOST_ALLOCATED);
+		char why[SCHED_WHY_LEN];
+		int first = schedule(&c, G_POD, why, sizeof why);
+		cr_assert_geq(first, 0, "%s", why);
+		if (pref) {
+			struct place_node *nd = c.f.nd;
+			cr_expect_eq(place_affinity_raw(&c.f.pl, G_POD, &nd[first]), -200);
+			cr_expect_eq(place_affinity_raw(&c.f.pl, G_POD, &nd[1 - first]), 0);
+		}
+		int second = schedule(&c, G_POD, why, sizeof why);
+		cr_expect_eq(second == first, !pref, "preferred anti-affinity %d: pods on %d and %d", pref, first, second);
+		gsl_rng_free(c.r);
+		place_release(&c.f.pl);
+	}
+}
