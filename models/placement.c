@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -682,6 +681,12 @@ void place_score_begin(struct place *pl, int g, const struct place_node *nodes, 
 			size++;
 		}
 		pl->weight[i] = log((double)size + 2);
+		if (!c->honor_taints && (!c->honor_affinity || !pg->node_rules)) {
+			/* every counted node is included: the zones' running counts */
+			for (size_t z = 0; z <= nz; z++)
+				cnt[z] = dom[z] ? sum_over(pl->zone_live + z * pl->n_groups, c->sel, c->n_sel) : 0;
+			continue;
+		}
 		for (size_t k = 0; k < n; k++) {
 			const struct place_node *nd = &nodes[k];
 			if (!nd->counted || ignored(pg, nd) || !dom[zrow(pl, nd->zone)] || !included(c, nd, g))
