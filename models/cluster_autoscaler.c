@@ -598,9 +598,10 @@ static void launch(struct ca *k, const struct ca_option *o)
 		 ca_expander_score(k->cfg->expander, o));
 	group_log(k, (size_t)o->group, "scale-up", detail);
 	for (int i = 0; i < o->nodes; i++) {
+		struct node_spec spec = {node_group_zone(w, &g->cfg->meta, o->group, false), &g->cfg->meta, NULL, false};
 		struct wnode *n = node_add(w, g->cfg->name, t->name, o->group,
 					   (struct sched_alloc){t->alloc_cpu, t->alloc_mem, t->alloc_pods}, t->price_hour,
-					   NODE_LAUNCHING);
+					   NODE_LAUNCHING, &spec);
 		n->ev = sim_at(w->s, w->s->now + draw(k, &k->boot), PRIO_CONTROL, node_ev, n, EV_REGISTER);
 	}
 	/* RegisterScaleUp: a request already open grows and restarts its clock. */
@@ -915,12 +916,16 @@ void ca_start(struct world *w)
 		g->req_at = -1;
 		struct sched_alloc a = {g->type->alloc_cpu, g->type->alloc_mem, g->type->alloc_pods};
 		sched_node_init(&g->tmpl, a);
-		if (c->daemonset_cpu > 0 || c->daemonset_memory > 0) {
-			struct sched_pod ds = sched_pod_make(c->daemonset_cpu, c->daemonset_memory);
-			sched_bind(&g->tmpl, &ds);
+		/* The template runs the DaemonSets that select and tolerate the
+		 * group's nodes (in its zone, or the first when it spans them). */
+		struct node_spec tmpl = {g->cfg->meta.zone >= 0 ? g->cfg->meta.zone : 0, &g->cfg->meta, NULL, false};
+		if (!c->n_zones)
+			tmpl.zone = PLACE_ZONE_NONE;
+		node_daemonsets(w, g->type->name, &tmpl, &g->tmpl);
+		for (int j = 0; j < g->cfg->initial; j++) {
+			struct node_spec spec = {node_group_zone(w, &g->cfg->meta, (int)i, false), &g->cfg->meta, NULL, false};
+			node_add(w, g->cfg->name, g->type->name, (int)i, a, g->type->price_hour, NODE_READY, &spec);
 		}
-		for (int j = 0; j < g->cfg->initial; j++)
-			node_add(w, g->cfg->name, g->type->name, (int)i, a, g->type->price_hour, NODE_READY);
 	}
 	sim_at(w->s, k->cfg->scan_interval, PRIO_CONTROL, scan_ev, k, 0);
 }

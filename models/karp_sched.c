@@ -8,6 +8,7 @@
  * slice of the pool's size per claim; they only narrow, in place.
  */
 #include "karp_sched.h"
+#include "scheduler.h"
 
 #include <assert.h>
 #include <limits.h>
@@ -112,17 +113,21 @@ bool karp_min_values_ok(const struct scn_nodepool *np, const int *types, size_t 
 /* ---- instance types ---- */
 
 /* Room type t of pool np has for pods beside the DaemonSets. */
+static const struct sched_alloc *ds_of(const struct karp_state *st, const struct scn_nodepool *np, int t)
+{
+	return &st->ds[(size_t)(np - st->cfg->pools) * st->cat->n + (size_t)t];
+}
 static double room_cpu(const struct karp_state *st, const struct scn_nodepool *np, int t)
 {
-	return np->alloc_cpu[t] - st->ds_cpu;
+	return np->alloc_cpu[t] - (st->ds ? ds_of(st, np, t)->cpu : st->ds_cpu);
 }
 static double room_mem(const struct karp_state *st, const struct scn_nodepool *np, int t)
 {
-	return np->alloc_mem[t] - st->ds_mem;
+	return np->alloc_mem[t] - (st->ds ? ds_of(st, np, t)->mem : st->ds_mem);
 }
 static int room_pods(const struct karp_state *st, const struct scn_nodepool *np, int t)
 {
-	return np->alloc_pods[t] - (st->ds_cpu > 0 || st->ds_mem > 0);
+	return np->alloc_pods[t] - (st->ds ? ds_of(st, np, t)->pods : (st->ds_cpu > 0 || st->ds_mem > 0));
 }
 
 static bool holds(const struct karp_state *st, const struct scn_nodepool *np, int t, double cpu, double mem, int pods)

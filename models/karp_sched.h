@@ -88,6 +88,8 @@ struct karp_state {
 	const struct catalog *cat;       /* the instance types the pools' indices name */
 	double ds_cpu, ds_mem;           /* cores and bytes the DaemonSets take on a new node; either > 0: they
 	                                  * take a pod slot too */
+	const struct sched_alloc *ds;    /* NULL, or per pool x catalog type the DaemonSet pods such a node would
+	                                  * run (those that select and tolerate it): then ds_cpu, ds_mem unused */
 	const struct karp_pod *pods;     /* the pods to place */
 	size_t n_pods;
 	const struct karp_node *nodes;   /* the existing nodes */

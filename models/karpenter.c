@@ -105,12 +105,11 @@ struct karp {
 	size_t cap_knodes;
 	struct karp_usage *used; /* per pool: what its active nodes take of its limits */
 	int *opts;           /* scratch: a claim's instance-type options (catalog n) */
+	struct sched_alloc *ds; /* per pool x catalog type: the DaemonSet pods its node would run */
 };
 
 /* ---- helpers ---- */
 
-static double ds_cpu(const struct world *w) { return w->sc->cluster.daemonset_cpu; }
-static double ds_mem(const struct world *w) { return w->sc->cluster.daemonset_memory; }
 
 static const struct instance_type *T(const struct karp *k, int i) { return &k->cat->types[i]; }
 
@@ -130,9 +129,9 @@ static bool is_spot(const struct karp *k, int pool, int type)
 static bool type_fits(const struct karp *k, int pool, int t, double cpu, double mem, int pods)
 {
 	const struct scn_nodepool *np = &k->cfg->pools[pool];
-	int ds = ds_cpu(k->w) > 0 || ds_mem(k->w) > 0; /* the DaemonSet pod takes a pod slot */
-	return np->alloc_cpu[t] - ds_cpu(k->w) >= cpu - 1e-9 && np->alloc_mem[t] - ds_mem(k->w) >= mem - 1e-3 &&
-	       np->alloc_pods[t] - ds >= pods;
+	const struct sched_alloc *ds = &k->ds[(size_t)pool * k->cat->n + (size_t)t]; /* a pod slot each */
+	return np->alloc_cpu[t] - ds->cpu >= cpu - 1e-9 && np->alloc_mem[t] - ds->mem >= mem - 1e-3 &&
+	       np->alloc_pods[t] - ds->pods >= pods;
 }
 
 /* Whether node n is being deleted as Karpenter's state sees it
@@ -166,7 +165,7 @@ static void pool_usage(struct karp *k)
 static struct karp_state karp_view(const struct karp *k)
 {
 	return (struct karp_state){
-		.cfg = k->cfg, .cat = k->cat, .ds_cpu = ds_cpu(k->w), .ds_mem = ds_mem(k->w), .used = k->used};
+		.cfg = k->cfg, .cat = k->cat, .ds = k->ds, .used = k->used};
 }
 
 /* Whether the pool has a requirement with minValues. */
@@ -339,11 +338,34 @@ static void launch_detail(const struct karp *k, const struct claim *c, char *buf
 	}
 }
 
+/*
+ * The zone of a new NodeClaim of pool `pool`: for now the first of the
+ * cluster's zones its requirements allow. Part 2 (issue 14) fills this in
+ * with the zone the pods' topology spread needs, counting every zone the
+ * pool allows.
+ */
+static int claim_zone(const struct karp *k, int pool)
+{
+	const struct scn_cluster *c = &k->w->sc->cluster;
+	uint32_t allowed = k->cfg->pools[pool].meta.zones;
+	for (size_t z = 0; z < c->n_zones; z++)
+		if (allowed >> z & 1u)
+			return (int)z;
+	return PLACE_ZONE_NONE;
+}
+
+static struct node_spec claim_spec(const struct karp *k, int pool, int type)
+{
+	const struct scn_nodepool *np = &k->cfg->pools[pool];
+	return (struct node_spec){claim_zone(k, pool), &np->meta, np->name, is_spot(k, pool, type)};
+}
+
 static struct wnode *launch(struct karp *k, const struct claim *c)
 {
 	struct world *w = k->w;
 	const struct instance_type *t = T(k, c->type);
 	const struct scn_nodepool *np = &k->cfg->pools[c->pool];
+	struct node_spec spec = claim_spec(k, c->pool, c->type);
 	/* node_add's row says less than launch_detail; a node of t = 0 is told
 	 * once the start is settled (karp_settle). */
 	struct sink out = w->out;
@@ -351,7 +373,7 @@ static struct wnode *launch(struct karp *k, const struct claim *c)
 	struct wnode *n = node_add(w, np->name, t->name, c->pool,
 				   (struct sched_alloc){np->alloc_cpu[c->type], np->alloc_mem[c->type], np->alloc_pods[c->type]},
 				   price(k, c->pool, c->type),
-				   k->up ? NODE_READY : NODE_LAUNCHING);
+				   k->up ? NODE_READY : NODE_LAUNCHING, &spec);
 	n->spot = is_spot(k, c->pool, c->type);
 	w->out = out;
 	if (k->up)
@@ -1415,6 +1437,7 @@ static void karp_free(void *self)
 	free(k->x->ranked);
 	free(k->x->left);
 	free(k->x);
+	free(k->ds);
 	free(k);
 }
 
@@ -1430,6 +1453,12 @@ void karp_start(struct world *w)
 	k->used = xcalloc(k->cfg->n_pools ? k->cfg->n_pools : 1, sizeof *k->used);
 	k->x = xcalloc(1, sizeof *k->x);
 	k->x->left = xcalloc(2 * k->cfg->n_pools + 1, sizeof *k->x->left);
+	k->ds = xcalloc(k->cfg->n_pools * k->cat->n + 1, sizeof *k->ds);
+	for (size_t p = 0; p < k->cfg->n_pools; p++)
+		for (size_t t = 0; t < k->cat->n; t++) {
+			struct node_spec spec = claim_spec(k, (int)p, (int)t);
+			k->ds[p * k->cat->n + t] = node_daemonsets(w, k->cat->types[t].name, &spec, NULL);
+		}
 	k->r = rng_stream(w->s->seed, RNG_NODES, 0);
 	dist_prepare(&k->launch, &k->cfg->launch);
 	dist_prepare(&k->registration, &k->cfg->registration);

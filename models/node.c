@@ -51,15 +51,115 @@ static enum sched_block block_of(enum node_state st)
 	}
 }
 
-struct wnode *node_add(struct world *w, const char *prefix, const char *type, int pool, struct sched_alloc a,
-		       double price_hour, enum node_state st)
+bool node_runs_daemonset(const struct scn_daemonset *d, const struct place_label *labels, size_t n_labels,
+			 const struct scn_taint *taints, size_t n_taints)
+{
+	if (d->everywhere)
+		return true;
+	for (size_t i = 0; i < d->n_node_selector; i++) {
+		const char *v = place_label_get(labels, n_labels, d->node_selector[i].key);
+		if (!v || strcmp(v, d->node_selector[i].value))
+			return false;
+	}
+	return place_untolerated(d->tolerations, d->n_tolerations, taints, n_taints) < 0;
+}
+
+/* Binds (delta +1) or unbinds (-1) the pods of the DaemonSets that run on
+ * node n, one pod each (the single-mapping form with no requests binds
+ * none, as before DaemonSets were a list); returns their CPU. */
+static double bind_daemonsets(struct world *w, struct wnode *n, int delta)
 {
 	const struct scn_cluster *c = &w->sc->cluster;
-	if (w->n_nodes == w->cap_nodes) {
-		w->cap_nodes = w->cap_nodes ? 2 * w->cap_nodes : 16;
-		w->nodes = xrealloc(w->nodes, w->cap_nodes * sizeof *w->nodes);
-		w->wnodes = xrealloc(w->wnodes, w->cap_nodes * sizeof *w->wnodes);
+	const struct scn_node_meta *m = n->meta;
+	struct sched_node *sn = &w->nodes[n->idx];
+	double cpu = 0;
+	for (size_t i = 0; i < c->n_daemonsets; i++) {
+		const struct scn_daemonset *d = &c->daemonsets[i];
+		if ((d->everywhere && d->cpu <= 0 && d->memory <= 0) ||
+		    !node_runs_daemonset(d, n->labels, n->n_labels, m ? m->taints : NULL, m ? m->n_taints : 0))
+			continue;
+		struct sched_pod ds = sched_pod_make(d->cpu, d->memory);
+		if (delta > 0)
+			sched_bind(sn, &ds);
+		else
+			sched_unbind(sn, &ds);
+		cpu += d->cpu;
 	}
+	return cpu;
+}
+
+struct sched_alloc node_daemonsets(const struct world *w, const char *type, const struct node_spec *spec,
+				   struct sched_node *tmpl)
+{
+	const struct scenario *sc = w->sc;
+	const struct scn_node_meta *m = spec ? spec->meta : NULL;
+	struct place_label labels[PLACE_NODE_LABELS + 64];
+	char buf[PLACE_LABEL_BUF];
+	struct place_node_desc d = {
+		.zone = spec && spec->zone >= 0 ? sc->cluster.zones[spec->zone] : NULL,
+		.type = type && type[0] ? catalog_find(&sc->cluster.catalog, type) : NULL,
+		.nodepool = spec ? spec->nodepool : NULL,
+		.capacity = spec && spec->nodepool ? spec->spot : -1,
+		.labels = m ? m->labels : NULL,
+		.n_labels = m && m->n_labels <= 64 ? m->n_labels : 0,
+	};
+	size_t n = place_node_labels(&d, labels, buf);
+	struct sched_alloc sum = {0, 0, 0};
+	for (size_t i = 0; i < sc->cluster.n_daemonsets; i++) {
+		const struct scn_daemonset *ds = &sc->cluster.daemonsets[i];
+		if ((ds->everywhere && ds->cpu <= 0 && ds->memory <= 0) ||
+		    !node_runs_daemonset(ds, labels, n, m ? m->taints : NULL, m ? m->n_taints : 0))
+			continue;
+		sum.cpu += ds->cpu;
+		sum.mem += ds->memory;
+		sum.pods++;
+		if (tmpl) {
+			struct sched_pod dp = sched_pod_make(ds->cpu, ds->memory);
+			sched_bind(tmpl, &dp);
+		}
+	}
+	return sum;
+}
+
+/* Node n's labels (from its type, zone, group) and its fit for each service. */
+static void node_labels(struct world *w, struct wnode *n, const char *nodepool, bool spot)
+{
+	const struct scenario *sc = w->sc;
+	const struct scn_node_meta *m = n->meta;
+	struct place_node_desc d = {
+		.hostname = n->name,
+		.zone = n->zone >= 0 ? sc->cluster.zones[n->zone] : NULL,
+		.type = n->type[0] ? catalog_find(&sc->cluster.catalog, n->type) : NULL,
+		.nodepool = nodepool,
+		.capacity = nodepool ? spot : -1,
+		.labels = m ? m->labels : NULL,
+		.n_labels = m ? m->n_labels : 0,
+	};
+	if (!n->labels)
+		n->labels = xcalloc(d.n_labels + PLACE_NODE_LABELS, sizeof *n->labels);
+	n->n_labels = place_node_labels(&d, n->labels, n->label_buf);
+	for (size_t g = 0; g < w->n_svcs; g++)
+		n->fit[g] = place_node_fit(&sc->services[g].placement, n->labels, n->n_labels, m ? m->taints : NULL,
+					   m ? m->n_taints : 0);
+}
+
+/* Grows the node arrays and the scheduler's scratch to hold one more node. */
+static void grow(struct world *w)
+{
+	if (w->n_nodes < w->cap_nodes)
+		return;
+	w->cap_nodes = w->cap_nodes ? 2 * w->cap_nodes : 16;
+	w->nodes = xrealloc(w->nodes, w->cap_nodes * sizeof *w->nodes);
+	w->pnodes = xrealloc(w->pnodes, w->cap_nodes * sizeof *w->pnodes);
+	w->wnodes = xrealloc(w->wnodes, w->cap_nodes * sizeof *w->wnodes);
+	w->sched_feasible = xrealloc(w->sched_feasible, w->cap_nodes * sizeof *w->sched_feasible);
+	w->sched_scores = xrealloc(w->sched_scores, SCHED_SCORE_ROWS * w->cap_nodes * sizeof *w->sched_scores);
+}
+
+struct wnode *node_add(struct world *w, const char *prefix, const char *type, int pool, struct sched_alloc a,
+		       double price_hour, enum node_state st, const struct node_spec *spec)
+{
+	grow(w);
 	size_t i = w->n_nodes++;
 	if ((int)w->n_nodes > w->max_nodes)
 		w->max_nodes = (int)w->n_nodes;
@@ -79,38 +179,91 @@ struct wnode *node_add(struct world *w, const char *prefix, const char *type, in
 	n->unneeded_since = -1;
 	n->ev = EVH_NONE;
 	n->state = st;
-	n->cpu = a.cpu > c->daemonset_cpu ? a.cpu - c->daemonset_cpu : 0;
+	n->zone = spec ? spec->zone : PLACE_ZONE_NONE;
+	n->meta = spec ? spec->meta : NULL;
+	n->spot = spec && spec->spot;
+	n->place_counts = xcalloc(2 * w->n_svcs + 1, sizeof *n->place_counts);
+	n->fit = xcalloc(w->n_svcs + 1, sizeof *n->fit);
+	node_labels(w, n, spec ? spec->nodepool : NULL, n->spot);
 	sched_node_init(&w->nodes[i], a);
 	w->nodes[i].block = block_of(st);
-	if (c->daemonset_cpu > 0 || c->daemonset_memory > 0) {
-		struct sched_pod ds = sched_pod_make(c->daemonset_cpu, c->daemonset_memory);
-		sched_bind(&w->nodes[i], &ds);
-	}
-	char detail[96];
-	snprintf(detail, sizeof detail, "%s%s%.2f USD/h", n->type, n->type[0] ? ", " : "", price_hour);
+	w->pnodes[i] = (struct place_node){
+		.zone = n->zone,
+		.open = st == NODE_READY,
+		.taints = n->meta ? n->meta->taints : NULL,
+		.n_taints = n->meta ? n->meta->n_taints : 0,
+		.live = n->place_counts,
+		.bound = n->place_counts + w->n_svcs,
+		.fit = n->fit,
+	};
+	if (st != NODE_LAUNCHING)
+		place_node_counted(&w->place, &w->pnodes[i], true);
+	n->ds_cpu = bind_daemonsets(w, n, +1);
+	n->cpu = a.cpu > n->ds_cpu ? a.cpu - n->ds_cpu : 0;
+	char detail[160];
+	snprintf(detail, sizeof detail, "%s%s%.2f USD/h%s%s", n->type, n->type[0] ? ", " : "", price_hour,
+		 n->zone >= 0 ? ", " : "", n->zone >= 0 ? w->sc->cluster.zones[n->zone] : "");
 	node_log(w, n, st == NODE_READY ? "ready" : "launched", detail);
 	return n;
 }
 
+int node_group_zone(const struct world *w, const struct scn_node_meta *m, int pool, bool static_group)
+{
+	size_t nz = w->sc->cluster.n_zones;
+	if (!nz)
+		return PLACE_ZONE_NONE;
+	if (m && m->zone >= 0)
+		return m->zone;
+	int count[SCN_MAX_ZONES] = {0};
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *n = w->wnodes[i];
+		bool mine = static_group ? n->static_node && n->meta == m : !n->static_node && n->pool == pool;
+		if (mine && n->zone >= 0)
+			count[n->zone]++;
+	}
+	int best = 0;
+	for (size_t z = 1; z < nz; z++)
+		if (count[z] < count[best])
+			best = (int)z;
+	return best;
+}
+
 void node_retype(struct world *w, struct wnode *n, const char *type, struct sched_alloc a, double price_hour)
 {
-	const struct scn_cluster *c = &w->sc->cluster;
 	struct sched_node *sn = &w->nodes[n->idx];
-	assert(n->state == NODE_READY && sn->req_cpu <= a.cpu + 1e-9 && sn->req_mem <= a.mem + 1e-3 &&
-	       sn->n_pods <= a.pods);
+	bind_daemonsets(w, n, -1);
 	snprintf(n->type, sizeof n->type, "%s", type);
+	node_labels(w, n, place_label_get(n->labels, n->n_labels, "karpenter.sh/nodepool"), n->spot);
 	n->price_hour = price_hour;
 	sn->alloc_cpu = a.cpu;
 	sn->alloc_mem = a.mem;
 	sn->alloc_pods = a.pods;
-	n->cpu = a.cpu > c->daemonset_cpu ? a.cpu - c->daemonset_cpu : 0;
+	n->ds_cpu = bind_daemonsets(w, n, +1);
+	assert(n->state == NODE_READY && sn->req_cpu <= a.cpu + 1e-9 && sn->req_mem <= a.mem + 1e-3 &&
+	       sn->n_pods <= a.pods);
+	n->cpu = a.cpu > n->ds_cpu ? a.cpu - n->ds_cpu : 0;
+}
+
+void node_pod_placed(struct world *w, const struct pod *p, int i, int delta, bool live)
+{
+	place_pod_add(&w->place, &w->pnodes[i], p->svc->idx, delta, live);
+}
+
+void node_pod_terminating(struct world *w, const struct pod *p)
+{
+	assert(p->bound && p->node >= 0);
+	place_pod_terminating(&w->place, &w->pnodes[p->node], p->svc->idx);
 }
 
 void node_set_state(struct world *w, struct wnode *n, enum node_state st, const char *detail)
 {
 	static const char *const names[] = {"launched", "registered", "ready", "draining"};
+	struct place_node *pn = &w->pnodes[n->idx];
 	n->state = st;
 	w->nodes[n->idx].block = block_of(st);
+	pn->open = st == NODE_READY;
+	if (st != NODE_LAUNCHING && !pn->counted) /* the Node object exists from registration on */
+		place_node_counted(&w->place, pn, true);
 	if (st == NODE_READY) {
 		n->ready_at = w->s->now;
 		n->last_pod_event = w->s->now;
@@ -120,6 +273,16 @@ void node_set_state(struct world *w, struct wnode *n, enum node_state st, const 
 	node_log(w, n, names[st], detail);
 	if (st == NODE_READY)
 		pod_retry_pending(w);
+}
+
+static void free_node(struct wnode *n)
+{
+	free(n->pulled);
+	free(n->pods);
+	free(n->labels);
+	free(n->place_counts);
+	free(n->fit);
+	free(n);
 }
 
 /* Takes node n out of the arrays; the last node moves into its place. */
@@ -135,18 +298,18 @@ static void node_remove(struct world *w, struct wnode *n)
 		w->spot_cost_usd += sim_to_s(w->s->now - n->launched) / 3600 * n->price_hour;
 	w->node_seconds += sim_to_s(w->s->now - n->launched);
 	node_log(w, n, "deleted", NULL);
+	place_node_counted(&w->place, &w->pnodes[n->idx], false);
 	size_t i = n->idx, last = --w->n_nodes;
 	if (i != last) {
 		w->nodes[i] = w->nodes[last];
+		w->pnodes[i] = w->pnodes[last];
 		w->wnodes[i] = w->wnodes[last];
 		struct wnode *moved = w->wnodes[i];
 		moved->idx = (uint32_t)i;
 		for (uint32_t j = 0; j < moved->n_hosted; j++)
 			moved->pods[j]->node = (int)i;
 	}
-	free(n->pulled);
-	free(n->pods);
-	free(n);
+	free_node(n);
 }
 
 /* Karpenter's terminator retries refused evictions 100 ms, 200 ms, ...
@@ -303,14 +466,17 @@ double node_rate(const struct world *w, double *spot)
 
 void node_free_all(struct world *w)
 {
-	for (size_t i = 0; i < w->n_nodes; i++) {
-		free(w->wnodes[i]->pulled);
-		free(w->wnodes[i]->pods);
-		free(w->wnodes[i]);
-	}
+	for (size_t i = 0; i < w->n_nodes; i++)
+		free_node(w->wnodes[i]);
 	free(w->nodes);
+	free(w->pnodes);
 	free(w->wnodes);
+	free(w->sched_feasible);
+	free(w->sched_scores);
 	w->nodes = NULL;
+	w->pnodes = NULL;
 	w->wnodes = NULL;
+	w->sched_feasible = NULL;
+	w->sched_scores = NULL;
 	w->n_nodes = 0;
 }

@@ -87,7 +87,8 @@ static bool place(struct world *w, struct pod *p)
 	if (w->cluster) {
 		char why[SCHED_WHY_LEN];
 		struct sched_pod sp = pod_req(sv);
-		int n = sched_pick(&w->sched, w->nodes, w->n_nodes, &sp, w->r_sched, why, sizeof why);
+		struct sched_placement pl = {&w->place, w->pnodes, sv->idx, w->sched_feasible, w->sched_scores};
+		int n = sched_pick_placed(&w->sched, w->nodes, w->n_nodes, &sp, &pl, w->r_sched, why, sizeof why);
 		if (n < 0) {
 			if (w->initial)
 				return false;
@@ -101,6 +102,7 @@ static bool place(struct world *w, struct pod *p)
 		struct wnode *wn = w->wnodes[n];
 		sched_bind(&w->nodes[n], &sp);
 		node_pod_bound(w, n);
+		node_pod_placed(w, p, n, +1, true);
 		svc_pod_host(w, p, wn);
 		p->node = n;
 		cached = wn->cached || wn->pulled[sv->idx];
@@ -154,6 +156,7 @@ static void gone(struct world *w, struct pod *p)
 		p->life = EVH_NONE;
 	}
 	svc_set_ready(sv, p, false);
+	bool was_live = p->phase != POD_TERMINATING;
 	p->phase = POD_GONE;
 	bool had_node = p->bound && p->node >= 0;
 	pod_log(w, p, "deleted", NULL);
@@ -166,6 +169,7 @@ static void gone(struct world *w, struct pod *p)
 		p->node = -1;
 		p->bound = false;
 		sched_unbind(&w->nodes[n], &sp);
+		node_pod_placed(w, p, n, -1, was_live);
 		node_pod_unbound(w, n);
 		pod_retry_pending(w);
 	}
@@ -305,10 +309,12 @@ static void delete_pod(struct world *w, struct pod *p)
 	svc_set_ready(sv, p, false);
 	p->phase = POD_TERMINATING;
 	p->deleted = w->s->now;
-	/* Going terminating is a pod event on its node, as binding and leaving
+/* Going terminating is a pod event on its node, as binding and leaving
 	 * are (Karpenter's nodeclaim/podevents: bound, terminal or terminating). */
 	if (w->cluster && p->bound && p->node >= 0)
 		w->wnodes[p->node]->last_pod_event = w->s->now;
+	if (p->bound && p->node >= 0) /* kube-scheduler's spreading no longer counts it */
+		node_pod_terminating(w, p);
 	sv->n_live--;
 	pod_log(w, p, "terminating", NULL);
 	if (svc_pod_drained(p))
@@ -378,9 +384,11 @@ void pod_initial_move(struct world *w, struct pod *p, struct wnode *to)
 	assert(p->bound && from >= 0 && p->phase == POD_RUNNING && svc_pod_drained(p) && to->state == NODE_READY);
 	svc_pod_unhost(w, p);
 	sched_unbind(&w->nodes[from], &sp);
+	node_pod_placed(w, p, from, -1, true);
 	node_pod_unbound(w, from);
 	sched_bind(&w->nodes[to->idx], &sp);
 	node_pod_bound(w, (int)to->idx);
+	node_pod_placed(w, p, (int)to->idx, +1, true);
 	svc_pod_host(w, p, to);
 	p->node = (int)to->idx;
 	to->pulled[sv->idx] = true;

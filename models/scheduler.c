@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "placement.h"
 #include "rng.h"
 
 /* The scheduler's integers: millicores and bytes. */
@@ -237,6 +238,10 @@ size_t sched_feasible_to_find(const struct sched *s, size_t n)
 
 /* ---- the "0/N nodes are available" message (FitError.Error) ---- */
 
+/* The reasons: sched_filter's bits, then placement's (PLACE_R_* shifted by
+ * N_SCHED_REASONS); an untolerated taint is told with its key and value
+ * (the taint table below). */
+enum { N_SCHED_REASONS = 6 };
 static const char *const reason_text[] = {
 	"Too many pods",
 	"Insufficient cpu",
@@ -244,8 +249,37 @@ static const char *const reason_text[] = {
 	"node(s) were unschedulable",
 	"node(s) had untolerated taint {node.kubernetes.io/not-ready: }",
 	"node(s) had untolerated taint {karpenter.sh/disruption: disrupting}",
+	NULL, /* PLACE_R_TAINT: per taint */
+	"node(s) didn't match Pod's node affinity/selector",
+	"node(s) didn't match pod topology spread constraints",
+	"node(s) didn't match pod topology spread constraints (missing required label)",
+	"node(s) didn't satisfy existing pods anti-affinity rules",
+	"node(s) didn't match pod affinity rules",
+	"node(s) didn't match pod anti-affinity rules",
 };
-enum { N_REASONS = ARRAY_LEN(reason_text), ITEM_LEN = 96 };
+enum { N_REASONS = ARRAY_LEN(reason_text), MAX_TAINTS = 8, ITEM_LEN = 200 };
+
+/* Distinct untolerated taints and how many nodes each stopped; past
+ * MAX_TAINTS distinct ones, the last slot takes the rest. */
+struct taint_tally {
+	const struct scn_taint *t[MAX_TAINTS];
+	int count[MAX_TAINTS];
+	size_t n;
+};
+
+static void tally_taint(struct taint_tally *tt, const struct scn_taint *t)
+{
+	size_t i = 0;
+	while (i < tt->n && (strcmp(tt->t[i]->key, t->key) || strcmp(tt->t[i]->value, t->value)))
+		i++;
+	if (i == tt->n) {
+		if (tt->n == MAX_TAINTS)
+			i = MAX_TAINTS - 1;
+		else
+			tt->t[tt->n++] = t;
+	}
+	tt->count[i]++;
+}
 
 /* Appends to buf (capacity len, *at bytes used) like snprintf, truncating. */
 static void put(char *buf, size_t len, size_t *at, const char *s)
@@ -256,26 +290,36 @@ static void put(char *buf, size_t len, size_t *at, const char *s)
 	*at += (size_t)w < len - *at ? (size_t)w : len - *at - 1;
 }
 
+/* Keeps "<count> <text>" in sorted order (insertion) among k items. */
+static void add_item(char (*item)[ITEM_LEN], const char **sorted, size_t *k, int count, const char *text)
+{
+	char *it = item[*k];
+	snprintf(it, ITEM_LEN, "%d %s", count, text);
+	size_t j = (*k)++;
+	for (; j > 0 && strcmp(sorted[j - 1], it) > 0; j--)
+		sorted[j] = sorted[j - 1];
+	sorted[j] = it;
+}
+
 /*
  * " <c1> <r1>, <c2> <r2>." for the reasons with a non-zero count, the
  * "<count> <reason>" strings sorted bytewise as Go's sort.Strings sorts them
  * (so "10 X" comes before "2 Y").
  */
-static void put_histogram(char *buf, size_t len, size_t *at, const int *count, const char *const *text, size_t n)
+static void put_histogram(char *buf, size_t len, size_t *at, const int *count, const char *const *text, size_t n,
+			  const struct taint_tally *tt)
 {
-	char item[N_REASONS][ITEM_LEN];
-	const char *sorted[N_REASONS];
+	char item[N_REASONS + MAX_TAINTS][ITEM_LEN];
+	const char *sorted[N_REASONS + MAX_TAINTS];
 	size_t k = 0;
 	assert(n <= N_REASONS);
-	for (size_t i = 0; i < n; i++) {
-		if (count[i] == 0)
-			continue;
-		char *it = item[k];
-		snprintf(it, ITEM_LEN, "%d %s", count[i], text[i]);
-		size_t j = k++;
-		for (; j > 0 && strcmp(sorted[j - 1], it) > 0; j--)
-			sorted[j] = sorted[j - 1];
-		sorted[j] = it;
+	for (size_t i = 0; i < n; i++)
+		if (count[i] && text[i])
+			add_item(item, sorted, &k, count[i], text[i]);
+	for (size_t i = 0; tt && i < tt->n; i++) {
+		char t[ITEM_LEN];
+		snprintf(t, sizeof t, "node(s) had untolerated taint {%s: %s}", tt->t[i]->key, tt->t[i]->value);
+		add_item(item, sorted, &k, tt->count[i], t);
 	}
 	for (size_t i = 0; i < k; i++) {
 		put(buf, len, at, i == 0 ? " " : ", ");
@@ -285,7 +329,8 @@ static void put_histogram(char *buf, size_t len, size_t *at, const int *count, c
 		put(buf, len, at, ".");
 }
 
-static void explain(const struct sched *s, size_t n, const int *count, int unresolvable, char *why, size_t len)
+static void explain(const struct sched *s, size_t n, const int *count, const struct taint_tally *tt, int unresolvable,
+		    char *why, size_t len)
 {
 	size_t at = 0;
 	char head[64];
@@ -296,64 +341,161 @@ static void explain(const struct sched *s, size_t n, const int *count, int unres
 	}
 	snprintf(head, sizeof head, "0/%zu nodes are available:", n);
 	put(why, len, &at, head);
-	put_histogram(why, len, &at, count, reason_text, N_REASONS);
+	put_histogram(why, len, &at, count, reason_text, N_REASONS, tt);
 	if (!s->preemption_msg)
 		return;
 	/* DefaultPreemption with every pod at the same priority: the nodes that
-	 * failed a resolvable filter (Fit) have no victims; for the others
-	 * (cordoned, tainted) preemption cannot help. */
+	 * failed a resolvable filter (Fit, spread, anti-affinity) have no
+	 * victims; for the others (cordoned, tainted, node affinity) preemption
+	 * cannot help. */
 	static const char *const pre_text[] = {"No preemption victims found for incoming pod",
 					       "Preemption is not helpful for scheduling"};
 	int pre_count[2] = {(int)n - unresolvable, unresolvable};
 	put(why, len, &at, " preemption: ");
 	put(why, len, &at, head);
-	put_histogram(why, len, &at, pre_count, pre_text, 2);
+	put_histogram(why, len, &at, pre_count, pre_text, 2, NULL);
+}
+
+/* Why node idx takes no pod p: sched_filter's bits, then placement's
+ * shifted by N_SCHED_REASONS (sp NULL: resources only). */
+static unsigned check_node(const struct sched_node *nd, const struct sched_pod *p, const struct sched_placement *sp,
+			   size_t idx, bool active)
+{
+	if (nd->block != SCHED_OPEN || !sp)
+		return sched_filter(nd, p);
+	const struct place_node *pn = &sp->nodes[idx];
+	unsigned r = place_filter_static(pn, sp->group);
+	if (r)
+		return r << N_SCHED_REASONS;
+	r = sched_filter(nd, p);
+	if (r || !active)
+		return r;
+	return place_filter(sp->pl, sp->group, pn) << N_SCHED_REASONS;
+}
+
+/* Counts a failed node's reasons; returns whether preemption cannot help it. */
+static bool count_reasons(unsigned bad, int *count, struct taint_tally *tt, const struct sched_node *nd,
+			  const struct sched_placement *sp, size_t idx)
+{
+	for (unsigned b = 0; b < N_REASONS; b++)
+		count[b] += (bad >> b) & 1u;
+	if (bad & (PLACE_R_TAINT << N_SCHED_REASONS)) {
+		const struct place_node *pn = &sp->nodes[idx];
+		tally_taint(tt, &pn->taints[pn->fit[sp->group].taint]);
+	}
+	return nd->block != SCHED_OPEN || place_unresolvable(bad >> N_SCHED_REASONS);
+}
+
+/* Keeps the best of (idx, score) so far; ties broken by reservoir sampling
+ * (selectHost: the k-th node tying the best so far replaces it with
+ * probability 1/k). */
+static void keep_best(int *best, int64_t *best_score, uint32_t *ties, size_t idx, int64_t score, gsl_rng *r)
+{
+	if (*best < 0 || score > *best_score) {
+		*best = (int)idx;
+		*best_score = score;
+		*ties = 1;
+	} else if (score == *best_score) {
+		assert(r != NULL);
+		if (rng_below(r, ++*ties) == 0)
+			*best = (int)idx;
+	}
+}
+
+/*
+ * The placement plugins' scores of the feasible nodes, normalized and
+ * weighted, added to total (the resource scores already there).
+ */
+static void score_placement(const struct sched_placement *sp, size_t n, size_t nf, int64_t *total)
+{
+	const struct place_node *pn = sp->nodes;
+	const uint32_t *f = sp->feasible;
+	int g = sp->group;
+	int64_t *taint = sp->scores + nf, *aff = sp->scores + 2 * nf, *spread = sp->scores + 3 * nf,
+		*ipa = sp->scores + 4 * nf;
+	bool do_spread = place_scores_spread(sp->pl, g), do_ipa = place_scores_affinity(sp->pl, g);
+	if (do_spread)
+		place_score_begin(sp->pl, g, pn, n, f, nf);
+	for (size_t i = 0; i < nf; i++) {
+		const struct place_node *nd = &pn[f[i]];
+		taint[i] = nd->fit[g].soft_taints;
+		aff[i] = nd->fit[g].preferred;
+		spread[i] = do_spread ? place_spread_raw(sp->pl, g, nd) : 0;
+		ipa[i] = do_ipa ? place_affinity_raw(sp->pl, g, nd) : 0;
+	}
+	place_normalize_default(taint, nf, true);
+	place_normalize_default(aff, nf, false);
+	if (do_spread)
+		place_normalize_spread(spread, nf);
+	if (do_ipa)
+		place_normalize_affinity(ipa, nf);
+	for (size_t i = 0; i < nf; i++)
+		total[i] += SCHED_W_TAINT * taint[i] + SCHED_W_AFFINITY * aff[i] + SCHED_W_SPREAD * spread[i] +
+			    SCHED_W_INTERPOD * ipa[i];
 }
 
 /*
  * One cycle: filter from s->next_start on, stop after
- * sched_feasible_to_find feasible nodes, score each feasible node as it is
- * found and keep the best by reservoir sampling (selectHost: the k-th node
- * tying the best so far replaces it with probability 1/k), so no list of
- * feasible nodes is needed.
+ * sched_feasible_to_find feasible nodes. Without placement each feasible
+ * node is scored as it is found and the best kept, so no list of feasible
+ * nodes is needed; with it, the feasible nodes are listed first, as
+ * normalizing needs them all.
  */
-int sched_pick(struct sched *s, const struct sched_node *nodes, size_t n, const struct sched_pod *p, gsl_rng *r,
-	       char *why, size_t why_len)
+static int pick(struct sched *s, const struct sched_node *nodes, size_t n, const struct sched_pod *p,
+		const struct sched_placement *sp, gsl_rng *r, char *why, size_t why_len)
 {
 	assert(n == 0 || nodes != NULL);
 	assert(why == NULL || why_len > 0);
 	int count[N_REASONS] = {0};
+	struct taint_tally tt = {.n = 0};
 	int unresolvable = 0;
 	size_t want = sched_feasible_to_find(s, n), found = 0, processed = 0;
 	int best = -1;
 	int64_t best_score = 0;
 	uint32_t ties = 0;
+	bool active = sp && place_active(sp->pl, sp->group);
+	if (active)
+		place_cycle_begin(sp->pl, sp->group, sp->nodes, n);
 	for (size_t i = 0; i < n && found < want; i++) {
 		size_t idx = (s->next_start + i) % n;
 		const struct sched_node *nd = &nodes[idx];
 		processed++;
-		unsigned bad = sched_filter(nd, p);
+		unsigned bad = check_node(nd, p, sp, idx, active);
 		if (bad) {
-			for (unsigned b = 0; b < N_REASONS; b++)
-				count[b] += (bad >> b) & 1u;
-			unresolvable += nd->block != SCHED_OPEN;
+			unresolvable += count_reasons(bad, count, &tt, nd, sp, idx);
 			continue;
 		}
+		if (sp)
+			sp->feasible[found] = (uint32_t)idx;
+		else
+			keep_best(&best, &best_score, &ties, idx, sched_score(s, nd, p), r);
 		found++;
-		int64_t score = sched_score(s, nd, p);
-		if (best < 0 || score > best_score) {
-			best = (int)idx;
-			best_score = score;
-			ties = 1;
-		} else if (score == best_score) {
-			assert(r != NULL);
-			if (rng_below(r, ++ties) == 0)
-				best = (int)idx;
-		}
 	}
 	if (n > 0)
 		s->next_start = (s->next_start + processed) % n;
+	if (sp && found == 1)
+		best = (int)sp->feasible[0];
+	else if (sp && found > 1) {
+		int64_t *total = sp->scores;
+		for (size_t i = 0; i < found; i++)
+			total[i] = sched_score(s, &nodes[sp->feasible[i]], p);
+		score_placement(sp, n, found, total);
+		for (size_t i = 0; i < found; i++)
+			keep_best(&best, &best_score, &ties, sp->feasible[i], total[i], r);
+	}
 	if (best < 0 && why)
-		explain(s, n, count, unresolvable, why, why_len);
+		explain(s, n, count, &tt, unresolvable, why, why_len);
 	return best;
+}
+
+int sched_pick(struct sched *s, const struct sched_node *nodes, size_t n, const struct sched_pod *p, gsl_rng *r,
+	       char *why, size_t why_len)
+{
+	return pick(s, nodes, n, p, NULL, r, why, why_len);
+}
+
+int sched_pick_placed(struct sched *s, const struct sched_node *nodes, size_t n, const struct sched_pod *p,
+		      const struct sched_placement *sp, gsl_rng *r, char *why, size_t why_len)
+{
+	return pick(s, nodes, n, p, sp, r, why, why_len);
 }

@@ -10,11 +10,14 @@
  * NodeResourcesBalancedAllocation (plugin weight 1), summed as the framework
  * sums weighted plugin scores (neither plugin has a NormalizeScore), and
  * selectHost: the highest total wins, ties are broken uniformly by reservoir
- * sampling. The other default score plugins (TaintToleration, NodeAffinity,
- * InterPodAffinity, PodTopologySpread, ImageLocality) are left out: with no
- * taints, affinities or images they add the same amount to every node, but
- * PodTopologySpread's system default constraints (spread the pods of one
- * Deployment over hostnames and zones, ScheduleAnyway) are NOT modelled.
+ * sampling. sched_pick_placed adds the placement plugins of
+ * models/placement.h in the default profile's order and weights: filters
+ * TaintToleration and NodeAffinity before NodeResourcesFit,
+ * PodTopologySpread and InterPodAffinity after it; scores TaintToleration
+ * (weight 3), NodeAffinity (2), PodTopologySpread (2, with the system
+ * default constraints for a pod without any) and InterPodAffinity (2),
+ * each normalized over the feasible nodes (NormalizeScore) before it is
+ * weighted. ImageLocality is left out.
  *
  * Sources (kubernetes/kubernetes): pkg/scheduler/framework/plugins/
  * noderesources/{fit.go, least_allocated.go, most_allocated.go,
@@ -157,6 +160,12 @@ struct sched_alloc sched_eks_allocatable(const struct sched_instance *it, double
  * sizes a node. May go negative; the caller decides what that means. */
 struct sched_alloc sched_alloc_after_daemonsets(struct sched_alloc a, const struct sched_pod *ds, size_t n);
 
+#define SCHED_SCORE_ROWS 5 /* int64 rows of scratch sched_pick_placed needs per node */
+#define SCHED_W_TAINT 3     /* TaintToleration's weight in the default profile */
+#define SCHED_W_AFFINITY 2  /* NodeAffinity's */
+#define SCHED_W_SPREAD 2    /* PodTopologySpread's */
+#define SCHED_W_INTERPOD 2  /* InterPodAffinity's */
+
 /* Filter reasons, as bits of sched_filter's result. */
 enum {
 	SCHED_R_PODS = 1u << 0,       /* "Too many pods" */
@@ -198,6 +207,34 @@ int64_t sched_score(const struct sched *s, const struct sched_node *nd, const st
  */
 int sched_pick(struct sched *s, const struct sched_node *nodes, size_t n, const struct sched_pod *p, gsl_rng *r,
 	       char *why, size_t why_len);
+
+struct place;
+struct place_node;
+
+/* What sched_pick_placed needs beyond sched_pick's: the placement state, the
+ * nodes as it sees them (parallel to the scheduler's), the pod's group,
+ * and scratch (feasible: n entries; scores: SCHED_SCORE_ROWS x n). */
+struct sched_placement {
+	struct place *pl;
+	const struct place_node *nodes;
+	int group;
+	uint32_t *feasible;
+	int64_t *scores;
+};
+
+/*
+ * sched_pick with placement: each node passes the block check,
+ * TaintToleration, NodeAffinity, NodeResourcesFit, PodTopologySpread and
+ * InterPodAffinity in that order (the first failing plugin ends the node's
+ * check); the feasible nodes are then scored by every plugin, each plugin's
+ * scores normalized over them, and the weighted sums compared with the same
+ * tie-breaking as sched_pick. With one feasible node there is no scoring
+ * (as schedulePod). The message names the placement reasons too
+ * ("node(s) had untolerated taint {dedicated: pci}", "node(s) didn't match
+ * pod topology spread constraints", ...). No allocation.
+ */
+int sched_pick_placed(struct sched *s, const struct sched_node *nodes, size_t n, const struct sched_pod *p,
+		      const struct sched_placement *sp, gsl_rng *r, char *why, size_t why_len);
 
 /* numFeasibleNodesToFind: how many feasible nodes a search over n nodes
  * stops at. */

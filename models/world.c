@@ -215,9 +215,10 @@ static void build_cluster(struct world *w)
 	for (size_t g = 0; g < c->n_groups; g++) {
 		const struct scn_nodes *ng = &c->groups[g];
 		for (int i = 0; i < ng->count; i++) {
+			struct node_spec spec = {node_group_zone(w, &ng->meta, -1, true), &ng->meta, NULL, false};
 			struct wnode *n = node_add(w, ng->name, ng->instance, -1,
 						   (struct sched_alloc){ng->cpu, ng->memory, ng->max_pods}, ng->price_hour,
-						   NODE_READY);
+						   NODE_READY, &spec);
 			n->static_node = true;
 			n->cached = ng->image_cached;
 		}
@@ -235,6 +236,7 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 	w->svcs = xcalloc(w->n_svcs, sizeof *w->svcs);
 	for (size_t i = 0; i < w->n_svcs; i++)
 		svc_init(w, &w->svcs[i], &sc->services[i], (uint16_t)i);
+	place_init(&w->place, sc);
 	build_cluster(w);
 	if (sc->cluster.provisioner == PROV_KARPENTER)
 		karp_start(w);
@@ -345,6 +347,7 @@ void world_free(struct world *w)
 	if (w->prov.free)
 		w->prov.free(w->prov.self);
 	node_free_all(w);
+	place_release(&w->place);
 	free(w->hpa_buf);
 	free(w->cpu_buf);
 	free(w->cpu_order);

@@ -20,6 +20,7 @@
 #include "sim.h"
 #include "sink.h"
 #include "slo.h"
+#include "placement.h"
 #include "scheduler.h"
 #include "traffic.h"
 
@@ -238,6 +239,23 @@ struct wnode {
 	uint32_t replaced_by; /* Karpenter: 1 + the num of the replacement starting for it (it drains once
 	                       * that is Ready); 0: none */
 	bool spot;            /* priced as a spot instance (a commitment discount does not apply) */
+	/* Placement (models/placement.h): w->pnodes[idx] points into these. */
+	int zone;             /* index into cluster.zones, or PLACE_ZONE_NONE */
+	struct place_label *labels; /* its labels (owned array; strings borrowed or in label_buf) */
+	size_t n_labels;
+	char label_buf[PLACE_LABEL_BUF];
+	const struct scn_node_meta *meta; /* its group's or NodePool's labels and taints (borrowed), or NULL */
+	int *place_counts;    /* per service: live pods, then bound pods (2 x n_svcs, owned) */
+	struct place_fit *fit;/* per service: its pods against this node (owned) */
+	double ds_cpu;        /* cores of the DaemonSet pods bound to it */
+};
+
+/* Where a new node is and what it carries. */
+struct node_spec {
+	int zone;                         /* index into cluster.zones, or PLACE_ZONE_NONE */
+	const struct scn_node_meta *meta; /* its group's or NodePool's labels and taints (borrowed); NULL: none */
+	const char *nodepool;             /* a Karpenter node: its NodePool (label karpenter.sh/nodepool); else NULL */
+	bool spot;                        /* a spot instance (label karpenter.sh/capacity-type on Karpenter nodes) */
 };
 
 /* A node provisioner (Karpenter or Cluster Autoscaler), called by the world. */
@@ -269,7 +287,11 @@ struct world {
 	struct sched sched;   /* kube-scheduler's state */
 	bool cluster;         /* nodes are modelled (else: unlimited room) */
 	struct sched_node *nodes; /* the live nodes as the scheduler sees them */
+	struct place_node *pnodes;/* the same nodes as placement sees them */
 	struct wnode **wnodes;    /* the same nodes, the rest of their state */
+	struct place place;       /* zones, pods per domain, the services' placement */
+	uint32_t *sched_feasible; /* scratch for a scheduling cycle (cap_nodes) */
+	int64_t *sched_scores;    /* scratch: SCHED_SCORE_ROWS x cap_nodes */
 	size_t n_nodes, cap_nodes;
 	uint32_t next_node_num;
 	double cost_usd;      /* node cost of nodes already gone, USD */
@@ -381,9 +403,28 @@ void pod_start_breakdown(const struct pod *p, simtime now, char *buf, size_t siz
 
 /* Nodes (models/node.c). */
 /* A new node of allocatable a, in state st (NODE_READY for a node up
- * already), with the DaemonSets bound. Logs "launched" (or "ready"). */
+ * already), where spec says (NULL: no zone, labels or taints), with the
+ * DaemonSets that select and tolerate it bound. Logs "launched" (or
+ * "ready"). */
 struct wnode *node_add(struct world *w, const char *prefix, const char *type, int pool, struct sched_alloc a,
-		       double price_hour, enum node_state st);
+		       double price_hour, enum node_state st, const struct node_spec *spec);
+/* The zone for a new node of a group with meta m (a static or CA node
+ * group): its own, or else the zone where the group's live nodes (pool
+ * `pool`, static when -1) are fewest, the first on ties (an ASG balancing
+ * its subnets). PLACE_ZONE_NONE without zones. */
+int node_group_zone(const struct world *w, const struct scn_node_meta *m, int pool, bool static_group);
+/* The DaemonSet pods a node of this type would run where spec says (their
+ * requests, and their count in pods): what a provisioner counts when it
+ * sizes a node. Binds them to tmpl too, one pod each, unless it is NULL. */
+struct sched_alloc node_daemonsets(const struct world *w, const char *type, const struct node_spec *spec,
+				   struct sched_node *tmpl);
+/* Whether DaemonSet d has a pod on a node with these labels and taints. */
+bool node_runs_daemonset(const struct scn_daemonset *d, const struct place_label *labels, size_t n_labels,
+			 const struct scn_taint *taints, size_t n_taints);
+/* The placement counts of pod p change: bound to node i (+1), unbound
+ * (-1), or terminating (p->bound, on its node). */
+void node_pod_placed(struct world *w, const struct pod *p, int i, int delta, bool live);
+void node_pod_terminating(struct world *w, const struct pod *p);
 /* Before the run only: Ready node n, whose pods all fit allocatable a, is
  * of instance type `type` at price_hour from the start (no rows: the
  * provisioner settling the cluster of t = 0 tells its nodes itself). */

@@ -562,3 +562,35 @@ char *catalog_unknown_msg(const struct catalog *c, const char *name, char *buf, 
 		snprintf(buf, len, "no instance type '%s' in %s (it is empty)", name, path);
 	return buf;
 }
+
+const char *const catalog_label_keys[] = {
+	"node.kubernetes.io/instance-type",	 "karpenter.k8s.aws/instance-family",
+	"karpenter.k8s.aws/instance-category",	 "karpenter.k8s.aws/instance-size",
+	"karpenter.k8s.aws/instance-generation", "karpenter.k8s.aws/instance-cpu",
+	"karpenter.k8s.aws/instance-memory",	 "kubernetes.io/arch",
+	"kubernetes.io/os",			 NULL};
+
+const char *catalog_label(const struct instance_type *t, const char *key, char *buf, size_t n)
+{
+	if (!strcmp(key, "node.kubernetes.io/instance-type"))
+		return t->name;
+	if (!strcmp(key, "karpenter.k8s.aws/instance-family"))
+		return t->family;
+	if (!strcmp(key, "karpenter.k8s.aws/instance-category"))
+		return t->category;
+	if (!strcmp(key, "karpenter.k8s.aws/instance-size"))
+		return t->size;
+	if (!strcmp(key, "kubernetes.io/arch"))
+		return t->arm64 ? "arm64" : "amd64";
+	if (!strcmp(key, "kubernetes.io/os"))
+		return "linux";
+	if (!strcmp(key, "karpenter.k8s.aws/instance-generation"))
+		snprintf(buf, n, "%d", t->generation);
+	else if (!strcmp(key, "karpenter.k8s.aws/instance-cpu"))
+		snprintf(buf, n, "%d", t->vcpu);
+	else if (!strcmp(key, "karpenter.k8s.aws/instance-memory"))
+		snprintf(buf, n, "%.0f", t->memory_mib);
+	else
+		return NULL;
+	return buf;
+}

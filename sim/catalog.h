@@ -74,6 +74,13 @@ void catalog_free(struct catalog *c);
 /* The type named name (exact, case-sensitive), or NULL. Borrowed from c. */
 const struct instance_type *catalog_find(const struct catalog *c, const char *name);
 
+/* The well-known label keys an instance type gives its nodes (Karpenter's
+ * and Kubernetes'), NULL-terminated. */
+extern const char *const catalog_label_keys[];
+/* The value of label `key` on a node of type t, as text (numbers written
+ * into buf, n bytes); NULL when key is not one of catalog_label_keys. */
+const char *catalog_label(const struct instance_type *t, const char *key, char *buf, size_t n);
+
 /* The name in c closest to name (edit distance) when it is close enough to
  * be a likely typo ("m5.larg" -> "m5.large"), else NULL. Borrowed from c. */
 const char *catalog_suggest(const struct catalog *c, const char *name);

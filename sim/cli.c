@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "scn.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +18,12 @@ int cli_usage_error(const struct cmd *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'headroom help %s'.\n", cmd->name);
 	return EXIT_USAGE;
+}
+
+void cli_warnings(const struct scenario *sc)
+{
+	for (size_t i = 0; i < sc->n_warnings; i++)
+		fprintf(stderr, "%s\n", sc->warnings[i]);
 }
 
 int cli_fail(const struct herr *e)

@@ -13,6 +13,8 @@
 
 #include "common.h"
 
+struct scenario;
+
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130
 
@@ -56,6 +58,8 @@ void cli_args_free(struct cli_args *a);
 int cli_usage_error(const struct cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints an error message line to stderr; returns EXIT_USAGE. */
 int cli_fail(const struct herr *e);
+/* Prints the scenario's warnings (sc->warnings) to stderr, one a line. */
+void cli_warnings(const struct scenario *sc);
 /* Writes s to f as one word for a POSIX shell: as it is if nothing in it is
  * special, else in single quotes. */
 void cli_shell_word(FILE *f, const char *s);

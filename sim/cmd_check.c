@@ -972,6 +972,7 @@ static int load_units(struct check_ctx *C, struct herr *e)
 		struct scenario sc;
 		if (scn_load_sandboxed(&sc, C->o.files[i], C->o.sets, C->o.n_sets, C->o.sandbox, e))
 			return -1;
+		cli_warnings(&sc);
 		if (!sc.n_variants) {
 			const char **sets = xcalloc(C->o.n_sets + 1, sizeof *sets);
 			memcpy(sets, C->o.sets, C->o.n_sets * sizeof *sets);

@@ -1425,6 +1425,8 @@ int cmd_plan(const struct cmd *cmd, int argc, char **argv)
 	} else if ((rc = check_search(cmd, &o, &sc, ranks))) {
 		scn_free(&sc);
 	} else {
+		if (rank == 0)
+			cli_warnings(&sc);
 		if (rank > 0)
 			rc = plan_mpi_serve(&sc, o.sets, o.n_sets, o.jobs ? o.jobs : default_jobs(ranks));
 		else

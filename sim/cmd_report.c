@@ -757,8 +757,10 @@ static void cluster_assumptions(struct doc *d, const struct scenario *sc)
 	if (cl->enabled) {
 		fmt_cores(cpu, sizeof cpu, cl->daemonset_cpu);
 		fmt_bytes(mem, sizeof mem, cl->daemonset_memory);
-		snprintf(buf, sizeof buf, "%s; DaemonSets take %s CPU and %s per node",
-			 cl->strategy == SCN_LEAST_ALLOCATED ? "LeastAllocated" : "MostAllocated", cpu, mem);
+		bool all = cl->n_daemonsets <= 1 && (!cl->n_daemonsets || cl->daemonsets[0].everywhere);
+		snprintf(buf, sizeof buf, "%s%s; DaemonSets take %s%s CPU and %s per node",
+			 cl->strategy == SCN_LEAST_ALLOCATED ? "LeastAllocated" : "MostAllocated",
+			 cl->default_spread ? "" : ", no default spread constraints", all ? "" : "up to ", cpu, mem);
 		kv(d, "scheduler", buf);
 	}
 	if (cl->catalog.n) {

@@ -432,6 +432,7 @@ int cmd_run(const struct cmd *cmd, int argc, char **argv)
 		cli_args_free(&a);
 		return cli_fail(&e);
 	}
+	cli_warnings(&sc);
 	if (pk.variant > plan_n_variants(&sc)) {
 		rc = cli_usage_error(cmd, "--variant %d: %s has %d variant%s (1 to %d)", pk.variant, a.scenario,
 				     plan_n_variants(&sc), plan_n_variants(&sc) == 1 ? "" : "s", plan_n_variants(&sc));

@@ -33,6 +33,7 @@ int cmd_validate(const struct cmd *cmd, int argc, char **argv)
 	cli_args_free(&a);
 	if (rc)
 		return cli_fail(&e);
+	cli_warnings(&sc);
 	if (!a.quiet) {
 		char dur[32];
 		size_t entry = 0;

@@ -861,6 +861,7 @@ static int load_top(struct ld *L, const struct ynode *root)
 	    ((n = yt_get(root, "pdbs")) && ld_load_pdbs(L, n)))
 		return -1;
 	ld_finish_k8s(sc);
+	ld_check_placement(L);
 	if (check_size(L, root))
 		return -1;
 	/* The sweep first: plan expectations name its axes. */
@@ -1132,6 +1133,7 @@ void scn_free(struct scenario *sc)
 		trace_free(&s->traffic.pattern.trace);
 	}
 	ld_free_k8s(sc);
+	ld_free_placement(sc);
 	ld_free_manifests(sc);
 	for (size_t i = 0; i < sc->n_variants; i++) {
 		for (size_t j = 0; j < sc->variants[i].n_sets; j++)

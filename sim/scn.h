@@ -172,6 +172,46 @@ struct scn_startup {
 	simtime termination_grace;     /* terminationGracePeriodSeconds: drain time before the kill, ns */
 };
 
+/* A label (of a pod or a node) or a matchLabels pair (both strings owned). */
+struct scn_label {
+	char *key;   /* e.g. app.kubernetes.io/name */
+	char *value; /* may be empty */
+};
+
+/* A node taint (core/v1 Taint); kube-scheduler's TaintToleration reads
+ * its effect: NoSchedule and NoExecute filter, PreferNoSchedule scores. */
+enum taint_effect { EFFECT_NO_SCHEDULE, EFFECT_PREFER_NO_SCHEDULE, EFFECT_NO_EXECUTE };
+struct scn_taint {
+	char *key;                /* a qualified name (owned) */
+	char *value;              /* a label value, may be "" (owned) */
+	enum taint_effect effect;
+};
+
+/* A pod's toleration (core/v1 Toleration; operators Equal and Exists). */
+struct scn_toleration {
+	char *key;     /* owned; "" (with Exists) tolerates every key */
+	bool exists;   /* operator Exists: any value (else Equal: value must match) */
+	char *value;   /* owned; "" with Exists */
+	int effect;    /* enum taint_effect, or -1: every effect */
+};
+
+#define SCN_MAX_ZONES 32 /* zones a cluster may name (masks are 32 bits) */
+
+/*
+ * Where a node group's nodes are and what they carry: a zone of
+ * cluster.zones, labels and taints. Shared by static node groups,
+ * Karpenter NodePools (template.metadata.labels, template.spec.taints,
+ * fixed requirement values) and Cluster Autoscaler node groups.
+ */
+struct scn_node_meta {
+	int zone;                 /* index into cluster.zones; -1: see the owner (round-robin, or the pool's zones) */
+	uint32_t zones;           /* NodePool: bit z set when its requirements allow zone z (all bits: no requirement) */
+	struct scn_label *labels; /* owned; user labels (not the well-known ones headroom sets itself) */
+	size_t n_labels;
+	struct scn_taint *taints; /* owned */
+	size_t n_taints;
+};
+
 /* A group of identical static nodes (cluster.nodes): Ready from the start,
  * never removed; provisioners add and remove nodes beside them. */
 struct scn_nodes {
@@ -183,6 +223,7 @@ struct scn_nodes {
 	bool image_cached;   /* every service's image is on these nodes already */
 	char instance[32];   /* instance type from the catalog ("" if allocatable was given) */
 	double price_hour;   /* USD per node-hour (0 if unknown) */
+	struct scn_node_meta meta; /* zone (-1: the nodes go round-robin over cluster.zones), labels, taints */
 };
 enum scn_strategy { SCN_LEAST_ALLOCATED, SCN_MOST_ALLOCATED };
 
@@ -206,12 +247,6 @@ struct scn_requirement {
 	                   * value of key (equal values, equal numbers; 0..catalog n - 1) (owned) */
 };
 
-/* A pod label or a matchLabels pair (both strings owned). */
-struct scn_label {
-	char *key;   /* e.g. app.kubernetes.io/name */
-	char *value; /* may be empty */
-};
-
 /*
  * A metav1.LabelSelector: a pod's labels are selected when every matchLabels
  * pair is among them and every expression holds (op In, NotIn, Exists or
@@ -223,6 +258,74 @@ struct scn_selector {
 	size_t n_match;
 	struct scn_requirement *exprs;  /* matchExpressions (owned) */
 	size_t n_exprs;
+};
+
+/*
+ * Where a service's pods may and would rather run (the pod template's
+ * nodeSelector, affinity, tolerations and topologySpreadConstraints), as
+ * models/placement.h evaluates it. Topology keys are the two headroom's
+ * nodes carry: kubernetes.io/hostname and topology.kubernetes.io/zone.
+ */
+enum scn_topo { SCN_TOPO_HOSTNAME, SCN_TOPO_ZONE };
+
+/* A NodeSelectorTerm: its matchExpressions, all of which must hold (an
+ * empty term matches no node), and a weight when it is preferred. */
+struct scn_node_term {
+	struct scn_requirement *exprs; /* owned (min_values and value_ids unused) */
+	size_t n_exprs;
+	int32_t weight;                /* preferredDuringScheduling...: 1..100; required terms: 0 */
+};
+
+/* A topologySpreadConstraint, with Kubernetes' defaults filled in. */
+struct scn_spread {
+	int32_t max_skew;        /* >= 1 */
+	enum scn_topo key;       /* topologyKey */
+	bool hard;               /* whenUnsatisfiable DoNotSchedule (a filter), else ScheduleAnyway (a score) */
+	bool has_selector;       /* labelSelector given; without one it selects no pod */
+	struct scn_selector selector;
+	int32_t min_domains;     /* minDomains, default 1 (DoNotSchedule only) */
+	bool honor_affinity;     /* nodeAffinityPolicy: Honor (default) or Ignore */
+	bool honor_taints;       /* nodeTaintsPolicy: Honor or Ignore (default) */
+	bool own_revision;       /* matchLabelKeys has pod-template-hash: only this Deployment's pods count */
+	int line, col;
+};
+
+/* A pod (anti-)affinity term, required or preferred (weighted). */
+struct scn_pod_term {
+	bool anti;               /* podAntiAffinity, else podAffinity */
+	int32_t weight;          /* preferredDuringScheduling...: 1..100; requiredDuringScheduling...: 0 */
+	enum scn_topo key;       /* topologyKey */
+	bool has_selector;       /* labelSelector given; without one it selects no pod */
+	struct scn_selector selector; /* over pods of the pod's own namespace */
+	int line, col;
+};
+
+struct scn_placement {
+	struct scn_label *node_selector;  /* nodeSelector (owned) */
+	size_t n_node_selector;
+	bool has_required;                /* nodeAffinity.requiredDuringScheduling... given */
+	struct scn_node_term *required;   /* its nodeSelectorTerms, ORed (owned) */
+	size_t n_required;
+	struct scn_node_term *preferred;  /* nodeAffinity.preferredDuringScheduling... (owned) */
+	size_t n_preferred;
+	struct scn_pod_term *pod_terms;   /* podAffinity and podAntiAffinity terms, required and preferred (owned) */
+	size_t n_pod_terms;
+	struct scn_toleration *tolerations; /* owned */
+	size_t n_tolerations;
+	struct scn_spread *spread;        /* topologySpreadConstraints (owned); none: kube-scheduler's defaults */
+	size_t n_spread;
+};
+
+/* A DaemonSet: one pod on every node it selects and tolerates. */
+struct scn_daemonset {
+	char *name;                   /* owned */
+	double cpu;                   /* cores requested by its pod */
+	double memory;                /* bytes requested by its pod */
+	struct scn_label *node_selector; /* owned; its pods' nodeSelector */
+	size_t n_node_selector;
+	struct scn_toleration *tolerations; /* owned */
+	size_t n_tolerations;
+	bool everywhere;              /* the single-mapping form: on every node, taints or not */
 };
 
 /* Kubernetes' IntOrString as maxSurge, maxUnavailable and minAvailable use
@@ -286,6 +389,7 @@ struct scn_nodepool {
 	int *types;                 /* catalog indices the requirements allow, cheapest first (owned) */
 	size_t n_types;
 	int nodeclass;              /* index of its EC2NodeClass in karpenter.nodeclasses, -1: defaults */
+	struct scn_node_meta meta;  /* its nodes' zones (zone -1; the zones mask), labels and taints */
 	double *alloc_cpu;          /* per catalog index: allocatable cores with the pool's node class (owned) */
 	double *alloc_mem;          /* ... bytes (owned) */
 	int *alloc_pods;            /* ... pods (owned) */
@@ -336,6 +440,7 @@ struct scn_nodegroup {
 	int type;         /* catalog index */
 	int min, max;     /* ASG bounds */
 	int initial;      /* nodes at t = 0 (Ready) */
+	struct scn_node_meta meta; /* zone (-1: its nodes go round-robin over cluster.zones), labels, taints */
 };
 /* --expander; price is refused at load (no pricing on AWS: docs/cluster-autoscaler.md). */
 enum ca_expander { CA_LEAST_WASTE, CA_RANDOM, CA_MOST_PODS };
@@ -363,8 +468,14 @@ struct scn_cluster {
 	struct scn_nodes *groups; /* owned */
 	size_t n_groups;
 	enum scn_strategy strategy;  /* kube-scheduler scoring: LeastAllocated (default) or MostAllocated */
-	double daemonset_cpu;   /* cores per node taken by DaemonSets */
-	double daemonset_memory;/* bytes per node taken by DaemonSets */
+	bool default_spread;    /* PodTopologySpread defaultingType System (default): pods without constraints
+	                         * spread by hostname (maxSkew 3) and zone (5), ScheduleAnyway; false: List, none */
+	char **zones;           /* the zones nodes may be in (owned), default us-east-1a, -1b, -1c */
+	size_t n_zones;         /* 1..SCN_MAX_ZONES with a cluster */
+	struct scn_daemonset *daemonsets; /* owned */
+	size_t n_daemonsets;
+	double daemonset_cpu;   /* cores of all DaemonSets together (a node running every one of them) */
+	double daemonset_memory;/* bytes, likewise */
 	enum scn_cpu_weights cpu_weights; /* cluster.cpu_weight_mapping */
 	enum provisioner_kind provisioner;
 	struct catalog catalog; /* instance types (loaded when the cluster names a catalog) */
@@ -424,6 +535,7 @@ struct scn_service {
 	bool do_not_disrupt;         /* pod annotation karpenter.sh/do-not-disrupt: "true" */
 	bool safe_to_evict;          /* pod annotation cluster-autoscaler.kubernetes.io/safe-to-evict is not "false" */
 	int pdb;                     /* index into scenario.pdbs of the PDB selecting its pods; -1: none */
+	struct scn_placement placement; /* the pod template's nodeSelector, affinity, tolerations and spread */
 };
 
 /* One variant of a `compare:` scenario: a name and the overrides that make
@@ -489,6 +601,9 @@ struct scenario {
 	struct scn_sweep sweep;       /* sweep.enabled: the variants above are the sweep's */
 	struct expect *expects;       /* `expect:` (owned; sim/expect.h), in file order */
 	size_t n_expects;
+	char **warnings;              /* "file:line:col: ..." for what loads but a real cluster would also
+	                               * only warn about (owned), in file order */
+	size_t n_warnings;
 };
 
 /*

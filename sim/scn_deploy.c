@@ -12,9 +12,9 @@
  * to 30). Three kinds of field:
  *   - read: replicas, selector, the template's labels and annotations,
  *     containers' and init containers' resources, the readiness probe,
- *     strategy, terminationGracePeriodSeconds, priorityClassName;
- *   - accepted for later (placement: nodeSelector, affinity, tolerations,
- *     topologySpreadConstraints), their shape checked;
+ *     strategy, terminationGracePeriodSeconds, priorityClassName, and
+ *     where the pods may run (nodeSelector, affinity, tolerations,
+ *     topologySpreadConstraints: sim/scn_place.c);
  *   - accepted without effect (image, env, ports, volumes, liveness probes
  *     ...), listed by name so that a misspelt one is still an error.
  * A field that would change what headroom computes but is not modelled
@@ -50,8 +50,8 @@ struct ctr {
 	const struct ynode *probe;  /* its readinessProbe, or NULL */
 };
 
-/* Pod spec fields: read, kept for placement (Cluster fidelity IV),
- * accepted without effect, and refused with the reason (they would change
+/* Pod spec fields: read, read for placement (sim/scn_place.c), accepted
+ * without effect, and refused with the reason (they would change
  * the result but are not modelled). */
 static const char *const pod_used[] = {"containers", "initContainers", "terminationGracePeriodSeconds",
 				       "priorityClassName", "restartPolicy", NULL};
@@ -331,39 +331,6 @@ static void pod_resources(const struct ctr *c, size_t n, struct scn_service *s)
 	s->memory_limit = all_mem ? lim_mem : 0;
 }
 
-/* ---- placement (read from Cluster fidelity IV on; their shape now) ---- */
-
-static int check_list_of_maps(struct ld *L, const struct ynode *v, const char *k, const char *item,
-			      const char *const *keys)
-{
-	if (ld_want_seq(L, v, k))
-		return -1;
-	for (size_t i = 0; i < v->n; i++)
-		if (ld_want_map(L, v->kid[i], item) || ld_check_keys(L, v->kid[i], keys, item))
-			return -1;
-	return 0;
-}
-
-static int check_placement(struct ld *L, const struct ynode *spec)
-{
-	static const char *const akeys[] = {"nodeAffinity", "podAffinity", "podAntiAffinity", NULL};
-	static const char *const tkeys[] = {"key", "operator", "value", "effect", "tolerationSeconds", NULL};
-	static const char *const skeys[] = {"maxSkew",	  "topologyKey",       "whenUnsatisfiable", "labelSelector",
-					    "minDomains", "nodeAffinityPolicy", "nodeTaintsPolicy",  "matchLabelKeys",
-					    NULL};
-	const struct ynode *n;
-	if ((n = yt_get(spec, "nodeSelector")) && ld_check_annotations(L, n, "nodeSelector"))
-		return -1;
-	if ((n = yt_get(spec, "affinity")) && (ld_want_map(L, n, "affinity") || ld_check_keys(L, n, akeys, "affinity")))
-		return -1;
-	if ((n = yt_get(spec, "tolerations")) && check_list_of_maps(L, n, "tolerations", "a toleration", tkeys))
-		return -1;
-	if ((n = yt_get(spec, "topologySpreadConstraints")) &&
-	    check_list_of_maps(L, n, "topologySpreadConstraints", "a topology spread constraint", skeys))
-		return -1;
-	return 0;
-}
-
 /* ---- the pod template ---- */
 
 static int load_pod_spec(struct ld *L, const struct ynode *v, struct scn_service *s)
@@ -379,7 +346,7 @@ static int load_pod_spec(struct ld *L, const struct ynode *v, struct scn_service
 		return -1;
 	if (!n)
 		return yt_err(L->e, k, "containers: a pod needs at least one container");
-	if (load_containers(L, v, "initContainers", true, c, &n) || check_placement(L, v))
+	if (load_containers(L, v, "initContainers", true, c, &n) || ld_load_placement(L, v, s))
 		return -1;
 	if ((k = yt_get(v, "restartPolicy"))) {
 		static const char *const policies[] = {"Always", NULL};

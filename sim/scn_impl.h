@@ -80,6 +80,10 @@ const char *ld_string(struct ld *L, const struct ynode *n, const char *what);
  * with ld_free_labels, also after an error). */
 int ld_load_labels(struct ld *L, const struct ynode *v, const char *what, struct scn_label **out, size_t *n);
 void ld_free_labels(struct scn_label *l, size_t n);
+/* A label key (scalar k): a qualified name, else an error naming `what`. */
+int ld_check_key(struct ld *L, const struct ynode *k, const char *what);
+/* Whether s is a valid label value (may be empty). */
+bool ld_label_value_ok(const char *s);
 /* metadata.annotations: qualified-name keys, string values. */
 int ld_check_annotations(struct ld *L, const struct ynode *v, const char *what);
 /* An object's metadata: the keys kubectl writes, labels and annotations
@@ -102,6 +106,38 @@ void ld_free_manifests(struct scenario *sc);
 int ld_load_deployment(struct ld *L, const struct ynode *v, struct scn_service *s);
 /* A service without a Deployment: labels and selector {app: NAME}. */
 void ld_default_workload(struct scn_service *s);
+
+/* sim/scn_place.c: zones, node labels and taints, DaemonSets, and where
+ * pods may run (models/placement.h evaluates it). */
+#define LD_ZONE_KEY "topology.kubernetes.io/zone"
+#define LD_HOST_KEY "kubernetes.io/hostname"
+/* cluster.zones (v NULL: the defaults us-east-1a, -1b, -1c). */
+int ld_load_zones(struct ld *L, const struct ynode *v);
+/* The index of zone `name` in cluster.zones, or an error at node v naming `what`. */
+int ld_zone(struct ld *L, const struct ynode *v, const char *what, int *out);
+/* A list of taints at v into a new array (caller frees with ld_free_taints, also after an error). */
+int ld_load_taints(struct ld *L, const struct ynode *v, struct scn_taint **out, size_t *n);
+void ld_free_taints(struct scn_taint *t, size_t n);
+/* A list of tolerations at v (caller frees with ld_free_tolerations, also after an error). */
+int ld_load_tolerations(struct ld *L, const struct ynode *v, struct scn_toleration **out, size_t *n);
+void ld_free_tolerations(struct scn_toleration *t, size_t n);
+/* Node labels at v (metadata.labels of nodes: not the keys headroom sets). */
+int ld_load_node_labels(struct ld *L, const struct ynode *v, struct scn_label **out, size_t *n);
+/* The `zone`, `labels` and `taints` keys of node group g (a static or CA
+ * group) into m; zone -1 when not given. */
+int ld_load_node_meta(struct ld *L, const struct ynode *g, struct scn_node_meta *m);
+void ld_free_node_meta(struct scn_node_meta *m);
+/* cluster.daemonsets: the single mapping {cpu, memory} or a list. */
+int ld_load_daemonsets(struct ld *L, const struct ynode *v);
+/* The pod spec's nodeSelector, affinity, tolerations and
+ * topologySpreadConstraints into s->placement. */
+int ld_load_placement(struct ld *L, const struct ynode *spec, struct scn_service *s);
+/* After the services and the cluster: a warning for each service whose pods
+ * no static node group, NodePool or CA node group admits. */
+void ld_check_placement(struct ld *L);
+/* A warning "file:line:col: warning: ..." at v, kept in the scenario. */
+void ld_warn(struct ld *L, const struct ynode *v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ld_free_placement(struct scenario *sc);
 
 /* sim/scn_pdb.c: the top-level `pdbs:` list, after the services. */
 int ld_load_pdbs(struct ld *L, const struct ynode *v);

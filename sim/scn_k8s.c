@@ -435,7 +435,8 @@ static const struct instance_type *find_type(struct ld *L, const struct ynode *v
 
 static int load_group(struct ld *L, const struct ynode *v, struct scn_nodes *g)
 {
-	static const char *const keys[] = {"name", "count", "allocatable", "instance", "imageCached", NULL};
+	static const char *const keys[] = {"name", "count", "allocatable", "instance", "imageCached", "zone", "labels",
+					   "taints", NULL};
 	static const char *const akeys[] = {"cpu", "memory", "pods", NULL};
 	static const char *const bools[] = {"false", "true", NULL};
 	int64_t count = 1, pods = 110;
@@ -448,6 +449,8 @@ static int load_group(struct ld *L, const struct ynode *v, struct scn_nodes *g)
 	g->name = xstrdup(n->s);
 	g->count = (int)count;
 	g->image_cached = cached;
+	if (ld_load_node_meta(L, v, &g->meta))
+		return -1;
 	a = yt_get(v, "allocatable");
 	it = yt_get(v, "instance");
 	if (a && it)
@@ -481,27 +484,7 @@ static int load_group(struct ld *L, const struct ynode *v, struct scn_nodes *g)
  * is not one headroom knows. */
 static const char *label(const struct instance_type *t, const char *key, char *buf, size_t n)
 {
-	if (!strcmp(key, "node.kubernetes.io/instance-type"))
-		return t->name;
-	if (!strcmp(key, "karpenter.k8s.aws/instance-family"))
-		return t->family;
-	if (!strcmp(key, "karpenter.k8s.aws/instance-category"))
-		return t->category;
-	if (!strcmp(key, "karpenter.k8s.aws/instance-size"))
-		return t->size;
-	if (!strcmp(key, "kubernetes.io/arch"))
-		return t->arm64 ? "arm64" : "amd64";
-	if (!strcmp(key, "kubernetes.io/os"))
-		return "linux";
-	if (!strcmp(key, "karpenter.k8s.aws/instance-generation"))
-		snprintf(buf, n, "%d", t->generation);
-	else if (!strcmp(key, "karpenter.k8s.aws/instance-cpu"))
-		snprintf(buf, n, "%d", t->vcpu);
-	else if (!strcmp(key, "karpenter.k8s.aws/instance-memory"))
-		snprintf(buf, n, "%.0f", t->memory_mib);
-	else
-		return NULL;
-	return buf;
+	return catalog_label(t, key, buf, n);
 }
 
 static const char *label_or_empty(const struct instance_type *t, const char *key, char *buf, size_t n)
@@ -541,6 +524,8 @@ static const char *const req_keys[] = {
 	"kubernetes.io/os",                    "karpenter.sh/capacity-type",
 	"topology.kubernetes.io/zone",         NULL};
 
+static bool reserved_domain(const char *key);
+
 static int load_requirement(struct ld *L, const struct ynode *v, struct scn_requirement *r, bool *spot,
 			    bool *on_demand)
 {
@@ -557,8 +542,10 @@ static int load_requirement(struct ld *L, const struct ynode *v, struct scn_requ
 	size_t j = 0;
 	while (req_keys[j] && strcmp(req_keys[j], k->s))
 		j++;
-	if (!req_keys[j]) {
+	if (!req_keys[j] && (reserved_domain(k->s) || ld_check_key(L, k, "key"))) {
 		const char *near = ld_closest(k->s, req_keys);
+		if (!reserved_domain(k->s))
+			return -1;
 		return yt_err(L->e, k, "key: '%s' is not a label headroom models%s%s%s", k->s, near ? "; did you mean '" : "",
 			      near ? near : "", near ? "'?" : "");
 	}
@@ -588,7 +575,36 @@ static int load_requirement(struct ld *L, const struct ynode *v, struct scn_requ
 		*spot = req_allows(r, "spot");
 		*on_demand = req_allows(r, "on-demand");
 	}
+	if (!strcmp(r->key, LD_ZONE_KEY))
+		for (size_t i = 0; i < r->n_values; i++) {
+			int z;
+			if (ld_zone(L, vals->kid[i], "zone", &z))
+				return -1;
+		}
+	/* A label of the user's own: the NodePool's nodes carry its one value. */
+	if (!req_keys[j] && (op != REQ_IN || r->n_values != 1))
+		return yt_err(L->e, yt_get(v, "operator"),
+			      "key '%s': a requirement on a label of your own takes operator In with one value here (the "
+			      "nodes then carry it); Karpenter would pick among several per pod, which is not modelled",
+			      r->key);
 	return 0;
+}
+
+/* Karpenter's restricted label domains: a key there that headroom does not
+ * know is more likely a typo than a label of the user's. */
+static bool reserved_domain(const char *key)
+{
+	static const char *const domains[] = {"kubernetes.io/", "k8s.io/", "karpenter.sh/", "karpenter.k8s.aws/", NULL};
+	const char *slash = strchr(key, '/');
+	if (!slash)
+		return false;
+	for (size_t i = 0; domains[i]; i++) {
+		size_t n = strlen(domains[i]);
+		size_t pre = (size_t)(slash - key) + 1;
+		if (pre >= n && !strncmp(key + pre - n, domains[i], n) && (pre == n || key[pre - n - 1] == '.'))
+			return true;
+	}
+	return false;
 }
 
 /* The hourly price of type i for a pool (spot when it asks for spot only). */
@@ -657,9 +673,10 @@ static int resolve_pool(struct ld *L, const struct ynode *at, struct scn_nodepoo
 		for (size_t r = 0; r < np->n_reqs && ok; r++) {
 			char buf[32];
 			const struct scn_requirement *q = &np->reqs[r];
-			if (!strcmp(q->key, "karpenter.sh/capacity-type") || !strcmp(q->key, "topology.kubernetes.io/zone"))
+			const char *v = label(&cat->types[i], q->key, buf, sizeof buf);
+			if (!v) /* capacity type, zone, or a label of the user's */
 				continue;
-			ok = req_allows(q, label(&cat->types[i], q->key, buf, sizeof buf));
+			ok = req_allows(q, v);
 		}
 		if (ok)
 			np->types[np->n_types++] = (int)i;
@@ -729,6 +746,62 @@ static int load_budgets(struct ld *L, const struct ynode *v, struct scn_nodepool
 	return 0;
 }
 
+/* The zones a pool's requirements allow, as a mask of cluster.zones. */
+static uint32_t pool_zones(const struct scenario *sc, const struct scn_nodepool *np)
+{
+	uint32_t mask = 0;
+	for (size_t z = 0; z < sc->cluster.n_zones; z++) {
+		bool ok = true;
+		for (size_t r = 0; r < np->n_reqs; r++)
+			if (!strcmp(np->reqs[r].key, LD_ZONE_KEY))
+				ok &= req_allows(&np->reqs[r], sc->cluster.zones[z]);
+		mask |= ok ? 1u << z : 0;
+	}
+	return mask;
+}
+
+/* What a NodePool puts on its nodes: template.metadata.labels, the one
+ * value of each requirement on a label of the user's, template.spec.taints
+ * (startupTaints are accepted: a node takes pods once they are gone, when
+ * it is initialized); and the zones its requirements allow. */
+static int pool_meta(struct ld *L, const struct ynode *tpl, const struct ynode *ts, const struct ynode *reqs,
+		     struct scn_nodepool *np)
+{
+	static const char *const tmkeys[] = {"labels", "annotations", NULL};
+	struct scn_node_meta *m = &np->meta;
+	const struct ynode *n, *md = yt_get(tpl, "metadata");
+	m->zone = -1;
+	if (md && (ld_want_map(L, md, "template.metadata") || ld_check_keys(L, md, tmkeys, "template.metadata") ||
+		   ((n = yt_get(md, "annotations")) && ld_check_annotations(L, n, "annotations")) ||
+		   ((n = yt_get(md, "labels")) && ld_load_node_labels(L, n, &m->labels, &m->n_labels))))
+		return -1;
+	for (size_t r = 0; r < np->n_reqs; r++) {
+		const struct scn_requirement *q = &np->reqs[r];
+		bool known = false;
+		for (size_t j = 0; req_keys[j]; j++)
+			known |= !strcmp(req_keys[j], q->key);
+		if (known)
+			continue;
+		m->labels = xrealloc(m->labels, (m->n_labels + 1) * sizeof *m->labels);
+		m->labels[m->n_labels++] = (struct scn_label){xstrdup(q->key), xstrdup(q->values[0])};
+	}
+	if ((n = yt_get(ts, "taints")) && ld_load_taints(L, n, &m->taints, &m->n_taints))
+		return -1;
+	if ((n = yt_get(ts, "startupTaints"))) {
+		struct scn_taint *st;
+		size_t nst;
+		int rc = ld_load_taints(L, n, &st, &nst);
+		ld_free_taints(st, nst);
+		if (rc)
+			return -1;
+	}
+	m->zones = pool_zones(L->sc, np);
+	if (!m->zones)
+		return yt_err(L->e, reqs ? reqs : ts, "NodePool '%s': its requirements allow none of the cluster's zones",
+			      np->name);
+	return 0;
+}
+
 static int load_nodepool(struct ld *L, const struct ynode *v, struct scn_nodepool *np)
 {
 	static const char *const keys[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
@@ -736,7 +809,8 @@ static int load_nodepool(struct ld *L, const struct ynode *v, struct scn_nodepoo
 					    "creationTimestamp", "managedFields", NULL};
 	static const char *const skeys[] = {"template", "disruption", "limits", "weight", NULL};
 	static const char *const tkeys[] = {"metadata", "spec", NULL};
-	static const char *const tskeys[] = {"requirements", "nodeClassRef", "expireAfter", "terminationGracePeriod", NULL};
+	static const char *const tskeys[] = {"requirements", "nodeClassRef", "expireAfter", "terminationGracePeriod",
+					     "taints", "startupTaints", NULL};
 	static const char *const rkeys[] = {"group", "kind", "name", NULL};
 	static const char *const dkeys[] = {"consolidationPolicy", "consolidateAfter", "budgets", NULL};
 	static const char *const lkeys[] = {"cpu", "memory", "nodes", NULL};
@@ -783,6 +857,8 @@ static int load_nodepool(struct ld *L, const struct ynode *v, struct scn_nodepoo
 		}
 	}
 	np->spot = spot && !on_demand;
+	if (pool_meta(L, tpl, ts, reqs, np))
+		return -1;
 	np->nodeclass = -1;
 	if ((n = yt_get(ts, "nodeClassRef"))) {
 		const struct ynode *nm;
@@ -1015,7 +1091,7 @@ static int load_ca(struct ld *L, const struct ynode *v)
 					   "scale-down-delay-after-failure", "scale-down-utilization-threshold",
 					   "max-nodes-per-scaleup", "max-scale-down-parallelism", "scale-down-enabled",
 					   "latency", "node_groups", NULL};
-	static const char *const gkeys[] = {"name", "instance", "min", "max", "size", NULL};
+	static const char *const gkeys[] = {"name", "instance", "min", "max", "size", "zone", "labels", "taints", NULL};
 	static const char *const lkeys[] = {"boot", "initialization", NULL};
 	static const char *const expanders[] = {"least-waste", "random", "most-pods", NULL};
 	static const char *const bools[] = {"false", "true", NULL};
@@ -1062,6 +1138,8 @@ static int load_ca(struct ld *L, const struct ynode *v)
 			return -1;
 		ng->name = xstrdup(gn->s);
 		ng->type = (int)(t - L->sc->cluster.catalog.types);
+		if (ld_load_node_meta(L, g, &ng->meta))
+			return -1;
 		if (hi < lo)
 			return yt_err(L->e, yt_get(g, "max"), "max (%lld) must be >= min (%lld)", (long long)hi, (long long)lo);
 		if (size < 0)
@@ -1079,10 +1157,10 @@ static int load_ca(struct ld *L, const struct ynode *v)
 int ld_load_cluster(struct ld *L, const struct ynode *v)
 {
 	static const char *const keys[] = {"nodes", "scheduler", "daemonsets", "catalog", "provisioner", "karpenter",
-					   "cluster_autoscaler", "cpu_weight_mapping", NULL};
+					   "cluster_autoscaler", "cpu_weight_mapping", "zones", NULL};
 	static const char *const weights[] = {"cgroup-v2-log-quadratic", "cgroup-v2-linear", "cgroup-v1", NULL};
-	static const char *const skeys[] = {"scoringStrategy", NULL};
-	static const char *const dkeys[] = {"cpu", "memory", NULL};
+	static const char *const skeys[] = {"scoringStrategy", "defaultingType", NULL};
+	static const char *const defaulting[] = {"System", "List", NULL};
 	static const char *const strategies[] = {"LeastAllocated", "MostAllocated", NULL};
 	static const char *const provs[] = {"none", "karpenter", "cluster-autoscaler", NULL};
 	struct scn_cluster *c = &L->sc->cluster;
@@ -1109,10 +1187,7 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 			return -1;
 		}
 	}
-	if ((n = yt_get(v, "daemonsets")) &&
-	    (ld_want_map(L, n, "daemonsets") || ld_check_keys(L, n, dkeys, "daemonsets") ||
-	     ld_get_num(L, n, "cpu", units_cpu, 0, 1024, false, &c->daemonset_cpu) ||
-	     ld_get_num(L, n, "memory", units_memory, 0, 0x1p46, false, &c->daemonset_memory)))
+	if (ld_load_zones(L, yt_get(v, "zones")) || ((n = yt_get(v, "daemonsets")) && ld_load_daemonsets(L, n)))
 		return -1;
 	if ((ns = yt_get(v, "nodes"))) {
 		if (ld_want_seq(L, ns, "nodes"))
@@ -1126,12 +1201,13 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 				return -1;
 		}
 	}
-	int st = SCN_LEAST_ALLOCATED, prov = PROV_NONE;
+	int st = SCN_LEAST_ALLOCATED, prov = PROV_NONE, def = 0;
 	if ((n = yt_get(v, "scheduler")) &&
 	    (ld_want_map(L, n, "scheduler") || ld_check_keys(L, n, skeys, "scheduler") ||
-	     ld_get_enum(L, n, "scoringStrategy", strategies, &st)))
+	     ld_get_enum(L, n, "scoringStrategy", strategies, &st) || ld_get_enum(L, n, "defaultingType", defaulting, &def)))
 		return -1;
 	c->strategy = (enum scn_strategy)st;
+	c->default_spread = def == 0;
 	int cw = SCN_CPU_V2_LOG_QUADRATIC;
 	if (ld_get_enum(L, v, "cpu_weight_mapping", weights, &cw))
 		return -1;
@@ -1245,8 +1321,10 @@ void ld_free_k8s(struct scenario *sc)
 		free(h->name);
 	}
 	struct scn_cluster *c = &sc->cluster;
-	for (size_t g = 0; g < c->n_groups; g++)
+	for (size_t g = 0; g < c->n_groups; g++) {
 		free(c->groups[g].name);
+		ld_free_node_meta(&c->groups[g].meta);
+	}
 	free(c->groups);
 	for (size_t p = 0; p < c->karpenter.n_pools; p++) {
 		struct scn_nodepool *np = &c->karpenter.pools[p];
@@ -1263,14 +1341,17 @@ void ld_free_k8s(struct scenario *sc)
 		free(np->alloc_mem);
 		free(np->alloc_pods);
 		free(np->name);
+		ld_free_node_meta(&np->meta);
 	}
 	free(c->karpenter.pools);
 	free(c->karpenter.families);
 	for (size_t i = 0; i < c->karpenter.n_classes; i++)
 		free(c->karpenter.classes[i].name);
 	free(c->karpenter.classes);
-	for (size_t g = 0; g < c->ca.n_groups; g++)
+	for (size_t g = 0; g < c->ca.n_groups; g++) {
 		free(c->ca.groups[g].name);
+		ld_free_node_meta(&c->ca.groups[g].meta);
+	}
 	free(c->ca.groups);
 	catalog_free(&c->catalog);
 }

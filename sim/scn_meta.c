@@ -132,7 +132,7 @@ static bool qualified_name_ok(const char *k)
 	return subdomain_ok(k, (size_t)(slash - k)) && name_part_ok(slash + 1, strlen(slash + 1));
 }
 
-static int check_key(struct ld *L, const struct ynode *k, const char *what)
+int ld_check_key(struct ld *L, const struct ynode *k, const char *what)
 {
 	if (!qualified_name_ok(k->s))
 		return yt_err(L->e, k,
@@ -140,6 +140,11 @@ static int check_key(struct ld *L, const struct ynode *k, const char *what)
 			      "digits, '-', '_' or '.', starting and ending with a letter or digit",
 			      what, k->s);
 	return 0;
+}
+
+bool ld_label_value_ok(const char *s)
+{
+	return !s[0] || name_part_ok(s, strlen(s));
 }
 
 int ld_load_labels(struct ld *L, const struct ynode *v, const char *what, struct scn_label **out, size_t *n)
@@ -152,7 +157,7 @@ int ld_load_labels(struct ld *L, const struct ynode *v, const char *what, struct
 	for (size_t i = 0; i < v->n; i++) {
 		const struct ynode *k = yt_key(v, i), *val = yt_val(v, i);
 		const char *s;
-		if (check_key(L, k, what) || !(s = ld_string(L, val, k->s)))
+		if (ld_check_key(L, k, what) || !(s = ld_string(L, val, k->s)))
 			return -1;
 		if (s[0] && !name_part_ok(s, strlen(s)))
 			return yt_err(L->e, val,
@@ -179,7 +184,7 @@ int ld_check_annotations(struct ld *L, const struct ynode *v, const char *what)
 	if (ld_want_map(L, v, what))
 		return -1;
 	for (size_t i = 0; i < v->n; i++)
-		if (check_key(L, yt_key(v, i), what) || !ld_string(L, yt_val(v, i), yt_key(v, i)->s))
+		if (ld_check_key(L, yt_key(v, i), what) || !ld_string(L, yt_val(v, i), yt_key(v, i)->s))
 			return -1;
 	return 0;
 }
@@ -221,7 +226,7 @@ static int load_expression(struct ld *L, const struct ynode *v, struct scn_requi
 	int op = 0;
 	if (ld_want_map(L, v, "a match expression") || ld_check_keys(L, v, keys, "a match expression") ||
 	    !(k = ld_need(L, v, "key", "a match expression")) || !ld_string(L, k, "key") ||
-	    check_key(L, k, "key") || !ld_need(L, v, "operator", "a match expression") ||
+	    ld_check_key(L, k, "key") || !ld_need(L, v, "operator", "a match expression") ||
 	    ld_get_enum(L, v, "operator", ops, &op))
 		return -1;
 	r->key = xstrdup(k->s);

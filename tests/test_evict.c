@@ -68,8 +68,8 @@ static simtime drain_ev(struct sim *s, void *obj, uint64_t arg)
 }
 
 /*
- * Two pods of one service on node 0 (MostAllocated packs them), a second
- * node empty; minAvailable: 1. Draining node 0 at 10 s: the first
+ * Two pods of one service on node 0 (MostAllocated packs them, without
+ * kube-scheduler's default spread constraints), a second node empty; minAvailable: 1. Draining node 0 at 10 s: the first
  * eviction is allowed (2 healthy, 1 needed), the second refused (1
  * healthy, 1 needed). The first pod's replacement starts on node 1 (pull
  * 1 s, container 1 s, app 3 s, probe every 1 s from 0 s after the
@@ -81,7 +81,7 @@ Test(evict, refused_then_allowed_once_a_replacement_is_ready)
 	mk();
 	struct scenario sc;
 	load_text(&sc, "name: pdb\nseed: 1\nduration: 1m\n"
-		       "cluster:\n  scheduler: {scoringStrategy: MostAllocated}\n  nodes:\n"
+		       "cluster:\n  scheduler: {scoringStrategy: MostAllocated, defaultingType: List}\n  nodes:\n"
 		       "    - {name: n, count: 2, allocatable: {cpu: \"4\", memory: 16Gi, pods: 10}}\n"
 		       "services:\n"
 		       "  a:\n    replicas: 2\n    resources: {requests: {cpu: \"1\"}}\n    cpu_per_request: 10ms\n"

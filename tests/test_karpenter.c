@@ -637,7 +637,7 @@ static struct wnode *add_node(struct world *w, const char *type)
 	size_t t = (size_t)(it - c->catalog.types);
 	const struct scn_nodepool *np = &c->karpenter.pools[0];
 	return node_add(w, "extra", type, 0, (struct sched_alloc){np->alloc_cpu[t], np->alloc_mem[t], np->alloc_pods[t]},
-			it->price_hour, NODE_READY);
+			it->price_hour, NODE_READY, NULL);
 }
 
 static const struct wnode *node_of(const struct world *w, const char *type, int nth)
@@ -861,7 +861,7 @@ static struct wnode *add_node_in(struct world *w, const char *type, enum node_st
 	size_t t = (size_t)(it - c->catalog.types);
 	const struct scn_nodepool *np = &c->karpenter.pools[0];
 	return node_add(w, "extra", type, 0, (struct sched_alloc){np->alloc_cpu[t], np->alloc_mem[t], np->alloc_pods[t]},
-			it->price_hour, st);
+			it->price_hour, st, NULL);
 }
 
 /* BuildDisruptionBudgetMapping counts only initialized nodes. A 20 %
@@ -995,7 +995,8 @@ Test(karpenter, the_start_of_karpenter_day_is_two_c6i_8xlarge)
 }
 
 /* A start kube-scheduler packs otherwise than the batch planned (test
- * catalog, MostAllocated; a: 3 pods of 1 core and 2 GiB, listed first;
+ * catalog, MostAllocated without the default spread constraints, which
+ * would spread the pods instead; a: 3 pods of 1 core and 2 GiB, listed first;
  * b: 4 pods of 3 cores and 1 GiB). The batch, largest first, plans two
  * m5.2xlarge (b b a, b b a) and a c5.large (a). kube-scheduler places a's
  * pods first, on the most allocated node that fits: one on the c5.large,
@@ -1010,7 +1011,8 @@ Test(karpenter, settling_moves_pods_and_launches_for_the_pods_left_out)
 	FILE *f = fopen(path, "w");
 	cr_assert(f);
 	fputs("name: mv\nduration: 5m\nsample_interval: 10s\n"
-	      "cluster:\n  catalog: cat.csv\n  scheduler: {scoringStrategy: MostAllocated}\n  provisioner: karpenter\n"
+	      "cluster:\n  catalog: cat.csv\n"
+	      "  scheduler: {scoringStrategy: MostAllocated, defaultingType: List}\n  provisioner: karpenter\n"
 	      "  karpenter:\n    nodepools:\n      - apiVersion: karpenter.sh/v1\n        kind: NodePool\n"
 	      "        metadata: {name: pool}\n        spec:\n          template: {spec: {}}\n"
 	      "          disruption: {consolidateAfter: 1m}\n"
@@ -1564,7 +1566,7 @@ static struct wnode *add_in_pool(struct world *w, const char *type, int pool)
 	const struct scn_nodepool *np = &c->karpenter.pools[pool];
 	return node_add(w, np->name, type, pool,
 			(struct sched_alloc){np->alloc_cpu[t], np->alloc_mem[t], np->alloc_pods[t]}, it->price_hour,
-			NODE_READY);
+			NODE_READY, NULL);
 }
 
 /* emptiness_test.go, Context "Budgets": empty c5.large nodes (the least

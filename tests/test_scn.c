@@ -313,6 +313,33 @@ Test(scn, bad_input_locations)
 		 "cgroup-v1; did you mean 'cgroup-v1'?"},
 		{"name: t\nduration: 1m\ncluster:\n  cpu_weight_mapping: [cgroup-v1]\nservices:\n" SVC TRAFFIC,
 		 "4:23: cpu_weight_mapping needs a value, not a list"},
+		/* Zones, node labels and taints (sim/scn_place.c). */
+		{HEAD SVC TRAFFIC "cluster:\n  nodes:\n    - {name: n, zone: us-east-1z, allocatable: {cpu: \"4\", memory: 8Gi}}\n",
+		 "11:23: zone: 'us-east-1z' is not one of the cluster's zones (us-east-1a, us-east-1b, us-east-1c); list it "
+		 "in cluster.zones"},
+		{HEAD SVC TRAFFIC "cluster:\n  nodes:\n    - {name: n, allocatable: {cpu: \"4\", memory: 8Gi}, taints: [{key: "
+				  "dedicated, value: pci}]}\n",
+		 "11:64: a taint needs 'effect'"},
+		{HEAD SVC TRAFFIC "cluster:\n  nodes:\n    - {name: n, allocatable: {cpu: \"4\", memory: 8Gi}, taints: [{key: "
+				  "-bad, effect: NoSchedule}]}\n",
+		 "11:70: key: '-bad' is not a valid key: an optional DNS-subdomain prefix and '/', then 1-63 letters, digits, "
+		 "'-', '_' or '.', starting and ending with a letter or digit"},
+		{HEAD SVC TRAFFIC "cluster:\n  nodes:\n    - {name: n, allocatable: {cpu: \"4\", memory: 8Gi},\n"
+				  "       taints: [{key: d, effect: NoSchedule}, {key: d, value: x, effect: NoSchedule}]}\n",
+		 "12:47: taints must be unique by key and effect: 'd' with NoSchedule is already given (line 12)"},
+		{HEAD SVC TRAFFIC "cluster:\n  zones: [us-east-1a, \"us east\"]\n  nodes: [{name: n, allocatable: {cpu: \"4\", "
+				  "memory: 8Gi}}]\n",
+		 "10:24: zone 'us east' is not a valid label value (topology.kubernetes.io/zone): letters, digits, '-', '_' "
+		 "or '.', at most 63"},
+		{HEAD SVC TRAFFIC "cluster:\n  nodes: [{name: n, allocatable: {cpu: \"4\", memory: 8Gi}, labels: "
+				  "{topology.kubernetes.io/zone: us-east-1a}}]\n",
+		 "10:68: labels: headroom sets topology.kubernetes.io/zone itself (give the group's zone)"},
+		{HEAD SVC TRAFFIC "cluster:\n  daemonsets: [{name: agent, cpu: 100m, tolerations: [{operator: Equal}]}]\n"
+				  "  nodes: [{name: n, allocatable: {cpu: \"4\", memory: 8Gi}}]\n",
+		 "10:55: a toleration without a key must have operator Exists (it then tolerates every taint)"},
+		{HEAD SVC TRAFFIC "cluster:\n  scheduler: {defaultingType: Lst}\n  nodes: [{name: n, allocatable: {cpu: \"4\", "
+				  "memory: 8Gi}}]\n",
+		 "10:31: defaultingType: 'Lst' is not one of System, List; did you mean 'List'?"},
 		{HEAD SVC TRAFFIC "cost:\n  normal_day: {type: hourly, factors: [1, 2, 3]}\n",
 		 "10:39: factors: 3 values; a normal day has 24 hours, one factor each (the first for 00:00-01:00)"},
 		{HEAD SVC TRAFFIC "cost:\n  discount: 120%\n",
@@ -929,6 +956,55 @@ Test(scn, manifest_errors)
 		 "          spec:\n            containers:\n            - name: app\n              image: app\n"
 		 "              resources: {limits: {nvidia.com/gpu: 1}}\n",
 		 "19:36: limits: 'nvidia.com/gpu' is not modelled (headroom places pods by cpu and memory)"},
+		/* Where the pods may run (line 22: the pod spec's next key). */
+		{DEP_OK "            topologySpreadConstraints: [{maxSkew: 0, topologyKey: topology.kubernetes.io/zone, "
+			"whenUnsatisfiable: DoNotSchedule}]\n",
+		 "22:51: maxSkew: 0 is out of range: it must be between 1 and 2147483647"},
+		{DEP_OK "            topologySpreadConstraints: [{maxSkew: 1, topologyKey: rack, whenUnsatisfiable: "
+			"DoNotSchedule}]\n"
+			"cluster:\n  nodes: [{name: n, allocatable: {cpu: \"4\", memory: 8Gi}}]\n",
+		 "22:67: topologyKey: no node has label 'rack'; headroom's nodes carry kubernetes.io/hostname and "
+		 "topology.kubernetes.io/zone (and their instance type's and their group's labels)"},
+		{DEP_OK "            topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, "
+			"whenUnsatisfiable: ScheduleAnyway, minDomains: 2}]\n",
+		 "22:138: minDomains: only with whenUnsatisfiable DoNotSchedule, as Kubernetes requires"},
+		{DEP_OK "            topologySpreadConstraints:\n            - {maxSkew: 1, topologyKey: kubernetes.io/hostname, "
+			"whenUnsatisfiable: ScheduleAnyway}\n            - {maxSkew: 2, topologyKey: kubernetes.io/hostname, "
+			"whenUnsatisfiable: ScheduleAnyway}\n",
+		 "24:15: a second constraint with this topologyKey and whenUnsatisfiable (line 23): Kubernetes refuses "
+		 "duplicates"},
+		{DEP_OK "            topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, "
+			"whenUnsatisfiable: DoNotSchedule, matchLabelKeys: [pod-template-hash]}]\n",
+		 "22:141: matchLabelKeys: must not be given without labelSelector, as Kubernetes requires"},
+		{DEP_OK "            tolerations: [{key: dedicated, operator: Exists, value: pci}]\n",
+		 "22:69: value: a toleration with operator Exists takes no value (it tolerates every value)"},
+		{DEP_OK "            tolerations: [{value: pci, effect: NoSchedule}]\n",
+		 "22:27: a toleration without a key must have operator Exists (it then tolerates every taint)"},
+		{DEP_OK "            tolerations: [{key: k, operator: Exists, effect: NoSchedule, tolerationSeconds: 30}]\n",
+		 "22:93: tolerationSeconds: only with effect NoExecute, as Kubernetes requires"},
+		{DEP_OK "            tolerations: [{key: k, operator: Gt, value: \"5\", effect: NoSchedule}]\n",
+		 "22:46: operator: Gt compares taint values as numbers, an alpha feature (TaintTolerationComparisonOperators) "
+		 "that headroom does not model; use Equal or Exists"},
+		{DEP_OK "            tolerations: [{key: k, operator: Exists, effect: NoExec}]\n",
+		 "22:62: effect: 'NoExec' is not one of NoSchedule, PreferNoSchedule, NoExecute"},
+		{DEP_OK "            affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: "
+			"[]}}}\n",
+		 "22:107: nodeSelectorTerms: must have at least one node selector term"},
+		{DEP_OK "            affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: "
+			"[{matchFields: [{key: metadata.name, operator: In, values: [n-0]}]}]}}}\n",
+		 "22:122: matchFields: selecting nodes by name is not modelled; select them by label (matchExpressions)"},
+		{DEP_OK "            affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: "
+			"[{matchExpressions: [{key: k, operator: Gt, values: [big]}]}]}}}\n",
+		 "22:160: 'big' is not an integer (Gt compares integers)"},
+		{DEP_OK "            affinity: {nodeAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 0, "
+			"preference: {matchExpressions: [{key: k, operator: Exists}]}}]}}\n",
+		 "22:98: weight: 0 is out of range: it must be between 1 and 100"},
+		{DEP_OK "            affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: "
+			"{matchLabels: {app: a}}}]}}\n",
+		 "22:91: a pod affinity term needs 'topologyKey'"},
+		{DEP_OK "            affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{labelSelector: "
+			"{matchLabels: {app: a}}, topologyKey: kubernetes.io/hostname, namespaces: [x]}]}}\n",
+		 "22:169: namespaces: not modelled; a term selects pods of the pod's own namespace by labelSelector"},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct scenario sc;
@@ -943,4 +1019,43 @@ Test(scn, manifest_errors)
 		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, rows[i].want);
 		cr_expect_str_eq(e.msg, want, "row %zu:\n got  %s\n want %s", i, e.msg, want);
 	}
+}
+
+/* Placement read into the service, NodePools' zones and labels, and the
+ * warning for pods no node group admits. */
+Test(scn, placement_values_and_warning)
+{
+	const char *y = DEP_OK
+		"            nodeSelector: {workload: pci}\n"
+		"            tolerations: [{key: workload, operator: Equal, value: pci, effect: NoSchedule}]\n"
+		"            affinity:\n"
+		"              podAntiAffinity:\n"
+		"                preferredDuringSchedulingIgnoredDuringExecution:\n"
+		"                - weight: 50\n"
+		"                  podAffinityTerm: {labelSelector: {matchLabels: {app: a}}, topologyKey: kubernetes.io/hostname}\n"
+		"            topologySpreadConstraints:\n"
+		"            - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: DoNotSchedule,\n"
+		"               labelSelector: {matchLabels: {app: a}}, matchLabelKeys: [pod-template-hash], minDomains: 3}\n"
+		"cluster:\n  zones: [eu-west-1a, eu-west-1b]\n"
+		"  nodes: [{name: n, zone: eu-west-1b, allocatable: {cpu: \"4\", memory: 8Gi}}]\n";
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	const struct scn_placement *p = &sc.services[0].placement;
+	cr_expect_eq(sc.cluster.n_zones, 2);
+	cr_expect_eq(sc.cluster.groups[0].meta.zone, 1);
+	cr_expect_eq(p->n_node_selector, 1);
+	cr_expect_eq(p->n_tolerations, 1);
+	cr_expect(!p->tolerations[0].exists && p->tolerations[0].effect == EFFECT_NO_SCHEDULE);
+	cr_expect_eq(p->n_pod_terms, 1);
+	cr_expect(p->pod_terms[0].anti && p->pod_terms[0].weight == 50 && p->pod_terms[0].key == SCN_TOPO_HOSTNAME);
+	cr_expect_eq(p->n_spread, 1);
+	cr_expect(p->spread[0].hard && p->spread[0].own_revision && p->spread[0].min_domains == 3 &&
+		  p->spread[0].honor_affinity && !p->spread[0].honor_taints);
+	cr_expect(sc.cluster.default_spread);
+	/* The only node is neither labelled workload=pci nor tainted: a warning at the service. */
+	cr_assert_eq(sc.n_warnings, 1);
+	cr_expect(strstr(sc.warnings[0], "s.yaml:4:3: warning: service 'a': no node group admits its pods") != NULL, "%s",
+		  sc.warnings[0]);
+	scn_free(&sc);
 }
