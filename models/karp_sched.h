@@ -41,11 +41,45 @@
  * lets Provisioner.Create refuse what goes over, here each new NodeClaim
  * takes one node of it at once, so a batch never plans past it.
  *
- * Not modelled: pod requirements (nodeSelector, affinity, topology spread,
- * hostPort), taints, extended resources and GPUs, volumes, reserved
- * capacity, the relaxation of preferences, and minValuesPolicy BestEffort
- * (the policy is Strict). Pods of nodes being deleted are not added here:
- * the caller passes the pods it wants placed.
+ * Placement (when the state has `fits` and `pl`; else every pod may go
+ * anywhere its requests fit). A pod belongs to a group (a service: one pod
+ * template); where it may go follows scheduling/topology.go,
+ * topologygroup.go, nodeclaim.go and existingnode.go:
+ *   - taints: a NodePool whose template taints the pod does not tolerate
+ *     (NoSchedule, NoExecute) launches nothing for it; an existing node
+ *     takes it only if it tolerates the node's taints;
+ *   - node requirements: nodeSelector and required node affinity hold on
+ *     the labels a node would have (the pool's labels, the type's
+ *     well-known labels, zone, nodepool, capacity type): a NodeClaim's
+ *     options and zones narrow to those its pods allow;
+ *   - topology (Topology.AddRequirements), counting the pods of each group
+ *     bound to Node objects (not terminating; the caller's `pl`) plus those
+ *     this solve placed: a topology spread constraint on zone takes the
+ *     zone of the fewest matching pods among the destination's zones where
+ *     count + 1 - min <= maxSkew (nextDomainTopologySpread: the minimum
+ *     over the constraint's domains, every zone a NodePool the pod may use
+ *     allows and every zone of a counted node, 0 with fewer than minDomains
+ *     of them; ties to the first zone, where upstream walks a Go map); on
+ *     hostname, count on the node + 1 <= maxSkew (a new node is always a
+ *     domain of 0); a required pod anti-affinity term keeps the domains
+ *     without matching pods (a pod placed on a NodeClaim of several zones
+ *     blocks them all, as Record does), and another group's anti-affinity
+ *     term that selects the pod does likewise; a required pod affinity
+ *     term needs a domain with matching pods, or none anywhere when the
+ *     term selects the pod itself (the first pod goes anywhere);
+ *   - preferences: a pod is placed first as if its preferences were
+ *     required (ScheduleAnyway constraints, preferred pod (anti-)affinity
+ *     terms, the heaviest preferred node affinity term); if that places it
+ *     nowhere, again without them. Upstream relaxes them one at a time
+ *     (preferences.go Relax) and retries the pod later in the queue; here
+ *     all at once and at once. kube-scheduler's default spread constraints
+ *     are not the pod's: Karpenter does not see them.
+ *
+ * Not modelled: hostPort, extended resources and GPUs, volumes, reserved
+ * capacity, several required node affinity terms tried one at a time (here
+ * ORed at once), and minValuesPolicy BestEffort (the policy is Strict).
+ * Pods of nodes being deleted are not added here: the caller passes the
+ * pods it wants placed.
  *
  * Units: cores and bytes as doubles; the comparisons allow 1e-9 cores and
  * 1e-3 bytes of rounding. The solver allocates only when a solve is larger
@@ -56,7 +90,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "placement.h"
 #include "scn.h"
 #include "sim.h"
 
@@ -65,6 +101,7 @@ struct karp_pod {
 	double cpu;      /* cores requested */
 	double mem;      /* bytes requested */
 	simtime created; /* creationTimestamp, ns: the older goes first among equal requests */
+	int group;       /* its group (service) in the state's fits and pl; unused without them */
 };
 
 /* An existing node, Karpenter's or not. */
@@ -73,6 +110,8 @@ struct karp_node {
 	double mem;     /* bytes free, likewise */
 	int pods;       /* pod slots free */
 	bool in_flight; /* launched, not yet initialized: tried after the initialized nodes */
+	const struct place_node *pn; /* its zone, taints' and labels' fit and pods per group (borrowed); NULL:
+	                              * no zone, any pod fits, no pods counted */
 };
 
 /* What a NodePool's active nodes take of its limits. */
@@ -95,7 +134,31 @@ struct karp_state {
 	const struct karp_node *nodes;   /* the existing nodes */
 	size_t n_nodes;
 	const struct karp_usage *used;   /* per pool (cfg->n_pools); NULL: nothing used */
+	const struct karp_fits *fits;    /* what each group makes of each pool's nodes; NULL: no placement */
+	const struct place *pl;          /* the groups' constraints and their pods per zone; with fits */
 };
+
+/* What the pods of each group (service) make of the nodes a NodePool would
+ * launch: per pool, group, zone slot and type, whether the taints are
+ * tolerated and the node requirements hold. Zone slots are the cluster's
+ * zones and one more, n_zones, for "no zone" (the only one when the cluster
+ * names none). Built once from the scenario (karp_fits_init). */
+enum { KARP_FIT_AFFINITY = 1, KARP_FIT_PREFERRED = 2 };
+struct karp_fits {
+	size_t n_pools, n_groups, n_zones, n_types; /* n_types: the catalog's */
+	uint8_t *ok;          /* per pool x group x zone slot x catalog type (0 for types not the pool's):
+	                       * KARP_FIT_AFFINITY: nodeSelector and required node affinity hold;
+	                       * KARP_FIT_PREFERRED: the heaviest preferred term too (or none); taints aside */
+	bool *tolerates;      /* per pool x group: every NoSchedule/NoExecute taint of the template tolerated */
+	uint64_t *slots;      /* per pool x group x 2: the slots with a type of KARP_FIT_AFFINITY, then with
+	                       * one of both bits (0 when the taints are not tolerated) */
+	uint64_t *aff_slots;  /* per pool x group: the pool's slots with a type of KARP_FIT_AFFINITY, taints
+	                       * aside (the domains of a spread constraint that ignores taints) */
+	bool *open;           /* per pool x group: taints tolerated and every type of every slot of both bits */
+	bool *preferred;      /* per group: preferred node affinity terms (Karpenter first requires the heaviest) */
+};
+void karp_fits_init(struct karp_fits *f, const struct scenario *sc);
+void karp_fits_release(struct karp_fits *f);
 
 enum karp_dest_kind {
 	KARP_DEST_NONE,  /* fits nowhere: stays pending */
@@ -116,6 +179,9 @@ struct karp_claim {
 	const int *types; /* its options: catalog indices of the types holding its pods, cheapest first;
 	                   * types[0] is the one it launches (borrowed from the solver) */
 	size_t n_types;   /* >= 1 */
+	uint64_t zones;   /* the zone slots its pods allow (bit z, slot n_zones: no zone); 0 without fits */
+	int zone;         /* where it launches: the first of them (index into the cluster's zones), or
+	                   * PLACE_ZONE_NONE (no zones, or no fits: the caller's choice) */
 };
 
 struct karp_result {

@@ -56,7 +56,9 @@ struct claim {        /* a NodeClaim to launch */
 	int type;         /* the type it launches as: the cheapest of its options (catalog index) */
 	const int *opts;  /* its options, cheapest first (borrowed), for its "launched" row; NULL: just type */
 	size_t n_opts;
+	int zone;         /* its zone (PLACE_ZONE_NONE: none); ZONE_POOL: the first its pool allows */
 };
+#define ZONE_POOL (-2)
 
 struct pend {         /* a pod a consolidation simulation moves */
 	struct pod *p;
@@ -106,6 +108,7 @@ struct karp {
 	struct karp_usage *used; /* per pool: what its active nodes take of its limits */
 	int *opts;           /* scratch: a claim's instance-type options (catalog n) */
 	struct sched_alloc *ds; /* per pool x catalog type: the DaemonSet pods its node would run */
+	struct karp_fits fits;  /* what each service's pods make of each pool's nodes */
 };
 
 /* ---- helpers ---- */
@@ -165,7 +168,7 @@ static void pool_usage(struct karp *k)
 static struct karp_state karp_view(const struct karp *k)
 {
 	return (struct karp_state){
-		.cfg = k->cfg, .cat = k->cat, .ds = k->ds, .used = k->used};
+		.cfg = k->cfg, .cat = k->cat, .ds = k->ds, .used = k->used, .fits = &k->fits, .pl = &k->w->place};
 }
 
 /* Whether the pool has a requirement with minValues. */
@@ -286,7 +289,7 @@ static size_t collect_pending(struct karp *k)
 				k->kpods = xrealloc(k->kpods, k->cap_pend * sizeof *k->kpods);
 			}
 			k->pend[n] = p;
-			k->kpods[n++] = (struct karp_pod){sv->cfg->cpu_request, sv->cfg->memory_request, p->created};
+			k->kpods[n++] = (struct karp_pod){sv->cfg->cpu_request, sv->cfg->memory_request, p->created, (int)i};
 		}
 	}
 	return n;
@@ -310,7 +313,7 @@ static size_t collect_nodes(struct karp *k)
 		if (marked_for_deletion(nd))
 			continue;
 		k->knodes[n] = (struct karp_node){sn->alloc_cpu - sn->req_cpu, sn->alloc_mem - sn->req_mem,
-						  sn->alloc_pods - sn->n_pods, nd->state != NODE_READY};
+						  sn->alloc_pods - sn->n_pods, nd->state != NODE_READY, &w->pnodes[i]};
 		k->knode_idx[n++] = (uint32_t)i;
 	}
 	return n;
@@ -339,10 +342,11 @@ static void launch_detail(const struct karp *k, const struct claim *c, char *buf
 }
 
 /*
- * The zone of a new NodeClaim of pool `pool`: for now the first of the
- * cluster's zones its requirements allow. Part 2 (issue 14) fills this in
- * with the zone the pods' topology spread needs, counting every zone the
- * pool allows.
+ * The zone of a NodeClaim of pool `pool` whose pods leave it several: the
+ * first of the cluster's zones its requirements allow. (EC2 Fleet picks
+ * among a claim's subnets by price; with one price per type in every zone
+ * the first zone stands for that choice. The provisioning simulation
+ * narrows a claim to the zone its pods' topology needs: karp_claim.zone.)
  */
 static int claim_zone(const struct karp *k, int pool)
 {
@@ -354,10 +358,11 @@ static int claim_zone(const struct karp *k, int pool)
 	return PLACE_ZONE_NONE;
 }
 
-static struct node_spec claim_spec(const struct karp *k, int pool, int type)
+static struct node_spec claim_spec(const struct karp *k, const struct claim *c)
 {
-	const struct scn_nodepool *np = &k->cfg->pools[pool];
-	return (struct node_spec){claim_zone(k, pool), &np->meta, np->name, is_spot(k, pool, type)};
+	const struct scn_nodepool *np = &k->cfg->pools[c->pool];
+	int zone = c->zone == ZONE_POOL ? claim_zone(k, c->pool) : c->zone;
+	return (struct node_spec){zone, &np->meta, np->name, is_spot(k, c->pool, c->type)};
 }
 
 static struct wnode *launch(struct karp *k, const struct claim *c)
@@ -365,7 +370,7 @@ static struct wnode *launch(struct karp *k, const struct claim *c)
 	struct world *w = k->w;
 	const struct instance_type *t = T(k, c->type);
 	const struct scn_nodepool *np = &k->cfg->pools[c->pool];
-	struct node_spec spec = claim_spec(k, c->pool, c->type);
+	struct node_spec spec = claim_spec(k, c);
 	/* node_add's row says less than launch_detail; a node of t = 0 is told
 	 * once the start is settled (karp_settle). */
 	struct sink out = w->out;
@@ -452,7 +457,8 @@ static void provision(struct karp *k)
 	}
 	for (size_t i = 0; i < r.n_claims; i++) {
 		const struct karp_claim *c = &r.claims[i];
-		launch(k, &(struct claim){c->pool, c->cpu, c->mem, c->pods, c->types[0], c->types, c->n_types});
+		launch(k, &(struct claim){c->pool, c->cpu, c->mem, c->pods, c->types[0], c->types, c->n_types,
+					  c->zones ? c->zone : ZONE_POOL});
 	}
 }
 
@@ -833,6 +839,7 @@ struct msim {      /* the new NodeClaim of a simulation */
 	double cpu, mem; /* its pods' requests: cores, bytes */
 	int pods;
 	int type;      /* the replacement (MSIM_REPLACE), catalog index; else -1 */
+	int zone;      /* its zone, as karp_claim.zone, or ZONE_POOL */
 };
 
 static bool pool_has(const struct scn_nodepool *np, int t)
@@ -881,7 +888,8 @@ static size_t candidate_pods(const struct karp *k, const struct wnode *const *c,
 		qsort(x->pods, np, sizeof *x->pods, pend_cmp);
 	x->kpods = grow(x->kpods, &x->cap_kpods, np, sizeof *x->kpods);
 	for (size_t a = 0; a < np; a++)
-		x->kpods[a] = (struct karp_pod){x->pods[a].cpu, x->pods[a].mem, x->pods[a].p->created};
+		x->kpods[a] = (struct karp_pod){x->pods[a].cpu, x->pods[a].mem, x->pods[a].p->created,
+						(int)x->pods[a].p->svc->idx};
 	return np;
 }
 
@@ -904,7 +912,7 @@ static size_t other_nodes(const struct karp *k, const struct wnode *const *c, si
 		if (nd->state != NODE_READY || nd->replaced_by || x->skip[i])
 			continue;
 		x->knodes[nn] = (struct karp_node){sn->alloc_cpu - sn->req_cpu, sn->alloc_mem - sn->req_mem,
-						   sn->alloc_pods - sn->n_pods, false};
+						   sn->alloc_pods - sn->n_pods, false, &w->pnodes[i]};
 		x->kidx[nn++] = (uint32_t)i;
 	}
 	return nn;
@@ -926,7 +934,7 @@ static int simulate(const struct karp *k, const struct wnode *const *c, size_t n
 	st.n_nodes = other_nodes(k, c, n);
 	st.nodes = x->knodes;
 	struct karp_result r = karp_solve(k->solver, &st);
-	*m = (struct msim){.pool = -1, .type = -1};
+	*m = (struct msim){.pool = -1, .type = -1, .zone = ZONE_POOL};
 	if (r.n_claims > 1)
 		return MSIM_NONE; /* "we're not going to turn a single node into multiple candidates" */
 	x->dest = grow(x->dest, &x->cap_dest, st.n_pods, sizeof *x->dest);
@@ -939,7 +947,7 @@ static int simulate(const struct karp *k, const struct wnode *const *c, size_t n
 	if (!r.n_claims)
 		return MSIM_DELETE;
 	const struct karp_claim *cl = &r.claims[0];
-	*m = (struct msim){cl->pool, cl->cpu, cl->mem, cl->pods, -1};
+	*m = (struct msim){cl->pool, cl->cpu, cl->mem, cl->pods, -1, cl->zones ? cl->zone : ZONE_POOL};
 	m->type = cheapest_below(k, m->pool, m->cpu, m->mem, m->pods, replacement_below(k, c, n, m), NULL);
 	return m->type >= 0 ? MSIM_REPLACE : MSIM_NONE;
 }
@@ -1045,7 +1053,7 @@ static void execute_multi(struct karp *k)
 	size_t n_opts;
 	cheapest_below(k, m.pool, m.cpu, m.mem, m.pods,
 		       replacement_below(k, (const struct wnode *const *)x->cands, (size_t)c->n, &m), &n_opts);
-	struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace, k->opts, n_opts};
+	struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace, k->opts, n_opts, m.zone};
 	struct wnode *r_node = launch(k, &cl);
 	for (int i = 0; i < c->n; i++) {
 		struct wnode *n = x->cands[i];
@@ -1074,7 +1082,7 @@ static void execute(struct karp *k)
 			size_t n_opts;
 			if (empty || pods_fit_elsewhere(k, n) || cheaper_replacement(k, n, &n_opts) != c->replace)
 				continue;
-			struct claim cl = {n->pool, 0, 0, 0, c->replace, k->opts, n_opts};
+			struct claim cl = {n->pool, 0, 0, 0, c->replace, k->opts, n_opts, n->zone};
 			node_load(w, n, &cl.cpu, &cl.mem, &cl.pods);
 			struct wnode *r = launch(k, &cl);
 			n->replaced_by = r->num + 1;
@@ -1310,7 +1318,7 @@ static void settle_multi(struct karp *k, const struct karp_cmd *c)
 	assert(r != MSIM_NONE && (r == MSIM_REPLACE) == (c->kind == KARP_CMD_REPLACE));
 	struct wnode *to = NULL;
 	if (r == MSIM_REPLACE) {
-		struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace, NULL, 0};
+		struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace, NULL, 0, m.zone};
 		k->up = true;
 		to = launch(k, &cl);
 		k->up = false;
@@ -1438,6 +1446,7 @@ static void karp_free(void *self)
 	free(k->x->left);
 	free(k->x);
 	free(k->ds);
+	karp_fits_release(&k->fits);
 	free(k);
 }
 
@@ -1450,13 +1459,14 @@ void karp_start(struct world *w)
 	k->cat = &c->catalog;
 	k->opts = xcalloc(k->cat->n ? k->cat->n : 1, sizeof *k->opts);
 	k->solver = karp_solver_new();
+	karp_fits_init(&k->fits, w->sc);
 	k->used = xcalloc(k->cfg->n_pools ? k->cfg->n_pools : 1, sizeof *k->used);
 	k->x = xcalloc(1, sizeof *k->x);
 	k->x->left = xcalloc(2 * k->cfg->n_pools + 1, sizeof *k->x->left);
 	k->ds = xcalloc(k->cfg->n_pools * k->cat->n + 1, sizeof *k->ds);
 	for (size_t p = 0; p < k->cfg->n_pools; p++)
 		for (size_t t = 0; t < k->cat->n; t++) {
-			struct node_spec spec = claim_spec(k, (int)p, (int)t);
+			struct node_spec spec = claim_spec(k, &(struct claim){.pool = (int)p, .type = (int)t, .zone = ZONE_POOL});
 			k->ds[p * k->cat->n + t] = node_daemonsets(w, k->cat->types[t].name, &spec, NULL);
 		}
 	k->r = rng_stream(w->s->seed, RNG_NODES, 0);

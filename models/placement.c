@@ -159,10 +159,23 @@ int place_prefer_no_schedule(const struct scn_toleration *tol, size_t n_tol, con
 	return count;
 }
 
+/* Whether p's heaviest preferred node affinity term (the first of the
+ * heaviest, as a stable sort by weight descending leaves it) matches; true
+ * without preferred terms. */
+static bool top_preferred(const struct scn_placement *p, const struct place_label *labels, size_t n_labels)
+{
+	size_t top = 0;
+	for (size_t k = 1; k < p->n_preferred; k++)
+		if (p->preferred[k].weight > p->preferred[top].weight)
+			top = k;
+	return !p->n_preferred || place_term_matches(&p->preferred[top], labels, n_labels);
+}
+
 struct place_fit place_node_fit(const struct scn_placement *p, const struct place_label *labels, size_t n_labels,
 				const struct scn_taint *taints, size_t n_taints)
 {
 	return (struct place_fit){
+		.top_preferred = top_preferred(p, labels, n_labels),
 		.affinity = place_node_affinity(p, labels, n_labels),
 		.taint = (int16_t)place_untolerated(p->tolerations, p->n_tolerations, taints, n_taints),
 		.preferred = place_node_preferred(p, labels, n_labels),

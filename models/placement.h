@@ -163,6 +163,8 @@ struct place_fit {
 	int16_t taint;        /* the first untolerated NoSchedule/NoExecute taint, -1: none */
 	int32_t preferred;    /* NodeAffinity's raw score */
 	int32_t soft_taints;  /* TaintToleration's raw score */
+	bool top_preferred;   /* the heaviest preferred node affinity term (the first of the heaviest) matches,
+	                       * or there is none: what Karpenter asks before it relaxes preferences */
 };
 
 /* A node as placement sees it. The arrays are the caller's, n_groups long. */

@@ -147,7 +147,7 @@ static struct karp_result solve(struct fix *f, const struct scenario *sc, const 
 static void pods_of(struct karp_pod *p, size_t n, double cpu, double mem)
 {
 	for (size_t i = 0; i < n; i++)
-		p[i] = (struct karp_pod){cpu, mem, (simtime)i};
+		p[i] = (struct karp_pod){cpu, mem, (simtime)i, 0};
 }
 
 static const char *tname(const struct scenario *sc, int t) { return sc->cluster.catalog.types[t].name; }
@@ -193,7 +193,7 @@ Test(karp_sched, binpacking_a_small_pod_goes_on_the_smallest_type)
 	load(&sc, fake_types, NP("default", ANY));
 	const double mem[] = {100e6, 2000e6};
 	for (size_t i = 0; i < 2; i++) {
-		struct karp_pod pod = {0, mem[i], 0};
+		struct karp_pod pod = {0, mem[i], 0, 0};
 		struct fix f = {0};
 		struct karp_result r = solve(&f, &sc, &pod, 1, NULL, 0, NULL);
 		cr_expect_eq(r.n_claims, 1);
@@ -235,7 +235,7 @@ Test(karp_sched, binpacking_new_nodes_at_capacity_and_small_with_large)
 	struct karp_pod pods[60];
 	pods_of(pods, 40, 0, 1.8e9);
 	for (size_t i = 40; i < 60; i++)
-		pods[i] = (struct karp_pod){0, 400e6, (simtime)i};
+		pods[i] = (struct karp_pod){0, 400e6, (simtime)i, 0};
 	for (size_t n = 40; n <= 60; n += 20) {
 		struct fix f = {0};
 		struct karp_result r = solve(&f, &sc, pods, n, NULL, 0, NULL);
@@ -255,7 +255,7 @@ Test(karp_sched, binpacking_packs_nodes_tightly)
 {
 	struct scenario sc;
 	load(&sc, fake_five, NP("default", ANY));
-	struct karp_pod pods[2] = {{4.5, 0, 0}, {1, 0, 1}};
+	struct karp_pod pods[2] = {{4.5, 0, 0, 0}, {1, 0, 1, 0}};
 	struct fix f = {0};
 	struct karp_result r = solve(&f, &sc, pods, 2, NULL, 0, NULL);
 	cr_assert_eq(r.n_claims, 2);
@@ -273,7 +273,7 @@ Test(karp_sched, a_pod_larger_than_every_type_stays_pending)
 {
 	struct scenario sc;
 	load(&sc, fake_types, NP("default", ANY));
-	struct karp_pod pods[2] = {{0, 2.0 * 1024 * GI, 0}, {512, 0, 1}};
+	struct karp_pod pods[2] = {{0, 2.0 * 1024 * GI, 0, 0}, {512, 0, 1, 0}};
 	for (size_t i = 0; i < 2; i++) {
 		struct fix f = {0};
 		struct karp_result r = solve(&f, &sc, &pods[i], 1, NULL, 0, NULL);
@@ -315,7 +315,7 @@ Test(karp_sched, binpacking_all_valid_types_are_options_cheapest_first)
 	     "name,arch,vcpu,memory_mib,max_pods,price_usd_hour\n"
 	     "x.medium,amd64,2,2048,5,3.00\nx.small,amd64,1,1024,5,2.00\nx.large,amd64,4,4096,5,1.00\n",
 	     NP("default", ANY));
-	struct karp_pod pod = {0.001, MI, 0};
+	struct karp_pod pod = {0.001, MI, 0, 0};
 	struct fix f = {0};
 	struct karp_result r = solve(&f, &sc, &pod, 1, NULL, 0, NULL);
 	cr_assert_eq(r.n_claims, 1);
@@ -334,7 +334,7 @@ Test(karp_sched, the_pool_requirements_exclude_the_only_type_with_room)
 {
 	struct scenario sc;
 	load(&sc, fake_types, NP("default", REQS("[{key: kubernetes.io/arch, operator: In, values: [amd64]}]")));
-	struct karp_pod pod = {14, 0, 0};
+	struct karp_pod pod = {14, 0, 0, 0};
 	struct fix f = {0};
 	struct karp_result r = solve(&f, &sc, &pod, 1, NULL, 0, NULL);
 	cr_expect_eq(r.n_claims, 0);
@@ -355,16 +355,16 @@ Test(karp_sched, in_flight_nodes_take_pods_before_new_claims)
 {
 	struct scenario sc;
 	load(&sc, fake_types, NP("default", ANY));
-	struct karp_pod pod = {0.01, 0, 0};
-	struct karp_node small = {1.9 - 0.01, 2048 * MI - 10 * MI, 4, true};
+	struct karp_pod pod = {0.01, 0, 0, 0};
+	struct karp_node small = {1.9 - 0.01, 2048 * MI - 10 * MI, 4, true, NULL};
 	struct fix f = {0};
 	struct karp_result r = solve(&f, &sc, &pod, 1, &small, 1, NULL);
 	cr_expect_eq(r.n_claims, 0);
 	cr_expect(r.dest[0].kind == KARP_DEST_NODE && r.dest[0].idx == 0);
-	small = (struct karp_node){1.9, 2048 * MI - 10 * MI, 5, true}; /* #2011: the pod is not bound */
+	small = (struct karp_node){1.9, 2048 * MI - 10 * MI, 5, true, NULL}; /* #2011: the pod is not bound */
 	r = solve(&f, &sc, &pod, 1, &small, 1, NULL);
 	cr_expect(r.n_claims == 0 && r.dest[0].kind == KARP_DEST_NODE, "#2011: %zu claims", r.n_claims);
-	small = (struct karp_node){1.9 - 1.001, 2048 * MI - 10 * MI, 4, true};
+	small = (struct karp_node){1.9 - 1.001, 2048 * MI - 10 * MI, 4, true, NULL};
 	pod.cpu = 1;
 	r = solve(&f, &sc, &pod, 1, &small, 1, NULL);
 	cr_expect_eq(r.n_claims, 1);
@@ -401,7 +401,7 @@ Test(karp_sched, in_flight_nodes_are_packed_before_launching)
 		}
 		for (size_t c = 0; c < r.n_claims; c++) {
 			cr_assert(nn < 64);
-			nodes[nn++] = (struct karp_node){4.15 - r.claims[c].cpu, 4086 * MI, 4 - r.claims[c].pods, true};
+			nodes[nn++] = (struct karp_node){4.15 - r.claims[c].cpu, 4086 * MI, 4 - r.claims[c].pods, true, NULL};
 		}
 	}
 	int free_core = 0;
@@ -424,8 +424,8 @@ Test(karp_sched, initialized_nodes_are_tried_before_nodes_in_flight)
 	load(&sc, fake_types, NP("default", ANY));
 	struct karp_node nodes[100];
 	for (size_t i = 0; i < 100; i++)
-		nodes[i] = (struct karp_node){3.9, 4086 * MI, 5, i != 37};
-	struct karp_pod pod = {0, 0, 0};
+		nodes[i] = (struct karp_node){3.9, 4086 * MI, 5, i != 37, NULL};
+	struct karp_pod pod = {0, 0, 0, 0};
 	struct fix f = {0};
 	struct karp_result r = solve(&f, &sc, &pod, 1, nodes, 100, NULL);
 	cr_expect(r.dest[0].kind == KARP_DEST_NODE && r.dest[0].idx == 37, "node %d", r.dest[0].idx);
@@ -441,7 +441,7 @@ Test(karp_sched, existing_nodes_take_pods_first)
 {
 	struct scenario sc;
 	load(&sc, fake_types, NP("default", ANY));
-	struct karp_node node = {10, 100 * GI, 110, false};
+	struct karp_node node = {10, 100 * GI, 110, false, NULL};
 	struct karp_pod pods[100];
 	pods_of(pods, 100, 0.01, 0);
 	struct fix f = {0};
@@ -591,7 +591,7 @@ Test(karp_sched, daemonsets_take_room_on_new_nodes)
 {
 	struct scenario sc;
 	load(&sc, fake_types, NP("default", ANY));
-	struct karp_pod pod = {1, GI, 0};
+	struct karp_pod pod = {1, GI, 0, 0};
 	struct fix f = {0};
 	f.s = karp_solver_new();
 	f.st = (struct karp_state){.cfg = &sc.cluster.karpenter, .cat = &sc.cluster.catalog, .ds_cpu = 2, .ds_mem = 2 * GI,
@@ -653,7 +653,7 @@ Test(karp_sched, instance_selection_the_cheapest_type_within_the_requirements)
 		snprintf(pools, sizeof pools, NP("default", "          template: {spec: {requirements: %s}}\n"), rows[i].reqs);
 		struct scenario sc;
 		load(&sc, cat, pools);
-		struct karp_pod pod = {0, 0, 0};
+		struct karp_pod pod = {0, 0, 0, 0};
 		struct fix f = {0};
 		struct karp_result r = solve(&f, &sc, &pod, 1, NULL, 0, NULL);
 		cr_assert_eq(r.n_claims, 1, "%s", rows[i].it);
@@ -685,7 +685,7 @@ Test(karp_sched, instance_selection_orders_by_the_pools_capacity_type)
 			 NP("default", REQS("[{key: karpenter.sh/capacity-type, operator: In, values: [%s]}]")), ct[i]);
 		struct scenario sc;
 		load(&sc, cat, pools);
-		struct karp_pod pod = {0, 0, 0};
+		struct karp_pod pod = {0, 0, 0, 0};
 		struct fix f = {0};
 		struct karp_result r = solve(&f, &sc, &pod, 1, NULL, 0, NULL);
 		cr_assert_eq(r.n_claims, 1);
@@ -849,4 +849,459 @@ Test(karp_sched, claim_options_are_cheapest_first_within_limits)
 	cr_expect(n == 1 && !strcmp(tname(&sc, out[0]), "fake.it1"), "2 vCPUs left: %zu", n);
 	cr_expect_eq(karp_claim_options(&st, 0, &used, 2, 0, 1, out), 0);
 	scn_free(&sc);
+}
+
+/* ---- placement: taints, node requirements, topology ----
+ *
+ * Ported from pkg/controllers/provisioning/scheduling/topology_test.go
+ * ("topology") and suite_test.go, or computed by hand where marked. The
+ * fake provider's zones are test-zone-1..3, every type offered in each.
+ * Each service is a Deployment whose pods carry app: <name>; the groups
+ * are the services in the order given. */
+
+#define ZONES "  zones: [test-zone-1, test-zone-2, test-zone-3]\n"
+
+/* A service `name` whose pod asks `cpu`, with pod-spec lines `spec`
+ * (indented 12). */
+#define SVC(name, cpu, spec)                                                                                           \
+	"  " name ":\n    cpu_per_request: 1ms\n    traffic: {rate: 1rps}\n"                                       \
+	"    deployment:\n      apiVersion: apps/v1\n      kind: Deployment\n"                                       \
+	"      spec:\n        replicas: 1\n        selector: {matchLabels: {app: " name "}}\n"                       \
+	"        template:\n          metadata: {labels: {app: " name "}}\n          spec:\n"                       \
+	"            containers: [{name: c, image: c, resources: {requests: {cpu: " cpu "}},\n"                     \
+	"                          readinessProbe: {tcpSocket: {port: 80}}}]\n" spec
+#define SPREAD(key, skew, when, app, extra)                                                                            \
+	"            topologySpreadConstraints: [{maxSkew: " skew ", topologyKey: " key ", whenUnsatisfiable: " when   \
+	", labelSelector: {matchLabels: {app: " app "}}" extra "}]\n"
+#define ZONE_KEY "topology.kubernetes.io/zone"
+#define HOST_KEY "kubernetes.io/hostname"
+#define ZONES_REQ(vals) REQS("[{key: topology.kubernetes.io/zone, operator: In, values: " vals "}]")
+
+/* A placed solve's world: the scenario, its placement state and fits, and
+ * up to 4 existing nodes. */
+struct pw {
+	struct scenario sc;
+	struct place pl;
+	struct karp_fits kf;
+	struct place_node pn[4];
+	struct place_fit fit[4][8];
+	int counts[4][16];
+	struct karp_node nodes[4];
+	size_t nn;
+	struct fix f;
+};
+
+static void pw_load(struct pw *w, const char *types, const char *pools, const char *svcs)
+{
+	char yaml[16384], path[128];
+	write_file("cat.csv", types);
+	snprintf(yaml, sizeof yaml,
+		 "name: ks\nduration: 1m\ncluster:\n  catalog: cat.csv\n" ZONES
+		 "  provisioner: karpenter\n  karpenter:\n    nodepools:\n%sservices:\n%s",
+		 pools, svcs);
+	write_file("s.yaml", yaml);
+	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	struct herr e;
+	cr_assert_eq(scn_load(&w->sc, path, NULL, 0, &e), 0, "%s", e.msg);
+	fake_overhead(&w->sc);
+	place_init(&w->pl, &w->sc);
+	karp_fits_init(&w->kf, &w->sc);
+	cr_assert(w->sc.n_services <= 8);
+}
+
+/* An existing counted node in zone z (0-based) with room for cpu cores,
+ * holding `pods` pods of group g; every group tolerates and selects it. */
+static void pw_node(struct pw *w, int z, double cpu, int g, int pods)
+{
+	size_t i = w->nn++;
+	for (size_t k = 0; k < w->sc.n_services; k++)
+		w->fit[i][k] = (struct place_fit){.affinity = true, .taint = -1, .top_preferred = true};
+	w->pn[i] = (struct place_node){.zone = z, .open = true, .live = w->counts[i], .bound = w->counts[i] + 8,
+				       .fit = w->fit[i]};
+	place_node_counted(&w->pl, &w->pn[i], true);
+	for (int k = 0; k < pods; k++)
+		place_pod_add(&w->pl, &w->pn[i], g, +1, true);
+	w->nodes[i] = (struct karp_node){cpu, 100 * GI, 100, false, &w->pn[i]};
+}
+
+static struct karp_result pw_solve(struct pw *w, const struct karp_pod *pods, size_t n)
+{
+	struct karp_result r = solve(&w->f, &w->sc, pods, n, w->nodes, w->nn, NULL);
+	w->f.st.fits = &w->kf;
+	w->f.st.pl = &w->pl;
+	return w->f.r = karp_solve(w->f.s, &w->f.st);
+	(void)r;
+}
+
+static void pw_free(struct pw *w)
+{
+	karp_solver_free(w->f.s);
+	karp_fits_release(&w->kf);
+	place_release(&w->pl);
+	scn_free(&w->sc);
+}
+
+/* n pods of group g asking cpu cores. */
+static void group_pods(struct karp_pod *p, size_t n, double cpu, int g)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (struct karp_pod){cpu, 0, (simtime)i, g};
+}
+
+/* Where the pods went, per zone (0..2), existing nodes counted too; *none
+ * gets the pods placed nowhere. */
+static void per_zone(const struct pw *w, const struct karp_result *r, size_t n, int out[3], int *none)
+{
+	out[0] = out[1] = out[2] = 0;
+	*none = 0;
+	for (size_t i = 0; i < n; i++) {
+		int z = -1;
+		if (r->dest[i].kind == KARP_DEST_CLAIM)
+			z = r->claims[r->dest[i].idx].zone;
+		else if (r->dest[i].kind == KARP_DEST_NODE)
+			z = w->pn[r->dest[i].idx].zone;
+		else
+			(*none)++;
+		if (z >= 0)
+			out[z]++;
+	}
+}
+
+static int icmp(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+/* The counts a..c sorted ascending equal x <= y <= z (Gomega's ConsistOf). */
+static void expect_skew(int c[3], int x, int y, int z)
+{
+	int s[3] = {c[0], c[1], c[2]};
+	qsort(s, 3, sizeof *s, icmp);
+	cr_expect(s[0] == x && s[1] == y && s[2] == z, "zones hold %d/%d/%d, want %d/%d/%d (any order)", c[0], c[1],
+		  c[2], x, y, z);
+}
+
+/* topology, Zonal, It "should balance pods across zones (match labels)";
+ * and the issue's three zones, maxSkew 1, seven pods: 3/2/2. */
+Test(karp_sched, topology_zonal_balances_pods_across_zones)
+{
+	size_t counts[] = {4, 7};
+	int want[][3] = {{1, 1, 2}, {2, 2, 3}};
+	for (size_t k = 0; k < 2; k++) {
+		struct pw w = {0};
+		pw_load(&w, fake_types, NP("default", ANY),
+			SVC("web", "10m", SPREAD(ZONE_KEY, "1", "DoNotSchedule", "web", "")));
+		struct karp_pod pods[7];
+		group_pods(pods, counts[k], 0.01, 0);
+		struct karp_result r = pw_solve(&w, pods, counts[k]);
+		int z[3], none;
+		per_zone(&w, &r, counts[k], z, &none);
+		expect_skew(z, want[k][0], want[k][1], want[k][2]);
+		cr_expect_eq(none, 0);
+		pw_free(&w);
+	}
+}
+
+/* topology, Zonal, It "should respect minDomains constraints": two zones
+ * the pool allows, minDomains 3: the global minimum stays 0, one pod per
+ * zone; and "satisfied minDomains constraints (equal)": three zones, 11
+ * pods, 4/4/3. */
+Test(karp_sched, topology_zonal_min_domains)
+{
+	struct pw w = {0};
+	pw_load(&w, fake_types, NP("default", ZONES_REQ("[test-zone-1, test-zone-2]")),
+		SVC("web", "10m", SPREAD(ZONE_KEY, "1", "DoNotSchedule", "web", ", minDomains: 3")));
+	struct karp_pod pods[11];
+	group_pods(pods, 3, 0.01, 0);
+	struct karp_result r = pw_solve(&w, pods, 3);
+	int z[3], none;
+	per_zone(&w, &r, 3, z, &none);
+	cr_expect(z[0] == 1 && z[1] == 1 && z[2] == 0 && none == 1, "%d/%d/%d, %d nowhere", z[0], z[1], z[2], none);
+	pw_free(&w);
+
+	struct pw v = {0};
+	pw_load(&v, fake_types, NP("default", ZONES_REQ("[test-zone-1, test-zone-2, test-zone-3]")),
+		SVC("web", "10m", SPREAD(ZONE_KEY, "1", "DoNotSchedule", "web", ", minDomains: 3")));
+	group_pods(pods, 11, 0.01, 0);
+	r = pw_solve(&v, pods, 11);
+	per_zone(&v, &r, 11, z, &none);
+	expect_skew(z, 3, 4, 4);
+	cr_expect_eq(none, 0);
+	pw_free(&v);
+}
+
+/* topology, Zonal, It "should not violate max-skew when unsat = do not
+ * schedule": a pod in test-zone-1 (on a full node), the pool now allows
+ * zones 2 and 3 only: of 10 pods 2 go to each, the rest nowhere. */
+Test(karp_sched, topology_zonal_does_not_violate_max_skew)
+{
+	struct pw w = {0};
+	pw_load(&w, fake_types, NP("default", ZONES_REQ("[test-zone-2, test-zone-3]")),
+		SVC("web", "1100m", SPREAD(ZONE_KEY, "1", "DoNotSchedule", "web", "")));
+	pw_node(&w, 0, 0.5, 0, 1);
+	struct karp_pod pods[10];
+	group_pods(pods, 10, 1.1, 0);
+	struct karp_result r = pw_solve(&w, pods, 10);
+	int z[3], none;
+	per_zone(&w, &r, 10, z, &none);
+	cr_expect(z[0] == 0 && z[1] == 2 && z[2] == 2 && none == 6, "%d/%d/%d new, %d nowhere", z[0], z[1], z[2], none);
+	pw_free(&w);
+}
+
+/* topology, Zonal, It "should schedule to the non-minimum domain if its all
+ * that's available": a pod in each of zones 1 and 2, the pool allows zone 3
+ * only, maxSkew 5: 6 of 10 pods go there (6 - 1 <= 5). */
+Test(karp_sched, topology_zonal_non_minimum_domain_when_all_there_is)
+{
+	struct pw w = {0};
+	pw_load(&w, fake_types, NP("default", ZONES_REQ("[test-zone-3]")),
+		SVC("web", "1100m", SPREAD(ZONE_KEY, "5", "DoNotSchedule", "web", "")));
+	pw_node(&w, 0, 0, 0, 1);
+	pw_node(&w, 1, 0, 0, 1);
+	struct karp_pod pods[10];
+	group_pods(pods, 10, 1.1, 0);
+	struct karp_result r = pw_solve(&w, pods, 10);
+	int z[3], none;
+	per_zone(&w, &r, 10, z, &none);
+	cr_expect(z[2] == 6 && none == 4, "zone 3 takes %d, %d nowhere", z[2], none);
+	pw_free(&w);
+}
+
+/* topology, Zonal, It "should only schedule to minimum domains if already
+ * violating max skew": zone 1 holds 3 pods (its nodes full); 3 more go
+ * to zones 2 and 3, 2 and 1 (3/1/2 in upstream's any-order terms). */
+Test(karp_sched, topology_zonal_only_minimum_domains_when_violating)
+{
+	struct pw w = {0};
+	pw_load(&w, fake_types, NP("default", ANY), SVC("web", "1100m", SPREAD(ZONE_KEY, "1", "DoNotSchedule", "web", "")));
+	pw_node(&w, 0, 0, 0, 3);
+	struct karp_pod pods[3];
+	group_pods(pods, 3, 1.1, 0);
+	struct karp_result r = pw_solve(&w, pods, 3);
+	int z[3], none;
+	per_zone(&w, &r, 3, z, &none);
+	cr_expect(z[0] == 0 && z[1] + z[2] == 3 && abs(z[1] - z[2]) == 1 && none == 0, "%d/%d/%d", z[0], z[1], z[2]);
+	pw_free(&w);
+}
+
+/* Hand-computed: Karpenter launches in the zone the spread needs. Zones
+ * hold 2, 2 and 1 pods: the next pod's NodeClaim goes to test-zone-3. */
+Test(karp_sched, topology_launches_in_the_zone_spread_needs)
+{
+	struct pw w = {0};
+	pw_load(&w, fake_types, NP("default", ANY), SVC("web", "1100m", SPREAD(ZONE_KEY, "1", "DoNotSchedule", "web", "")));
+	pw_node(&w, 0, 0, 0, 2);
+	pw_node(&w, 1, 0, 0, 2);
+	pw_node(&w, 2, 0, 0, 1);
+	struct karp_pod pod = {1.1, 0, 0, 0};
+	struct karp_result r = pw_solve(&w, &pod, 1);
+	cr_assert_eq(r.n_claims, 1);
+	cr_expect_eq(r.claims[0].zone, 2, "launched in zone %d", r.claims[0].zone);
+	cr_expect_eq(r.claims[0].zones, 1u << 2);
+	pw_free(&w);
+}
+
+/* topology, Hostname, It "should balance pods across nodes" (maxSkew 1:
+ * four pods, four nodes) and It "should balance pods on the same hostname
+ * up to maxskew" (maxSkew 4: one node). */
+Test(karp_sched, topology_hostname_spread)
+{
+	const char *skew[] = {"1", "4"};
+	size_t want[] = {4, 1};
+	for (size_t k = 0; k < 2; k++) {
+		char svc[2048];
+		snprintf(svc, sizeof svc, "%s",
+			 k ? SVC("web", "10m", SPREAD(HOST_KEY, "4", "DoNotSchedule", "web", "")) :
+			     SVC("web", "10m", SPREAD(HOST_KEY, "1", "DoNotSchedule", "web", "")));
+		struct pw w = {0};
+		pw_load(&w, fake_types, NP("default", ANY), svc);
+		struct karp_pod pods[4];
+		group_pods(pods, 4, 0.01, 0);
+		struct karp_result r = pw_solve(&w, pods, 4);
+		cr_expect_eq(r.n_claims, want[k], "maxSkew %s: %zu nodes", skew[k], r.n_claims);
+		cr_expect_eq(count_dest(&r, 4, KARP_DEST_CLAIM), 4);
+		pw_free(&w);
+	}
+}
+
+#define ANTI(key, app)                                                                                                 \
+	"            affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: " key   \
+	", labelSelector: {matchLabels: {app: " app "}}}]}}\n"
+#define AFFINE(key, app)                                                                                               \
+	"            affinity: {podAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [{topologyKey: " key       \
+	", labelSelector: {matchLabels: {app: " app "}}}]}}\n"
+
+/* topology, Pod Affinity/Anti-Affinity, It "should separate nodes using
+ * simple pod anti-affinity on hostname" (one pod per node, however small),
+ * It "should respect self pod affinity (hostname)" (all on one node) and
+ * It "should respect self pod affinity (zone)" (all in one zone). */
+Test(karp_sched, topology_pod_affinity_and_anti_affinity_on_hostname_and_zone)
+{
+	struct pw w = {0};
+	pw_load(&w, fake_types, NP("default", ANY),
+		SVC("anti", "10m", ANTI(HOST_KEY, "anti")) SVC("host", "10m", AFFINE(HOST_KEY, "host"))
+			SVC("zone", "1100m", AFFINE(ZONE_KEY, "zone")));
+	struct karp_pod pods[12];
+	group_pods(pods, 4, 0.01, 0);
+	group_pods(pods + 4, 4, 0.01, 1);
+	group_pods(pods + 8, 4, 1.1, 2);
+	for (size_t i = 0; i < 12; i++)
+		pods[i].created = (simtime)i;
+	struct karp_result r = pw_solve(&w, pods, 12);
+	int host_claim = -1, zone = -1;
+	bool anti_apart = true, host_one = true, zone_one = true;
+	for (size_t i = 0; i < 12; i++) {
+		cr_assert_eq(r.dest[i].kind, KARP_DEST_CLAIM, "pod %zu placed nowhere", i);
+		const struct karp_claim *c = &r.claims[r.dest[i].idx];
+		if (i < 4) {
+			for (size_t j = 0; j < i; j++)
+				anti_apart &= r.dest[j].idx != r.dest[i].idx;
+		} else if (i < 8) {
+			host_one &= host_claim < 0 || host_claim == r.dest[i].idx;
+			host_claim = r.dest[i].idx;
+		} else {
+			zone_one &= zone < 0 || zone == c->zone;
+			zone = c->zone;
+		}
+	}
+	cr_expect(anti_apart, "anti-affinity on hostname: one pod a node");
+	cr_expect(host_one, "self affinity on hostname: one node");
+	cr_expect(zone_one, "self affinity on zone: one zone");
+	pw_free(&w);
+}
+
+/* topology, Pod Affinity/Anti-Affinity, It "should support pod
+ * anti-affinity with a zone topology": three pods that avoid each other's
+ * zone. A batch places one: its NodeClaim may land in any zone, so it
+ * blocks them all (Record; "late committal"). Once its node exists in a
+ * zone, the next batch places one more elsewhere, then the third; then
+ * none. */
+Test(karp_sched, topology_anti_affinity_on_zone_one_pod_a_batch)
+{
+	struct pw w = {0};
+	pw_load(&w, fake_types, NP("default", ANY), SVC("web", "10m", ANTI(ZONE_KEY, "web")));
+	bool used[3] = {false};
+	for (int batch = 0; batch < 4; batch++) {
+		struct karp_pod pods[3];
+		group_pods(pods, 3, 0.01, 0);
+		struct karp_result r = pw_solve(&w, pods, 3);
+		int z[3], none;
+		per_zone(&w, &r, 3, z, &none);
+		cr_expect_eq(none, batch < 3 ? 2 : 3, "batch %d: %d placed nowhere", batch, none);
+		if (batch == 3)
+			break;
+		cr_assert_eq(r.n_claims, 1);
+		int at = r.claims[0].zone;
+		cr_assert(at >= 0 && !used[at], "batch %d: zone %d", batch, at);
+		used[at] = true;
+		pw_node(&w, at, 0, 0, 1); /* the node is created in that zone, the pod bound */
+	}
+	pw_free(&w);
+}
+
+#define TAINTED(spec) "          template: {spec: {taints: [{key: test-key, value: test-value, effect: NoSchedule}]" spec "}}\n"
+#define TOL(t) "            tolerations: [" t "]\n"
+
+/* suite (Taints), It "should schedule pods that tolerate NodePool
+ * constraints": with Exists and with Equal the pods get a node; without a
+ * toleration, with another key, or with Equal and no value, none. */
+Test(karp_sched, taints_only_tolerating_pods_get_a_tainted_pools_node)
+{
+	struct pw w = {0};
+	pw_load(&w, fake_types, NP("default", TAINTED("")),
+		SVC("exists", "10m", TOL("{key: test-key, operator: Exists, effect: NoSchedule}"))
+			SVC("equal", "10m", TOL("{key: test-key, value: test-value, operator: Equal, effect: NoSchedule}"))
+				SVC("none", "10m", "") SVC("other", "10m", TOL("{key: invalid, operator: Exists}"))
+					SVC("novalue", "10m", TOL("{key: test-key, operator: Equal, effect: NoSchedule}")));
+	struct karp_pod pods[5];
+	for (int g = 0; g < 5; g++)
+		pods[g] = (struct karp_pod){0.01, 0, g, g};
+	struct karp_result r = pw_solve(&w, pods, 5);
+	cr_expect_eq(r.dest[0].kind, KARP_DEST_CLAIM);
+	cr_expect_eq(r.dest[1].kind, KARP_DEST_CLAIM);
+	for (int g = 2; g < 5; g++)
+		cr_expect_eq(r.dest[g].kind, KARP_DEST_NONE, "pod %d", g);
+	pw_free(&w);
+}
+
+/* Hand-computed: a tainted, labelled PCI pool (weight 10) beside a general
+ * one: card pods (tolerating, selecting workload: pci) go to the PCI pool,
+ * web pods (neither) to the general pool though the PCI one weighs more. */
+Test(karp_sched, taints_and_node_selector_split_pools)
+{
+	struct pw w = {0};
+	pw_load(&w, fake_types,
+		NP("pci", "          weight: 10\n          template: {metadata: {labels: {workload: pci}}, spec: {taints: "
+			  "[{key: workload, value: pci, effect: NoSchedule}]}}\n") NP("general", ANY),
+		SVC("card", "10m",
+		    "            nodeSelector: {workload: pci}\n" TOL("{key: workload, value: pci, effect: NoSchedule}"))
+			SVC("web", "10m", ""));
+	struct karp_pod pods[2] = {{0.01, 0, 0, 0}, {0.01, 0, 1, 1}};
+	struct karp_result r = pw_solve(&w, pods, 2);
+	cr_assert_eq(r.n_claims, 2);
+	cr_expect_str_eq(w.sc.cluster.karpenter.pools[r.claims[r.dest[0].idx].pool].name, "pci");
+	cr_expect_str_eq(w.sc.cluster.karpenter.pools[r.claims[r.dest[1].idx].pool].name, "general");
+	pw_free(&w);
+}
+
+/* Hand-computed: a nodeSelector on the zone and one on the architecture
+ * narrow one NodeClaim's zone and options: both pods share a node of the
+ * only arm64 type, in test-zone-2. */
+Test(karp_sched, node_selector_narrows_zone_and_types)
+{
+	struct pw w = {0};
+	pw_load(&w, fake_types, NP("default", ANY),
+		SVC("z2", "10m", "            nodeSelector: {topology.kubernetes.io/zone: test-zone-2}\n")
+			SVC("arm", "10m", "            nodeSelector: {kubernetes.io/arch: arm64}\n"));
+	struct karp_pod pods[2] = {{0.01, 0, 0, 0}, {0.01, 0, 1, 1}};
+	struct karp_result r = pw_solve(&w, pods, 2);
+	cr_assert_eq(r.n_claims, 1);
+	const struct karp_claim *a = &r.claims[0];
+	cr_expect_eq(a->zone, 1);
+	cr_expect_eq(a->zones, 1u << 1);
+	cr_expect_eq(a->n_types, 1);
+	cr_expect_str_eq(tname(&w.sc, a->types[0]), "arm.type");
+	/* alone, the zone-pinned pod takes the cheapest type that holds it */
+	r = pw_solve(&w, pods, 1);
+	cr_expect_str_eq(launches(&w.sc, &r, 0), "small.type");
+	cr_expect_eq(r.claims[0].zone, 1);
+	pw_free(&w);
+}
+
+/* Hand-computed, preferences: a ScheduleAnyway zone spread is first taken
+ * as required (preferences.go), then relaxed. The pool allows test-zone-1
+ * only; an empty node in test-zone-2 makes it a domain. With
+ * DoNotSchedule one pod of three is placed; with ScheduleAnyway all three,
+ * in test-zone-1. A preferred zone is taken when a pool allows it, and
+ * dropped when none does. */
+Test(karp_sched, preferences_are_required_first_then_relaxed)
+{
+	const char *when[] = {"DoNotSchedule", "ScheduleAnyway"};
+	for (int k = 0; k < 2; k++) {
+		char svc[2048];
+		snprintf(svc, sizeof svc, "%s",
+			 k ? SVC("web", "10m", SPREAD(ZONE_KEY, "1", "ScheduleAnyway", "web", "")) :
+			     SVC("web", "10m", SPREAD(ZONE_KEY, "1", "DoNotSchedule", "web", "")));
+		struct pw w = {0};
+		pw_load(&w, fake_types, NP("default", ZONES_REQ("[test-zone-1]")), svc);
+		pw_node(&w, 1, 0, 0, 0);
+		struct karp_pod pods[3];
+		group_pods(pods, 3, 0.01, 0);
+		struct karp_result r = pw_solve(&w, pods, 3);
+		int z[3], none;
+		per_zone(&w, &r, 3, z, &none);
+		cr_expect_eq(z[0], k ? 3 : 1, "%s: %d in test-zone-1", when[k], z[0]);
+		pw_free(&w);
+	}
+#define PREFER_Z2                                                                                                      \
+	"            affinity: {nodeAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 50, preference: " \
+	"{matchExpressions: [{key: topology.kubernetes.io/zone, operator: In, values: [test-zone-2]}]}}]}}\n"
+	const char *pools[] = {NP("default", ANY), NP("default", ZONES_REQ("[test-zone-1, test-zone-3]"))};
+	int want[] = {1, 0};
+	for (int k = 0; k < 2; k++) {
+		struct pw w = {0};
+		pw_load(&w, fake_types, pools[k], SVC("web", "10m", PREFER_Z2));
+		struct karp_pod pod = {0.01, 0, 0, 0};
+		struct karp_result r = pw_solve(&w, &pod, 1);
+		cr_assert_eq(r.n_claims, 1);
+		cr_expect_eq(r.claims[0].zone, want[k]);
+		pw_free(&w);
+	}
 }
