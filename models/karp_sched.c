@@ -780,6 +780,11 @@ static void begin(struct karp_solver *s, const struct karp_state *st)
 	s->pdom = grow(s->pdom, &s->cap_pdom, s->ng, sizeof *s->pdom);
 	s->prefs = grow(s->prefs, &s->cap_prefs, s->ng, sizeof *s->prefs);
 	domains(s, st);
+	for (size_t i = 0; i < st->n_pods; i++) {
+		const struct place_node *from = st->pods[i].from;
+		if (from && from->counted)
+			s->zadd[(from->zone >= 0 ? (size_t)from->zone : s->ns - 1) * s->ng + (size_t)st->pods[i].group]--;
+	}
 }
 
 struct karp_result karp_solve(struct karp_solver *s, const struct karp_state *st)

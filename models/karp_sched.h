@@ -102,6 +102,9 @@ struct karp_pod {
 	double mem;      /* bytes requested */
 	simtime created; /* creationTimestamp, ns: the older goes first among equal requests */
 	int group;       /* its group (service) in the state's fits and pl; unused without them */
+	const struct place_node *from; /* the node it is bound to now (a consolidation moves it), NULL: pending;
+	                                * its count there is left out (topology.go excludes the pods it
+	                                * schedules) */
 };
 
 /* An existing node, Karpenter's or not. */

@@ -289,7 +289,8 @@ static size_t collect_pending(struct karp *k)
 				k->kpods = xrealloc(k->kpods, k->cap_pend * sizeof *k->kpods);
 			}
 			k->pend[n] = p;
-			k->kpods[n++] = (struct karp_pod){sv->cfg->cpu_request, sv->cfg->memory_request, p->created, (int)i};
+			k->kpods[n++] = (struct karp_pod){sv->cfg->cpu_request, sv->cfg->memory_request, p->created, (int)i,
+							  NULL};
 		}
 	}
 	return n;
@@ -416,6 +417,16 @@ static struct wnode *launch(struct karp *k, const struct claim *c)
 	return n;
 }
 
+/* Whether some NodePool has taints group g's pods tolerate and, in some
+ * zone, a type whose labels their node requirements accept. */
+static bool admitted(const struct karp *k, int g)
+{
+	for (size_t p = 0; p < k->cfg->n_pools; p++)
+		if (k->fits.slots[2 * (p * k->fits.n_groups + (size_t)g)])
+			return true;
+	return false;
+}
+
 /* A batch: the provisioning simulation over the pending pods and the
  * nodes, then its NodeClaims launched. Pods it puts on a node in flight
  * are nominated to it (nom_*, recomputed from scratch at every batch, as
@@ -446,11 +457,16 @@ static void provision(struct karp *k)
 				nd->nom_pods++;
 			}
 		} else if (r.dest[i].kind == KARP_DEST_NONE && !p->prov_logged) {
-			char why[200];
-			snprintf(why, sizeof why,
-				 "Karpenter: no NodePool can launch a node for %.3g cores and %.0f MiB within its "
-				 "requirements and limits",
-				 st.pods[i].cpu, st.pods[i].mem / 1048576.0);
+			char why[240];
+			if (!admitted(k, st.pods[i].group))
+				snprintf(why, sizeof why,
+					 "Karpenter: no NodePool admits the pod: none has taints it tolerates and "
+					 "labels its nodeSelector and node affinity accept");
+			else
+				snprintf(why, sizeof why,
+					 "Karpenter: no NodePool can launch a node for %.3g cores and %.0f MiB within its "
+					 "requirements and limits and the pod's topology spread and pod affinity",
+					 st.pods[i].cpu, st.pods[i].mem / 1048576.0);
 			pod_log(w, p, "unprovisionable", why);
 			p->prov_logged = true;
 		}
@@ -589,76 +605,7 @@ static bool consolidatable(const struct karp *k, const struct wnode *n)
 	return candidate_at(k, n, k->w->s->now);
 }
 
-/* The pods of node n that would have to move (bound, not terminating),
- * largest first, in a new array (caller frees); *count says how many. */
-static struct pend *pods_of(const struct wnode *n, size_t *count)
-{
-	size_t k = 0;
-	struct pend *pend = xmalloc((n->n_hosted ? n->n_hosted : 1) * sizeof *pend);
-	for (uint32_t j = 0; j < n->n_hosted; j++) {
-		struct pod *p = n->pods[j];
-		if (p->slot_free || !p->bound || p->node != (int)n->idx || p->phase > POD_RUNNING)
-			continue;
-		pend[k++] = (struct pend){p, p->svc->cfg->cpu_request, p->svc->cfg->memory_request};
-	}
-	if (k > 1)
-		qsort(pend, k, sizeof *pend, pend_cmp);
-	*count = k;
-	return pend;
-}
-
-/* First fit of pod pp on room[] (3 per node: cores, bytes, pods left; a
- * node with -1 takes none): the index of the node it goes to, its room
- * taken, or -1. */
-static int room_take(double *room, size_t n_nodes, const struct pend *pp)
-{
-	for (size_t i = 0; i < n_nodes; i++) {
-		double *r = &room[3 * i];
-		if (r[0] >= pp->cpu - 1e-9 && r[1] >= pp->mem - 1e-3 && r[2] >= 1) {
-			r[0] -= pp->cpu;
-			r[1] -= pp->mem;
-			r[2] -= 1;
-			return (int)i;
-		}
-	}
-	return -1;
-}
-
-/* First fit of pods[0..n) (largest first) on the room the Ready nodes other
- * than `skip` have left: whether all fit; with `dest`, the index of the
- * node each goes to. */
-static bool first_fit_elsewhere(const struct world *w, const struct wnode *skip, const struct pend *pods, size_t n,
-				int *dest)
-{
-	double *room = xmalloc(3 * (w->n_nodes ? w->n_nodes : 1) * sizeof *room);
-	for (size_t i = 0; i < w->n_nodes; i++) {
-		const struct sched_node *sn = &w->nodes[i];
-		bool open = w->wnodes[i]->state == NODE_READY && w->wnodes[i] != skip;
-		room[3 * i] = open ? sn->alloc_cpu - sn->req_cpu : -1;
-		room[3 * i + 1] = open ? sn->alloc_mem - sn->req_mem : -1;
-		room[3 * i + 2] = open ? sn->alloc_pods - sn->n_pods : -1;
-	}
-	bool ok = true;
-	for (size_t a = 0; a < n && ok; a++) {
-		int i = room_take(room, w->n_nodes, &pods[a]);
-		ok = i >= 0;
-		if (dest)
-			dest[a] = i;
-	}
-	free(room);
-	return ok;
-}
-
-/* Whether the pods of node `skip` fit on the other Ready nodes (first fit,
- * largest first, on what the other nodes have left). */
-static bool pods_fit_elsewhere(const struct karp *k, const struct wnode *skip)
-{
-	size_t n;
-	struct pend *pods = pods_of(skip, &n);
-	bool ok = first_fit_elsewhere(k->w, skip, pods, n, NULL);
-	free(pods);
-	return ok;
-}
+static bool pods_fit_elsewhere(const struct karp *k, const struct wnode *n);
 
 /* The requests of the pods on node n (not terminating). */
 static void node_load(const struct world *w, const struct wnode *n, double *cpu, double *mem, int *pods)
@@ -889,7 +836,7 @@ static size_t candidate_pods(const struct karp *k, const struct wnode *const *c,
 	x->kpods = grow(x->kpods, &x->cap_kpods, np, sizeof *x->kpods);
 	for (size_t a = 0; a < np; a++)
 		x->kpods[a] = (struct karp_pod){x->pods[a].cpu, x->pods[a].mem, x->pods[a].p->created,
-						(int)x->pods[a].p->svc->idx};
+						(int)x->pods[a].p->svc->idx, &k->w->pnodes[x->pods[a].p->node]};
 	return np;
 }
 
@@ -950,6 +897,16 @@ static int simulate(const struct karp *k, const struct wnode *const *c, size_t n
 	*m = (struct msim){cl->pool, cl->cpu, cl->mem, cl->pods, -1, cl->zones ? cl->zone : ZONE_POOL};
 	m->type = cheapest_below(k, m->pool, m->cpu, m->mem, m->pods, replacement_below(k, c, n, m), NULL);
 	return m->type >= 0 ? MSIM_REPLACE : MSIM_NONE;
+}
+
+/* Whether node n's pods all fit on the other Ready nodes (not being
+ * replaced), as the provisioning simulation places them: resources,
+ * taints, node requirements and topology (SimulateScheduling with no new
+ * NodeClaim). Where each goes is left in k->x->pods and dest. */
+static bool pods_fit_elsewhere(const struct karp *k, const struct wnode *n)
+{
+	struct msim m;
+	return simulate(k, &n, 1, &m) == MSIM_DELETE;
 }
 
 /* Multi-node consolidation: the longest prefix of the candidates that a
@@ -1290,17 +1247,13 @@ static void settle_remove(struct world *w, struct wnode *n)
 
 /* Node n goes before the run, its pods moved first fit onto the other
  * Ready nodes (the decision saw them fit there): never paid for, never told. */
-static void settle_delete(struct world *w, struct wnode *n)
+static void settle_delete(struct karp *k, struct wnode *n)
 {
-	size_t np;
-	struct pend *pods = pods_of(n, &np);
-	int *dest = xmalloc((np ? np : 1) * sizeof *dest);
-	bool fit = first_fit_elsewhere(w, n, pods, np, dest);
+	struct world *w = k->w;
+	bool fit = pods_fit_elsewhere(k, n);
 	assert(fit);
-	for (size_t i = 0; i < np && fit; i++)
-		pod_initial_move(w, pods[i].p, w->wnodes[dest[i]]);
-	free(dest);
-	free(pods);
+	for (size_t i = 0; i < k->x->n_pods && fit; i++)
+		pod_initial_move(w, k->x->pods[i].p, w->wnodes[k->x->dest[i]]);
 	settle_remove(w, n);
 }
 
@@ -1340,7 +1293,7 @@ static void settle_apply(struct karp *k, const struct karp_cmd *c)
 		struct wnode *n = by_num(w, c->num[i]);
 		assert(n);
 		if (c->kind != KARP_CMD_REPLACE) {
-			settle_delete(w, n);
+			settle_delete(k, n);
 			continue;
 		}
 		const struct scn_nodepool *np = &k->cfg->pools[n->pool];

@@ -339,6 +339,48 @@ static void run_facts(struct doc *d, const struct plot_run *r)
 
 /* The run's nodes and cost, in a file that has them (version 3) for a run
  * that has them (a scenario with a cluster). */
+/* The node cost of each pool (NodePool, node group, "static") over the run,
+ * from the nodes rows: each sample's cost per hour over the time since the
+ * sample before, so a node's start or end is placed to a sample interval.
+ * Only with more than one pool. */
+static void pool_costs(struct doc *d, sqlite3 *h, const struct plot_run *r)
+{
+	static const char q[] =
+		"WITH ts AS (SELECT DISTINCT t_s FROM nodes WHERE run_id = ?1), "
+		"dt AS (SELECT t_s, t_s - COALESCE(LAG(t_s) OVER (ORDER BY t_s), 0) AS d FROM ts), "
+		"p AS (SELECT pool, t_s, SUM(cost_per_hour) AS c, SUM(launching + registered + ready + draining) AS k "
+		"FROM nodes WHERE run_id = ?1 GROUP BY pool, t_s) "
+		"SELECT p.pool, SUM(p.c * dt.d) / 3600.0, MAX(p.k) FROM p JOIN dt ON dt.t_s = p.t_s "
+		"GROUP BY p.pool ORDER BY p.pool";
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(h, q, -1, &s, NULL) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return;
+	}
+	sqlite3_bind_int64(s, 1, r->id);
+	char rows[16][3][64];
+	size_t n = 0;
+	while (n < 16 && sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(rows[n][0], sizeof rows[n][0], "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(rows[n][1], sizeof rows[n][1], "%.2f", sqlite3_column_double(s, 1));
+		snprintf(rows[n][2], sizeof rows[n][2], "%d", sqlite3_column_int(s, 2));
+		n++;
+	}
+	sqlite3_finalize(s);
+	if (n < 2)
+		return;
+	para(d, "Node cost by pool (each sample's nodes counted over its sample interval):");
+	static const char *const head[] = {"pool", "cost USD", "most nodes at once"};
+	static const bool num[] = {false, true, true};
+	table_begin(d);
+	table_row(d, head, 3, true, num);
+	for (size_t i = 0; i < n; i++) {
+		const char *cells[] = {rows[i][0], rows[i][1], rows[i][2]};
+		table_row(d, cells, 3, false, num);
+	}
+	table_end(d);
+}
+
 static void cost_facts(struct doc *d, plot_db *db, const struct plot_run *r)
 {
 	if (!plot_has_column(db, "runs", "cost_usd") || !plot_has_column(db, "runs", "monthly_cost_usd") ||
@@ -359,6 +401,7 @@ static void cost_facts(struct doc *d, plot_db *db, const struct plot_run *r)
 		}
 	}
 	sqlite3_finalize(s);
+	pool_costs(d, h, r);
 }
 
 /* ---- Charts ----------------------------------------------------------------- */

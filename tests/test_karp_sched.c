@@ -147,7 +147,7 @@ static struct karp_result solve(struct fix *f, const struct scenario *sc, const 
 static void pods_of(struct karp_pod *p, size_t n, double cpu, double mem)
 {
 	for (size_t i = 0; i < n; i++)
-		p[i] = (struct karp_pod){cpu, mem, (simtime)i, 0};
+		p[i] = (struct karp_pod){cpu, mem, (simtime)i, 0, NULL};
 }
 
 static const char *tname(const struct scenario *sc, int t) { return sc->cluster.catalog.types[t].name; }
@@ -193,7 +193,7 @@ Test(karp_sched, binpacking_a_small_pod_goes_on_the_smallest_type)
 	load(&sc, fake_types, NP("default", ANY));
 	const double mem[] = {100e6, 2000e6};
 	for (size_t i = 0; i < 2; i++) {
-		struct karp_pod pod = {0, mem[i], 0, 0};
+		struct karp_pod pod = {0, mem[i], 0, 0, NULL};
 		struct fix f = {0};
 		struct karp_result r = solve(&f, &sc, &pod, 1, NULL, 0, NULL);
 		cr_expect_eq(r.n_claims, 1);
@@ -235,7 +235,7 @@ Test(karp_sched, binpacking_new_nodes_at_capacity_and_small_with_large)
 	struct karp_pod pods[60];
 	pods_of(pods, 40, 0, 1.8e9);
 	for (size_t i = 40; i < 60; i++)
-		pods[i] = (struct karp_pod){0, 400e6, (simtime)i, 0};
+		pods[i] = (struct karp_pod){0, 400e6, (simtime)i, 0, NULL};
 	for (size_t n = 40; n <= 60; n += 20) {
 		struct fix f = {0};
 		struct karp_result r = solve(&f, &sc, pods, n, NULL, 0, NULL);
@@ -255,7 +255,7 @@ Test(karp_sched, binpacking_packs_nodes_tightly)
 {
 	struct scenario sc;
 	load(&sc, fake_five, NP("default", ANY));
-	struct karp_pod pods[2] = {{4.5, 0, 0, 0}, {1, 0, 1, 0}};
+	struct karp_pod pods[2] = {{4.5, 0, 0, 0, NULL}, {1, 0, 1, 0, NULL}};
 	struct fix f = {0};
 	struct karp_result r = solve(&f, &sc, pods, 2, NULL, 0, NULL);
 	cr_assert_eq(r.n_claims, 2);
@@ -273,7 +273,7 @@ Test(karp_sched, a_pod_larger_than_every_type_stays_pending)
 {
 	struct scenario sc;
 	load(&sc, fake_types, NP("default", ANY));
-	struct karp_pod pods[2] = {{0, 2.0 * 1024 * GI, 0, 0}, {512, 0, 1, 0}};
+	struct karp_pod pods[2] = {{0, 2.0 * 1024 * GI, 0, 0, NULL}, {512, 0, 1, 0, NULL}};
 	for (size_t i = 0; i < 2; i++) {
 		struct fix f = {0};
 		struct karp_result r = solve(&f, &sc, &pods[i], 1, NULL, 0, NULL);
@@ -315,7 +315,7 @@ Test(karp_sched, binpacking_all_valid_types_are_options_cheapest_first)
 	     "name,arch,vcpu,memory_mib,max_pods,price_usd_hour\n"
 	     "x.medium,amd64,2,2048,5,3.00\nx.small,amd64,1,1024,5,2.00\nx.large,amd64,4,4096,5,1.00\n",
 	     NP("default", ANY));
-	struct karp_pod pod = {0.001, MI, 0, 0};
+	struct karp_pod pod = {0.001, MI, 0, 0, NULL};
 	struct fix f = {0};
 	struct karp_result r = solve(&f, &sc, &pod, 1, NULL, 0, NULL);
 	cr_assert_eq(r.n_claims, 1);
@@ -334,7 +334,7 @@ Test(karp_sched, the_pool_requirements_exclude_the_only_type_with_room)
 {
 	struct scenario sc;
 	load(&sc, fake_types, NP("default", REQS("[{key: kubernetes.io/arch, operator: In, values: [amd64]}]")));
-	struct karp_pod pod = {14, 0, 0, 0};
+	struct karp_pod pod = {14, 0, 0, 0, NULL};
 	struct fix f = {0};
 	struct karp_result r = solve(&f, &sc, &pod, 1, NULL, 0, NULL);
 	cr_expect_eq(r.n_claims, 0);
@@ -355,7 +355,7 @@ Test(karp_sched, in_flight_nodes_take_pods_before_new_claims)
 {
 	struct scenario sc;
 	load(&sc, fake_types, NP("default", ANY));
-	struct karp_pod pod = {0.01, 0, 0, 0};
+	struct karp_pod pod = {0.01, 0, 0, 0, NULL};
 	struct karp_node small = {1.9 - 0.01, 2048 * MI - 10 * MI, 4, true, NULL};
 	struct fix f = {0};
 	struct karp_result r = solve(&f, &sc, &pod, 1, &small, 1, NULL);
@@ -425,7 +425,7 @@ Test(karp_sched, initialized_nodes_are_tried_before_nodes_in_flight)
 	struct karp_node nodes[100];
 	for (size_t i = 0; i < 100; i++)
 		nodes[i] = (struct karp_node){3.9, 4086 * MI, 5, i != 37, NULL};
-	struct karp_pod pod = {0, 0, 0, 0};
+	struct karp_pod pod = {0, 0, 0, 0, NULL};
 	struct fix f = {0};
 	struct karp_result r = solve(&f, &sc, &pod, 1, nodes, 100, NULL);
 	cr_expect(r.dest[0].kind == KARP_DEST_NODE && r.dest[0].idx == 37, "node %d", r.dest[0].idx);
@@ -591,7 +591,7 @@ Test(karp_sched, daemonsets_take_room_on_new_nodes)
 {
 	struct scenario sc;
 	load(&sc, fake_types, NP("default", ANY));
-	struct karp_pod pod = {1, GI, 0, 0};
+	struct karp_pod pod = {1, GI, 0, 0, NULL};
 	struct fix f = {0};
 	f.s = karp_solver_new();
 	f.st = (struct karp_state){.cfg = &sc.cluster.karpenter, .cat = &sc.cluster.catalog, .ds_cpu = 2, .ds_mem = 2 * GI,
@@ -653,7 +653,7 @@ Test(karp_sched, instance_selection_the_cheapest_type_within_the_requirements)
 		snprintf(pools, sizeof pools, NP("default", "          template: {spec: {requirements: %s}}\n"), rows[i].reqs);
 		struct scenario sc;
 		load(&sc, cat, pools);
-		struct karp_pod pod = {0, 0, 0, 0};
+		struct karp_pod pod = {0, 0, 0, 0, NULL};
 		struct fix f = {0};
 		struct karp_result r = solve(&f, &sc, &pod, 1, NULL, 0, NULL);
 		cr_assert_eq(r.n_claims, 1, "%s", rows[i].it);
@@ -685,7 +685,7 @@ Test(karp_sched, instance_selection_orders_by_the_pools_capacity_type)
 			 NP("default", REQS("[{key: karpenter.sh/capacity-type, operator: In, values: [%s]}]")), ct[i]);
 		struct scenario sc;
 		load(&sc, cat, pools);
-		struct karp_pod pod = {0, 0, 0, 0};
+		struct karp_pod pod = {0, 0, 0, 0, NULL};
 		struct fix f = {0};
 		struct karp_result r = solve(&f, &sc, &pod, 1, NULL, 0, NULL);
 		cr_assert_eq(r.n_claims, 1);
@@ -945,7 +945,7 @@ static void pw_free(struct pw *w)
 static void group_pods(struct karp_pod *p, size_t n, double cpu, int g)
 {
 	for (size_t i = 0; i < n; i++)
-		p[i] = (struct karp_pod){cpu, 0, (simtime)i, g};
+		p[i] = (struct karp_pod){cpu, 0, (simtime)i, g, NULL};
 }
 
 /* Where the pods went, per zone (0..2), existing nodes counted too; *none
@@ -1090,7 +1090,7 @@ Test(karp_sched, topology_launches_in_the_zone_spread_needs)
 	pw_node(&w, 0, 0, 0, 2);
 	pw_node(&w, 1, 0, 0, 2);
 	pw_node(&w, 2, 0, 0, 1);
-	struct karp_pod pod = {1.1, 0, 0, 0};
+	struct karp_pod pod = {1.1, 0, 0, 0, NULL};
 	struct karp_result r = pw_solve(&w, &pod, 1);
 	cr_assert_eq(r.n_claims, 1);
 	cr_expect_eq(r.claims[0].zone, 2, "launched in zone %d", r.claims[0].zone);
@@ -1212,7 +1212,7 @@ Test(karp_sched, taints_only_tolerating_pods_get_a_tainted_pools_node)
 					SVC("novalue", "10m", TOL("{key: test-key, operator: Equal, effect: NoSchedule}")));
 	struct karp_pod pods[5];
 	for (int g = 0; g < 5; g++)
-		pods[g] = (struct karp_pod){0.01, 0, g, g};
+		pods[g] = (struct karp_pod){0.01, 0, g, g, NULL};
 	struct karp_result r = pw_solve(&w, pods, 5);
 	cr_expect_eq(r.dest[0].kind, KARP_DEST_CLAIM);
 	cr_expect_eq(r.dest[1].kind, KARP_DEST_CLAIM);
@@ -1233,7 +1233,7 @@ Test(karp_sched, taints_and_node_selector_split_pools)
 		SVC("card", "10m",
 		    "            nodeSelector: {workload: pci}\n" TOL("{key: workload, value: pci, effect: NoSchedule}"))
 			SVC("web", "10m", ""));
-	struct karp_pod pods[2] = {{0.01, 0, 0, 0}, {0.01, 0, 1, 1}};
+	struct karp_pod pods[2] = {{0.01, 0, 0, 0, NULL}, {0.01, 0, 1, 1, NULL}};
 	struct karp_result r = pw_solve(&w, pods, 2);
 	cr_assert_eq(r.n_claims, 2);
 	cr_expect_str_eq(w.sc.cluster.karpenter.pools[r.claims[r.dest[0].idx].pool].name, "pci");
@@ -1250,7 +1250,7 @@ Test(karp_sched, node_selector_narrows_zone_and_types)
 	pw_load(&w, fake_types, NP("default", ANY),
 		SVC("z2", "10m", "            nodeSelector: {topology.kubernetes.io/zone: test-zone-2}\n")
 			SVC("arm", "10m", "            nodeSelector: {kubernetes.io/arch: arm64}\n"));
-	struct karp_pod pods[2] = {{0.01, 0, 0, 0}, {0.01, 0, 1, 1}};
+	struct karp_pod pods[2] = {{0.01, 0, 0, 0, NULL}, {0.01, 0, 1, 1, NULL}};
 	struct karp_result r = pw_solve(&w, pods, 2);
 	cr_assert_eq(r.n_claims, 1);
 	const struct karp_claim *a = &r.claims[0];
@@ -1298,7 +1298,7 @@ Test(karp_sched, preferences_are_required_first_then_relaxed)
 	for (int k = 0; k < 2; k++) {
 		struct pw w = {0};
 		pw_load(&w, fake_types, pools[k], SVC("web", "10m", PREFER_Z2));
-		struct karp_pod pod = {0.01, 0, 0, 0};
+		struct karp_pod pod = {0.01, 0, 0, 0, NULL};
 		struct karp_result r = pw_solve(&w, &pod, 1);
 		cr_assert_eq(r.n_claims, 1);
 		cr_expect_eq(r.claims[0].zone, want[k]);

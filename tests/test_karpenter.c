@@ -1690,3 +1690,86 @@ Test(karpenter, emptiness_counts_terminating_pods_out)
 	drop(&x);
 	scn_free(&sc);
 }
+
+/* ---- placement: scenarios/pci-zones.yaml ---- */
+
+struct pci_seen {
+	int checks;
+	int wrong_pool;    /* pods on the other pool's nodes */
+	int worst_skew;    /* payment's and tokenizer's bound pods: max - min over the zones */
+	unsigned pci_zones; /* zones with a pci node (bits) */
+	int most_pci_pods; /* payment pods bound at once */
+};
+static struct pci_seen seen;
+
+static simtime pci_check(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)arg;
+	const struct world *w = obj;
+	seen.checks++;
+	for (size_t i = 0; i < w->n_nodes; i++)
+		if (w->wnodes[i]->pool == 0 && !w->wnodes[i]->static_node && w->wnodes[i]->zone >= 0)
+			seen.pci_zones |= 1u << w->wnodes[i]->zone;
+	for (size_t g = 0; g < w->n_svcs; g++) {
+		const struct service *sv = &w->svcs[g];
+		bool card = g < 2; /* payment, tokenizer: the pci pool (index 0) */
+		int per_zone[3] = {0}, bound = 0;
+		for (uint32_t j = 0; j < sv->n_pods; j++) {
+			const struct pod *p = sv->pods[j];
+			if (p->slot_free || !p->bound)
+				continue;
+			const struct wnode *n = w->wnodes[p->node];
+			seen.wrong_pool += (n->pool == 0) != card;
+			if (p->phase <= POD_RUNNING && n->zone >= 0) {
+				per_zone[n->zone]++;
+				bound++;
+			}
+		}
+		if (card) {
+			int lo = HR_MIN(per_zone[0], HR_MIN(per_zone[1], per_zone[2]));
+			int hi = HR_MAX(per_zone[0], HR_MAX(per_zone[1], per_zone[2]));
+			if (s->now <= 20 * 60 * SIM_S) /* before the HPAs scale down */
+				seen.worst_skew = HR_MAX(seen.worst_skew, hi - lo);
+			if (g == 0)
+				seen.most_pci_pods = HR_MAX(seen.most_pci_pods, bound);
+		}
+	}
+	return s->now + 5 * SIM_S < s->end ? 5 * SIM_S : SIM_DONE; /* a delay */
+}
+
+/* The shipped PCI scenario: card pods only on the tainted, labelled pci
+ * NodePool's nodes and the rest only on the general pool's, all run long;
+ * Karpenter launches pci nodes in every zone, and the card services' zone
+ * spread (maxSkew 1, DoNotSchedule) holds at every check (every 5 s) while
+ * they scale up and hold, consolidation moving pods included (the HPAs'
+ * scale-down from about 23 min may leave a skew: a ReplicaSet removes pods
+ * without regard to zones, and Kubernetes allows it); no pod is ever
+ * unprovisionable. */
+Test(karpenter, pci_zones_keeps_card_pods_apart_and_spread)
+{
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, "scenarios/pci-zones.yaml", NULL, 0, &e), 0, "%s", e.msg);
+	cr_assert_str_eq(sc.cluster.karpenter.pools[0].name, "pci");
+	cr_assert_str_eq(sc.services[0].name, "payment");
+	cr_assert_str_eq(sc.services[1].name, "tokenizer");
+	struct memsink m;
+	struct sink out = memsink_init(&m);
+	struct sim s;
+	sim_init(&s, sc.seed, sc.duration);
+	struct world *w = world_new(&s, &sc, &out);
+	seen = (struct pci_seen){0};
+	sim_at(&s, SIM_S, PRIO_CONTROL, pci_check, w, 0);
+	sim_run(&s);
+	world_finish(w);
+	cr_expect_gt(seen.checks, 300);
+	cr_expect_eq(seen.wrong_pool, 0, "%d pod-checks on the other pool's nodes", seen.wrong_pool);
+	cr_expect_leq(seen.worst_skew, 1, "payment/tokenizer zone skew %d", seen.worst_skew);
+	cr_expect_eq(seen.pci_zones, 7u, "pci nodes in zones %#x", seen.pci_zones);
+	cr_expect_geq(seen.most_pci_pods, 6, "payment scaled to %d", seen.most_pci_pods);
+	cr_expect_lt(nth(&m, "pod", "unprovisionable", 0), 0, "a pod was unprovisionable");
+	world_free(w);
+	sim_release(&s);
+	memsink_free(&m);
+	scn_free(&sc);
+}
