@@ -10,7 +10,10 @@
  * karp_sched.h) places every pending pod, largest first: on a node with
  * room (Ready nodes, then those in flight), on a NodeClaim planned in this
  * batch, or on a new NodeClaim from the highest-weight NodePool that can
- * take it within its limits and minValues. Each NodeClaim carries its
+ * take it within its limits and minValues, all as the pods' placement
+ * allows (taints, node requirements, topology spread and pod affinity:
+ * karp_sched.h; the pool's template fits come from karp_fits, built once).
+ * Each NodeClaim carries its
  * options, the types that hold all its pods, cheapest first, and launches
  * the first (every type counts as available: no offerings or capacity
  * errors); its "launched" row names them. The nomination of pods to nodes
