@@ -967,29 +967,39 @@ static int rows_of(const struct memsink *m, const char *kind, const char *pod, c
 	return n;
 }
 
-/* bench/karpenter-day: 95 pods of 60 cores and 100 GiB, no type larger
- * than 36 vCPU. The batch plans a c5.9xlarge (the 25 payment pods and 13
- * order pods: 31.5 cores, 63 GiB) and a c6i.8xlarge (the rest); spread by
- * kube-scheduler, the c5.9xlarge holds 31.5 cores but less memory, which a
- * c6i.8xlarge (1.36 instead of 1.53 USD/h) holds: Karpenter would replace
- * it a minute into the run. Settled, the run starts with two c6i.8xlarge,
- * each told once, Ready at t = 0. */
-Test(karpenter, the_start_of_karpenter_day_is_two_c6i_8xlarge)
+/* bench/karpenter-day: 95 pods of 60 cores and 100 GiB over three zones.
+ * payment's 25 pods spread by zone (DoNotSchedule, maxSkew 1: 9/8/8), and
+ * order's and product's too (ScheduleAnyway, which Karpenter takes as
+ * required while it can): the batch plans one NodeClaim a zone, each about
+ * 20 cores and 33 GiB, whose cheapest type is a c6i.8xlarge (32 vCPU,
+ * 64 GiB, 1.36 USD/h). Settled (nothing to consolidate: each zone needs
+ * its node), the run starts with three, one in each zone, each told once,
+ * Ready at t = 0, every pod bound. */
+Test(karpenter, the_start_of_karpenter_day_is_a_c6i_8xlarge_a_zone)
 {
 	struct scenario sc;
 	struct herr e;
 	cr_assert_eq(scn_load(&sc, "scenarios/bench/karpenter-day.yaml", NULL, 0, &e), 0, "%s", e.msg);
 	struct w0 x;
 	build(&x, &sc, sc.seed);
-	cr_expect_eq(x.w->n_nodes, 2);
-	for (size_t i = 0; i < x.w->n_nodes; i++)
+	cr_expect_eq(x.w->n_nodes, 3);
+	unsigned zones = 0;
+	for (size_t i = 0; i < x.w->n_nodes; i++) {
 		cr_expect_str_eq(x.w->wnodes[i]->type, "c6i.8xlarge");
+		zones |= 1u << x.w->wnodes[i]->zone;
+	}
+	cr_expect_eq(zones, 7u, "nodes in zones %#x", zones);
+	int bound = 0;
+	for (size_t g = 0; g < x.w->n_svcs; g++)
+		for (uint32_t j = 0; j < x.w->svcs[g].n_pods; j++)
+			bound += !x.w->svcs[g].pods[j]->slot_free && x.w->svcs[g].pods[j]->bound;
+	cr_expect_eq(bound, 95);
 	char detail[128];
-	cr_expect_eq(rows_of(&x.m, "node", NULL, "ready", NULL, 0), 2);
+	cr_expect_eq(rows_of(&x.m, "node", NULL, "ready", NULL, 0), 3);
 	cr_expect_eq(rows_of(&x.m, "node", "default-0", "ready", detail, sizeof detail), 1);
 	cr_expect_str_eq(detail, "c6i.8xlarge, 1.36 USD/h");
 	cr_expect_eq(rows_of(&x.m, "node", NULL, "deleted", NULL, 0) + rows_of(&x.m, "node", NULL, "draining", NULL, 0), 0);
-	cr_expect_eq(x.w->max_nodes, 2);
+	cr_expect_eq(x.w->max_nodes, 3);
 	drop(&x);
 	scn_free(&sc);
 }
