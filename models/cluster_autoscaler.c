@@ -217,40 +217,186 @@ static void order_pods(size_t *o, size_t n, const struct sched_node *t, const st
 	}
 }
 
+/* One estimate's state. */
+struct est {
+	const struct sched_node *tmpl;
+	struct sched_node *bins;          /* the new nodes, nodes of them opened */
+	int nodes, max_nodes;
+	const struct ca_constraints *c;   /* NULL: resources only */
+	int *total;                       /* with c: the pods of each group placed (c->count's first row) */
+};
+
+static int sum_sel(const int *row, const int *sel, size_t n)
+{
+	int s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += row[sel[i]];
+	return s;
+}
+
+/* New node j's row of counts (with c). */
+static int *row_of(const struct est *st, size_t j)
+{
+	return st->c->count + (j + 1) * st->c->n_groups;
+}
+
+/* Whether group g's pods may still go into the node group's zone: no pod
+ * a zone anti-affinity keeps apart there, and each zone constraint's
+ * count there + self - the least count over its domains within maxSkew. */
+static bool zone_ok(const struct est *st, int g)
+{
+	const struct ca_group *pg = &st->c->groups[g];
+	if (pg->zone_held || sum_sel(st->total, pg->anti_zone, pg->n_anti_zone) > 0)
+		return false;
+	for (size_t i = 0; i < pg->n_spread; i++) {
+		const struct ca_spread *s = &pg->spread[i];
+		if (s->key != SCN_TOPO_ZONE)
+			continue;
+		int cnt = s->in_zone + sum_sel(st->total, s->sel, s->n_sel);
+		int min = s->n_domains && s->min < cnt ? s->min : cnt;
+		if (s->n_domains + 1 < s->min_domains)
+			min = 0;
+		if ((long)cnt + s->self - min > s->max_skew)
+			return false;
+	}
+	return true;
+}
+
+/* Each hostname constraint's least count over its domains (the cluster's
+ * and the new nodes; 0 below minDomains) as a pod of group g is placed:
+ * into min[i] for g's constraint i. */
+static void host_minima(const struct est *st, int g, int *min)
+{
+	const struct ca_group *pg = &st->c->groups[g];
+	assert(pg->n_spread <= PLACE_MAX_TERMS);
+	for (size_t i = 0; i < pg->n_spread; i++) {
+		const struct ca_spread *s = &pg->spread[i];
+		if (s->key != SCN_TOPO_HOSTNAME)
+			continue;
+		min[i] = s->n_domains ? s->min : INT32_MAX;
+		if (s->n_domains + st->nodes < s->min_domains)
+			min[i] = 0;
+		for (int j = 0; j < st->nodes && min[i] > 0; j++) {
+			int cnt = sum_sel(row_of(st, (size_t)j), s->sel, s->n_sel);
+			min[i] = cnt < min[i] ? cnt : min[i];
+		}
+	}
+}
+
+/* Whether new node j takes a pod of group g beside resources: no pod
+ * there that a hostname anti-affinity keeps apart from it, and each
+ * hostname constraint's count there + self - min within maxSkew. */
+static bool host_ok(const struct est *st, size_t j, int g, const int *min)
+{
+	const struct ca_group *pg = &st->c->groups[g];
+	const int *row = row_of(st, j);
+	if (sum_sel(row, pg->anti_host, pg->n_anti_host) > 0)
+		return false;
+	for (size_t i = 0; i < pg->n_spread; i++) {
+		const struct ca_spread *s = &pg->spread[i];
+		if (s->key == SCN_TOPO_HOSTNAME && (long)sum_sel(row, s->sel, s->n_sel) + s->self - min[i] > s->max_skew)
+			return false;
+	}
+	return true;
+}
+
+/* Whether group g has a hostname spread constraint: its minima may rise
+ * as pods are placed, so a node that refused one of its pods may take the
+ * next. */
+static bool host_spread(const struct ca_constraints *c, int g)
+{
+	for (size_t i = 0; c && i < c->groups[g].n_spread; i++)
+		if (c->groups[g].spread[i].key == SCN_TOPO_HOSTNAME)
+			return true;
+	return false;
+}
+
+/* The first new node from `from` on that takes pod p (of group g with
+ * c), or st->nodes. */
+static size_t first_node(const struct est *st, const struct sched_pod *p, int g, size_t from)
+{
+	int min[PLACE_MAX_TERMS];
+	if (st->c)
+		host_minima(st, g, min);
+	for (size_t j = from; j < (size_t)st->nodes; j++)
+		if (!sched_filter(&st->bins[j], p) && (!st->c || host_ok(st, j, g, min)))
+			return j;
+	return (size_t)st->nodes;
+}
+
+/* Opens a new node (an empty one takes any pod the template admits:
+ * its hostname counts are 0, and so is then every minimum). */
+static size_t open_node(struct est *st)
+{
+	size_t j = (size_t)st->nodes++;
+	st->bins[j] = *st->tmpl;
+	if (st->c)
+		memset(row_of(st, j), 0, st->c->n_groups * sizeof(int));
+	return j;
+}
+
+static void put(struct est *st, size_t j, const struct sched_pod *p, int g)
+{
+	sched_bind(&st->bins[j], p);
+	if (st->c) {
+		row_of(st, j)[g]++;
+		st->total[g]++;
+	}
+}
+
+/* Where pod p of group g goes: a new node's index, or st->nodes (left
+ * out). from: the first node worth trying. */
+static size_t place_one(struct est *st, const struct sched_pod *p, int g, size_t from)
+{
+	if (sched_filter(st->tmpl, p) || (st->c && (!st->c->groups[g].admitted || !zone_ok(st, g))))
+		return (size_t)st->nodes;
+	size_t j = first_node(st, p, g, from);
+	if (j == (size_t)st->nodes) {
+		if (st->nodes >= st->max_nodes)
+			return j;
+		j = open_node(st);
+	}
+	put(st, j, p, g);
+	return j;
+}
+
 /*
  * Upstream packs the pod equivalence groups in turn: each pod of a group
  * first tries the nodes added so far (tryToScheduleOnExistingNodes, up to
  * the group's first failure), then the last node added, then a new one if
- * the limiter allows (tryToScheduleOnNewNodes). For pods of one shape that
- * is first-fit, and the model's equivalence group is a service (one shape),
- * so first-fit over the ordered pods gives the same counts. Upstream scans
- * the nodes from the one after its last match (lastIndexOrderMapping), not
- * from the first: with several shapes its placement, and rarely its count,
- * may differ.
+ * the limiter allows (tryToScheduleOnNewNodes), where a pod that an empty
+ * new node refuses ends its group. For pods of one shape that is
+ * first-fit, and the model's equivalence group is a service (one shape),
+ * so first-fit over the ordered pods gives the same counts: a pod refused
+ * by an empty node here is refused by the zone checks (zone_ok), which
+ * refuse the rest of its group as well. Upstream scans the nodes from the
+ * one after its last match (lastIndexOrderMapping), not from the first:
+ * with several shapes its placement, and rarely its count, may differ.
  */
 struct ca_estimate ca_estimate(const struct sched_node *tmpl, const struct sched_pod *pods, size_t n, int max_nodes,
-			       struct sched_node *bins, size_t *order, bool *placed)
+			       struct sched_node *bins, size_t *order, bool *placed, const struct ca_constraints *c)
 {
 	assert(max_nodes >= 0);
+	struct est st = {tmpl, bins, 0, max_nodes, c, c ? c->count : NULL};
 	struct ca_estimate e = {0};
-	size_t hint = 0; /* where the previous pod went (or e.nodes: nowhere) */
+	size_t hint = 0; /* where the previous pod went (or st.nodes: nowhere) */
+	if (c)
+		memset(st.total, 0, c->n_groups * sizeof *st.total);
 	order_pods(order, n, tmpl, pods);
 	for (size_t i = 0; i < n; i++) {
 		const struct sched_pod *sp = &pods[order[i]];
-		/* A pod of the same requests as the one before cannot fit the
-		 * nodes before the one that pod went to: they did not fit it and
-		 * have only filled up since. Starting there gives first-fit's
-		 * answer in O(pods + nodes) for pods of one shape. */
+		int g = c ? c->group[order[i]] : 0;
+		assert(!c || (g >= 0 && (size_t)g < c->n_groups));
+		/* A pod of the same requests (and group) as the one before cannot
+		 * fit the nodes before the one that pod went to: they did not take
+		 * it and have only filled up since (unless a hostname spread's
+		 * minimum rose meanwhile). Starting there gives first-fit's answer
+		 * in O(pods + nodes) for pods of one shape. */
 		const struct sched_pod *prev = i ? &pods[order[i - 1]] : NULL;
-		size_t from = prev && prev->cpu == sp->cpu && prev->mem == sp->mem ? hint : 0;
-		hint = fit_from(bins, from, (size_t)e.nodes, sp);
-		bool ok = hint < (size_t)e.nodes;
-		if (!ok && e.nodes < max_nodes && !sched_filter(tmpl, sp)) {
-			hint = (size_t)e.nodes;
-			bins[e.nodes] = *tmpl;
-			sched_bind(&bins[e.nodes++], sp);
-			ok = true;
-		}
+		bool same = prev && prev->cpu == sp->cpu && prev->mem == sp->mem &&
+			    (!c || (c->group[order[i - 1]] == g && !host_spread(c, g)));
+		hint = place_one(&st, sp, g, same ? hint : 0);
+		bool ok = hint < (size_t)st.nodes;
 		if (placed)
 			placed[order[i]] = ok;
 		if (!ok)
@@ -259,6 +405,7 @@ struct ca_estimate ca_estimate(const struct sched_node *tmpl, const struct sched
 		e.cpu_m += llround(sp->cpu * 1000);
 		e.mem += llround(sp->mem);
 	}
+	e.nodes = st.nodes;
 	return e;
 }
 
@@ -572,7 +719,7 @@ static bool option(struct ca *k, size_t gi, size_t n, struct ca_option *o)
 	const struct group *g = &k->g[gi];
 	int cap = HR_MIN(g->cfg->max - g->size, k->cfg->max_nodes_per_scaleup);
 	need_bins(k, n);
-	struct ca_estimate e = ca_estimate(&g->tmpl, k->sps, n, cap, k->bins, k->order, NULL);
+	struct ca_estimate e = ca_estimate(&g->tmpl, k->sps, n, cap, k->bins, k->order, NULL, NULL);
 	*o = (struct ca_option){
 		.group = (int)gi,
 		.nodes = e.nodes,
