@@ -96,6 +96,7 @@ struct group {
 	simtime backoff_until;  /* no scale-up of the group before this, ns */
 	simtime backoff_len;    /* the last backoff's length, ns; 0: no backoff on record */
 	simtime last_fail;      /* the last failed scale-up, ns */
+	struct place_fit *fit;  /* per zone (one row without zones) and service: its template's fit */
 };
 
 struct cpod {                /* a pod in a simulation */
@@ -134,6 +135,17 @@ struct ca {
 	unsigned char *gone;     /* scale-down: found unneeded in this loop */
 	struct del *del;         /* scale-down: the nodes to delete */
 	size_t cap_nodes;
+	/* Placement: what each service's pods (a pod group) need of new nodes
+	 * (the estimator's constraints) and of nodes (the simulations). */
+	size_t n_svcs;
+	struct ca_group *cg;     /* per service, as the node group being estimated sees it */
+	struct ca_spread *cs;    /* per service, PLACE_MAX_TERMS: its hard spread constraints */
+	int *anti;               /* per service, 2 x n_svcs: its anti_host list, then its anti_zone list */
+	int *zcnt;               /* per service and hard spread constraint: each zone's count, -1 where the
+	                          * zone is no domain (n_zones + 1 each; this scan's) */
+	bool *pending;           /* per service: it has pods in this scan's estimate */
+	int *pgrp;               /* per pod in `pods`: its service (cap_pods) */
+	int *est_count;          /* the estimator's counts ((cap_bins + 1) x n_svcs) */
 };
 
 static const char *const expander_names[] = {"least-waste", "random", "most-pods"};
@@ -493,14 +505,17 @@ static void need_pods(struct ca *k, size_t n)
 		k->pods = xrealloc(k->pods, k->cap_pods * sizeof *k->pods);
 		k->sps = xrealloc(k->sps, k->cap_pods * sizeof *k->sps);
 		k->order = xrealloc(k->order, k->cap_pods * sizeof *k->order);
+		k->pgrp = xrealloc(k->pgrp, k->cap_pods * sizeof *k->pgrp);
 	}
 }
 
 static void need_bins(struct ca *k, size_t n)
 {
 	if (n > k->cap_bins) {
+		size_t ns = k->n_svcs;
 		k->cap_bins = HR_MAX(n, 2 * k->cap_bins);
 		k->bins = xrealloc(k->bins, k->cap_bins * sizeof *k->bins);
+		k->est_count = xrealloc(k->est_count, (k->cap_bins + 1) * ns * sizeof *k->est_count + 1);
 	}
 }
 
@@ -581,6 +596,178 @@ static void count_sizes(struct ca *k)
 		if (ca_node(n) && n->state != NODE_DRAINING)
 			k->g[n->pool].size++;
 	}
+}
+
+/* ---- placement ---- */
+
+/* Refusals beside placement.h's filter reasons. */
+enum { R_RESOURCES = 1u << 16 }; /* NodeResourcesFit: the template's room beside the DaemonSets */
+
+static size_t add_once(int *v, size_t n, int g)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == g)
+			return n;
+	v[n] = g;
+	return n + 1;
+}
+
+/* The groups whose pods a required anti-affinity term on key keeps apart
+ * from group g's: those g's own terms select, and those whose terms select
+ * g (InterPodAffinity checks both sides). Returns how many, in out. */
+static size_t anti_list(const struct place *pl, size_t g, enum scn_topo key, int *out)
+{
+	const struct place_group *pg = &pl->groups[g];
+	size_t n = 0;
+	for (size_t i = 0; i < pg->n_terms; i++) {
+		const struct place_term *t = &pg->terms[i];
+		for (size_t j = 0; t->anti && !t->weight && t->key == key && j < t->n_sel; j++)
+			n = add_once(out, n, t->sel[j]);
+	}
+	for (size_t r = 0; r < pg->n_repel; r++)
+		if (pg->repel[r].key == key)
+			n = add_once(out, n, pg->repel[r].group);
+	return n;
+}
+
+/* Service s's pod group: its anti-affinity lists (a zone term matters
+ * only where nodes have zones) and hard spread constraints, from the
+ * world's placement state. */
+static void init_pod_group(struct ca *k, size_t s)
+{
+	const struct place *pl = &k->w->place;
+	const struct place_group *pg = &pl->groups[s];
+	struct ca_group *cg = &k->cg[s];
+	int *host = k->anti + 2 * s * k->n_svcs;
+	cg->anti_host = host;
+	cg->n_anti_host = anti_list(pl, s, SCN_TOPO_HOSTNAME, host);
+	cg->anti_zone = host + k->n_svcs;
+	cg->n_anti_zone = pl->n_zones ? anti_list(pl, s, SCN_TOPO_ZONE, host + k->n_svcs) : 0;
+	struct ca_spread *cs = &k->cs[s * PLACE_MAX_TERMS];
+	cg->spread = cs;
+	for (size_t i = 0; i < pg->n_spread; i++) {
+		const struct place_spread *c = &pg->spread[i];
+		if (c->hard)
+			cs[cg->n_spread++] = (struct ca_spread){c->key, c->max_skew, c->min_domains, c->self, c->sel,
+								c->n_sel, 0, 0, 0};
+	}
+}
+
+/* The services' pod groups (the scratch sized by the services). */
+static void init_place(struct ca *k)
+{
+	size_t ns = k->w->n_svcs, nz = k->w->place.n_zones;
+	k->n_svcs = ns;
+	k->cg = xcalloc(ns + 1, sizeof *k->cg);
+	k->cs = xcalloc(ns * PLACE_MAX_TERMS + 1, sizeof *k->cs);
+	k->anti = xcalloc(2 * ns * ns + 1, sizeof *k->anti);
+	k->zcnt = xcalloc(ns * PLACE_MAX_TERMS * (nz + 1) + 1, sizeof *k->zcnt);
+	k->pending = xcalloc(ns + 1, sizeof *k->pending);
+	for (size_t s = 0; s < ns; s++)
+		init_pod_group(k, s);
+}
+
+/* Node group g's template fit for every service in every zone (one row
+ * without zones): its labels are a new node's of the group in that zone,
+ * without a hostname. */
+static void init_template_fit(struct ca *k, struct group *g)
+{
+	const struct scenario *sc = k->w->sc;
+	const struct scn_node_meta *m = &g->cfg->meta;
+	size_t nz = k->w->place.n_zones, ns = k->n_svcs;
+	struct place_label *labels = xcalloc(m->n_labels + PLACE_NODE_LABELS, sizeof *labels);
+	char buf[PLACE_LABEL_BUF];
+	g->fit = xcalloc((nz ? nz : 1) * ns + 1, sizeof *g->fit);
+	for (size_t z = 0; z < (nz ? nz : 1); z++) {
+		struct place_node_desc d = {NULL, nz ? sc->cluster.zones[z] : NULL, g->type, NULL, -1, m->labels, m->n_labels};
+		size_t n = place_node_labels(&d, labels, buf);
+		for (size_t s = 0; s < ns; s++)
+			g->fit[z * ns + s] = place_node_fit(&sc->services[s].placement, labels, n, m->taints, m->n_taints);
+	}
+	free(labels);
+}
+
+static bool zone_spread(const struct ca_group *cg)
+{
+	for (size_t i = 0; i < cg->n_spread; i++)
+		if (cg->spread[i].key == SCN_TOPO_ZONE)
+			return true;
+	return false;
+}
+
+/* Why node group g's template in zone z (PLACE_ZONE_NONE: none) refuses
+ * service s's pods, in kube-scheduler's filter order: PLACE_R_TAINT,
+ * PLACE_R_AFFINITY, R_RESOURCES (only when sp, their requests, is given),
+ * PLACE_R_SPREAD_LABEL (a hard zone constraint on a template without a
+ * zone); 0 when it admits them. */
+static unsigned tmpl_refuses(const struct ca *k, const struct group *g, int z, size_t s, const struct sched_pod *sp)
+{
+	const struct place_fit *f = &g->fit[(z < 0 ? 0 : (size_t)z) * k->n_svcs + s];
+	if (f->taint >= 0)
+		return PLACE_R_TAINT;
+	if (!f->affinity)
+		return PLACE_R_AFFINITY;
+	if (sp && sched_filter(&g->tmpl, sp))
+		return R_RESOURCES;
+	return z < 0 && zone_spread(&k->cg[s]) ? PLACE_R_SPREAD_LABEL : 0;
+}
+
+/* The cluster's side of the hard spread constraints of the services with
+ * pods to estimate: PodTopologySpread's PreFilter over the world's nodes
+ * (place_cycle_begin: the domains and counts of the counted nodes the
+ * constraint includes), kept as hostname domains and minimum, and each
+ * zone's count. */
+static void spread_begin(struct ca *k)
+{
+	struct world *w = k->w;
+	struct place *pl = &w->place;
+	size_t nz = pl->n_zones;
+	for (size_t s = 0; s < k->n_svcs; s++) {
+		if (!k->pending[s] || !k->cg[s].n_spread)
+			continue;
+		place_cycle_begin(pl, (int)s, w->pnodes, w->n_nodes);
+		const struct place_group *pg = &pl->groups[s];
+		for (size_t i = 0, j = 0; i < pg->n_spread; i++) {
+			if (!pg->spread[i].hard)
+				continue;
+			struct ca_spread *cs = &k->cs[s * PLACE_MAX_TERMS + j];
+			int *zc = k->zcnt + (s * PLACE_MAX_TERMS + j++) * (nz + 1);
+			cs->n_domains = pl->n_dom[i];
+			cs->min = pl->min[i];
+			if (cs->key != SCN_TOPO_ZONE)
+				continue;
+			for (size_t z = 0; z < nz; z++)
+				zc[z] = pl->dom[i * (nz + 1) + z] ? pl->cnt[i * (nz + 1) + z] : -1;
+		}
+	}
+}
+
+/* Service s's zone constraints for new nodes in zone z: the count there,
+ * the other zones' domains and least count; whether a pod an anti-affinity
+ * keeps apart is in the zone already (bound, terminating too). */
+static void zone_view(struct ca *k, size_t s, int z)
+{
+	const struct place *pl = &k->w->place;
+	size_t nz = pl->n_zones;
+	struct ca_group *cg = &k->cg[s];
+	for (size_t j = 0; j < cg->n_spread; j++) {
+		struct ca_spread *cs = &k->cs[s * PLACE_MAX_TERMS + j];
+		const int *zc = k->zcnt + (s * PLACE_MAX_TERMS + j) * (nz + 1);
+		if (cs->key != SCN_TOPO_ZONE)
+			continue;
+		cs->n_domains = cs->min = cs->in_zone = 0;
+		for (size_t o = 0; o < nz; o++) {
+			if (zc[o] < 0)
+				continue;
+			if ((int)o == z)
+				cs->in_zone = zc[o];
+			else
+				cs->min = cs->n_domains++ ? HR_MIN(cs->min, zc[o]) : zc[o];
+		}
+	}
+	cg->zone_held = false;
+	for (size_t i = 0; z >= 0 && i < cg->n_anti_zone; i++)
+		cg->zone_held |= pl->zone_bound[(size_t)z * k->n_svcs + (size_t)cg->anti_zone[i]] > 0;
 }
 
 /* ---- node lifecycle ---- */
@@ -712,14 +899,23 @@ static size_t filter_schedulable(struct ca *k, size_t n)
 	return left;
 }
 
-/* Group gi's option for the n pods left (their requests in k->sps):
- * false when the estimator places none. */
+/* Group gi's option for the n pods left (their requests in k->sps,
+ * their services in k->pgrp): false when the estimator places none. Its
+ * new nodes are taken to be in the zone its next node goes to. */
 static bool option(struct ca *k, size_t gi, size_t n, struct ca_option *o)
 {
 	const struct group *g = &k->g[gi];
 	int cap = HR_MIN(g->cfg->max - g->size, k->cfg->max_nodes_per_scaleup);
+	int z = node_group_zone(k->w, &g->cfg->meta, (int)gi, false);
+	for (size_t s = 0; s < k->n_svcs; s++) {
+		if (!k->pending[s])
+			continue;
+		k->cg[s].admitted = !tmpl_refuses(k, g, z, s, NULL);
+		zone_view(k, s, z);
+	}
 	need_bins(k, n);
-	struct ca_estimate e = ca_estimate(&g->tmpl, k->sps, n, cap, k->bins, k->order, NULL, NULL);
+	struct ca_constraints c = {k->pgrp, k->cg, k->n_svcs, k->est_count};
+	struct ca_estimate e = ca_estimate(&g->tmpl, k->sps, n, cap, k->bins, k->order, NULL, &c);
 	*o = (struct ca_option){
 		.group = (int)gi,
 		.nodes = e.nodes,
@@ -757,25 +953,85 @@ static void launch(struct ca *k, const struct ca_option *o)
 	k->last_up = w->s->now;
 }
 
+/* Why node group gi refuses service s's pods sp in every zone its nodes
+ * may be in (tmpl_refuses' reason in the first), or 0. */
+static unsigned group_refuses(const struct ca *k, size_t gi, size_t s, const struct sched_pod *sp)
+{
+	const struct group *g = &k->g[gi];
+	int nz = (int)k->w->place.n_zones, lo = g->cfg->meta.zone, hi = lo + 1;
+	if (!nz)
+		lo = PLACE_ZONE_NONE, hi = 0;
+	else if (lo < 0)
+		lo = 0, hi = nz;
+	unsigned first = 0;
+	for (int z = lo; z < hi; z++) {
+		unsigned r = tmpl_refuses(k, g, z, s, sp);
+		if (!r)
+			return 0;
+		first = first ? first : r;
+	}
+	return first;
+}
+
+/* The reasons no node group admits pod c (upstream's NotTriggerScaleUp
+ * event counts the node groups per predicate failure), into why; false
+ * when one admits it. */
+static bool refusals(const struct ca *k, const struct cpod *c, char *why, size_t size)
+{
+	size_t s = c->p->svc->idx;
+	int taint = 0, aff = 0, res = 0, label = 0;
+	const struct scn_taint *t = NULL;
+	for (size_t gi = 0; gi < k->n_g; gi++) {
+		unsigned r = group_refuses(k, gi, s, &c->sp);
+		if (!r)
+			return false;
+		if (r == PLACE_R_TAINT && !taint++) {
+			const struct group *g = &k->g[gi];
+			int z = g->cfg->meta.zone >= 0 ? g->cfg->meta.zone : 0;
+			t = &g->cfg->meta.taints[g->fit[(size_t)z * k->n_svcs + s].taint];
+		}
+		aff += r == PLACE_R_AFFINITY;
+		res += r == R_RESOURCES;
+		label += r == PLACE_R_SPREAD_LABEL;
+	}
+	int n = snprintf(why, size, "Cluster Autoscaler: pod didn't trigger scale-up:");
+	const char *sep = "";
+	if (taint)
+		n += snprintf(why + n, size - (size_t)n, " %d node group(s) had untolerated taint {%s: %s}", taint, t->key,
+			      t->value), sep = ",";
+	if (aff)
+		n += snprintf(why + n, size - (size_t)n, "%s %d didn't match Pod's node affinity/selector", sep, aff), sep = ",";
+	if (res)
+		n += snprintf(why + n, size - (size_t)n, "%s %d can't hold %.3g cores and %.0f MiB beside the DaemonSets", sep,
+			      res, c->sp.cpu, c->sp.mem / SCHED_MIB), sep = ",";
+	if (label)
+		snprintf(why + n, size - (size_t)n, "%s %d have no zone for its topology spread constraint", sep, label);
+	return true;
+}
+
 static void report_unprovisionable(struct ca *k, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct cpod *c = &k->pods[i];
-		if (c->p->prov_logged)
+		char why[256];
+		if (c->p->prov_logged || !refusals(k, c, why, sizeof why))
 			continue;
-		bool fits = false;
-		for (size_t gi = 0; gi < k->n_g && !fits; gi++)
-			fits = !sched_filter(&k->g[gi].tmpl, &c->sp);
-		if (fits)
-			continue;
-		char why[200];
-		snprintf(why, sizeof why,
-			 "Cluster Autoscaler: pod didn't trigger scale-up: no node group's template holds %.3g cores "
-			 "and %.0f MiB beside the DaemonSets",
-			 c->sp.cpu, c->sp.mem / SCHED_MIB);
 		pod_log(k->w, c->p, "unprovisionable", why);
 		c->p->prov_logged = true;
 	}
+}
+
+/* The estimator's input: the pods' requests and services, the services
+ * with pods in it, and their spread constraints' counts. */
+static void estimate_begin(struct ca *k, size_t n)
+{
+	memset(k->pending, 0, k->n_svcs * sizeof *k->pending);
+	for (size_t i = 0; i < n; i++) {
+		k->sps[i] = k->pods[i].sp;
+		k->pgrp[i] = k->pods[i].p->svc->idx;
+		k->pending[k->pgrp[i]] = true;
+	}
+	spread_begin(k);
 }
 
 /* Returns whether it scaled up; *hold says to delete no node in this loop. */
@@ -794,8 +1050,7 @@ static bool scale_up(struct ca *k, bool *hold)
 		return false;
 	}
 	report_unprovisionable(k, n);
-	for (size_t i = 0; i < n; i++)
-		k->sps[i] = k->pods[i].sp;
+	estimate_begin(k, n);
 	size_t n_opt = 0;
 	for (size_t gi = 0; gi < k->n_g; gi++) {
 		const struct group *g = &k->g[gi];
@@ -1014,6 +1269,8 @@ static void ca_free(void *self)
 		return;
 	gsl_rng_free(k->r_lat);
 	gsl_rng_free(k->r_exp);
+	for (size_t i = 0; i < k->n_g; i++)
+		free(k->g[i].fit);
 	free(k->g);
 	free(k->opt);
 	free(k->best);
@@ -1025,6 +1282,13 @@ static void ca_free(void *self)
 	free(k->start);
 	free(k->gone);
 	free(k->del);
+	free(k->cg);
+	free(k->cs);
+	free(k->anti);
+	free(k->zcnt);
+	free(k->pending);
+	free(k->pgrp);
+	free(k->est_count);
 	free(k);
 }
 
@@ -1042,6 +1306,7 @@ void ca_start(struct world *w)
 	k->last_up = k->last_down_fail = w->s->now - SIM_HOUR;
 	k->n_g = k->cfg->n_groups;
 	k->g = xcalloc(k->n_g ? k->n_g : 1, sizeof *k->g);
+	init_place(k);
 	k->opt = xcalloc(k->n_g ? k->n_g : 1, sizeof *k->opt);
 	k->best = xcalloc(k->n_g ? k->n_g : 1, sizeof *k->best);
 	/* --scale-down-unready-enabled is true upstream; the model's
@@ -1069,6 +1334,7 @@ void ca_start(struct world *w)
 		if (!c->n_zones)
 			tmpl.zone = PLACE_ZONE_NONE;
 		node_daemonsets(w, g->type->name, &tmpl, &g->tmpl);
+		init_template_fit(k, g);
 		for (int j = 0; j < g->cfg->initial; j++) {
 			struct node_spec spec = {node_group_zone(w, &g->cfg->meta, (int)i, false), &g->cfg->meta, NULL, false};
 			node_add(w, g->cfg->name, g->type->name, (int)i, a, g->type->price_hour, NODE_READY, &spec);

@@ -44,7 +44,7 @@ static void write_file(const char *path, const char *text)
 static int load(const char *duration, const char *ca, const char *groups, const char *services, struct scenario *sc,
 		struct herr *e)
 {
-	char dir[] = "/tmp/test_ca.XXXXXX", path[64], yaml[4096];
+	char dir[] = "/tmp/test_ca.XXXXXX", path[64], yaml[8192];
 	cr_assert(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/catalog.csv", dir);
 	write_file(path, catalog);
@@ -461,6 +461,154 @@ Test(ca, no_shipped_start_is_scaled_down)
 	int checked = 0;
 	shipped_each(check_ca_start, &checked);
 	cr_expect_geq(checked, 2, "%d scenarios and variants with the Cluster Autoscaler", checked);
+}
+
+/* ==== Placement in the scan loop ====
+ *
+ * The node groups' taints, labels and zones, and the pods' placement,
+ * in a whole run: which group a scale-up takes, what the estimator packs,
+ * which room filterOutSchedulable and the scale-down simulation count. */
+
+/* Service `name`: a Deployment of n replicas of `cpu` (a quantity) and
+ * 1 GiB taking 1 request a second, with `spec` added to its pod spec
+ * (lines indented 12), written into buf. */
+static const char *dep(char *buf, size_t size, const char *name, int n, const char *cpu, const char *spec)
+{
+	snprintf(buf, size,
+		 "  %s:\n"
+		 "    cpu_per_request: 1ms\n"
+		 "    traffic: {rate: 1rps}\n"
+		 "    deployment:\n"
+		 "      apiVersion: apps/v1\n"
+		 "      kind: Deployment\n"
+		 "      spec:\n"
+		 "        replicas: %d\n"
+		 "        selector: {matchLabels: {app: %s}}\n"
+		 "        template:\n"
+		 "          metadata: {labels: {app: %s}}\n"
+		 "          spec:\n"
+		 "            containers: [{name: app, image: app, resources: {requests: {cpu: %s, memory: 1Gi}},\n"
+		 "                          readinessProbe: {tcpSocket: {port: 80}}}]\n"
+		 "%s",
+		 name, n, name, name, cpu, spec);
+	return buf;
+}
+
+#define TOLERATES_PCI "            tolerations: [{key: workload, operator: Equal, value: pci, effect: NoSchedule}]\n"
+#define ANTI_SELF(app)                                                                                   \
+	"            affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [\n"    \
+	"              {labelSelector: {matchLabels: {app: " app "}}, topologyKey: kubernetes.io/hostname}]}}\n"
+
+/* The scale-up's group and detail, or NULL; no other group scaled up. */
+static const struct row_decision *only_scale_up(const struct memsink *m, const char *group, const char *detail)
+{
+	const struct row_decision *r = nth(m, "scale-up", "", 0);
+	cr_expect_eq(count(m, "scale-up", ""), 1, "scale-ups: %d", count(m, "scale-up", ""));
+	cr_expect(r && !strcmp(r->pod, group), "scaled up %s, want %s", r ? r->pod : "nothing", group);
+	cr_expect(r && strstr(r->detail, detail), "%s", r ? r->detail : "");
+	return r;
+}
+
+/* least-waste prefers ng-c's c5.xlarge for 2 pods of 1.5 cores (1.0
+ * against 1.125, least_waste_picks_the_smallest_waste), but its taint
+ * refuses pods that do not tolerate it: ng-l takes them; pods that
+ * tolerate it go to ng-c. */
+Test(ca, a_tainted_group_scales_up_only_for_pods_that_tolerate_it)
+{
+	const char *groups = "      - {name: ng-c, instance: c5.xlarge, min: 0, max: 10, size: 0,\n"
+			     "         taints: [{key: workload, value: pci, effect: NoSchedule}]}\n"
+			     "      - {name: ng-l, instance: m5.large, min: 0, max: 10, size: 0}\n";
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("60s", "", groups, dep(svc, sizeof svc, "web", 2, "1500m", ""), &sc);
+	only_scale_up(&m, "ng-l", "+2 node(s) of m5.large (0 -> 2) for 2 pod(s)");
+	cr_expect_eq(count(&m, "unprovisionable", "web-"), 0);
+	memsink_free(&m);
+	scn_free(&sc);
+	m = run("60s", "", groups, dep(svc, sizeof svc, "web", 2, "1500m", TOLERATES_PCI), &sc);
+	only_scale_up(&m, "ng-c", "+1 node(s) of c5.xlarge (0 -> 1) for 2 pod(s)");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* A nodeSelector on a group's label: ng-l, not the smaller waste of ng-c. */
+Test(ca, a_node_selector_picks_the_group_with_the_label)
+{
+	const char *groups = "      - {name: ng-c, instance: c5.xlarge, min: 0, max: 10, size: 0, labels: {team: a}}\n"
+			     "      - {name: ng-l, instance: m5.large, min: 0, max: 10, size: 0, labels: {team: b}}\n";
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m =
+		run("60s", "", groups, dep(svc, sizeof svc, "web", 2, "1500m", "            nodeSelector: {team: b}\n"), &sc);
+	only_scale_up(&m, "ng-l", "+2 node(s) of m5.large (0 -> 2) for 2 pod(s)");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* A pod whose required node affinity names zone us-east-1b: the template
+ * of ng-c (us-east-1a) does not admit it, ng-l's (us-east-1b) does. Its
+ * nodes are in us-east-1b, and the pods run there. */
+Test(ca, a_zone_pinned_pod_scales_the_group_in_its_zone)
+{
+	const char *groups = "      - {name: ng-c, instance: c5.xlarge, min: 0, max: 10, size: 0, zone: us-east-1a}\n"
+			     "      - {name: ng-l, instance: m5.large, min: 0, max: 10, size: 0, zone: us-east-1b}\n";
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("200s", "", groups,
+			       dep(svc, sizeof svc, "web", 2, "1500m",
+				   "            affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution:\n"
+				   "              {nodeSelectorTerms: [{matchExpressions: [{key: topology.kubernetes.io/zone,\n"
+				   "                operator: In, values: [us-east-1b]}]}]}}}\n"),
+			       &sc);
+	only_scale_up(&m, "ng-l", "+2 node(s) of m5.large (0 -> 2) for 2 pod(s)");
+	cr_expect_eq(count(&m, "scheduled", "web-"), 2);
+	const struct row_decision *r = nth(&m, "launched", "ng-l", 0);
+	cr_expect(r && strstr(r->detail, "us-east-1b"), "%s", r ? r->detail : "");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* No template admits the pod: ng-t's taint is not tolerated, ng-a's label
+ * is not the nodeSelector's. One row says why, and nothing scales up. */
+Test(ca, unprovisionable_says_which_predicate_refused)
+{
+	const char *groups = "      - {name: ng-t, instance: m5.large, min: 0, max: 10, size: 0,\n"
+			     "         taints: [{key: workload, value: pci, effect: NoSchedule}]}\n"
+			     "      - {name: ng-a, instance: m5.large, min: 0, max: 10, size: 0, labels: {team: a}}\n";
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m =
+		run("60s", "", groups, dep(svc, sizeof svc, "web", 1, "500m", "            nodeSelector: {team: b}\n"), &sc);
+	cr_expect_eq(count(&m, "scale-up", ""), 0);
+	cr_expect_eq(count(&m, "unprovisionable", "web-"), 1);
+	const struct row_decision *r = nth(&m, "unprovisionable", "web-", 0);
+	cr_expect(r && !strcmp(r->detail, "Cluster Autoscaler: pod didn't trigger scale-up: 1 node group(s) had "
+					  "untolerated taint {workload: pci}, 1 didn't match Pod's node affinity/selector"),
+		  "%s", r ? r->detail : "");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* 5 pods of 500m that repel each other on hostname (3 would fit an
+ * m5.large): one scale-up of 5 nodes at 10 s, and when they are Ready the
+ * 5 pods run on 5 nodes, one each. */
+Test(ca, anti_affinity_scales_up_a_node_a_pod)
+{
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("300s", "", "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n",
+			       dep(svc, sizeof svc, "web", 5, "500m", ANTI_SELF("web")), &sc);
+	const struct row_decision *up = only_scale_up(&m, "ng", "+5 node(s) of m5.large (0 -> 5) for 5 pod(s)");
+	cr_expect(fabs(t_of(up) - 10) < EPS);
+	cr_expect_eq(count(&m, "launched", "ng-"), 5);
+	cr_expect_eq(count(&m, "scheduled", "web-"), 5);
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < i; j++) {
+			const struct row_decision *a = nth(&m, "scheduled", "web-", i), *b = nth(&m, "scheduled", "web-", j);
+			cr_expect(a && b && strcmp(a->detail, b->detail), "two pods on %s", a ? a->detail : "?");
+		}
+	memsink_free(&m);
+	scn_free(&sc);
 }
 
 /* ==== Upstream tables ====
