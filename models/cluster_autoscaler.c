@@ -145,7 +145,12 @@ struct ca {
 	                          * zone is no domain (n_zones + 1 each; this scan's) */
 	bool *pending;           /* per service: it has pods in this scan's estimate */
 	int *pgrp;               /* per pod in `pods`: its service (cap_pods) */
+	size_t *touched;         /* a simulation's pods, as sim_count entries, bin x n_svcs + service (cap_pods) */
+	size_t n_filtered;       /* touched's entries from this scan's filter_schedulable */
 	int *est_count;          /* the estimator's counts ((cap_bins + 1) x n_svcs) */
+	uint32_t *bin_node;      /* a simulation's bin: the world node it copies (cap_bins) */
+	int *sim_count;          /* a simulation's pods put on each bin, per service (cap_bins x n_svcs;
+	                          * zero between simulations) */
 };
 
 static const char *const expander_names[] = {"least-waste", "random", "most-pods"};
@@ -157,24 +162,6 @@ static void sort(void *a, size_t n, size_t size, int (*cmp)(const void *, const 
 {
 	if (n > 1)
 		qsort(a, n, size, cmp);
-}
-
-/* Places p on the first of bins[from..n) it fits (binding it there) and
- * returns its index; n if none. */
-static size_t fit_from(struct sched_node *bins, size_t from, size_t n, const struct sched_pod *p)
-{
-	for (size_t i = from; i < n; i++)
-		if (!sched_filter(&bins[i], p)) {
-			sched_bind(&bins[i], p);
-			return i;
-		}
-	return n;
-}
-
-/* Places p on the first bin it fits (binding it there); false if none. */
-static bool first_fit(struct sched_node *bins, size_t n, const struct sched_pod *p)
-{
-	return fit_from(bins, 0, n, p) < n;
 }
 
 /* A pod's size against the template: cpu / allocatable cpu + memory /
@@ -506,16 +493,20 @@ static void need_pods(struct ca *k, size_t n)
 		k->sps = xrealloc(k->sps, k->cap_pods * sizeof *k->sps);
 		k->order = xrealloc(k->order, k->cap_pods * sizeof *k->order);
 		k->pgrp = xrealloc(k->pgrp, k->cap_pods * sizeof *k->pgrp);
+		k->touched = xrealloc(k->touched, k->cap_pods * sizeof *k->touched);
 	}
 }
 
 static void need_bins(struct ca *k, size_t n)
 {
 	if (n > k->cap_bins) {
-		size_t ns = k->n_svcs;
+		size_t was = k->cap_bins, ns = k->n_svcs;
 		k->cap_bins = HR_MAX(n, 2 * k->cap_bins);
 		k->bins = xrealloc(k->bins, k->cap_bins * sizeof *k->bins);
+		k->bin_node = xrealloc(k->bin_node, k->cap_bins * sizeof *k->bin_node);
 		k->est_count = xrealloc(k->est_count, (k->cap_bins + 1) * ns * sizeof *k->est_count + 1);
+		k->sim_count = xrealloc(k->sim_count, k->cap_bins * ns * sizeof *k->sim_count + 1);
+		memset(k->sim_count + was * ns, 0, (k->cap_bins - was) * ns * sizeof *k->sim_count);
 	}
 }
 
@@ -712,11 +703,34 @@ static unsigned tmpl_refuses(const struct ca *k, const struct group *g, int z, s
 	return z < 0 && zone_spread(&k->cg[s]) ? PLACE_R_SPREAD_LABEL : 0;
 }
 
+static bool has(const int *v, size_t n, size_t g)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == (int)g)
+			return true;
+	return false;
+}
+
+/* Service s's zone constraint c counts, in zc, the pods filter_schedulable
+ * put on nodes (upstream's snapshot holds them, upcoming nodes included):
+ * a node's zone whose policies include it becomes a domain. */
+static void add_filtered(const struct ca *k, size_t s, const struct place_spread *c, int *zc)
+{
+	for (size_t e = 0; e < k->n_filtered; e++) {
+		size_t b = k->touched[e] / k->n_svcs, g = k->touched[e] % k->n_svcs;
+		const struct wnode *n = k->w->wnodes[k->bin_node[b]];
+		if (n->zone < 0 || !has(c->sel, c->n_sel, g) || (c->honor_affinity && !n->fit[s].affinity) ||
+		    (c->honor_taints && n->fit[s].taint >= 0))
+			continue;
+		zc[n->zone] = (zc[n->zone] < 0 ? 0 : zc[n->zone]) + 1;
+	}
+}
+
 /* The cluster's side of the hard spread constraints of the services with
  * pods to estimate: PodTopologySpread's PreFilter over the world's nodes
  * (place_cycle_begin: the domains and counts of the counted nodes the
  * constraint includes), kept as hostname domains and minimum, and each
- * zone's count. */
+ * zone's count with the pods filter_schedulable put on nodes. */
 static void spread_begin(struct ca *k)
 {
 	struct world *w = k->w;
@@ -738,6 +752,7 @@ static void spread_begin(struct ca *k)
 				continue;
 			for (size_t z = 0; z < nz; z++)
 				zc[z] = pl->dom[i * (nz + 1) + z] ? pl->cnt[i * (nz + 1) + z] : -1;
+			add_filtered(k, s, &pg->spread[i], zc);
 		}
 	}
 }
@@ -768,6 +783,47 @@ static void zone_view(struct ca *k, size_t s, int z)
 	cg->zone_held = false;
 	for (size_t i = 0; z >= 0 && i < cg->n_anti_zone; i++)
 		cg->zone_held |= pl->zone_bound[(size_t)z * k->n_svcs + (size_t)cg->anti_zone[i]] > 0;
+}
+
+/* Whether bin b (a copy of world node k->bin_node[b]) takes pod c in a
+ * simulation: resources, the node's static fit (taints, node affinity),
+ * and no pod there, bound or put by the simulation, that a hostname
+ * anti-affinity keeps apart from it. */
+static bool bin_takes(const struct ca *k, size_t b, const struct cpod *c)
+{
+	size_t i = k->bin_node[b], g = c->p->svc->idx;
+	const struct place_fit *f = &k->w->wnodes[i]->fit[g];
+	if (sched_filter(&k->bins[b], &c->sp) || f->taint >= 0 || !f->affinity)
+		return false;
+	const struct ca_group *cg = &k->cg[g];
+	const int *bound = k->w->pnodes[i].bound, *put = k->sim_count + b * k->n_svcs;
+	for (size_t j = 0; j < cg->n_anti_host; j++)
+		if (bound[cg->anti_host[j]] + put[cg->anti_host[j]] > 0)
+			return false;
+	return true;
+}
+
+/* Puts pod c on the first of bins[0..nb) that takes it; false if none.
+ * *n_touched counts the pods put, logged in touched (sim_clear zeroes
+ * their sim_count entries and keeps the log). */
+static bool sim_fit(struct ca *k, size_t nb, const struct cpod *c, size_t *n_touched)
+{
+	for (size_t b = 0; b < nb; b++) {
+		if (!bin_takes(k, b, c))
+			continue;
+		size_t at = b * k->n_svcs + c->p->svc->idx;
+		sched_bind(&k->bins[b], &c->sp);
+		k->sim_count[at]++;
+		k->touched[(*n_touched)++] = at;
+		return true;
+	}
+	return false;
+}
+
+static void sim_clear(struct ca *k, size_t n_touched)
+{
+	for (size_t i = 0; i < n_touched; i++)
+		k->sim_count[k->touched[i]] = 0;
 }
 
 /* ---- node lifecycle ---- */
@@ -878,24 +934,29 @@ static size_t collect_unschedulable(struct ca *k)
 }
 
 /* Drops the pods that fit on the room left on Ready nodes or on upcoming
- * nodes (as if Ready). Returns how many are left, in order. */
+ * nodes (as if Ready), where the node's taints and labels admit them and
+ * no pod there repels them (bin_takes). Returns how many are left, in
+ * order. */
 static size_t filter_schedulable(struct ca *k, size_t n)
 {
 	struct world *w = k->w;
-	size_t nb = 0, left = 0;
+	size_t nb = 0, left = 0, touched = 0;
 	need_bins(k, w->n_nodes);
 	for (size_t i = 0; i < w->n_nodes; i++) {
 		const struct wnode *wn = w->wnodes[i];
 		if (wn->state != NODE_READY && !upcoming(wn))
 			continue;
 		k->bins[nb] = w->nodes[i];
+		k->bin_node[nb] = (uint32_t)i;
 		if (upcoming(wn))
 			k->bins[nb].block = SCHED_OPEN;
 		nb++;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (!first_fit(k->bins, nb, &k->pods[i].sp))
+		if (!sim_fit(k, nb, &k->pods[i], &touched))
 			k->pods[left++] = k->pods[i];
+	sim_clear(k, touched);
+	k->n_filtered = touched;
 	return left;
 }
 
@@ -1106,21 +1167,26 @@ static void collect_bound(struct ca *k)
 	}
 }
 
-/* Whether node c's pods all fit on the other Ready nodes not found unneeded. */
+/* Whether node c's pods all fit on the other Ready nodes not found
+ * unneeded, where those nodes' taints and labels admit them and no pod
+ * there repels them (bin_takes). */
 static bool pods_fit_elsewhere(struct ca *k, const struct wnode *c)
 {
 	struct world *w = k->w;
-	size_t a = k->start[c->idx], b = k->start[c->idx + 1], nb = 0;
+	size_t a = k->start[c->idx], b = k->start[c->idx + 1], nb = 0, touched = 0;
 	if (a == b)
 		return true;
 	need_bins(k, w->n_nodes);
 	for (size_t i = 0; i < w->n_nodes; i++)
-		if (i != c->idx && !k->gone[i] && w->wnodes[i]->state == NODE_READY && w->nodes[i].block == SCHED_OPEN)
+		if (i != c->idx && !k->gone[i] && w->wnodes[i]->state == NODE_READY && w->nodes[i].block == SCHED_OPEN) {
+			k->bin_node[nb] = (uint32_t)i;
 			k->bins[nb++] = w->nodes[i];
-	for (size_t i = a; i < b; i++)
-		if (!first_fit(k->bins, nb, &k->pods[i].sp))
-			return false;
-	return true;
+		}
+	bool ok = true;
+	for (size_t i = a; i < b && ok; i++)
+		ok = sim_fit(k, nb, &k->pods[i], &touched);
+	sim_clear(k, touched);
+	return ok;
 }
 
 /* Previously unneeded first (longest first), then by number. */
@@ -1288,7 +1354,10 @@ static void ca_free(void *self)
 	free(k->zcnt);
 	free(k->pending);
 	free(k->pgrp);
+	free(k->touched);
 	free(k->est_count);
+	free(k->bin_node);
+	free(k->sim_count);
 	free(k);
 }
 

@@ -611,6 +611,133 @@ Test(ca, anti_affinity_scales_up_a_node_a_pod)
 	scn_free(&sc);
 }
 
+/* The same with at most 2 nodes a scale-up: the upcoming nodes hold one
+ * pod each (filterOutSchedulable checks the anti-affinity too), so the
+ * scans at 10, 20 and 30 s add 2, 2 and 1. */
+Test(ca, upcoming_nodes_hold_one_pod_each_under_anti_affinity)
+{
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("200s", "    max-nodes-per-scaleup: 2\n",
+			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n",
+			       dep(svc, sizeof svc, "web", 5, "500m", ANTI_SELF("web")), &sc);
+	cr_expect_eq(count(&m, "scale-up", "ng"), 3);
+	const char *what[] = {"(0 -> 2) for 2 pod(s)", "(2 -> 4) for 2 pod(s)", "(4 -> 5) for 1 pod(s)"};
+	for (int i = 0; i < 3; i++) {
+		const struct row_decision *r = nth(&m, "scale-up", "ng", i);
+		cr_expect(fabs(t_of(r) - 10 * (i + 1)) < EPS, "scale-up %d at %.3f s", i, t_of(r));
+		cr_expect(r && strstr(r->detail, what[i]), "scale-up %d: %s", i, r ? r->detail : "");
+	}
+	cr_expect_eq(count(&m, "scheduled", "web-"), 5);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* A hard zone spread (maxSkew 1) over three groups, one per zone, each
+ * with a node holding one of the 6 pods: every option places 1 pod (1 + 1
+ * - 1), and once a scale-up's pod is packed onto its upcoming node its
+ * zone counts 2 and that group offers none. So the three scale-ups go to
+ * the three groups, and the 6 pods run 2 a zone. */
+Test(ca, zone_spread_scales_each_zone_once)
+{
+	const char *groups = "      - {name: ng-a, instance: m5.large, min: 1, max: 5, size: 1, zone: us-east-1a}\n"
+			     "      - {name: ng-b, instance: m5.large, min: 1, max: 5, size: 1, zone: us-east-1b}\n"
+			     "      - {name: ng-c, instance: m5.large, min: 1, max: 5, size: 1, zone: us-east-1c}\n";
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("300s", "", groups,
+			       dep(svc, sizeof svc, "web", 6, "1500m",
+				   "            topologySpreadConstraints:\n"
+				   "              - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone,\n"
+				   "                 whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}\n"),
+			       &sc);
+	cr_expect_eq(count(&m, "scale-up", "ng-"), 3);
+	cr_expect_eq(count(&m, "scale-up", "ng-a"), 1);
+	cr_expect_eq(count(&m, "scale-up", "ng-b"), 1);
+	cr_expect_eq(count(&m, "scale-up", "ng-c"), 1);
+	for (int i = 0; i < 3; i++) {
+		const struct row_decision *r = nth(&m, "scale-up", "ng-", i);
+		cr_expect(r && strstr(r->detail, "+1 node(s) of m5.large"), "%s", r ? r->detail : "");
+	}
+	cr_expect_eq(count(&m, "scheduled", "web-"), 6);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* As above with ng-b and ng-c at their max: ng-a scales up at 10 s; at
+ * 20 s the pod packed onto its upcoming node makes zone a count 2 (as in
+ * upstream's snapshot), 2 + 1 - 1 > 1, and nothing scales up again. The
+ * node takes one of the 3 pending pods; 2 stay Pending. */
+Test(ca, zone_spread_counts_the_pods_on_upcoming_nodes)
+{
+	const char *groups = "      - {name: ng-a, instance: m5.large, min: 1, max: 5, size: 1, zone: us-east-1a}\n"
+			     "      - {name: ng-b, instance: m5.large, min: 1, max: 1, size: 1, zone: us-east-1b}\n"
+			     "      - {name: ng-c, instance: m5.large, min: 1, max: 1, size: 1, zone: us-east-1c}\n";
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("300s", "", groups,
+			       dep(svc, sizeof svc, "web", 6, "1500m",
+				   "            topologySpreadConstraints:\n"
+				   "              - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone,\n"
+				   "                 whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}\n"),
+			       &sc);
+	const struct row_decision *up = only_scale_up(&m, "ng-a", "+1 node(s) of m5.large (1 -> 2) for 1 pod(s)");
+	cr_expect(fabs(t_of(up) - 10) < EPS);
+	cr_expect_eq(count(&m, "scheduled", "web-"), 4);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* ng-t's node has room for the pod but a taint it does not tolerate:
+ * filterOutSchedulable does not count that room, so ng-l scales up. */
+Test(ca, room_on_a_node_the_pod_may_not_use_is_no_room)
+{
+	const char *groups = "      - {name: ng-t, instance: m5.xlarge, min: 1, max: 10, size: 1,\n"
+			     "         taints: [{key: workload, value: pci, effect: NoSchedule}]}\n"
+			     "      - {name: ng-l, instance: m5.large, min: 0, max: 10, size: 0}\n";
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("200s", "", groups, dep(svc, sizeof svc, "web", 1, "1500m", ""), &sc);
+	only_scale_up(&m, "ng-l", "+1 node(s) of m5.large (0 -> 1) for 1 pod(s)");
+	cr_expect_eq(count(&m, "scheduled", "web-"), 1);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* gen's node is under the threshold (1.5 / 3.92 cores) and its pod would
+ * fit the empty tnt node by resources, but not its taint: the pod has
+ * nowhere to go, so the node is not unneeded and stays. */
+Test(ca, scale_down_needs_a_node_the_pods_may_use)
+{
+	const char *groups = "      - {name: gen, instance: m5.xlarge, min: 0, max: 10, size: 1}\n"
+			     "      - {name: tnt, instance: m5.xlarge, min: 1, max: 10, size: 1,\n"
+			     "         taints: [{key: workload, value: pci, effect: NoSchedule}]}\n";
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("900s", "    scale-down-unneeded-time: 5m\n", groups,
+			       dep(svc, sizeof svc, "web", 1, "1500m", ""), &sc);
+	cr_expect_eq(count(&m, "draining", "gen-"), 0);
+	cr_expect_eq(count(&m, "scale-up", ""), 0);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* Two nodes under the threshold, each with one of two pods that repel
+ * each other on hostname: neither pod may move to the other node, so
+ * neither node is unneeded. */
+Test(ca, scale_down_keeps_pods_that_repel_each_other_apart)
+{
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("900s", "    scale-down-unneeded-time: 5m\n",
+			       "      - {name: gen, instance: m5.xlarge, min: 0, max: 10, size: 2}\n",
+			       dep(svc, sizeof svc, "web", 2, "1500m", ANTI_SELF("web")), &sc);
+	cr_expect_eq(count(&m, "draining", "gen-"), 0);
+	cr_expect_eq(count(&m, "scale-up", ""), 0);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
 /* ==== Upstream tables ====
  *
  * Cases of kubernetes/autoscaler's own tests (cluster-autoscaler/,
