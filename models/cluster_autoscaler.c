@@ -18,14 +18,22 @@
  *    onto the room the Ready nodes have left and onto the nodes CA launched
  *    that are not Ready yet, counted as empty nodes of their group
  *    (filterOutSchedulable with upcoming nodes), so a scan never scales up
- *    twice for the same pods. If all the pods left are younger than 2 s
+ *    twice for the same pods; a pod goes only where the node's taints and
+ *    labels admit it and no pod repels it (required anti-affinity on
+ *    hostname). If all the pods left are younger than 2 s
  *    (unschedulablePodTimeBuffer), CA waits one loop (and deletes no node in
  *    it). Otherwise every group not backed off and below its max gets an
- *    option from the binpacking estimator (ca_estimate): the pods, largest
- *    CPU first (then memory), go first-fit onto new nodes of the group's
- *    template (the instance's allocatable with the DaemonSets bound), at
- *    most min(max - target size, max-nodes-per-scaleup) nodes; a pod that
- *    fits no node left out. The expander (ca_expand) picks one option:
+ *    option from the binpacking estimator (ca_estimate): of the pods its
+ *    template admits (taints tolerated; nodeSelector and required node
+ *    affinity matching the group's labels, the instance type's and the zone
+ *    its next node goes to: SchedulablePodGroups), largest CPU first (then
+ *    memory), each goes first-fit onto new nodes of the group's template
+ *    (the instance's allocatable with the DaemonSets bound) where its
+ *    hostname anti-affinity and hard spread constraints allow (zone ones
+ *    counting the cluster's pods per zone, those packed onto nodes above,
+ *    and the estimate's, all new nodes in that zone), at most min(max -
+ *    target size, max-nodes-per-scaleup) nodes; a pod that fits no node
+ *    left out. The expander (ca_expand) picks one option:
  *      least-waste: the smallest (capacity - requests) / capacity of CPU
  *        plus the same of memory over the option's nodes, the node capacity
  *        being the instance's vCPUs and memory, as expander/waste/waste.go;
@@ -35,8 +43,9 @@
  *    expander is random). The price expander is refused at load: CA's AWS
  *    provider implements no pricing model, and CA exits at start with it.
  *    The group's ASG grows by the option's node count at once: each node Launches, registers after the `boot` latency and is
- *    Ready after `initialization`. A pod that fits no group's template is
- *    reported once as unprovisionable and never causes a scale-up.
+ *    Ready after `initialization`. A pod that no group's template admits
+ *    (resources, taints, node affinity) is reported once as unprovisionable,
+ *    with the reasons, and never causes a scale-up.
  *
  * 3. Scale-down, when enabled and no scale-up happened in this loop. The
  *    candidates are the Ready nodes of groups above their min size.
@@ -46,7 +55,8 @@
  *    simulator/utilization/info.go). A candidate at or below
  *    scale-down-utilization-threshold whose pods (Pending-bound or Running)
  *    all fit, first-fit largest first, on the room the other Ready nodes
- *    have left is unneeded; a node found unneeded is no destination for
+ *    have left (where their taints and labels admit the pod and no pod
+ *    repels it on hostname) is unneeded; a node found unneeded is no destination for
  *    the next candidates (planner.go categorizeNodes). A node stays unneeded
  *    since the first loop it was found so (wnode.unneeded_since) until a
  *    loop finds it needed. Unless CA is in cooldown (a scale-up less than
@@ -64,7 +74,10 @@
  * the taint, scale-down-delay-after-failure (a node whose pods
  * PodDisruptionBudgets or annotations protect is skipped before its drain,
  * evict_ca_blocked, so no scale-down fails part-way), and pods of ongoing
- * drains taking room in the scale-down simulation.
+ * drains taking room in the scale-down simulation. Placement in the
+ * simulations is the static fit and hostname anti-affinity only (no spread,
+ * zone anti-affinity or pod affinity), and in the estimator no required pod
+ * affinity (docs/cluster-autoscaler.md).
  *
  * Randomness: latencies from RNG_NODES instance 1, expander draws from
  * RNG_NODES instance 2; a run is a function of the seed.

@@ -965,6 +965,34 @@ Test(ca_upstream, binpacking_estimator_test_topology_spreading)
 	cr_expect(e.nodes == 12 && e.pods == 12, "with oldnode: %d nodes, %d pods", e.nodes, e.pods);
 }
 
+/* core/scaleup/orchestrator/orchestrator_test.go
+ * TestWillConsiderGpuAndStandardPoolForPodWhichDoesNotRequireGpu, its
+ * taint side (GPUs are not modelled): gpu-pool's node carries
+ * nvidia.com/gpu=present:NoSchedule (AddGpusToNode), std-pool's nothing,
+ * both 2000m and 1000 MiB; extra-std-pod (2000m, 1000 MiB) tolerates
+ * nvidia.com/gpu (TolerateGpuForPod: Exists). Both templates admit it
+ * (place_node_fit, as the scan loop asks it of each template): the
+ * expansion options are std-pool +1 and gpu-pool +1. Without the
+ * toleration (headroom's addition) gpu-pool's template leaves it out. */
+Test(ca_upstream, orchestrator_test_will_consider_gpu_and_standard_pool_taint_side)
+{
+	struct scn_taint gpu = {(char *)(uintptr_t)"nvidia.com/gpu", (char *)(uintptr_t)"present", EFFECT_NO_SCHEDULE};
+	struct scn_toleration tol = {(char *)(uintptr_t)"nvidia.com/gpu", true, (char *)(uintptr_t)"", -1};
+	struct scn_placement pod = {.tolerations = &tol, .n_tolerations = 1};
+	for (int tolerates = 1; tolerates >= 0; tolerates--) {
+		pod.n_tolerations = (size_t)tolerates;
+		for (int pool = 0; pool < 2; pool++) { /* 0: std-pool, 1: gpu-pool */
+			struct place_fit f = place_node_fit(&pod, NULL, 0, &gpu, (size_t)pool);
+			struct ca_group pg = {.admitted = f.taint < 0 && f.affinity};
+			struct ca_estimate e = est_run(&(struct est_case){2000, 1000, 110, 2000, 1000LL << 20, 1, 1, 0}, &pg, 1,
+						       NULL);
+			int want = pool == 0 || tolerates;
+			cr_expect(e.nodes == want && e.pods == want, "%s, %s: %d nodes, %d pods", pool ? "gpu-pool" : "std-pool",
+				  tolerates ? "tolerating" : "not tolerating", e.nodes, e.pods);
+		}
+	}
+}
+
 /* Pods of 100m and 100 MiB on a 4-core, 16 GiB template of 110 pods:
  * resources take 40 a node, so only placement binds below. */
 #define SMALL(n, n0) (&(struct est_case){4000, 16384, 110, 100, 100LL << 20, (n), (n0), 0})
