@@ -509,6 +509,25 @@ static const struct row_decision *only_scale_up(const struct memsink *m, const c
 	return r;
 }
 
+/* web, n pods of 1.5 cores with `spec` in their pod spec, on these groups
+ * for `duration`: one scale-up, of `group`, its detail holding `detail`.
+ * Returns how many pods were scheduled, and *unprov (may be NULL) the
+ * unprovisionable rows. */
+static int scales_up(const char *duration, const char *groups, int n, const char *spec, const char *group,
+		     const char *detail, int *unprov)
+{
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run(duration, "", groups, dep(svc, sizeof svc, "web", n, "1500m", spec), &sc);
+	only_scale_up(&m, group, detail);
+	int scheduled = count(&m, "scheduled", "web-");
+	if (unprov)
+		*unprov = count(&m, "unprovisionable", "web-");
+	memsink_free(&m);
+	scn_free(&sc);
+	return scheduled;
+}
+
 /* least-waste prefers ng-c's c5.xlarge for 2 pods of 1.5 cores (1.0
  * against 1.125, least_waste_picks_the_smallest_waste), but its taint
  * refuses pods that do not tolerate it: ng-l takes them; pods that
@@ -518,31 +537,19 @@ Test(ca, a_tainted_group_scales_up_only_for_pods_that_tolerate_it)
 	const char *groups = "      - {name: ng-c, instance: c5.xlarge, min: 0, max: 10, size: 0,\n"
 			     "         taints: [{key: workload, value: pci, effect: NoSchedule}]}\n"
 			     "      - {name: ng-l, instance: m5.large, min: 0, max: 10, size: 0}\n";
-	char svc[2048];
-	struct scenario sc;
-	struct memsink m = run("60s", "", groups, dep(svc, sizeof svc, "web", 2, "1500m", ""), &sc);
-	only_scale_up(&m, "ng-l", "+2 node(s) of m5.large (0 -> 2) for 2 pod(s)");
-	cr_expect_eq(count(&m, "unprovisionable", "web-"), 0);
-	memsink_free(&m);
-	scn_free(&sc);
-	m = run("60s", "", groups, dep(svc, sizeof svc, "web", 2, "1500m", TOLERATES_PCI), &sc);
-	only_scale_up(&m, "ng-c", "+1 node(s) of c5.xlarge (0 -> 1) for 2 pod(s)");
-	memsink_free(&m);
-	scn_free(&sc);
+	int unprov;
+	scales_up("60s", groups, 2, "", "ng-l", "+2 node(s) of m5.large (0 -> 2) for 2 pod(s)", &unprov);
+	cr_expect_eq(unprov, 0);
+	scales_up("60s", groups, 2, TOLERATES_PCI, "ng-c", "+1 node(s) of c5.xlarge (0 -> 1) for 2 pod(s)", NULL);
 }
 
 /* A nodeSelector on a group's label: ng-l, not the smaller waste of ng-c. */
 Test(ca, a_node_selector_picks_the_group_with_the_label)
 {
-	const char *groups = "      - {name: ng-c, instance: c5.xlarge, min: 0, max: 10, size: 0, labels: {team: a}}\n"
-			     "      - {name: ng-l, instance: m5.large, min: 0, max: 10, size: 0, labels: {team: b}}\n";
-	char svc[2048];
-	struct scenario sc;
-	struct memsink m =
-		run("60s", "", groups, dep(svc, sizeof svc, "web", 2, "1500m", "            nodeSelector: {team: b}\n"), &sc);
-	only_scale_up(&m, "ng-l", "+2 node(s) of m5.large (0 -> 2) for 2 pod(s)");
-	memsink_free(&m);
-	scn_free(&sc);
+	scales_up("60s",
+		  "      - {name: ng-c, instance: c5.xlarge, min: 0, max: 10, size: 0, labels: {team: a}}\n"
+		  "      - {name: ng-l, instance: m5.large, min: 0, max: 10, size: 0, labels: {team: b}}\n",
+		  2, "            nodeSelector: {team: b}\n", "ng-l", "+2 node(s) of m5.large (0 -> 2) for 2 pod(s)", NULL);
 }
 
 /* A pod whose required node affinity names zone us-east-1b: the template
@@ -633,24 +640,33 @@ Test(ca, upcoming_nodes_hold_one_pod_each_under_anti_affinity)
 	scn_free(&sc);
 }
 
-/* A hard zone spread (maxSkew 1) over three groups, one per zone, each
- * with a node holding one of the 6 pods: every option places 1 pod (1 + 1
- * - 1), and once a scale-up's pod is packed onto its upcoming node its
- * zone counts 2 and that group offers none. So the three scale-ups go to
- * the three groups, and the 6 pods run 2 a zone. */
+/* Three m5.large groups, one a zone, each with a node at t = 0 (ng-b's
+ * and ng-c's max max_bc), and 6 pods of 1.5 cores (one an m5.large) with
+ * a hard zone spread, maxSkew 1: 3 pods run at t = 0, one a zone. */
+static struct memsink zone_spread_run(int max_bc, struct scenario *sc)
+{
+	char groups[512], svc[2048];
+	snprintf(groups, sizeof groups,
+		 "      - {name: ng-a, instance: m5.large, min: 1, max: 5, size: 1, zone: us-east-1a}\n"
+		 "      - {name: ng-b, instance: m5.large, min: 1, max: %d, size: 1, zone: us-east-1b}\n"
+		 "      - {name: ng-c, instance: m5.large, min: 1, max: %d, size: 1, zone: us-east-1c}\n",
+		 max_bc, max_bc);
+	return run("300s", "", groups,
+		   dep(svc, sizeof svc, "web", 6, "1500m",
+		       "            topologySpreadConstraints:\n"
+		       "              - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone,\n"
+		       "                 whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}\n"),
+		   sc);
+}
+
+/* Each of the 3 pending pods: every option places 1 (1 + 1 - 1), and once
+ * a scale-up's pod is packed onto its upcoming node its zone counts 2 and
+ * that group offers none. So the three scale-ups go to the three groups,
+ * and the 6 pods run 2 a zone. */
 Test(ca, zone_spread_scales_each_zone_once)
 {
-	const char *groups = "      - {name: ng-a, instance: m5.large, min: 1, max: 5, size: 1, zone: us-east-1a}\n"
-			     "      - {name: ng-b, instance: m5.large, min: 1, max: 5, size: 1, zone: us-east-1b}\n"
-			     "      - {name: ng-c, instance: m5.large, min: 1, max: 5, size: 1, zone: us-east-1c}\n";
-	char svc[2048];
 	struct scenario sc;
-	struct memsink m = run("300s", "", groups,
-			       dep(svc, sizeof svc, "web", 6, "1500m",
-				   "            topologySpreadConstraints:\n"
-				   "              - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone,\n"
-				   "                 whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}\n"),
-			       &sc);
+	struct memsink m = zone_spread_run(5, &sc);
 	cr_expect_eq(count(&m, "scale-up", "ng-"), 3);
 	cr_expect_eq(count(&m, "scale-up", "ng-a"), 1);
 	cr_expect_eq(count(&m, "scale-up", "ng-b"), 1);
@@ -670,17 +686,8 @@ Test(ca, zone_spread_scales_each_zone_once)
  * node takes one of the 3 pending pods; 2 stay Pending. */
 Test(ca, zone_spread_counts_the_pods_on_upcoming_nodes)
 {
-	const char *groups = "      - {name: ng-a, instance: m5.large, min: 1, max: 5, size: 1, zone: us-east-1a}\n"
-			     "      - {name: ng-b, instance: m5.large, min: 1, max: 1, size: 1, zone: us-east-1b}\n"
-			     "      - {name: ng-c, instance: m5.large, min: 1, max: 1, size: 1, zone: us-east-1c}\n";
-	char svc[2048];
 	struct scenario sc;
-	struct memsink m = run("300s", "", groups,
-			       dep(svc, sizeof svc, "web", 6, "1500m",
-				   "            topologySpreadConstraints:\n"
-				   "              - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone,\n"
-				   "                 whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}\n"),
-			       &sc);
+	struct memsink m = zone_spread_run(1, &sc);
 	const struct row_decision *up = only_scale_up(&m, "ng-a", "+1 node(s) of m5.large (1 -> 2) for 1 pod(s)");
 	cr_expect(fabs(t_of(up) - 10) < EPS);
 	cr_expect_eq(count(&m, "scheduled", "web-"), 4);
@@ -692,14 +699,25 @@ Test(ca, zone_spread_counts_the_pods_on_upcoming_nodes)
  * filterOutSchedulable does not count that room, so ng-l scales up. */
 Test(ca, room_on_a_node_the_pod_may_not_use_is_no_room)
 {
-	const char *groups = "      - {name: ng-t, instance: m5.xlarge, min: 1, max: 10, size: 1,\n"
-			     "         taints: [{key: workload, value: pci, effect: NoSchedule}]}\n"
-			     "      - {name: ng-l, instance: m5.large, min: 0, max: 10, size: 0}\n";
+	int scheduled = scales_up("200s",
+				  "      - {name: ng-t, instance: m5.xlarge, min: 1, max: 10, size: 1,\n"
+				  "         taints: [{key: workload, value: pci, effect: NoSchedule}]}\n"
+				  "      - {name: ng-l, instance: m5.large, min: 0, max: 10, size: 0}\n",
+				  1, "", "ng-l", "+1 node(s) of m5.large (0 -> 1) for 1 pod(s)", NULL);
+	cr_expect_eq(scheduled, 1);
+}
+
+/* n pods of web (1.5 cores, its pod spec `spec`) on these groups for
+ * 15 min, with a 5 min unneeded time: no node of group gen is drained and
+ * nothing scales up. */
+static void gen_kept(const char *groups, int n, const char *spec)
+{
 	char svc[2048];
 	struct scenario sc;
-	struct memsink m = run("200s", "", groups, dep(svc, sizeof svc, "web", 1, "1500m", ""), &sc);
-	only_scale_up(&m, "ng-l", "+1 node(s) of m5.large (0 -> 1) for 1 pod(s)");
-	cr_expect_eq(count(&m, "scheduled", "web-"), 1);
+	struct memsink m = run("900s", "    scale-down-unneeded-time: 5m\n", groups,
+			       dep(svc, sizeof svc, "web", n, "1500m", spec), &sc);
+	cr_expect_eq(count(&m, "draining", "gen-"), 0);
+	cr_expect_eq(count(&m, "scale-up", ""), 0);
 	memsink_free(&m);
 	scn_free(&sc);
 }
@@ -709,17 +727,10 @@ Test(ca, room_on_a_node_the_pod_may_not_use_is_no_room)
  * nowhere to go, so the node is not unneeded and stays. */
 Test(ca, scale_down_needs_a_node_the_pods_may_use)
 {
-	const char *groups = "      - {name: gen, instance: m5.xlarge, min: 0, max: 10, size: 1}\n"
-			     "      - {name: tnt, instance: m5.xlarge, min: 1, max: 10, size: 1,\n"
-			     "         taints: [{key: workload, value: pci, effect: NoSchedule}]}\n";
-	char svc[2048];
-	struct scenario sc;
-	struct memsink m = run("900s", "    scale-down-unneeded-time: 5m\n", groups,
-			       dep(svc, sizeof svc, "web", 1, "1500m", ""), &sc);
-	cr_expect_eq(count(&m, "draining", "gen-"), 0);
-	cr_expect_eq(count(&m, "scale-up", ""), 0);
-	memsink_free(&m);
-	scn_free(&sc);
+	gen_kept("      - {name: gen, instance: m5.xlarge, min: 0, max: 10, size: 1}\n"
+		 "      - {name: tnt, instance: m5.xlarge, min: 1, max: 10, size: 1,\n"
+		 "         taints: [{key: workload, value: pci, effect: NoSchedule}]}\n",
+		 1, "");
 }
 
 /* Two nodes under the threshold, each with one of two pods that repel
@@ -727,15 +738,7 @@ Test(ca, scale_down_needs_a_node_the_pods_may_use)
  * neither node is unneeded. */
 Test(ca, scale_down_keeps_pods_that_repel_each_other_apart)
 {
-	char svc[2048];
-	struct scenario sc;
-	struct memsink m = run("900s", "    scale-down-unneeded-time: 5m\n",
-			       "      - {name: gen, instance: m5.xlarge, min: 0, max: 10, size: 2}\n",
-			       dep(svc, sizeof svc, "web", 2, "1500m", ANTI_SELF("web")), &sc);
-	cr_expect_eq(count(&m, "draining", "gen-"), 0);
-	cr_expect_eq(count(&m, "scale-up", ""), 0);
-	memsink_free(&m);
-	scn_free(&sc);
+	gen_kept("      - {name: gen, instance: m5.xlarge, min: 0, max: 10, size: 2}\n", 2, ANTI_SELF("web"));
 }
 
 /* ==== Upstream tables ====
