@@ -18,14 +18,22 @@
  *    onto the room the Ready nodes have left and onto the nodes CA launched
  *    that are not Ready yet, counted as empty nodes of their group
  *    (filterOutSchedulable with upcoming nodes), so a scan never scales up
- *    twice for the same pods. If all the pods left are younger than 2 s
+ *    twice for the same pods; a pod goes only where the node's taints and
+ *    labels admit it and no pod repels it (required anti-affinity on
+ *    hostname). If all the pods left are younger than 2 s
  *    (unschedulablePodTimeBuffer), CA waits one loop (and deletes no node in
  *    it). Otherwise every group not backed off and below its max gets an
- *    option from the binpacking estimator (ca_estimate): the pods, largest
- *    CPU first (then memory), go first-fit onto new nodes of the group's
- *    template (the instance's allocatable with the DaemonSets bound), at
- *    most min(max - target size, max-nodes-per-scaleup) nodes; a pod that
- *    fits no node left out. The expander (ca_expand) picks one option:
+ *    option from the binpacking estimator (ca_estimate): of the pods its
+ *    template admits (taints tolerated; nodeSelector and required node
+ *    affinity matching the group's labels, the instance type's and the zone
+ *    its next node goes to: SchedulablePodGroups), largest CPU first (then
+ *    memory), each goes first-fit onto new nodes of the group's template
+ *    (the instance's allocatable with the DaemonSets bound) where its
+ *    hostname anti-affinity and hard spread constraints allow (zone ones
+ *    counting the cluster's pods per zone, those packed onto nodes above,
+ *    and the estimate's, all new nodes in that zone), at most min(max -
+ *    target size, max-nodes-per-scaleup) nodes; a pod that fits no node
+ *    left out. The expander (ca_expand) picks one option:
  *      least-waste: the smallest (capacity - requests) / capacity of CPU
  *        plus the same of memory over the option's nodes, the node capacity
  *        being the instance's vCPUs and memory, as expander/waste/waste.go;
@@ -35,8 +43,9 @@
  *    expander is random). The price expander is refused at load: CA's AWS
  *    provider implements no pricing model, and CA exits at start with it.
  *    The group's ASG grows by the option's node count at once: each node Launches, registers after the `boot` latency and is
- *    Ready after `initialization`. A pod that fits no group's template is
- *    reported once as unprovisionable and never causes a scale-up.
+ *    Ready after `initialization`. A pod that no group's template admits
+ *    (resources, taints, node affinity) is reported once as unprovisionable,
+ *    with the reasons, and never causes a scale-up.
  *
  * 3. Scale-down, when enabled and no scale-up happened in this loop. The
  *    candidates are the Ready nodes of groups above their min size.
@@ -46,7 +55,8 @@
  *    simulator/utilization/info.go). A candidate at or below
  *    scale-down-utilization-threshold whose pods (Pending-bound or Running)
  *    all fit, first-fit largest first, on the room the other Ready nodes
- *    have left is unneeded; a node found unneeded is no destination for
+ *    have left (where their taints and labels admit the pod and no pod
+ *    repels it on hostname) is unneeded; a node found unneeded is no destination for
  *    the next candidates (planner.go categorizeNodes). A node stays unneeded
  *    since the first loop it was found so (wnode.unneeded_since) until a
  *    loop finds it needed. Unless CA is in cooldown (a scale-up less than
@@ -64,7 +74,10 @@
  * the taint, scale-down-delay-after-failure (a node whose pods
  * PodDisruptionBudgets or annotations protect is skipped before its drain,
  * evict_ca_blocked, so no scale-down fails part-way), and pods of ongoing
- * drains taking room in the scale-down simulation.
+ * drains taking room in the scale-down simulation. Placement in the
+ * simulations is the static fit and hostname anti-affinity only (no spread,
+ * zone anti-affinity or pod affinity), and in the estimator no required pod
+ * affinity (docs/cluster-autoscaler.md).
  *
  * Randomness: latencies from RNG_NODES instance 1, expander draws from
  * RNG_NODES instance 2; a run is a function of the seed.
@@ -96,6 +109,7 @@ struct group {
 	simtime backoff_until;  /* no scale-up of the group before this, ns */
 	simtime backoff_len;    /* the last backoff's length, ns; 0: no backoff on record */
 	simtime last_fail;      /* the last failed scale-up, ns */
+	struct place_fit *fit;  /* per zone (one row without zones) and service: its template's fit */
 };
 
 struct cpod {                /* a pod in a simulation */
@@ -134,6 +148,22 @@ struct ca {
 	unsigned char *gone;     /* scale-down: found unneeded in this loop */
 	struct del *del;         /* scale-down: the nodes to delete */
 	size_t cap_nodes;
+	/* Placement: what each service's pods (a pod group) need of new nodes
+	 * (the estimator's constraints) and of nodes (the simulations). */
+	size_t n_svcs;
+	struct ca_group *cg;     /* per service, as the node group being estimated sees it */
+	struct ca_spread *cs;    /* per service, PLACE_MAX_TERMS: its hard spread constraints */
+	int *anti;               /* per service, 2 x n_svcs: its anti_host list, then its anti_zone list */
+	int *zcnt;               /* per service and hard spread constraint: each zone's count, -1 where the
+	                          * zone is no domain (n_zones + 1 each; this scan's) */
+	bool *pending;           /* per service: it has pods in this scan's estimate */
+	int *pgrp;               /* per pod in `pods`: its service (cap_pods) */
+	size_t *touched;         /* a simulation's pods, as sim_count entries, bin x n_svcs + service (cap_pods) */
+	size_t n_filtered;       /* touched's entries from this scan's filter_schedulable */
+	int *est_count;          /* the estimator's counts ((cap_bins + 1) x n_svcs) */
+	uint32_t *bin_node;      /* a simulation's bin: the world node it copies (cap_bins) */
+	int *sim_count;          /* a simulation's pods put on each bin, per service (cap_bins x n_svcs;
+	                          * zero between simulations) */
 };
 
 static const char *const expander_names[] = {"least-waste", "random", "most-pods"};
@@ -145,24 +175,6 @@ static void sort(void *a, size_t n, size_t size, int (*cmp)(const void *, const 
 {
 	if (n > 1)
 		qsort(a, n, size, cmp);
-}
-
-/* Places p on the first of bins[from..n) it fits (binding it there) and
- * returns its index; n if none. */
-static size_t fit_from(struct sched_node *bins, size_t from, size_t n, const struct sched_pod *p)
-{
-	for (size_t i = from; i < n; i++)
-		if (!sched_filter(&bins[i], p)) {
-			sched_bind(&bins[i], p);
-			return i;
-		}
-	return n;
-}
-
-/* Places p on the first bin it fits (binding it there); false if none. */
-static bool first_fit(struct sched_node *bins, size_t n, const struct sched_pod *p)
-{
-	return fit_from(bins, 0, n, p) < n;
 }
 
 /* A pod's size against the template: cpu / allocatable cpu + memory /
@@ -217,40 +229,186 @@ static void order_pods(size_t *o, size_t n, const struct sched_node *t, const st
 	}
 }
 
+/* One estimate's state. */
+struct est {
+	const struct sched_node *tmpl;
+	struct sched_node *bins;          /* the new nodes, nodes of them opened */
+	int nodes, max_nodes;
+	const struct ca_constraints *c;   /* NULL: resources only */
+	int *total;                       /* with c: the pods of each group placed (c->count's first row) */
+};
+
+static int sum_sel(const int *row, const int *sel, size_t n)
+{
+	int s = 0;
+	for (size_t i = 0; i < n; i++)
+		s += row[sel[i]];
+	return s;
+}
+
+/* New node j's row of counts (with c). */
+static int *row_of(const struct est *st, size_t j)
+{
+	return st->c->count + (j + 1) * st->c->n_groups;
+}
+
+/* Whether group g's pods may still go into the node group's zone: no pod
+ * a zone anti-affinity keeps apart there, and each zone constraint's
+ * count there + self - the least count over its domains within maxSkew. */
+static bool zone_ok(const struct est *st, int g)
+{
+	const struct ca_group *pg = &st->c->groups[g];
+	if (pg->zone_held || sum_sel(st->total, pg->anti_zone, pg->n_anti_zone) > 0)
+		return false;
+	for (size_t i = 0; i < pg->n_spread; i++) {
+		const struct ca_spread *s = &pg->spread[i];
+		if (s->key != SCN_TOPO_ZONE)
+			continue;
+		int cnt = s->in_zone + sum_sel(st->total, s->sel, s->n_sel);
+		int min = s->n_domains && s->min < cnt ? s->min : cnt;
+		if (s->n_domains + 1 < s->min_domains)
+			min = 0;
+		if ((long)cnt + s->self - min > s->max_skew)
+			return false;
+	}
+	return true;
+}
+
+/* Each hostname constraint's least count over its domains (the cluster's
+ * and the new nodes; 0 below minDomains) as a pod of group g is placed:
+ * into min[i] for g's constraint i. */
+static void host_minima(const struct est *st, int g, int *min)
+{
+	const struct ca_group *pg = &st->c->groups[g];
+	assert(pg->n_spread <= PLACE_MAX_TERMS);
+	for (size_t i = 0; i < pg->n_spread; i++) {
+		const struct ca_spread *s = &pg->spread[i];
+		if (s->key != SCN_TOPO_HOSTNAME)
+			continue;
+		min[i] = s->n_domains ? s->min : INT32_MAX;
+		if (s->n_domains + st->nodes < s->min_domains)
+			min[i] = 0;
+		for (int j = 0; j < st->nodes && min[i] > 0; j++) {
+			int cnt = sum_sel(row_of(st, (size_t)j), s->sel, s->n_sel);
+			min[i] = cnt < min[i] ? cnt : min[i];
+		}
+	}
+}
+
+/* Whether new node j takes a pod of group g beside resources: no pod
+ * there that a hostname anti-affinity keeps apart from it, and each
+ * hostname constraint's count there + self - min within maxSkew. */
+static bool host_ok(const struct est *st, size_t j, int g, const int *min)
+{
+	const struct ca_group *pg = &st->c->groups[g];
+	const int *row = row_of(st, j);
+	if (sum_sel(row, pg->anti_host, pg->n_anti_host) > 0)
+		return false;
+	for (size_t i = 0; i < pg->n_spread; i++) {
+		const struct ca_spread *s = &pg->spread[i];
+		if (s->key == SCN_TOPO_HOSTNAME && (long)sum_sel(row, s->sel, s->n_sel) + s->self - min[i] > s->max_skew)
+			return false;
+	}
+	return true;
+}
+
+/* Whether group g has a hostname spread constraint: its minima may rise
+ * as pods are placed, so a node that refused one of its pods may take the
+ * next. */
+static bool host_spread(const struct ca_constraints *c, int g)
+{
+	for (size_t i = 0; c && i < c->groups[g].n_spread; i++)
+		if (c->groups[g].spread[i].key == SCN_TOPO_HOSTNAME)
+			return true;
+	return false;
+}
+
+/* The first new node from `from` on that takes pod p (of group g with
+ * c), or st->nodes. */
+static size_t first_node(const struct est *st, const struct sched_pod *p, int g, size_t from)
+{
+	int min[PLACE_MAX_TERMS];
+	if (st->c)
+		host_minima(st, g, min);
+	for (size_t j = from; j < (size_t)st->nodes; j++)
+		if (!sched_filter(&st->bins[j], p) && (!st->c || host_ok(st, j, g, min)))
+			return j;
+	return (size_t)st->nodes;
+}
+
+/* Opens a new node (an empty one takes any pod the template admits:
+ * its hostname counts are 0, and so is then every minimum). */
+static size_t open_node(struct est *st)
+{
+	size_t j = (size_t)st->nodes++;
+	st->bins[j] = *st->tmpl;
+	if (st->c)
+		memset(row_of(st, j), 0, st->c->n_groups * sizeof(int));
+	return j;
+}
+
+static void put(struct est *st, size_t j, const struct sched_pod *p, int g)
+{
+	sched_bind(&st->bins[j], p);
+	if (st->c) {
+		row_of(st, j)[g]++;
+		st->total[g]++;
+	}
+}
+
+/* Where pod p of group g goes: a new node's index, or st->nodes (left
+ * out). from: the first node worth trying. */
+static size_t place_one(struct est *st, const struct sched_pod *p, int g, size_t from)
+{
+	if (sched_filter(st->tmpl, p) || (st->c && (!st->c->groups[g].admitted || !zone_ok(st, g))))
+		return (size_t)st->nodes;
+	size_t j = first_node(st, p, g, from);
+	if (j == (size_t)st->nodes) {
+		if (st->nodes >= st->max_nodes)
+			return j;
+		j = open_node(st);
+	}
+	put(st, j, p, g);
+	return j;
+}
+
 /*
  * Upstream packs the pod equivalence groups in turn: each pod of a group
  * first tries the nodes added so far (tryToScheduleOnExistingNodes, up to
  * the group's first failure), then the last node added, then a new one if
- * the limiter allows (tryToScheduleOnNewNodes). For pods of one shape that
- * is first-fit, and the model's equivalence group is a service (one shape),
- * so first-fit over the ordered pods gives the same counts. Upstream scans
- * the nodes from the one after its last match (lastIndexOrderMapping), not
- * from the first: with several shapes its placement, and rarely its count,
- * may differ.
+ * the limiter allows (tryToScheduleOnNewNodes), where a pod that an empty
+ * new node refuses ends its group. For pods of one shape that is
+ * first-fit, and the model's equivalence group is a service (one shape),
+ * so first-fit over the ordered pods gives the same counts: a pod refused
+ * by an empty node here is refused by the zone checks (zone_ok), which
+ * refuse the rest of its group as well. Upstream scans the nodes from the
+ * one after its last match (lastIndexOrderMapping), not from the first:
+ * with several shapes its placement, and rarely its count, may differ.
  */
 struct ca_estimate ca_estimate(const struct sched_node *tmpl, const struct sched_pod *pods, size_t n, int max_nodes,
-			       struct sched_node *bins, size_t *order, bool *placed)
+			       struct sched_node *bins, size_t *order, bool *placed, const struct ca_constraints *c)
 {
 	assert(max_nodes >= 0);
+	struct est st = {tmpl, bins, 0, max_nodes, c, c ? c->count : NULL};
 	struct ca_estimate e = {0};
-	size_t hint = 0; /* where the previous pod went (or e.nodes: nowhere) */
+	size_t hint = 0; /* where the previous pod went (or st.nodes: nowhere) */
+	if (c)
+		memset(st.total, 0, c->n_groups * sizeof *st.total);
 	order_pods(order, n, tmpl, pods);
 	for (size_t i = 0; i < n; i++) {
 		const struct sched_pod *sp = &pods[order[i]];
-		/* A pod of the same requests as the one before cannot fit the
-		 * nodes before the one that pod went to: they did not fit it and
-		 * have only filled up since. Starting there gives first-fit's
-		 * answer in O(pods + nodes) for pods of one shape. */
+		int g = c ? c->group[order[i]] : 0;
+		assert(!c || (g >= 0 && (size_t)g < c->n_groups));
+		/* A pod of the same requests (and group) as the one before cannot
+		 * fit the nodes before the one that pod went to: they did not take
+		 * it and have only filled up since (unless a hostname spread's
+		 * minimum rose meanwhile). Starting there gives first-fit's answer
+		 * in O(pods + nodes) for pods of one shape. */
 		const struct sched_pod *prev = i ? &pods[order[i - 1]] : NULL;
-		size_t from = prev && prev->cpu == sp->cpu && prev->mem == sp->mem ? hint : 0;
-		hint = fit_from(bins, from, (size_t)e.nodes, sp);
-		bool ok = hint < (size_t)e.nodes;
-		if (!ok && e.nodes < max_nodes && !sched_filter(tmpl, sp)) {
-			hint = (size_t)e.nodes;
-			bins[e.nodes] = *tmpl;
-			sched_bind(&bins[e.nodes++], sp);
-			ok = true;
-		}
+		bool same = prev && prev->cpu == sp->cpu && prev->mem == sp->mem &&
+			    (!c || (c->group[order[i - 1]] == g && !host_spread(c, g)));
+		hint = place_one(&st, sp, g, same ? hint : 0);
+		bool ok = hint < (size_t)st.nodes;
 		if (placed)
 			placed[order[i]] = ok;
 		if (!ok)
@@ -259,6 +417,7 @@ struct ca_estimate ca_estimate(const struct sched_node *tmpl, const struct sched
 		e.cpu_m += llround(sp->cpu * 1000);
 		e.mem += llround(sp->mem);
 	}
+	e.nodes = st.nodes;
 	return e;
 }
 
@@ -346,14 +505,21 @@ static void need_pods(struct ca *k, size_t n)
 		k->pods = xrealloc(k->pods, k->cap_pods * sizeof *k->pods);
 		k->sps = xrealloc(k->sps, k->cap_pods * sizeof *k->sps);
 		k->order = xrealloc(k->order, k->cap_pods * sizeof *k->order);
+		k->pgrp = xrealloc(k->pgrp, k->cap_pods * sizeof *k->pgrp);
+		k->touched = xrealloc(k->touched, k->cap_pods * sizeof *k->touched);
 	}
 }
 
 static void need_bins(struct ca *k, size_t n)
 {
 	if (n > k->cap_bins) {
+		size_t was = k->cap_bins, ns = k->n_svcs;
 		k->cap_bins = HR_MAX(n, 2 * k->cap_bins);
 		k->bins = xrealloc(k->bins, k->cap_bins * sizeof *k->bins);
+		k->bin_node = xrealloc(k->bin_node, k->cap_bins * sizeof *k->bin_node);
+		k->est_count = xrealloc(k->est_count, (k->cap_bins + 1) * ns * sizeof *k->est_count + 1);
+		k->sim_count = xrealloc(k->sim_count, k->cap_bins * ns * sizeof *k->sim_count + 1);
+		memset(k->sim_count + was * ns, 0, (k->cap_bins - was) * ns * sizeof *k->sim_count);
 	}
 }
 
@@ -434,6 +600,243 @@ static void count_sizes(struct ca *k)
 		if (ca_node(n) && n->state != NODE_DRAINING)
 			k->g[n->pool].size++;
 	}
+}
+
+/* ---- placement ---- */
+
+/* Refusals beside placement.h's filter reasons. */
+enum { R_RESOURCES = 1u << 16 }; /* NodeResourcesFit: the template's room beside the DaemonSets */
+
+static size_t add_once(int *v, size_t n, int g)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == g)
+			return n;
+	v[n] = g;
+	return n + 1;
+}
+
+/* The groups whose pods a required anti-affinity term on key keeps apart
+ * from group g's: those g's own terms select, and those whose terms select
+ * g (InterPodAffinity checks both sides). Returns how many, in out. */
+static size_t anti_list(const struct place *pl, size_t g, enum scn_topo key, int *out)
+{
+	const struct place_group *pg = &pl->groups[g];
+	size_t n = 0;
+	for (size_t i = 0; i < pg->n_terms; i++) {
+		const struct place_term *t = &pg->terms[i];
+		for (size_t j = 0; t->anti && !t->weight && t->key == key && j < t->n_sel; j++)
+			n = add_once(out, n, t->sel[j]);
+	}
+	for (size_t r = 0; r < pg->n_repel; r++)
+		if (pg->repel[r].key == key)
+			n = add_once(out, n, pg->repel[r].group);
+	return n;
+}
+
+/* Service s's pod group: its anti-affinity lists (a zone term matters
+ * only where nodes have zones) and hard spread constraints, from the
+ * world's placement state. */
+static void init_pod_group(struct ca *k, size_t s)
+{
+	const struct place *pl = &k->w->place;
+	const struct place_group *pg = &pl->groups[s];
+	struct ca_group *cg = &k->cg[s];
+	int *host = k->anti + 2 * s * k->n_svcs;
+	cg->anti_host = host;
+	cg->n_anti_host = anti_list(pl, s, SCN_TOPO_HOSTNAME, host);
+	cg->anti_zone = host + k->n_svcs;
+	cg->n_anti_zone = pl->n_zones ? anti_list(pl, s, SCN_TOPO_ZONE, host + k->n_svcs) : 0;
+	struct ca_spread *cs = &k->cs[s * PLACE_MAX_TERMS];
+	cg->spread = cs;
+	for (size_t i = 0; i < pg->n_spread; i++) {
+		const struct place_spread *c = &pg->spread[i];
+		if (c->hard)
+			cs[cg->n_spread++] = (struct ca_spread){c->key, c->max_skew, c->min_domains, c->self, c->sel,
+								c->n_sel, 0, 0, 0};
+	}
+}
+
+/* The services' pod groups (the scratch sized by the services). */
+static void init_place(struct ca *k)
+{
+	size_t ns = k->w->n_svcs, nz = k->w->place.n_zones;
+	k->n_svcs = ns;
+	k->cg = xcalloc(ns + 1, sizeof *k->cg);
+	k->cs = xcalloc(ns * PLACE_MAX_TERMS + 1, sizeof *k->cs);
+	k->anti = xcalloc(2 * ns * ns + 1, sizeof *k->anti);
+	k->zcnt = xcalloc(ns * PLACE_MAX_TERMS * (nz + 1) + 1, sizeof *k->zcnt);
+	k->pending = xcalloc(ns + 1, sizeof *k->pending);
+	for (size_t s = 0; s < ns; s++)
+		init_pod_group(k, s);
+}
+
+/* Node group g's template fit for every service in every zone (one row
+ * without zones): its labels are a new node's of the group in that zone,
+ * without a hostname. */
+static void init_template_fit(struct ca *k, struct group *g)
+{
+	const struct scenario *sc = k->w->sc;
+	const struct scn_node_meta *m = &g->cfg->meta;
+	size_t nz = k->w->place.n_zones, ns = k->n_svcs;
+	struct place_label *labels = xcalloc(m->n_labels + PLACE_NODE_LABELS, sizeof *labels);
+	char buf[PLACE_LABEL_BUF];
+	g->fit = xcalloc((nz ? nz : 1) * ns + 1, sizeof *g->fit);
+	for (size_t z = 0; z < (nz ? nz : 1); z++) {
+		struct place_node_desc d = {NULL, nz ? sc->cluster.zones[z] : NULL, g->type, NULL, -1, m->labels, m->n_labels};
+		size_t n = place_node_labels(&d, labels, buf);
+		for (size_t s = 0; s < ns; s++)
+			g->fit[z * ns + s] = place_node_fit(&sc->services[s].placement, labels, n, m->taints, m->n_taints);
+	}
+	free(labels);
+}
+
+static bool zone_spread(const struct ca_group *cg)
+{
+	for (size_t i = 0; i < cg->n_spread; i++)
+		if (cg->spread[i].key == SCN_TOPO_ZONE)
+			return true;
+	return false;
+}
+
+/* Why node group g's template in zone z (PLACE_ZONE_NONE: none) refuses
+ * service s's pods, in kube-scheduler's filter order: PLACE_R_TAINT,
+ * PLACE_R_AFFINITY, R_RESOURCES (only when sp, their requests, is given),
+ * PLACE_R_SPREAD_LABEL (a hard zone constraint on a template without a
+ * zone); 0 when it admits them. */
+static unsigned tmpl_refuses(const struct ca *k, const struct group *g, int z, size_t s, const struct sched_pod *sp)
+{
+	const struct place_fit *f = &g->fit[(z < 0 ? 0 : (size_t)z) * k->n_svcs + s];
+	if (f->taint >= 0)
+		return PLACE_R_TAINT;
+	if (!f->affinity)
+		return PLACE_R_AFFINITY;
+	if (sp && sched_filter(&g->tmpl, sp))
+		return R_RESOURCES;
+	return z < 0 && zone_spread(&k->cg[s]) ? PLACE_R_SPREAD_LABEL : 0;
+}
+
+static bool has(const int *v, size_t n, size_t g)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == (int)g)
+			return true;
+	return false;
+}
+
+/* Service s's zone constraint c counts, in zc, the pods filter_schedulable
+ * put on nodes (upstream's snapshot holds them, upcoming nodes included):
+ * a node's zone whose policies include it becomes a domain. */
+static void add_filtered(const struct ca *k, size_t s, const struct place_spread *c, int *zc)
+{
+	for (size_t e = 0; e < k->n_filtered; e++) {
+		size_t b = k->touched[e] / k->n_svcs, g = k->touched[e] % k->n_svcs;
+		const struct wnode *n = k->w->wnodes[k->bin_node[b]];
+		if (n->zone < 0 || !has(c->sel, c->n_sel, g) || (c->honor_affinity && !n->fit[s].affinity) ||
+		    (c->honor_taints && n->fit[s].taint >= 0))
+			continue;
+		zc[n->zone] = (zc[n->zone] < 0 ? 0 : zc[n->zone]) + 1;
+	}
+}
+
+/* The cluster's side of the hard spread constraints of the services with
+ * pods to estimate: PodTopologySpread's PreFilter over the world's nodes
+ * (place_cycle_begin: the domains and counts of the counted nodes the
+ * constraint includes), kept as hostname domains and minimum, and each
+ * zone's count with the pods filter_schedulable put on nodes. */
+static void spread_begin(struct ca *k)
+{
+	struct world *w = k->w;
+	struct place *pl = &w->place;
+	size_t nz = pl->n_zones;
+	for (size_t s = 0; s < k->n_svcs; s++) {
+		if (!k->pending[s] || !k->cg[s].n_spread)
+			continue;
+		place_cycle_begin(pl, (int)s, w->pnodes, w->n_nodes);
+		const struct place_group *pg = &pl->groups[s];
+		for (size_t i = 0, j = 0; i < pg->n_spread; i++) {
+			if (!pg->spread[i].hard)
+				continue;
+			struct ca_spread *cs = &k->cs[s * PLACE_MAX_TERMS + j];
+			int *zc = k->zcnt + (s * PLACE_MAX_TERMS + j++) * (nz + 1);
+			cs->n_domains = pl->n_dom[i];
+			cs->min = pl->min[i];
+			if (cs->key != SCN_TOPO_ZONE)
+				continue;
+			for (size_t z = 0; z < nz; z++)
+				zc[z] = pl->dom[i * (nz + 1) + z] ? pl->cnt[i * (nz + 1) + z] : -1;
+			add_filtered(k, s, &pg->spread[i], zc);
+		}
+	}
+}
+
+/* Service s's zone constraints for new nodes in zone z: the count there,
+ * the other zones' domains and least count; whether a pod an anti-affinity
+ * keeps apart is in the zone already (bound, terminating too). */
+static void zone_view(struct ca *k, size_t s, int z)
+{
+	const struct place *pl = &k->w->place;
+	size_t nz = pl->n_zones;
+	struct ca_group *cg = &k->cg[s];
+	for (size_t j = 0; j < cg->n_spread; j++) {
+		struct ca_spread *cs = &k->cs[s * PLACE_MAX_TERMS + j];
+		const int *zc = k->zcnt + (s * PLACE_MAX_TERMS + j) * (nz + 1);
+		if (cs->key != SCN_TOPO_ZONE)
+			continue;
+		cs->n_domains = cs->min = cs->in_zone = 0;
+		for (size_t o = 0; o < nz; o++) {
+			if (zc[o] < 0)
+				continue;
+			if ((int)o == z)
+				cs->in_zone = zc[o];
+			else
+				cs->min = cs->n_domains++ ? HR_MIN(cs->min, zc[o]) : zc[o];
+		}
+	}
+	cg->zone_held = false;
+	for (size_t i = 0; z >= 0 && i < cg->n_anti_zone; i++)
+		cg->zone_held |= pl->zone_bound[(size_t)z * k->n_svcs + (size_t)cg->anti_zone[i]] > 0;
+}
+
+/* Whether bin b (a copy of world node k->bin_node[b]) takes pod c in a
+ * simulation: resources, the node's static fit (taints, node affinity),
+ * and no pod there, bound or put by the simulation, that a hostname
+ * anti-affinity keeps apart from it. */
+static bool bin_takes(const struct ca *k, size_t b, const struct cpod *c)
+{
+	size_t i = k->bin_node[b], g = c->p->svc->idx;
+	const struct place_fit *f = &k->w->wnodes[i]->fit[g];
+	if (sched_filter(&k->bins[b], &c->sp) || f->taint >= 0 || !f->affinity)
+		return false;
+	const struct ca_group *cg = &k->cg[g];
+	const int *bound = k->w->pnodes[i].bound, *put = k->sim_count + b * k->n_svcs;
+	for (size_t j = 0; j < cg->n_anti_host; j++)
+		if (bound[cg->anti_host[j]] + put[cg->anti_host[j]] > 0)
+			return false;
+	return true;
+}
+
+/* Puts pod c on the first of bins[0..nb) that takes it; false if none.
+ * *n_touched counts the pods put, logged in touched (sim_clear zeroes
+ * their sim_count entries and keeps the log). */
+static bool sim_fit(struct ca *k, size_t nb, const struct cpod *c, size_t *n_touched)
+{
+	for (size_t b = 0; b < nb; b++) {
+		if (!bin_takes(k, b, c))
+			continue;
+		size_t at = b * k->n_svcs + c->p->svc->idx;
+		sched_bind(&k->bins[b], &c->sp);
+		k->sim_count[at]++;
+		k->touched[(*n_touched)++] = at;
+		return true;
+	}
+	return false;
+}
+
+static void sim_clear(struct ca *k, size_t n_touched)
+{
+	for (size_t i = 0; i < n_touched; i++)
+		k->sim_count[k->touched[i]] = 0;
 }
 
 /* ---- node lifecycle ---- */
@@ -544,35 +947,49 @@ static size_t collect_unschedulable(struct ca *k)
 }
 
 /* Drops the pods that fit on the room left on Ready nodes or on upcoming
- * nodes (as if Ready). Returns how many are left, in order. */
+ * nodes (as if Ready), where the node's taints and labels admit them and
+ * no pod there repels them (bin_takes). Returns how many are left, in
+ * order. */
 static size_t filter_schedulable(struct ca *k, size_t n)
 {
 	struct world *w = k->w;
-	size_t nb = 0, left = 0;
+	size_t nb = 0, left = 0, touched = 0;
 	need_bins(k, w->n_nodes);
 	for (size_t i = 0; i < w->n_nodes; i++) {
 		const struct wnode *wn = w->wnodes[i];
 		if (wn->state != NODE_READY && !upcoming(wn))
 			continue;
 		k->bins[nb] = w->nodes[i];
+		k->bin_node[nb] = (uint32_t)i;
 		if (upcoming(wn))
 			k->bins[nb].block = SCHED_OPEN;
 		nb++;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (!first_fit(k->bins, nb, &k->pods[i].sp))
+		if (!sim_fit(k, nb, &k->pods[i], &touched))
 			k->pods[left++] = k->pods[i];
+	sim_clear(k, touched);
+	k->n_filtered = touched;
 	return left;
 }
 
-/* Group gi's option for the n pods left (their requests in k->sps):
- * false when the estimator places none. */
+/* Group gi's option for the n pods left (their requests in k->sps,
+ * their services in k->pgrp): false when the estimator places none. Its
+ * new nodes are taken to be in the zone its next node goes to. */
 static bool option(struct ca *k, size_t gi, size_t n, struct ca_option *o)
 {
 	const struct group *g = &k->g[gi];
 	int cap = HR_MIN(g->cfg->max - g->size, k->cfg->max_nodes_per_scaleup);
+	int z = node_group_zone(k->w, &g->cfg->meta, (int)gi, false);
+	for (size_t s = 0; s < k->n_svcs; s++) {
+		if (!k->pending[s])
+			continue;
+		k->cg[s].admitted = !tmpl_refuses(k, g, z, s, NULL);
+		zone_view(k, s, z);
+	}
 	need_bins(k, n);
-	struct ca_estimate e = ca_estimate(&g->tmpl, k->sps, n, cap, k->bins, k->order, NULL);
+	struct ca_constraints c = {k->pgrp, k->cg, k->n_svcs, k->est_count};
+	struct ca_estimate e = ca_estimate(&g->tmpl, k->sps, n, cap, k->bins, k->order, NULL, &c);
 	*o = (struct ca_option){
 		.group = (int)gi,
 		.nodes = e.nodes,
@@ -610,25 +1027,85 @@ static void launch(struct ca *k, const struct ca_option *o)
 	k->last_up = w->s->now;
 }
 
+/* Why node group gi refuses service s's pods sp in every zone its nodes
+ * may be in (tmpl_refuses' reason in the first), or 0. */
+static unsigned group_refuses(const struct ca *k, size_t gi, size_t s, const struct sched_pod *sp)
+{
+	const struct group *g = &k->g[gi];
+	int nz = (int)k->w->place.n_zones, lo = g->cfg->meta.zone, hi = lo + 1;
+	if (!nz)
+		lo = PLACE_ZONE_NONE, hi = 0;
+	else if (lo < 0)
+		lo = 0, hi = nz;
+	unsigned first = 0;
+	for (int z = lo; z < hi; z++) {
+		unsigned r = tmpl_refuses(k, g, z, s, sp);
+		if (!r)
+			return 0;
+		first = first ? first : r;
+	}
+	return first;
+}
+
+/* The reasons no node group admits pod c (upstream's NotTriggerScaleUp
+ * event counts the node groups per predicate failure), into why; false
+ * when one admits it. */
+static bool refusals(const struct ca *k, const struct cpod *c, char *why, size_t size)
+{
+	size_t s = c->p->svc->idx;
+	int taint = 0, aff = 0, res = 0, label = 0;
+	const struct scn_taint *t = NULL;
+	for (size_t gi = 0; gi < k->n_g; gi++) {
+		unsigned r = group_refuses(k, gi, s, &c->sp);
+		if (!r)
+			return false;
+		if (r == PLACE_R_TAINT && !taint++) {
+			const struct group *g = &k->g[gi];
+			int z = g->cfg->meta.zone >= 0 ? g->cfg->meta.zone : 0;
+			t = &g->cfg->meta.taints[g->fit[(size_t)z * k->n_svcs + s].taint];
+		}
+		aff += r == PLACE_R_AFFINITY;
+		res += r == R_RESOURCES;
+		label += r == PLACE_R_SPREAD_LABEL;
+	}
+	int n = snprintf(why, size, "Cluster Autoscaler: pod didn't trigger scale-up:");
+	const char *sep = "";
+	if (taint)
+		n += snprintf(why + n, size - (size_t)n, " %d node group(s) had untolerated taint {%s: %s}", taint, t->key,
+			      t->value), sep = ",";
+	if (aff)
+		n += snprintf(why + n, size - (size_t)n, "%s %d didn't match Pod's node affinity/selector", sep, aff), sep = ",";
+	if (res)
+		n += snprintf(why + n, size - (size_t)n, "%s %d can't hold %.3g cores and %.0f MiB beside the DaemonSets", sep,
+			      res, c->sp.cpu, c->sp.mem / SCHED_MIB), sep = ",";
+	if (label)
+		snprintf(why + n, size - (size_t)n, "%s %d have no zone for its topology spread constraint", sep, label);
+	return true;
+}
+
 static void report_unprovisionable(struct ca *k, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct cpod *c = &k->pods[i];
-		if (c->p->prov_logged)
+		char why[256];
+		if (c->p->prov_logged || !refusals(k, c, why, sizeof why))
 			continue;
-		bool fits = false;
-		for (size_t gi = 0; gi < k->n_g && !fits; gi++)
-			fits = !sched_filter(&k->g[gi].tmpl, &c->sp);
-		if (fits)
-			continue;
-		char why[200];
-		snprintf(why, sizeof why,
-			 "Cluster Autoscaler: pod didn't trigger scale-up: no node group's template holds %.3g cores "
-			 "and %.0f MiB beside the DaemonSets",
-			 c->sp.cpu, c->sp.mem / SCHED_MIB);
 		pod_log(k->w, c->p, "unprovisionable", why);
 		c->p->prov_logged = true;
 	}
+}
+
+/* The estimator's input: the pods' requests and services, the services
+ * with pods in it, and their spread constraints' counts. */
+static void estimate_begin(struct ca *k, size_t n)
+{
+	memset(k->pending, 0, k->n_svcs * sizeof *k->pending);
+	for (size_t i = 0; i < n; i++) {
+		k->sps[i] = k->pods[i].sp;
+		k->pgrp[i] = k->pods[i].p->svc->idx;
+		k->pending[k->pgrp[i]] = true;
+	}
+	spread_begin(k);
 }
 
 /* Returns whether it scaled up; *hold says to delete no node in this loop. */
@@ -647,8 +1124,7 @@ static bool scale_up(struct ca *k, bool *hold)
 		return false;
 	}
 	report_unprovisionable(k, n);
-	for (size_t i = 0; i < n; i++)
-		k->sps[i] = k->pods[i].sp;
+	estimate_begin(k, n);
 	size_t n_opt = 0;
 	for (size_t gi = 0; gi < k->n_g; gi++) {
 		const struct group *g = &k->g[gi];
@@ -704,21 +1180,26 @@ static void collect_bound(struct ca *k)
 	}
 }
 
-/* Whether node c's pods all fit on the other Ready nodes not found unneeded. */
+/* Whether node c's pods all fit on the other Ready nodes not found
+ * unneeded, where those nodes' taints and labels admit them and no pod
+ * there repels them (bin_takes). */
 static bool pods_fit_elsewhere(struct ca *k, const struct wnode *c)
 {
 	struct world *w = k->w;
-	size_t a = k->start[c->idx], b = k->start[c->idx + 1], nb = 0;
+	size_t a = k->start[c->idx], b = k->start[c->idx + 1], nb = 0, touched = 0;
 	if (a == b)
 		return true;
 	need_bins(k, w->n_nodes);
 	for (size_t i = 0; i < w->n_nodes; i++)
-		if (i != c->idx && !k->gone[i] && w->wnodes[i]->state == NODE_READY && w->nodes[i].block == SCHED_OPEN)
+		if (i != c->idx && !k->gone[i] && w->wnodes[i]->state == NODE_READY && w->nodes[i].block == SCHED_OPEN) {
+			k->bin_node[nb] = (uint32_t)i;
 			k->bins[nb++] = w->nodes[i];
-	for (size_t i = a; i < b; i++)
-		if (!first_fit(k->bins, nb, &k->pods[i].sp))
-			return false;
-	return true;
+		}
+	bool ok = true;
+	for (size_t i = a; i < b && ok; i++)
+		ok = sim_fit(k, nb, &k->pods[i], &touched);
+	sim_clear(k, touched);
+	return ok;
 }
 
 /* Previously unneeded first (longest first), then by number. */
@@ -867,6 +1348,8 @@ static void ca_free(void *self)
 		return;
 	gsl_rng_free(k->r_lat);
 	gsl_rng_free(k->r_exp);
+	for (size_t i = 0; i < k->n_g; i++)
+		free(k->g[i].fit);
 	free(k->g);
 	free(k->opt);
 	free(k->best);
@@ -878,6 +1361,16 @@ static void ca_free(void *self)
 	free(k->start);
 	free(k->gone);
 	free(k->del);
+	free(k->cg);
+	free(k->cs);
+	free(k->anti);
+	free(k->zcnt);
+	free(k->pending);
+	free(k->pgrp);
+	free(k->touched);
+	free(k->est_count);
+	free(k->bin_node);
+	free(k->sim_count);
 	free(k);
 }
 
@@ -895,6 +1388,7 @@ void ca_start(struct world *w)
 	k->last_up = k->last_down_fail = w->s->now - SIM_HOUR;
 	k->n_g = k->cfg->n_groups;
 	k->g = xcalloc(k->n_g ? k->n_g : 1, sizeof *k->g);
+	init_place(k);
 	k->opt = xcalloc(k->n_g ? k->n_g : 1, sizeof *k->opt);
 	k->best = xcalloc(k->n_g ? k->n_g : 1, sizeof *k->best);
 	/* --scale-down-unready-enabled is true upstream; the model's
@@ -922,6 +1416,7 @@ void ca_start(struct world *w)
 		if (!c->n_zones)
 			tmpl.zone = PLACE_ZONE_NONE;
 		node_daemonsets(w, g->type->name, &tmpl, &g->tmpl);
+		init_template_fit(k, g);
 		for (int j = 0; j < g->cfg->initial; j++) {
 			struct node_spec spec = {node_group_zone(w, &g->cfg->meta, (int)i, false), &g->cfg->meta, NULL, false};
 			node_add(w, g->cfg->name, g->type->name, (int)i, a, g->type->price_hour, NODE_READY, &spec);

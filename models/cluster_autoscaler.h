@@ -6,7 +6,10 @@
  * Three decisions, each after the kubernetes/autoscaler code it follows
  * (cluster-autoscaler/, release 1.37):
  *   - the binpacking estimator (estimator/binpacking_estimator.go): how
- *     many new nodes of a node group's template the pending pods need;
+ *     many new nodes of a node group's template the pending pods need,
+ *     with the scheduler predicates that matter on new nodes of one group
+ *     (the pods the template admits, hostname anti-affinity, hard topology
+ *     spread: struct ca_constraints);
  *   - the expanders (expander/waste, mostpods, random, and the chain of
  *     expander/factory that ends in a random choice): which node group's
  *     option a scale-up takes;
@@ -45,27 +48,90 @@ struct ca_estimate {
 };
 
 /*
+ * What the estimator checks beyond resources, after the scheduler
+ * predicates upstream's estimator runs on the cluster snapshot with the
+ * new template nodes added (PodTopologySpread and InterPodAffinity
+ * filters; simulator/clustersnapshot, SchedulePod). Pods come in pod groups
+ * (a service: one template, one placement); only hard constraints
+ * restrict: ScheduleAnyway spread, preferred terms and kube-scheduler's
+ * default spreading are scores, which the estimator does not run.
+ */
+
+/*
+ * A hard (DoNotSchedule) topology spread constraint of a pod group, on the
+ * new nodes of one node group. Counts are PodTopologySpread's: the live
+ * pods of the groups `sel` lists, on the constraint's domains (the
+ * cluster's, as place_cycle_begin finds them, plus the new nodes):
+ *   hostname: each new node is a domain of its own;
+ *   zone: every new node is in the node group's zone, which is a domain as
+ *     soon as the template joins the snapshot.
+ * A pod goes where count + self - min <= max_skew, min being the least
+ * count over the domains, or 0 when there are fewer than min_domains.
+ */
+struct ca_spread {
+	enum scn_topo key;
+	int max_skew;     /* >= 1 */
+	int min_domains;  /* >= 1 */
+	bool self;        /* it selects the pod's own group: the pod counts itself */
+	const int *sel;   /* the pod groups whose pods it counts (borrowed) */
+	size_t n_sel;
+	int n_domains;    /* the cluster's domains besides the new nodes (hostname), or besides the
+	                   * node group's zone (zone), before the estimate */
+	int min;          /* the least count over those domains (unused when n_domains is 0) */
+	int in_zone;      /* zone: the count in the node group's zone before the estimate */
+};
+
+/* A pod group as the estimator sees it for one node group. */
+struct ca_group {
+	bool admitted;                  /* the template admits its pods beside resources: its taints tolerated,
+	                                 * node affinity and nodeSelector matching its labels and zone (else
+	                                 * its pods are left out, as SchedulablePodGroups drops them) */
+	const int *anti_host;           /* pod groups none of whose pods may share a node with one of this
+	                                 * group's: a required anti-affinity term on kubernetes.io/hostname,
+	                                 * this group's or theirs, selects the other (borrowed) */
+	size_t n_anti_host;
+	const int *anti_zone;           /* the same on topology.kubernetes.io/zone (borrowed) */
+	size_t n_anti_zone;
+	bool zone_held;                 /* the node group's zone holds a pod of an anti_zone group already */
+	const struct ca_spread *spread; /* its hard spread constraints, at most placement.h's
+	                                 * PLACE_MAX_TERMS (borrowed) */
+	size_t n_spread;
+};
+
+struct ca_constraints {
+	const int *group;               /* per pod: its pod group, < n_groups */
+	const struct ca_group *groups;
+	size_t n_groups;
+	int *count;                     /* scratch, (min(n, max_nodes) + 1) x n_groups: the pods of each group
+	                                 * placed in all and on each new node */
+};
+
+/*
  * BinpackingNodeEstimator.Estimate (first-fit decreasing) for the pending
  * pods pods[0..n) and an empty new node of the group, tmpl (its
  * allocatable, with the DaemonSet pods bound to it).
  *
  * The pods are taken largest first by cpu / tmpl's allocatable cpu +
  * memory / its allocatable memory (DecreasingPodOrderer), ties by cpu,
- * then memory, then input order. A pod that does not fit tmpl itself is left
- * out (the orchestrator's SchedulablePodGroups drops such pods before it
- * estimates). Each other pod goes on the first new node it fits (Filter:
- * cpu, memory, pod count); if none, on a new node, unless max_nodes nodes
- * exist already (the threshold limiter: the caller passes min(max size -
- * target size, --max-nodes-per-scaleup)), in which case it is left out and
- * later pods still try the nodes there are.
+ * then memory, then input order. A pod that does not fit tmpl itself, or
+ * whose group c does not admit, is left out (the orchestrator's
+ * SchedulablePodGroups drops such pods before it estimates). Each other
+ * pod goes on the first new node it fits (Filter: cpu, memory, pod count,
+ * and with c its group's constraints); if none, on a new node, unless
+ * max_nodes nodes exist already (the threshold limiter: the caller passes
+ * min(max size - target size, --max-nodes-per-scaleup)), in which case it
+ * is left out and later pods still try the nodes there are. With c, a pod
+ * whose zone constraints refuse the node group's zone is left out too (a
+ * new node would not take it either).
  *
  * Owned by the caller: bins, scratch with room for min(n, max_nodes)
  * nodes; order, n indices, on return the pods in the order they were taken
  * (DecreasingPodOrderer's); placed, NULL or n flags: placed[i] tells
- * whether pods[i] was placed. max_nodes >= 0. No allocation.
+ * whether pods[i] was placed; c, NULL (resources only) or the constraints,
+ * borrowed, its count written. max_nodes >= 0. No allocation.
  */
 struct ca_estimate ca_estimate(const struct sched_node *tmpl, const struct sched_pod *pods, size_t n, int max_nodes,
-			       struct sched_node *bins, size_t *order, bool *placed);
+			       struct sched_node *bins, size_t *order, bool *placed, const struct ca_constraints *c);
 
 /* ---- scale-up: the expanders ---- */
 

@@ -44,7 +44,7 @@ static void write_file(const char *path, const char *text)
 static int load(const char *duration, const char *ca, const char *groups, const char *services, struct scenario *sc,
 		struct herr *e)
 {
-	char dir[] = "/tmp/test_ca.XXXXXX", path[64], yaml[4096];
+	char dir[] = "/tmp/test_ca.XXXXXX", path[64], yaml[8192];
 	cr_assert(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/catalog.csv", dir);
 	write_file(path, catalog);
@@ -463,6 +463,284 @@ Test(ca, no_shipped_start_is_scaled_down)
 	cr_expect_geq(checked, 2, "%d scenarios and variants with the Cluster Autoscaler", checked);
 }
 
+/* ==== Placement in the scan loop ====
+ *
+ * The node groups' taints, labels and zones, and the pods' placement,
+ * in a whole run: which group a scale-up takes, what the estimator packs,
+ * which room filterOutSchedulable and the scale-down simulation count. */
+
+/* Service `name`: a Deployment of n replicas of `cpu` (a quantity) and
+ * 1 GiB taking 1 request a second, with `spec` added to its pod spec
+ * (lines indented 12), written into buf. */
+static const char *dep(char *buf, size_t size, const char *name, int n, const char *cpu, const char *spec)
+{
+	snprintf(buf, size,
+		 "  %s:\n"
+		 "    cpu_per_request: 1ms\n"
+		 "    traffic: {rate: 1rps}\n"
+		 "    deployment:\n"
+		 "      apiVersion: apps/v1\n"
+		 "      kind: Deployment\n"
+		 "      spec:\n"
+		 "        replicas: %d\n"
+		 "        selector: {matchLabels: {app: %s}}\n"
+		 "        template:\n"
+		 "          metadata: {labels: {app: %s}}\n"
+		 "          spec:\n"
+		 "            containers: [{name: app, image: app, resources: {requests: {cpu: %s, memory: 1Gi}},\n"
+		 "                          readinessProbe: {tcpSocket: {port: 80}}}]\n"
+		 "%s",
+		 name, n, name, name, cpu, spec);
+	return buf;
+}
+
+#define TOLERATES_PCI "            tolerations: [{key: workload, operator: Equal, value: pci, effect: NoSchedule}]\n"
+#define ANTI_SELF(app)                                                                                   \
+	"            affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [\n"    \
+	"              {labelSelector: {matchLabels: {app: " app "}}, topologyKey: kubernetes.io/hostname}]}}\n"
+
+/* The scale-up's group and detail, or NULL; no other group scaled up. */
+static const struct row_decision *only_scale_up(const struct memsink *m, const char *group, const char *detail)
+{
+	const struct row_decision *r = nth(m, "scale-up", "", 0);
+	cr_expect_eq(count(m, "scale-up", ""), 1, "scale-ups: %d", count(m, "scale-up", ""));
+	cr_expect(r && !strcmp(r->pod, group), "scaled up %s, want %s", r ? r->pod : "nothing", group);
+	cr_expect(r && strstr(r->detail, detail), "%s", r ? r->detail : "");
+	return r;
+}
+
+/* web, n pods of 1.5 cores with `spec` in their pod spec, on these groups
+ * for `duration`: one scale-up, of `group`, its detail holding `detail`.
+ * Returns how many pods were scheduled, and *unprov (may be NULL) the
+ * unprovisionable rows. */
+static int scales_up(const char *duration, const char *groups, int n, const char *spec, const char *group,
+		     const char *detail, int *unprov)
+{
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run(duration, "", groups, dep(svc, sizeof svc, "web", n, "1500m", spec), &sc);
+	only_scale_up(&m, group, detail);
+	int scheduled = count(&m, "scheduled", "web-");
+	if (unprov)
+		*unprov = count(&m, "unprovisionable", "web-");
+	memsink_free(&m);
+	scn_free(&sc);
+	return scheduled;
+}
+
+/* least-waste prefers ng-c's c5.xlarge for 2 pods of 1.5 cores (1.0
+ * against 1.125, least_waste_picks_the_smallest_waste), but its taint
+ * refuses pods that do not tolerate it: ng-l takes them; pods that
+ * tolerate it go to ng-c. */
+Test(ca, a_tainted_group_scales_up_only_for_pods_that_tolerate_it)
+{
+	const char *groups = "      - {name: ng-c, instance: c5.xlarge, min: 0, max: 10, size: 0,\n"
+			     "         taints: [{key: workload, value: pci, effect: NoSchedule}]}\n"
+			     "      - {name: ng-l, instance: m5.large, min: 0, max: 10, size: 0}\n";
+	int unprov;
+	scales_up("60s", groups, 2, "", "ng-l", "+2 node(s) of m5.large (0 -> 2) for 2 pod(s)", &unprov);
+	cr_expect_eq(unprov, 0);
+	scales_up("60s", groups, 2, TOLERATES_PCI, "ng-c", "+1 node(s) of c5.xlarge (0 -> 1) for 2 pod(s)", NULL);
+}
+
+/* A nodeSelector on a group's label: ng-l, not the smaller waste of ng-c. */
+Test(ca, a_node_selector_picks_the_group_with_the_label)
+{
+	scales_up("60s",
+		  "      - {name: ng-c, instance: c5.xlarge, min: 0, max: 10, size: 0, labels: {team: a}}\n"
+		  "      - {name: ng-l, instance: m5.large, min: 0, max: 10, size: 0, labels: {team: b}}\n",
+		  2, "            nodeSelector: {team: b}\n", "ng-l", "+2 node(s) of m5.large (0 -> 2) for 2 pod(s)", NULL);
+}
+
+/* A pod whose required node affinity names zone us-east-1b: the template
+ * of ng-c (us-east-1a) does not admit it, ng-l's (us-east-1b) does. Its
+ * nodes are in us-east-1b, and the pods run there. */
+Test(ca, a_zone_pinned_pod_scales_the_group_in_its_zone)
+{
+	const char *groups = "      - {name: ng-c, instance: c5.xlarge, min: 0, max: 10, size: 0, zone: us-east-1a}\n"
+			     "      - {name: ng-l, instance: m5.large, min: 0, max: 10, size: 0, zone: us-east-1b}\n";
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("200s", "", groups,
+			       dep(svc, sizeof svc, "web", 2, "1500m",
+				   "            affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution:\n"
+				   "              {nodeSelectorTerms: [{matchExpressions: [{key: topology.kubernetes.io/zone,\n"
+				   "                operator: In, values: [us-east-1b]}]}]}}}\n"),
+			       &sc);
+	only_scale_up(&m, "ng-l", "+2 node(s) of m5.large (0 -> 2) for 2 pod(s)");
+	cr_expect_eq(count(&m, "scheduled", "web-"), 2);
+	const struct row_decision *r = nth(&m, "launched", "ng-l", 0);
+	cr_expect(r && strstr(r->detail, "us-east-1b"), "%s", r ? r->detail : "");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* No template admits the pod: ng-t's taint is not tolerated, ng-a's label
+ * is not the nodeSelector's. One row says why, and nothing scales up. */
+Test(ca, unprovisionable_says_which_predicate_refused)
+{
+	const char *groups = "      - {name: ng-t, instance: m5.large, min: 0, max: 10, size: 0,\n"
+			     "         taints: [{key: workload, value: pci, effect: NoSchedule}]}\n"
+			     "      - {name: ng-a, instance: m5.large, min: 0, max: 10, size: 0, labels: {team: a}}\n";
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m =
+		run("60s", "", groups, dep(svc, sizeof svc, "web", 1, "500m", "            nodeSelector: {team: b}\n"), &sc);
+	cr_expect_eq(count(&m, "scale-up", ""), 0);
+	cr_expect_eq(count(&m, "unprovisionable", "web-"), 1);
+	const struct row_decision *r = nth(&m, "unprovisionable", "web-", 0);
+	cr_expect(r && !strcmp(r->detail, "Cluster Autoscaler: pod didn't trigger scale-up: 1 node group(s) had "
+					  "untolerated taint {workload: pci}, 1 didn't match Pod's node affinity/selector"),
+		  "%s", r ? r->detail : "");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* 5 pods of 500m that repel each other on hostname (3 would fit an
+ * m5.large): one scale-up of 5 nodes at 10 s, and when they are Ready the
+ * 5 pods run on 5 nodes, one each. */
+Test(ca, anti_affinity_scales_up_a_node_a_pod)
+{
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("300s", "", "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n",
+			       dep(svc, sizeof svc, "web", 5, "500m", ANTI_SELF("web")), &sc);
+	const struct row_decision *up = only_scale_up(&m, "ng", "+5 node(s) of m5.large (0 -> 5) for 5 pod(s)");
+	cr_expect(fabs(t_of(up) - 10) < EPS);
+	cr_expect_eq(count(&m, "launched", "ng-"), 5);
+	cr_expect_eq(count(&m, "scheduled", "web-"), 5);
+	for (int i = 0; i < 5; i++)
+		for (int j = 0; j < i; j++) {
+			const struct row_decision *a = nth(&m, "scheduled", "web-", i), *b = nth(&m, "scheduled", "web-", j);
+			cr_expect(a && b && strcmp(a->detail, b->detail), "two pods on %s", a ? a->detail : "?");
+		}
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* The same with at most 2 nodes a scale-up: the upcoming nodes hold one
+ * pod each (filterOutSchedulable checks the anti-affinity too), so the
+ * scans at 10, 20 and 30 s add 2, 2 and 1. */
+Test(ca, upcoming_nodes_hold_one_pod_each_under_anti_affinity)
+{
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("200s", "    max-nodes-per-scaleup: 2\n",
+			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n",
+			       dep(svc, sizeof svc, "web", 5, "500m", ANTI_SELF("web")), &sc);
+	cr_expect_eq(count(&m, "scale-up", "ng"), 3);
+	const char *what[] = {"(0 -> 2) for 2 pod(s)", "(2 -> 4) for 2 pod(s)", "(4 -> 5) for 1 pod(s)"};
+	for (int i = 0; i < 3; i++) {
+		const struct row_decision *r = nth(&m, "scale-up", "ng", i);
+		cr_expect(fabs(t_of(r) - 10 * (i + 1)) < EPS, "scale-up %d at %.3f s", i, t_of(r));
+		cr_expect(r && strstr(r->detail, what[i]), "scale-up %d: %s", i, r ? r->detail : "");
+	}
+	cr_expect_eq(count(&m, "scheduled", "web-"), 5);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* Three m5.large groups, one a zone, each with a node at t = 0 (ng-b's
+ * and ng-c's max max_bc), and 6 pods of 1.5 cores (one an m5.large) with
+ * a hard zone spread, maxSkew 1: 3 pods run at t = 0, one a zone. */
+static struct memsink zone_spread_run(int max_bc, struct scenario *sc)
+{
+	char groups[512], svc[2048];
+	snprintf(groups, sizeof groups,
+		 "      - {name: ng-a, instance: m5.large, min: 1, max: 5, size: 1, zone: us-east-1a}\n"
+		 "      - {name: ng-b, instance: m5.large, min: 1, max: %d, size: 1, zone: us-east-1b}\n"
+		 "      - {name: ng-c, instance: m5.large, min: 1, max: %d, size: 1, zone: us-east-1c}\n",
+		 max_bc, max_bc);
+	return run("300s", "", groups,
+		   dep(svc, sizeof svc, "web", 6, "1500m",
+		       "            topologySpreadConstraints:\n"
+		       "              - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone,\n"
+		       "                 whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: web}}}\n"),
+		   sc);
+}
+
+/* Each of the 3 pending pods: every option places 1 (1 + 1 - 1), and once
+ * a scale-up's pod is packed onto its upcoming node its zone counts 2 and
+ * that group offers none. So the three scale-ups go to the three groups,
+ * and the 6 pods run 2 a zone. */
+Test(ca, zone_spread_scales_each_zone_once)
+{
+	struct scenario sc;
+	struct memsink m = zone_spread_run(5, &sc);
+	cr_expect_eq(count(&m, "scale-up", "ng-"), 3);
+	cr_expect_eq(count(&m, "scale-up", "ng-a"), 1);
+	cr_expect_eq(count(&m, "scale-up", "ng-b"), 1);
+	cr_expect_eq(count(&m, "scale-up", "ng-c"), 1);
+	for (int i = 0; i < 3; i++) {
+		const struct row_decision *r = nth(&m, "scale-up", "ng-", i);
+		cr_expect(r && strstr(r->detail, "+1 node(s) of m5.large"), "%s", r ? r->detail : "");
+	}
+	cr_expect_eq(count(&m, "scheduled", "web-"), 6);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* As above with ng-b and ng-c at their max: ng-a scales up at 10 s; at
+ * 20 s the pod packed onto its upcoming node makes zone a count 2 (as in
+ * upstream's snapshot), 2 + 1 - 1 > 1, and nothing scales up again. The
+ * node takes one of the 3 pending pods; 2 stay Pending. */
+Test(ca, zone_spread_counts_the_pods_on_upcoming_nodes)
+{
+	struct scenario sc;
+	struct memsink m = zone_spread_run(1, &sc);
+	const struct row_decision *up = only_scale_up(&m, "ng-a", "+1 node(s) of m5.large (1 -> 2) for 1 pod(s)");
+	cr_expect(fabs(t_of(up) - 10) < EPS);
+	cr_expect_eq(count(&m, "scheduled", "web-"), 4);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* ng-t's node has room for the pod but a taint it does not tolerate:
+ * filterOutSchedulable does not count that room, so ng-l scales up. */
+Test(ca, room_on_a_node_the_pod_may_not_use_is_no_room)
+{
+	int scheduled = scales_up("200s",
+				  "      - {name: ng-t, instance: m5.xlarge, min: 1, max: 10, size: 1,\n"
+				  "         taints: [{key: workload, value: pci, effect: NoSchedule}]}\n"
+				  "      - {name: ng-l, instance: m5.large, min: 0, max: 10, size: 0}\n",
+				  1, "", "ng-l", "+1 node(s) of m5.large (0 -> 1) for 1 pod(s)", NULL);
+	cr_expect_eq(scheduled, 1);
+}
+
+/* n pods of web (1.5 cores, its pod spec `spec`) on these groups for
+ * 15 min, with a 5 min unneeded time: no node of group gen is drained and
+ * nothing scales up. */
+static void gen_kept(const char *groups, int n, const char *spec)
+{
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("900s", "    scale-down-unneeded-time: 5m\n", groups,
+			       dep(svc, sizeof svc, "web", n, "1500m", spec), &sc);
+	cr_expect_eq(count(&m, "draining", "gen-"), 0);
+	cr_expect_eq(count(&m, "scale-up", ""), 0);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* gen's node is under the threshold (1.5 / 3.92 cores) and its pod would
+ * fit the empty tnt node by resources, but not its taint: the pod has
+ * nowhere to go, so the node is not unneeded and stays. */
+Test(ca, scale_down_needs_a_node_the_pods_may_use)
+{
+	gen_kept("      - {name: gen, instance: m5.xlarge, min: 0, max: 10, size: 1}\n"
+		 "      - {name: tnt, instance: m5.xlarge, min: 1, max: 10, size: 1,\n"
+		 "         taints: [{key: workload, value: pci, effect: NoSchedule}]}\n",
+		 1, "");
+}
+
+/* Two nodes under the threshold, each with one of two pods that repel
+ * each other on hostname: neither pod may move to the other node, so
+ * neither node is unneeded. */
+Test(ca, scale_down_keeps_pods_that_repel_each_other_apart)
+{
+	gen_kept("      - {name: gen, instance: m5.xlarge, min: 0, max: 10, size: 2}\n", 2, ANTI_SELF("web"));
+}
+
 /* ==== Upstream tables ====
  *
  * Cases of kubernetes/autoscaler's own tests (cluster-autoscaler/,
@@ -471,8 +749,8 @@ Test(ca, no_shipped_start_is_scaled_down)
  * ports. Their nodes and pods are written in upstream's units: millicores
  * and bytes (BuildTestPod(name, millicpu, bytes), BuildTestNode(name,
  * millicpu, bytes) with 100 pods). Cases needing what headroom does not
- * model (GPUs, DRA, hostPort, topology spread, mirror pods, node
- * annotations) are listed in docs/cluster-autoscaler.md, not here. */
+ * model (GPUs, DRA, hostPort, mirror pods, node annotations) are listed in
+ * docs/cluster-autoscaler.md, not here. */
 
 static struct sched_pod mpod(int64_t millicpu, int64_t bytes)
 {
@@ -578,13 +856,13 @@ static struct ca_estimate bp_run(const struct bp_case *c, struct sched_pod *pods
 	static struct sched_node bins[64];
 	static size_t order[64];
 	*n = k;
-	return ca_estimate(&tmpl, pods, k, c->max_nodes ? c->max_nodes : INT32_MAX, bins, order, placed);
+	return ca_estimate(&tmpl, pods, k, c->max_nodes ? c->max_nodes : INT32_MAX, bins, order, placed, NULL);
 }
 
 /* estimator/binpacking_estimator_test.go TestBinpackingEstimate, the cases
- * without hostPort or topology spread (those are in
- * docs/cluster-autoscaler.md). Pod memory is in bytes there, node memory
- * in MiB, so memory never binds. */
+ * without hostPort or topology spread (the spread cases follow; hostPort is
+ * in docs/cluster-autoscaler.md). Pod memory is in bytes there, node
+ * memory in MiB, so memory never binds. */
 Test(ca_upstream, binpacking_estimator_test_binpacking_estimate)
 {
 	static const struct bp_case cases[] = {
@@ -610,6 +888,229 @@ Test(ca_upstream, binpacking_estimator_test_binpacking_estimate)
 		cr_expect_eq(placed[i], i >= 10, "pod %zu of the %s group", i, i >= 10 ? "500m" : "50m");
 }
 
+/* ---- the estimator with placement (struct ca_constraints) ---- */
+
+static const int G0[] = {0}, G1[] = {1}, G01[] = {0, 1};
+
+/* A hard constraint of pod group 0 selecting its own pods, and the
+ * cluster's domains besides the new nodes: n_domains, their least count
+ * min, and (zone) the count in the node group's zone. */
+static struct ca_spread own_spread(enum scn_topo key, int max_skew, int min_domains, int n_domains, int min, int in_zone)
+{
+	return (struct ca_spread){key, max_skew, min_domains, true, G0, 1, n_domains, min, in_zone};
+}
+
+/* n pods of (millicpu, bytes), the first n0 of pod group 0 and the rest of
+ * group 1, on a template of (millicpu, MiB, pods), at most max_nodes new
+ * nodes, with the groups' constraints (NULL: none). placed may be NULL. */
+struct est_case {
+	int64_t node_m, node_mib;
+	int node_pods;
+	int64_t pod_m, pod_bytes;
+	size_t n, n0;
+	int max_nodes;
+};
+
+static struct ca_estimate est_run(const struct est_case *k, const struct ca_group *groups, size_t n_groups, bool *placed)
+{
+	enum { N = 64 };
+	static struct sched_pod pods[N];
+	static struct sched_node bins[N];
+	static size_t order[N];
+	static int group[N], count[(N + 1) * 2];
+	cr_assert(k->n <= N && n_groups <= 2);
+	for (size_t i = 0; i < k->n; i++) {
+		pods[i] = mpod(k->pod_m, k->pod_bytes);
+		group[i] = i < k->n0 ? 0 : 1;
+	}
+	struct sched_node tmpl = mnode(k->node_m, k->node_mib * 1024 * 1024, k->node_pods);
+	struct ca_constraints c = {group, groups, n_groups, count};
+	return ca_estimate(&tmpl, pods, k->n, k->max_nodes ? k->max_nodes : N, bins, order, placed, groups ? &c : NULL);
+}
+
+/* estimator/binpacking_estimator_test.go TestBinpackingEstimate, the
+ * topology spread cases. The pods select their own group (WithMaxSkew:
+ * DoNotSchedule, app: estimatee); the snapshot holds "oldnode" in
+ * zone-jupiter without pods: a hostname domain and a zone domain of count
+ * 0, too small (100m) for the 200m pods. The template is in zone-mars. */
+Test(ca_upstream, binpacking_estimator_test_topology_spreading)
+{
+	/* "hostname topology spreading with maxSkew=2 forces 2 pods/node": 8
+	 * pods of 200m and 200 B; oldnode keeps the minimum at 0, so each new
+	 * node takes 2 of the 5 its cpu holds. */
+	struct ca_spread s = own_spread(SCN_TOPO_HOSTNAME, 2, 1, 1, 0, 0);
+	struct ca_group pg = {.admitted = true, .spread = &s, .n_spread = 1};
+	struct ca_estimate e = est_run(&(struct est_case){1000, 5000, 10, 200, 200, 8, 8, 0}, &pg, 1, NULL);
+	cr_expect(e.nodes == 4 && e.pods == 8, "maxSkew=2 hostname: %d nodes, %d pods", e.nodes, e.pods);
+	/* "zonal topology spreading with maxSkew=2 only allows 2 pods to
+	 * schedule": 8 pods of 20m and 100 B; zone-jupiter holds 0, so
+	 * zone-mars takes 2. */
+	s = own_spread(SCN_TOPO_ZONE, 2, 1, 1, 0, 0);
+	e = est_run(&(struct est_case){1000, 5000, 10, 20, 100, 8, 8, 0}, &pg, 1, NULL);
+	cr_expect(e.nodes == 1 && e.pods == 2, "maxSkew=2 zone: %d nodes, %d pods", e.nodes, e.pods);
+	/* "hostname topology spreading with maxSkew=1 with a large scaleup
+	 * handles scheduling pods retroactively": 12 pods of 20m and 100 B,
+	 * minDomains 3. Upstream's estimator lets a pod that a hostname
+	 * constraint refuses on the last new node try every other node, and
+	 * puts 4 of the 12 on oldnode, which it counts among its 3 nodes;
+	 * headroom's places pods on new nodes only. Without oldnode, 3 new
+	 * nodes level at 4 pods each (below 3 domains the minimum is 0, then
+	 * it rises with the nodes): upstream's counts. */
+	s = own_spread(SCN_TOPO_HOSTNAME, 1, 3, 0, 0, 0);
+	bool placed[64];
+	e = est_run(&(struct est_case){1000, 5000, 10, 20, 100, 12, 12, 0}, &pg, 1, placed);
+	cr_expect(e.nodes == 3 && e.pods == 12, "maxSkew=1 minDomains=3: %d nodes, %d pods", e.nodes, e.pods);
+	/* With oldnode as an empty domain and never a destination, the
+	 * minimum stays 0: one pod a node (the departure in
+	 * docs/cluster-autoscaler.md). */
+	s = own_spread(SCN_TOPO_HOSTNAME, 1, 3, 1, 0, 0);
+	e = est_run(&(struct est_case){1000, 5000, 10, 20, 100, 12, 12, 0}, &pg, 1, NULL);
+	cr_expect(e.nodes == 12 && e.pods == 12, "with oldnode: %d nodes, %d pods", e.nodes, e.pods);
+}
+
+/* core/scaleup/orchestrator/orchestrator_test.go
+ * TestWillConsiderGpuAndStandardPoolForPodWhichDoesNotRequireGpu, its
+ * taint side (GPUs are not modelled): gpu-pool's node carries
+ * nvidia.com/gpu=present:NoSchedule (AddGpusToNode), std-pool's nothing,
+ * both 2000m and 1000 MiB; extra-std-pod (2000m, 1000 MiB) tolerates
+ * nvidia.com/gpu (TolerateGpuForPod: Exists). Both templates admit it
+ * (place_node_fit, as the scan loop asks it of each template): the
+ * expansion options are std-pool +1 and gpu-pool +1. Without the
+ * toleration (headroom's addition) gpu-pool's template leaves it out. */
+Test(ca_upstream, orchestrator_test_will_consider_gpu_and_standard_pool_taint_side)
+{
+	struct scn_taint gpu = {(char *)(uintptr_t)"nvidia.com/gpu", (char *)(uintptr_t)"present", EFFECT_NO_SCHEDULE};
+	struct scn_toleration tol = {(char *)(uintptr_t)"nvidia.com/gpu", true, (char *)(uintptr_t)"", -1};
+	struct scn_placement pod = {.tolerations = &tol, .n_tolerations = 1};
+	for (int tolerates = 1; tolerates >= 0; tolerates--) {
+		pod.n_tolerations = (size_t)tolerates;
+		for (int pool = 0; pool < 2; pool++) { /* 0: std-pool, 1: gpu-pool */
+			struct place_fit f = place_node_fit(&pod, NULL, 0, &gpu, (size_t)pool);
+			struct ca_group pg = {.admitted = f.taint < 0 && f.affinity};
+			struct ca_estimate e = est_run(&(struct est_case){2000, 1000, 110, 2000, 1000LL << 20, 1, 1, 0}, &pg, 1,
+						       NULL);
+			int want = pool == 0 || tolerates;
+			cr_expect(e.nodes == want && e.pods == want, "%s, %s: %d nodes, %d pods", pool ? "gpu-pool" : "std-pool",
+				  tolerates ? "tolerating" : "not tolerating", e.nodes, e.pods);
+		}
+	}
+}
+
+/* Pods of 100m and 100 MiB on a 4-core, 16 GiB template of 110 pods:
+ * resources take 40 a node, so only placement binds below. */
+#define SMALL(n, n0) (&(struct est_case){4000, 16384, 110, 100, 100LL << 20, (n), (n0), 0})
+
+/* A required anti-affinity on hostname selecting its own group: one pod a
+ * new node, 5 pods on 5 nodes. */
+Test(ca, estimate_anti_affinity_one_pod_a_node)
+{
+	struct ca_group pg = {.admitted = true, .anti_host = G0, .n_anti_host = 1};
+	struct ca_estimate e = est_run(SMALL(5, 5), &pg, 1, NULL);
+	cr_expect(e.nodes == 5 && e.pods == 5, "%d nodes, %d pods", e.nodes, e.pods);
+}
+
+/* Group 0's anti-affinity selects group 1 (both lists name the other, as
+ * InterPodAffinity checks both sides): 3 pods of group 0 share node 0, the
+ * 2 of group 1 go to node 1. With group 1 also repelling itself, its pods
+ * take nodes 1 and 2. */
+Test(ca, estimate_anti_affinity_against_another_group)
+{
+	struct ca_group pg[2] = {{.admitted = true, .anti_host = G1, .n_anti_host = 1},
+				 {.admitted = true, .anti_host = G0, .n_anti_host = 1}};
+	struct ca_estimate e = est_run(SMALL(5, 3), pg, 2, NULL);
+	cr_expect(e.nodes == 2 && e.pods == 5, "%d nodes, %d pods", e.nodes, e.pods);
+	pg[1].anti_host = G01;
+	pg[1].n_anti_host = 2;
+	e = est_run(SMALL(5, 3), pg, 2, NULL);
+	cr_expect(e.nodes == 3 && e.pods == 5, "%d nodes, %d pods", e.nodes, e.pods);
+}
+
+/* A hard hostname spread, maxSkew 2, with an existing node without such
+ * pods (a domain of count 0, so the minimum stays 0): at most 2 pods a new
+ * node, 5 pods on 3 nodes. */
+Test(ca, estimate_hostname_spread_max_skew_2)
+{
+	struct ca_spread s = own_spread(SCN_TOPO_HOSTNAME, 2, 1, 1, 0, 0);
+	struct ca_group pg = {.admitted = true, .spread = &s, .n_spread = 1};
+	struct ca_estimate e = est_run(SMALL(5, 5), &pg, 1, NULL);
+	cr_expect(e.nodes == 3 && e.pods == 5, "%d nodes, %d pods", e.nodes, e.pods);
+}
+
+/* maxSkew 1 where each of the cluster's 2 domains holds 1 pod already: the
+ * first new node takes 2 (1 + 1 - min(1, 1) = 1), the third pod opens a
+ * second node, which takes the fourth: 4 pods on 2 nodes, where an empty
+ * domain (minimum 0) would make it 4 nodes. */
+Test(ca, estimate_hostname_spread_reads_the_cluster_minimum)
+{
+	struct ca_spread s = own_spread(SCN_TOPO_HOSTNAME, 1, 1, 2, 1, 0);
+	struct ca_group pg = {.admitted = true, .spread = &s, .n_spread = 1};
+	struct ca_estimate e = est_run(SMALL(4, 4), &pg, 1, NULL);
+	cr_expect(e.nodes == 2 && e.pods == 4, "%d nodes, %d pods", e.nodes, e.pods);
+	s.min = 0;
+	e = est_run(SMALL(4, 4), &pg, 1, NULL);
+	cr_expect(e.nodes == 4 && e.pods == 4, "%d nodes, %d pods", e.nodes, e.pods);
+}
+
+/* A hard zone spread, the cluster's zones a, b, c holding 2, 1 and 1 pods:
+ * zone (in-zone count, the others' domains and least count) -> pods the
+ * new nodes of a group in that zone take. */
+Test(ca, estimate_zone_spread_2_1_1)
+{
+	static const struct {
+		const char *what;
+		int max_skew, min_domains, n_domains, min, in_zone;
+		int want;
+	} rows[] = {
+		/* 2 + 1 - 1 > 1: no pod in a */
+		{"a, maxSkew 1", 1, 1, 2, 1, 2, 0},
+		/* 1 + 1 - 1 = 1, then 2 + 1 - 1 > 1 */
+		{"b, maxSkew 1", 1, 1, 2, 1, 1, 1},
+		{"c, maxSkew 1", 1, 1, 2, 1, 1, 1},
+		/* 2 + 1 - 1 = 2, then 3 + 1 - 1 > 2 */
+		{"a, maxSkew 2", 2, 1, 2, 1, 2, 1},
+		/* 3 domains below minDomains 4: minimum 0, 2 + 1 - 0 > 2 */
+		{"a, maxSkew 2, minDomains 4", 2, 4, 2, 1, 2, 0},
+		/* 1 + 1 - 0 = 2, then 2 + 1 - 0 > 2 */
+		{"b, maxSkew 2, minDomains 4", 2, 4, 2, 1, 1, 1},
+		/* zone a has no node yet (b and c hold 3 each): it catches up to
+		 * 3, then 3 + 1 - 3 = 1 lets a fourth in, 4 + 1 - 3 > 1 */
+		{"a empty, b and c at 3, maxSkew 1", 1, 1, 2, 3, 0, 4},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct ca_spread s = own_spread(SCN_TOPO_ZONE, rows[i].max_skew, rows[i].min_domains, rows[i].n_domains,
+						rows[i].min, rows[i].in_zone);
+		struct ca_group pg = {.admitted = true, .spread = &s, .n_spread = 1};
+		struct ca_estimate e = est_run(SMALL(6, 6), &pg, 1, NULL);
+		cr_expect_eq(e.pods, rows[i].want, "%s: %d pods, want %d", rows[i].what, e.pods, rows[i].want);
+		cr_expect_eq(e.nodes, rows[i].want ? 1 : 0, "%s: %d nodes", rows[i].what, e.nodes);
+	}
+}
+
+/* A required anti-affinity on zone selecting its own group: one pod in
+ * the node group's zone, none when a pod it repels is there already. */
+Test(ca, estimate_zone_anti_affinity)
+{
+	struct ca_group pg = {.admitted = true, .anti_zone = G0, .n_anti_zone = 1};
+	struct ca_estimate e = est_run(SMALL(4, 4), &pg, 1, NULL);
+	cr_expect(e.nodes == 1 && e.pods == 1, "%d nodes, %d pods", e.nodes, e.pods);
+	pg.zone_held = true;
+	e = est_run(SMALL(4, 4), &pg, 1, NULL);
+	cr_expect(e.nodes == 0 && e.pods == 0, "%d nodes, %d pods", e.nodes, e.pods);
+}
+
+/* Pods whose group the template does not admit (a taint not tolerated, a
+ * node selector not matched) are left out; the others are packed as
+ * without them. */
+Test(ca, estimate_leaves_out_pods_the_template_refuses)
+{
+	struct ca_group pg[2] = {{.admitted = false}, {.admitted = true}};
+	bool placed[64];
+	struct ca_estimate e = est_run(&(struct est_case){1000, 4096, 10, 300, 1, 6, 3, 0}, pg, 2, placed);
+	cr_expect(e.nodes == 1 && e.pods == 3, "%d nodes, %d pods", e.nodes, e.pods);
+	for (size_t i = 0; i < 6; i++)
+		cr_expect_eq(placed[i], i >= 3, "pod %zu", i);
+}
+
 /* estimator/binpacking_estimator_test.go BenchmarkBinpackingEstimate, its
  * expectation as a test: 50,000 pods of 50m and 1,000 of 95m (and 100 and
  * 190 bytes) on 1-core nodes of 100 pods, at most 3,000 nodes. The 95m pods
@@ -625,7 +1126,7 @@ Test(ca_upstream, binpacking_estimator_test_benchmark_counts)
 	for (size_t i = 0; i < n; i++)
 		pods[i] = i < 50000 ? mpod(50, 100) : mpod(95, 190);
 	struct sched_node tmpl = mnode(1000, 5000LL * 1024 * 1024, 100);
-	struct ca_estimate e = ca_estimate(&tmpl, pods, n, 3000, bins, order, NULL);
+	struct ca_estimate e = ca_estimate(&tmpl, pods, n, 3000, bins, order, NULL, NULL);
 	cr_expect_eq(e.nodes, 2595);
 	cr_expect_eq(e.pods, 51000);
 	free(pods);
@@ -642,18 +1143,18 @@ Test(ca_upstream, decreasing_pod_orderer_test_pod_priority_processor)
 	struct sched_node tmpl = mnode(4, 600LL * 1024 * 1024, 10), bins[3];
 	size_t order[3];
 	/* "single pod" */
-	ca_estimate(&tmpl, &p1, 1, 3, bins, order, NULL);
+	ca_estimate(&tmpl, &p1, 1, 3, bins, order, NULL, NULL);
 	cr_expect_eq(order[0], 0);
 	/* "sorted list of pods": p3, p2, p1 */
 	struct sched_pod sorted[3] = {p3, p2, p1};
-	ca_estimate(&tmpl, sorted, 3, 3, bins, order, NULL);
+	ca_estimate(&tmpl, sorted, 3, 3, bins, order, NULL, NULL);
 	cr_expect(order[0] == 0 && order[1] == 1 && order[2] == 2, "%zu %zu %zu", order[0], order[1], order[2]);
 	/* "randomised list of pods": p1, p3, p2 */
 	struct sched_pod mixed[3] = {p1, p3, p2};
-	ca_estimate(&tmpl, mixed, 3, 3, bins, order, NULL);
+	ca_estimate(&tmpl, mixed, 3, 3, bins, order, NULL, NULL);
 	cr_expect(order[0] == 1 && order[1] == 2 && order[2] == 0, "%zu %zu %zu", order[0], order[1], order[2]);
 	/* "empty pod list" */
-	struct ca_estimate e = ca_estimate(&tmpl, NULL, 0, 3, bins, order, NULL);
+	struct ca_estimate e = ca_estimate(&tmpl, NULL, 0, 3, bins, order, NULL, NULL);
 	cr_expect(e.nodes == 0 && e.pods == 0);
 }
 
@@ -839,7 +1340,7 @@ Test(ca, estimate_is_first_fit_decreasing)
 		struct sched_node tmpl = mnode(1000 + 1000 * rng_below(r, 4), (2048 + 2048 * rng_below(r, 3)) * 1024LL * 1024,
 					       3 + (int)rng_below(r, 20));
 		int max_nodes = (int)rng_below(r, 40);
-		struct ca_estimate e = ca_estimate(&tmpl, pods, n, max_nodes, bins, order, placed);
+		struct ca_estimate e = ca_estimate(&tmpl, pods, n, max_nodes, bins, order, placed, NULL);
 		for (size_t i = 0; i < n; i++) { /* insertion sort: stable */
 			size_t j = i;
 			for (; j > 0 && before_ref(&tmpl, &pods[i], &pods[idx[j - 1]]); j--)
@@ -866,6 +1367,151 @@ Test(ca, estimate_is_first_fit_decreasing)
 		cr_assert_eq(e.nodes, nodes, "round %d", round);
 		cr_assert_eq(e.pods, placed_n, "round %d", round);
 		for (int b = 0; b < nodes; b++)
+			cr_assert(bins[b].n_pods == ref[b].n_pods && bins[b].req_cpu == ref[b].req_cpu,
+				  "round %d: node %d holds %d pods, want %d", round, b, bins[b].n_pods, ref[b].n_pods);
+	}
+	gsl_rng_free(r);
+}
+
+/* ca_estimate with constraints against a naive reference that recounts
+ * everything for every check: each pod, in the estimator's order, is left
+ * out if its group is not admitted, the template cannot hold it, or the
+ * zone refuses it (anti-affinity, spread over the cluster's zones plus
+ * the node group's); else it goes on the first new node that holds it,
+ * has no pod its hostname anti-affinity names, and keeps every hostname
+ * spread within maxSkew over the cluster's domains and the new nodes;
+ * else on a new node while max_nodes allows. Random groups, constraints
+ * and pods of a few shapes. */
+enum { RN = 60, RG = 3 };
+
+struct ref_state {
+	const struct ca_group *pg;
+	const int *group;
+	int node_of[RN]; /* -1: not placed */
+	size_t n;
+	int nodes;
+};
+
+static int ref_count(const struct ref_state *r, int node, const int *sel, size_t n_sel)
+{
+	int c = 0;
+	for (size_t i = 0; i < r->n; i++)
+		for (size_t k = 0; r->node_of[i] >= 0 && (node < 0 || r->node_of[i] == node) && k < n_sel; k++)
+			c += r->group[i] == sel[k];
+	return c;
+}
+
+static bool ref_zone_ok(const struct ref_state *r, int g)
+{
+	const struct ca_group *pg = &r->pg[g];
+	if (pg->zone_held || ref_count(r, -1, pg->anti_zone, pg->n_anti_zone))
+		return false;
+	for (size_t i = 0; i < pg->n_spread; i++) {
+		const struct ca_spread *s = &pg->spread[i];
+		int cnt = s->in_zone + ref_count(r, -1, s->sel, s->n_sel);
+		int min = s->n_domains + 1 < s->min_domains ? 0 : s->n_domains && s->min < cnt ? s->min : cnt;
+		if (s->key == SCN_TOPO_ZONE && cnt + s->self - min > s->max_skew)
+			return false;
+	}
+	return true;
+}
+
+static bool ref_host_ok(const struct ref_state *r, int g, int j)
+{
+	const struct ca_group *pg = &r->pg[g];
+	if (ref_count(r, j, pg->anti_host, pg->n_anti_host))
+		return false;
+	for (size_t i = 0; i < pg->n_spread; i++) {
+		const struct ca_spread *s = &pg->spread[i];
+		if (s->key != SCN_TOPO_HOSTNAME)
+			continue;
+		int min = s->n_domains ? s->min : INT32_MAX;
+		for (int o = 0; o < r->nodes; o++)
+			min = HR_MIN(min, ref_count(r, o, s->sel, s->n_sel));
+		if (s->n_domains + r->nodes < s->min_domains)
+			min = 0;
+		if (ref_count(r, j, s->sel, s->n_sel) + s->self - min > s->max_skew)
+			return false;
+	}
+	return true;
+}
+
+static void random_groups(gsl_rng *r, struct ca_group *pg, struct ca_spread sp[RG][2], int lists[RG][3][RG])
+{
+	for (int g = 0; g < RG; g++) {
+		size_t na = 0, nz = 0;
+		for (int o = 0; o < RG; o++) {
+			if (rng_below(r, 4) == 0)
+				lists[g][0][na++] = o;
+			if (rng_below(r, 8) == 0)
+				lists[g][1][nz++] = o;
+		}
+		size_t ns = rng_below(r, 3);
+		for (size_t i = 0; i < ns; i++) {
+			size_t n_sel = 0;
+			for (int o = 0; o < RG; o++)
+				if (o == g || rng_below(r, 3) == 0)
+					lists[g][2][n_sel++] = o;
+			sp[g][i] = (struct ca_spread){rng_below(r, 2) ? SCN_TOPO_ZONE : SCN_TOPO_HOSTNAME,
+						      1 + (int)rng_below(r, 3), 1 + (int)rng_below(r, 4), rng_below(r, 5) > 0,
+						      lists[g][2], n_sel, (int)rng_below(r, 3), (int)rng_below(r, 3),
+						      (int)rng_below(r, 4)};
+		}
+		pg[g] = (struct ca_group){rng_below(r, 10) > 0, lists[g][0], na, lists[g][1], nz, rng_below(r, 20) == 0,
+					  sp[g], ns};
+	}
+}
+
+Test(ca, estimate_with_constraints_matches_a_naive_reference)
+{
+	static const int64_t cpu[] = {100, 250, 500, 900}, mem[] = {128, 512, 1024, 256};
+	gsl_rng *r = rng_stream(12, 99, 4);
+	static struct sched_pod pods[RN];
+	static struct sched_node bins[RN], ref[RN];
+	static size_t order[RN];
+	static int group[RN], count[(RN + 1) * RG];
+	static bool placed[RN];
+	for (int round = 0; round < 500; round++) {
+		struct ca_group pg[RG];
+		struct ca_spread sp[RG][2];
+		int lists[RG][3][RG];
+		random_groups(r, pg, sp, lists);
+		size_t n = 1 + rng_below(r, RN);
+		for (size_t i = 0; i < n; i++) {
+			group[i] = (int)rng_below(r, RG);
+			uint32_t k = rng_below(r, 4) ? (uint32_t)group[i] : rng_below(r, 4); /* mostly one shape a group */
+			pods[i] = mpod(cpu[k], mem[k] * 1024 * 1024);
+		}
+		struct sched_node tmpl = mnode(1000 + 1000 * rng_below(r, 3), 4096LL * 1024 * 1024, 4 + (int)rng_below(r, 10));
+		int max_nodes = (int)rng_below(r, 30);
+		struct ca_constraints c = {group, pg, RG, count};
+		struct ca_estimate e = ca_estimate(&tmpl, pods, n, max_nodes, bins, order, placed, &c);
+		struct ref_state st = {pg, group, {0}, n, 0};
+		for (size_t i = 0; i < n; i++)
+			st.node_of[i] = -1;
+		int n_placed = 0;
+		for (size_t i = 0; i < n; i++) {
+			size_t p = order[i];
+			int g = group[p], at = -1;
+			if (pg[g].admitted && !sched_filter(&tmpl, &pods[p]) && ref_zone_ok(&st, g)) {
+				for (int j = 0; j < st.nodes && at < 0; j++)
+					if (!sched_filter(&ref[j], &pods[p]) && ref_host_ok(&st, g, j))
+						at = j;
+				if (at < 0 && st.nodes < max_nodes) {
+					ref[st.nodes] = tmpl;
+					at = st.nodes++;
+				}
+			}
+			if (at >= 0) {
+				sched_bind(&ref[at], &pods[p]);
+				st.node_of[p] = at;
+				n_placed++;
+			}
+			cr_assert_eq(placed[p], at >= 0, "round %d: pod %zu (group %d)", round, p, g);
+		}
+		cr_assert_eq(e.nodes, st.nodes, "round %d", round);
+		cr_assert_eq(e.pods, n_placed, "round %d", round);
+		for (int b = 0; b < st.nodes; b++)
 			cr_assert(bins[b].n_pods == ref[b].n_pods && bins[b].req_cpu == ref[b].req_cpu,
 				  "round %d: node %d holds %d pods, want %d", round, b, bins[b].n_pods, ref[b].n_pods);
 	}
