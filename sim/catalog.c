@@ -494,6 +494,11 @@ int catalog_load(struct catalog *c, const char *path, struct herr *e)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return herr_at(e, path, 0, 0, "cannot open: %s", strerror(errno));
+	char why[160];
+	if (file_check(f, FILE_MAX_CATALOG, why, sizeof why)) {
+		fclose(f);
+		return herr_at(e, path, 0, 0, "%s", why);
+	}
 	struct rd r = {.path = path, .e = e};
 	int rc = read_all(&r, f, c);
 	fclose(f);

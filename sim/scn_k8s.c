@@ -288,7 +288,6 @@ static int load_manifest(struct ld *L, const struct ynode *v, struct scn_hpa *h)
 	return load_hpa_spec(L, n, h);
 }
 
-#define MAX_MANIFEST_BYTES (4u << 20)
 
 int ld_read_manifests(struct ld *L, const struct ynode *f, const char *what, struct ytree *t)
 {
@@ -299,31 +298,12 @@ int ld_read_manifests(struct ld *L, const struct ynode *f, const char *what, str
 	char *path = ld_path(L, f, "file", name);
 	if (!path)
 		return -1;
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		yt_err(L->e, f, "file: cannot read %s '%s' (%s): %s", what, name, path, strerror(errno));
-		free(path);
-		return -1;
-	}
-	char *text = NULL;
-	size_t len = 0, cap = 0, k;
-	char buf[8192];
+	char why[160];
+	size_t len = 0;
+	char *text = file_slurp(path, FILE_MAX_MANIFEST, &len, why, sizeof why);
 	int rc = 0;
-	while (!rc && (k = fread(buf, 1, sizeof buf, fp)) > 0) {
-		if (len + k > MAX_MANIFEST_BYTES) {
-			rc = yt_err(L->e, f, "file: '%s' is larger than %u MiB: not %s", name, MAX_MANIFEST_BYTES >> 20, what);
-			break;
-		}
-		if (len + k + 1 > cap) {
-			cap = 2 * (len + k + 1);
-			text = xrealloc(text, cap);
-		}
-		memcpy(text + len, buf, k);
-		len += k;
-	}
-	if (!rc && ferror(fp))
-		rc = yt_err(L->e, f, "file: cannot read %s '%s' (%s): %s", what, name, path, strerror(errno));
-	fclose(fp);
+	if (!text)
+		rc = yt_err(L->e, f, "file: %s '%s' (%s): %s", what, name, path, why);
 	if (!rc)
 		rc = yt_parse_stream(t, path, 1, text ? text : "", len, L->e);
 	free(text);
