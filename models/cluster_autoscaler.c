@@ -1510,7 +1510,6 @@ static bool scale(struct ca *k, const struct ca_option *o, int n_nodes, struct c
 					"; capped from %d to %d node(s) by %s", want, new_nodes,
 					limits_text(k, ex, u, g->res, buf, sizeof buf));
 	size_t n = targets(k, gi, q);
-	size_t m = cap_by_quota(k, ca_balance(k->sizes, n, new_nodes), q);
 	if (n > 1) {
 		len += (size_t)snprintf(note + len, sizeof note - HR_MIN(len, sizeof note), "; balanced over");
 		for (size_t i = 0; i < n && len < sizeof note; i++)
@@ -1519,6 +1518,7 @@ static bool scale(struct ca *k, const struct ca_option *o, int n_nodes, struct c
 		if (len < sizeof note)
 			snprintf(note + len, sizeof note - len, " (%d node(s))", new_nodes);
 	}
+	size_t m = cap_by_quota(k, ca_balance(k->sizes, n, new_nodes), q);
 	for (size_t i = 0; i < m; i++)
 		launch(k, o, (size_t)k->sizes[i].group, k->sizes[i].new_size - k->sizes[i].current, note);
 	return m > 0;

@@ -40,9 +40,10 @@ static void write_file(const char *path, const char *text)
 	cr_assert_eq(fclose(f), 0);
 }
 
-/* Loads the scenario into sc; returns scn_load's result (e the error). */
-static int load(const char *duration, const char *ca, const char *groups, const char *services, struct scenario *sc,
-		struct herr *e)
+/* Loads the scenario into sc, `cluster` extra cluster keys (one per line,
+ * indented 2); returns scn_load's result (e the error). */
+static int load_with(const char *duration, const char *cluster, const char *ca, const char *groups,
+		     const char *services, struct scenario *sc, struct herr *e)
 {
 	char dir[] = "/tmp/test_ca.XXXXXX", path[64], yaml[8192];
 	cr_assert(mkdtemp(dir));
@@ -56,6 +57,7 @@ static int load(const char *duration, const char *ca, const char *groups, const 
 		 "cluster:\n"
 		 "  catalog: catalog.csv\n"
 		 "  provisioner: cluster-autoscaler\n"
+		 "%s"
 		 "  cluster_autoscaler:\n"
 		 "    latency: {boot: 100s, initialization: 10s}\n"
 		 "%s"
@@ -63,7 +65,7 @@ static int load(const char *duration, const char *ca, const char *groups, const 
 		 "%s"
 		 "services:\n"
 		 "%s",
-		 duration, ca, groups, services);
+		 duration, cluster, ca, groups, services);
 	snprintf(path, sizeof path, "%s/scenario.yaml", dir);
 	write_file(path, yaml);
 	int rc = scn_load(sc, path, NULL, 0, e);
@@ -74,16 +76,28 @@ static int load(const char *duration, const char *ca, const char *groups, const 
 	return rc;
 }
 
-static struct memsink run(const char *duration, const char *ca, const char *groups, const char *services,
-			  struct scenario *sc)
+static int load(const char *duration, const char *ca, const char *groups, const char *services, struct scenario *sc,
+		struct herr *e)
+{
+	return load_with(duration, "", ca, groups, services, sc, e);
+}
+
+static struct memsink run_with(const char *duration, const char *cluster, const char *ca, const char *groups,
+			       const char *services, struct scenario *sc)
 {
 	struct herr e;
-	cr_assert_eq(load(duration, ca, groups, services, sc, &e), 0, "%s", e.msg);
+	cr_assert_eq(load_with(duration, cluster, ca, groups, services, sc, &e), 0, "%s", e.msg);
 	struct memsink m;
 	struct sink out = memsink_init(&m);
 	struct run_stats st;
 	run_once(sc, sc->seed, &out, NULL, &st);
 	return m;
+}
+
+static struct memsink run(const char *duration, const char *ca, const char *groups, const char *services,
+			  struct scenario *sc)
+{
+	return run_with(duration, "", ca, groups, services, sc);
 }
 
 /* n replicas of 1.5 cores and 1 GiB, taking 1 request a second. */
@@ -739,6 +753,279 @@ Test(ca, scale_down_needs_a_node_the_pods_may_use)
 Test(ca, scale_down_keeps_pods_that_repel_each_other_apart)
 {
 	gen_kept("      - {name: gen, instance: m5.xlarge, min: 0, max: 10, size: 2}\n", 2, ANTI_SELF("web"));
+}
+
+/* ==== Zones, balancing and limits ==== */
+
+/* The int after `key` in r's detail, or -1. */
+static int int_after(const struct row_decision *r, const char *key)
+{
+	const char *p = r && r->detail ? strstr(r->detail, key) : NULL;
+	return p ? atoi(p + strlen(key)) : -1;
+}
+
+static const char zonal3[] = "      - {name: ng-a, instance: m5.large, min: 0, max: 10, size: 0, zone: us-east-1a}\n"
+			     "      - {name: ng-b, instance: m5.large, min: 0, max: 10, size: 0, zone: us-east-1b}\n"
+			     "      - {name: ng-c, instance: m5.large, min: 0, max: 10, size: 0, zone: us-east-1c}\n";
+
+/* The three scale-up rows of a 5-node scale-up split 2/2/1 at 10 s: the
+ * expander's group first (least-waste ties the three, the draw picks),
+ * then the others in their order (a stable sort of sizes all 0), each row
+ * naming the three; each group's nodes in its zone. */
+static void expect_2_2_1(const struct memsink *m, const char *prefix)
+{
+	cr_assert_eq(count(m, "scale-up", prefix), 3);
+	const int want[] = {2, 2, 1};
+	for (int i = 0; i < 3; i++) {
+		const struct row_decision *r = nth(m, "scale-up", prefix, i);
+		cr_expect(fabs(t_of(r) - 10) < EPS);
+		cr_expect_eq(int_after(r, ": +"), want[i], "%s", r->detail);
+		cr_expect(strstr(r->detail, "(5 node(s))") && strstr(r->detail, "; balanced over "), "%s", r->detail);
+		cr_expect(strstr(r->detail, "for 5 pod(s)"), "%s", r->detail);
+	}
+	cr_expect_eq(count(m, "scheduled", "web-"), 5);
+	for (int i = 0; i < 5; i++) {
+		const struct row_decision *r = nth(m, "launched", prefix, i);
+		cr_assert(r);
+		char zone[16];
+		snprintf(zone, sizeof zone, "us-east-1%c", r->pod[strlen(prefix)]);
+		cr_expect(strstr(r->detail, zone), "%s in %s", r->pod, r->detail);
+	}
+}
+
+/* Three zonal m5.large groups, empty, and 5 pods of 1.5 cores (one an
+ * m5.large). With --balance-similar-node-groups the groups are similar
+ * (same type and labels but the zone) and admit the same pods: each
+ * option is 5 nodes (the estimator's limit being the three groups' room,
+ * 30), and the chosen one is split 2/2/1. Without it, one group takes 5. */
+Test(ca, balance_similar_node_groups_splits_5_nodes_2_2_1)
+{
+	struct scenario sc;
+	struct memsink m = run("300s", "    balance-similar-node-groups: true\n", zonal3, web(5), &sc);
+	expect_2_2_1(&m, "ng-");
+	memsink_free(&m);
+	scn_free(&sc);
+	m = run("300s", "", zonal3, web(5), &sc);
+	const struct row_decision *r = nth(&m, "scale-up", "ng-", 0);
+	cr_expect_eq(count(&m, "scale-up", "ng-"), 1);
+	cr_expect(r && strstr(r->detail, "+5 node(s) of m5.large (0 -> 5) for 5 pod(s)") && !strstr(r->detail, "balanced"),
+		  "%s", r ? r->detail : "");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* per_zone: one item, three ASGs (NAME-ZONE, one a zone, each its
+ * min/max/size): the same 2/2/1 as zonal3 written out. */
+Test(ca, per_zone_makes_an_asg_a_zone)
+{
+	struct scenario sc;
+	struct memsink m = run("300s", "    balance-similar-node-groups: true\n",
+			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0, per_zone: true}\n", web(5),
+			       &sc);
+	cr_assert_eq(sc.cluster.ca.n_groups, 3);
+	for (size_t i = 0; i < 3; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "ng-us-east-1%c", (char)('a' + i));
+		cr_expect_str_eq(sc.cluster.ca.groups[i].name, name);
+		cr_expect_eq(sc.cluster.ca.groups[i].meta.zone, (int)i);
+		cr_expect_eq(sc.cluster.ca.groups[i].max, 10);
+	}
+	expect_2_2_1(&m, "ng-us-east-1");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* A group over two zones (an ASG over two subnets): its 4 new nodes go
+ * where it has fewest, the first zone on ties: a, b, a, b. */
+Test(ca, a_group_over_two_zones_launches_where_it_has_fewest)
+{
+	struct scenario sc;
+	struct memsink m = run("60s", "",
+			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0,\n"
+			       "         zones: [us-east-1b, us-east-1a]}\n",
+			       web(4), &sc);
+	cr_expect_eq(sc.cluster.ca.groups[0].meta.zone, -1);
+	cr_expect_eq(sc.cluster.ca.groups[0].meta.zones, 3u);
+	cr_assert_eq(count(&m, "launched", "ng-"), 4);
+	for (int i = 0; i < 4; i++) {
+		const struct row_decision *r = nth(&m, "launched", "ng-", i);
+		cr_expect(strstr(r->detail, i % 2 ? "us-east-1b" : "us-east-1a"), "node %d: %s", i, r->detail);
+	}
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* The estimator takes a spanning group's new nodes to be in its
+ * template's zone, the first of its zones while it has no node (the ASG
+ * template's): a pod that needs us-east-1b does not fit the template of
+ * a group over [a, b], so CA does not scale it up, and says why
+ * (upstream's FAQ: one group a zone for zonal scheduling). */
+Test(ca, a_spanning_group_estimates_in_its_templates_zone)
+{
+	int unprov = 0;
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("60s", "",
+			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0,\n"
+			       "         zones: [us-east-1a, us-east-1b]}\n",
+			       dep(svc, sizeof svc, "web", 1, "500m", "            nodeSelector: {topology.kubernetes.io/zone: us-east-1b}\n"),
+			       &sc);
+	cr_expect_eq(count(&m, "scale-up", ""), 0);
+	unprov = count(&m, "unprovisionable", "web-");
+	cr_expect_eq(unprov, 1);
+	const struct row_decision *r = nth(&m, "unprovisionable", "web-", 0);
+	cr_expect(r && strstr(r->detail, "1 didn't match Pod's node affinity/selector"), "%s", r ? r->detail : "");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* --max-nodes-total 3, 5 pods of 1.5 cores on an empty m5.large group. At
+ * 10 s the estimator may open 3 - 0 nodes: +3 for 3 pods, the row saying
+ * the limit is reached. At 20 s the 3 upcoming nodes count: no option,
+ * and a scale-up-limited row says so; once they are Ready (120 s) the
+ * Ready nodes reach the limit: another row, upstream's "max total nodes
+ * in cluster reached". 3 pods run, 2 stay Pending. */
+Test(ca, max_nodes_total_caps_the_scale_up_and_says_why)
+{
+	struct scenario sc;
+	struct memsink m = run("300s", "    max-nodes-total: 3\n",
+			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n", web(5), &sc);
+	const struct row_decision *r = only_scale_up(&m, "ng", "+3 node(s) of m5.large (0 -> 3) for 3 pod(s)");
+	cr_expect(r && strstr(r->detail, "; max-nodes-total 3 reached (0 node(s) before)"), "%s", r ? r->detail : "");
+	cr_assert_eq(count(&m, "scale-up-limited", "cluster-autoscaler"), 2);
+	r = nth(&m, "scale-up-limited", "cluster-autoscaler", 0);
+	cr_expect(fabs(t_of(r) - 20) < EPS, "at %.3f s", t_of(r));
+	cr_expect_str_eq(r->detail,
+			 "2 pod(s) didn't trigger scale-up: max-nodes-total 3 reached (3 node(s), upcoming ones included)");
+	r = nth(&m, "scale-up-limited", "cluster-autoscaler", 1);
+	cr_expect(fabs(t_of(r) - 120) < EPS, "at %.3f s", t_of(r));
+	cr_expect_str_eq(r->detail, "2 pod(s) didn't trigger scale-up: max total nodes in cluster reached "
+				    "(max-nodes-total 3, 3 Ready node(s))");
+	cr_expect_eq(count(&m, "scheduled", "web-"), 3);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* --cores-total 0:6 and m5.large nodes (2 vCPUs): at 10 s the option is 5
+ * nodes and the quota leaves 6 / 2 = 3 of them; at 20 s the cluster has
+ * its 6 cores (the upcoming nodes count), the group is skipped for the
+ * quota and nothing else scales: a row with upstream's reason. */
+Test(ca, cores_total_caps_the_scale_up)
+{
+	struct scenario sc;
+	struct memsink m = run("300s", "    cores-total: \"0:6\"\n",
+			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n", web(5), &sc);
+	const struct row_decision *r = only_scale_up(&m, "ng", "+3 node(s) of m5.large (0 -> 3) for 5 pod(s)");
+	cr_expect(r && strstr(r->detail, "; capped from 5 to 3 node(s) by cores-total 0:6 (0 in the cluster, 2 a node)"),
+		  "%s", r ? r->detail : "");
+	cr_assert_eq(count(&m, "scale-up-limited", "cluster-autoscaler"), 1);
+	r = nth(&m, "scale-up-limited", "cluster-autoscaler", 0);
+	cr_expect(fabs(t_of(r) - 20) < EPS, "at %.3f s", t_of(r));
+	cr_expect_str_eq(r->detail, "2 pod(s) didn't trigger scale-up: 1 exceeded quota: \"cluster-wide\", resources: cpu "
+				    "[cores-total 0:6 (6 in the cluster, 2 a node)]");
+	cr_expect_eq(count(&m, "scheduled", "web-"), 3);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* --memory-total in GiB: 0:20 and m5.large nodes of 8 GiB: 2 of the 5. */
+Test(ca, memory_total_caps_the_scale_up)
+{
+	struct scenario sc;
+	struct memsink m = run("60s", "    memory-total: 0:20\n",
+			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n", web(5), &sc);
+	const struct row_decision *r = only_scale_up(&m, "ng", "+2 node(s) of m5.large (0 -> 2) for 5 pod(s)");
+	cr_expect(r && strstr(r->detail, "capped from 5 to 2 node(s) by memory-total 0:20 (0 GiB in the cluster, 8 a node)"),
+		  "%s", r ? r->detail : "");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* --cores-total 8:100 and three m5.xlarge (4 vCPUs, 12 cores), one pod of
+ * 1.5 cores: all three are under the threshold and unneeded from 10 s, and
+ * the min quota leaves 12 - 8 = 4 cores to take away, one node. With a
+ * 1 min unneeded time an empty one goes at 80 s; the other two stay, with
+ * scale-down-skipped rows saying why. */
+Test(ca, cores_total_keeps_its_minimum_on_scale_down)
+{
+	struct scenario sc;
+	struct memsink m = run("600s", "    scale-down-unneeded-time: 1m\n    cores-total: 8:100\n",
+			       "      - {name: ng, instance: m5.xlarge, min: 0, max: 10, size: 3}\n", web(1), &sc);
+	cr_expect_eq(count(&m, "draining", "ng-"), 1);
+	cr_expect(fabs(t_of(nth(&m, "draining", "ng-", 0)) - 80) < EPS, "at %.3f s", t_of(nth(&m, "draining", "ng-", 0)));
+	const struct row_decision *r = nth(&m, "scale-down-skipped", "ng-", 0);
+	cr_expect(r && strstr(r->detail, "would cross the minimum of cores-total 8:100 (12 in the cluster, 4 a node)"),
+		  "%s", r ? r->detail : "");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* Two m5.xlarge (3.92 cores) with a DaemonSet of 1 core each and a pod of
+ * 1.2 cores each: counting the DaemonSet a node is at (1.2 + 1) / 3.92 =
+ * 0.56 > 0.5 and stays; with --ignore-daemonsets-utilization at
+ * 1.2 / 2.92 = 0.41, and the first node's pod fits on the second: it is
+ * unneeded, and goes after 5 min. */
+Test(ca, ignore_daemonsets_utilization_changes_the_verdict)
+{
+	char svc[2048];
+	const char *groups = "      - {name: ng, instance: m5.xlarge, min: 0, max: 10, size: 2}\n";
+	const char *cluster = "  daemonsets: {cpu: 1, memory: 100Mi}\n";
+	dep(svc, sizeof svc, "web", 2, "1200m", "");
+	for (int ignore = 0; ignore < 2; ignore++) {
+		struct scenario sc;
+		char ca[128];
+		snprintf(ca, sizeof ca, "    scale-down-unneeded-time: 5m\n    ignore-daemonsets-utilization: %s\n",
+			 ignore ? "true" : "false");
+		struct memsink m = run_with("900s", cluster, ca, groups, svc, &sc);
+		cr_expect_eq(sc.cluster.ca.ignore_daemonsets_utilization, ignore);
+		cr_expect_eq(count(&m, "draining", "ng-"), ignore, "ignore %d", ignore);
+		if (ignore) {
+			const struct row_decision *r = nth(&m, "draining", "ng-", 0);
+			cr_expect(r && strstr(r->detail, "(utilisation 0.41 <= 0.50)"), "%s", r ? r->detail : "");
+		}
+		memsink_free(&m);
+		scn_free(&sc);
+	}
+}
+
+/* The loader's errors, where they are written. */
+static void load_fails(const char *ca, const char *groups, const char *want)
+{
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(load("60s", ca, groups, web(1), &sc, &e), -1, "loaded: %s | %s", ca, groups);
+	cr_expect(strstr(e.msg, want), "got: %s\nwant: %s", e.msg, want);
+}
+
+Test(ca, limits_and_zones_refuse_bad_input)
+{
+	const char *ng = "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n";
+	load_fails("    cores-total: 8\n", ng,
+		   "/scenario.yaml:10:18: cores-total: '8' is not <min>:<max>, two whole numbers from 0 to 100000000 "
+		   "(e.g. 0:320000)");
+	load_fails("    cores-total: a:b\n", ng, ":10:18: cores-total: 'a:b' is not <min>:<max>");
+	load_fails("    cores-total: 1:2:3\n", ng, "cores-total: '1:2:3' is not <min>:<max>");
+	load_fails("    memory-total: \"-1:5\"\n", ng, "memory-total: '-1:5' is not <min>:<max>, two whole numbers from 0 "
+						    "to 1000000000 (e.g. 0:6400000)");
+	load_fails("    cores-total: \"10:5\"\n", ng, ":10:19: cores-total: max 5 must be >= min 10");
+	load_fails("    max-nodes-total: -1\n", ng, "max-nodes-total");
+	load_fails("", "      - {name: ng, instance: m5.large, min: 0, max: 10, zone: us-east-1z}\n",
+		   ":11:63: zone: 'us-east-1z' is not one of the cluster's zones (us-east-1a, us-east-1b, us-east-1c); "
+		   "list it in cluster.zones");
+	load_fails("", "      - {name: ng, instance: m5.large, min: 0, max: 10, zones: [us-east-1a, us-east-1z]}\n",
+		   ":11:77: zones: 'us-east-1z' is not one of the cluster's zones");
+	load_fails("", "      - {name: ng, instance: m5.large, min: 0, max: 10, zones: [us-east-1a, us-east-1a]}\n",
+		   "zones: 'us-east-1a' is listed twice");
+	load_fails("", "      - {name: ng, instance: m5.large, min: 0, max: 10, zones: []}\n",
+		   "zones: give at least one of the cluster's zones");
+	load_fails("", "      - {name: ng, instance: m5.large, min: 0, max: 10, zone: us-east-1a, zones: [us-east-1b]}\n",
+		   "zones: give zone (one zone) or zones (a list), not both");
+	load_fails("", "      - {name: ng, instance: m5.large, min: 0, max: 10, zone: us-east-1a, per_zone: true}\n",
+		   "per_zone: a group with one zone is one ASG already");
+	load_fails("", "      - {name: ng-us-east-1a, instance: m5.large, max: 1}\n"
+		       "      - {name: ng, instance: m5.large, max: 1, per_zone: true}\n",
+		   ":12:16: name: a node group 'ng-us-east-1a' is defined twice");
+	load_fails("    balancing-ignore-label: [\"a b\"]\n", ng, "balancing-ignore-label: 'a b' is not a valid key");
 }
 
 /* ==== Upstream tables ====
