@@ -1804,3 +1804,538 @@ Test(ca, estimate_with_constraints_matches_a_naive_reference)
 	}
 	gsl_rng_free(r);
 }
+
+/* ==== Upstream tables: limits and balancing ==== */
+
+/* estimator/threshold_based_limiter_test.go TestMinLimit (its int cases). */
+Test(ca_upstream, threshold_based_limiter_test_min_limit)
+{
+	static const struct {
+		const char *name;
+		int base, target, want;
+	} c[] = {
+		{"At least one negative", -10, 10, -1}, {"Negative and not set", -10, 0, -1}, {"Both negative", -10, -10, -1},
+		{"Both not set", 0, 0, 0},		{"At least one not set", 0, 10, 10}, {"Both set", 5, 10, 5},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++)
+		cr_expect_eq(ca_limit_min(c[i].base, c[i].target), c[i].want, "%s", c[i].name);
+}
+
+/* estimator/cluster_capacity_threshold_test.go TestNewClusterCapacityThreshold. */
+Test(ca_upstream, cluster_capacity_threshold_test_new_cluster_capacity_threshold)
+{
+	static const struct {
+		const char *name;
+		int want, max_nodes, current;
+	} c[] = {
+		{"returns available capacity", 5, 10, 5},
+		{"no threshold is set if cluster capacity is unlimited", 0, 0, 10},
+		{"threshold is negative if cluster has no capacity", -1, 5, 10},
+		{"threshold is negative if cluster node limit is negative", -1, -5, 0},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++)
+		cr_expect_eq(ca_cluster_capacity(c[i].max_nodes, c[i].current), c[i].want, "%s", c[i].name);
+}
+
+/* estimator/sng_capacity_threshold_test.go TestSngCapacityThreshold: the
+ * current group first, then the similar groups. */
+Test(ca_upstream, sng_capacity_threshold_test_sng_capacity_threshold)
+{
+	static const struct {
+		const char *name;
+		struct ca_group_size g[4]; /* {group, current, new_size, max} */
+		int want;
+	} c[] = {
+		{"returns available capacity", {{0, 10, 10, 20}, {1, 5, 5, 10}, {2, 50, 50, 100}, {3, 3, 3, 5}}, 67},
+		{"returns available capacity and skips over-provisioned groups",
+		 {{0, 10, 10, 5}, {1, 5, 5, 10}, {2, 11, 11, 10}, {3, 5, 5, 0}},
+		 5},
+		{"threshold is negative if cluster has no capacity", {{0, 5, 5, 5}, {1, 10, 10, 10}, {2, 100, 100, 100}}, -1},
+		{"threshold is negative if all groups are over-provisioned",
+		 {{0, 10, 10, 5}, {1, 11, 11, 10}, {2, 111, 111, 100}, {3, 5, 5, 0}},
+		 -1},
+	};
+	const size_t n[] = {4, 4, 3, 4};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++)
+		cr_expect_eq(ca_groups_capacity(c[i].g, n[i]), c[i].want, "%s", c[i].name);
+}
+
+/* A node as BuildTestNode(name, millicpu, bytes) makes it, as the limits
+ * count it (GetNodeCoresAndMemory: cores rounded up; 1 node). */
+static void tnode(int64_t *r, int64_t millicpu, int64_t bytes)
+{
+	r[CA_CORES] = (millicpu + 999) / 1000;
+	r[CA_MEMORY] = bytes;
+	r[CA_NODES] = 1;
+}
+
+/* A quota's limitsLeft: cpu, memory, nodes; -1 where it names none. */
+static struct ca_quota quota(int64_t cpu, int64_t mem, int64_t nodes)
+{
+	return (struct ca_quota){{cpu, mem, nodes}};
+}
+
+#define BIT(r) (1u << (r))
+
+/* resourcequotas/tracker_test.go TestCheckQuota, the cases of one quota
+ * that applies to the node, on resources headroom has ("min enforcement"
+ * cases: a min tracker's limitsLeft is checked the same way). */
+Test(ca_upstream, tracker_test_check_quota)
+{
+	static const struct {
+		const char *name;
+		int64_t left[3], cpu_m, mem;
+		int delta, want;
+		unsigned exceeded;
+	} c[] = {
+		{"delta fits within limits", {10, 1000, 5}, 1000, 200, 2, 2, 0},
+		{"delta exceeds one resource limit", {1, 1000, 5}, 1000, 200, 2, 1, BIT(CA_CORES)},
+		{"delta exceeds multiple resource limits", {1, 300, 5}, 1000, 200, 2, 1, BIT(CA_CORES) | BIT(CA_MEMORY)},
+		{"min enforcement: scale-down fits within limits", {10, 1000, 5}, 1000, 200, 2, 2, 0},
+		{"min enforcement: scale-down exceeds limits", {1, 1000, 5}, 1000, 200, 2, 1, BIT(CA_CORES)},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		struct ca_quota q = quota(c[i].left[0], c[i].left[1], c[i].left[2]);
+		int64_t node[CA_N_RESOURCES];
+		unsigned ex = 99;
+		tnode(node, c[i].cpu_m, c[i].mem);
+		cr_expect_eq(ca_quota_check(&q, node, c[i].delta, &ex), c[i].want, "%s", c[i].name);
+		cr_expect_eq(ex, c[i].exceeded, "%s: exceeded %x", c[i].name, ex);
+		cr_expect_eq(q.left[0], c[i].left[0], "%s: a check consumes nothing", c[i].name);
+	}
+}
+
+/* resourcequotas/tracker_test.go TestConsumeQuota, the same cases' kind. */
+Test(ca_upstream, tracker_test_consume_quota)
+{
+	static const struct {
+		const char *name;
+		int64_t left[3], cpu_m, mem;
+		int delta, want;
+		unsigned exceeded;
+		int64_t after[3];
+	} c[] = {
+		{"delta applied successfully", {10, 1000, 5}, 1000, 200, 2, 2, 0, {8, 600, 3}},
+		{"partial delta calculated, nothing applied", {3, 1000, 5}, 2000, 200, 2, 1, BIT(CA_CORES), {3, 1000, 5}},
+		{"delta not applied because it exceeds limits", {1, 100, 5}, 2000, 200, 1, 0,
+		 BIT(CA_CORES) | BIT(CA_MEMORY), {1, 100, 5}},
+		{"applied delta results in zero limit", {2, 500, 10}, 1000, 200, 2, 2, 0, {0, 100, 8}},
+		{"min enforcement: scale-down applied successfully", {10, 1000, 5}, 1000, 200, 2, 2, 0, {8, 600, 3}},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		struct ca_quota q = quota(c[i].left[0], c[i].left[1], c[i].left[2]);
+		int64_t node[CA_N_RESOURCES];
+		unsigned ex = 99;
+		tnode(node, c[i].cpu_m, c[i].mem);
+		cr_expect_eq(ca_quota_consume(&q, node, c[i].delta, &ex), c[i].want, "%s", c[i].name);
+		cr_expect_eq(ex, c[i].exceeded, "%s: exceeded %x", c[i].name, ex);
+		for (int r = 0; r < CA_N_RESOURCES; r++)
+			cr_expect_eq(q.left[r], c[i].after[r], "%s: %s left %lld", c[i].name, r == 0 ? "cpu" : r == 1 ? "memory" : "nodes",
+				     (long long)q.left[r]);
+	}
+}
+
+#define GIB_ ((int64_t)1 << 30)
+
+/* The usage of nodes BuildTestNode(millicpu[i], bytes[i]), i < n. */
+static void usage_of(int64_t *u, const int64_t *millicpu, const int64_t *bytes, size_t n)
+{
+	memset(u, 0, CA_N_RESOURCES * sizeof *u);
+	for (size_t i = 0; i < n; i++) {
+		int64_t r[CA_N_RESOURCES];
+		tnode(r, millicpu[i], bytes[i]);
+		for (int j = 0; j < CA_N_RESOURCES; j++)
+			u[j] += r[j];
+	}
+}
+
+/* resourcequotas/factory_test.go TestNewMaxQuotasTracker, the three
+ * "default config" cases (the cluster-wide limiter of cpu and memory;
+ * the custom-resource and node-filter cases need GPUs and virtual-kubelet
+ * nodes). Nodes 1, 2, 3 cores and 2, 4, 8 GiB; a new node of 2 cores and
+ * 4 GiB, 2 of them. */
+Test(ca_upstream, factory_test_new_max_quotas_tracker)
+{
+	static const int64_t cpu[] = {1000, 2000, 3000}, mem[] = {2 * GIB_, 4 * GIB_, 8 * GIB_};
+	static const struct {
+		const char *name;
+		int64_t cpu, mem;
+		int want;
+		unsigned exceeded;
+	} c[] = {
+		{"default config allowed operation", 12, 32 * GIB_, 2, 0},
+		{"default config exceeded operation", 6, 16 * GIB_, 0, BIT(CA_CORES) | BIT(CA_MEMORY)},
+		{"default config partially allowed operation", 7, 16 * GIB_, 0, BIT(CA_CORES) | BIT(CA_MEMORY)},
+	};
+	int64_t u[CA_N_RESOURCES], node[CA_N_RESOURCES];
+	usage_of(u, cpu, mem, 3);
+	tnode(node, 2000, 4 * GIB_);
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		const int64_t limit[CA_N_RESOURCES] = {c[i].cpu, c[i].mem, -1};
+		struct ca_quota q;
+		unsigned ex;
+		ca_quota_init(&q, limit, u, false);
+		cr_expect_eq(ca_quota_check(&q, node, 2, &ex), c[i].want, "%s", c[i].name);
+		cr_expect_eq(ex, c[i].exceeded, "%s", c[i].name);
+	}
+}
+
+/* resourcequotas/factory_test.go TestNewMinQuotasTracker, the cases
+ * without custom resources or node filters. */
+Test(ca_upstream, factory_test_new_min_quotas_tracker)
+{
+	static const int64_t cpu2[] = {1000, 2000}, mem2[] = {2 * GIB_, 4 * GIB_};
+	static const int64_t cpu4[] = {1000, 1000, 1000, 1000}, mem4[] = {2 * GIB_, 2 * GIB_, 2 * GIB_, 2 * GIB_};
+	static const struct {
+		const char *name;
+		int four;           /* the 4 nodes of 1 core, else the 2 of 1 and 2 */
+		int64_t cpu, mem;   /* the minimums (-1: not in the quota) */
+		int delta, want;
+		unsigned exceeded;
+	} c[] = {
+		{"min enforcement allowed operation", 0, 1, 2 * GIB_, 1, 1, 0},
+		{"min enforcement exceeded operation", 0, 3, 6 * GIB_, 1, 0, BIT(CA_CORES) | BIT(CA_MEMORY)},
+		{"min enforcement partially allowed operation", 1, 2, -1, 3, 2, BIT(CA_CORES)},
+	};
+	int64_t node[CA_N_RESOURCES];
+	tnode(node, 1000, 2 * GIB_);
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		int64_t u[CA_N_RESOURCES];
+		const int64_t limit[CA_N_RESOURCES] = {c[i].cpu, c[i].mem, -1};
+		struct ca_quota q;
+		unsigned ex;
+		if (c[i].four)
+			usage_of(u, cpu4, mem4, 4);
+		else
+			usage_of(u, cpu2, mem2, 2);
+		ca_quota_init(&q, limit, u, true);
+		cr_expect_eq(ca_quota_check(&q, node, c[i].delta, &ex), c[i].want, "%s", c[i].name);
+		cr_expect_eq(ex, c[i].exceeded, "%s", c[i].name);
+	}
+}
+
+/* The orchestrator's limit steps (core/scaleup/orchestrator/
+ * orchestrator_test.go) on the decision functions: the max quota over the
+ * cluster's nodes (a static node counts as much as a group's:
+ * ...WithNotAutoscaledGroup gives the same), applyLimits on the
+ * expander's choice, GetCappedNewNodeCount, and the skip of a group a
+ * single node would take over the quota. Nodes n1 (2 cores) and n2 (4). */
+Test(ca_upstream, orchestrator_test_limits)
+{
+	static const int64_t cpu[] = {2000, 4000};
+	const int64_t mib = 1024 * 1024;
+	int64_t u[CA_N_RESOURCES], ng1[CA_N_RESOURCES], ng2[CA_N_RESOURCES];
+	struct ca_quota q;
+	unsigned ex;
+	/* TestScaleUpMaxCoresLimitHit (and ...WithNotAutoscaledGroup):
+	 * MaxCoresTotal 9, the expander picks ng1 +2: 1 node. */
+	const int64_t mem_small[] = {100, 1000};
+	usage_of(u, cpu, mem_small, 2);
+	tnode(ng1, 2000, 100);
+	int64_t limit[CA_N_RESOURCES] = {9, (int64_t)5000 * 64 * 20 * GIB_, -1};
+	ca_quota_init(&q, limit, u, false);
+	cr_expect_eq(ca_quota_check(&q, ng1, 2, &ex), 1, "TestScaleUpMaxCoresLimitHit");
+	/* TestScaleUpMaxMemoryLimitHit (and ...WithNotAutoscaledGroup):
+	 * MaxMemoryTotal 1300 MiB, ng1 +3 of 100 MiB each: 2. */
+	const int64_t mem_mib[] = {100 * mib, 1000 * mib};
+	usage_of(u, cpu, mem_mib, 2);
+	tnode(ng1, 2000, 100 * mib);
+	limit[CA_CORES] = 5000 * 64;
+	limit[CA_MEMORY] = 1300 * mib;
+	ca_quota_init(&q, limit, u, false);
+	cr_expect_eq(ca_quota_check(&q, ng1, 3, &ex), 2, "TestScaleUpMaxMemoryLimitHit");
+	/* TestScaleUpCapToMaxTotalNodesLimit (and ...WithNotAutoscaledGroup):
+	 * MaxNodesTotal 3, 2 nodes, ng2 +3: 1, the estimator's limit too. */
+	cr_expect_eq(ca_capped_new_nodes(3, 2, 3), 1, "TestScaleUpCapToMaxTotalNodesLimit");
+	cr_expect_eq(ca_limit_min(1000, ca_cluster_capacity(3, 2)), 1);
+	cr_expect_eq(ca_capped_new_nodes(3, 2, 0), 3, "no limit");
+	cr_expect_eq(ca_capped_new_nodes(1, 3, 3), 0, "max node total count already reached");
+	/* TestNoScaleUpMaxCoresLimitHit: MaxCoresTotal 7, MaxMemoryTotal
+	 * 1150 (bytes): one node of either group exceeds the quota, so both
+	 * are skipped ("exceeded quota: \"cluster-wide\""). */
+	usage_of(u, cpu, mem_small, 2);
+	tnode(ng1, 2000, 100);
+	tnode(ng2, 4000, 1000);
+	limit[CA_CORES] = 7;
+	limit[CA_MEMORY] = 1150;
+	ca_quota_init(&q, limit, u, false);
+	cr_expect_eq(ca_quota_check(&q, ng1, 1, &ex), 0, "TestNoScaleUpMaxCoresLimitHit ng1");
+	cr_expect_eq(ex, BIT(CA_CORES) | BIT(CA_MEMORY));
+	cr_expect_eq(ca_quota_check(&q, ng2, 1, &ex), 0, "TestNoScaleUpMaxCoresLimitHit ng2");
+	cr_expect_eq(ex, BIT(CA_CORES) | BIT(CA_MEMORY));
+}
+
+/* Finds g's new size for `group` in the first m, or -1 (not grown). */
+static int new_size_of(const struct ca_group_size *g, size_t m, int group)
+{
+	for (size_t i = 0; i < m; i++)
+		if (g[i].group == group)
+			return g[i].new_size;
+	return -1;
+}
+
+/* processors/nodegroupset/balancing_processor_test.go TestBalanceSingleGroup. */
+Test(ca_upstream, balancing_processor_test_balance_single_group)
+{
+	struct ca_group_size g[1] = {{0, 1, 1, 10}};
+	cr_assert_eq(ca_balance(g, 1, 1), 1, "just one node");
+	cr_expect_eq(g[0].new_size, 2);
+	g[0] = (struct ca_group_size){0, 1, 1, 10};
+	cr_assert_eq(ca_balance(g, 1, 4), 1, "multiple nodes");
+	cr_expect_eq(g[0].new_size, 5);
+}
+
+/* balancing_processor_test.go TestBalanceUnderMaxSize: groups of sizes 1,
+ * 3, 5, 5, max 10. */
+Test(ca_upstream, balancing_processor_test_balance_under_max_size)
+{
+	static const struct {
+		const char *name;
+		int nodes;
+		size_t groups;
+		int want[4]; /* new sizes of ng1..ng4, -1: not grown */
+	} c[] = {
+		{"add a single node", 1, 1, {2, -1, -1, -1}},
+		{"add multiple nodes to single group", 2, 1, {3, -1, -1, -1}},
+		{"add nodes to groups of different sizes, divisible", 4, 2, {4, 4, -1, -1}},
+		{"add nodes to groups of different sizes, non-divisible", 5, 2, {5, 4, -1, -1}},
+		{"add nodes to all groups, divisible", 10, 4, {6, 6, 6, 6}},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		struct ca_group_size g[4] = {{0, 1, 1, 10}, {1, 3, 3, 10}, {2, 5, 5, 10}, {3, 5, 5, 10}};
+		size_t m = ca_balance(g, 4, c[i].nodes);
+		cr_expect_eq(m, c[i].groups, "%s: %zu groups", c[i].name, m);
+		for (int j = 0; j < 4; j++)
+			cr_expect_eq(new_size_of(g, m, j), c[i].want[j], "%s: ng%d", c[i].name, j + 1);
+	}
+	/* Upstream's non-divisible case takes 4 and 5 either way; headroom's
+	 * stable order gives the first of the tied groups the extra node. */
+}
+
+/* balancing_processor_test.go TestBalanceHittingMaxSize: ng1 1/1, ng2 1/3,
+ * ng3 3/10, ng4 5/7, ng5 6/3 (size/max). */
+Test(ca_upstream, balancing_processor_test_balance_hitting_max_size)
+{
+	static const struct ca_group_size all[] = {{1, 1, 1, 1}, {2, 1, 1, 3}, {3, 3, 3, 10}, {4, 5, 5, 7}, {5, 6, 6, 3}};
+	static const struct {
+		const char *name;
+		int groups[3]; /* by number, 0 ends */
+		int nodes;
+		size_t want_m;
+		int want[6];   /* new size of ng1..ng5 (index 1..5), -1: not grown */
+	} c[] = {
+		{"Just one maxed out group", {1}, 1, 0, {0, -1, -1, -1, -1, -1}},
+		{"Smallest group already maxed out, add one node", {1, 2}, 1, 1, {0, -1, 2, -1, -1, -1}},
+		{"Smallest group already maxed out, too many nodes (should cap to max capacity)", {1, 2}, 5, 1,
+		 {0, -1, 3, -1, -1, -1}},
+		{"First group maxes out before proceeding to next one", {2, 3}, 4, 2, {0, -1, 3, 5, -1, -1}},
+		{"Last group maxes out before previous one", {2, 3, 4}, 9, 3, {0, -1, 3, 8, 7, -1}},
+		{"Use all capacity, cap to max", {2, 3, 4}, 900, 3, {0, -1, 3, 10, 7, -1}},
+		{"One node group exceeds max.", {2, 5}, 1, 1, {0, -1, 2, -1, -1, -1}},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		struct ca_group_size g[3];
+		size_t n = 0;
+		for (; n < 3 && c[i].groups[n]; n++)
+			g[n] = all[c[i].groups[n] - 1];
+		size_t m = ca_balance(g, n, c[i].nodes);
+		cr_expect_eq(m, c[i].want_m, "%s: %zu groups", c[i].name, m);
+		for (int j = 1; j <= 5; j++)
+			cr_expect_eq(new_size_of(g, m, j), c[i].want[j], "%s: ng%d", c[i].name, j);
+	}
+}
+
+/* orchestrator_test.go TestScaleUpBalanceGroups, its balancing step: ng1
+ * (1/1, at its max: not a valid group), ng2 1/2, ng3 1/5, ng4 3/5, all
+ * similar; 2 new nodes, whichever valid group the expander picks: ng2
+ * and ng3 grow to 2 ("balance groups", and "... recomputes similar
+ * nodegroups" with ng2 chosen). */
+Test(ca_upstream, orchestrator_test_scale_up_balance_groups)
+{
+	for (int best = 2; best <= 4; best++) {
+		struct ca_group_size g[3];
+		size_t n = 0;
+		g[n++] = (struct ca_group_size){best, best == 4 ? 3 : 1, 0, best == 2 ? 2 : 5};
+		for (int j = 2; j <= 4; j++)
+			if (j != best)
+				g[n++] = (struct ca_group_size){j, j == 4 ? 3 : 1, 0, j == 2 ? 2 : 5};
+		size_t m = ca_balance(g, n, 2);
+		cr_expect_eq(m, 2, "best ng%d", best);
+		cr_expect_eq(new_size_of(g, m, 2), 2, "best ng%d: ng2", best);
+		cr_expect_eq(new_size_of(g, m, 3), 2, "best ng%d: ng3", best);
+	}
+}
+
+/* A template as BuildTestNode(millicpu, bytes) makes it (capacity =
+ * allocatable, 100 pods), with pods of these requests and these labels. */
+static struct ca_template ttmpl(int64_t millicpu, int64_t bytes, int64_t req_cpu_m, int64_t req_mem,
+				const struct place_label *labels, size_t n_labels)
+{
+	return (struct ca_template){millicpu, bytes, 100, millicpu, bytes, 100, req_cpu_m, req_mem, labels, n_labels};
+}
+
+static bool similar_default(const struct ca_template *a, const struct ca_template *b)
+{
+	return ca_similar(a, b, &CA_DEFAULT_RATIOS, NULL, 0);
+}
+
+/* compare_nodegroups_test.go TestIdenticalNodesSimilar,
+ * TestNodesSimilarVariousRequirements (without its GPU node),
+ * TestNodesSimilarVariousRequirementsAndPods and
+ * TestNodesSimilarVariousMemoryRequirements, default ratios. */
+Test(ca_upstream, compare_nodegroups_test_requirements)
+{
+	struct ca_template n1 = ttmpl(1000, 2000, 0, 0, NULL, 0), n = n1;
+	cr_expect(similar_default(&n1, &n), "TestIdenticalNodesSimilar");
+	n.cap_cpu_m = 1001;
+	cr_expect(!similar_default(&n1, &n), "Different CPU capacity");
+	n = n1;
+	n.alloc_cpu_m = 999;
+	cr_expect(similar_default(&n1, &n), "Same CPU capacity, but slightly different allocatable");
+	n.alloc_cpu_m = 500;
+	cr_expect(!similar_default(&n1, &n), "Same CPU capacity, significantly different allocatable");
+	/* ...AndPods: n1 with a pod of (500m, 1000). */
+	struct ca_template p1 = ttmpl(1000, 2000, 500, 1000, NULL, 0);
+	n = ttmpl(1000, 2000, 0, 0, NULL, 0);
+	n.alloc_cpu_m = 500;
+	n.alloc_mem = 1000;
+	cr_expect(!similar_default(&p1, &n), "Different allocatable, but same free");
+	n = ttmpl(1000, 2000, 500, 1000, NULL, 0);
+	cr_expect(similar_default(&p1, &n), "Same requests of pods");
+	n = ttmpl(1000, 2000, 501, 1001, NULL, 0);
+	n.alloc_cpu_m = 999;
+	cr_expect(similar_default(&p1, &n), "Similar allocatable, similar pods");
+	/* ...MemoryRequirements: capacity memory 1000 - 15 +/- 1. */
+	struct ca_template m1 = ttmpl(1000, 1000, 0, 0, NULL, 0), m = m1;
+	m.cap_mem = 1000 - 15 + 1;
+	cr_expect(similar_default(&m1, &m), "Different memory capacity within tolerance");
+	m.cap_mem = 1000 - 15 - 1;
+	cr_expect(!similar_default(&m1, &m), "Different memory capacity exceeds tolerance");
+}
+
+/* compare_nodegroups_test.go TestNodesSimilarVariousLargeMemoryRequirementsM5XLarge
+ * and ...M516XLarge: real nodes' memory capacities (Ki). */
+Test(ca_upstream, compare_nodegroups_test_large_memory)
+{
+	static const int64_t ki[2][3] = {{16116152, 15944120, 16438475}, {259970052, 257217528, 265169453}};
+	for (int i = 0; i < 2; i++) {
+		struct ca_template a = ttmpl(1000, ki[i][0] * 1024, 0, 0, NULL, 0), b = ttmpl(1000, ki[i][1] * 1024, 0, 0, NULL, 0),
+				   c = ttmpl(1000, ki[i][2] * 1024, 0, 0, NULL, 0);
+		cr_expect(similar_default(&a, &b), "%s: within tolerance", i ? "m5.16xlarge" : "m5.xlarge");
+		cr_expect(!similar_default(&a, &c), "%s: exceeds tolerance", i ? "m5.16xlarge" : "m5.xlarge");
+	}
+}
+
+/* Whether nodes (1000m, 2000) with these labels are similar, with
+ * example.com/ready ignored. */
+static bool labels_similar(const struct place_label *l1, size_t n1, const struct place_label *l2, size_t n2)
+{
+	const char *ign[] = {"example.com/ready"};
+	struct ca_template a = ttmpl(1000, 2000, 0, 0, l1, n1), b = ttmpl(1000, 2000, 0, 0, l2, n2);
+	return ca_similar(&a, &b, &CA_DEFAULT_RATIOS, ign, 1);
+}
+
+/* compare_nodegroups_test.go TestNodesSimilarVariousLabels, its steps
+ * adding labels in turn. */
+Test(ca_upstream, compare_nodegroups_test_various_labels)
+{
+	struct place_label l1[8] = {{"test-label", "test-value"}, {"character", "winnie the pooh"}};
+	struct place_label l2[8] = {{"test-label", "test-value"}};
+	size_t n1 = 2, n2 = 1;
+#define SIM() labels_similar(l1, n1, l2, n2)
+	cr_expect(!SIM(), "Missing character label");
+	l2[n2++] = (struct place_label){"character", "winnie the pooh"};
+	cr_expect(SIM());
+	l1[n1++] = (struct place_label){"kubernetes.io/hostname", "node1"};
+	l2[n2++] = (struct place_label){"kubernetes.io/hostname", "node2"};
+	cr_expect(SIM(), "Different hostname labels shouldn't matter");
+	l1[n1++] = (struct place_label){"failure-domain.beta.kubernetes.io/zone", "mars-olympus-mons1-b"};
+	l2[n2++] = (struct place_label){"failure-domain.beta.kubernetes.io/zone", "us-houston1-a"};
+	cr_expect(SIM(), "Different zone shouldn't matter either");
+	l1[n1++] = (struct place_label){"beta.kubernetes.io/fluentd-ds-ready", "true"};
+	l2[n2++] = (struct place_label){"beta.kubernetes.io/fluentd-ds-ready", "false"};
+	cr_expect(SIM(), "Different beta.kubernetes.io/fluentd-ds-ready should not matter");
+	n2--; /* delete(n2.Labels, fluentd-ds-ready) */
+	cr_expect(SIM());
+	l1[n1++] = (struct place_label){"example.com/ready", "true"};
+	l2[n2++] = (struct place_label){"example.com/ready", "false"};
+	cr_expect(SIM(), "Different custom labels should not matter");
+#undef SIM
+}
+
+/* aws_nodegroups_test.go TestIsAwsNodeInfoSimilar (ratios all 0): each
+ * AWS label, empty, different, or on one node only, does not matter. */
+Test(ca_upstream, aws_nodegroups_test_is_aws_node_info_similar)
+{
+	static const char *const keys[] = {"alpha.eksctl.io/instance-id", "alpha.eksctl.io/nodegroup-name",
+					   "eks.amazonaws.com/nodegroup", "k8s.amazonaws.com/eniConfig", "lifecycle",
+					   "topology.ebs.csi.aws.com/zone", "topology.k8s.aws/zone-id"};
+	static const struct ca_ratios zero = {0, 0, 0};
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		for (int kind = 0; kind < 3; kind++) { /* empty value, different values, one node labeled */
+			struct place_label l1 = {keys[i], kind ? "foo" : ""}, l2 = {keys[i], kind ? "bar" : ""};
+			struct ca_template a = ttmpl(1000, 2000, 0, 0, &l1, 1), b = ttmpl(1000, 2000, 0, 0, &l2, kind == 2 ? 0 : 1);
+			cr_expect(ca_similar(&a, &b, &zero, NULL, 0), "%s case %d", keys[i], kind);
+		}
+}
+
+/* balancing_processor_test.go TestFindSimilarNodeGroups,
+ * ...CustomLabels and aws_nodegroups_test.go TestFindSimilarNodeGroupsAwsBasic
+ * (buildBasicNodeGroups: n1 and n2 of (1000m, 1000), n3 of (2000m, 2000),
+ * ratios 0): ng1 and ng2 are similar, ng3 is similar to none. */
+Test(ca_upstream, balancing_processor_test_find_similar_node_groups)
+{
+	static const struct ca_ratios zero = {0, 0, 0};
+	const char *ign[] = {"example.com/ready"};
+	for (int custom = 0; custom < 2; custom++) {
+		struct place_label r1 = {"example.com/ready", "true"}, r2 = {"example.com/ready", "false"};
+		struct ca_template t[3] = {ttmpl(1000, 1000, 0, 0, &r1, (size_t)custom),
+					   ttmpl(1000, 1000, 0, 0, &r2, (size_t)custom), ttmpl(2000, 2000, 0, 0, NULL, 0)};
+		bool similar[9], ready[3] = {true, true, true}, admits[3] = {true, true, true};
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++)
+				similar[i * 3 + j] = ca_similar(&t[i], &t[j], &zero, ign, (size_t)custom);
+		size_t out[3];
+		cr_assert_eq(ca_similar_groups(0, 3, similar, ready, admits, 1, out), 1);
+		cr_expect_eq(out[0], 1);
+		cr_assert_eq(ca_similar_groups(1, 3, similar, ready, admits, 1, out), 1);
+		cr_expect_eq(out[0], 0);
+		cr_expect_eq(ca_similar_groups(2, 3, similar, ready, admits, 1, out), 0);
+	}
+}
+
+/* orchestrator_test.go TestComputeSimilarNodeGroups, the cases with
+ * balancing on (balancing off is the caller's: no similar groups):
+ * groups ng1 ng2 ng3 pg1 pg2, ng2 and ng3 similar to ng1; a group without
+ * schedulable pod groups is not valid. */
+Test(ca_upstream, orchestrator_test_compute_similar_node_groups)
+{
+	static const struct {
+		const char *name;
+		bool has_similar;
+		bool valid[5];
+		bool admits[5][3]; /* per group: podGroup1..3 */
+		size_t want_n;
+	} c[] = {
+		{"no similar node groups", false, {1, 1, 1, 1, 1}, {{1}, {1}, {1}, {1}, {1}}, 0},
+		{"some similar node groups, but no schedulable pods", true, {0, 0, 0, 0, 0}, {{0}}, 0},
+		{"some similar node groups and same schedulable pods", true, {1, 1, 1, 1, 1}, {{1}, {1}, {1}, {1}, {1}}, 2},
+		{"similar node groups can schedule more pods", true, {1, 1, 1, 1, 1},
+		 {{1, 0, 0}, {1, 1, 0}, {1, 1, 1}, {1, 1, 0}, {1, 1, 1}}, 2},
+		{"similar node groups can schedule different/no pods", true, {1, 1, 0, 1, 0}, {{1, 1, 0}, {1, 0, 0}, {0}, {1}, {0}},
+		 0},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		bool similar[25] = {0}, admits[15];
+		for (int g = 0; g < 5; g++)
+			for (int p = 0; p < 3; p++)
+				admits[g * 3 + p] = c[i].admits[g][p];
+		if (c[i].has_similar)
+			similar[1] = similar[2] = true; /* row ng1 */
+		size_t out[5];
+		size_t n = ca_similar_groups(0, 5, similar, c[i].valid, admits, 3, out);
+		cr_expect_eq(n, c[i].want_n, "%s: %zu", c[i].name, n);
+		for (size_t k = 0; k < n; k++)
+			cr_expect_eq(out[k], k + 1, "%s", c[i].name);
+	}
+}
