@@ -20,20 +20,29 @@
  *    (filterOutSchedulable with upcoming nodes), so a scan never scales up
  *    twice for the same pods; a pod goes only where the node's taints and
  *    labels admit it and no pod repels it (required anti-affinity on
- *    hostname). If all the pods left are younger than 2 s
- *    (unschedulablePodTimeBuffer), CA waits one loop (and deletes no node in
- *    it). Otherwise every group not backed off and below its max gets an
- *    option from the binpacking estimator (ca_estimate): of the pods its
- *    template admits (taints tolerated; nodeSelector and required node
- *    affinity matching the group's labels, the instance type's and the zone
- *    its next node goes to: SchedulablePodGroups), largest CPU first (then
- *    memory), each goes first-fit onto new nodes of the group's template
- *    (the instance's allocatable with the DaemonSets bound) where its
- *    hostname anti-affinity and hard spread constraints allow (zone ones
- *    counting the cluster's pods per zone, those packed onto nodes above,
- *    and the estimate's, all new nodes in that zone), at most min(max -
- *    target size, max-nodes-per-scaleup) nodes; a pod that fits no node
- *    left out. The expander (ca_expand) picks one option:
+ *    hostname). With --max-nodes-total, when the Ready nodes reach it
+ *    nothing scales up (shouldScaleUp). If all the pods left are younger
+ *    than 2 s (unschedulablePodTimeBuffer), CA waits one loop (and deletes
+ *    no node in it). Otherwise the groups that may scale up are those not
+ *    backed off, below their max and with room for one node in the quota
+ *    of --cores-total and --memory-total (the cluster's nodes' vCPUs and
+ *    memory, upcoming ones included: filterValidScaleUpNodeGroups). Each
+ *    group's template is in one zone: its own, or for a group spanning
+ *    zones a Ready node's, else the last one's, else its first zone
+ *    (template_zones). Each gets an option from the binpacking estimator
+ *    (ca_estimate): of the pods its template admits (taints tolerated;
+ *    nodeSelector and required node affinity matching the group's labels,
+ *    the instance type's and that zone: SchedulablePodGroups), largest CPU
+ *    first (then memory), each goes first-fit onto new nodes of the
+ *    group's template (the instance's allocatable with the DaemonSets that
+ *    run there bound) where its hostname anti-affinity and hard spread
+ *    constraints allow (zone ones counting the cluster's pods per zone,
+ *    those packed onto nodes above, and the estimate's, all new nodes in
+ *    that zone), at most as many nodes as the estimator's thresholds allow
+ *    (ca_limit_min of --max-nodes-per-scaleup, the room below max of the
+ *    group and, with --balance-similar-node-groups, of its similar groups,
+ *    and --max-nodes-total less the cluster's nodes); a pod that fits no
+ *    node is left out. The expander (ca_expand) picks one option:
  *      least-waste: the smallest (capacity - requests) / capacity of CPU
  *        plus the same of memory over the option's nodes, the node capacity
  *        being the instance's vCPUs and memory, as expander/waste/waste.go;
@@ -42,41 +51,55 @@
  *    Ties go to a uniform draw among the tied options (CA's fallback
  *    expander is random). The price expander is refused at load: CA's AWS
  *    provider implements no pricing model, and CA exits at start with it.
- *    The group's ASG grows by the option's node count at once: each node Launches, registers after the `boot` latency and is
- *    Ready after `initialization`. A pod that no group's template admits
- *    (resources, taints, node affinity) is reported once as unprovisionable,
- *    with the reasons, and never causes a scale-up.
+ *    Its node count is capped by --max-nodes-total and the quota, then
+ *    (with balancing) split over the group and its similar groups
+ *    (ca_similar of their templates, fixed at start; ca_similar_groups:
+ *    those that may scale up and admit every pod group the chosen one
+ *    does) by ca_balance, each share capped by what the quota has left
+ *    (capScaleUpsByQuota). Each group's ASG grows at once: each node goes
+ *    to the group's zone, or the one of its zones where it has fewest
+ *    instances (asg_zone: Availability Zone balancing), Launches, registers
+ *    after the `boot` latency and is Ready after `initialization`. A pod
+ *    that no group's template admits (resources, taints, node affinity,
+ *    the template's zone) is reported once as unprovisionable, with the
+ *    reasons of that loop. When a limit is why nothing scales up, a
+ *    "scale-up-limited" row says so, once for each new reason.
  *
  * 3. Scale-down, when enabled and no scale-up happened in this loop. The
  *    candidates are the Ready nodes of groups above their min size.
  *    Utilisation (ca_utilization, ca_eligibility) is max(sum of cpu
  *    requests / allocatable cpu, the same for memory), DaemonSet pods
- *    included (--ignore-daemonsets-utilization is false by default;
- *    simulator/utilization/info.go). A candidate at or below
+ *    included, or with --ignore-daemonsets-utilization (false by default)
+ *    left out of both the requests and the allocatable
+ *    (simulator/utilization/info.go). A candidate at or below
  *    scale-down-utilization-threshold whose pods (Pending-bound or Running)
  *    all fit, first-fit largest first, on the room the other Ready nodes
  *    have left (where their taints and labels admit the pod and no pod
- *    repels it on hostname) is unneeded; a node found unneeded is no destination for
- *    the next candidates (planner.go categorizeNodes). A node stays unneeded
- *    since the first loop it was found so (wnode.unneeded_since) until a
- *    loop finds it needed. Unless CA is in cooldown (a scale-up less than
- *    scale-down-delay-after-add ago, or a failed scale-down less than
- *    scale-down-delay-after-failure ago; at start both lie an hour back),
- *    nodes unneeded for more than scale-down-unneeded-time are deleted
- *    (node_drain), empty ones first, oldest unneeded first, keeping each
- *    group at or above its min, at most max-scale-down-parallelism deletions
- *    in progress and at most one non-empty node draining at a time
- *    (--max-drain-parallelism 1).
+ *    repels it on hostname) is unneeded; a node found unneeded is no
+ *    destination for the next candidates (planner.go categorizeNodes). A
+ *    node stays unneeded since the first loop it was found so
+ *    (wnode.unneeded_since) until a loop finds it needed. Unless CA is in
+ *    cooldown (a scale-up less than scale-down-delay-after-add ago, or a
+ *    failed scale-down less than scale-down-delay-after-failure ago; at
+ *    start both lie an hour back), nodes unneeded for more than
+ *    scale-down-unneeded-time are deleted (node_drain), empty ones first,
+ *    oldest unneeded first, keeping each group at or above its min and the
+ *    cluster at or above the minimums of --cores-total and --memory-total
+ *    (a min quota over every node, those being deleted included, as
+ *    release 1.37 counts them), at most max-scale-down-parallelism
+ *    deletions in progress and at most one non-empty node draining at a
+ *    time (--max-drain-parallelism 1).
  *
- * Not modelled: the cluster health check, max-nodes-total and resource
- * limits, balance-similar-node-groups, scale-down-unready-time, the 5 min
- * recheck timeout of nodes found unremovable, the node-delete delay after
- * the taint, scale-down-delay-after-failure (a node whose pods
+ * Not modelled: the cluster health check, GPU limits and CapacityQuota
+ * objects, --balancing-label, scale-down-unready-time, the 5 min recheck
+ * timeout of nodes found unremovable, the node-delete delay after the
+ * taint, scale-down-delay-after-failure (a node whose pods
  * PodDisruptionBudgets or annotations protect is skipped before its drain,
- * evict_ca_blocked, so no scale-down fails part-way), and pods of ongoing
- * drains taking room in the scale-down simulation. Placement in the
- * simulations is the static fit and hostname anti-affinity only (no spread,
- * zone anti-affinity or pod affinity), and in the estimator no required pod
+ * evict_ca_blocked, so no scale-down fails part-way), pods of ongoing
+ * drains taking room in the scale-down simulation, and an ASG's
+ * AZRebalance after CA deletes a node. Placement in the simulations is
+ * the static fit and hostname anti-affinity only (no spread, zone
+ * anti-affinity or pod affinity), and in the estimator no required pod
  * affinity (docs/cluster-autoscaler.md).
  *
  * Randomness: latencies from RNG_NODES instance 1, expander draws from
