@@ -112,6 +112,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1293,6 +1294,19 @@ static int ready_nodes(const struct ca *k)
 	return n;
 }
 
+/* Appends to buf (size bytes, *len of them written) as printf would;
+ * output past the end is dropped. */
+static void addf(char *buf, size_t size, size_t *len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void addf(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	size_t at = HR_MIN(*len, size - 1);
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + at, size - at, fmt, ap);
+	va_end(ap);
+	*len = at + (n > 0 ? (size_t)n : 0);
+}
+
 /* "cpu, memory" for the resources in bits, into buf. */
 static const char *res_list(unsigned bits, char *buf, size_t size)
 {
@@ -1300,7 +1314,7 @@ static const char *res_list(unsigned bits, char *buf, size_t size)
 	buf[0] = 0;
 	for (int r = 0; r < CA_N_RESOURCES; r++)
 		if (bits >> r & 1u)
-			n += (size_t)snprintf(buf + n, size - HR_MIN(n, size), "%s%s", n ? ", " : "", res_names[r]);
+			addf(buf, size, &n, "%s%s", n ? ", " : "", res_names[r]);
 	return buf;
 }
 
@@ -1313,13 +1327,12 @@ static const char *limits_text(const struct ca *k, unsigned bits, const int64_t 
 	size_t n = 0;
 	buf[0] = 0;
 	if (bits >> CA_CORES & 1u)
-		n += (size_t)snprintf(buf, size, "cores-total %lld:%lld (%lld in the cluster, %lld a node)",
-				      (long long)c->cores_min, (long long)c->cores_max, (long long)u[CA_CORES],
-				      (long long)node[CA_CORES]);
+		addf(buf, size, &n, "cores-total %lld:%lld (%lld in the cluster, %lld a node)", (long long)c->cores_min,
+		     (long long)c->cores_max, (long long)u[CA_CORES], (long long)node[CA_CORES]);
 	if (bits >> CA_MEMORY & 1u)
-		snprintf(buf + n, size - HR_MIN(n, size), "%smemory-total %lld:%lld (%.0f GiB in the cluster, %.3g a node)",
-			 n ? ", " : "", (long long)(c->memory_min >> 30), (long long)(c->memory_max >> 30),
-			 (double)u[CA_MEMORY] / GIB, (double)node[CA_MEMORY] / GIB);
+		addf(buf, size, &n, "%smemory-total %lld:%lld (%.0f GiB in the cluster, %.3g a node)", n ? ", " : "",
+		     (long long)(c->memory_min >> 30), (long long)(c->memory_max >> 30), (double)u[CA_MEMORY] / GIB,
+		     (double)node[CA_MEMORY] / GIB);
 	return buf;
 }
 
@@ -1521,25 +1534,22 @@ static bool scale(struct ca *k, const struct ca_option *o, int n_nodes, struct c
 	note[0] = 0;
 	int room = ca_cluster_capacity(k->cfg->max_nodes_total, n_nodes);
 	if (room > 0 && o->nodes >= room)
-		len += (size_t)snprintf(note, sizeof note, "; max-nodes-total %d reached (%d node(s) before)",
-					k->cfg->max_nodes_total, n_nodes);
+		addf(note, sizeof note, &len, "; max-nodes-total %d reached (%d node(s) before)", k->cfg->max_nodes_total,
+		     n_nodes);
 	int want = ca_capped_new_nodes(o->nodes, n_nodes, k->cfg->max_nodes_total);
 	if (want < 1)
 		return false;
 	unsigned ex;
 	int new_nodes = ca_quota_check(q, g->res, want, &ex);
 	if (new_nodes < want)
-		len += (size_t)snprintf(note + len, sizeof note - HR_MIN(len, sizeof note),
-					"; capped from %d to %d node(s) by %s", want, new_nodes,
-					limits_text(k, ex, u, g->res, buf, sizeof buf));
+		addf(note, sizeof note, &len, "; capped from %d to %d node(s) by %s", want, new_nodes,
+		     limits_text(k, ex, u, g->res, buf, sizeof buf));
 	size_t n = targets(k, gi, q);
 	if (n > 1) {
-		len += (size_t)snprintf(note + len, sizeof note - HR_MIN(len, sizeof note), "; balanced over");
-		for (size_t i = 0; i < n && len < sizeof note; i++)
-			len += (size_t)snprintf(note + len, sizeof note - len, "%s %s", i ? "," : "",
-						k->g[k->sizes[i].group].cfg->name);
-		if (len < sizeof note)
-			snprintf(note + len, sizeof note - len, " (%d node(s))", new_nodes);
+		addf(note, sizeof note, &len, "; balanced over");
+		for (size_t i = 0; i < n; i++)
+			addf(note, sizeof note, &len, "%s %s", i ? "," : "", k->g[k->sizes[i].group].cfg->name);
+		addf(note, sizeof note, &len, " (%d node(s))", new_nodes);
 	}
 	size_t m = cap_by_quota(k, ca_balance(k->sizes, n, new_nodes), q);
 	for (size_t i = 0; i < m; i++)
@@ -1612,42 +1622,44 @@ static void estimate_begin(struct ca *k, size_t n)
 static void no_option(struct ca *k, size_t n, int n_nodes, const int64_t *u)
 {
 	int per_res[1u << CA_N_RESOURCES] = {0}, max = 0, backoff = 0;
-	bool quota = false;
+	unsigned all = 0;
+	const int64_t *res = NULL; /* a node of the first group the quota skipped */
 	for (size_t gi = 0; gi < k->n_g; gi++) {
 		unsigned w = k->skip[gi];
-		if (w & SKIP_QUOTA)
-			per_res[w >> SKIP_RES]++, quota = true;
+		if (w & SKIP_QUOTA) {
+			per_res[w >> SKIP_RES]++;
+			all |= w >> SKIP_RES;
+			res = res ? res : k->g[gi].res;
+		}
 		max += !!(w & SKIP_MAX);
 		backoff += !!(w & SKIP_BACKOFF);
 	}
 	bool full = ca_cluster_capacity(k->cfg->max_nodes_total, n_nodes) < 0;
-	if (!quota && !full)
+	if (!res && !full)
 		return;
 	char why[320], buf[160];
-	size_t len = (size_t)snprintf(why, sizeof why, "%zu pod(s) didn't trigger scale-up:", n);
+	size_t len = 0;
 	const char *sep = "";
-#define ADD(...) (len += (size_t)snprintf(why + HR_MIN(len, sizeof why), sizeof why - HR_MIN(len, sizeof why), __VA_ARGS__))
-	if (full)
-		ADD(" max-nodes-total %d reached (%d node(s), upcoming ones included)", k->cfg->max_nodes_total, n_nodes), sep = ",";
-	for (unsigned r = 1; r < ARRAY_LEN(per_res); r++)
-		if (per_res[r])
-			ADD("%s %d exceeded quota: \"cluster-wide\", resources: %s", sep, per_res[r],
-			    res_list(r, buf, sizeof buf)), sep = ",";
-	if (max)
-		ADD("%s %d max node group size reached", sep, max), sep = ",";
-	if (backoff)
-		ADD("%s %d in backoff after failed scale-up", sep, backoff);
-	if (quota) {
-		unsigned all = 0;
-		for (unsigned r = 1; r < ARRAY_LEN(per_res); r++)
-			all |= per_res[r] ? r : 0;
-		int64_t none[CA_N_RESOURCES] = {0};
-		for (size_t gi = 0; gi < k->n_g && !none[CA_CORES]; gi++)
-			if (k->skip[gi] & SKIP_QUOTA)
-				memcpy(none, k->g[gi].res, sizeof none);
-		ADD(" [%s]", limits_text(k, all, u, none, buf, sizeof buf));
+	addf(why, sizeof why, &len, "%zu pod(s) didn't trigger scale-up:", n);
+	if (full) {
+		addf(why, sizeof why, &len, " max-nodes-total %d reached (%d node(s), upcoming ones included)",
+		     k->cfg->max_nodes_total, n_nodes);
+		sep = ",";
 	}
-#undef ADD
+	for (unsigned r = 1; r < ARRAY_LEN(per_res); r++)
+		if (per_res[r]) {
+			addf(why, sizeof why, &len, "%s %d exceeded quota: \"cluster-wide\", resources: %s", sep, per_res[r],
+			     res_list(r, buf, sizeof buf));
+			sep = ",";
+		}
+	if (max) {
+		addf(why, sizeof why, &len, "%s %d max node group size reached", sep, max);
+		sep = ",";
+	}
+	if (backoff)
+		addf(why, sizeof why, &len, "%s %d in backoff after failed scale-up", sep, backoff);
+	if (res)
+		addf(why, sizeof why, &len, " [%s]", limits_text(k, all, u, res, buf, sizeof buf));
 	limited(k, why);
 }
 

@@ -879,31 +879,42 @@ Test(ca, a_spanning_group_estimates_in_its_templates_zone)
 	scn_free(&sc);
 }
 
-/* --max-nodes-total 3, 5 pods of 1.5 cores on an empty m5.large group. At
- * 10 s the estimator may open 3 - 0 nodes: +3 for 3 pods, the row saying
- * the limit is reached. At 20 s the 3 upcoming nodes count: no option,
- * and a scale-up-limited row says so; once they are Ready (120 s) the
- * Ready nodes reach the limit: another row, upstream's "max total nodes
- * in cluster reached". 3 pods run, 2 stay Pending. */
-Test(ca, max_nodes_total_caps_the_scale_up_and_says_why)
+/* web's 5 pods of 1.5 cores on an empty m5.large group ng, with the
+ * cluster_autoscaler keys `ca`, for 300 s: one scale-up, its detail
+ * holding `up` and `note`; then n scale-up-limited rows, row i at t[i] s
+ * with detail why[i]; `scheduled` pods run. */
+static void limited_run(const char *ca, const char *up, const char *note, int n, const double *t,
+			const char *const *why, int scheduled)
 {
 	struct scenario sc;
-	struct memsink m = run("300s", "    max-nodes-total: 3\n",
-			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n", web(5), &sc);
-	const struct row_decision *r = only_scale_up(&m, "ng", "+3 node(s) of m5.large (0 -> 3) for 3 pod(s)");
-	cr_expect(r && strstr(r->detail, "; max-nodes-total 3 reached (0 node(s) before)"), "%s", r ? r->detail : "");
-	cr_assert_eq(count(&m, "scale-up-limited", "cluster-autoscaler"), 2);
-	r = nth(&m, "scale-up-limited", "cluster-autoscaler", 0);
-	cr_expect(fabs(t_of(r) - 20) < EPS, "at %.3f s", t_of(r));
-	cr_expect_str_eq(r->detail,
-			 "2 pod(s) didn't trigger scale-up: max-nodes-total 3 reached (3 node(s), upcoming ones included)");
-	r = nth(&m, "scale-up-limited", "cluster-autoscaler", 1);
-	cr_expect(fabs(t_of(r) - 120) < EPS, "at %.3f s", t_of(r));
-	cr_expect_str_eq(r->detail, "2 pod(s) didn't trigger scale-up: max total nodes in cluster reached "
-				    "(max-nodes-total 3, 3 Ready node(s))");
-	cr_expect_eq(count(&m, "scheduled", "web-"), 3);
+	struct memsink m = run("300s", ca, "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n", web(5), &sc);
+	const struct row_decision *r = only_scale_up(&m, "ng", up);
+	cr_expect(r && strstr(r->detail, note), "%s", r ? r->detail : "");
+	cr_assert_eq(count(&m, "scale-up-limited", "cluster-autoscaler"), n);
+	for (int i = 0; i < n; i++) {
+		r = nth(&m, "scale-up-limited", "cluster-autoscaler", i);
+		cr_expect(fabs(t_of(r) - t[i]) < EPS, "row %d at %.3f s", i, t_of(r));
+		cr_expect_str_eq(r->detail, why[i]);
+	}
+	cr_expect_eq(count(&m, "scheduled", "web-"), scheduled);
 	memsink_free(&m);
 	scn_free(&sc);
+}
+
+/* --max-nodes-total 3. At 10 s the estimator may open 3 - 0 nodes: +3 for
+ * 3 pods, the row saying the limit is reached. At 20 s the 3 upcoming
+ * nodes count: no option, and a scale-up-limited row says so; once they
+ * are Ready (120 s) the Ready nodes reach the limit: another row,
+ * upstream's "max total nodes in cluster reached". 3 pods run, 2 stay
+ * Pending. */
+Test(ca, max_nodes_total_caps_the_scale_up_and_says_why)
+{
+	static const double t[] = {20, 120};
+	static const char *const why[] = {
+		"2 pod(s) didn't trigger scale-up: max-nodes-total 3 reached (3 node(s), upcoming ones included)",
+		"2 pod(s) didn't trigger scale-up: max total nodes in cluster reached (max-nodes-total 3, 3 Ready node(s))"};
+	limited_run("    max-nodes-total: 3\n", "+3 node(s) of m5.large (0 -> 3) for 3 pod(s)",
+		    "; max-nodes-total 3 reached (0 node(s) before)", 2, t, why, 3);
 }
 
 /* --cores-total 0:6 and m5.large nodes (2 vCPUs): at 10 s the option is 5
@@ -912,33 +923,22 @@ Test(ca, max_nodes_total_caps_the_scale_up_and_says_why)
  * quota and nothing else scales: a row with upstream's reason. */
 Test(ca, cores_total_caps_the_scale_up)
 {
-	struct scenario sc;
-	struct memsink m = run("300s", "    cores-total: \"0:6\"\n",
-			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n", web(5), &sc);
-	const struct row_decision *r = only_scale_up(&m, "ng", "+3 node(s) of m5.large (0 -> 3) for 5 pod(s)");
-	cr_expect(r && strstr(r->detail, "; capped from 5 to 3 node(s) by cores-total 0:6 (0 in the cluster, 2 a node)"),
-		  "%s", r ? r->detail : "");
-	cr_assert_eq(count(&m, "scale-up-limited", "cluster-autoscaler"), 1);
-	r = nth(&m, "scale-up-limited", "cluster-autoscaler", 0);
-	cr_expect(fabs(t_of(r) - 20) < EPS, "at %.3f s", t_of(r));
-	cr_expect_str_eq(r->detail, "2 pod(s) didn't trigger scale-up: 1 exceeded quota: \"cluster-wide\", resources: cpu "
-				    "[cores-total 0:6 (6 in the cluster, 2 a node)]");
-	cr_expect_eq(count(&m, "scheduled", "web-"), 3);
-	memsink_free(&m);
-	scn_free(&sc);
+	static const double t[] = {20};
+	static const char *const why[] = {"2 pod(s) didn't trigger scale-up: 1 exceeded quota: \"cluster-wide\", resources: "
+					  "cpu [cores-total 0:6 (6 in the cluster, 2 a node)]"};
+	limited_run("    cores-total: \"0:6\"\n", "+3 node(s) of m5.large (0 -> 3) for 5 pod(s)",
+		    "; capped from 5 to 3 node(s) by cores-total 0:6 (0 in the cluster, 2 a node)", 1, t, why, 3);
 }
 
-/* --memory-total in GiB: 0:20 and m5.large nodes of 8 GiB: 2 of the 5. */
+/* --memory-total in GiB: 0:20 and m5.large nodes of 8 GiB: 2 of the 5;
+ * then the group is skipped for memory. */
 Test(ca, memory_total_caps_the_scale_up)
 {
-	struct scenario sc;
-	struct memsink m = run("60s", "    memory-total: 0:20\n",
-			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n", web(5), &sc);
-	const struct row_decision *r = only_scale_up(&m, "ng", "+2 node(s) of m5.large (0 -> 2) for 5 pod(s)");
-	cr_expect(r && strstr(r->detail, "capped from 5 to 2 node(s) by memory-total 0:20 (0 GiB in the cluster, 8 a node)"),
-		  "%s", r ? r->detail : "");
-	memsink_free(&m);
-	scn_free(&sc);
+	static const double t[] = {20};
+	static const char *const why[] = {"3 pod(s) didn't trigger scale-up: 1 exceeded quota: \"cluster-wide\", resources: "
+					  "memory [memory-total 0:20 (16 GiB in the cluster, 8 a node)]"};
+	limited_run("    memory-total: 0:20\n", "+2 node(s) of m5.large (0 -> 2) for 5 pod(s)",
+		    "; capped from 5 to 2 node(s) by memory-total 0:20 (0 GiB in the cluster, 8 a node)", 1, t, why, 2);
 }
 
 /* --cores-total 8:100 and three m5.xlarge (4 vCPUs, 12 cores), one pod of
