@@ -981,6 +981,8 @@ static bool option(struct ca *k, size_t gi, size_t n, struct ca_option *o)
 	const struct group *g = &k->g[gi];
 	int cap = HR_MIN(g->cfg->max - g->size, k->cfg->max_nodes_per_scaleup);
 	int z = node_group_zone(k->w, &g->cfg->meta, (int)gi, false);
+	if (node_zone_down(k->w, z))
+		return false; /* its zone is lost: no instance launches there */
 	for (size_t s = 0; s < k->n_svcs; s++) {
 		if (!k->pending[s])
 			continue;
