@@ -372,17 +372,18 @@ static void drain_round(struct world *w, struct wnode *n)
 			pod_evict(w, p);
 		} else if (p->phase == POD_RUNNING) {
 			int before = p->evict_refusals;
+			struct pod was = *p; /* an evicted idle pod is gone at once, and its slot reused */
 			if (held(w, p, forced, why, sizeof why)) {
 				refused++;
 				if (!p->evict_refusals++) {
 					p->evict_first_refused = now;
 					pod_log(w, p, "eviction-refused", why);
 				}
-			} else if (before && !forced && p->phase != POD_RUNNING) {
+			} else if (before && !forced) {
 				char d[128];
 				snprintf(d, sizeof d, "after %d refused attempts over %.1f s", before,
-					 sim_to_s(now - p->evict_first_refused));
-				pod_log(w, p, "evicted-late", d);
+					 sim_to_s(now - was.evict_first_refused));
+				pod_log(w, &was, "evicted-late", d);
 			}
 		}
 		if (i < n->n_hosted && n->pods[i] == p)
