@@ -156,17 +156,28 @@ static bool node_name_ok(const struct scn_cluster *c, const char *name)
 	return false;
 }
 
+/* Key k of m, a time within the run (> 0, at most its duration), into *out. */
+static int load_time(struct ld *L, const struct ynode *m, const char *k, const char *what, simtime *out)
+{
+	const struct ynode *n = yt_get(m, k);
+	if (ld_get_dur(L, m, k, 0, INT64_MAX / 4, false, out))
+		return -1;
+	if (!*out)
+		return yt_err(L->e, n, "%s: %s after the run starts (%s > 0)", k, what, k);
+	if (*out > L->sc->duration)
+		return yt_err(L->e, n, "%s: %s is after the run ends (duration %gs)", k, n->s,
+			      sim_to_s(L->sc->duration));
+	return 0;
+}
+
 static int load_at(struct ld *L, const struct ynode *v, struct scn_spot_at *a)
 {
 	static const char *const keys[] = {"at", "node", "type", "family", "zone", NULL};
 	const struct ynode *n, *z;
 	*a = (struct scn_spot_at){.type = -1, .zone = -1, .line = v->line, .col = v->col};
 	if (ld_want_map(L, v, "an interruption") || ld_check_keys(L, v, keys, "an interruption") ||
-	    !(n = ld_need(L, v, "at", "an interruption")) ||
-	    ld_get_dur(L, v, "at", 0, L->sc->duration, false, &a->at))
+	    !ld_need(L, v, "at", "an interruption") || load_time(L, v, "at", "an interruption comes", &a->at))
 		return -1;
-	if (!a->at)
-		return yt_err(L->e, n, "at: an interruption comes after the run starts (at > 0)");
 	if ((z = yt_get(v, "zone")) && ld_zone(L, z, "zone", &a->zone))
 		return -1;
 	if (load_selector(L, v, &a->type, a->family, sizeof a->family))
@@ -213,15 +224,12 @@ int ld_load_interruptions(struct ld *L, const struct ynode *v)
 static int load_outage(struct ld *L, const struct ynode *v, struct scn_outage *o)
 {
 	static const char *const keys[] = {"zone", "start", "remove_after", NULL};
-	const struct ynode *z, *st;
+	const struct ynode *z;
 	*o = (struct scn_outage){.remove_after = SIM_FOREVER, .line = v->line, .col = v->col};
 	if (ld_want_map(L, v, "an outage") || ld_check_keys(L, v, keys, "an outage") ||
 	    !(z = ld_need(L, v, "zone", "an outage")) || ld_zone(L, z, "zone", &o->zone) ||
-	    !(st = ld_need(L, v, "start", "an outage")) || ld_get_dur(L, v, "start", 0, L->sc->duration, false, &o->start))
+	    !ld_need(L, v, "start", "an outage") || load_time(L, v, "start", "a zone is lost", &o->start))
 		return -1;
-	if (!o->start)
-		return yt_err(L->e, st, "start: a zone is lost after the run starts (start > 0; the nodes of t = 0 were "
-					"up before it)");
 	const struct ynode *ra = yt_get(v, "remove_after");
 	if (ld_get_dur(L, v, "remove_after", 0, 24 * 365 * SIM_HOUR, false, &o->remove_after))
 		return -1;
