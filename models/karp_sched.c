@@ -74,9 +74,11 @@ struct karp_solver {
 	size_t cap_dom, cap_pdom, cap_prefs;
 };
 
+/* p with room for need items (at least some, so that a solve over no
+ * nodes still has an array to clear: memset of NULL is undefined). */
 static void *grow(void *p, size_t *cap, size_t need, size_t size)
 {
-	if (need <= *cap)
+	if (p && need <= *cap)
 		return p;
 	size_t c = *cap ? *cap : 16;
 	while (c < need)
