@@ -57,26 +57,6 @@ static simtime next_step(const struct outage *o)
 	return t;
 }
 
-static void zone_row(struct world *w, const char *zone, const char *event, const char *detail)
-{
-	if (!w->out.decision)
-		return;
-	struct row_decision r = {
-		.t_s = sim_to_s(w->s->now),
-		.service = "",
-		.kind = "node",
-		.pod = zone,
-		.event = event,
-		.replicas = (int)w->n_nodes,
-		.desired = -1,
-		.raw = -1,
-		.stabilized = -1,
-		.limited = -1,
-		.detail = detail,
-	};
-	w->out.decision(w->out.ctx, &r);
-}
-
 /* The zone's instances stop; nothing launches there any more. */
 static void lose(struct outage *o)
 {
@@ -84,7 +64,7 @@ static void lose(struct outage *o)
 	int z = o->cfg->zone;
 	o->lost = true;
 	w->zones_down |= 1u << z;
-	zone_row(w, w->sc->cluster.zones[z], "zone-lost",
+	node_log_as(w, w->sc->cluster.zones[z], -1, "zone-lost",
 		 "its instances stopped; nothing launches in it for the rest of the run");
 	for (size_t i = 0; i < w->n_nodes; i++)
 		if (w->wnodes[i]->zone == z)
@@ -132,7 +112,7 @@ static void notice(struct outage *o)
 		}
 	o->taints = any_ready(w);
 	if (!o->taints)
-		zone_row(w, w->sc->cluster.zones[z], "no-noexecute",
+		node_log_as(w, w->sc->cluster.zones[z], -1, "no-noexecute",
 			 "every zone is fully disrupted: the node lifecycle controller adds no NoExecute taint");
 }
 

@@ -303,6 +303,27 @@ static struct pod *create(struct world *w, struct service *sv)
 	return p;
 }
 
+/* Running pod p is deleted: out of the endpoints, no further start-up
+ * step, no longer live. */
+static void to_terminating(struct world *w, struct pod *p)
+{
+	struct service *sv = p->svc;
+	if (p->life != EVH_NONE) {
+		sim_cancel(w->s, p->life);
+		p->life = EVH_NONE;
+	}
+	svc_set_ready(sv, p, false);
+	p->phase = POD_TERMINATING;
+	p->deleted = w->s->now;
+	/* Going terminating is a pod event on its node, as binding and leaving
+	 * are (Karpenter's nodeclaim/podevents: bound, terminal or terminating). */
+	if (w->cluster && p->bound && p->node >= 0)
+		w->wnodes[p->node]->last_pod_event = w->s->now;
+	if (p->bound && p->node >= 0) /* kube-scheduler's spreading no longer counts it */
+		node_pod_terminating(w, p);
+	sv->n_live--;
+}
+
 static void delete_pod(struct world *w, struct pod *p)
 {
 	struct service *sv = p->svc;
@@ -311,20 +332,7 @@ static void delete_pod(struct world *w, struct pod *p)
 		return;
 	}
 	assert(p->phase == POD_RUNNING);
-	if (p->life != EVH_NONE) {
-		sim_cancel(w->s, p->life);
-		p->life = EVH_NONE;
-	}
-	svc_set_ready(sv, p, false);
-	p->phase = POD_TERMINATING;
-	p->deleted = w->s->now;
-/* Going terminating is a pod event on its node, as binding and leaving
-	 * are (Karpenter's nodeclaim/podevents: bound, terminal or terminating). */
-	if (w->cluster && p->bound && p->node >= 0)
-		w->wnodes[p->node]->last_pod_event = w->s->now;
-	if (p->bound && p->node >= 0) /* kube-scheduler's spreading no longer counts it */
-		node_pod_terminating(w, p);
-	sv->n_live--;
+	to_terminating(w, p);
 	pod_log(w, p, "terminating", NULL);
 	if (p->lost)
 		return; /* no kubelet confirms its end: it stays until its node is removed */
@@ -505,18 +513,8 @@ void pod_kill(struct world *w, struct pod *p, const char *why)
 	struct service *sv = p->svc;
 	bool live = p->phase == POD_PENDING || p->phase == POD_RUNNING;
 	pod_log(w, p, "killed", why);
-	if (p->phase == POD_RUNNING) { /* as delete_pod does, without the grace period */
-		if (p->life != EVH_NONE) {
-			sim_cancel(w->s, p->life);
-			p->life = EVH_NONE;
-		}
-		svc_set_ready(sv, p, false);
-		p->phase = POD_TERMINATING;
-		p->deleted = w->s->now;
-		if (p->bound && p->node >= 0)
-			node_pod_terminating(w, p);
-		sv->n_live--;
-	}
+	if (p->phase == POD_RUNNING)
+		to_terminating(w, p); /* as delete_pod does, without the grace period */
 	gone(w, p);
 	if (live && sv->n_live < sv->desired)
 		place(w, create(w, sv));

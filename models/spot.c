@@ -34,27 +34,6 @@ double spot_rate(const struct scenario *sc, const char *type)
 	return family ? family->per_hour : any ? any->per_hour : 0;
 }
 
-/* A decision row about node `name` (n NULL: none by that name now). */
-static void log_row(struct world *w, const char *name, const char *event, const char *detail)
-{
-	if (!w->out.decision)
-		return;
-	struct row_decision r = {
-		.t_s = sim_to_s(w->s->now),
-		.service = "",
-		.kind = "node",
-		.pod = name,
-		.event = event,
-		.replicas = (int)w->n_nodes,
-		.desired = -1,
-		.raw = -1,
-		.stabilized = -1,
-		.limited = -1,
-		.detail = detail,
-	};
-	w->out.decision(w->out.ctx, &r);
-}
-
 static simtime node_ev(struct sim *s, void *obj, uint64_t arg)
 {
 	(void)s;
@@ -127,14 +106,14 @@ static simtime at_ev(struct sim *s, void *obj, uint64_t arg)
 	if (!pick) {
 		snprintf(detail, sizeof detail, "interruption at line %d: %s", a->line,
 			 a->node ? "no such node now" : "no spot node without a notice matches now");
-		log_row(w, a->node ? a->node : "", "interruption-skipped", detail);
+		node_log_as(w, a->node ? a->node : "", -1, "interruption-skipped", detail);
 	} else if (!pick->spot) {
 		snprintf(detail, sizeof detail, "interruption at line %d: not a spot instance (on-demand gets no notice)",
 			 a->line);
-		log_row(w, pick->name, "interruption-skipped", detail);
+		node_log_as(w, pick->name, pick->n_pods, "interruption-skipped", detail);
 	} else if (pick->reclaim_at != SIM_FOREVER) {
 		snprintf(detail, sizeof detail, "interruption at line %d: it has a notice already", a->line);
-		log_row(w, pick->name, "interruption-skipped", detail);
+		node_log_as(w, pick->name, pick->n_pods, "interruption-skipped", detail);
 	} else {
 		snprintf(detail, sizeof detail, "spot interruption (given at line %d)", a->line);
 		spot_interrupt(w, pick, detail);

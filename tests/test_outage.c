@@ -46,23 +46,6 @@ static void load(struct scenario *sc, const char *yaml)
 	cr_assert_eq(scn_load(sc, path, NULL, 0, &e), 0, "%s", e.msg);
 }
 
-/* Runs sc to its end; calls look(w) before the world goes (NULL: none). */
-static struct memsink run(const struct scenario *sc, void (*look)(const struct world *w))
-{
-	struct memsink m;
-	struct sink out = memsink_init(&m);
-	struct sim s;
-	sim_init(&s, sc->seed, sc->duration);
-	struct world *w = world_new(&s, sc, &out);
-	sim_run(&s);
-	world_finish(w);
-	if (look)
-		look(w);
-	world_free(w);
-	sim_release(&s);
-	return m;
-}
-
 static int count(const struct memsink *m, const char *event, const char *svc, double from, double to)
 {
 	int n = 0;
@@ -142,7 +125,7 @@ Test(outage, node_lifecycle_timeline_and_each_pods_toleration)
 		SERVICE("never", "3", PIN_C "            tolerations: [{operator: Exists}]\n" ONE_PER_NODE("never"));
 	struct scenario sc;
 	load(&sc, full);
-	struct memsink m = run(&sc, NULL);
+	struct memsink m = memsink_run(&sc, NULL);
 	cr_expect(fabs(nth(&m, "zone-lost", "us-east-1c", 0, NULL, 0) - 60) < EPS);
 	cr_expect_eq(count(&m, "lost", NULL, 60, 60), 3);
 	cr_expect_eq(count(&m, "not-ready", NULL, 110, 110), 3 + 9, "3 nodes and their 9 pods");
@@ -235,7 +218,7 @@ Test(outage, spread_domains_while_not_ready_and_once_removed)
 {
 	struct scenario sc;
 	load_spread(&sc, ", minDomains: 3");
-	struct memsink m = run(&sc, zones_of_pods);
+	struct memsink m = memsink_run(&sc, zones_of_pods);
 	cr_expect_eq(count(&m, "unschedulable", "s", 410, 410), 2);
 	char d[256];
 	nth(&m, "unschedulable", "s", 0, d, sizeof d);
@@ -263,7 +246,7 @@ Test(outage, spread_domains_while_not_ready_and_once_removed)
 	scn_free(&sc);
 
 	load_spread(&sc, "");
-	m = run(&sc, zones_of_pods);
+	m = memsink_run(&sc, zones_of_pods);
 	cr_expect_eq(count(&m, "unschedulable", "s", 410, 410), 2);
 	cr_expect_eq(count(&m, "scheduled", "s", 1, 659), 0, "Pending while c's node is NotReady");
 	cr_expect_eq(count(&m, "scheduled", "s", 660, 660), 2, "placed when it is removed");
@@ -273,7 +256,7 @@ Test(outage, spread_domains_while_not_ready_and_once_removed)
 	scn_free(&sc);
 
 	load_spread(&sc, ", nodeTaintsPolicy: Honor");
-	m = run(&sc, zones_of_pods);
+	m = memsink_run(&sc, zones_of_pods);
 	cr_expect_eq(count(&m, "unschedulable", "s", 0, 900), 0);
 	cr_expect_eq(count(&m, "scheduled", "s", 410, 410), 2, "Honor: c is no domain once NotReady");
 	cr_expect(on_zone[0] == 3 && on_zone[1] == 3 && pending_at_end == 0, "%d/%d/%d, %d pending", on_zone[0],
@@ -337,7 +320,7 @@ Test(outage, karpenter_launches_nothing_in_a_lost_zone)
 		memcpy(p, "cpu: 1.5", 8);
 	struct scenario sc;
 	load(&sc, full);
-	struct memsink m = run(&sc, launched_zones);
+	struct memsink m = memsink_run(&sc, launched_zones);
 	cr_expect_eq(count(&m, "unprovisionable", "s", 410, 440), 2);
 	cr_expect_eq(count(&m, "unprovisionable", "t", 0, 900), 0);
 	cr_expect(launched_total == 1 && launched_in_c == 0, "%d launched, %d in us-east-1c", launched_total,
@@ -381,7 +364,7 @@ Test(outage, cluster_autoscaler_launches_nothing_in_a_lost_zone)
 		memcpy(p, "cpu: 1.5", 8);
 	struct scenario sc;
 	load(&sc, yaml);
-	struct memsink m = run(&sc, launched_zones);
+	struct memsink m = memsink_run(&sc, launched_zones);
 	char d[256];
 	cr_expect(nth(&m, "scale-up", NULL, 0, d, sizeof d) > 410, "first scale-up at %g",
 		  nth(&m, "scale-up", NULL, 0, NULL, 0));

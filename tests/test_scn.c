@@ -255,6 +255,30 @@ struct bad {
 	const char *want; /* the message after "DIR/s.yaml:" */
 };
 
+/* Each row, a whole file, fails with its message exactly ("DIR" in it
+ * stands for the test's folder). */
+static void expect_bad(const struct bad *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct scenario sc;
+		struct herr e;
+		int rc = load(&sc, rows[i].yaml, &e);
+		cr_expect_eq(rc, -1, "row %zu should fail", i);
+		if (rc == 0) {
+			scn_free(&sc);
+			continue;
+		}
+		char want[1024], dirw[768];
+		const char *d = strstr(rows[i].want, "DIR");
+		if (d)
+			snprintf(dirw, sizeof dirw, "%.*s%s%s", (int)(d - rows[i].want), rows[i].want, dir, d + 3);
+		else
+			snprintf(dirw, sizeof dirw, "%s", rows[i].want);
+		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, dirw);
+		cr_expect_str_eq(e.msg, want, "row %zu:\n got  %s\n want %s", i, e.msg, want);
+	}
+}
+
 /* Every row is a whole file; the message must match exactly. */
 Test(scn, bad_input_locations)
 {
@@ -1189,22 +1213,5 @@ Test(scn, interruptions_and_outages_errors)
 		{HEAD SVC TRAFFIC "controllers: {kube-controller-manager: {node-eviction-rate: 0}}\n",
 		 "9:61: node-eviction-rate: 0 is out of range: it must be > 0 and <= 1000"},
 	};
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		struct scenario sc;
-		struct herr e;
-		int rc = load(&sc, rows[i].yaml, &e);
-		cr_expect_eq(rc, -1, "row %zu should fail", i);
-		if (rc == 0) {
-			scn_free(&sc);
-			continue;
-		}
-		char want[1024], dirw[512];
-		const char *d = strstr(rows[i].want, "DIR");
-		if (d)
-			snprintf(dirw, sizeof dirw, "%.*s%s%s", (int)(d - rows[i].want), rows[i].want, dir, d + 3);
-		else
-			snprintf(dirw, sizeof dirw, "%s", rows[i].want);
-		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, dirw);
-		cr_expect_str_eq(e.msg, want, "row %zu:\n got  %s\n want %s", i, e.msg, want);
-	}
+	expect_bad(rows, sizeof rows / sizeof rows[0]);
 }

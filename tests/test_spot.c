@@ -87,19 +87,7 @@ static void load(struct scenario *sc, const char *head, const char *reqs, int re
 	cr_assert_eq(scn_load(sc, path, NULL, 0, &e), 0, "%s", e.msg);
 }
 
-static struct memsink run(const struct scenario *sc)
-{
-	struct memsink m;
-	struct sink out = memsink_init(&m);
-	struct sim s;
-	sim_init(&s, sc->seed, sc->duration);
-	struct world *w = world_new(&s, sc, &out);
-	sim_run(&s);
-	world_finish(w);
-	world_free(w);
-	sim_release(&s);
-	return m;
-}
+static struct memsink run(const struct scenario *sc) { return memsink_run(sc, NULL); }
 
 /* The time of the k-th (from 0) row with this kind, event and (unless
  * NULL) name, or -1; its detail into detail. */
