@@ -34,17 +34,7 @@ static void teardown(void)
 
 TestSuite(outage, .init = setup, .fini = teardown);
 
-static void load(struct scenario *sc, const char *yaml)
-{
-	char path[128];
-	snprintf(path, sizeof path, "%s/s.yaml", dir);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs(yaml, f);
-	fclose(f);
-	struct herr e;
-	cr_assert_eq(scn_load(sc, path, NULL, 0, &e), 0, "%s", e.msg);
-}
+static void load(struct scenario *sc, const char *yaml) { harness_load(sc, harness_put(dir, "s.yaml", yaml)); }
 
 static int count(const struct memsink *m, const char *event, const char *svc, double from, double to)
 {
@@ -297,12 +287,7 @@ static void launched_zones(const struct world *w)
  */
 Test(outage, karpenter_launches_nothing_in_a_lost_zone)
 {
-	char path[128];
-	snprintf(path, sizeof path, "%s/cat.csv", dir);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs("name,arch,vcpu,memory_mib,max_pods,price_usd_hour\nm5.large,amd64,2,8192,29,0.096\n", f);
-	fclose(f);
+	harness_put(dir, "cat.csv", "name,arch,vcpu,memory_mib,max_pods,price_usd_hour\nm5.large,amd64,2,8192,29,0.096\n");
 	char full[8192];
 	snprintf(full, sizeof full, "%s",
 		 "name: o\nseed: 1\nduration: 15m\n"
@@ -341,14 +326,9 @@ Test(outage, karpenter_launches_nothing_in_a_lost_zone)
  */
 Test(outage, cluster_autoscaler_launches_nothing_in_a_lost_zone)
 {
-	char path[128];
-	snprintf(path, sizeof path, "%s/cat.csv", dir);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs("name,arch,vcpu,memory_mib,max_pods,price_usd_hour\nm5.large,amd64,2,8192,29,0.096\n"
-	      "c5.large,amd64,2,4096,29,0.085\n",
-	      f);
-	fclose(f);
+	harness_put(dir, "cat.csv",
+		    "name,arch,vcpu,memory_mib,max_pods,price_usd_hour\nm5.large,amd64,2,8192,29,0.096\n"
+		    "c5.large,amd64,2,4096,29,0.085\n");
 	char yaml[8192];
 	snprintf(yaml, sizeof yaml,
 		 "name: o\nseed: 1\nduration: 15m\n"

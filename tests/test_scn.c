@@ -376,19 +376,7 @@ Test(scn, bad_input_locations)
 				  "1, 1, 1, 1, 1, 1, 1, -1]}\n",
 		 "10:109: factors: hour 23: -1 is out of range: it must be >= 0 and <= 1000"},
 	};
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		struct scenario sc;
-		struct herr e;
-		int rc = load(&sc, rows[i].yaml, &e);
-		cr_expect_eq(rc, -1, "row %zu should fail", i);
-		if (rc == 0) {
-			scn_free(&sc);
-			continue;
-		}
-		char want[1024];
-		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, rows[i].want);
-		cr_expect_str_eq(e.msg, want, "row %zu:\n got  %s\n want %s", i, e.msg, want);
-	}
+	expect_bad(rows, sizeof rows / sizeof rows[0]);
 }
 
 #define HPA_HEAD HEAD SVC TRAFFIC "    hpa:\n      apiVersion: autoscaling/v2\n      kind: HorizontalPodAutoscaler\n" \
@@ -483,19 +471,7 @@ Test(scn, hpa_manifest_errors)
 		{HEAD SVC TRAFFIC "    hpa:\n      apiVersion: autoscaling/v1\n",
 		 "10:19: apiVersion: 'autoscaling/v1' is not supported; headroom reads autoscaling/v2"},
 	};
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		struct scenario sc;
-		struct herr e;
-		int rc = load(&sc, rows[i].yaml, &e);
-		cr_expect_eq(rc, -1, "row %zu should fail", i);
-		if (rc == 0) {
-			scn_free(&sc);
-			continue;
-		}
-		char want[1024];
-		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, rows[i].want);
-		cr_expect_str_eq(e.msg, want, "row %zu:\n got  %s\n want %s", i, e.msg, want);
-	}
+	expect_bad(rows, sizeof rows / sizeof rows[0]);
 }
 
 Test(scn, missing_trace_names_the_yaml_position)
@@ -1030,19 +1006,7 @@ Test(scn, manifest_errors)
 			"{matchLabels: {app: a}}, topologyKey: kubernetes.io/hostname, namespaces: [x]}]}}\n",
 		 "22:169: namespaces: not modelled; a term selects pods of the pod's own namespace by labelSelector"},
 	};
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		struct scenario sc;
-		struct herr e;
-		int rc = load(&sc, rows[i].yaml, &e);
-		cr_expect_eq(rc, -1, "row %zu should fail", i);
-		if (rc == 0) {
-			scn_free(&sc);
-			continue;
-		}
-		char want[1024];
-		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, rows[i].want);
-		cr_expect_str_eq(e.msg, want, "row %zu:\n got  %s\n want %s", i, e.msg, want);
-	}
+	expect_bad(rows, sizeof rows / sizeof rows[0]);
 }
 
 /* Placement read into the service, NodePools' zones and labels, and the

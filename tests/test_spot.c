@@ -36,16 +36,11 @@ static void setup(void)
 {
 	strcpy(dir, "/tmp/hr-spot-XXXXXX");
 	cr_assert(mkdtemp(dir));
-	char path[128];
-	snprintf(path, sizeof path, "%s/spot.csv", dir);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs("name,arch,vcpu,memory_mib,max_pods,price_usd_hour,spot_price_usd_hour\n"
-	      "m5.large,amd64,2,8192,29,0.096,0.0288\n"
-	      "m5.xlarge,amd64,4,16384,58,0.192,0.0576\n"
-	      "m5.2xlarge,amd64,8,32768,58,0.384,0.1152\n",
-	      f);
-	fclose(f);
+	harness_put(dir, "spot.csv",
+		    "name,arch,vcpu,memory_mib,max_pods,price_usd_hour,spot_price_usd_hour\n"
+		    "m5.large,amd64,2,8192,29,0.096,0.0288\n"
+		    "m5.xlarge,amd64,4,16384,58,0.192,0.0576\n"
+		    "m5.2xlarge,amd64,8,32768,58,0.384,0.1152\n");
 }
 
 static void teardown(void)
@@ -63,8 +58,7 @@ TestSuite(spot, .init = setup, .fini = teardown);
 static void load(struct scenario *sc, const char *head, const char *reqs, int replicas, const char *extra,
 		 const char *tail)
 {
-	char path[128], yaml[4096];
-	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	char yaml[4096];
 	snprintf(yaml, sizeof yaml,
 		 "name: spot\n%s"
 		 "cluster:\n  catalog: spot.csv\n  provisioner: karpenter\n  karpenter:\n"
@@ -79,12 +73,7 @@ static void load(struct scenario *sc, const char *head, const char *reqs, int re
 		 "    startup: {image_pull: {first: 0s}, container_start: 0s, app_start: 0s,"
 		 " readinessProbe: {periodSeconds: 1}}\n%s",
 		 head, reqs, extra, replicas, tail);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs(yaml, f);
-	fclose(f);
-	struct herr e;
-	cr_assert_eq(scn_load(sc, path, NULL, 0, &e), 0, "%s", e.msg);
+	harness_load(sc, harness_put(dir, "s.yaml", yaml));
 }
 
 static struct memsink run(const struct scenario *sc) { return memsink_run(sc, NULL); }
