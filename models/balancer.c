@@ -7,7 +7,11 @@
  *   least-request  Envoy's (and so Istio's) default LEAST_REQUEST: two
  *                  distinct endpoints drawn at random, the one with fewer
  *                  requests in flight wins (power of two choices), ties to
- *                  the first drawn.
+ *                  the first drawn. A pod whose node is lost (models/
+ *                  outage.h) loses to any other: requests pile up on a host
+ *                  that does not answer, and Envoy counts them as active
+ *                  until they time out (headroom fails them at once instead,
+ *                  so their count would say the opposite).
  */
 #include "world.h"
 
@@ -28,6 +32,8 @@ uint32_t balancer_pick(struct service *sv)
 		if (b >= a)
 			b++;
 		const struct pod *pa = sv->pods[sv->ready[a]], *pb = sv->pods[sv->ready[b]];
+		if (pa->lost != pb->lost)
+			return pa->lost ? sv->ready[b] : sv->ready[a];
 		return pb->n_busy + pb->q_len < pa->n_busy + pa->q_len ? sv->ready[b] : sv->ready[a];
 	}
 	case BALANCER_RANDOM:

@@ -1249,8 +1249,8 @@ static size_t filter_schedulable(struct ca *k, size_t n)
 /* Why a node group may not scale up in this loop (filterValidScaleUpNodeGroups),
  * in k->skip; with SKIP_QUOTA the resources exceeded, 1 << ca_resource,
  * shifted left by SKIP_RES. */
-enum { SKIP_BACKOFF = 1u, SKIP_MAX = 2u, SKIP_QUOTA = 4u };
-#define SKIP_RES 3
+enum { SKIP_BACKOFF = 1u, SKIP_MAX = 2u, SKIP_QUOTA = 4u, SKIP_ZONE = 8u };
+#define SKIP_RES 4
 
 static const char *const res_names[] = {"cpu", "memory", "nodes"}; /* upstream's resource names */
 
@@ -1345,6 +1345,8 @@ static void limited(struct ca *k, const char *why)
 	ca_log(k, "cluster-autoscaler", (int)k->w->n_nodes, "scale-up-limited", why);
 }
 
+static int asg_zone(const struct ca *k, size_t gi);
+
 /* filterValidScaleUpNodeGroups for group gi, against the max quota q:
  * k->ready[gi], else the reason in k->skip[gi]. */
 static void check_group(struct ca *k, size_t gi, const struct ca_quota *q)
@@ -1355,6 +1357,8 @@ static void check_group(struct ca *k, size_t gi, const struct ca_quota *q)
 		why = SKIP_BACKOFF;
 	else if (g->size >= g->cfg->max)
 		why = SKIP_MAX;
+	else if (node_zone_down(k->w, asg_zone(k, gi)))
+		why = SKIP_ZONE; /* every zone it may launch in is lost */
 	else if (ca_quota_check(q, g->res, 1, &ex), ex)
 		why = SKIP_QUOTA | ex << SKIP_RES;
 	k->skip[gi] = why;
@@ -1457,8 +1461,12 @@ static int asg_zone(const struct ca *k, size_t gi)
 			count[n->zone]++;
 	}
 	for (size_t z = 0; z < nz; z++)
-		if (g->zones >> z & 1u && (best < 0 || count[z] < count[best]))
+		if (g->zones >> z & 1u && !node_zone_down(k->w, (int)z) && (best < 0 || count[z] < count[best]))
 			best = (int)z;
+	if (best < 0) /* every zone of the group is lost: its first, where nothing launches */
+		for (size_t z = 0; z < nz && best < 0; z++)
+			if (g->zones >> z & 1u)
+				best = (int)z;
 	return best;
 }
 

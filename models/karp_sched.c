@@ -74,9 +74,11 @@ struct karp_solver {
 	size_t cap_dom, cap_pdom, cap_prefs;
 };
 
+/* p with room for need items (at least some, so that a solve over no
+ * nodes still has an array to clear: memset of NULL is undefined). */
 static void *grow(void *p, size_t *cap, size_t need, size_t size)
 {
-	if (need <= *cap)
+	if (p && need <= *cap)
 		return p;
 	size_t c = *cap ? *cap : 16;
 	while (c < need)
@@ -706,7 +708,7 @@ static int to_new(struct karp_solver *s, const struct karp_state *st, const stru
 			memset(&s->cadd[c * s->ng], 0, s->ng * sizeof *s->cadd);
 			struct host h = {NULL, &s->cadd[c * s->ng]};
 			w.zm = st->fits->slots[2 * ((size_t)p * s->ng + (size_t)w.g) + strict];
-			if (!w.zm || !(w.zm = topo_slots(s, st, w.g, strict, w.zm, &h)))
+			if (!w.zm || !(w.zm = topo_slots(s, st, w.g, strict, w.zm, &h)) || !(w.zm &= ~st->zones_down))
 				continue;
 		}
 		s->types = grow(s->types, &s->cap_types, s->n_types + np->n_types, sizeof *s->types);

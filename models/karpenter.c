@@ -170,8 +170,13 @@ static void pool_usage(struct karp *k)
  * (the caller adds them). */
 static struct karp_state karp_view(const struct karp *k)
 {
-	return (struct karp_state){
-		.cfg = k->cfg, .cat = k->cat, .ds = k->ds, .used = k->used, .fits = &k->fits, .pl = &k->w->place};
+	return (struct karp_state){.cfg = k->cfg,
+				   .cat = k->cat,
+				   .ds = k->ds,
+				   .used = k->used,
+				   .fits = &k->fits,
+				   .pl = &k->w->place,
+				   .zones_down = k->w->zones_down};
 }
 
 /* Whether the pool has a requirement with minValues. */
@@ -273,7 +278,61 @@ static int pend_cmp(const void *a, const void *b)
 	return x->p->created < y->p->created ? -1 : x->p->created > y->p->created;
 }
 
-/* The pending pods not bound yet, into k->pend and k->kpods; returns how many. */
+static void pend_grow(struct karp *k, size_t n)
+{
+	if (n < k->cap_pend)
+		return;
+	k->cap_pend = k->cap_pend ? 2 * k->cap_pend : 64;
+	k->pend = xrealloc(k->pend, k->cap_pend * sizeof *k->pend);
+	k->kpods = xrealloc(k->kpods, k->cap_pend * sizeof *k->kpods);
+}
+
+/* IsCurrentlyReschedulable (pkg/utils/pdb): a pod of a node being deleted
+ * that Karpenter provisions for before it goes: Running and not being
+ * deleted, without karpenter.sh/do-not-disrupt, and not under a fully
+ * blocking PDB (maxUnavailable 0 or "0%", minAvailable "100%"), which
+ * would keep it there indefinitely. */
+static bool reschedulable(const struct world *w, const struct pod *p)
+{
+	const struct scn_service *cfg = p->svc->cfg;
+	if (p->phase != POD_RUNNING || cfg->do_not_disrupt)
+		return false;
+	if (cfg->pdb < 0)
+		return true;
+	const struct scn_pdb *b = &w->sc->pdbs[cfg->pdb];
+	bool blocking = b->budget == PDB_MAX_UNAVAILABLE ? b->value.value == 0
+							 : b->value.pct && b->value.value == 100;
+	return !blocking;
+}
+
+/* The pods of interrupted nodes (draining until their instance goes) that
+ * the batch places too, from n on: upstream's provisioner schedules the
+ * reschedulable pods of every node marked for deletion
+ * (provisioner.go Schedule, nodes.Deleting()), so their capacity is
+ * launched before the pods are evicted. Here only interrupted nodes' pods
+ * join (other drains: docs/model.md, Karpenter). */
+static size_t collect_interrupted(struct karp *k, size_t n)
+{
+	struct world *w = k->w;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *nd = w->wnodes[i];
+		if (nd->reclaim_at == SIM_FOREVER || nd->state != NODE_DRAINING)
+			continue;
+		for (uint32_t j = 0; j < nd->n_hosted; j++) {
+			struct pod *p = nd->pods[j];
+			if (!reschedulable(w, p))
+				continue;
+			pend_grow(k, n);
+			k->pend[n] = p;
+			k->kpods[n++] = (struct karp_pod){p->svc->cfg->cpu_request, p->svc->cfg->memory_request, p->created,
+							  (int)p->svc->idx, &w->pnodes[i]};
+		}
+	}
+	return n;
+}
+
+/* The pending pods not bound yet, and the pods of interrupted nodes, into
+ * k->pend and k->kpods; returns how many. */
 static size_t collect_pending(struct karp *k)
 {
 	struct world *w = k->w;
@@ -286,17 +345,13 @@ static size_t collect_pending(struct karp *k)
 			struct pod *p = sv->pods[j];
 			if (p->slot_free || p->phase != POD_PENDING || p->bound)
 				continue;
-			if (n == k->cap_pend) {
-				k->cap_pend = k->cap_pend ? 2 * k->cap_pend : 64;
-				k->pend = xrealloc(k->pend, k->cap_pend * sizeof *k->pend);
-				k->kpods = xrealloc(k->kpods, k->cap_pend * sizeof *k->kpods);
-			}
+			pend_grow(k, n);
 			k->pend[n] = p;
 			k->kpods[n++] = (struct karp_pod){sv->cfg->cpu_request, sv->cfg->memory_request, p->created, (int)i,
 							  NULL};
 		}
 	}
-	return n;
+	return collect_interrupted(k, n);
 }
 
 /* The nodes a batch may place pods on, into k->knodes: every node not
@@ -314,7 +369,7 @@ static size_t collect_nodes(struct karp *k)
 	for (size_t i = 0; i < w->n_nodes; i++) {
 		const struct wnode *nd = w->wnodes[i];
 		const struct sched_node *sn = &w->nodes[i];
-		if (marked_for_deletion(nd))
+		if (marked_for_deletion(nd) || nd->state == NODE_NOT_READY) /* its unreachable taint: no pod */
 			continue;
 		k->knodes[n] = (struct karp_node){sn->alloc_cpu - sn->req_cpu, sn->alloc_mem - sn->req_mem,
 						  sn->alloc_pods - sn->n_pods, nd->state != NODE_READY, &w->pnodes[i]};
@@ -355,7 +410,7 @@ static void launch_detail(const struct karp *k, const struct claim *c, char *buf
 static int claim_zone(const struct karp *k, int pool)
 {
 	const struct scn_cluster *c = &k->w->sc->cluster;
-	uint32_t allowed = k->cfg->pools[pool].meta.zones;
+	uint32_t allowed = k->cfg->pools[pool].meta.zones & ~k->w->zones_down;
 	for (size_t z = 0; z < c->n_zones; z++)
 		if (allowed >> z & 1u)
 			return (int)z;
@@ -528,6 +583,47 @@ static void trigger(struct world *w, void *self, struct pod *p)
 		return;
 	k->batch_ev = sim_at(w->s, karp_batch_closes(&k->batch, k->cfg->batch_idle, k->cfg->batch_max), PRIO_CONTROL,
 			     batch_ev, k, 0);
+}
+
+/* ---- interruptions and lost zones ---- */
+
+/*
+ * A spot interruption notice (models/spot.h), as the AWS provider's
+ * interruption controller handles a SpotInterruption message
+ * (pkg/controllers/interruption/utils.go: actionForMessage CordonAndDrain,
+ * deleteNodeClaim): the NodeClaim is deleted at once, so the termination
+ * controller taints and drains the node through the eviction API (PDBs
+ * and do-not-disrupt honoured; no disruption budget: deletion is not a
+ * disruption method), waiting at most the pool's terminationGracePeriod;
+ * and the provisioner is triggered (its NodeController triggers on a node
+ * with the disrupted taint), placing the node's reschedulable pods
+ * (collect_interrupted) as well as the evicted pods' replacements. What is
+ * left when the notice ends goes with the instance (spot.h). Not here: the
+ * unavailable-offerings cache the controller also marks (the spot
+ * offering of that type and zone, for 3 minutes).
+ */
+static void interrupted(struct world *w, void *self, struct wnode *n)
+{
+	struct karp *k = self;
+	if (n->static_node || n->pool < 0)
+		return;
+	simtime tgp = k->cfg->pools[n->pool].termination_grace;
+	release_replaced(w, n, false); /* a replacement in flight: its candidates are candidates again */
+	trigger(w, k, NULL);
+	node_drain_grace(w, n, "spot interruption", tgp > 0 ? tgp : SIM_FOREVER); /* n may be gone */
+}
+
+/* A NodeClaim whose instance was lost before it registered (a lost zone):
+ * it never will, so liveness deletes it at its registration timeout
+ * (nodeclaim/lifecycle/liveness.go), and its pods ask again then. One
+ * registered but not initialized stays until its zone's nodes go. */
+static void node_lost(struct world *w, void *self, struct wnode *n)
+{
+	struct karp *k = self;
+	if (n->static_node || n->pool < 0 || n->ev != EVH_NONE || n->state != NODE_LAUNCHING)
+		return; /* a registered one waits for its zone's nodes to be removed */
+	simtime at = HR_MAX(w->s->now, n->launched + k->cfg->registration_timeout);
+	node_at(k, n, at - w->s->now, EV_REG_TIMEOUT);
 }
 
 /* ---- disruption ---- */
@@ -1040,7 +1136,8 @@ static void execute(struct karp *k)
 		if (c->replace >= 0) {
 			/* Replace: launch the cheaper node; n is drained once it is Ready. */
 			size_t n_opts;
-			if (empty || pods_fit_elsewhere(k, n) || cheaper_replacement(k, n, &n_opts) != c->replace)
+			if (empty || pods_fit_elsewhere(k, n) || cheaper_replacement(k, n, &n_opts) != c->replace ||
+			    node_zone_down(w, n->zone)) /* its zone is lost: the launch would fail */
 				continue;
 			struct claim cl = {n->pool, 0, 0, 0, c->replace, k->opts, n_opts, n->zone};
 			node_load(w, n, &cl.cpu, &cl.mem, &cl.pods);
@@ -1431,6 +1528,13 @@ void karp_start(struct world *w)
 	dist_prepare(&k->initialization, &k->cfg->initialization);
 	k->batch_ev = EVH_NONE;
 	w->prov = (struct provisioner){
-		.self = k, .pod_unschedulable = trigger, .initial = karp_initial, .settle = karp_settle, .free = karp_free};
+		.self = k,
+		.pod_unschedulable = trigger,
+		.initial = karp_initial,
+		.settle = karp_settle,
+		.interrupted = interrupted,
+		.node_lost = node_lost,
+		.free = karp_free,
+	};
 	k->poll_ev = sim_at(w->s, k->cfg->poll, PRIO_CONTROL, poll_ev, k, 0);
 }

@@ -13,13 +13,14 @@
 #include "world.h"
 
 #include "evict.h"
+#include "spot.h"
 
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void node_log(struct world *w, const struct wnode *n, const char *event, const char *detail)
+void node_log_as(struct world *w, const char *name, int pods, const char *event, const char *detail)
 {
 	if (!w->out.decision)
 		return;
@@ -27,16 +28,21 @@ void node_log(struct world *w, const struct wnode *n, const char *event, const c
 		.t_s = sim_to_s(w->s->now),
 		.service = "",
 		.kind = "node",
-		.pod = n->name,
+		.pod = name,
 		.event = event,
 		.replicas = (int)w->n_nodes,
-		.desired = n->n_pods,
+		.desired = pods,
 		.raw = -1,
 		.stabilized = -1,
 		.limited = -1,
 		.detail = detail,
 	};
 	w->out.decision(w->out.ctx, &r);
+}
+
+void node_log(struct world *w, const struct wnode *n, const char *event, const char *detail)
+{
+	node_log_as(w, n->name, n->n_pods, event, detail);
 }
 
 static enum sched_block block_of(enum node_state st)
@@ -46,6 +52,8 @@ static enum sched_block block_of(enum node_state st)
 		return SCHED_OPEN;
 	case NODE_DRAINING:
 		return SCHED_DISRUPTING;
+	case NODE_NOT_READY:
+		return SCHED_UNREACHABLE;
 	default:
 		return SCHED_NOT_READY;
 	}
@@ -178,6 +186,8 @@ struct wnode *node_add(struct world *w, const char *prefix, const char *type, in
 	n->last_pod_event = w->s->now;
 	n->unneeded_since = -1;
 	n->ev = EVH_NONE;
+	n->spot_ev = EVH_NONE;
+	n->reclaim_at = SIM_FOREVER;
 	n->state = st;
 	n->zone = spec ? spec->zone : PLACE_ZONE_NONE;
 	n->meta = spec ? spec->meta : NULL;
@@ -204,6 +214,8 @@ struct wnode *node_add(struct world *w, const char *prefix, const char *type, in
 	snprintf(detail, sizeof detail, "%s%s%.2f USD/h%s%s", n->type, n->type[0] ? ", " : "", price_hour,
 		 n->zone >= 0 ? ", " : "", n->zone >= 0 ? w->sc->cluster.zones[n->zone] : "");
 	node_log(w, n, st == NODE_READY ? "ready" : "launched", detail);
+	if (w->spot)
+		spot_node_added(w, n);
 	return n;
 }
 
@@ -221,11 +233,13 @@ int node_group_zone(const struct world *w, const struct scn_node_meta *m, int po
 		if (mine && n->zone >= 0)
 			count[n->zone]++;
 	}
-	int best = 0;
-	for (size_t z = 1; z < nz; z++)
-		if (count[z] < count[best])
+	/* An ASG launches in the zones still up (all lost: the first, where the
+	 * provisioner then launches nothing). */
+	int best = -1;
+	for (size_t z = 0; z < nz; z++)
+		if (!node_zone_down(w, (int)z) && (best < 0 || count[z] < count[best]))
 			best = (int)z;
-	return best;
+	return best < 0 ? 0 : best;
 }
 
 void node_retype(struct world *w, struct wnode *n, const char *type, struct sched_alloc a, double price_hour)
@@ -257,7 +271,7 @@ void node_pod_terminating(struct world *w, const struct pod *p)
 
 void node_set_state(struct world *w, struct wnode *n, enum node_state st, const char *detail)
 {
-	static const char *const names[] = {"launched", "registered", "ready", "draining"};
+	static const char *const names[] = {"launched", "registered", "ready", "draining", "not-ready"};
 	struct place_node *pn = &w->pnodes[n->idx];
 	n->state = st;
 	w->nodes[n->idx].block = block_of(st);
@@ -291,6 +305,10 @@ static void node_remove(struct world *w, struct wnode *n)
 	if (n->ev != EVH_NONE) { /* a drain's retry */
 		sim_cancel(w->s, n->ev);
 		n->ev = EVH_NONE;
+	}
+	if (n->spot_ev != EVH_NONE) { /* its interruption, or the end of its notice */
+		sim_cancel(w->s, n->spot_ev);
+		n->spot_ev = EVH_NONE;
 	}
 	assert(n->n_pods == 0);
 	w->cost_usd += sim_to_s(w->s->now - n->launched) / 3600 * n->price_hour;
@@ -359,17 +377,18 @@ static void drain_round(struct world *w, struct wnode *n)
 			pod_evict(w, p);
 		} else if (p->phase == POD_RUNNING) {
 			int before = p->evict_refusals;
+			struct pod was = *p; /* an evicted idle pod is gone at once, and its slot reused */
 			if (held(w, p, forced, why, sizeof why)) {
 				refused++;
 				if (!p->evict_refusals++) {
 					p->evict_first_refused = now;
 					pod_log(w, p, "eviction-refused", why);
 				}
-			} else if (before && !forced && p->phase != POD_RUNNING) {
+			} else if (before && !forced) {
 				char d[128];
 				snprintf(d, sizeof d, "after %d refused attempts over %.1f s", before,
-					 sim_to_s(now - p->evict_first_refused));
-				pod_log(w, p, "evicted-late", d);
+					 sim_to_s(now - was.evict_first_refused));
+				pod_log(w, &was, "evicted-late", d);
 			}
 		}
 		if (i < n->n_hosted && n->pods[i] == p)
@@ -416,6 +435,50 @@ void node_drain_grace(struct world *w, struct wnode *n, const char *reason, simt
 void node_drain(struct world *w, struct wnode *n, const char *reason)
 {
 	node_drain_grace(w, n, reason, SIM_FOREVER);
+}
+
+void node_lose(struct world *w, struct wnode *n, const char *detail)
+{
+	if (n->lost)
+		return;
+	n->lost = true;
+	for (uint32_t i = 0; i < n->n_hosted; i++)
+		pod_node_lost(w, n->pods[i]);
+	if ((n->state == NODE_LAUNCHING || n->state == NODE_REGISTERED) && n->ev != EVH_NONE) {
+		sim_cancel(w->s, n->ev); /* its next step will not come */
+		n->ev = EVH_NONE;
+		if (w->prov.node_lost)
+			w->prov.node_lost(w, w->prov.self, n);
+	}
+	node_log(w, n, "lost", detail);
+}
+
+void node_not_ready(struct world *w, struct wnode *n, const char *detail)
+{
+	if (n->state == NODE_READY)
+		node_set_state(w, n, NODE_NOT_READY, detail);
+	else if (n->state == NODE_DRAINING)
+		node_log(w, n, "not-ready", detail);
+	else
+		return; /* never Ready: tainted not-ready already, holding no pod */
+	for (uint32_t i = 0; i < n->n_hosted; i++)
+		pod_mark_not_ready(w, n->pods[i]);
+	pod_retry_pending(w); /* a taint added is a cluster event that requeues pods (nodeTaintsPolicy) */
+}
+
+void node_reclaim(struct world *w, struct wnode *n, const char *reason)
+{
+	/* No pod goes onto it meanwhile: the pods' replacements are placed
+	 * (and pending pods retried) as each pod goes. */
+	w->nodes[n->idx].block = SCHED_DISRUPTING;
+	w->pnodes[n->idx].open = false;
+	n->evicting = true;
+	while (n->n_hosted)
+		pod_kill(w, n->pods[0], reason);
+	n->evicting = false;
+	node_log(w, n, "reclaimed", reason);
+	node_remove(w, n);
+	pod_retry_pending(w); /* a Node deleted is a cluster event that requeues pods (fewer domains) */
 }
 
 void node_pod_bound(struct world *w, int i)

@@ -33,7 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum life_stage { LIFE_PULLED, LIFE_STARTED, LIFE_APP, LIFE_READY, LIFE_GRACE };
+enum life_stage { LIFE_PULLED, LIFE_STARTED, LIFE_APP, LIFE_READY, LIFE_GRACE, LIFE_NOEXECUTE };
 
 static simtime draw_ns(struct service *sv, const struct dist_sampler *d)
 {
@@ -65,6 +65,7 @@ void pod_log(struct world *w, const struct pod *p, const char *event, const char
 }
 
 static simtime life_ev(struct sim *s, void *obj, uint64_t arg);
+static void evict(struct world *w, struct pod *p, const char *why);
 
 static void life_at(struct world *w, struct pod *p, simtime delay, enum life_stage stage)
 {
@@ -113,6 +114,10 @@ static bool place(struct world *w, struct pod *p)
 	p->bound = true;
 	p->start_time = p->ready_change = p->t_sched = w->s->now;
 	pod_log(w, p, "scheduled", w->cluster ? w->wnodes[p->node]->name : NULL);
+	if (w->cluster && w->wnodes[p->node]->lost) {
+		p->lost = true; /* bound to a node whose kubelet is gone: it never starts */
+		return true;
+	}
 	life_at(w, p, draw_ns(sv, cached ? &sv->pull_cached : &sv->pull_first), LIFE_PULLED);
 	return true;
 }
@@ -279,6 +284,10 @@ static simtime life_ev(struct sim *s, void *obj, uint64_t arg)
 	case LIFE_GRACE:
 		gone(w, p);
 		break;
+	case LIFE_NOEXECUTE:
+		evict(w, p, "taint node.kubernetes.io/unreachable:NoExecute outlived its tolerationSeconds "
+			    "(taint-eviction-controller)");
+		break;
 	}
 	return SIM_DONE;
 }
@@ -294,6 +303,27 @@ static struct pod *create(struct world *w, struct service *sv)
 	return p;
 }
 
+/* Running pod p is deleted: out of the endpoints, no further start-up
+ * step, no longer live. */
+static void to_terminating(struct world *w, struct pod *p)
+{
+	struct service *sv = p->svc;
+	if (p->life != EVH_NONE) {
+		sim_cancel(w->s, p->life);
+		p->life = EVH_NONE;
+	}
+	svc_set_ready(sv, p, false);
+	p->phase = POD_TERMINATING;
+	p->deleted = w->s->now;
+	/* Going terminating is a pod event on its node, as binding and leaving
+	 * are (Karpenter's nodeclaim/podevents: bound, terminal or terminating). */
+	if (w->cluster && p->bound && p->node >= 0)
+		w->wnodes[p->node]->last_pod_event = w->s->now;
+	if (p->bound && p->node >= 0) /* kube-scheduler's spreading no longer counts it */
+		node_pod_terminating(w, p);
+	sv->n_live--;
+}
+
 static void delete_pod(struct world *w, struct pod *p)
 {
 	struct service *sv = p->svc;
@@ -302,21 +332,10 @@ static void delete_pod(struct world *w, struct pod *p)
 		return;
 	}
 	assert(p->phase == POD_RUNNING);
-	if (p->life != EVH_NONE) {
-		sim_cancel(w->s, p->life);
-		p->life = EVH_NONE;
-	}
-	svc_set_ready(sv, p, false);
-	p->phase = POD_TERMINATING;
-	p->deleted = w->s->now;
-/* Going terminating is a pod event on its node, as binding and leaving
-	 * are (Karpenter's nodeclaim/podevents: bound, terminal or terminating). */
-	if (w->cluster && p->bound && p->node >= 0)
-		w->wnodes[p->node]->last_pod_event = w->s->now;
-	if (p->bound && p->node >= 0) /* kube-scheduler's spreading no longer counts it */
-		node_pod_terminating(w, p);
-	sv->n_live--;
+	to_terminating(w, p);
 	pod_log(w, p, "terminating", NULL);
+	if (p->lost)
+		return; /* no kubelet confirms its end: it stays until its node is removed */
 	if (svc_pod_drained(p))
 		gone(w, p);
 	else
@@ -325,7 +344,7 @@ static void delete_pod(struct world *w, struct pod *p)
 
 void pod_quiet(struct world *w, struct pod *p)
 {
-	if (p->phase == POD_TERMINATING)
+	if (p->phase == POD_TERMINATING && !p->lost)
 		gone(w, p);
 	else if (p->phase == POD_GONE && !p->slot_free)
 		svc_pod_free(p->svc, p);
@@ -412,16 +431,92 @@ static int victim_cmp(const void *pa, const void *pb)
 	return a->num > b->num ? -1 : 1;
 }
 
-void pod_evict(struct world *w, struct pod *p)
+/* Deletes p, told as evicted for `why`; its ReplicaSet replaces it. */
+static void evict(struct world *w, struct pod *p, const char *why)
 {
 	struct service *sv = p->svc;
-	char why[160];
-	snprintf(why, sizeof why, "node %s: %s", p->node >= 0 ? w->wnodes[p->node]->name : "none",
-		 p->node >= 0 && w->wnodes[p->node]->state == NODE_DRAINING ? "draining" : "evicted");
 	pod_log(w, p, "evicted", why);
 	delete_pod(w, p);
 	/* The ReplicaSet still wants its replicas: a replacement, at once. */
 	if (sv->n_live < sv->desired)
+		place(w, create(w, sv));
+}
+
+void pod_evict(struct world *w, struct pod *p)
+{
+	char why[160];
+	snprintf(why, sizeof why, "node %s: %s", p->node >= 0 ? w->wnodes[p->node]->name : "none",
+		 p->node >= 0 && w->wnodes[p->node]->state == NODE_DRAINING ? "draining" : "evicted");
+	evict(w, p, why);
+}
+
+void pod_node_lost(struct world *w, struct pod *p)
+{
+	p->lost = true;
+	/* Its kubelet is gone: no further start-up step, and the end of a
+	 * terminating pod is never confirmed (it stays until its node goes). */
+	if (p->life != EVH_NONE) {
+		sim_cancel(w->s, p->life);
+		p->life = EVH_NONE;
+	}
+}
+
+void pod_mark_not_ready(struct world *w, struct pod *p)
+{
+	if (!p->ready)
+		return;
+	svc_set_ready(p->svc, p, false);
+	p->ready_change = w->s->now;
+	pod_log(w, p, "not-ready", "its node is NotReady: marked not Ready (node lifecycle controller)");
+}
+
+/* The pod's toleration of the unreachable NoExecute taint, in seconds
+ * (tainteviction getMinTolerationTime over the tolerations that match):
+ * the least tolerationSeconds among its own matching tolerations, -1 when
+ * they give none (tolerated forever); without one, the admission plugin's
+ * default. */
+static int64_t toleration_seconds(const struct scn_placement *pl, int64_t dflt)
+{
+	static const struct scn_taint unreachable = {(char *)"node.kubernetes.io/unreachable", (char *)"",
+						     EFFECT_NO_EXECUTE};
+	bool matched = false;
+	int64_t least = INT64_MAX;
+	for (size_t i = 0; i < pl->n_tolerations; i++) {
+		const struct scn_toleration *t = &pl->tolerations[i];
+		if (!place_tolerates(t, &unreachable))
+			continue;
+		matched = true;
+		if (t->has_seconds)
+			least = HR_MIN(least, HR_MAX(t->seconds, 0));
+	}
+	if (!matched)
+		return dflt;
+	return least == INT64_MAX ? -1 : least;
+}
+
+void pod_noexecute(struct world *w, struct pod *p, simtime at, int64_t dflt)
+{
+	if (p->phase == POD_TERMINATING || p->phase == POD_GONE)
+		return;
+	int64_t secs = toleration_seconds(&p->svc->cfg->placement, dflt);
+	if (secs < 0)
+		return;
+	simtime when = HR_MAX(w->s->now, at + secs * SIM_S);
+	if (p->life != EVH_NONE)
+		sim_cancel(w->s, p->life);
+	p->life = EVH_NONE;
+	life_at(w, p, when - w->s->now, LIFE_NOEXECUTE);
+}
+
+void pod_kill(struct world *w, struct pod *p, const char *why)
+{
+	struct service *sv = p->svc;
+	bool live = p->phase == POD_PENDING || p->phase == POD_RUNNING;
+	pod_log(w, p, "killed", why);
+	if (p->phase == POD_RUNNING)
+		to_terminating(w, p); /* as delete_pod does, without the grace period */
+	gone(w, p);
+	if (live && sv->n_live < sv->desired)
 		place(w, create(w, sv));
 }
 

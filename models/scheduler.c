@@ -136,6 +136,8 @@ unsigned sched_filter(const struct sched_node *nd, const struct sched_pod *p)
 		return SCHED_R_NOT_READY;
 	case SCHED_DISRUPTING:
 		return SCHED_R_DISRUPTING;
+	case SCHED_UNREACHABLE:
+		return SCHED_R_UNREACHABLE;
 	}
 	/* fitsRequest in fit.go */
 	unsigned why = 0;
@@ -241,7 +243,7 @@ size_t sched_feasible_to_find(const struct sched *s, size_t n)
 /* The reasons: sched_filter's bits, then placement's (PLACE_R_* shifted by
  * N_SCHED_REASONS); an untolerated taint is told with its key and value
  * (the taint table below). */
-enum { N_SCHED_REASONS = 6 };
+enum { N_SCHED_REASONS = 7 };
 static const char *const reason_text[] = {
 	"Too many pods",
 	"Insufficient cpu",
@@ -249,6 +251,7 @@ static const char *const reason_text[] = {
 	"node(s) were unschedulable",
 	"node(s) had untolerated taint {node.kubernetes.io/not-ready: }",
 	"node(s) had untolerated taint {karpenter.sh/disruption: disrupting}",
+	"node(s) had untolerated taint {node.kubernetes.io/unreachable: }",
 	NULL, /* PLACE_R_TAINT: per taint */
 	"node(s) didn't match Pod's node affinity/selector",
 	"node(s) didn't match pod topology spread constraints",

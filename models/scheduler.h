@@ -72,7 +72,8 @@ enum sched_block {
 	SCHED_OPEN = 0,       /* schedulable */
 	SCHED_CORDONED = 1,   /* spec.unschedulable: "node(s) were unschedulable" */
 	SCHED_NOT_READY = 2,  /* taint node.kubernetes.io/not-ready:NoSchedule */
-	SCHED_DISRUPTING = 3  /* taint karpenter.sh/disruption=disrupting:NoSchedule (being deleted) */
+	SCHED_DISRUPTING = 3, /* taint karpenter.sh/disruption=disrupting:NoSchedule (being deleted) */
+	SCHED_UNREACHABLE = 4 /* taint node.kubernetes.io/unreachable:NoSchedule (its kubelet went silent) */
 };
 
 /* A pod's requests as the scheduler sees them. */
@@ -173,7 +174,8 @@ enum {
 	SCHED_R_MEM = 1u << 2,        /* "Insufficient memory" */
 	SCHED_R_CORDONED = 1u << 3,   /* "node(s) were unschedulable" */
 	SCHED_R_NOT_READY = 1u << 4,  /* "node(s) had untolerated taint {node.kubernetes.io/not-ready: }" */
-	SCHED_R_DISRUPTING = 1u << 5  /* "node(s) had untolerated taint {karpenter.sh/disruption: disrupting}" */
+	SCHED_R_DISRUPTING = 1u << 5, /* "node(s) had untolerated taint {karpenter.sh/disruption: disrupting}" */
+	SCHED_R_UNREACHABLE = 1u << 6 /* "node(s) had untolerated taint {node.kubernetes.io/unreachable: }" */
 };
 
 /* Why pod p cannot go on node nd: 0 if it can, else SCHED_R_* bits. A

@@ -553,6 +553,10 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 		w->arrival_hook(w->hook_ctx, sv, w->s->now, work);
 	uint32_t pi = balancer_pick(sv);
 	struct pod *p = pi == UINT32_MAX ? NULL : sv->pods[pi];
+	if (p && p->lost) { /* its node is gone: the connection fails (at once here, not at a connect timeout) */
+		slo_done(&sv->slo, SLO_FAILED, 0);
+		return REQ_NONE;
+	}
 	if (!p || (p->n_busy >= (uint32_t)cfg->workers && cfg->queue >= 0 && p->q_len >= (uint64_t)cfg->queue)) {
 		slo_done(&sv->slo, SLO_REJECTED, 0);
 		return REQ_NONE;

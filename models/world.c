@@ -10,6 +10,9 @@
  */
 #include "world.h"
 
+#include "outage.h"
+#include "spot.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,7 +176,7 @@ static void emit_nodes(struct world *w)
 		r->launching += nd->state == NODE_LAUNCHING;
 		r->registered += nd->state == NODE_REGISTERED;
 		r->ready += nd->state == NODE_READY;
-		r->draining += nd->state == NODE_DRAINING;
+		r->draining += nd->state == NODE_DRAINING || nd->state == NODE_NOT_READY; /* tainted, going */
 		r->cost_per_hour += nd->price_hour;
 	}
 	for (size_t j = 0; j < n; j++)
@@ -257,6 +260,8 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 			pod_initial_retry(w, &w->svcs[i]);
 	}
 	w->start_usd_hour = node_rate(w, &w->start_spot_usd_hour);
+	spot_start(w);
+	outage_start(w);
 	control_start(w);
 	for (size_t i = 0; i < w->n_svcs; i++) {
 		struct service *sv = &w->svcs[i];
@@ -344,6 +349,8 @@ void world_free(struct world *w)
 	for (size_t i = 0; i < w->n_svcs; i++)
 		svc_release(&w->svcs[i]);
 	free(w->svcs);
+	spot_free(w);
+	outage_free(w);
 	if (w->prov.free)
 		w->prov.free(w->prov.self);
 	node_free_all(w);

@@ -96,6 +96,8 @@ struct pod {
 	simtime t_sched, t_pulled, t_started, t_app;
 	simtime n_launched, n_ready;
 	bool unsched_logged; /* "unschedulable" was logged since the last attempt changed */
+	bool lost;           /* its node's instance is gone or cut off: it answers nothing, and (terminating)
+	                      * stays until its node is removed, as no kubelet confirms its end */
 	int evict_refusals;  /* evictions of it refused so far (its node is draining) */
 	simtime evict_first_refused; /* when the first was, ns */
 	bool prov_logged;    /* the provisioner said it cannot help this pod */
@@ -202,7 +204,9 @@ enum node_state {
 	NODE_LAUNCHING,  /* NodeClaim launched / ASG instance booting: not yet a Node */
 	NODE_REGISTERED, /* the Node joined; not Ready, or startup taints on */
 	NODE_READY,      /* initialized: takes pods */
-	NODE_DRAINING    /* being deleted: tainted, its pods evicted */
+	NODE_DRAINING,   /* being deleted: tainted, its pods evicted */
+	NODE_NOT_READY   /* was Ready; its kubelet went silent (models/outage.h): Ready Unknown, tainted
+	                  * node.kubernetes.io/unreachable (NoSchedule and NoExecute) */
 };
 
 struct wnode {
@@ -239,6 +243,10 @@ struct wnode {
 	uint32_t replaced_by; /* Karpenter: 1 + the num of the replacement starting for it (it drains once
 	                       * that is Ready); 0: none */
 	bool spot;            /* priced as a spot instance (a commitment discount does not apply) */
+	bool lost;            /* its instance stopped or was cut off (a zone outage): its pods answer nothing */
+	simtime reclaim_at;   /* a spot interruption's notice ends then and the instance goes, ns (SIM_FOREVER:
+	                       * not interrupted) */
+	evh spot_ev;          /* its spot interruption, or the end of its notice (models/spot.h); EVH_NONE */
 	/* Placement (models/placement.h): w->pnodes[idx] points into these. */
 	int zone;             /* index into cluster.zones, or PLACE_ZONE_NONE */
 	struct place_label *labels; /* its labels (owned array; strings borrowed or in label_buf) */
@@ -270,6 +278,12 @@ struct provisioner {
 	 * to a state the provisioner itself would keep, as it was up long before
 	 * the run (nothing paid for, no eviction). May be NULL. */
 	void (*settle)(struct world *w, void *self);
+	/* Spot node n got its 2-minute interruption notice (models/spot.h); the
+	 * instance goes at n->reclaim_at whatever is done. May be NULL. */
+	void (*interrupted)(struct world *w, void *self, struct wnode *n);
+	/* Node n's instance was lost before it was Ready (a zone outage): it
+	 * will never register. May be NULL. */
+	void (*node_lost)(struct world *w, void *self, struct wnode *n);
 	void (*free)(void *self);
 };
 
@@ -302,6 +316,9 @@ struct world {
 	struct row_nodes *nrows; /* scratch for the nodes rows of a sample */
 	size_t cap_nrows;
 	struct provisioner prov; /* prov.self NULL: none */
+	uint32_t zones_down;  /* bit z: zone z is lost (models/outage.h): no provisioner launches there */
+	struct spot *spot;    /* spot interruptions (models/spot.h), NULL: none configured */
+	struct outages *outages; /* zone outages (models/outage.h), NULL: none configured */
 	gsl_rng *r_sched;     /* scheduler tie-breaks */
 	gsl_rng *r_control;   /* control-plane phases */
 	bool retrying;        /* inside a retry of pending pods */
@@ -390,6 +407,21 @@ void pod_log(struct world *w, const struct pod *p, const char *event, const char
 /* Evicts pod p (a node is drained): it terminates gracefully and its
  * ReplicaSet creates a replacement at once. */
 void pod_evict(struct world *w, struct pod *p);
+/* Pod p's node was lost: its requests fail from now on, it starts no
+ * further (its pending lifecycle step is dropped). */
+void pod_node_lost(struct world *w, struct pod *p);
+/* Pod p's node went NotReady: the node lifecycle controller marks it not
+ * Ready (MarkPodsNotReady), out of the endpoints. */
+void pod_mark_not_ready(struct world *w, struct pod *p);
+/* Pod p's node got the NoExecute taint node.kubernetes.io/unreachable at
+ * `at`: it is deleted once its toleration of that taint runs out
+ * (tolerationSeconds: the pod's own toleration, else the
+ * DefaultTolerationSeconds admission plugin's `dflt` s; a toleration
+ * without seconds: never). */
+void pod_noexecute(struct world *w, struct pod *p, simtime at, int64_t dflt);
+/* Pod p is gone at once, whatever its phase (its node vanished); its
+ * ReplicaSet replaces it if it was live. Logs "killed" with `why`. */
+void pod_kill(struct world *w, struct pod *p, const char *why);
 /* Pods waiting for a node try again, oldest first. */
 void pod_retry_pending(struct world *w);
 /* Notes the node p is bound to, launched and Ready at these times (ns;
@@ -409,9 +441,10 @@ void pod_start_breakdown(const struct pod *p, simtime now, char *buf, size_t siz
 struct wnode *node_add(struct world *w, const char *prefix, const char *type, int pool, struct sched_alloc a,
 		       double price_hour, enum node_state st, const struct node_spec *spec);
 /* The zone for a new node of a group with meta m (a static or CA node
- * group): its own, or else the zone where the group's live nodes (pool
- * `pool`, static when -1) are fewest, the first on ties (an ASG balancing
- * its subnets). PLACE_ZONE_NONE without zones. */
+ * group): its own, or else the zone not lost where the group's live nodes
+ * (pool `pool`, static when -1) are fewest, the first on ties (an ASG
+ * balancing its subnets); the first zone when all are lost.
+ * PLACE_ZONE_NONE without zones. */
 int node_group_zone(const struct world *w, const struct scn_node_meta *m, int pool, bool static_group);
 /* The DaemonSet pods a node of this type would run where spec says (their
  * requests, and their count in pods): what a provisioner counts when it
@@ -442,6 +475,21 @@ void node_set_state(struct world *w, struct wnode *n, enum node_state st, const 
 void node_drain_grace(struct world *w, struct wnode *n, const char *reason, simtime grace);
 /* node_drain_grace(w, n, reason, SIM_FOREVER): a voluntary disruption. */
 void node_drain(struct world *w, struct wnode *n, const char *reason);
+/* Node n's instance stops or is cut off (a zone outage): its pods answer
+ * nothing from now on and start no further; a node not yet Ready never
+ * will be (its provisioner's node_lost is told). Logs "lost". */
+void node_lose(struct world *w, struct wnode *n, const char *detail);
+/* The node lifecycle controller finds node n's kubelet silent: Ready
+ * Unknown, tainted node.kubernetes.io/unreachable:NoSchedule (no new pod;
+ * not a domain for nodeTaintsPolicy Honor), its pods marked not Ready.
+ * A draining node stays draining. Logs "not-ready". */
+void node_not_ready(struct world *w, struct wnode *n, const char *detail);
+/* Node n's instance is gone (a spot instance reclaimed, a lost zone's
+ * instances terminated): every pod still on it is deleted at once (its
+ * ReplicaSet replaces the live ones) and the node is removed. */
+void node_reclaim(struct world *w, struct wnode *n, const char *reason);
+/* Whether zone z (PLACE_ZONE_NONE: none) is lost: nothing launches there. */
+static inline bool node_zone_down(const struct world *w, int z) { return z >= 0 && (w->zones_down >> z & 1u); }
 /* A pod was bound to or left node index i (keeps counts, may finish a drain). */
 void node_pod_bound(struct world *w, int i);
 void node_pod_unbound(struct world *w, int i);
@@ -453,6 +501,9 @@ double node_cost_spot(const struct world *w);
 double node_rate(const struct world *w, double *spot);
 /* Emits a "node" decision row. */
 void node_log(struct world *w, const struct wnode *n, const char *event, const char *detail);
+/* The same for a name that is no live node (a zone, a node gone), its pods
+ * column `pods` (-1: none). */
+void node_log_as(struct world *w, const char *name, int pods, const char *event, const char *detail);
 void node_free_all(struct world *w);
 
 /* Node provisioners: set w->prov and start their loops. */

@@ -777,6 +777,43 @@ static void ca_assumptions(struct doc *d, const struct scn_cluster *cl)
 	kv(d, "Cluster Autoscaler", buf);
 }
 
+/* Zones lost and spot interruptions, and the node lifecycle controller's
+ * timing they bring in. */
+static void fault_assumptions(struct doc *d, const struct scenario *sc)
+{
+	const struct scn_cluster *cl = &sc->cluster;
+	char buf[512], a[32], b[32];
+	for (size_t i = 0; i < cl->n_outages; i++) {
+		const struct scn_outage *o = &cl->outages[i];
+		fmt_time(a, sizeof a, o->start);
+		size_t n = (size_t)snprintf(buf, sizeof buf, "%s at %s: its instances stop, nothing launches there; ",
+					    cl->zones[o->zone], a);
+		fmt_time(a, sizeof a, sc->control.node_monitor_grace);
+		if (n < sizeof buf)
+			n += (size_t)snprintf(buf + n, sizeof buf - n,
+					      "NotReady %s later, NoExecute taints %.3g nodes/s, pods deleted %lld s after "
+					      "theirs (or at their own tolerationSeconds); ",
+					      a, sc->control.node_eviction_rate, (long long)sc->control.unreachable_toleration);
+		fmt_time(b, sizeof b, o->remove_after);
+		if (n < sizeof buf)
+			snprintf(buf + n, sizeof buf - n, o->remove_after == SIM_FOREVER ? "its nodes stay" : "nodes removed %s after",
+				 b);
+		kv(d, "zone lost", buf);
+	}
+	const struct scn_interruptions *in = &cl->interruptions;
+	for (size_t i = 0; i < in->n_rates; i++) {
+		const struct scn_spot_rate *r = &in->rates[i];
+		snprintf(buf, sizeof buf, "%s%s: %.3g %% of instances a month (%.3g per node-hour); 2-minute notice",
+			 r->type >= 0 ? cl->catalog.types[r->type].name : r->family[0] ? r->family : "any spot type",
+			 r->type < 0 && r->family[0] ? " family" : "", r->share * 100, r->per_hour);
+		kv(d, "spot interruptions", buf);
+	}
+	if (in->n_at) {
+		snprintf(buf, sizeof buf, "%zu at given times", in->n_at);
+		kv(d, "spot interruptions", buf);
+	}
+}
+
 static void cluster_assumptions(struct doc *d, const struct scenario *sc)
 {
 	char buf[512], cpu[32], mem[32];
@@ -816,6 +853,7 @@ static void cluster_assumptions(struct doc *d, const struct scenario *sc)
 		ca_assumptions(d, cl);
 	else if (cl->enabled)
 		kv(d, "node provisioner", "none: the nodes above are all there is");
+	fault_assumptions(d, sc);
 	fmt_time(cpu, sizeof cpu, sc->control.metric_resolution);
 	fmt_time(mem, sizeof mem, sc->sample_interval);
 	snprintf(buf, sizeof buf, "metrics-server resolution %s; samples every %s", cpu, mem);

@@ -28,7 +28,8 @@ enum rng_model {
 	RNG_DEMAND = 5,    /* CPU demand per request (instance: service) */
 	RNG_POD = 6,       /* pod lifecycle latencies (instance: service) */
 	RNG_CONTROL = 7,   /* control plane (instance: controller) */
-	RNG_NODES = 8      /* node provisioning (instance: provisioner) */
+	RNG_NODES = 8,     /* node provisioning (instance: provisioner) */
+	RNG_SPOT = 9       /* spot interruptions (instance 0) */
 };
 
 extern const gsl_rng_type *rng_xoshiro256pp;

@@ -839,6 +839,9 @@ static int load_top(struct ld *L, const struct ynode *root)
 		.downscale_stabilization = 5 * SIM_MIN,
 		.cpu_initialization_period = 5 * SIM_MIN,
 		.initial_readiness_delay = 30 * SIM_S,
+		.node_monitor_grace = 50 * SIM_S,
+		.node_eviction_rate = 0.1,
+		.unreachable_toleration = 300,
 	};
 	if (ld_get_int(L, root, "seed", 0, INT64_MAX, &seed) || !ld_need(L, root, "duration", "the scenario") ||
 	    ld_get_dur(L, root, "duration", SIM_S, MAX_DURATION, false, &sc->duration) ||

@@ -193,6 +193,8 @@ struct scn_toleration {
 	bool exists;   /* operator Exists: any value (else Equal: value must match) */
 	char *value;   /* owned; "" with Exists */
 	int effect;    /* enum taint_effect, or -1: every effect */
+	bool has_seconds; /* tolerationSeconds given (NoExecute only); else a tolerated NoExecute taint never evicts */
+	int64_t seconds;  /* tolerationSeconds, s (<= 0: evicted at once) */
 };
 
 #define SCN_MAX_ZONES 32 /* zones a cluster may name (masks are 32 bits) */
@@ -470,6 +472,47 @@ struct scn_ca {
 	struct dist initialization;   /* registered until Ready, s */
 };
 
+/*
+ * Spot interruptions (cluster.interruptions; models/spot.h). A spot node is
+ * interrupted at a constant hazard of its type's rate, and/or at the given
+ * times. A rate is the Spot Instance Advisor's "frequency of interruption":
+ * the share p of instances interrupted within a 730-hour month; the hazard
+ * that interrupts that share of instances running the whole month is
+ * -ln(1 - p) / 730 per node-hour.
+ */
+struct scn_spot_rate {
+	int type;             /* catalog index, or -1 */
+	char family[16];      /* karpenter.k8s.aws/instance-family, or "" (neither: every other spot type) */
+	double share;         /* share of instances interrupted per month, 0 <= share < 1 */
+	double per_hour;      /* the hazard: -ln(1 - share) / 730, per node-hour */
+	int line, col;
+};
+struct scn_spot_at {
+	simtime at;           /* when the notice comes, ns (> 0, within the run) */
+	char *node;           /* the node's name (owned), or NULL: the first spot node the rest selects */
+	int type;             /* catalog index, or -1: any */
+	char family[16];      /* or "": any */
+	int zone;             /* index into cluster.zones, or -1: any */
+	int line, col;
+};
+struct scn_interruptions {
+	struct scn_spot_rate *rates; /* owned; the most specific that matches a node applies (type, family,
+	                              * then the one without either) */
+	size_t n_rates;
+	struct scn_spot_at *at;      /* owned, in file order */
+	size_t n_at;
+};
+
+/* A zone lost (cluster.outages; models/outage.h): at start its instances
+ * stop, the node lifecycle controller finds them NotReady, and after
+ * remove_after they are removed. */
+struct scn_outage {
+	int zone;             /* index into cluster.zones */
+	simtime start;        /* ns, > 0 */
+	simtime remove_after; /* ns after start, > 0; SIM_FOREVER: not within the run */
+	int line, col;
+};
+
 enum provisioner_kind { PROV_NONE, PROV_KARPENTER, PROV_CLUSTER_AUTOSCALER };
 struct scn_cluster {
 	bool enabled;         /* false: unlimited room, one image cache for all pods */
@@ -489,6 +532,9 @@ struct scn_cluster {
 	struct catalog catalog; /* instance types (loaded when the cluster names a catalog) */
 	struct scn_karpenter karpenter;
 	struct scn_ca ca;
+	struct scn_interruptions interruptions; /* spot interruptions (models/spot.h) */
+	struct scn_outage *outages; /* zones lost (owned; models/outage.h), in file order */
+	size_t n_outages;
 };
 
 /* The control plane's timing (kube-controller-manager and metrics-server). */
@@ -501,6 +547,9 @@ struct scn_control {
 	simtime downscale_stabilization;   /* 5 min */
 	simtime cpu_initialization_period; /* 5 min */
 	simtime initial_readiness_delay;   /* 30 s */
+	simtime node_monitor_grace;        /* --node-monitor-grace-period: a node silent this long is NotReady, 50 s */
+	double node_eviction_rate;         /* --node-eviction-rate: NoExecute taints per second in a zone, 0.1 */
+	int64_t unreachable_toleration;    /* kube-apiserver --default-unreachable-toleration-seconds, 300 */
 };
 
 struct scn_service {

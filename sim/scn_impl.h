@@ -139,6 +139,12 @@ void ld_check_placement(struct ld *L);
 void ld_warn(struct ld *L, const struct ynode *v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ld_free_placement(struct scenario *sc);
 
+/* sim/scn_fault.c: cluster.interruptions and cluster.outages (after the
+ * catalog, zones, node groups and NodePools). */
+int ld_load_interruptions(struct ld *L, const struct ynode *v);
+int ld_load_outages(struct ld *L, const struct ynode *v);
+void ld_free_faults(struct scenario *sc);
+
 /* sim/scn_pdb.c: the top-level `pdbs:` list, after the services. */
 int ld_load_pdbs(struct ld *L, const struct ynode *v);
 

@@ -1283,7 +1283,8 @@ static int load_ca(struct ld *L, const struct ynode *v)
 int ld_load_cluster(struct ld *L, const struct ynode *v)
 {
 	static const char *const keys[] = {"nodes", "scheduler", "daemonsets", "catalog", "provisioner", "karpenter",
-					   "cluster_autoscaler", "cpu_weight_mapping", "zones", NULL};
+					   "cluster_autoscaler", "cpu_weight_mapping", "zones", "interruptions", "outages",
+					   NULL};
 	static const char *const weights[] = {"cgroup-v2-log-quadratic", "cgroup-v2-linear", "cgroup-v1", NULL};
 	static const char *const skeys[] = {"scoringStrategy", "defaultingType", NULL};
 	static const char *const defaulting[] = {"System", "List", NULL};
@@ -1385,19 +1386,25 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 		return -1;
 	if (!c->n_groups && prov == PROV_NONE)
 		return yt_err(L->e, v, "cluster: give nodes, or a provisioner that makes them");
+	if (((n = yt_get(v, "interruptions")) && ld_load_interruptions(L, n)) ||
+	    ((n = yt_get(v, "outages")) && ld_load_outages(L, n)))
+		return -1;
 	return 0;
 }
 
 int ld_load_controllers(struct ld *L, const struct ynode *v)
 {
-	static const char *const keys[] = {"metrics-server", "kube-controller-manager", NULL};
+	static const char *const keys[] = {"metrics-server", "kube-controller-manager", "kube-apiserver", NULL};
 	static const char *const mkeys[] = {"metric-resolution", "first-scrape", NULL};
+	static const char *const akeys[] = {"default-unreachable-toleration-seconds", NULL};
 	static const char *const kkeys[] = {"horizontal-pod-autoscaler-sync-period",
 					    "horizontal-pod-autoscaler-tolerance",
 					    "horizontal-pod-autoscaler-downscale-stabilization",
 					    "horizontal-pod-autoscaler-cpu-initialization-period",
 					    "horizontal-pod-autoscaler-initial-readiness-delay",
 					    "first-hpa-sync",
+					    "node-monitor-grace-period",
+					    "node-eviction-rate",
 					    NULL};
 	struct scn_control *c = &L->sc->control;
 	const struct ynode *n;
@@ -1415,7 +1422,13 @@ int ld_load_controllers(struct ld *L, const struct ynode *v)
 	     ld_get_dur(L, n, kkeys[2], 0, 24 * SIM_HOUR, false, &c->downscale_stabilization) ||
 	     ld_get_dur(L, n, kkeys[3], 0, 24 * SIM_HOUR, false, &c->cpu_initialization_period) ||
 	     ld_get_dur(L, n, kkeys[4], 0, 24 * SIM_HOUR, false, &c->initial_readiness_delay) ||
-	     ld_get_dur(L, n, kkeys[5], 0, SIM_HOUR, false, &c->hpa_offset)))
+	     ld_get_dur(L, n, kkeys[5], 0, SIM_HOUR, false, &c->hpa_offset) ||
+	     ld_get_dur(L, n, kkeys[6], SIM_S, SIM_HOUR, false, &c->node_monitor_grace) ||
+	     ld_get_num(L, n, kkeys[7], units_number, 0, 1000, true, &c->node_eviction_rate)))
+		return -1;
+	if ((n = yt_get(v, "kube-apiserver")) &&
+	    (ld_want_map(L, n, "kube-apiserver") || ld_check_keys(L, n, akeys, "kube-apiserver") ||
+	     ld_get_int(L, n, akeys[0], 0, 365 * 86400, &c->unreachable_toleration)))
 		return -1;
 	return 0;
 }
@@ -1484,5 +1497,6 @@ void ld_free_k8s(struct scenario *sc)
 	for (size_t i = 0; i < c->ca.n_balancing_ignore_labels; i++)
 		free(c->ca.balancing_ignore_labels[i]);
 	free(c->ca.balancing_ignore_labels);
+	ld_free_faults(sc);
 	catalog_free(&c->catalog);
 }

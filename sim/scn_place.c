@@ -224,14 +224,14 @@ static int load_toleration(struct ld *L, const struct ynode *v, struct scn_toler
 	if (!key[0] && op != 1)
 		return yt_err(L->e, k ? k : v, "a toleration without a key must have operator Exists (it then tolerates "
 					      "every taint)");
+	int64_t secs = 0;
 	if ((ts = yt_get(v, "tolerationSeconds"))) {
-		int64_t secs = 0;
 		if (effect != EFFECT_NO_EXECUTE)
 			return yt_err(L->e, ts, "tolerationSeconds: only with effect NoExecute, as Kubernetes requires");
 		if (ld_get_int(L, v, "tolerationSeconds", INT64_MIN / 2, INT64_MAX / 2, &secs))
 			return -1;
 	}
-	*t = (struct scn_toleration){xstrdup(key), op == 1, xstrdup(val), effect};
+	*t = (struct scn_toleration){xstrdup(key), op == 1, xstrdup(val), effect, ts != NULL, secs};
 	return 0;
 }
 

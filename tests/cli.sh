@@ -89,6 +89,17 @@ for case in "syntax:[0-9]+:[0-9]+:" "unknown:5:5:.*did you mean 'replicas'" "uni
   [ ! -e "$T/bad.db" ] && ok "bad input: $f leaves no database" || bad "bad input: $f leaves no database"
   expect "validate: $f" 2 "$pat" -- "$HR" validate "$B/$f.yaml"
 done
+# Lost zones and spot interruptions: an unknown zone, a rate of 100 % or more.
+F='name: x\nduration: 1m\ncluster:\n  nodes: [{name: n, allocatable: {cpu: "4", memory: 8Gi}}]\n'
+S='services:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n    traffic: {rate: 10rps}\n'
+printf "$F"'  outages: [{zone: eu-west-1a, start: 10s}]\n'"$S" >"$B/outage-zone.yaml"
+printf "$F"'  interruptions: {rates: [{rate: 120%%}]}\n'"$S" >"$B/spot-rate.yaml"
+for case in "outage-zone:5:20:.*'eu-west-1a' is not one of the cluster's zones" "spot-rate:5:34:.*rate: 120% is out of range"; do
+  f=${case%%:*}
+  rm -f "$T/bad.db"
+  expect "bad fault: $f" 2 "$B/$f.yaml:${case#*:}" -- "$HR" run "$B/$f.yaml" --db "$T/bad.db"
+  [ ! -e "$T/bad.db" ] && ok "bad fault: $f leaves no database" || bad "bad fault: $f leaves no database"
+done
 # HPA manifests: an unknown field, an unsupported metric type, min > max.
 H='name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n    traffic: {rate: 10rps}\n    hpa:\n      apiVersion: autoscaling/v2\n      kind: HorizontalPodAutoscaler\n      spec:\n        scaleTargetRef: {kind: Deployment, name: a}\n'
 printf "$H"'        maxReplicas: 5\n        targetCPUUtilizationPercentage: 70\n' >"$B/hpa-unknown.yaml"

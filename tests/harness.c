@@ -1,4 +1,5 @@
 #include "harness.h"
+#include "world.h"
 
 #include <criterion/criterion.h>
 #include <glob.h>
@@ -72,6 +73,39 @@ void memsink_free(struct memsink *m)
 	free(m->samples);
 	free(m->decisions);
 	free(m->pod_samples);
+}
+
+const char *harness_put(const char *dir, const char *name, const char *text)
+{
+	static char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	cr_assert(f, "cannot write %s", path);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+	return path;
+}
+
+void harness_load(struct scenario *sc, const char *path)
+{
+	struct herr e;
+	cr_assert_eq(scn_load(sc, path, NULL, 0, &e), 0, "%s", e.msg);
+}
+
+struct memsink memsink_run(const struct scenario *sc, void (*look)(const struct world *w))
+{
+	struct memsink m;
+	struct sink out = memsink_init(&m);
+	struct sim s;
+	sim_init(&s, sc->seed, sc->duration);
+	struct world *w = world_new(&s, sc, &out);
+	sim_run(&s);
+	world_finish(w);
+	if (look)
+		look(w);
+	world_free(w);
+	sim_release(&s);
+	return m;
 }
 
 const struct row_summary *memsink_summary(const struct memsink *m, const char *service)

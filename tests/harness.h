@@ -53,6 +53,19 @@ struct scenario *test_scn(size_t n, double cores, int workers, struct dist d, do
 			  simtime sample_interval);
 void test_scn_free(struct scenario *sc);
 
+/* Writes text to the file dir/name (the test fails if it cannot) and
+ * returns its path (a static buffer, until the next call). */
+const char *harness_put(const char *dir, const char *name, const char *text);
+/* Loads the scenario file at path into *sc (free with scn_free); the test
+ * fails with the loader's message if it does not load. */
+void harness_load(struct scenario *sc, const char *path);
+
+struct world;
+/* Runs sc (a world of it on a clock of its seed and duration) to its end,
+ * its rows into a new memsink (free with memsink_free); look(w), unless
+ * NULL, sees the world after world_finish and before it goes. */
+struct memsink memsink_run(const struct scenario *sc, void (*look)(const struct world *w));
+
 /* Mean latency (ms) of `service` over the run and the half-width of its
  * confidence interval at `level` (e.g. 0.95) by the method of batch means
  * (n_batches consecutive, equally long groups of sample intervals; Student t

@@ -255,6 +255,30 @@ struct bad {
 	const char *want; /* the message after "DIR/s.yaml:" */
 };
 
+/* Each row, a whole file, fails with its message exactly ("DIR" in it
+ * stands for the test's folder). */
+static void expect_bad(const struct bad *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct scenario sc;
+		struct herr e;
+		int rc = load(&sc, rows[i].yaml, &e);
+		cr_expect_eq(rc, -1, "row %zu should fail", i);
+		if (rc == 0) {
+			scn_free(&sc);
+			continue;
+		}
+		char want[1024], dirw[768];
+		const char *d = strstr(rows[i].want, "DIR");
+		if (d)
+			snprintf(dirw, sizeof dirw, "%.*s%s%s", (int)(d - rows[i].want), rows[i].want, dir, d + 3);
+		else
+			snprintf(dirw, sizeof dirw, "%s", rows[i].want);
+		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, dirw);
+		cr_expect_str_eq(e.msg, want, "row %zu:\n got  %s\n want %s", i, e.msg, want);
+	}
+}
+
 /* Every row is a whole file; the message must match exactly. */
 Test(scn, bad_input_locations)
 {
@@ -352,19 +376,7 @@ Test(scn, bad_input_locations)
 				  "1, 1, 1, 1, 1, 1, 1, -1]}\n",
 		 "10:109: factors: hour 23: -1 is out of range: it must be >= 0 and <= 1000"},
 	};
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		struct scenario sc;
-		struct herr e;
-		int rc = load(&sc, rows[i].yaml, &e);
-		cr_expect_eq(rc, -1, "row %zu should fail", i);
-		if (rc == 0) {
-			scn_free(&sc);
-			continue;
-		}
-		char want[1024];
-		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, rows[i].want);
-		cr_expect_str_eq(e.msg, want, "row %zu:\n got  %s\n want %s", i, e.msg, want);
-	}
+	expect_bad(rows, sizeof rows / sizeof rows[0]);
 }
 
 #define HPA_HEAD HEAD SVC TRAFFIC "    hpa:\n      apiVersion: autoscaling/v2\n      kind: HorizontalPodAutoscaler\n" \
@@ -459,19 +471,7 @@ Test(scn, hpa_manifest_errors)
 		{HEAD SVC TRAFFIC "    hpa:\n      apiVersion: autoscaling/v1\n",
 		 "10:19: apiVersion: 'autoscaling/v1' is not supported; headroom reads autoscaling/v2"},
 	};
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		struct scenario sc;
-		struct herr e;
-		int rc = load(&sc, rows[i].yaml, &e);
-		cr_expect_eq(rc, -1, "row %zu should fail", i);
-		if (rc == 0) {
-			scn_free(&sc);
-			continue;
-		}
-		char want[1024];
-		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, rows[i].want);
-		cr_expect_str_eq(e.msg, want, "row %zu:\n got  %s\n want %s", i, e.msg, want);
-	}
+	expect_bad(rows, sizeof rows / sizeof rows[0]);
 }
 
 Test(scn, missing_trace_names_the_yaml_position)
@@ -1006,19 +1006,7 @@ Test(scn, manifest_errors)
 			"{matchLabels: {app: a}}, topologyKey: kubernetes.io/hostname, namespaces: [x]}]}}\n",
 		 "22:169: namespaces: not modelled; a term selects pods of the pod's own namespace by labelSelector"},
 	};
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		struct scenario sc;
-		struct herr e;
-		int rc = load(&sc, rows[i].yaml, &e);
-		cr_expect_eq(rc, -1, "row %zu should fail", i);
-		if (rc == 0) {
-			scn_free(&sc);
-			continue;
-		}
-		char want[1024];
-		snprintf(want, sizeof want, "%s/s.yaml:%s", dir, rows[i].want);
-		cr_expect_str_eq(e.msg, want, "row %zu:\n got  %s\n want %s", i, e.msg, want);
-	}
+	expect_bad(rows, sizeof rows / sizeof rows[0]);
 }
 
 /* Placement read into the service, NodePools' zones and labels, and the
@@ -1058,4 +1046,136 @@ Test(scn, placement_values_and_warning)
 	cr_expect(strstr(sc.warnings[0], "s.yaml:4:3: warning: service 'a': no node group admits its pods") != NULL, "%s",
 		  sc.warnings[0]);
 	scn_free(&sc);
+}
+
+/* cluster.interruptions and cluster.outages (scenarios/README.md, cluster).
+ * The catalog: m5.large and m5.xlarge (family m5) and c5.large. */
+#define FAULT_HEAD                                                                                                   \
+	HEAD SVC TRAFFIC "cluster:\n  catalog: cat.csv\n  provisioner: karpenter\n  karpenter:\n    nodepools:\n"       \
+			 "      - {apiVersion: karpenter.sh/v1, kind: NodePool, metadata: {name: pool}, spec: {template: "   \
+			 "{spec: {}}}}\n"
+
+static void put_fault_catalog(void)
+{
+	put("cat.csv", "name,arch,vcpu,memory_mib,max_pods,price_usd_hour,spot_price_usd_hour\n"
+		       "m5.large,amd64,2,8192,29,0.096,0.03\nm5.xlarge,amd64,4,16384,58,0.192,0.06\n"
+		       "c5.large,amd64,2,4096,29,0.085,0.03\n");
+}
+
+/* Rates become hazards per node-hour, -ln(1 - p) / 730, by hand:
+ * 5-10 % is read as 7.5 %: -ln(0.925) / 730 = 0.0779615 / 730 = 1.067965e-4;
+ * 12 %: -ln(0.88) / 730 = 0.1278334 / 730 = 1.751143e-4; <5 % is 2.5 %:
+ * -ln(0.975) / 730 = 0.0253178 / 730 = 3.468190e-5. The node lifecycle
+ * flags and a pod's tolerationSeconds are kept. */
+Test(scn, interruptions_and_outages_values)
+{
+	put_fault_catalog();
+	const char *y = FAULT_HEAD "  interruptions:\n    rates:\n"
+				   "      - {family: m5, rate: \"5-10%\"}\n      - {type: c5.large, rate: 12%}\n"
+				   "      - {rate: \"<5%\"}\n"
+				   "    at:\n      - {at: 30s, node: pool-0}\n      - {at: 40s, family: m5, zone: us-east-1b}\n"
+				   "  outages:\n    - {zone: us-east-1c, start: 20s, remove_after: 5m}\n    - {zone: us-east-1a, "
+				   "start: 50s}\n"
+				   "controllers:\n  kube-controller-manager: {node-monitor-grace-period: 40s, node-eviction-rate: "
+				   "0.5}\n  kube-apiserver: {default-unreachable-toleration-seconds: 120}\n";
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	const struct scn_interruptions *in = &sc.cluster.interruptions;
+	cr_assert_eq(in->n_rates, 3);
+	cr_expect(in->rates[0].type < 0 && !strcmp(in->rates[0].family, "m5") && in->rates[0].share == 0.075);
+	cr_expect(fabs(in->rates[0].per_hour - 1.067965e-4) < 1e-9, "%g", in->rates[0].per_hour);
+	cr_expect(in->rates[1].type == 2 && fabs(in->rates[1].per_hour - 1.751143e-4) < 1e-9, "%g",
+		  in->rates[1].per_hour);
+	cr_expect(in->rates[2].type < 0 && !in->rates[2].family[0] && fabs(in->rates[2].per_hour - 3.468190e-5) < 1e-10);
+	cr_assert_eq(in->n_at, 2);
+	cr_expect(in->at[0].at == 30 * SIM_S && !strcmp(in->at[0].node, "pool-0"));
+	cr_expect(in->at[1].at == 40 * SIM_S && !in->at[1].node && in->at[1].zone == 1 && !strcmp(in->at[1].family, "m5"));
+	cr_assert_eq(sc.cluster.n_outages, 2);
+	cr_expect(sc.cluster.outages[0].zone == 2 && sc.cluster.outages[0].start == 20 * SIM_S &&
+		  sc.cluster.outages[0].remove_after == 5 * SIM_MIN);
+	cr_expect(sc.cluster.outages[1].zone == 0 && sc.cluster.outages[1].remove_after == SIM_FOREVER);
+	cr_expect(sc.control.node_monitor_grace == 40 * SIM_S && sc.control.node_eviction_rate == 0.5 &&
+		  sc.control.unreachable_toleration == 120);
+	scn_free(&sc);
+	/* The defaults: 50 s (k/k #126287, Kubernetes 1.32), 0.1 nodes a second, 300 s. */
+	cr_assert_eq(load(&sc, HEAD SVC TRAFFIC, &e), 0, "%s", e.msg);
+	cr_expect(sc.control.node_monitor_grace == 50 * SIM_S && sc.control.node_eviction_rate == 0.1 &&
+		  sc.control.unreachable_toleration == 300);
+	scn_free(&sc);
+	cr_assert_eq(load(&sc,
+			  HEAD "  a:\n    deployment:\n      apiVersion: apps/v1\n      kind: Deployment\n"
+			       "      metadata: {name: a}\n      spec:\n        selector: {matchLabels: {app: a}}\n"
+			       "        template:\n          metadata: {labels: {app: a}}\n          spec:\n"
+			       "            tolerations: [{key: node.kubernetes.io/unreachable, operator: Exists, effect: "
+			       "NoExecute, tolerationSeconds: 60}, {operator: Exists}]\n"
+			       "            containers: [{name: a, image: a, resources: {requests: {cpu: 1}}, readinessProbe: "
+			       "{tcpSocket: {port: 80}}}]\n"
+			       "    cpu_per_request: 1ms\n" TRAFFIC,
+			  &e),
+		     0, "%s", e.msg);
+	const struct scn_placement *p = &sc.services[0].placement;
+	cr_expect(p->tolerations[0].has_seconds && p->tolerations[0].seconds == 60 && !p->tolerations[1].has_seconds);
+	scn_free(&sc);
+}
+
+Test(scn, interruptions_and_outages_errors)
+{
+	put_fault_catalog();
+	static const struct bad rows[] = {
+		{FAULT_HEAD "  interruptions: {rates: [{family: m5, rate: 120%}]}\n",
+		 "15:46: rate: 120% is out of range: a share of instances interrupted per month is >= 0 and below 100% "
+		 "(at 100% every instance would go at once)"},
+		{FAULT_HEAD "  interruptions: {rates: [{rate: 100%}]}\n",
+		 "15:34: rate: 100% is out of range: a share of instances interrupted per month is >= 0 and below 100% "
+		 "(at 100% every instance would go at once)"},
+		{FAULT_HEAD "  interruptions: {rates: [{rate: -5%}]}\n",
+		 "15:34: rate: -5% is out of range: a share of instances interrupted per month is >= 0 and below 100% "
+		 "(at 100% every instance would go at once)"},
+		{FAULT_HEAD "  interruptions: {rates: [{rate: \">20%\"}]}\n",
+		 "15:35: rate: '>20%' has no upper bound: give the share you expect, e.g. 25%"},
+		{FAULT_HEAD "  interruptions: {rates: [{rate: often}]}\n",
+		 "15:34: rate: 'often' is not a fraction: a percentage (60%, 0.1%) or a number (0.6), or a Spot Instance "
+		 "Advisor band (<5%, 5-10%, 10-15%, 15-20%)"},
+		{FAULT_HEAD "  interruptions: {rates: [{type: m5.larg, rate: 5%}]}\n",
+		 "15:34: type: no instance type 'm5.larg' in DIR/cat.csv; did you mean 'm5.large'?"},
+		{FAULT_HEAD "  interruptions: {rates: [{family: m6, rate: 5%}]}\n",
+		 "15:36: family: no instance family 'm6' in DIR/cat.csv; did you mean 'm5'?"},
+		{FAULT_HEAD "  interruptions: {rates: [{family: m5, type: m5.large, rate: 5%}]}\n",
+		 "15:36: give type or family, not both (a type names its family already)"},
+		{FAULT_HEAD "  interruptions: {rates: [{family: m5, rate: 5%}, {family: m5, rate: 6%}]}\n",
+		 "15:51: this rate selects the same instances as the one at line 15"},
+		{FAULT_HEAD "  interruptions: {at: [{at: 0s, node: pool-0}]}\n",
+		 "15:29: at: an interruption comes after the run starts (at > 0)"},
+		{FAULT_HEAD "  interruptions: {at: [{at: -5s, node: pool-0}]}\n",
+		 "15:29: at: '-5s' is negative: a duration is >= 0"},
+		{FAULT_HEAD "  interruptions: {at: [{at: 2m, node: pool-0}]}\n",
+		 "15:29: at: 2m is after the run ends (duration 60s)"},
+		{FAULT_HEAD "  interruptions: {at: [{at: 5s, node: other-0}]}\n",
+		 "15:39: node: 'other-0' is no node of this cluster: nodes are named after their group or NodePool, "
+		 "GROUP-N (e.g. the first node of NodePool 'default' is 'default-0' when it is the first node made)"},
+		{FAULT_HEAD "  interruptions: {at: [{at: 5s, node: pool-0, zone: us-east-1a}]}\n",
+		 "15:39: node: a node by its name, or by type, family and zone, not both"},
+		{FAULT_HEAD "  interruptions: {at: [{at: 5s, family: r5}]}\n",
+		 "15:41: family: no instance family 'r5' in DIR/cat.csv; did you mean 'm5'?"},
+		{FAULT_HEAD "  outages: [{zone: us-east-1z, start: 10s}]\n",
+		 "15:20: zone: 'us-east-1z' is not one of the cluster's zones (us-east-1a, us-east-1b, us-east-1c); list "
+		 "it in cluster.zones"},
+		{FAULT_HEAD "  outages: [{zone: us-east-1a, start: 0s}]\n",
+		 "15:39: start: a zone is lost after the run starts (start > 0)"},
+		{FAULT_HEAD "  outages: [{zone: us-east-1a, start: -10s}]\n",
+		 "15:39: start: '-10s' is negative: a duration is >= 0"},
+		{FAULT_HEAD "  outages: [{zone: us-east-1a, start: 10s, remove_after: 0s}]\n",
+		 "15:58: remove_after: a duration > 0 (the nodes stay until then; leave it out to keep them for the whole "
+		 "run)"},
+		{FAULT_HEAD "  outages: [{zone: us-east-1a, remove_after: 1m}]\n", "15:13: an outage needs 'start'"},
+		{FAULT_HEAD "  outages: [{zone: us-east-1a, start: 10s}, {zone: us-east-1a, start: 20s}]\n",
+		 "15:52: zone: us-east-1a is lost already (line 15): one outage per zone (a zone does not come back "
+		 "within a run)"},
+		{FAULT_HEAD "  outages: [{zone: us-east-1a, begin: 10s}]\n",
+		 "15:32: unknown key 'begin' in an outage (known keys: zone, start, remove_after)"},
+		{HEAD SVC TRAFFIC "controllers: {kube-controller-manager: {node-eviction-rate: 0}}\n",
+		 "9:61: node-eviction-rate: 0 is out of range: it must be > 0 and <= 1000"},
+	};
+	expect_bad(rows, sizeof rows / sizeof rows[0]);
 }
