@@ -728,8 +728,7 @@ static void karpenter_assumptions(struct doc *d, const struct scn_cluster *cl)
 					    np->n_types);
 		if (cheap && n < sizeof buf)
 			n += (size_t)snprintf(buf + n, sizeof buf - n, ", the cheapest %s at %.4g USD/h", cheap->name,
-					      np->spot && cheap->spot_price_hour > 0 ? cheap->spot_price_hour
-										  : cheap->price_hour);
+					      scn_pool_price(cl, np, np->types[0]));
 		if (np->limit_cpu > 0 && n < sizeof buf)
 			n += (size_t)snprintf(buf + n, sizeof buf - n, "; limit %g CPU", np->limit_cpu);
 		if (np->limit_nodes > 0 && n < sizeof buf)

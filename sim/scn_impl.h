@@ -66,6 +66,8 @@ int ld_load_hpa(struct ld *L, const struct ynode *v, struct scn_service *s);
 int ld_load_startup(struct ld *L, const struct ynode *v, struct scn_service *s);
 int ld_load_memory_usage(struct ld *L, const struct ynode *v, struct scn_service *s);
 int ld_load_cluster(struct ld *L, const struct ynode *v);
+/* Whether an error message starts with "path:line:" (located in a file). */
+bool ld_located(const char *msg);
 int ld_load_controllers(struct ld *L, const struct ynode *v);
 /* After every service is read: control flags copied into each HPA. */
 void ld_finish_k8s(struct scenario *sc);
@@ -138,6 +140,13 @@ void ld_check_placement(struct ld *L);
 /* A warning "file:line:col: warning: ..." at v, kept in the scenario. */
 void ld_warn(struct ld *L, const struct ynode *v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ld_free_placement(struct scenario *sc);
+
+/* sim/scn_offer.c: cluster.offerings (v: the cluster mapping; after the
+ * catalog and the zones: loads the file it names, then the offerings
+ * table) and cluster.capacity (v: its list). */
+int ld_load_offerings(struct ld *L, const struct ynode *v);
+int ld_load_capacity(struct ld *L, const struct ynode *v);
+void ld_free_offerings(struct scn_cluster *c);
 
 /* sim/scn_pdb.c: the top-level `pdbs:` list, after the services. */
 int ld_load_pdbs(struct ld *L, const struct ynode *v);
