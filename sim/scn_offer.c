@@ -142,9 +142,11 @@ static int load_shortage(struct ld *L, const struct ynode *m, struct scn_shortag
 	    ld_get_dur(L, m, "end", SIM_MS, 100000 * SIM_HOUR, false, &s->end) ||
 	    ld_get_enum(L, m, "capacity_type", cts, &ct))
 		return -1;
-	if (s->end <= s->start)
-		return yt_err(L->e, yt_get(m, "end"), "end: %s is not after start (%gs): a window ends after it begins",
-			      yt_get(m, "end")->s, (double)s->start / SIM_S);
+	if (s->end <= s->start) {
+		const struct ynode *st = yt_get(m, "start");
+		return yt_err(L->e, yt_get(m, "end"), "end: %s is not after start (%s): a window ends after it begins",
+			      yt_get(m, "end")->s, st ? st->s : "0s");
+	}
 	s->capacity = ct < 0 ? SCN_ON_DEMAND | SCN_SPOT : ct == 0 ? SCN_ON_DEMAND : SCN_SPOT;
 	if ((n = yt_get(m, "zones"))) {
 		if (ld_want_seq(L, n, "zones"))

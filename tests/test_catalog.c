@@ -495,3 +495,27 @@ Test(catalog, offerings_errors_name_their_place)
 	}
 	catalog_free(&c);
 }
+
+/* The shipped spot offerings (scenarios/catalogs/README.md): an assumed
+ * discount per instance category off each type's on-demand price, one
+ * every-zone row per type, so that every zone of any cluster gets it. */
+Test(catalog, shipped_spot_offerings_follow_the_stated_discounts)
+{
+	struct catalog c;
+	struct herr e;
+	cr_assert_eq(catalog_load(&c, PROJECT, &e), 0, "%s", e.msg);
+	cr_assert_eq(catalog_load_offerings(&c, "scenarios/catalogs/ec2-us-east-1-spot.csv", &e), 0, "%s", e.msg);
+	cr_expect_eq(c.n_offers, c.n, "one row per type");
+	bool seen[64] = {false};
+	for (size_t i = 0; i < c.n_offers; i++) {
+		const struct offering *o = &c.offers[i];
+		const struct instance_type *t = &c.types[o->type];
+		double off = !strcmp(t->category, "m") ? 0.60 : !strcmp(t->category, "c") ? 0.65 : 0.70;
+		cr_expect(o->spot && o->available && !o->zone[0], "%s", t->name);
+		cr_expect(fabs(o->price_hour - t->price_hour * (1 - off)) < 1e-6, "%s: %g", t->name, o->price_hour);
+		seen[o->type] = true;
+	}
+	for (size_t t = 0; t < c.n; t++)
+		cr_expect(seen[t], "%s has no spot offering", c.types[t].name);
+	catalog_free(&c);
+}
