@@ -459,10 +459,12 @@ static void tell_ice(struct karp *k, const struct claim *c, int ct, int n_ice, c
 {
 	struct world *w = k->w;
 	char detail[400], name[64];
-	snprintf(detail, sizeof detail,
-		 "%s: %s%s%.0d%s: insufficient capacity, marked unavailable for 3m; %s", ct == KARP_SPOT ? "spot" : "on-demand",
-		 ice, n_ice > 5 ? " and " : "", n_ice > 5 ? n_ice - 5 : 0, n_ice > 5 ? " other(s)" : "",
-		 as ? "launched the next cheapest" : "no offering left: the NodeClaim is deleted and its pods wait for the next batch");
+	char more[32] = "";
+	if (n_ice > 5)
+		snprintf(more, sizeof more, " and %d other(s)", n_ice - 5);
+	snprintf(detail, sizeof detail, "%s: %s%s short of capacity, unavailable for 3m; %s",
+		 ct == KARP_SPOT ? "spot" : "on-demand", ice, more,
+		 as ? "launched the next cheapest" : "NodeClaim deleted, pods wait for the next batch");
 	if (!as)
 		snprintf(name, sizeof name, "%.40s-%u", k->cfg->pools[c->pool].name, w->next_node_num++);
 	claim_log(w, as ? as : name, c->pods, "insufficient-capacity", detail);
