@@ -58,7 +58,7 @@
  *   - node requirements: nodeSelector and required node affinity hold on
  *     the labels a node would have (the pool's labels, the type's
  *     well-known labels, zone, nodepool, capacity type): a NodeClaim's
- *     options and zones narrow to those its pods allow;
+ *     options, zones and capacity types narrow to those its pods allow;
  *   - topology (Topology.AddRequirements), counting the pods of each group
  *     bound to Node objects (not terminating; the caller's `pl`) plus those
  *     this solve placed: a topology spread constraint on zone takes the

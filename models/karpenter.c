@@ -14,11 +14,20 @@
  * allows (taints, node requirements, topology spread and pod affinity:
  * karp_sched.h; the pool's template fits come from karp_fits, built once).
  * Each NodeClaim carries its
- * options, the types that hold all its pods, cheapest first, and launches
- * the first (every type counts as available: no offerings or capacity
- * errors); its "launched" row names them. The nomination of pods to nodes
- * in flight is recomputed from scratch at every batch, so pods waiting for
- * a node in flight never launch a second one.
+ * options, the types that hold all its pods and have an available
+ * offering, cheapest first; its "launched" row names them. The nomination
+ * of pods to nodes in flight is recomputed from scratch at every batch, so
+ * pods waiting for a node in flight never launch a second one.
+ *
+ * Launch (the AWS provider's Create and EC2 Fleet, karp_offer.h): spot when
+ * the claim allows it and an option has an available spot offering, else
+ * on-demand; then that capacity type's offerings among the options and the
+ * claim's zones, cheapest first. One that cluster.capacity makes short now
+ * fails with an insufficient-capacity error, is marked unavailable for 3
+ * minutes and the next is tried; the node is priced at, and labelled with
+ * the zone and capacity type of, the offering that launched. When none is
+ * left the NodeClaim is deleted ("insufficient-capacity" row) and its pods
+ * trigger a new batch, which sees the marks (on-demand fallback).
  *
  * A NodeClaim is a node in state Launching: it registers after the launch
  * and registration latencies, is Ready after initialization; kube-scheduler
@@ -36,10 +45,14 @@
  * nodes, or replaces them with one cheaper NodeClaim that takes the pods
  * left over; single-node consolidation deletes a node whose pods fit on
  * the other Ready nodes, or else replaces one node with the cheapest
- * cheaper instance type that holds its pods. A replacement launches; the
- * nodes it replaces drain when it is Ready. The decision is a function of
- * the state (karpenter.h); before the run it settles the cluster of t = 0
- * (karp_settle), so that a run starts from a cluster Karpenter would keep.
+ * cheaper instance type that holds its pods. Prices are launch prices
+ * (WorstLaunchPrice over the available offerings, spot first where the pool
+ * allows it), and a replacement in a pool that allows spot launches as
+ * spot. A replacement launches; the nodes it replaces drain when it is
+ * Ready (one that finds no capacity leaves them as they are). The decision
+ * is a function of the state (karpenter.h); before the run it settles the
+ * cluster of t = 0 (karp_settle), so that a run starts from a cluster
+ * Karpenter would keep.
  */
 #include "karpenter.h"
 #include "evict.h"
