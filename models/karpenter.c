@@ -402,27 +402,6 @@ static bool prefers_spot(const struct karp *k, int pool, int t)
 	return k->cfg->pools[pool].capacity & SCN_SPOT && karp_offer_any(&k->offers, t, pool_zones(k, pool), SCN_SPOT, 0);
 }
 
-/* A "node" decision row about a NodeClaim that has no node (its launch failed). */
-static void claim_log(struct world *w, const char *name, int pods, const char *event, const char *detail)
-{
-	if (!w->out.decision)
-		return;
-	struct row_decision r = {
-		.t_s = sim_to_s(w->s->now),
-		.service = "",
-		.kind = "node",
-		.pod = name,
-		.event = event,
-		.replicas = (int)w->n_nodes,
-		.desired = pods,
-		.raw = -1,
-		.stabilized = -1,
-		.limited = -1,
-		.detail = detail,
-	};
-	w->out.decision(w->out.ctx, &r);
-}
-
 /* Appends ", TYPE in ZONE" (the first 5, then a count) to the list of the
  * offerings an insufficient-capacity error names. */
 static void note_ice(const struct karp *k, const struct karp_pick *p, int n, char *buf, size_t size)
@@ -480,7 +459,7 @@ static void tell_ice(struct karp *k, const struct claim *c, int ct, int n_ice, c
 		 as ? "launched the next cheapest" : "NodeClaim deleted, pods wait for the next batch");
 	if (!as)
 		snprintf(name, sizeof name, "%.40s-%u", k->cfg->pools[c->pool].name, w->next_node_num++);
-	claim_log(w, as ? as : name, c->pods, "insufficient-capacity", detail);
+	node_log_as(w, as ? as : name, c->pods, "insufficient-capacity", detail);
 }
 
 /* Launches claim c into the offering Fleet gives it (nodes of t = 0 Ready

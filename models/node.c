@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void node_log(struct world *w, const struct wnode *n, const char *event, const char *detail)
+void node_log_as(struct world *w, const char *name, int pods, const char *event, const char *detail)
 {
 	if (!w->out.decision)
 		return;
@@ -27,16 +27,21 @@ void node_log(struct world *w, const struct wnode *n, const char *event, const c
 		.t_s = sim_to_s(w->s->now),
 		.service = "",
 		.kind = "node",
-		.pod = n->name,
+		.pod = name,
 		.event = event,
 		.replicas = (int)w->n_nodes,
-		.desired = n->n_pods,
+		.desired = pods,
 		.raw = -1,
 		.stabilized = -1,
 		.limited = -1,
 		.detail = detail,
 	};
 	w->out.decision(w->out.ctx, &r);
+}
+
+void node_log(struct world *w, const struct wnode *n, const char *event, const char *detail)
+{
+	node_log_as(w, n->name, n->n_pods, event, detail);
 }
 
 static enum sched_block block_of(enum node_state st)

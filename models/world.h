@@ -453,6 +453,9 @@ double node_cost_spot(const struct world *w);
 double node_rate(const struct world *w, double *spot);
 /* Emits a "node" decision row. */
 void node_log(struct world *w, const struct wnode *n, const char *event, const char *detail);
+/* The same for a node that does not exist (a NodeClaim whose launch
+ * failed): named `name`, with `pods` pods. */
+void node_log_as(struct world *w, const char *name, int pods, const char *event, const char *detail);
 void node_free_all(struct world *w);
 
 /* Node provisioners: set w->prov and start their loops. */

@@ -70,7 +70,12 @@ struct rd {
 	int n_cols;       /* columns of the kind */
 	int map[MAX_COLS];/* cell index of each column, -1 when the file lacks it */
 	int n_hdr;        /* cells in the header */
+	const char *example; /* a header of the kind, for the message of a file without one */
+	const char *rows; /* what its rows are, for the message of a file without any ("offerings") */
 };
+
+/* Reads one row of cells c (the line len characters long) into ctx. */
+typedef int (*row_fn)(struct rd *r, const struct cells *c, int len, void *ctx);
 
 /* ---- edit distance, for did-you-mean ---- */
 
@@ -485,30 +490,41 @@ static int add_type(struct rd *r, struct catalog *c, int **lines, size_t *cap, c
 	return 0;
 }
 
-static int read_all(struct rd *r, FILE *f, struct catalog *c)
+/* The header, then every row through `row`; no header, an unreadable
+ * file or no rows are errors too. */
+static int read_csv(struct rd *r, FILE *f, row_fn row, void *ctx)
 {
 	char *buf = NULL;
-	size_t bufcap = 0, cap = 0;
-	int *lines = NULL;
+	size_t bufcap = 0, n = 0;
 	struct cells cl;
-	int rc = 0;
+	int rc;
 	ssize_t len = next_line(r, f, &buf, &bufcap);
 	if (len < 0)
-		rc = herr_at(r->e, r->path, 0, 0, "no header: want a first line naming the columns, e.g. "
-						  "name,arch,vcpu,memory_mib,max_pods,price_usd_hour");
+		rc = herr_at(r->e, r->path, 0, 0, "no header: want a first line naming the columns, e.g. %s", r->example);
 	else
 		rc = split(r, buf, &cl) ? -1 : read_header(r, &cl);
-	while (!rc && (len = next_line(r, f, &buf, &bufcap)) >= 0) {
-		struct instance_type t;
-		rc = split(r, buf, &cl) || read_row(r, &cl, (int)len, &t) || add_type(r, c, &lines, &cap, &t) ? -1 : 0;
-	}
+	for (; !rc && (len = next_line(r, f, &buf, &bufcap)) >= 0; n++)
+		rc = split(r, buf, &cl) || row(r, &cl, (int)len, ctx) ? -1 : 0;
 	if (!rc && ferror(f))
 		rc = herr_at(r->e, r->path, 0, 0, "cannot read: %s", strerror(errno));
-	if (!rc && !c->n)
-		rc = herr_at(r->e, r->path, 0, 0, "no instance types: the file has a header but no rows");
-	free(lines);
+	if (!rc && !n)
+		rc = herr_at(r->e, r->path, 0, 0, "no %s: the file has a header but no rows", r->rows);
 	free(buf);
 	return rc;
+}
+
+/* The catalog being read and each type's line. */
+struct type_rd {
+	struct catalog *c;
+	int *lines;
+	size_t cap;
+};
+
+static int type_row(struct rd *r, const struct cells *c, int len, void *ctx)
+{
+	struct type_rd *x = ctx;
+	struct instance_type t;
+	return read_row(r, c, len, &t) || add_type(r, x->c, &x->lines, &x->cap, &t) ? -1 : 0;
 }
 
 int catalog_load(struct catalog *c, const char *path, struct herr *e)
@@ -517,8 +533,11 @@ int catalog_load(struct catalog *c, const char *path, struct herr *e)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return herr_at(e, path, 0, 0, "cannot open: %s", strerror(errno));
-	struct rd r = {.path = path, .e = e, .names = col_names, .required = col_required, .n_cols = N_COLS};
-	int rc = read_all(&r, f, c);
+	struct rd r = {.path = path, .e = e, .names = col_names, .required = col_required, .n_cols = N_COLS,
+		       .example = "name,arch,vcpu,memory_mib,max_pods,price_usd_hour", .rows = "instance types"};
+	struct type_rd x = {.c = c};
+	int rc = read_csv(&r, f, type_row, &x);
+	free(x.lines);
 	fclose(f);
 	if (rc) {
 		catalog_free(c);
@@ -740,35 +759,14 @@ static int add_offer(struct rd *r, struct offer_rd *x, const struct offering *o)
 	return 0;
 }
 
-static int read_offer(struct rd *r, const struct cells *c, int len, struct offer_rd *x)
+static int read_offer(struct rd *r, const struct cells *c, int len, void *ctx)
 {
+	struct offer_rd *x = ctx;
 	struct offering o = {.line = r->line};
 	if (check_cells(r, c, len) || offer_type(r, c, x->c, &o) || offer_zone(r, c, &o) ||
 	    offer_capacity(r, c, x->c, &o) || offer_available(r, c, &o))
 		return -1;
 	return add_offer(r, x, &o);
-}
-
-static int read_offers(struct rd *r, FILE *f, struct offer_rd *x)
-{
-	char *buf = NULL;
-	size_t bufcap = 0;
-	struct cells cl;
-	int rc;
-	ssize_t len = next_line(r, f, &buf, &bufcap);
-	if (len < 0)
-		rc = herr_at(r->e, r->path, 0, 0, "no header: want a first line naming the columns, e.g. "
-						  "name,zone,capacity_type,price_usd_hour,available");
-	else
-		rc = split(r, buf, &cl) ? -1 : read_header(r, &cl);
-	while (!rc && (len = next_line(r, f, &buf, &bufcap)) >= 0)
-		rc = split(r, buf, &cl) || read_offer(r, &cl, (int)len, x) ? -1 : 0;
-	if (!rc && ferror(f))
-		rc = herr_at(r->e, r->path, 0, 0, "cannot read: %s", strerror(errno));
-	if (!rc && !x->c->n_offers)
-		rc = herr_at(r->e, r->path, 0, 0, "no offerings: the file has a header but no rows");
-	free(buf);
-	return rc;
 }
 
 int catalog_load_offerings(struct catalog *c, const char *path, struct herr *e)
@@ -782,11 +780,12 @@ int catalog_load_offerings(struct catalog *c, const char *path, struct herr *e)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return herr_at(e, path, 0, 0, "cannot open: %s", strerror(errno));
-	struct rd r = {.path = path, .e = e, .names = ocol_names, .required = ocol_required, .n_cols = N_OCOLS};
+	struct rd r = {.path = path, .e = e, .names = ocol_names, .required = ocol_required, .n_cols = N_OCOLS,
+		       .example = "name,zone,capacity_type,price_usd_hour,available", .rows = "offerings"};
 	struct offer_rd x = {.c = c, .first = xmalloc(c->n * sizeof *x.first)};
 	for (size_t t = 0; t < c->n; t++)
 		x.first[t] = -1;
-	int rc = read_offers(&r, f, &x);
+	int rc = read_csv(&r, f, read_offer, &x);
 	fclose(f);
 	free(x.first);
 	free(x.next);

@@ -66,8 +66,11 @@ int ld_load_hpa(struct ld *L, const struct ynode *v, struct scn_service *s);
 int ld_load_startup(struct ld *L, const struct ynode *v, struct scn_service *s);
 int ld_load_memory_usage(struct ld *L, const struct ynode *v, struct scn_service *s);
 int ld_load_cluster(struct ld *L, const struct ynode *v);
-/* Whether an error message starts with "path:line:" (located in a file). */
-bool ld_located(const char *msg);
+/* The CSV file named by scalar n (key k, relative to the scenario) read by
+ * load into cluster.catalog (catalog_load, catalog_load_offerings); its
+ * error located in the file when it can be, else at n. */
+int ld_load_csv(struct ld *L, const struct ynode *n, const char *k,
+		int (*load)(struct catalog *c, const char *path, struct herr *e));
 int ld_load_controllers(struct ld *L, const struct ynode *v);
 /* After every service is read: control flags copied into each HPA. */
 void ld_finish_k8s(struct scenario *sc);

@@ -21,10 +21,33 @@
 #define MAX_HPA_REPLICAS 10000
 #define MAX_POLICIES 16
 
-bool ld_located(const char *msg)
+/* Whether an error message starts with "path:line:" (located in a file). */
+static bool located(const char *msg)
 {
 	const char *c = strchr(msg, ':');
 	return c && c[1] >= '0' && c[1] <= '9';
+}
+
+int ld_load_csv(struct ld *L, const struct ynode *n, const char *k,
+		int (*load)(struct catalog *c, const char *path, struct herr *e))
+{
+	const char *name = ld_scalar(L, n, k);
+	if (!name)
+		return -1;
+	char *path = ld_path(L, n, k, name);
+	if (!path)
+		return -1;
+	struct herr ce;
+	int rc = load(&L->sc->cluster.catalog, path, &ce);
+	free(path);
+	if (!rc)
+		return 0;
+	/* The file's own file:line:col when it has one, else the YAML's. */
+	if (located(ce.msg))
+		*L->e = ce;
+	else
+		yt_err(L->e, n, "%s: %s", k, ce.msg);
+	return -1;
 }
 
 void ld_service_defaults(struct scenario *sc, struct scn_service *s)
@@ -1204,25 +1227,8 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 	if (ld_want_map(L, v, "cluster") || ld_check_keys(L, v, keys, "cluster"))
 		return -1;
 	c->enabled = true;
-	if ((n = yt_get(v, "catalog"))) {
-		const char *name = ld_scalar(L, n, "catalog");
-		if (!name)
-			return -1;
-		char *path = ld_path(L, n, "catalog", name);
-		if (!path)
-			return -1;
-		struct herr ce;
-		int rc = catalog_load(&c->catalog, path, &ce);
-		free(path);
-		if (rc) {
-			/* The catalog's own file:line:col when it has one, else the YAML's. */
-			if (strstr(ce.msg, ":") && ld_located(ce.msg))
-				*L->e = ce;
-			else
-				yt_err(L->e, n, "catalog: %s", ce.msg);
-			return -1;
-		}
-	}
+	if ((n = yt_get(v, "catalog")) && ld_load_csv(L, n, "catalog", catalog_load))
+		return -1;
 	if (ld_load_zones(L, yt_get(v, "zones")) || ld_load_offerings(L, v) ||
 	    ((n = yt_get(v, "capacity")) && ld_load_capacity(L, n)) ||
 	    ((n = yt_get(v, "daemonsets")) && ld_load_daemonsets(L, n)))

@@ -19,26 +19,10 @@ int ld_load_offerings(struct ld *L, const struct ynode *v)
 {
 	struct scn_cluster *c = &L->sc->cluster;
 	const struct ynode *n = yt_get(v, "offerings");
-	if (n) {
-		const char *name = ld_scalar(L, n, "offerings");
-		if (!name)
-			return -1;
-		if (!c->catalog.n)
-			return yt_err(L->e, n, "offerings: needs cluster.catalog (the instance types they offer)");
-		char *path = ld_path(L, n, "offerings", name);
-		if (!path)
-			return -1;
-		struct herr oe;
-		int rc = catalog_load_offerings(&c->catalog, path, &oe);
-		free(path);
-		if (rc) {
-			if (ld_located(oe.msg))
-				*L->e = oe;
-			else
-				yt_err(L->e, n, "offerings: %s", oe.msg);
-			return -1;
-		}
-	}
+	if (n && !c->catalog.n)
+		return yt_err(L->e, n, "offerings: needs cluster.catalog (the instance types they offer)");
+	if (n && ld_load_csv(L, n, "offerings", catalog_load_offerings))
+		return -1;
 	if (c->catalog.n)
 		c->offer_price = catalog_offer_table(&c->catalog, (const char *const *)c->zones, c->n_zones);
 	return 0;

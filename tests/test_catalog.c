@@ -34,17 +34,21 @@ static void rm_tmp(void)
 
 TestSuite(catalog, .init = mkdir_tmp, .fini = rm_tmp);
 
-/* Writes text to dir/c.csv and returns the path (static buffer). */
-static const char *put(const char *text)
+/* Writes text to dir/name and returns the path (a buffer per name, reused). */
+static const char *put_as(const char *name, const char *text)
 {
-	static char path[256];
-	snprintf(path, sizeof path, "%s/c.csv", dir);
+	static char paths[2][256];
+	char *path = paths[strcmp(name, "c.csv") != 0];
+	snprintf(path, 256, "%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 	cr_assert(f);
 	fputs(text, f);
 	fclose(f);
 	return path;
 }
+
+/* Writes text to dir/c.csv and returns the path. */
+static const char *put(const char *text) { return put_as("c.csv", text); }
 
 /* m5.large is 1930m, 6903Mi, 29 pods (docs/model.md, Instance types and
  * allocatable). */
@@ -364,18 +368,6 @@ Test(catalog, too_many_types_are_refused)
 	"name,arch,vcpu,memory_mib,max_pods,price_usd_hour,spot_price_usd_hour\n"                                     \
 	"m5.large,amd64,2,8192,29,0.096,0.04\n"                                                                        \
 	"c5.large,amd64,2,4096,29,0.085,\n"
-
-/* Writes text to dir/name and returns the path (static buffer). */
-static const char *put_as(const char *name, const char *text)
-{
-	static char path[256];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
 
 static void load_two(struct catalog *c)
 {

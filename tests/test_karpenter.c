@@ -395,6 +395,49 @@ Test(karpenter, a_pod_larger_than_any_instance_is_reported_not_a_crash)
 	scn_free(&sc);
 }
 
+/* A scenario whose cluster is the catalog, then `head`, then `cluster`
+ * must fail to load with `want` after "DIR/bad.yaml:", or, when want
+ * starts with OFFBAD, in that CSV. In want, CAT stands for the catalog's
+ * path, OFF for off.csv's, OFFBAD for bad.csv's, DIR/ for the test's
+ * folder. */
+static void expect_bad_cluster(const char *head, const char *cluster, const char *want_in, size_t row)
+{
+	char path[128], yaml[2048], want[1024], full[1200];
+	snprintf(path, sizeof path, "%s/bad.yaml", dir);
+	snprintf(yaml, sizeof yaml,
+		 "name: bad\nduration: 1m\ncluster:\n  catalog: cat.csv\n%s%s"
+		 "services:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 1}}\n    cpu_per_request: 1ms\n"
+		 "    traffic: {rate: 1rps}\n",
+		 head, cluster);
+	FILE *y = fopen(path, "w");
+	cr_assert(y);
+	fputs(yaml, y);
+	fclose(y);
+	static const char *const keys[] = {"OFFBAD", "CAT", "OFF", "DIR/"};
+	static const char *const vals[] = {"/bad.csv", "/cat.csv", "/off.csv", "/"};
+	snprintf(want, sizeof want, "%s", want_in);
+	for (size_t k = 0; k < 4; k++) {
+		char *at = strstr(want, keys[k]), tail[1024];
+		if (!at)
+			continue;
+		snprintf(tail, sizeof tail, "%s", at + strlen(keys[k]));
+		snprintf(at, sizeof want - (size_t)(at - want), "%s%s%s", dir, vals[k], tail);
+	}
+	if (!strncmp(want, dir, strlen(dir)))
+		snprintf(full, sizeof full, "%s", want); /* located in a CSV */
+	else
+		snprintf(full, sizeof full, "%s:%s", path, want);
+	struct scenario sc;
+	struct herr e;
+	int rc = scn_load(&sc, path, NULL, 0, &e);
+	cr_expect_eq(rc, -1, "row %zu loaded", row);
+	if (rc == 0) {
+		scn_free(&sc);
+		return;
+	}
+	cr_expect_str_eq(e.msg, full, "row %zu:\n got  %s\n want %s", row, e.msg, full);
+}
+
 /* Bad input: a type missing from the catalog (with a suggestion), a
  * NodePool whose requirements match nothing, an unknown requirement key. */
 Test(karpenter, bad_catalog_and_nodepool_input)
@@ -417,41 +460,9 @@ Test(karpenter, bad_catalog_and_nodepool_input)
 		 "16:25: key: 'karpenter.k8s.aws/instance-familly' is not a label headroom models; did you mean "
 		 "'karpenter.k8s.aws/instance-family'?"},
 	};
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		char path[128], yaml[2048], want[512], full[700];
-		snprintf(path, sizeof path, "%s/bad.yaml", dir);
-		snprintf(yaml, sizeof yaml,
-			 "name: bad\nduration: 1m\ncluster:\n  catalog: cat.csv\n  nodes: [{name: n, instance: m5.large}]\n%s"
-			 "services:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 1}}\n    cpu_per_request: 1ms\n"
-			 "    traffic: {rate: 1rps}\n",
-			 rows[i].cluster);
-		if (i == 0) /* the bad type replaces the good node list */
-			snprintf(yaml, sizeof yaml,
-				 "name: bad\nduration: 1m\ncluster:\n  catalog: cat.csv\n  provisioner: none\n%s"
-				 "services:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 1}}\n"
-				 "    cpu_per_request: 1ms\n    traffic: {rate: 1rps}\n",
-				 rows[i].cluster);
-		FILE *f = fopen(path, "w");
-		cr_assert(f);
-		fputs(yaml, f);
-		fclose(f);
-		/* CAT stands for the catalog's path. */
-		const char *cat = strstr(rows[i].want, "CAT");
-		if (cat)
-			snprintf(want, sizeof want, "%.*s%s/cat.csv%s", (int)(cat - rows[i].want), rows[i].want, dir, cat + 3);
-		else
-			snprintf(want, sizeof want, "%s", rows[i].want);
-		snprintf(full, sizeof full, "%s:%s", path, want);
-		struct scenario sc;
-		struct herr e;
-		int rc = scn_load(&sc, path, NULL, 0, &e);
-		cr_expect_eq(rc, -1, "row %zu loaded", i);
-		if (rc == 0) {
-			scn_free(&sc);
-			continue;
-		}
-		cr_expect_str_eq(e.msg, full, "row %zu:\n got  %s\n want %s", i, e.msg, full);
-	}
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) /* row 0's bad type replaces the good node list */
+		expect_bad_cluster(i ? "  nodes: [{name: n, instance: m5.large}]\n" : "  provisioner: none\n", rows[i].cluster,
+				   rows[i].want, i);
 }
 
 /* Latencies per instance family: m5 registers in 50 s instead of 30 s. */
@@ -1300,9 +1311,9 @@ Test(karpenter, multi_node_leaves_protected_nodes_out)
 	}
 }
 
-/* Spot: the same catalog with spot prices (each 30 % of on-demand), a
- * pool that allows only spot. */
-static void load_spot(struct scenario *sc)
+/* The catalog with spot prices at 30 % of on-demand: c5.large 0.0255,
+ * m5.large 0.0288, m5.xlarge 0.0576, m5.2xlarge 0.1152. */
+static void spot_catalog(void)
 {
 	char path[128];
 	snprintf(path, sizeof path, "%s/cat.csv", dir); /* this test's catalog */
@@ -1315,6 +1326,12 @@ static void load_spot(struct scenario *sc)
 	      "m5.2xlarge,amd64,8,32768,58,0.384,0.1152\n",
 	      f);
 	fclose(f);
+}
+
+/* Spot: the same catalog with spot prices, a pool that allows only spot. */
+static void load_spot(struct scenario *sc)
+{
+	spot_catalog();
 	load0(sc,
 	     "          template: {spec: {requirements: [{key: karpenter.sh/capacity-type, operator: In, values: "
 	     "[spot]}]}}\n" AFTER_1M,
@@ -1781,23 +1798,6 @@ Test(karpenter, pci_zones_keeps_card_pods_apart_and_spread)
 
 /* ---- spot, offerings and insufficient capacity ---- */
 
-/* The catalog with spot prices at 30 % of on-demand: c5.large 0.0255,
- * m5.large 0.0288, m5.xlarge 0.0576, m5.2xlarge 0.1152. */
-static void spot_catalog(void)
-{
-	char path[128];
-	snprintf(path, sizeof path, "%s/cat.csv", dir);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs("name,arch,vcpu,memory_mib,max_pods,price_usd_hour,spot_price_usd_hour\n"
-	      "c5.large,amd64,2,4096,29,0.085,0.0255\n"
-	      "m5.large,amd64,2,8192,29,0.096,0.0288\n"
-	      "m5.xlarge,amd64,4,16384,58,0.192,0.0576\n"
-	      "m5.2xlarge,amd64,8,32768,58,0.384,0.1152\n",
-	      f);
-	fclose(f);
-}
-
 static struct row_cost kept_cost;
 static void keep_cost(void *ctx, const struct row_cost *r)
 {
@@ -1973,41 +1973,6 @@ Test(karpenter, bad_offerings_and_capacity_input)
 	cr_assert(f);
 	fputs("name,zone,capacity_type,price_usd_hour\nm5.large,,spit,0.01\n", f);
 	fclose(f);
-	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-		char path[128], yaml[2048], want[1024], full[1200];
-		snprintf(path, sizeof path, "%s/bad.yaml", dir);
-		snprintf(yaml, sizeof yaml,
-			 "name: bad\nduration: 1m\ncluster:\n  catalog: cat.csv\n  nodes: [{name: n, instance: m5.large}]\n%s"
-			 "services:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 1}}\n    cpu_per_request: 1ms\n"
-			 "    traffic: {rate: 1rps}\n",
-			 rows[i].cluster);
-		FILE *y = fopen(path, "w");
-		cr_assert(y);
-		fputs(yaml, y);
-		fclose(y);
-		/* CAT, OFF, DIR and OFFBAD stand for paths. */
-		static const char *const keys[] = {"OFFBAD", "CAT", "OFF", "DIR"};
-		const char *vals[] = {"bad.csv", "cat.csv", "off.csv", ""};
-		snprintf(want, sizeof want, "%s", rows[i].want);
-		for (size_t k = 0; k < 4; k++) {
-			char *at = strstr(want, keys[k]), tail[1024];
-			if (!at)
-				continue;
-			snprintf(tail, sizeof tail, "%s", at + strlen(keys[k]));
-			snprintf(at, sizeof want - (size_t)(at - want), "%s%s%s%s", dir, vals[k][0] ? "/" : "", vals[k], tail);
-		}
-		if (!strncmp(want, dir, strlen(dir)))
-			snprintf(full, sizeof full, "%s", want); /* located in the CSV */
-		else
-			snprintf(full, sizeof full, "%s:%s", path, want);
-		struct scenario sc;
-		struct herr e;
-		int rc = scn_load(&sc, path, NULL, 0, &e);
-		cr_expect_eq(rc, -1, "row %zu loaded", i);
-		if (rc == 0) {
-			scn_free(&sc);
-			continue;
-		}
-		cr_expect_str_eq(e.msg, full, "row %zu:\n got  %s\n want %s", i, e.msg, full);
-	}
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		expect_bad_cluster("  nodes: [{name: n, instance: m5.large}]\n", rows[i].cluster, rows[i].want, i);
 }
