@@ -456,7 +456,8 @@ static void tell_ice(struct karp *k, const struct claim *c, int ct, int n_ice, c
 		snprintf(more, sizeof more, " and %d other(s)", n_ice - 5);
 	snprintf(detail, sizeof detail, "%s: %s%s short of capacity, unavailable for 3m; %s",
 		 ct == KARP_SPOT ? "spot" : "on-demand", ice, more,
-		 as ? "launched the next cheapest" : "NodeClaim deleted, pods wait for the next batch");
+		 as ? "launched the next cheapest" :
+		 c->type >= 0 ? "NodeClaim deleted, its nodes stay" : "NodeClaim deleted, pods wait for the next batch");
 	if (!as)
 		snprintf(name, sizeof name, "%.40s-%u", k->cfg->pools[c->pool].name, w->next_node_num++);
 	node_log_as(w, as ? as : name, c->pods, "insufficient-capacity", detail);
