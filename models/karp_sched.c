@@ -840,7 +840,8 @@ static void begin(struct karp_solver *s, const struct karp_state *st)
 	memset(s->zadd, 0, s->ns * s->ng * sizeof *s->zadd);
 	memset(s->zmay, 0, s->ns * s->ng * sizeof *s->zmay);
 	s->nadd = grow(s->nadd, &s->cap_nadd, st->n_nodes * s->ng, sizeof *s->nadd);
-	memset(s->nadd, 0, st->n_nodes * s->ng * sizeof *s->nadd);
+	if (st->n_nodes) /* no nodes yet: nadd may still be NULL */
+		memset(s->nadd, 0, st->n_nodes * s->ng * sizeof *s->nadd);
 	s->dom = grow(s->dom, &s->cap_dom, s->ng * PLACE_MAX_TERMS, sizeof *s->dom);
 	s->pdom = grow(s->pdom, &s->cap_pdom, s->ng, sizeof *s->pdom);
 	s->prefs = grow(s->prefs, &s->cap_prefs, s->ng, sizeof *s->prefs);
