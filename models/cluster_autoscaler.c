@@ -20,20 +20,29 @@
  *    (filterOutSchedulable with upcoming nodes), so a scan never scales up
  *    twice for the same pods; a pod goes only where the node's taints and
  *    labels admit it and no pod repels it (required anti-affinity on
- *    hostname). If all the pods left are younger than 2 s
- *    (unschedulablePodTimeBuffer), CA waits one loop (and deletes no node in
- *    it). Otherwise every group not backed off and below its max gets an
- *    option from the binpacking estimator (ca_estimate): of the pods its
- *    template admits (taints tolerated; nodeSelector and required node
- *    affinity matching the group's labels, the instance type's and the zone
- *    its next node goes to: SchedulablePodGroups), largest CPU first (then
- *    memory), each goes first-fit onto new nodes of the group's template
- *    (the instance's allocatable with the DaemonSets bound) where its
- *    hostname anti-affinity and hard spread constraints allow (zone ones
- *    counting the cluster's pods per zone, those packed onto nodes above,
- *    and the estimate's, all new nodes in that zone), at most min(max -
- *    target size, max-nodes-per-scaleup) nodes; a pod that fits no node
- *    left out. The expander (ca_expand) picks one option:
+ *    hostname). With --max-nodes-total, when the Ready nodes reach it
+ *    nothing scales up (shouldScaleUp). If all the pods left are younger
+ *    than 2 s (unschedulablePodTimeBuffer), CA waits one loop (and deletes
+ *    no node in it). Otherwise the groups that may scale up are those not
+ *    backed off, below their max and with room for one node in the quota
+ *    of --cores-total and --memory-total (the cluster's nodes' vCPUs and
+ *    memory, upcoming ones included: filterValidScaleUpNodeGroups). Each
+ *    group's template is in one zone: its own, or for a group spanning
+ *    zones a Ready node's, else the last one's, else its first zone
+ *    (template_zones). Each gets an option from the binpacking estimator
+ *    (ca_estimate): of the pods its template admits (taints tolerated;
+ *    nodeSelector and required node affinity matching the group's labels,
+ *    the instance type's and that zone: SchedulablePodGroups), largest CPU
+ *    first (then memory), each goes first-fit onto new nodes of the
+ *    group's template (the instance's allocatable with the DaemonSets that
+ *    run there bound) where its hostname anti-affinity and hard spread
+ *    constraints allow (zone ones counting the cluster's pods per zone,
+ *    those packed onto nodes above, and the estimate's, all new nodes in
+ *    that zone), at most as many nodes as the estimator's thresholds allow
+ *    (ca_limit_min of --max-nodes-per-scaleup, the room below max of the
+ *    group and, with --balance-similar-node-groups, of its similar groups,
+ *    and --max-nodes-total less the cluster's nodes); a pod that fits no
+ *    node is left out. The expander (ca_expand) picks one option:
  *      least-waste: the smallest (capacity - requests) / capacity of CPU
  *        plus the same of memory over the option's nodes, the node capacity
  *        being the instance's vCPUs and memory, as expander/waste/waste.go;
@@ -42,41 +51,55 @@
  *    Ties go to a uniform draw among the tied options (CA's fallback
  *    expander is random). The price expander is refused at load: CA's AWS
  *    provider implements no pricing model, and CA exits at start with it.
- *    The group's ASG grows by the option's node count at once: each node Launches, registers after the `boot` latency and is
- *    Ready after `initialization`. A pod that no group's template admits
- *    (resources, taints, node affinity) is reported once as unprovisionable,
- *    with the reasons, and never causes a scale-up.
+ *    Its node count is capped by --max-nodes-total and the quota, then
+ *    (with balancing) split over the group and its similar groups
+ *    (ca_similar of their templates, fixed at start; ca_similar_groups:
+ *    those that may scale up and admit every pod group the chosen one
+ *    does) by ca_balance, each share capped by what the quota has left
+ *    (capScaleUpsByQuota). Each group's ASG grows at once: each node goes
+ *    to the group's zone, or the one of its zones where it has fewest
+ *    instances (asg_zone: Availability Zone balancing), Launches, registers
+ *    after the `boot` latency and is Ready after `initialization`. A pod
+ *    that no group's template admits (resources, taints, node affinity,
+ *    the template's zone) is reported once as unprovisionable, with the
+ *    reasons of that loop. When a limit is why nothing scales up, a
+ *    "scale-up-limited" row says so, once for each new reason.
  *
  * 3. Scale-down, when enabled and no scale-up happened in this loop. The
  *    candidates are the Ready nodes of groups above their min size.
  *    Utilisation (ca_utilization, ca_eligibility) is max(sum of cpu
  *    requests / allocatable cpu, the same for memory), DaemonSet pods
- *    included (--ignore-daemonsets-utilization is false by default;
- *    simulator/utilization/info.go). A candidate at or below
+ *    included, or with --ignore-daemonsets-utilization (false by default)
+ *    left out of both the requests and the allocatable
+ *    (simulator/utilization/info.go). A candidate at or below
  *    scale-down-utilization-threshold whose pods (Pending-bound or Running)
  *    all fit, first-fit largest first, on the room the other Ready nodes
  *    have left (where their taints and labels admit the pod and no pod
- *    repels it on hostname) is unneeded; a node found unneeded is no destination for
- *    the next candidates (planner.go categorizeNodes). A node stays unneeded
- *    since the first loop it was found so (wnode.unneeded_since) until a
- *    loop finds it needed. Unless CA is in cooldown (a scale-up less than
- *    scale-down-delay-after-add ago, or a failed scale-down less than
- *    scale-down-delay-after-failure ago; at start both lie an hour back),
- *    nodes unneeded for more than scale-down-unneeded-time are deleted
- *    (node_drain), empty ones first, oldest unneeded first, keeping each
- *    group at or above its min, at most max-scale-down-parallelism deletions
- *    in progress and at most one non-empty node draining at a time
- *    (--max-drain-parallelism 1).
+ *    repels it on hostname) is unneeded; a node found unneeded is no
+ *    destination for the next candidates (planner.go categorizeNodes). A
+ *    node stays unneeded since the first loop it was found so
+ *    (wnode.unneeded_since) until a loop finds it needed. Unless CA is in
+ *    cooldown (a scale-up less than scale-down-delay-after-add ago, or a
+ *    failed scale-down less than scale-down-delay-after-failure ago; at
+ *    start both lie an hour back), nodes unneeded for more than
+ *    scale-down-unneeded-time are deleted (node_drain), empty ones first,
+ *    oldest unneeded first, keeping each group at or above its min and the
+ *    cluster at or above the minimums of --cores-total and --memory-total
+ *    (a min quota over every node, those being deleted included, as
+ *    release 1.37 counts them), at most max-scale-down-parallelism
+ *    deletions in progress and at most one non-empty node draining at a
+ *    time (--max-drain-parallelism 1).
  *
- * Not modelled: the cluster health check, max-nodes-total and resource
- * limits, balance-similar-node-groups, scale-down-unready-time, the 5 min
- * recheck timeout of nodes found unremovable, the node-delete delay after
- * the taint, scale-down-delay-after-failure (a node whose pods
+ * Not modelled: the cluster health check, GPU limits and CapacityQuota
+ * objects, --balancing-label, scale-down-unready-time, the 5 min recheck
+ * timeout of nodes found unremovable, the node-delete delay after the
+ * taint, scale-down-delay-after-failure (a node whose pods
  * PodDisruptionBudgets or annotations protect is skipped before its drain,
- * evict_ca_blocked, so no scale-down fails part-way), and pods of ongoing
- * drains taking room in the scale-down simulation. Placement in the
- * simulations is the static fit and hostname anti-affinity only (no spread,
- * zone anti-affinity or pod affinity), and in the estimator no required pod
+ * evict_ca_blocked, so no scale-down fails part-way), pods of ongoing
+ * drains taking room in the scale-down simulation, and an ASG's
+ * AZRebalance after CA deletes a node. Placement in the simulations is
+ * the static fit and hostname anti-affinity only (no spread, zone
+ * anti-affinity or pod affinity), and in the estimator no required pod
  * affinity (docs/cluster-autoscaler.md).
  *
  * Randomness: latencies from RNG_NODES instance 1, expander draws from
@@ -89,6 +112,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,13 +120,19 @@
 #define POD_TIME_BUFFER (2 * SIM_S)   /* unschedulablePodTimeBuffer */
 #define BACKOFF_RESET (3 * SIM_HOUR)  /* --node-group-backoff-reset-timeout */
 #define MAX_DRAIN_PARALLELISM 1       /* --max-drain-parallelism */
+#define STABILIZATION (60 * SIM_S)    /* a node Ready for longer is a template candidate (stabilizationDelay) */
+#define GIB (1024.0 * SCHED_MIB)
 
 enum { EV_REGISTER, EV_READY };
 
 struct group {
 	const struct scn_nodegroup *cfg;
 	const struct instance_type *type;
-	struct sched_node tmpl; /* an empty new node of the group: allocatable, DaemonSets bound */
+	struct sched_node *tmpl;/* per zone (one without zones): an empty new node of the group there,
+	                         * allocatable with the DaemonSets that run there bound */
+	int tmpl_zone;          /* its template's zone (template_zones), or PLACE_ZONE_NONE */
+	uint32_t zones;         /* the zones its nodes may be in: bit z for cluster zone z */
+	int64_t res[CA_N_RESOURCES]; /* a node's capacity as the limits count it: vCPUs, memory bytes, 1 */
 	int size;               /* target size: nodes of the group not being deleted (scratch of a loop) */
 	simtime req_at;         /* the open scale-up request, ns; -1: none */
 	int req_nodes;          /* nodes that request asked for */
@@ -134,6 +164,15 @@ struct ca {
 	simtime last_up;         /* lastScaleUpTime, ns */
 	simtime last_down_fail;  /* lastScaleDownFailTime, ns (never set: drains do not fail here) */
 	struct ca_scale_down sd; /* what scale-down eligibility reads of the flags */
+	int64_t max_limit[CA_N_RESOURCES], min_limit[CA_N_RESOURCES]; /* --cores-total, --memory-total (-1: none) */
+	char limited[320];       /* the last scale-up-limited row's detail ("" none since) */
+	/* Per node group, scratch of a scale-up (n_g each). */
+	bool *ready;             /* it may scale up: not backed off, below its max, within the quota */
+	unsigned *skip;          /* why not: SKIP_* bits, and the quota's exceeded resources << SKIP_RES */
+	bool *similar;           /* n_g x n_g: ca_similar of their templates (fixed; with balancing only) */
+	bool *admits;            /* n_g x n_svcs: its template admits the service's pending pods */
+	size_t *sim;             /* a group's similar groups (ca_similar_groups) */
+	struct ca_group_size *sizes; /* the balanced scale-up */
 	/* Scratch, grown on demand: memory follows the cluster. */
 	struct cpod *pods;
 	struct sched_pod *sps;   /* the pods' requests, for the estimator */
@@ -238,10 +277,11 @@ struct est {
 	int *total;                       /* with c: the pods of each group placed (c->count's first row) */
 };
 
+/* The counts row[] of the groups sel lists, summed; 0 without a row. */
 static int sum_sel(const int *row, const int *sel, size_t n)
 {
 	int s = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; row && i < n; i++)
 		s += row[sel[i]];
 	return s;
 }
@@ -252,19 +292,19 @@ static int *row_of(const struct est *st, size_t j)
 	return st->c->count + (j + 1) * st->c->n_groups;
 }
 
-/* Whether group g's pods may still go into the node group's zone: no pod
+/* Whether pod group pg's pods may still go into the node group's zone,
+ * total[] (NULL: none) of each group placed there by the estimate: no pod
  * a zone anti-affinity keeps apart there, and each zone constraint's
  * count there + self - the least count over its domains within maxSkew. */
-static bool zone_ok(const struct est *st, int g)
+static bool zone_fits(const struct ca_group *pg, const int *total)
 {
-	const struct ca_group *pg = &st->c->groups[g];
-	if (pg->zone_held || sum_sel(st->total, pg->anti_zone, pg->n_anti_zone) > 0)
+	if (pg->zone_held || sum_sel(total, pg->anti_zone, pg->n_anti_zone) > 0)
 		return false;
 	for (size_t i = 0; i < pg->n_spread; i++) {
 		const struct ca_spread *s = &pg->spread[i];
 		if (s->key != SCN_TOPO_ZONE)
 			continue;
-		int cnt = s->in_zone + sum_sel(st->total, s->sel, s->n_sel);
+		int cnt = s->in_zone + sum_sel(total, s->sel, s->n_sel);
 		int min = s->n_domains && s->min < cnt ? s->min : cnt;
 		if (s->n_domains + 1 < s->min_domains)
 			min = 0;
@@ -272,6 +312,11 @@ static bool zone_ok(const struct est *st, int g)
 			return false;
 	}
 	return true;
+}
+
+static bool zone_ok(const struct est *st, int g)
+{
+	return zone_fits(&st->c->groups[g], st->total);
 }
 
 /* Each hostname constraint's least count over its domains (the cluster's
@@ -460,6 +505,201 @@ size_t ca_expand(enum ca_expander e, const struct ca_option *opt, size_t n, size
 	return nb < 2 ? best[0] : best[rng_below(r, (uint32_t)nb)];
 }
 
+int ca_limit_min(int base, int target)
+{
+	if (base < 0 || target < 0)
+		return -1;
+	if ((base == 0 || base > target) && target > 0)
+		return target;
+	return base;
+}
+
+int ca_cluster_capacity(int max_nodes_total, int n_nodes)
+{
+	if (max_nodes_total == 0)
+		return 0;
+	if (max_nodes_total < 0 || max_nodes_total <= n_nodes)
+		return -1;
+	return max_nodes_total - n_nodes;
+}
+
+int ca_groups_capacity(const struct ca_group_size *g, size_t n)
+{
+	assert(n >= 1);
+	int room = 0;
+	for (size_t i = 0; i < n; i++)
+		room += g[i].max > g[i].current ? g[i].max - g[i].current : 0;
+	return room > 0 ? room : -1;
+}
+
+int ca_capped_new_nodes(int new_nodes, int n_nodes, int max_nodes_total)
+{
+	if (max_nodes_total > 0 && new_nodes + n_nodes > max_nodes_total)
+		return max_nodes_total - n_nodes;
+	return new_nodes;
+}
+
+void ca_quota_init(struct ca_quota *q, const int64_t *limit, const int64_t *usage, bool min)
+{
+	for (int r = 0; r < CA_N_RESOURCES; r++) {
+		int64_t d = min ? usage[r] - limit[r] : limit[r] - usage[r];
+		q->left[r] = limit[r] < 0 ? -1 : d > 0 ? d : 0;
+	}
+}
+
+int ca_quota_check(const struct ca_quota *q, const int64_t *node, int delta, unsigned *exceeded)
+{
+	assert(delta >= 0);
+	int allowed = delta;
+	unsigned ex = 0;
+	for (int r = 0; r < CA_N_RESOURCES; r++) {
+		if (node[r] <= 0 || q->left[r] < 0 || q->left[r] >= node[r] * delta)
+			continue;
+		int64_t fit = q->left[r] / node[r];
+		allowed = fit < allowed ? (int)fit : allowed;
+		ex |= 1u << r;
+	}
+	if (exceeded)
+		*exceeded = ex;
+	return allowed;
+}
+
+int ca_quota_consume(struct ca_quota *q, const int64_t *node, int delta, unsigned *exceeded)
+{
+	int allowed = ca_quota_check(q, node, delta, exceeded);
+	if (allowed != delta)
+		return allowed;
+	for (int r = 0; r < CA_N_RESOURCES; r++)
+		if (q->left[r] >= 0)
+			q->left[r] = HR_MAX(q->left[r] - node[r] * delta, 0);
+	return allowed;
+}
+
+/* resourceListWithinTolerance: larger - smaller <= larger x ratio, on
+ * upstream's float64s of the milli-values. */
+static bool within(int64_t a, int64_t b, double ratio)
+{
+	double x = (double)a, y = (double)b, larger = x > y ? x : y, smaller = x > y ? y : x;
+	return larger - smaller <= larger * ratio;
+}
+
+/* BasicIgnoredLabels and CreateAwsNodeInfoComparator's additions. */
+static const char *const ignored_labels[] = {
+	"kubernetes.io/hostname", "failure-domain.beta.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/region",
+	"topology.kubernetes.io/zone", "topology.kubernetes.io/region", "beta.kubernetes.io/fluentd-ds-ready",
+	"kops.k8s.io/instancegroup", "alpha.eksctl.io/instance-id", "alpha.eksctl.io/nodegroup-name",
+	"eks.amazonaws.com/nodegroup", "k8s.amazonaws.com/eniConfig", "lifecycle", "topology.ebs.csi.aws.com/zone",
+	"topology.k8s.aws/zone-id", NULL};
+
+static bool ignored(const char *key, const char *const *extra, size_t n_extra)
+{
+	for (size_t i = 0; ignored_labels[i]; i++)
+		if (!strcmp(key, ignored_labels[i]))
+			return true;
+	for (size_t i = 0; i < n_extra; i++)
+		if (!strcmp(key, extra[i]))
+			return true;
+	return false;
+}
+
+/* Whether every label of a that is not ignored is on b with its value. */
+static bool labels_in(const struct ca_template *a, const struct ca_template *b, const char *const *ign, size_t n_ign)
+{
+	for (size_t i = 0; i < a->n_labels; i++) {
+		const struct place_label *l = &a->labels[i];
+		const char *v = ignored(l->key, ign, n_ign) ? l->value : place_label_get(b->labels, b->n_labels, l->key);
+		if (!v || strcmp(v, l->value))
+			return false;
+	}
+	return true;
+}
+
+bool ca_similar(const struct ca_template *a, const struct ca_template *b, const struct ca_ratios *r,
+		const char *const *ignore, size_t n_ignore)
+{
+	/* Capacity: memory within its ratio, the rest exactly. */
+	if (a->cap_cpu_m != b->cap_cpu_m || a->cap_pods != b->cap_pods ||
+	    !within(a->cap_mem, b->cap_mem, r->capacity_memory))
+		return false;
+	if (!within(a->alloc_cpu_m, b->alloc_cpu_m, r->allocatable) || !within(a->alloc_mem, b->alloc_mem, r->allocatable) ||
+	    !within(a->alloc_pods, b->alloc_pods, r->allocatable))
+		return false;
+	/* Free: allocatable less the requests (pods take no pod slots in
+	 * NodeInfo.Requested, so free pods are the allocatable's). */
+	if (!within(a->alloc_cpu_m - a->req_cpu_m, b->alloc_cpu_m - b->req_cpu_m, r->free) ||
+	    !within(a->alloc_mem - a->req_mem, b->alloc_mem - b->req_mem, r->free) ||
+	    !within(a->alloc_pods, b->alloc_pods, r->free))
+		return false;
+	return labels_in(a, b, ignore, n_ignore) && labels_in(b, a, ignore, n_ignore);
+}
+
+size_t ca_similar_groups(size_t best, size_t n_groups, const bool *similar, const bool *ready,
+			 const bool *admits, size_t n_pod_groups, size_t *out)
+{
+	const bool *mine = admits + best * n_pod_groups;
+	bool any = false;
+	for (size_t p = 0; p < n_pod_groups; p++)
+		any |= mine[p];
+	if (!any)
+		return 0;
+	size_t n = 0;
+	for (size_t j = 0; j < n_groups; j++) {
+		if (j == best || !similar[best * n_groups + j] || !ready[j])
+			continue;
+		bool all = true;
+		for (size_t p = 0; p < n_pod_groups && all; p++)
+			all = !mine[p] || admits[j * n_pod_groups + p];
+		if (all)
+			out[n++] = j;
+	}
+	return n;
+}
+
+/*
+ * Upstream's loop, kept as it is: the groups sorted by size, a node to the
+ * group at `cur` (or, when that is full, the group swapped out of the
+ * range [start, m)), then on to the next group when it is smaller, else
+ * back to the start of the range. Every group in [start, cur) has the same
+ * new size, so the nodes go level by level to the smallest groups.
+ */
+size_t ca_balance(struct ca_group_size *g, size_t n, int new_nodes)
+{
+	size_t m = 0;
+	int room = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (g[i].current == g[i].max)
+			continue; /* already maxed */
+		room += g[i].max > g[i].current ? g[i].max - g[i].current : 0;
+		g[i].new_size = g[i].current;
+		g[m++] = g[i];
+	}
+	new_nodes = HR_MIN(new_nodes, room);
+	for (size_t i = 1; i < m; i++) {
+		struct ca_group_size x = g[i];
+		size_t j = i;
+		for (; j > 0 && g[j - 1].current > x.current; j--)
+			g[j] = g[j - 1];
+		g[j] = x;
+	}
+	for (size_t start = 0, cur = 0; new_nodes > 0;) {
+		struct ca_group_size *c = &g[cur];
+		if (c->new_size < c->max) {
+			c->new_size++;
+			new_nodes--;
+		} else {
+			struct ca_group_size x = g[start];
+			g[start++] = *c;
+			*c = x;
+		}
+		cur = cur + 1 < m && c->new_size > g[cur + 1].new_size ? cur + 1 : start;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < m; i++)
+		if (g[i].new_size != g[i].current)
+			g[k++] = g[i];
+	return k;
+}
+
 int ca_utilization(const struct sched_node *nd, const struct sched_pod *ds, bool ignore_ds, struct ca_util *u)
 {
 	int64_t ds_cpu = 0, ds_mem = 0;
@@ -567,9 +807,9 @@ static int node_cmp(const void *a, const void *b)
 	return ffd_cmp(a, b);
 }
 
-/* A decision about a node group: a "node" row named after the group, with
- * the nodes in the cluster and (desired) the group's target size. */
-static void group_log(struct ca *k, size_t gi, const char *event, const char *detail)
+/* A decision of CA's: a "node" row named `who`, with the nodes in the
+ * cluster and `desired`. */
+static void ca_log(struct ca *k, const char *who, int desired, const char *event, const char *detail)
 {
 	struct world *w = k->w;
 	if (!w->out.decision)
@@ -578,16 +818,41 @@ static void group_log(struct ca *k, size_t gi, const char *event, const char *de
 		.t_s = sim_to_s(w->s->now),
 		.service = "",
 		.kind = "node",
-		.pod = k->g[gi].cfg->name,
+		.pod = who,
 		.event = event,
 		.replicas = (int)w->n_nodes,
-		.desired = k->g[gi].size,
+		.desired = desired,
 		.raw = -1,
 		.stabilized = -1,
 		.limited = -1,
 		.detail = detail,
 	};
 	w->out.decision(w->out.ctx, &r);
+}
+
+/* A decision about node group gi: named after it, desired its target size. */
+static void group_log(struct ca *k, size_t gi, const char *event, const char *detail)
+{
+	ca_log(k, k->g[gi].cfg->name, k->g[gi].size, event, detail);
+}
+
+/* Each spanning group's template zone (mixed_nodeinfos_processor.go): a
+ * template is built from a node of the group that has been Ready for over
+ * a minute and is not being deleted (upstream: the first the node lister
+ * returns; here: the first in the world's list), and kept when the group
+ * has none; before it ever had one, from the ASG, in its first zone. */
+static void template_zones(struct ca *k)
+{
+	const struct world *w = k->w;
+	for (size_t gi = 0; gi < k->n_g; gi++)
+		for (size_t i = 0; k->g[gi].cfg->meta.zone < 0 && i < w->n_nodes; i++) {
+			const struct wnode *n = w->wnodes[i];
+			if (ca_node(n) && n->pool == (int)gi && n->state == NODE_READY && n->zone >= 0 &&
+			    (n->ready_at <= 0 || n->ready_at + STABILIZATION < w->s->now)) {
+				k->g[gi].tmpl_zone = n->zone;
+				break;
+			}
+		}
 }
 
 /* Target sizes: the nodes of each group that are not being deleted. */
@@ -699,6 +964,12 @@ static bool zone_spread(const struct ca_group *cg)
 	return false;
 }
 
+/* Group g's template in zone z (PLACE_ZONE_NONE: none). */
+static const struct sched_node *tmpl_of(const struct group *g, int z)
+{
+	return &g->tmpl[z < 0 ? 0 : z];
+}
+
 /* Why node group g's template in zone z (PLACE_ZONE_NONE: none) refuses
  * service s's pods, in kube-scheduler's filter order: PLACE_R_TAINT,
  * PLACE_R_AFFINITY, R_RESOURCES (only when sp, their requests, is given),
@@ -711,7 +982,7 @@ static unsigned tmpl_refuses(const struct ca *k, const struct group *g, int z, s
 		return PLACE_R_TAINT;
 	if (!f->affinity)
 		return PLACE_R_AFFINITY;
-	if (sp && sched_filter(&g->tmpl, sp))
+	if (sp && sched_filter(tmpl_of(g, z), sp))
 		return R_RESOURCES;
 	return z < 0 && zone_spread(&k->cg[s]) ? PLACE_R_SPREAD_LABEL : 0;
 }
@@ -973,23 +1244,188 @@ static size_t filter_schedulable(struct ca *k, size_t n)
 	return left;
 }
 
-/* Group gi's option for the n pods left (their requests in k->sps,
- * their services in k->pgrp): false when the estimator places none. Its
- * new nodes are taken to be in the zone its next node goes to. */
-static bool option(struct ca *k, size_t gi, size_t n, struct ca_option *o)
+/* ---- the limits ---- */
+
+/* Why a node group may not scale up in this loop (filterValidScaleUpNodeGroups),
+ * in k->skip; with SKIP_QUOTA the resources exceeded, 1 << ca_resource,
+ * shifted left by SKIP_RES. */
+enum { SKIP_BACKOFF = 1u, SKIP_MAX = 2u, SKIP_QUOTA = 4u };
+#define SKIP_RES 3
+
+static const char *const res_names[] = {"cpu", "memory", "nodes"}; /* upstream's resource names */
+
+/* Node n's resources as the limits count them (GetNodeCoresAndMemory:
+ * status.capacity, whole cores; and 1 node): its instance type's vCPUs
+ * and memory, or, a static node given by its allocatable, that rounded up
+ * to whole cores (Quantity.Value). */
+static void node_res(const struct ca *k, const struct wnode *n, int64_t *r)
+{
+	if (ca_node(n)) {
+		memcpy(r, k->g[n->pool].res, sizeof k->g[n->pool].res);
+		return;
+	}
+	const struct instance_type *t = n->type[0] ? catalog_find(&k->w->sc->cluster.catalog, n->type) : NULL;
+	const struct sched_node *sn = &k->w->nodes[n->idx];
+	r[CA_CORES] = t ? t->vcpu : (int64_t)ceil(sn->alloc_cpu - 1e-9);
+	r[CA_MEMORY] = t ? llround(t->memory_mib * SCHED_MIB) : llround(sn->alloc_mem);
+	r[CA_NODES] = 1;
+}
+
+/* The resources of every node in the cluster: the quota trackers count
+ * the snapshot's nodes, upcoming and being-deleted ones included. */
+static void cluster_usage(const struct ca *k, int64_t *u)
+{
+	memset(u, 0, CA_N_RESOURCES * sizeof *u);
+	for (size_t i = 0; i < k->w->n_nodes; i++) {
+		int64_t r[CA_N_RESOURCES];
+		node_res(k, k->w->wnodes[i], r);
+		for (int j = 0; j < CA_N_RESOURCES; j++)
+			u[j] += r[j];
+	}
+}
+
+/* The Ready and schedulable nodes (ReadyNodeLister): CA's drains taint a
+ * node, they do not cordon it. */
+static int ready_nodes(const struct ca *k)
+{
+	int n = 0;
+	for (size_t i = 0; i < k->w->n_nodes; i++)
+		n += k->w->wnodes[i]->state == NODE_READY || k->w->wnodes[i]->state == NODE_DRAINING;
+	return n;
+}
+
+/* Appends to buf (size bytes, *len of them written) as printf would;
+ * output past the end is dropped. */
+static void addf(char *buf, size_t size, size_t *len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void addf(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	size_t at = HR_MIN(*len, size - 1);
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + at, size - at, fmt, ap);
+	va_end(ap);
+	*len = at + (n > 0 ? (size_t)n : 0);
+}
+
+/* "cpu, memory" for the resources in bits, into buf. */
+static const char *res_list(unsigned bits, char *buf, size_t size)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (int r = 0; r < CA_N_RESOURCES; r++)
+		if (bits >> r & 1u)
+			addf(buf, size, &n, "%s%s", n ? ", " : "", res_names[r]);
+	return buf;
+}
+
+/* The flags behind the resources in bits, with the cluster's usage u:
+ * "cores-total 0:8 (8 in the cluster; 2 a node)". */
+static const char *limits_text(const struct ca *k, unsigned bits, const int64_t *u, const int64_t *node, char *buf,
+			       size_t size)
+{
+	const struct scn_ca *c = k->cfg;
+	size_t n = 0;
+	buf[0] = 0;
+	if (bits >> CA_CORES & 1u)
+		addf(buf, size, &n, "cores-total %lld:%lld (%lld in the cluster, %lld a node)", (long long)c->cores_min,
+		     (long long)c->cores_max, (long long)u[CA_CORES], (long long)node[CA_CORES]);
+	if (bits >> CA_MEMORY & 1u)
+		addf(buf, size, &n, "%smemory-total %lld:%lld (%.0f GiB in the cluster, %.3g a node)", n ? ", " : "",
+		     (long long)(c->memory_min >> 30), (long long)(c->memory_max >> 30), (double)u[CA_MEMORY] / GIB,
+		     (double)node[CA_MEMORY] / GIB);
+	return buf;
+}
+
+/* A row "scale-up-limited" with this detail, when it is not the last one's. */
+static void limited(struct ca *k, const char *why)
+{
+	if (!strcmp(why, k->limited))
+		return;
+	snprintf(k->limited, sizeof k->limited, "%s", why);
+	ca_log(k, "cluster-autoscaler", (int)k->w->n_nodes, "scale-up-limited", why);
+}
+
+/* filterValidScaleUpNodeGroups for group gi, against the max quota q:
+ * k->ready[gi], else the reason in k->skip[gi]. */
+static void check_group(struct ca *k, size_t gi, const struct ca_quota *q)
 {
 	const struct group *g = &k->g[gi];
-	int cap = HR_MIN(g->cfg->max - g->size, k->cfg->max_nodes_per_scaleup);
-	int z = node_group_zone(k->w, &g->cfg->meta, (int)gi, false);
+	unsigned ex = 0, why = 0;
+	if (g->backoff_until > k->w->s->now)
+		why = SKIP_BACKOFF;
+	else if (g->size >= g->cfg->max)
+		why = SKIP_MAX;
+	else if (ca_quota_check(q, g->res, 1, &ex), ex)
+		why = SKIP_QUOTA | ex << SKIP_RES;
+	k->skip[gi] = why;
+	k->ready[gi] = !why;
+}
+
+/* Group gi's template, in its zone, against each service with pods to
+ * place (SchedulablePodGroups: CheckPredicates of a pod on the template
+ * node in the snapshot): its taints, labels and zone, the pods' size, and
+ * their zone constraints as the cluster stands, into k->admits; and
+ * k->cg as that group's estimate reads it. */
+static void admit_group(struct ca *k, size_t gi)
+{
+	const struct group *g = &k->g[gi];
+	bool *a = k->admits + gi * k->n_svcs;
 	for (size_t s = 0; s < k->n_svcs; s++) {
+		a[s] = false;
 		if (!k->pending[s])
 			continue;
-		k->cg[s].admitted = !tmpl_refuses(k, g, z, s, NULL);
-		zone_view(k, s, z);
+		const struct scn_service *sv = k->w->svcs[s].cfg;
+		struct sched_pod sp = sched_pod_make(sv->cpu_request, sv->memory_request);
+		k->cg[s].admitted = !tmpl_refuses(k, g, g->tmpl_zone, s, NULL);
+		zone_view(k, s, g->tmpl_zone);
+		a[s] = !tmpl_refuses(k, g, g->tmpl_zone, s, &sp) && zone_fits(&k->cg[s], NULL);
 	}
+}
+
+/* Group gi's similar groups into k->sim (none without
+ * --balance-similar-node-groups); returns how many. */
+static size_t similar_of(struct ca *k, size_t gi)
+{
+	if (!k->cfg->balance_similar_node_groups)
+		return 0;
+	return ca_similar_groups(gi, k->n_g, k->similar, k->ready, k->admits, k->n_svcs, k->sim);
+}
+
+static struct ca_group_size size_of(const struct ca *k, size_t gi)
+{
+	const struct group *g = &k->g[gi];
+	return (struct ca_group_size){(int)gi, g->size, g->size, g->cfg->max};
+}
+
+/* The estimator's node limit for group gi with its n_sim similar groups
+ * in k->sim, the cluster having n_nodes nodes: the static threshold
+ * (--max-nodes-per-scaleup), the similar groups' room and the cluster's
+ * (--max-nodes-total), folded by ca_limit_min. */
+static int node_limit(struct ca *k, size_t gi, size_t n_sim, int n_nodes)
+{
+	k->sizes[0] = size_of(k, gi);
+	for (size_t i = 0; i < n_sim; i++)
+		k->sizes[i + 1] = size_of(k, k->sim[i]);
+	int l = ca_limit_min(k->cfg->max_nodes_per_scaleup, ca_groups_capacity(k->sizes, n_sim + 1));
+	l = ca_limit_min(l, ca_cluster_capacity(k->cfg->max_nodes_total, n_nodes));
+	assert(l != 0); /* max-nodes-per-scaleup is >= 1 */
+	return l;
+}
+
+/* Group gi's option for the n pods left (their requests in k->sps,
+ * their services in k->pgrp), the cluster having n_nodes nodes: false
+ * when the estimator places none. Its new nodes are taken to be in its
+ * template's zone. */
+static bool option(struct ca *k, size_t gi, size_t n, int n_nodes, struct ca_option *o)
+{
+	const struct group *g = &k->g[gi];
+	admit_group(k, gi);
+	int cap = node_limit(k, gi, similar_of(k, gi), n_nodes);
+	if (cap < 0)
+		return false;
 	need_bins(k, n);
 	struct ca_constraints c = {k->pgrp, k->cg, k->n_svcs, k->est_count};
-	struct ca_estimate e = ca_estimate(&g->tmpl, k->sps, n, cap, k->bins, k->order, NULL, &c);
+	struct ca_estimate e = ca_estimate(tmpl_of(g, g->tmpl_zone), k->sps, n, cap, k->bins, k->order, NULL, &c);
 	*o = (struct ca_option){
 		.group = (int)gi,
 		.nodes = e.nodes,
@@ -1002,68 +1438,140 @@ static bool option(struct ca *k, size_t gi, size_t n, struct ca_option *o)
 	return e.nodes > 0 && e.pods > 0;
 }
 
-static void launch(struct ca *k, const struct ca_option *o)
+/* The zone an ASG launches its next instance in: the group's own, or of
+ * the zones it spans the one with the fewest of its instances, the first
+ * on ties (Availability Zone balancing; its nodes being drained are still
+ * instances). */
+static int asg_zone(const struct ca *k, size_t gi)
+{
+	const struct group *g = &k->g[gi];
+	size_t nz = k->w->sc->cluster.n_zones;
+	if (!nz)
+		return PLACE_ZONE_NONE;
+	if (g->cfg->meta.zone >= 0)
+		return g->cfg->meta.zone;
+	int count[SCN_MAX_ZONES] = {0}, best = -1;
+	for (size_t i = 0; i < k->w->n_nodes; i++) {
+		const struct wnode *n = k->w->wnodes[i];
+		if (ca_node(n) && n->pool == (int)gi && n->zone >= 0)
+			count[n->zone]++;
+	}
+	for (size_t z = 0; z < nz; z++)
+		if (g->zones >> z & 1u && (best < 0 || count[z] < count[best]))
+			best = (int)z;
+	return best;
+}
+
+/* Group gi grows by `nodes` for option o (note: what limited or split it). */
+static void launch(struct ca *k, const struct ca_option *o, size_t gi, int nodes, const char *note)
 {
 	struct world *w = k->w;
-	struct group *g = &k->g[o->group];
+	struct group *g = &k->g[gi];
 	const struct instance_type *t = g->type;
-	char detail[256];
+	char detail[640];
 	int from = g->size;
-	g->size += o->nodes;
-	snprintf(detail, sizeof detail, "%s: +%d node(s) of %s (%d -> %d) for %d pod(s); expander %s (score %.4g)",
-		 g->cfg->name, o->nodes, t->name, from, g->size, o->pods, expander_names[k->cfg->expander],
-		 ca_expander_score(k->cfg->expander, o));
-	group_log(k, (size_t)o->group, "scale-up", detail);
-	for (int i = 0; i < o->nodes; i++) {
-		struct node_spec spec = {node_group_zone(w, &g->cfg->meta, o->group, false), &g->cfg->meta, NULL, false};
-		struct wnode *n = node_add(w, g->cfg->name, t->name, o->group,
+	g->size += nodes;
+	snprintf(detail, sizeof detail, "%s: +%d node(s) of %s (%d -> %d) for %d pod(s); expander %s (score %.4g)%s",
+		 g->cfg->name, nodes, t->name, from, g->size, o->pods, expander_names[k->cfg->expander],
+		 ca_expander_score(k->cfg->expander, o), note);
+	group_log(k, gi, "scale-up", detail);
+	for (int i = 0; i < nodes; i++) {
+		struct node_spec spec = {asg_zone(k, gi), &g->cfg->meta, NULL, false};
+		struct wnode *n = node_add(w, g->cfg->name, t->name, (int)gi,
 					   (struct sched_alloc){t->alloc_cpu, t->alloc_mem, t->alloc_pods}, t->price_hour,
 					   NODE_LAUNCHING, &spec);
 		n->ev = sim_at(w->s, w->s->now + draw(k, &k->boot), PRIO_CONTROL, node_ev, n, EV_REGISTER);
 	}
 	/* RegisterScaleUp: a request already open grows and restarts its clock. */
 	g->req_at = w->s->now;
-	g->req_nodes += o->nodes;
+	g->req_nodes += nodes;
 	k->last_up = w->s->now;
 }
 
-/* Why node group gi refuses service s's pods sp in every zone its nodes
- * may be in (tmpl_refuses' reason in the first), or 0. */
-static unsigned group_refuses(const struct ca *k, size_t gi, size_t s, const struct sched_pod *sp)
+/* The scale-up's targets into k->sizes: o's group, then its similar
+ * groups that the quota q leaves room for one node of (balanceScaleUps);
+ * returns how many. */
+static size_t targets(struct ca *k, size_t gi, const struct ca_quota *q)
 {
-	const struct group *g = &k->g[gi];
-	int nz = (int)k->w->place.n_zones, lo = g->cfg->meta.zone, hi = lo + 1;
-	if (!nz)
-		lo = PLACE_ZONE_NONE, hi = 0;
-	else if (lo < 0)
-		lo = 0, hi = nz;
-	unsigned first = 0;
-	for (int z = lo; z < hi; z++) {
-		unsigned r = tmpl_refuses(k, g, z, s, sp);
-		if (!r)
-			return 0;
-		first = first ? first : r;
+	size_t n_sim = similar_of(k, gi), n = 0;
+	k->sizes[n++] = size_of(k, gi);
+	for (size_t i = 0; i < n_sim; i++) {
+		unsigned ex;
+		if (ca_quota_check(q, k->g[k->sim[i]].res, 1, &ex), !ex)
+			k->sizes[n++] = size_of(k, k->sim[i]);
 	}
-	return first;
+	return n;
 }
 
-/* The reasons no node group admits pod c (upstream's NotTriggerScaleUp
- * event counts the node groups per predicate failure), into why; false
- * when one admits it. */
+/* capScaleUpsByQuota: each balanced group's nodes within what the quota
+ * has left, consumed in turn; the groups left with none dropped. Returns
+ * how many groups still grow. */
+static size_t cap_by_quota(struct ca *k, size_t m, struct ca_quota *q)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < m; i++) {
+		struct ca_group_size *z = &k->sizes[i];
+		const int64_t *res = k->g[z->group].res;
+		int allowed = ca_quota_check(q, res, z->new_size - z->current, NULL);
+		z->new_size = z->current + allowed;
+		if (allowed > 0) {
+			ca_quota_consume(q, res, allowed, NULL);
+			k->sizes[kept++] = *z;
+		}
+	}
+	return kept;
+}
+
+/* Carries out option o (prepareScaleUp from the expander's choice on):
+ * its nodes capped by --max-nodes-total over the cluster's n_nodes and by
+ * the quota q (usage u), then split over its similar groups. Returns
+ * whether a node was added. */
+static bool scale(struct ca *k, const struct ca_option *o, int n_nodes, struct ca_quota *q, const int64_t *u)
+{
+	size_t gi = (size_t)o->group, len = 0;
+	const struct group *g = &k->g[gi];
+	char note[400], buf[160];
+	note[0] = 0;
+	int room = ca_cluster_capacity(k->cfg->max_nodes_total, n_nodes);
+	if (room > 0 && o->nodes >= room)
+		addf(note, sizeof note, &len, "; max-nodes-total %d reached (%d node(s) before)", k->cfg->max_nodes_total,
+		     n_nodes);
+	int want = ca_capped_new_nodes(o->nodes, n_nodes, k->cfg->max_nodes_total);
+	if (want < 1)
+		return false;
+	unsigned ex;
+	int new_nodes = ca_quota_check(q, g->res, want, &ex);
+	if (new_nodes < want)
+		addf(note, sizeof note, &len, "; capped from %d to %d node(s) by %s", want, new_nodes,
+		     limits_text(k, ex, u, g->res, buf, sizeof buf));
+	size_t n = targets(k, gi, q);
+	if (n > 1) {
+		addf(note, sizeof note, &len, "; balanced over");
+		for (size_t i = 0; i < n; i++)
+			addf(note, sizeof note, &len, "%s %s", i ? "," : "", k->g[k->sizes[i].group].cfg->name);
+		addf(note, sizeof note, &len, " (%d node(s))", new_nodes);
+	}
+	size_t m = cap_by_quota(k, ca_balance(k->sizes, n, new_nodes), q);
+	for (size_t i = 0; i < m; i++)
+		launch(k, o, (size_t)k->sizes[i].group, k->sizes[i].new_size - k->sizes[i].current, note);
+	return m > 0;
+}
+
+/* The reasons no node group's template (in its zone) admits pod c
+ * (upstream's NotTriggerScaleUp event counts the node groups per
+ * predicate failure), into why; false when one admits it. */
 static bool refusals(const struct ca *k, const struct cpod *c, char *why, size_t size)
 {
 	size_t s = c->p->svc->idx;
 	int taint = 0, aff = 0, res = 0, label = 0;
 	const struct scn_taint *t = NULL;
 	for (size_t gi = 0; gi < k->n_g; gi++) {
-		unsigned r = group_refuses(k, gi, s, &c->sp);
+		const struct group *g = &k->g[gi];
+		unsigned r = tmpl_refuses(k, g, g->tmpl_zone, s, &c->sp);
 		if (!r)
 			return false;
-		if (r == PLACE_R_TAINT && !taint++) {
-			const struct group *g = &k->g[gi];
-			int z = g->cfg->meta.zone >= 0 ? g->cfg->meta.zone : 0;
-			t = &g->cfg->meta.taints[g->fit[(size_t)z * k->n_svcs + s].taint];
-		}
+		if (r == PLACE_R_TAINT && !taint++)
+			t = &g->cfg->meta.taints[g->fit[(size_t)HR_MAX(g->tmpl_zone, 0) * k->n_svcs + s].taint];
 		aff += r == PLACE_R_AFFINITY;
 		res += r == R_RESOURCES;
 		label += r == PLACE_R_SPREAD_LABEL;
@@ -1108,14 +1616,72 @@ static void estimate_begin(struct ca *k, size_t n)
 	spread_begin(k);
 }
 
+/* No option: a row when a limit is why (the limits' share of upstream's
+ * NotTriggerScaleUp: the node groups skipped, counted per reason, and
+ * --max-nodes-total counting the upcoming nodes). */
+static void no_option(struct ca *k, size_t n, int n_nodes, const int64_t *u)
+{
+	int per_res[1u << CA_N_RESOURCES] = {0}, max = 0, backoff = 0;
+	unsigned all = 0;
+	const int64_t *res = NULL; /* a node of the first group the quota skipped */
+	for (size_t gi = 0; gi < k->n_g; gi++) {
+		unsigned w = k->skip[gi];
+		if (w & SKIP_QUOTA) {
+			per_res[w >> SKIP_RES]++;
+			all |= w >> SKIP_RES;
+			res = res ? res : k->g[gi].res;
+		}
+		max += !!(w & SKIP_MAX);
+		backoff += !!(w & SKIP_BACKOFF);
+	}
+	bool full = ca_cluster_capacity(k->cfg->max_nodes_total, n_nodes) < 0;
+	if (!res && !full)
+		return;
+	char why[320], buf[160];
+	size_t len = 0;
+	const char *sep = "";
+	addf(why, sizeof why, &len, "%zu pod(s) didn't trigger scale-up:", n);
+	if (full) {
+		addf(why, sizeof why, &len, " max-nodes-total %d reached (%d node(s), upcoming ones included)",
+		     k->cfg->max_nodes_total, n_nodes);
+		sep = ",";
+	}
+	for (unsigned r = 1; r < ARRAY_LEN(per_res); r++)
+		if (per_res[r]) {
+			addf(why, sizeof why, &len, "%s %d exceeded quota: \"cluster-wide\", resources: %s", sep, per_res[r],
+			     res_list(r, buf, sizeof buf));
+			sep = ",";
+		}
+	if (max) {
+		addf(why, sizeof why, &len, "%s %d max node group size reached", sep, max);
+		sep = ",";
+	}
+	if (backoff)
+		addf(why, sizeof why, &len, "%s %d in backoff after failed scale-up", sep, backoff);
+	if (res)
+		addf(why, sizeof why, &len, " [%s]", limits_text(k, all, u, res, buf, sizeof buf));
+	limited(k, why);
+}
+
 /* Returns whether it scaled up; *hold says to delete no node in this loop. */
 static bool scale_up(struct ca *k, bool *hold)
 {
 	struct world *w = k->w;
 	simtime now = w->s->now;
 	size_t n = filter_schedulable(k, collect_unschedulable(k));
-	if (!n)
+	int n_nodes = (int)w->n_nodes;
+	if (!n) {
+		k->limited[0] = 0;
 		return false;
+	}
+	if (k->cfg->max_nodes_total > 0 && ready_nodes(k) >= k->cfg->max_nodes_total) {
+		char why[160];
+		snprintf(why, sizeof why, "%zu pod(s) didn't trigger scale-up: max total nodes in cluster reached "
+					  "(max-nodes-total %d, %d Ready node(s))",
+			 n, k->cfg->max_nodes_total, ready_nodes(k));
+		limited(k, why);
+		return false;
+	}
 	simtime oldest = SIM_FOREVER;
 	for (size_t i = 0; i < n; i++)
 		oldest = HR_MIN(oldest, k->pods[i].p->created);
@@ -1125,24 +1691,53 @@ static bool scale_up(struct ca *k, bool *hold)
 	}
 	report_unprovisionable(k, n);
 	estimate_begin(k, n);
+	int64_t u[CA_N_RESOURCES];
+	struct ca_quota q;
+	cluster_usage(k, u);
+	ca_quota_init(&q, k->max_limit, u, false);
+	for (size_t gi = 0; gi < k->n_g; gi++)
+		check_group(k, gi, &q);
+	for (size_t gi = 0; gi < k->n_g; gi++)
+		if (k->ready[gi])
+			admit_group(k, gi);
 	size_t n_opt = 0;
-	for (size_t gi = 0; gi < k->n_g; gi++) {
-		const struct group *g = &k->g[gi];
-		if (g->backoff_until > now || g->size >= g->cfg->max)
-			continue;
-		n_opt += option(k, gi, n, &k->opt[n_opt]);
-	}
-	if (!n_opt)
+	for (size_t gi = 0; gi < k->n_g; gi++)
+		if (k->ready[gi])
+			n_opt += option(k, gi, n, n_nodes, &k->opt[n_opt]);
+	if (!n_opt) {
+		no_option(k, n, n_nodes, u);
 		return false;
-	launch(k, &k->opt[ca_expand(k->cfg->expander, k->opt, n_opt, k->best, k->r_exp)]);
+	}
+	if (!scale(k, &k->opt[ca_expand(k->cfg->expander, k->opt, n_opt, k->best, k->r_exp)], n_nodes, &q, u))
+		return false;
+	k->limited[0] = 0;
 	return true;
 }
 
 /* ---- 3. scale-down ---- */
 
-/* Scale-down eligibility of node n (eligibility.go). The model's
- * candidates are Ready nodes of its groups above their min, so only the
- * utilization decides; u gets it. */
+/* The requests of the DaemonSet pods on node n, summed (the pods
+ * bind_daemonsets binds there). */
+static struct sched_pod node_ds(const struct world *w, const struct wnode *n)
+{
+	const struct scn_cluster *c = &w->sc->cluster;
+	const struct scn_node_meta *m = n->meta;
+	double cpu = 0, mem = 0;
+	for (size_t i = 0; i < c->n_daemonsets; i++) {
+		const struct scn_daemonset *d = &c->daemonsets[i];
+		if (!(d->everywhere && d->cpu <= 0 && d->memory <= 0) &&
+		    node_runs_daemonset(d, n->labels, n->n_labels, m ? m->taints : NULL, m ? m->n_taints : 0)) {
+			cpu += d->cpu;
+			mem += d->memory;
+		}
+	}
+	return sched_pod_make(cpu, mem);
+}
+
+/* Scale-down eligibility of node n (eligibility.go), with
+ * --ignore-daemonsets-utilization as configured. The model's candidates
+ * are Ready nodes of its groups above their min, so only the utilization
+ * decides; u gets it. */
 static enum ca_unremovable eligibility(const struct ca *k, const struct wnode *n, struct ca_util *u)
 {
 	struct ca_node_view v = {
@@ -1151,7 +1746,10 @@ static enum ca_unremovable eligibility(const struct ca *k, const struct wnode *n
 		.deleting = n->state == NODE_DRAINING,
 		.ready = n->state == NODE_READY,
 	};
-	return ca_eligibility(&v, &k->sd, u);
+	struct ca_scale_down sd = k->sd;
+	if (sd.ignore_ds)
+		sd.ds = node_ds(k->w, n);
+	return ca_eligibility(&v, &sd, u);
 }
 
 /* The pods bound to each node that would have to move (not terminating),
@@ -1246,13 +1844,13 @@ static size_t find_unneeded(struct ca *k)
 			}
 			continue;
 		}
-		n->blocked[0] = 0;
 		if (low && pods_fit_elsewhere(k, n)) {
-			k->gone[n->idx] = 1;
+			k->gone[n->idx] = 1; /* its `blocked` is delete_unneeded's now */
 			if (n->unneeded_since < 0)
 				n->unneeded_since = w->s->now;
 		} else {
 			n->unneeded_since = -1;
+			n->blocked[0] = 0;
 		}
 	}
 	return nc;
@@ -1276,8 +1874,26 @@ static int del_cmp(const void *a, const void *b)
 	return x->n->num < y->n->num ? -1 : x->n->num > y->n->num;
 }
 
+/* Node c, unneeded long enough, stays: removing it would cross the
+ * minimums of the resources in `ex` (MinimalResourceLimitExceeded). A
+ * row when that is news. */
+static void kept_by_min(struct ca *k, struct wnode *c, unsigned ex, const int64_t *u)
+{
+	char why[sizeof c->blocked], buf[160];
+	int64_t r[CA_N_RESOURCES];
+	node_res(k, c, r);
+	snprintf(why, sizeof why, "cluster-autoscaler: would cross the minimum of %s",
+		 limits_text(k, ex, u, r, buf, sizeof buf));
+	if (strcmp(why, c->blocked)) {
+		snprintf(c->blocked, sizeof c->blocked, "%s", why);
+		node_log(k->w, c, "scale-down-skipped", why);
+	}
+}
+
 /* NodesToDelete and the budgets (budgets.go CropNodes): the nodes unneeded
- * long enough, empty ones first, within the group minimums, at most
+ * long enough, empty ones first, within the group minimums and the
+ * minimums of --cores-total and --memory-total (a min quota over every
+ * node of the cluster, each removal taking its capacity off), at most
  * max-scale-down-parallelism deletions and MAX_DRAIN_PARALLELISM drains of
  * non-empty nodes in progress. */
 static void delete_unneeded(struct ca *k, size_t nc)
@@ -1293,12 +1909,25 @@ static void delete_unneeded(struct ca *k, size_t nc)
 		struct wnode *c = k->cand[i];
 		if (k->gone[c->idx] && c->unneeded_since + k->cfg->scale_down_unneeded_time < now)
 			k->del[n++] = (struct del){c, k->start[c->idx] == k->start[c->idx + 1]};
+		else if (k->gone[c->idx])
+			c->blocked[0] = 0;
 	}
 	sort(k->del, n, sizeof *k->del, del_cmp);
+	int64_t use[CA_N_RESOURCES];
+	struct ca_quota q;
+	cluster_usage(k, use);
+	ca_quota_init(&q, k->min_limit, use, true);
 	for (size_t i = 0; i < n && budget > 0; i++) {
-		struct group *g = &k->g[k->del[i].n->pool];
+		struct wnode *c = k->del[i].n;
+		struct group *g = &k->g[c->pool];
+		unsigned ex;
 		if ((!k->del[i].empty && drains <= 0) || g->size <= g->cfg->min)
 			continue;
+		if (ca_quota_consume(&q, g->res, 1, &ex) < 1) {
+			kept_by_min(k, c, ex, use);
+			continue;
+		}
+		c->blocked[0] = 0;
 		g->size--;
 		budget--;
 		drains -= !k->del[i].empty;
@@ -1309,7 +1938,8 @@ static void delete_unneeded(struct ca *k, size_t nc)
 		struct wnode *c = k->del[i].n;
 		struct ca_util u;
 		char why[160];
-		ca_utilization(&w->nodes[c->idx], &k->sd.ds, k->sd.ignore_ds, &u);
+		struct sched_pod ds = node_ds(w, c);
+		ca_utilization(&w->nodes[c->idx], &ds, k->sd.ignore_ds, &u);
 		snprintf(why, sizeof why, "cluster-autoscaler: unneeded since %.0f s (utilisation %.2f <= %.2f%s)",
 			 sim_to_s(c->unneeded_since), u.util, k->sd.threshold, k->del[i].empty ? ", empty" : "");
 		node_drain(w, c, why);
@@ -1323,6 +1953,7 @@ static simtime scan_ev(struct sim *s, void *obj, uint64_t arg)
 	(void)arg;
 	struct ca *k = obj;
 	count_sizes(k);
+	template_zones(k);
 	update_requests(k);
 	bool hold = false;
 	if (!scale_up(k, &hold) && k->cfg->scale_down_enabled) {
@@ -1348,9 +1979,17 @@ static void ca_free(void *self)
 		return;
 	gsl_rng_free(k->r_lat);
 	gsl_rng_free(k->r_exp);
-	for (size_t i = 0; i < k->n_g; i++)
+	for (size_t i = 0; i < k->n_g; i++) {
 		free(k->g[i].fit);
+		free(k->g[i].tmpl);
+	}
 	free(k->g);
+	free(k->ready);
+	free(k->skip);
+	free(k->similar);
+	free(k->admits);
+	free(k->sim);
+	free(k->sizes);
 	free(k->opt);
 	free(k->best);
 	free(k->pods);
@@ -1372,6 +2011,89 @@ static void ca_free(void *self)
 	free(k->bin_node);
 	free(k->sim_count);
 	free(k);
+}
+
+/* Node group gi's configuration, zones, templates (one a zone: the
+ * DaemonSets that select and tolerate its nodes there) and their fit. */
+static void init_group(struct ca *k, size_t gi)
+{
+	const struct world *w = k->w;
+	size_t nz = w->sc->cluster.n_zones;
+	struct group *g = &k->g[gi];
+	g->cfg = &k->cfg->groups[gi];
+	g->type = &w->sc->cluster.catalog.types[g->cfg->type];
+	g->req_at = -1;
+	g->zones = g->cfg->meta.zone >= 0 ? 1u << (unsigned)g->cfg->meta.zone : g->cfg->meta.zones;
+	if (nz < 32)
+		g->zones &= (1u << nz) - 1;
+	assert(!nz || g->zones);
+	g->tmpl_zone = PLACE_ZONE_NONE;
+	for (size_t z = nz; z-- > 0;)
+		g->tmpl_zone = g->zones >> z & 1u ? (int)z : g->tmpl_zone;
+	g->res[CA_CORES] = g->type->vcpu;
+	g->res[CA_MEMORY] = llround(g->type->memory_mib * SCHED_MIB);
+	g->res[CA_NODES] = 1;
+	g->tmpl = xcalloc(nz ? nz : 1, sizeof *g->tmpl);
+	for (size_t z = 0; z < (nz ? nz : 1); z++) {
+		struct node_spec spec = {nz ? (int)z : PLACE_ZONE_NONE, &g->cfg->meta, NULL, false};
+		sched_node_init(&g->tmpl[z], (struct sched_alloc){g->type->alloc_cpu, g->type->alloc_mem, g->type->alloc_pods});
+		node_daemonsets(w, g->type->name, &spec, &g->tmpl[z]);
+	}
+	init_template_fit(k, g);
+}
+
+/* Group gi's template as ca_similar reads it, in its template zone;
+ * labels has room for its labels and PLACE_NODE_LABELS, buf
+ * PLACE_LABEL_BUF bytes. */
+static struct ca_template template_view(const struct ca *k, size_t gi, struct place_label *labels, char *buf)
+{
+	const struct group *g = &k->g[gi];
+	const struct scn_node_meta *m = &g->cfg->meta;
+	const struct sched_node *t = tmpl_of(g, g->tmpl_zone);
+	struct place_node_desc d = {NULL, g->tmpl_zone >= 0 ? k->w->sc->cluster.zones[g->tmpl_zone] : NULL, g->type, NULL, -1,
+				    m->labels, m->n_labels};
+	return (struct ca_template){
+		.cap_cpu_m = (int64_t)g->type->vcpu * 1000,
+		.cap_mem = g->res[CA_MEMORY],
+		.cap_pods = g->type->max_pods,
+		.alloc_cpu_m = llround(t->alloc_cpu * 1000),
+		.alloc_mem = llround(t->alloc_mem),
+		.alloc_pods = t->alloc_pods,
+		.req_cpu_m = llround(t->req_cpu * 1000),
+		.req_mem = llround(t->req_mem),
+		.labels = labels,
+		.n_labels = place_node_labels(&d, labels, buf),
+	};
+}
+
+/* The scratch of a scale-up per group, and with
+ * --balance-similar-node-groups which groups are similar: their
+ * templates do not change, so once. */
+static void init_balancing(struct ca *k)
+{
+	size_t ng = k->n_g ? k->n_g : 1;
+	k->ready = xcalloc(ng, sizeof *k->ready);
+	k->skip = xcalloc(ng, sizeof *k->skip);
+	k->admits = xcalloc(ng * k->n_svcs + 1, sizeof *k->admits);
+	k->sim = xcalloc(ng, sizeof *k->sim);
+	k->sizes = xcalloc(ng, sizeof *k->sizes);
+	k->similar = xcalloc(ng * ng, sizeof *k->similar);
+	if (!k->cfg->balance_similar_node_groups)
+		return;
+	size_t most = 0;
+	for (size_t i = 0; i < k->n_g; i++)
+		most = HR_MAX(most, k->g[i].cfg->meta.n_labels);
+	struct place_label *la = xcalloc(2 * (most + PLACE_NODE_LABELS), sizeof *la), *lb = la + most + PLACE_NODE_LABELS;
+	char ba[PLACE_LABEL_BUF], bb[PLACE_LABEL_BUF];
+	const struct scn_ca *c = k->cfg;
+	for (size_t i = 0; i < k->n_g; i++)
+		for (size_t j = i + 1; j < k->n_g; j++) {
+			struct ca_template a = template_view(k, i, la, ba), b = template_view(k, j, lb, bb);
+			bool sim = ca_similar(&a, &b, &CA_DEFAULT_RATIOS, (const char *const *)c->balancing_ignore_labels,
+					      c->n_balancing_ignore_labels);
+			k->similar[i * k->n_g + j] = k->similar[j * k->n_g + i] = sim;
+		}
+	free(la);
 }
 
 void ca_start(struct world *w)
@@ -1396,31 +2118,29 @@ void ca_start(struct world *w)
 	 * modelled), which is what false gives. */
 	k->sd = (struct ca_scale_down){
 		.threshold = k->cfg->scale_down_utilization_threshold,
-		.ignore_ds = false,
+		.ignore_ds = k->cfg->ignore_daemonsets_utilization,
 		.unready_enabled = false,
-		.ds = sched_pod_make(c->daemonset_cpu, c->daemonset_memory),
 	};
+	/* The flags' limits; nodes is no flag's (--max-nodes-total is checked
+	 * on its own, as upstream does). */
+	k->max_limit[CA_CORES] = k->cfg->cores_max;
+	k->max_limit[CA_MEMORY] = k->cfg->memory_max;
+	k->min_limit[CA_CORES] = k->cfg->cores_min;
+	k->min_limit[CA_MEMORY] = k->cfg->memory_min;
+	k->max_limit[CA_NODES] = k->min_limit[CA_NODES] = -1;
 	/* No `initial` hook: the groups start at their configured sizes, and
 	 * pods of t = 0 that do not fit wait for the first scan. */
 	w->prov = (struct provisioner){.self = k, .pod_unschedulable = unschedulable, .free = ca_free};
 	for (size_t i = 0; i < k->n_g; i++) {
+		init_group(k, i);
 		struct group *g = &k->g[i];
-		g->cfg = &k->cfg->groups[i];
-		g->type = &c->catalog.types[g->cfg->type];
-		g->req_at = -1;
-		struct sched_alloc a = {g->type->alloc_cpu, g->type->alloc_mem, g->type->alloc_pods};
-		sched_node_init(&g->tmpl, a);
-		/* The template runs the DaemonSets that select and tolerate the
-		 * group's nodes (in its zone, or the first when it spans them). */
-		struct node_spec tmpl = {g->cfg->meta.zone >= 0 ? g->cfg->meta.zone : 0, &g->cfg->meta, NULL, false};
-		if (!c->n_zones)
-			tmpl.zone = PLACE_ZONE_NONE;
-		node_daemonsets(w, g->type->name, &tmpl, &g->tmpl);
-		init_template_fit(k, g);
 		for (int j = 0; j < g->cfg->initial; j++) {
-			struct node_spec spec = {node_group_zone(w, &g->cfg->meta, (int)i, false), &g->cfg->meta, NULL, false};
-			node_add(w, g->cfg->name, g->type->name, (int)i, a, g->type->price_hour, NODE_READY, &spec);
+			struct node_spec spec = {asg_zone(k, i), &g->cfg->meta, NULL, false};
+			node_add(w, g->cfg->name, g->type->name, (int)i,
+				 (struct sched_alloc){g->type->alloc_cpu, g->type->alloc_mem, g->type->alloc_pods},
+				 g->type->price_hour, NODE_READY, &spec);
 		}
 	}
+	init_balancing(k);
 	sim_at(w->s, k->cfg->scan_interval, PRIO_CONTROL, scan_ev, k, 0);
 }

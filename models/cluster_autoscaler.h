@@ -3,7 +3,7 @@
  * state a test builds directly; models/cluster_autoscaler.c calls them at
  * every scan over the world's nodes and pods.
  *
- * Three decisions, each after the kubernetes/autoscaler code it follows
+ * The decisions, each after the kubernetes/autoscaler code it follows
  * (cluster-autoscaler/, release 1.37):
  *   - the binpacking estimator (estimator/binpacking_estimator.go): how
  *     many new nodes of a node group's template the pending pods need,
@@ -13,6 +13,13 @@
  *   - the expanders (expander/waste, mostpods, random, and the chain of
  *     expander/factory that ends in a random choice): which node group's
  *     option a scale-up takes;
+ *   - the limits on a scale-up (the estimator's thresholds: how many nodes
+ *     the estimator may open; resourcequotas/tracker.go: --cores-total and
+ *     --memory-total, and on scale-down their minimums;
+ *     core/scaleup/orchestrator: --max-nodes-total);
+ *   - balancing (processors/nodegroupset: which node groups are similar,
+ *     and how a scale-up is split between them, with
+ *     --balance-similar-node-groups);
  *   - scale-down eligibility (core/scaledown/eligibility/eligibility.go and
  *     simulator/utilization/info.go): a node's utilization, and why a node
  *     is not a candidate for scale-down.
@@ -34,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "placement.h"
 #include "scheduler.h"
 #include "scn.h"
 
@@ -174,6 +182,142 @@ size_t ca_expander_best(enum ca_expander e, const struct ca_option *opt, size_t 
  * indices.
  */
 size_t ca_expand(enum ca_expander e, const struct ca_option *opt, size_t n, size_t *best, gsl_rng *r);
+
+/* ---- scale-up: limits ---- */
+
+/*
+ * The estimator's node limit (estimator/threshold_based_limiter.go): each
+ * threshold gives a limit, > 0 a number of nodes, 0 none, < 0 no node at
+ * all; ca_limit_min is getMinLimit, folding one into another (-1 when
+ * either is negative, else the smaller of those set, 0 when neither is).
+ */
+int ca_limit_min(int base, int target);
+
+/* clusterCapacityThreshold (estimator/cluster_capacity_threshold.go):
+ * --max-nodes-total minus the nodes in the cluster (all of them, upcoming
+ * ones included), 0 without a limit (max_nodes_total 0), -1 when none is
+ * left or the limit is negative. */
+int ca_cluster_capacity(int max_nodes_total, int n_nodes);
+
+/* A node group's size in a scale-up (nodegroupset.ScaleUpInfo). */
+struct ca_group_size {
+	int group;    /* the node group (index) */
+	int current;  /* CurrentSize: its target size before */
+	int new_size; /* NewSize: after */
+	int max;      /* MaxSize */
+};
+
+/* sngCapacityThreshold (estimator/sng_capacity_threshold.go): the room
+ * max - current of group g[0] and of its similar groups g[1..n), each
+ * counted when positive; -1 when that is 0. n >= 1. */
+int ca_groups_capacity(const struct ca_group_size *g, size_t n);
+
+/* ScaleUpOrchestrator.GetCappedNewNodeCount: new_nodes, or what
+ * --max-nodes-total leaves of it over the cluster's n_nodes (which may be
+ * < 1: upstream then fails the scale-up, "max node total count already
+ * reached"). max_nodes_total 0: no limit. */
+int ca_capped_new_nodes(int new_nodes, int n_nodes, int max_nodes_total);
+
+/* The resources a limit may name: cores (a node's capacity, whole cores),
+ * memory (its capacity, bytes) and nodes (1 a node). --cores-total and
+ * --memory-total limit the first two; nodes is there for the upstream
+ * cases (CapacityQuota objects may limit it; the flags do not). */
+enum ca_resource { CA_CORES, CA_MEMORY, CA_NODES, CA_N_RESOURCES };
+
+/*
+ * One quota as resourcequotas.Tracker holds it (quotaStatus.limitsLeft),
+ * the cluster-wide one --cores-total and --memory-total make: what may be
+ * added (a max tracker, for scale-up) or taken away (a min tracker, for
+ * scale-down) before a limit is crossed.
+ */
+struct ca_quota {
+	int64_t left[CA_N_RESOURCES]; /* per resource; -1: no limit on it */
+};
+
+/*
+ * newQuotasTracker for one quota: limit[r] (< 0: none) against usage[r],
+ * the sum over the cluster's nodes (every node the snapshot holds, upcoming
+ * and being-deleted ones included); left is max(0, limit - usage), or with
+ * min (a min tracker) max(0, usage - limit).
+ */
+void ca_quota_init(struct ca_quota *q, const int64_t *limit, const int64_t *usage, bool min);
+
+/*
+ * Tracker.CheckQuota: how many of delta >= 0 nodes, each with the
+ * resources node[r], fit in what q has left: delta, or the least
+ * left / node[r] over the resources it exceeds (a resource of 0 a node
+ * never does). *exceeded (may be NULL) gets a bit 1 << r per resource
+ * exceeded, 0 when delta fits.
+ */
+int ca_quota_check(const struct ca_quota *q, const int64_t *node, int delta, unsigned *exceeded);
+
+/* Tracker.ConsumeQuota: ca_quota_check, and when all delta nodes fit their
+ * resources leave q (never below 0); q is untouched otherwise. */
+int ca_quota_consume(struct ca_quota *q, const int64_t *node, int delta, unsigned *exceeded);
+
+/* ---- scale-up: balancing similar node groups ---- */
+
+/* A node group's template as the balancing comparator reads it (the
+ * framework.NodeInfo of a template node: its status and its pods, which
+ * on a template are the DaemonSets'). */
+struct ca_template {
+	int64_t cap_cpu_m, cap_mem, cap_pods;       /* status.capacity: millicores, bytes, pods */
+	int64_t alloc_cpu_m, alloc_mem, alloc_pods; /* status.allocatable */
+	int64_t req_cpu_m, req_mem;                 /* its pods' requests: millicores, bytes */
+	const struct place_label *labels;           /* its labels (borrowed) */
+	size_t n_labels;
+};
+
+/* config.NodeGroupDifferenceRatios: how far two similar groups' templates
+ * may differ, as a fraction of the larger value. */
+struct ca_ratios {
+	double capacity_memory; /* MaxCapacityMemoryDifferenceRatio, 0.015 */
+	double allocatable;     /* MaxAllocatableDifferenceRatio, 0.05 */
+	double free;            /* MaxFreeDifferenceRatio (allocatable - requests), 0.05 */
+};
+#define CA_DEFAULT_RATIOS ((struct ca_ratios){0.015, 0.05, 0.05})
+
+/*
+ * IsCloudProviderNodeInfoSimilar with the AWS comparator's labels
+ * (processors/nodegroupset/compare_nodegroups.go, aws_nodegroups.go):
+ * whether two node groups are similar. Capacity cpu and pods equal,
+ * capacity memory within r->capacity_memory; allocatable and free
+ * (allocatable less the requests) within r->allocatable and r->free; and
+ * the same labels with the same values, except those upstream ignores
+ * (hostname, zone and region, beta.kubernetes.io/fluentd-ds-ready,
+ * kops.k8s.io/instancegroup, and on AWS alpha.eksctl.io/instance-id,
+ * alpha.eksctl.io/nodegroup-name, eks.amazonaws.com/nodegroup,
+ * k8s.amazonaws.com/eniConfig, lifecycle, topology.ebs.csi.aws.com/zone,
+ * topology.k8s.aws/zone-id) and ignore[0..n_ignore) (--balancing-ignore-label).
+ */
+bool ca_similar(const struct ca_template *a, const struct ca_template *b, const struct ca_ratios *r,
+		const char *const *ignore, size_t n_ignore);
+
+/*
+ * ScaleUpOrchestrator.ComputeSimilarNodeGroups for node group `best` of
+ * n_groups, with --balance-similar-node-groups: the groups j != best that
+ * ca_similar finds similar (similar[best * n_groups + j]), that may scale
+ * up (ready[j]: not backed off, below their max, within the quotas: the
+ * groups upstream has schedulable pod groups for) and whose template
+ * admits every pod group best's admits (admits: n_groups x n_pod_groups
+ * flags; matchingSchedulablePodGroups), into out in increasing order.
+ * Returns how many; 0 when best admits none. out has room for n_groups.
+ */
+size_t ca_similar_groups(size_t best, size_t n_groups, const bool *similar, const bool *ready,
+			 const bool *admits, size_t n_pod_groups, size_t *out);
+
+/*
+ * BalancingNodeGroupSetProcessor.BalanceScaleUpBetweenGroups: splits
+ * new_nodes over the groups g[0..n) (current and max set; g[0] the
+ * expander's choice, then its similar groups), each node to the smallest,
+ * each group within its max, the total capped at their room. Groups
+ * already at their max are left out; the others are sorted by current size
+ * (stably: upstream's sort.Slice is an insertion sort, stable, up to 12
+ * groups) and their new_size set. Returns m: g[0..m) are the groups that
+ * grow, in the order the algorithm leaves them; g is reordered. No
+ * allocation.
+ */
+size_t ca_balance(struct ca_group_size *g, size_t n, int new_nodes);
 
 /* ---- scale-down: utilization and eligibility ---- */
 

@@ -533,6 +533,11 @@ int catalog_load(struct catalog *c, const char *path, struct herr *e)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return herr_at(e, path, 0, 0, "cannot open: %s", strerror(errno));
+	char why[160];
+	if (file_check(f, FILE_MAX_CATALOG, why, sizeof why)) {
+		fclose(f);
+		return herr_at(e, path, 0, 0, "%s", why);
+	}
 	struct rd r = {.path = path, .e = e, .names = col_names, .required = col_required, .n_cols = N_COLS,
 		       .example = "name,arch,vcpu,memory_mib,max_pods,price_usd_hour", .rows = "instance types"};
 	struct type_rd x = {.c = c};
@@ -780,6 +785,11 @@ int catalog_load_offerings(struct catalog *c, const char *path, struct herr *e)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return herr_at(e, path, 0, 0, "cannot open: %s", strerror(errno));
+	char why[160];
+	if (file_check(f, FILE_MAX_CATALOG, why, sizeof why)) {
+		fclose(f);
+		return herr_at(e, path, 0, 0, "%s", why);
+	}
 	struct rd r = {.path = path, .e = e, .names = ocol_names, .required = ocol_required, .n_cols = N_OCOLS,
 		       .example = "name,zone,capacity_type,price_usd_hour,available", .rows = "offerings"};
 	struct offer_rd x = {.c = c, .first = xmalloc(c->n * sizeof *x.first)};

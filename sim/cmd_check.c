@@ -255,27 +255,18 @@ static int parse_opts(const struct cmd *cmd, int argc, char **argv, struct opts 
 
 static char *slurp(const char *path, size_t *len, struct herr *e)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		herr_set(e, "%s: cannot open the baseline: %s", path, strerror(errno));
+	char why[160];
+	char *buf = file_slurp(path, FILE_MAX_BASELINE, len, why, sizeof why);
+	if (!buf) {
+		herr_set(e, "%s: cannot %s the baseline: %s", path, strncmp(why, "cannot open", 11) ? "read" : "open",
+			 strncmp(why, "cannot open: ", 13) ? why : why + 13);
 		return NULL;
 	}
-	size_t cap = 4096, n = 0, k;
-	char *buf = xmalloc(cap);
-	while ((k = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-		n += k;
-		if (n + 1 == cap)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	int bad = ferror(f);
-	fclose(f);
-	buf[n] = '\0';
-	if (bad || strlen(buf) != n) {
+	if (strlen(buf) != *len) {
 		free(buf);
-		herr_set(e, "%s: cannot read the baseline%s", path, bad ? "" : ": it holds NUL bytes");
+		herr_set(e, "%s: cannot read the baseline: it holds NUL bytes", path);
 		return NULL;
 	}
-	*len = n;
 	return buf;
 }
 
@@ -657,7 +648,7 @@ static int run_plan_unit(struct check_ctx *C, struct unit *u)
 		for (int r = 1; r <= reps; r++)
 			jobs[(size_t)(v - 1) * (size_t)reps + (size_t)(r - 1)] = (struct plan_job){v, r, plan_seed(sc->seed, v, r)};
 	if (!rc) {
-		struct plan_runner pr = {sc, C->o.sets, C->o.n_sets, plan_jobs(C), &interrupted, plan_on_result, NULL, &A, NULL};
+		struct plan_runner pr = {sc, C->o.sets, C->o.n_sets, plan_jobs(C), &interrupted, plan_on_result, NULL, &A, NULL, NULL};
 		double t0 = mono_s();
 		int prc = plan_run(&pr, jobs, total, &e);
 		u->wall_s = mono_s() - t0;

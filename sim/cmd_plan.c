@@ -175,6 +175,9 @@ struct planner {
 	/* progress */
 	size_t total, before, done_now;
 	size_t remote;              /* of done_now, runs made by other MPI ranks */
+	size_t by_others;           /* of done_now, runs another process of the plan stored first */
+	store *chk;                 /* the workers' view of the runs stored (job_stored), or NULL */
+	atomic_size_t skipped;      /* jobs not started: another process had stored them */
 	double t0;
 	bool tty, shown;
 	int last_tenth;
@@ -250,7 +253,7 @@ static void on_tick(void *ctx)
 	struct planner *P = ctx;
 	if (P->o->quiet || !P->total)
 		return;
-	size_t done = P->before + P->done_now;
+	size_t done = P->before + P->done_now + atomic_load(&P->skipped);
 	double el = now_s() - P->t0, rate = (double)P->done_now / fmax(el, 1e-9);
 	char left[32];
 	fmt_left(left, sizeof left, P->done_now ? (double)(P->total - done) / rate : NAN);
@@ -295,6 +298,10 @@ static bool commit_run(void *ctx, struct plan_result *r)
 				s.cost(s.ctx, &r->cost);
 			struct run_end end = {"ok", r->st.wall_s, r->st.events, r->st.requests, r->st.sim_s};
 			rc = store_run_commit(P->st, &end, NULL, &e);
+			if (rc == 1) { /* another process of this plan stored it first */
+				rc = 0;
+				P->by_others++;
+			}
 		}
 		if (rc) {
 			P->write_failed = true;
@@ -307,6 +314,17 @@ static bool commit_run(void *ctx, struct plan_result *r)
 	}
 	plan_result_free(r);
 	return !P->write_failed;
+}
+
+/* Whether another process of this plan stored job j already (then it is
+ * counted as done and not started). */
+static bool job_stored(void *ctx, const struct plan_job *j)
+{
+	struct planner *P = ctx;
+	if (!store_plan_has_run(P->chk, P->plan_id, j->variant, j->replication))
+		return false;
+	atomic_fetch_add(&P->skipped, 1);
+	return true;
 }
 
 /* A finished run: stored now, or (adaptive) once the runs before it are in. */
@@ -1293,11 +1311,20 @@ static int plan(struct planner *P, int jobs)
 		       n_jobs, jobs, jobs == 1 ? "" : "s");
 	fflush(stdout);
 	struct plan_runner r = {sc, P->o->sets, P->o->n_sets, jobs, &interrupted, on_result, on_tick, P,
-				P->adapt ? plan_adapt_skip(P->adapt) : NULL};
+				P->adapt ? plan_adapt_skip(P->adapt) : NULL, NULL};
+	/* Another process of the same plan may be running it too: a job it has
+	 * stored since this one listed what was missing is not started (a
+	 * second connection, used by the workers one at a time). An adaptive
+	 * plan takes every outcome in order, so it runs all its own. */
+	struct herr ce;
+	if (!P->adapt && (P->chk = store_open(P->db, NULL, &ce)))
+		r.stored = job_stored;
 	P->t0 = now_s();
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	rc = P->search ? search(P, &r, &e) : plan_run(&r, todo, n_jobs, &e);
+	store_close(P->chk);
+	P->chk = NULL;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	free(todo);
@@ -1317,6 +1344,11 @@ static int plan(struct planner *P, int jobs)
 		       (double)P->done_now / fmax(now_s() - P->t0, 1e-9));
 	if (!P->o->quiet && P->remote)
 		printf("MPI: %zu of the %zu runs were made by the other ranks\n", P->remote, P->done_now);
+	size_t others = P->by_others + atomic_load(&P->skipped);
+	if (!P->o->quiet && others)
+		printf("plan: %zu runs were made by another process of this plan working beside this one (each "
+		       "stored once)\n",
+		       others);
 	return conclude(P);
 }
 

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <sys/stat.h>
 
 static void oom(size_t n)
 {
@@ -71,4 +74,82 @@ int herr_set(struct herr *e, const char *fmt, ...)
 	herr_vat(e, NULL, 0, 0, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* ---- files a scenario names ---- */
+
+static int stat_check(int fd, size_t limit, char *why, size_t why_n)
+{
+	struct stat st;
+	if (fstat(fd, &st)) {
+		snprintf(why, why_n, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(why, why_n, "is a directory, not a file");
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, why_n, "is not a regular file (a device, a pipe or a socket): headroom reads files only");
+		return -1;
+	}
+	if ((uintmax_t)st.st_size > limit) {
+		snprintf(why, why_n, "too large (%jd bytes, the limit is %zu)", (intmax_t)st.st_size, limit);
+		return -1;
+	}
+	return 0;
+}
+
+int file_check(FILE *f, size_t limit, char *why, size_t why_n) { return stat_check(fileno(f), limit, why, why_n); }
+
+int file_ok(const char *path, size_t limit, char *why, size_t why_n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(why, why_n, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	int rc = file_check(f, limit, why, why_n);
+	fclose(f);
+	return rc;
+}
+
+char *file_slurp(const char *path, size_t limit, size_t *len, char *why, size_t why_n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(why, why_n, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (file_check(f, limit, why, why_n)) {
+		fclose(f);
+		return NULL;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (n + 1 >= cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		size_t k = fread(buf + n, 1, cap - n - 1, f);
+		n += k;
+		if (n > limit) { /* it grew while read */
+			snprintf(why, why_n, "too large (more than %zu bytes, the limit)", limit);
+			break;
+		}
+		if (!k)
+			break;
+	}
+	int bad = ferror(f), err = errno;
+	fclose(f);
+	if (n > limit || bad) {
+		if (bad)
+			snprintf(why, why_n, "cannot read: %s", strerror(err ? err : EIO));
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
 }

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdbool.h>
 
@@ -60,5 +61,26 @@ void herr_vat(struct herr *e, const char *file, int line, int col, const char *f
 	__attribute__((format(printf, 5, 0)));
 /* herr_at without a location. */
 int herr_set(struct herr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Files a scenario names. Each kind has its size limit (docs/hardening.md);
+ * only regular files are read, so a device or an endless pipe named by
+ * mistake is an error at once, and nothing is ever cut short. */
+#define FILE_MAX_SCENARIO (64u << 20)  /* a scenario and the files it includes */
+#define FILE_MAX_MANIFEST (4u << 20)   /* a Kubernetes manifest file (Deployment, HPA, PDB, ...) */
+#define FILE_MAX_TRACE (256u << 20)    /* a traffic or cost trace CSV */
+#define FILE_MAX_CATALOG (64u << 20)   /* an instance catalog or offerings CSV */
+#define FILE_MAX_BASELINE (64u << 20)  /* a `headroom check` baseline */
+/* The whole of the regular file `path`, at most `limit` bytes, in a new
+ * NUL-terminated buffer of *len bytes (a NUL inside is the caller's to
+ * judge). NULL when it cannot be opened or read, is not a regular file, or
+ * holds more than `limit` bytes; then `why` (why_n bytes) says which, e.g.
+ * "too large (70000000 bytes, the limit is 67108864)". */
+char *file_slurp(const char *path, size_t limit, size_t *len, char *why, size_t why_n);
+/* The same checks for a file opened as f (regular, at most limit bytes
+ * now): 0, or -1 with why set. */
+int file_check(FILE *f, size_t limit, char *why, size_t why_n);
+/* Opens path and makes those checks: 0, or -1 with why set ("cannot open:
+ * ..." among them). */
+int file_ok(const char *path, size_t limit, char *why, size_t why_n);
 
 #endif

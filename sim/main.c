@@ -3,6 +3,7 @@
  * finds the command, calls it, and checks that stdout reached its
  * destination (a full disk must not pass for success).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -251,6 +252,12 @@ static int cmd_help(const struct cmd *cmd, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	int rc;
+	/* A file size limit (ulimit -f) must not kill the process mid-write:
+	 * ignored, a write past it fails with EFBIG, which the database and
+	 * the writers report as they report a full disk (SQLite rolls back a
+	 * commit that cannot be written; one it has written stays, and the
+	 * run says so). */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2) {
 		overview(stderr);
 		return EXIT_USAGE;

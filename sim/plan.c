@@ -408,7 +408,9 @@ static bool stopping(const struct pool *p) { return p->failed || (p->r->interrup
 static bool take_job(struct pool *p, struct plan_job *j)
 {
 	if (!p->queue_mode) {
-		while (p->r->skip && p->next < p->n_jobs && atomic_load(&p->r->skip[p->jobs[p->next].variant - 1]))
+		while (p->next < p->n_jobs &&
+		       ((p->r->skip && atomic_load(&p->r->skip[p->jobs[p->next].variant - 1])) ||
+			(p->r->stored && p->r->stored(p->r->ctx, &p->jobs[p->next]))))
 			p->next++;
 		if (stopping(p) || p->next >= p->n_jobs)
 			return false;

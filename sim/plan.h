@@ -160,6 +160,11 @@ struct plan_runner {
 	 * runs are to start (an adaptive plan's decided variants, plan_seq.h);
 	 * written by the calling thread, read by the workers. */
 	const atomic_int *skip;
+	/* NULL, or whether a job is stored already (another process of the same
+	 * plan made it since this one listed what was missing): such a job is
+	 * not started. Called by the workers under the pool's lock, one call at
+	 * a time, with ctx. */
+	bool (*stored)(void *ctx, const struct plan_job *j);
 };
 
 /* Runs jobs[0..n) (in any order, on r->jobs threads and, under MPI, on the

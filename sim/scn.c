@@ -410,8 +410,9 @@ static int load_trace(struct ld *L, const struct ynode *p, struct pattern *pat)
 	int rc;
 	if (!full)
 		return -1;
-	if (access(full, R_OK))
-		rc = yt_err(L->e, f, "file: cannot read trace '%s' (%s): %s", name, full, strerror(errno));
+	char why[160];
+	if (file_ok(full, FILE_MAX_TRACE, why, sizeof why))
+		rc = yt_err(L->e, f, "file: cannot read trace '%s' (%s): %s", name, full, why);
 	else
 		rc = trace_load(&pat->trace, full, L->e);
 	free(full);
@@ -942,43 +943,17 @@ static int apply_one(struct ld *L, const char *set)
 
 static char *read_file(const char *path, size_t *len, struct herr *e)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		herr_set(e, "%s: cannot open: %s", path, strerror(errno));
+	char why[160];
+	char *buf = file_slurp(path, FILE_MAX_SCENARIO, len, why, sizeof why);
+	if (!buf) {
+		herr_set(e, "%s: %s", path, why);
 		return NULL;
 	}
-	size_t cap = 4096, n = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		if (n + 1 >= cap) {
-			if (cap > (64u << 20)) {
-				fclose(f);
-				free(buf);
-				herr_set(e, "%s: larger than 64 MiB: not a scenario", path);
-				return NULL;
-			}
-			cap *= 2;
-			buf = xrealloc(buf, cap);
-		}
-		size_t k = fread(buf + n, 1, cap - n - 1, f);
-		n += k;
-		if (!k)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		herr_set(e, "%s: cannot read: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf[n] = '\0';
-	if (strlen(buf) != n) {
+	if (strlen(buf) != *len) {
 		free(buf);
 		herr_set(e, "%s: contains NUL bytes: not a YAML text file", path);
 		return NULL;
 	}
-	*len = n;
 	return buf;
 }
 

@@ -444,7 +444,8 @@ struct scn_nodegroup {
 	int type;         /* catalog index */
 	int min, max;     /* ASG bounds */
 	int initial;      /* nodes at t = 0 (Ready) */
-	struct scn_node_meta meta; /* zone (-1: its nodes go round-robin over cluster.zones), labels, taints */
+	struct scn_node_meta meta; /* zone (-1: it spans the zones of the zones mask, its nodes going where
+	                            * it has fewest), labels, taints */
 };
 /* --expander; price is refused at load (no pricing on AWS: docs/cluster-autoscaler.md). */
 enum ca_expander { CA_LEAST_WASTE, CA_RANDOM, CA_MOST_PODS };
@@ -462,6 +463,13 @@ struct scn_ca {
 	int max_scale_down_parallelism; /* 10 */
 	simtime initial_backoff, max_backoff; /* 5 min, 30 min */
 	bool scale_down_enabled;      /* --scale-down-enabled, true */
+	bool ignore_daemonsets_utilization; /* --ignore-daemonsets-utilization, false */
+	int max_nodes_total;          /* --max-nodes-total, nodes; 0: no limit */
+	int64_t cores_min, cores_max; /* --cores-total "min:max", cores (0:320000) */
+	int64_t memory_min, memory_max; /* --memory-total "min:max" (given in GiB), bytes (0:6400000 GiB) */
+	bool balance_similar_node_groups; /* --balance-similar-node-groups, false */
+	char **balancing_ignore_labels; /* --balancing-ignore-label, each a label key (owned) */
+	size_t n_balancing_ignore_labels;
 	struct dist boot;             /* ASG request until the Node registers, s */
 	struct dist initialization;   /* registered until Ready, s */
 };

@@ -67,8 +67,10 @@ static int load_day_trace(struct ld *L, const struct ynode *v, double start_s, s
 	if (!full)
 		return -1;
 	struct trace t = {0};
-	int rc = access(full, R_OK) ? yt_err(L->e, f, "file: cannot read trace '%s' (%s): %s", name, full, strerror(errno))
-				    : trace_load(&t, full, L->e);
+	char why[160];
+	int rc = file_ok(full, FILE_MAX_TRACE, why, sizeof why)
+			 ? yt_err(L->e, f, "file: cannot read trace '%s' (%s): %s", name, full, why)
+			 : trace_load(&t, full, L->e);
 	free(full);
 	if (rc)
 		return -1;

@@ -10,6 +10,7 @@
  * (metadata.uid, resourceVersion, status, ...) are accepted, as they come
  * with `kubectl get hpa -o yaml`, and have no effect.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,7 +311,6 @@ static int load_manifest(struct ld *L, const struct ynode *v, struct scn_hpa *h)
 	return load_hpa_spec(L, n, h);
 }
 
-#define MAX_MANIFEST_BYTES (4u << 20)
 
 int ld_read_manifests(struct ld *L, const struct ynode *f, const char *what, struct ytree *t)
 {
@@ -321,31 +321,12 @@ int ld_read_manifests(struct ld *L, const struct ynode *f, const char *what, str
 	char *path = ld_path(L, f, "file", name);
 	if (!path)
 		return -1;
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		yt_err(L->e, f, "file: cannot read %s '%s' (%s): %s", what, name, path, strerror(errno));
-		free(path);
-		return -1;
-	}
-	char *text = NULL;
-	size_t len = 0, cap = 0, k;
-	char buf[8192];
+	char why[160];
+	size_t len = 0;
+	char *text = file_slurp(path, FILE_MAX_MANIFEST, &len, why, sizeof why);
 	int rc = 0;
-	while (!rc && (k = fread(buf, 1, sizeof buf, fp)) > 0) {
-		if (len + k > MAX_MANIFEST_BYTES) {
-			rc = yt_err(L->e, f, "file: '%s' is larger than %u MiB: not %s", name, MAX_MANIFEST_BYTES >> 20, what);
-			break;
-		}
-		if (len + k + 1 > cap) {
-			cap = 2 * (len + k + 1);
-			text = xrealloc(text, cap);
-		}
-		memcpy(text + len, buf, k);
-		len += k;
-	}
-	if (!rc && ferror(fp))
-		rc = yt_err(L->e, f, "file: cannot read %s '%s' (%s): %s", what, name, path, strerror(errno));
-	fclose(fp);
+	if (!text)
+		rc = yt_err(L->e, f, "file: %s '%s' (%s): %s", what, name, path, why);
 	if (!rc)
 		rc = yt_parse_stream(t, path, 1, text ? text : "", len, L->e);
 	free(text);
@@ -1142,20 +1123,179 @@ static int refuse_price(struct ld *L, const struct ynode *v)
 		      "random");
 }
 
+/* A node group's `zones` (an ASG over several subnets) into m: the mask
+ * of those zones, and m->zone the one when it names one. `zone` (one) and
+ * `zones` exclude each other. */
+static int load_group_zones(struct ld *L, const struct ynode *g, struct scn_node_meta *m)
+{
+	const struct ynode *zs = yt_get(g, "zones");
+	if (!zs)
+		return 0;
+	if (yt_get(g, "zone"))
+		return yt_err(L->e, zs, "zones: give zone (one zone) or zones (a list), not both");
+	if (ld_want_seq(L, zs, "zones"))
+		return -1;
+	if (!zs->n)
+		return yt_err(L->e, zs, "zones: give at least one of the cluster's zones");
+	uint32_t mask = 0;
+	for (size_t i = 0; i < zs->n; i++) {
+		int z;
+		if (ld_zone(L, zs->kid[i], "zones", &z))
+			return -1;
+		if (mask >> z & 1u)
+			return yt_err(L->e, zs->kid[i], "zones: '%s' is listed twice", zs->kid[i]->s);
+		mask |= 1u << z;
+		if (zs->n == 1)
+			m->zone = z;
+	}
+	m->zones = mask;
+	return 0;
+}
+
+/* A new node group at the end of c's (freed with them, whatever follows). */
+static struct scn_nodegroup *add_group(struct scn_ca *c)
+{
+	c->groups = xrealloc(c->groups, (c->n_groups + 1) * sizeof *c->groups);
+	struct scn_nodegroup *ng = &c->groups[c->n_groups++];
+	memset(ng, 0, sizeof *ng);
+	return ng;
+}
+
+/* A node group's name, labels, taints and zones into ng: `name` when
+ * zone < 0, else one ASG of a per_zone group, NAME-ZONE in zone `zone`. */
+static int load_group_as(struct ld *L, const struct ynode *g, const char *name, int zone, struct scn_nodegroup *ng)
+{
+	const struct scn_cluster *cl = &L->sc->cluster;
+	if (zone < 0) {
+		ng->name = xstrdup(name);
+	} else {
+		ng->name = xmalloc(strlen(name) + strlen(cl->zones[zone]) + 2);
+		sprintf(ng->name, "%s-%s", name, cl->zones[zone]);
+	}
+	if (ld_load_node_meta(L, g, &ng->meta) || load_group_zones(L, g, &ng->meta))
+		return -1;
+	if (zone >= 0) {
+		ng->meta.zone = zone;
+		ng->meta.zones = 1u << zone;
+	}
+	for (const struct scn_nodegroup *o = L->sc->cluster.ca.groups; o < ng; o++)
+		if (!strcmp(o->name, ng->name))
+			return yt_err(L->e, yt_get(g, "name"), "name: a node group '%s' is defined twice (names are ASGs')",
+				      ng->name);
+	return 0;
+}
+
+/* One item of node_groups: a node group, or with per_zone: true one for
+ * each of its zones (all the cluster's without zones), each with the
+ * item's min, max and size. */
+static int load_ca_group(struct ld *L, const struct ynode *g, struct scn_ca *c)
+{
+	static const char *const gkeys[] = {"name", "instance", "min", "max", "size", "zone", "zones", "per_zone",
+					    "labels", "taints", NULL};
+	static const char *const bools[] = {"false", "true", NULL};
+	const struct ynode *gn, *it;
+	int64_t lo = 0, hi = 0, size = -1;
+	int per = 0;
+	const struct instance_type *t;
+	if (ld_want_map(L, g, "a node group") || ld_check_keys(L, g, gkeys, "a node group") ||
+	    !(gn = ld_need(L, g, "name", "a node group")) || !ld_scalar(L, gn, "name") ||
+	    !(it = ld_need(L, g, "instance", "a node group")) || !(t = find_type(L, it, "instance")) ||
+	    ld_get_int(L, g, "min", 0, 10000, &lo) || !ld_need(L, g, "max", "a node group") ||
+	    ld_get_int(L, g, "max", 1, 10000, &hi) || ld_get_int(L, g, "size", 0, 10000, &size) ||
+	    ld_get_enum(L, g, "per_zone", bools, &per))
+		return -1;
+	if (hi < lo)
+		return yt_err(L->e, yt_get(g, "max"), "max (%lld) must be >= min (%lld)", (long long)hi, (long long)lo);
+	if (size < 0)
+		size = lo;
+	if (size < lo || size > hi)
+		return yt_err(L->e, yt_get(g, "size"), "size %lld is outside [min, max] = [%lld, %lld]", (long long)size,
+			      (long long)lo, (long long)hi);
+	if (per && yt_get(g, "zone"))
+		return yt_err(L->e, yt_get(g, "per_zone"),
+			      "per_zone: a group with one zone is one ASG already; give zones (a list) or none (every zone)");
+	struct scn_node_meta zm = {.zone = -1, .zones = UINT32_MAX};
+	if (per && load_group_zones(L, g, &zm))
+		return -1;
+	for (size_t z = 0; z < (per ? L->sc->cluster.n_zones : 1); z++) {
+		if (per && !(zm.zones >> z & 1u))
+			continue;
+		struct scn_nodegroup *ng = add_group(c);
+		ng->type = (int)(t - L->sc->cluster.catalog.types);
+		ng->min = (int)lo;
+		ng->max = (int)hi;
+		ng->initial = (int)size;
+		if (load_group_as(L, g, gn->s, per ? (int)z : -1, ng))
+			return -1;
+	}
+	return 0;
+}
+
+/* A "min:max" flag (parseMinMaxFlag): two integers, 0 <= min <= max <= hi. */
+static int load_min_max(struct ld *L, const struct ynode *v, const char *k, int64_t hi, int64_t *min, int64_t *max)
+{
+	const struct ynode *n = yt_get(v, k);
+	const char *s = n ? ld_scalar(L, n, k) : "";
+	if (!s)
+		return -1;
+	if (!n)
+		return 0;
+	char *end;
+	long long lo = -1, up = -1;
+	const char *colon = strchr(s, ':');
+	if (colon && colon > s && isdigit((unsigned char)s[0]) && isdigit((unsigned char)colon[1])) {
+		errno = 0;
+		lo = strtoll(s, &end, 10);
+		if (end != colon || errno)
+			lo = -1;
+		up = strtoll(colon + 1, &end, 10);
+		if (*end || errno)
+			up = -1;
+	}
+	if (lo < 0 || up < 0 || lo > hi || up > hi)
+		return yt_err(L->e, n, "%s: '%s' is not <min>:<max>, two whole numbers from 0 to %lld (e.g. 0:%lld)", k, s,
+			      (long long)hi, (long long)*max);
+	if (up < lo)
+		return yt_err(L->e, n, "%s: max %lld must be >= min %lld", k, up, lo);
+	*min = lo;
+	*max = up;
+	return 0;
+}
+
+/* --balancing-ignore-label: label keys, a list (the flag repeated) or one. */
+static int load_ignore_labels(struct ld *L, const struct ynode *v, struct scn_ca *c)
+{
+	const struct ynode *n = yt_get(v, "balancing-ignore-label");
+	if (!n)
+		return 0;
+	size_t count = n->kind == Y_SEQ ? n->n : 1;
+	c->balancing_ignore_labels = xcalloc(count ? count : 1, sizeof *c->balancing_ignore_labels);
+	for (size_t i = 0; i < count; i++) {
+		const struct ynode *e = n->kind == Y_SEQ ? n->kid[i] : n;
+		if (!ld_string(L, e, "balancing-ignore-label") || ld_check_key(L, e, "balancing-ignore-label"))
+			return -1;
+		c->balancing_ignore_labels[c->n_balancing_ignore_labels++] = xstrdup(e->s);
+	}
+	return 0;
+}
+
 static int load_ca(struct ld *L, const struct ynode *v)
 {
 	static const char *const keys[] = {"expander", "scan-interval", "max-node-provision-time",
 					   "scale-down-unneeded-time", "scale-down-delay-after-add",
 					   "scale-down-delay-after-failure", "scale-down-utilization-threshold",
 					   "max-nodes-per-scaleup", "max-scale-down-parallelism", "scale-down-enabled",
-					   "latency", "node_groups", NULL};
-	static const char *const gkeys[] = {"name", "instance", "min", "max", "size", "zone", "labels", "taints", NULL};
+					   "ignore-daemonsets-utilization", "max-nodes-total", "cores-total", "memory-total",
+					   "balance-similar-node-groups", "balancing-ignore-label", "latency", "node_groups",
+					   NULL};
 	static const char *const lkeys[] = {"boot", "initialization", NULL};
 	static const char *const expanders[] = {"least-waste", "random", "most-pods", NULL};
 	static const char *const bools[] = {"false", "true", NULL};
 	struct scn_ca *c = &L->sc->cluster.ca;
-	int ex = c->expander, en = 1;
-	int64_t mx = c->max_nodes_per_scaleup, par = c->max_scale_down_parallelism;
+	int ex = c->expander, en = c->scale_down_enabled, ids = c->ignore_daemonsets_utilization,
+	    bal = c->balance_similar_node_groups;
+	int64_t mx = c->max_nodes_per_scaleup, par = c->max_scale_down_parallelism, total = c->max_nodes_total;
+	int64_t mem_min = c->memory_min / ((int64_t)1 << 30), mem_max = c->memory_max / ((int64_t)1 << 30);
 	const struct ynode *n;
 	if (ld_want_map(L, v, "cluster_autoscaler") || ld_check_keys(L, v, keys, "cluster_autoscaler") ||
 	    refuse_price(L, v) || ld_get_enum(L, v, "expander", expanders, &ex) ||
@@ -1169,12 +1309,22 @@ static int load_ca(struct ld *L, const struct ynode *v)
 		       &c->scale_down_utilization_threshold) ||
 	    ld_get_int(L, v, "max-nodes-per-scaleup", 1, 100000, &mx) ||
 	    ld_get_int(L, v, "max-scale-down-parallelism", 1, 10000, &par) ||
-	    ld_get_enum(L, v, "scale-down-enabled", bools, &en))
+	    ld_get_enum(L, v, "scale-down-enabled", bools, &en) ||
+	    ld_get_enum(L, v, "ignore-daemonsets-utilization", bools, &ids) ||
+	    ld_get_int(L, v, "max-nodes-total", 0, 1000000, &total) ||
+	    load_min_max(L, v, "cores-total", 100000000, &c->cores_min, &c->cores_max) ||
+	    load_min_max(L, v, "memory-total", 1000000000, &mem_min, &mem_max) ||
+	    ld_get_enum(L, v, "balance-similar-node-groups", bools, &bal) || load_ignore_labels(L, v, c))
 		return -1;
 	c->expander = (enum ca_expander)ex;
 	c->max_nodes_per_scaleup = (int)mx;
 	c->max_scale_down_parallelism = (int)par;
 	c->scale_down_enabled = en;
+	c->ignore_daemonsets_utilization = ids;
+	c->max_nodes_total = (int)total;
+	c->memory_min = mem_min << 30; /* --memory-total is in GiB (units.GiB) */
+	c->memory_max = mem_max << 30;
+	c->balance_similar_node_groups = bal;
 	struct dist *lat[] = {&c->boot, &c->initialization};
 	if ((n = yt_get(v, "latency")) && load_latency(L, n, lkeys, lat))
 		return -1;
@@ -1182,33 +1332,9 @@ static int load_ca(struct ld *L, const struct ynode *v)
 		return -1;
 	if (!n->n)
 		return yt_err(L->e, n, "node_groups: Cluster Autoscaler needs at least one node group");
-	c->groups = xcalloc(n->n, sizeof *c->groups);
-	for (size_t i = 0; i < n->n; i++) {
-		const struct ynode *g = n->kid[i], *gn, *it;
-		struct scn_nodegroup *ng = &c->groups[c->n_groups++];
-		int64_t lo = 0, hi = 0, size = -1;
-		const struct instance_type *t;
-		if (ld_want_map(L, g, "a node group") || ld_check_keys(L, g, gkeys, "a node group") ||
-		    !(gn = ld_need(L, g, "name", "a node group")) || !ld_scalar(L, gn, "name") ||
-		    !(it = ld_need(L, g, "instance", "a node group")) || !(t = find_type(L, it, "instance")) ||
-		    ld_get_int(L, g, "min", 0, 10000, &lo) || !ld_need(L, g, "max", "a node group") ||
-		    ld_get_int(L, g, "max", 1, 10000, &hi) || ld_get_int(L, g, "size", 0, 10000, &size))
+	for (size_t i = 0; i < n->n; i++)
+		if (load_ca_group(L, n->kid[i], c))
 			return -1;
-		ng->name = xstrdup(gn->s);
-		ng->type = (int)(t - L->sc->cluster.catalog.types);
-		if (ld_load_node_meta(L, g, &ng->meta))
-			return -1;
-		if (hi < lo)
-			return yt_err(L->e, yt_get(g, "max"), "max (%lld) must be >= min (%lld)", (long long)hi, (long long)lo);
-		if (size < 0)
-			size = lo;
-		if (size < lo || size > hi)
-			return yt_err(L->e, yt_get(g, "size"), "size %lld is outside [min, max] = [%lld, %lld]", (long long)size,
-				      (long long)lo, (long long)hi);
-		ng->min = (int)lo;
-		ng->max = (int)hi;
-		ng->initial = (int)size;
-	}
 	return 0;
 }
 
@@ -1284,6 +1410,8 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 		.initial_backoff = 5 * SIM_MIN,
 		.max_backoff = 30 * SIM_MIN,
 		.scale_down_enabled = true,
+		.cores_max = 5000 * 64,                        /* config.DefaultMaxClusterCores */
+		.memory_max = (int64_t)5000 * 64 * 20 << 30,   /* config.DefaultMaxClusterMemory GiB */
 		.boot = {DIST_UNIFORM, 90, 0.19},
 		.initialization = {DIST_CONSTANT, 10, 0},
 	};
@@ -1397,6 +1525,9 @@ void ld_free_k8s(struct scenario *sc)
 		ld_free_node_meta(&c->ca.groups[g].meta);
 	}
 	free(c->ca.groups);
+	for (size_t i = 0; i < c->ca.n_balancing_ignore_labels; i++)
+		free(c->ca.balancing_ignore_labels[i]);
+	free(c->ca.balancing_ignore_labels);
 	ld_free_offerings(c);
 	catalog_free(&c->catalog);
 }

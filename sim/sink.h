@@ -116,7 +116,8 @@ struct row_decision {
 	                       * went), "evicted", "eviction-refused", "evicted-late", "eviction-forced", "terminating", "deleted";
 	                       * node: "launched", "registered", "ready", "disruption-skipped", "scale-down-skipped",
 	                       * "disruption-candidate", "replacing", "draining", "launch-timeout", "registration-timeout", "deleted",
-	                       * "scale-up" (Cluster Autoscaler's decision), "backoff" */
+	                       * "scale-up" (Cluster Autoscaler's decision), "backoff", "scale-up-limited" (CA: a limit
+	                       * kept it from scaling up; named "cluster-autoscaler") */
 	int replicas;         /* hpa: spec.replicas before the sync; pod: the service's pods after the event;
 	                       * node: nodes in the cluster */
 	int desired;          /* hpa: the final desired replicas; pod: the Deployment's desired replicas;

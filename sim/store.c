@@ -1130,8 +1130,15 @@ static int copy_run(store *st, const struct run_end *end, int64_t *run_id, struc
 		rc = exec(st, "BEGIN IMMEDIATE", "cannot store the run (locking the database)", e);
 	if (!rc)
 		rc = put_scenario(st, st->ri.sc, &scenario_id, e);
-	if (!rc)
+	if (!rc) {
 		rc = put_run(st, scenario_id, end, &id, e);
+		if (rc && st->plan_id > 0 && sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE) {
+			/* Another process of the same plan stored this run first:
+			 * the same scenario and seed give the same rows. */
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return 1;
+		}
+	}
 	if (!rc)
 		rc = copy_rows(st, SQL_COPY_SAMPLES, id, "cannot store the run (copying samples)", e);
 	if (!rc)
@@ -1305,6 +1312,22 @@ int store_plan_runs(store *st, int64_t plan_id, void (*fn)(void *ctx, int varian
 		rc = db_fail(st, e, what);
 	sqlite3_finalize(s);
 	return rc;
+}
+
+bool store_plan_has_run(store *st, int64_t plan_id, int variant, int replication)
+{
+	sqlite3_stmt *s = NULL;
+	bool has = false;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT 1 FROM main.runs WHERE plan_id = ?1 AND variant = ?2 AND replication = ?3", -1, &s,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, plan_id);
+		sqlite3_bind_int(s, 2, variant);
+		sqlite3_bind_int(s, 3, replication);
+		has = sqlite3_step(s) == SQLITE_ROW;
+	}
+	sqlite3_finalize(s);
+	return has;
 }
 
 /* A REAL column, NULL as NaN. */

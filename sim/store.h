@@ -72,8 +72,10 @@ void store_run_set_plan(store *st, int64_t plan_id, double base_cost_per_hour);
 struct sink store_sink(store *st);
 /* Copies the staged run into the main tables in one transaction and returns
  * its id in *run_id. Returns 0, or -1 with e set (including any error a sink
- * call met); on failure nothing of the run is left in the main tables. The
- * staged run is dropped either way. */
+ * call met); on failure nothing of the run is left in the main tables. A
+ * run of a plan whose (plan, variant, replication) another process stored
+ * first returns 1 and writes nothing: the same scenario and seed give the
+ * same rows, so the plan has it. The staged run is dropped either way. */
 int store_run_commit(store *st, const struct run_end *end, int64_t *run_id, struct herr *e);
 /* Drops the staged run. */
 void store_run_abort(store *st);
@@ -188,6 +190,10 @@ int store_plan_open(store *st, const struct plan_def *pd, int64_t *plan_id, stru
  * far (by any process). Returns 0 or -1 with e set. */
 int store_plan_runs(store *st, int64_t plan_id, void (*fn)(void *ctx, int variant, int replication), void *ctx,
 		    struct herr *e);
+/* Whether run (variant, replication) of the plan is stored (by any
+ * process); false on a read error (the caller then runs it, and the commit
+ * finds it stored, store_run_commit). */
+bool store_plan_has_run(store *st, int64_t plan_id, int variant, int replication);
 /* Calls fn for each summary of the plan's runs with variant in [1, variants]
  * and replication in [1, replications], ordered by variant, replication and
  * service. Returns 0 or -1 with e set. */

@@ -424,39 +424,13 @@ int trace_parse(struct trace *out, const char *name, const char *text, size_t le
 	return 0;
 }
 
-/* The whole file in a new buffer, or NULL with errno set. */
-static char *slurp(FILE *f, size_t *len)
-{
-	size_t cap = 1 << 16, n = 0;
-	char *buf = xmalloc(cap);
-	for (;;) {
-		n += fread(buf + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		cap *= 2;
-		buf = xrealloc(buf, cap);
-	}
-	if (ferror(f)) {
-		int err = errno;
-		free(buf);
-		errno = err ? err : EIO;
-		return NULL;
-	}
-	*len = n;
-	return buf;
-}
-
 int trace_load(struct trace *out, const char *path, struct herr *e)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return herr_at(e, path, 0, 0, "cannot open: %s", strerror(errno));
+	char why[160];
 	size_t len = 0;
-	char *text = slurp(f, &len);
-	int err = errno;
-	fclose(f);
+	char *text = file_slurp(path, FILE_MAX_TRACE, &len, why, sizeof why);
 	if (!text)
-		return herr_at(e, path, 0, 0, "cannot read: %s", strerror(err));
+		return herr_at(e, path, 0, 0, "%s", why);
 	int rc = trace_parse(out, path, text, len, e);
 	free(text);
 	return rc;

@@ -8,6 +8,7 @@
  * waiting for a key exactly when it holds an even number of children.
  */
 #include <libfyaml.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,71 @@ struct anchor {
 	struct ynode *node;
 };
 
+/* A hash set of strings, each under an owner (a mapping for its keys;
+ * NULL for anchors), so that finding a duplicate key or an alias's anchor
+ * costs the same whatever the number of keys: no quadratic loading. Open
+ * addressing, at most half full; the strings are borrowed. */
+struct hslot {
+	const void *owner;
+	const char *key;  /* NULL: empty */
+	size_t len;
+	size_t val;
+};
+struct htab {
+	struct hslot *s;
+	size_t cap, n;    /* cap: a power of 2 */
+};
+
+static uint64_t hhash(const void *owner, const char *k, size_t len)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)owner;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)k[i]) * 1099511628211ull;
+	return h ^ (h >> 29);
+}
+
+/* The slot of (owner, k): its own, or the empty one it would take. */
+static struct hslot *ht_slot(const struct htab *h, const void *owner, const char *k, size_t len)
+{
+	size_t i = (size_t)hhash(owner, k, len) & (h->cap - 1);
+	while (h->s[i].key && !(h->s[i].owner == owner && h->s[i].len == len && !memcmp(h->s[i].key, k, len)))
+		i = (i + 1) & (h->cap - 1);
+	return &h->s[i];
+}
+
+/* Finds (owner, k): its value, or SIZE_MAX when absent. */
+static size_t ht_get(const struct htab *h, const void *owner, const char *k, size_t len)
+{
+	if (!h->cap)
+		return SIZE_MAX;
+	const struct hslot *sl = ht_slot(h, owner, k, len);
+	return sl->key ? sl->val : SIZE_MAX;
+}
+
+/* Sets (owner, k) to val. */
+static void ht_put(struct htab *h, const void *owner, const char *k, size_t len, size_t val)
+{
+	if (2 * (h->n + 1) > h->cap) {
+		struct htab g = {xcalloc(h->cap ? 2 * h->cap : 64, sizeof *g.s), h->cap ? 2 * h->cap : 64, 0};
+		for (size_t i = 0; i < h->cap; i++)
+			if (h->s[i].key)
+				*ht_slot(&g, h->s[i].owner, h->s[i].key, h->s[i].len) = h->s[i];
+		g.n = h->n;
+		free(h->s);
+		*h = g;
+	}
+	struct hslot *sl = ht_slot(h, owner, k, len);
+	h->n += !sl->key;
+	*sl = (struct hslot){owner, k, len, val};
+}
+
+static void ht_clear(struct htab *h)
+{
+	if (h->cap)
+		memset(h->s, 0, h->cap * sizeof *h->s);
+	h->n = 0;
+}
+
 struct build {
 	struct ytree *t;
 	const char *src;
@@ -143,7 +209,9 @@ struct build {
 	struct ynode *stack[256]; /* open containers */
 	int depth;
 	struct anchor *anchors;
-	size_t n_anchors;
+	size_t n_anchors, cap_anchors;
+	struct htab anchor_ix;  /* anchor name -> its latest index in anchors */
+	struct htab key_ix;     /* (mapping, key) -> the key's index in the mapping */
 	struct ynode *last; /* the node made last, for locating empty scalars */
 	int docs;
 	bool stream; /* several documents: the root is the list of them */
@@ -172,12 +240,16 @@ static int add_anchor(struct build *b, struct fy_token *tok, struct ynode *n)
 		return 0;
 	size_t len;
 	const char *s = fy_token_get_text(tok, &len);
-	b->anchors = xrealloc(b->anchors, (b->n_anchors + 1) * sizeof *b->anchors);
+	if (b->n_anchors == b->cap_anchors) {
+		b->cap_anchors = b->cap_anchors ? 2 * b->cap_anchors : 16;
+		b->anchors = xrealloc(b->anchors, b->cap_anchors * sizeof *b->anchors);
+	}
 	char *name = xmalloc(len + 1);
 	memcpy(name, s ? s : "", s ? len : 0);
 	name[s ? len : 0] = '\0';
 	b->anchors[b->n_anchors].name = name;
-	b->anchors[b->n_anchors++].node = n;
+	b->anchors[b->n_anchors].node = n;
+	ht_put(&b->anchor_ix, NULL, name, s ? len : 0, b->n_anchors++); /* a later anchor of one name wins */
 	return 0;
 }
 
@@ -206,10 +278,10 @@ static int attach(struct build *b, struct ynode *n, struct herr *e)
 		if (n->kind != Y_SCALAR)
 			return yt_err(e, n, "a mapping key must be a plain word, not %s",
 				      n->kind == Y_MAP ? "a mapping" : "a list");
-		long dup = yt_find(p, n->s);
-		if (dup >= 0)
-			return yt_err(e, n, "duplicate key '%s' (first given at line %d)", n->s,
-				      yt_key(p, (size_t)dup)->line);
+		size_t len = strlen(n->s), dup = ht_get(&b->key_ix, p, n->s, len);
+		if (dup != SIZE_MAX)
+			return yt_err(e, n, "duplicate key '%s' (first given at line %d)", n->s, yt_key(p, dup)->line);
+		ht_put(&b->key_ix, p, n->s, len, p->n);
 		yt_map_add(b->t, p, n, NULL);
 	} else {
 		p->kid[2 * p->n - 1] = n;
@@ -229,6 +301,7 @@ static int on_event(struct build *b, struct fy_event *ev, struct herr *e)
 			for (size_t i = 0; i < b->n_anchors; i++)
 				free(b->anchors[i].name);
 			b->n_anchors = 0;
+			ht_clear(&b->anchor_ix);
 			if (!b->t->root)
 				b->t->root = node_new(b->t, Y_SEQ, b->src, line, col);
 			return 0;
@@ -266,9 +339,9 @@ static int on_event(struct build *b, struct fy_event *ev, struct herr *e)
 	case FYET_ALIAS: {
 		size_t len;
 		const char *s = fy_token_get_text(ev->alias.anchor, &len);
-		for (size_t i = b->n_anchors; i-- > 0;)
-			if (strlen(b->anchors[i].name) == len && !memcmp(b->anchors[i].name, s, len))
-				return attach(b, b->anchors[i].node, e);
+		size_t i = ht_get(&b->anchor_ix, NULL, s ? s : "", s ? len : 0);
+		if (i != SIZE_MAX)
+			return attach(b, b->anchors[i].node, e);
 		/* The mark is the anchor's name; the '*' is one column left. */
 		return herr_at(e, b->src, line, col > 1 ? col - 1 : col, "alias '*%.*s' names no anchor defined before it",
 			       (int)len, s);
@@ -422,6 +495,8 @@ out:
 	for (size_t i = 0; i < b.n_anchors; i++)
 		free(b.anchors[i].name);
 	free(b.anchors);
+	free(b.anchor_ix.s);
+	free(b.key_ix.s);
 	if (rc)
 		yt_free(t);
 	return rc;

@@ -244,6 +244,57 @@ n=$(q "$F" "pragma integrity_check")
 m=$(q "$F" "select count(*) || ' ' || (select count(*) from samples) from runs")
 [ "$n" = ok ] && [ "$m" = "1 18" ] && ok "full disk: the file is sound and holds the earlier run only" || bad "full disk: file sound" "$n / $m"
 
+# Without the trap (a shell's default: SIGXFSZ kills): headroom ignores the
+# signal itself, so it is never killed by it, and its exit status tells
+# whether the run was stored, whatever the limit (0: stored; 2: not).
+for lim in 40 120 300 450 600; do
+  G=$T/xfsz-$lim.db
+  "$HR" run scenarios/demo.yaml --db "$G" --set duration=1m -q
+  (ulimit -f $lim; exec "$HR" run scenarios/demo.yaml --db "$G" --set duration=30m -q) >"$T/out" 2>&1
+  rc=$?
+  runs=$(q "$G" "select count(*) from runs")
+  if [ "$rc" -ge 128 ]; then
+    bad "file size limit $lim KiB: not killed by a signal" "exit $rc"
+  elif { [ "$rc" = 0 ] && [ "$runs" = 2 ]; } || { [ "$rc" = 2 ] && [ "$runs" = 1 ] && grep -q 'file size limit' "$T/out"; }; then
+    ok "file size limit $lim KiB: exit $rc tells the truth ($runs runs stored)"
+  else
+    bad "file size limit $lim KiB: exit status and the database agree" "exit $rc, $runs runs: $(head -c 300 "$T/out")"
+  fi
+done
+
+# ---- files a scenario names: regular files within their limits ----
+B2=$T/files
+mkdir -p "$B2"
+printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 100m}}\n    cpu_per_request: 1ms\n    traffic: {pattern: {type: trace, file: /dev/zero}}\n' >"$B2/trace.yaml"
+expect "a device as a trace" 2 'trace\.yaml:8:[0-9]+: file: .*/dev/zero.*not a regular file' -- "$HR" validate "$B2/trace.yaml"
+printf 'name: x\nduration: 1m\ncluster:\n  catalog: /dev/zero\n  nodes: [{name: n, instance: m5.large}]\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 100m}}\n    cpu_per_request: 1ms\n    traffic: {rate: 1rps}\n' >"$B2/cat.yaml"
+expect "a device as a catalog" 2 'cat\.yaml:4:[0-9]+: catalog: /dev/zero: is not a regular file' -- "$HR" validate "$B2/cat.yaml"
+printf 'name: x\nduration: 1m\ncluster:\n  catalog: %s/scenarios/catalogs/ec2-us-east-1.csv\n  offerings: /dev/zero\n  nodes: [{name: n, instance: m5.large}]\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 100m}}\n    cpu_per_request: 1ms\n    traffic: {rate: 1rps}\n' "$(pwd)" >"$B2/off.yaml"
+expect "a device as an offerings file" 2 'off\.yaml:5:[0-9]+: offerings: /dev/zero: is not a regular file' -- "$HR" validate "$B2/off.yaml"
+printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 100m}}\n    cpu_per_request: 1ms\n    traffic: {rate: 1rps}\n    hpa: {file: %s}\n' /dev/zero >"$B2/hpa.yaml"
+expect "a device as an HPA manifest" 2 'hpa\.yaml:9:[0-9]+: file: an HPA manifest .*not a regular file' -- "$HR" validate "$B2/hpa.yaml"
+expect "a device as the scenario" 2 '/dev/zero: is not a regular file' -- "$HR" validate /dev/zero
+expect "a directory as the scenario" 2 'is a directory' -- "$HR" validate "$B2"
+# An HPA manifest over the 4 MiB limit, a misspelt key at its end: refused
+# whole (never cut before the key).
+{ printf 'apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n'
+  awk 'BEGIN { s = sprintf("%1000s", ""); gsub(/ /, "x", s); for (i = 0; i < 4300; i++) print "# " s }'
+  printf 'spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: a}\n  minReplicas: 1\n  maxReplicas: 3\n  bogus: 1\n'
+} >"$B2/big-hpa.yaml"
+sed 's|/dev/zero|big-hpa.yaml|' "$B2/hpa.yaml" >"$B2/hpa2.yaml"
+expect "an HPA manifest over its limit" 2 'hpa2\.yaml:9:[0-9]+: file: .*too large \([0-9]+ bytes, the limit is 4194304\)' -- "$HR" validate "$B2/hpa2.yaml"
+# 100,000 keys in one mapping load in linear time (about 0.2 s here; the
+# bound is generous for a loaded machine).
+awk 'BEGIN { print "name: x\nduration: 1m\nservices:\n  a:\n    cpu_per_request: 1ms\n    traffic: {rate: 1rps}\n    deployment:\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: a\n        labels:"
+  for (i = 0; i < 100000; i++) printf "          k%d: v\n", i
+  print "      spec:\n        replicas: 1\n        selector: {matchLabels: {app: a}}\n        template:\n          metadata: {labels: {app: a}}\n          spec:\n            containers: [{name: a, image: a, resources: {requests: {cpu: 100m}}, readinessProbe: {tcpSocket: {port: 80}}}]" }' >"$B2/keys.yaml"
+t0=$(date +%s.%N)
+expect "100,000 keys in one mapping" 0 ': ok' -- "$HR" validate "$B2/keys.yaml"
+t1=$(date +%s.%N)
+awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 15) }' && ok "100,000 keys validated within 15 s ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s)" || bad "100,000 keys validated within 15 s" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    replicas: 2\n' >"$B2/dup.yaml"
+expect "a duplicate key still names both lines" 2 'dup\.yaml:6:5: duplicate key .replicas. \(first given at line 5\)' -- "$HR" validate "$B2/dup.yaml"
+
 # ---- readers while a plan writes ----
 # A reader waits for a lock as `headroom plot` does (60 s busy timeout): the
 # plan's closing checkpoint holds the file exclusively for a moment, and a

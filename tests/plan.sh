@@ -196,6 +196,24 @@ B=$T/b.db
 expect "plan --jobs 2" 0 'to run on 2 threads' -- "$HR" plan "$S" --db "$B" --jobs 2
 same_plan "--jobs 1 and --jobs 2 give the same plan rows" "$A" "$B"
 
+# ---- three identical plans at once on one database ----
+# They share the work: a run one has stored is not started by another, one
+# two happen to finish together is stored once; all exit 0 with the plan
+# complete, the same rows as one plan alone.
+D3=$T/three.db
+for i in 1 2 3; do
+  ("$HR" plan "$S" --db "$D3" --jobs 1 >"$T/three.$i" 2>&1; echo "exit $?" >>"$T/three.$i") &
+done
+wait
+for i in 1 2 3; do
+  grep -q '^exit 0$' "$T/three.$i" && ! grep -qi 'constraint\|sqlite' "$T/three.$i" &&
+    ok "three identical plans: plan $i exits 0 without a database message" ||
+    bad "three identical plans: plan $i exits 0 without a database message" "$(tail -c 400 "$T/three.$i")"
+done
+check "three identical plans: 18 runs, each once" "$(q "$D3" "select count(*) || ' ' || count(distinct variant || '/' || replication) from runs")" "18 18"
+check "three identical plans: one plan, done" "$(q "$D3" "select count(*) || ' ' || min(status) from plans")" "1 done"
+same_plan "three identical plans give the rows of one" "$A" "$D3"
+
 # ---- again: nothing to do ----
 expect "a finished plan again runs nothing" 0 '18 stored already, 0 to run' -- "$HR" plan "$S" --db "$A" --jobs 2
 check "still 18 runs" "$(q "$A" "select count(*) from runs")" "18"

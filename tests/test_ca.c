@@ -40,9 +40,10 @@ static void write_file(const char *path, const char *text)
 	cr_assert_eq(fclose(f), 0);
 }
 
-/* Loads the scenario into sc; returns scn_load's result (e the error). */
-static int load(const char *duration, const char *ca, const char *groups, const char *services, struct scenario *sc,
-		struct herr *e)
+/* Loads the scenario into sc, `cluster` extra cluster keys (one per line,
+ * indented 2); returns scn_load's result (e the error). */
+static int load_with(const char *duration, const char *cluster, const char *ca, const char *groups,
+		     const char *services, struct scenario *sc, struct herr *e)
 {
 	char dir[] = "/tmp/test_ca.XXXXXX", path[64], yaml[8192];
 	cr_assert(mkdtemp(dir));
@@ -56,6 +57,7 @@ static int load(const char *duration, const char *ca, const char *groups, const 
 		 "cluster:\n"
 		 "  catalog: catalog.csv\n"
 		 "  provisioner: cluster-autoscaler\n"
+		 "%s"
 		 "  cluster_autoscaler:\n"
 		 "    latency: {boot: 100s, initialization: 10s}\n"
 		 "%s"
@@ -63,7 +65,7 @@ static int load(const char *duration, const char *ca, const char *groups, const 
 		 "%s"
 		 "services:\n"
 		 "%s",
-		 duration, ca, groups, services);
+		 duration, cluster, ca, groups, services);
 	snprintf(path, sizeof path, "%s/scenario.yaml", dir);
 	write_file(path, yaml);
 	int rc = scn_load(sc, path, NULL, 0, e);
@@ -74,16 +76,28 @@ static int load(const char *duration, const char *ca, const char *groups, const 
 	return rc;
 }
 
-static struct memsink run(const char *duration, const char *ca, const char *groups, const char *services,
-			  struct scenario *sc)
+static int load(const char *duration, const char *ca, const char *groups, const char *services, struct scenario *sc,
+		struct herr *e)
+{
+	return load_with(duration, "", ca, groups, services, sc, e);
+}
+
+static struct memsink run_with(const char *duration, const char *cluster, const char *ca, const char *groups,
+			       const char *services, struct scenario *sc)
 {
 	struct herr e;
-	cr_assert_eq(load(duration, ca, groups, services, sc, &e), 0, "%s", e.msg);
+	cr_assert_eq(load_with(duration, cluster, ca, groups, services, sc, &e), 0, "%s", e.msg);
 	struct memsink m;
 	struct sink out = memsink_init(&m);
 	struct run_stats st;
 	run_once(sc, sc->seed, &out, NULL, &st);
 	return m;
+}
+
+static struct memsink run(const char *duration, const char *ca, const char *groups, const char *services,
+			  struct scenario *sc)
+{
+	return run_with(duration, "", ca, groups, services, sc);
 }
 
 /* n replicas of 1.5 cores and 1 GiB, taking 1 request a second. */
@@ -739,6 +753,279 @@ Test(ca, scale_down_needs_a_node_the_pods_may_use)
 Test(ca, scale_down_keeps_pods_that_repel_each_other_apart)
 {
 	gen_kept("      - {name: gen, instance: m5.xlarge, min: 0, max: 10, size: 2}\n", 2, ANTI_SELF("web"));
+}
+
+/* ==== Zones, balancing and limits ==== */
+
+/* The int after `key` in r's detail, or -1. */
+static int int_after(const struct row_decision *r, const char *key)
+{
+	const char *p = r && r->detail ? strstr(r->detail, key) : NULL;
+	return p ? atoi(p + strlen(key)) : -1;
+}
+
+static const char zonal3[] = "      - {name: ng-a, instance: m5.large, min: 0, max: 10, size: 0, zone: us-east-1a}\n"
+			     "      - {name: ng-b, instance: m5.large, min: 0, max: 10, size: 0, zone: us-east-1b}\n"
+			     "      - {name: ng-c, instance: m5.large, min: 0, max: 10, size: 0, zone: us-east-1c}\n";
+
+/* The three scale-up rows of a 5-node scale-up split 2/2/1 at 10 s: the
+ * expander's group first (least-waste ties the three, the draw picks),
+ * then the others in their order (a stable sort of sizes all 0), each row
+ * naming the three; each group's nodes in its zone. */
+static void expect_2_2_1(const struct memsink *m, const char *prefix)
+{
+	cr_assert_eq(count(m, "scale-up", prefix), 3);
+	const int want[] = {2, 2, 1};
+	for (int i = 0; i < 3; i++) {
+		const struct row_decision *r = nth(m, "scale-up", prefix, i);
+		cr_expect(fabs(t_of(r) - 10) < EPS);
+		cr_expect_eq(int_after(r, ": +"), want[i], "%s", r->detail);
+		cr_expect(strstr(r->detail, "(5 node(s))") && strstr(r->detail, "; balanced over "), "%s", r->detail);
+		cr_expect(strstr(r->detail, "for 5 pod(s)"), "%s", r->detail);
+	}
+	cr_expect_eq(count(m, "scheduled", "web-"), 5);
+	for (int i = 0; i < 5; i++) {
+		const struct row_decision *r = nth(m, "launched", prefix, i);
+		cr_assert(r);
+		char zone[16];
+		snprintf(zone, sizeof zone, "us-east-1%c", r->pod[strlen(prefix)]);
+		cr_expect(strstr(r->detail, zone), "%s in %s", r->pod, r->detail);
+	}
+}
+
+/* Three zonal m5.large groups, empty, and 5 pods of 1.5 cores (one an
+ * m5.large). With --balance-similar-node-groups the groups are similar
+ * (same type and labels but the zone) and admit the same pods: each
+ * option is 5 nodes (the estimator's limit being the three groups' room,
+ * 30), and the chosen one is split 2/2/1. Without it, one group takes 5. */
+Test(ca, balance_similar_node_groups_splits_5_nodes_2_2_1)
+{
+	struct scenario sc;
+	struct memsink m = run("300s", "    balance-similar-node-groups: true\n", zonal3, web(5), &sc);
+	expect_2_2_1(&m, "ng-");
+	memsink_free(&m);
+	scn_free(&sc);
+	m = run("300s", "", zonal3, web(5), &sc);
+	const struct row_decision *r = nth(&m, "scale-up", "ng-", 0);
+	cr_expect_eq(count(&m, "scale-up", "ng-"), 1);
+	cr_expect(r && strstr(r->detail, "+5 node(s) of m5.large (0 -> 5) for 5 pod(s)") && !strstr(r->detail, "balanced"),
+		  "%s", r ? r->detail : "");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* per_zone: one item, three ASGs (NAME-ZONE, one a zone, each its
+ * min/max/size): the same 2/2/1 as zonal3 written out. */
+Test(ca, per_zone_makes_an_asg_a_zone)
+{
+	struct scenario sc;
+	struct memsink m = run("300s", "    balance-similar-node-groups: true\n",
+			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0, per_zone: true}\n", web(5),
+			       &sc);
+	cr_assert_eq(sc.cluster.ca.n_groups, 3);
+	for (size_t i = 0; i < 3; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "ng-us-east-1%c", (char)('a' + i));
+		cr_expect_str_eq(sc.cluster.ca.groups[i].name, name);
+		cr_expect_eq(sc.cluster.ca.groups[i].meta.zone, (int)i);
+		cr_expect_eq(sc.cluster.ca.groups[i].max, 10);
+	}
+	expect_2_2_1(&m, "ng-us-east-1");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* A group over two zones (an ASG over two subnets): its 4 new nodes go
+ * where it has fewest, the first zone on ties: a, b, a, b. */
+Test(ca, a_group_over_two_zones_launches_where_it_has_fewest)
+{
+	struct scenario sc;
+	struct memsink m = run("60s", "",
+			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0,\n"
+			       "         zones: [us-east-1b, us-east-1a]}\n",
+			       web(4), &sc);
+	cr_expect_eq(sc.cluster.ca.groups[0].meta.zone, -1);
+	cr_expect_eq(sc.cluster.ca.groups[0].meta.zones, 3u);
+	cr_assert_eq(count(&m, "launched", "ng-"), 4);
+	for (int i = 0; i < 4; i++) {
+		const struct row_decision *r = nth(&m, "launched", "ng-", i);
+		cr_expect(strstr(r->detail, i % 2 ? "us-east-1b" : "us-east-1a"), "node %d: %s", i, r->detail);
+	}
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* The estimator takes a spanning group's new nodes to be in its
+ * template's zone, the first of its zones while it has no node (the ASG
+ * template's): a pod that needs us-east-1b does not fit the template of
+ * a group over [a, b], so CA does not scale it up, and says why
+ * (upstream's FAQ: one group a zone for zonal scheduling). */
+Test(ca, a_spanning_group_estimates_in_its_templates_zone)
+{
+	int unprov = 0;
+	char svc[2048];
+	struct scenario sc;
+	struct memsink m = run("60s", "",
+			       "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0,\n"
+			       "         zones: [us-east-1a, us-east-1b]}\n",
+			       dep(svc, sizeof svc, "web", 1, "500m", "            nodeSelector: {topology.kubernetes.io/zone: us-east-1b}\n"),
+			       &sc);
+	cr_expect_eq(count(&m, "scale-up", ""), 0);
+	unprov = count(&m, "unprovisionable", "web-");
+	cr_expect_eq(unprov, 1);
+	const struct row_decision *r = nth(&m, "unprovisionable", "web-", 0);
+	cr_expect(r && strstr(r->detail, "1 didn't match Pod's node affinity/selector"), "%s", r ? r->detail : "");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* web's 5 pods of 1.5 cores on an empty m5.large group ng, with the
+ * cluster_autoscaler keys `ca`, for 300 s: one scale-up, its detail
+ * holding `up` and `note`; then n scale-up-limited rows, row i at t[i] s
+ * with detail why[i]; `scheduled` pods run. */
+static void limited_run(const char *ca, const char *up, const char *note, int n, const double *t,
+			const char *const *why, int scheduled)
+{
+	struct scenario sc;
+	struct memsink m = run("300s", ca, "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n", web(5), &sc);
+	const struct row_decision *r = only_scale_up(&m, "ng", up);
+	cr_expect(r && strstr(r->detail, note), "%s", r ? r->detail : "");
+	cr_assert_eq(count(&m, "scale-up-limited", "cluster-autoscaler"), n);
+	for (int i = 0; i < n; i++) {
+		r = nth(&m, "scale-up-limited", "cluster-autoscaler", i);
+		cr_expect(fabs(t_of(r) - t[i]) < EPS, "row %d at %.3f s", i, t_of(r));
+		cr_expect_str_eq(r->detail, why[i]);
+	}
+	cr_expect_eq(count(&m, "scheduled", "web-"), scheduled);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* --max-nodes-total 3. At 10 s the estimator may open 3 - 0 nodes: +3 for
+ * 3 pods, the row saying the limit is reached. At 20 s the 3 upcoming
+ * nodes count: no option, and a scale-up-limited row says so; once they
+ * are Ready (120 s) the Ready nodes reach the limit: another row,
+ * upstream's "max total nodes in cluster reached". 3 pods run, 2 stay
+ * Pending. */
+Test(ca, max_nodes_total_caps_the_scale_up_and_says_why)
+{
+	static const double t[] = {20, 120};
+	static const char *const why[] = {
+		"2 pod(s) didn't trigger scale-up: max-nodes-total 3 reached (3 node(s), upcoming ones included)",
+		"2 pod(s) didn't trigger scale-up: max total nodes in cluster reached (max-nodes-total 3, 3 Ready node(s))"};
+	limited_run("    max-nodes-total: 3\n", "+3 node(s) of m5.large (0 -> 3) for 3 pod(s)",
+		    "; max-nodes-total 3 reached (0 node(s) before)", 2, t, why, 3);
+}
+
+/* --cores-total 0:6 and m5.large nodes (2 vCPUs): at 10 s the option is 5
+ * nodes and the quota leaves 6 / 2 = 3 of them; at 20 s the cluster has
+ * its 6 cores (the upcoming nodes count), the group is skipped for the
+ * quota and nothing else scales: a row with upstream's reason. */
+Test(ca, cores_total_caps_the_scale_up)
+{
+	static const double t[] = {20};
+	static const char *const why[] = {"2 pod(s) didn't trigger scale-up: 1 exceeded quota: \"cluster-wide\", resources: "
+					  "cpu [cores-total 0:6 (6 in the cluster, 2 a node)]"};
+	limited_run("    cores-total: \"0:6\"\n", "+3 node(s) of m5.large (0 -> 3) for 5 pod(s)",
+		    "; capped from 5 to 3 node(s) by cores-total 0:6 (0 in the cluster, 2 a node)", 1, t, why, 3);
+}
+
+/* --memory-total in GiB: 0:20 and m5.large nodes of 8 GiB: 2 of the 5;
+ * then the group is skipped for memory. */
+Test(ca, memory_total_caps_the_scale_up)
+{
+	static const double t[] = {20};
+	static const char *const why[] = {"3 pod(s) didn't trigger scale-up: 1 exceeded quota: \"cluster-wide\", resources: "
+					  "memory [memory-total 0:20 (16 GiB in the cluster, 8 a node)]"};
+	limited_run("    memory-total: 0:20\n", "+2 node(s) of m5.large (0 -> 2) for 5 pod(s)",
+		    "; capped from 5 to 2 node(s) by memory-total 0:20 (0 GiB in the cluster, 8 a node)", 1, t, why, 2);
+}
+
+/* --cores-total 8:100 and three m5.xlarge (4 vCPUs, 12 cores), one pod of
+ * 1.5 cores: all three are under the threshold and unneeded from 10 s, and
+ * the min quota leaves 12 - 8 = 4 cores to take away, one node. With a
+ * 1 min unneeded time an empty one goes at 80 s; the other two stay, with
+ * scale-down-skipped rows saying why. */
+Test(ca, cores_total_keeps_its_minimum_on_scale_down)
+{
+	struct scenario sc;
+	struct memsink m = run("600s", "    scale-down-unneeded-time: 1m\n    cores-total: 8:100\n",
+			       "      - {name: ng, instance: m5.xlarge, min: 0, max: 10, size: 3}\n", web(1), &sc);
+	cr_expect_eq(count(&m, "draining", "ng-"), 1);
+	cr_expect(fabs(t_of(nth(&m, "draining", "ng-", 0)) - 80) < EPS, "at %.3f s", t_of(nth(&m, "draining", "ng-", 0)));
+	const struct row_decision *r = nth(&m, "scale-down-skipped", "ng-", 0);
+	cr_expect(r && strstr(r->detail, "would cross the minimum of cores-total 8:100 (12 in the cluster, 4 a node)"),
+		  "%s", r ? r->detail : "");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* Two m5.xlarge (3.92 cores) with a DaemonSet of 1 core each and a pod of
+ * 1.2 cores each: counting the DaemonSet a node is at (1.2 + 1) / 3.92 =
+ * 0.56 > 0.5 and stays; with --ignore-daemonsets-utilization at
+ * 1.2 / 2.92 = 0.41, and the first node's pod fits on the second: it is
+ * unneeded, and goes after 5 min. */
+Test(ca, ignore_daemonsets_utilization_changes_the_verdict)
+{
+	char svc[2048];
+	const char *groups = "      - {name: ng, instance: m5.xlarge, min: 0, max: 10, size: 2}\n";
+	const char *cluster = "  daemonsets: {cpu: 1, memory: 100Mi}\n";
+	dep(svc, sizeof svc, "web", 2, "1200m", "");
+	for (int ignore = 0; ignore < 2; ignore++) {
+		struct scenario sc;
+		char ca[128];
+		snprintf(ca, sizeof ca, "    scale-down-unneeded-time: 5m\n    ignore-daemonsets-utilization: %s\n",
+			 ignore ? "true" : "false");
+		struct memsink m = run_with("900s", cluster, ca, groups, svc, &sc);
+		cr_expect_eq(sc.cluster.ca.ignore_daemonsets_utilization, ignore);
+		cr_expect_eq(count(&m, "draining", "ng-"), ignore, "ignore %d", ignore);
+		if (ignore) {
+			const struct row_decision *r = nth(&m, "draining", "ng-", 0);
+			cr_expect(r && strstr(r->detail, "(utilisation 0.41 <= 0.50)"), "%s", r ? r->detail : "");
+		}
+		memsink_free(&m);
+		scn_free(&sc);
+	}
+}
+
+/* The loader's errors, where they are written. */
+static void load_fails(const char *ca, const char *groups, const char *want)
+{
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(load("60s", ca, groups, web(1), &sc, &e), -1, "loaded: %s | %s", ca, groups);
+	cr_expect(strstr(e.msg, want), "got: %s\nwant: %s", e.msg, want);
+}
+
+Test(ca, limits_and_zones_refuse_bad_input)
+{
+	const char *ng = "      - {name: ng, instance: m5.large, min: 0, max: 10, size: 0}\n";
+	load_fails("    cores-total: 8\n", ng,
+		   "/scenario.yaml:10:18: cores-total: '8' is not <min>:<max>, two whole numbers from 0 to 100000000 "
+		   "(e.g. 0:320000)");
+	load_fails("    cores-total: a:b\n", ng, ":10:18: cores-total: 'a:b' is not <min>:<max>");
+	load_fails("    cores-total: 1:2:3\n", ng, "cores-total: '1:2:3' is not <min>:<max>");
+	load_fails("    memory-total: \"-1:5\"\n", ng, "memory-total: '-1:5' is not <min>:<max>, two whole numbers from 0 "
+						    "to 1000000000 (e.g. 0:6400000)");
+	load_fails("    cores-total: \"10:5\"\n", ng, ":10:19: cores-total: max 5 must be >= min 10");
+	load_fails("    max-nodes-total: -1\n", ng, "max-nodes-total");
+	load_fails("", "      - {name: ng, instance: m5.large, min: 0, max: 10, zone: us-east-1z}\n",
+		   ":11:63: zone: 'us-east-1z' is not one of the cluster's zones (us-east-1a, us-east-1b, us-east-1c); "
+		   "list it in cluster.zones");
+	load_fails("", "      - {name: ng, instance: m5.large, min: 0, max: 10, zones: [us-east-1a, us-east-1z]}\n",
+		   ":11:77: zones: 'us-east-1z' is not one of the cluster's zones");
+	load_fails("", "      - {name: ng, instance: m5.large, min: 0, max: 10, zones: [us-east-1a, us-east-1a]}\n",
+		   "zones: 'us-east-1a' is listed twice");
+	load_fails("", "      - {name: ng, instance: m5.large, min: 0, max: 10, zones: []}\n",
+		   "zones: give at least one of the cluster's zones");
+	load_fails("", "      - {name: ng, instance: m5.large, min: 0, max: 10, zone: us-east-1a, zones: [us-east-1b]}\n",
+		   "zones: give zone (one zone) or zones (a list), not both");
+	load_fails("", "      - {name: ng, instance: m5.large, min: 0, max: 10, zone: us-east-1a, per_zone: true}\n",
+		   "per_zone: a group with one zone is one ASG already");
+	load_fails("", "      - {name: ng-us-east-1a, instance: m5.large, max: 1}\n"
+		       "      - {name: ng, instance: m5.large, max: 1, per_zone: true}\n",
+		   ":12:16: name: a node group 'ng-us-east-1a' is defined twice");
+	load_fails("    balancing-ignore-label: [\"a b\"]\n", ng, "balancing-ignore-label: 'a b' is not a valid key");
 }
 
 /* ==== Upstream tables ====
@@ -1516,4 +1803,539 @@ Test(ca, estimate_with_constraints_matches_a_naive_reference)
 				  "round %d: node %d holds %d pods, want %d", round, b, bins[b].n_pods, ref[b].n_pods);
 	}
 	gsl_rng_free(r);
+}
+
+/* ==== Upstream tables: limits and balancing ==== */
+
+/* estimator/threshold_based_limiter_test.go TestMinLimit (its int cases). */
+Test(ca_upstream, threshold_based_limiter_test_min_limit)
+{
+	static const struct {
+		const char *name;
+		int base, target, want;
+	} c[] = {
+		{"At least one negative", -10, 10, -1}, {"Negative and not set", -10, 0, -1}, {"Both negative", -10, -10, -1},
+		{"Both not set", 0, 0, 0},		{"At least one not set", 0, 10, 10}, {"Both set", 5, 10, 5},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++)
+		cr_expect_eq(ca_limit_min(c[i].base, c[i].target), c[i].want, "%s", c[i].name);
+}
+
+/* estimator/cluster_capacity_threshold_test.go TestNewClusterCapacityThreshold. */
+Test(ca_upstream, cluster_capacity_threshold_test_new_cluster_capacity_threshold)
+{
+	static const struct {
+		const char *name;
+		int want, max_nodes, current;
+	} c[] = {
+		{"returns available capacity", 5, 10, 5},
+		{"no threshold is set if cluster capacity is unlimited", 0, 0, 10},
+		{"threshold is negative if cluster has no capacity", -1, 5, 10},
+		{"threshold is negative if cluster node limit is negative", -1, -5, 0},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++)
+		cr_expect_eq(ca_cluster_capacity(c[i].max_nodes, c[i].current), c[i].want, "%s", c[i].name);
+}
+
+/* estimator/sng_capacity_threshold_test.go TestSngCapacityThreshold: the
+ * current group first, then the similar groups. */
+Test(ca_upstream, sng_capacity_threshold_test_sng_capacity_threshold)
+{
+	static const struct {
+		const char *name;
+		struct ca_group_size g[4]; /* {group, current, new_size, max} */
+		int want;
+	} c[] = {
+		{"returns available capacity", {{0, 10, 10, 20}, {1, 5, 5, 10}, {2, 50, 50, 100}, {3, 3, 3, 5}}, 67},
+		{"returns available capacity and skips over-provisioned groups",
+		 {{0, 10, 10, 5}, {1, 5, 5, 10}, {2, 11, 11, 10}, {3, 5, 5, 0}},
+		 5},
+		{"threshold is negative if cluster has no capacity", {{0, 5, 5, 5}, {1, 10, 10, 10}, {2, 100, 100, 100}}, -1},
+		{"threshold is negative if all groups are over-provisioned",
+		 {{0, 10, 10, 5}, {1, 11, 11, 10}, {2, 111, 111, 100}, {3, 5, 5, 0}},
+		 -1},
+	};
+	const size_t n[] = {4, 4, 3, 4};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++)
+		cr_expect_eq(ca_groups_capacity(c[i].g, n[i]), c[i].want, "%s", c[i].name);
+}
+
+/* A node as BuildTestNode(name, millicpu, bytes) makes it, as the limits
+ * count it (GetNodeCoresAndMemory: cores rounded up; 1 node). */
+static void tnode(int64_t *r, int64_t millicpu, int64_t bytes)
+{
+	r[CA_CORES] = (millicpu + 999) / 1000;
+	r[CA_MEMORY] = bytes;
+	r[CA_NODES] = 1;
+}
+
+/* A quota's limitsLeft: cpu, memory, nodes; -1 where it names none. */
+static struct ca_quota quota(int64_t cpu, int64_t mem, int64_t nodes)
+{
+	return (struct ca_quota){{cpu, mem, nodes}};
+}
+
+#define BIT(r) (1u << (r))
+
+/* resourcequotas/tracker_test.go TestCheckQuota, the cases of one quota
+ * that applies to the node, on resources headroom has ("min enforcement"
+ * cases: a min tracker's limitsLeft is checked the same way). */
+Test(ca_upstream, tracker_test_check_quota)
+{
+	static const struct {
+		const char *name;
+		int64_t left[3], cpu_m, mem;
+		int delta, want;
+		unsigned exceeded;
+	} c[] = {
+		{"delta fits within limits", {10, 1000, 5}, 1000, 200, 2, 2, 0},
+		{"delta exceeds one resource limit", {1, 1000, 5}, 1000, 200, 2, 1, BIT(CA_CORES)},
+		{"delta exceeds multiple resource limits", {1, 300, 5}, 1000, 200, 2, 1, BIT(CA_CORES) | BIT(CA_MEMORY)},
+		{"min enforcement: scale-down fits within limits", {10, 1000, 5}, 1000, 200, 2, 2, 0},
+		{"min enforcement: scale-down exceeds limits", {1, 1000, 5}, 1000, 200, 2, 1, BIT(CA_CORES)},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		struct ca_quota q = quota(c[i].left[0], c[i].left[1], c[i].left[2]);
+		int64_t node[CA_N_RESOURCES];
+		unsigned ex = 99;
+		tnode(node, c[i].cpu_m, c[i].mem);
+		cr_expect_eq(ca_quota_check(&q, node, c[i].delta, &ex), c[i].want, "%s", c[i].name);
+		cr_expect_eq(ex, c[i].exceeded, "%s: exceeded %x", c[i].name, ex);
+		cr_expect_eq(q.left[0], c[i].left[0], "%s: a check consumes nothing", c[i].name);
+	}
+}
+
+/* resourcequotas/tracker_test.go TestConsumeQuota, the same cases' kind. */
+Test(ca_upstream, tracker_test_consume_quota)
+{
+	static const struct {
+		const char *name;
+		int64_t left[3], cpu_m, mem;
+		int delta, want;
+		unsigned exceeded;
+		int64_t after[3];
+	} c[] = {
+		{"delta applied successfully", {10, 1000, 5}, 1000, 200, 2, 2, 0, {8, 600, 3}},
+		{"partial delta calculated, nothing applied", {3, 1000, 5}, 2000, 200, 2, 1, BIT(CA_CORES), {3, 1000, 5}},
+		{"delta not applied because it exceeds limits", {1, 100, 5}, 2000, 200, 1, 0,
+		 BIT(CA_CORES) | BIT(CA_MEMORY), {1, 100, 5}},
+		{"applied delta results in zero limit", {2, 500, 10}, 1000, 200, 2, 2, 0, {0, 100, 8}},
+		{"min enforcement: scale-down applied successfully", {10, 1000, 5}, 1000, 200, 2, 2, 0, {8, 600, 3}},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		struct ca_quota q = quota(c[i].left[0], c[i].left[1], c[i].left[2]);
+		int64_t node[CA_N_RESOURCES];
+		unsigned ex = 99;
+		tnode(node, c[i].cpu_m, c[i].mem);
+		cr_expect_eq(ca_quota_consume(&q, node, c[i].delta, &ex), c[i].want, "%s", c[i].name);
+		cr_expect_eq(ex, c[i].exceeded, "%s: exceeded %x", c[i].name, ex);
+		for (int r = 0; r < CA_N_RESOURCES; r++)
+			cr_expect_eq(q.left[r], c[i].after[r], "%s: %s left %lld", c[i].name, r == 0 ? "cpu" : r == 1 ? "memory" : "nodes",
+				     (long long)q.left[r]);
+	}
+}
+
+#define GIB_ ((int64_t)1 << 30)
+
+/* The usage of nodes BuildTestNode(millicpu[i], bytes[i]), i < n. */
+static void usage_of(int64_t *u, const int64_t *millicpu, const int64_t *bytes, size_t n)
+{
+	memset(u, 0, CA_N_RESOURCES * sizeof *u);
+	for (size_t i = 0; i < n; i++) {
+		int64_t r[CA_N_RESOURCES];
+		tnode(r, millicpu[i], bytes[i]);
+		for (int j = 0; j < CA_N_RESOURCES; j++)
+			u[j] += r[j];
+	}
+}
+
+/* resourcequotas/factory_test.go TestNewMaxQuotasTracker, the three
+ * "default config" cases (the cluster-wide limiter of cpu and memory;
+ * the custom-resource and node-filter cases need GPUs and virtual-kubelet
+ * nodes). Nodes 1, 2, 3 cores and 2, 4, 8 GiB; a new node of 2 cores and
+ * 4 GiB, 2 of them. */
+Test(ca_upstream, factory_test_new_max_quotas_tracker)
+{
+	static const int64_t cpu[] = {1000, 2000, 3000}, mem[] = {2 * GIB_, 4 * GIB_, 8 * GIB_};
+	static const struct {
+		const char *name;
+		int64_t cpu, mem;
+		int want;
+		unsigned exceeded;
+	} c[] = {
+		{"default config allowed operation", 12, 32 * GIB_, 2, 0},
+		{"default config exceeded operation", 6, 16 * GIB_, 0, BIT(CA_CORES) | BIT(CA_MEMORY)},
+		{"default config partially allowed operation", 7, 16 * GIB_, 0, BIT(CA_CORES) | BIT(CA_MEMORY)},
+	};
+	int64_t u[CA_N_RESOURCES], node[CA_N_RESOURCES];
+	usage_of(u, cpu, mem, 3);
+	tnode(node, 2000, 4 * GIB_);
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		const int64_t limit[CA_N_RESOURCES] = {c[i].cpu, c[i].mem, -1};
+		struct ca_quota q;
+		unsigned ex;
+		ca_quota_init(&q, limit, u, false);
+		cr_expect_eq(ca_quota_check(&q, node, 2, &ex), c[i].want, "%s", c[i].name);
+		cr_expect_eq(ex, c[i].exceeded, "%s", c[i].name);
+	}
+}
+
+/* resourcequotas/factory_test.go TestNewMinQuotasTracker, the cases
+ * without custom resources or node filters. */
+Test(ca_upstream, factory_test_new_min_quotas_tracker)
+{
+	static const int64_t cpu2[] = {1000, 2000}, mem2[] = {2 * GIB_, 4 * GIB_};
+	static const int64_t cpu4[] = {1000, 1000, 1000, 1000}, mem4[] = {2 * GIB_, 2 * GIB_, 2 * GIB_, 2 * GIB_};
+	static const struct {
+		const char *name;
+		int four;           /* the 4 nodes of 1 core, else the 2 of 1 and 2 */
+		int64_t cpu, mem;   /* the minimums (-1: not in the quota) */
+		int delta, want;
+		unsigned exceeded;
+	} c[] = {
+		{"min enforcement allowed operation", 0, 1, 2 * GIB_, 1, 1, 0},
+		{"min enforcement exceeded operation", 0, 3, 6 * GIB_, 1, 0, BIT(CA_CORES) | BIT(CA_MEMORY)},
+		{"min enforcement partially allowed operation", 1, 2, -1, 3, 2, BIT(CA_CORES)},
+	};
+	int64_t node[CA_N_RESOURCES];
+	tnode(node, 1000, 2 * GIB_);
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		int64_t u[CA_N_RESOURCES];
+		const int64_t limit[CA_N_RESOURCES] = {c[i].cpu, c[i].mem, -1};
+		struct ca_quota q;
+		unsigned ex;
+		if (c[i].four)
+			usage_of(u, cpu4, mem4, 4);
+		else
+			usage_of(u, cpu2, mem2, 2);
+		ca_quota_init(&q, limit, u, true);
+		cr_expect_eq(ca_quota_check(&q, node, c[i].delta, &ex), c[i].want, "%s", c[i].name);
+		cr_expect_eq(ex, c[i].exceeded, "%s", c[i].name);
+	}
+}
+
+/* The orchestrator's limit steps (core/scaleup/orchestrator/
+ * orchestrator_test.go) on the decision functions: the max quota over the
+ * cluster's nodes (a static node counts as much as a group's:
+ * ...WithNotAutoscaledGroup gives the same), applyLimits on the
+ * expander's choice, GetCappedNewNodeCount, and the skip of a group a
+ * single node would take over the quota. Nodes n1 (2 cores) and n2 (4). */
+Test(ca_upstream, orchestrator_test_limits)
+{
+	static const int64_t cpu[] = {2000, 4000};
+	const int64_t mib = 1024 * 1024;
+	int64_t u[CA_N_RESOURCES], ng1[CA_N_RESOURCES], ng2[CA_N_RESOURCES];
+	struct ca_quota q;
+	unsigned ex;
+	/* TestScaleUpMaxCoresLimitHit (and ...WithNotAutoscaledGroup):
+	 * MaxCoresTotal 9, the expander picks ng1 +2: 1 node. */
+	const int64_t mem_small[] = {100, 1000};
+	usage_of(u, cpu, mem_small, 2);
+	tnode(ng1, 2000, 100);
+	int64_t limit[CA_N_RESOURCES] = {9, (int64_t)5000 * 64 * 20 * GIB_, -1};
+	ca_quota_init(&q, limit, u, false);
+	cr_expect_eq(ca_quota_check(&q, ng1, 2, &ex), 1, "TestScaleUpMaxCoresLimitHit");
+	/* TestScaleUpMaxMemoryLimitHit (and ...WithNotAutoscaledGroup):
+	 * MaxMemoryTotal 1300 MiB, ng1 +3 of 100 MiB each: 2. */
+	const int64_t mem_mib[] = {100 * mib, 1000 * mib};
+	usage_of(u, cpu, mem_mib, 2);
+	tnode(ng1, 2000, 100 * mib);
+	limit[CA_CORES] = 5000 * 64;
+	limit[CA_MEMORY] = 1300 * mib;
+	ca_quota_init(&q, limit, u, false);
+	cr_expect_eq(ca_quota_check(&q, ng1, 3, &ex), 2, "TestScaleUpMaxMemoryLimitHit");
+	/* TestScaleUpCapToMaxTotalNodesLimit (and ...WithNotAutoscaledGroup):
+	 * MaxNodesTotal 3, 2 nodes, ng2 +3: 1, the estimator's limit too. */
+	cr_expect_eq(ca_capped_new_nodes(3, 2, 3), 1, "TestScaleUpCapToMaxTotalNodesLimit");
+	cr_expect_eq(ca_limit_min(1000, ca_cluster_capacity(3, 2)), 1);
+	cr_expect_eq(ca_capped_new_nodes(3, 2, 0), 3, "no limit");
+	cr_expect_eq(ca_capped_new_nodes(1, 3, 3), 0, "max node total count already reached");
+	/* TestNoScaleUpMaxCoresLimitHit: MaxCoresTotal 7, MaxMemoryTotal
+	 * 1150 (bytes): one node of either group exceeds the quota, so both
+	 * are skipped ("exceeded quota: \"cluster-wide\""). */
+	usage_of(u, cpu, mem_small, 2);
+	tnode(ng1, 2000, 100);
+	tnode(ng2, 4000, 1000);
+	limit[CA_CORES] = 7;
+	limit[CA_MEMORY] = 1150;
+	ca_quota_init(&q, limit, u, false);
+	cr_expect_eq(ca_quota_check(&q, ng1, 1, &ex), 0, "TestNoScaleUpMaxCoresLimitHit ng1");
+	cr_expect_eq(ex, BIT(CA_CORES) | BIT(CA_MEMORY));
+	cr_expect_eq(ca_quota_check(&q, ng2, 1, &ex), 0, "TestNoScaleUpMaxCoresLimitHit ng2");
+	cr_expect_eq(ex, BIT(CA_CORES) | BIT(CA_MEMORY));
+}
+
+/* Finds g's new size for `group` in the first m, or -1 (not grown). */
+static int new_size_of(const struct ca_group_size *g, size_t m, int group)
+{
+	for (size_t i = 0; i < m; i++)
+		if (g[i].group == group)
+			return g[i].new_size;
+	return -1;
+}
+
+/* processors/nodegroupset/balancing_processor_test.go TestBalanceSingleGroup. */
+Test(ca_upstream, balancing_processor_test_balance_single_group)
+{
+	struct ca_group_size g[1] = {{0, 1, 1, 10}};
+	cr_assert_eq(ca_balance(g, 1, 1), 1, "just one node");
+	cr_expect_eq(g[0].new_size, 2);
+	g[0] = (struct ca_group_size){0, 1, 1, 10};
+	cr_assert_eq(ca_balance(g, 1, 4), 1, "multiple nodes");
+	cr_expect_eq(g[0].new_size, 5);
+}
+
+/* balancing_processor_test.go TestBalanceUnderMaxSize: groups of sizes 1,
+ * 3, 5, 5, max 10. */
+Test(ca_upstream, balancing_processor_test_balance_under_max_size)
+{
+	static const struct {
+		const char *name;
+		int nodes;
+		size_t groups;
+		int want[4]; /* new sizes of ng1..ng4, -1: not grown */
+	} c[] = {
+		{"add a single node", 1, 1, {2, -1, -1, -1}},
+		{"add multiple nodes to single group", 2, 1, {3, -1, -1, -1}},
+		{"add nodes to groups of different sizes, divisible", 4, 2, {4, 4, -1, -1}},
+		{"add nodes to groups of different sizes, non-divisible", 5, 2, {5, 4, -1, -1}},
+		{"add nodes to all groups, divisible", 10, 4, {6, 6, 6, 6}},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		struct ca_group_size g[4] = {{0, 1, 1, 10}, {1, 3, 3, 10}, {2, 5, 5, 10}, {3, 5, 5, 10}};
+		size_t m = ca_balance(g, 4, c[i].nodes);
+		cr_expect_eq(m, c[i].groups, "%s: %zu groups", c[i].name, m);
+		for (int j = 0; j < 4; j++)
+			cr_expect_eq(new_size_of(g, m, j), c[i].want[j], "%s: ng%d", c[i].name, j + 1);
+	}
+	/* Upstream's non-divisible case takes 4 and 5 either way; headroom's
+	 * stable order gives the first of the tied groups the extra node. */
+}
+
+/* balancing_processor_test.go TestBalanceHittingMaxSize: ng1 1/1, ng2 1/3,
+ * ng3 3/10, ng4 5/7, ng5 6/3 (size/max). */
+Test(ca_upstream, balancing_processor_test_balance_hitting_max_size)
+{
+	static const struct ca_group_size all[] = {{1, 1, 1, 1}, {2, 1, 1, 3}, {3, 3, 3, 10}, {4, 5, 5, 7}, {5, 6, 6, 3}};
+	static const struct {
+		const char *name;
+		int groups[3]; /* by number, 0 ends */
+		int nodes;
+		size_t want_m;
+		int want[6];   /* new size of ng1..ng5 (index 1..5), -1: not grown */
+	} c[] = {
+		{"Just one maxed out group", {1}, 1, 0, {0, -1, -1, -1, -1, -1}},
+		{"Smallest group already maxed out, add one node", {1, 2}, 1, 1, {0, -1, 2, -1, -1, -1}},
+		{"Smallest group already maxed out, too many nodes (should cap to max capacity)", {1, 2}, 5, 1,
+		 {0, -1, 3, -1, -1, -1}},
+		{"First group maxes out before proceeding to next one", {2, 3}, 4, 2, {0, -1, 3, 5, -1, -1}},
+		{"Last group maxes out before previous one", {2, 3, 4}, 9, 3, {0, -1, 3, 8, 7, -1}},
+		{"Use all capacity, cap to max", {2, 3, 4}, 900, 3, {0, -1, 3, 10, 7, -1}},
+		{"One node group exceeds max.", {2, 5}, 1, 1, {0, -1, 2, -1, -1, -1}},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		struct ca_group_size g[3];
+		size_t n = 0;
+		for (; n < 3 && c[i].groups[n]; n++)
+			g[n] = all[c[i].groups[n] - 1];
+		size_t m = ca_balance(g, n, c[i].nodes);
+		cr_expect_eq(m, c[i].want_m, "%s: %zu groups", c[i].name, m);
+		for (int j = 1; j <= 5; j++)
+			cr_expect_eq(new_size_of(g, m, j), c[i].want[j], "%s: ng%d", c[i].name, j);
+	}
+}
+
+/* orchestrator_test.go TestScaleUpBalanceGroups, its balancing step: ng1
+ * (1/1, at its max: not a valid group), ng2 1/2, ng3 1/5, ng4 3/5, all
+ * similar; 2 new nodes, whichever valid group the expander picks: ng2
+ * and ng3 grow to 2 ("balance groups", and "... recomputes similar
+ * nodegroups" with ng2 chosen). */
+Test(ca_upstream, orchestrator_test_scale_up_balance_groups)
+{
+	for (int best = 2; best <= 4; best++) {
+		struct ca_group_size g[3];
+		size_t n = 0;
+		g[n++] = (struct ca_group_size){best, best == 4 ? 3 : 1, 0, best == 2 ? 2 : 5};
+		for (int j = 2; j <= 4; j++)
+			if (j != best)
+				g[n++] = (struct ca_group_size){j, j == 4 ? 3 : 1, 0, j == 2 ? 2 : 5};
+		size_t m = ca_balance(g, n, 2);
+		cr_expect_eq(m, 2, "best ng%d", best);
+		cr_expect_eq(new_size_of(g, m, 2), 2, "best ng%d: ng2", best);
+		cr_expect_eq(new_size_of(g, m, 3), 2, "best ng%d: ng3", best);
+	}
+}
+
+/* A template as BuildTestNode(millicpu, bytes) makes it (capacity =
+ * allocatable, 100 pods), with pods of these requests and these labels. */
+static struct ca_template ttmpl(int64_t millicpu, int64_t bytes, int64_t req_cpu_m, int64_t req_mem,
+				const struct place_label *labels, size_t n_labels)
+{
+	return (struct ca_template){millicpu, bytes, 100, millicpu, bytes, 100, req_cpu_m, req_mem, labels, n_labels};
+}
+
+static bool similar_default(const struct ca_template *a, const struct ca_template *b)
+{
+	return ca_similar(a, b, &CA_DEFAULT_RATIOS, NULL, 0);
+}
+
+/* compare_nodegroups_test.go TestIdenticalNodesSimilar,
+ * TestNodesSimilarVariousRequirements (without its GPU node),
+ * TestNodesSimilarVariousRequirementsAndPods and
+ * TestNodesSimilarVariousMemoryRequirements, default ratios. */
+Test(ca_upstream, compare_nodegroups_test_requirements)
+{
+	struct ca_template n1 = ttmpl(1000, 2000, 0, 0, NULL, 0), n = n1;
+	cr_expect(similar_default(&n1, &n), "TestIdenticalNodesSimilar");
+	n.cap_cpu_m = 1001;
+	cr_expect(!similar_default(&n1, &n), "Different CPU capacity");
+	n = n1;
+	n.alloc_cpu_m = 999;
+	cr_expect(similar_default(&n1, &n), "Same CPU capacity, but slightly different allocatable");
+	n.alloc_cpu_m = 500;
+	cr_expect(!similar_default(&n1, &n), "Same CPU capacity, significantly different allocatable");
+	/* ...AndPods: n1 with a pod of (500m, 1000). */
+	struct ca_template p1 = ttmpl(1000, 2000, 500, 1000, NULL, 0);
+	n = ttmpl(1000, 2000, 0, 0, NULL, 0);
+	n.alloc_cpu_m = 500;
+	n.alloc_mem = 1000;
+	cr_expect(!similar_default(&p1, &n), "Different allocatable, but same free");
+	n = ttmpl(1000, 2000, 500, 1000, NULL, 0);
+	cr_expect(similar_default(&p1, &n), "Same requests of pods");
+	n = ttmpl(1000, 2000, 501, 1001, NULL, 0);
+	n.alloc_cpu_m = 999;
+	cr_expect(similar_default(&p1, &n), "Similar allocatable, similar pods");
+	/* ...MemoryRequirements: capacity memory 1000 - 15 +/- 1. */
+	struct ca_template m1 = ttmpl(1000, 1000, 0, 0, NULL, 0), m = m1;
+	m.cap_mem = 1000 - 15 + 1;
+	cr_expect(similar_default(&m1, &m), "Different memory capacity within tolerance");
+	m.cap_mem = 1000 - 15 - 1;
+	cr_expect(!similar_default(&m1, &m), "Different memory capacity exceeds tolerance");
+}
+
+/* compare_nodegroups_test.go TestNodesSimilarVariousLargeMemoryRequirementsM5XLarge
+ * and ...M516XLarge: real nodes' memory capacities (Ki). */
+Test(ca_upstream, compare_nodegroups_test_large_memory)
+{
+	static const int64_t ki[2][3] = {{16116152, 15944120, 16438475}, {259970052, 257217528, 265169453}};
+	for (int i = 0; i < 2; i++) {
+		struct ca_template a = ttmpl(1000, ki[i][0] * 1024, 0, 0, NULL, 0), b = ttmpl(1000, ki[i][1] * 1024, 0, 0, NULL, 0),
+				   c = ttmpl(1000, ki[i][2] * 1024, 0, 0, NULL, 0);
+		cr_expect(similar_default(&a, &b), "%s: within tolerance", i ? "m5.16xlarge" : "m5.xlarge");
+		cr_expect(!similar_default(&a, &c), "%s: exceeds tolerance", i ? "m5.16xlarge" : "m5.xlarge");
+	}
+}
+
+/* Whether nodes (1000m, 2000) with these labels are similar, with
+ * example.com/ready ignored. */
+static bool labels_similar(const struct place_label *l1, size_t n1, const struct place_label *l2, size_t n2)
+{
+	const char *ign[] = {"example.com/ready"};
+	struct ca_template a = ttmpl(1000, 2000, 0, 0, l1, n1), b = ttmpl(1000, 2000, 0, 0, l2, n2);
+	return ca_similar(&a, &b, &CA_DEFAULT_RATIOS, ign, 1);
+}
+
+/* compare_nodegroups_test.go TestNodesSimilarVariousLabels, its steps
+ * adding labels in turn. */
+Test(ca_upstream, compare_nodegroups_test_various_labels)
+{
+	struct place_label l1[8] = {{"test-label", "test-value"}, {"character", "winnie the pooh"}};
+	struct place_label l2[8] = {{"test-label", "test-value"}};
+	size_t n1 = 2, n2 = 1;
+#define SIM() labels_similar(l1, n1, l2, n2)
+	cr_expect(!SIM(), "Missing character label");
+	l2[n2++] = (struct place_label){"character", "winnie the pooh"};
+	cr_expect(SIM());
+	l1[n1++] = (struct place_label){"kubernetes.io/hostname", "node1"};
+	l2[n2++] = (struct place_label){"kubernetes.io/hostname", "node2"};
+	cr_expect(SIM(), "Different hostname labels shouldn't matter");
+	l1[n1++] = (struct place_label){"failure-domain.beta.kubernetes.io/zone", "mars-olympus-mons1-b"};
+	l2[n2++] = (struct place_label){"failure-domain.beta.kubernetes.io/zone", "us-houston1-a"};
+	cr_expect(SIM(), "Different zone shouldn't matter either");
+	l1[n1++] = (struct place_label){"beta.kubernetes.io/fluentd-ds-ready", "true"};
+	l2[n2++] = (struct place_label){"beta.kubernetes.io/fluentd-ds-ready", "false"};
+	cr_expect(SIM(), "Different beta.kubernetes.io/fluentd-ds-ready should not matter");
+	n2--; /* delete(n2.Labels, fluentd-ds-ready) */
+	cr_expect(SIM());
+	l1[n1++] = (struct place_label){"example.com/ready", "true"};
+	l2[n2++] = (struct place_label){"example.com/ready", "false"};
+	cr_expect(SIM(), "Different custom labels should not matter");
+#undef SIM
+}
+
+/* aws_nodegroups_test.go TestIsAwsNodeInfoSimilar (ratios all 0): each
+ * AWS label, empty, different, or on one node only, does not matter. */
+Test(ca_upstream, aws_nodegroups_test_is_aws_node_info_similar)
+{
+	static const char *const keys[] = {"alpha.eksctl.io/instance-id", "alpha.eksctl.io/nodegroup-name",
+					   "eks.amazonaws.com/nodegroup", "k8s.amazonaws.com/eniConfig", "lifecycle",
+					   "topology.ebs.csi.aws.com/zone", "topology.k8s.aws/zone-id"};
+	static const struct ca_ratios zero = {0, 0, 0};
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
+		for (int kind = 0; kind < 3; kind++) { /* empty value, different values, one node labeled */
+			struct place_label l1 = {keys[i], kind ? "foo" : ""}, l2 = {keys[i], kind ? "bar" : ""};
+			struct ca_template a = ttmpl(1000, 2000, 0, 0, &l1, 1), b = ttmpl(1000, 2000, 0, 0, &l2, kind == 2 ? 0 : 1);
+			cr_expect(ca_similar(&a, &b, &zero, NULL, 0), "%s case %d", keys[i], kind);
+		}
+}
+
+/* balancing_processor_test.go TestFindSimilarNodeGroups,
+ * ...CustomLabels and aws_nodegroups_test.go TestFindSimilarNodeGroupsAwsBasic
+ * (buildBasicNodeGroups: n1 and n2 of (1000m, 1000), n3 of (2000m, 2000),
+ * ratios 0): ng1 and ng2 are similar, ng3 is similar to none. */
+Test(ca_upstream, balancing_processor_test_find_similar_node_groups)
+{
+	static const struct ca_ratios zero = {0, 0, 0};
+	const char *ign[] = {"example.com/ready"};
+	for (int custom = 0; custom < 2; custom++) {
+		struct place_label r1 = {"example.com/ready", "true"}, r2 = {"example.com/ready", "false"};
+		struct ca_template t[3] = {ttmpl(1000, 1000, 0, 0, &r1, (size_t)custom),
+					   ttmpl(1000, 1000, 0, 0, &r2, (size_t)custom), ttmpl(2000, 2000, 0, 0, NULL, 0)};
+		bool similar[9], ready[3] = {true, true, true}, admits[3] = {true, true, true};
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++)
+				similar[i * 3 + j] = ca_similar(&t[i], &t[j], &zero, ign, (size_t)custom);
+		size_t out[3];
+		cr_assert_eq(ca_similar_groups(0, 3, similar, ready, admits, 1, out), 1);
+		cr_expect_eq(out[0], 1);
+		cr_assert_eq(ca_similar_groups(1, 3, similar, ready, admits, 1, out), 1);
+		cr_expect_eq(out[0], 0);
+		cr_expect_eq(ca_similar_groups(2, 3, similar, ready, admits, 1, out), 0);
+	}
+}
+
+/* orchestrator_test.go TestComputeSimilarNodeGroups, the cases with
+ * balancing on (balancing off is the caller's: no similar groups):
+ * groups ng1 ng2 ng3 pg1 pg2, ng2 and ng3 similar to ng1; a group without
+ * schedulable pod groups is not valid. */
+Test(ca_upstream, orchestrator_test_compute_similar_node_groups)
+{
+	static const struct {
+		const char *name;
+		bool has_similar;
+		bool valid[5];
+		bool admits[5][3]; /* per group: podGroup1..3 */
+		size_t want_n;
+	} c[] = {
+		{"no similar node groups", false, {1, 1, 1, 1, 1}, {{1}, {1}, {1}, {1}, {1}}, 0},
+		{"some similar node groups, but no schedulable pods", true, {0, 0, 0, 0, 0}, {{0}}, 0},
+		{"some similar node groups and same schedulable pods", true, {1, 1, 1, 1, 1}, {{1}, {1}, {1}, {1}, {1}}, 2},
+		{"similar node groups can schedule more pods", true, {1, 1, 1, 1, 1},
+		 {{1, 0, 0}, {1, 1, 0}, {1, 1, 1}, {1, 1, 0}, {1, 1, 1}}, 2},
+		{"similar node groups can schedule different/no pods", true, {1, 1, 0, 1, 0}, {{1, 1, 0}, {1, 0, 0}, {0}, {1}, {0}},
+		 0},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+		bool similar[25] = {0}, admits[15];
+		for (int g = 0; g < 5; g++)
+			for (int p = 0; p < 3; p++)
+				admits[g * 3 + p] = c[i].admits[g][p];
+		if (c[i].has_similar)
+			similar[1] = similar[2] = true; /* row ng1 */
+		size_t out[5];
+		size_t n = ca_similar_groups(0, 5, similar, c[i].valid, admits, 3, out);
+		cr_expect_eq(n, c[i].want_n, "%s: %zu", c[i].name, n);
+		for (size_t k = 0; k < n; k++)
+			cr_expect_eq(out[k], k + 1, "%s", c[i].name);
+	}
 }

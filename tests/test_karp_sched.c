@@ -980,6 +980,17 @@ static void per_zone(const struct pw *w, const struct karp_result *r, size_t n, 
 	}
 }
 
+/* n pods of group 0 asking cpu cores, solved; where they went per zone
+ * into z, *none those placed nowhere. */
+static void solve_group0(struct pw *w, size_t n, double cpu, int z[3], int *none)
+{
+	struct karp_pod pods[16];
+	cr_assert(n <= 16);
+	group_pods(pods, n, cpu, 0);
+	struct karp_result r = pw_solve(w, pods, n);
+	per_zone(w, &r, n, z, none);
+}
+
 static int icmp(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
 
 /* The counts a..c sorted ascending equal x <= y <= z (Gomega's ConsistOf). */
@@ -1021,20 +1032,15 @@ Test(karp_sched, topology_zonal_min_domains)
 	struct pw w = {0};
 	pw_load(&w, fake_types, NP("default", ZONES_REQ("[test-zone-1, test-zone-2]")),
 		SVC("web", "10m", SPREAD(ZONE_KEY, "1", "DoNotSchedule", "web", ", minDomains: 3")));
-	struct karp_pod pods[11];
-	group_pods(pods, 3, 0.01, 0);
-	struct karp_result r = pw_solve(&w, pods, 3);
 	int z[3], none;
-	per_zone(&w, &r, 3, z, &none);
+	solve_group0(&w, 3, 0.01, z, &none);
 	cr_expect(z[0] == 1 && z[1] == 1 && z[2] == 0 && none == 1, "%d/%d/%d, %d nowhere", z[0], z[1], z[2], none);
 	pw_free(&w);
 
 	struct pw v = {0};
 	pw_load(&v, fake_types, NP("default", ZONES_REQ("[test-zone-1, test-zone-2, test-zone-3]")),
 		SVC("web", "10m", SPREAD(ZONE_KEY, "1", "DoNotSchedule", "web", ", minDomains: 3")));
-	group_pods(pods, 11, 0.01, 0);
-	r = pw_solve(&v, pods, 11);
-	per_zone(&v, &r, 11, z, &none);
+	solve_group0(&v, 11, 0.01, z, &none);
 	expect_skew(z, 3, 4, 4);
 	cr_expect_eq(none, 0);
 	pw_free(&v);
@@ -1049,11 +1055,8 @@ Test(karp_sched, topology_zonal_does_not_violate_max_skew)
 	pw_load(&w, fake_types, NP("default", ZONES_REQ("[test-zone-2, test-zone-3]")),
 		SVC("web", "1100m", SPREAD(ZONE_KEY, "1", "DoNotSchedule", "web", "")));
 	pw_node(&w, 0, 0.5, 0, 1);
-	struct karp_pod pods[10];
-	group_pods(pods, 10, 1.1, 0);
-	struct karp_result r = pw_solve(&w, pods, 10);
 	int z[3], none;
-	per_zone(&w, &r, 10, z, &none);
+	solve_group0(&w, 10, 1.1, z, &none);
 	cr_expect(z[0] == 0 && z[1] == 2 && z[2] == 2 && none == 6, "%d/%d/%d new, %d nowhere", z[0], z[1], z[2], none);
 	pw_free(&w);
 }
@@ -1068,11 +1071,8 @@ Test(karp_sched, topology_zonal_non_minimum_domain_when_all_there_is)
 		SVC("web", "1100m", SPREAD(ZONE_KEY, "5", "DoNotSchedule", "web", "")));
 	pw_node(&w, 0, 0, 0, 1);
 	pw_node(&w, 1, 0, 0, 1);
-	struct karp_pod pods[10];
-	group_pods(pods, 10, 1.1, 0);
-	struct karp_result r = pw_solve(&w, pods, 10);
 	int z[3], none;
-	per_zone(&w, &r, 10, z, &none);
+	solve_group0(&w, 10, 1.1, z, &none);
 	cr_expect(z[2] == 6 && none == 4, "zone 3 takes %d, %d nowhere", z[2], none);
 	pw_free(&w);
 }
@@ -1085,11 +1085,8 @@ Test(karp_sched, topology_zonal_only_minimum_domains_when_violating)
 	struct pw w = {0};
 	pw_load(&w, fake_types, NP("default", ANY), SVC("web", "1100m", SPREAD(ZONE_KEY, "1", "DoNotSchedule", "web", "")));
 	pw_node(&w, 0, 0, 0, 3);
-	struct karp_pod pods[3];
-	group_pods(pods, 3, 1.1, 0);
-	struct karp_result r = pw_solve(&w, pods, 3);
 	int z[3], none;
-	per_zone(&w, &r, 3, z, &none);
+	solve_group0(&w, 3, 1.1, z, &none);
 	cr_expect(z[0] == 0 && z[1] + z[2] == 3 && abs(z[1] - z[2]) == 1 && none == 0, "%d/%d/%d", z[0], z[1], z[2]);
 	pw_free(&w);
 }

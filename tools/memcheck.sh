@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make memcheck`: valgrind's memcheck over end-to-end runs of the program
 # (validate, run into a fresh database, a bad scenario, a compare scenario,
+# a placement scenario and its report,
 # plot). Fails on any invalid access, use of uninitialised memory, or leak
 # ("definitely" or "indirectly" lost) in headroom's own code. Library leaks
 # that are not ours are listed in tests/valgrind.supp.
@@ -30,6 +31,8 @@ check "validate demo" "$HR" validate scenarios/demo.yaml
 check "run demo 2m" "$HR" run scenarios/demo.yaml --db "$T/a.db" --set duration=2m -q
 check "run hpa-spike 6m" "$HR" run scenarios/hpa-spike.yaml --db "$T/a.db" --set duration=6m -q
 check "run karpenter-vs-ca 15m" "$HR" run scenarios/karpenter-vs-ca.yaml --db "$T/a.db" --set duration=15m -q
+check "run pci-zones 12m (placement, two NodePools, report)" "$HR" run scenarios/pci-zones.yaml --db "$T/p.db" --set duration=12m -q
+check "report pci-zones" "$HR" report "$T/p.db" --latest --out "$T/p.md"
 printf 'name: x\nduration: 1m\nservices:\n  a: [1, 2\n' >"$T/bad.yaml"
 check "bad scenario" "$HR" validate "$T/bad.yaml"
 check "plot" "$HR" plot "$T/a.db" --latest --out "$T/charts"
