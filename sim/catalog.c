@@ -527,17 +527,30 @@ static int type_row(struct rd *r, const struct cells *c, int len, void *ctx)
 	return read_row(r, c, len, &t) || add_type(r, x->c, &x->lines, &x->cap, &t) ? -1 : 0;
 }
 
-int catalog_load(struct catalog *c, const char *path, struct herr *e)
+/* The CSV at path opened for reading, a regular file within the catalogs'
+ * size limit; NULL with e set when it is not. */
+static FILE *open_csv(const char *path, struct herr *e)
 {
-	*c = (struct catalog){0};
 	FILE *f = fopen(path, "r");
-	if (!f)
-		return herr_at(e, path, 0, 0, "cannot open: %s", strerror(errno));
+	if (!f) {
+		herr_at(e, path, 0, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
 	char why[160];
 	if (file_check(f, FILE_MAX_CATALOG, why, sizeof why)) {
 		fclose(f);
-		return herr_at(e, path, 0, 0, "%s", why);
+		herr_at(e, path, 0, 0, "%s", why);
+		return NULL;
 	}
+	return f;
+}
+
+int catalog_load(struct catalog *c, const char *path, struct herr *e)
+{
+	*c = (struct catalog){0};
+	FILE *f = open_csv(path, e);
+	if (!f)
+		return -1;
 	struct rd r = {.path = path, .e = e, .names = col_names, .required = col_required, .n_cols = N_COLS,
 		       .example = "name,arch,vcpu,memory_mib,max_pods,price_usd_hour", .rows = "instance types"};
 	struct type_rd x = {.c = c};
@@ -782,14 +795,9 @@ int catalog_load_offerings(struct catalog *c, const char *path, struct herr *e)
 	c->offers = NULL;
 	c->n_offers = 0;
 	c->offers_path = NULL;
-	FILE *f = fopen(path, "r");
+	FILE *f = open_csv(path, e);
 	if (!f)
-		return herr_at(e, path, 0, 0, "cannot open: %s", strerror(errno));
-	char why[160];
-	if (file_check(f, FILE_MAX_CATALOG, why, sizeof why)) {
-		fclose(f);
-		return herr_at(e, path, 0, 0, "%s", why);
-	}
+		return -1;
 	struct rd r = {.path = path, .e = e, .names = ocol_names, .required = ocol_required, .n_cols = N_OCOLS,
 		       .example = "name,zone,capacity_type,price_usd_hour,available", .rows = "offerings"};
 	struct offer_rd x = {.c = c, .first = xmalloc(c->n * sizeof *x.first)};
