@@ -32,6 +32,7 @@ struct claim_x {      /* what the solver keeps of a NodeClaim besides the public
 	double max_mem;
 	int max_pods;
 	uint64_t zones;   /* the zone slots its pods allow */
+	unsigned cts;     /* the capacity types its pool and pods allow */
 };
 
 struct remaining {    /* a pool's limits left: INFINITY / INT_MAX where it has none */
@@ -144,6 +145,41 @@ static uint64_t pool_slots(const struct scn_nodepool *np, size_t nz)
 	return nz ? np->meta.zones & (bit(nz) - 1) : 1;
 }
 
+/* What each group makes of a node of pool p, type t, as capacity type k,
+ * in slot z (labels and buf: scratch for its labels). */
+static void fit_type(struct karp_fits *f, const struct scenario *sc, size_t p, size_t z, int t, int k,
+		     struct place_label *labels, char *buf)
+{
+	const struct scn_nodepool *pool = &sc->cluster.karpenter.pools[p];
+	size_t ng = f->n_groups, ns = f->n_zones + 1, nt = f->n_types;
+	struct place_node_desc d = {
+		.zone = z < f->n_zones ? sc->cluster.zones[z] : NULL,
+		.type = &sc->cluster.catalog.types[t],
+		.nodepool = pool->name,
+		.capacity = k == KARP_SPOT,
+		.labels = pool->meta.labels,
+		.n_labels = pool->meta.n_labels,
+	};
+	size_t n = place_node_labels(&d, labels, buf);
+	uint8_t ct = k == KARP_SPOT ? SCN_SPOT : SCN_ON_DEMAND;
+	for (size_t g = 0; g < ng; g++) {
+		size_t pgi = p * ng + g;
+		struct place_fit fit = place_node_fit(&sc->services[g].placement, labels, n, NULL, 0);
+		uint8_t b = fit.affinity ? KARP_FIT_AFFINITY | (fit.top_preferred ? KARP_FIT_PREFERRED : 0) : 0;
+		f->ok[((pgi * ns + z) * nt + (size_t)t) * 2 + (size_t)k] = b;
+		if (b & KARP_FIT_AFFINITY) {
+			f->aff_slots[pgi] |= bit(z);
+			f->cts[2 * pgi] |= ct;
+		}
+		if (b & KARP_FIT_PREFERRED && f->tolerates[pgi]) {
+			f->slots[2 * pgi + 1] |= bit(z);
+			f->cts[2 * pgi + 1] |= ct;
+		}
+		if (b != (KARP_FIT_AFFINITY | KARP_FIT_PREFERRED))
+			f->open[pgi] = false;
+	}
+}
+
 void karp_fits_init(struct karp_fits *f, const struct scenario *sc)
 {
 	const struct scn_karpenter *cfg = &sc->cluster.karpenter;
@@ -153,7 +189,8 @@ void karp_fits_init(struct karp_fits *f, const struct scenario *sc)
 	size_t pg = np * ng, cells = pg * ns * nt;
 	if (!pg)
 		pg = 1;
-	f->ok = xcalloc(cells ? cells : 1, 1);
+	f->ok = xcalloc(cells ? 2 * cells : 1, 1);
+	f->cts = xcalloc(2 * pg, 1);
 	f->tolerates = xcalloc(pg, sizeof *f->tolerates);
 	f->slots = xcalloc(2 * pg, sizeof *f->slots);
 	f->aff_slots = xcalloc(pg, sizeof *f->aff_slots);
@@ -178,34 +215,16 @@ void karp_fits_init(struct karp_fits *f, const struct scenario *sc)
 		for (size_t z = 0; z < ns; z++) {
 			if (!(pm & bit(z)))
 				continue;
-			for (size_t i = 0; i < pool->n_types; i++) {
-				int t = pool->types[i];
-				struct place_node_desc d = {
-					.zone = z < nz ? sc->cluster.zones[z] : NULL,
-					.type = &cat->types[t],
-					.nodepool = pool->name,
-					.capacity = pool->spot && cat->types[t].spot_price_hour > 0,
-					.labels = pool->meta.labels,
-					.n_labels = pool->meta.n_labels,
-				};
-				size_t n = place_node_labels(&d, labels, buf);
-				for (size_t g = 0; g < ng; g++) {
-					size_t pgi = p * ng + g;
-					struct place_fit fit = place_node_fit(&sc->services[g].placement, labels, n, NULL, 0);
-					uint8_t b = fit.affinity ? KARP_FIT_AFFINITY | (fit.top_preferred ? KARP_FIT_PREFERRED : 0) : 0;
-					f->ok[(pgi * ns + z) * nt + (size_t)t] = b;
-					if (b & KARP_FIT_AFFINITY)
-						f->aff_slots[pgi] |= bit(z);
-					if (b & KARP_FIT_PREFERRED && f->tolerates[pgi])
-						f->slots[2 * pgi + 1] |= bit(z);
-					if (b != (KARP_FIT_AFFINITY | KARP_FIT_PREFERRED))
-						f->open[pgi] = false;
-				}
-			}
+			for (size_t i = 0; i < pool->n_types; i++)
+				for (int k = 0; k < 2; k++)
+					if (pool->capacity & (k == KARP_SPOT ? SCN_SPOT : SCN_ON_DEMAND))
+						fit_type(f, sc, p, z, pool->types[i], k, labels, buf);
 		}
 		for (size_t g = 0; g < ng; g++) {
 			size_t pgi = p * ng + g;
 			f->slots[2 * pgi] = f->tolerates[pgi] ? f->aff_slots[pgi] : 0;
+			if (!f->tolerates[pgi])
+				f->cts[2 * pgi] = f->cts[2 * pgi + 1] = 0;
 		}
 	}
 	free(labels);
@@ -214,6 +233,7 @@ void karp_fits_init(struct karp_fits *f, const struct scenario *sc)
 void karp_fits_release(struct karp_fits *f)
 {
 	free(f->ok);
+	free(f->cts);
 	free(f->tolerates);
 	free(f->slots);
 	free(f->aff_slots);
@@ -224,25 +244,41 @@ void karp_fits_release(struct karp_fits *f)
 
 static bool placing(const struct karp_state *st) { return st->fits && st->pl; }
 
-/* Whether type t of pool p in slot z admits group g's pods (strict: their
- * preferred node affinity too). */
-static bool type_ok(const struct karp_state *st, int p, int g, size_t z, int t, bool strict)
+/* Whether type t of pool p as capacity type k in slot z admits group g's
+ * pods (strict: their preferred node affinity too). */
+static bool type_ok(const struct karp_state *st, int p, int g, size_t z, int t, int k, bool strict)
 {
 	const struct karp_fits *f = st->fits;
 	uint8_t need = strict ? KARP_FIT_AFFINITY | KARP_FIT_PREFERRED : KARP_FIT_AFFINITY;
 	size_t pgi = (size_t)p * f->n_groups + (size_t)g;
-	return (f->ok[(pgi * (f->n_zones + 1) + z) * f->n_types + (size_t)t] & need) == need;
+	return (f->ok[((pgi * (f->n_zones + 1) + z) * f->n_types + (size_t)t) * 2 + (size_t)k] & need) == need;
 }
 
-/* Whether type t of pool p admits group g's pods in one of the slots zm. */
-static bool type_ok_in(const struct karp_state *st, int p, int g, uint64_t zm, int t, bool strict)
+/* Whether type t of pool p admits group g's pods in one of the slots zm as
+ * one of the capacity types cm. */
+static bool type_ok_in(const struct karp_state *st, int p, int g, uint64_t zm, unsigned cm, int t, bool strict)
 {
 	if (st->fits->open[(size_t)p * st->fits->n_groups + (size_t)g])
 		return true;
 	for (size_t z = 0; zm >> z; z++)
-		if (zm & bit(z) && type_ok(st, p, g, z, t, strict))
-			return true;
+		for (int k = 0; k < 2 && zm & bit(z); k++)
+			if (cm & (k == KARP_SPOT ? SCN_SPOT : SCN_ON_DEMAND) && type_ok(st, p, g, z, t, k, strict))
+				return true;
 	return false;
+}
+
+uint64_t karp_claim_zones(const struct karp_state *st, int pool, uint64_t slots)
+{
+	size_t nz = st->offers ? st->offers->n_zones : st->fits ? st->fits->n_zones : SCN_MAX_ZONES;
+	uint64_t all = nz >= 64 ? ~(uint64_t)0 : bit(nz) - 1, zm = slots & all;
+	return zm ? zm : st->cfg->pools[pool].meta.zones & all;
+}
+
+/* Whether type t has an available offering for a claim of pool p in slots
+ * zm as one of the capacity types cm (always, without offerings). */
+static bool offered(const struct karp_state *st, int p, int t, uint64_t zm, unsigned cm)
+{
+	return !st->offers || karp_offer_any(st->offers, t, karp_claim_zones(st, p, zm), cm, st->now);
 }
 
 /* The pods this solve and the cluster count in slot z of the groups
@@ -499,7 +535,8 @@ static bool has_min_values(const struct scn_nodepool *np)
  * in one of the slots zm (strict: its preferences too). */
 struct want {
 	int g;
-	uint64_t zm;
+	uint64_t zm;  /* zone slots (0: any of the pool's) */
+	unsigned cm;  /* capacity types */
 	bool strict;
 };
 
@@ -516,10 +553,28 @@ static size_t new_options(const struct karp_state *st, const struct scn_nodepool
 	for (size_t i = 0; i < np->n_types; i++) {
 		int t = np->types[i];
 		if (within(st, r, t) && holds(st, np, t, cpu, mem, pods) &&
-		    (w->g < 0 || type_ok_in(st, p, w->g, w->zm, t, w->strict)))
+		    (w->g < 0 || type_ok_in(st, p, w->g, w->zm, w->cm, t, w->strict)) && offered(st, p, t, w->zm, w->cm))
 			out[n++] = t;
 	}
 	return n && (!has_min_values(np) || karp_min_values_ok(np, out, n)) ? n : 0;
+}
+
+/* OrderByPrice: types[0..n) of a claim of pool p, slots zm and capacity
+ * types cm, by their cheapest available offering (stable: the pool's order
+ * breaks ties). Without offerings the pool's order stands. */
+static void order_options(const struct karp_state *st, int p, int *types, size_t n, uint64_t zm, unsigned cm)
+{
+	if (!st->offers)
+		return;
+	uint64_t zones = karp_claim_zones(st, p, zm);
+	for (size_t i = 1; i < n; i++) {
+		int x = types[i];
+		double px = karp_offer_min(st->offers, x, zones, cm, st->now);
+		size_t j = i;
+		for (; j > 0 && karp_offer_min(st->offers, types[j - 1], zones, cm, st->now) > px; j--)
+			types[j] = types[j - 1];
+		types[j] = x;
+	}
 }
 
 size_t karp_claim_options(const struct karp_state *st, int pool, const struct karp_usage *used, double cpu, double mem,
@@ -528,7 +583,9 @@ size_t karp_claim_options(const struct karp_state *st, int pool, const struct ka
 	assert(pool >= 0 && (size_t)pool < st->cfg->n_pools);
 	const struct scn_nodepool *np = &st->cfg->pools[pool];
 	struct remaining r = remaining_of(np, used);
-	return new_options(st, np, &r, cpu, mem, pods, out, &(struct want){-1, 0, false});
+	size_t n = new_options(st, np, &r, cpu, mem, pods, out, &(struct want){-1, 0, np->capacity, false});
+	order_options(st, pool, out, n, 0, np->capacity);
+	return n;
 }
 
 /* ---- the queue and the existing nodes ---- */
@@ -620,24 +677,29 @@ static bool claim_add(struct karp_solver *s, const struct karp_state *st, size_t
 	if (x->max_cpu < cpu - CPU_EPS || x->max_mem < mem - MEM_EPS || x->max_pods < pods)
 		return false; /* no option holds them: the common refusal, without a pass */
 	int g = o->group;
-	uint64_t zm = 0;
+	uint64_t zm = x->zones;
+	unsigned cm = x->cts;
 	if (g >= 0) {
 		size_t pgi = (size_t)cl->pool * s->ng + (size_t)g;
 		struct host h = {NULL, &s->cadd[c * s->ng]};
 		zm = x->zones & st->fits->slots[2 * pgi + strict];
-		if (!zm || !(zm = topo_slots(s, st, g, strict, zm, &h)))
+		cm = x->cts & st->fits->cts[2 * pgi + strict];
+		if (!zm || !cm || !(zm = topo_slots(s, st, g, strict, zm, &h)))
 			return false;
 	}
 	const struct scn_nodepool *np = &st->cfg->pools[cl->pool];
 	int *opts = &s->types[x->off];
 	size_t n = 0;
 	for (size_t i = 0; i < cl->n_types; i++)
-		if (holds(st, np, opts[i], cpu, mem, pods) && (g < 0 || type_ok_in(st, cl->pool, g, zm, opts[i], strict)))
+		if (holds(st, np, opts[i], cpu, mem, pods) &&
+		    (g < 0 || type_ok_in(st, cl->pool, g, zm, cm, opts[i], strict)) &&
+		    (g < 0 || offered(st, cl->pool, opts[i], zm, cm)))
 			s->scratch[n++] = opts[i];
 	if (!n || (has_min_values(np) && !karp_min_values_ok(np, s->scratch, n)))
 		return false;
 	if (g >= 0) {
 		x->zones = zm;
+		x->cts = cm;
 		record(s, g, zm, &s->cadd[c * s->ng]);
 	}
 	memcpy(opts, s->scratch, n * sizeof *opts);
@@ -702,13 +764,16 @@ static int to_new(struct karp_solver *s, const struct karp_state *st, const stru
 		int p = s->pools[k];
 		const struct scn_nodepool *np = &st->cfg->pools[p];
 		size_t c = s->n_claims;
-		struct want w = {o->group, 0, strict};
+		struct want w = {o->group, 0, np->capacity, strict};
 		if (w.g >= 0) {
 			s->cadd = grow(s->cadd, &s->cap_cadd, (c + 1) * s->ng, sizeof *s->cadd);
 			memset(&s->cadd[c * s->ng], 0, s->ng * sizeof *s->cadd);
 			struct host h = {NULL, &s->cadd[c * s->ng]};
-			w.zm = st->fits->slots[2 * ((size_t)p * s->ng + (size_t)w.g) + strict];
-			if (!w.zm || !(w.zm = topo_slots(s, st, w.g, strict, w.zm, &h)) || !(w.zm &= ~st->zones_down))
+			size_t pgi = (size_t)p * s->ng + (size_t)w.g;
+			w.zm = st->fits->slots[2 * pgi + strict];
+			w.cm &= st->fits->cts[2 * pgi + strict];
+			if (!w.zm || !w.cm || !(w.zm = topo_slots(s, st, w.g, strict, w.zm, &h)) ||
+			    !(w.zm &= ~st->zones_down))
 				continue;
 		}
 		s->types = grow(s->types, &s->cap_types, s->n_types + np->n_types, sizeof *s->types);
@@ -724,6 +789,7 @@ static int to_new(struct karp_solver *s, const struct karp_state *st, const stru
 		s->claims[c] = (struct karp_claim){.pool = p, .cpu = o->cpu, .mem = o->mem, .pods = 1, .n_types = n};
 		s->cx[c].off = s->n_types;
 		s->cx[c].zones = w.zm;
+		s->cx[c].cts = w.cm;
 		if (w.g >= 0)
 			record(s, w.g, w.zm, &s->cadd[c * s->ng]);
 		s->n_types += np->n_types; /* room to narrow in; never widens */
@@ -777,7 +843,8 @@ static void begin(struct karp_solver *s, const struct karp_state *st)
 	memset(s->zadd, 0, s->ns * s->ng * sizeof *s->zadd);
 	memset(s->zmay, 0, s->ns * s->ng * sizeof *s->zmay);
 	s->nadd = grow(s->nadd, &s->cap_nadd, st->n_nodes * s->ng, sizeof *s->nadd);
-	memset(s->nadd, 0, st->n_nodes * s->ng * sizeof *s->nadd);
+	if (st->n_nodes) /* no nodes yet: nadd may still be NULL */
+		memset(s->nadd, 0, st->n_nodes * s->ng * sizeof *s->nadd);
 	s->dom = grow(s->dom, &s->cap_dom, s->ng * PLACE_MAX_TERMS, sizeof *s->dom);
 	s->pdom = grow(s->pdom, &s->cap_pdom, s->ng, sizeof *s->pdom);
 	s->prefs = grow(s->prefs, &s->cap_prefs, s->ng, sizeof *s->prefs);
@@ -787,6 +854,29 @@ static void begin(struct karp_solver *s, const struct karp_state *st)
 		if (from && from->counted)
 			s->zadd[(from->zone >= 0 ? (size_t)from->zone : s->ns - 1) * s->ng + (size_t)st->pods[i].group]--;
 	}
+}
+
+/* A claim's public part once its pods are placed: its options ordered by
+ * their offerings, and the offering it would launch, whose zone is its
+ * zone (without offerings: its first option in the first of its zones). */
+static void finish_claim(struct karp_solver *s, const struct karp_state *st, size_t c)
+{
+	struct karp_claim *cl = &s->claims[c];
+	int *types = &s->types[s->cx[c].off];
+	cl->types = types;
+	cl->zones = s->cx[c].zones;
+	cl->cts = s->cx[c].cts;
+	if (st->offers) {
+		order_options(st, cl->pool, types, cl->n_types, cl->zones, cl->cts);
+		cl->offer = karp_offer_pick(st->offers, types, cl->n_types, karp_claim_zones(st, cl->pool, cl->zones), cl->cts,
+					    has_min_values(&st->cfg->pools[cl->pool]), st->now);
+		cl->zone = cl->offer.type >= 0 ? cl->offer.zone : PLACE_ZONE_NONE;
+		return;
+	}
+	cl->zone = PLACE_ZONE_NONE;
+	if (cl->zones && (cl->zones & -cl->zones) < bit(s->ns - 1))
+		cl->zone = __builtin_ctzll(cl->zones);
+	cl->offer = (struct karp_pick){types[0], cl->zone, KARP_OD, 0};
 }
 
 struct karp_result karp_solve(struct karp_solver *s, const struct karp_state *st)
@@ -811,13 +901,7 @@ struct karp_result karp_solve(struct karp_solver *s, const struct karp_state *st
 			strict = false;
 		}
 	}
-	for (size_t c = 0; c < s->n_claims; c++) {
-		struct karp_claim *cl = &s->claims[c];
-		cl->types = &s->types[s->cx[c].off];
-		cl->zones = s->cx[c].zones;
-		cl->zone = PLACE_ZONE_NONE;
-		if (cl->zones && (cl->zones & -cl->zones) < bit(s->ns - 1))
-			cl->zone = __builtin_ctzll(cl->zones);
-	}
+	for (size_t c = 0; c < s->n_claims; c++)
+		finish_claim(s, st, c);
 	return (struct karp_result){s->dest, s->claims, s->n_claims};
 }

@@ -28,11 +28,18 @@
  *      take several rounds), and its remaining nodes by one.
  * A pod that fits nowhere gets no destination (upstream's PodErrors).
  *
- * A NodeClaim carries its options, the instance types that hold all of its
- * pods, cheapest first (the pool's order: cloudprovider OrderByPrice), and
- * launches the cheapest available one. Every type counts as available here:
- * offerings, their availability and insufficient-capacity errors are not
- * modelled, so "the cheapest available" is the first of the list.
+ * Offerings (with the state's `offers`, karp_offer.h). A type is an option
+ * of a NodeClaim only when it has an available offering in one of the
+ * claim's zones with one of its capacity types (nodeclaim.go fits:
+ * Offerings.Available().Compatible); a NodeClaim carries its options, the
+ * types that hold all of its pods, cheapest available offering first
+ * (cloudprovider OrderByPrice over the claim's zones and capacity types),
+ * and the offering it would launch (karp_offer_pick: spot before on-demand
+ * when it allows both, the cheapest available of that capacity type), whose
+ * zone is the claim's zone. A claim's capacity types are its pool's,
+ * narrowed like its zones by its pods' node requirements on
+ * karpenter.sh/capacity-type. Without `offers` every type of a pool counts
+ * as available at the pool's order, and a claim launches its first option.
  *
  * Limits (spec.limits) count the capacity of the pool's active nodes (the
  * caller's `used`: not being deleted), as scheduler.go's
@@ -51,7 +58,7 @@
  *   - node requirements: nodeSelector and required node affinity hold on
  *     the labels a node would have (the pool's labels, the type's
  *     well-known labels, zone, nodepool, capacity type): a NodeClaim's
- *     options and zones narrow to those its pods allow;
+ *     options, zones and capacity types narrow to those its pods allow;
  *   - topology (Topology.AddRequirements), counting the pods of each group
  *     bound to Node objects (not terminating; the caller's `pl`) plus those
  *     this solve placed: a topology spread constraint on zone takes the
@@ -92,6 +99,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "karp_offer.h"
 #include "placement.h"
 #include "scn.h"
 #include "sim.h"
@@ -143,25 +151,33 @@ struct karp_state {
 	                                  * whose pods' topology needs one of them fails, as no instance type has
 	                                  * an available offering there (nodeclaim.go
 	                                  * filterInstanceTypesByRequirements); they stay topology domains */
+	const struct karp_offers *offers;/* the offerings and the unavailable-offerings cache; NULL: every type
+	                                  * of a pool available, in the pool's order */
+	simtime now;                     /* the time the cache is read at, ns */
 };
 
 /* What the pods of each group (service) make of the nodes a NodePool would
  * launch: per pool, group, zone slot and type, whether the taints are
  * tolerated and the node requirements hold. Zone slots are the cluster's
  * zones and one more, n_zones, for "no zone" (the only one when the cluster
- * names none). Built once from the scenario (karp_fits_init). */
+ * names none); capacity types k are KARP_OD and KARP_SPOT (the label
+ * karpenter.sh/capacity-type). Built once from the scenario (karp_fits_init). */
 enum { KARP_FIT_AFFINITY = 1, KARP_FIT_PREFERRED = 2 };
 struct karp_fits {
 	size_t n_pools, n_groups, n_zones, n_types; /* n_types: the catalog's */
-	uint8_t *ok;          /* per pool x group x zone slot x catalog type (0 for types not the pool's):
-	                       * KARP_FIT_AFFINITY: nodeSelector and required node affinity hold;
-	                       * KARP_FIT_PREFERRED: the heaviest preferred term too (or none); taints aside */
+	uint8_t *ok;          /* per pool x group x zone slot x catalog type x capacity type (0 for types and
+	                       * capacity types not the pool's): KARP_FIT_AFFINITY: nodeSelector and required
+	                       * node affinity hold; KARP_FIT_PREFERRED: the heaviest preferred term too (or
+	                       * none); taints aside */
+	uint8_t *cts;         /* per pool x group x 2: the capacity types (SCN_ON_DEMAND | SCN_SPOT bits) with
+	                       * a type of KARP_FIT_AFFINITY, then of both bits, in some slot */
 	bool *tolerates;      /* per pool x group: every NoSchedule/NoExecute taint of the template tolerated */
 	uint64_t *slots;      /* per pool x group x 2: the slots with a type of KARP_FIT_AFFINITY, then with
 	                       * one of both bits (0 when the taints are not tolerated) */
 	uint64_t *aff_slots;  /* per pool x group: the pool's slots with a type of KARP_FIT_AFFINITY, taints
 	                       * aside (the domains of a spread constraint that ignores taints) */
-	bool *open;           /* per pool x group: taints tolerated and every type of every slot of both bits */
+	bool *open;           /* per pool x group: taints tolerated and every type of every slot and capacity
+	                       * type of both bits */
 	bool *preferred;      /* per group: preferred node affinity terms (Karpenter first requires the heaviest) */
 };
 void karp_fits_init(struct karp_fits *f, const struct scenario *sc);
@@ -183,12 +199,17 @@ struct karp_claim {
 	int pool;         /* its NodePool (index into cfg->pools) */
 	double cpu, mem;  /* requests of its pods: cores, bytes */
 	int pods;         /* its pods */
-	const int *types; /* its options: catalog indices of the types holding its pods, cheapest first;
-	                   * types[0] is the one it launches (borrowed from the solver) */
+	const int *types; /* its options: catalog indices of the types holding its pods, cheapest available
+	                   * offering first (borrowed from the solver) */
 	size_t n_types;   /* >= 1 */
 	uint64_t zones;   /* the zone slots its pods allow (bit z, slot n_zones: no zone); 0 without fits */
-	int zone;         /* where it launches: the first of them (index into the cluster's zones), or
-	                   * PLACE_ZONE_NONE (no zones, or no fits: the caller's choice) */
+	unsigned cts;     /* the capacity types its pool and pods allow: SCN_ON_DEMAND | SCN_SPOT bits */
+	struct karp_pick offer; /* with offers: the offering it would launch (karp_offer_pick over its options,
+	                   * zones and capacity types); else type types[0], zone as below, k KARP_OD, price
+	                   * 0 */
+	int zone;         /* where it launches: its offer's zone; without offers the first of its zones
+	                   * (index into the cluster's zones), or PLACE_ZONE_NONE (no zones, or no fits: the
+	                   * caller's choice) */
 };
 
 struct karp_result {
@@ -216,10 +237,16 @@ bool karp_min_values_ok(const struct scn_nodepool *np, const int *types, size_t 
 /* The options a new NodeClaim of pool `pool` would have for requests (cpu
  * cores, mem bytes, pods pods) beside the DaemonSets, with the pool's
  * usage `used` (NULL: none): its types within the remaining limits that
- * hold them, cheapest first, into out (room for the pool's n_types).
+ * hold them and have an available offering in its zones, cheapest first,
+ * into out (room for the pool's n_types).
  * Returns how many; 0 when none does or when those that do keep fewer than
  * minValues values of a key (nodeclaim.go: the claim fails). */
 size_t karp_claim_options(const struct karp_state *st, int pool, const struct karp_usage *used, double cpu, double mem,
 			  int pods, int *out);
+
+/* The zones (a mask of cluster zones) a claim of pool `pool` with zone
+ * slots `slots` may launch in: those slots that are zones, or all of the
+ * pool's when none is (no fits, or a cluster without zones). */
+uint64_t karp_claim_zones(const struct karp_state *st, int pool, uint64_t slots);
 
 #endif

@@ -14,11 +14,20 @@
  * allows (taints, node requirements, topology spread and pod affinity:
  * karp_sched.h; the pool's template fits come from karp_fits, built once).
  * Each NodeClaim carries its
- * options, the types that hold all its pods, cheapest first, and launches
- * the first (every type counts as available: no offerings or capacity
- * errors); its "launched" row names them. The nomination of pods to nodes
- * in flight is recomputed from scratch at every batch, so pods waiting for
- * a node in flight never launch a second one.
+ * options, the types that hold all its pods and have an available
+ * offering, cheapest first; its "launched" row names them. The nomination
+ * of pods to nodes in flight is recomputed from scratch at every batch, so
+ * pods waiting for a node in flight never launch a second one.
+ *
+ * Launch (the AWS provider's Create and EC2 Fleet, karp_offer.h): spot when
+ * the claim allows it and an option has an available spot offering, else
+ * on-demand; then that capacity type's offerings among the options and the
+ * claim's zones, cheapest first. One that cluster.capacity makes short now
+ * fails with an insufficient-capacity error, is marked unavailable for 3
+ * minutes and the next is tried; the node is priced at, and labelled with
+ * the zone and capacity type of, the offering that launched. When none is
+ * left the NodeClaim is deleted ("insufficient-capacity" row) and its pods
+ * trigger a new batch, which sees the marks (on-demand fallback).
  *
  * A NodeClaim is a node in state Launching: it registers after the launch
  * and registration latencies, is Ready after initialization; kube-scheduler
@@ -36,10 +45,14 @@
  * nodes, or replaces them with one cheaper NodeClaim that takes the pods
  * left over; single-node consolidation deletes a node whose pods fit on
  * the other Ready nodes, or else replaces one node with the cheapest
- * cheaper instance type that holds its pods. A replacement launches; the
- * nodes it replaces drain when it is Ready. The decision is a function of
- * the state (karpenter.h); before the run it settles the cluster of t = 0
- * (karp_settle), so that a run starts from a cluster Karpenter would keep.
+ * cheaper instance type that holds its pods. Prices are launch prices
+ * (WorstLaunchPrice over the available offerings, spot first where the pool
+ * allows it), and a replacement in a pool that allows spot launches as
+ * spot. A replacement launches; the nodes it replaces drain when it is
+ * Ready (one that finds no capacity leaves them as they are). The decision
+ * is a function of the state (karpenter.h); before the run it settles the
+ * cluster of t = 0 (karp_settle), so that a run starts from a cluster
+ * Karpenter would keep.
  */
 #include "karpenter.h"
 #include "evict.h"
@@ -56,12 +69,14 @@ struct claim {        /* a NodeClaim to launch */
 	int pool;
 	double cpu, mem;  /* requests of its pods */
 	int pods;
-	int type;         /* the type it launches as: the cheapest of its options (catalog index) */
-	const int *opts;  /* its options, cheapest first (borrowed), for its "launched" row; NULL: just type */
+	int type;         /* a consolidation's replacement: the one type it launches as (catalog index);
+	                   * -1: the cheapest available offering of its options */
+	const int *opts;  /* its options, cheapest first (borrowed), for its "launched" row and, without
+	                   * type, for the launch; NULL: just type */
 	size_t n_opts;
-	int zone;         /* its zone (PLACE_ZONE_NONE: none); ZONE_POOL: the first its pool allows */
+	uint64_t zones;   /* the cluster zones it may launch in (bit z) */
+	unsigned cts;     /* the capacity types it may launch as (SCN_ON_DEMAND | SCN_SPOT bits) */
 };
-#define ZONE_POOL (-2)
 
 struct pend {         /* a pod a consolidation simulation moves */
 	struct pod *p;
@@ -112,6 +127,8 @@ struct karp {
 	int *opts;           /* scratch: a claim's instance-type options (catalog n) */
 	struct sched_alloc *ds; /* per pool x catalog type: the DaemonSet pods its node would run */
 	struct karp_fits fits;  /* what each service's pods make of each pool's nodes */
+	struct karp_offers offers; /* the cluster's offerings and the unavailable-offerings cache (its until
+	                         * owned here) */
 };
 
 /* ---- helpers ---- */
@@ -119,15 +136,39 @@ struct karp {
 
 static const struct instance_type *T(const struct karp *k, int i) { return &k->cat->types[i]; }
 
-static double price(const struct karp *k, int pool, int type)
+/* The zones of pool `pool` (a mask of cluster zones). */
+static uint64_t pool_zones(const struct karp *k, int pool)
 {
-	const struct instance_type *t = T(k, type);
-	return k->cfg->pools[pool].spot && t->spot_price_hour > 0 ? t->spot_price_hour : t->price_hour;
+	size_t nz = k->w->sc->cluster.n_zones;
+	return k->cfg->pools[pool].meta.zones & (nz >= 32 ? UINT32_MAX : (1u << nz) - 1);
 }
 
-static bool is_spot(const struct karp *k, int pool, int type)
+/* The zones of node n's replacement: its own (a single-node replacement
+ * launches where the node is), or its pool's when it has none. */
+static uint64_t node_zones(const struct karp *k, const struct wnode *n)
 {
-	return k->cfg->pools[pool].spot && T(k, type)->spot_price_hour > 0;
+	return n->zone >= 0 ? (uint64_t)1 << n->zone : pool_zones(k, n->pool);
+}
+
+/* The capacity types a consolidation's replacement of type t in zones
+ * launches as (consolidation.go: a claim that may be spot or on-demand is
+ * made spot, so that a replacement priced as spot never launches as
+ * on-demand; spot-to-spot likewise): spot when the pool allows it and t
+ * has a spot offering there (the NodeClaim's capacity types are those of
+ * its options' available offerings, nodeclaimtemplate.go), else on-demand. */
+static unsigned replace_cts(const struct karp *k, int pool, int t, uint64_t zones)
+{
+	bool spot = k->cfg->pools[pool].capacity & SCN_SPOT &&
+		    karp_offer_any(&k->offers, t, zones, SCN_SPOT, k->w->s->now);
+	return spot ? SCN_SPOT : SCN_ON_DEMAND;
+}
+
+/* What a replacement of type t in zones would cost, as consolidation
+ * prices it: its WorstLaunchPrice (karp_offer.h) among the capacity types
+ * of its pool; 0: not available there now. */
+static double launch_price(const struct karp *k, int pool, int t, uint64_t zones)
+{
+	return karp_offer_worst(&k->offers, t, zones, k->cfg->pools[pool].capacity, k->w->s->now);
 }
 
 /* Whether type t, with the pool's node class, holds requests (cpu, mem,
@@ -176,7 +217,9 @@ static struct karp_state karp_view(const struct karp *k)
 				   .used = k->used,
 				   .fits = &k->fits,
 				   .pl = &k->w->place,
-				   .zones_down = k->w->zones_down};
+				   .zones_down = k->w->zones_down,
+				   .offers = &k->offers,
+				   .now = k->w->s->now};
 }
 
 /* Whether the pool has a requirement with minValues. */
@@ -378,14 +421,16 @@ static size_t collect_nodes(struct karp *k)
 	return n;
 }
 
-/* The detail of a NodeClaim's "launched" row: its type and price, then
- * its options as provisioner.go logs them ("instance-types": the first 5
- * and "and N other(s)"), e.g. "m5.xlarge, 0.19 USD/h; cheapest of 12
- * compatible types: m5.xlarge, c5.2xlarge, m5a.xlarge, m6i.xlarge,
- * c6i.2xlarge and 7 other(s)". */
-static void launch_detail(const struct karp *k, const struct claim *c, char *buf, size_t size)
+/* The detail of a NodeClaim's "launched" row: its type, capacity type
+ * when spot, and price, then its options as provisioner.go logs them
+ * ("instance-types": the first 5 and "and N other(s)"), e.g. "m5.xlarge,
+ * 0.19 USD/h; cheapest of 12 compatible types: m5.xlarge, c5.2xlarge,
+ * m5a.xlarge, m6i.xlarge, c6i.2xlarge and 7 other(s)". */
+static void launch_detail(const struct karp *k, const struct claim *c, const struct karp_pick *at, char *buf,
+			  size_t size)
 {
-	int n = snprintf(buf, size, "%s, %.2f USD/h", T(k, c->type)->name, price(k, c->pool, c->type));
+	int n = snprintf(buf, size, "%s, %s%.2f USD/h", T(k, at->type)->name, at->k == KARP_SPOT ? "spot, " : "",
+			 at->price);
 	if (!c->opts || n < 0 || (size_t)n >= size)
 		return;
 	size_t len = (size_t)n;
@@ -400,50 +445,109 @@ static void launch_detail(const struct karp *k, const struct claim *c, char *buf
 	}
 }
 
+/* What the cluster's offerings give a node of pool `pool` and type t, for
+ * its DaemonSets (a DaemonSet may select on the capacity type): spot when
+ * the pool allows it and t has a spot offering in its zones. */
+static bool prefers_spot(const struct karp *k, int pool, int t)
+{
+	return k->cfg->pools[pool].capacity & SCN_SPOT && karp_offer_any(&k->offers, t, pool_zones(k, pool), SCN_SPOT, 0);
+}
+
+/* Appends ", TYPE in ZONE" (the first 5, then a count) to the list of the
+ * offerings an insufficient-capacity error names. */
+static void note_ice(const struct karp *k, const struct karp_pick *p, int n, char *buf, size_t size)
+{
+	size_t len = strlen(buf);
+	if (len + 1 >= size)
+		return;
+	if (n < 5)
+		snprintf(buf + len, size - len, "%s%s in %s", n ? ", " : "", T(k, p->type)->name,
+			 k->w->sc->cluster.zones[p->zone]);
+}
+
 /*
- * The zone of a NodeClaim of pool `pool` whose pods leave it several: the
- * first of the cluster's zones its requirements allow. (EC2 Fleet picks
- * among a claim's subnets by price; with one price per type in every zone
- * the first zone stands for that choice. The provisioning simulation
- * narrows a claim to the zone its pods' topology needs: karp_claim.zone.)
+ * EC2 Fleet for claim c (instance.go Create, karp_offer.h): the capacity
+ * type once (spot when the claim allows it and an option has an available
+ * spot offering), then its offerings of that capacity type tried cheapest
+ * first. One that cluster.capacity makes short of capacity now fails (an
+ * insufficient-capacity error in CreateFleet's Errors), is marked
+ * unavailable for 3 minutes (updateUnavailableOfferingsCache) and the next
+ * is tried, as Fleet goes on to the next override. Returns the offering
+ * launched, type -1 when none was left; *n_ice gets the errors and ice
+ * their list.
  */
-static int claim_zone(const struct karp *k, int pool)
+static struct karp_pick fleet(struct karp *k, const struct claim *c, int *n_ice, char *ice, size_t size)
 {
-	const struct scn_cluster *c = &k->w->sc->cluster;
-	uint32_t allowed = k->cfg->pools[pool].meta.zones & ~k->w->zones_down;
-	for (size_t z = 0; z < c->n_zones; z++)
-		if (allowed >> z & 1u)
-			return (int)z;
-	return PLACE_ZONE_NONE;
+	const struct scn_cluster *cl = &k->w->sc->cluster;
+	const int *types = c->type >= 0 ? &c->type : c->opts;
+	size_t n = c->type >= 0 ? 1 : c->n_opts;
+	simtime now = k->w->s->now;
+	uint64_t zones = c->zones & ~(uint64_t)k->w->zones_down; /* no instance starts in a lost zone */
+	double cap = karp_offer_spot_cap(&k->offers, types, n, zones, c->cts, has_min_values(&k->cfg->pools[c->pool]),
+					 now);
+	int ct = karp_offer_capacity(&k->offers, types, n, zones, c->cts, cap, now);
+	*n_ice = 0;
+	ice[0] = '\0';
+	for (;;) {
+		struct karp_pick p = karp_offer_cheapest(&k->offers, types, n, zones, ct, cap, now);
+		if (p.type < 0 || !scn_short_of(cl, p.type, p.zone, p.k == KARP_SPOT, now))
+			return p;
+		karp_offer_mark(&k->offers, p.type, p.zone, p.k, now);
+		note_ice(k, &p, (*n_ice)++, ice, size);
+	}
 }
 
-static struct node_spec claim_spec(const struct karp *k, const struct claim *c)
+/* The "insufficient-capacity" row of a launch whose Fleet call met n_ice
+ * errors: launched (into node `as`) or not (the NodeClaim is deleted). */
+static void tell_ice(struct karp *k, const struct claim *c, int ct, int n_ice, const char *ice, const char *as)
 {
-	const struct scn_nodepool *np = &k->cfg->pools[c->pool];
-	int zone = c->zone == ZONE_POOL ? claim_zone(k, c->pool) : c->zone;
-	return (struct node_spec){zone, &np->meta, np->name, is_spot(k, c->pool, c->type)};
+	struct world *w = k->w;
+	char detail[400], name[64];
+	char more[32] = "";
+	if (n_ice > 5)
+		snprintf(more, sizeof more, " and %d other(s)", n_ice - 5);
+	snprintf(detail, sizeof detail, "%s: %s%s short of capacity, unavailable for 3m; %s",
+		 ct == KARP_SPOT ? "spot" : "on-demand", ice, more,
+		 as ? "launched the next cheapest" :
+		 c->type >= 0 ? "NodeClaim deleted, its nodes stay" : "NodeClaim deleted, pods wait for the next batch");
+	if (!as)
+		snprintf(name, sizeof name, "%.40s-%u", k->cfg->pools[c->pool].name, w->next_node_num++);
+	node_log_as(w, as ? as : name, c->pods, "insufficient-capacity", detail);
 }
 
+/* Launches claim c into the offering Fleet gives it (nodes of t = 0 Ready
+ * at once, their rows held back until the start is settled). Returns the
+ * node, or NULL when every offering failed: the NodeClaim is deleted
+ * (lifecycle/launch.go) and a new batch will place its pods. */
 static struct wnode *launch(struct karp *k, const struct claim *c)
 {
 	struct world *w = k->w;
-	const struct instance_type *t = T(k, c->type);
 	const struct scn_nodepool *np = &k->cfg->pools[c->pool];
-	struct node_spec spec = claim_spec(k, c);
+	int n_ice;
+	char ice[240];
+	struct karp_pick at = fleet(k, c, &n_ice, ice, sizeof ice);
+	int ct = at.type >= 0 ? at.k : c->cts & SCN_SPOT ? KARP_SPOT : KARP_OD;
+	if (at.type < 0) {
+		if (!k->up)
+			tell_ice(k, c, ct, n_ice, ice, NULL);
+		return NULL;
+	}
+	const struct instance_type *t = T(k, at.type);
+	struct node_spec spec = {at.zone, &np->meta, np->name, at.k == KARP_SPOT};
 	/* node_add's row says less than launch_detail; a node of t = 0 is told
 	 * once the start is settled (karp_settle). */
 	struct sink out = w->out;
 	w->out.decision = NULL;
 	struct wnode *n = node_add(w, np->name, t->name, c->pool,
-				   (struct sched_alloc){np->alloc_cpu[c->type], np->alloc_mem[c->type], np->alloc_pods[c->type]},
-				   price(k, c->pool, c->type),
-				   k->up ? NODE_READY : NODE_LAUNCHING, &spec);
-	n->spot = is_spot(k, c->pool, c->type);
+				   (struct sched_alloc){np->alloc_cpu[at.type], np->alloc_mem[at.type], np->alloc_pods[at.type]},
+				   at.price, k->up ? NODE_READY : NODE_LAUNCHING, &spec);
 	w->out = out;
 	if (k->up)
 		return n;
+	if (n_ice)
+		tell_ice(k, c, ct, n_ice, ice, n->name);
 	char detail[320];
-	launch_detail(k, c, detail, sizeof detail);
+	launch_detail(k, c, &at, detail, sizeof detail);
 	node_log(w, n, "launched", detail);
 	n->nom_cpu = c->cpu;
 	n->nom_mem = c->mem;
@@ -529,11 +633,15 @@ static void provision(struct karp *k)
 			p->prov_logged = true;
 		}
 	}
+	bool failed = false;
 	for (size_t i = 0; i < r.n_claims; i++) {
 		const struct karp_claim *c = &r.claims[i];
-		launch(k, &(struct claim){c->pool, c->cpu, c->mem, c->pods, c->types[0], c->types, c->n_types,
-					  c->zones ? c->zone : ZONE_POOL});
+		struct claim cl = {c->pool, c->cpu, c->mem, c->pods, -1, c->types, c->n_types,
+				   karp_claim_zones(&st, c->pool, c->zones), c->cts};
+		failed |= !launch(k, &cl);
 	}
+	if (failed && !k->up)
+		trigger(w, k, NULL); /* the deleted NodeClaims' pods: a new batch, other offerings */
 }
 
 bool karp_batch_trigger(struct karp_batch *b, simtime now, uint64_t *mark)
@@ -725,34 +833,35 @@ static void node_load(const struct world *w, const struct wnode *n, double *cpu,
 }
 
 /* The cheapest type of pool `pool` that holds requests (cpu, mem, pods)
- * beside the DaemonSets and costs less than `below` USD/h (INFINITY: any),
- * or -1 (pool types are cheapest first); -1 too when the types that do (the
+ * beside the DaemonSets and, launched in `zones`, costs less than `below`
+ * USD/h (INFINITY: any) at its launch price (launch_price: only types with
+ * an available offering there), or -1; -1 too when the types that do (the
  * options) keep fewer than minValues values of a key (consolidation.go
  * filters the options by price with
- * RemoveInstanceTypeOptionsByPriceAndMinValues). The pool's limits are not
- * looked at. With n_opts, *n_opts gets the number of options. */
+ * RemoveInstanceTypeOptionsByPriceAndMinValues). Ties go to the pool's
+ * order. The pool's limits are not looked at. The options are left in
+ * k->opts, in the pool's order; with n_opts, *n_opts gets their number. */
 static int cheapest_below(const struct karp *k, int pool, double cpu, double mem, int pods, double below,
-			  size_t *n_opts)
+			  uint64_t zones, size_t *n_opts)
 {
 	const struct scn_nodepool *np = &k->cfg->pools[pool];
-	bool mv = has_min_values(np), all = mv || n_opts;
-	int first = -1;
+	int best = -1;
+	double best_p = 0;
 	size_t n_ok = 0;
 	for (size_t i = 0; i < np->n_types; i++) {
 		int t = np->types[i];
-		if (price(k, pool, t) >= below - 1e-9)
-			break;
-		if (!type_fits(k, pool, t, cpu, mem, pods))
+		double p = launch_price(k, pool, t, zones);
+		if (p <= 0 || p >= below - 1e-9 || !type_fits(k, pool, t, cpu, mem, pods))
 			continue;
-		if (first < 0)
-			first = t;
-		if (!all)
-			break;
+		if (best < 0 || p < best_p) {
+			best = t;
+			best_p = p;
+		}
 		k->opts[n_ok++] = t;
 	}
 	if (n_opts)
 		*n_opts = n_ok;
-	return !mv || karp_min_values_ok(np, k->opts, n_ok) ? first : -1;
+	return !has_min_values(np) || karp_min_values_ok(np, k->opts, n_ok) ? best : -1;
 }
 
 /* Single-node replacement: the cheapest type of n's pool that holds n's
@@ -768,10 +877,11 @@ static int cheaper_replacement(const struct karp *k, const struct wnode *n, size
 	int pods;
 	node_load(k->w, n, &cpu, &mem, &pods);
 	size_t n_opts;
-	int t = cheapest_below(k, n->pool, cpu, mem, pods, n->price_hour, &n_opts);
+	uint64_t zones = node_zones(k, n);
+	int t = cheapest_below(k, n->pool, cpu, mem, pods, n->price_hour, zones, &n_opts);
 	if (opts)
 		*opts = n_opts;
-	if (t >= 0 && n->spot && is_spot(k, n->pool, t) && n_opts < KARP_SPOT_TO_SPOT_MIN)
+	if (t >= 0 && n->spot && replace_cts(k, n->pool, t, zones) == SCN_SPOT && n_opts < KARP_SPOT_TO_SPOT_MIN)
 		return -1;
 	return t;
 }
@@ -885,7 +995,7 @@ struct msim {      /* the new NodeClaim of a simulation */
 	double cpu, mem; /* its pods' requests: cores, bytes */
 	int pods;
 	int type;      /* the replacement (MSIM_REPLACE), catalog index; else -1 */
-	int zone;      /* its zone, as karp_claim.zone, or ZONE_POOL */
+	uint64_t zones; /* the cluster zones it may launch in */
 };
 
 static bool pool_has(const struct scn_nodepool *np, int t)
@@ -909,7 +1019,8 @@ static double replacement_below(const struct karp *k, const struct wnode *const 
 	for (size_t j = 0; j < n; j++) {
 		const struct instance_type *it = catalog_find(k->cat, c[j]->type);
 		int t = it ? (int)(it - k->cat->types) : -1;
-		if (t >= 0 && c[j]->price_hour < below && price(k, m->pool, t) < sum - 1e-9 && pool_has(np, t) &&
+		double p = t >= 0 ? launch_price(k, m->pool, t, m->zones) : 0;
+		if (t >= 0 && c[j]->price_hour < below && p > 0 && p < sum - 1e-9 && pool_has(np, t) &&
 		    type_fits(k, m->pool, t, m->cpu, m->mem, m->pods))
 			below = c[j]->price_hour;
 	}
@@ -980,7 +1091,7 @@ static int simulate(const struct karp *k, const struct wnode *const *c, size_t n
 	st.n_nodes = other_nodes(k, c, n);
 	st.nodes = x->knodes;
 	struct karp_result r = karp_solve(k->solver, &st);
-	*m = (struct msim){.pool = -1, .type = -1, .zone = ZONE_POOL};
+	*m = (struct msim){.pool = -1, .type = -1, .zones = 0};
 	if (r.n_claims > 1)
 		return MSIM_NONE; /* "we're not going to turn a single node into multiple candidates" */
 	x->dest = grow(x->dest, &x->cap_dest, st.n_pods, sizeof *x->dest);
@@ -993,8 +1104,8 @@ static int simulate(const struct karp *k, const struct wnode *const *c, size_t n
 	if (!r.n_claims)
 		return MSIM_DELETE;
 	const struct karp_claim *cl = &r.claims[0];
-	*m = (struct msim){cl->pool, cl->cpu, cl->mem, cl->pods, -1, cl->zones ? cl->zone : ZONE_POOL};
-	m->type = cheapest_below(k, m->pool, m->cpu, m->mem, m->pods, replacement_below(k, c, n, m), NULL);
+	*m = (struct msim){cl->pool, cl->cpu, cl->mem, cl->pods, -1, karp_claim_zones(&st, cl->pool, cl->zones)};
+	m->type = cheapest_below(k, m->pool, m->cpu, m->mem, m->pods, replacement_below(k, c, n, m), m->zones, NULL);
 	return m->type >= 0 ? MSIM_REPLACE : MSIM_NONE;
 }
 
@@ -1108,9 +1219,12 @@ static void execute_multi(struct karp *k)
 		return;
 	size_t n_opts;
 	cheapest_below(k, m.pool, m.cpu, m.mem, m.pods,
-		       replacement_below(k, (const struct wnode *const *)x->cands, (size_t)c->n, &m), &n_opts);
-	struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace, k->opts, n_opts, m.zone};
+		       replacement_below(k, (const struct wnode *const *)x->cands, (size_t)c->n, &m), m.zones, &n_opts);
+	struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace, k->opts, n_opts, m.zones,
+			   replace_cts(k, m.pool, c->replace, m.zones)};
 	struct wnode *r_node = launch(k, &cl);
+	if (!r_node)
+		return; /* insufficient capacity: the command fails, its nodes stay */
 	for (int i = 0; i < c->n; i++) {
 		struct wnode *n = x->cands[i];
 		n->replaced_by = r_node->num + 1;
@@ -1139,9 +1253,13 @@ static void execute(struct karp *k)
 			if (empty || pods_fit_elsewhere(k, n) || cheaper_replacement(k, n, &n_opts) != c->replace ||
 			    node_zone_down(w, n->zone)) /* its zone is lost: the launch would fail */
 				continue;
-			struct claim cl = {n->pool, 0, 0, 0, c->replace, k->opts, n_opts, n->zone};
+			uint64_t zones = node_zones(k, n);
+			struct claim cl = {n->pool, 0, 0, 0, c->replace, k->opts, n_opts, zones,
+					   replace_cts(k, n->pool, c->replace, zones)};
 			node_load(w, n, &cl.cpu, &cl.mem, &cl.pods);
 			struct wnode *r = launch(k, &cl);
+			if (!r)
+				continue; /* insufficient capacity: n stays */
 			n->replaced_by = r->num + 1;
 			node_log(w, n, "replacing", r->name);
 			continue;
@@ -1221,7 +1339,7 @@ static void plan_replace(const struct karp *k, simtime now, const int *left, str
 		if (!underutilized_ok(k, n, now, left))
 			continue;
 		int t = cheaper_replacement(k, n, NULL);
-		double saving = t >= 0 ? n->price_hour - price(k, n->pool, t) : 0;
+		double saving = t >= 0 ? n->price_hour - launch_price(k, n->pool, t, node_zones(k, n)) : 0;
 		if (t >= 0 && saving > best_saving) {
 			best = n;
 			best_t = t;
@@ -1371,10 +1489,13 @@ static void settle_multi(struct karp *k, const struct karp_cmd *c)
 	assert(r != MSIM_NONE && (r == MSIM_REPLACE) == (c->kind == KARP_CMD_REPLACE));
 	struct wnode *to = NULL;
 	if (r == MSIM_REPLACE) {
-		struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace, NULL, 0, m.zone};
+		struct claim cl = {m.pool, m.cpu, m.mem, m.pods, c->replace, NULL, 0, m.zones,
+				   replace_cts(k, m.pool, c->replace, m.zones)};
 		k->up = true;
 		to = launch(k, &cl);
 		k->up = false;
+		if (!to)
+			return; /* short of capacity at t = 0: the offerings are marked, the decision changes */
 	}
 	for (size_t a = 0; a < x->n_pods; a++)
 		pod_initial_move(w, x->pods[a].p, x->dest[a] >= 0 ? w->wnodes[x->dest[a]] : to);
@@ -1398,9 +1519,13 @@ static void settle_apply(struct karp *k, const struct karp_cmd *c)
 		}
 		const struct scn_nodepool *np = &k->cfg->pools[n->pool];
 		int t = c->replace;
+		uint64_t zones = node_zones(k, n);
+		struct karp_pick at = karp_offer_pick(&k->offers, &t, 1, zones, replace_cts(k, n->pool, t, zones), false,
+						      w->s->now);
+		assert(at.type == t);
+		n->spot = at.k == KARP_SPOT;
 		node_retype(w, n, T(k, t)->name, (struct sched_alloc){np->alloc_cpu[t], np->alloc_mem[t], np->alloc_pods[t]},
-			    price(k, n->pool, t));
-		n->spot = is_spot(k, n->pool, t);
+			    at.price);
 	}
 }
 
@@ -1499,6 +1624,7 @@ static void karp_free(void *self)
 	free(k->x->left);
 	free(k->x);
 	free(k->ds);
+	free(k->offers.until);
 	karp_fits_release(&k->fits);
 	free(k);
 }
@@ -1516,10 +1642,15 @@ void karp_start(struct world *w)
 	k->used = xcalloc(k->cfg->n_pools ? k->cfg->n_pools : 1, sizeof *k->used);
 	k->x = xcalloc(1, sizeof *k->x);
 	k->x->left = xcalloc(2 * k->cfg->n_pools + 1, sizeof *k->x->left);
+	size_t n_offers = k->cat->n * c->n_zones * 2;
+	k->offers = (struct karp_offers){k->cat->n, c->n_zones, c->offer_price, xcalloc(n_offers + 1, sizeof(simtime))};
 	k->ds = xcalloc(k->cfg->n_pools * k->cat->n + 1, sizeof *k->ds);
 	for (size_t p = 0; p < k->cfg->n_pools; p++)
 		for (size_t t = 0; t < k->cat->n; t++) {
-			struct node_spec spec = claim_spec(k, &(struct claim){.pool = (int)p, .type = (int)t, .zone = ZONE_POOL});
+			const struct scn_nodepool *np = &k->cfg->pools[p];
+			uint64_t zones = pool_zones(k, (int)p);
+			struct node_spec spec = {zones ? __builtin_ctzll(zones) : PLACE_ZONE_NONE, &np->meta, np->name,
+						 prefers_spot(k, (int)p, (int)t)};
 			k->ds[p * k->cat->n + t] = node_daemonsets(w, k->cat->types[t].name, &spec, NULL);
 		}
 	k->r = rng_stream(w->s->seed, RNG_NODES, 0);

@@ -501,8 +501,8 @@ double node_cost_spot(const struct world *w);
 double node_rate(const struct world *w, double *spot);
 /* Emits a "node" decision row. */
 void node_log(struct world *w, const struct wnode *n, const char *event, const char *detail);
-/* The same for a name that is no live node (a zone, a node gone), its pods
- * column `pods` (-1: none). */
+/* The same for a name that is no live node (a zone, a node gone, a
+ * NodeClaim whose launch failed), its pods column `pods` (-1: none). */
 void node_log_as(struct world *w, const char *name, int pods, const char *event, const char *detail);
 void node_free_all(struct world *w);
 

@@ -8,6 +8,7 @@
  * problem ends the load; the catalog is built only from a file that is
  * wholly right.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -40,6 +41,18 @@ static const bool col_required[N_COLS] = {
 	[C_NAME] = true, [C_ARCH] = true, [C_VCPU] = true, [C_MEMORY] = true, [C_PODS] = true, [C_PRICE] = true,
 };
 
+/* The columns of an offerings file, in the order of ocol_names. */
+enum ocol { O_NAME, O_ZONE, O_CAPACITY, O_PRICE, O_AVAILABLE, N_OCOLS };
+
+static const char *const ocol_names[N_OCOLS + 1] = {
+	"name", "zone", "capacity_type", "price_usd_hour", "available", NULL,
+};
+static const bool ocol_required[N_OCOLS] = {
+	[O_NAME] = true, [O_ZONE] = true, [O_CAPACITY] = true, [O_PRICE] = true,
+};
+
+#define MAX_COLS N_COLS /* the most columns a kind of file has */
+
 /* One line split into cells. */
 struct cells {
 	char *s[MAX_CELLS]; /* cell texts, NUL-terminated inside the line */
@@ -47,14 +60,22 @@ struct cells {
 	int n;              /* cells on the line (may exceed MAX_CELLS: only the first are kept) */
 };
 
-/* Where the reader is, for messages. */
+/* Where the reader is, for messages, and the kind of file it reads. */
 struct rd {
 	const char *path; /* the file, borrowed */
 	int line;         /* 1-based number of the line being read */
 	struct herr *e;   /* where the first error goes */
-	int map[N_COLS];  /* cell index of each column, -1 when the file lacks it */
+	const char *const *names; /* the kind's column names, NULL-terminated */
+	const bool *required;     /* per column: the file must have it */
+	int n_cols;       /* columns of the kind */
+	int map[MAX_COLS];/* cell index of each column, -1 when the file lacks it */
 	int n_hdr;        /* cells in the header */
+	const char *example; /* a header of the kind, for the message of a file without one */
+	const char *rows; /* what its rows are, for the message of a file without any ("offerings") */
 };
+
+/* Reads one row of cells c (the line len characters long) into ctx. */
+typedef int (*row_fn)(struct rd *r, const struct cells *c, int len, void *ctx);
 
 /* ---- edit distance, for did-you-mean ---- */
 
@@ -85,15 +106,15 @@ static bool close_enough(size_t d, size_t len)
 	return (d <= 2 && d < len) || d <= len / 3;
 }
 
-static const char *closest_col(const char *s)
+static const char *closest_col(const struct rd *r, const char *s)
 {
 	const char *best = NULL;
 	size_t bd = 99;
-	for (size_t i = 0; col_names[i]; i++) {
-		size_t d = edit_distance(s, col_names[i]);
+	for (size_t i = 0; r->names[i]; i++) {
+		size_t d = edit_distance(s, r->names[i]);
 		if (d < bd) {
 			bd = d;
-			best = col_names[i];
+			best = r->names[i];
 		}
 	}
 	return close_enough(bd, strlen(s)) ? best : NULL;
@@ -182,13 +203,13 @@ static ssize_t next_line(struct rd *r, FILE *f, char **buf, size_t *cap)
 
 /* ---- the header ---- */
 
-static void list_cols(char *buf, size_t len, bool required_only)
+static void list_cols(const struct rd *r, char *buf, size_t len, bool required_only)
 {
 	size_t k = 0;
 	buf[0] = '\0';
-	for (int i = 0; i < N_COLS && k < len; i++)
-		if (!required_only || col_required[i])
-			k += (size_t)snprintf(buf + k, len - k, "%s%s", k ? ", " : "", col_names[i]);
+	for (int i = 0; i < r->n_cols && k < len; i++)
+		if (!required_only || r->required[i])
+			k += (size_t)snprintf(buf + k, len - k, "%s%s", k ? ", " : "", r->names[i]);
 }
 
 static int unknown_cols(struct rd *r, const struct cells *c, const bool *known)
@@ -207,12 +228,12 @@ static int unknown_cols(struct rd *r, const struct cells *c, const bool *known)
 	}
 	if (first < 0)
 		return 0;
-	const char *near = n_unknown == 1 ? closest_col(c->s[first]) : NULL;
+	const char *near = n_unknown == 1 ? closest_col(r, c->s[first]) : NULL;
 	if (near)
 		return herr_at(r->e, r->path, r->line, c->col[first], "unknown column %s; did you mean '%s'?", names,
 			       near);
 	char all[200];
-	list_cols(all, sizeof all, false);
+	list_cols(r, all, sizeof all, false);
 	return herr_at(r->e, r->path, r->line, c->col[first], "unknown column%s %s (the columns are %s)",
 		       n_unknown > 1 ? "s" : "", names, all);
 }
@@ -222,15 +243,15 @@ static int missing_cols(struct rd *r)
 	char names[200] = "", req[200];
 	size_t k = 0;
 	int n = 0;
-	for (int i = 0; i < N_COLS; i++) {
-		if (!col_required[i] || r->map[i] >= 0)
+	for (int i = 0; i < r->n_cols; i++) {
+		if (!r->required[i] || r->map[i] >= 0)
 			continue;
-		k += (size_t)snprintf(names + k, sizeof names - k, "%s'%s'", k ? ", " : "", col_names[i]);
+		k += (size_t)snprintf(names + k, sizeof names - k, "%s'%s'", k ? ", " : "", r->names[i]);
 		n++;
 	}
 	if (!n)
 		return 0;
-	list_cols(req, sizeof req, true);
+	list_cols(r, req, sizeof req, true);
 	return herr_at(r->e, r->path, r->line, 1, "missing column%s %s (required: %s)", n > 1 ? "s" : "", names, req);
 }
 
@@ -239,13 +260,13 @@ static int read_header(struct rd *r, const struct cells *c)
 	if (c->n > MAX_CELLS)
 		return herr_at(r->e, r->path, r->line, 1, "%d columns in the header: at most %d", c->n, MAX_CELLS);
 	bool known[MAX_CELLS] = {false};
-	for (int i = 0; i < N_COLS; i++)
+	for (int i = 0; i < r->n_cols; i++)
 		r->map[i] = -1;
 	for (int i = 0; i < c->n; i++) {
 		if (!*c->s[i])
 			return herr_at(r->e, r->path, r->line, c->col[i], "empty column name in the header");
-		for (int k = 0; k < N_COLS; k++) {
-			if (strcmp(c->s[i], col_names[k]))
+		for (int k = 0; k < r->n_cols; k++) {
+			if (strcmp(c->s[i], r->names[k]))
 				continue;
 			if (r->map[k] >= 0)
 				return herr_at(r->e, r->path, r->line, c->col[i], "column '%s' appears twice (first at column %d)",
@@ -302,12 +323,12 @@ int catalog_labels(struct instance_type *t)
 /* ---- cells to values ---- */
 
 /* "vcpu 'two' is not a whole number": the column, its cell, what is wrong. */
-static int bad(struct rd *r, const struct cells *c, enum col k, const char *what)
+static int bad(struct rd *r, const struct cells *c, int k, const char *what)
 {
-	return herr_at(r->e, r->path, r->line, c->col[r->map[k]], "%s '%s' %s", col_names[k], c->s[r->map[k]], what);
+	return herr_at(r->e, r->path, r->line, c->col[r->map[k]], "%s '%s' %s", r->names[k], c->s[r->map[k]], what);
 }
 
-static int get_int(struct rd *r, const struct cells *c, enum col k, int64_t lo, int64_t hi, int64_t *out)
+static int get_int(struct rd *r, const struct cells *c, int k, int64_t lo, int64_t hi, int64_t *out)
 {
 	char why[UNITS_WHY];
 	const char *s = c->s[r->map[k]];
@@ -323,7 +344,7 @@ static int get_int(struct rd *r, const struct cells *c, enum col k, int64_t lo, 
 	return 0;
 }
 
-static int get_price(struct rd *r, const struct cells *c, enum col k, double *out)
+static int get_price(struct rd *r, const struct cells *c, int k, double *out)
 {
 	char why[UNITS_WHY];
 	const char *s = c->s[r->map[k]];
@@ -421,13 +442,20 @@ static int get_prices(struct rd *r, const struct cells *c, struct instance_type 
 	return 0;
 }
 
+/* A row has as many cells as the header names columns. */
+static int check_cells(struct rd *r, const struct cells *c, int len)
+{
+	if (c->n == r->n_hdr)
+		return 0;
+	int col = c->n < r->n_hdr ? len + 1 : r->n_hdr < MAX_CELLS ? c->col[r->n_hdr] : 1;
+	return herr_at(r->e, r->path, r->line, col, "%d cell%s, but the header names %d columns", c->n,
+		       c->n == 1 ? "" : "s", r->n_hdr);
+}
+
 static int read_row(struct rd *r, const struct cells *c, int len, struct instance_type *t)
 {
-	if (c->n != r->n_hdr) {
-		int col = c->n < r->n_hdr ? len + 1 : r->n_hdr < MAX_CELLS ? c->col[r->n_hdr] : 1;
-		return herr_at(r->e, r->path, r->line, col, "%d cell%s, but the header names %d columns", c->n,
-			       c->n == 1 ? "" : "s", r->n_hdr);
-	}
+	if (check_cells(r, c, len))
+		return -1;
 	memset(t, 0, sizeof *t);
 	if (get_name(r, c, t) || get_arch(r, c, t) || get_sizes(r, c, t) || get_prices(r, c, t))
 		return -1;
@@ -462,45 +490,72 @@ static int add_type(struct rd *r, struct catalog *c, int **lines, size_t *cap, c
 	return 0;
 }
 
-static int read_all(struct rd *r, FILE *f, struct catalog *c)
+/* The header, then every row through `row`; no header, an unreadable
+ * file or no rows are errors too. */
+static int read_csv(struct rd *r, FILE *f, row_fn row, void *ctx)
 {
 	char *buf = NULL;
-	size_t bufcap = 0, cap = 0;
-	int *lines = NULL;
+	size_t bufcap = 0, n = 0;
 	struct cells cl;
-	int rc = 0;
+	int rc;
 	ssize_t len = next_line(r, f, &buf, &bufcap);
 	if (len < 0)
-		rc = herr_at(r->e, r->path, 0, 0, "no header: want a first line naming the columns, e.g. "
-						  "name,arch,vcpu,memory_mib,max_pods,price_usd_hour");
+		rc = herr_at(r->e, r->path, 0, 0, "no header: want a first line naming the columns, e.g. %s", r->example);
 	else
 		rc = split(r, buf, &cl) ? -1 : read_header(r, &cl);
-	while (!rc && (len = next_line(r, f, &buf, &bufcap)) >= 0) {
-		struct instance_type t;
-		rc = split(r, buf, &cl) || read_row(r, &cl, (int)len, &t) || add_type(r, c, &lines, &cap, &t) ? -1 : 0;
-	}
+	for (; !rc && (len = next_line(r, f, &buf, &bufcap)) >= 0; n++)
+		rc = split(r, buf, &cl) || row(r, &cl, (int)len, ctx) ? -1 : 0;
 	if (!rc && ferror(f))
 		rc = herr_at(r->e, r->path, 0, 0, "cannot read: %s", strerror(errno));
-	if (!rc && !c->n)
-		rc = herr_at(r->e, r->path, 0, 0, "no instance types: the file has a header but no rows");
-	free(lines);
+	if (!rc && !n)
+		rc = herr_at(r->e, r->path, 0, 0, "no %s: the file has a header but no rows", r->rows);
 	free(buf);
 	return rc;
+}
+
+/* The catalog being read and each type's line. */
+struct type_rd {
+	struct catalog *c;
+	int *lines;
+	size_t cap;
+};
+
+static int type_row(struct rd *r, const struct cells *c, int len, void *ctx)
+{
+	struct type_rd *x = ctx;
+	struct instance_type t;
+	return read_row(r, c, len, &t) || add_type(r, x->c, &x->lines, &x->cap, &t) ? -1 : 0;
+}
+
+/* The CSV at path opened for reading, a regular file within the catalogs'
+ * size limit; NULL with e set when it is not. */
+static FILE *open_csv(const char *path, struct herr *e)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		herr_at(e, path, 0, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	char why[160];
+	if (file_check(f, FILE_MAX_CATALOG, why, sizeof why)) {
+		fclose(f);
+		herr_at(e, path, 0, 0, "%s", why);
+		return NULL;
+	}
+	return f;
 }
 
 int catalog_load(struct catalog *c, const char *path, struct herr *e)
 {
 	*c = (struct catalog){0};
-	FILE *f = fopen(path, "r");
+	FILE *f = open_csv(path, e);
 	if (!f)
-		return herr_at(e, path, 0, 0, "cannot open: %s", strerror(errno));
-	char why[160];
-	if (file_check(f, FILE_MAX_CATALOG, why, sizeof why)) {
-		fclose(f);
-		return herr_at(e, path, 0, 0, "%s", why);
-	}
-	struct rd r = {.path = path, .e = e};
-	int rc = read_all(&r, f, c);
+		return -1;
+	struct rd r = {.path = path, .e = e, .names = col_names, .required = col_required, .n_cols = N_COLS,
+		       .example = "name,arch,vcpu,memory_mib,max_pods,price_usd_hour", .rows = "instance types"};
+	struct type_rd x = {.c = c};
+	int rc = read_csv(&r, f, type_row, &x);
+	free(x.lines);
 	fclose(f);
 	if (rc) {
 		catalog_free(c);
@@ -516,6 +571,8 @@ void catalog_free(struct catalog *c)
 		return;
 	free(c->types);
 	free(c->path);
+	free(c->offers);
+	free(c->offers_path);
 	*c = (struct catalog){0};
 }
 
@@ -598,4 +655,203 @@ const char *catalog_label(const struct instance_type *t, const char *key, char *
 	else
 		return NULL;
 	return buf;
+}
+
+/* ---- offerings ---- */
+
+/* At most this many offering rows: EC2 has about 900 types in at most six
+ * zones of a region, two capacity types each. */
+#define CATALOG_MAX_OFFERS 100000
+
+/* The rows read so far, and per type its first row and each row's next
+ * (the duplicate check looks at one type's rows only). */
+struct offer_rd {
+	struct catalog *c;
+	size_t cap;
+	int *first; /* per catalog type: its first row, -1: none */
+	int *next;  /* per row: the type's next row, -1: none */
+};
+
+static int offer_type(struct rd *r, const struct cells *c, const struct catalog *cat, struct offering *o)
+{
+	const char *s = c->s[r->map[O_NAME]];
+	int col = c->col[r->map[O_NAME]];
+	if (!*s)
+		return herr_at(r->e, r->path, r->line, col, "name is empty");
+	const struct instance_type *t = catalog_find(cat, s);
+	if (!t) {
+		char msg[400];
+		return herr_at(r->e, r->path, r->line, col, "%s", catalog_unknown_msg(cat, s, msg, sizeof msg));
+	}
+	o->type = (int)(t - cat->types);
+	return 0;
+}
+
+/* A zone is a label value (topology.kubernetes.io/zone): letters, digits,
+ * '-', '_', '.', at most 63; empty: every zone of the cluster. */
+static int offer_zone(struct rd *r, const struct cells *c, struct offering *o)
+{
+	const char *s = c->s[r->map[O_ZONE]];
+	size_t n = strlen(s);
+	bool ok = n < sizeof o->zone &&
+		  strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n &&
+		  (!n || (isalnum((unsigned char)s[0]) && isalnum((unsigned char)s[n - 1])));
+	if (!ok)
+		return bad(r, c, O_ZONE, "is not a zone name (a label value: letters, digits, '-', '_', '.', at most "
+					 "63 characters; empty for every zone)");
+	memcpy(o->zone, s, n + 1);
+	return 0;
+}
+
+static int offer_capacity(struct rd *r, const struct cells *c, const struct catalog *cat, struct offering *o)
+{
+	const char *s = c->s[r->map[O_CAPACITY]];
+	if (!strcmp(s, "reserved"))
+		return bad(r, c, O_CAPACITY, "is not modelled: give on-demand or spot (capacity reservations are not "
+					     "simulated)");
+	if (strcmp(s, "on-demand") && strcmp(s, "spot"))
+		return bad(r, c, O_CAPACITY, "is not on-demand or spot (the values of karpenter.sh/capacity-type)");
+	o->spot = !strcmp(s, "spot");
+	if (get_price(r, c, O_PRICE, &o->price_hour))
+		return -1;
+	const struct instance_type *t = &cat->types[o->type];
+	if (o->spot && o->price_hour > t->price_hour)
+		return herr_at(r->e, r->path, r->line, c->col[r->map[O_PRICE]],
+			       "price_usd_hour '%s' of a spot offering is above %s's on-demand price %g in %s: EC2 caps "
+			       "spot at the on-demand price",
+			       c->s[r->map[O_PRICE]], t->name, t->price_hour, cat->path ? cat->path : "the catalog");
+	return 0;
+}
+
+static int offer_available(struct rd *r, const struct cells *c, struct offering *o)
+{
+	o->available = true;
+	if (r->map[O_AVAILABLE] < 0)
+		return 0;
+	const char *s = c->s[r->map[O_AVAILABLE]];
+	if (!*s || !strcmp(s, "true"))
+		return 0;
+	if (strcmp(s, "false"))
+		return bad(r, c, O_AVAILABLE, "is not true or false");
+	o->available = false;
+	return 0;
+}
+
+/* Appends o unless its type, capacity type and zone are taken, or an
+ * every-zone row and per-zone rows would mix for its type and capacity type. */
+static int add_offer(struct rd *r, struct offer_rd *x, const struct offering *o)
+{
+	struct catalog *c = x->c;
+	if (c->n_offers >= CATALOG_MAX_OFFERS)
+		return herr_at(r->e, r->path, r->line, 1,
+			       "more than %d offerings: EC2 has about 900 instance types in at most six zones of a "
+			       "region; keep the types your NodePools may use",
+			       CATALOG_MAX_OFFERS);
+	const char *ct = o->spot ? "spot" : "on-demand", *name = c->types[o->type].name;
+	for (int i = x->first[o->type]; i >= 0; i = x->next[i]) {
+		const struct offering *p = &c->offers[i];
+		if (p->spot != o->spot)
+			continue;
+		if (!strcmp(p->zone, o->zone))
+			return herr_at(r->e, r->path, r->line, 1, "offering %s %s%s%s appears twice (first on line %d)", name,
+				       ct, o->zone[0] ? " in " : " in every zone", o->zone, p->line);
+		if (!p->zone[0] || !o->zone[0])
+			return herr_at(r->e, r->path, r->line, 1,
+				       "%s %s has an every-zone row (empty zone, line %d) and per-zone rows: give one or "
+				       "the other",
+				       name, ct, p->zone[0] ? r->line : p->line);
+	}
+	if (c->n_offers == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 64;
+		c->offers = xrealloc(c->offers, x->cap * sizeof *c->offers);
+		x->next = xrealloc(x->next, x->cap * sizeof *x->next);
+	}
+	size_t i = c->n_offers++;
+	c->offers[i] = *o;
+	/* keep the type's rows in file order: append at its end */
+	x->next[i] = -1;
+	int *at = &x->first[o->type];
+	while (*at >= 0)
+		at = &x->next[*at];
+	*at = (int)i;
+	return 0;
+}
+
+static int read_offer(struct rd *r, const struct cells *c, int len, void *ctx)
+{
+	struct offer_rd *x = ctx;
+	struct offering o = {.line = r->line};
+	if (check_cells(r, c, len) || offer_type(r, c, x->c, &o) || offer_zone(r, c, &o) ||
+	    offer_capacity(r, c, x->c, &o) || offer_available(r, c, &o))
+		return -1;
+	return add_offer(r, x, &o);
+}
+
+int catalog_load_offerings(struct catalog *c, const char *path, struct herr *e)
+{
+	assert(c->n > 0);
+	free(c->offers);
+	free(c->offers_path);
+	c->offers = NULL;
+	c->n_offers = 0;
+	c->offers_path = NULL;
+	FILE *f = open_csv(path, e);
+	if (!f)
+		return -1;
+	struct rd r = {.path = path, .e = e, .names = ocol_names, .required = ocol_required, .n_cols = N_OCOLS,
+		       .example = "name,zone,capacity_type,price_usd_hour,available", .rows = "offerings"};
+	struct offer_rd x = {.c = c, .first = xmalloc(c->n * sizeof *x.first)};
+	for (size_t t = 0; t < c->n; t++)
+		x.first[t] = -1;
+	int rc = read_csv(&r, f, read_offer, &x);
+	fclose(f);
+	free(x.first);
+	free(x.next);
+	if (rc) {
+		free(c->offers);
+		c->offers = NULL;
+		c->n_offers = 0;
+		return -1;
+	}
+	c->offers_path = xstrdup(path);
+	return 0;
+}
+
+/* The offerings' zone z among zones[0..nz), or -1 (a zone of another cluster). */
+static int zone_of(const char *z, const char *const *zones, size_t nz)
+{
+	for (size_t i = 0; i < nz; i++)
+		if (!strcmp(zones[i], z))
+			return (int)i;
+	return -1;
+}
+
+double *catalog_offer_table(const struct catalog *c, const char *const *zones, size_t nz)
+{
+	double *price = xcalloc(c->n * nz * 2 + 1, sizeof *price);
+	bool *listed = xcalloc(c->n * 2 + 1, sizeof *listed); /* per type x capacity type: the file replaces it */
+	for (size_t i = 0; i < c->n_offers; i++)
+		listed[(size_t)c->offers[i].type * 2 + c->offers[i].spot] = true;
+	for (size_t t = 0; t < c->n; t++)
+		for (size_t z = 0; z < nz; z++) {
+			const struct instance_type *it = &c->types[t];
+			if (!listed[t * 2])
+				price[(t * nz + z) * 2] = it->price_hour;
+			if (!listed[t * 2 + 1] && it->spot_price_hour > 0)
+				price[(t * nz + z) * 2 + 1] = it->spot_price_hour;
+		}
+	for (size_t i = 0; i < c->n_offers; i++) {
+		const struct offering *o = &c->offers[i];
+		double v = o->available ? o->price_hour : 0;
+		if (!o->zone[0]) {
+			for (size_t z = 0; z < nz; z++)
+				price[((size_t)o->type * nz + z) * 2 + o->spot] = v;
+			continue;
+		}
+		int z = zone_of(o->zone, zones, nz);
+		if (z >= 0)
+			price[((size_t)o->type * nz + (size_t)z) * 2 + o->spot] = v;
+	}
+	free(listed);
+	return price;
 }

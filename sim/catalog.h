@@ -24,6 +24,17 @@
  * family, generation, size, category (checked against the name when given),
  * spot_price_usd_hour (an empty cell means unknown). Units: memory in MiB,
  * prices in USD per hour.
+ *
+ * Offerings (aws/karpenter-provider-aws pkg/providers/instancetype/offering:
+ * an instance type's (zone, capacity type, price, available)) come from an
+ * optional second file, read by catalog_load_offerings: a header naming the
+ * columns name, zone, capacity_type, price_usd_hour and optionally
+ * available, then one offering per line. Without one, every type is offered
+ * on-demand at price_usd_hour and, where spot_price_usd_hour is given, spot
+ * at that price, in every zone. The file's rows for a type and a capacity
+ * type replace that default for them: the type is then offered with that
+ * capacity type where the rows say (an empty zone: every zone) and nowhere
+ * else; available false keeps a row's offering from ever being launched.
  */
 #ifndef HEADROOM_CATALOG_H
 #define HEADROOM_CATALOG_H
@@ -52,10 +63,23 @@ struct instance_type {
 	int alloc_pods;         /* pods allocatable (max_pods) */
 };
 
+/* One row of an offerings file. */
+struct offering {
+	int type;           /* catalog index */
+	bool spot;          /* karpenter.sh/capacity-type spot, else on-demand */
+	bool available;     /* false: listed, never launchable */
+	double price_hour;  /* USD per hour */
+	char zone[64];      /* topology.kubernetes.io/zone; "": every zone of the cluster */
+	int line;           /* its line in the file */
+};
+
 struct catalog {
 	struct instance_type *types; /* n types in file order, names unique */
 	size_t n;                    /* number of types, >= 1 once loaded */
 	char *path;                  /* the file it was read from (owned) */
+	struct offering *offers;     /* an offerings file's rows, in file order (owned); NULL: none read */
+	size_t n_offers;
+	char *offers_path;           /* that file (owned), or NULL */
 };
 
 /*
@@ -67,6 +91,29 @@ struct catalog {
  * failure *c is left empty and owns nothing. Free with catalog_free.
  */
 int catalog_load(struct catalog *c, const char *path, struct herr *e);
+
+/*
+ * Reads the offerings file at path into c (loaded, at least one type),
+ * replacing any read before. Returns 0, or -1 with e->msg set to
+ * "path:line:col: what is wrong" for the first problem (an unreadable file,
+ * a bad header as catalog_load says it, a name not in c with a did-you-mean,
+ * a zone that is not a label value, a capacity type other than on-demand or
+ * spot, a price out of range or, for spot, above the type's on-demand price,
+ * available other than true or false, an offering given twice, an
+ * every-zone row beside per-zone rows of the same type and capacity type,
+ * no rows); then c has no offerings. c's types are never touched.
+ */
+int catalog_load_offerings(struct catalog *c, const char *path, struct herr *e);
+
+/*
+ * The offerings of c in the cluster zones zones[0..nz), as a table: the
+ * price of type t in zone z as capacity type k (0 on-demand, 1 spot) at
+ * [(t * nz + z) * 2 + k], USD per hour, or 0 when t is not offered there so
+ * (or offered but not available). The defaults and the file's rows as the
+ * header says; a row's zone not among zones is left out (the file may cover
+ * a region's every zone). Returns a new array (caller frees).
+ */
+double *catalog_offer_table(const struct catalog *c, const char *const *zones, size_t nz);
 
 /* Frees what c owns and leaves it empty; c may be NULL or already empty. */
 void catalog_free(struct catalog *c);

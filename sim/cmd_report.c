@@ -724,12 +724,14 @@ static void karpenter_assumptions(struct doc *d, const struct scn_cluster *cl)
 	for (size_t i = 0; i < k->n_pools; i++) {
 		const struct scn_nodepool *np = &k->pools[i];
 		const struct instance_type *cheap = np->n_types ? &cl->catalog.types[np->types[0]] : NULL;
-		size_t n = (size_t)snprintf(buf, sizeof buf, "weight %d; %zu instance types allowed", np->weight,
+		size_t n = (size_t)snprintf(buf, sizeof buf, "weight %d; %s; %zu instance types allowed", np->weight,
+					    np->capacity == SCN_SPOT	  ? "spot"
+					    : np->capacity == SCN_ON_DEMAND ? "on-demand"
+									    : "spot, else on-demand",
 					    np->n_types);
 		if (cheap && n < sizeof buf)
 			n += (size_t)snprintf(buf + n, sizeof buf - n, ", the cheapest %s at %.4g USD/h", cheap->name,
-					      np->spot && cheap->spot_price_hour > 0 ? cheap->spot_price_hour
-										  : cheap->price_hour);
+					      scn_pool_price(cl, np, np->types[0]));
 		if (np->limit_cpu > 0 && n < sizeof buf)
 			n += (size_t)snprintf(buf + n, sizeof buf - n, "; limit %g CPU", np->limit_cpu);
 		if (np->limit_nodes > 0 && n < sizeof buf)

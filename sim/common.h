@@ -68,7 +68,7 @@ int herr_set(struct herr *e, const char *fmt, ...) __attribute__((format(printf,
 #define FILE_MAX_SCENARIO (64u << 20)  /* a scenario and the files it includes */
 #define FILE_MAX_MANIFEST (4u << 20)   /* a Kubernetes manifest file (Deployment, HPA, PDB, ...) */
 #define FILE_MAX_TRACE (256u << 20)    /* a traffic or cost trace CSV */
-#define FILE_MAX_CATALOG (64u << 20)   /* an instance catalog CSV */
+#define FILE_MAX_CATALOG (64u << 20)   /* an instance catalog or offerings CSV */
 #define FILE_MAX_BASELINE (64u << 20)  /* a `headroom check` baseline */
 /* The whole of the regular file `path`, at most `limit` bytes, in a new
  * NUL-terminated buffer of *len bytes (a NUL inside is the caller's to

@@ -382,20 +382,24 @@ struct scn_nodeclass {
 	double eviction_mem;        /* evictionHard memory.available, bytes (default 100 MiB) */
 };
 
+/* The values of karpenter.sh/capacity-type headroom models, as bits. */
+enum { SCN_ON_DEMAND = 1, SCN_SPOT = 2 };
+
 /* A karpenter.sh/v1 NodePool, resolved against the catalog. */
 struct scn_nodepool {
 	char *name;                 /* metadata.name (owned) */
 	int weight;                 /* spec.weight, 0..100 */
 	struct scn_requirement *reqs; /* owned */
 	size_t n_reqs;
-	int *types;                 /* catalog indices the requirements allow, cheapest first (owned) */
+	int *types;                 /* catalog indices the requirements allow and that have an offering of one of
+	                             * its capacity types in one of its zones, cheapest offering first (owned) */
 	size_t n_types;
 	int nodeclass;              /* index of its EC2NodeClass in karpenter.nodeclasses, -1: defaults */
 	struct scn_node_meta meta;  /* its nodes' zones (zone -1; the zones mask), labels and taints */
 	double *alloc_cpu;          /* per catalog index: allocatable cores with the pool's node class (owned) */
 	double *alloc_mem;          /* ... bytes (owned) */
 	int *alloc_pods;            /* ... pods (owned) */
-	bool spot;                  /* capacity-type allows only spot (spot prices) */
+	uint8_t capacity;           /* the capacity types its requirements allow: SCN_ON_DEMAND | SCN_SPOT bits, >= 1 */
 	double limit_cpu;           /* spec.limits.cpu, cores; <= 0: none */
 	double limit_memory;        /* bytes; <= 0: none */
 	int limit_nodes;            /* nodes; <= 0: none */
@@ -513,6 +517,16 @@ struct scn_outage {
 	int line, col;
 };
 
+/* A window of insufficient capacity (cluster.capacity): launching one of
+ * the offerings it covers fails from start to end (sim/scn_offer.c). */
+struct scn_shortage {
+	simtime start, end; /* ns, end > start (SIM_FOREVER: to the end of the run) */
+	uint32_t zones;     /* the cluster zones it covers, bit z */
+	uint8_t capacity;   /* the capacity types it covers: SCN_ON_DEMAND | SCN_SPOT bits */
+	bool *types;        /* per catalog type: covered (owned) */
+	int line, col;      /* its item in the scenario */
+};
+
 enum provisioner_kind { PROV_NONE, PROV_KARPENTER, PROV_CLUSTER_AUTOSCALER };
 struct scn_cluster {
 	bool enabled;         /* false: unlimited room, one image cache for all pods */
@@ -529,7 +543,11 @@ struct scn_cluster {
 	double daemonset_memory;/* bytes, likewise */
 	enum scn_cpu_weights cpu_weights; /* cluster.cpu_weight_mapping */
 	enum provisioner_kind provisioner;
-	struct catalog catalog; /* instance types (loaded when the cluster names a catalog) */
+	struct catalog catalog; /* instance types (loaded when the cluster names a catalog), and cluster.offerings */
+	double *offer_price;    /* with a catalog: per type x zone x capacity type (0 on-demand, 1 spot), USD per
+	                         * hour, 0 where not offered (catalog_offer_table; owned); see scn_offer_price */
+	struct scn_shortage *shortages; /* cluster.capacity, in file order (owned) */
+	size_t n_shortages;
 	struct scn_karpenter karpenter;
 	struct scn_ca ca;
 	struct scn_interruptions interruptions; /* spot interruptions (models/spot.h) */
@@ -662,6 +680,23 @@ struct scenario {
 	                               * only warn about (owned), in file order */
 	size_t n_warnings;
 };
+
+/* The price of instance type `type` (catalog index) in zone `zone` (index
+ * into c->zones) as spot (else on-demand), USD per hour; 0 when the cluster
+ * has no such offering. */
+static inline double scn_offer_price(const struct scn_cluster *c, int type, int zone, bool spot)
+{
+	return c->offer_price[((size_t)type * c->n_zones + (size_t)zone) * 2 + spot];
+}
+
+/* The price of the cheapest offering of type t (catalog index) in pool
+ * np's zones with a capacity type it allows, as listed (OrderByPrice's
+ * price before any launch fails), USD per hour; 0: none. */
+double scn_pool_price(const struct scn_cluster *c, const struct scn_nodepool *np, int t);
+
+/* Whether cluster.capacity makes the offering (type, zone, spot) short of
+ * capacity at time t: a launch into it fails. */
+bool scn_short_of(const struct scn_cluster *c, int type, int zone, bool spot, simtime t);
 
 /*
  * Reads and validates the scenario at `path`, after applying the overrides

@@ -66,6 +66,11 @@ int ld_load_hpa(struct ld *L, const struct ynode *v, struct scn_service *s);
 int ld_load_startup(struct ld *L, const struct ynode *v, struct scn_service *s);
 int ld_load_memory_usage(struct ld *L, const struct ynode *v, struct scn_service *s);
 int ld_load_cluster(struct ld *L, const struct ynode *v);
+/* The CSV file named by scalar n (key k, relative to the scenario) read by
+ * load into cluster.catalog (catalog_load, catalog_load_offerings); its
+ * error located in the file when it can be, else at n. */
+int ld_load_csv(struct ld *L, const struct ynode *n, const char *k,
+		int (*load)(struct catalog *c, const char *path, struct herr *e));
 int ld_load_controllers(struct ld *L, const struct ynode *v);
 /* After every service is read: control flags copied into each HPA. */
 void ld_finish_k8s(struct scenario *sc);
@@ -144,6 +149,12 @@ void ld_free_placement(struct scenario *sc);
 int ld_load_interruptions(struct ld *L, const struct ynode *v);
 int ld_load_outages(struct ld *L, const struct ynode *v);
 void ld_free_faults(struct scenario *sc);
+/* sim/scn_offer.c: cluster.offerings (v: the cluster mapping; after the
+ * catalog and the zones: loads the file it names, then the offerings
+ * table) and cluster.capacity (v: its list). */
+int ld_load_offerings(struct ld *L, const struct ynode *v);
+int ld_load_capacity(struct ld *L, const struct ynode *v);
+void ld_free_offerings(struct scn_cluster *c);
 
 /* sim/scn_pdb.c: the top-level `pdbs:` list, after the services. */
 int ld_load_pdbs(struct ld *L, const struct ynode *v);

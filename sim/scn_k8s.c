@@ -22,11 +22,33 @@
 #define MAX_HPA_REPLICAS 10000
 #define MAX_POLICIES 16
 
-/* Whether an error message starts with "path:line:" (a located error). */
-static bool access_ok(const char *msg)
+/* Whether an error message starts with "path:line:" (located in a file). */
+static bool located(const char *msg)
 {
 	const char *c = strchr(msg, ':');
 	return c && c[1] >= '0' && c[1] <= '9';
+}
+
+int ld_load_csv(struct ld *L, const struct ynode *n, const char *k,
+		int (*load)(struct catalog *c, const char *path, struct herr *e))
+{
+	const char *name = ld_scalar(L, n, k);
+	if (!name)
+		return -1;
+	char *path = ld_path(L, n, k, name);
+	if (!path)
+		return -1;
+	struct herr ce;
+	int rc = load(&L->sc->cluster.catalog, path, &ce);
+	free(path);
+	if (!rc)
+		return 0;
+	/* The file's own file:line:col when it has one, else the YAML's. */
+	if (located(ce.msg))
+		*L->e = ce;
+	else
+		yt_err(L->e, n, "%s: %s", k, ce.msg);
+	return -1;
 }
 
 void ld_service_defaults(struct scenario *sc, struct scn_service *s)
@@ -507,8 +529,7 @@ static const char *const req_keys[] = {
 
 static bool reserved_domain(const char *key);
 
-static int load_requirement(struct ld *L, const struct ynode *v, struct scn_requirement *r, bool *spot,
-			    bool *on_demand)
+static int load_requirement(struct ld *L, const struct ynode *v, struct scn_requirement *r, uint8_t *capacity)
 {
 	static const char *const keys[] = {"key", "operator", "values", "minValues", NULL};
 	static const char *const ops[] = {"In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt", NULL};
@@ -553,8 +574,10 @@ static int load_requirement(struct ld *L, const struct ynode *v, struct scn_requ
 		}
 	}
 	if (!strcmp(r->key, "karpenter.sh/capacity-type")) {
-		*spot = req_allows(r, "spot");
-		*on_demand = req_allows(r, "on-demand");
+		*capacity &= (req_allows(r, "on-demand") ? SCN_ON_DEMAND : 0) | (req_allows(r, "spot") ? SCN_SPOT : 0);
+		if (!*capacity)
+			return yt_err(L->e, v, "karpenter.sh/capacity-type: the NodePool's requirements allow neither "
+					       "on-demand nor spot (reserved capacity is not modelled)");
 	}
 	if (!strcmp(r->key, LD_ZONE_KEY))
 		for (size_t i = 0; i < r->n_values; i++) {
@@ -588,24 +611,19 @@ static bool reserved_domain(const char *key)
 	return false;
 }
 
-/* The hourly price of type i for a pool (spot when it asks for spot only). */
-static double type_price(const struct catalog *cat, int i, bool spot)
+/* Cheapest offering first, then by name: an insertion sort with its
+ * context passed in (qsort's comparator would need globals, and plans load
+ * scenarios on several threads; a pool has at most the catalog's few
+ * hundred types). */
+static void sort_by_price(int *v, size_t n, const struct scn_cluster *c, const struct scn_nodepool *np)
 {
-	const struct instance_type *t = &cat->types[i];
-	return spot && t->spot_price_hour > 0 ? t->spot_price_hour : t->price_hour;
-}
-
-/* Cheapest first, then by name: an insertion sort with its context passed
- * in (qsort's comparator would need globals, and plans load scenarios on
- * several threads; a pool has at most the catalog's few hundred types). */
-static void sort_by_price(int *v, size_t n, const struct catalog *cat, bool spot)
-{
+	const struct catalog *cat = &c->catalog;
 	for (size_t i = 1; i < n; i++) {
 		int x = v[i];
-		double px = type_price(cat, x, spot);
+		double px = scn_pool_price(c, np, x);
 		size_t j = i;
 		while (j > 0) {
-			double py = type_price(cat, v[j - 1], spot);
+			double py = scn_pool_price(c, np, v[j - 1]);
 			if (py < px || (py == px && strcmp(cat->types[v[j - 1]].name, cat->types[x].name) <= 0))
 				break;
 			v[j] = v[j - 1];
@@ -613,6 +631,45 @@ static void sort_by_price(int *v, size_t n, const struct catalog *cat, bool spot
 		}
 		v[j] = x;
 	}
+}
+
+/* The pool's capacity-type requirement in the list reqs, else at. */
+static const struct ynode *capacity_req(const struct ynode *reqs, const struct ynode *at)
+{
+	for (size_t i = 0; reqs && reqs->kind == Y_SEQ && i < reqs->n; i++) {
+		const struct ynode *k = yt_get(reqs->kid[i], "key");
+		if (k && k->kind == Y_SCALAR && !strcmp(k->s, "karpenter.sh/capacity-type"))
+			return reqs->kid[i];
+	}
+	return at;
+}
+
+/* The pool's types keep those with an offering it may launch; none is an
+ * error, said so that a spot pool over a catalog without spot prices is
+ * plain. */
+static int offered_types(struct ld *L, const struct ynode *at, struct scn_nodepool *np)
+{
+	const struct scn_cluster *c = &L->sc->cluster;
+	size_t n = 0, before = np->n_types;
+	for (size_t i = 0; i < np->n_types; i++)
+		if (scn_pool_price(c, np, np->types[i]) > 0)
+			np->types[n++] = np->types[i];
+	np->n_types = n;
+	if (n)
+		return 0;
+	const char *ct = np->capacity == SCN_SPOT ? "spot " : np->capacity == SCN_ON_DEMAND ? "on-demand " : "";
+	char src[600];
+	if (c->catalog.offers_path)
+		snprintf(src, sizeof src, "cluster.offerings (%s) lists none for them", c->catalog.offers_path);
+	else
+		snprintf(src, sizeof src, "%s gives %s; name an offerings file with cluster.offerings (e.g. "
+					  "catalogs/ec2-us-east-1-spot.csv)%s",
+			 c->catalog.path, np->capacity == SCN_SPOT ? "no spot_price_usd_hour" : "no offering",
+			 np->capacity == SCN_SPOT ? " or allow on-demand" : "");
+	return yt_err(L->e, capacity_req(at, at),
+		      "NodePool '%s': none of the %zu instance types its requirements allow has a %soffering in its "
+		      "zones: %s",
+		      np->name, before, ct, src);
 }
 
 /* Allocatable of every catalog type under the pool's EC2NodeClass: the
@@ -664,6 +721,8 @@ static int resolve_pool(struct ld *L, const struct ynode *at, struct scn_nodepoo
 	}
 	if (!np->n_types)
 		return yt_err(L->e, at, "NodePool '%s': its requirements match no instance type in %s", np->name, cat->path);
+	if (offered_types(L, at, np))
+		return -1;
 	for (size_t r = 0; r < np->n_reqs; r++) {
 		struct scn_requirement *q = &np->reqs[r];
 		if (!q->min_values)
@@ -689,7 +748,7 @@ static int resolve_pool(struct ld *L, const struct ynode *at, struct scn_nodepoo
 			return yt_err(L->e, at, "NodePool '%s': %s needs minValues %d but the allowed types have %zu", np->name,
 				      q->key, q->min_values, distinct);
 	}
-	sort_by_price(np->types, np->n_types, cat, np->spot);
+	sort_by_price(np->types, np->n_types, &L->sc->cluster, np);
 	pool_allocatable(L, np);
 	return 0;
 }
@@ -826,18 +885,17 @@ static int load_nodepool(struct ld *L, const struct ynode *v, struct scn_nodepoo
 	    ld_want_map(L, ts, "template.spec") || ld_check_keys(L, ts, tskeys, "template.spec"))
 		return -1;
 	np->weight = (int)weight;
-	bool spot = false, on_demand = true;
+	np->capacity = SCN_ON_DEMAND | SCN_SPOT;
 	if ((reqs = yt_get(ts, "requirements"))) {
 		if (ld_want_seq(L, reqs, "requirements"))
 			return -1;
 		np->reqs = xcalloc(reqs->n ? reqs->n : 1, sizeof *np->reqs);
 		for (size_t i = 0; i < reqs->n; i++) {
 			np->n_reqs++;
-			if (load_requirement(L, reqs->kid[i], &np->reqs[i], &spot, &on_demand))
+			if (load_requirement(L, reqs->kid[i], &np->reqs[i], &np->capacity))
 				return -1;
 		}
 	}
-	np->spot = spot && !on_demand;
 	if (pool_meta(L, tpl, ts, reqs, np))
 		return -1;
 	np->nodeclass = -1;
@@ -1282,8 +1340,9 @@ static int load_ca(struct ld *L, const struct ynode *v)
 
 int ld_load_cluster(struct ld *L, const struct ynode *v)
 {
-	static const char *const keys[] = {"nodes", "scheduler", "daemonsets", "catalog", "provisioner", "karpenter",
-					   "cluster_autoscaler", "cpu_weight_mapping", "zones", "interruptions", "outages",
+	static const char *const keys[] = {"nodes", "scheduler", "daemonsets", "catalog", "offerings", "capacity",
+					   "provisioner", "karpenter", "cluster_autoscaler", "cpu_weight_mapping", "zones",
+					   "interruptions", "outages",
 					   NULL};
 	static const char *const weights[] = {"cgroup-v2-log-quadratic", "cgroup-v2-linear", "cgroup-v1", NULL};
 	static const char *const skeys[] = {"scoringStrategy", "defaultingType", NULL};
@@ -1295,26 +1354,11 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 	if (ld_want_map(L, v, "cluster") || ld_check_keys(L, v, keys, "cluster"))
 		return -1;
 	c->enabled = true;
-	if ((n = yt_get(v, "catalog"))) {
-		const char *name = ld_scalar(L, n, "catalog");
-		if (!name)
-			return -1;
-		char *path = ld_path(L, n, "catalog", name);
-		if (!path)
-			return -1;
-		struct herr ce;
-		int rc = catalog_load(&c->catalog, path, &ce);
-		free(path);
-		if (rc) {
-			/* The catalog's own file:line:col when it has one, else the YAML's. */
-			if (strstr(ce.msg, ":") && access_ok(ce.msg))
-				*L->e = ce;
-			else
-				yt_err(L->e, n, "catalog: %s", ce.msg);
-			return -1;
-		}
-	}
-	if (ld_load_zones(L, yt_get(v, "zones")) || ((n = yt_get(v, "daemonsets")) && ld_load_daemonsets(L, n)))
+	if ((n = yt_get(v, "catalog")) && ld_load_csv(L, n, "catalog", catalog_load))
+		return -1;
+	if (ld_load_zones(L, yt_get(v, "zones")) || ld_load_offerings(L, v) ||
+	    ((n = yt_get(v, "capacity")) && ld_load_capacity(L, n)) ||
+	    ((n = yt_get(v, "daemonsets")) && ld_load_daemonsets(L, n)))
 		return -1;
 	if ((ns = yt_get(v, "nodes"))) {
 		if (ld_want_seq(L, ns, "nodes"))
@@ -1498,5 +1542,6 @@ void ld_free_k8s(struct scenario *sc)
 		free(c->ca.balancing_ignore_labels[i]);
 	free(c->ca.balancing_ignore_labels);
 	ld_free_faults(sc);
+	ld_free_offerings(c);
 	catalog_free(&c->catalog);
 }

@@ -737,12 +737,13 @@ static bool anything_admits(const struct scenario *sc, const struct scn_placemen
 	if (c->provisioner == PROV_KARPENTER)
 		for (size_t i = 0; i < c->karpenter.n_pools; i++) {
 			const struct scn_nodepool *np = &c->karpenter.pools[i];
-			for (size_t t = 0; t < np->n_types; t++) {
-				struct place_node_desc d = {.hostname = "x", .type = &c->catalog.types[np->types[t]],
-							    .nodepool = np->name, .capacity = np->spot ? 1 : 0};
-				if (group_admits(c, p, d, &np->meta))
-					return true;
-			}
+			for (size_t t = 0; t < np->n_types; t++)
+				for (int spot = 0; spot < 2; spot++) {
+					struct place_node_desc d = {.hostname = "x", .type = &c->catalog.types[np->types[t]],
+								    .nodepool = np->name, .capacity = spot};
+					if (np->capacity & (spot ? SCN_SPOT : SCN_ON_DEMAND) && group_admits(c, p, d, &np->meta))
+						return true;
+				}
 		}
 	if (c->provisioner == PROV_CLUSTER_AUTOSCALER)
 		for (size_t i = 0; i < c->ca.n_groups; i++) {

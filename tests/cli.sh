@@ -159,6 +159,45 @@ printf 'not a database, just text that is long enough to have a header..........
 expect "not a database" 2 'not a headroom database|not a database' -- "$HR" run scenarios/demo.yaml --db "$T/text.db" --set duration=1m
 expect "bad --set path" 2 'services\.nope' -- "$HR" run scenarios/demo.yaml --db "$T/bad.db" --set services.nope.replicas=3
 expect "bad --set value" 2 'replicas' -- "$HR" run scenarios/demo.yaml --db "$T/bad.db" --set services.payment.replicas=lots
+# Spot only over a catalog without spot offerings: located at the requirement.
+cat >"$T/spot-only.yaml" <<EOF
+name: spot-only
+duration: 1m
+cluster:
+  catalog: $(pwd)/scenarios/catalogs/ec2-us-east-1.csv
+  provisioner: karpenter
+  karpenter:
+    nodepools:
+      - apiVersion: karpenter.sh/v1
+        kind: NodePool
+        metadata: {name: default}
+        spec:
+          template:
+            spec:
+              requirements:
+                - {key: karpenter.sh/capacity-type, operator: In, values: [spot]}
+services:
+  a: {replicas: 1, resources: {requests: {cpu: 500m}}, cpu_per_request: 1ms, traffic: {rate: 1rps}}
+EOF
+expect "spot-only NodePool, no spot offering" 2 "^$T/spot-only\\.yaml:15:19: NodePool 'default': none of the 53 instance types its requirements allow has a spot offering in its zones" -- \
+  "$HR" run "$T/spot-only.yaml" --db "$T/bad.db"
+expect "the same with the spot offerings" 0 ': ok' -- "$HR" validate "$T/spot-only.yaml" \
+  --set "cluster.offerings=$(pwd)/scenarios/catalogs/ec2-us-east-1-spot.csv"
+expect "capacity window ending before it starts" 2 "end: 1m is not after start \\(5m\\)" -- \
+  "$HR" run scenarios/karpenter-spot.yaml --db "$T/bad.db" --set 'cluster.capacity=[{start: 5m, end: 1m}]'
+[ ! -e "$T/bad.db" ] && ok "bad offerings input leaves no database" || bad "bad offerings input leaves no database"
+
+# ---- spot and insufficient capacity: the rows, and the same rows again ----
+S=$T/spot.db
+expect "run karpenter-spot" 0 '^spot-shortage ' -- "$HR" run scenarios/karpenter-spot.yaml --db "$S" --set duration=12m
+n=$(q "$S" "select count(*) from decisions where run_id=1 and kind='node' and event='insufficient-capacity'")
+[ "$n" -ge 1 ] && ok "the shortage gives insufficient-capacity rows ($n)" || bad "insufficient-capacity rows" "got $n"
+n=$(q "$S" "select count(*) from decisions where run_id=2 and event='insufficient-capacity'")
+[ "$n" = 0 ] && ok "no shortage, no error" || bad "no shortage, no error" "got $n"
+"$HR" run scenarios/karpenter-spot.yaml --db "$S" -q --set duration=12m --variant 1 >/dev/null
+a=$(q "$S" "select t_s, kind, pod, event, detail from decisions where run_id=1 order by rowid" | md5sum)
+b=$(q "$S" "select t_s, kind, pod, event, detail from decisions where run_id=4 order by rowid" | md5sum)
+[ "$a" = "$b" ] && ok "karpenter-spot: same seed, same decisions" || bad "karpenter-spot: same seed, same decisions"
 
 # ---- the control plane: decisions and the new sample columns ----
 D=$T/hpa.db
@@ -241,6 +280,8 @@ printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: 
 expect "a device as a trace" 2 'trace\.yaml:8:[0-9]+: file: .*/dev/zero.*not a regular file' -- "$HR" validate "$B2/trace.yaml"
 printf 'name: x\nduration: 1m\ncluster:\n  catalog: /dev/zero\n  nodes: [{name: n, instance: m5.large}]\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 100m}}\n    cpu_per_request: 1ms\n    traffic: {rate: 1rps}\n' >"$B2/cat.yaml"
 expect "a device as a catalog" 2 'cat\.yaml:4:[0-9]+: catalog: /dev/zero: is not a regular file' -- "$HR" validate "$B2/cat.yaml"
+printf 'name: x\nduration: 1m\ncluster:\n  catalog: %s/scenarios/catalogs/ec2-us-east-1.csv\n  offerings: /dev/zero\n  nodes: [{name: n, instance: m5.large}]\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 100m}}\n    cpu_per_request: 1ms\n    traffic: {rate: 1rps}\n' "$(pwd)" >"$B2/off.yaml"
+expect "a device as an offerings file" 2 'off\.yaml:5:[0-9]+: offerings: /dev/zero: is not a regular file' -- "$HR" validate "$B2/off.yaml"
 printf 'name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 100m}}\n    cpu_per_request: 1ms\n    traffic: {rate: 1rps}\n    hpa: {file: %s}\n' /dev/zero >"$B2/hpa.yaml"
 expect "a device as an HPA manifest" 2 'hpa\.yaml:9:[0-9]+: file: an HPA manifest .*not a regular file' -- "$HR" validate "$B2/hpa.yaml"
 expect "a device as the scenario" 2 '/dev/zero: is not a regular file' -- "$HR" validate /dev/zero

@@ -34,17 +34,21 @@ static void rm_tmp(void)
 
 TestSuite(catalog, .init = mkdir_tmp, .fini = rm_tmp);
 
-/* Writes text to dir/c.csv and returns the path (static buffer). */
-static const char *put(const char *text)
+/* Writes text to dir/name and returns the path (a buffer per name, reused). */
+static const char *put_as(const char *name, const char *text)
 {
-	static char path[256];
-	snprintf(path, sizeof path, "%s/c.csv", dir);
+	static char paths[2][256];
+	char *path = paths[strcmp(name, "c.csv") != 0];
+	snprintf(path, 256, "%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 	cr_assert(f);
 	fputs(text, f);
 	fclose(f);
 	return path;
 }
+
+/* Writes text to dir/c.csv and returns the path. */
+static const char *put(const char *text) { return put_as("c.csv", text); }
 
 /* m5.large is 1930m, 6903Mi, 29 pods (docs/model.md, Instance types and
  * allocatable). */
@@ -279,7 +283,7 @@ Test(catalog, errors_name_their_place)
 		{HDR, " no instance types: the file has a header but no rows"},
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-		struct catalog c = {(struct instance_type *)1, 7, NULL}; /* load must not read it */
+		struct catalog c = {.types = (struct instance_type *)1, .n = 7}; /* load must not read it */
 		struct herr e = {""};
 		const char *path = put(cases[i].text);
 		int rc = catalog_load(&c, path, &e);
@@ -356,4 +360,154 @@ Test(catalog, too_many_types_are_refused)
 	snprintf(want, sizeof want, "%s:5002:1: more than 5000 instance types", path);
 	cr_expect(!strncmp(e.msg, want, strlen(want)), "%s", e.msg);
 	unlink(path);
+}
+
+/* ---- offerings ---- */
+
+#define TWO_TYPES                                                                                                      \
+	"name,arch,vcpu,memory_mib,max_pods,price_usd_hour,spot_price_usd_hour\n"                                     \
+	"m5.large,amd64,2,8192,29,0.096,0.04\n"                                                                        \
+	"c5.large,amd64,2,4096,29,0.085,\n"
+
+static void load_two(struct catalog *c)
+{
+	struct herr e;
+	cr_assert_eq(catalog_load(c, put(TWO_TYPES), &e), 0, "%s", e.msg);
+}
+
+/* Hand-computed: the defaults (on-demand at the catalog's price everywhere,
+ * spot where the catalog's spot column gives a price), each type and
+ * capacity type the file lists replaced by its rows (an empty zone: every
+ * zone; available false: not offered; a zone of another cluster ignored). */
+Test(catalog, offerings_replace_the_defaults_per_type_and_capacity_type)
+{
+	struct catalog c;
+	struct herr e;
+	load_two(&c);
+	const char *path = put_as("o.csv", "# spot prices\n"
+					   "capacity_type,name,price_usd_hour,zone,available\n"
+					   "spot,c5.large,0.03,us-east-1a,\n"
+					   "spot,c5.large,0.031,us-east-1b,true\n"
+					   "spot,c5.large,0.029,us-east-1d,true\n"
+					   "on-demand,m5.large,0.1,,\n"
+					   "spot,m5.large,0.04,us-east-1c,false\n");
+	cr_assert_eq(catalog_load_offerings(&c, path, &e), 0, "%s", e.msg);
+	cr_expect_eq(c.n_offers, 5);
+	cr_expect_str_eq(c.offers_path, path);
+	cr_expect(!c.offers[4].available && c.offers[4].spot && c.offers[4].line == 7);
+	const char *zones[] = {"us-east-1a", "us-east-1b", "us-east-1c"};
+	double *p = catalog_offer_table(&c, zones, 3);
+	static const double want[2][3][2] = {
+		/* m5.large: on-demand 0.1 everywhere (the row), spot nowhere (its one row unavailable) */
+		{{0.1, 0}, {0.1, 0}, {0.1, 0}},
+		/* c5.large: on-demand 0.085 (the default), spot in 1a and 1b (1d is not a cluster zone) */
+		{{0.085, 0.03}, {0.085, 0.031}, {0.085, 0}},
+	};
+	for (size_t t = 0; t < 2; t++)
+		for (size_t z = 0; z < 3; z++)
+			for (size_t k = 0; k < 2; k++)
+				cr_expect_eq(p[(t * 3 + z) * 2 + k], want[t][z][k], "%s %s %s", c.types[t].name, zones[z],
+					     k ? "spot" : "on-demand");
+	free(p);
+	catalog_free(&c);
+}
+
+Test(catalog, offerings_default_without_a_file)
+{
+	struct catalog c;
+	load_two(&c);
+	const char *zones[] = {"a1", "b1"};
+	double *p = catalog_offer_table(&c, zones, 2);
+	static const double want[] = {0.096, 0.04, 0.096, 0.04, 0.085, 0, 0.085, 0};
+	for (size_t i = 0; i < ARRAY_LEN(want); i++)
+		cr_expect_eq(p[i], want[i], "cell %zu", i);
+	free(p);
+	catalog_free(&c);
+}
+
+Test(catalog, offerings_errors_name_their_place)
+{
+	static const struct bad_case cases[] = {
+		{"name,zone,capacity_type\nm5.large,us-east-1a,spot\n",
+		 "1:1: missing column 'price_usd_hour' (required: name, zone, capacity_type, price_usd_hour)"},
+		{"name,zone,capacity_typ,price_usd_hour\n",
+		 "1:11: unknown column 'capacity_typ'; did you mean 'capacity_type'?"},
+		{"name,zone,capacity_type,price_usd_hour\nm5.larg,us-east-1a,spot,0.03\n",
+		 "2:1: no instance type 'm5.larg' in CAT; did you mean 'm5.large'?"},
+		{"name,zone,capacity_type,price_usd_hour\n,us-east-1a,spot,0.03\n", "2:1: name is empty"},
+		{"name,zone,capacity_type,price_usd_hour\nm5.large,us east,spot,0.03\n",
+		 "2:10: zone 'us east' is not a zone name (a label value: letters, digits, '-', '_', '.', at most 63 "
+		 "characters; empty for every zone)"},
+		{"name,zone,capacity_type,price_usd_hour\nm5.large,us-east-1a,Spot,0.03\n",
+		 "2:21: capacity_type 'Spot' is not on-demand or spot (the values of karpenter.sh/capacity-type)"},
+		{"name,zone,capacity_type,price_usd_hour\nm5.large,us-east-1a,reserved,0.03\n",
+		 "2:21: capacity_type 'reserved' is not modelled: give on-demand or spot (capacity reservations are "
+		 "not simulated)"},
+		{"name,zone,capacity_type,price_usd_hour\nm5.large,us-east-1a,spot,-1\n",
+		 "2:26: price_usd_hour '-1' is out of range: want more than 0 and at most 1000 (USD per hour)"},
+		{"name,zone,capacity_type,price_usd_hour\nm5.large,us-east-1a,spot,0.2\n",
+		 "2:26: price_usd_hour '0.2' of a spot offering is above m5.large's on-demand price 0.096 in CAT: EC2 "
+		 "caps spot at the on-demand price"},
+		{"name,zone,capacity_type,price_usd_hour,available\nm5.large,us-east-1a,spot,0.03,yes\n",
+		 "2:31: available 'yes' is not true or false"},
+		{"name,zone,capacity_type,price_usd_hour\nm5.large,us-east-1a,spot,0.03\nm5.large,us-east-1a,spot,0.04\n",
+		 "3:1: offering m5.large spot in us-east-1a appears twice (first on line 2)"},
+		{"name,zone,capacity_type,price_usd_hour\nm5.large,,spot,0.03\nm5.large,us-east-1a,spot,0.04\n",
+		 "3:1: m5.large spot has an every-zone row (empty zone, line 2) and per-zone rows: give one or the "
+		 "other"},
+		{"name,zone,capacity_type,price_usd_hour\nm5.large,us-east-1a,spot,0.03\nm5.large,,spot,0.04\n",
+		 "3:1: m5.large spot has an every-zone row (empty zone, line 3) and per-zone rows: give one or the "
+		 "other"},
+		{"name,zone,capacity_type,price_usd_hour\nm5.large,us-east-1a,spot\n",
+		 "2:25: 3 cells, but the header names 4 columns"},
+		{"name,zone,capacity_type,price_usd_hour\n", " no offerings: the file has a header but no rows"},
+		{"", " no header: want a first line naming the columns, e.g. "
+		     "name,zone,capacity_type,price_usd_hour,available"},
+	};
+	struct catalog c;
+	load_two(&c);
+	char cat[256];
+	snprintf(cat, sizeof cat, "%s/c.csv", dir);
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct herr e = {""};
+		const char *path = put_as("o.csv", cases[i].text);
+		int rc = catalog_load_offerings(&c, path, &e);
+		char want[1024], msg[800];
+		snprintf(msg, sizeof msg, "%s", cases[i].msg);
+		char *at = strstr(msg, "CAT");
+		if (at) { /* the catalog's path in the message */
+			char tail[800];
+			snprintf(tail, sizeof tail, "%s", at + 3);
+			snprintf(at, sizeof msg - (size_t)(at - msg), "%s%s", cat, tail);
+		}
+		snprintf(want, sizeof want, "%s:%s", path, msg);
+		cr_expect_eq(rc, -1, "case %zu: accepted", i);
+		cr_expect_str_eq(e.msg, want, "case %zu:\n got  %s\n want %s", i, e.msg, want);
+		cr_expect(c.offers == NULL && c.n_offers == 0 && c.n == 2, "case %zu: offerings not emptied", i);
+	}
+	catalog_free(&c);
+}
+
+/* The shipped spot offerings (scenarios/catalogs/README.md): an assumed
+ * discount per instance category off each type's on-demand price, one
+ * every-zone row per type, so that every zone of any cluster gets it. */
+Test(catalog, shipped_spot_offerings_follow_the_stated_discounts)
+{
+	struct catalog c;
+	struct herr e;
+	cr_assert_eq(catalog_load(&c, PROJECT, &e), 0, "%s", e.msg);
+	cr_assert_eq(catalog_load_offerings(&c, "scenarios/catalogs/ec2-us-east-1-spot.csv", &e), 0, "%s", e.msg);
+	cr_expect_eq(c.n_offers, c.n, "one row per type");
+	bool seen[64] = {false};
+	for (size_t i = 0; i < c.n_offers; i++) {
+		const struct offering *o = &c.offers[i];
+		const struct instance_type *t = &c.types[o->type];
+		double off = !strcmp(t->category, "m") ? 0.60 : !strcmp(t->category, "c") ? 0.65 : 0.70;
+		cr_expect(o->spot && o->available && !o->zone[0], "%s", t->name);
+		cr_expect(fabs(o->price_hour - t->price_hour * (1 - off)) < 1e-6, "%s: %g", t->name, o->price_hour);
+		seen[o->type] = true;
+	}
+	for (size_t t = 0; t < c.n; t++)
+		cr_expect(seen[t], "%s has no spot offering", c.types[t].name);
+	catalog_free(&c);
 }

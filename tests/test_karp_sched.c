@@ -889,6 +889,8 @@ struct pw {
 	struct karp_node nodes[4];
 	size_t nn;
 	struct fix f;
+	struct karp_offers off; /* with pw_offers: the scenario's offerings and a cache */
+	simtime now;            /* the time the cache is read at */
 };
 
 static void pw_load(struct pw *w, const char *types, const char *pools, const char *svcs)
@@ -929,12 +931,23 @@ static struct karp_result pw_solve(struct pw *w, const struct karp_pod *pods, si
 	struct karp_result r = solve(&w->f, &w->sc, pods, n, w->nodes, w->nn, NULL);
 	w->f.st.fits = &w->kf;
 	w->f.st.pl = &w->pl;
+	w->f.st.offers = w->off.price ? &w->off : NULL;
+	w->f.st.now = w->now;
 	return w->f.r = karp_solve(w->f.s, &w->f.st);
 	(void)r;
 }
 
+/* The solves of w read the scenario's offerings, with an empty cache. */
+static void pw_offers(struct pw *w)
+{
+	const struct scn_cluster *c = &w->sc.cluster;
+	w->off = (struct karp_offers){c->catalog.n, c->n_zones, c->offer_price,
+				      xcalloc(c->catalog.n * c->n_zones * 2, sizeof(simtime))};
+}
+
 static void pw_free(struct pw *w)
 {
+	free(w->off.until);
 	karp_solver_free(w->f.s);
 	karp_fits_release(&w->kf);
 	place_release(&w->pl);
@@ -1301,4 +1314,256 @@ Test(karp_sched, preferences_are_required_first_then_relaxed)
 		cr_expect_eq(r.claims[0].zone, want[k]);
 		pw_free(&w);
 	}
+}
+
+/* ---- offerings (karp_offer.h) ----
+ *
+ * The launch's choice among offerings, ported from aws/karpenter-provider-
+ * aws (commit in docs/model.md): pkg/providers/instancetype/suite_test.go
+ * ("instancetype suite": Context "CapacityType", "Insufficient Capacity
+ * Error Cache") and pkg/providers/instance/filter/filter.go, and from
+ * instance_selection_test.go; the rest hand-computed. */
+
+/* Offerings built by hand: nt types in nz zones, prices p[t][z][k]. */
+struct offx {
+	double price[32];
+	simtime until[32];
+	struct karp_offers o;
+};
+
+static void offx_init(struct offx *x, size_t nt, size_t nz, const double *p)
+{
+	cr_assert(nt * nz * 2 <= 32);
+	memcpy(x->price, p, nt * nz * 2 * sizeof *p);
+	memset(x->until, 0, sizeof x->until);
+	x->o = (struct karp_offers){nt, nz, x->price, x->until};
+}
+
+static void expect_pick(struct karp_pick p, int type, int zone, int k, double price, const char *what)
+{
+	cr_expect(p.type == type && (type < 0 || (p.zone == zone && p.k == k && fabs(p.price - price) < 1e-12)),
+		  "%s: got type %d zone %d %s %g, want type %d zone %d %s %g", what, p.type, p.zone,
+		  p.k ? "spot" : "on-demand", p.price, type, zone, k ? "spot" : "on-demand", price);
+}
+
+#define BOTH (SCN_ON_DEMAND | SCN_SPOT)
+
+/* instancetype suite, Context "CapacityType", It "should launch spot
+ * capacity if flexible to both spot and on demand"; then, hand-computed,
+ * the cheapest available offering wins, an offering marked unavailable
+ * (an insufficient-capacity error) is passed over for 3 minutes to the
+ * next cheapest, spot before on-demand while any spot is left, and comes
+ * back when the TTL ends. Type 0: on-demand 1.0, spot 0.3 in zone 0 and
+ * 0.25 in zone 1; type 1: on-demand 0.8, spot 0.35. */
+Test(karp_sched, offerings_the_cheapest_available_wins_spot_first)
+{
+	static const double p[] = {1.0, 0.3, 1.0, 0.25, 0.8, 0.35, 0.8, 0.35};
+	const int both[] = {0, 1};
+	struct offx x;
+	offx_init(&x, 2, 2, p);
+	struct karp_offers *o = &x.o;
+	expect_pick(karp_offer_pick(o, both, 2, 3, BOTH, false, 0), 0, 1, KARP_SPOT, 0.25, "both allowed");
+	expect_pick(karp_offer_pick(o, both, 2, 3, SCN_ON_DEMAND, false, 0), 1, 0, KARP_OD, 0.8, "on-demand only");
+	expect_pick(karp_offer_pick(o, both, 2, 1, SCN_SPOT, false, 0), 0, 0, KARP_SPOT, 0.3, "spot in zone 0");
+	cr_expect_eq(karp_offer_min(o, 0, 3, BOTH, 0), 0.25);
+	cr_expect_eq(karp_offer_worst(o, 0, 3, BOTH, 0), 0.3, "WorstLaunchPrice: the dearest spot offering");
+	cr_expect_eq(karp_offer_worst(o, 0, 3, SCN_ON_DEMAND, 0), 1.0);
+	simtime t = 90 * SIM_S;
+	karp_offer_mark(o, 0, 1, KARP_SPOT, t);
+	expect_pick(karp_offer_pick(o, both, 2, 3, BOTH, false, t), 0, 0, KARP_SPOT, 0.3, "type 0 spot in zone 1 out");
+	karp_offer_mark(o, 0, 0, KARP_SPOT, t);
+	expect_pick(karp_offer_pick(o, both, 2, 3, BOTH, false, t), 1, 0, KARP_SPOT, 0.35, "type 0 spot out");
+	karp_offer_mark(o, 1, 0, KARP_SPOT, t);
+	karp_offer_mark(o, 1, 1, KARP_SPOT, t);
+	expect_pick(karp_offer_pick(o, both, 2, 3, BOTH, false, t), 1, 0, KARP_OD, 0.8, "no spot left: on-demand");
+	expect_pick(karp_offer_pick(o, both, 2, 3, SCN_SPOT, false, t), -1, 0, 0, 0, "spot only: nothing");
+	cr_expect(!karp_offer_any(o, 1, 3, SCN_SPOT, t));
+	simtime ttl = t + 3 * SIM_MIN;
+	expect_pick(karp_offer_pick(o, both, 2, 3, BOTH, false, ttl - 1), 1, 0, KARP_OD, 0.8, "1 ns before the TTL");
+	expect_pick(karp_offer_pick(o, both, 2, 3, BOTH, false, ttl), 0, 1, KARP_SPOT, 0.25, "3 minutes later");
+}
+
+/* pkg/providers/instance/filter/filter.go SpotOfferingFilter, as the
+ * instancetype suite's It "should order the instance types by price and
+ * only consider the spot types that are cheaper than the cheapest
+ * on-demand" has it: with both capacity types allowed, spot offerings
+ * dearer than the cheapest on-demand one (0.5) are left out, so the
+ * launch is on-demand; with minValues, or spot alone allowed, the filter
+ * does not apply. Type 0: on-demand 0.5, spot 0.6; type 1: 1.0, 0.55. */
+Test(karp_sched, offerings_spot_dearer_than_on_demand_is_left_out)
+{
+	static const double p[] = {0.5, 0.6, 1.0, 0.55};
+	const int both[] = {0, 1};
+	struct offx x;
+	offx_init(&x, 2, 1, p);
+	cr_expect_eq(karp_offer_spot_cap(&x.o, both, 2, 1, BOTH, false, 0), 0.5);
+	expect_pick(karp_offer_pick(&x.o, both, 2, 1, BOTH, false, 0), 0, 0, KARP_OD, 0.5, "filtered");
+	expect_pick(karp_offer_pick(&x.o, both, 2, 1, BOTH, true, 0), 1, 0, KARP_SPOT, 0.55, "minValues");
+	expect_pick(karp_offer_pick(&x.o, both, 2, 1, SCN_SPOT, false, 0), 1, 0, KARP_SPOT, 0.55, "spot only");
+}
+
+/* A pool item with requirements r and the test's offerings in zones. */
+#define OFFER_ZONES "  zones: [test-zone-1, test-zone-2, test-zone-3]\n"
+
+/* instance_selection_test.go, Instance Type Selection, the cases with
+ * zones and capacity types: "(prov zone = test-zone-2)", "(pod zone =
+ * test-zone-2)", "(prov ct = spot)", "(pod ct = spot)", "(prov ct =
+ * ondemand, prov zone = test-zone-1)", "(pod ct = spot, pod zone =
+ * test-zone-1)", "(prov ct = spot, pod zone = test-zone-2)", over
+ * fake.InstanceTypesAssorted (every type offered as spot and on-demand in
+ * the three zones at PriceFromResources; the upstream list has one
+ * offering per name, the same set): the claim launches at the least price,
+ * into an offering of the zone and capacity type asked for, and its zones
+ * and capacity types (what Create is given) are those. The BeforeEach pool
+ * allows spot and on-demand. Hand-computed, "(pod ct = on-demand)": a pod
+ * asking for on-demand keeps its claim on-demand although spot would come
+ * first. */
+Test(karp_sched, offerings_instance_selection_zones_and_capacity_types)
+{
+#define CT_KEY "karpenter.sh/capacity-type"
+	static const struct {
+		const char *it, *reqs, *pod;
+		int zone;        /* -1: any */
+		int k;
+		unsigned cts;
+	} rows[] = {
+		{"(prov zone = test-zone-2)", "[{key: " ZONE_KEY ", operator: In, values: [test-zone-2]}]", "", 1, KARP_SPOT,
+		 BOTH},
+		{"(pod zone = test-zone-2)", "[{key: " CT_KEY ", operator: In, values: [spot, on-demand]}]",
+		 "            nodeSelector: {" ZONE_KEY ": test-zone-2}\n", 1, KARP_SPOT, BOTH},
+		{"(prov ct = spot)", "[{key: " CT_KEY ", operator: In, values: [spot]}]", "", -1, KARP_SPOT, SCN_SPOT},
+		{"(pod ct = spot)", "[{key: " CT_KEY ", operator: In, values: [spot, on-demand]}]",
+		 "            nodeSelector: {" CT_KEY ": spot}\n", -1, KARP_SPOT, SCN_SPOT},
+		{"(prov ct = ondemand, prov zone = test-zone-1)",
+		 "[{key: " CT_KEY ", operator: In, values: [on-demand]}, {key: " ZONE_KEY ", operator: In, values: "
+		 "[test-zone-1]}]",
+		 "", 0, KARP_OD, SCN_ON_DEMAND},
+		{"(pod ct = spot, pod zone = test-zone-1)", "[{key: " CT_KEY ", operator: In, values: [spot, on-demand]}]",
+		 "            nodeSelector: {" CT_KEY ": spot, " ZONE_KEY ": test-zone-1}\n", 0, KARP_SPOT, SCN_SPOT},
+		{"(prov ct = spot, pod zone = test-zone-2)", "[{key: " CT_KEY ", operator: In, values: [spot]}]",
+		 "            nodeSelector: {" ZONE_KEY ": test-zone-2}\n", 1, KARP_SPOT, SCN_SPOT},
+		{"(pod ct = on-demand), hand-computed", "[{key: " CT_KEY ", operator: In, values: [spot, on-demand]}]",
+		 "            nodeSelector: {" CT_KEY ": on-demand}\n", -1, KARP_OD, SCN_ON_DEMAND},
+	};
+	static char cat[16384];
+	assorted(cat, sizeof cat);
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char pools[512], svc[2048];
+		snprintf(pools, sizeof pools, NP("default", "          template: {spec: {requirements: %s}}\n"), rows[i].reqs);
+		snprintf(svc, sizeof svc, SVC("web", "10m", "%s"), rows[i].pod);
+		struct pw w = {0};
+		pw_load(&w, cat, pools, svc);
+		pw_offers(&w);
+		struct karp_pod pod = {0, 0, 0, 0, NULL};
+		struct karp_result r = pw_solve(&w, &pod, 1);
+		cr_assert_eq(r.n_claims, 1, "%s", rows[i].it);
+		const struct karp_claim *c = &r.claims[0];
+		cr_expect(fabs(c->offer.price - MIN_PRICE) < 1e-9, "%s: %s at %g", rows[i].it, tname(&w.sc, c->offer.type),
+			  c->offer.price);
+		cr_expect_eq(c->offer.k, rows[i].k, "%s: capacity type", rows[i].it);
+		cr_expect_eq(c->cts, rows[i].cts, "%s: the claim's capacity types", rows[i].it);
+		if (rows[i].zone >= 0) {
+			cr_expect_eq(c->zone, rows[i].zone, "%s: zone", rows[i].it);
+			cr_expect_eq(karp_claim_zones(&w.f.st, c->pool, c->zones), 1u << rows[i].zone, "%s: zones", rows[i].it);
+		}
+		for (size_t t = 0; t < c->n_types; t++)
+			cr_expect(karp_offer_any(&w.off, c->types[t], karp_claim_zones(&w.f.st, c->pool, c->zones), c->cts, 0),
+				  "%s: option %s has no offering there", rows[i].it, tname(&w.sc, c->types[t]));
+		pw_free(&w);
+	}
+}
+
+/* Two on-demand types, and spot at 30 % of it (fake overhead). */
+static const char m5_two[] = "name,arch,vcpu,memory_mib,max_pods,price_usd_hour,spot_price_usd_hour\n"
+			     "m5.large,amd64,2,8192,29,0.096,0.0288\n"
+			     "m5.xlarge,amd64,4,16384,58,0.192,0.0576\n";
+
+#define OD_POOL NP("default", REQS("[{key: " CT_KEY ", operator: In, values: [on-demand]}]"))
+
+/* instancetype suite, Context "Insufficient Capacity Error Cache", It
+ * "should launch smaller instances than optimal if larger instance launch
+ * results in Insufficient Capacity Error": two pods of 1 core pinned to
+ * test-zone-1 share one m5.xlarge; with m5.xlarge on-demand in test-zone-1
+ * marked unavailable, the next solve gives each its own m5.large. */
+Test(karp_sched, offerings_ice_smaller_types_when_the_larger_is_out)
+{
+	struct pw w = {0};
+	pw_load(&w, m5_two, OD_POOL, SVC("web", "1", "            nodeSelector: {" ZONE_KEY ": test-zone-1}\n"));
+	pw_offers(&w);
+	struct karp_pod pods[2];
+	group_pods(pods, 2, 1, 0);
+	struct karp_result r = pw_solve(&w, pods, 2);
+	cr_assert_eq(r.n_claims, 1);
+	cr_expect_str_eq(tname(&w.sc, r.claims[0].offer.type), "m5.xlarge");
+	karp_offer_mark(&w.off, r.claims[0].offer.type, 0, KARP_OD, 0);
+	w.now = SIM_S;
+	r = pw_solve(&w, pods, 2);
+	cr_assert_eq(r.n_claims, 2);
+	for (size_t c = 0; c < 2; c++) {
+		cr_expect_str_eq(tname(&w.sc, r.claims[c].offer.type), "m5.large");
+		cr_expect_eq(r.claims[c].n_types, 1, "m5.xlarge is no option");
+		cr_expect_eq(r.claims[c].zone, 0);
+	}
+	pw_free(&w);
+}
+
+/* instancetype suite, "Insufficient Capacity Error Cache", It "should
+ * launch instances in a different zone on second reconciliation attempt
+ * with Insufficient Capacity Error Cache fallback": a pod pinned to
+ * m5.xlarge that prefers test-zone-1 gets it there; with that offering
+ * marked unavailable its preference is relaxed and it goes to test-zone-2.
+ * It "should launch instances on later reconciliation attempt with
+ * Insufficient Capacity Error Cache expiry": 3 minutes later, test-zone-1
+ * again. */
+Test(karp_sched, offerings_ice_another_zone_then_back_after_the_ttl)
+{
+#define PREFER_Z1                                                                                                      \
+	"            affinity: {nodeAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 1, preference: "  \
+	"{matchExpressions: [{key: topology.kubernetes.io/zone, operator: In, values: [test-zone-1]}]}}]}}\n"
+	struct pw w = {0};
+	pw_load(&w, m5_two, OD_POOL,
+		SVC("web", "1", "            nodeSelector: {node.kubernetes.io/instance-type: m5.xlarge}\n" PREFER_Z1));
+	pw_offers(&w);
+	struct karp_pod pod = {1, 0, 0, 0, NULL};
+	struct karp_result r = pw_solve(&w, &pod, 1);
+	cr_assert_eq(r.n_claims, 1);
+	cr_expect_eq(r.claims[0].zone, 0);
+	int t = r.claims[0].offer.type;
+	karp_offer_mark(&w.off, t, 0, KARP_OD, 0);
+	w.now = SIM_S;
+	r = pw_solve(&w, &pod, 1);
+	cr_assert_eq(r.n_claims, 1);
+	cr_expect_eq(r.claims[0].zone, 1, "test-zone-2 once test-zone-1 is out");
+	cr_expect_str_eq(tname(&w.sc, r.claims[0].offer.type), "m5.xlarge");
+	w.now = 3 * SIM_MIN;
+	r = pw_solve(&w, &pod, 1);
+	cr_expect_eq(r.claims[0].zone, 0, "the cache entry expired");
+	pw_free(&w);
+}
+
+/* instancetype suite, "Insufficient Capacity Error Cache", It "should
+ * launch on-demand capacity if flexible to both spot and on-demand, but
+ * spot is unavailable": a pool of test-zone-1 allowing both; every type's
+ * spot offering there marked unavailable, the claim is on-demand. */
+Test(karp_sched, offerings_ice_on_demand_when_spot_is_out)
+{
+	struct pw w = {0};
+	pw_load(&w, m5_two,
+		NP("default", REQS("[{key: " CT_KEY ", operator: In, values: [spot, on-demand]}, {key: " ZONE_KEY
+				   ", operator: In, values: [test-zone-1]}]")),
+		SVC("web", "1", ""));
+	pw_offers(&w);
+	struct karp_pod pod = {1, 0, 0, 0, NULL};
+	struct karp_result r = pw_solve(&w, &pod, 1);
+	cr_assert_eq(r.n_claims, 1);
+	cr_expect_eq(r.claims[0].offer.k, KARP_SPOT);
+	cr_expect_eq(r.claims[0].offer.price, 0.0288);
+	for (int t = 0; t < 2; t++)
+		karp_offer_mark(&w.off, t, 0, KARP_SPOT, 0);
+	r = pw_solve(&w, &pod, 1);
+	cr_assert_eq(r.n_claims, 1);
+	cr_expect_eq(r.claims[0].offer.k, KARP_OD);
+	cr_expect_eq(r.claims[0].offer.price, 0.096);
+	cr_expect_eq(r.claims[0].zone, 0);
+	pw_free(&w);
 }
