@@ -143,8 +143,8 @@ Test(spot, notice_drains_the_node_within_two_minutes_while_its_replacement_launc
 	cr_expect_eq(count(&m, "pod", "eviction-refused", 300, 300), 2);
 	cr_expect(fabs(nth(&m, "node", "launched", "pool-1", 0, d, sizeof d) - 301) < EPS, "launched at %g",
 		  nth(&m, "node", "launched", "pool-1", 0, NULL, 0));
-	cr_expect_str_eq(d, "m5.xlarge, 0.06 USD/h; cheapest of 2 compatible types: m5.xlarge, m5.2xlarge",
-			 "the claim holds the pods still on pool-0 too (m5.large would hold one)");
+	cr_expect_str_eq(d, "m5.xlarge, spot, 0.06 USD/h; cheapest of 2 compatible types: m5.xlarge, m5.2xlarge",
+			 "the claim holds the pods still on pool-0 too (m5.large would hold one): %s", d);
 	cr_expect(fabs(nth(&m, "node", "registered", "pool-1", 0, NULL, 0) - 333) < EPS);
 	cr_expect(fabs(nth(&m, "node", "ready", "pool-1", 0, NULL, 0) - 338) < EPS);
 	cr_expect(fabs(nth(&m, "pod", "evicted", NULL, 1, NULL, 0) - 342.7) < EPS, "second eviction at %g",
