@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make memcheck`: valgrind's memcheck over end-to-end runs of the program
 # (validate, run into a fresh database, a bad scenario, a compare scenario,
-# a placement scenario and its report,
+# a placement scenario and its report, a lost zone, spot shortages and
+# interruptions,
 # plot). Fails on any invalid access, use of uninitialised memory, or leak
 # ("definitely" or "indirectly" lost) in headroom's own code. Library leaks
 # that are not ours are listed in tests/valgrind.supp.
@@ -33,6 +34,9 @@ check "run hpa-spike 6m" "$HR" run scenarios/hpa-spike.yaml --db "$T/a.db" --set
 check "run karpenter-vs-ca 15m" "$HR" run scenarios/karpenter-vs-ca.yaml --db "$T/a.db" --set duration=15m -q
 check "run pci-zones 12m (placement, two NodePools, report)" "$HR" run scenarios/pci-zones.yaml --db "$T/p.db" --set duration=12m -q
 check "report pci-zones" "$HR" report "$T/p.db" --latest --out "$T/p.md"
+check "run zone-outage 15m (a lost zone, spot offerings)" "$HR" run scenarios/zone-outage.yaml --db "$T/z.db" --set duration=15m -q
+check "run karpenter-spot 12m (insufficient capacity, fallback)" "$HR" run scenarios/karpenter-spot.yaml --db "$T/s.db" --set duration=12m -q
+check "run spot-vs-on-demand variant 6 (interruptions)" "$HR" run scenarios/spot-vs-on-demand.yaml --variant 6 --db "$T/v.db" -q
 printf 'name: x\nduration: 1m\nservices:\n  a: [1, 2\n' >"$T/bad.yaml"
 check "bad scenario" "$HR" validate "$T/bad.yaml"
 check "plot" "$HR" plot "$T/a.db" --latest --out "$T/charts"
