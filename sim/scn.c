@@ -605,7 +605,8 @@ static int load_service(struct ld *L, size_t idx)
 		replicas = s->replicas;
 	} else {
 		ld_default_workload(s);
-		if (!ld_need(L, v, "replicas", in) || ld_get_int(L, v, "replicas", 1, MAX_REPLICAS, &replicas) ||
+		if (ld_resolve_priority(L, NULL, NULL, s) || !ld_need(L, v, "replicas", in) ||
+		    ld_get_int(L, v, "replicas", 1, MAX_REPLICAS, &replicas) ||
 		    !(n = ld_need(L, v, "resources", in)) || load_resources(L, n, s))
 			return -1;
 	}
@@ -616,9 +617,18 @@ static int load_service(struct ld *L, size_t idx)
 		return -1;
 	if (n && n->kind == Y_SCALAR && !strcmp(n->s, "unbounded"))
 		queue = -1;
-	if (ld_get_dur(L, v, "timeout", SIM_MS, 24 * SIM_HOUR, true, &s->timeout) ||
-	    !(n = ld_need(L, v, "cpu_per_request", in)) || ld_load_dist(L, n, "cpu_per_request", &s->cpu_per_request) ||
-	    ((n = yt_get(v, "warmup")) && load_warmup(L, n, s)))
+	if (ld_get_dur(L, v, "timeout", SIM_MS, 24 * SIM_HOUR, true, &s->timeout))
+		return -1;
+	/* A placeholder serves nothing: it needs no cpu_per_request and takes no traffic. */
+	if (s->placeholder && (n = yt_get(v, "traffic")))
+		return yt_err(L->e, yt_key(v, (size_t)yt_find(v, "traffic")),
+			      "traffic: service '%s' runs only pause containers (a placeholder): it serves no request",
+			      s->name);
+	if (s->placeholder && !yt_get(v, "cpu_per_request"))
+		s->cpu_per_request = (struct dist){DIST_CONSTANT, 0.001, 0};
+	else if (!(n = ld_need(L, v, "cpu_per_request", in)) || ld_load_dist(L, n, "cpu_per_request", &s->cpu_per_request))
+		return -1;
+	if ((n = yt_get(v, "warmup")) && load_warmup(L, n, s))
 		return -1;
 	int bal = BALANCER_RANDOM;
 	if (ld_get_enum(L, v, "balancer", balancers, &bal) || ((n = yt_get(v, "calls")) && load_calls(L, n, idx, s)) ||
@@ -810,7 +820,7 @@ static int check_size(struct ld *L, const struct ynode *root)
 static int load_top(struct ld *L, const struct ynode *root)
 {
 	static const char *const keys[] = {"name",	 "description", "seed",	   "duration", "sample_interval",
-					   "slo_window", "services",	"pdbs", "cluster", "controllers", "compare", "sweep",
+					   "slo_window", "services",	"pdbs", "priorityClasses", "cluster", "controllers", "compare", "sweep",
 					   "expect", "max_requests", "cost", NULL};
 	struct scenario *sc = L->sc;
 	if (ld_want_map(L, root, "a scenario") || ld_check_keys(L, root, keys, "the scenario"))
@@ -861,8 +871,10 @@ static int load_top(struct ld *L, const struct ynode *root)
 	if (((n = yt_get(root, "controllers")) && ld_load_controllers(L, n)) ||
 	    ((n = yt_get(root, "cluster")) && ld_load_cluster(L, n)) || ld_load_cost(L, yt_get(root, "cost")))
 		return -1;
-	if (!(n = ld_need(L, root, "services", "the scenario")) || load_services(L, n) ||
-	    ((n = yt_get(root, "pdbs")) && ld_load_pdbs(L, n)))
+	/* The classes before the services: their pods' priorities name them. */
+	if (((n = yt_get(root, "priorityClasses")) && ld_load_priority_classes(L, n)) ||
+	    !(n = ld_need(L, root, "services", "the scenario")) || load_services(L, n) ||
+	    ((n = yt_get(root, "pdbs")) && ld_load_pdbs(L, n)) || ld_check_priorities(L))
 		return -1;
 	ld_finish_k8s(sc);
 	ld_check_placement(L);

@@ -368,6 +368,22 @@ struct scn_pdb {
 	int line, col;            /* its item of `pdbs:` in the scenario file */
 };
 
+/*
+ * A scheduling.k8s.io/v1 PriorityClass (`priorityClasses:`). A pod naming
+ * it gets its value as spec.priority; a pod naming none gets the
+ * globalDefault class's, or 0 without one (plugin/pkg/admission/priority).
+ * The built-in system-cluster-critical (2000000000) and
+ * system-node-critical (2000001000) need not be listed.
+ */
+#define SCN_MAX_USER_PRIORITY 1000000000 /* HighestUserDefinablePriority */
+struct scn_priority_class {
+	char *name;          /* metadata.name (owned) */
+	int32_t value;       /* value, <= SCN_MAX_USER_PRIORITY for a user's class */
+	bool global_default; /* globalDefault */
+	bool never;          /* preemptionPolicy: Never (default PreemptLowerPriority) */
+	int line, col;       /* its item of `priorityClasses:` */
+};
+
 enum consolidation_policy { CONSOLIDATE_WHEN_EMPTY, CONSOLIDATE_WHEN_EMPTY_OR_UNDERUTILIZED };
 
 /* The kubelet settings of a karpenter.k8s.aws/v1 EC2NodeClass that change
@@ -472,6 +488,8 @@ struct scn_ca {
 	bool balance_similar_node_groups; /* --balance-similar-node-groups, false */
 	char **balancing_ignore_labels; /* --balancing-ignore-label, each a label key (owned) */
 	size_t n_balancing_ignore_labels;
+	int32_t expendable_cutoff;    /* --expendable-pods-priority-cutoff, -10: pods of a lower priority neither
+	                               * scale up nor count on nodes (FilterOutExpendablePods) */
 	struct dist boot;             /* ASG request until the Node registers, s */
 	struct dist initialization;   /* registered until Ready, s */
 };
@@ -607,6 +625,11 @@ struct scn_service {
 	struct scn_selector selector; /* spec.selector; without: matchLabels {app: NAME} */
 	struct scn_rollout rollout;  /* spec.strategy; without: RollingUpdate, 25 % / 25 % */
 	char *priority_class;        /* spec.template.spec.priorityClassName (owned); NULL: none given */
+	int32_t priority;            /* the pods' spec.priority as the Priority admission plugin sets it: their
+	                              * class's value, else the globalDefault class's, else 0 (sim/scn_priority.c) */
+	bool preempt_never;          /* spec.preemptionPolicy Never (from the class): the pods preempt no one */
+	bool placeholder;            /* every container runs a pause image (registry.k8s.io/pause ...): a
+	                              * placeholder holding room for others; no traffic, no callers */
 	bool do_not_disrupt;         /* pod annotation karpenter.sh/do-not-disrupt: "true" */
 	bool safe_to_evict;          /* pod annotation cluster-autoscaler.kubernetes.io/safe-to-evict is not "false" */
 	int pdb;                     /* index into scenario.pdbs of the PDB selecting its pods; -1: none */
@@ -667,6 +690,8 @@ struct scenario {
 	size_t n_services;
 	struct scn_pdb *pdbs;         /* `pdbs:` (owned), in file order; each selects >= 1 service */
 	size_t n_pdbs;
+	struct scn_priority_class *priority_classes; /* `priorityClasses:` (owned), in file order */
+	size_t n_priority_classes;
 	struct scn_cluster cluster;
 	struct scn_control control;
 	struct scn_cost cost;         /* `cost:` (defaults without it) */

@@ -12,7 +12,8 @@
  * to 30). Three kinds of field:
  *   - read: replicas, selector, the template's labels and annotations,
  *     containers' and init containers' resources, the readiness probe,
- *     strategy, terminationGracePeriodSeconds, priorityClassName, and
+ *     strategy, terminationGracePeriodSeconds, priorityClassName (resolved
+ *     with priority and preemptionPolicy by sim/scn_priority.c), and
  *     where the pods may run (nodeSelector, affinity, tolerations,
  *     topologySpreadConstraints: sim/scn_place.c);
  *   - accepted without effect (image, env, ports, volumes, liveness probes
@@ -42,6 +43,7 @@ enum ctr_role { CTR_APP, CTR_INIT, CTR_SIDECAR };
 struct ctr {
 	const struct ynode *node;   /* the container, for messages */
 	const char *name;
+	const char *image;          /* borrowed from the tree */
 	enum ctr_role role;         /* a container, a plain init container, or a sidecar (an init
 	                             * container with restartPolicy: Always) */
 	double req_cpu, req_mem;    /* cores, bytes; 0 if not given */
@@ -54,13 +56,12 @@ struct ctr {
  * without effect, and refused with the reason (they would change
  * the result but are not modelled). */
 static const char *const pod_used[] = {"containers", "initContainers", "terminationGracePeriodSeconds",
-				       "priorityClassName", "restartPolicy", NULL};
+				       "priorityClassName", "priority", "preemptionPolicy", "restartPolicy", NULL};
 static const char *const pod_placement[] = {"nodeSelector", "affinity", "tolerations", "topologySpreadConstraints",
 					    NULL};
 static const char *const pod_ignored[] = {
 	"automountServiceAccountToken", "dnsConfig", "dnsPolicy", "enableServiceLinks", "hostAliases", "hostIPC",
-	"hostNetwork", "hostPID", "hostUsers", "hostname", "imagePullSecrets", "os", "preemptionPolicy", "priority",
-	"runtimeClassName", "schedulerName", "securityContext", "serviceAccount", "serviceAccountName",
+	"hostNetwork", "hostPID", "hostUsers", "hostname", "imagePullSecrets", "os", "runtimeClassName", "schedulerName", "securityContext", "serviceAccount", "serviceAccountName",
 	"setHostnameAsFQDN", "shareProcessNamespace", "subdomain", "volumes", NULL};
 static const char *const pod_refused[] = {"readinessGates", "schedulingGates", "resources", "overhead",
 					  "resourceClaims", "nodeName", "activeDeadlineSeconds", NULL};
@@ -237,7 +238,7 @@ static int load_container(struct ld *L, const struct ynode *v, bool init, struct
 	if (ld_want_map(L, v, what) || ld_check_keys(L, v, known, what) || refuse(L, v, ctr_refused, ctr_refused_why))
 		return -1;
 	if (!(n = ld_need(L, v, "name", what)) || !(c->name = ld_string(L, n, "name")) ||
-	    !(n = ld_need(L, v, "image", what)) || !ld_string(L, n, "image"))
+	    !(n = ld_need(L, v, "image", what)) || !(c->image = ld_string(L, n, "image")))
 		return -1;
 	if ((n = yt_get(v, "restartPolicy"))) {
 		static const char *const policies[] = {"Always", NULL};
@@ -333,6 +334,32 @@ static void pod_resources(const struct ctr *c, size_t n, struct scn_service *s)
 
 /* ---- the pod template ---- */
 
+/* Whether image is the pause image (registry.k8s.io/pause:3.10, an ECR
+ * mirror's eks/pause, ...): its last path component, tag and digest left
+ * out, is "pause". */
+static bool pause_image(const char *image)
+{
+	const char *slash = strrchr(image, '/'), *name = slash ? slash + 1 : image;
+	size_t n = strcspn(name, ":@");
+	return n == 5 && !strncmp(name, "pause", 5);
+}
+
+/* A pod of pause containers only: a placeholder. Its sandbox image is on
+ * every node and nothing starts inside it, so it is Ready as soon as its
+ * container runs (no readiness probe, no application start); the
+ * service's startup keys may still say otherwise. */
+static bool placeholder(const struct ctr *c, size_t n, struct scn_service *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!pause_image(c[i].image))
+			return false;
+	s->placeholder = true;
+	s->startup.image_pull_first = (struct dist){DIST_CONSTANT, 0, 0};
+	s->startup.app_start = (struct dist){DIST_CONSTANT, 0, 0};
+	s->startup.probe_initial_delay = 0;
+	return true;
+}
+
 static int load_pod_spec(struct ld *L, const struct ynode *v, struct scn_service *s)
 {
 	const char *known[64];
@@ -364,6 +391,8 @@ static int load_pod_spec(struct ld *L, const struct ynode *v, struct scn_service
 			return -1;
 		s->priority_class = xstrdup(pc);
 	}
+	if (ld_resolve_priority(L, k, v, s))
+		return -1;
 	pod_resources(c, n, s);
 	if (s->cpu_request <= 0)
 		return yt_err(L->e, yt_get(v, "containers"),
@@ -381,6 +410,8 @@ static int load_pod_spec(struct ld *L, const struct ynode *v, struct scn_service
 				      probe->name, probe->probe->line);
 		probe = &c[i];
 	}
+	if (placeholder(c, n, s) && !probe)
+		return 0;
 	if (!probe)
 		return yt_err(L->e, yt_get(v, "containers"),
 			      "containers: none has a readinessProbe. Kubernetes would make such a pod Ready as soon as its "

@@ -87,6 +87,8 @@ int ld_load_labels(struct ld *L, const struct ynode *v, const char *what, struct
 void ld_free_labels(struct scn_label *l, size_t n);
 /* A label key (scalar k): a qualified name, else an error naming `what`. */
 int ld_check_key(struct ld *L, const struct ynode *k, const char *what);
+/* Whether s is a DNS subdomain (RFC 1123), as object names are. */
+bool ld_subdomain_ok(const char *s);
 /* Whether s is a valid label value (may be empty). */
 bool ld_label_value_ok(const char *s);
 /* metadata.annotations: qualified-name keys, string values. */
@@ -155,6 +157,20 @@ void ld_free_faults(struct scenario *sc);
 int ld_load_offerings(struct ld *L, const struct ynode *v);
 int ld_load_capacity(struct ld *L, const struct ynode *v);
 void ld_free_offerings(struct scn_cluster *c);
+
+/* sim/scn_priority.c: `priorityClasses:` (before the services), each
+ * service's priority, and the checks across services. */
+int ld_load_priority_classes(struct ld *L, const struct ynode *v);
+/* The priority and preemption policy of s's pods (the Priority admission
+ * plugin): the class its priorityClassName names (s->priority_class, set;
+ * n its node), or with n NULL the globalDefault class, else 0. spec (may
+ * be NULL) is the pod spec, whose own priority and preemptionPolicy must
+ * then agree. */
+int ld_resolve_priority(struct ld *L, const struct ynode *n, const struct ynode *spec, struct scn_service *s);
+/* After the services: no service calls a placeholder; a warning for a
+ * placeholder not below a serving service's priority. */
+int ld_check_priorities(struct ld *L);
+void ld_free_priority_classes(struct scenario *sc);
 
 /* sim/scn_pdb.c: the top-level `pdbs:` list, after the services. */
 int ld_load_pdbs(struct ld *L, const struct ynode *v);

@@ -1286,8 +1286,8 @@ static int load_ca(struct ld *L, const struct ynode *v)
 					   "scale-down-delay-after-failure", "scale-down-utilization-threshold",
 					   "max-nodes-per-scaleup", "max-scale-down-parallelism", "scale-down-enabled",
 					   "ignore-daemonsets-utilization", "max-nodes-total", "cores-total", "memory-total",
-					   "balance-similar-node-groups", "balancing-ignore-label", "latency", "node_groups",
-					   NULL};
+					   "balance-similar-node-groups", "balancing-ignore-label",
+					   "expendable-pods-priority-cutoff", "latency", "node_groups", NULL};
 	static const char *const lkeys[] = {"boot", "initialization", NULL};
 	static const char *const expanders[] = {"least-waste", "random", "most-pods", NULL};
 	static const char *const bools[] = {"false", "true", NULL};
@@ -1295,6 +1295,7 @@ static int load_ca(struct ld *L, const struct ynode *v)
 	int ex = c->expander, en = c->scale_down_enabled, ids = c->ignore_daemonsets_utilization,
 	    bal = c->balance_similar_node_groups;
 	int64_t mx = c->max_nodes_per_scaleup, par = c->max_scale_down_parallelism, total = c->max_nodes_total;
+	int64_t cutoff = c->expendable_cutoff;
 	int64_t mem_min = c->memory_min / ((int64_t)1 << 30), mem_max = c->memory_max / ((int64_t)1 << 30);
 	const struct ynode *n;
 	if (ld_want_map(L, v, "cluster_autoscaler") || ld_check_keys(L, v, keys, "cluster_autoscaler") ||
@@ -1314,8 +1315,10 @@ static int load_ca(struct ld *L, const struct ynode *v)
 	    ld_get_int(L, v, "max-nodes-total", 0, 1000000, &total) ||
 	    load_min_max(L, v, "cores-total", 100000000, &c->cores_min, &c->cores_max) ||
 	    load_min_max(L, v, "memory-total", 1000000000, &mem_min, &mem_max) ||
-	    ld_get_enum(L, v, "balance-similar-node-groups", bools, &bal) || load_ignore_labels(L, v, c))
+	    ld_get_enum(L, v, "balance-similar-node-groups", bools, &bal) || load_ignore_labels(L, v, c) ||
+	    ld_get_int(L, v, "expendable-pods-priority-cutoff", INT32_MIN, INT32_MAX, &cutoff))
 		return -1;
+	c->expendable_cutoff = (int32_t)cutoff;
 	c->expander = (enum ca_expander)ex;
 	c->max_nodes_per_scaleup = (int)mx;
 	c->max_scale_down_parallelism = (int)par;
@@ -1411,6 +1414,7 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 		.initial_backoff = 5 * SIM_MIN,
 		.max_backoff = 30 * SIM_MIN,
 		.scale_down_enabled = true,
+		.expendable_cutoff = -10,                      /* --expendable-pods-priority-cutoff */
 		.cores_max = 5000 * 64,                        /* config.DefaultMaxClusterCores */
 		.memory_max = (int64_t)5000 * 64 * 20 << 30,   /* config.DefaultMaxClusterMemory GiB */
 		.boot = {DIST_UNIFORM, 90, 0.19},

@@ -132,6 +132,11 @@ static bool qualified_name_ok(const char *k)
 	return subdomain_ok(k, (size_t)(slash - k)) && name_part_ok(slash + 1, strlen(slash + 1));
 }
 
+bool ld_subdomain_ok(const char *s)
+{
+	return subdomain_ok(s, strlen(s));
+}
+
 int ld_check_key(struct ld *L, const struct ynode *k, const char *what)
 {
 	if (!qualified_name_ok(k->s))
@@ -367,4 +372,5 @@ void ld_free_manifests(struct scenario *sc)
 		free(p->namespace);
 	}
 	free(sc->pdbs);
+	ld_free_priority_classes(sc);
 }

@@ -705,7 +705,7 @@ Test(scn, deployment_values)
 		"        template:\n          metadata:\n            labels: {app: a, tier: web, version: \"1\"}\n"
 		"            annotations: {karpenter.sh/do-not-disrupt: \"true\", "
 		"cluster-autoscaler.kubernetes.io/safe-to-evict: \"false\", prometheus.io/scrape: \"true\"}\n"
-		"          spec:\n            priorityClassName: high-priority\n"
+		"          spec:\n            priorityClassName: system-cluster-critical\n"
 		"            nodeSelector: {kubernetes.io/arch: amd64}\n"
 		"            tolerations: [{key: spot, operator: Exists, effect: NoSchedule}]\n"
 		"            serviceAccountName: a\n            volumes: [{name: tmp, emptyDir: {}}]\n"
@@ -742,7 +742,8 @@ Test(scn, deployment_values)
 	cr_expect(s->rollout.max_unavailable.pct && s->rollout.max_unavailable.value == 10);
 	cr_expect(s->do_not_disrupt);
 	cr_expect(!s->safe_to_evict);
-	cr_expect_str_eq(s->priority_class, "high-priority");
+	cr_expect_str_eq(s->priority_class, "system-cluster-critical");
+	cr_expect_eq(s->priority, 2000000000); /* the built-in class */
 	cr_assert_eq(s->n_labels, 3);
 	cr_expect_str_eq(s->labels[2].key, "version");
 	cr_expect_str_eq(s->labels[2].value, "1");
