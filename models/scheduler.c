@@ -139,16 +139,27 @@ unsigned sched_filter(const struct sched_node *nd, const struct sched_pod *p)
 	case SCHED_UNREACHABLE:
 		return SCHED_R_UNREACHABLE;
 	}
-	/* fitsRequest in fit.go */
+	/* The nominated pods that come before p (addNominatedPods), then
+	 * fitsRequest in fit.go. */
+	int64_t used_cpu = milli(nd->req_cpu), used_mem = bytes(nd->req_mem);
+	int pods = nd->n_pods;
+	for (uint32_t i = 0; i < nd->n_nom; i++) {
+		const struct sched_nominee *o = &nd->nom[i];
+		if (o->priority < p->priority || (o->uid == p->uid && p->uid))
+			continue;
+		used_cpu += milli(o->cpu);
+		used_mem += bytes(o->mem);
+		pods++;
+	}
 	unsigned why = 0;
-	if (nd->n_pods + 1 > nd->alloc_pods)
+	if (pods + 1 > nd->alloc_pods)
 		why |= SCHED_R_PODS;
 	int64_t cpu = milli(p->cpu), mem = bytes(p->mem);
 	if (cpu == 0 && mem == 0)
 		return why;
-	if (cpu > 0 && cpu > milli(nd->alloc_cpu) - milli(nd->req_cpu))
+	if (cpu > 0 && cpu > milli(nd->alloc_cpu) - used_cpu)
 		why |= SCHED_R_CPU;
-	if (mem > 0 && mem > bytes(nd->alloc_mem) - bytes(nd->req_mem))
+	if (mem > 0 && mem > bytes(nd->alloc_mem) - used_mem)
 		why |= SCHED_R_MEM;
 	return why;
 }
@@ -304,21 +315,30 @@ static void add_item(char (*item)[ITEM_LEN], const char **sorted, size_t *k, int
 	sorted[j] = it;
 }
 
+/* Preemption's own statuses of a node. */
+enum { PRE_NO_VICTIMS, PRE_NOT_HELPFUL, N_PRE };
+static const char *const pre_text[N_PRE] = {"No preemption victims found for incoming pod",
+					    "Preemption is not helpful for scheduling"};
+
 /*
- * " <c1> <r1>, <c2> <r2>." for the reasons with a non-zero count, the
- * "<count> <reason>" strings sorted bytewise as Go's sort.Strings sorts them
- * (so "10 X" comes before "2 Y").
+ * " <c1> <r1>, <c2> <r2>." for the reasons with a non-zero count (the
+ * filters' reasons, the taints, then preemption's statuses pre, which may
+ * be NULL), the "<count> <reason>" strings sorted bytewise as Go's
+ * sort.Strings sorts them (so "10 X" comes before "2 Y").
  */
 static void put_histogram(char *buf, size_t len, size_t *at, const int *count, const char *const *text, size_t n,
-			  const struct taint_tally *tt)
+			  const struct taint_tally *tt, const int *pre)
 {
-	char item[N_REASONS + MAX_TAINTS][ITEM_LEN];
-	const char *sorted[N_REASONS + MAX_TAINTS];
+	char item[N_REASONS + MAX_TAINTS + N_PRE][ITEM_LEN];
+	const char *sorted[N_REASONS + MAX_TAINTS + N_PRE];
 	size_t k = 0;
 	assert(n <= N_REASONS);
 	for (size_t i = 0; i < n; i++)
 		if (count[i] && text[i])
 			add_item(item, sorted, &k, count[i], text[i]);
+	for (size_t i = 0; pre && i < N_PRE; i++)
+		if (pre[i])
+			add_item(item, sorted, &k, pre[i], pre_text[i]);
 	for (size_t i = 0; tt && i < tt->n; i++) {
 		char t[ITEM_LEN];
 		snprintf(t, sizeof t, "node(s) had untolerated taint {%s: %s}", tt->t[i]->key, tt->t[i]->value);
@@ -344,19 +364,17 @@ static void explain(const struct sched *s, size_t n, const int *count, const str
 	}
 	snprintf(head, sizeof head, "0/%zu nodes are available:", n);
 	put(why, len, &at, head);
-	put_histogram(why, len, &at, count, reason_text, N_REASONS, tt);
+	put_histogram(why, len, &at, count, reason_text, N_REASONS, tt, NULL);
 	if (!s->preemption_msg)
 		return;
-	/* DefaultPreemption with every pod at the same priority: the nodes that
-	 * failed a resolvable filter (Fit, spread, anti-affinity) have no
+	/* DefaultPreemption with no pod of a lower priority anywhere: the nodes
+	 * that failed a resolvable filter (Fit, spread, anti-affinity) have no
 	 * victims; for the others (cordoned, tainted, node affinity) preemption
 	 * cannot help. */
-	static const char *const pre_text[] = {"No preemption victims found for incoming pod",
-					       "Preemption is not helpful for scheduling"};
-	int pre_count[2] = {(int)n - unresolvable, unresolvable};
+	int pre[N_PRE] = {(int)n - unresolvable, unresolvable};
 	put(why, len, &at, " preemption: ");
 	put(why, len, &at, head);
-	put_histogram(why, len, &at, pre_count, pre_text, 2, NULL);
+	put_histogram(why, len, &at, NULL, reason_text, 0, NULL, pre);
 }
 
 /* Why node idx takes no pod p: sched_filter's bits, then placement's
@@ -501,4 +519,306 @@ int sched_pick_placed(struct sched *s, const struct sched_node *nodes, size_t n,
 		      const struct sched_placement *sp, gsl_rng *r, char *why, size_t why_len)
 {
 	return pick(s, nodes, n, p, sp, r, why, why_len);
+}
+
+bool sched_fits(const struct sched_node *nodes, size_t n, const struct sched_pod *p,
+		const struct sched_placement *sp, size_t idx)
+{
+	assert(idx < n);
+	bool active = sp && place_active(sp->pl, sp->group);
+	if (active)
+		place_cycle_begin(sp->pl, sp->group, sp->nodes, n);
+	return check_node(&nodes[idx], p, sp, idx, active) == 0;
+}
+
+/* ---- preemption (DefaultPreemption) ---- */
+
+/* One preemption's inputs, as the helpers below share them. */
+struct dry {
+	const struct sched_node *nodes;
+	size_t n;
+	const struct sched_pod *p;
+	const struct sched_placement *sp;
+	const struct sched_preemption *pre;
+	bool active;      /* placement's cycle applies to p */
+	size_t max_pods;  /* room of each scratch list */
+};
+
+/* MoreImportantPod: the higher priority, then the earlier start; the
+ * index breaks what is left (sort.Slice is not stable upstream). */
+static bool more_important(const struct sched_bound *pods, uint32_t a, uint32_t b)
+{
+	const struct sched_bound *x = &pods[a], *y = &pods[b];
+	if (x->req.priority != y->req.priority)
+		return x->req.priority > y->req.priority;
+	if (x->start != y->start)
+		return x->start < y->start;
+	return a < b;
+}
+
+static void sort_important(const struct sched_bound *pods, uint32_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		uint32_t x = v[i];
+		size_t j = i;
+		for (; j > 0 && more_important(pods, x, v[j - 1]); j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* Pod i of node idx leaves (delta -1) or comes back to (+1) the copy nd
+ * and placement's counts. */
+static void move_pod(const struct dry *d, struct sched_node *nd, size_t idx, uint32_t i, int delta)
+{
+	const struct sched_bound *b = &d->pre->pods[i];
+	if (delta < 0)
+		sched_unbind(nd, &b->req);
+	else
+		sched_bind(nd, &b->req);
+	if (d->active && b->group >= 0)
+		place_pod_add(d->sp->pl, &d->pre->pnodes[idx], b->group, delta, !b->terminating);
+}
+
+/* The filters on the copy nd of node idx (RunFilterPluginsWithNominatedPods);
+ * the static ones passed already. */
+static unsigned refilter(const struct dry *d, const struct sched_node *nd, size_t idx)
+{
+	unsigned r = sched_filter(nd, d->p);
+	if (r || !d->active)
+		return r;
+	place_cycle_begin(d->sp->pl, d->sp->group, d->sp->nodes, d->n);
+	return place_filter(d->sp->pl, d->sp->group, &d->sp->nodes[idx]) << N_SCHED_REASONS;
+}
+
+/* Puts back each pod of list[0..k) that lets p fit still; the others are
+ * victims, appended to out. Returns how many victims. */
+static size_t reprieve(const struct dry *d, struct sched_node *nd, size_t idx, const uint32_t *list, size_t k,
+		       uint32_t *out, size_t *n_out)
+{
+	size_t victims = 0;
+	for (size_t j = 0; j < k; j++) {
+		move_pod(d, nd, idx, list[j], +1);
+		if (!refilter(d, nd, idx))
+			continue;
+		move_pod(d, nd, idx, list[j], -1);
+		out[(*n_out)++] = list[j];
+		victims++;
+	}
+	return victims;
+}
+
+enum { VICTIMS_FOUND, VICTIMS_NONE, VICTIMS_NOT_ENOUGH };
+
+/*
+ * SelectVictimsOnNode for node idx: VICTIMS_FOUND with the victims in
+ * out[0..*n_out), most important first, and *viol of them violating
+ * their PDB; VICTIMS_NONE when no pod has a lower priority; or
+ * VICTIMS_NOT_ENOUGH with *bad the filters' reasons once every such pod
+ * is gone. Placement's counts are restored on return.
+ */
+static int victims_on(const struct dry *d, size_t idx, uint32_t *out, size_t *n_out, int *viol, unsigned *bad)
+{
+	const struct sched_preemption *pre = d->pre;
+	uint32_t *pot = pre->scratch, *bad_list = pot + d->max_pods, *ok_list = bad_list + d->max_pods;
+	size_t k = 0, n_bad = 0, n_ok = 0;
+	struct sched_node nd = d->nodes[idx];
+	for (uint32_t i = pre->start[idx]; i < pre->start[idx + 1]; i++)
+		if (pre->pods[i].req.priority < d->p->priority)
+			pot[k++] = i;
+	if (!k)
+		return VICTIMS_NONE;
+	for (size_t j = 0; j < k; j++)
+		move_pod(d, &nd, idx, pot[j], -1);
+	if ((*bad = refilter(d, &nd, idx))) {
+		for (size_t j = 0; j < k; j++)
+			move_pod(d, &nd, idx, pot[j], +1);
+		return VICTIMS_NOT_ENOUGH;
+	}
+	/* filterPodsWithPDBViolation over the pods most important first: each
+	 * spends one of its PDB's disruptions, and violates it past zero. */
+	sort_important(pre->pods, pot, k);
+	for (size_t i = 0; i < pre->n_pdbs; i++)
+		pre->pdb_left[i] = pre->pdb_allowed[i];
+	for (size_t j = 0; j < k; j++) {
+		int b = pre->pods[pot[j]].pdb;
+		if (b >= 0 && --pre->pdb_left[b] < 0)
+			bad_list[n_bad++] = pot[j];
+		else
+			ok_list[n_ok++] = pot[j];
+	}
+	*n_out = 0;
+	*viol = (int)reprieve(d, &nd, idx, bad_list, n_bad, out, n_out);
+	reprieve(d, &nd, idx, ok_list, n_ok, out, n_out);
+	if (n_bad && n_ok)
+		sort_important(pre->pods, out, *n_out);
+	for (size_t j = 0; j < *n_out; j++)
+		move_pod(d, &nd, idx, out[j], +1);
+	return VICTIMS_FOUND;
+}
+
+/* What pickOneNodeForPreemption compares of a candidate. */
+struct cand {
+	int viol;       /* PDB violations */
+	int32_t top;    /* the highest victim priority */
+	int64_t sum;    /* the victims' priorities, each + 2^31 */
+	size_t n;       /* victims */
+	int64_t start;  /* the earliest start among the victims of priority top */
+};
+
+static struct cand summarize(const struct sched_bound *pods, const uint32_t *v, size_t n, int viol)
+{
+	struct cand c = {.viol = viol, .top = pods[v[0]].req.priority, .n = n, .start = pods[v[0]].start};
+	for (size_t i = 0; i < n; i++) {
+		const struct sched_bound *b = &pods[v[i]];
+		c.sum += (int64_t)b->req.priority + ((int64_t)INT32_MAX + 1);
+		if (b->req.priority == c.top && b->start < c.start)
+			c.start = b->start;
+	}
+	return c;
+}
+
+/* > 0 when a is the better node to preempt on, < 0 when b is, 0 on a tie:
+ * fewer PDB violations, a lower highest priority, a smaller sum, fewer
+ * victims, a later earliest start. */
+static int cand_cmp(const struct cand *a, const struct cand *b)
+{
+	if (a->viol != b->viol)
+		return a->viol < b->viol ? 1 : -1;
+	if (a->top != b->top)
+		return a->top < b->top ? 1 : -1;
+	if (a->sum != b->sum)
+		return a->sum < b->sum ? 1 : -1;
+	if (a->n != b->n)
+		return a->n < b->n ? 1 : -1;
+	if (a->start != b->start)
+		return a->start > b->start ? 1 : -1;
+	return 0;
+}
+
+/* Whether node idx is one preemption might help: a failure of Fit,
+ * topology spread or pod anti-affinity, not of its block, taints, node
+ * affinity or a missing label (nodesWherePreemptionMightHelp). */
+static bool potential(const struct dry *d, size_t idx, unsigned *bad)
+{
+	const struct sched_node *nd = &d->nodes[idx];
+	*bad = check_node(nd, d->p, d->sp, idx, d->active);
+	return *bad && nd->block == SCHED_OPEN && !(d->sp && place_unresolvable(*bad >> N_SCHED_REASONS));
+}
+
+/* PodEligibleToPreemptOthers' second rule: a pod whose nominated node
+ * still has a lower-priority pod terminating by preemption waits for it,
+ * unless the node no longer suits it at all. */
+static bool waits_on_victims(const struct dry *d)
+{
+	const struct sched_preemption *pre = d->pre;
+	int at = pre->nominated;
+	unsigned bad;
+	if (at < 0 || (size_t)at >= d->n || (!potential(d, (size_t)at, &bad) && bad))
+		return false;
+	for (uint32_t i = pre->start[at]; i < pre->start[at + 1]; i++)
+		if (pre->pods[i].by_preemption && pre->pods[i].req.priority < d->p->priority)
+			return true;
+	return false;
+}
+
+/* calculateNumCandidates: 10 % of the potential nodes, at least 100, at most all. */
+static size_t num_candidates(size_t potential_nodes)
+{
+	size_t k = potential_nodes * 10 / 100;
+	k = k < 100 ? 100 : k;
+	return k < potential_nodes ? k : potential_nodes;
+}
+
+/* The node the dry run starts at: the off-th potential node, off drawn
+ * only when the search may stop before it has seen them all. */
+static size_t first_node(const struct dry *d, gsl_rng *r)
+{
+	size_t n_pot = 0;
+	unsigned bad;
+	for (size_t i = 0; i < d->n; i++)
+		n_pot += potential(d, i, &bad);
+	if (num_candidates(n_pot) >= n_pot)
+		return 0;
+	assert(r != NULL);
+	size_t off = rng_below(r, (uint32_t)n_pot);
+	for (size_t i = 0; i < d->n; i++)
+		if (potential(d, i, &bad) && off-- == 0)
+			return i;
+	return 0;
+}
+
+int sched_preempt(const struct sched_node *nodes, size_t n, const struct sched_pod *p,
+		  const struct sched_placement *sp, const struct sched_preemption *pre, gsl_rng *r,
+		  struct sched_victims *v, char *why, size_t why_len)
+{
+	size_t at = why ? strlen(why) : 0;
+	if (pre->never) {
+		if (why)
+			put(why, why_len, &at, " preemption: not eligible due to preemptionPolicy=Never.");
+		return SCHED_PREEMPT_INELIGIBLE;
+	}
+	struct dry d = {nodes, n, p, sp, pre, sp && place_active(sp->pl, sp->group), 0};
+	for (size_t i = 0; i < n; i++)
+		d.max_pods = HR_MAX(d.max_pods, (size_t)(pre->start[i + 1] - pre->start[i]));
+	if (d.active)
+		place_cycle_begin(sp->pl, sp->group, sp->nodes, n);
+	if (waits_on_victims(&d)) {
+		if (why)
+			put(why, why_len, &at, " preemption: not eligible due to a terminating pod on the nominated node.");
+		return SCHED_PREEMPT_INELIGIBLE;
+	}
+	int count[N_REASONS] = {0}, pre_count[N_PRE] = {0};
+	uint32_t *cur = pre->scratch + 3 * d.max_pods;
+	size_t first = first_node(&d, r), want = 0, found = 0, found_ok = 0;
+	unsigned bad;
+	for (size_t i = 0; i < n; i++)
+		want += potential(&d, i, &bad);
+	want = num_candidates(want);
+	int best = SCHED_PREEMPT_NONE;
+	struct cand best_c = {0};
+	uint32_t ties = 0;
+	v->n = 0;
+	for (size_t i = 0; i < n && !(found_ok && found >= want); i++) {
+		size_t idx = (first + i) % n, k = 0;
+		int viol = 0;
+		if (!potential(&d, idx, &bad)) {
+			pre_count[PRE_NOT_HELPFUL]++;
+			continue;
+		}
+		int got = victims_on(&d, idx, cur, &k, &viol, &bad);
+		if (got == VICTIMS_NONE || (got == VICTIMS_FOUND && !k)) {
+			pre_count[PRE_NO_VICTIMS]++;
+			continue;
+		}
+		if (got == VICTIMS_NOT_ENOUGH) {
+			for (unsigned b = 0; b < N_REASONS; b++)
+				count[b] += (bad >> b) & 1u;
+			continue;
+		}
+		found++;
+		found_ok += viol == 0;
+		struct cand c = summarize(pre->pods, cur, k, viol);
+		int cmp = best < 0 ? 1 : cand_cmp(&c, &best_c);
+		if (cmp == 0) {
+			assert(r != NULL);
+			cmp = rng_below(r, ++ties) == 0 ? 1 : -1;
+		} else if (cmp > 0) {
+			ties = 1;
+		}
+		if (cmp < 0)
+			continue;
+		best = (int)idx;
+		best_c = c;
+		memcpy(v->idx, cur, k * sizeof *cur);
+		v->n = k;
+		v->pdb_violations = viol;
+	}
+	if (best >= 0 || !why)
+		return best;
+	char head[64];
+	snprintf(head, sizeof head, " preemption: 0/%zu nodes are available:", n);
+	put(why, why_len, &at, head);
+	put_histogram(why, why_len, &at, count, reason_text, N_REASONS, NULL, pre_count);
+	return best;
 }

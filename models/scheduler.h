@@ -82,6 +82,22 @@ struct sched_pod {
 	double mem;    /* bytes requested */
 	double nz_cpu; /* cores for scoring: cpu, with 0.1 for each container that sets no cpu request */
 	double nz_mem; /* bytes for scoring: mem, with 200 MiB for each container that sets no memory request */
+	int32_t priority; /* spec.priority (0 without a PriorityClass) */
+	uint64_t uid;  /* the pod, for nominations (0: anonymous) */
+};
+
+/*
+ * A pod nominated to a node by a preemption (status.nominatedNodeName) and
+ * not bound yet. The filters count it on that node for every pod of no
+ * higher priority but itself (RunFilterPluginsWithNominatedPods adds the
+ * nominated pods of priority >= the pod's), so the room its victims free
+ * is kept for it.
+ */
+struct sched_nominee {
+	double cpu;       /* cores requested */
+	double mem;       /* bytes requested */
+	int32_t priority; /* its priority */
+	uint64_t uid;     /* the pod */
 };
 
 struct sched_node {
@@ -94,6 +110,8 @@ struct sched_node {
 	double nz_mem;          /* bytes: same */
 	int n_pods;             /* pods bound, DaemonSets included */
 	enum sched_block block; /* SCHED_OPEN unless cordoned, not ready or being deleted */
+	const struct sched_nominee *nom; /* pods nominated to it (borrowed), n_nom of them */
+	uint32_t n_nom;
 };
 
 /* A node's allocatable resources. */
@@ -180,7 +198,8 @@ enum {
 
 /* Why pod p cannot go on node nd: 0 if it can, else SCHED_R_* bits. A
  * blocked node reports only its block (the first failing filter plugin
- * ends the node's check); Fit reports every insufficient resource. */
+ * ends the node's check); Fit reports every insufficient resource. The
+ * node's nominees of priority >= p's, other than p, count as bound. */
 unsigned sched_filter(const struct sched_node *nd, const struct sched_pod *p);
 
 /* The NodeResourcesFit score of p on nd under s's strategy, 0..100. */
@@ -241,5 +260,93 @@ int sched_pick_placed(struct sched *s, const struct sched_node *nodes, size_t n,
 /* numFeasibleNodesToFind: how many feasible nodes a search over n nodes
  * stops at. */
 size_t sched_feasible_to_find(const struct sched *s, size_t n);
+
+/* Whether pod p passes every filter on node idx (sp NULL: resources and
+ * the block only): a pod with a nominated node tries it first
+ * (evaluateNominatedNode). Runs placement's PreFilter when needed; does
+ * not touch s->next_start. */
+bool sched_fits(const struct sched_node *nodes, size_t n, const struct sched_pod *p,
+		const struct sched_placement *sp, size_t idx);
+
+/*
+ * ---- preemption: DefaultPreemption's PostFilter ----
+ *
+ * When a pod fits no node, kube-scheduler looks for a node where evicting
+ * pods of lower priority makes it fit, every other filter (taints, node
+ * affinity, topology spread, pod anti-affinity) still applying
+ * (pkg/scheduler/framework/preemption/preemption.go Preempt,
+ * DryRunPreemption, SelectCandidate, pickOneNodeForPreemption;
+ * plugins/defaultpreemption/default_preemption.go SelectVictimsOnNode,
+ * PodEligibleToPreemptOthers, filterPodsWithPDBViolation;
+ * pkg/scheduler/util MoreImportantPod, GetEarliestPodStartTime).
+ *
+ * On each node whose failure preemption may resolve (not a block, taint,
+ * node affinity or missing topology label), every pod of lower priority is
+ * removed; if the pod still does not fit, the node is no candidate.
+ * Otherwise the removed pods are put back one at a time, most important
+ * first (higher priority, then the earlier start), those whose PDB the
+ * eviction would violate before the others; a pod whose return makes the
+ * preemptor not fit is a victim. The node is then the one with the fewest
+ * PDB violations, then the lowest highest-victim priority, the smallest
+ * sum of victim priorities (each + 2^31), the fewest victims, the latest
+ * earliest start among the highest-priority victims; remaining ties go to
+ * a draw from r (upstream: the first of a Go map's candidates). The dry
+ * run stops once it has a candidate that violates no PDB and at least
+ * max(10 % of the potential nodes, 100) candidates, starting at a random
+ * offset (drawn only when that cuts the search short).
+ */
+
+/* A pod bound to a node, as preemption sees it. */
+struct sched_bound {
+	struct sched_pod req;  /* its requests and priority */
+	int64_t start;         /* status.startTime, ns: of two pods of one priority, the earlier is kept */
+	int group;             /* its placement group (sp->nodes' counts), -1: none */
+	int pdb;               /* the PDB selecting it (index into pdb_allowed), -1: none */
+	bool terminating;      /* being deleted: placement counts it bound, not live */
+	bool by_preemption;    /* deleted by a preemption (condition DisruptionTarget, PreemptionByScheduler) */
+};
+
+/* The cluster as preemption sees it, and the preemptor's policy. */
+struct sched_preemption {
+	const struct sched_bound *pods; /* node i's pods: pods[start[i] .. start[i + 1]) (DaemonSets left out) */
+	const uint32_t *start;          /* n + 1 offsets */
+	const int32_t *pdb_allowed;     /* per PDB: status.disruptionsAllowed */
+	size_t n_pdbs;
+	bool never;                     /* the preemptor's preemptionPolicy is Never */
+	int nominated;                  /* the preemptor's nominated node, -1: none */
+	struct place_node *pnodes;      /* sp->nodes, writable: a victim leaves its node's counts while
+	                                 * the dry run tries the node without it (restored after) */
+	uint32_t *scratch;              /* 4 x the most pods on one node */
+	int32_t *pdb_left;              /* n_pdbs */
+};
+
+enum {
+	SCHED_PREEMPT_NONE = -1,      /* no candidate: the preemptor's nomination is cleared */
+	SCHED_PREEMPT_INELIGIBLE = -2 /* not eligible (Never, or its victims still terminating): it keeps its
+	                               * nomination */
+};
+
+/* The chosen node's victims. */
+struct sched_victims {
+	uint32_t *idx;      /* indices into pre->pods, most important first (caller's: the most pods on a node) */
+	size_t n;
+	int pdb_violations; /* victims whose PDB their eviction violates */
+};
+
+/*
+ * DefaultPreemption for pod p after a cycle over nodes[0..n) found no node
+ * (sched_pick or sched_pick_placed, with the same sp): the index of the
+ * node to nominate p to, its victims in *v; or SCHED_PREEMPT_NONE or
+ * SCHED_PREEMPT_INELIGIBLE. When it returns no node and why is not NULL,
+ * appends the PostFilter's message to why (why_len bytes in all): "
+ * preemption: 0/3 nodes are available: 1 Insufficient cpu, 2 No
+ * preemption victims found for incoming pod." or " preemption: not
+ * eligible due to preemptionPolicy=Never." No allocation; placement
+ * counts are as they were on return.
+ */
+int sched_preempt(const struct sched_node *nodes, size_t n, const struct sched_pod *p,
+		  const struct sched_placement *sp, const struct sched_preemption *pre, gsl_rng *r,
+		  struct sched_victims *v, char *why, size_t why_len);
+
 
 #endif

@@ -1017,3 +1017,70 @@ Test(placement, preferred_anti_affinity_spreads_a_packing_scheduler)
 		place_release(&c.f.pl);
 	}
 }
+
+/* ---- preemption with placement (sched_preempt) ---- */
+
+/* defaultpreemption/default_preemption_test.go, TestDryRunPreemption,
+ * "preemption to resolve pod topology spread filter failure": node-a and
+ * node-b in zone1, node-x in zone2; pods labelled foo: pod-a1 (mid
+ * priority) and pod-a2 (low) on node-a, pod-b1 (low) on node-b, pod-x1 and
+ * pod-x2 (high) on node-x. The incoming pod (foo, high) spreads over zones
+ * and hostnames, maxSkew 1, DoNotSchedule: zone1 holds 3 to zone2's 2, and
+ * node-x 2 to node-b's 1, so no node fits. Upstream's candidates: node-a
+ * evicting pod-a2 only (pod-a1 comes back: zone1 2, node-a 1), node-b
+ * evicting pod-b1; both equal, the pick is a draw. */
+Test(placement, preemption_resolves_topology_spread)
+{
+	struct cluster c;
+	struct scn_requirement r;
+	fx_init(&c.f, true, false);
+	struct scn_selector foo = exists_sel(&r, "foo");
+	struct scn_spread cs[2] = {spread(1, SCN_TOPO_ZONE, true, &foo, 1), spread(1, SCN_TOPO_HOSTNAME, true, &foo, 1)};
+	c.f.svc[G_POD].placement = (struct scn_placement){.spread = cs, .n_spread = 2};
+	fx_node(&c.f, "node-a", 0, NULL, NULL);
+	fx_node(&c.f, "node-b", 0, NULL, NULL);
+	fx_node(&c.f, "node-x", 1, NULL, NULL);
+	fx_place(&c.f);
+	cluster_init(&c);
+	static const struct {
+		const char *name;
+		int node;
+		int32_t prio;
+	} pods[] = {{"pod-a1", 0, 100}, {"pod-a2", 0, 0}, {"pod-b1", 1, 0}, {"pod-x1", 2, 1000}, {"pod-x2", 2, 1000}};
+	struct sched_bound bound[5];
+	uint32_t start[4] = {0, 2, 3, 5}, scratch[4 * 5], victims[5];
+	for (size_t i = 0; i < 5; i++) {
+		bound[i] = (struct sched_bound){sched_pod_make(0.1, SCHED_MIB), 0, G_FOO, -1, false, false};
+		bound[i].req.priority = pods[i].prio;
+		sched_bind(&c.nodes[pods[i].node], &bound[i].req);
+		place_pod_add(&c.f.pl, &c.f.nd[pods[i].node], G_FOO, +1, true);
+	}
+	struct sched_pod p = sched_pod_make(0.1, SCHED_MIB);
+	p.priority = 1000;
+	struct sched_placement sp = {&c.f.pl, c.f.nd, G_POD, c.feasible, c.scores};
+	char why[SCHED_WHY_LEN];
+	c.s.preemption_msg = false;
+	cr_assert_eq(sched_pick_placed(&c.s, c.nodes, c.f.n, &p, &sp, c.r, why, sizeof why), -1);
+	cr_expect_str_eq(why, "0/3 nodes are available: 3 node(s) didn't match pod topology spread constraints.");
+	struct sched_preemption pre = {bound, start, NULL, 0, false, -1, c.f.nd, scratch, NULL};
+	int seen[2] = {0};
+	for (int t = 0; t < 40; t++) {
+		struct sched_victims v = {victims, 0, 0};
+		int got = sched_preempt(c.nodes, c.f.n, &p, &sp, &pre, c.r, &v, why, sizeof why);
+		cr_assert(got == 0 || got == 1, "node %d: %s", got, why);
+		cr_assert_eq(v.n, 1);
+		cr_expect_str_eq(pods[v.idx[0]].name, got == 0 ? "pod-a2" : "pod-b1");
+		seen[got]++;
+	}
+	cr_expect(seen[0] && seen[1], "a draw between node-a and node-b: %d / %d", seen[0], seen[1]);
+	/* The counts are as they were. */
+	cr_expect(c.f.nd[0].live[G_FOO] == 2 && c.f.nd[1].live[G_FOO] == 1 && c.f.nd[2].live[G_FOO] == 2);
+	/* With pod-b1 at mid priority too, node-b has no victim and node-a
+	 * still evicts pod-a2 alone. */
+	bound[2].req.priority = 1000;
+	struct sched_victims v = {victims, 0, 0};
+	cr_expect_eq(sched_preempt(c.nodes, c.f.n, &p, &sp, &pre, c.r, &v, why, sizeof why), 0);
+	cr_expect(v.n == 1 && v.idx[0] == 1);
+	gsl_rng_free(c.r);
+	place_release(&c.f.pl);
+}
