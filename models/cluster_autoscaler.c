@@ -778,6 +778,41 @@ static void need_nodes(struct ca *k, size_t n)
 
 static bool ca_node(const struct wnode *n) { return !n->static_node && n->pool >= 0; }
 
+/* A pod below --expendable-pods-priority-cutoff: CA leaves it out of its
+ * snapshot (FilterOutExpendablePods): it neither scales up nor holds room
+ * on a node, and a node it alone is on is empty to CA. */
+static bool expendable(const struct ca *k, const struct pod *p)
+{
+	return p->svc->cfg->priority < k->cfg->expendable_cutoff;
+}
+
+/*
+ * Node i as CA's snapshot holds it: without its expendable pods, and with
+ * the pods nominated to it by a preemption, which wait for their victims
+ * there (FilterOutExpendableAndSplit: "waiting for lower priority
+ * preemption"; they are added to the snapshot on their nominated node).
+ * Nominations are bound here, so the copy lists none.
+ */
+static struct sched_node view(const struct ca *k, size_t i)
+{
+	const struct world *w = k->w;
+	const struct wnode *n = w->wnodes[i];
+	struct sched_node v = w->nodes[i];
+	v.nom = NULL;
+	v.n_nom = 0;
+	for (uint32_t j = 0; k->w->prio_min < k->cfg->expendable_cutoff && j < n->n_hosted; j++)
+		if (expendable(k, n->pods[j])) {
+			struct sched_pod sp = sched_pod_make(n->pods[j]->svc->cfg->cpu_request, n->pods[j]->svc->cfg->memory_request);
+			sched_unbind(&v, &sp);
+		}
+	for (uint32_t j = 0; j < n->n_nominees; j++)
+		if (!expendable(k, n->nominee_pods[j])) {
+			struct sched_pod sp = pod_sched(n->nominee_pods[j]);
+			sched_bind(&v, &sp);
+		}
+	return v;
+}
+
 static bool upcoming(const struct wnode *n)
 {
 	return ca_node(n) && (n->state == NODE_LAUNCHING || n->state == NODE_REGISTERED);
@@ -1207,7 +1242,9 @@ static size_t collect_unschedulable(struct ca *k)
 		struct sched_pod sp = sched_pod_make(sv->cfg->cpu_request, sv->cfg->memory_request);
 		for (uint32_t j = 0; j < sv->n_pods; j++) {
 			struct pod *p = sv->pods[j];
-			if (p->slot_free || p->phase != POD_PENDING || p->bound)
+			/* Not expendable pods, nor those waiting for their victims
+			 * (FilterOutExpendableAndSplit). */
+			if (p->slot_free || p->phase != POD_PENDING || p->bound || expendable(k, p) || p->nominated)
 				continue;
 			need_pods(k, n + 1);
 			k->pods[n++] = (struct cpod){p, sp, 0};
@@ -1230,7 +1267,7 @@ static size_t filter_schedulable(struct ca *k, size_t n)
 		const struct wnode *wn = w->wnodes[i];
 		if (wn->state != NODE_READY && !upcoming(wn))
 			continue;
-		k->bins[nb] = w->nodes[i];
+		k->bins[nb] = view(k, i);
 		k->bin_node[nb] = (uint32_t)i;
 		if (upcoming(wn))
 			k->bins[nb].block = SCHED_OPEN;
@@ -1748,8 +1785,9 @@ static struct sched_pod node_ds(const struct world *w, const struct wnode *n)
  * decides; u gets it. */
 static enum ca_unremovable eligibility(const struct ca *k, const struct wnode *n, struct ca_util *u)
 {
+	struct sched_node sn = view(k, n->idx);
 	struct ca_node_view v = {
-		.sn = &k->w->nodes[n->idx],
+		.sn = &sn,
 		.autoscaled = ca_node(n),
 		.deleting = n->state == NODE_DRAINING,
 		.ready = n->state == NODE_READY,
@@ -1771,7 +1809,7 @@ static void collect_bound(struct ca *k)
 		struct sched_pod sp = sched_pod_make(sv->cfg->cpu_request, sv->cfg->memory_request);
 		for (uint32_t j = 0; j < sv->n_pods; j++) {
 			struct pod *p = sv->pods[j];
-			if (p->slot_free || !p->bound || p->node < 0 || p->phase > POD_RUNNING)
+			if (p->slot_free || !p->bound || p->node < 0 || p->phase > POD_RUNNING || expendable(k, p))
 				continue;
 			need_pods(k, n + 1);
 			k->pods[n++] = (struct cpod){p, sp, (uint32_t)p->node};
@@ -1799,7 +1837,7 @@ static bool pods_fit_elsewhere(struct ca *k, const struct wnode *c)
 	for (size_t i = 0; i < w->n_nodes; i++)
 		if (i != c->idx && !k->gone[i] && w->wnodes[i]->state == NODE_READY && w->nodes[i].block == SCHED_OPEN) {
 			k->bin_node[nb] = (uint32_t)i;
-			k->bins[nb++] = w->nodes[i];
+			k->bins[nb++] = view(k, i);
 		}
 	bool ok = true;
 	for (size_t i = a; i < b && ok; i++)
@@ -1947,7 +1985,8 @@ static void delete_unneeded(struct ca *k, size_t nc)
 		struct ca_util u;
 		char why[160];
 		struct sched_pod ds = node_ds(w, c);
-		ca_utilization(&w->nodes[c->idx], &ds, k->sd.ignore_ds, &u);
+		struct sched_node sn = view(k, c->idx);
+		ca_utilization(&sn, &ds, k->sd.ignore_ds, &u);
 		snprintf(why, sizeof why, "cluster-autoscaler: unneeded since %.0f s (utilisation %.2f <= %.2f%s)",
 			 sim_to_s(c->unneeded_since), u.util, k->sd.threshold, k->del[i].empty ? ", empty" : "");
 		node_drain(w, c, why);

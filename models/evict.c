@@ -77,9 +77,10 @@ bool evict_ca_blocked(const struct world *w, const struct wnode *n, char *why, s
 	bool blocked = false;
 	for (uint32_t i = 0; i < n->n_hosted; i++) {
 		const struct pod *p = n->pods[i];
-		if (p->phase != POD_RUNNING)
-			continue;
 		const struct scn_service *cfg = p->svc->cfg;
+		/* Pods below --expendable-pods-priority-cutoff are not in CA's snapshot. */
+		if (p->phase != POD_RUNNING || cfg->priority < w->sc->cluster.ca.expendable_cutoff)
+			continue;
 		char name[96];
 		pod_name(p, name, sizeof name);
 		if (!cfg->safe_to_evict) {

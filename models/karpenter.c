@@ -386,7 +386,8 @@ static size_t collect_pending(struct karp *k)
 			continue;
 		for (uint32_t j = 0; j < sv->n_pods; j++) {
 			struct pod *p = sv->pods[j];
-			if (p->slot_free || p->phase != POD_PENDING || p->bound)
+			/* IsProvisionable: not a pod nominated by a preemption (IsPreempting) */
+			if (p->slot_free || p->phase != POD_PENDING || p->bound || p->nominated)
 				continue;
 			pend_grow(k, n);
 			k->pend[n] = p;

@@ -291,6 +291,8 @@ void node_set_state(struct world *w, struct wnode *n, enum node_state st, const 
 
 static void free_node(struct wnode *n)
 {
+	free(n->nominees);
+	free(n->nominee_pods);
 	free(n->pulled);
 	free(n->pods);
 	free(n->labels);
@@ -316,6 +318,7 @@ static void node_remove(struct world *w, struct wnode *n)
 		w->spot_cost_usd += sim_to_s(w->s->now - n->launched) / 3600 * n->price_hour;
 	w->node_seconds += sim_to_s(w->s->now - n->launched);
 	node_log(w, n, "deleted", NULL);
+	preempt_node_gone(w, n);
 	place_node_counted(&w->place, &w->pnodes[n->idx], false);
 	size_t i = n->idx, last = --w->n_nodes;
 	if (i != last) {

@@ -78,7 +78,41 @@ static struct sched_pod pod_req(const struct service *sv)
 	return sched_pod_make(sv->cfg->cpu_request, sv->cfg->memory_request);
 }
 
-/* Binds p to a node, or leaves it waiting (and tells the provisioner).
+struct sched_pod pod_sched(const struct pod *p)
+{
+	struct sched_pod sp = pod_req(p->svc);
+	sp.priority = p->svc->cfg->priority;
+	sp.uid = (uint64_t)(p->svc->idx + 1) << 32 | p->num;
+	return sp;
+}
+
+void pod_log_unschedulable(struct world *w, struct pod *p, const char *why)
+{
+	if (!p->unsched_logged)
+		pod_log(w, p, "unschedulable", why);
+	p->unsched_logged = true;
+}
+
+/*
+ * kube-scheduler's cycle for p: its nominated node first when it has one
+ * (evaluateNominatedNode), else every node. The preemption part of the
+ * message is sched_pick's when no pod has a lower priority (pods of one
+ * priority never preempt each other), else the dry run's.
+ */
+static int pick_node(struct world *w, struct pod *p, const struct sched_pod *sp, const struct sched_placement *pl,
+		     char *why, size_t len)
+{
+	if (p->nominated && sched_fits(w->nodes, w->n_nodes, sp, pl, p->nominated->idx))
+		return (int)p->nominated->idx;
+	bool msg = w->sched.preemption_msg;
+	w->sched.preemption_msg = msg && !preempt_may(w, p);
+	int n = sched_pick_placed(&w->sched, w->nodes, w->n_nodes, sp, pl, w->r_sched, why, len);
+	w->sched.preemption_msg = msg;
+	return n;
+}
+
+/* Binds p to a node, or leaves it waiting: it may preempt pods of lower
+ * priority (and wait for them, nominated), else it tells the provisioner.
  * Returns whether it was bound. */
 static bool place(struct world *w, struct pod *p)
 {
@@ -87,19 +121,26 @@ static bool place(struct world *w, struct pod *p)
 	p->n_launched = p->n_ready = -1;
 	if (w->cluster) {
 		char why[SCHED_WHY_LEN];
-		struct sched_pod sp = pod_req(sv);
+		struct sched_pod sp = pod_sched(p);
 		struct sched_placement pl = {&w->place, w->pnodes, sv->idx, w->sched_feasible, w->sched_scores};
-		int n = sched_pick_placed(&w->sched, w->nodes, w->n_nodes, &sp, &pl, w->r_sched, why, sizeof why);
+		int n = pick_node(w, p, &sp, &pl, why, sizeof why);
 		if (n < 0) {
 			if (w->initial)
 				return false;
-			if (!p->unsched_logged)
-				pod_log(w, p, "unschedulable", why);
-			p->unsched_logged = true;
-			if (w->prov.self)
+			bool was = w->retrying;
+			if (preempt_may(w, p) && preempt_pod(w, p, &sp, &pl, why, sizeof why) >= 0) {
+				/* Its victims going retried nothing; now they may. */
+				if (!was && w->retry_again)
+					pod_retry_pending(w);
+				return p->bound;
+			}
+			pod_log_unschedulable(w, p, why);
+			/* A pod waiting on its victims is none of the provisioners' business. */
+			if (w->prov.self && !p->nominated)
 				w->prov.pod_unschedulable(w, w->prov.self, p);
 			return false;
 		}
+		preempt_clear(w, p);
 		struct wnode *wn = w->wnodes[n];
 		sched_bind(&w->nodes[n], &sp);
 		node_pod_bound(w, n);
@@ -122,25 +163,40 @@ static bool place(struct world *w, struct pod *p)
 	return true;
 }
 
-void pod_retry_pending(struct world *w)
+/* One pass over the pending pods, the services by descending priority
+ * (the scheduling queue's PrioritySort), each service's oldest first. */
+static void retry_pass(struct world *w)
 {
-	if (!w->cluster || w->retrying)
-		return;
-	w->retrying = true;
-	for (size_t i = 0; i < w->n_svcs; i++) {
-		struct service *sv = &w->svcs[i];
+	for (size_t k = 0; k < w->n_svcs; k++) {
+		struct service *sv = &w->svcs[w->order[k]];
 		if (!sv->n_pending)
 			continue;
 		for (uint32_t j = 0; j < sv->n_pods; j++) {
 			struct pod *p = sv->pods[j];
 			if (p->slot_free || p->phase != POD_PENDING || p->bound)
 				continue;
-			/* Identical pods of this service will not fit either; with a
-			 * provisioner each is still reported, as each stays pending. */
-			if (!place(w, p) && !w->prov.self)
+			/* Identical pods of this service will not fit either (nor
+			 * preempt, unless this one did); with a provisioner each is
+			 * still reported, as each stays pending. */
+			if (!place(w, p) && !w->prov.self && !p->nominated)
 				break;
 		}
 	}
+}
+
+void pod_retry_pending(struct world *w)
+{
+	if (!w->cluster)
+		return;
+	if (w->retrying) {
+		w->retry_again = true; /* a preemption's victims went: once more after this pass */
+		return;
+	}
+	w->retrying = true;
+	do {
+		w->retry_again = false;
+		retry_pass(w);
+	} while (w->retry_again);
 	w->retrying = false;
 }
 
@@ -160,6 +216,7 @@ static void gone(struct world *w, struct pod *p)
 		sim_cancel(w->s, p->life);
 		p->life = EVH_NONE;
 	}
+	preempt_clear(w, p);
 	svc_set_ready(sv, p, false);
 	bool was_live = p->phase != POD_TERMINATING;
 	p->phase = POD_GONE;
@@ -442,6 +499,21 @@ static void evict(struct world *w, struct pod *p, const char *why)
 		place(w, create(w, sv));
 }
 
+void pod_preempted(struct world *w, struct pod *p, const char *detail)
+{
+	if (p->phase != POD_PENDING && p->phase != POD_RUNNING)
+		return; /* being deleted already: no second API call */
+	p->preempted = true;
+	pod_log(w, p, "preempted", detail);
+	delete_pod(w, p);
+}
+
+void pod_replace(struct world *w, struct service *sv)
+{
+	while (sv->n_live < sv->desired)
+		place(w, create(w, sv));
+}
+
 void pod_evict(struct world *w, struct pod *p)
 {
 	char why[160];
@@ -544,9 +616,10 @@ void pod_scale(struct world *w, struct service *sv, int desired)
 			v[n++] = p;
 	}
 	qsort(v, n, sizeof *v, victim_cmp);
-	size_t excess = (size_t)(sv->n_live - desired);
 	/* delete_pod may log (using no scratch) and retry pending pods, which
-	 * does not touch v. */
-	for (size_t i = 0; i < excess; i++)
-		delete_pod(w, v[i]);
+	 * does not touch v but may preempt one of its pods: deleted already,
+	 * it is skipped (no replacement comes while the service has too many). */
+	for (size_t i = 0; i < n && sv->n_live > desired; i++)
+		if (v[i]->phase == POD_PENDING || v[i]->phase == POD_RUNNING)
+			delete_pod(w, v[i]);
 }

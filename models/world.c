@@ -228,6 +228,22 @@ static void build_cluster(struct world *w)
 	}
 }
 
+/* The services by descending priority, stable (the scheduling queue's
+ * order; the pods of t = 0 are placed in it too), and the lowest. */
+static void order_services(struct world *w)
+{
+	w->order = xcalloc(w->n_svcs + 1, sizeof *w->order);
+	w->prio_min = INT32_MAX;
+	for (size_t i = 0; i < w->n_svcs; i++) {
+		int32_t pr = w->svcs[i].cfg->priority;
+		size_t j = i;
+		for (; j > 0 && w->svcs[w->order[j - 1]].cfg->priority < pr; j--)
+			w->order[j] = w->order[j - 1];
+		w->order[j] = (uint16_t)i;
+		w->prio_min = HR_MIN(w->prio_min, pr);
+	}
+}
+
 struct world *world_new(struct sim *s, const struct scenario *sc, const struct sink *out)
 {
 	struct world *w = xcalloc(1, sizeof *w);
@@ -239,17 +255,18 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 	w->svcs = xcalloc(w->n_svcs, sizeof *w->svcs);
 	for (size_t i = 0; i < w->n_svcs; i++)
 		svc_init(w, &w->svcs[i], &sc->services[i], (uint16_t)i);
+	order_services(w);
 	place_init(&w->place, sc);
 	build_cluster(w);
 	if (sc->cluster.provisioner == PROV_KARPENTER)
 		karp_start(w);
 	else if (sc->cluster.provisioner == PROV_CLUSTER_AUTOSCALER) ca_start(w);
 	for (size_t i = 0; i < w->n_svcs; i++)
-		pod_initial(w, &w->svcs[i]);
+		pod_initial(w, &w->svcs[w->order[i]]);
 	if (w->prov.initial) {
 		w->prov.initial(w, w->prov.self);
 		for (size_t i = 0; i < w->n_svcs; i++)
-			pod_initial_retry(w, &w->svcs[i]);
+			pod_initial_retry(w, &w->svcs[w->order[i]]);
 		if (w->prov.settle) {
 			w->prov.settle(w, w->prov.self);
 			/* Nodes the settling removed were never up: the run starts here. */
@@ -257,7 +274,7 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 		}
 	} else if (w->cluster) {
 		for (size_t i = 0; i < w->n_svcs; i++)
-			pod_initial_retry(w, &w->svcs[i]);
+			pod_initial_retry(w, &w->svcs[w->order[i]]);
 	}
 	w->start_usd_hour = node_rate(w, &w->start_spot_usd_hour);
 	spot_start(w);
@@ -354,6 +371,8 @@ void world_free(struct world *w)
 	if (w->prov.free)
 		w->prov.free(w->prov.self);
 	node_free_all(w);
+	preempt_free(w);
+	free(w->order);
 	place_release(&w->place);
 	free(w->hpa_buf);
 	free(w->cpu_buf);

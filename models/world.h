@@ -102,6 +102,9 @@ struct pod {
 	simtime evict_first_refused; /* when the first was, ns */
 	bool prov_logged;    /* the provisioner said it cannot help this pod */
 	uint64_t batch_mark; /* Karpenter: the batch window it last triggered (0: none; karpenter.h) */
+	struct wnode *nominated; /* status.nominatedNodeName: the node a preemption frees for it, NULL: none */
+	uint32_t nominee_pos;    /* its place in nominated->nominees */
+	bool preempted;      /* deleted by a preemption (condition DisruptionTarget, PreemptionByScheduler) */
 	bool slot_free;   /* the slot is on the free list (no pod) */
 	uint32_t next_free; /* free-slot list link */
 	/* metrics-server's two latest scrapes of the pod (cumulative values) */
@@ -256,6 +259,9 @@ struct wnode {
 	int *place_counts;    /* per service: live pods, then bound pods (2 x n_svcs, owned) */
 	struct place_fit *fit;/* per service: its pods against this node (owned) */
 	double ds_cpu;        /* cores of the DaemonSet pods bound to it */
+	struct sched_nominee *nominees; /* pods kube-scheduler nominated to it (owned; w->nodes[idx].nom points here) */
+	struct pod **nominee_pods;      /* the same pods (owned) */
+	uint32_t n_nominees, cap_nominees;
 };
 
 /* Where a new node is and what it carries. */
@@ -322,6 +328,16 @@ struct world {
 	gsl_rng *r_sched;     /* scheduler tie-breaks */
 	gsl_rng *r_control;   /* control-plane phases */
 	bool retrying;        /* inside a retry of pending pods */
+	bool retry_again;     /* a pod went while pending pods were retried: they try once more */
+	uint16_t *order;      /* the services by descending priority (kube-scheduler's PrioritySort), stable */
+	int32_t prio_min;     /* the lowest priority of any service: a pod at it has no one to preempt */
+	/* preemption's scratch (models/preempt.c), grown as needed */
+	struct sched_bound *pre_pods; /* the bound pods, node by node */
+	struct pod **pre_ref;         /* the same pods */
+	uint32_t *pre_start;          /* n_nodes + 1 offsets into them */
+	uint32_t *pre_scratch;        /* 4 x the most pods on a node, then the victims */
+	int32_t *pre_pdb;             /* 2 x n_pdbs: the budgets, and sched_preempt's counters */
+	size_t cap_pre_pods, cap_pre_start, cap_pre_scratch;
 	bool initial;         /* placing the pods of t = 0 (no provisioner triggers, no logs) */
 	double *cpu_buf;      /* scratch for a node's CPU split: demands, weights, shares (3 x cap_cpu_buf) */
 	uint32_t *cpu_order;  /* and its order */
@@ -403,10 +419,22 @@ void pod_scale(struct world *w, struct service *sv, int desired);
 void pod_quiet(struct world *w, struct pod *p);
 /* Emits a decision row for pod p. */
 void pod_log(struct world *w, const struct pod *p, const char *event, const char *detail);
+/* Its "unschedulable" row with kube-scheduler's message, once until it is
+ * placed. */
+void pod_log_unschedulable(struct world *w, struct pod *p, const char *why);
 
 /* Evicts pod p (a node is drained): it terminates gracefully and its
  * ReplicaSet creates a replacement at once. */
 void pod_evict(struct world *w, struct pod *p);
+/* Pod p is deleted by a preemption (`detail`: by whom): it terminates
+ * gracefully. Its ReplicaSet's replacement is the caller's
+ * (pod_replace), once every victim is deleted. Nothing for a pod being
+ * deleted already. */
+void pod_preempted(struct world *w, struct pod *p, const char *detail);
+/* Service sv's ReplicaSet creates the pods it lacks (each is placed). */
+void pod_replace(struct world *w, struct service *sv);
+/* The pod as kube-scheduler sees it: requests, priority, identity. */
+struct sched_pod pod_sched(const struct pod *p);
 /* Pod p's node was lost: its requests fail from now on, it starts no
  * further (its pending lifecycle step is dropped). */
 void pod_node_lost(struct world *w, struct pod *p);
@@ -505,6 +533,24 @@ void node_log(struct world *w, const struct wnode *n, const char *event, const c
  * NodeClaim whose launch failed), its pods column `pods` (-1: none). */
 void node_log_as(struct world *w, const char *name, int pods, const char *event, const char *detail);
 void node_free_all(struct world *w);
+
+/* kube-scheduler's preemption (models/preempt.c). */
+/* Whether pod p may preempt at all: a pod of lower priority exists, or
+ * its policy is Never (then only the message says so). */
+bool preempt_may(const struct world *w, const struct pod *p);
+/* DefaultPreemption for pending pod p, which fit no node (why holds the
+ * filters' message; sp, pl as place() used them). Returns the node it is
+ * now nominated to, after its "unschedulable" row, its "nominated" row,
+ * and its victims deleted gracefully ("preempted"; their replacements
+ * created); or -1, with the PostFilter's message appended to why and p
+ * keeping its nomination only when it waits on its victims. */
+int preempt_pod(struct world *w, struct pod *p, const struct sched_pod *sp, const struct sched_placement *pl,
+		char *why, size_t len);
+/* Pod p is no longer nominated (bound, gone, or no candidate). */
+void preempt_clear(struct world *w, struct pod *p);
+/* Node n is going: the pods nominated to it lose their nomination. */
+void preempt_node_gone(struct world *w, struct wnode *n);
+void preempt_free(struct world *w);
 
 /* Node provisioners: set w->prov and start their loops. */
 void karp_start(struct world *w);
