@@ -3,6 +3,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "scn.h"
@@ -18,6 +19,24 @@ static void print_pdbs(const struct scenario *sc)
 		for (size_t k = 0; k < p->n_services; k++)
 			printf("%s %s", k ? "," : "", sc->services[p->services[k]].name);
 		printf("\n");
+	}
+}
+
+/* With PriorityClasses: one line per class and the services at its value. */
+static void print_priorities(const struct scenario *sc)
+{
+	for (size_t i = 0; i < sc->n_priority_classes; i++) {
+		const struct scn_priority_class *c = &sc->priority_classes[i];
+		printf("  PriorityClass %s: %d%s%s:", c->name, (int)c->value, c->global_default ? ", globalDefault" : "",
+		       c->never ? ", preemptionPolicy Never" : "");
+		size_t n = 0;
+		for (size_t k = 0; k < sc->n_services; k++) {
+			const struct scn_service *s = &sc->services[k];
+			bool mine = s->priority_class ? !strcmp(s->priority_class, c->name) : c->global_default;
+			if (mine)
+				printf("%s %s%s", n++ ? "," : "", s->name, s->placeholder ? " (placeholder)" : "");
+		}
+		printf("%s\n", n ? "" : " no service");
 	}
 }
 
@@ -43,6 +62,7 @@ int cmd_validate(const struct cmd *cmd, int argc, char **argv)
 		printf("%s: ok (scenario '%s': %zu services, %zu with traffic, %s, seed %" PRIu64 ")\n", sc.path,
 		       sc.name, sc.n_services, entry, dur, sc.seed);
 		print_pdbs(&sc);
+		print_priorities(&sc);
 	}
 	scn_free(&sc);
 	return 0;

@@ -16,8 +16,9 @@
  *     with priority and preemptionPolicy by sim/scn_priority.c), and
  *     where the pods may run (nodeSelector, affinity, tolerations,
  *     topologySpreadConstraints: sim/scn_place.c);
- *   - accepted without effect (image, env, ports, volumes, liveness probes
- *     ...), listed by name so that a misspelt one is still an error.
+ *   - accepted without effect (env, ports, volumes, liveness probes ...;
+ *     the image only marks a placeholder of pause containers), listed by
+ *     name so that a misspelt one is still an error.
  * A field that would change what headroom computes but is not modelled
  * (startupProbe, readinessGates, pod-level resources, GPUs ...) is an error
  * naming it. The pod's requests are those kube-scheduler places

@@ -143,6 +143,24 @@ for case in "pdb-none:23:41: selector: PodDisruptionBudget 'pdbs\[0\]' selects n
 done
 expect "bad manifest: an error in a PDB file is located there" 2 "^$B/typo-pdb.yaml:4:3: unknown key 'minAvailble'.*did you mean 'minAvailable'" -- "$HR" validate "$B/pdb-file.yaml"
 expect "validate lists the PDBs and what they select" 0 'PodDisruptionBudget payment: maxUnavailable 1 \(unhealthy pods: AlwaysAllow\) over payment' -- "$HR" validate scenarios/deployment-pdb.yaml
+# PriorityClasses (validate): exit 2 at file:line:col, in a class file too;
+# a placeholder not below a serving service is a warning (exit 0).
+PC='priorityClasses:\n  - {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: low}, value: -5}\n'
+MTP='        template:\n          metadata: {labels: {app: a}}\n          spec:\n            priorityClassName: lwo\n            containers:\n            - name: app\n              image: app\n'
+printf "$PC$MD$MS$MTP$MR$MQ" >"$B/pc-unknown.yaml"
+printf "$PC"'  - {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: a}, value: 1, globalDefault: true}\n  - {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: b}, value: 2, globalDefault: true}\n'"$MD$MS$MT$MR$MQ" >"$B/pc-defaults.yaml"
+printf "$PC"'  - {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: a}, value: 1000000001}\n'"$MD$MS$MT$MR$MQ" >"$B/pc-range.yaml"
+printf 'apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: a}\nvalue: 1\n---\napiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: b}\nvalu: 2\n' >"$B/classes.yaml"
+printf 'priorityClasses:\n  - {file: classes.yaml}\n'"$MD$MS$MT$MR$MQ" >"$B/pc-file.yaml"
+for case in "pc-unknown:17:32: priorityClassName: no PriorityClass with name lwo was found; did you mean 'low'\?" \
+  "pc-defaults:4:107: globalDefault: PriorityClass a \(line 3\) is already marked as default" \
+  "pc-range:3:89: value: 1000000001 is above 1000000000"; do
+  f=${case%%:*}
+  expect "bad PriorityClass: $f" 2 "^$B/$f.yaml:${case#*:}" -- "$HR" validate "$B/$f.yaml"
+done
+expect "bad PriorityClass: an error in a class file is located there" 2 "^$B/classes.yaml:9:1: unknown key 'valu'" -- "$HR" validate "$B/pc-file.yaml"
+expect "validate lists the PriorityClasses" 0 'PriorityClass overprovisioning: -5, preemptionPolicy Never: placeholder' -- "$HR" validate scenarios/overprovisioning.yaml
+expect "a placeholder above a serving service warns" 0 "overprovisioning.yaml:[0-9]+:3: warning: service 'placeholder' is a placeholder \(pause containers\) at priority 2000 .*not below service 'payment' at 1000" -- "$HR" validate scenarios/overprovisioning.yaml --set priorityClasses.0.value=2000
 # --sandbox: a trace outside the sandbox is refused at its place in the file.
 mkdir -p "$B/box"
 printf 'timestamp,rps\n1700000000,10\n1700000060,20\n' >"$T/outside.csv"
