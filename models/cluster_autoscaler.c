@@ -800,9 +800,9 @@ static struct sched_node view(const struct ca *k, size_t i)
 	struct sched_node v = w->nodes[i];
 	v.nom = NULL;
 	v.n_nom = 0;
-	for (uint32_t j = 0; k->w->prio_min < k->cfg->expendable_cutoff && j < n->n_hosted; j++)
+	for (uint32_t j = 0; w->prio_min < k->cfg->expendable_cutoff && j < n->n_hosted; j++)
 		if (expendable(k, n->pods[j])) {
-			struct sched_pod sp = sched_pod_make(n->pods[j]->svc->cfg->cpu_request, n->pods[j]->svc->cfg->memory_request);
+			struct sched_pod sp = pod_sched(n->pods[j]);
 			sched_unbind(&v, &sp);
 		}
 	for (uint32_t j = 0; j < n->n_nominees; j++)

@@ -61,6 +61,13 @@ int ld_want_word(struct ld *L, const struct ynode *m, const char *k, const char 
  * its contents in messages ("an HPA manifest"). Returns 0, or -1 with
  * L->e set (located at f, or in the file); t is then empty. */
 int ld_read_manifests(struct ld *L, const struct ynode *f, const char *what, struct ytree *t);
+/* A list item of manifests (pdbs:, priorityClasses:): the manifest pasted
+ * as v, or {file: path} naming a file of one or more (documents separated
+ * by '---'; none is an error saying `empty`). Calls one(L, doc, ctx) for
+ * each; `what` names one in messages ("a PodDisruptionBudget"). Returns 0,
+ * or -1 with L->e set (in the file when the error is there). */
+int ld_each_manifest(struct ld *L, const struct ynode *v, const char *what, const char *empty,
+		     int (*one)(struct ld *L, const struct ynode *doc, void *ctx), void *ctx);
 void ld_service_defaults(struct scenario *sc, struct scn_service *s);
 int ld_load_hpa(struct ld *L, const struct ynode *v, struct scn_service *s);
 int ld_load_startup(struct ld *L, const struct ynode *v, struct scn_service *s);

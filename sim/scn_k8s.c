@@ -334,6 +334,30 @@ int ld_read_manifests(struct ld *L, const struct ynode *f, const char *what, str
 	return rc;
 }
 
+int ld_each_manifest(struct ld *L, const struct ynode *v, const char *what, const char *empty,
+		     int (*one)(struct ld *L, const struct ynode *doc, void *ctx), void *ctx)
+{
+	if (ld_want_map(L, v, what))
+		return -1;
+	const struct ynode *f = yt_get(v, "file");
+	if (!f)
+		return one(L, v, ctx);
+	if (v->n != 1)
+		return yt_err(L->e, v, "%s: either {file: path} or a manifest, not both", what);
+	char in[80];
+	snprintf(in, sizeof in, "%s manifest", what);
+	struct ytree t;
+	if (ld_read_manifests(L, f, in, &t))
+		return -1;
+	int rc = 0;
+	if (!t.root || !t.root->n)
+		rc = herr_at(L->e, t.srcs[0], 0, 0, "empty: expected %s", empty);
+	for (size_t i = 0; !rc && t.root && i < t.root->n; i++)
+		rc = one(L, t.root->kid[i], ctx);
+	yt_free(&t);
+	return rc;
+}
+
 /* A manifest in its own file, whose positions are the file's. */
 static int load_hpa_file(struct ld *L, const struct ynode *f, struct scn_hpa *h)
 {

@@ -152,31 +152,19 @@ static struct scn_pdb *add_pdb(struct ld *L, const struct ynode *at, size_t item
 	return p;
 }
 
-static int load_item(struct ld *L, const struct ynode *v, size_t item, size_t *cap)
+/* Where the PDBs of one item of `pdbs:` go. */
+struct item {
+	const struct ynode *at; /* the item */
+	size_t index;           /* its index: the name "pdbs[i]" until a manifest gives one */
+	size_t *cap;
+};
+
+static int load_one(struct ld *L, const struct ynode *doc, void *ctx)
 {
-	if (ld_want_map(L, v, "a PodDisruptionBudget"))
-		return -1;
-	const struct ynode *f = yt_get(v, "file");
-	if (!f) {
-		return load_pdb(L, v, add_pdb(L, v, item, cap));
-	}
-	if (v->n != 1)
-		return yt_err(L->e, v, "a PodDisruptionBudget: either {file: path} or a manifest, not both");
-	struct ytree t;
-	if (ld_read_manifests(L, f, "a PodDisruptionBudget manifest", &t))
-		return -1;
-	int rc = 0;
-	if (!t.root || !t.root->n)
-		rc = herr_at(L->e, t.srcs[0], 0, 0, "empty: expected policy/v1 PodDisruptionBudgets");
-	for (size_t i = 0; !rc && t.root && i < t.root->n; i++) {
-		if (L->sc->n_pdbs >= MAX_PDBS) {
-			rc = yt_err(L->e, t.root->kid[i], "too many PodDisruptionBudgets (at most %d)", MAX_PDBS);
-			break;
-		}
-		rc = load_pdb(L, t.root->kid[i], add_pdb(L, v, item, cap));
-	}
-	yt_free(&t);
-	return rc;
+	struct item *it = ctx;
+	if (L->sc->n_pdbs >= MAX_PDBS)
+		return yt_err(L->e, doc, "too many PodDisruptionBudgets (at most %d)", MAX_PDBS);
+	return load_pdb(L, doc, add_pdb(L, it->at, it->index, it->cap));
 }
 
 int ld_load_pdbs(struct ld *L, const struct ynode *v)
@@ -186,8 +174,10 @@ int ld_load_pdbs(struct ld *L, const struct ynode *v)
 	if (v->n > MAX_PDBS)
 		return yt_err(L->e, v, "pdbs: %zu is too many (at most %d)", v->n, MAX_PDBS);
 	size_t cap = 0;
-	for (size_t i = 0; i < v->n; i++)
-		if (load_item(L, v->kid[i], i, &cap))
+	for (size_t i = 0; i < v->n; i++) {
+		struct item it = {v->kid[i], i, &cap};
+		if (ld_each_manifest(L, v->kid[i], "a PodDisruptionBudget", "policy/v1 PodDisruptionBudgets", load_one, &it))
 			return -1;
+	}
 	return 0;
 }

@@ -130,34 +130,13 @@ static struct scn_priority_class *add_class(struct ld *L, const struct ynode *at
 	return pc;
 }
 
-static int load_one(struct ld *L, const struct ynode *v, const struct ynode *at, size_t *cap)
+static int load_one(struct ld *L, const struct ynode *doc, void *ctx)
 {
 	if (L->sc->n_priority_classes >= MAX_CLASSES)
-		return yt_err(L->e, v, "too many PriorityClasses (at most %d)", MAX_CLASSES);
-	if (load_class(L, v, add_class(L, at, cap)))
+		return yt_err(L->e, doc, "too many PriorityClasses (at most %d)", MAX_CLASSES);
+	if (load_class(L, doc, add_class(L, doc, ctx)))
 		return -1;
-	return check_unique(L, v, L->sc->n_priority_classes - 1);
-}
-
-static int load_item(struct ld *L, const struct ynode *v, size_t *cap)
-{
-	if (ld_want_map(L, v, "a PriorityClass"))
-		return -1;
-	const struct ynode *f = yt_get(v, "file");
-	if (!f)
-		return load_one(L, v, v, cap);
-	if (v->n != 1)
-		return yt_err(L->e, v, "a PriorityClass: either {file: path} or a manifest, not both");
-	struct ytree t;
-	if (ld_read_manifests(L, f, "a PriorityClass manifest", &t))
-		return -1;
-	int rc = 0;
-	if (!t.root || !t.root->n)
-		rc = herr_at(L->e, t.srcs[0], 0, 0, "empty: expected scheduling.k8s.io/v1 PriorityClasses");
-	for (size_t i = 0; !rc && t.root && i < t.root->n; i++)
-		rc = load_one(L, t.root->kid[i], t.root->kid[i], cap);
-	yt_free(&t);
-	return rc;
+	return check_unique(L, doc, L->sc->n_priority_classes - 1);
 }
 
 int ld_load_priority_classes(struct ld *L, const struct ynode *v)
@@ -166,7 +145,7 @@ int ld_load_priority_classes(struct ld *L, const struct ynode *v)
 		return -1;
 	size_t cap = 0;
 	for (size_t i = 0; i < v->n; i++)
-		if (load_item(L, v->kid[i], &cap))
+		if (ld_each_manifest(L, v->kid[i], "a PriorityClass", "scheduling.k8s.io/v1 PriorityClasses", load_one, &cap))
 			return -1;
 	return 0;
 }

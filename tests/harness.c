@@ -116,6 +116,27 @@ const struct row_summary *memsink_summary(const struct memsink *m, const char *s
 	return NULL;
 }
 
+double memsink_first(const struct memsink *m, const char *event, const char *pod, const char **detail)
+{
+	for (size_t i = 0; i < m->n_decisions; i++) {
+		const struct row_decision *r = &m->decisions[i].r;
+		if (!strcmp(r->event, event) && (!pod || (r->pod && !strcmp(r->pod, pod)))) {
+			if (detail)
+				*detail = r->detail ? r->detail : "";
+			return r->t_s;
+		}
+	}
+	return -1;
+}
+
+int memsink_count(const struct memsink *m, const char *event)
+{
+	int n = 0;
+	for (size_t i = 0; i < m->n_decisions; i++)
+		n += !strcmp(m->decisions[i].r.event, event);
+	return n;
+}
+
 struct scenario *test_scn(size_t n, double cores, int workers, struct dist d, double rate, simtime duration,
 			  simtime sample_interval)
 {

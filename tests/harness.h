@@ -45,6 +45,11 @@ void memsink_free(struct memsink *m);
 /* The memsink's decision callback (ctx: the memsink), for sinks that wrap it. */
 void memsink_keep_decision(void *ctx, const struct row_decision *r);
 const struct row_summary *memsink_summary(const struct memsink *m, const char *service);
+/* The time of the first decision row `event` of pod (NULL: any row), or
+ * -1; its detail ("" for none) into *detail unless detail is NULL. */
+double memsink_first(const struct memsink *m, const char *event, const char *pod, const char **detail);
+/* How many decision rows are `event`. */
+int memsink_count(const struct memsink *m, const char *event);
 
 /* A scenario of n services, each with one pod of `cores` cores (request and
  * limit), `workers` workers, an unbounded queue, no timeout, and CPU demand

@@ -40,25 +40,6 @@ static void load_text(struct scenario *sc, const char *text)
 	rmdir(dir);
 }
 
-/* The time of the first decision of (kind, event) for `pod` (NULL: any), or -1. */
-static double at(const struct memsink *m, const char *event, const char *pod)
-{
-	for (size_t i = 0; i < m->n_decisions; i++) {
-		const struct row_decision *r = &m->decisions[i].r;
-		if (!strcmp(r->event, event) && (!pod || (r->pod && !strcmp(r->pod, pod))))
-			return r->t_s;
-	}
-	return -1;
-}
-
-static int count(const struct memsink *m, const char *event)
-{
-	int n = 0;
-	for (size_t i = 0; i < m->n_decisions; i++)
-		n += !strcmp(m->decisions[i].r.event, event);
-	return n;
-}
-
 static simtime drain_ev(struct sim *s, void *obj, uint64_t arg)
 {
 	(void)s;
@@ -101,17 +82,17 @@ Test(evict, refused_then_allowed_once_a_replacement_is_ready)
 	world_finish(w);
 	/* Which pod went first depends on the node's list; one of a-0, a-1
 	 * was refused. */
-	double refused = at(&m, "eviction-refused", NULL);
+	double refused = memsink_first(&m, "eviction-refused", NULL, NULL);
 	cr_expect(fabs(refused - 10) < EPS, "refused at %.3f s", refused);
-	cr_expect_eq(count(&m, "eviction-refused"), 1);
-	double ready = at(&m, "ready", "a-2"); /* the replacement */
+	cr_expect_eq(memsink_count(&m, "eviction-refused"), 1);
+	double ready = memsink_first(&m, "ready", "a-2", NULL); /* the replacement */
 	cr_expect(fabs(ready - 15) < EPS, "replacement ready at %.3f s", ready);
-	double late = at(&m, "evicted-late", NULL);
+	double late = memsink_first(&m, "evicted-late", NULL, NULL);
 	cr_expect(late >= ready && late <= ready + 10 + EPS, "evicted at %.3f s, replacement ready at %.3f s", late, ready);
 	/* Backoff 0.1, 0.2, 0.4, ... s from 10 s: retries at 10.1, 10.3, 10.7,
 	 * 11.5, 13.1, 16.3 s: the first after 15 s. */
 	cr_expect(fabs(late - 16.3) < EPS, "evicted at %.3f s, want 16.3 s", late);
-	cr_expect(at(&m, "deleted", "n-0") >= late, "node removed after its last pod");
+	cr_expect(memsink_first(&m, "deleted", "n-0", NULL) >= late, "node removed after its last pod");
 	cr_expect_eq(w->n_nodes, 1);
 	world_free(w);
 	sim_release(&s);
@@ -163,12 +144,12 @@ Test(evict, expired_node_waits_on_its_pdb_until_termination_grace_period)
 		}
 	}
 	cr_expect(fabs(drain - 300) < EPS, "expired node drains at %.3f s", drain);
-	cr_expect_eq(count(&m, "eviction-refused"), 2, "both evictions refused");
-	cr_expect(fabs(at(&m, "eviction-refused", NULL) - 300) < EPS);
-	cr_expect_eq(count(&m, "eviction-forced"), 2);
-	double forced = at(&m, "eviction-forced", NULL);
+	cr_expect_eq(memsink_count(&m, "eviction-refused"), 2, "both evictions refused");
+	cr_expect(fabs(memsink_first(&m, "eviction-refused", NULL, NULL) - 300) < EPS);
+	cr_expect_eq(memsink_count(&m, "eviction-forced"), 2);
+	double forced = memsink_first(&m, "eviction-forced", NULL, NULL);
 	cr_expect(fabs(forced - 420) < EPS, "forced at %.3f s, want 300 + 120", forced);
-	cr_expect_eq(count(&m, "evicted-late"), 0);
+	cr_expect_eq(memsink_count(&m, "evicted-late"), 0);
 	memsink_free(&m);
 	scn_free(&sc);
 }
@@ -229,8 +210,8 @@ Test(evict, disruption_scenario_consolidates_within_the_budgets)
 	watched = NULL;
 	cr_expect_eq(violations, 0, "%d evictions beyond a budget; the first: %s", violations, violation);
 	cr_expect(checked >= 5, "only %d evictions under a PDB: the scenario should consolidate", checked);
-	cr_expect(count(&m, "eviction-refused") >= 1);
-	cr_expect(count(&m, "evicted-late") >= 1);
+	cr_expect(memsink_count(&m, "eviction-refused") >= 1);
+	cr_expect(memsink_count(&m, "evicted-late") >= 1);
 	/* Fewer nodes during the dip (samples of the nodes table are not kept
 	 * by the memsink: count node rows instead). */
 	int nodes = start_nodes, least = start_nodes;

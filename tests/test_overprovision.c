@@ -27,29 +27,6 @@
 
 #define EPS 1e-6
 
-/* The time of the first (event) row of pod (NULL: any), or -1; its detail
- * into detail (may be NULL). */
-static double at(const struct memsink *m, const char *event, const char *pod, const char **detail)
-{
-	for (size_t i = 0; i < m->n_decisions; i++) {
-		const struct row_decision *r = &m->decisions[i].r;
-		if (!strcmp(r->event, event) && (!pod || (r->pod && !strcmp(r->pod, pod)))) {
-			if (detail)
-				*detail = r->detail ? r->detail : "";
-			return r->t_s;
-		}
-	}
-	return -1;
-}
-
-static int count(const struct memsink *m, const char *event)
-{
-	int n = 0;
-	for (size_t i = 0; i < m->n_decisions; i++)
-		n += !strcmp(m->decisions[i].r.event, event);
-	return n;
-}
-
 static void load_text(struct scenario *sc, const char *text)
 {
 	struct herr e;
@@ -135,22 +112,23 @@ Test(overprovision, karpenter_adds_a_node_for_the_preempted_placeholder)
 	struct sim s;
 	struct world *w = run_scaled(&sc, &s, &m, 60 * SIM_S, 3);
 	const char *d = NULL;
-	cr_expect(fabs(at(&m, "unschedulable", "payment-2", &d) - 60) < EPS);
+	cr_expect(fabs(memsink_first(&m, "unschedulable", "payment-2", &d) - 60) < EPS);
 	cr_expect_str_eq(d, "0/1 nodes are available: 1 Insufficient cpu.");
-	cr_expect(fabs(at(&m, "nominated", "payment-2", &d) - 60) < EPS);
+	cr_expect(fabs(memsink_first(&m, "nominated", "payment-2", &d) - 60) < EPS);
 	cr_expect_str_eq(d, "node default-0: preempting placeholder-0 (priority -20)");
-	cr_expect(fabs(at(&m, "preempted", "placeholder-0", &d) - 60) < EPS);
+	cr_expect(fabs(memsink_first(&m, "preempted", "placeholder-0", &d) - 60) < EPS);
 	cr_expect_str_eq(d, "preempted by payment-2 (priority 0) on node default-0");
-	cr_expect(fabs(at(&m, "deleted", "placeholder-0", NULL) - 60) < EPS);
-	cr_expect(fabs(at(&m, "scheduled", "payment-2", &d) - 60) < EPS);
+	cr_expect(fabs(memsink_first(&m, "deleted", "placeholder-0", NULL) - 60) < EPS);
+	cr_expect(fabs(memsink_first(&m, "scheduled", "payment-2", &d) - 60) < EPS);
 	cr_expect_str_eq(d, "default-0");
-	cr_expect(fabs(at(&m, "created", "placeholder-1", NULL) - 60) < EPS);
-	cr_expect(fabs(at(&m, "launched", "default-1", NULL) - 61) < EPS);
-	cr_expect(fabs(at(&m, "scheduled", "placeholder-1", &d) - 78) < EPS, "%.3f", at(&m, "scheduled", "placeholder-1", NULL));
+	cr_expect(fabs(memsink_first(&m, "created", "placeholder-1", NULL) - 60) < EPS);
+	cr_expect(fabs(memsink_first(&m, "launched", "default-1", NULL) - 61) < EPS);
+	double t = memsink_first(&m, "scheduled", "placeholder-1", &d);
+	cr_expect(fabs(t - 78) < EPS, "%.3f", t);
 	cr_expect_str_eq(d, "default-1");
-	cr_expect(fabs(at(&m, "ready", "placeholder-1", NULL) - 79) < EPS);
-	cr_expect_eq(count(&m, "preempted"), 1);
-	cr_expect_eq(count(&m, "draining"), 0, "the placeholder's node is not empty to consolidation");
+	cr_expect(fabs(memsink_first(&m, "ready", "placeholder-1", NULL) - 79) < EPS);
+	cr_expect_eq(memsink_count(&m, "preempted"), 1);
+	cr_expect_eq(memsink_count(&m, "draining"), 0, "the placeholder's node is not empty to consolidation");
 	cr_expect_eq(w->n_nodes, 2);
 	world_free(w);
 	sim_release(&s);
@@ -182,18 +160,18 @@ Test(overprovision, cluster_autoscaler_ignores_placeholders_below_the_cutoff)
 		struct memsink m;
 		struct sim s;
 		struct world *w = run_scaled(&sc, &s, &m, 55 * SIM_S, 3);
-		cr_expect(fabs(at(&m, "preempted", "placeholder-0", NULL) - 55) < EPS, "priority %d", value);
-		cr_expect(fabs(at(&m, "scheduled", "payment-2", NULL) - 55) < EPS, "priority %d", value);
+		cr_expect(fabs(memsink_first(&m, "preempted", "placeholder-0", NULL) - 55) < EPS, "priority %d", value);
+		cr_expect(fabs(memsink_first(&m, "scheduled", "payment-2", NULL) - 55) < EPS, "priority %d", value);
 		if (value == -20) {
-			cr_expect_eq(count(&m, "scale-up"), 0, "priority -20: no node for an expendable pod");
-			cr_expect_eq(at(&m, "scheduled", "placeholder-1", NULL), -1);
+			cr_expect_eq(memsink_count(&m, "scale-up"), 0, "priority -20: no node for an expendable pod");
+			cr_expect_eq(memsink_first(&m, "scheduled", "placeholder-1", NULL), -1);
 			cr_expect_eq(w->n_nodes, 1);
 		} else {
 			const char *d = NULL;
-			cr_expect(fabs(at(&m, "scale-up", NULL, &d) - 60) < EPS, "priority -5: scale-up at %.3f s",
-				  at(&m, "scale-up", NULL, NULL));
+			cr_expect(fabs(memsink_first(&m, "scale-up", NULL, &d) - 60) < EPS, "priority -5: scale-up at %.3f s",
+				  memsink_first(&m, "scale-up", NULL, NULL));
 			cr_expect(strstr(d, "general: +1 node(s) of m5.xlarge (1 -> 2) for 1 pod(s)") == d, "%s", d);
-			cr_expect(fabs(at(&m, "scheduled", "placeholder-1", &d) - 100) < EPS);
+			cr_expect(fabs(memsink_first(&m, "scheduled", "placeholder-1", &d) - 100) < EPS);
 			cr_expect_str_eq(d, "general-1");
 			cr_expect_eq(w->n_nodes, 2);
 		}
@@ -254,14 +232,14 @@ Test(overprovision, lowest_priority_first)
 	sim_run(&s);
 	world_finish(w);
 	const char *d = NULL;
-	cr_expect(fabs(at(&m, "nominated", "payment-1", &d) - 30) < EPS);
+	cr_expect(fabs(memsink_first(&m, "nominated", "payment-1", &d) - 30) < EPS);
 	cr_expect_str_eq(d, "node n-0: preempting placeholder-0 (priority -20)");
-	cr_expect(fabs(at(&m, "scheduled", "payment-1", NULL) - 30) < EPS);
-	cr_expect(fabs(at(&m, "nominated", "payment-2", &d) - 60) < EPS);
+	cr_expect(fabs(memsink_first(&m, "scheduled", "payment-1", NULL) - 30) < EPS);
+	cr_expect(fabs(memsink_first(&m, "nominated", "payment-2", &d) - 60) < EPS);
 	cr_expect(strstr(d, "node n-0: preempting batch-") == d && strstr(d, "(priority 0)"), "%s", d);
-	cr_expect_eq(count(&m, "preempted"), 2);
-	cr_expect(fabs(at(&m, "scheduled", "payment-2", NULL) - 60) < EPS);
-	cr_expect_eq(at(&m, "scheduled", "placeholder-1", NULL), -1, "the lowest stays Pending");
+	cr_expect_eq(memsink_count(&m, "preempted"), 2);
+	cr_expect(fabs(memsink_first(&m, "scheduled", "payment-2", NULL) - 60) < EPS);
+	cr_expect_eq(memsink_first(&m, "scheduled", "placeholder-1", NULL), -1, "the lowest stays Pending");
 	cr_expect_eq(w->svcs[1].n_pending, 1, "batch's replacement too");
 	world_free(w);
 	sim_release(&s);
@@ -291,19 +269,20 @@ Test(overprovision, nominated_then_bound_after_the_grace_period)
 	struct sim s;
 	struct world *w = run_scaled(&sc, &s, &m, 30 * SIM_S, 2);
 	const char *d = NULL;
-	cr_expect(fabs(at(&m, "unschedulable", "payment-1", &d) - 30) < EPS);
+	cr_expect(fabs(memsink_first(&m, "unschedulable", "payment-1", &d) - 30) < EPS);
 	cr_expect_str_eq(d, "0/1 nodes are available: 1 Insufficient cpu.");
-	cr_expect(fabs(at(&m, "nominated", "payment-1", &d) - 30) < EPS);
+	cr_expect(fabs(memsink_first(&m, "nominated", "payment-1", &d) - 30) < EPS);
 	cr_expect_str_eq(d, "node n-0: preempting batch-0 (priority 0)");
-	cr_expect(fabs(at(&m, "preempted", "batch-0", &d) - 30) < EPS);
+	cr_expect(fabs(memsink_first(&m, "preempted", "batch-0", &d) - 30) < EPS);
 	cr_expect_str_eq(d, "preempted by payment-1 (priority 1000) on node n-0");
-	cr_expect(fabs(at(&m, "terminating", "batch-0", NULL) - 30) < EPS);
-	cr_expect(fabs(at(&m, "deleted", "batch-0", NULL) - 35) < EPS, "%.3f", at(&m, "deleted", "batch-0", NULL));
-	cr_expect(fabs(at(&m, "scheduled", "payment-1", &d) - 35) < EPS, "%.3f", at(&m, "scheduled", "payment-1", NULL));
+	cr_expect(fabs(memsink_first(&m, "terminating", "batch-0", NULL) - 30) < EPS);
+	double gone = memsink_first(&m, "deleted", "batch-0", NULL), bound = memsink_first(&m, "scheduled", "payment-1", &d);
+	cr_expect(fabs(gone - 35) < EPS, "victim gone at %.3f s", gone);
+	cr_expect(fabs(bound - 35) < EPS, "preemptor bound at %.3f s", bound);
 	cr_expect_str_eq(d, "n-0");
-	cr_expect(fabs(at(&m, "unschedulable", "batch-1", NULL) - 30) < EPS);
-	cr_expect_eq(at(&m, "scheduled", "batch-1", NULL), -1);
-	cr_expect_eq(count(&m, "preempted"), 1, "payment-1 waits for its victim: no second preemption");
+	cr_expect(fabs(memsink_first(&m, "unschedulable", "batch-1", NULL) - 30) < EPS);
+	cr_expect_eq(memsink_first(&m, "scheduled", "batch-1", NULL), -1);
+	cr_expect_eq(memsink_count(&m, "preempted"), 1, "payment-1 waits for its victim: no second preemption");
 	world_free(w);
 	sim_release(&s);
 	memsink_free(&m);
@@ -314,7 +293,8 @@ Test(overprovision, nominated_then_bound_after_the_grace_period)
  * run (payment-3: three start the run), s; -1 if none was Ready. */
 static double first_new_start(const struct memsink *m)
 {
-	double created = at(m, "created", "payment-3", NULL), ready = at(m, "ready", "payment-3", NULL);
+	double created = memsink_first(m, "created", "payment-3", NULL);
+	double ready = memsink_first(m, "ready", "payment-3", NULL);
 	return created >= 0 && ready >= 0 ? ready - created : -1;
 }
 
@@ -356,10 +336,10 @@ Test(overprovision, placeholders_start_a_spike_faster)
 		struct memsink m = memsink_run(&sc, NULL);
 		start[with] = first_new_start(&m);
 		if (with) {
-			cr_expect_geq(count(&m, "preempted"), 1, "the spike's pods take the placeholders' room");
-			cr_expect_geq(at(&m, "launched", NULL, NULL), 120, "Karpenter launches for the placeholders");
+			cr_expect_geq(memsink_count(&m, "preempted"), 1, "the spike's pods take the placeholders' room");
+			cr_expect_geq(memsink_first(&m, "launched", NULL, NULL), 120, "Karpenter launches for the placeholders");
 		} else {
-			cr_expect_eq(count(&m, "preempted"), 0);
+			cr_expect_eq(memsink_count(&m, "preempted"), 0);
 		}
 		memsink_free(&m);
 		scn_free(&sc);
