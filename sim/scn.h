@@ -102,20 +102,27 @@ struct scn_slo {
  */
 enum hpa_metric_kind {
 	HPA_METRIC_RESOURCE, /* type: Resource (cpu or memory, from metrics-server) */
-	HPA_METRIC_PODS      /* type: Pods (a per-pod custom metric, e.g. requests per second) */
+	HPA_METRIC_PODS,     /* type: Pods (a per-pod custom metric, e.g. requests per second) */
+	HPA_METRIC_EXTERNAL  /* type: External (external.metrics.k8s.io: scenario.external_metrics) */
 };
 enum hpa_resource { HPA_RES_CPU, HPA_RES_MEMORY };
 enum hpa_target_kind {
-	HPA_TARGET_UTILIZATION, /* averageUtilization: percent of the pods' request */
-	HPA_TARGET_AVERAGE_VALUE /* averageValue: per pod, in the metric's unit */
+	HPA_TARGET_UTILIZATION,   /* averageUtilization: percent of the pods' request */
+	HPA_TARGET_AVERAGE_VALUE, /* averageValue: per pod, in the metric's unit */
+	HPA_TARGET_VALUE          /* value: the metric's total (External metrics) */
 };
 struct scn_hpa_metric {
 	enum hpa_metric_kind kind;
 	enum hpa_resource resource; /* Resource metrics */
-	char *name;                 /* Pods metrics: the metric name (owned); headroom computes requests per second */
+	char *name;                 /* Pods and External metrics: the metric name (owned); a Pods metric is
+	                             * each pod's requests per second whatever its name */
 	enum hpa_target_kind target;
 	int32_t utilization;        /* Utilization target, percent (e.g. 70) */
 	double average_value;       /* AverageValue target: cores (cpu), bytes (memory), or per-pod metric units */
+	double value;               /* Value target (External): the metric's total, in its unit */
+	int *series;                /* External: indices into scenario.external_metrics of the series its name
+	                             * and selector match, >= 1 of them (owned) */
+	size_t n_series;
 	int line, col;              /* where the metric is defined */
 };
 enum hpa_policy_kind { HPA_POLICY_PODS, HPA_POLICY_PERCENT };

@@ -1498,8 +1498,10 @@ void ld_free_k8s(struct scenario *sc)
 {
 	for (size_t i = 0; i < sc->n_services; i++) {
 		struct scn_hpa *h = &sc->services[i].hpa;
-		for (size_t j = 0; j < h->n_metrics; j++)
+		for (size_t j = 0; j < h->n_metrics; j++) {
 			free(h->metrics[j].name);
+			free(h->metrics[j].series);
+		}
 		free(h->metrics);
 		free(h->up.policies);
 		free(h->down.policies);
