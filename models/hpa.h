@@ -5,7 +5,9 @@
  *
  * Two layers:
  *   - a replica calculator (hpa_resource_replicas, hpa_resource_average_replicas,
- *     hpa_pods_metric_replicas): a pure function from one metric spec, the
+ *     hpa_pods_metric_replicas, and for External metrics, whose value the
+ *     caller gives, hpa_external_average_replicas and
+ *     hpa_external_value_replicas): a pure function from one metric spec, the
  *     current replica count and the pods as the controller sees them at a sync
  *     to a proposed replica count. It groups pods exactly as groupPods does
  *     (ignored, unready, missing, ready, with the CPU readiness rules), works in

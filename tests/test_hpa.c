@@ -5,8 +5,9 @@
  * with their constants: tolerance 0.1, cpu-initialization-period 2 min,
  * initial-readiness-delay 10 s, downscale window 5 min, legacy scale-up
  * limit factor 8 (minimum 4). Each Criterion test is named after the Go test
- * it mirrors and uses its exact numbers. Suite hpa_sim holds hand-computed
- * multi-sync runs over simulated time.
+ * it mirrors and uses its exact numbers (the External ones read at
+ * omerap12/kubernetes a769d588, a recent copy of master). Suite hpa_sim
+ * holds hand-computed multi-sync runs over simulated time.
  *
  * Time: the Go tests run at time.Now() and leave unset times at Go's zero
  * time. Here "now" is NOW and the zero time is 0, 1 h earlier; a "hot" pod
