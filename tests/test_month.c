@@ -116,6 +116,24 @@ Test(month, event_days_add_the_runs_extra)
 	scn_free(&sc);
 }
 
+/* A Karpenter cluster of c5.large nodes (2 vCPU each), DaemonSets 200m. */
+#define C5_CLUSTER \
+	"cluster:\n" \
+	"  catalog: catalogs/ec2-us-east-1.csv\n" \
+	"  daemonsets: {cpu: 200m, memory: 300Mi}\n" \
+	"  provisioner: karpenter\n" \
+	"  karpenter:\n" \
+	"    nodepools:\n" \
+	"      - apiVersion: karpenter.sh/v1\n" \
+	"        kind: NodePool\n" \
+	"        metadata: {name: default}\n" \
+	"        spec:\n" \
+	"          template:\n" \
+	"            spec:\n" \
+	"              requirements:\n" \
+	"                - {key: node.kubernetes.io/instance-type, operator: In, values: [c5.large]}\n" \
+	"              nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}\n"
+
 /* One service on Karpenter c5.large nodes (2 vCPU each) with an HPA at 60 %
  * of 500m: 40 rps x 100 ms = 4 cores of work at the normal traffic, 13.3
  * pods; the day swings 60 % around it. peak 06:00 puts the day's factor
@@ -127,21 +145,7 @@ static const char KARP[] =
 	"sample_interval: 1m\n"
 	"cost:\n"
 	"  normal_day: {type: diurnal, amplitude: 60%, peak: \"06:00\"}\n"
-	"cluster:\n"
-	"  catalog: catalogs/ec2-us-east-1.csv\n"
-	"  daemonsets: {cpu: 200m, memory: 300Mi}\n"
-	"  provisioner: karpenter\n"
-	"  karpenter:\n"
-	"    nodepools:\n"
-	"      - apiVersion: karpenter.sh/v1\n"
-	"        kind: NodePool\n"
-	"        metadata: {name: default}\n"
-	"        spec:\n"
-	"          template:\n"
-	"            spec:\n"
-	"              requirements:\n"
-	"                - {key: node.kubernetes.io/instance-type, operator: In, values: [c5.large]}\n"
-	"              nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}\n"
+	C5_CLUSTER
 	"          disruption: {consolidationPolicy: WhenEmptyOrUnderutilized, consolidateAfter: 1m}\n"
 	"services:\n"
 	"  api:\n"
@@ -287,21 +291,7 @@ static const char FLOOR[] =
 	"name: floor\n"
 	"duration: 10m\n"
 	"start: 2025-12-01T00:00:00Z\n"
-	"cluster:\n"
-	"  catalog: catalogs/ec2-us-east-1.csv\n"
-	"  daemonsets: {cpu: 200m, memory: 300Mi}\n"
-	"  provisioner: karpenter\n"
-	"  karpenter:\n"
-	"    nodepools:\n"
-	"      - apiVersion: karpenter.sh/v1\n"
-	"        kind: NodePool\n"
-	"        metadata: {name: default}\n"
-	"        spec:\n"
-	"          template:\n"
-	"            spec:\n"
-	"              requirements:\n"
-	"                - {key: node.kubernetes.io/instance-type, operator: In, values: [c5.large]}\n"
-	"              nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}\n"
+	C5_CLUSTER
 	"external_metrics:\n"
 	"  - name: s0-cron\n"
 	"    cron: {timezone: UTC, start: 0 8 * * 1-5, end: 0 10 * * 1-5, desiredReplicas: 30}\n"
