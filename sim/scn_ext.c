@@ -144,16 +144,12 @@ static int load_start(struct ld *L, const struct ynode *v)
 		return yt_err(L->e, v, "start: '%s': give whole seconds (no fraction)", s);
 	int64_t days = tz_days_from_civil(f[0], f[1], f[2]);
 	int64_t local = days * 86400 + f[3] * 3600 + f[4] * 60 + f[5];
-	if (f[2] > 28) { /* the 31st of a 30-day month is no date */
-		int64_t y;
-		struct tz utc;
-		struct tz_civil c;
-		tz_utc(&utc);
-		tz_fields(&utc, local, &c);
-		y = c.year;
-		if (y != f[0] || c.month != f[1])
-			return yt_err(L->e, v, "start: '%s': %04d-%02d has no day %d", s, f[0], f[1], f[2]);
-	}
+	struct tz utc;
+	struct tz_civil c;
+	tz_utc(&utc);
+	tz_fields(&utc, local, &c);
+	if (c.month != f[1]) /* the 31st of a 30-day month is no date */
+		return yt_err(L->e, v, "start: '%s': %04d-%02d has no day %d", s, f[0], f[1], f[2]);
 	if (iso_offset(rest, &off)) {
 		L->sc->start_unix = local - off;
 	} else if (*rest == '[' || *rest == ' ') {
