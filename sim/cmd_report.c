@@ -632,9 +632,13 @@ static void hpa_words(char *buf, size_t n, const struct scn_hpa *h)
 	size_t k = (size_t)snprintf(buf, n, "min %d, max %d; ", h->min_replicas, h->max_replicas);
 	for (size_t i = 0; i < h->n_metrics && k < n; i++) {
 		const struct scn_hpa_metric *m = &h->metrics[i];
-		const char *what = m->kind == HPA_METRIC_PODS ? m->name : m->resource == HPA_RES_CPU ? "cpu" : "memory";
+		const char *what = m->kind != HPA_METRIC_RESOURCE ? m->name : m->resource == HPA_RES_CPU ? "cpu" : "memory";
 		if (m->target == HPA_TARGET_UTILIZATION)
 			k += (size_t)snprintf(buf + k, n - k, "%s at %d %% of request; ", what, m->utilization);
+		else if (m->target == HPA_TARGET_VALUE)
+			k += (size_t)snprintf(buf + k, n - k, "external %s at %g in all; ", what, m->value);
+		else if (m->kind == HPA_METRIC_EXTERNAL)
+			k += (size_t)snprintf(buf + k, n - k, "external %s at %g per pod; ", what, m->average_value);
 		else
 			k += (size_t)snprintf(buf + k, n - k, "%s at %g per pod; ", what, m->average_value);
 	}
