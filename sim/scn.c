@@ -820,8 +820,8 @@ static int check_size(struct ld *L, const struct ynode *root)
 static int load_top(struct ld *L, const struct ynode *root)
 {
 	static const char *const keys[] = {"name",	 "description", "seed",	   "duration", "sample_interval",
-					   "slo_window", "services",	"pdbs", "priorityClasses", "cluster", "controllers", "compare", "sweep",
-					   "expect", "max_requests", "cost", NULL};
+					   "slo_window", "services",	"pdbs", "priorityClasses", "cluster", "controllers", "compare",
+					   "sweep", "expect", "max_requests", "cost", "start", "external_metrics", NULL};
 	struct scenario *sc = L->sc;
 	if (ld_want_map(L, root, "a scenario") || ld_check_keys(L, root, keys, "the scenario"))
 		return -1;
@@ -871,9 +871,13 @@ static int load_top(struct ld *L, const struct ynode *root)
 	if (((n = yt_get(root, "controllers")) && ld_load_controllers(L, n)) ||
 	    ((n = yt_get(root, "cluster")) && ld_load_cluster(L, n)) || ld_load_cost(L, yt_get(root, "cost")))
 		return -1;
-	/* The classes before the services: their pods' priorities name them. */
-	if (((n = yt_get(root, "priorityClasses")) && ld_load_priority_classes(L, n)) ||
-	    !(n = ld_need(L, root, "services", "the scenario")) || load_services(L, n) ||
+	/* The external metrics and the priority classes before the services:
+	 * their HPAs and pods name them. */
+	if (((n = yt_get(root, "start")) && ld_load_start(L, n)) ||
+	    ((n = yt_get(root, "external_metrics")) && ld_load_external_metrics(L, n)) ||
+	    ((n = yt_get(root, "priorityClasses")) && ld_load_priority_classes(L, n)))
+		return -1;
+	if (!(n = ld_need(L, root, "services", "the scenario")) || load_services(L, n) ||
 	    ((n = yt_get(root, "pdbs")) && ld_load_pdbs(L, n)) || ld_check_priorities(L))
 		return -1;
 	ld_finish_k8s(sc);
@@ -1123,6 +1127,7 @@ void scn_free(struct scenario *sc)
 		trace_free(&s->traffic.pattern.trace);
 	}
 	ld_free_k8s(sc);
+	ld_free_external(sc);
 	ld_free_placement(sc);
 	ld_free_manifests(sc);
 	for (size_t i = 0; i < sc->n_variants; i++) {
