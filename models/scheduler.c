@@ -610,12 +610,22 @@ static size_t reprieve(const struct dry *d, struct sched_node *nd, size_t idx, c
 
 enum { VICTIMS_FOUND, VICTIMS_NONE, VICTIMS_NOT_ENOUGH };
 
+/* The pods of list[0..k) come back to node idx (copy nd); placement's
+ * cycle is the cluster's again, for the next node's dry run. */
+static void restore(const struct dry *d, struct sched_node *nd, size_t idx, const uint32_t *list, size_t k)
+{
+	for (size_t j = 0; j < k; j++)
+		move_pod(d, nd, idx, list[j], +1);
+	if (d->active)
+		place_cycle_begin(d->sp->pl, d->sp->group, d->sp->nodes, d->n);
+}
+
 /*
  * SelectVictimsOnNode for node idx: VICTIMS_FOUND with the victims in
  * out[0..*n_out), most important first, and *viol of them violating
  * their PDB; VICTIMS_NONE when no pod has a lower priority; or
  * VICTIMS_NOT_ENOUGH with *bad the filters' reasons once every such pod
- * is gone. Placement's counts are restored on return.
+ * is gone. Placement's counts and cycle are restored on return.
  */
 static int victims_on(const struct dry *d, size_t idx, uint32_t *out, size_t *n_out, int *viol, unsigned *bad)
 {
@@ -631,8 +641,7 @@ static int victims_on(const struct dry *d, size_t idx, uint32_t *out, size_t *n_
 	for (size_t j = 0; j < k; j++)
 		move_pod(d, &nd, idx, pot[j], -1);
 	if ((*bad = refilter(d, &nd, idx))) {
-		for (size_t j = 0; j < k; j++)
-			move_pod(d, &nd, idx, pot[j], +1);
+		restore(d, &nd, idx, pot, k);
 		return VICTIMS_NOT_ENOUGH;
 	}
 	/* filterPodsWithPDBViolation over the pods most important first: each
@@ -652,8 +661,7 @@ static int victims_on(const struct dry *d, size_t idx, uint32_t *out, size_t *n_
 	reprieve(d, &nd, idx, ok_list, n_ok, out, n_out);
 	if (n_bad && n_ok)
 		sort_important(pre->pods, out, *n_out);
-	for (size_t j = 0; j < *n_out; j++)
-		move_pod(d, &nd, idx, out[j], +1);
+	restore(d, &nd, idx, out, *n_out);
 	return VICTIMS_FOUND;
 }
 

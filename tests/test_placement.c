@@ -1084,3 +1084,56 @@ Test(placement, preemption_resolves_topology_spread)
 	gsl_rng_free(c.r);
 	place_release(&c.f.pl);
 }
+
+/* Each node's dry run starts from the cluster as it is: node-a's (its
+ * pod removed, then put back) must not leave node-b judged against
+ * node-a without its pod. Zone spread, maxSkew 1, of foo pods: zone1
+ * holds a1 (priority 0) on node-a and b1 (-10) on node-b, zone2 x1
+ * (2000) on node-x, which its 4 cores fill; node-a has 1 core, all a1's.
+ * The incoming foo pod (1000, 1 core): node-a lacks cpu, node-b breaks
+ * the spread (zone1 2 + 1 - 1 > 1), node-x lacks cpu. node-a without a1
+ * would take it (zone1 1), and so would node-b without b1; b1's lower
+ * priority picks node-b. */
+Test(placement, preemption_judges_each_node_from_the_cluster_as_it_is)
+{
+	struct cluster c;
+	struct scn_requirement r;
+	fx_init(&c.f, true, false);
+	struct scn_selector foo = exists_sel(&r, "foo");
+	struct scn_spread zs = spread(1, SCN_TOPO_ZONE, true, &foo, 1);
+	c.f.svc[G_POD].placement = (struct scn_placement){.spread = &zs, .n_spread = 1};
+	fx_node(&c.f, "node-a", 0, NULL, NULL);
+	fx_node(&c.f, "node-b", 0, NULL, NULL);
+	fx_node(&c.f, "node-x", 1, NULL, NULL);
+	fx_place(&c.f);
+	cluster_init(&c);
+	c.nodes[0].alloc_cpu = 1;
+	c.nodes[2].alloc_cpu = 4;
+	static const struct {
+		int node;
+		double cpu;
+		int32_t prio;
+	} pods[] = {{0, 1, 0}, {1, 0.1, -10}, {2, 4, 2000}};
+	struct sched_bound bound[3];
+	uint32_t start[4] = {0, 1, 2, 3}, scratch[4 * 1], victims[1];
+	for (size_t i = 0; i < 3; i++) {
+		bound[i] = (struct sched_bound){sched_pod_make(pods[i].cpu, SCHED_MIB), 0, G_FOO, -1, false, false};
+		bound[i].req.priority = pods[i].prio;
+		sched_bind(&c.nodes[pods[i].node], &bound[i].req);
+		place_pod_add(&c.f.pl, &c.f.nd[pods[i].node], G_FOO, +1, true);
+	}
+	struct sched_pod p = sched_pod_make(1, SCHED_MIB);
+	p.priority = 1000;
+	struct sched_placement sp = {&c.f.pl, c.f.nd, G_POD, c.feasible, c.scores};
+	char why[SCHED_WHY_LEN];
+	c.s.preemption_msg = false;
+	cr_assert_eq(sched_pick_placed(&c.s, c.nodes, c.f.n, &p, &sp, c.r, why, sizeof why), -1);
+	cr_expect_str_eq(why, "0/3 nodes are available: 1 node(s) didn't match pod topology spread constraints, "
+			      "2 Insufficient cpu.");
+	struct sched_preemption pre = {bound, start, NULL, 0, false, -1, c.f.nd, scratch, NULL};
+	struct sched_victims v = {victims, 0, 0};
+	cr_expect_eq(sched_preempt(c.nodes, c.f.n, &p, &sp, &pre, c.r, &v, why, sizeof why), 1, "%s", why);
+	cr_expect(v.n == 1 && v.idx[0] == 1, "b1 alone");
+	gsl_rng_free(c.r);
+	place_release(&c.f.pl);
+}
