@@ -161,6 +161,12 @@ static void nominated_detail(const struct world *w, const struct wnode *n, const
 int preempt_pod(struct world *w, struct pod *p, const struct sched_pod *sp, const struct sched_placement *pl,
 		char *why, size_t len)
 {
+	if (p->svc->cfg->preempt_never) { /* no snapshot needed to say so */
+		struct sched_preemption never = {.never = true};
+		struct sched_victims none = {NULL, 0, 0};
+		sched_preempt(w->nodes, w->n_nodes, sp, pl, &never, w->r_sched, &none, why, len);
+		return -1;
+	}
 	struct sched_preemption pre = snapshot(w, p);
 	uint32_t *victims = w->pre_scratch + 4 * (w->cap_pre_scratch / 5);
 	struct sched_victims v = {victims, 0, 0};
