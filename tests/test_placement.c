@@ -1020,6 +1020,48 @@ Test(placement, preferred_anti_affinity_spreads_a_packing_scheduler)
 
 /* ---- preemption with placement (sched_preempt) ---- */
 
+/* A pod of group foo bound before the incoming one arrives. */
+struct bound_pod {
+	const char *name;
+	int node;
+	double cpu;    /* cores */
+	int32_t prio;
+};
+
+/* The fixture's three nodes (node-a, node-b in zone1, node-x in zone2) of
+ * cpu[i] cores (NULL: 16 each), the incoming pod (labelled foo) under
+ * constraints cs, the pods bound (into b, their offsets per node into
+ * start: pods listed node by node), and a cycle that fit nothing (its
+ * message into why). */
+static void preemption_state(struct cluster *c, const double *cpu, struct scn_spread *cs, size_t n_cs,
+			     const struct bound_pod *pods, size_t n, struct sched_bound *b, uint32_t *start,
+			     const struct sched_pod *p, char *why)
+{
+	fx_init(&c->f, true, false);
+	c->f.svc[G_POD].placement = (struct scn_placement){.spread = cs, .n_spread = n_cs};
+	fx_node(&c->f, "node-a", 0, NULL, NULL);
+	fx_node(&c->f, "node-b", 0, NULL, NULL);
+	fx_node(&c->f, "node-x", 1, NULL, NULL);
+	fx_place(&c->f);
+	cluster_init(c);
+	for (size_t i = 0; cpu && i < 3; i++)
+		c->nodes[i].alloc_cpu = cpu[i];
+	for (size_t i = 0; i < n; i++) {
+		b[i] = (struct sched_bound){sched_pod_make(pods[i].cpu, SCHED_MIB), 0, G_FOO, -1, false, false};
+		b[i].req.priority = pods[i].prio;
+		sched_bind(&c->nodes[pods[i].node], &b[i].req);
+		place_pod_add(&c->f.pl, &c->f.nd[pods[i].node], G_FOO, +1, true);
+	}
+	for (size_t k = 0, i = 0; k <= 3; k++) {
+		while (i < n && pods[i].node < (int)k)
+			i++;
+		start[k] = (uint32_t)i;
+	}
+	struct sched_placement sp = {&c->f.pl, c->f.nd, G_POD, c->feasible, c->scores};
+	c->s.preemption_msg = false;
+	cr_assert_eq(sched_pick_placed(&c->s, c->nodes, c->f.n, p, &sp, c->r, why, SCHED_WHY_LEN), -1);
+}
+
 /* defaultpreemption/default_preemption_test.go, TestDryRunPreemption,
  * "preemption to resolve pod topology spread filter failure": node-a and
  * node-b in zone1, node-x in zone2; pods labelled foo: pod-a1 (mid
@@ -1033,35 +1075,19 @@ Test(placement, preemption_resolves_topology_spread)
 {
 	struct cluster c;
 	struct scn_requirement r;
-	fx_init(&c.f, true, false);
 	struct scn_selector foo = exists_sel(&r, "foo");
 	struct scn_spread cs[2] = {spread(1, SCN_TOPO_ZONE, true, &foo, 1), spread(1, SCN_TOPO_HOSTNAME, true, &foo, 1)};
-	c.f.svc[G_POD].placement = (struct scn_placement){.spread = cs, .n_spread = 2};
-	fx_node(&c.f, "node-a", 0, NULL, NULL);
-	fx_node(&c.f, "node-b", 0, NULL, NULL);
-	fx_node(&c.f, "node-x", 1, NULL, NULL);
-	fx_place(&c.f);
-	cluster_init(&c);
-	static const struct {
-		const char *name;
-		int node;
-		int32_t prio;
-	} pods[] = {{"pod-a1", 0, 100}, {"pod-a2", 0, 0}, {"pod-b1", 1, 0}, {"pod-x1", 2, 1000}, {"pod-x2", 2, 1000}};
+	static const struct bound_pod pods[] = {
+		{"pod-a1", 0, 0.1, 100}, {"pod-a2", 0, 0.1, 0}, {"pod-b1", 1, 0.1, 0}, {"pod-x1", 2, 0.1, 1000},
+		{"pod-x2", 2, 0.1, 1000}};
 	struct sched_bound bound[5];
-	uint32_t start[4] = {0, 2, 3, 5}, scratch[4 * 5], victims[5];
-	for (size_t i = 0; i < 5; i++) {
-		bound[i] = (struct sched_bound){sched_pod_make(0.1, SCHED_MIB), 0, G_FOO, -1, false, false};
-		bound[i].req.priority = pods[i].prio;
-		sched_bind(&c.nodes[pods[i].node], &bound[i].req);
-		place_pod_add(&c.f.pl, &c.f.nd[pods[i].node], G_FOO, +1, true);
-	}
+	uint32_t start[4], scratch[4 * 5], victims[5];
 	struct sched_pod p = sched_pod_make(0.1, SCHED_MIB);
 	p.priority = 1000;
-	struct sched_placement sp = {&c.f.pl, c.f.nd, G_POD, c.feasible, c.scores};
 	char why[SCHED_WHY_LEN];
-	c.s.preemption_msg = false;
-	cr_assert_eq(sched_pick_placed(&c.s, c.nodes, c.f.n, &p, &sp, c.r, why, sizeof why), -1);
+	preemption_state(&c, NULL, cs, 2, pods, 5, bound, start, &p, why);
 	cr_expect_str_eq(why, "0/3 nodes are available: 3 node(s) didn't match pod topology spread constraints.");
+	struct sched_placement sp = {&c.f.pl, c.f.nd, G_POD, c.feasible, c.scores};
 	struct sched_preemption pre = {bound, start, NULL, 0, false, -1, c.f.nd, scratch, NULL};
 	int seen[2] = {0};
 	for (int t = 0; t < 40; t++) {
@@ -1075,7 +1101,7 @@ Test(placement, preemption_resolves_topology_spread)
 	cr_expect(seen[0] && seen[1], "a draw between node-a and node-b: %d / %d", seen[0], seen[1]);
 	/* The counts are as they were. */
 	cr_expect(c.f.nd[0].live[G_FOO] == 2 && c.f.nd[1].live[G_FOO] == 1 && c.f.nd[2].live[G_FOO] == 2);
-	/* With pod-b1 at mid priority too, node-b has no victim and node-a
+	/* With pod-b1 at the incoming pod's priority, node-b has no victim and node-a
 	 * still evicts pod-a2 alone. */
 	bound[2].req.priority = 1000;
 	struct sched_victims v = {victims, 0, 0};
@@ -1098,38 +1124,18 @@ Test(placement, preemption_judges_each_node_from_the_cluster_as_it_is)
 {
 	struct cluster c;
 	struct scn_requirement r;
-	fx_init(&c.f, true, false);
 	struct scn_selector foo = exists_sel(&r, "foo");
 	struct scn_spread zs = spread(1, SCN_TOPO_ZONE, true, &foo, 1);
-	c.f.svc[G_POD].placement = (struct scn_placement){.spread = &zs, .n_spread = 1};
-	fx_node(&c.f, "node-a", 0, NULL, NULL);
-	fx_node(&c.f, "node-b", 0, NULL, NULL);
-	fx_node(&c.f, "node-x", 1, NULL, NULL);
-	fx_place(&c.f);
-	cluster_init(&c);
-	c.nodes[0].alloc_cpu = 1;
-	c.nodes[2].alloc_cpu = 4;
-	static const struct {
-		int node;
-		double cpu;
-		int32_t prio;
-	} pods[] = {{0, 1, 0}, {1, 0.1, -10}, {2, 4, 2000}};
+	static const struct bound_pod pods[] = {{"a1", 0, 1, 0}, {"b1", 1, 0.1, -10}, {"x1", 2, 4, 2000}};
 	struct sched_bound bound[3];
-	uint32_t start[4] = {0, 1, 2, 3}, scratch[4 * 1], victims[1];
-	for (size_t i = 0; i < 3; i++) {
-		bound[i] = (struct sched_bound){sched_pod_make(pods[i].cpu, SCHED_MIB), 0, G_FOO, -1, false, false};
-		bound[i].req.priority = pods[i].prio;
-		sched_bind(&c.nodes[pods[i].node], &bound[i].req);
-		place_pod_add(&c.f.pl, &c.f.nd[pods[i].node], G_FOO, +1, true);
-	}
+	uint32_t start[4], scratch[4 * 1], victims[1];
 	struct sched_pod p = sched_pod_make(1, SCHED_MIB);
 	p.priority = 1000;
-	struct sched_placement sp = {&c.f.pl, c.f.nd, G_POD, c.feasible, c.scores};
 	char why[SCHED_WHY_LEN];
-	c.s.preemption_msg = false;
-	cr_assert_eq(sched_pick_placed(&c.s, c.nodes, c.f.n, &p, &sp, c.r, why, sizeof why), -1);
+	preemption_state(&c, (const double[]){1, 16, 4}, &zs, 1, pods, 3, bound, start, &p, why);
 	cr_expect_str_eq(why, "0/3 nodes are available: 1 node(s) didn't match pod topology spread constraints, "
 			      "2 Insufficient cpu.");
+	struct sched_placement sp = {&c.f.pl, c.f.nd, G_POD, c.feasible, c.scores};
 	struct sched_preemption pre = {bound, start, NULL, 0, false, -1, c.f.nd, scratch, NULL};
 	struct sched_victims v = {victims, 0, 0};
 	cr_expect_eq(sched_preempt(c.nodes, c.f.n, &p, &sp, &pre, c.r, &v, why, sizeof why), 1, "%s", why);
