@@ -138,6 +138,8 @@ struct scenario *test_scn(size_t n, double cores, int workers, struct dist d, do
 		s->queue = -1;
 		s->cpu_per_request = d;
 		s->warmup_factor = 1;
+		s->active_request_bias = 1; /* the loader's defaults (random, no slow start) */
+		s->slow_start = (struct scn_slow_start){SLOW_START_NONE, 0, 1, 0.1};
 		s->safe_to_evict = true;
 		s->pdb = -1; /* as the loader leaves a service no PDB selects */
 	}
