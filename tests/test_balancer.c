@@ -111,3 +111,290 @@ Test(balancer, no_ready_pod_refuses)
 	f.sv->n_ready = 2;
 	fx_close(&f);
 }
+
+/* ---- helpers for the cases below ---- */
+
+/* A new pod, Ready at t with endpoint weight `weight`: its slot. */
+static uint32_t fx_ready(struct fx *f, simtime t, double weight)
+{
+	f->s.now = t;
+	struct pod *p = svc_pod_new(f->w, f->sv);
+	p->phase = POD_RUNNING;
+	bal_set_weight(f->sv, p, weight);
+	svc_set_ready(f->sv, p, true);
+	return p->idx;
+}
+
+/* The next picks are the slots in `seq`, one digit each (an Envoy test's
+ * host indices, which are the slots here). */
+static void expect_picks(struct fx *f, const char *seq, const char *what)
+{
+	for (size_t i = 0; seq[i]; i++) {
+		uint32_t got = bal_pick(f->sv);
+		cr_assert_eq(got, (uint32_t)(seq[i] - '0'), "%s: pick %zu of \"%s\" went to pod %u", what, i + 1, seq,
+			     got);
+	}
+}
+
+/* Envoy's runCallbacks: the schedule rebuilt at time t. */
+static void fx_refresh(struct fx *f, simtime t)
+{
+	f->s.now = t;
+	bal_refresh(f->sv, 0);
+}
+
+static struct scn_slow_start envoy_ss(double window_s, double aggression, double min_weight)
+{
+	return (struct scn_slow_start){SLOW_START_ENVOY, (simtime)(window_s * SIM_S), aggression, min_weight};
+}
+
+/* ---- weighted round robin: Envoy's EDF schedule ---- */
+
+/* Weights 1, 2, 3, 4: after every 10 picks (one turn of the schedule's
+ * time) each pod has had exactly `turns x weight` of them; weights 0.5,
+ * 1.5, 2 likewise after every 8 (two units of the schedule's time). */
+Test(balancer, weighted_round_robin_shares_are_exact_over_each_cycle)
+{
+	struct fx f;
+	fx_open(&f, BALANCER_ROUND_ROBIN, 4);
+	for (uint32_t i = 0; i < 4; i++)
+		bal_set_weight(f.sv, f.sv->pods[i], i + 1);
+	int n[4] = {0};
+	for (int k = 1; k <= 100; k++) {
+		for (int i = 0; i < 10; i++)
+			n[bal_pick(f.sv)]++;
+		for (int j = 0; j < 4; j++)
+			cr_assert_eq(n[j], k * (j + 1), "after %d cycles pod %d has %d picks", k, j, n[j]);
+	}
+	cr_assert(f.sv->lb.groups[0].weighted);
+	fx_close(&f);
+
+	fx_open(&f, BALANCER_ROUND_ROBIN, 3);
+	static const double w[3] = {0.5, 1.5, 2};
+	for (uint32_t i = 0; i < 3; i++)
+		bal_set_weight(f.sv, f.sv->pods[i], w[i]);
+	int m[3] = {0};
+	for (int k = 1; k <= 100; k++) {
+		for (int i = 0; i < 8; i++)
+			m[bal_pick(f.sv)]++;
+		for (int j = 0; j < 3; j++)
+			cr_assert_eq(m[j], (int)(2 * k * w[j]), "after %d cycles pod %d has %d picks", k, j, m[j]);
+	}
+	fx_close(&f);
+}
+
+/* Envoy RoundRobinLoadBalancerTest.Weighted: hosts of weight 1 and 2; the
+ * weights swapped in place (Envoy applies a changed weight as the host is
+ * put back after its turn, without rebuilding); a host of weight 3 added
+ * (a rebuild); two removed and one of weight 4 added, the first at weight
+ * 1 again. */
+Test(envoy, round_robin_weighted)
+{
+	struct fx f;
+	fx_open(&f, BALANCER_ROUND_ROBIN, 2);
+	bal_set_weight(f.sv, f.sv->pods[1], 2);
+	expect_picks(&f, "101101", "weights 1, 2");
+	f.sv->pods[0]->lb.weight = 2;
+	f.sv->pods[1]->lb.weight = 1;
+	expect_picks(&f, "10010010", "weights 2, 1 in place");
+	cr_assert_eq(fx_ready(&f, 0, 3), 2);
+	expect_picks(&f, "202102202102", "weights 2, 1, 3");
+	svc_set_ready(f.sv, f.sv->pods[1], false);
+	svc_set_ready(f.sv, f.sv->pods[2], false);
+	cr_assert_eq(fx_ready(&f, 0, 4), 3);
+	f.sv->pods[0]->lb.weight = 1;
+	expect_picks(&f, "3330333303", "weights 1, 4");
+	fx_close(&f);
+}
+
+/* ---- least request ---- */
+
+/* Envoy LeastRequestLoadBalancerTest.WeightImbalance: weights 1 and 2, so
+ * an EDF schedule by weight / (active + 1): 2:1; host 1 with one request
+ * in flight, 1:1; host 0 with one and host 1 idle, 4:1. */
+Test(envoy, least_request_weight_imbalance)
+{
+	struct fx f;
+	fx_open(&f, BALANCER_LEAST_REQUEST, 2);
+	bal_set_weight(f.sv, f.sv->pods[1], 2);
+	expect_picks(&f, "101101", "2:1");
+	f.sv->pods[1]->n_busy = 1;
+	expect_picks(&f, "10101", "1:1");
+	f.sv->pods[0]->n_busy = 1;
+	f.sv->pods[1]->n_busy = 0;
+	expect_picks(&f, "0111011110", "4:1");
+	fx_close(&f);
+}
+
+/* Envoy LeastRequestLoadBalancerTest.WeightImbalanceWithCustomActiveRequestBias:
+ * active_request_bias 0 ignores the requests in flight: 2:1 regardless. */
+Test(envoy, least_request_active_request_bias_zero)
+{
+	struct fx f;
+	fx_open(&f, BALANCER_LEAST_REQUEST, 2);
+	f.sc->services[0].active_request_bias = 0;
+	bal_set_weight(f.sv, f.sv->pods[1], 2);
+	f.sv->pods[1]->n_busy = 1;
+	expect_picks(&f, "101101", "2:1");
+	fx_close(&f);
+}
+
+/* With unequal weights each pod's share over many picks is its weight /
+ * (active + 1)^bias over the sum of them (the counts in flight held still):
+ * weights 1, 2, 4 with 0, 1, 3 requests in flight are shares 1:1:1 at bias
+ * 1 (exact every 3 picks), 1 : 2/2^0.5 : 4/4^0.5 at bias 0.5 and 1 : 1/2 :
+ * 1/4 at bias 2 (within 2 picks of the share after 7,000). */
+Test(balancer, least_request_unequal_weights_follow_envoys_rule)
+{
+	static const double bias[3] = {1, 0.5, 2};
+	for (int b = 0; b < 3; b++) {
+		struct fx f;
+		fx_open(&f, BALANCER_LEAST_REQUEST, 3);
+		f.sc->services[0].active_request_bias = bias[b];
+		double e[3], sum = 0;
+		for (uint32_t i = 0; i < 3; i++) {
+			double w = 1 << i, active = i == 0 ? 0 : 2 * i - 1;
+			bal_set_weight(f.sv, f.sv->pods[i], w);
+			f.sv->pods[i]->n_busy = (uint32_t)active;
+			sum += e[i] = w / pow(active + 1, bias[b]);
+		}
+		int n[3] = {0};
+		for (int k = 1; k <= 7000; k++) {
+			n[bal_pick(f.sv)]++;
+			if (b == 0 && k % 3 == 0)
+				cr_assert(n[0] == k / 3 && n[1] == k / 3 && n[2] == k / 3, "bias 1, %d picks: %d %d %d", k,
+					  n[0], n[1], n[2]);
+		}
+		for (int i = 0; i < 3; i++)
+			cr_assert(fabs(n[i] - 7000 * e[i] / sum) <= 2, "bias %g: pod %d has %d picks, share %g", bias[b], i,
+				  n[i], 7000 * e[i] / sum);
+		fx_close(&f);
+	}
+}
+
+/* ---- weighted random ---- */
+
+/* Weights 1 and 3: pod 1 takes 3/4 (binomial, 4 sd); weights 1, 2, 3, 4:
+ * chi-square against shares 0.1 to 0.4 (3 df, 0.999 quantile 16.27). */
+Test(balancer, weighted_random_follows_the_weights)
+{
+	struct fx f;
+	fx_open(&f, BALANCER_RANDOM, 2);
+	bal_set_weight(f.sv, f.sv->pods[1], 3);
+	int n1 = 0;
+	for (int i = 0; i < 100000; i++)
+		n1 += bal_pick(f.sv) == 1;
+	cr_assert(fabs(n1 / 100000.0 - 0.75) < 4 * sqrt(0.75 * 0.25 / 100000), "pod 1: %d of 100000", n1);
+	fx_close(&f);
+
+	fx_open(&f, BALANCER_RANDOM, 4);
+	for (uint32_t i = 0; i < 4; i++)
+		bal_set_weight(f.sv, f.sv->pods[i], i + 1);
+	int n[4] = {0};
+	for (int i = 0; i < 100000; i++)
+		n[bal_pick(f.sv)]++;
+	double chi = 0;
+	for (int i = 0; i < 4; i++) {
+		double want = 100000 * (i + 1) / 10.0;
+		chi += (n[i] - want) * (n[i] - want) / want;
+	}
+	cr_assert_lt(chi, 16.27);
+	fx_close(&f);
+}
+
+/* ---- slow start ---- */
+
+/* Envoy's factor max(min, (t / window)^(1 / aggression)), t at least 1 ms,
+ * and an ALB's t / window, by hand; 1 from the end of the window. */
+Test(balancer, slow_start_factor_by_hand)
+{
+	struct fx f;
+	fx_open_ss(&f, BALANCER_ROUND_ROBIN, 1, envoy_ss(60, 1, 0.1));
+	const struct pod *p = f.sv->pods[fx_ready(&f, 10 * SIM_S, 1)];
+	cr_assert_eq(bal_ramp(f.sv, f.sv->pods[0], 10 * SIM_S), 1, "a pod of t = 0 does not ramp");
+	cr_assert_float_eq(bal_ramp(f.sv, p, 10 * SIM_S), 0.1, 1e-12, "at once: the minimum");
+	cr_assert_float_eq(bal_ramp(f.sv, p, 13 * SIM_S), 0.1, 1e-12, "3/60 is below the minimum");
+	cr_assert_float_eq(bal_ramp(f.sv, p, 40 * SIM_S), 0.5, 1e-12, "half the window");
+	cr_assert_float_eq(bal_ramp(f.sv, p, 70 * SIM_S - 1), 1 - 1.0 / 60e9, 1e-12, "the last ns");
+	cr_assert_eq(bal_ramp(f.sv, p, 70 * SIM_S), 1, "the window is over");
+	f.sc->services[0].slow_start.aggression = 2;
+	cr_assert_float_eq(bal_ramp(f.sv, p, 25 * SIM_S), 0.5, 1e-12, "(15/60)^(1/2)");
+	f.sc->services[0].slow_start.aggression = 0.5;
+	cr_assert_float_eq(bal_ramp(f.sv, p, 40 * SIM_S), 0.25, 1e-12, "(30/60)^2");
+	cr_assert_float_eq(bal_ramp(f.sv, p, 25 * SIM_S), 0.1, 1e-12, "(15/60)^2 is below the minimum");
+	f.sc->services[0].slow_start.min_weight = 0;
+	cr_assert_float_eq(bal_ramp(f.sv, p, 10 * SIM_S), 1.0 / 60000 / 60000, 1e-18, "(1 ms / 60 s)^2");
+	f.sc->services[0].slow_start = (struct scn_slow_start){SLOW_START_ALB, 60 * SIM_S, 1, 0.1};
+	cr_assert_float_eq(bal_ramp(f.sv, p, 25 * SIM_S), 0.25, 1e-12, "ALB: 15/60");
+	cr_assert_float_eq(bal_ramp(f.sv, p, 10 * SIM_S), 1.0 / 60000, 1e-15, "ALB: 1 ms / 60 s");
+	fx_close(&f);
+}
+
+/* Envoy RoundRobinLoadBalancerTest.SlowStartNoWait: window 60 s; host 1
+ * Ready at 62 s; at 74 s it weighs 12/60 = 0.2 (4:1), at 82 s 20/60 (2:1),
+ * at 127 s the window is over and it is round robin again. */
+Test(envoy, round_robin_slow_start_no_wait)
+{
+	struct fx f;
+	fx_open_ss(&f, BALANCER_ROUND_ROBIN, 1, envoy_ss(60, 1, 0.1));
+	cr_assert_eq(fx_ready(&f, 62 * SIM_S, 1), 1);
+	fx_refresh(&f, 74 * SIM_S);
+	expect_picks(&f, "00001", "4:1");
+	fx_refresh(&f, 82 * SIM_S);
+	expect_picks(&f, "001", "2:1");
+	fx_refresh(&f, 127 * SIM_S);
+	expect_picks(&f, "0101", "1:1");
+	cr_assert_not(f.sv->lb.groups[0].weighted);
+	fx_close(&f);
+}
+
+/* Envoy RoundRobinLoadBalancerTest.SlowStartNoWaitNonLinearAggression:
+ * aggression 2: at 6 s host 1 weighs (6/60)^(1/2) = 0.32 (3:1), at 26 s
+ * (26/60)^(1/2) = 0.66 (5:3). */
+Test(envoy, round_robin_slow_start_non_linear_aggression)
+{
+	struct fx f;
+	fx_open_ss(&f, BALANCER_ROUND_ROBIN, 1, envoy_ss(60, 2, 0.1));
+	fx_ready(&f, 62 * SIM_S, 1);
+	fx_refresh(&f, 68 * SIM_S);
+	expect_picks(&f, "0001", "3:1");
+	fx_refresh(&f, 88 * SIM_S);
+	expect_picks(&f, "01001010", "5:3");
+	fx_refresh(&f, 129 * SIM_S);
+	expect_picks(&f, "0101", "1:1");
+	fx_close(&f);
+}
+
+/* Envoy RoundRobinLoadBalancerTest.SlowStartNoWaitMinWeightPercent35:
+ * min_weight_percent 35: at 12 s host 1 weighs max(0.2, 0.35) (5:2), at
+ * 30 s 0.5 (2:1). */
+Test(envoy, round_robin_slow_start_min_weight_percent_35)
+{
+	struct fx f;
+	fx_open_ss(&f, BALANCER_ROUND_ROBIN, 1, envoy_ss(60, 1, 0.35));
+	fx_ready(&f, 62 * SIM_S, 1);
+	fx_refresh(&f, 74 * SIM_S);
+	expect_picks(&f, "0010001", "5:2");
+	fx_refresh(&f, 92 * SIM_S);
+	expect_picks(&f, "0100100", "2:1");
+	fx_refresh(&f, 137 * SIM_S);
+	expect_picks(&f, "0101", "1:1");
+	fx_close(&f);
+}
+
+/* Envoy LeastRequestLoadBalancerTest.SlowStartNoWait: equal weights, but a
+ * host ramps, so an EDF schedule: host 1 at 10 s of 60 weighs 0.167, host
+ * 0 with a request in flight 0.5 once put back (3:1); at 40 s 0.667
+ * against 0.5 (4:3). */
+Test(envoy, least_request_slow_start_no_wait)
+{
+	struct fx f;
+	fx_open_ss(&f, BALANCER_LEAST_REQUEST, 1, envoy_ss(60, 1, 0.1));
+	fx_ready(&f, 62 * SIM_S, 1);
+	fx_refresh(&f, 72 * SIM_S);
+	f.sv->pods[0]->n_busy = 1;
+	expect_picks(&f, "0001", "3:1");
+	fx_refresh(&f, 102 * SIM_S);
+	expect_picks(&f, "1010101", "4:3");
+	fx_close(&f);
+}
