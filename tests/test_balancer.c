@@ -398,3 +398,173 @@ Test(envoy, least_request_slow_start_no_wait)
 	expect_picks(&f, "1010101", "4:3");
 	fx_close(&f);
 }
+
+/* ---- an ALB's slow start ---- */
+
+static const struct scn_slow_start alb_60s = {SLOW_START_ALB, 60 * SIM_S, 1, 0.1};
+
+/* Four warm targets and one Ready at 10 s, window 60 s: in the second
+ * after 10 + k s it weighs k/60, so it takes f / (4 + f) of 10,000 picks
+ * (the schedule's error is under 2 picks); from 70 s round robin again,
+ * exactly a fifth. */
+Test(alb, slow_start_ramps_linearly)
+{
+	struct fx f;
+	fx_open_ss(&f, BALANCER_ROUND_ROBIN, 4, alb_60s);
+	uint32_t p = fx_ready(&f, 10 * SIM_S, 1);
+	cr_assert_eq(f.sv->pods[p]->lb.since, 10 * SIM_S);
+	for (int k = 5; k < 60; k += 5) {
+		f.s.now = (10 + k) * SIM_S;
+		int n = 0;
+		for (int i = 0; i < 10000; i++)
+			n += bal_pick(f.sv) == p;
+		double fk = k / 60.0, want = 10000 * fk / (4 + fk);
+		cr_assert(fabs(n - want) < 2, "at %d s of 60: %d picks, %g expected", k, n, want);
+	}
+	f.s.now = 70 * SIM_S;
+	bal_pick(f.sv); /* the last update of the weights finds the window over */
+	int n = 0;
+	for (int i = 0; i < 5000; i++)
+		n += bal_pick(f.sv) == p;
+	cr_assert_eq(n, 1000);
+	cr_assert_not(f.sv->lb.groups[0].weighted);
+	fx_close(&f);
+}
+
+/* Targets Ready together in an empty target group do not ramp; one Ready
+ * after them does; one that leaves and comes back ramps anew; one Ready
+ * when every other target ramps does not. */
+Test(alb, who_enters_slow_start)
+{
+	struct fx f;
+	fx_open_ss(&f, BALANCER_ROUND_ROBIN, 1, alb_60s);
+	svc_set_ready(f.sv, f.sv->pods[0], false);
+	uint32_t a = fx_ready(&f, 5 * SIM_S, 1), b = fx_ready(&f, 5 * SIM_S, 1), c = fx_ready(&f, 5 * SIM_S, 1);
+	cr_assert(f.sv->pods[a]->lb.since == BAL_WARM && f.sv->pods[b]->lb.since == BAL_WARM &&
+		  f.sv->pods[c]->lb.since == BAL_WARM);
+	uint32_t d = fx_ready(&f, 6 * SIM_S, 1);
+	cr_assert_eq(f.sv->pods[d]->lb.since, 6 * SIM_S);
+	f.s.now = 8 * SIM_S;
+	svc_set_ready(f.sv, f.sv->pods[d], false);
+	cr_assert_eq(f.sv->pods[d]->lb.since, BAL_WARM, "leaving ends its slow start");
+	f.s.now = 9 * SIM_S;
+	svc_set_ready(f.sv, f.sv->pods[d], true);
+	cr_assert_eq(f.sv->pods[d]->lb.since, 9 * SIM_S);
+	f.s.now = 10 * SIM_S;
+	svc_set_ready(f.sv, f.sv->pods[a], false);
+	svc_set_ready(f.sv, f.sv->pods[b], false);
+	svc_set_ready(f.sv, f.sv->pods[c], false);
+	uint32_t e = fx_ready(&f, 11 * SIM_S, 1);
+	cr_assert_eq(f.sv->pods[e]->lb.since, BAL_WARM, "only a ramping target beside it");
+	fx_close(&f);
+}
+
+/* ---- groups ---- */
+
+/* Pods 0-2 in group 0 (weight 9), pod 3 in group 1 (weight 1): pod 3 takes
+ * a tenth (binomial, 4 sd) and group 0 goes round robin; a group drawn
+ * without a Ready pod refuses its share; a group of weight 0 gets none. */
+Test(balancer, group_weights_split_the_requests)
+{
+	struct fx f;
+	fx_open(&f, BALANCER_ROUND_ROBIN, 4);
+	bal_set_group(f.sv, f.sv->pods[3], 1);
+	bal_set_group_weight(f.sv, 0, 9);
+	bal_set_group_weight(f.sv, 1, 1);
+	cr_assert(f.sv->lb.n_groups == 2 && f.sv->lb.groups[0].n_eps == 3 && f.sv->lb.groups[1].n_eps == 1);
+	int n[4] = {0};
+	for (int i = 0; i < 100000; i++)
+		n[bal_pick(f.sv)]++;
+	cr_assert(fabs(n[3] / 1e5 - 0.1) < 4 * sqrt(0.1 * 0.9 / 1e5), "pod 3: %d of 100000", n[3]);
+	cr_assert(abs(n[0] - n[1]) <= 1 && abs(n[1] - n[2]) <= 1, "round robin in group 0: %d %d %d", n[0], n[1], n[2]);
+
+	svc_set_ready(f.sv, f.sv->pods[3], false);
+	int none = 0;
+	for (int i = 0; i < 100000; i++)
+		none += bal_pick(f.sv) == UINT32_MAX;
+	cr_assert(fabs(none / 1e5 - 0.1) < 4 * sqrt(0.1 * 0.9 / 1e5), "refused: %d of 100000", none);
+
+	bal_set_group_weight(f.sv, 1, 0);
+	for (int i = 0; i < 1000; i++)
+		cr_assert_neq(bal_pick(f.sv), UINT32_MAX);
+	bal_set_group_weight(f.sv, 0, 0);
+	cr_assert_eq(bal_pick(f.sv), UINT32_MAX, "every weight 0: nothing takes the request");
+	fx_close(&f);
+}
+
+/* ---- the EDF schedule against a naive one ---- */
+
+/* Envoy's rules written plainly: an array scanned for the earliest
+ * (deadline, order), rebuilt (at the next pick) whenever the endpoints or
+ * their weights changed, as the service's ready array lists them. */
+struct naive {
+	struct bal_edf e[16];
+	uint32_t n;
+	double vt;
+	uint64_t order;
+	bool stale;
+};
+
+static double naive_weight(const struct service *sv, const struct pod *p)
+{
+	double a = (double)(p->n_busy + p->q_len) + 1;
+	return p->lb.weight / pow(a, sv->cfg->active_request_bias);
+}
+
+static uint32_t naive_pick(struct naive *r, const struct service *sv)
+{
+	if (sv->n_ready == 1)
+		return sv->ready[0];
+	if (r->stale) {
+		r->n = sv->n_ready;
+		r->vt = 0;
+		for (uint32_t i = 0; i < r->n; i++) {
+			double w = naive_weight(sv, sv->pods[sv->ready[i]]);
+			r->e[i] = (struct bal_edf){1 / (w + 1e-13), w, i, sv->ready[i]};
+		}
+		r->order = r->n;
+		r->stale = false;
+	}
+	uint32_t best = 0;
+	for (uint32_t i = 1; i < r->n; i++)
+		if (r->e[i].deadline < r->e[best].deadline ||
+		    (r->e[i].deadline == r->e[best].deadline && r->e[i].order < r->e[best].order))
+			best = i;
+	struct bal_edf *x = &r->e[best];
+	r->vt = x->deadline;
+	double w = naive_weight(sv, sv->pods[x->pod]);
+	*x = (struct bal_edf){r->vt + 1 / w, w, r->order++, x->pod};
+	return x->pod;
+}
+
+/* 20,000 steps on 12 pods of distinct weights under least request (bias
+ * 0.7): pods leave and come back, weights change, requests in flight come
+ * and go; every pick must be the naive schedule's. */
+Test(balancer, edf_matches_a_naive_schedule)
+{
+	struct fx f;
+	fx_open(&f, BALANCER_LEAST_REQUEST, 12);
+	f.sc->services[0].active_request_bias = 0.7;
+	gsl_rng *r = rng_stream(99, 1, 0);
+	for (uint32_t i = 0; i < 12; i++)
+		bal_set_weight(f.sv, f.sv->pods[i], 0.5 + 0.37 * i);
+	struct naive ref = {.stale = true};
+	for (int step = 0; step < 20000; step++) {
+		double u = rng_u01(r);
+		struct pod *p = f.sv->pods[rng_below(r, 12)];
+		if (u < 0.03 && (!p->ready || f.sv->n_ready > 2)) {
+			svc_set_ready(f.sv, p, !p->ready);
+			ref.stale = true;
+		} else if (u < 0.06) {
+			bal_set_weight(f.sv, p, 0.1 + 5 * rng_u01(r));
+			ref.stale |= p->ready;
+		} else if (u < 0.4) {
+			p->n_busy = (uint32_t)rng_below(r, 6);
+		} else {
+			uint32_t want = naive_pick(&ref, f.sv), got = bal_pick(f.sv);
+			cr_assert_eq(got, want, "step %d: pod %u, the naive schedule says %u", step, got, want);
+		}
+	}
+	gsl_rng_free(r);
+	fx_close(&f);
+}
