@@ -213,7 +213,7 @@ static void alb_ramp(struct service *sv, struct bal_group *g, simtime now)
 	heapify(g->heap, g->n_eps);
 	g->ramp_at = now + BAL_RAMP_STEP;
 	if (!any)
-		g->stale = true;
+		g->mode = BAL_STALE;
 }
 
 /* ---- picks ---- */
@@ -232,14 +232,18 @@ static void refresh(struct service *sv, struct bal_group *g)
 		equal &= p->lb.weight == w0;
 		ramp |= cfg->slow_start.kind != SLOW_START_NONE && ramping(&cfg->slow_start, p->lb.since, now);
 	}
-	g->stale = false;
-	g->weighted = !equal || ramp;
-	if (!g->weighted)
+	if (equal && !ramp) {
+		static const uint8_t plain[] = {[BALANCER_RANDOM] = BAL_UNIFORM, [BALANCER_ROUND_ROBIN] = BAL_RR,
+						[BALANCER_LEAST_REQUEST] = BAL_P2C};
+		g->mode = plain[cfg->balancer];
 		return;
+	}
 	if (cfg->balancer != BALANCER_RANDOM) {
+		g->mode = BAL_EDF;
 		edf_build(sv, g, now);
 		return;
 	}
+	g->mode = BAL_WRANDOM;
 	double sum = 0;
 	for (uint32_t i = 0; i < g->n_eps; i++)
 		g->cum[i] = sum += sv->pods[g->eps[i]]->lb.weight;
@@ -264,7 +268,7 @@ static uint32_t random_pick(struct service *sv, const struct bal_group *g)
  * 2): two draws with replacement, the second wins only with strictly fewer
  * requests in flight. A pod whose node is lost (models/outage.h) loses to
  * any other: see LOST_ACTIVE. */
-static uint32_t p2c_pick(struct service *sv, const struct bal_group *g)
+static inline uint32_t p2c_pick(struct service *sv, const struct bal_group *g)
 {
 	uint32_t n = g->n_eps;
 	uint32_t a = g->eps[rng_below(sv->r_lb, n)], b = g->eps[rng_below(sv->r_lb, n)];
@@ -276,11 +280,9 @@ static uint32_t p2c_pick(struct service *sv, const struct bal_group *g)
 
 /* The group that takes the request, in proportion to the groups' weights;
  * NULL when every weight is 0. */
-static struct bal_group *group_pick(struct service *sv)
+static __attribute__((noinline)) struct bal_group *group_pick(struct service *sv)
 {
 	struct bal *b = &sv->lb;
-	if (b->n_groups == 1)
-		return &b->groups[0];
 	double sum = 0;
 	for (uint16_t i = 0; i < b->n_groups; i++)
 		sum += b->groups[i].weight;
@@ -300,38 +302,63 @@ static struct bal_group *group_pick(struct service *sv)
 	return last; /* rounding */
 }
 
-uint32_t bal_pick(struct service *sv)
+/* A group's pick by its mode; `n` is its endpoints' count, 2 or more. */
+static inline uint32_t mode_pick(struct service *sv, struct bal_group *g, uint32_t n);
+
+/* A pick from a group that is stale or weighted. Out of line, as is
+ * group_pick, so that bal_pick's common paths save no registers they do not
+ * need (inlined, they cost every pick a dozen instructions). */
+static __attribute__((noinline)) uint32_t slow_pick(struct service *sv, struct bal_group *g)
 {
-	if (sv->n_ready == 0)
-		return UINT32_MAX;
-	struct bal_group *g = group_pick(sv);
-	if (!g || g->n_eps == 0)
-		return UINT32_MAX;
-	uint32_t n = g->n_eps;
-	if (n == 1)
-		return g->eps[0];
-	if (g->stale)
+	if (g->mode == BAL_STALE) {
 		refresh(sv, g);
-	enum balancer_kind k = sv->cfg->balancer;
-	if (g->weighted) {
-		if (k == BALANCER_RANDOM)
-			return random_pick(sv, g);
-		simtime now = now_of(sv);
-		if (sv->cfg->slow_start.kind == SLOW_START_ALB && now >= g->ramp_at)
-			alb_ramp(sv, g, now);
-		return edf_pick(sv, g, now);
+		return mode_pick(sv, g, g->n_eps);
 	}
-	switch (k) {
-	case BALANCER_ROUND_ROBIN:
+	if (g->mode == BAL_WRANDOM)
+		return random_pick(sv, g);
+	simtime now = now_of(sv);
+	if (sv->cfg->slow_start.kind == SLOW_START_ALB && now >= g->ramp_at)
+		alb_ramp(sv, g, now);
+	if (g->mode == BAL_STALE) /* the ramp is over: round robin again */
+		return slow_pick(sv, g);
+	return edf_pick(sv, g, now);
+}
+
+static inline uint32_t mode_pick(struct service *sv, struct bal_group *g, uint32_t n)
+{
+	switch (g->mode) {
+	case BAL_RR:
 		if (g->rr >= n)
 			g->rr = 0;
 		return g->eps[g->rr++];
-	case BALANCER_LEAST_REQUEST:
+	case BAL_P2C:
 		return p2c_pick(sv, g);
-	case BALANCER_RANDOM:
-	default:
+	case BAL_UNIFORM:
 		return g->eps[rng_below(sv->r_lb, n)];
+	default:
+		return slow_pick(sv, g);
 	}
+}
+
+uint32_t bal_pick(struct service *sv)
+{
+	uint32_t n = sv->n_ready;
+	struct bal_group *g;
+	if (n == 0)
+		return UINT32_MAX;
+	if (sv->lb.n_groups == 1) {
+		if (n == 1)
+			return sv->ready[0]; /* the same list as group 0's */
+		g = sv->lb.groups;
+	} else {
+		g = group_pick(sv);
+		if (!g || g->n_eps == 0)
+			return UINT32_MAX;
+		n = g->n_eps;
+		if (n == 1)
+			return g->eps[0];
+	}
+	return mode_pick(sv, g, n);
 }
 
 /* ---- endpoints come and go ---- */
@@ -349,7 +376,7 @@ void bal_add(struct service *sv, struct pod *p)
 	p->lb.joined = sv->w->initial ? BAL_WARM : now_of(sv);
 	p->lb.pos = g->n_eps;
 	g->eps[g->n_eps++] = p->idx;
-	g->stale = true;
+	g->mode = BAL_STALE;
 }
 
 void bal_remove(struct service *sv, struct pod *p)
@@ -360,7 +387,7 @@ void bal_remove(struct service *sv, struct pod *p)
 	g->eps[p->lb.pos] = last;
 	sv->pods[last]->lb.pos = p->lb.pos;
 	p->lb.since = BAL_WARM;
-	g->stale = true;
+	g->mode = BAL_STALE;
 }
 
 void bal_set_weight(struct service *sv, struct pod *p, double w)
@@ -370,7 +397,7 @@ void bal_set_weight(struct service *sv, struct pod *p, double w)
 		return;
 	p->lb.weight = w;
 	if (p->ready)
-		sv->lb.groups[p->lb.group].stale = true;
+		sv->lb.groups[p->lb.group].mode = BAL_STALE;
 }
 
 void bal_set_group_weight(struct service *sv, uint16_t g, double w)
@@ -396,7 +423,7 @@ void bal_set_group(struct service *sv, struct pod *p, uint16_t g)
 void bal_refresh(struct service *sv, uint16_t g)
 {
 	struct bal_group *grp = group_at(sv, g);
-	grp->stale = true;
+	grp->mode = BAL_STALE;
 	if (grp->n_eps >= 2)
 		refresh(sv, grp);
 }

@@ -80,13 +80,22 @@ struct bal_edf {
 	uint32_t pod;    /* pod slot */
 };
 
+/* How a group picks, decided when its schedule is built. */
+enum bal_mode {
+	BAL_STALE,   /* endpoints or weights changed since: rebuild at the next pick */
+	BAL_RR,      /* unweighted: round robin's cursor */
+	BAL_P2C,     /* unweighted: two random choices */
+	BAL_UNIFORM, /* unweighted: uniform */
+	BAL_EDF,     /* the EDF schedule (weighted round robin, weighted least request) */
+	BAL_WRANDOM  /* weighted random */
+};
+
 struct bal_group {
 	double weight;         /* its share of the service's requests, relative to the other groups' (>= 0) */
 	uint32_t *eps;         /* slots of its Ready pods (owned) */
 	uint32_t n_eps, cap_eps;
 	uint32_t rr;           /* round-robin cursor, unweighted */
-	bool stale;            /* endpoints or weights changed since its schedule was built */
-	bool weighted;         /* the schedule is in use (else the unweighted pick) */
+	uint8_t mode;          /* enum bal_mode */
 	struct bal_edf *heap;  /* EDF schedule, a binary min-heap of n_eps entries (owned, cap_eps) */
 	double vt;             /* the schedule's time (Envoy's current_time_) */
 	uint64_t order;        /* the next insertion order */

@@ -96,7 +96,7 @@ Test(balancer, least_request_draws_two_with_replacement)
 		n[bal_pick(f.sv)]++;
 	double p = 5.0 / 9;
 	cr_assert(fabs(n[2] / 30000.0 - p) < 4 * sqrt(p * (1 - p) / 30000), "pod 2: %d of 30000", n[2]);
-	cr_assert_not(f.sv->lb.groups[0].weighted, "equal weights use no EDF schedule");
+	cr_assert_eq(f.sv->lb.groups[0].mode, BAL_P2C, "equal weights use no EDF schedule");
 	fx_close(&f);
 }
 
@@ -166,7 +166,7 @@ Test(balancer, weighted_round_robin_shares_are_exact_over_each_cycle)
 		for (int j = 0; j < 4; j++)
 			cr_assert_eq(n[j], k * (j + 1), "after %d cycles pod %d has %d picks", k, j, n[j]);
 	}
-	cr_assert(f.sv->lb.groups[0].weighted);
+	cr_assert_eq(f.sv->lb.groups[0].mode, BAL_EDF);
 	fx_close(&f);
 
 	fx_open(&f, BALANCER_ROUND_ROBIN, 3);
@@ -344,7 +344,7 @@ Test(envoy, round_robin_slow_start_no_wait)
 	expect_picks(&f, "001", "2:1");
 	fx_refresh(&f, 127 * SIM_S);
 	expect_picks(&f, "0101", "1:1");
-	cr_assert_not(f.sv->lb.groups[0].weighted);
+	cr_assert_eq(f.sv->lb.groups[0].mode, BAL_RR);
 	fx_close(&f);
 }
 
@@ -427,7 +427,7 @@ Test(alb, slow_start_ramps_linearly)
 	for (int i = 0; i < 5000; i++)
 		n += bal_pick(f.sv) == p;
 	cr_assert_eq(n, 1000);
-	cr_assert_not(f.sv->lb.groups[0].weighted);
+	cr_assert_eq(f.sv->lb.groups[0].mode, BAL_RR);
 	fx_close(&f);
 }
 
