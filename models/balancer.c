@@ -306,7 +306,7 @@ static __attribute__((noinline)) struct bal_group *group_pick(struct service *sv
 static inline uint32_t mode_pick(struct service *sv, struct bal_group *g, uint32_t n);
 
 /* A pick from a group that is stale or weighted. Out of line, as is
- * group_pick, so that bal_pick's common paths save no registers they do not
+ * group_pick, so that the unweighted picks save no registers they do not
  * need (inlined, they cost every pick a dozen instructions). */
 static __attribute__((noinline)) uint32_t slow_pick(struct service *sv, struct bal_group *g)
 {
@@ -340,15 +340,12 @@ static inline uint32_t mode_pick(struct service *sv, struct bal_group *g, uint32
 	}
 }
 
-uint32_t bal_pick(struct service *sv)
+/* A pick among two or more Ready pods, or groups. */
+static __attribute__((noinline)) uint32_t pick_many(struct service *sv)
 {
-	uint32_t n = sv->n_ready;
 	struct bal_group *g;
-	if (n == 0)
-		return UINT32_MAX;
+	uint32_t n = sv->n_ready;
 	if (sv->lb.n_groups == 1) {
-		if (n == 1)
-			return sv->ready[0]; /* the same list as group 0's */
 		g = sv->lb.groups;
 	} else {
 		g = group_pick(sv);
@@ -359,6 +356,17 @@ uint32_t bal_pick(struct service *sv)
 			return g->eps[0];
 	}
 	return mode_pick(sv, g, n);
+}
+
+/* The one-pod case stays a handful of instructions (a tail call for the
+ * rest: with it inlined, every pick saved the registers pick_many needs). */
+uint32_t bal_pick(struct service *sv)
+{
+	if (sv->n_ready <= 1 && sv->lb.n_groups == 1)
+		return sv->n_ready ? sv->ready[0] : UINT32_MAX; /* the same list as group 0's */
+	if (sv->n_ready == 0)
+		return UINT32_MAX;
+	return pick_many(sv);
 }
 
 /* ---- endpoints come and go ---- */
