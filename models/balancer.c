@@ -121,7 +121,7 @@ static inline bool before(const struct bal_edf *a, const struct bal_edf *b)
 	return a->deadline < b->deadline || (a->deadline == b->deadline && a->order < b->order);
 }
 
-static void sift_down(struct bal_edf *h, uint32_t n, uint32_t i)
+static void edf_sift(struct bal_edf *h, uint32_t n, uint32_t i)
 {
 	struct bal_edf x = h[i];
 	for (;;) {
@@ -141,7 +141,7 @@ static void sift_down(struct bal_edf *h, uint32_t n, uint32_t i)
 static void heapify(struct bal_edf *h, uint32_t n)
 {
 	for (uint32_t i = n / 2; i-- > 0;)
-		sift_down(h, n, i);
+		edf_sift(h, n, i);
 }
 
 /* Pod p's EDF weight now: Envoy's hostWeight. */
@@ -188,7 +188,7 @@ static uint32_t edf_pick(struct service *sv, struct bal_group *g, simtime now)
 	double w = edf_weight(sv, sv->pods[pod], now);
 	g->vt = top->deadline;
 	*top = (struct bal_edf){g->vt + 1 / w, w, g->order++, pod};
-	sift_down(g->heap, g->n_eps, 0);
+	edf_sift(g->heap, g->n_eps, 0);
 	return pod;
 }
 
