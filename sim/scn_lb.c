@@ -55,7 +55,7 @@ static int load_envoy(struct ld *L, const struct ynode *v, const struct spelling
 {
 	const char *const keys[] = {sp->window, sp->aggression, sp->min, NULL};
 	if (ld_want_map(L, v, sp->what) || ld_check_keys(L, v, keys, sp->what) || !ld_need(L, v, sp->window, sp->what) ||
-	    ld_get_dur(L, v, sp->window, 1, MAX_WINDOW, false, &ss->window) ||
+	    ld_get_dur(L, v, sp->window, SIM_MS, MAX_WINDOW, false, &ss->window) ||
 	    ld_get_num(L, v, sp->aggression, units_number, 0, MAX_AGGRESSION, true, &ss->aggression) ||
 	    ld_get_num(L, v, sp->min, percent, 0, 1, false, &ss->min_weight))
 		return -1;
@@ -97,7 +97,7 @@ static int load_slow_start(struct ld *L, const struct ynode *v, struct scn_servi
 		key = keys[i];
 		if ((i == 0 && load_envoy(L, n, &envoy, &s->slow_start)) ||
 		    (i == 1 && load_envoy(L, n, &istio, &s->slow_start)) ||
-		    (i == 2 && ld_get_dur(L, v, key, 1, MAX_WINDOW, false, &s->slow_start.window)) ||
+		    (i == 2 && ld_get_dur(L, v, key, SIM_MS, MAX_WINDOW, false, &s->slow_start.window)) ||
 		    (i == 3 && load_alb(L, n, &s->slow_start)))
 			return -1;
 		if (i == 2)

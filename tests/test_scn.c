@@ -1264,6 +1264,8 @@ Test(scn, balancer_errors)
 		 "9:66: duration_seconds: 10 is out of range: an ALB takes 30 to 900 (0: off)"},
 		{HEAD SVC TRAFFIC "    balancer: {type: round-robin, slow_start: {duration_seconds: 901}}\n",
 		 "9:66: duration_seconds: 901 is out of range: it must be between 0 and 900"},
+		{HEAD SVC TRAFFIC "    balancer: {type: least-request, warmupDurationSecs: 500us}\n",
+		 "9:57: warmupDurationSecs: 500us is out of range: it must be between 0.001s and 24h"},
 		{HEAD SVC TRAFFIC "    balancer: [round-robin]\n", "9:15: balancer must be a mapping (key: value lines), not a list"},
 	};
 	expect_bad(rows, sizeof rows / sizeof rows[0]);
