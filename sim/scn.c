@@ -619,7 +619,7 @@ static int load_service(struct ld *L, size_t idx)
 	    !(n = ld_need(L, v, "cpu_per_request", in)) || ld_load_dist(L, n, "cpu_per_request", &s->cpu_per_request) ||
 	    ((n = yt_get(v, "warmup")) && load_warmup(L, n, s)))
 		return -1;
-	if (((n = yt_get(v, "balancer")) && ld_load_balancer(L, n, s)) ||
+	if (ld_load_balancer(L, v, s) ||
 	    ((n = yt_get(v, "calls")) && load_calls(L, n, idx, s)) ||
 	    ((n = yt_get(v, "traffic")) && load_traffic(L, n, &s->traffic)) ||
 	    ((n = yt_get(v, "slo")) && load_slo(L, n, &s->slo)) ||

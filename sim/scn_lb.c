@@ -112,22 +112,6 @@ static int load_slow_start(struct ld *L, const struct ynode *v, struct scn_servi
 	return 0;
 }
 
-/* Scalar n (the value of key k) is one of the balancers' names. */
-static int kind_of(struct ld *L, const struct ynode *n, const char *k, enum balancer_kind *out)
-{
-	const char *w = ld_scalar(L, n, k);
-	if (!w)
-		return -1;
-	for (int i = 0; kinds[i]; i++)
-		if (!strcmp(w, kinds[i])) {
-			*out = (enum balancer_kind)i;
-			return 0;
-		}
-	const char *near = ld_closest(w, kinds);
-	return yt_err(L->e, n, "%s: '%s' is not one of random, round-robin, least-request%s%s%s", k, w,
-		      near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
-}
-
 void ld_balancer_defaults(struct scn_service *s)
 {
 	s->balancer = BALANCER_RANDOM;
@@ -135,16 +119,24 @@ void ld_balancer_defaults(struct scn_service *s)
 	s->slow_start = (struct scn_slow_start){SLOW_START_NONE, 0, 1, 0.1};
 }
 
-int ld_load_balancer(struct ld *L, const struct ynode *v, struct scn_service *s)
+int ld_load_balancer(struct ld *L, const struct ynode *svc, struct scn_service *s)
 {
 	static const char *const keys[] = {"type", "active_request_bias", "slow_start_config", "warmup",
 					   "warmupDurationSecs", "slow_start", NULL};
-	const struct ynode *n;
-	if (v->kind == Y_SCALAR)
-		return kind_of(L, v, "balancer", &s->balancer);
+	const struct ynode *v = yt_get(svc, "balancer"), *n;
+	int kind = BALANCER_RANDOM;
+	if (!v)
+		return 0;
+	if (v->kind == Y_SCALAR) {
+		if (ld_get_enum(L, svc, "balancer", kinds, &kind))
+			return -1;
+		s->balancer = (enum balancer_kind)kind;
+		return 0;
+	}
 	if (ld_want_map(L, v, "balancer") || ld_check_keys(L, v, keys, "balancer") ||
-	    ((n = yt_get(v, "type")) && kind_of(L, n, "type", &s->balancer)))
+	    ld_get_enum(L, v, "type", kinds, &kind))
 		return -1;
+	s->balancer = (enum balancer_kind)kind;
 	if ((n = yt_get(v, "active_request_bias")) && s->balancer != BALANCER_LEAST_REQUEST)
 		return yt_err(L->e, n, "active_request_bias: it is least-request's setting (the balancer is %s)",
 			      kinds[s->balancer]);

@@ -13,6 +13,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -330,73 +331,55 @@ Test(balancer, slow_start_factor_by_hand)
 	fx_close(&f);
 }
 
-/* Envoy RoundRobinLoadBalancerTest.SlowStartNoWait: window 60 s; host 1
- * Ready at 62 s; at 74 s it weighs 12/60 = 0.2 (4:1), at 82 s 20/60 (2:1),
- * at 127 s the window is over and it is round robin again. */
-Test(envoy, round_robin_slow_start_no_wait)
+/* Envoy's slow start cases, one row each: a warm host 0, host 1 Ready at
+ * 62 s (window 60 s), then at each step the schedule rebuilt (Envoy's
+ * runCallbacks) and the picks Envoy's test expects.
+ *   RoundRobinLoadBalancerTest.SlowStartNoWait: at 74 s host 1 weighs 12/60
+ *     = 0.2 (4:1), at 82 s 20/60 (2:1), at 127 s the window is over: round
+ *     robin again.
+ *   RoundRobinLoadBalancerTest.SlowStartNoWaitNonLinearAggression:
+ *     aggression 2: at 68 s (6/60)^(1/2) = 0.32 (3:1), at 88 s (26/60)^(1/2)
+ *     = 0.66 (5:3).
+ *   RoundRobinLoadBalancerTest.SlowStartNoWaitMinWeightPercent35: at 74 s
+ *     max(0.2, 0.35) (5:2), at 92 s 0.5 (2:1).
+ *   LeastRequestLoadBalancerTest.SlowStartNoWait: equal weights, but a host
+ *     ramps, so an EDF schedule: at 72 s host 1 weighs 10/60 = 0.167 and
+ *     host 0, given a request in flight after the rebuild, 0.5 once put
+ *     back (3:1); at 102 s 0.667 against 0.5 (4:3). */
+Test(envoy, slow_start_cases)
 {
-	struct fx f;
-	fx_open_ss(&f, BALANCER_ROUND_ROBIN, 1, envoy_ss(60, 1, 0.1));
-	cr_assert_eq(fx_ready(&f, 62 * SIM_S, 1), 1);
-	fx_refresh(&f, 74 * SIM_S);
-	expect_picks(&f, "00001", "4:1");
-	fx_refresh(&f, 82 * SIM_S);
-	expect_picks(&f, "001", "2:1");
-	fx_refresh(&f, 127 * SIM_S);
-	expect_picks(&f, "0101", "1:1");
-	cr_assert_eq(f.sv->lb.groups[0].mode, BAL_RR);
-	fx_close(&f);
-}
-
-/* Envoy RoundRobinLoadBalancerTest.SlowStartNoWaitNonLinearAggression:
- * aggression 2: at 6 s host 1 weighs (6/60)^(1/2) = 0.32 (3:1), at 26 s
- * (26/60)^(1/2) = 0.66 (5:3). */
-Test(envoy, round_robin_slow_start_non_linear_aggression)
-{
-	struct fx f;
-	fx_open_ss(&f, BALANCER_ROUND_ROBIN, 1, envoy_ss(60, 2, 0.1));
-	fx_ready(&f, 62 * SIM_S, 1);
-	fx_refresh(&f, 68 * SIM_S);
-	expect_picks(&f, "0001", "3:1");
-	fx_refresh(&f, 88 * SIM_S);
-	expect_picks(&f, "01001010", "5:3");
-	fx_refresh(&f, 129 * SIM_S);
-	expect_picks(&f, "0101", "1:1");
-	fx_close(&f);
-}
-
-/* Envoy RoundRobinLoadBalancerTest.SlowStartNoWaitMinWeightPercent35:
- * min_weight_percent 35: at 12 s host 1 weighs max(0.2, 0.35) (5:2), at
- * 30 s 0.5 (2:1). */
-Test(envoy, round_robin_slow_start_min_weight_percent_35)
-{
-	struct fx f;
-	fx_open_ss(&f, BALANCER_ROUND_ROBIN, 1, envoy_ss(60, 1, 0.35));
-	fx_ready(&f, 62 * SIM_S, 1);
-	fx_refresh(&f, 74 * SIM_S);
-	expect_picks(&f, "0010001", "5:2");
-	fx_refresh(&f, 92 * SIM_S);
-	expect_picks(&f, "0100100", "2:1");
-	fx_refresh(&f, 137 * SIM_S);
-	expect_picks(&f, "0101", "1:1");
-	fx_close(&f);
-}
-
-/* Envoy LeastRequestLoadBalancerTest.SlowStartNoWait: equal weights, but a
- * host ramps, so an EDF schedule: host 1 at 10 s of 60 weighs 0.167, host
- * 0 with a request in flight 0.5 once put back (3:1); at 40 s 0.667
- * against 0.5 (4:3). */
-Test(envoy, least_request_slow_start_no_wait)
-{
-	struct fx f;
-	fx_open_ss(&f, BALANCER_LEAST_REQUEST, 1, envoy_ss(60, 1, 0.1));
-	fx_ready(&f, 62 * SIM_S, 1);
-	fx_refresh(&f, 72 * SIM_S);
-	f.sv->pods[0]->n_busy = 1;
-	expect_picks(&f, "0001", "3:1");
-	fx_refresh(&f, 102 * SIM_S);
-	expect_picks(&f, "1010101", "4:3");
-	fx_close(&f);
+	static const struct {
+		const char *name;
+		enum balancer_kind kind;
+		double aggression, min_weight;
+		struct {
+			int t;             /* s */
+			const char *picks; /* NULL: no more steps */
+		} step[3];
+	} rows[] = {
+		{"RoundRobinLoadBalancerTest.SlowStartNoWait", BALANCER_ROUND_ROBIN, 1, 0.1,
+		 {{74, "00001"}, {82, "001"}, {127, "0101"}}},
+		{"RoundRobinLoadBalancerTest.SlowStartNoWaitNonLinearAggression", BALANCER_ROUND_ROBIN, 2, 0.1,
+		 {{68, "0001"}, {88, "01001010"}, {129, "0101"}}},
+		{"RoundRobinLoadBalancerTest.SlowStartNoWaitMinWeightPercent35", BALANCER_ROUND_ROBIN, 1, 0.35,
+		 {{74, "0010001"}, {92, "0100100"}, {137, "0101"}}},
+		{"LeastRequestLoadBalancerTest.SlowStartNoWait", BALANCER_LEAST_REQUEST, 1, 0.1,
+		 {{72, "0001"}, {102, "1010101"}, {0, NULL}}},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct fx f;
+		fx_open_ss(&f, rows[i].kind, 1, envoy_ss(60, rows[i].aggression, rows[i].min_weight));
+		cr_assert_eq(fx_ready(&f, 62 * SIM_S, 1), 1);
+		for (int k = 0; k < 3 && rows[i].step[k].picks; k++) {
+			fx_refresh(&f, rows[i].step[k].t * SIM_S);
+			if (rows[i].kind == BALANCER_LEAST_REQUEST)
+				f.sv->pods[0]->n_busy = 1;
+			expect_picks(&f, rows[i].step[k].picks, rows[i].name);
+		}
+		if (rows[i].kind == BALANCER_ROUND_ROBIN)
+			cr_assert_eq(f.sv->lb.groups[0].mode, BAL_RR, "%s: round robin after the window", rows[i].name);
+		fx_close(&f);
+	}
 }
 
 /* ---- an ALB's slow start ---- */
@@ -660,27 +643,35 @@ Test(balancer, new_pod_takes_its_share_at_half_its_window)
 
 /* ---- slow start in a whole run: scenarios/slow-start.yaml ---- */
 
-/* Variant v of sc run with `seed`: its service's summary (its name
- * cleared: the variant's scenario is gone). With `keep`, the run's rows go
- * there, their service names cleared too (free with memsink_free). */
-static struct row_summary run_variant(const struct scenario *sc, size_t v, uint64_t seed, struct memsink *keep)
+/* What a run of scenarios/slow-start.yaml gives: checkout's summary and,
+ * if asked, its sample rows, their service names cleared (they point into
+ * the variant's scenario, which goes). */
+struct ss_run {
+	bool keep_samples;
+	struct row_summary sum;
+	struct row_sample *samples; /* owned, NULL unless kept */
+	size_t n_samples;
+};
+
+static void keep_run(const struct memsink *m, void *ctx)
 {
-	struct scenario vs;
-	struct herr e;
-	cr_assert_eq(scn_load_variant(&vs, sc, v, NULL, 0, &e), 0, "%s", e.msg);
-	struct memsink m;
-	struct sink out = memsink_init(&m);
-	struct run_stats st;
-	run_once(&vs, seed, &out, NULL, &st);
-	struct row_summary r = *memsink_summary(&m, "checkout");
-	r.service = NULL;
-	for (size_t i = 0; i < m.n_samples; i++)
-		m.samples[i].service = NULL;
-	if (keep)
-		*keep = m;
-	else
-		memsink_free(&m);
-	scn_free(&vs);
+	struct ss_run *r = ctx;
+	r->sum = *memsink_summary(m, "checkout");
+	r->sum.service = NULL;
+	if (!r->keep_samples)
+		return;
+	r->n_samples = m->n_samples;
+	r->samples = xcalloc(m->n_samples ? m->n_samples : 1, sizeof *r->samples);
+	for (size_t i = 0; i < m->n_samples; i++) {
+		r->samples[i] = m->samples[i];
+		r->samples[i].service = NULL;
+	}
+}
+
+static struct ss_run run_variant(const struct scenario *sc, size_t v, uint64_t seed, bool samples)
+{
+	struct ss_run r = {.keep_samples = samples};
+	memsink_run_variant(sc, v, seed, keep_run, &r);
 	return r;
 }
 
@@ -697,9 +688,9 @@ Test(run, slow_start_lowers_a_spikes_p99_for_cold_pods)
 	cr_assert_eq(sc.n_variants, 3);
 	cr_assert_str_eq(sc.variants[0].name, "none");
 	for (uint64_t seed = 5; seed < 8; seed++) {
-		struct row_summary none = run_variant(&sc, 0, seed, NULL);
+		struct row_summary none = run_variant(&sc, 0, seed, false).sum;
 		for (size_t v = 1; v < 3; v++) {
-			struct row_summary r = run_variant(&sc, v, seed, NULL);
+			struct row_summary r = run_variant(&sc, v, seed, false).sum;
 			cr_expect_lt(r.p99_ms, 0.5 * none.p99_ms, "seed %llu, %s: p99 %.1f ms against %.1f ms without",
 				     (unsigned long long)seed, sc.variants[v].name, r.p99_ms, none.p99_ms);
 			cr_expect_lt(r.error_rate, none.error_rate, "seed %llu, %s: errors %g against %g without",
@@ -707,13 +698,12 @@ Test(run, slow_start_lowers_a_spikes_p99_for_cold_pods)
 			cr_expect_gt(r.pods_started, 0);
 		}
 	}
-	struct memsink a, b;
-	struct row_summary x = run_variant(&sc, 1, 9, &a), y = run_variant(&sc, 1, 9, &b);
-	cr_assert(!memcmp(&x, &y, sizeof x), "the summaries differ");
+	struct ss_run a = run_variant(&sc, 1, 9, true), b = run_variant(&sc, 1, 9, true);
+	cr_assert(!memcmp(&a.sum, &b.sum, sizeof a.sum), "the summaries differ");
 	cr_assert_eq(a.n_samples, b.n_samples);
 	for (size_t i = 0; i < a.n_samples; i++)
 		cr_assert(!memcmp(&a.samples[i], &b.samples[i], sizeof a.samples[i]), "sample %zu differs", i);
-	memsink_free(&a);
-	memsink_free(&b);
+	free(a.samples);
+	free(b.samples);
 	scn_free(&sc);
 }
