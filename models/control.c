@@ -12,7 +12,10 @@
  *
  * Each HPA syncs every sync period (its own phase), turning the service's
  * pods into what the controller's pod lister and the metrics API would
- * show (struct hpa_pod), and applies the result to the Deployment at once.
+ * show (struct hpa_pod), and its External metrics into the sum of the
+ * scenario's external_metrics series they match at that moment (as KEDA's
+ * metrics server computes a trigger when the HPA asks), and applies the
+ * result to the Deployment at once.
  * Every sync is a decision row with the metrics it saw.
  *
  * The first scrape and the first sync happen at the scenario's offsets, or
@@ -109,7 +112,7 @@ static size_t observe(struct world *w, struct service *sv)
 
 static const char *metric_name(const struct scn_hpa *spec, size_t i, const struct hpa_metric_result *m)
 {
-	if (m->kind == HPA_METRIC_PODS)
+	if (m->kind == HPA_METRIC_PODS || m->kind == HPA_METRIC_EXTERNAL)
 		return i < spec->n_metrics && spec->metrics[i].name ? spec->metrics[i].name : "pods";
 	return m->resource == HPA_RES_CPU ? "cpu" : "memory";
 }
@@ -153,6 +156,23 @@ static void metrics_json(char *buf, size_t size, const struct scn_hpa *spec, con
 	buf[k] = '\0';
 }
 
+/* What the external metrics API serves at now for each of the HPA's
+ * External metrics: the sum of the series it matches (the loader checked
+ * that there is at least one); NaN for the other metrics. */
+static void external_values(const struct world *w, const struct scn_hpa *spec, simtime now, double *out)
+{
+	assert(spec->n_metrics <= HPA_MAX_METRICS);
+	for (size_t i = 0; i < spec->n_metrics; i++) {
+		const struct scn_hpa_metric *m = &spec->metrics[i];
+		out[i] = NAN;
+		if (m->kind != HPA_METRIC_EXTERNAL)
+			continue;
+		out[i] = 0;
+		for (size_t k = 0; k < m->n_series; k++)
+			out[i] += scn_ext_value(&w->sc->external_metrics[m->series[k]], now);
+	}
+}
+
 static simtime sync_ev(struct sim *s, void *obj, uint64_t arg)
 {
 	struct world *w = obj;
@@ -160,8 +180,10 @@ static simtime sync_ev(struct sim *s, void *obj, uint64_t arg)
 	const struct scn_hpa *spec = &sv->cfg->hpa;
 	size_t n = observe(w, sv);
 	struct hpa_decision d;
+	double ext[HPA_MAX_METRICS];
+	external_values(w, spec, s->now, ext);
 	int32_t before = sv->desired;
-	int32_t want = hpa_sync(sv->hpa, s->now, before, w->hpa_buf, n, &d);
+	int32_t want = hpa_sync_ext(sv->hpa, s->now, before, w->hpa_buf, n, ext, &d);
 	sv->hpa_util = NAN;
 	for (size_t i = 0; i < d.n_metrics && i < HPA_MAX_METRICS; i++)
 		if (d.metric[i].kind == HPA_METRIC_RESOURCE && d.metric[i].resource == HPA_RES_CPU &&

@@ -40,6 +40,7 @@ const char *hpa_error_name(enum hpa_error e)
 	case HPA_ERR_NO_METRICS: return "no_metrics";
 	case HPA_ERR_MISSING_REQUEST: return "missing_request";
 	case HPA_ERR_NO_REQUESTS: return "no_requests";
+	case HPA_ERR_NO_EXTERNAL: return "no_external_metric";
 	}
 	return "unknown";
 }
@@ -336,6 +337,61 @@ int32_t hpa_pods_metric_replicas(const struct hpa_calc_params *p, simtime now, i
 	assert(p && out && (pods || n_pods == 0));
 	result_init(out, HPA_METRIC_PODS, HPA_RES_CPU, HPA_TARGET_AVERAGE_VALUE, target_average);
 	return plain_replicas(p, now, current, to_milli(target_average), SRC_CUSTOM, pods, n_pods, out);
+}
+
+/*
+ * GetExternalPerPodMetricReplicas. The ratio divides by the status
+ * replicas as Go does, so 0 of them gives an infinite (or NaN) ratio,
+ * never within the tolerance; the reported per-pod usage is then 0
+ * (getPerPodUsage).
+ */
+int32_t hpa_external_average_replicas(const struct hpa_calc_params *p, int32_t status_replicas, double usage,
+				      double target_average, struct hpa_metric_result *out)
+{
+	assert(p && out && status_replicas >= 0);
+	result_init(out, HPA_METRIC_EXTERNAL, HPA_RES_CPU, HPA_TARGET_AVERAGE_VALUE, target_average);
+	int64_t use = to_milli(usage), target = to_milli(target_average);
+	assert(target > 0);
+	double ratio = (double)use / ((double)target * (double)status_replicas);
+	out->ratio = ratio;
+	out->n_ready = status_replicas;
+	out->current = status_replicas ? ceil((double)use / (double)status_replicas) / 1000.0 : 0;
+	out->average = out->current;
+	if (within(p, ratio))
+		return propose(out, status_replicas, true);
+	return propose(out, ceil_i32((double)use / (double)target), false);
+}
+
+/* getReadyPodsCount: phase Running and Ready. A pod being deleted that is
+ * still Ready counts in Go; `ignored` pods are left out here, as the
+ * simulator's terminating pods are never Ready and Failed ones never are. */
+static int32_t ready_pods(const struct hpa_pod *pods, size_t n)
+{
+	int32_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += !pods[i].pending && !pods[i].ignored && pods[i].has_ready_condition && pods[i].ready;
+	return k;
+}
+
+/* GetExternalMetricReplicas with getUsageRatioReplicaCount. */
+int32_t hpa_external_value_replicas(const struct hpa_calc_params *p, int32_t current, double usage, double target,
+				    const struct hpa_pod *pods, size_t n_pods, struct hpa_metric_result *out)
+{
+	assert(p && out && (pods || n_pods == 0) && current >= 0);
+	result_init(out, HPA_METRIC_EXTERNAL, HPA_RES_CPU, HPA_TARGET_VALUE, target);
+	int64_t use = to_milli(usage), t = to_milli(target);
+	assert(t > 0);
+	double ratio = (double)use / (double)t;
+	out->ratio = ratio;
+	out->current = out->average = (double)use / 1000.0;
+	if (current == 0)
+		return propose(out, ceil_i32(ratio), false);
+	if (within(p, ratio))
+		return propose(out, current, true);
+	if (n_pods == 0)
+		return fail(out, HPA_ERR_NO_PODS);
+	out->n_ready = ready_pods(pods, n_pods);
+	return propose(out, ceil_i32(ratio * (double)out->n_ready), false);
 }
 
 /* ---------- defaults ---------- */
@@ -764,15 +820,40 @@ void hpa_store_scale_event(hpa *h, simtime now, int32_t prev, int32_t next)
 
 /* ---------- reconcile ---------- */
 
-static int32_t metric_replicas(const hpa *h, const struct scn_hpa_metric *m, simtime now, int32_t current,
-			       const struct hpa_pod *pods, size_t n_pods, struct hpa_metric_result *out)
+/* What one sync reads besides the metrics' specs. */
+struct inputs {
+	simtime now;
+	int32_t current;          /* scale.spec.replicas */
+	int32_t status;           /* scale.status.replicas: the pods not being deleted */
+	const struct hpa_pod *pods;
+	size_t n_pods;
+	const double *external;   /* per metric: an External metric's total, NaN: none (may be NULL) */
+};
+
+/* computeReplicasForMetric: the calculator the metric's type and target call for. */
+static int32_t metric_replicas(const hpa *h, size_t i, const struct inputs *in, struct hpa_metric_result *out)
 {
+	const struct scn_hpa_metric *m = &h->metrics[i];
+	if (m->kind == HPA_METRIC_EXTERNAL) {
+		double usage = in->external ? in->external[i] : NAN;
+		if (isnan(usage)) {
+			result_init(out, HPA_METRIC_EXTERNAL, HPA_RES_CPU, m->target,
+				    m->target == HPA_TARGET_VALUE ? m->value : m->average_value);
+			return fail(out, HPA_ERR_NO_EXTERNAL);
+		}
+		if (m->target == HPA_TARGET_VALUE)
+			return hpa_external_value_replicas(&h->calc, in->current, usage, m->value, in->pods, in->n_pods,
+							   out);
+		return hpa_external_average_replicas(&h->calc, in->status, usage, m->average_value, out);
+	}
 	if (m->kind == HPA_METRIC_PODS)
-		return hpa_pods_metric_replicas(&h->calc, now, current, m->average_value, pods, n_pods, out);
+		return hpa_pods_metric_replicas(&h->calc, in->now, in->current, m->average_value, in->pods, in->n_pods,
+						out);
 	if (m->target == HPA_TARGET_UTILIZATION)
-		return hpa_resource_replicas(&h->calc, now, current, m->utilization, m->resource, pods, n_pods, out);
-	return hpa_resource_average_replicas(&h->calc, now, current, m->average_value, m->resource, pods, n_pods,
-					     out);
+		return hpa_resource_replicas(&h->calc, in->now, in->current, m->utilization, m->resource, in->pods,
+					     in->n_pods, out);
+	return hpa_resource_average_replicas(&h->calc, in->now, in->current, m->average_value, m->resource, in->pods,
+					     in->n_pods, out);
 }
 
 /*
@@ -780,15 +861,14 @@ static int32_t metric_replicas(const hpa *h, const struct scn_hpa_metric *m, sim
  * proposal of 0 is replaced by any later one). Returns -1, with d->bound set,
  * when every metric is invalid or some are and the rest propose a scale-down.
  */
-static int32_t compute_metrics(const hpa *h, simtime now, int32_t current, const struct hpa_pod *pods,
-			       size_t n_pods, struct hpa_decision *d)
+static int32_t compute_metrics(const hpa *h, const struct inputs *in, struct hpa_decision *d)
 {
-	int32_t replicas = 0;
+	int32_t replicas = 0, current = in->current;
 	size_t invalid = 0;
 	d->n_metrics = h->n_metrics;
 	for (size_t i = 0; i < h->n_metrics; i++) {
 		struct hpa_metric_result r;
-		int32_t prop = metric_replicas(h, &h->metrics[i], now, current, pods, n_pods, &r);
+		int32_t prop = metric_replicas(h, i, in, &r);
 		if (i < HPA_MAX_METRICS)
 			d->metric[i] = r;
 		if (prop < 0) {
@@ -841,14 +921,22 @@ static int32_t settle(struct hpa_decision *d, int32_t desired, enum hpa_bound bo
 	return desired;
 }
 
+/* reconcileAutoscaler without External metrics' values. */
+int32_t hpa_sync(hpa *h, simtime now, int32_t spec_replicas, const struct hpa_pod *pods, size_t n_pods,
+		 struct hpa_decision *d)
+{
+	return hpa_sync_ext(h, now, spec_replicas, pods, n_pods, NULL, d);
+}
+
 /*
  * reconcileAutoscaler: record the initial recommendation on first sight;
  * spec 0 with min != 0 disables autoscaling; a count above max or below min
  * is set to the bound without reading metrics; else the metrics' proposal is
- * stabilized and limited. A change is recorded as a scale event (behavior).
+ * stabilized and limited; the status replicas (for External AverageValue
+ * targets) are the pods not being deleted. A change is recorded as a scale event (behavior).
  */
-int32_t hpa_sync(hpa *h, simtime now, int32_t spec_replicas, const struct hpa_pod *pods, size_t n_pods,
-		 struct hpa_decision *d)
+int32_t hpa_sync_ext(hpa *h, simtime now, int32_t spec_replicas, const struct hpa_pod *pods, size_t n_pods,
+		     const double *external, struct hpa_decision *d)
 {
 	struct hpa_decision local;
 	assert(h && spec_replicas >= 0 && (pods || n_pods == 0));
@@ -873,7 +961,10 @@ int32_t hpa_sync(hpa *h, simtime now, int32_t spec_replicas, const struct hpa_po
 	} else if (current < s->min_replicas) {
 		desired = settle(d, s->min_replicas, HPA_BOUND_MIN_REPLICAS);
 	} else {
-		int32_t raw = compute_metrics(h, now, current, pods, n_pods, d);
+		struct inputs in = {now, current, 0, pods, n_pods, external};
+		for (size_t i = 0; i < n_pods; i++)
+			in.status += !pods[i].ignored;
+		int32_t raw = compute_metrics(h, &in, d);
 		if (raw < 0)
 			return settle(d, current, d->bound);
 		desired = normalize(h, now, current, raw, d);

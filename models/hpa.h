@@ -5,7 +5,9 @@
  *
  * Two layers:
  *   - a replica calculator (hpa_resource_replicas, hpa_resource_average_replicas,
- *     hpa_pods_metric_replicas): a pure function from one metric spec, the
+ *     hpa_pods_metric_replicas, and for External metrics, whose value the
+ *     caller gives, hpa_external_average_replicas and
+ *     hpa_external_value_replicas): a pure function from one metric spec, the
  *     current replica count and the pods as the controller sees them at a sync
  *     to a proposed replica count. It groups pods exactly as groupPods does
  *     (ignored, unready, missing, ready, with the CPU readiness rules), works in
@@ -57,7 +59,8 @@ enum hpa_error {
 	HPA_ERR_NO_PODS,         /* "no pods returned by selector" */
 	HPA_ERR_NO_METRICS,      /* "did not receive metrics for targeted pods (pods might be unready)" */
 	HPA_ERR_MISSING_REQUEST, /* "missing request for <resource>" on some pod (even an ignored one) */
-	HPA_ERR_NO_REQUESTS      /* the requests of the pods with metrics sum to zero */
+	HPA_ERR_NO_REQUESTS,     /* the requests of the pods with metrics sum to zero */
+	HPA_ERR_NO_EXTERNAL      /* "unable to get external metric": no series of that name and selector */
 };
 
 /* The rule that bound a sync's result, for "why did it (not) scale?". */
@@ -78,21 +81,24 @@ enum hpa_bound {
 
 /* One metric's computation at a sync. */
 struct hpa_metric_result {
-	enum hpa_metric_kind kind;     /* Resource or Pods */
+	enum hpa_metric_kind kind;     /* Resource, Pods or External */
 	enum hpa_resource resource;    /* Resource metrics: cpu or memory */
 	enum hpa_target_kind target_kind;
 	bool valid;                    /* a proposal was computed */
 	enum hpa_error error;          /* why not, when !valid */
 	double current;                /* Utilization: percent, truncated to an integer as Kubernetes does;
 					* AverageValue / Pods: average per ready pod with a sample, in the
-					* metric's unit (cores, bytes, or the Pods metric's unit) */
+					* metric's unit (cores, bytes, or the Pods metric's unit);
+					* External AverageValue: the total / status replicas, rounded up to a
+					* milli-unit (the HPA's status); External Value: the total */
 	double average;                /* average per ready pod with a sample, metric unit (cores/bytes for Utilization) */
 	double target;                 /* Utilization: percent; else the per-pod average target, metric unit */
 	double ratio;                  /* current / target over ready pods, before any fill-in */
 	int32_t proposal;              /* proposed replicas (valid only) */
 	bool held;                     /* the proposal is the current count because of the tolerance or because
 					* filling in missing/unready pods would flip the direction */
-	int32_t n_ready;               /* pods counted with their own sample */
+	int32_t n_ready;               /* pods counted with their own sample; External AverageValue: the
+					* status replicas, Value: the Running and Ready pods (when counted) */
 	int32_t n_unready;             /* pending, or (CPU) not ready / too fresh a sample */
 	int32_t n_missing;             /* no sample */
 	int32_t n_ignored;             /* being deleted or Failed */
@@ -147,6 +153,26 @@ int32_t hpa_resource_average_replicas(const struct hpa_calc_params *p, simtime n
 int32_t hpa_pods_metric_replicas(const struct hpa_calc_params *p, simtime now, int32_t current,
 				 double target_average, const struct hpa_pod *pods, size_t n_pods,
 				 struct hpa_metric_result *out);
+/*
+ * GetExternalPerPodMetricReplicas: an External metric with an AverageValue
+ * target. `usage` is the metric's total (the sum of its series, in its
+ * unit), `status_replicas` the target's scale.status.replicas (its pods not
+ * being deleted, ready or not: no readiness rules). Outside the tolerance of
+ * usage / (target x status_replicas) the proposal is ceil(usage / target),
+ * whatever the current count; within it, status_replicas. Never fails.
+ */
+int32_t hpa_external_average_replicas(const struct hpa_calc_params *p, int32_t status_replicas, double usage,
+				      double target_average, struct hpa_metric_result *out);
+/*
+ * GetExternalMetricReplicas: an External metric with a Value target.
+ * ratio = usage / target; with current (scale.spec.replicas) != 0, within
+ * the tolerance the proposal is current, else ceil(ratio x the pods that are
+ * Running and Ready); with current 0, ceil(ratio). Returns -1
+ * (HPA_ERR_NO_PODS) when the pods must be counted and there are none.
+ * Borrows pods.
+ */
+int32_t hpa_external_value_replicas(const struct hpa_calc_params *p, int32_t current, double usage, double target,
+				    const struct hpa_pod *pods, size_t n_pods, struct hpa_metric_result *out);
 
 /*
  * The controller.
@@ -192,6 +218,15 @@ void hpa_free(hpa *h);
  */
 int32_t hpa_sync(hpa *h, simtime now, int32_t spec_replicas, const struct hpa_pod *pods, size_t n_pods,
 		 struct hpa_decision *d);
+/*
+ * hpa_sync with the External metrics' values: external[i] is the total of
+ * metric i (the sum of the series its name and selector match, in its unit)
+ * when metric i is External, NaN when the metrics API has no series for it
+ * (the metric is then invalid). external may be NULL: every External metric
+ * is invalid. Borrows external.
+ */
+int32_t hpa_sync_ext(hpa *h, simtime now, int32_t spec_replicas, const struct hpa_pod *pods, size_t n_pods,
+		     const double *external, struct hpa_decision *d);
 
 /*
  * The normalization steps hpa_sync composes, exposed for tests and tools.

@@ -632,9 +632,13 @@ static void hpa_words(char *buf, size_t n, const struct scn_hpa *h)
 	size_t k = (size_t)snprintf(buf, n, "min %d, max %d; ", h->min_replicas, h->max_replicas);
 	for (size_t i = 0; i < h->n_metrics && k < n; i++) {
 		const struct scn_hpa_metric *m = &h->metrics[i];
-		const char *what = m->kind == HPA_METRIC_PODS ? m->name : m->resource == HPA_RES_CPU ? "cpu" : "memory";
+		const char *what = m->kind != HPA_METRIC_RESOURCE ? m->name : m->resource == HPA_RES_CPU ? "cpu" : "memory";
 		if (m->target == HPA_TARGET_UTILIZATION)
 			k += (size_t)snprintf(buf + k, n - k, "%s at %d %% of request; ", what, m->utilization);
+		else if (m->target == HPA_TARGET_VALUE)
+			k += (size_t)snprintf(buf + k, n - k, "external %s at %g in all; ", what, m->value);
+		else if (m->kind == HPA_METRIC_EXTERNAL)
+			k += (size_t)snprintf(buf + k, n - k, "external %s at %g per pod; ", what, m->average_value);
 		else
 			k += (size_t)snprintf(buf + k, n - k, "%s at %g per pod; ", what, m->average_value);
 	}
@@ -787,6 +791,23 @@ static void ca_assumptions(struct doc *d, const struct scn_cluster *cl)
 		 expanders[ca->expander], t1, a, b, ca->scale_down_enabled ? "on" : "off", t2,
 		 100 * ca->scale_down_utilization_threshold);
 	kv(d, "Cluster Autoscaler", buf);
+	/* Its cluster-wide limits and balancing, when set (all off by default). */
+	size_t n = 0;
+	buf[0] = '\0';
+	if (ca->max_nodes_total > 0)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "max-nodes-total %d", ca->max_nodes_total);
+	if ((ca->cores_min > 0 || ca->cores_max < 320000) && n < sizeof buf)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%scores-total %lld:%lld", n ? "; " : "",
+				      (long long)ca->cores_min, (long long)ca->cores_max);
+	if ((ca->memory_min > 0 || ca->memory_max < (int64_t)6400000 << 30) && n < sizeof buf)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%smemory-total %lld:%lld GiB", n ? "; " : "",
+				      (long long)(ca->memory_min >> 30), (long long)(ca->memory_max >> 30));
+	if (ca->balance_similar_node_groups && n < sizeof buf)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%sbalance-similar-node-groups", n ? "; " : "");
+	if (ca->ignore_daemonsets_utilization && n < sizeof buf)
+		snprintf(buf + n, sizeof buf - n, "%signore-daemonsets-utilization", n ? "; " : "");
+	if (buf[0])
+		kv(d, "Cluster Autoscaler limits", buf);
 }
 
 /* Zones lost and spot interruptions, and the node lifecycle controller's

@@ -62,23 +62,140 @@ static void replicas_at(const struct scenario *sc, double factor, struct plan_ba
 	}
 }
 
+/* ---- scheduled floors ---- */
+
+/* Whether some HPA reads an External metric with a recurring (cron)
+ * series: only those repeat outside the run. */
+static bool has_floors(const struct scenario *sc)
+{
+	for (size_t i = 0; i < sc->n_services; i++)
+		for (size_t k = 0; sc->services[i].hpa.enabled && k < sc->services[i].hpa.n_metrics; k++) {
+			const struct scn_hpa_metric *m = &sc->services[i].hpa.metrics[k];
+			for (size_t j = 0; m->kind == HPA_METRIC_EXTERNAL && j < m->n_series; j++)
+				if (sc->external_metrics[m->series[j]].month)
+					return true;
+		}
+	return false;
+}
+
+/*
+ * What service s's External metrics ask for at month time t, the HPA's
+ * steady state on them: an AverageValue target asks ceil(total / target)
+ * (a cron floor of desiredReplicas against 1 asks desiredReplicas); a
+ * Value target, whose ratio does not fall as pods are added, drives the
+ * count to maxReplicas when above the tolerance and asks nothing below
+ * it. Run-relative windows are the event's, not a normal day's: 0.
+ */
+static int floor_at(const struct scenario *sc, const struct scn_service *s, simtime t)
+{
+	const struct scn_hpa *h = &s->hpa;
+	double tol = h->up.has_tolerance ? h->up.tolerance : h->tolerance;
+	int best = 0;
+	for (size_t k = 0; k < h->n_metrics; k++) {
+		const struct scn_hpa_metric *m = &h->metrics[k];
+		if (m->kind != HPA_METRIC_EXTERNAL)
+			continue;
+		double total = 0;
+		for (size_t j = 0; j < m->n_series; j++)
+			total += scn_ext_month_value(&sc->external_metrics[m->series[j]], t);
+		double want = m->target == HPA_TARGET_VALUE ? (total > m->value * (1 + tol) ? h->max_replicas : 0)
+							    : ceil(total / m->average_value - 1e-9);
+		best = (int)HR_MAX((double)best, HR_MIN(want, (double)h->max_replicas));
+	}
+	return best;
+}
+
+/* The replica vectors hour h of the month's days runs, with the minutes
+ * each holds: the base (no floor) raised by the floors that hold. */
+struct mix {
+	int *r;        /* [n x services] */
+	size_t *count; /* minutes of each */
+	size_t n, total;
+};
+
+static void mix_of(const struct scenario *sc, int h, const int *base, struct mix *x)
+{
+	size_t ns = sc->n_services, cap = 4;
+	int *v = xcalloc(ns, sizeof *v);
+	*x = (struct mix){xcalloc(cap * ns, sizeof *x->r), xcalloc(cap, sizeof *x->count), 0, 0};
+	for (int64_t m = (int64_t)h * 60; m < (int64_t)MONTH_HOURS * 60; m += SCN_HOURS * 60)
+		for (int64_t k = m; k < m + 60; k++, x->total++) {
+			for (size_t i = 0; i < ns; i++) {
+				const struct scn_service *s = &sc->services[i];
+				v[i] = s->hpa.enabled ? HR_MAX(base[i], floor_at(sc, s, k * SIM_MIN)) : base[i];
+			}
+			size_t j = 0;
+			while (j < x->n && memcmp(&x->r[j * ns], v, ns * sizeof *v))
+				j++;
+			if (j == x->n) {
+				if (x->n == cap) {
+					cap *= 2;
+					x->r = xrealloc(x->r, cap * ns * sizeof *x->r);
+					x->count = xrealloc(x->count, cap * sizeof *x->count);
+				}
+				memcpy(&x->r[j * ns], v, ns * sizeof *v);
+				x->count[x->n++] = 0;
+			}
+			x->count[j]++;
+		}
+	free(v);
+}
+
+/* Hour h with its floors: each replica vector's cost weighted by its
+ * share of the hour's minutes over the month. Returns the unrequested part. */
+static double hour_mixed(const struct scenario *sc, int h, const int *base, struct month_hour *out, double *share)
+{
+	size_t ns = sc->n_services;
+	struct mix x;
+	mix_of(sc, h, base, &x);
+	double *part = xcalloc(ns, sizeof *part), rest = 0, nodes = 0;
+	double factor = out->factor;
+	*out = (struct month_hour){.factor = factor};
+	for (size_t j = 0; j < x.n; j++) {
+		double w = (double)x.count[j] / (double)x.total;
+		struct month_hour one;
+		memset(part, 0, ns * sizeof *part);
+		rest += w * hour_of(sc, &x.r[j * ns], &one, part);
+		out->usd += w * one.usd;
+		out->spot_usd += w * one.spot_usd;
+		nodes += w * one.nodes;
+		for (size_t i = 0; i < ns; i++)
+			share[i] += w * part[i];
+		if (memcmp(&x.r[j * ns], base, ns * sizeof *base))
+			out->floor_share += w;
+	}
+	out->node_mean = nodes;
+	out->nodes = (int)lround(nodes);
+	free(part);
+	free(x.r);
+	free(x.count);
+	return rest;
+}
+
 void month_day(const struct scenario *sc, struct month_day *d)
 {
 	size_t ns = sc->n_services;
+	bool floors = has_floors(sc);
 	*d = (struct month_day){.cluster = sc->cluster.enabled};
 	d->replicas = xcalloc(SCN_HOURS * ns, sizeof *d->replicas);
 	d->share = xcalloc(ns, sizeof *d->share);
 	struct plan_baseline *b = xcalloc(ns, sizeof *b);
 	for (int h = 0; h < SCN_HOURS; h++) {
 		int *r = &d->replicas[(size_t)h * ns];
-		d->hour[h].factor = sc->cost.day[h];
+		struct month_hour *mh = &d->hour[h];
+		mh->factor = sc->cost.day[h];
 		replicas_at(sc, sc->cost.day[h], b, r);
 		if (!d->cluster)
 			continue;
-		d->unrequested += hour_of(sc, r, &d->hour[h], d->share);
-		d->day_usd += d->hour[h].usd;
-		d->day_spot_usd += d->hour[h].spot_usd;
-		d->node_hours += d->hour[h].nodes;
+		if (floors) {
+			d->unrequested += hour_mixed(sc, h, r, mh, d->share);
+		} else {
+			d->unrequested += hour_of(sc, r, mh, d->share);
+			mh->node_mean = mh->nodes;
+		}
+		d->day_usd += mh->usd;
+		d->day_spot_usd += mh->spot_usd;
+		d->node_hours += mh->node_mean;
 	}
 	if (d->cluster) {
 		int *r = xcalloc(ns, sizeof *r); /* the run's start: the services' replicas */

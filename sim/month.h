@@ -8,7 +8,11 @@
  * sim/plan.h) x cost.day[h], its callers add theirs, and an HPA service
  * runs what its HPA settles on for that load, never below minReplicas
  * (so a buffer's floor is paid in every hour it holds); a service without
- * an HPA runs its replicas. The nodes are those the scenario's provisioner
+ * an HPA runs its replicas. A scheduled floor (an External metric on a
+ * KEDA cron series, scn.h) is paid only while it holds: each hour of the
+ * day is priced minute by minute over the month (730 h from 00:00 UTC of
+ * the scenario's start), each distinct replica vector weighted by its
+ * share of that hour's minutes. The nodes are those the scenario's provisioner
  * itself keeps for those pods: the cluster a run starts from (the initial
  * placement and, for Karpenter, the settled start), priced per node.
  *
@@ -27,17 +31,20 @@
 #define MONTH_DAYS (MONTH_HOURS / SCN_HOURS)  /* 30.42 normal days */
 
 struct month_hour {
-	double factor;   /* the day's traffic factor */
-	double usd;      /* the cluster's instances, USD per hour (before any discount) */
-	double spot_usd; /* of which spot instances' */
-	int nodes;
+	double factor;      /* the day's traffic factor */
+	double usd;         /* the cluster's instances, USD per hour (before any discount) */
+	double spot_usd;    /* of which spot instances' */
+	int nodes;          /* nodes (node_mean rounded) */
+	double node_mean;   /* nodes, averaged over the hour's minutes in the month (scheduled floors) */
+	double floor_share; /* share of the hour's minutes in the month in which a scheduled floor raises
+	                     * some service above its steady state, 0 to 1 */
 };
 
 /* One normal day of a scenario's cluster. */
 struct month_day {
 	bool cluster;                     /* false: no nodes are modelled, nothing costs */
 	struct month_hour hour[SCN_HOURS];
-	int *replicas;                    /* [hour x n_services + service] (owned) */
+	int *replicas;                    /* [hour x n_services + service], without scheduled floors (owned) */
 	double *share;                    /* per service: its pods' part of the day's instance USD, by CPU
 	                                   * requests over each node's allocatable CPU (owned) */
 	double unrequested;               /* the rest of the day's instance USD: DaemonSets and idle */

@@ -86,6 +86,8 @@ static double metric_pods(const struct scn_service *s, const struct scn_hpa_metr
 			  char *f, size_t n)
 {
 	double cpu = s->cpu_per_request.mean, x;
+	if (m->kind == HPA_METRIC_EXTERNAL)
+		return NAN; /* not the traffic's: a scheduled floor is priced by its hours (sim/month.c) */
 	if (m->kind == HPA_METRIC_PODS) {
 		x = rps / m->average_value;
 		snprintf(f, n, "%.1f rps / %g rps per pod = %.2f", rps, m->average_value, x);

@@ -44,7 +44,8 @@
  *                        W the mean time a request is held (its CPU plus
  *                        its calls', no queueing)
  *
- * rounded up and kept within [1, maxReplicas]. It is the fixed point of
+ * rounded up and kept within [1, maxReplicas]. External metrics (a KEDA
+ * cron floor) do not follow the traffic and are left out. It is the fixed point of
  * Kubernetes' desired = ceil(current x usage / target); the HPA may stay
  * within its tolerance (10 %) of it. Warm pods are assumed (no warm-up). */
 struct plan_baseline {

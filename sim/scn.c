@@ -809,7 +809,7 @@ static int load_top(struct ld *L, const struct ynode *root)
 {
 	static const char *const keys[] = {"name",	 "description", "seed",	   "duration", "sample_interval",
 					   "slo_window", "services",	"pdbs", "cluster", "controllers", "compare", "sweep",
-					   "expect", "max_requests", "cost", NULL};
+					   "expect", "max_requests", "cost", "start", "external_metrics", NULL};
 	struct scenario *sc = L->sc;
 	if (ld_want_map(L, root, "a scenario") || ld_check_keys(L, root, keys, "the scenario"))
 		return -1;
@@ -858,6 +858,10 @@ static int load_top(struct ld *L, const struct ynode *root)
 	/* The controllers' flags first: the services' HPAs take them. */
 	if (((n = yt_get(root, "controllers")) && ld_load_controllers(L, n)) ||
 	    ((n = yt_get(root, "cluster")) && ld_load_cluster(L, n)) || ld_load_cost(L, yt_get(root, "cost")))
+		return -1;
+	/* The external metrics before the services: their HPAs name them. */
+	if (((n = yt_get(root, "start")) && ld_load_start(L, n)) ||
+	    ((n = yt_get(root, "external_metrics")) && ld_load_external_metrics(L, n)))
 		return -1;
 	if (!(n = ld_need(L, root, "services", "the scenario")) || load_services(L, n) ||
 	    ((n = yt_get(root, "pdbs")) && ld_load_pdbs(L, n)))
@@ -1109,6 +1113,7 @@ void scn_free(struct scenario *sc)
 		trace_free(&s->traffic.pattern.trace);
 	}
 	ld_free_k8s(sc);
+	ld_free_external(sc);
 	ld_free_placement(sc);
 	ld_free_manifests(sc);
 	for (size_t i = 0; i < sc->n_variants; i++) {

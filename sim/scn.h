@@ -115,20 +115,27 @@ struct scn_slo {
  */
 enum hpa_metric_kind {
 	HPA_METRIC_RESOURCE, /* type: Resource (cpu or memory, from metrics-server) */
-	HPA_METRIC_PODS      /* type: Pods (a per-pod custom metric, e.g. requests per second) */
+	HPA_METRIC_PODS,     /* type: Pods (a per-pod custom metric, e.g. requests per second) */
+	HPA_METRIC_EXTERNAL  /* type: External (external.metrics.k8s.io: scenario.external_metrics) */
 };
 enum hpa_resource { HPA_RES_CPU, HPA_RES_MEMORY };
 enum hpa_target_kind {
-	HPA_TARGET_UTILIZATION, /* averageUtilization: percent of the pods' request */
-	HPA_TARGET_AVERAGE_VALUE /* averageValue: per pod, in the metric's unit */
+	HPA_TARGET_UTILIZATION,   /* averageUtilization: percent of the pods' request */
+	HPA_TARGET_AVERAGE_VALUE, /* averageValue: per pod, in the metric's unit */
+	HPA_TARGET_VALUE          /* value: the metric's total (External metrics) */
 };
 struct scn_hpa_metric {
 	enum hpa_metric_kind kind;
 	enum hpa_resource resource; /* Resource metrics */
-	char *name;                 /* Pods metrics: the metric name (owned); headroom computes requests per second */
+	char *name;                 /* Pods and External metrics: the metric name (owned); a Pods metric is
+	                             * each pod's requests per second whatever its name */
 	enum hpa_target_kind target;
 	int32_t utilization;        /* Utilization target, percent (e.g. 70) */
 	double average_value;       /* AverageValue target: cores (cpu), bytes (memory), or per-pod metric units */
+	double value;               /* Value target (External): the metric's total, in its unit */
+	int *series;                /* External: indices into scenario.external_metrics of the series its name
+	                             * and selector match, >= 1 of them (owned) */
+	size_t n_series;
 	int line, col;              /* where the metric is defined */
 };
 enum hpa_policy_kind { HPA_POLICY_PODS, HPA_POLICY_PERCENT };
@@ -652,6 +659,35 @@ struct scn_sweep {
 	char *search;         /* `search: AXIS`: a plan bisects this numeric axis (owned); NULL: none */
 };
 
+/*
+ * An external metric (top-level `external_metrics:`, sim/scn_ext.c): one
+ * series of the external metrics API (external.metrics.k8s.io) as KEDA's
+ * metrics server serves a trigger, by name and labels. An HPA's External
+ * metric sums the series its metric.name and selector match. Its value over
+ * the run is resolved at load: piecewise constant, steps[k].value from
+ * steps[k].t until the next step's t.
+ */
+struct scn_ext_step {
+	simtime t;    /* ns: after the run's start (steps) or the month's (month) */
+	double value; /* the metric's value, in its unit (a cron trigger's: replicas) */
+};
+enum scn_ext_kind {
+	SCN_EXT_CRON,    /* KEDA's cron scaler: desiredReplicas between start and end, else 0 */
+	SCN_EXT_SCHEDULE /* windows relative to the run: replicas from `at` until `until`, else 0 */
+};
+struct scn_ext_metric {
+	char *name;               /* the metric's name (owned) */
+	struct scn_label *labels; /* its labels (owned), matched by an HPA metric's selector */
+	size_t n_labels;
+	enum scn_ext_kind kind;
+	struct scn_ext_step *steps; /* over the run, steps[0].t == 0, ascending, no two equal values in a row (owned) */
+	size_t n_steps;
+	struct scn_ext_step *month; /* cron: over the month from 00:00 UTC of the scenario's start (730 h), t from
+	                             * the month's start (owned); NULL for run-relative windows */
+	size_t n_month;
+	int line, col;              /* its item in the scenario */
+};
+
 struct expect; /* one line of `expect:` (sim/expect.h) */
 
 /* `cost:`, what a month costs beyond the simulated event (docs/cost.md,
@@ -685,6 +721,11 @@ struct scenario {
 	struct scn_cluster cluster;
 	struct scn_control control;
 	struct scn_cost cost;         /* `cost:` (defaults without it) */
+	bool has_start;               /* `start:` given: the run's absolute start */
+	int64_t start_unix;           /* the run's start, Unix seconds (UTC) */
+	int64_t month_unix;           /* the month model's start: 00:00 UTC of start's date, Unix seconds */
+	struct scn_ext_metric *external_metrics; /* `external_metrics:` (owned), in file order */
+	size_t n_external_metrics;
 	char *sandbox;   /* files the scenario names must resolve inside this folder (owned; NULL: anywhere) */
 	struct scn_variant *variants; /* `compare:` (owned); none: a single run */
 	size_t n_variants;
@@ -735,6 +776,10 @@ int scn_parse(struct scenario *out, const char *name, const char *text, size_t l
 int scn_load_variant(struct scenario *out, const struct scenario *sc, size_t v, const char *const *sets,
 		     size_t n_sets, struct herr *e);
 void scn_free(struct scenario *sc);
+/* External metric m's value at t (ns after the run's start; its steps). */
+double scn_ext_value(const struct scn_ext_metric *m, simtime t);
+/* Its value at t (ns after the month's start; its month steps), 0 without them. */
+double scn_ext_month_value(const struct scn_ext_metric *m, simtime t);
 /* The index of the service called name, or -1. */
 int scn_service_index(const struct scenario *sc, const char *name);
 /* Whether sel selects a pod with these labels (n of them), as

@@ -162,6 +162,15 @@ int ld_load_pdbs(struct ld *L, const struct ynode *v);
 /* sim/scn_expect.c: the `expect:` list (after services and cluster). */
 int ld_load_expect(struct ld *L, const struct ynode *v);
 
+/* sim/scn_ext.c: `start:` and `external_metrics:` (after duration, before
+ * the services, whose HPAs' External metrics match the series). */
+int ld_load_start(struct ld *L, const struct ynode *v);
+int ld_load_external_metrics(struct ld *L, const struct ynode *v);
+/* The series m->name and sel (NULL: none) match, into m->series; an error
+ * at `at` when none does. */
+int ld_match_external(struct ld *L, const struct ynode *at, const struct scn_selector *sel, struct scn_hpa_metric *m);
+void ld_free_external(struct scenario *sc);
+
 /* sim/scn_sweep.c */
 /* A service's `buffer` (a fraction > 0), applied by ld_load_sweep. */
 int ld_load_buffer(struct ld *L, const struct ynode *v, struct scn_service *s);

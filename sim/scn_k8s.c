@@ -119,7 +119,25 @@ static int load_target_ref(struct ld *L, const struct ynode *v)
 	return 0;
 }
 
-/* target: {type: Utilization, averageUtilization: 70} or {type: AverageValue, averageValue: 500m}. */
+/* A Value target (External metrics only): {type: Value, value: 10}. */
+static int load_value_target(struct ld *L, const struct ynode *v, struct scn_hpa_metric *m, parse_fn unit)
+{
+	const struct ynode *t = yt_get(v, "type");
+	if (m->kind != HPA_METRIC_EXTERNAL)
+		return yt_err(L->e, t, "type: Value targets are for Object and External metrics (headroom models "
+				       "External ones)");
+	if (yt_get(v, "averageValue") || yt_get(v, "averageUtilization"))
+		return yt_err(L->e, yt_get(v, "averageValue") ? yt_get(v, "averageValue") : yt_get(v, "averageUtilization"),
+			      "%s: not with type Value (use value)",
+			      yt_get(v, "averageValue") ? "averageValue" : "averageUtilization");
+	m->target = HPA_TARGET_VALUE;
+	return !ld_need(L, v, "value", "a Value target") || ld_get_num(L, v, "value", unit, 0, 1e15, true, &m->value)
+		       ? -1
+		       : 0;
+}
+
+/* target: {type: Utilization, averageUtilization: 70}, {type: AverageValue,
+ * averageValue: 500m} or (External) {type: Value, value: 10}. */
 static int load_target(struct ld *L, const struct ynode *v, struct scn_hpa_metric *m, parse_fn unit)
 {
 	static const char *const keys[] = {"type", "averageUtilization", "averageValue", "value", NULL};
@@ -130,10 +148,12 @@ static int load_target(struct ld *L, const struct ynode *v, struct scn_hpa_metri
 		return -1;
 	const struct ynode *t = yt_get(v, "type");
 	if (type == 2)
-		return yt_err(L->e, t, "type: Value targets are for Object and External metrics, which headroom does not model");
+		return load_value_target(L, v, m, unit);
 	if (type == 0) {
-		if (m->kind == HPA_METRIC_PODS)
-			return yt_err(L->e, t, "type: a Pods metric takes an AverageValue target");
+		if (m->kind != HPA_METRIC_RESOURCE)
+			return yt_err(L->e, t, "type: %s metric takes an AverageValue target%s",
+				      m->kind == HPA_METRIC_PODS ? "a Pods" : "an External",
+				      m->kind == HPA_METRIC_PODS ? "" : " or a Value target");
 		if (yt_get(v, "averageValue"))
 			return yt_err(L->e, yt_get(v, "averageValue"), "averageValue: not with type Utilization (use averageUtilization)");
 		int64_t u = 0;
@@ -152,7 +172,7 @@ static int load_target(struct ld *L, const struct ynode *v, struct scn_hpa_metri
 		m->target = HPA_TARGET_AVERAGE_VALUE;
 	}
 	if (yt_get(v, "value"))
-		return yt_err(L->e, yt_get(v, "value"), "value: only Object and External metrics take a value");
+		return yt_err(L->e, yt_get(v, "value"), "value: only with type Value (of an Object or External metric)");
 	return 0;
 }
 
@@ -160,6 +180,33 @@ static int load_target(struct ld *L, const struct ynode *v, struct scn_hpa_metri
 static int plain_quantity(const char *s, double *out, char why[UNITS_WHY])
 {
 	return units_cpu(s, out, why) ? units_number(s, out, why) : 0;
+}
+
+/*
+ * external: {metric: {name, selector}, target}: the series of the
+ * scenario's external_metrics with that name and labels the selector
+ * matches (KEDA's HPA selects by scaledobject.keda.sh/name).
+ */
+static int load_external(struct ld *L, const struct ynode *v, struct scn_hpa_metric *m)
+{
+	static const char *const keys[] = {"metric", "target", NULL};
+	static const char *const mkeys[] = {"name", "selector", NULL};
+	const struct ynode *x = ld_need(L, v, "external", "an External metric"), *mm, *sn;
+	const char *name;
+	m->kind = HPA_METRIC_EXTERNAL;
+	if (!x || ld_want_map(L, x, "external") || ld_check_keys(L, x, keys, "external") ||
+	    !(mm = ld_need(L, x, "metric", "external")) || ld_want_map(L, mm, "metric") ||
+	    ld_check_keys(L, mm, mkeys, "metric") || !ld_need(L, mm, "name", "metric") ||
+	    !(name = ld_string(L, yt_get(mm, "name"), "name")) || !ld_need(L, x, "target", "external") ||
+	    load_target(L, yt_get(x, "target"), m, plain_quantity))
+		return -1;
+	m->name = xstrdup(name);
+	struct scn_selector sel = {0};
+	int rc = (sn = yt_get(mm, "selector")) ? ld_load_selector(L, sn, "selector", &sel) : 0;
+	if (!rc)
+		rc = ld_match_external(L, yt_get(mm, "name"), sn ? &sel : NULL, m);
+	ld_free_selector(&sel);
+	return rc;
 }
 
 static int load_metric(struct ld *L, const struct ynode *v, struct scn_hpa_metric *m)
@@ -176,9 +223,12 @@ static int load_metric(struct ld *L, const struct ynode *v, struct scn_hpa_metri
 	if (ld_want_map(L, v, "a metric") || ld_check_keys(L, v, keys, "a metric") || !ld_need(L, v, "type", "a metric") ||
 	    ld_get_enum(L, v, "type", types, &type))
 		return -1;
+	if (type == 3)
+		return load_external(L, v, m);
 	if (type >= 2)
 		return yt_err(L->e, yt_get(v, "type"),
-			      "type: %s metrics are not modelled by headroom (it models Resource cpu/memory and Pods)",
+			      "type: %s metrics are not modelled by headroom (it models Resource cpu/memory, Pods and "
+			      "External)",
 			      types[type]);
 	if (type == 0) {
 		const struct ynode *r = ld_need(L, v, "resource", "a Resource metric");
@@ -1498,8 +1548,10 @@ void ld_free_k8s(struct scenario *sc)
 {
 	for (size_t i = 0; i < sc->n_services; i++) {
 		struct scn_hpa *h = &sc->services[i].hpa;
-		for (size_t j = 0; j < h->n_metrics; j++)
+		for (size_t j = 0; j < h->n_metrics; j++) {
 			free(h->metrics[j].name);
+			free(h->metrics[j].series);
+		}
 		free(h->metrics);
 		free(h->up.policies);
 		free(h->down.policies);

@@ -107,9 +107,10 @@ done
 # HPA manifests: an unknown field, an unsupported metric type, min > max.
 H='name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n    traffic: {rate: 10rps}\n    hpa:\n      apiVersion: autoscaling/v2\n      kind: HorizontalPodAutoscaler\n      spec:\n        scaleTargetRef: {kind: Deployment, name: a}\n'
 printf "$H"'        maxReplicas: 5\n        targetCPUUtilizationPercentage: 70\n' >"$B/hpa-unknown.yaml"
-printf "$H"'        maxReplicas: 5\n        metrics:\n        - type: External\n' >"$B/hpa-metric.yaml"
+printf "$H"'        maxReplicas: 5\n        metrics:\n        - type: Object\n' >"$B/hpa-metric.yaml"
+printf "$H"'        maxReplicas: 5\n        metrics:\n        - {type: External, external: {metric: {name: launch}, target: {type: AverageValue, averageValue: "1"}}}\n' >"$B/hpa-external.yaml"
 printf "$H"'        minReplicas: 5\n        maxReplicas: 3\n' >"$B/hpa-minmax.yaml"
-for case in "hpa-unknown:15:9:.*unknown key 'targetCPUUtilizationPercentage'" "hpa-metric:16:17:.*External metrics are not modelled" "hpa-minmax:15:22:.*maxReplicas \(3\) must be >= minReplicas \(5\)"; do
+for case in "hpa-unknown:15:9:.*unknown key 'targetCPUUtilizationPercentage'" "hpa-metric:16:17:.*Object metrics are not modelled" "hpa-external:16:54:.*no series of the external metrics API is called 'launch'" "hpa-minmax:15:22:.*maxReplicas \(3\) must be >= minReplicas \(5\)"; do
   f=${case%%:*}
   rm -f "$T/bad.db"
   expect "bad HPA: $f" 2 "$B/$f.yaml:${case#*:}" -- "$HR" run "$B/$f.yaml" --db "$T/bad.db"

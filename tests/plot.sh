@@ -212,6 +212,17 @@ grep -q "| balancer | round robin (IPVS, Envoy); Envoy slow start: a new pod's w
 q "$N" "update scenarios set name = '<script>alert(1)</script> & ''x'''" >/dev/null
 expect "report of a hostile name" 0 'n\.html' -- "$HR" report "$N" --out "$T/n.html"
 grep -q '<script' "$T/n.html" && bad "HTML: names are escaped" || ok "HTML: names are escaped"
+# Two NodePools: the node cost of each; Cluster Autoscaler's limits among the assumptions.
+PZ=$T/pz.db
+"$HR" run scenarios/pci-zones.yaml --db "$PZ" --set duration=8m -q
+expect "report of two NodePools" 0 'pz\.md' -- "$HR" report "$PZ" --out "$T/pz.md"
+grep -q '^| general | [0-9.]* | [0-9]* |$' "$T/pz.md" && grep -q '^| pci | [0-9.]* | [0-9]* |$' "$T/pz.md" &&
+  ok "report: the node cost of each pool" || bad "report: the node cost of each pool" "$(grep -A5 'by pool' "$T/pz.md")"
+CL=$T/cl.db
+"$HR" run scenarios/ca-spike.yaml --db "$CL" --set duration=2m --set cluster.cluster_autoscaler.max-nodes-total=10 \
+  --set cluster.cluster_autoscaler.balance-similar-node-groups=true -q
+expect "report of CA with limits" 0 'cl\.md' -- "$HR" report "$CL" --out "$T/cl.md"
+check "report: CA's limits among the assumptions" "$(grep -c '^| Cluster Autoscaler limits | max-nodes-total 10; balance-similar-node-groups |$' "$T/cl.md")" 1
 expect "report needs --out" 2 'where to\?' -- "$HR" report "$D"
 expect "report --out of another kind" 2 'FILE\.html or FILE\.md' -- "$HR" report "$D" --out "$T/r.txt"
 expect "report without gnuplot" 2 'gnuplot-nox' -- env HEADROOM_GNUPLOT=/nonexistent/gnuplot "$HR" report "$D" --out "$T/g.html"

@@ -340,3 +340,61 @@ Test(control, terminating_pods_drain_within_the_grace_period)
 	memsink_free(&m);
 	scn_free(&sc);
 }
+
+/*
+ * scenarios/scheduled-floor.yaml: KEDA's cron trigger (08:00-08:35 in
+ * Berlin, 10 replicas, AverageValue 1) and cpu at 50 % of 1 core, from
+ * 07:50 Berlin. 160 rps x 10 ms is 1.6 cores: 40 % over 4 pods, so the CPU
+ * holds 4 (minReplicas) and the floor reports 0 until 08:00, t = 600 s.
+ * The sync at 605 s reads 10: ceil(10 / 1) = 10, held to max(2 x 4, 4) = 8
+ * by the legacy scale-up limit; at 620 s 10. At 1200 s a 5x spike makes 8
+ * cores; the scrape at 1215 s covers it and the sync at 1220 s reads 80 %
+ * over 10 pods: ceil(1.6 x 10) = 16, above the floor, which holds until
+ * 08:35, t = 2700 s: never below 10 from 620 s to then. The spike ends at
+ * 1800 s; from the sync at 2705 s the floor reports 0.
+ */
+Test(control, cron_floor_raises_replicas_at_its_start_and_cpu_scales_above_it)
+{
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, "scenarios/scheduled-floor.yaml", NULL, 0, &e), 0, "%s", e.msg);
+	struct memsink m;
+	struct sink out = memsink_init(&m);
+	struct run_stats st;
+	run_once(&sc, sc.seed, &out, NULL, &st);
+	int syncs = 0;
+	for (size_t i = 0; i < m.n_decisions; i++) {
+		const struct row_decision *r = &m.decisions[i].r;
+		if (!is(&m.decisions[i], "hpa", "sync"))
+			continue;
+		syncs++;
+		if (r->t_s < 600)
+			cr_expect_eq(r->desired, 4, "at %.0f s: %d before the floor", r->t_s, r->desired);
+		if (fabs(r->t_s - 605) < EPS) {
+			cr_expect_eq(r->raw, 10);
+			cr_expect_eq(r->desired, 8);
+			cr_expect_str_eq(r->bound, "scale_up_limit");
+		}
+		if (fabs(r->t_s - 620) < EPS)
+			cr_expect_eq(r->desired, 10);
+		if (r->t_s >= 620 && r->t_s < 2700)
+			cr_expect_geq(r->desired, 10, "at %.0f s: %d, below the floor", r->t_s, r->desired);
+		if (r->t_s > 2600 && r->t_s < 2800) {
+			bool open = r->t_s < 2700;
+			cr_expect(strstr(r->metrics, open ? "\"proposal\":10," : "\"proposal\":0,"),
+				  "at %.0f s the floor should be %s: %s", r->t_s, open ? "open" : "shut", r->metrics);
+		}
+		if (r->t_s > 620 && r->t_s < 1200)
+			cr_expect_eq(r->desired, 10, "at %.0f s: %d", r->t_s, r->desired);
+		if (fabs(r->t_s - 1220) < EPS) {
+			cr_expect_eq(r->raw, 16, "the CPU asks for 16 at 1220 s, got %d", r->raw);
+			cr_expect_eq(r->desired, 16);
+			cr_expect(strstr(r->metrics, "\"metric\":\"cpu\",\"current\":80,\"target\":50,\"ratio\":1.6,"
+						     "\"proposal\":16"),
+				  "%s", r->metrics);
+		}
+	}
+	cr_expect_eq(syncs, 200, "50 min of 15 s syncs from 5 s");
+	memsink_free(&m);
+	scn_free(&sc);
+}

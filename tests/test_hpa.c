@@ -5,8 +5,9 @@
  * with their constants: tolerance 0.1, cpu-initialization-period 2 min,
  * initial-readiness-delay 10 s, downscale window 5 min, legacy scale-up
  * limit factor 8 (minimum 4). Each Criterion test is named after the Go test
- * it mirrors and uses its exact numbers. Suite hpa_sim holds hand-computed
- * multi-sync runs over simulated time.
+ * it mirrors and uses its exact numbers (the External ones read at
+ * omerap12/kubernetes a769d588, a recent copy of master). Suite hpa_sim
+ * holds hand-computed multi-sync runs over simulated time.
  *
  * Time: the Go tests run at time.Now() and leave unset times at Go's zero
  * time. Here "now" is NOW and the zero time is 0, 1 h earlier; a "hot" pod
@@ -465,6 +466,136 @@ Test(replica_calc, TestGroupPods)
 			  "%s: got ready %d unready %d missing %d ignored %d", c->name, r.n_ready, r.n_unready,
 			  r.n_missing, r.n_ignored);
 	}
+}
+
+/* ---------- External metrics (replica_calculator_test.go) ---------- */
+
+/* GetExternalMetricReplicas (a Value target): the total and target in
+ * milli-units; pods built from the fixture (only their readiness counts). */
+static void rc_ext_value(const struct fixture *f, int32_t current, int64_t usage, int64_t target, int32_t want)
+{
+	struct hpa_pod pods[MAXP];
+	size_t n = build(pods, f);
+	struct hpa_metric_result r;
+	struct hpa_calc_params p = rcp(0.1, 0.1);
+	int32_t got = hpa_external_value_replicas(&p, current, (double)usage / 1000.0, (double)target / 1000.0, pods,
+						  n, &r);
+	cr_assert(r.valid, "error %s", hpa_error_name(r.error));
+	cr_assert_eq(got, want, "replicas: got %d, want %d", got, want);
+	cr_assert_eq(r.kind, HPA_METRIC_EXTERNAL);
+	cr_assert_eq(llround(r.current * 1000), usage);
+}
+
+/* GetExternalPerPodMetricReplicas (an AverageValue target): the status
+ * replicas are the Go test's currentReplicas. */
+static void rc_ext_avg(int32_t status, int64_t usage, int64_t target, int32_t want, int64_t want_usage)
+{
+	struct hpa_metric_result r;
+	struct hpa_calc_params p = rcp(0.1, 0.1);
+	int32_t got = hpa_external_average_replicas(&p, status, (double)usage / 1000.0, (double)target / 1000.0, &r);
+	cr_assert(r.valid);
+	cr_assert_eq(got, want, "replicas: got %d, want %d", got, want);
+	cr_assert_eq(llround(r.current * 1000), want_usage, "usage: got %g, want %lld", r.current * 1000,
+		     (long long)want_usage);
+}
+
+/* Upstream runs this one as a Pods metric (metricType podMetric) despite its
+ * name; as an External Value metric it gives the same 2: 8.6 / 4.4 = 1.95
+ * over 1 ready pod. */
+Test(replica_calc, TestReplicaCalcScaleUpCMExternal)
+{
+	rc_ext_value(&(struct fixture){RC, .n = 1}, 1, 8600, 4400, 2);
+}
+
+/* ratio 1.95 over the 1 ready pod of 3: ceil(1.95) = 2 (6 with all three). */
+Test(replica_calc, TestReplicaCalcScaleUpCMExternalIgnoresUnreadyPods)
+{
+	rc_ext_value(&(struct fixture){RC, 3, .ready = "FTF"}, 3, 8600, 4400, 2);
+}
+
+/* 8.6 / (2.15 x 3) = 1.33: ceil(8.6 / 2.15) = 4; usage ceil(8600 / 3) m. */
+Test(replica_calc, TestReplicaCalcScaleUpPerPodCMExternal)
+{
+	rc_ext_avg(3, 8600, 2150, 4, 2867);
+}
+
+/* 8.6 / 14.334 = 0.59997 x 5 ready pods = 2.9999: 3. */
+Test(replica_calc, TestReplicaCalcScaleDownCMExternal)
+{
+	rc_ext_value(&(struct fixture){RC, .n = 5}, 5, 8600, 14334, 3);
+}
+
+/* 8.6 / (2.867 x 5) = 0.5999: ceil(8.6 / 2.867) = ceil(2.9996) = 3. */
+Test(replica_calc, TestReplicaCalcScaleDownPerPodCMExternal)
+{
+	rc_ext_avg(5, 8600, 2867, 3, 1720);
+}
+
+/* 8.6 / 8.888 = 0.968: within 10 %. */
+Test(replica_calc, TestReplicaCalcToleranceCMExternal)
+{
+	rc_ext_value(&(struct fixture){RC, .n = 3}, 3, 8600, 8888, 3);
+}
+
+/* 8.6 / (2.9 x 3) = 0.989: within 10 %, the status count. */
+Test(replica_calc, TestReplicaCalcTolerancePerPodCMExternal)
+{
+	rc_ext_avg(3, 8600, 2900, 3, 2867);
+}
+
+/* A total of MaxInt64 milli-units against 1 m per pod: MaxInt32 replicas. */
+Test(replica_calc, TestExternalPerPodMetricReplicaOverflow)
+{
+	struct hpa_metric_result r;
+	struct hpa_calc_params p = rcp(0.1, 0.1);
+	cr_assert_eq(hpa_external_average_replicas(&p, 1, 9.3e15, 0.001, &r), INT32_MAX);
+}
+
+/* Hand-computed: KEDA's usual shape. A total of 120 against 10 per pod
+ * over 6 replicas: 120 / (10 x 6) = 2, outside the tolerance, so
+ * ceil(120 / 10) = 12, whatever the count; the status shows 120 / 6 = 20. */
+Test(replica_calc, external_average_value_120_over_6_asks_12)
+{
+	rc_ext_avg(6, 120000, 10000, 12, 20000);
+}
+
+/* Hand-computed: no readiness rules for AverageValue: 6 pods of which 2
+ * Pending and 2 unready still count as 6 status replicas; 13 / (2 x 6) =
+ * 1.083 is within 10 %, so the proposal is the status count, 6. */
+Test(replica_calc, external_average_value_counts_status_replicas)
+{
+	struct scn_hpa s = {0};
+	hpa_spec_defaults(&s);
+	s.max_replicas = 20;
+	struct scn_hpa_metric m = {.kind = HPA_METRIC_EXTERNAL, .target = HPA_TARGET_AVERAGE_VALUE, .average_value = 2};
+	s.metrics = &m;
+	s.n_metrics = 1;
+	hpa *h = hpa_new(&s);
+	struct hpa_pod pods[MAXP];
+	size_t n = build(pods, &(struct fixture){RC, 7, .ready = "TTFFTTT", .phase = "RRRRPPR", .deleted = "------d"});
+	struct hpa_decision d;
+	double total = 13;
+	cr_assert_eq(hpa_sync_ext(h, NOW, 6, pods, n, &total, &d), 6);
+	cr_assert_eq(d.metric[0].n_ready, 6);
+	cr_assert(d.metric[0].held);
+	total = 14; /* 14 / 12 = 1.167: ceil(14 / 2) = 7 */
+	cr_assert_eq(hpa_sync_ext(h, NOW + 15 * SIM_S, 6, pods, n, &total, &d), 7);
+	hpa_free(h);
+}
+
+/* Hand-computed: a Value target of 10 with a total of 30 and 4 of 6 pods
+ * Ready: ratio 3, ceil(3 x 4) = 12; at current 0, ceil(3) = 3. A total of
+ * 10.5 is within the tolerance: the current count. */
+Test(replica_calc, external_value_times_ready_pods)
+{
+	struct fixture f = {RC, 6, .ready = "TTFTTF"};
+	rc_ext_value(&f, 6, 30000, 10000, 12);
+	rc_ext_value(&f, 0, 30000, 10000, 3);
+	rc_ext_value(&f, 6, 10500, 10000, 6);
+	struct hpa_metric_result r;
+	struct hpa_calc_params p = rcp(0.1, 0.1);
+	cr_assert_eq(hpa_external_value_replicas(&p, 6, 30, 10, NULL, 0, &r), -1);
+	cr_assert_eq(r.error, HPA_ERR_NO_PODS);
 }
 
 /* ---------- horizontal_test.go helpers ---------- */
@@ -1447,4 +1578,44 @@ Test(hpa_sim, history_is_bounded)
 		cr_assert_leq(max_ev, 2 * (15 / 15 + 2), "behavior %d: %zu events", behavior, max_ev);
 		hpa_free(h);
 	}
+}
+
+/*
+ * A cron floor and CPU in one HPA (KEDA's shape: an External metric of
+ * desiredReplicas against AverageValue 1, and cpu at 50 % of 1 core),
+ * legacy path. Until t = 60 s the floor is 0 and 2 cores keep 4 pods at
+ * 50 %. From 60 s the floor reports 10: ceil(10 / 1) = 10 beats the CPU's
+ * 4, and the legacy limit max(2 x 4, 4) = 8 lets 8 then 10. At 120 s the
+ * load reaches 8 cores: the CPU asks ceil(0.8 / 0.5 x 10) = 16 > 10.
+ */
+Test(hpa_sim, cron_floor_then_cpu_above_it)
+{
+	static const int32_t want[] = {4, 4, 4, 4, 8, 10, 10, 10, 16, 16};
+	struct scn_hpa s = {0};
+	hpa_spec_defaults(&s);
+	s.max_replicas = 30;
+	struct scn_hpa_metric m[2] = {
+		{.kind = HPA_METRIC_RESOURCE, .resource = HPA_RES_CPU, .target = HPA_TARGET_UTILIZATION,
+		 .utilization = 50},
+		{.kind = HPA_METRIC_EXTERNAL, .target = HPA_TARGET_AVERAGE_VALUE, .average_value = 1},
+	};
+	s.metrics = m;
+	s.n_metrics = 2;
+	hpa *h = hpa_new(&s);
+	int32_t replicas = 4;
+	for (size_t k = 0; k < ARRAY_LEN(want); k++) {
+		simtime now = (simtime)k * s.sync_period;
+		struct hpa_pod pods[MAXP];
+		size_t n = uniform_pods(pods, (size_t)replicas, now < 120 * SIM_S ? 0.5 * replicas : 8.0, 0, now);
+		double ext[2] = {NAN, now < 60 * SIM_S ? 0 : 10};
+		struct hpa_decision d;
+		replicas = hpa_sync_ext(h, now, replicas, pods, n, ext, &d);
+		cr_assert_eq(replicas, want[k], "t = %lld s: %d replicas, want %d (%s)", (long long)(now / SIM_S),
+			     replicas, want[k], hpa_bound_name(d.bound));
+		if (k == 4 || k == 5) /* after that the CPU holds 10 too, and ties go to the first metric */
+			cr_assert_eq(d.winner, 1, "t = %lld s: the floor wins", (long long)(now / SIM_S));
+		if (k >= 8)
+			cr_assert_eq(d.winner, 0, "t = %lld s: the CPU wins", (long long)(now / SIM_S));
+	}
+	hpa_free(h);
 }

@@ -116,6 +116,24 @@ Test(month, event_days_add_the_runs_extra)
 	scn_free(&sc);
 }
 
+/* A Karpenter cluster of c5.large nodes (2 vCPU each), DaemonSets 200m. */
+#define C5_CLUSTER \
+	"cluster:\n" \
+	"  catalog: catalogs/ec2-us-east-1.csv\n" \
+	"  daemonsets: {cpu: 200m, memory: 300Mi}\n" \
+	"  provisioner: karpenter\n" \
+	"  karpenter:\n" \
+	"    nodepools:\n" \
+	"      - apiVersion: karpenter.sh/v1\n" \
+	"        kind: NodePool\n" \
+	"        metadata: {name: default}\n" \
+	"        spec:\n" \
+	"          template:\n" \
+	"            spec:\n" \
+	"              requirements:\n" \
+	"                - {key: node.kubernetes.io/instance-type, operator: In, values: [c5.large]}\n" \
+	"              nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}\n"
+
 /* One service on Karpenter c5.large nodes (2 vCPU each) with an HPA at 60 %
  * of 500m: 40 rps x 100 ms = 4 cores of work at the normal traffic, 13.3
  * pods; the day swings 60 % around it. peak 06:00 puts the day's factor
@@ -127,21 +145,7 @@ static const char KARP[] =
 	"sample_interval: 1m\n"
 	"cost:\n"
 	"  normal_day: {type: diurnal, amplitude: 60%, peak: \"06:00\"}\n"
-	"cluster:\n"
-	"  catalog: catalogs/ec2-us-east-1.csv\n"
-	"  daemonsets: {cpu: 200m, memory: 300Mi}\n"
-	"  provisioner: karpenter\n"
-	"  karpenter:\n"
-	"    nodepools:\n"
-	"      - apiVersion: karpenter.sh/v1\n"
-	"        kind: NodePool\n"
-	"        metadata: {name: default}\n"
-	"        spec:\n"
-	"          template:\n"
-	"            spec:\n"
-	"              requirements:\n"
-	"                - {key: node.kubernetes.io/instance-type, operator: In, values: [c5.large]}\n"
-	"              nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}\n"
+	C5_CLUSTER
 	"          disruption: {consolidationPolicy: WhenEmptyOrUnderutilized, consolidateAfter: 1m}\n"
 	"services:\n"
 	"  api:\n"
@@ -278,4 +282,67 @@ Test(month, a_trace_that_is_not_a_day_is_refused)
 	unlink("scenarios/.month-6h.csv");
 	cr_assert_eq(rc, -1);
 	cr_expect(strstr(e.msg, "the trace '.month-6h.csv' spans 6.00 h; a normal day is 24 h"), "%s", e.msg);
+}
+
+/* One service on Karpenter c5.large nodes (3 pods of 500m to a node) at
+ * 40 rps x 10 ms: 0.4 cores, 2 pods (minReplicas) on 1 node, every hour;
+ * a KEDA cron floor of 30 pods (10 nodes) on weekdays 08:00-10:00 UTC. */
+static const char FLOOR[] =
+	"name: floor\n"
+	"duration: 10m\n"
+	"start: 2025-12-01T00:00:00Z\n"
+	C5_CLUSTER
+	"external_metrics:\n"
+	"  - name: s0-cron\n"
+	"    cron: {timezone: UTC, start: 0 8 * * 1-5, end: 0 10 * * 1-5, desiredReplicas: 30}\n"
+	"  - name: launch\n"
+	"    schedule: [{at: 1m, until: 5m, replicas: 60}]\n"
+	"services:\n"
+	"  api:\n"
+	"    replicas: 2\n"
+	"    resources: {requests: {cpu: 500m, memory: 512Mi}}\n"
+	"    cpu_per_request: 10ms\n"
+	"    traffic: {rate: 40rps}\n"
+	"    hpa:\n"
+	"      apiVersion: autoscaling/v2\n"
+	"      kind: HorizontalPodAutoscaler\n"
+	"      spec:\n"
+	"        scaleTargetRef: {kind: Deployment, name: api}\n"
+	"        minReplicas: 2\n"
+	"        maxReplicas: 60\n"
+	"        metrics:\n"
+	"          - {type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}}\n"
+	"          - {type: External, external: {metric: {name: s0-cron}, target: {type: AverageValue, averageValue: \"1\"}}}\n"
+	"          - {type: External, external: {metric: {name: launch}, target: {type: AverageValue, averageValue: \"1\"}}}\n";
+
+/*
+ * The floor is paid only while it holds. The month is the 730 h from
+ * Monday 1 December 2025 00:00 UTC: 30 whole days and 31 December to
+ * 10:00, so 31 mornings, of which 23 are weekdays (22 to the 30th, and
+ * Wednesday the 31st). Hours 08 and 09 cost 8/31 x 1 node + 23/31 x 10
+ * nodes at 0.085 USD/h; the other hours 1 node. The run-relative window
+ * (60 pods for 4 minutes of the run) is the event's: no normal hour pays it.
+ */
+Test(month, a_scheduled_floor_is_paid_for_its_hours)
+{
+	struct scenario sc;
+	load(&sc, FLOOR, NULL, 0);
+	struct month_day d;
+	month_day(&sc, &d);
+	double one = 0.085, ten = 10 * 0.085;
+	for (int h = 0; h < SCN_HOURS; h++) {
+		cr_expect_eq(d.replicas[h], 2, "hour %d: the steady state without floors", h);
+		if (h == 8 || h == 9) {
+			cr_expect_float_eq(d.hour[h].usd, 8.0 / 31 * one + 23.0 / 31 * ten, 1e-9, "hour %d: %.6f", h,
+					   d.hour[h].usd);
+			cr_expect_float_eq(d.hour[h].floor_share, 23.0 / 31, 1e-12);
+			cr_expect_float_eq(d.hour[h].node_mean, 8.0 / 31 + 23.0 / 31 * 10, 1e-9);
+		} else {
+			cr_expect_float_eq(d.hour[h].usd, one, 1e-9, "hour %d: %.6f", h, d.hour[h].usd);
+			cr_expect_eq(d.hour[h].floor_share, 0);
+		}
+	}
+	cr_expect_float_eq(d.day_usd, 22 * one + 2 * (8.0 / 31 * one + 23.0 / 31 * ten), 1e-9);
+	month_day_free(&d);
+	scn_free(&sc);
 }

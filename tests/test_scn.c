@@ -461,8 +461,9 @@ Test(scn, hpa_manifest_errors)
 		{HPA_HEAD "        maxReplicas: 5\n        targetCPUUtilizationPercentage: 70\n",
 		 "15:9: unknown key 'targetCPUUtilizationPercentage' in the HPA's spec (known keys: scaleTargetRef, "
 		 "minReplicas, maxReplicas, metrics, behavior)"},
-		{HPA_HEAD "        maxReplicas: 5\n        metrics:\n        - type: External\n",
-		 "16:17: type: External metrics are not modelled by headroom (it models Resource cpu/memory and Pods)"},
+		{HPA_HEAD "        maxReplicas: 5\n        metrics:\n        - type: Object\n",
+		 "16:17: type: Object metrics are not modelled by headroom (it models Resource cpu/memory, Pods and "
+		 "External)"},
 		{HPA_HEAD "        minReplicas: 5\n        maxReplicas: 3\n", "15:22: maxReplicas (3) must be >= minReplicas (5)"},
 		{HPA_HEAD "        maxReplicas: 5\n        behavior: {scaleUp: {selectPolicy: Maximum}}\n",
 		 "15:44: selectPolicy: 'Maximum' is not one of Max, Min, Disabled"},
@@ -1181,6 +1182,161 @@ Test(scn, interruptions_and_outages_errors)
 		 "9:61: node-eviction-rate: 0 is out of range: it must be > 0 and <= 1000"},
 	};
 	expect_bad(rows, sizeof rows / sizeof rows[0]);
+}
+
+/* ---- start and external_metrics (sim/scn_ext.c) ---- */
+
+#define EXT_HPA \
+	"    hpa:\n      apiVersion: autoscaling/v2\n      kind: HorizontalPodAutoscaler\n" \
+	"      spec:\n        scaleTargetRef: {kind: Deployment, name: a}\n        maxReplicas: 20\n" \
+	"        metrics:\n        - type: External\n          external:\n" \
+	"            metric: {name: floor, selector: {matchLabels: {so: a}}}\n" \
+	"            target: {type: AverageValue, averageValue: \"1\"}\n"
+
+static void expect_steps(const struct scn_ext_step *s, size_t n, const double (*want)[2], size_t n_want)
+{
+	cr_assert_eq(n, n_want, "%zu steps, want %zu", n, n_want);
+	for (size_t i = 0; i < n; i++)
+		cr_expect(s[i].t == (simtime)want[i][0] * SIM_S && s[i].value == want[i][1],
+			  "step %zu: %g s = %g, want %g s = %g", i, sim_to_s(s[i].t), s[i].value, want[i][0], want[i][1]);
+}
+
+/*
+ * KEDA's window 08:00-18:00 in Berlin over the weekend summer time begins,
+ * from 07:00 CET on Saturday 29 March 2025 (06:00 UTC), for two days: open
+ * 07:00-17:00 UTC on Saturday (1 h to 11 h into the run), 06:00-16:00 UTC
+ * on Sunday (24 h to 34 h: the day was 23 hours long). The month from
+ * 00:00 UTC on the 29th: the same windows 6 h later.
+ */
+Test(scn, cron_window_resolves_across_a_dst_change)
+{
+	struct scenario sc;
+	struct herr e;
+	const char *y = "name: t\nduration: 2d\nstart: 2025-03-29T07:00:00[Europe/Berlin]\n"
+			"external_metrics:\n"
+			"  - name: floor\n    labels: {so: a}\n"
+			"    cron: {timezone: Europe/Berlin, start: 0 8 * * *, end: 0 18 * * *, desiredReplicas: 5}\n"
+			"services:\n" SVC TRAFFIC EXT_HPA;
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	cr_expect_eq(sc.start_unix, 1743228000); /* 2025-03-29 06:00 UTC */
+	cr_expect_eq(sc.month_unix, 1743206400); /* 00:00 UTC that day */
+	cr_assert_eq(sc.n_external_metrics, 1);
+	const struct scn_ext_metric *x = &sc.external_metrics[0];
+	expect_steps(x->steps, x->n_steps,
+		     (const double[][2]){{0, 0}, {3600, 5}, {39600, 0}, {86400, 5}, {122400, 0}}, 5);
+	cr_expect_eq(x->month[1].t, 25200 * SIM_S);
+	cr_expect_eq(x->month[3].t, 108000 * SIM_S);
+	cr_expect_eq(scn_ext_value(x, 3600 * SIM_S - 1), 0);
+	cr_expect_eq(scn_ext_value(x, 3600 * SIM_S), 5); /* open from the start's minute on */
+	cr_expect_eq(scn_ext_value(x, 39600 * SIM_S - 1), 5);
+	cr_expect_eq(scn_ext_value(x, 39600 * SIM_S), 0); /* closed at the end's */
+	const struct scn_hpa_metric *m = &sc.services[0].hpa.metrics[0];
+	cr_expect_eq(m->kind, HPA_METRIC_EXTERNAL);
+	cr_expect_eq(m->target, HPA_TARGET_AVERAGE_VALUE);
+	cr_expect_eq(m->n_series, 1);
+	cr_expect_eq(sc.n_warnings, 0);
+	scn_free(&sc);
+}
+
+/* Windows relative to the run, and start's three spellings of one time. */
+Test(scn, schedule_windows_and_start_forms)
+{
+	struct scenario sc;
+	struct herr e;
+	const char *y = "name: t\nduration: 1h\n"
+			"external_metrics:\n"
+			"  - name: floor\n    labels: {so: a}\n"
+			"    schedule: [{at: 10m, until: 30m, replicas: 20}, {at: 40m, replicas: 5}]\n"
+			"  - {name: floor, labels: {so: b}, schedule: [{at: 0s, replicas: 3}]}\n"
+			"services:\n" SVC TRAFFIC EXT_HPA;
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	cr_expect(!sc.has_start);
+	const struct scn_ext_metric *x = &sc.external_metrics[0];
+	expect_steps(x->steps, x->n_steps, (const double[][2]){{0, 0}, {600, 20}, {1800, 0}, {2400, 5}}, 4);
+	cr_expect(!x->month);
+	expect_steps(sc.external_metrics[1].steps, sc.external_metrics[1].n_steps, (const double[][2]){{0, 3}}, 1);
+	cr_expect_eq(sc.services[0].hpa.metrics[0].n_series, 1, "the selector picks so=a only");
+	scn_free(&sc);
+	static const char *const forms[] = {"2025-11-28T07:50:00+01:00", "2025-11-28T06:50:00Z",
+					    "2025-11-28T07:50:00[Europe/Berlin]", "2025-11-28 07:50 Europe/Berlin",
+					    "2025-11-28T02:50-0400"};
+	for (size_t i = 0; i < ARRAY_LEN(forms); i++) {
+		char text[512];
+		snprintf(text, sizeof text, "name: t\nduration: 1m\nstart: %s\nservices:\n" SVC TRAFFIC, forms[i]);
+		cr_assert_eq(load(&sc, text, &e), 0, "%s: %s", forms[i], e.msg);
+		cr_expect_eq(sc.start_unix, 1764312600, "%s", forms[i]);
+		scn_free(&sc);
+	}
+}
+
+Test(scn, external_metric_errors)
+{
+#define EXT_TOP(series) "name: t\nduration: 1h\nstart: 2025-11-28T07:50:00Z\nexternal_metrics:\n" series "services:\n" SVC TRAFFIC EXT_HPA
+#define FLOOR_CRON(body) "  - name: floor\n    labels: {so: a}\n    cron: " body "\n"
+	static const struct bad rows[] = {
+		{EXT_TOP(FLOOR_CRON("{timezone: Europe/Berln, start: 0 8 * * *, end: 0 9 * * *, desiredReplicas: 2}")),
+		 "7:22: timezone: unknown time zone Europe/Berln (no /usr/share/zoneinfo/Europe/Berln: cannot open: No "
+		 "such file or directory; the tz database is Debian's tzdata package)"},
+		{EXT_TOP(FLOOR_CRON("{timezone: UTC, start: 0 8 * * 1-7, end: 0 9 * * *, desiredReplicas: 2}")),
+		 "7:42: start: error parsing start schedule: end of range (7) above maximum (6): 1-7"},
+		{EXT_TOP(FLOOR_CRON("{timezone: UTC, start: \"0 8 * *\", end: 0 9 * * *, desiredReplicas: 2}")),
+		 "7:35: start: error parsing start schedule: expected exactly 5 fields, found 4: [0 8 * *]"},
+		{EXT_TOP(FLOOR_CRON("{timezone: UTC, start: 0 8 * * *, end: 0 8 * * *, desiredReplicas: 2}")),
+		 "7:50: end: start and end can not have exactly same time input"},
+		{EXT_TOP(FLOOR_CRON("{timezone: UTC, start: 0 8 * * *, end: 0 9 * * *, desiredReplicas: 0}")),
+		 "7:78: desiredReplicas: 0 is out of range: it must be between 1 and 1000000"},
+		{"name: t\nduration: 1h\nexternal_metrics:\n" FLOOR_CRON("{timezone: UTC, start: 0 8 * * *, end: 0 9 * * *, "
+									  "desiredReplicas: 2}") "services:\n" SVC TRAFFIC EXT_HPA,
+		 "6:11: cron: a cron schedule needs the scenario's `start:` (when the run begins, e.g. start: "
+		 "2025-11-28T07:30:00[UTC]); or give `schedule:` windows relative to the run"},
+		{EXT_TOP("  - {name: floor, labels: {so: a}, schedule: [{at: 2h, replicas: 3}]}\n"),
+		 "5:52: at: 2h is not within the run (duration 3600 s)"},
+		{EXT_TOP("  - {name: floor, labels: {so: a}, schedule: [{at: 10m, until: 2h, replicas: 3}]}\n"),
+		 "5:64: until: 2h is past the run's end (duration 3600 s); leave it out to hold to the end"},
+		{EXT_TOP("  - {name: floor, labels: {so: a}, schedule: [{at: 10m, replicas: 3}, {at: 5m, replicas: 1}]}\n"),
+		 "5:76: at: the windows must be in order and not overlap"},
+		{EXT_TOP("  - {name: other, labels: {so: a}, schedule: [{at: 10m, replicas: 3}]}\n"),
+		 "21:28: name: no series of the external metrics API is called 'floor' with labels its selector matches "
+		 "(the scenario's external_metrics: other): the HPA would fail with \"unable to get external metric\""},
+		{EXT_TOP("  - {name: floor, labels: {so: b}, schedule: [{at: 10m, replicas: 3}]}\n"),
+		 "21:28: name: no series of the external metrics API is called 'floor' with labels its selector matches "
+		 "(the scenario's external_metrics: floor): the HPA would fail with \"unable to get external metric\""},
+		{"name: t\nduration: 1h\nstart: 2025-11-28T07:50:00\nservices:\n" SVC TRAFFIC,
+		 "3:8: start: '2025-11-28T07:50:00' needs an ISO 8601 time with a UTC offset or a zone: "
+		 "2025-11-28T08:00:00+01:00, 2025-11-28T07:00:00Z, or 2025-11-28T08:00:00[Europe/Berlin]"},
+		{"name: t\nduration: 1h\nstart: 2025-11-31T07:50:00Z\nservices:\n" SVC TRAFFIC,
+		 "3:8: start: '2025-11-31T07:50:00Z': 2025-11 has no day 31"},
+		{"name: t\nduration: 1h\nstart: 2025-11-28T07:50:00[Mars/Olympus]\nservices:\n" SVC TRAFFIC,
+		 "3:8: start: unknown time zone Mars/Olympus (no /usr/share/zoneinfo/Mars/Olympus: cannot open: No such "
+		 "file or directory; the tz database is Debian's tzdata package)"},
+		{HPA_HEAD "        maxReplicas: 5\n        metrics:\n        - {type: External, external: {metric: {name: "
+			  "x}, target: {type: Utilization, averageUtilization: 50}}}\n",
+		 "16:73: type: an External metric takes an AverageValue target or a Value target"},
+	};
+	expect_bad(rows, sizeof rows / sizeof rows[0]);
+#undef FLOOR_CRON
+#undef EXT_TOP
+}
+
+/* A schedule that does not fire within the run loads, with a warning. An
+ * end that never fires (30 February) keeps KEDA's window shut: its
+ * nextEnd is Go's zero time, so "now after nextStart or before nextEnd"
+ * never holds (nextStart is always ahead). */
+Test(scn, cron_that_does_not_fire_in_the_run_warns)
+{
+	struct scenario sc;
+	struct herr e;
+	const char *y = "name: t\nduration: 1h\nstart: 2025-11-28T07:50:00Z\nexternal_metrics:\n"
+			"  - name: floor\n    labels: {so: a}\n"
+			"    cron: {timezone: UTC, start: 0 8 * * *, end: 0 0 30 2 *, desiredReplicas: 2}\n"
+			"services:\n" SVC TRAFFIC EXT_HPA;
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	cr_assert_eq(sc.n_warnings, 1);
+	cr_expect(strstr(sc.warnings[0], "s.yaml:7:50: warning: end: '0 0 30 2 *' does not fire within the run (UTC, "
+					 "the 3600 s from the scenario's start), nor within five years after (KEDA's "
+					 "cron library then gives up on it): the window is open for 0 % of the run"),
+		  "%s", sc.warnings[0]);
+	scn_free(&sc);
 }
 
 /* A balancer as a word or a mapping: Envoy's slow_start_config, Istio's
