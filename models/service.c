@@ -551,7 +551,7 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 	uint64_t fan = sv->random_calls ? rng_next(sv->r_fanout) : 0;
 	if (w->arrival_hook)
 		w->arrival_hook(w->hook_ctx, sv, w->s->now, work);
-	uint32_t pi = balancer_pick(sv);
+	uint32_t pi = bal_pick(sv);
 	struct pod *p = pi == UINT32_MAX ? NULL : sv->pods[pi];
 	if (p && p->lost) { /* its node is gone: the connection fails (at once here, not at a connect timeout) */
 		slo_done(&sv->slo, SLO_FAILED, 0);
@@ -620,6 +620,7 @@ void svc_init(struct world *w, struct service *sv, const struct scn_service *cfg
 	sv->cw_ev = EVH_NONE;
 	sv->hpa_util = NAN;
 	slo_init(&sv->slo, &cfg->slo);
+	bal_init(sv);
 }
 
 struct pod *svc_pod_new(struct world *w, struct service *sv)
@@ -662,6 +663,7 @@ struct pod *svc_pod_new(struct world *w, struct service *sv)
 	p->full_share = p->cores;
 	p->done = EVH_NONE;
 	p->life = EVH_NONE;
+	bal_ep_init(&p->lb);
 	return p;
 }
 
@@ -692,11 +694,13 @@ void svc_set_ready(struct service *sv, struct pod *p, bool ready)
 	if (ready) {
 		p->ready_pos = sv->n_ready;
 		sv->ready[sv->n_ready++] = p->idx;
+		bal_add(sv, p);
 		return;
 	}
 	uint32_t last = sv->ready[--sv->n_ready];
 	sv->ready[p->ready_pos] = last;
 	sv->pods[last]->ready_pos = p->ready_pos;
+	bal_remove(sv, p);
 }
 
 void svc_release(struct service *sv)
@@ -706,6 +710,7 @@ void svc_release(struct service *sv)
 	free(sv->pods);
 	free(sv->ready);
 	free(sv->cw);
+	bal_release(sv);
 	gsl_rng_free(sv->r_demand);
 	gsl_rng_free(sv->r_lb);
 	gsl_rng_free(sv->r_fanout);

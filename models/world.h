@@ -15,6 +15,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "balancer.h"
 #include "dist.h"
 #include "scn.h"
 #include "sim.h"
@@ -84,6 +85,7 @@ struct pod {
 	bool bound;       /* scheduled onto a node */
 	int node;         /* node index, or -1 */
 	uint32_t ready_pos; /* position in svc->ready, when ready */
+	struct bal_ep lb; /* its endpoint weight, group and slow start (models/balancer.h) */
 	simtime created;  /* creationTimestamp, ns */
 	simtime start_time; /* status.startTime (bound and seen by the kubelet), ns */
 	simtime ready_change; /* Ready condition lastTransitionTime, ns */
@@ -166,7 +168,7 @@ struct service {
 	int n_running;     /* pods whose containers run (Running or Terminating) */
 	uint32_t *ready;   /* slots of ready pods */
 	uint32_t n_ready;
-	uint32_t rr;       /* round-robin cursor */
+	struct bal lb;     /* the balancer over its ready pods (models/balancer.h) */
 	struct dist_sampler demand; /* CPU seconds per request */
 	struct dist_sampler pull_first, pull_cached, container_start, app_start;
 	gsl_rng *r_demand, *r_lb, *r_fanout, *r_pod;
@@ -559,9 +561,5 @@ void ca_start(struct world *w);
 /* metrics-server and the HPA (models/control.c). */
 void control_start(struct world *w);
 void control_free(struct world *w);
-
-/* Balancers (models/balancer.c): a ready pod for the next request, or
- * UINT32_MAX when none is ready. */
-uint32_t balancer_pick(struct service *sv);
 
 #endif

@@ -695,9 +695,19 @@ static void service_assumptions(struct doc *d, const struct scenario *sc, const 
 		 "of the timeline charts counts that share, where the results hold it)",
 		 cores, cores == 1 ? "" : "s", m, plot_pod_capacity(sv));
 	kv(d, "CPU capacity", buf);
-	static const char *const balancers[] = {"random (kube-proxy iptables)", "round robin (IPVS)",
+	static const char *const balancers[] = {"random (kube-proxy iptables)", "round robin (IPVS, Envoy)",
 						"least request of two (Envoy)"};
-	kv(d, "balancer", balancers[sv->balancer]);
+	const struct scn_slow_start *ss = &sv->slow_start;
+	size_t n = (size_t)snprintf(buf, sizeof buf, "%s", balancers[sv->balancer]);
+	if (sv->balancer == BALANCER_LEAST_REQUEST && sv->active_request_bias != 1)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, ", active request bias %g", sv->active_request_bias);
+	fmt_time(c, sizeof c, ss->window);
+	if (ss->kind == SLOW_START_ENVOY)
+		snprintf(buf + n, sizeof buf - n, "; Envoy slow start: a new pod's weight ramps over %s (aggression %g, "
+			 "at least %g %%)", c, ss->aggression, 100 * ss->min_weight);
+	else if (ss->kind == SLOW_START_ALB)
+		snprintf(buf + n, sizeof buf - n, "; ALB slow start: a new pod's weight ramps linearly over %s", c);
+	kv(d, "balancer", buf);
 	if (sv->n_calls) {
 		size_t k = 0;
 		for (size_t i = 0; i < sv->n_calls && k < sizeof buf; i++)

@@ -582,7 +582,6 @@ static int load_service(struct ld *L, size_t idx)
 	static const char *const keys[] = {"replicas", "resources", "deployment", "workers",	"queue",   "timeout",
 					   "cpu_per_request", "warmup", "balancer", "calls", "traffic",
 					   "slo", "hpa", "startup", "memory_usage", "buffer", NULL};
-	static const char *const balancers[] = {"random", "round-robin", "least-request", NULL};
 	const struct ynode *k = yt_key(L->names, idx), *v = yt_val(L->names, idx), *n;
 	struct scn_service *s = &L->sc->services[idx];
 	char in[120];
@@ -594,7 +593,7 @@ static int load_service(struct ld *L, size_t idx)
 	s->queue = 100;
 	s->timeout = 30 * SIM_S;
 	s->warmup_factor = 1;
-	s->balancer = BALANCER_RANDOM;
+	ld_balancer_defaults(s);
 	ld_service_defaults(L->sc, s);
 	if (ld_want_map(L, v, in) || ld_check_keys(L, v, keys, in))
 		return -1;
@@ -630,8 +629,8 @@ static int load_service(struct ld *L, size_t idx)
 		return -1;
 	if ((n = yt_get(v, "warmup")) && load_warmup(L, n, s))
 		return -1;
-	int bal = BALANCER_RANDOM;
-	if (ld_get_enum(L, v, "balancer", balancers, &bal) || ((n = yt_get(v, "calls")) && load_calls(L, n, idx, s)) ||
+	if (ld_load_balancer(L, v, s) ||
+	    ((n = yt_get(v, "calls")) && load_calls(L, n, idx, s)) ||
 	    ((n = yt_get(v, "traffic")) && load_traffic(L, n, &s->traffic)) ||
 	    ((n = yt_get(v, "slo")) && load_slo(L, n, &s->slo)) ||
 	    ((n = yt_get(v, "startup")) && ld_load_startup(L, n, s)) ||
@@ -641,7 +640,6 @@ static int load_service(struct ld *L, size_t idx)
 	s->replicas = (int)replicas;
 	s->workers = (int)workers;
 	s->queue = queue;
-	s->balancer = (enum balancer_kind)bal;
 	return 0;
 }
 

@@ -75,9 +75,22 @@ struct scn_call {
 };
 
 enum balancer_kind {
-	BALANCER_RANDOM,        /* kube-proxy iptables: uniform over ready pods */
-	BALANCER_ROUND_ROBIN,   /* kube-proxy IPVS rr */
-	BALANCER_LEAST_REQUEST  /* Envoy/Istio: least in-flight of two random choices */
+	BALANCER_RANDOM,        /* kube-proxy iptables: uniform over ready pods (weighted when weights differ) */
+	BALANCER_ROUND_ROBIN,   /* kube-proxy IPVS rr, Envoy ROUND_ROBIN (EDF when weights differ) */
+	BALANCER_LEAST_REQUEST  /* Envoy/Istio LEAST_REQUEST: two random choices (EDF when weights differ) */
+};
+
+/* A new endpoint's ramp (models/balancer.h), from when it becomes Ready. */
+enum slow_start_kind {
+	SLOW_START_NONE,  /* full weight at once */
+	SLOW_START_ENVOY, /* Envoy slow_start_config (Istio warmup): max(min, (t / window)^(1 / aggression)) */
+	SLOW_START_ALB    /* ALB slow_start.duration_seconds: t / window, only beside a target not ramping */
+};
+struct scn_slow_start {
+	enum slow_start_kind kind;
+	simtime window;    /* Envoy slow_start_window, ALB slow_start.duration_seconds; ns, > 0 unless NONE */
+	double aggression; /* Envoy aggression, > 0 (1: linear) */
+	double min_weight; /* Envoy min_weight_percent as a fraction, 0 to 1 (0.1) */
 };
 
 enum slo_eval {
@@ -610,6 +623,8 @@ struct scn_service {
 	double warmup_factor;  /* CPU multiplier of a fresh pod (>= 1; 1 = no warm-up) */
 	simtime warmup_duration; /* time constant of its exponential decay to 1, ns */
 	enum balancer_kind balancer;
+	double active_request_bias;  /* least-request: EDF weight / (active + 1)^bias when weights differ (1) */
+	struct scn_slow_start slow_start; /* kind NONE: off */
 	struct scn_call *calls; /* owned; made in order after the request's own CPU work */
 	size_t n_calls;
 	struct scn_traffic traffic;

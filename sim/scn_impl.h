@@ -201,6 +201,12 @@ int ld_load_buffer(struct ld *L, const struct ynode *v, struct scn_service *s);
  * sc->variants and sc->sweep, then the services' buffers applied to their
  * HPAs. */
 int ld_load_sweep(struct ld *L, const struct ynode *root);
+/* sim/scn_lb.c: the `balancer` of service mapping svc, if given (a word,
+ * or a mapping of the policy and its settings), into s->balancer,
+ * active_request_bias and slow_start, over the defaults
+ * ld_balancer_defaults sets (random, bias 1, no slow start). */
+void ld_balancer_defaults(struct scn_service *s);
+int ld_load_balancer(struct ld *L, const struct ynode *svc, struct scn_service *s);
 /* sim/scn_cost.c: `cost:` into L->sc->cost (v NULL: the defaults). */
 int ld_load_cost(struct ld *L, const struct ynode *v);
 

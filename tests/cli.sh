@@ -94,11 +94,15 @@ F='name: x\nduration: 1m\ncluster:\n  nodes: [{name: n, allocatable: {cpu: "4", 
 S='services:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n    traffic: {rate: 10rps}\n'
 printf "$F"'  outages: [{zone: eu-west-1a, start: 10s}]\n'"$S" >"$B/outage-zone.yaml"
 printf "$F"'  interruptions: {rates: [{rate: 120%%}]}\n'"$S" >"$B/spot-rate.yaml"
-for case in "outage-zone:5:20:.*'eu-west-1a' is not one of the cluster's zones" "spot-rate:5:34:.*rate: 120% is out of range"; do
+# Slow start: an ALB's with least request, Envoy's with random.
+printf 'name: x\nduration: 1m\n'"$S"'    balancer: {type: least-request, slow_start: {duration_seconds: 60}}\n' >"$B/alb-lr.yaml"
+printf 'name: x\nduration: 1m\n'"$S"'    balancer: {warmupDurationSecs: 60s}\n' >"$B/envoy-random.yaml"
+for case in "outage-zone:5:20:.*'eu-west-1a' is not one of the cluster's zones" "spot-rate:5:34:.*rate: 120% is out of range" \
+            "alb-lr:9:49:.*round-robin only" "envoy-random:9:36:.*not random"; do
   f=${case%%:*}
   rm -f "$T/bad.db"
-  expect "bad fault: $f" 2 "$B/$f.yaml:${case#*:}" -- "$HR" run "$B/$f.yaml" --db "$T/bad.db"
-  [ ! -e "$T/bad.db" ] && ok "bad fault: $f leaves no database" || bad "bad fault: $f leaves no database"
+  expect "bad fault or balancer: $f" 2 "$B/$f.yaml:${case#*:}" -- "$HR" run "$B/$f.yaml" --db "$T/bad.db"
+  [ ! -e "$T/bad.db" ] && ok "bad fault or balancer: $f leaves no database" || bad "bad fault or balancer: $f leaves no database"
 done
 # HPA manifests: an unknown field, an unsupported metric type, min > max.
 H='name: x\nduration: 1m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 20ms\n    traffic: {rate: 10rps}\n    hpa:\n      apiVersion: autoscaling/v2\n      kind: HorizontalPodAutoscaler\n      spec:\n        scaleTargetRef: {kind: Deployment, name: a}\n'

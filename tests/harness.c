@@ -108,6 +108,21 @@ struct memsink memsink_run(const struct scenario *sc, void (*look)(const struct 
 	return m;
 }
 
+void memsink_run_variant(const struct scenario *sc, size_t v, uint64_t seed,
+			 void (*look)(const struct memsink *m, void *ctx), void *ctx)
+{
+	struct scenario vs;
+	struct herr e;
+	cr_assert_eq(scn_load_variant(&vs, sc, v, NULL, 0, &e), 0, "%s", e.msg);
+	struct memsink m;
+	struct sink out = memsink_init(&m);
+	struct run_stats st;
+	run_once(&vs, seed, &out, NULL, &st);
+	look(&m, ctx);
+	memsink_free(&m);
+	scn_free(&vs);
+}
+
 const struct row_summary *memsink_summary(const struct memsink *m, const char *service)
 {
 	for (size_t i = 0; i < m->n_summaries; i++)
@@ -159,6 +174,8 @@ struct scenario *test_scn(size_t n, double cores, int workers, struct dist d, do
 		s->queue = -1;
 		s->cpu_per_request = d;
 		s->warmup_factor = 1;
+		s->active_request_bias = 1; /* the loader's defaults (random, no slow start) */
+		s->slow_start = (struct scn_slow_start){SLOW_START_NONE, 0, 1, 0.1};
 		s->safe_to_evict = true;
 		s->pdb = -1; /* as the loader leaves a service no PDB selects */
 	}

@@ -71,6 +71,13 @@ struct world;
  * NULL, sees the world after world_finish and before it goes. */
 struct memsink memsink_run(const struct scenario *sc, void (*look)(const struct world *w));
 
+/* Variant v of sc (its compare: or sweep:), loaded as `headroom run
+ * --variant` loads it, run with `seed`; look(m, ctx) sees the run's rows
+ * while the variant's scenario, which their service names point into,
+ * still exists. */
+void memsink_run_variant(const struct scenario *sc, size_t v, uint64_t seed,
+			 void (*look)(const struct memsink *m, void *ctx), void *ctx);
+
 /* Mean latency (ms) of `service` over the run and the half-width of its
  * confidence interval at `level` (e.g. 0.95) by the method of batch means
  * (n_batches consecutive, equally long groups of sample intervals; Student t

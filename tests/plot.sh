@@ -203,6 +203,12 @@ for f in $(grep -o '(<[^>]*\.png>)' "$T/md/r.md" | tr -d '()<>'); do
 done
 check "Markdown: links to its PNG charts, beside it" "$good of $n" "6 of 6"
 grep -q '^headroom run scenarios/demo.yaml --seed 42 \\$' "$T/md/r.md" && ok "Markdown: the command" || bad "Markdown: the command" "$(grep -A2 '^headroom run' "$T/md/r.md")"
+grep -q '| balancer | least request of two (Envoy) |' "$T/md/r.md" && ok "Markdown: the balancer" || bad "Markdown: the balancer" "$(grep '| balancer' "$T/md/r.md")"
+S=$T/slow.db
+"$HR" run scenarios/slow-start.yaml --variant 2 --set duration=2m --db "$S" -q || bad "slow-start envoy run"
+expect "report of a slow-start run" 0 's\.md' -- "$HR" report "$S" --out "$T/ss/s.md"
+grep -q "| balancer | round robin (IPVS, Envoy); Envoy slow start: a new pod's weight ramps over 2m (aggression 1, at least 10 %) |" "$T/ss/s.md" &&
+  ok "Markdown: the slow start" || bad "Markdown: the slow start" "$(grep '| balancer' "$T/ss/s.md")"
 q "$N" "update scenarios set name = '<script>alert(1)</script> & ''x'''" >/dev/null
 expect "report of a hostile name" 0 'n\.html' -- "$HR" report "$N" --out "$T/n.html"
 grep -q '<script' "$T/n.html" && bad "HTML: names are escaped" || ok "HTML: names are escaped"

@@ -24,25 +24,22 @@ struct first {
 	double unsched, ready; /* s */
 };
 
+static void find_first(const struct memsink *m, void *ctx)
+{
+	struct first *f = ctx;
+	for (size_t i = 0; i < m->n_decisions; i++) {
+		const struct row_decision *r = &m->decisions[i].r;
+		if (f->unsched < 0 && r->t_s > 0 && !strcmp(r->kind, "pod") && !strcmp(r->event, "unschedulable"))
+			f->unsched = r->t_s;
+		if (f->unsched >= 0 && f->ready < 0 && !strcmp(r->kind, "node") && !strcmp(r->event, "ready"))
+			f->ready = r->t_s;
+	}
+}
+
 static struct first run_variant(const struct scenario *sc, size_t v, uint64_t seed)
 {
-	struct scenario vs;
-	struct herr e;
-	cr_assert_eq(scn_load_variant(&vs, sc, v, NULL, 0, &e), 0, "%s", e.msg);
-	struct memsink m;
-	struct sink out = memsink_init(&m);
-	struct run_stats st;
-	run_once(&vs, seed, &out, NULL, &st);
 	struct first f = {-1, -1};
-	for (size_t i = 0; i < m.n_decisions; i++) {
-		const struct row_decision *r = &m.decisions[i].r;
-		if (f.unsched < 0 && r->t_s > 0 && !strcmp(r->kind, "pod") && !strcmp(r->event, "unschedulable"))
-			f.unsched = r->t_s;
-		if (f.unsched >= 0 && f.ready < 0 && !strcmp(r->kind, "node") && !strcmp(r->event, "ready"))
-			f.ready = r->t_s;
-	}
-	memsink_free(&m);
-	scn_free(&vs);
+	memsink_run_variant(sc, v, seed, find_first, &f);
 	return f;
 }
 

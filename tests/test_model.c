@@ -1,8 +1,9 @@
 /*
  * The request model against hand-computed and textbook cases: loss (503s),
- * fan-out, timeouts, CPU limits, warm-up, balancers, CPU accounting and
- * determinism. Statistical tolerances are 4 standard deviations of the
- * estimator (two-sided 99.994 %), stated at each use.
+ * fan-out, timeouts, CPU limits, warm-up, CPU accounting and determinism
+ * (the balancers are tests/test_balancer.c). Statistical tolerances are 4
+ * standard deviations of the estimator (two-sided 99.994 %), stated at each
+ * use.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -299,78 +300,3 @@ Test(model, same_seed_same_rows_other_seed_other_rows)
 	test_scn_free(sc);
 }
 
-/* ---- balancers, on a service built by hand ---- */
-
-static struct world *bal_world(struct scenario **sc, enum balancer_kind k, int pods, struct sim *s)
-{
-	*sc = test_scn(1, 1, 1, exp10ms, 1, SIM_S, SIM_S);
-	(*sc)->services[0].replicas = pods;
-	(*sc)->services[0].balancer = k;
-	(*sc)->services[0].traffic.enabled = false;
-	sim_init(s, 1, SIM_S);
-	struct sink none = {0};
-	return world_new(s, *sc, &none);
-}
-
-Test(balancer, round_robin_takes_turns)
-{
-	struct scenario *sc;
-	struct sim s;
-	struct world *w = bal_world(&sc, BALANCER_ROUND_ROBIN, 4, &s);
-	for (uint32_t i = 0; i < 12; i++)
-		cr_assert_eq(balancer_pick(&w->svcs[0]), i % 4);
-	world_free(w);
-	sim_release(&s);
-	test_scn_free(sc);
-}
-
-Test(balancer, random_is_uniform)
-{
-	struct scenario *sc;
-	struct sim s;
-	struct world *w = bal_world(&sc, BALANCER_RANDOM, 5, &s);
-	int n[5] = {0};
-	for (int i = 0; i < 100000; i++)
-		n[balancer_pick(&w->svcs[0])]++;
-	double chi = 0;
-	for (int i = 0; i < 5; i++)
-		chi += (n[i] - 20000.0) * (n[i] - 20000.0) / 20000.0;
-	cr_assert_lt(chi, 18.47); /* chi-square, 4 df, 0.999 quantile */
-	world_free(w);
-	sim_release(&s);
-	test_scn_free(sc);
-}
-
-Test(balancer, least_request_prefers_the_idler_of_two)
-{
-	struct scenario *sc;
-	struct sim s;
-	struct world *w = bal_world(&sc, BALANCER_LEAST_REQUEST, 3, &s);
-	struct service *sv = &w->svcs[0];
-	sv->pods[0]->n_busy = 5;
-	sv->pods[1]->n_busy = 5;
-	sv->pods[2]->q_len = 0; /* pod 2 is idle */
-	int n[3] = {0};
-	for (int i = 0; i < 30000; i++)
-		n[balancer_pick(sv)]++;
-	/* Pod 2 is in the pair 2 times out of 3 and then always wins. */
-	cr_assert(fabs(n[2] / 30000.0 - 2.0 / 3) < 4 * sqrt(2.0 / 9 / 30000));
-	sv->pods[0]->n_busy = sv->pods[1]->n_busy = 0;
-	world_free(w);
-	sim_release(&s);
-	test_scn_free(sc);
-}
-
-Test(balancer, no_ready_pod_refuses)
-{
-	struct scenario *sc;
-	struct sim s;
-	struct world *w = bal_world(&sc, BALANCER_RANDOM, 2, &s);
-	w->svcs[0].n_ready = 0;
-	cr_assert_eq(balancer_pick(&w->svcs[0]), UINT32_MAX);
-	cr_assert_eq(svc_arrive(w, &w->svcs[0], REQ_NONE), REQ_NONE);
-	cr_assert_eq(w->svcs[0].slo.iv.rejected, 1);
-	world_free(w);
-	sim_release(&s);
-	test_scn_free(sc);
-}

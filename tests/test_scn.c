@@ -123,6 +123,9 @@ Test(scn, defaults)
 	cr_expect_eq(a->cpu_limit, 0);
 	cr_expect_eq(a->warmup_factor, 1);
 	cr_expect_eq(a->balancer, BALANCER_RANDOM);
+	cr_expect_eq(a->active_request_bias, 1);
+	cr_expect(a->slow_start.kind == SLOW_START_NONE && a->slow_start.aggression == 1 &&
+		  a->slow_start.min_weight == 0.1);
 	cr_expect_eq(a->cpu_per_request.kind, DIST_CONSTANT);
 	cr_expect(fabs(a->cpu_per_request.mean - 0.02) < 1e-15);
 	cr_expect(!a->slo.has_latency && !a->slo.has_errors);
@@ -1335,4 +1338,92 @@ Test(scn, cron_that_does_not_fire_in_the_run_warns)
 					 "cron library then gives up on it): the window is open for 0 % of the run"),
 		  "%s", sc.warnings[0]);
 	scn_free(&sc);
+}
+
+/* A balancer as a word or a mapping: Envoy's slow_start_config, Istio's
+ * warmup and warmupDurationSecs, an ALB's slow_start, least request's
+ * active_request_bias; the defaults (aggression 1, minimum 10 %). */
+Test(scn, balancer_values)
+{
+	static const struct {
+		const char *yaml;
+		enum balancer_kind kind;
+		enum slow_start_kind ss;
+		simtime window;
+		double aggression, min_weight, bias;
+	} rows[] = {
+		{"least-request", BALANCER_LEAST_REQUEST, SLOW_START_NONE, 0, 1, 0.1, 1},
+		{"{type: round-robin}", BALANCER_ROUND_ROBIN, SLOW_START_NONE, 0, 1, 0.1, 1},
+		{"{}", BALANCER_RANDOM, SLOW_START_NONE, 0, 1, 0.1, 1},
+		{"{type: round-robin, slow_start_config: {slow_start_window: 60s}}", BALANCER_ROUND_ROBIN,
+		 SLOW_START_ENVOY, 60 * SIM_S, 1, 0.1, 1},
+		{"{type: least-request, active_request_bias: 0.5, slow_start_config: {slow_start_window: 2m, aggression: "
+		 "1.5, min_weight_percent: 35}}",
+		 BALANCER_LEAST_REQUEST, SLOW_START_ENVOY, 120 * SIM_S, 1.5, 0.35, 0.5},
+		{"{type: round-robin, warmup: {duration: 90s, minimumPercent: 5%, aggression: 2}}", BALANCER_ROUND_ROBIN,
+		 SLOW_START_ENVOY, 90 * SIM_S, 2, 0.05, 1},
+		{"{type: least-request, warmupDurationSecs: 30s}", BALANCER_LEAST_REQUEST, SLOW_START_ENVOY, 30 * SIM_S,
+		 1, 0.1, 1},
+		{"{type: round-robin, slow_start: {duration_seconds: 300}}", BALANCER_ROUND_ROBIN, SLOW_START_ALB,
+		 300 * SIM_S, 1, 0.1, 1},
+		{"{type: round-robin, slow_start: {duration_seconds: 0}}", BALANCER_ROUND_ROBIN, SLOW_START_NONE, 0, 1,
+		 0.1, 1},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		char text[512];
+		snprintf(text, sizeof text, HEAD SVC TRAFFIC "    balancer: %s\n", rows[i].yaml);
+		struct scenario sc;
+		struct herr e;
+		cr_assert_eq(load(&sc, text, &e), 0, "row %zu: %s", i, e.msg);
+		const struct scn_service *a = &sc.services[0];
+		cr_expect_eq(a->balancer, rows[i].kind, "row %zu", i);
+		cr_expect_eq(a->slow_start.kind, rows[i].ss, "row %zu", i);
+		cr_expect_eq(a->slow_start.window, rows[i].window, "row %zu", i);
+		cr_expect_float_eq(a->slow_start.aggression, rows[i].aggression, 1e-12, "row %zu", i);
+		cr_expect_float_eq(a->slow_start.min_weight, rows[i].min_weight, 1e-12, "row %zu", i);
+		cr_expect_float_eq(a->active_request_bias, rows[i].bias, 1e-12, "row %zu", i);
+		scn_free(&sc);
+	}
+}
+
+Test(scn, balancer_errors)
+{
+	static const struct bad rows[] = {
+		{HEAD SVC TRAFFIC "    balancer: {type: round_robin}\n",
+		 "9:22: type: 'round_robin' is not one of random, round-robin, least-request; did you mean "
+		 "'round-robin'?"},
+		{HEAD SVC TRAFFIC "    balancer: {policy: least-request}\n",
+		 "9:16: unknown key 'policy' in balancer (known keys: type, active_request_bias, slow_start_config, "
+		 "warmup, warmupDurationSecs, slow_start)"},
+		{HEAD SVC TRAFFIC "    balancer: {type: round-robin, active_request_bias: 2}\n",
+		 "9:56: active_request_bias: it is least-request's setting (the balancer is round-robin)"},
+		{HEAD SVC TRAFFIC "    balancer: {type: least-request, active_request_bias: -1}\n",
+		 "9:58: active_request_bias: -1 is out of range: it must be >= 0 and <= 100"},
+		{HEAD SVC TRAFFIC "    balancer: {slow_start_config: {slow_start_window: 60s}}\n",
+		 "9:35: slow_start_config: Envoy's slow start works with round-robin and least-request, not random"},
+		{HEAD SVC TRAFFIC "    balancer: {type: round-robin, slow_start_config: {aggression: 2}}\n",
+		 "9:54: slow_start_config needs 'slow_start_window'"},
+		{HEAD SVC TRAFFIC "    balancer: {type: round-robin, slow_start_config: {slow_start_window: 1m, "
+				  "aggression: 0}}\n",
+		 "9:90: aggression: 0 is out of range: it must be > 0 and <= 1000"},
+		{HEAD SVC TRAFFIC "    balancer: {type: round-robin, slow_start_config: {slow_start_window: 1m, "
+				  "min_weight_percent: 120}}\n",
+		 "9:98: min_weight_percent: 120 is out of range: it must be >= 0 and <= 1"},
+		{HEAD SVC TRAFFIC "    balancer: {type: round-robin, warmup: {duration: 1m, minimum_percent: 5}}\n",
+		 "9:58: unknown key 'minimum_percent' in warmup; did you mean 'minimumPercent'?"},
+		{HEAD SVC TRAFFIC "    balancer: {type: round-robin, warmupDurationSecs: 1m, slow_start: "
+				  "{duration_seconds: 60}}\n",
+		 "9:71: slow_start: the balancer has a slow start already (warmupDurationSecs, line 9); give one"},
+		{HEAD SVC TRAFFIC "    balancer: {type: least-request, slow_start: {duration_seconds: 60}}\n",
+		 "9:49: slow_start: an ALB's slow start works with round-robin only (not with least outstanding "
+		 "requests or weighted random)"},
+		{HEAD SVC TRAFFIC "    balancer: {type: round-robin, slow_start: {duration_seconds: 10}}\n",
+		 "9:66: duration_seconds: 10 is out of range: an ALB takes 30 to 900 (0: off)"},
+		{HEAD SVC TRAFFIC "    balancer: {type: round-robin, slow_start: {duration_seconds: 901}}\n",
+		 "9:66: duration_seconds: 901 is out of range: it must be between 0 and 900"},
+		{HEAD SVC TRAFFIC "    balancer: {type: least-request, warmupDurationSecs: 500us}\n",
+		 "9:57: warmupDurationSecs: 500us is out of range: it must be between 0.001s and 24h"},
+		{HEAD SVC TRAFFIC "    balancer: [round-robin]\n", "9:15: balancer must be a mapping (key: value lines), not a list"},
+	};
+	expect_bad(rows, sizeof rows / sizeof rows[0]);
 }
