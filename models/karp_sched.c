@@ -134,6 +134,14 @@ bool karp_min_values_ok(const struct scn_nodepool *np, const int *types, size_t 
 	return true;
 }
 
+bool karp_has_min_values(const struct scn_nodepool *np)
+{
+	for (size_t r = 0; r < np->n_reqs; r++)
+		if (np->reqs[r].min_values)
+			return true;
+	return false;
+}
+
 /* ---- placement: what a group's pods make of a pool's nodes ---- */
 
 static uint64_t bit(size_t slot) { return (uint64_t)1 << slot; }
@@ -505,6 +513,12 @@ static bool holds(const struct karp_state *st, const struct scn_nodepool *np, in
 	return room_cpu(st, np, t) >= cpu - CPU_EPS && room_mem(st, np, t) >= mem - MEM_EPS && room_pods(st, np, t) >= pods;
 }
 
+bool karp_type_holds(const struct karp_state *st, int pool, int t, double cpu, double mem, int pods)
+{
+	assert(pool >= 0 && (size_t)pool < st->cfg->n_pools);
+	return holds(st, &st->cfg->pools[pool], t, cpu, mem, pods);
+}
+
 static double cap_mem(const struct karp_state *st, int t) { return st->cat->types[t].memory_mib * 1048576.0; }
 
 /* filterByRemainingResources: t's capacity within what is left. */
@@ -523,13 +537,6 @@ static struct remaining remaining_of(const struct scn_nodepool *np, const struct
 	};
 }
 
-static bool has_min_values(const struct scn_nodepool *np)
-{
-	for (size_t r = 0; r < np->n_reqs; r++)
-		if (np->reqs[r].min_values)
-			return true;
-	return false;
-}
 
 /* What a pod of group g (-1: any pod) wants of a node's type: to admit it
  * in one of the slots zm (strict: its preferences too). */
@@ -556,7 +563,7 @@ static size_t new_options(const struct karp_state *st, const struct scn_nodepool
 		    (w->g < 0 || type_ok_in(st, p, w->g, w->zm, w->cm, t, w->strict)) && offered(st, p, t, w->zm, w->cm))
 			out[n++] = t;
 	}
-	return n && (!has_min_values(np) || karp_min_values_ok(np, out, n)) ? n : 0;
+	return n && karp_min_values_ok(np, out, n) ? n : 0;
 }
 
 /* OrderByPrice: types[0..n) of a claim of pool p, slots zm and capacity
@@ -695,7 +702,7 @@ static bool claim_add(struct karp_solver *s, const struct karp_state *st, size_t
 		    (g < 0 || type_ok_in(st, cl->pool, g, zm, cm, opts[i], strict)) &&
 		    (g < 0 || offered(st, cl->pool, opts[i], zm, cm)))
 			s->scratch[n++] = opts[i];
-	if (!n || (has_min_values(np) && !karp_min_values_ok(np, s->scratch, n)))
+	if (!n || !karp_min_values_ok(np, s->scratch, n))
 		return false;
 	if (g >= 0) {
 		x->zones = zm;
@@ -869,7 +876,7 @@ static void finish_claim(struct karp_solver *s, const struct karp_state *st, siz
 	if (st->offers) {
 		order_options(st, cl->pool, types, cl->n_types, cl->zones, cl->cts);
 		cl->offer = karp_offer_pick(st->offers, types, cl->n_types, karp_claim_zones(st, cl->pool, cl->zones), cl->cts,
-					    has_min_values(&st->cfg->pools[cl->pool]), st->now);
+					    karp_has_min_values(&st->cfg->pools[cl->pool]), st->now);
 		cl->zone = cl->offer.type >= 0 ? cl->offer.zone : PLACE_ZONE_NONE;
 		return;
 	}

@@ -234,6 +234,13 @@ struct karp_result karp_solve(struct karp_solver *s, const struct karp_state *st
  * has minValues (cloudprovider/types.go InstanceTypes.SatisfiesMinValues). */
 bool karp_min_values_ok(const struct scn_nodepool *np, const int *types, size_t n);
 
+/* Whether np has a requirement with minValues. */
+bool karp_has_min_values(const struct scn_nodepool *np);
+
+/* Whether type t (a catalog index) of pool `pool` holds requests (cpu
+ * cores, mem bytes, pods pods) beside the DaemonSets, as st counts them. */
+bool karp_type_holds(const struct karp_state *st, int pool, int t, double cpu, double mem, int pods);
+
 /* The options a new NodeClaim of pool `pool` would have for requests (cpu
  * cores, mem bytes, pods pods) beside the DaemonSets, with the pool's
  * usage `used` (NULL: none): its types within the remaining limits that

@@ -171,16 +171,6 @@ static double launch_price(const struct karp *k, int pool, int t, uint64_t zones
 	return karp_offer_worst(&k->offers, t, zones, k->cfg->pools[pool].capacity, k->w->s->now);
 }
 
-/* Whether type t, with the pool's node class, holds requests (cpu, mem,
- * pods) beside the DaemonSets. */
-static bool type_fits(const struct karp *k, int pool, int t, double cpu, double mem, int pods)
-{
-	const struct scn_nodepool *np = &k->cfg->pools[pool];
-	const struct sched_alloc *ds = &k->ds[(size_t)pool * k->cat->n + (size_t)t]; /* a pod slot each */
-	return np->alloc_cpu[t] - ds->cpu >= cpu - 1e-9 && np->alloc_mem[t] - ds->mem >= mem - 1e-3 &&
-	       np->alloc_pods[t] - ds->pods >= pods;
-}
-
 /* Whether node n is being deleted as Karpenter's state sees it
  * (MarkedForDeletion): draining, or the candidate of a command whose
  * replacement is starting. Such nodes neither take pods in the provisioning
@@ -222,13 +212,12 @@ static struct karp_state karp_view(const struct karp *k)
 				   .now = k->w->s->now};
 }
 
-/* Whether the pool has a requirement with minValues. */
-static bool has_min_values(const struct scn_nodepool *np)
+/* Whether type t, with the pool's node class, holds requests (cpu, mem,
+ * pods) beside the DaemonSets. */
+static bool type_fits(const struct karp *k, int pool, int t, double cpu, double mem, int pods)
 {
-	for (size_t r = 0; r < np->n_reqs; r++)
-		if (np->reqs[r].min_values)
-			return true;
-	return false;
+	struct karp_state st = karp_view(k);
+	return karp_type_holds(&st, pool, t, cpu, mem, pods);
 }
 
 int karp_claim_type(const struct world *w, int pool, double cpu, double mem, int pods)
@@ -484,8 +473,8 @@ static struct karp_pick fleet(struct karp *k, const struct claim *c, int *n_ice,
 	size_t n = c->type >= 0 ? 1 : c->n_opts;
 	simtime now = k->w->s->now;
 	uint64_t zones = c->zones & ~(uint64_t)k->w->zones_down; /* no instance starts in a lost zone */
-	double cap = karp_offer_spot_cap(&k->offers, types, n, zones, c->cts, has_min_values(&k->cfg->pools[c->pool]),
-					 now);
+	bool min_values = karp_has_min_values(&k->cfg->pools[c->pool]);
+	double cap = karp_offer_spot_cap(&k->offers, types, n, zones, c->cts, min_values, now);
 	int ct = karp_offer_capacity(&k->offers, types, n, zones, c->cts, cap, now);
 	*n_ice = 0;
 	ice[0] = '\0';
@@ -862,7 +851,7 @@ static int cheapest_below(const struct karp *k, int pool, double cpu, double mem
 	}
 	if (n_opts)
 		*n_opts = n_ok;
-	return !has_min_values(np) || karp_min_values_ok(np, k->opts, n_ok) ? best : -1;
+	return karp_min_values_ok(np, k->opts, n_ok) ? best : -1;
 }
 
 /* Single-node replacement: the cheapest type of n's pool that holds n's
