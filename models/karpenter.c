@@ -85,15 +85,16 @@ struct pend {         /* a pod a consolidation simulation moves */
 
 struct ranked;
 
-/* Scratch of the consolidation decision, reused from poll to poll so that
- * it allocates nothing once the cluster has been this large. The decision
- * reads the world only; these are its workspace. */
+/* Scratch of the consolidation decision (and the nodes of a batch's
+ * simulation), reused from poll to poll so that it allocates nothing once
+ * the cluster has been this large. The decision reads the world only;
+ * these are its workspace. */
 struct scratch {
 	struct pend *pods;   /* the pods a simulation moves, largest first */
 	struct karp_pod *kpods; /* the same as karp_solve takes them */
 	int *dest;           /* where each goes: a node index, or -1: the new NodeClaim */
 	size_t n_pods, cap_pods, cap_kpods, cap_dest;
-	struct karp_node *knodes; /* the nodes that may take them, as karp_solve takes them ... */
+	struct karp_node *knodes; /* the nodes that may take pods, as karp_solve takes them ... */
 	uint32_t *kidx;      /* ... and their indices in the world */
 	bool *skip;          /* per node index: a candidate of the simulation */
 	size_t cap_knodes, cap_kidx, cap_skip;
@@ -120,9 +121,6 @@ struct karp {
 	struct pod **pend;   /* a batch's pending pods ... */
 	struct karp_pod *kpods; /* ... as the simulation sees them */
 	size_t cap_pend;
-	struct karp_node *knodes; /* the nodes a batch may place pods on ... */
-	uint32_t *knode_idx; /* ... and their indices in the world */
-	size_t cap_knodes;
 	struct karp_usage *used; /* per pool: what its active nodes take of its limits */
 	int *opts;           /* scratch: a claim's instance-type options (catalog n) */
 	struct sched_alloc *ds; /* per pool x catalog type: the DaemonSet pods its node would run */
@@ -135,6 +133,19 @@ struct karp {
 
 
 static const struct instance_type *T(const struct karp *k, int i) { return &k->cat->types[i]; }
+
+/* p with room for need items (at least some, so that an array over no
+ * nodes can still be cleared: memset of NULL is undefined). */
+static void *grow(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (p && need <= *cap)
+		return p;
+	size_t c = *cap ? *cap : 16;
+	while (c < need)
+		c *= 2;
+	*cap = c;
+	return xrealloc(p, c * size);
+}
 
 /* The zones of pool `pool` (a mask of cluster zones). */
 static uint64_t pool_zones(const struct karp *k, int pool)
@@ -387,28 +398,33 @@ static size_t collect_pending(struct karp *k)
 	return collect_interrupted(k, n);
 }
 
-/* The nodes a batch may place pods on, into k->knodes: every node not
- * being deleted, Ready (initialized) or in flight (launched or
- * registered), with the room it has left; returns how many. */
-static size_t collect_nodes(struct karp *k)
+/* The nodes a simulation may place pods on, as karp_solve takes them, in
+ * the world's order, into k->x->knodes (kidx their indices in the world):
+ * every node but c[0..n) not being deleted, Ready (initialized) or, with
+ * in_flight, launched or registered, with the room it has left (a NotReady
+ * node's unreachable taint takes no pod); returns how many. */
+static size_t sim_nodes(const struct karp *k, const struct wnode *const *c, size_t n, bool in_flight)
 {
-	struct world *w = k->w;
-	if (w->n_nodes > k->cap_knodes) {
-		k->cap_knodes = HR_MAX(2 * k->cap_knodes, w->n_nodes);
-		k->knodes = xrealloc(k->knodes, k->cap_knodes * sizeof *k->knodes);
-		k->knode_idx = xrealloc(k->knode_idx, k->cap_knodes * sizeof *k->knode_idx);
-	}
-	size_t n = 0;
+	const struct world *w = k->w;
+	struct scratch *x = k->x;
+	x->skip = grow(x->skip, &x->cap_skip, w->n_nodes, sizeof *x->skip);
+	x->knodes = grow(x->knodes, &x->cap_knodes, w->n_nodes, sizeof *x->knodes);
+	x->kidx = grow(x->kidx, &x->cap_kidx, w->n_nodes, sizeof *x->kidx);
+	memset(x->skip, 0, w->n_nodes * sizeof *x->skip);
+	for (size_t j = 0; j < n; j++)
+		x->skip[c[j]->idx] = true;
+	size_t nn = 0;
 	for (size_t i = 0; i < w->n_nodes; i++) {
 		const struct wnode *nd = w->wnodes[i];
 		const struct sched_node *sn = &w->nodes[i];
-		if (marked_for_deletion(nd) || nd->state == NODE_NOT_READY) /* its unreachable taint: no pod */
+		if (x->skip[i] || marked_for_deletion(nd) || nd->state == NODE_NOT_READY ||
+		    (!in_flight && nd->state != NODE_READY))
 			continue;
-		k->knodes[n] = (struct karp_node){sn->alloc_cpu - sn->req_cpu, sn->alloc_mem - sn->req_mem,
-						  sn->alloc_pods - sn->n_pods, nd->state != NODE_READY, &w->pnodes[i]};
-		k->knode_idx[n++] = (uint32_t)i;
+		x->knodes[nn] = (struct karp_node){sn->alloc_cpu - sn->req_cpu, sn->alloc_mem - sn->req_mem,
+						   sn->alloc_pods - sn->n_pods, nd->state != NODE_READY, &w->pnodes[i]};
+		x->kidx[nn++] = (uint32_t)i;
 	}
-	return n;
+	return nn;
 }
 
 /* The detail of a NodeClaim's "launched" row: its type, capacity type
@@ -591,18 +607,18 @@ static void provision(struct karp *k)
 	struct karp_state st = karp_view(k);
 	st.n_pods = collect_pending(k);
 	st.pods = k->kpods;
-	st.n_nodes = collect_nodes(k);
-	st.nodes = k->knodes;
+	st.n_nodes = sim_nodes(k, NULL, 0, true);
+	st.nodes = k->x->knodes;
 	struct karp_result r = karp_solve(k->solver, &st);
 	for (size_t i = 0; i < st.n_nodes; i++) {
-		struct wnode *nd = w->wnodes[k->knode_idx[i]];
+		struct wnode *nd = w->wnodes[k->x->kidx[i]];
 		nd->nom_cpu = nd->nom_mem = 0;
 		nd->nom_pods = 0;
 	}
 	for (size_t i = 0; i < st.n_pods; i++) {
 		struct pod *p = k->pend[i];
 		if (r.dest[i].kind == KARP_DEST_NODE) {
-			struct wnode *nd = w->wnodes[k->knode_idx[r.dest[i].idx]];
+			struct wnode *nd = w->wnodes[k->x->kidx[r.dest[i].idx]];
 			if (nd->state != NODE_READY) {
 				nd->nom_cpu += st.pods[i].cpu;
 				nd->nom_mem += st.pods[i].mem;
@@ -922,17 +938,6 @@ static struct wnode *by_num(const struct world *w, uint32_t num)
  * take none), and NodePool limits on the replacement.
  */
 
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return p;
-	size_t c = *cap ? *cap : 16;
-	while (c < need)
-		c *= 2;
-	*cap = c;
-	return xrealloc(p, c * size);
-}
-
 /* Whether pod p on node n would be moved (bound there, not terminating). */
 static bool moves(const struct pod *p, const struct wnode *n)
 {
@@ -1040,31 +1045,6 @@ static size_t candidate_pods(const struct karp *k, const struct wnode *const *c,
 	return np;
 }
 
-/* The Ready nodes other than c[0..n) and not being replaced, in the
- * world's order, into k->x->knodes (kidx their indices); returns how many. */
-static size_t other_nodes(const struct karp *k, const struct wnode *const *c, size_t n)
-{
-	const struct world *w = k->w;
-	struct scratch *x = k->x;
-	x->skip = grow(x->skip, &x->cap_skip, w->n_nodes, sizeof *x->skip);
-	x->knodes = grow(x->knodes, &x->cap_knodes, w->n_nodes, sizeof *x->knodes);
-	x->kidx = grow(x->kidx, &x->cap_kidx, w->n_nodes, sizeof *x->kidx);
-	memset(x->skip, 0, w->n_nodes * sizeof *x->skip);
-	for (size_t j = 0; j < n; j++)
-		x->skip[c[j]->idx] = true;
-	size_t nn = 0;
-	for (size_t i = 0; i < w->n_nodes; i++) {
-		const struct wnode *nd = w->wnodes[i];
-		const struct sched_node *sn = &w->nodes[i];
-		if (nd->state != NODE_READY || nd->replaced_by || x->skip[i])
-			continue;
-		x->knodes[nn] = (struct karp_node){sn->alloc_cpu - sn->req_cpu, sn->alloc_mem - sn->req_mem,
-						   sn->alloc_pods - sn->n_pods, false, &w->pnodes[i]};
-		x->kidx[nn++] = (uint32_t)i;
-	}
-	return nn;
-}
-
 /* SimulateScheduling and computeConsolidation over nodes c[0..n): the
  * provisioning simulation (karp_solve) places their pods on the other Ready
  * nodes and on new NodeClaims, NodePool limits aside; more than one
@@ -1078,7 +1058,7 @@ static int simulate(const struct karp *k, const struct wnode *const *c, size_t n
 	st.used = NULL;
 	st.n_pods = candidate_pods(k, c, n);
 	st.pods = x->kpods;
-	st.n_nodes = other_nodes(k, c, n);
+	st.n_nodes = sim_nodes(k, c, n, false);
 	st.nodes = x->knodes;
 	struct karp_result r = karp_solve(k->solver, &st);
 	*m = (struct msim){.pool = -1, .type = -1, .zones = 0};
@@ -1599,8 +1579,6 @@ static void karp_free(void *self)
 	karp_solver_free(k->solver);
 	free(k->pend);
 	free(k->kpods);
-	free(k->knodes);
-	free(k->knode_idx);
 	free(k->used);
 	free(k->opts);
 	free(k->x->kpods);
