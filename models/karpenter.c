@@ -488,7 +488,11 @@ static struct karp_pick fleet(struct karp *k, const struct claim *c, int *n_ice,
 	const int *types = c->type >= 0 ? &c->type : c->opts;
 	size_t n = c->type >= 0 ? 1 : c->n_opts;
 	simtime now = k->w->s->now;
-	uint64_t zones = c->zones & ~(uint64_t)k->w->zones_down; /* no instance starts in a lost zone */
+	uint64_t zones = c->zones;
+	/* No instance starts in a lost zone, and none is asked for: karp_solve
+	 * leaves lost zones out of a new NodeClaim's (zones_down), and a
+	 * single-node replacement is not launched in its node's lost zone. */
+	assert(!(zones & k->w->zones_down));
 	bool min_values = karp_has_min_values(&k->cfg->pools[c->pool]);
 	double cap = karp_offer_spot_cap(&k->offers, types, n, zones, c->cts, min_values, now);
 	int ct = karp_offer_capacity(&k->offers, types, n, zones, c->cts, cap, now);
