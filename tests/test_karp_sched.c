@@ -128,8 +128,10 @@ struct fix {
 	struct karp_result r;
 };
 
-static struct karp_result solve(struct fix *f, const struct scenario *sc, const struct karp_pod *pods, size_t n,
-				const struct karp_node *nodes, size_t nn, const struct karp_usage *used)
+/* f's state: pods[0..n) over nodes[0..nn), with sc's pools (a solver made
+ * at first). */
+static void fix_state(struct fix *f, const struct scenario *sc, const struct karp_pod *pods, size_t n,
+		      const struct karp_node *nodes, size_t nn, const struct karp_usage *used)
 {
 	if (!f->s)
 		f->s = karp_solver_new();
@@ -140,8 +142,13 @@ static struct karp_result solve(struct fix *f, const struct scenario *sc, const 
 				    .nodes = nodes,
 				    .n_nodes = nn,
 				    .used = used};
-	f->r = karp_solve(f->s, &f->st);
-	return f->r;
+}
+
+static struct karp_result solve(struct fix *f, const struct scenario *sc, const struct karp_pod *pods, size_t n,
+				const struct karp_node *nodes, size_t nn, const struct karp_usage *used)
+{
+	fix_state(f, sc, pods, n, nodes, nn, used);
+	return f->r = karp_solve(f->s, &f->st);
 }
 
 static void pods_of(struct karp_pod *p, size_t n, double cpu, double mem)
@@ -928,13 +935,12 @@ static void pw_node(struct pw *w, int z, double cpu, int g, int pods)
 
 static struct karp_result pw_solve(struct pw *w, const struct karp_pod *pods, size_t n)
 {
-	struct karp_result r = solve(&w->f, &w->sc, pods, n, w->nodes, w->nn, NULL);
+	fix_state(&w->f, &w->sc, pods, n, w->nodes, w->nn, NULL);
 	w->f.st.fits = &w->kf;
 	w->f.st.pl = &w->pl;
 	w->f.st.offers = w->off.price ? &w->off : NULL;
 	w->f.st.now = w->now;
 	return w->f.r = karp_solve(w->f.s, &w->f.st);
-	(void)r;
 }
 
 /* The solves of w read the scenario's offerings, with an empty cache. */
