@@ -898,6 +898,7 @@ struct pw {
 	struct fix f;
 	struct karp_offers off; /* with pw_offers: the scenario's offerings and a cache */
 	simtime now;            /* the time the cache is read at */
+	uint64_t down;          /* zone slots lost: the state's zones_down */
 };
 
 static void pw_load(struct pw *w, const char *types, const char *pools, const char *svcs)
@@ -940,6 +941,7 @@ static struct karp_result pw_solve(struct pw *w, const struct karp_pod *pods, si
 	w->f.st.pl = &w->pl;
 	w->f.st.offers = w->off.price ? &w->off : NULL;
 	w->f.st.now = w->now;
+	w->f.st.zones_down = w->down;
 	return w->f.r = karp_solve(w->f.s, &w->f.st);
 }
 
@@ -1112,6 +1114,39 @@ Test(karp_sched, topology_launches_in_the_zone_spread_needs)
 	cr_expect_eq(r.claims[0].zone, 2, "launched in zone %d", r.claims[0].zone);
 	cr_expect_eq(r.claims[0].zones, 1u << 2);
 	pw_free(&w);
+}
+
+/* Hand-computed, a lost zone (zones_down): as above, zones hold 2, 2 and
+ * 1 pods, and test-zone-3 is lost. With DoNotSchedule the next pod needs
+ * test-zone-3 (still a domain), where nothing launches: no NodeClaim, the
+ * pod is placed nowhere. With ScheduleAnyway, required first and then
+ * relaxed, it gets a NodeClaim of test-zone-1 and -2 only. */
+Test(karp_sched, topology_launches_nothing_in_a_lost_zone)
+{
+	const char *when[] = {"DoNotSchedule", "ScheduleAnyway"};
+	for (int k = 0; k < 2; k++) {
+		char svc[2048];
+		snprintf(svc, sizeof svc, "%s",
+			 k ? SVC("web", "1100m", SPREAD(ZONE_KEY, "1", "ScheduleAnyway", "web", "")) :
+			     SVC("web", "1100m", SPREAD(ZONE_KEY, "1", "DoNotSchedule", "web", "")));
+		struct pw w = {0};
+		pw_load(&w, fake_types, NP("default", ANY), svc);
+		pw_node(&w, 0, 0, 0, 2);
+		pw_node(&w, 1, 0, 0, 2);
+		pw_node(&w, 2, 0, 0, 1);
+		w.down = 1u << 2;
+		struct karp_pod pod = {1.1, 0, 0, 0, NULL};
+		struct karp_result r = pw_solve(&w, &pod, 1);
+		if (!k) {
+			cr_expect(r.n_claims == 0 && r.dest[0].kind == KARP_DEST_NONE, "%s: %zu claims", when[k],
+				  r.n_claims);
+		} else {
+			cr_assert_eq(r.n_claims, 1, "%s", when[k]);
+			cr_expect(r.claims[0].zones == 3u && r.claims[0].zone == 0, "%s: zones %#llx, zone %d", when[k],
+				  (unsigned long long)r.claims[0].zones, r.claims[0].zone);
+		}
+		pw_free(&w);
+	}
 }
 
 /* topology, Hostname, It "should balance pods across nodes" (maxSkew 1:
