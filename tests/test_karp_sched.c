@@ -1357,6 +1357,31 @@ Test(karp_sched, preferences_are_required_first_then_relaxed)
 	}
 }
 
+/* Hand-computed: of several preferred node affinity terms Karpenter first
+ * requires the heaviest (preferences.go), the first of the heaviest on a
+ * tie: test-zone-3 at weight 10 and test-zone-2 at 50 make a NodeClaim of
+ * test-zone-2; at 50 and 50, test-zone-3, the first. */
+#define PREFER_TERM(w, zone)                                                                                           \
+	"{weight: " w ", preference: {matchExpressions: [{key: topology.kubernetes.io/zone, operator: In, values: [" zone \
+	"]}]}}"
+#define PREFER_2(w3, w2)                                                                                               \
+	"            affinity: {nodeAffinity: {preferredDuringSchedulingIgnoredDuringExecution: ["                     \
+	PREFER_TERM(w3, "test-zone-3") ", " PREFER_TERM(w2, "test-zone-2") "]}}\n"
+Test(karp_sched, preferences_the_heaviest_node_term_first)
+{
+	const char *svcs[] = {SVC("web", "10m", PREFER_2("10", "50")), SVC("web", "10m", PREFER_2("50", "50"))};
+	int want[] = {1, 2};
+	for (int k = 0; k < 2; k++) {
+		struct pw w = {0};
+		pw_load(&w, fake_types, NP("default", ANY), svcs[k]);
+		struct karp_pod pod = {0.01, 0, 0, 0, NULL};
+		struct karp_result r = pw_solve(&w, &pod, 1);
+		cr_assert_eq(r.n_claims, 1);
+		cr_expect_eq(r.claims[0].zone, want[k], "case %d: zone %d", k, r.claims[0].zone);
+		pw_free(&w);
+	}
+}
+
 /* ---- offerings (karp_offer.h) ----
  *
  * The launch's choice among offerings, ported from aws/karpenter-provider-
