@@ -1386,6 +1386,28 @@ Test(karpenter, spot_to_spot_needs_15_options_for_one_node_only)
 	scn_free(&sc);
 }
 
+/* A run of 21 pods at t = 0 (three m5.2xlarge), 3 from 60 s; with at > 0,
+ * one pod more at `at` s, gone again 1 s later. */
+static struct memsink run_three(const struct scenario *sc, double at)
+{
+	struct memsink m;
+	struct sink out = memsink_init(&m);
+	struct sim s;
+	sim_init(&s, sc->seed, sc->duration);
+	struct world *w = world_new(&s, sc, &out);
+	cr_assert_eq(w->n_nodes, 3);
+	sim_at(&s, 60 * SIM_S, PRIO_CONTROL, scale_ev, w, 3);
+	if (at > 0) {
+		sim_at(&s, (simtime)llround(at * 1e9), PRIO_CONTROL, scale_ev, w, 4);
+		sim_at(&s, (simtime)llround((at + 1) * 1e9), PRIO_CONTROL, scale_ev, w, 3);
+	}
+	sim_run(&s);
+	world_finish(w);
+	world_free(w);
+	sim_release(&s);
+	return m;
+}
+
 /* In a run: 21 pods at t = 0 fill three m5.2xlarge (7 each). At 60 s the
  * Deployment keeps 3, one on each node (the ReplicaSet deletes the
  * highest-numbered pods first, and kube-scheduler spread pods 0, 1 and 2
@@ -1398,17 +1420,7 @@ Test(karpenter, multi_node_replaces_three_nodes_with_one_in_a_run)
 {
 	struct scenario sc;
 	load(&sc, 21, AFTER_1M, "6m");
-	struct memsink m;
-	struct sink out = memsink_init(&m);
-	struct sim s;
-	sim_init(&s, sc.seed, sc.duration);
-	struct world *w = world_new(&s, &sc, &out);
-	cr_assert_eq(w->n_nodes, 3);
-	sim_at(&s, 60 * SIM_S, PRIO_CONTROL, scale_ev, w, 3);
-	sim_run(&s);
-	world_finish(w);
-	world_free(w);
-	sim_release(&s);
+	struct memsink m = run_three(&sc, 0);
 	char detail[128], first[64] = "";
 	cr_expect_eq(count(&m, "node", "launched", NULL, detail, sizeof detail), 1);
 	cr_expect(!strncmp(detail, "m5.xlarge", 9), "replacement %s", detail);
@@ -1432,6 +1444,33 @@ Test(karpenter, multi_node_replaces_three_nodes_with_one_in_a_run)
 		cr_expect(fabs(nth(&m, "node", "draining", i) - ready) < EPS, "drain %d at %.3f s", i,
 			  nth(&m, "node", "draining", i));
 	cr_expect_eq(count(&m, "node", "deleted", NULL, NULL, 0), 3);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* validation.go, all or nothing: the same run, and 5 s after the three
+ * nodes were chosen one more pod, which kube-scheduler binds to one of
+ * them, deleted 1 s later (not Ready yet, the ReplicaSet's first victim).
+ * The simulation would come to the same replacement, but at the
+ * validation, 15 s after the choice, that node has had pod events within
+ * consolidateAfter: it is no candidate, and the whole command is dropped;
+ * nothing launches, is replaced or drains then. */
+Test(karpenter, multi_node_command_dropped_when_a_node_is_no_longer_a_candidate)
+{
+	struct scenario sc;
+	load(&sc, 21, AFTER_1M, "6m");
+	struct memsink m = run_three(&sc, 0);
+	double chosen = nth(&m, "node", "disruption-candidate", 0);
+	cr_assert(chosen > 60, "chosen at %.3f s", chosen);
+	memsink_free(&m);
+	m = run_three(&sc, chosen + 5);
+	cr_expect_eq(nth(&m, "node", "disruption-candidate", 0), chosen);
+	for (size_t i = 0; i < m.n_decisions; i++) {
+		const struct row_decision *r = &m.decisions[i].r;
+		bool acted = !strcmp(r->event, "launched") || !strcmp(r->event, "replacing") ||
+			     !strcmp(r->event, "draining");
+		cr_expect(!(acted && fabs(r->t_s - (chosen + 15)) < EPS), "%s at %.3f s", r->event, r->t_s);
+	}
 	memsink_free(&m);
 	scn_free(&sc);
 }
