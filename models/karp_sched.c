@@ -696,11 +696,14 @@ static bool claim_add(struct karp_solver *s, const struct karp_state *st, size_t
 	}
 	const struct scn_nodepool *np = &st->cfg->pools[cl->pool];
 	int *opts = &s->types[x->off];
+	/* Every option has an offering in the claim's zones and capacity
+	 * types: asked again only where this pod narrows them. */
+	bool narrows = zm != x->zones || cm != x->cts;
 	size_t n = 0;
 	for (size_t i = 0; i < cl->n_types; i++)
 		if (holds(st, np, opts[i], cpu, mem, pods) &&
 		    (g < 0 || type_ok_in(st, cl->pool, g, zm, cm, opts[i], strict)) &&
-		    (g < 0 || offered(st, cl->pool, opts[i], zm, cm)))
+		    (!narrows || offered(st, cl->pool, opts[i], zm, cm)))
 			s->scratch[n++] = opts[i];
 	if (!n || !karp_min_values_ok(np, s->scratch, n))
 		return false;
