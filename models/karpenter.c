@@ -479,8 +479,8 @@ static void note_ice(const struct karp *k, const struct karp_pick *p, int n, cha
  * insufficient-capacity error in CreateFleet's Errors), is marked
  * unavailable for 3 minutes (updateUnavailableOfferingsCache) and the next
  * is tried, as Fleet goes on to the next override. Returns the offering
- * launched, type -1 when none was left; *n_ice gets the errors and ice
- * their list.
+ * launched, type -1 when none was left (k still the capacity type tried);
+ * *n_ice gets the errors and ice their list.
  */
 static struct karp_pick fleet(struct karp *k, const struct claim *c, int *n_ice, char *ice, size_t size)
 {
@@ -535,11 +535,10 @@ static struct wnode *launch(struct karp *k, const struct claim *c)
 	const struct scn_nodepool *np = &k->cfg->pools[c->pool];
 	int n_ice;
 	char ice[240];
-	struct karp_pick at = fleet(k, c, &n_ice, ice, sizeof ice);
-	int ct = at.type >= 0 ? at.k : c->cts & SCN_SPOT ? KARP_SPOT : KARP_OD;
+	struct karp_pick at = fleet(k, c, &n_ice, ice, sizeof ice); /* at.k: the capacity type tried, launched or not */
 	if (at.type < 0) {
 		if (!k->up)
-			tell_ice(k, c, ct, n_ice, ice, NULL);
+			tell_ice(k, c, at.k, n_ice, ice, NULL);
 		return NULL;
 	}
 	const struct instance_type *t = T(k, at.type);
@@ -555,7 +554,7 @@ static struct wnode *launch(struct karp *k, const struct claim *c)
 	if (k->up)
 		return n;
 	if (n_ice)
-		tell_ice(k, c, ct, n_ice, ice, n->name);
+		tell_ice(k, c, at.k, n_ice, ice, n->name);
 	char detail[320];
 	launch_detail(k, c, &at, detail, sizeof detail);
 	node_log(w, n, "launched", detail);

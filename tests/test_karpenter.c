@@ -1951,6 +1951,39 @@ Test(karpenter, insufficient_capacity_falls_back_to_on_demand_and_spot_returns_a
 	scn_free(&sc);
 }
 
+/* Hand-computed: the same run with on-demand short too, 60 s to 120 s. At
+ * 91 s spot fails as above; the batch of 92 s, spot marked, tries
+ * on-demand, whose offerings fail as well: its row names on-demand, the
+ * capacity type it tried (not spot, which the claim also allows). */
+Test(karpenter, insufficient_capacity_names_the_capacity_type_tried)
+{
+	spot_catalog();
+	struct scenario sc;
+	load(&sc, 1, SPOT_OR_OD, "6m");
+	const char *sets[] = {"cluster.capacity=[{start: 60s, end: 120s}]"};
+	char path[128];
+	snprintf(path, sizeof path, "%s/s.yaml", dir);
+	scn_free(&sc);
+	struct herr e;
+	cr_assert_eq(scn_load(&sc, path, sets, 1, &e), 0, "%s", e.msg);
+	const struct step steps[] = {{90, 2}};
+	struct memsink m = run_steps(&sc, steps, 1);
+	const char *want[] = {"spot: ", "on-demand: "};
+	double at[] = {91, 92};
+	int k = 0;
+	for (size_t i = 0; i < m.n_decisions && k < 2; i++) {
+		const struct row_decision *r = &m.decisions[i].r;
+		if (strcmp(r->kind, "node") || strcmp(r->event, "insufficient-capacity"))
+			continue;
+		cr_expect(fabs(r->t_s - at[k]) < EPS, "row %d at %.3f s", k, r->t_s);
+		cr_expect(!strncmp(r->detail, want[k], strlen(want[k])), "row %d: %s", k, r->detail);
+		k++;
+	}
+	cr_expect_eq(k, 2);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
 /* Bad input about offerings and capacity, each with its file:line:col:
  * a spot-only NodePool over a catalog with no spot price (and, as the
  * instancetype suite's It "should fail to launch capacity when there is
