@@ -451,14 +451,6 @@ static void launch_detail(const struct karp *k, const struct claim *c, const str
 	}
 }
 
-/* What the cluster's offerings give a node of pool `pool` and type t, for
- * its DaemonSets (a DaemonSet may select on the capacity type): spot when
- * the pool allows it and t has a spot offering in its zones. */
-static bool prefers_spot(const struct karp *k, int pool, int t)
-{
-	return k->cfg->pools[pool].capacity & SCN_SPOT && karp_offer_any(&k->offers, t, pool_zones(k, pool), SCN_SPOT, 0);
-}
-
 /* Appends ", TYPE in ZONE" (the first 5, then a count) to the list of the
  * offerings an insufficient-capacity error names. */
 static void note_ice(const struct karp *k, const struct karp_pick *p, int n, char *buf, size_t size)
@@ -1620,8 +1612,10 @@ void karp_start(struct world *w)
 		for (size_t t = 0; t < k->cat->n; t++) {
 			const struct scn_nodepool *np = &k->cfg->pools[p];
 			uint64_t zones = pool_zones(k, (int)p);
+			/* a DaemonSet may select on the capacity type: spot where
+			 * the pool allows it and t has a spot offering */
 			struct node_spec spec = {zones ? __builtin_ctzll(zones) : PLACE_ZONE_NONE, &np->meta, np->name,
-						 prefers_spot(k, (int)p, (int)t)};
+						 replace_cts(k, (int)p, (int)t, zones) == SCN_SPOT};
 			k->ds[p * k->cat->n + t] = node_daemonsets(w, k->cat->types[t].name, &spec, NULL);
 		}
 	k->r = rng_stream(w->s->seed, RNG_NODES, 0);
