@@ -147,10 +147,11 @@ struct karp_state {
 	const struct karp_usage *used;   /* per pool (cfg->n_pools); NULL: nothing used */
 	const struct karp_fits *fits;    /* what each group makes of each pool's nodes; NULL: no placement */
 	const struct place *pl;          /* the groups' constraints and their pods per zone; with fits */
-	uint64_t zones_down;             /* zone slots where nothing launches now (a lost zone): a new NodeClaim
-	                                  * whose pods' topology needs one of them fails, as no instance type has
-	                                  * an available offering there (nodeclaim.go
-	                                  * filterInstanceTypesByRequirements); they stay topology domains */
+	uint64_t zones_down;             /* zone slots where nothing launches now (a lost zone), with fits and pl:
+	                                  * left out of a new NodeClaim's zones, so one whose pods' topology
+	                                  * needs only them fails, as no instance type has an available offering
+	                                  * there (nodeclaim.go filterInstanceTypesByRequirements); they stay
+	                                  * topology domains */
 	const struct karp_offers *offers;/* the offerings and the unavailable-offerings cache; NULL: every type
 	                                  * of a pool available, in the pool's order */
 	simtime now;                     /* the time the cache is read at, ns */
