@@ -1267,7 +1267,8 @@ Test(ca_upstream, binpacking_estimator_test_topology_spreading)
 Test(ca_upstream, orchestrator_test_will_consider_gpu_and_standard_pool_taint_side)
 {
 	struct scn_taint gpu = {(char *)(uintptr_t)"nvidia.com/gpu", (char *)(uintptr_t)"present", EFFECT_NO_SCHEDULE};
-	struct scn_toleration tol = {(char *)(uintptr_t)"nvidia.com/gpu", true, (char *)(uintptr_t)"", -1};
+	struct scn_toleration tol = {.key = (char *)(uintptr_t)"nvidia.com/gpu", .exists = true,
+				     .value = (char *)(uintptr_t)"", .effect = -1};
 	struct scn_placement pod = {.tolerations = &tol, .n_tolerations = 1};
 	for (int tolerates = 1; tolerates >= 0; tolerates--) {
 		pod.n_tolerations = (size_t)tolerates;
