@@ -625,6 +625,34 @@ char *catalog_unknown_msg(const struct catalog *c, const char *name, char *buf, 
 	return buf;
 }
 
+bool catalog_has_family(const struct catalog *c, const char *family)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->types[i].family, family))
+			return true;
+	return false;
+}
+
+char *catalog_unknown_family_msg(const struct catalog *c, const char *name, char *buf, size_t len)
+{
+	const char *best = NULL, *path = c->path ? c->path : "the catalog";
+	size_t bd = 99;
+	for (size_t i = 0; i < c->n; i++) {
+		size_t d = edit_distance(name, c->types[i].family);
+		if (d < bd) {
+			bd = d;
+			best = c->types[i].family;
+		}
+	}
+	if (best && close_enough(bd, strlen(name)))
+		snprintf(buf, len, "no instance family '%s' in %s; did you mean '%s'?", name, path, best);
+	else if (c->n)
+		snprintf(buf, len, "no instance family '%s' in %s (e.g. '%s')", name, path, c->types[0].family);
+	else
+		snprintf(buf, len, "no instance family '%s' in %s (it is empty)", name, path);
+	return buf;
+}
+
 const char *const catalog_label_keys[] = {
 	"node.kubernetes.io/instance-type",	 "karpenter.k8s.aws/instance-family",
 	"karpenter.k8s.aws/instance-category",	 "karpenter.k8s.aws/instance-size",

@@ -339,6 +339,14 @@ Test(catalog, find_and_did_you_mean)
 			 "no instance type 'm5.larg' in " PROJECT "; did you mean 'm5.large'?");
 	cr_expect_str_eq(catalog_unknown_msg(&c, "p5.48xlarge", buf, sizeof buf),
 			 "no instance type 'p5.48xlarge' in " PROJECT " (53 types, e.g. 'm5.large')");
+
+	/* Families: exact, and the closest family for a message. */
+	cr_expect(catalog_has_family(&c, "m5") && catalog_has_family(&c, "c6g"));
+	cr_expect(!catalog_has_family(&c, "m6") && !catalog_has_family(&c, "M5") && !catalog_has_family(&c, ""));
+	cr_expect_str_eq(catalog_unknown_family_msg(&c, "c6gx", buf, sizeof buf),
+			 "no instance family 'c6gx' in " PROJECT "; did you mean 'c6g'?");
+	cr_expect_str_eq(catalog_unknown_family_msg(&c, "hpc7", buf, sizeof buf),
+			 "no instance family 'hpc7' in " PROJECT " (e.g. 'm5')");
 	catalog_free(&c);
 }
 
