@@ -691,13 +691,13 @@ const char *catalog_label(const struct instance_type *t, const char *key, char *
  * zones of a region, two capacity types each. */
 #define CATALOG_MAX_OFFERS 100000
 
-/* The rows read so far, and per type its first row and each row's next
- * (the duplicate check looks at one type's rows only). */
+/* The rows read so far, and per type a list of its rows: its first and
+ * each row's next (the duplicate check looks at one type's rows only). */
 struct offer_rd {
 	struct catalog *c;
 	size_t cap;
-	int *first; /* per catalog type: its first row, -1: none */
-	int *next;  /* per row: the type's next row, -1: none */
+	int *first; /* per catalog type: a row of it, -1: none */
+	int *next;  /* per row: the type's next row in the list, -1: none */
 };
 
 static int offer_type(struct rd *r, const struct cells *c, const struct catalog *cat, struct offering *o)
@@ -796,12 +796,8 @@ static int add_offer(struct rd *r, struct offer_rd *x, const struct offering *o)
 	}
 	size_t i = c->n_offers++;
 	c->offers[i] = *o;
-	/* keep the type's rows in file order: append at its end */
-	x->next[i] = -1;
-	int *at = &x->first[o->type];
-	while (*at >= 0)
-		at = &x->next[*at];
-	*at = (int)i;
+	x->next[i] = x->first[o->type]; /* any order: the message is the same whichever conflict is found */
+	x->first[o->type] = (int)i;
 	return 0;
 }
 
