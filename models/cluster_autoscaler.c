@@ -1719,7 +1719,10 @@ static bool scale_up(struct ca *k, bool *hold)
 	ca_quota_init(&q, k->max_limit, u, false);
 	for (size_t gi = 0; gi < k->n_g; gi++)
 		check_group(k, gi, &q);
-	for (size_t gi = 0; gi < k->n_g; gi++)
+	/* With balancing, every group's admits before the options: a group's
+	 * similar groups must admit what it does (option redoes its own, for
+	 * its estimate's view of the pod groups). */
+	for (size_t gi = 0; k->cfg->balance_similar_node_groups && gi < k->n_g; gi++)
 		if (k->ready[gi])
 			admit_group(k, gi);
 	size_t n_opt = 0;
