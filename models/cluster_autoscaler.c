@@ -1598,18 +1598,24 @@ static bool refusals(const struct ca *k, const struct cpod *c, char *why, size_t
 		res += r == R_RESOURCES;
 		label += r == PLACE_R_SPREAD_LABEL;
 	}
-	int n = snprintf(why, size, "Cluster Autoscaler: pod didn't trigger scale-up:");
+	size_t n = 0;
+	addf(why, size, &n, "Cluster Autoscaler: pod didn't trigger scale-up:");
 	const char *sep = "";
-	if (taint)
-		n += snprintf(why + n, size - (size_t)n, " %d node group(s) had untolerated taint {%s: %s}", taint, t->key,
-			      t->value), sep = ",";
-	if (aff)
-		n += snprintf(why + n, size - (size_t)n, "%s %d didn't match Pod's node affinity/selector", sep, aff), sep = ",";
-	if (res)
-		n += snprintf(why + n, size - (size_t)n, "%s %d can't hold %.3g cores and %.0f MiB beside the DaemonSets", sep,
-			      res, c->sp.cpu, c->sp.mem / SCHED_MIB), sep = ",";
+	if (taint) {
+		addf(why, size, &n, " %d node group(s) had untolerated taint {%s: %s}", taint, t->key, t->value);
+		sep = ",";
+	}
+	if (aff) {
+		addf(why, size, &n, "%s %d didn't match Pod's node affinity/selector", sep, aff);
+		sep = ",";
+	}
+	if (res) {
+		addf(why, size, &n, "%s %d can't hold %.3g cores and %.0f MiB beside the DaemonSets", sep, res, c->sp.cpu,
+		     c->sp.mem / SCHED_MIB);
+		sep = ",";
+	}
 	if (label)
-		snprintf(why + n, size - (size_t)n, "%s %d have no zone for its topology spread constraint", sep, label);
+		addf(why, size, &n, "%s %d have no zone for its topology spread constraint", sep, label);
 	return true;
 }
 
