@@ -131,7 +131,6 @@ struct group {
 	struct sched_node *tmpl;/* per zone (one without zones): an empty new node of the group there,
 	                         * allocatable with the DaemonSets that run there bound */
 	int tmpl_zone;          /* its template's zone (template_zones), or PLACE_ZONE_NONE */
-	uint32_t zones;         /* the zones its nodes may be in: bit z for cluster zone z */
 	int64_t res[CA_N_RESOURCES]; /* a node's capacity as the limits count it: vCPUs, memory bytes, 1 */
 	int size;               /* target size: nodes of the group not being deleted (scratch of a loop) */
 	simtime req_at;         /* the open scale-up request, ns; -1: none */
@@ -1382,7 +1381,13 @@ static void limited(struct ca *k, const char *why)
 	ca_log(k, "cluster-autoscaler", (int)k->w->n_nodes, "scale-up-limited", why);
 }
 
-static int asg_zone(const struct ca *k, size_t gi);
+/* The zone an ASG launches its next instance in: the group's own, or of
+ * the zones it spans the one up with the fewest of its instances
+ * (Availability Zone balancing: node_group_zone). */
+static int asg_zone(const struct ca *k, size_t gi)
+{
+	return node_group_zone(k->w, &k->g[gi].cfg->meta, (int)gi, false);
+}
 
 /* filterValidScaleUpNodeGroups for group gi, against the max quota q:
  * k->ready[gi], else the reason in k->skip[gi]. */
@@ -1477,34 +1482,6 @@ static bool option(struct ca *k, size_t gi, size_t n, int n_nodes, struct ca_opt
 		.node_mem = llround(g->type->memory_mib * SCHED_MIB),
 	};
 	return e.nodes > 0 && e.pods > 0;
-}
-
-/* The zone an ASG launches its next instance in: the group's own, or of
- * the zones it spans the one with the fewest of its instances, the first
- * on ties (Availability Zone balancing; its nodes being drained are still
- * instances). */
-static int asg_zone(const struct ca *k, size_t gi)
-{
-	const struct group *g = &k->g[gi];
-	size_t nz = k->w->sc->cluster.n_zones;
-	if (!nz)
-		return PLACE_ZONE_NONE;
-	if (g->cfg->meta.zone >= 0)
-		return g->cfg->meta.zone;
-	int count[SCN_MAX_ZONES] = {0}, best = -1;
-	for (size_t i = 0; i < k->w->n_nodes; i++) {
-		const struct wnode *n = k->w->wnodes[i];
-		if (ca_node(n) && n->pool == (int)gi && n->zone >= 0)
-			count[n->zone]++;
-	}
-	for (size_t z = 0; z < nz; z++)
-		if (g->zones >> z & 1u && !node_zone_down(k->w, (int)z) && (best < 0 || count[z] < count[best]))
-			best = (int)z;
-	if (best < 0) /* every zone of the group is lost: its first, where nothing launches */
-		for (size_t z = 0; z < nz && best < 0; z++)
-			if (g->zones >> z & 1u)
-				best = (int)z;
-	return best;
 }
 
 /* Group gi grows by `nodes` for option o (note: what limited or split it). */
@@ -1621,18 +1598,24 @@ static bool refusals(const struct ca *k, const struct cpod *c, char *why, size_t
 		res += r == R_RESOURCES;
 		label += r == PLACE_R_SPREAD_LABEL;
 	}
-	int n = snprintf(why, size, "Cluster Autoscaler: pod didn't trigger scale-up:");
+	size_t n = 0;
+	addf(why, size, &n, "Cluster Autoscaler: pod didn't trigger scale-up:");
 	const char *sep = "";
-	if (taint)
-		n += snprintf(why + n, size - (size_t)n, " %d node group(s) had untolerated taint {%s: %s}", taint, t->key,
-			      t->value), sep = ",";
-	if (aff)
-		n += snprintf(why + n, size - (size_t)n, "%s %d didn't match Pod's node affinity/selector", sep, aff), sep = ",";
-	if (res)
-		n += snprintf(why + n, size - (size_t)n, "%s %d can't hold %.3g cores and %.0f MiB beside the DaemonSets", sep,
-			      res, c->sp.cpu, c->sp.mem / SCHED_MIB), sep = ",";
+	if (taint) {
+		addf(why, size, &n, " %d node group(s) had untolerated taint {%s: %s}", taint, t->key, t->value);
+		sep = ",";
+	}
+	if (aff) {
+		addf(why, size, &n, "%s %d didn't match Pod's node affinity/selector", sep, aff);
+		sep = ",";
+	}
+	if (res) {
+		addf(why, size, &n, "%s %d can't hold %.3g cores and %.0f MiB beside the DaemonSets", sep, res, c->sp.cpu,
+		     c->sp.mem / SCHED_MIB);
+		sep = ",";
+	}
 	if (label)
-		snprintf(why + n, size - (size_t)n, "%s %d have no zone for its topology spread constraint", sep, label);
+		addf(why, size, &n, "%s %d have no zone for its topology spread constraint", sep, label);
 	return true;
 }
 
@@ -1742,7 +1725,10 @@ static bool scale_up(struct ca *k, bool *hold)
 	ca_quota_init(&q, k->max_limit, u, false);
 	for (size_t gi = 0; gi < k->n_g; gi++)
 		check_group(k, gi, &q);
-	for (size_t gi = 0; gi < k->n_g; gi++)
+	/* With balancing, every group's admits before the options: a group's
+	 * similar groups must admit what it does (option redoes its own, for
+	 * its estimate's view of the pod groups). */
+	for (size_t gi = 0; k->cfg->balance_similar_node_groups && gi < k->n_g; gi++)
 		if (k->ready[gi])
 			admit_group(k, gi);
 	size_t n_opt = 0;
@@ -2070,13 +2056,12 @@ static void init_group(struct ca *k, size_t gi)
 	g->cfg = &k->cfg->groups[gi];
 	g->type = &w->sc->cluster.catalog.types[g->cfg->type];
 	g->req_at = -1;
-	g->zones = g->cfg->meta.zone >= 0 ? 1u << (unsigned)g->cfg->meta.zone : g->cfg->meta.zones;
-	if (nz < 32)
-		g->zones &= (1u << nz) - 1;
-	assert(!nz || g->zones);
+	/* Until a node of it is Ready: its own zone, else its first. */
+	uint32_t zones = g->cfg->meta.zone >= 0 ? 1u << g->cfg->meta.zone : g->cfg->meta.zones;
 	g->tmpl_zone = PLACE_ZONE_NONE;
 	for (size_t z = nz; z-- > 0;)
-		g->tmpl_zone = g->zones >> z & 1u ? (int)z : g->tmpl_zone;
+		g->tmpl_zone = zones >> z & 1u ? (int)z : g->tmpl_zone;
+	assert(!nz || g->tmpl_zone >= 0);
 	g->res[CA_CORES] = g->type->vcpu;
 	g->res[CA_MEMORY] = llround(g->type->memory_mib * SCHED_MIB);
 	g->res[CA_NODES] = 1;

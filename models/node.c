@@ -224,7 +224,7 @@ int node_group_zone(const struct world *w, const struct scn_node_meta *m, int po
 	size_t nz = w->sc->cluster.n_zones;
 	if (!nz)
 		return PLACE_ZONE_NONE;
-	if (m && m->zone >= 0)
+	if (m->zone >= 0)
 		return m->zone;
 	int count[SCN_MAX_ZONES] = {0};
 	for (size_t i = 0; i < w->n_nodes; i++) {
@@ -233,13 +233,18 @@ int node_group_zone(const struct world *w, const struct scn_node_meta *m, int po
 		if (mine && n->zone >= 0)
 			count[n->zone]++;
 	}
-	/* An ASG launches in the zones still up (all lost: the first, where the
-	 * provisioner then launches nothing). */
-	int best = -1;
-	for (size_t z = 0; z < nz; z++)
+	/* An ASG launches in its zones still up (its nodes being drained are
+	 * still instances); all lost: its first, where the provisioner then
+	 * launches nothing. */
+	int best = -1, first = -1;
+	for (size_t z = 0; z < nz; z++) {
+		if (!(m->zones >> z & 1u))
+			continue;
+		first = first < 0 ? (int)z : first;
 		if (!node_zone_down(w, (int)z) && (best < 0 || count[z] < count[best]))
 			best = (int)z;
-	return best < 0 ? 0 : best;
+	}
+	return best < 0 ? first : best;
 }
 
 void node_retype(struct world *w, struct wnode *n, const char *type, struct sched_alloc a, double price_hour)

@@ -13,7 +13,7 @@
 struct outage {
 	struct world *w;
 	const struct scn_outage *cfg;
-	bool lost, noticed, removed; /* what has happened */
+	bool noticed, removed; /* what has happened (lost: its zone's bit in w->zones_down) */
 	uint32_t *nums;   /* the nodes found NotReady, by num, in the order they are tainted (owned) */
 	size_t n_nums, next; /* how many, and the next to taint */
 	simtime t_noticed; /* when they were found NotReady, ns */
@@ -62,7 +62,6 @@ static void lose(struct outage *o)
 {
 	struct world *w = o->w;
 	int z = o->cfg->zone;
-	o->lost = true;
 	w->zones_down |= 1u << z;
 	node_log_as(w, w->sc->cluster.zones[z], -1, "zone-lost",
 		 "its instances stopped; nothing launches in it for the rest of the run");
@@ -160,7 +159,7 @@ static simtime outage_ev(struct sim *s, void *obj, uint64_t arg)
 	(void)arg;
 	struct outage *o = obj;
 	simtime now = s->now;
-	if (!o->lost)
+	if (!node_zone_down(o->w, o->cfg->zone))
 		lose(o);
 	if (!o->noticed && when_noticed(o) <= now && when_removed(o) > now)
 		notice(o);

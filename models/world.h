@@ -471,10 +471,11 @@ void pod_start_breakdown(const struct pod *p, simtime now, char *buf, size_t siz
 struct wnode *node_add(struct world *w, const char *prefix, const char *type, int pool, struct sched_alloc a,
 		       double price_hour, enum node_state st, const struct node_spec *spec);
 /* The zone for a new node of a group with meta m (a static or CA node
- * group): its own, or else the zone not lost where the group's live nodes
- * (pool `pool`, static when -1) are fewest, the first on ties (an ASG
- * balancing its subnets); the first zone when all are lost.
- * PLACE_ZONE_NONE without zones. */
+ * group): its own, or else of its zones (m->zones) the one not lost where
+ * the group's live nodes (pool `pool`, or the static nodes of m when
+ * static_group) are fewest, the first on ties (an ASG's Availability Zone
+ * balancing); its first zone when all are lost. PLACE_ZONE_NONE without
+ * zones. */
 int node_group_zone(const struct world *w, const struct scn_node_meta *m, int pool, bool static_group);
 /* The DaemonSet pods a node of this type would run where spec says (their
  * requests, and their count in pods): what a provisioner counts when it

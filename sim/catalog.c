@@ -625,6 +625,34 @@ char *catalog_unknown_msg(const struct catalog *c, const char *name, char *buf, 
 	return buf;
 }
 
+bool catalog_has_family(const struct catalog *c, const char *family)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->types[i].family, family))
+			return true;
+	return false;
+}
+
+char *catalog_unknown_family_msg(const struct catalog *c, const char *name, char *buf, size_t len)
+{
+	const char *best = NULL, *path = c->path ? c->path : "the catalog";
+	size_t bd = 99;
+	for (size_t i = 0; i < c->n; i++) {
+		size_t d = edit_distance(name, c->types[i].family);
+		if (d < bd) {
+			bd = d;
+			best = c->types[i].family;
+		}
+	}
+	if (best && close_enough(bd, strlen(name)))
+		snprintf(buf, len, "no instance family '%s' in %s; did you mean '%s'?", name, path, best);
+	else if (c->n)
+		snprintf(buf, len, "no instance family '%s' in %s (e.g. '%s')", name, path, c->types[0].family);
+	else
+		snprintf(buf, len, "no instance family '%s' in %s (it is empty)", name, path);
+	return buf;
+}
+
 const char *const catalog_label_keys[] = {
 	"node.kubernetes.io/instance-type",	 "karpenter.k8s.aws/instance-family",
 	"karpenter.k8s.aws/instance-category",	 "karpenter.k8s.aws/instance-size",
@@ -663,13 +691,13 @@ const char *catalog_label(const struct instance_type *t, const char *key, char *
  * zones of a region, two capacity types each. */
 #define CATALOG_MAX_OFFERS 100000
 
-/* The rows read so far, and per type its first row and each row's next
- * (the duplicate check looks at one type's rows only). */
+/* The rows read so far, and per type a list of its rows: its first and
+ * each row's next (the duplicate check looks at one type's rows only). */
 struct offer_rd {
 	struct catalog *c;
 	size_t cap;
-	int *first; /* per catalog type: its first row, -1: none */
-	int *next;  /* per row: the type's next row, -1: none */
+	int *first; /* per catalog type: a row of it, -1: none */
+	int *next;  /* per row: the type's next row in the list, -1: none */
 };
 
 static int offer_type(struct rd *r, const struct cells *c, const struct catalog *cat, struct offering *o)
@@ -768,12 +796,8 @@ static int add_offer(struct rd *r, struct offer_rd *x, const struct offering *o)
 	}
 	size_t i = c->n_offers++;
 	c->offers[i] = *o;
-	/* keep the type's rows in file order: append at its end */
-	x->next[i] = -1;
-	int *at = &x->first[o->type];
-	while (*at >= 0)
-		at = &x->next[*at];
-	*at = (int)i;
+	x->next[i] = x->first[o->type]; /* any order: the message is the same whichever conflict is found */
+	x->first[o->type] = (int)i;
 	return 0;
 }
 

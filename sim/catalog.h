@@ -138,6 +138,14 @@ const char *catalog_suggest(const struct catalog *c, const char *name);
  * Returns buf. */
 char *catalog_unknown_msg(const struct catalog *c, const char *name, char *buf, size_t len);
 
+/* Whether some type of c is of instance family `family` (exact). */
+bool catalog_has_family(const struct catalog *c, const char *family);
+
+/* The same message for a family no type of c has: "no instance family
+ * 'm6' in PATH; did you mean 'm5'?", or "... in PATH (e.g. 'm5')" when
+ * nothing is close. Returns buf. */
+char *catalog_unknown_family_msg(const struct catalog *c, const char *name, char *buf, size_t len);
+
 /* Fills the labels of t (family, size, category, generation) from t->name
  * as Karpenter derives them. Returns 0, or -1 when the name is not of the
  * form family.size or a part is too long for its field. */

@@ -45,30 +45,18 @@ static int load_share(struct ld *L, const struct ynode *v, double *out)
 	return 0;
 }
 
-/* A family of the catalog, or an error at v listing some. */
+/* A family of the catalog, or an error at v naming the closest. */
 static int load_family(struct ld *L, const struct ynode *v, char *out, size_t size)
 {
 	const struct catalog *cat = &L->sc->cluster.catalog;
 	const char *s = ld_scalar(L, v, "family");
+	char msg[400];
 	if (!s)
 		return -1;
-	for (size_t t = 0; t < cat->n; t++)
-		if (!strcmp(cat->types[t].family, s) && strlen(s) < size) {
-			snprintf(out, size, "%s", s);
-			return 0;
-		}
-	const char **names = xmalloc((cat->n + 1) * sizeof *names);
-	for (size_t t = 0; t < cat->n; t++)
-		names[t] = cat->types[t].family;
-	names[cat->n] = NULL;
-	const char *near = ld_closest(s, names);
-	int rc = near ? yt_err(L->e, v, "family: no instance family '%s' in %s; did you mean '%s'?", s, cat->path, near)
-		      : 0;
-	free(names);
-	if (rc)
-		return rc;
-	return yt_err(L->e, v, "family: no instance family '%s' in %s (e.g. '%s')", s, cat->path,
-		      cat->n ? cat->types[0].family : "m5");
+	if (!catalog_has_family(cat, s))
+		return yt_err(L->e, v, "family: %s", catalog_unknown_family_msg(cat, s, msg, sizeof msg));
+	snprintf(out, size, "%s", s); /* a family fits: the catalog's are as long at most */
+	return 0;
 }
 
 /* Key "type" of m (when present) into *type, a catalog index. */

@@ -55,22 +55,6 @@ double scn_pool_price(const struct scn_cluster *c, const struct scn_nodepool *np
 	return best;
 }
 
-
-/* The closest family name of the catalog to s, if close enough, else NULL. */
-static const char *family_near(const struct catalog *cat, const char *s, const char **names)
-{
-	size_t n = 0;
-	for (size_t t = 0; t < cat->n && n < 255; t++) {
-		bool seen = false;
-		for (size_t j = 0; j < n && !seen; j++)
-			seen = !strcmp(names[j], cat->types[t].family);
-		if (!seen)
-			names[n++] = cat->types[t].family;
-	}
-	names[n] = NULL;
-	return ld_closest(s, (const char *const *)names);
-}
-
 /* `families: [...]` or `instance_types: [...]` of item m into s->types. */
 static int shortage_types(struct ld *L, const struct ynode *m, struct scn_shortage *s)
 {
@@ -101,12 +85,9 @@ static int shortage_types(struct ld *L, const struct ynode *m, struct scn_shorta
 		if (found)
 			continue;
 		char msg[400];
-		if (its)
-			return yt_err(L->e, list->kid[i], "instance_types: %s", catalog_unknown_msg(cat, name, msg, sizeof msg));
-		const char *names[256];
-		const char *near = family_near(cat, name, names);
-		return yt_err(L->e, list->kid[i], "families: no instance family '%s' in %s%s%s%s", name, cat->path,
-			      near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+		return yt_err(L->e, list->kid[i], "%s: %s", k,
+			      its ? catalog_unknown_msg(cat, name, msg, sizeof msg)
+				  : catalog_unknown_family_msg(cat, name, msg, sizeof msg));
 	}
 	return 0;
 }

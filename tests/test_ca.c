@@ -610,6 +610,37 @@ Test(ca, unprovisionable_says_which_predicate_refused)
 	scn_free(&sc);
 }
 
+/* The reasons are cut at the row's 255 characters: a taint key as long
+ * as a prefixed key may be (a 194-character prefix here), then a second
+ * reason (the reasons were once appended past the buffer, which SAN=1
+ * reports). */
+Test(ca, unprovisionable_reasons_are_cut_to_the_row)
+{
+	const char *key = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+			  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+			  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.com/workload";
+	char g[1024], svc[2048];
+	snprintf(g, sizeof g,
+		 "      - {name: ng-t, instance: m5.large, min: 0, max: 10, size: 0,\n"
+		 "         taints: [{key: %s, value: pci, effect: NoSchedule}]}\n"
+		 "      - {name: ng-a, instance: m5.large, min: 0, max: 10, size: 0, labels: {team: a}}\n",
+		 key);
+	struct scenario sc;
+	struct memsink m =
+		run("60s", "", g, dep(svc, sizeof svc, "web", 1, "500m", "            nodeSelector: {team: b}\n"), &sc);
+	const struct row_decision *r = nth(&m, "unprovisionable", "web-", 0);
+	cr_assert(r);
+	char want[512];
+	snprintf(want, sizeof want,
+		 "Cluster Autoscaler: pod didn't trigger scale-up: 1 node group(s) had untolerated taint {%s: pci}, 1 "
+		 "didn't match Pod's node affinity/selector",
+		 key);
+	want[255] = 0;
+	cr_expect_str_eq(r->detail, want);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
 /* 5 pods of 500m that repel each other on hostname (3 would fit an
  * m5.large): one scale-up of 5 nodes at 10 s, and when they are Ready the
  * 5 pods run on 5 nodes, one each. */
@@ -1267,7 +1298,8 @@ Test(ca_upstream, binpacking_estimator_test_topology_spreading)
 Test(ca_upstream, orchestrator_test_will_consider_gpu_and_standard_pool_taint_side)
 {
 	struct scn_taint gpu = {(char *)(uintptr_t)"nvidia.com/gpu", (char *)(uintptr_t)"present", EFFECT_NO_SCHEDULE};
-	struct scn_toleration tol = {(char *)(uintptr_t)"nvidia.com/gpu", true, (char *)(uintptr_t)"", -1};
+	struct scn_toleration tol = {.key = (char *)(uintptr_t)"nvidia.com/gpu", .exists = true,
+				     .value = (char *)(uintptr_t)"", .effect = -1};
 	struct scn_placement pod = {.tolerations = &tol, .n_tolerations = 1};
 	for (int tolerates = 1; tolerates >= 0; tolerates--) {
 		pod.n_tolerations = (size_t)tolerates;

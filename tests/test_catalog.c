@@ -339,6 +339,14 @@ Test(catalog, find_and_did_you_mean)
 			 "no instance type 'm5.larg' in " PROJECT "; did you mean 'm5.large'?");
 	cr_expect_str_eq(catalog_unknown_msg(&c, "p5.48xlarge", buf, sizeof buf),
 			 "no instance type 'p5.48xlarge' in " PROJECT " (53 types, e.g. 'm5.large')");
+
+	/* Families: exact, and the closest family for a message. */
+	cr_expect(catalog_has_family(&c, "m5") && catalog_has_family(&c, "c6g"));
+	cr_expect(!catalog_has_family(&c, "m6") && !catalog_has_family(&c, "M5") && !catalog_has_family(&c, ""));
+	cr_expect_str_eq(catalog_unknown_family_msg(&c, "c6gx", buf, sizeof buf),
+			 "no instance family 'c6gx' in " PROJECT "; did you mean 'c6g'?");
+	cr_expect_str_eq(catalog_unknown_family_msg(&c, "hpc7", buf, sizeof buf),
+			 "no instance family 'hpc7' in " PROJECT " (e.g. 'm5')");
 	catalog_free(&c);
 }
 
@@ -485,6 +493,37 @@ Test(catalog, offerings_errors_name_their_place)
 		cr_expect_str_eq(e.msg, want, "case %zu:\n got  %s\n want %s", i, e.msg, want);
 		cr_expect(c.offers == NULL && c.n_offers == 0 && c.n == 2, "case %zu: offerings not emptied", i);
 	}
+	catalog_free(&c);
+}
+
+/* An absurd offerings file is refused at its 100,001st row: 5,000 types
+ * in 21 zones each (a type's rows stay few, as the duplicate check
+ * expects). */
+Test(catalog, too_many_offerings_are_refused)
+{
+	char cat[300], off[300];
+	snprintf(cat, sizeof cat, "%s/big.csv", dir);
+	snprintf(off, sizeof off, "%s/big-o.csv", dir);
+	FILE *f = fopen(cat, "w");
+	cr_assert(f);
+	fputs(HDR, f);
+	for (int t = 0; t < 5000; t++)
+		fprintf(f, "x%d.large,amd64,2,8192,29,0.1\n", t);
+	fclose(f);
+	cr_assert(f = fopen(off, "w"));
+	fputs("name,zone,capacity_type,price_usd_hour\n", f);
+	for (int z = 0; z < 21; z++)
+		for (int t = 0; t < 5000; t++)
+			fprintf(f, "x%d.large,z%d,on-demand,0.1\n", t, z);
+	fclose(f);
+	struct catalog c;
+	struct herr e;
+	cr_assert_eq(catalog_load(&c, cat, &e), 0, "%s", e.msg);
+	cr_assert_eq(catalog_load_offerings(&c, off, &e), -1);
+	char want[400];
+	snprintf(want, sizeof want, "%s:100002:1: more than 100000 offerings", off);
+	cr_expect(!strncmp(e.msg, want, strlen(want)), "%s", e.msg);
+	cr_expect(c.offers == NULL && c.n_offers == 0);
 	catalog_free(&c);
 }
 

@@ -354,3 +354,39 @@ Test(outage, cluster_autoscaler_launches_nothing_in_a_lost_zone)
 	memsink_free(&m);
 	scn_free(&sc);
 }
+
+/*
+ * A Cluster Autoscaler node lost while it boots never registers: CA
+ * deletes it when its scale-up times out. Group p (zone c only) scales up
+ * at the first scan, 10 s, for s's pod; the node would register 60 s
+ * later, but zone c is lost at 30 s. CA counts it as upcoming (the pod
+ * waits for it) until max-node-provision-time (15 min) has passed at a
+ * scan: 10 + 900 < 920 s, when the node goes (registration-timeout) and p
+ * is backed off; nothing launches again, as p's one zone is lost.
+ */
+Test(outage, cluster_autoscaler_deletes_a_node_lost_while_booting_at_its_provision_timeout)
+{
+	harness_put(dir, "cat.csv", "name,arch,vcpu,memory_mib,max_pods,price_usd_hour\nm5.large,amd64,2,8192,29,0.096\n");
+	char yaml[8192];
+	snprintf(yaml, sizeof yaml,
+		 "name: o\nseed: 1\nduration: 20m\n"
+		 "cluster:\n  catalog: cat.csv\n  provisioner: cluster-autoscaler\n  cluster_autoscaler:\n"
+		 "    scale-down-enabled: false\n    latency: {boot: 60s, initialization: 10s}\n"
+		 "    node_groups:\n      - {name: p, instance: m5.large, min: 0, max: 10, size: 0, zone: us-east-1c}\n"
+		 "  outages: [{zone: us-east-1c, start: 30s}]\n"
+		 "services:\n%s    traffic: {rate: 1rps}\n",
+		 SERVICE("s", "1", ""));
+	struct scenario sc;
+	load(&sc, yaml);
+	struct memsink m = memsink_run(&sc, NULL);
+	cr_expect(fabs(nth(&m, "launched", "p-0", 0, NULL, 0) - 10) < EPS);
+	cr_expect(fabs(nth(&m, "lost", "p-0", 0, NULL, 0) - 30) < EPS);
+	cr_expect_eq(count(&m, "registered", NULL, 0, 1200), 0);
+	cr_expect(fabs(nth(&m, "registration-timeout", "p-0", 0, NULL, 0) - 920) < EPS, "at %g",
+		  nth(&m, "registration-timeout", "p-0", 0, NULL, 0));
+	cr_expect(fabs(nth(&m, "deleted", "p-0", 0, NULL, 0) - 920) < EPS);
+	cr_expect(fabs(nth(&m, "backoff", "p", 0, NULL, 0) - 920) < EPS);
+	cr_expect_eq(count(&m, "scale-up", NULL, 0, 1200), 1);
+	memsink_free(&m);
+	scn_free(&sc);
+}

@@ -227,6 +227,35 @@ Test(spot, given_times_pick_the_oldest_matching_node_and_say_when_none)
 	scn_free(&sc);
 }
 
+/*
+ * Given times that interrupt nothing: pool-1 (node numbers count the
+ * static od-0 first), its three pods held by a PDB that allows no
+ * disruption, so it stays until its instance goes at 420 s, gets its
+ * notice at 300 s, and a second at 360 s is skipped; so is one at 360 s
+ * for od-0, an on-demand static node (tainted: no pod goes there), which
+ * EC2 never interrupts.
+ */
+Test(spot, given_times_skip_a_node_with_a_notice_and_an_on_demand_one)
+{
+	struct scenario sc;
+	load(&sc, TWENTY_MIN, "", 3,
+	     "  nodes: [{name: od, allocatable: {cpu: \"1\", memory: 1Gi}, taints: [{key: k, effect: NoSchedule}]}]\n"
+	     "  interruptions:\n    at:\n      - {at: 5m, node: pool-1}\n      - {at: 6m, node: pool-1}\n"
+	     "      - {at: 6m, node: od-0}\n",
+	     PDB("maxUnavailable: 0"));
+	struct memsink m = run(&sc);
+	char d[256];
+	cr_expect_eq(count(&m, "node", "interruption-notice", 0, 1200), 1);
+	cr_expect(fabs(nth(&m, "node", "interruption-skipped", "pool-1", 0, d, sizeof d) - 360) < EPS);
+	cr_expect(strstr(d, ": it has a notice already") != NULL, "%s", d);
+	cr_expect(fabs(nth(&m, "node", "reclaimed", "pool-1", 0, NULL, 0) - 420) < EPS, "the first notice's end stands");
+	cr_expect(fabs(nth(&m, "node", "interruption-skipped", "od-0", 0, d, sizeof d) - 360) < EPS);
+	cr_expect(strstr(d, ": not a spot instance (on-demand gets no notice)") != NULL, "%s", d);
+	cr_expect_eq(count(&m, "node", "deleted", 0, 1200), 1, "od-0 stays");
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
 /* The hazards by hand: -ln(1 - p) / 730 per hour, the most specific rate
  * first (type, then family, then the rate for any type). */
 Test(spot, the_most_specific_rate_applies)
