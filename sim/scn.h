@@ -694,21 +694,15 @@ struct scn_ext_step {
 	simtime t;    /* ns: after the run's start (steps) or the month's (month) */
 	double value; /* the metric's value, in its unit (a cron trigger's: replicas) */
 };
-enum scn_ext_kind {
-	SCN_EXT_CRON,    /* KEDA's cron scaler: desiredReplicas between start and end, else 0 */
-	SCN_EXT_SCHEDULE /* windows relative to the run: replicas from `at` until `until`, else 0 */
-};
 struct scn_ext_metric {
 	char *name;               /* the metric's name (owned) */
 	struct scn_label *labels; /* its labels (owned), matched by an HPA metric's selector */
 	size_t n_labels;
-	enum scn_ext_kind kind;
 	struct scn_ext_step *steps; /* over the run, steps[0].t == 0, ascending, no two equal values in a row (owned) */
 	size_t n_steps;
 	struct scn_ext_step *month; /* cron: over the month from 00:00 UTC of the scenario's start (730 h), t from
 	                             * the month's start (owned); NULL for run-relative windows */
 	size_t n_month;
-	int line, col;              /* its item in the scenario */
 };
 
 struct expect; /* one line of `expect:` (sim/expect.h) */

@@ -361,8 +361,6 @@ static int load_series(struct ld *L, const struct ynode *v, struct scn_ext_metri
 	static const char *const keys[] = {"name", "labels", "cron", "schedule", NULL};
 	const struct ynode *n, *c, *s;
 	const char *name;
-	x->line = v->line;
-	x->col = v->col;
 	if (ld_want_map(L, v, "an external metric") || ld_check_keys(L, v, keys, "an external metric") ||
 	    !(n = ld_need(L, v, "name", "an external metric")) || !(name = ld_string(L, n, "name")))
 		return -1;
@@ -376,7 +374,6 @@ static int load_series(struct ld *L, const struct ynode *v, struct scn_ext_metri
 	if (!c == !s)
 		return yt_err(L->e, c && s ? s : v, "an external metric takes either cron: (KEDA's cron trigger) or "
 						    "schedule: (windows relative to the run), one of them");
-	x->kind = c ? SCN_EXT_CRON : SCN_EXT_SCHEDULE;
 	return c ? load_cron(L, c, x) : load_windows(L, s, x);
 }
 
