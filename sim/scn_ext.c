@@ -129,7 +129,7 @@ static bool iso_offset(const char *s, int *off)
 	return true;
 }
 
-static int load_start(struct ld *L, const struct ynode *v)
+int ld_load_start(struct ld *L, const struct ynode *v)
 {
 	static const char form[] = "an ISO 8601 time with a UTC offset or a zone: 2025-11-28T08:00:00+01:00, "
 				   "2025-11-28T07:00:00Z, or 2025-11-28T08:00:00[Europe/Berlin]";
@@ -375,11 +375,6 @@ static int load_series(struct ld *L, const struct ynode *v, struct scn_ext_metri
 		return yt_err(L->e, c && s ? s : v, "an external metric takes either cron: (KEDA's cron trigger) or "
 						    "schedule: (windows relative to the run), one of them");
 	return c ? load_cron(L, c, x) : load_windows(L, s, x);
-}
-
-int ld_load_start(struct ld *L, const struct ynode *v)
-{
-	return load_start(L, v);
 }
 
 int ld_load_external_metrics(struct ld *L, const struct ynode *v)
