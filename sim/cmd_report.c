@@ -796,10 +796,10 @@ static void ca_assumptions(struct doc *d, const struct scn_cluster *cl)
 	buf[0] = '\0';
 	if (ca->max_nodes_total > 0)
 		n += (size_t)snprintf(buf + n, sizeof buf - n, "max-nodes-total %d", ca->max_nodes_total);
-	if ((ca->cores_min > 0 || ca->cores_max < 320000) && n < sizeof buf)
+	if ((ca->cores_min > 0 || ca->cores_max < SCN_CA_MAX_CORES) && n < sizeof buf)
 		n += (size_t)snprintf(buf + n, sizeof buf - n, "%scores-total %lld:%lld", n ? "; " : "",
 				      (long long)ca->cores_min, (long long)ca->cores_max);
-	if ((ca->memory_min > 0 || ca->memory_max < (int64_t)6400000 << 30) && n < sizeof buf)
+	if ((ca->memory_min > 0 || ca->memory_max < SCN_CA_MAX_MEMORY) && n < sizeof buf)
 		n += (size_t)snprintf(buf + n, sizeof buf - n, "%smemory-total %lld:%lld GiB", n ? "; " : "",
 				      (long long)(ca->memory_min >> 30), (long long)(ca->memory_max >> 30));
 	if (ca->balance_similar_node_groups && n < sizeof buf)
