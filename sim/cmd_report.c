@@ -337,8 +337,6 @@ static void run_facts(struct doc *d, const struct plot_run *r)
 	para_end(d);
 }
 
-/* The run's nodes and cost, in a file that has them (version 3) for a run
- * that has them (a scenario with a cluster). */
 /* The node cost of each pool (NodePool, node group, "static") over the run,
  * from the nodes rows: each sample's cost per hour over the time since the
  * sample before, so a node's start or end is placed to a sample interval.
@@ -381,6 +379,8 @@ static void pool_costs(struct doc *d, sqlite3 *h, const struct plot_run *r)
 	table_end(d);
 }
 
+/* The run's nodes and cost, in a file that has them (version 3) for a run
+ * that has them (a scenario with a cluster). */
 static void cost_facts(struct doc *d, plot_db *db, const struct plot_run *r)
 {
 	if (!plot_has_column(db, "runs", "cost_usd") || !plot_has_column(db, "runs", "monthly_cost_usd") ||
