@@ -337,8 +337,6 @@ static void run_facts(struct doc *d, const struct plot_run *r)
 	para_end(d);
 }
 
-/* The run's nodes and cost, in a file that has them (version 3) for a run
- * that has them (a scenario with a cluster). */
 /* The node cost of each pool (NodePool, node group, "static") over the run,
  * from the nodes rows: each sample's cost per hour over the time since the
  * sample before, so a node's start or end is placed to a sample interval.
@@ -381,6 +379,8 @@ static void pool_costs(struct doc *d, sqlite3 *h, const struct plot_run *r)
 	table_end(d);
 }
 
+/* The run's nodes and cost, in a file that has them (version 3) for a run
+ * that has them (a scenario with a cluster). */
 static void cost_facts(struct doc *d, plot_db *db, const struct plot_run *r)
 {
 	if (!plot_has_column(db, "runs", "cost_usd") || !plot_has_column(db, "runs", "monthly_cost_usd") ||
@@ -796,10 +796,10 @@ static void ca_assumptions(struct doc *d, const struct scn_cluster *cl)
 	buf[0] = '\0';
 	if (ca->max_nodes_total > 0)
 		n += (size_t)snprintf(buf + n, sizeof buf - n, "max-nodes-total %d", ca->max_nodes_total);
-	if ((ca->cores_min > 0 || ca->cores_max < 320000) && n < sizeof buf)
+	if ((ca->cores_min > 0 || ca->cores_max < SCN_CA_MAX_CORES) && n < sizeof buf)
 		n += (size_t)snprintf(buf + n, sizeof buf - n, "%scores-total %lld:%lld", n ? "; " : "",
 				      (long long)ca->cores_min, (long long)ca->cores_max);
-	if ((ca->memory_min > 0 || ca->memory_max < (int64_t)6400000 << 30) && n < sizeof buf)
+	if ((ca->memory_min > 0 || ca->memory_max < SCN_CA_MAX_MEMORY) && n < sizeof buf)
 		n += (size_t)snprintf(buf + n, sizeof buf - n, "%smemory-total %lld:%lld GiB", n ? "; " : "",
 				      (long long)(ca->memory_min >> 30), (long long)(ca->memory_max >> 30));
 	if (ca->balance_similar_node_groups && n < sizeof buf)

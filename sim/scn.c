@@ -400,21 +400,19 @@ char *ld_path(struct ld *L, const struct ynode *at, const char *k, const char *n
 	return NULL;
 }
 
-static int load_trace(struct ld *L, const struct ynode *p, struct pattern *pat)
+int ld_load_trace(struct ld *L, const struct ynode *v, const char *in, struct trace *t)
 {
-	const struct ynode *f = ld_need(L, p, "file", "a trace pattern");
+	const struct ynode *f = ld_need(L, v, "file", in);
 	const char *name = f ? ld_scalar(L, f, "file") : NULL;
 	if (!name)
 		return -1;
 	char *full = ld_path(L, f, "file", name);
-	int rc;
 	if (!full)
 		return -1;
 	char why[160];
-	if (file_ok(full, FILE_MAX_TRACE, why, sizeof why))
-		rc = yt_err(L->e, f, "file: cannot read trace '%s' (%s): %s", name, full, why);
-	else
-		rc = trace_load(&pat->trace, full, L->e);
+	int rc = file_ok(full, FILE_MAX_TRACE, why, sizeof why)
+			 ? yt_err(L->e, f, "file: cannot read trace '%s' (%s): %s", name, full, why)
+			 : trace_load(t, full, L->e);
 	free(full);
 	return rc;
 }
@@ -457,7 +455,7 @@ static int load_pattern(struct ld *L, const struct ynode *v, struct scn_traffic 
 		if (ld_check_keys(L, v, tkeys, "a trace pattern") ||
 		    ld_get_num(L, v, "scale", units_number, 0, 1e6, true, &tr->rate))
 			return -1;
-		return load_trace(L, v, pat);
+		return ld_load_trace(L, v, "a trace pattern", &pat->trace);
 	}
 }
 

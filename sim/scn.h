@@ -487,6 +487,8 @@ struct scn_nodegroup {
 };
 /* --expander; price is refused at load (no pricing on AWS: docs/cluster-autoscaler.md). */
 enum ca_expander { CA_LEAST_WASTE, CA_RANDOM, CA_MOST_PODS };
+#define SCN_CA_MAX_CORES ((int64_t)5000 * 64)          /* config.DefaultMaxClusterCores, cores */
+#define SCN_CA_MAX_MEMORY ((int64_t)5000 * 64 * 20 << 30) /* config.DefaultMaxClusterMemory (GiB), bytes */
 struct scn_ca {
 	struct scn_nodegroup *groups; /* owned */
 	size_t n_groups;
@@ -503,8 +505,8 @@ struct scn_ca {
 	bool scale_down_enabled;      /* --scale-down-enabled, true */
 	bool ignore_daemonsets_utilization; /* --ignore-daemonsets-utilization, false */
 	int max_nodes_total;          /* --max-nodes-total, nodes; 0: no limit */
-	int64_t cores_min, cores_max; /* --cores-total "min:max", cores (0:320000) */
-	int64_t memory_min, memory_max; /* --memory-total "min:max" (given in GiB), bytes (0:6400000 GiB) */
+	int64_t cores_min, cores_max; /* --cores-total "min:max", cores (0:SCN_CA_MAX_CORES) */
+	int64_t memory_min, memory_max; /* --memory-total "min:max" (given in GiB), bytes (0:SCN_CA_MAX_MEMORY) */
 	bool balance_similar_node_groups; /* --balance-similar-node-groups, false */
 	char **balancing_ignore_labels; /* --balancing-ignore-label, each a label key (owned) */
 	size_t n_balancing_ignore_labels;
@@ -694,21 +696,15 @@ struct scn_ext_step {
 	simtime t;    /* ns: after the run's start (steps) or the month's (month) */
 	double value; /* the metric's value, in its unit (a cron trigger's: replicas) */
 };
-enum scn_ext_kind {
-	SCN_EXT_CRON,    /* KEDA's cron scaler: desiredReplicas between start and end, else 0 */
-	SCN_EXT_SCHEDULE /* windows relative to the run: replicas from `at` until `until`, else 0 */
-};
 struct scn_ext_metric {
 	char *name;               /* the metric's name (owned) */
 	struct scn_label *labels; /* its labels (owned), matched by an HPA metric's selector */
 	size_t n_labels;
-	enum scn_ext_kind kind;
 	struct scn_ext_step *steps; /* over the run, steps[0].t == 0, ascending, no two equal values in a row (owned) */
 	size_t n_steps;
 	struct scn_ext_step *month; /* cron: over the month from 00:00 UTC of the scenario's start (730 h), t from
 	                             * the month's start (owned); NULL for run-relative windows */
 	size_t n_month;
-	int line, col;              /* its item in the scenario */
 };
 
 struct expect; /* one line of `expect:` (sim/expect.h) */

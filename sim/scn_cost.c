@@ -19,12 +19,10 @@
  * CSV of timestamp,rps as traffic traces are) as each hour's mean rate over
  * the day's mean, so it too averages 1.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "scn_impl.h"
 #include "trace.h"
@@ -59,21 +57,12 @@ static double trace_at(const struct trace *t, double s)
 /* A 24 h trace whose first row is at clock time start_s, into c->day. */
 static int load_day_trace(struct ld *L, const struct ynode *v, double start_s, struct scn_cost *c)
 {
-	const struct ynode *f = ld_need(L, v, "file", "a trace normal_day");
-	const char *name = f ? ld_scalar(L, f, "file") : NULL;
-	if (!name)
-		return -1;
-	char *full = ld_path(L, f, "file", name);
-	if (!full)
-		return -1;
 	struct trace t = {0};
-	char why[160];
-	int rc = file_ok(full, FILE_MAX_TRACE, why, sizeof why)
-			 ? yt_err(L->e, f, "file: cannot read trace '%s' (%s): %s", name, full, why)
-			 : trace_load(&t, full, L->e);
-	free(full);
-	if (rc)
+	if (ld_load_trace(L, v, "a trace normal_day", &t))
 		return -1;
+	const struct ynode *f = yt_get(v, "file");
+	const char *name = f->s;
+	int rc = 0;
 	double span = t.t[t.n - 1];
 	if (span < 23 * 3600 || span > 24 * 3600)
 		rc = yt_err(L->e, f,

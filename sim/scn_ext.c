@@ -129,7 +129,7 @@ static bool iso_offset(const char *s, int *off)
 	return true;
 }
 
-static int load_start(struct ld *L, const struct ynode *v)
+int ld_load_start(struct ld *L, const struct ynode *v)
 {
 	static const char form[] = "an ISO 8601 time with a UTC offset or a zone: 2025-11-28T08:00:00+01:00, "
 				   "2025-11-28T07:00:00Z, or 2025-11-28T08:00:00[Europe/Berlin]";
@@ -361,8 +361,6 @@ static int load_series(struct ld *L, const struct ynode *v, struct scn_ext_metri
 	static const char *const keys[] = {"name", "labels", "cron", "schedule", NULL};
 	const struct ynode *n, *c, *s;
 	const char *name;
-	x->line = v->line;
-	x->col = v->col;
 	if (ld_want_map(L, v, "an external metric") || ld_check_keys(L, v, keys, "an external metric") ||
 	    !(n = ld_need(L, v, "name", "an external metric")) || !(name = ld_string(L, n, "name")))
 		return -1;
@@ -376,13 +374,7 @@ static int load_series(struct ld *L, const struct ynode *v, struct scn_ext_metri
 	if (!c == !s)
 		return yt_err(L->e, c && s ? s : v, "an external metric takes either cron: (KEDA's cron trigger) or "
 						    "schedule: (windows relative to the run), one of them");
-	x->kind = c ? SCN_EXT_CRON : SCN_EXT_SCHEDULE;
 	return c ? load_cron(L, c, x) : load_windows(L, s, x);
-}
-
-int ld_load_start(struct ld *L, const struct ynode *v)
-{
-	return load_start(L, v);
 }
 
 int ld_load_external_metrics(struct ld *L, const struct ynode *v)

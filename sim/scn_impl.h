@@ -51,6 +51,11 @@ int ld_load_delay(struct ld *L, const struct ynode *v, const char *k, struct dis
  * (caller frees); NULL with an error located at `at` when a sandbox is set
  * and the file resolves outside it. */
 char *ld_path(struct ld *L, const struct ynode *at, const char *k, const char *name);
+/* The trace CSV named by the `file` key of mapping v (relative to the
+ * scenario; `in` names v in messages) into *t (trace_load). Returns 0, or
+ * -1 with L->e set: at the key when the file cannot be read (not a regular
+ * file, too large: common.h), else in the file. */
+int ld_load_trace(struct ld *L, const struct ynode *v, const char *in, struct trace *t);
 
 /* sim/scn_k8s.c */
 /* Key k of m, when present, must be the word `want` (apiVersion, kind). */

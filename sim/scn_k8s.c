@@ -1489,8 +1489,8 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 		.max_backoff = 30 * SIM_MIN,
 		.scale_down_enabled = true,
 		.expendable_cutoff = -10,                      /* --expendable-pods-priority-cutoff */
-		.cores_max = 5000 * 64,                        /* config.DefaultMaxClusterCores */
-		.memory_max = (int64_t)5000 * 64 * 20 << 30,   /* config.DefaultMaxClusterMemory GiB */
+		.cores_max = SCN_CA_MAX_CORES,
+		.memory_max = SCN_CA_MAX_MEMORY,
 		.boot = {DIST_UNIFORM, 90, 0.19},
 		.initialization = {DIST_CONSTANT, 10, 0},
 	};

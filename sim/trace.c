@@ -11,19 +11,21 @@
  * Times are kept as integer nanoseconds since the Unix epoch while reading,
  * so millisecond exports of a year are compared and subtracted exactly, and
  * converted to seconds from the first row at the end. Dates are converted
- * with days_from_civil (Howard Hinnant's algorithm, proleptic Gregorian),
- * not timegm, which depends on the C library and the TZ variable. Numbers
- * are parsed here too, not by strtod, whose decimal point follows the locale.
+ * with tz_days_from_civil (sim/tz.h; Howard Hinnant's algorithm, proleptic
+ * Gregorian), not timegm, which depends on the C library and the TZ
+ * variable. Numbers are parsed here too, not by strtod, whose decimal point
+ * follows the locale.
  */
 #include "trace.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "tz.h"
 
 #define MAX_FIELDS 3        /* a third field is only seen to be reported */
 #define MS_ABOVE 1e11       /* timestamps above this are milliseconds */
@@ -154,17 +156,6 @@ static bool dec_scaled(const struct dec *d, int shift, int64_t *out)
 
 /* --- times --- */
 
-/* Days from 1970-01-01 to y-m-d, proleptic Gregorian (Hinnant). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 static unsigned days_in_month(unsigned y, unsigned m)
 {
 	static const unsigned days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -208,7 +199,7 @@ static bool parse_date(const char *s, size_t n, int64_t *ns)
 		i++;
 	if (i != n)
 		return false;
-	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	int64_t secs = tz_days_from_civil(y, (int)mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	if (fabs((double)secs) > MAX_SECONDS)
 		return false;
 	*ns = secs * SIM_S + frac;

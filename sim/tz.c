@@ -301,7 +301,6 @@ void tz_fields(const struct tz *z, int64_t t, struct tz_civil *c)
 	c->min = (int)(secs / 60 % 60);
 	c->sec = (int)(secs % 60);
 	c->wday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
-	c->yday = (int)(days - tz_days_from_civil(c->year, 1, 1) + 1);
 }
 
 /* norm: hi and lo with lo brought into [0, base). */

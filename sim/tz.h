@@ -78,7 +78,6 @@ struct tz_civil {
 	int month, day;        /* 1..12, 1..31 */
 	int hour, min, sec;
 	int wday;              /* 0 Sunday .. 6 Saturday */
-	int yday;              /* 1..366 */
 };
 /* The local time of t in z. */
 void tz_fields(const struct tz *z, int64_t t, struct tz_civil *c);

@@ -223,6 +223,18 @@ CL=$T/cl.db
   --set cluster.cluster_autoscaler.balance-similar-node-groups=true -q
 expect "report of CA with limits" 0 'cl\.md' -- "$HR" report "$CL" --out "$T/cl.md"
 check "report: CA's limits among the assumptions" "$(grep -c '^| Cluster Autoscaler limits | max-nodes-total 10; balance-similar-node-groups |$' "$T/cl.md")" 1
+# A lost zone and spot interruptions among the assumptions.
+ZO=$T/zo.db
+"$HR" run scenarios/zone-outage.yaml --db "$ZO" --set duration=2m \
+  --set 'cluster.outages=[{zone: us-east-1a, start: 1m, remove_after: 30s}]' -q
+expect "report of a lost zone" 0 'zo\.md' -- "$HR" report "$ZO" --out "$T/zo.md"
+check "report: the lost zone among the assumptions" "$(grep -c '^| zone lost | us-east-1a at 1m: .*NotReady 50 s later.* nodes removed 30 s after |$' "$T/zo.md")" 1
+SP=$T/sp.db
+"$HR" run scenarios/spot-vs-on-demand.yaml --db "$SP" --variant 1 --set duration=2m \
+  --set 'cluster.interruptions.at=[{at: 1m}]' -q
+expect "report of spot interruptions" 0 'sp\.md' -- "$HR" report "$SP" --out "$T/sp.md"
+check "report: spot interruptions among the assumptions" \
+  "$(grep -c '^| spot interruptions | \(any spot type: 12.5 % of instances a month .*; 2-minute notice\|1 at given times\) |$' "$T/sp.md")" 2
 expect "report needs --out" 2 'where to\?' -- "$HR" report "$D"
 expect "report --out of another kind" 2 'FILE\.html or FILE\.md' -- "$HR" report "$D" --out "$T/r.txt"
 expect "report without gnuplot" 2 'gnuplot-nox' -- env HEADROOM_GNUPLOT=/nonexistent/gnuplot "$HR" report "$D" --out "$T/g.html"

@@ -313,7 +313,7 @@ static const char FLOOR[] =
 	"        metrics:\n"
 	"          - {type: Resource, resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}}\n"
 	"          - {type: External, external: {metric: {name: s0-cron}, target: {type: AverageValue, averageValue: \"1\"}}}\n"
-	"          - {type: External, external: {metric: {name: launch}, target: {type: AverageValue, averageValue: \"1\"}}}\n";
+	"          - {type: External, external: {metric: {name: launch}, target: {type: AverageValue, averageValue: 10m}}}\n";
 
 /*
  * The floor is paid only while it holds. The month is the 730 h from
@@ -322,6 +322,8 @@ static const char FLOOR[] =
  * Wednesday the 31st). Hours 08 and 09 cost 8/31 x 1 node + 23/31 x 10
  * nodes at 0.085 USD/h; the other hours 1 node. The run-relative window
  * (60 pods for 4 minutes of the run) is the event's: no normal hour pays it.
+ * Neither External metric counts in the steady state (the baseline): read
+ * as the traffic's, launch's 10m a pod would make 40 rps x 10 ms 40 pods.
  */
 Test(month, a_scheduled_floor_is_paid_for_its_hours)
 {

@@ -1270,6 +1270,27 @@ Test(scn, schedule_windows_and_start_forms)
 	}
 }
 
+/* A Value target: the metric's total against `value`, in plain quantities. */
+Test(scn, external_value_target)
+{
+	struct scenario sc;
+	struct herr e;
+	const char *y = "name: t\nduration: 1h\nexternal_metrics:\n"
+			"  - {name: queue, schedule: [{at: 0s, replicas: 30}]}\n"
+			"services:\n" SVC TRAFFIC
+			"    hpa:\n      apiVersion: autoscaling/v2\n      kind: HorizontalPodAutoscaler\n"
+			"      spec:\n        scaleTargetRef: {kind: Deployment, name: a}\n        maxReplicas: 20\n"
+			"        metrics:\n        - {type: External, external: {metric: {name: queue}, "
+			"target: {type: Value, value: 1500m}}}\n";
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	const struct scn_hpa_metric *m = &sc.services[0].hpa.metrics[0];
+	cr_expect_eq(m->kind, HPA_METRIC_EXTERNAL);
+	cr_expect_eq(m->target, HPA_TARGET_VALUE);
+	cr_expect_float_eq(m->value, 1.5, 1e-12);
+	cr_expect_eq(m->n_series, 1, "no selector: every series of the name");
+	scn_free(&sc);
+}
+
 Test(scn, external_metric_errors)
 {
 #define EXT_TOP(series) "name: t\nduration: 1h\nstart: 2025-11-28T07:50:00Z\nexternal_metrics:\n" series "services:\n" SVC TRAFFIC EXT_HPA
@@ -1313,6 +1334,30 @@ Test(scn, external_metric_errors)
 		{HPA_HEAD "        maxReplicas: 5\n        metrics:\n        - {type: External, external: {metric: {name: "
 			  "x}, target: {type: Utilization, averageUtilization: 50}}}\n",
 		 "16:73: type: an External metric takes an AverageValue target or a Value target"},
+		{EXT_TOP("  - {name: floor, labels: {so: a}, schedule: [{at: 10m, replicas: 3}], cron: {timezone: UTC}}\n"),
+		 "5:46: an external metric takes either cron: (KEDA's cron trigger) or schedule: (windows relative to the "
+		 "run), one of them"},
+		{EXT_TOP(FLOOR_CRON("{timezone: \"\", start: 0 8 * * *, end: 0 9 * * *, desiredReplicas: 2}")),
+		 "7:23: timezone: must not be empty (KEDA requires it; e.g. Europe/Berlin or UTC)"},
+		{EXT_TOP("  - {name: floor, labels: {so: a}, schedule: [{at: 10m, until: 10m, replicas: 3}]}\n"),
+		 "5:64: until: must be after at"},
+		{EXT_TOP("  - {name: floor, labels: {so: a}, schedule: []}\n"),
+		 "5:46: schedule: 1 to 1000 windows {at, until, replicas}"},
+		{"name: t\nduration: 1h\nstart: 1969-12-31T23:00:00Z\nservices:\n" SVC TRAFFIC,
+		 "3:8: start: '1969-12-31T23:00:00Z': the year must be between 1970 and 2200"},
+		{"name: t\nduration: 1h\nstart: 2025-11-28T07:50:00.5Z\nservices:\n" SVC TRAFFIC,
+		 "3:8: start: '2025-11-28T07:50:00.5Z': give whole seconds (no fraction)"},
+		{"name: t\nduration: 1h\nstart: 2025-11-28T07:50:00+25:00\nservices:\n" SVC TRAFFIC,
+		 "3:8: start: '2025-11-28T07:50:00+25:00' needs a valid UTC offset or zone"},
+		{HPA_HEAD "        maxReplicas: 5\n        metrics:\n        - {type: Pods, pods: {metric: {name: "
+			  "rps}, target: {type: Value, value: 10}}}\n",
+		 "16:67: type: Value targets are for Object and External metrics (headroom models External ones)"},
+		{HPA_HEAD "        maxReplicas: 5\n        metrics:\n        - {type: External, external: {metric: {name: "
+			  "x}, target: {type: Value, averageValue: \"1\"}}}\n",
+		 "16:95: averageValue: not with type Value (use value)"},
+		{HPA_HEAD "        maxReplicas: 5\n        metrics:\n        - {type: External, external: {metric: {name: "
+			  "x}, target: {type: AverageValue, averageValue: \"1\", value: 2}}}\n",
+		 "16:113: value: only with type Value (of an Object or External metric)"},
 	};
 	expect_bad(rows, sizeof rows / sizeof rows[0]);
 #undef FLOOR_CRON
