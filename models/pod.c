@@ -164,7 +164,8 @@ static bool place(struct world *w, struct pod *p)
 }
 
 /* One pass over the pending pods, the services by descending priority
- * (the scheduling queue's PrioritySort), each service's oldest first. */
+ * (the scheduling queue's PrioritySort), each service's by slot: oldest
+ * first, but for a new pod in the slot of one gone. */
 static void retry_pass(struct world *w)
 {
 	for (size_t k = 0; k < w->n_svcs; k++) {
