@@ -164,7 +164,8 @@ static bool place(struct world *w, struct pod *p)
 }
 
 /* One pass over the pending pods, the services by descending priority
- * (the scheduling queue's PrioritySort), each service's oldest first. */
+ * (the scheduling queue's PrioritySort), each service's by slot: oldest
+ * first, but for a new pod in the slot of one gone. */
 static void retry_pass(struct world *w)
 {
 	for (size_t k = 0; k < w->n_svcs; k++) {
@@ -494,9 +495,7 @@ static void evict(struct world *w, struct pod *p, const char *why)
 	struct service *sv = p->svc;
 	pod_log(w, p, "evicted", why);
 	delete_pod(w, p);
-	/* The ReplicaSet still wants its replicas: a replacement, at once. */
-	if (sv->n_live < sv->desired)
-		place(w, create(w, sv));
+	pod_replace(w, sv); /* the ReplicaSet still wants its replicas: a replacement, at once */
 }
 
 void pod_preempted(struct world *w, struct pod *p, const char *detail)
@@ -588,18 +587,15 @@ void pod_kill(struct world *w, struct pod *p, const char *why)
 	if (p->phase == POD_RUNNING)
 		to_terminating(w, p); /* as delete_pod does, without the grace period */
 	gone(w, p);
-	if (live && sv->n_live < sv->desired)
-		place(w, create(w, sv));
+	if (live)
+		pod_replace(w, sv);
 }
 
 void pod_scale(struct world *w, struct service *sv, int desired)
 {
 	assert(desired >= 0);
 	sv->desired = desired;
-	while (sv->n_live < desired) {
-		struct pod *p = create(w, sv);
-		place(w, p);
-	}
+	pod_replace(w, sv);
 	if (sv->n_live <= desired)
 		return;
 	/* The live pods, ranked; the scratch buffer is the world's. */

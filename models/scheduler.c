@@ -739,14 +739,16 @@ static size_t num_candidates(size_t potential_nodes)
 }
 
 /* The node the dry run starts at: the off-th potential node, off drawn
- * only when the search may stop before it has seen them all. */
-static size_t first_node(const struct dry *d, gsl_rng *r)
+ * only when the search may stop before it has seen them all; *want, how
+ * many candidates it looks for. */
+static size_t first_node(const struct dry *d, gsl_rng *r, size_t *want)
 {
 	size_t n_pot = 0;
 	unsigned bad;
 	for (size_t i = 0; i < d->n; i++)
 		n_pot += potential(d, i, &bad);
-	if (num_candidates(n_pot) >= n_pot)
+	*want = num_candidates(n_pot);
+	if (*want >= n_pot)
 		return 0;
 	assert(r != NULL);
 	size_t off = rng_below(r, (uint32_t)n_pot);
@@ -778,11 +780,8 @@ int sched_preempt(const struct sched_node *nodes, size_t n, const struct sched_p
 	}
 	int count[N_REASONS] = {0}, pre_count[N_PRE] = {0};
 	uint32_t *cur = pre->scratch + 3 * d.max_pods;
-	size_t first = first_node(&d, r), want = 0, found = 0, found_ok = 0;
+	size_t want, first = first_node(&d, r, &want), found = 0, found_ok = 0;
 	unsigned bad;
-	for (size_t i = 0; i < n; i++)
-		want += potential(&d, i, &bad);
-	want = num_candidates(want);
 	int best = SCHED_PREEMPT_NONE;
 	struct cand best_c = {0};
 	uint32_t ties = 0;

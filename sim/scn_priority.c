@@ -160,6 +160,15 @@ static const struct scn_priority_class *find_class(const struct scenario *sc, co
 	return NULL;
 }
 
+/* The class marked globalDefault, or NULL. */
+static const struct scn_priority_class *global_default(const struct scenario *sc)
+{
+	for (size_t i = 0; i < sc->n_priority_classes; i++)
+		if (sc->priority_classes[i].global_default)
+			return &sc->priority_classes[i];
+	return NULL;
+}
+
 /* "a, b, c" (the classes a pod may name), or "none" */
 static void class_names(const struct scenario *sc, char *buf, size_t size)
 {
@@ -202,17 +211,15 @@ static int resolve_name(struct ld *L, const struct ynode *n, struct scn_service 
 int ld_resolve_priority(struct ld *L, const struct ynode *n, const struct ynode *spec, struct scn_service *s)
 {
 	const struct ynode *k;
+	const struct scn_priority_class *dflt = global_default(L->sc);
 	s->priority = 0;
 	s->preempt_never = false;
 	if (n) {
 		if (resolve_name(L, n, s))
 			return -1;
-	} else {
-		for (size_t i = 0; i < L->sc->n_priority_classes; i++)
-			if (L->sc->priority_classes[i].global_default) {
-				s->priority = L->sc->priority_classes[i].value;
-				s->preempt_never = L->sc->priority_classes[i].never;
-			}
+	} else if (dflt) {
+		s->priority = dflt->value;
+		s->preempt_never = dflt->never;
 	}
 	if (spec && (k = yt_get(spec, "priority"))) {
 		int64_t given = 0;
@@ -256,10 +263,8 @@ static const char *class_of(const struct scenario *sc, const struct scn_service 
 {
 	if (s->priority_class)
 		return s->priority_class;
-	for (size_t i = 0; i < sc->n_priority_classes; i++)
-		if (sc->priority_classes[i].global_default)
-			return sc->priority_classes[i].name;
-	return "none";
+	const struct scn_priority_class *dflt = global_default(sc);
+	return dflt ? dflt->name : "none";
 }
 
 int ld_check_priorities(struct ld *L)

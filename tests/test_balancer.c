@@ -101,6 +101,32 @@ Test(balancer, least_request_draws_two_with_replacement)
 	fx_close(&f);
 }
 
+/* A pod whose node is lost answers nothing, so least request shuns it
+ * however idle it looks. Two choices: idle pod 0 is lost, pods 1 and 2
+ * hold 5 requests each: pod 0 is taken only when both draws are it, 1/9
+ * (binomial, 4 sd; without the rule it would win 5/9). Weighted (EDF): its
+ * weight is divided by LOST_ACTIVE, so 1,000 picks never reach it. */
+Test(balancer, least_request_shuns_a_lost_pod)
+{
+	struct fx f;
+	fx_open(&f, BALANCER_LEAST_REQUEST, 3);
+	f.sv->pods[0]->lost = true;
+	f.sv->pods[1]->n_busy = f.sv->pods[2]->n_busy = 5;
+	int n0 = 0;
+	for (int i = 0; i < 30000; i++)
+		n0 += bal_pick(f.sv) == 0;
+	double p = 1.0 / 9;
+	cr_assert(fabs(n0 / 30000.0 - p) < 4 * sqrt(p * (1 - p) / 30000), "pod 0: %d of 30000", n0);
+	bal_set_weight(f.sv, f.sv->pods[1], 2);
+	n0 = 0;
+	for (int i = 0; i < 1000; i++)
+		n0 += bal_pick(f.sv) == 0;
+	cr_assert_eq(f.sv->lb.groups[0].mode, BAL_EDF);
+	cr_assert_eq(n0, 0, "EDF: the lost pod took %d of 1000", n0);
+	f.sv->pods[0]->lost = false;
+	fx_close(&f);
+}
+
 Test(balancer, no_ready_pod_refuses)
 {
 	struct fx f;

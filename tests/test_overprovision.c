@@ -11,6 +11,7 @@
  *   - the lowest priority preempted first, then the next;
  *   - the preemptor nominated, waiting out its victim's grace period, then
  *     bound;
+ *   - a higher-priority nomination clearing a lower one on its node;
  *   - a spike's first new pods Ready sooner with placeholders than without.
  * Node names: Karpenter's are its NodePool's name and a number
  * (default-0), Cluster Autoscaler's its node group's (general-0), static
@@ -296,6 +297,77 @@ static double first_new_start(const struct memsink *m)
 	double created = memsink_first(m, "created", "payment-3", NULL);
 	double ready = memsink_first(m, "ready", "payment-3", NULL);
 	return created >= 0 && ready >= 0 ? ready - created : -1;
+}
+
+/* Service arg >> 32 scales to (arg & 0xffffffff) replicas. */
+static simtime scale_svc_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	struct world *w = obj;
+	pod_scale(w, &w->svcs[arg >> 32], (int)(arg & 0xffffffffu));
+	return SIM_DONE;
+}
+
+/* The nominations at 32 s: mid-1's is cleared, payment-1's is n-0. */
+static simtime nominations_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s, (void)arg;
+	const struct world *w = obj;
+	cr_expect_null(w->svcs[1].pods[1]->nominated, "mid-1 keeps its nomination");
+	cr_expect(w->svcs[0].pods[1]->nominated && !strcmp(w->svcs[0].pods[1]->nominated->name, "n-0"));
+	return SIM_DONE;
+}
+
+/*
+ * A higher-priority nomination takes the node from a lower one
+ * (getLowerPriorityNominatedPods). The static 4-core node holds
+ * payment-0 (0.5 core, 1000), mid-0 (0.5 core, 500) and batch-0 (3 cores,
+ * 0, busy, grace period 5 s). mid to 2 at 30 s: mid-1 preempts batch-0 and
+ * is nominated to n-0, where batch-0 terminates until 35 s. payment to 2
+ * at 31 s: payment-1 (0.5 core) does not count mid-1's room (a lower
+ * priority) but still finds no room while batch-0 terminates; without
+ * mid-0 and batch-0 it fits, mid-0 comes back and batch-0 does not: it is
+ * nominated to n-0 too, and mid-1 loses its nomination. At 35 s both bind.
+ */
+Test(overprovision, a_higher_nomination_clears_a_lower_one)
+{
+	struct scenario sc;
+	load_text(&sc, "name: o\nseed: 1\nduration: 1m\n" CLASSES3
+		       "  - {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass, metadata: {name: mid}, value: 500}\n"
+		       STATIC_NODE "services:\n"
+		       "  payment:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 10ms\n"
+		       "    traffic: {rate: 1rps}\n"
+		       "  mid:\n    deployment:\n      apiVersion: apps/v1\n      kind: Deployment\n"
+		       "      metadata: {name: mid}\n      spec:\n        selector: {matchLabels: {app: mid}}\n"
+		       "        template:\n          metadata: {labels: {app: mid}}\n          spec:\n"
+		       "            priorityClassName: mid\n            containers:\n              - name: mid\n"
+		       "                image: mid\n                resources: {requests: {cpu: 500m}}\n"
+		       "                readinessProbe: {tcpSocket: {port: 80}}\n    cpu_per_request: 10ms\n"
+		       BATCH("1", "\"3\"", "    cpu_per_request: 60s\n    workers: 1\n    queue: unbounded\n"
+					   "    timeout: none\n    traffic: {rate: 1rps}\n"));
+	cr_assert(sc.services[0].priority == 1000 && sc.services[1].priority == 500 && sc.services[2].priority == 0);
+	struct memsink m;
+	struct sim s;
+	struct sink out = memsink_init(&m);
+	sim_init(&s, sc.seed, sc.duration);
+	struct world *w = world_new(&s, &sc, &out);
+	sim_at(&s, 30 * SIM_S, PRIO_CONTROL, scale_svc_ev, w, 1ull << 32 | 2);
+	sim_at(&s, 31 * SIM_S, PRIO_CONTROL, scale_svc_ev, w, 0ull << 32 | 2);
+	sim_at(&s, 32 * SIM_S, PRIO_CONTROL, nominations_ev, w, 0);
+	sim_run(&s);
+	world_finish(w);
+	const char *d = NULL;
+	cr_expect(fabs(memsink_first(&m, "nominated", "mid-1", &d) - 30) < EPS);
+	cr_expect_str_eq(d, "node n-0: preempting batch-0 (priority 0)");
+	cr_expect(fabs(memsink_first(&m, "nominated", "payment-1", &d) - 31) < EPS);
+	cr_expect_str_eq(d, "node n-0: preempting batch-0 (priority 0)");
+	cr_expect_eq(memsink_count(&m, "preempted"), 1, "batch-0, once");
+	cr_expect(fabs(memsink_first(&m, "scheduled", "payment-1", NULL) - 35) < EPS);
+	cr_expect(fabs(memsink_first(&m, "scheduled", "mid-1", NULL) - 35) < EPS);
+	world_free(w);
+	sim_release(&s);
+	memsink_free(&m);
+	scn_free(&sc);
 }
 
 /*

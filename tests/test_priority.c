@@ -88,6 +88,13 @@ Test(priority, resolved_as_the_admission_plugin_does)
 	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
 	cr_expect(sc.services[0].priority == 0 && !sc.services[0].preempt_never);
 	scn_free(&sc);
+	/* A built-in class listed as `kubectl get priorityclass -o yaml` prints it. */
+	y = "priorityClasses:\n  - {apiVersion: scheduling.k8s.io/v1, kind: PriorityClass,\n"
+	    "     metadata: {name: system-node-critical}, value: 2000001000}\n"
+	    "name: p\nduration: 1m\nservices:\n" PAYMENT;
+	cr_assert_eq(load(&sc, y, &e), 0, "%s", e.msg);
+	cr_expect_eq(sc.services[0].priority, 0);
+	scn_free(&sc);
 }
 
 #define DEP "name: p\nduration: 1m\n" CLASSES "services:\n" PAYMENT \

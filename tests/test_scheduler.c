@@ -20,10 +20,10 @@
 
 #define GIB (1024.0 * SCHED_MIB)
 
-/* Pods as the Go tests build them. */
-#define REQ(c, m) ((struct sched_pod){(c), (m), (c), (m)}) /* every request set, maybe to "0" */
-#define NONE ((struct sched_pod){0, 0, 0, 0})              /* st.MakePod().Obj(): no containers */
-#define CONTAINER ((struct sched_pod){0, 0, SCHED_DEFAULT_CPU, SCHED_DEFAULT_MEM}) /* one, no requests */
+/* Pods as the Go tests build them (no priority, anonymous). */
+#define REQ(c, m) ((struct sched_pod){.cpu = (c), .mem = (m), .nz_cpu = (c), .nz_mem = (m)}) /* every request set */
+#define NONE ((struct sched_pod){.cpu = 0}) /* st.MakePod().Obj(): no containers */
+#define CONTAINER ((struct sched_pod){.nz_cpu = SCHED_DEFAULT_CPU, .nz_mem = SCHED_DEFAULT_MEM}) /* one, no requests */
 
 struct placed {
 	int node; /* 0 or 1; the entry is unused when pod is all zero and node is -1 */
