@@ -75,19 +75,6 @@ struct karp_solver {
 	size_t cap_dom, cap_pdom, cap_prefs;
 };
 
-/* p with room for need items (at least some, so that a solve over no
- * nodes still has an array to clear: memset of NULL is undefined). */
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
-{
-	if (p && need <= *cap)
-		return p;
-	size_t c = *cap ? *cap : 16;
-	while (c < need)
-		c *= 2;
-	*cap = c;
-	return xrealloc(p, c * size);
-}
-
 struct karp_solver *karp_solver_new(void) { return xcalloc(1, sizeof(struct karp_solver)); }
 
 void karp_solver_free(struct karp_solver *s)
@@ -613,7 +600,7 @@ static int order_cmp(const void *a, const void *b)
 
 static void build_queue(struct karp_solver *s, const struct karp_state *st)
 {
-	s->queue = grow(s->queue, &s->cap_queue, st->n_pods, sizeof *s->queue);
+	s->queue = xgrow(s->queue, &s->cap_queue, st->n_pods, sizeof *s->queue);
 	for (size_t i = 0; i < st->n_pods; i++)
 		s->queue[i] = (struct order){st->pods[i].cpu, st->pods[i].mem, st->pods[i].created, i,
 					     placing(st) ? st->pods[i].group : -1};
@@ -624,8 +611,8 @@ static void build_queue(struct karp_solver *s, const struct karp_state *st)
 /* sortExistingNodes: initialized nodes before those in flight (stable). */
 static void build_nodes(struct karp_solver *s, const struct karp_state *st)
 {
-	s->node_order = grow(s->node_order, &s->cap_nodes, st->n_nodes, sizeof *s->node_order);
-	s->room = grow(s->room, &s->cap_room, 3 * st->n_nodes, sizeof *s->room);
+	s->node_order = xgrow(s->node_order, &s->cap_nodes, st->n_nodes, sizeof *s->node_order);
+	s->room = xgrow(s->room, &s->cap_room, 3 * st->n_nodes, sizeof *s->room);
 	for (size_t i = 0; i < st->n_nodes; i++) {
 		s->room[3 * i] = st->nodes[i].cpu;
 		s->room[3 * i + 1] = st->nodes[i].mem;
@@ -776,7 +763,7 @@ static int to_new(struct karp_solver *s, const struct karp_state *st, const stru
 		size_t c = s->n_claims;
 		struct want w = {o->group, 0, np->capacity, strict};
 		if (w.g >= 0) {
-			s->cadd = grow(s->cadd, &s->cap_cadd, (c + 1) * s->ng, sizeof *s->cadd);
+			s->cadd = xgrow(s->cadd, &s->cap_cadd, (c + 1) * s->ng, sizeof *s->cadd);
 			memset(&s->cadd[c * s->ng], 0, s->ng * sizeof *s->cadd);
 			struct host h = {NULL, &s->cadd[c * s->ng]};
 			size_t pgi = (size_t)p * s->ng + (size_t)w.g;
@@ -786,7 +773,7 @@ static int to_new(struct karp_solver *s, const struct karp_state *st, const stru
 			    !(w.zm &= ~st->zones_down))
 				continue;
 		}
-		s->types = grow(s->types, &s->cap_types, s->n_types + np->n_types, sizeof *s->types);
+		s->types = xgrow(s->types, &s->cap_types, s->n_types + np->n_types, sizeof *s->types);
 		size_t n = new_options(st, np, &s->left[p], o->cpu, o->mem, 1, &s->types[s->n_types], &w);
 		if (!n)
 			continue;
@@ -833,13 +820,13 @@ static void order_pools(struct karp_solver *s, const struct karp_state *st)
 static void begin(struct karp_solver *s, const struct karp_state *st)
 {
 	size_t np = st->cfg->n_pools;
-	s->left = grow(s->left, &s->cap_left, np, sizeof *s->left);
-	s->pools = grow(s->pools, &s->cap_pools, np, sizeof *s->pools);
+	s->left = xgrow(s->left, &s->cap_left, np, sizeof *s->left);
+	s->pools = xgrow(s->pools, &s->cap_pools, np, sizeof *s->pools);
 	for (size_t p = 0; p < np; p++)
 		s->left[p] = remaining_of(&st->cfg->pools[p], st->used ? &st->used[p] : NULL);
 	order_pools(s, st);
-	s->scratch = grow(s->scratch, &s->cap_scratch, st->cat->n, sizeof *s->scratch);
-	s->dest = grow(s->dest, &s->cap_dest, st->n_pods, sizeof *s->dest);
+	s->scratch = xgrow(s->scratch, &s->cap_scratch, st->cat->n, sizeof *s->scratch);
+	s->dest = xgrow(s->dest, &s->cap_dest, st->n_pods, sizeof *s->dest);
 	build_queue(s, st);
 	build_nodes(s, st);
 	s->n_claims = s->n_types = 0;
@@ -848,16 +835,16 @@ static void begin(struct karp_solver *s, const struct karp_state *st)
 	assert(st->fits->n_groups == st->pl->n_groups && st->fits->n_zones == st->pl->n_zones);
 	s->ng = st->pl->n_groups;
 	s->ns = st->pl->n_zones + 1;
-	s->zadd = grow(s->zadd, &s->cap_zadd, s->ns * s->ng, sizeof *s->zadd);
-	s->zmay = grow(s->zmay, &s->cap_zmay, s->ns * s->ng, sizeof *s->zmay);
+	s->zadd = xgrow(s->zadd, &s->cap_zadd, s->ns * s->ng, sizeof *s->zadd);
+	s->zmay = xgrow(s->zmay, &s->cap_zmay, s->ns * s->ng, sizeof *s->zmay);
 	memset(s->zadd, 0, s->ns * s->ng * sizeof *s->zadd);
 	memset(s->zmay, 0, s->ns * s->ng * sizeof *s->zmay);
-	s->nadd = grow(s->nadd, &s->cap_nadd, st->n_nodes * s->ng, sizeof *s->nadd);
+	s->nadd = xgrow(s->nadd, &s->cap_nadd, st->n_nodes * s->ng, sizeof *s->nadd);
 	if (st->n_nodes) /* no nodes yet: nadd may still be NULL */
 		memset(s->nadd, 0, st->n_nodes * s->ng * sizeof *s->nadd);
-	s->dom = grow(s->dom, &s->cap_dom, s->ng * PLACE_MAX_TERMS, sizeof *s->dom);
-	s->pdom = grow(s->pdom, &s->cap_pdom, s->ng, sizeof *s->pdom);
-	s->prefs = grow(s->prefs, &s->cap_prefs, s->ng, sizeof *s->prefs);
+	s->dom = xgrow(s->dom, &s->cap_dom, s->ng * PLACE_MAX_TERMS, sizeof *s->dom);
+	s->pdom = xgrow(s->pdom, &s->cap_pdom, s->ng, sizeof *s->pdom);
+	s->prefs = xgrow(s->prefs, &s->cap_prefs, s->ng, sizeof *s->prefs);
 	domains(s, st);
 	for (size_t i = 0; i < st->n_pods; i++) {
 		const struct place_node *from = st->pods[i].from;

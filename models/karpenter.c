@@ -134,19 +134,6 @@ struct karp {
 
 static const struct instance_type *T(const struct karp *k, int i) { return &k->cat->types[i]; }
 
-/* p with room for need items (at least some, so that an array over no
- * nodes can still be cleared: memset of NULL is undefined). */
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
-{
-	if (p && need <= *cap)
-		return p;
-	size_t c = *cap ? *cap : 16;
-	while (c < need)
-		c *= 2;
-	*cap = c;
-	return xrealloc(p, c * size);
-}
-
 /* The zones of pool `pool` (a mask of cluster zones). */
 static uint64_t pool_zones(const struct karp *k, int pool)
 {
@@ -407,9 +394,9 @@ static size_t sim_nodes(const struct karp *k, const struct wnode *const *c, size
 {
 	const struct world *w = k->w;
 	struct scratch *x = k->x;
-	x->skip = grow(x->skip, &x->cap_skip, w->n_nodes, sizeof *x->skip);
-	x->knodes = grow(x->knodes, &x->cap_knodes, w->n_nodes, sizeof *x->knodes);
-	x->kidx = grow(x->kidx, &x->cap_kidx, w->n_nodes, sizeof *x->kidx);
+	x->skip = xgrow(x->skip, &x->cap_skip, w->n_nodes, sizeof *x->skip);
+	x->knodes = xgrow(x->knodes, &x->cap_knodes, w->n_nodes, sizeof *x->knodes);
+	x->kidx = xgrow(x->kidx, &x->cap_kidx, w->n_nodes, sizeof *x->kidx);
 	memset(x->skip, 0, w->n_nodes * sizeof *x->skip);
 	for (size_t j = 0; j < n; j++)
 		x->skip[c[j]->idx] = true;
@@ -707,15 +694,19 @@ static void trigger(struct world *w, void *self, struct pod *p)
  * and the provisioner is triggered (its NodeController triggers on a node
  * with the disrupted taint), placing the node's reschedulable pods
  * (collect_interrupted) as well as the evicted pods' replacements. What is
- * left when the notice ends goes with the instance (spot.h). Not here: the
- * unavailable-offerings cache the controller also marks (the spot
- * offering of that type and zone, for 3 minutes).
+ * left when the notice ends goes with the instance (spot.h). The
+ * controller also marks the node's spot offering (its type in its zone)
+ * unavailable for 3 minutes (controller.go: MarkUnavailable with the
+ * SpotInterruption reason), so the replacement goes to another offering.
  */
 static void interrupted(struct world *w, void *self, struct wnode *n)
 {
 	struct karp *k = self;
 	if (n->static_node || n->pool < 0)
 		return;
+	const struct instance_type *it = catalog_find(k->cat, n->type);
+	if (it && n->spot && n->zone >= 0)
+		karp_offer_mark(&k->offers, (int)(it - k->cat->types), n->zone, KARP_SPOT, w->s->now);
 	simtime tgp = k->cfg->pools[n->pool].termination_grace;
 	release_replaced(w, n, false); /* a replacement in flight: its candidates are candidates again */
 	trigger(w, k, NULL);
@@ -1024,7 +1015,7 @@ static size_t candidate_pods(const struct karp *k, const struct wnode *const *c,
 	struct scratch *x = k->x;
 	size_t np = 0;
 	for (size_t j = 0; j < n; j++) {
-		x->pods = grow(x->pods, &x->cap_pods, np + c[j]->n_hosted, sizeof *x->pods);
+		x->pods = xgrow(x->pods, &x->cap_pods, np + c[j]->n_hosted, sizeof *x->pods);
 		for (uint32_t i = 0; i < c[j]->n_hosted; i++) {
 			struct pod *p = c[j]->pods[i];
 			if (moves(p, c[j]))
@@ -1033,7 +1024,7 @@ static size_t candidate_pods(const struct karp *k, const struct wnode *const *c,
 	}
 	if (np > 1)
 		qsort(x->pods, np, sizeof *x->pods, pend_cmp);
-	x->kpods = grow(x->kpods, &x->cap_kpods, np, sizeof *x->kpods);
+	x->kpods = xgrow(x->kpods, &x->cap_kpods, np, sizeof *x->kpods);
 	for (size_t a = 0; a < np; a++)
 		x->kpods[a] = (struct karp_pod){x->pods[a].cpu, x->pods[a].mem, x->pods[a].p->created,
 						(int)x->pods[a].p->svc->idx, &k->w->pnodes[x->pods[a].p->node]};
@@ -1059,7 +1050,7 @@ static int simulate(const struct karp *k, const struct wnode *const *c, size_t n
 	*m = (struct msim){.pool = -1, .type = -1, .zones = 0};
 	if (r.n_claims > 1)
 		return MSIM_NONE; /* "we're not going to turn a single node into multiple candidates" */
-	x->dest = grow(x->dest, &x->cap_dest, st.n_pods, sizeof *x->dest);
+	x->dest = xgrow(x->dest, &x->cap_dest, st.n_pods, sizeof *x->dest);
 	x->n_pods = st.n_pods;
 	for (size_t a = 0; a < st.n_pods; a++) {
 		if (r.dest[a].kind == KARP_DEST_NONE)
@@ -1092,8 +1083,8 @@ static void plan_multi(const struct karp *k, simtime now, const int *left, struc
 	struct scratch *x = k->x;
 	int *budget = x->left + k->cfg->n_pools;
 	memcpy(budget, left, k->cfg->n_pools * sizeof *budget);
-	x->cands = grow(x->cands, &x->cap_cands, w->n_nodes, sizeof *x->cands);
-	x->ranked = grow(x->ranked, &x->cap_ranked, w->n_nodes, sizeof *x->ranked);
+	x->cands = xgrow(x->cands, &x->cap_cands, w->n_nodes, sizeof *x->cands);
+	x->ranked = xgrow(x->ranked, &x->cap_ranked, w->n_nodes, sizeof *x->ranked);
 	size_t n = 0;
 	for (size_t i = 0; i < w->n_nodes; i++) {
 		struct wnode *nd = w->wnodes[i];
@@ -1145,7 +1136,7 @@ static void plan_multi(const struct karp *k, simtime now, const int *left, struc
 static bool cmd_nodes(const struct karp *k, const struct karp_cmd *c)
 {
 	struct scratch *x = k->x;
-	x->cands = grow(x->cands, &x->cap_cands, (size_t)c->n, sizeof *x->cands);
+	x->cands = xgrow(x->cands, &x->cap_cands, (size_t)c->n, sizeof *x->cands);
 	for (int i = 0; i < c->n; i++)
 		if (!(x->cands[i] = by_num(k->w, c->num[i])))
 			return false;

@@ -42,6 +42,12 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* p (an array of `size`-byte items with room for *cap) with room for at
+ * least `need`: grown by doubling (from 16), never shrunk; never NULL, so
+ * an array over no items can still be cleared (memset of NULL is
+ * undefined). Scratch that grows once to the largest use: no allocation
+ * after. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
 
 /*
  * A user or environment error. `msg` holds the whole line the CLI prints,

@@ -1140,11 +1140,11 @@ static int load_karpenter(struct ld *L, const struct ynode *v)
 			for (size_t i = 0; i < f->n; i++) {
 				struct scn_family_latency *fl = &k->families[k->n_families++];
 				const struct ynode *fk = yt_key(f, i);
-				bool known = false;
-				for (size_t t = 0; t < L->sc->cluster.catalog.n; t++)
-					known |= !strcmp(L->sc->cluster.catalog.types[t].family, fk->s);
-				if (!known || strlen(fk->s) >= sizeof fl->family)
-					return yt_err(L->e, fk, "families: no instance family '%s' in the catalog", fk->s);
+				const struct catalog *cat = &L->sc->cluster.catalog;
+				char msg[300];
+				if (!catalog_has_family(cat, fk->s) || strlen(fk->s) >= sizeof fl->family)
+					return yt_err(L->e, fk, "families: %s",
+						      catalog_unknown_family_msg(cat, fk->s, msg, sizeof msg));
 				snprintf(fl->family, sizeof fl->family, "%s", fk->s);
 				fl->launch = k->launch;
 				fl->registration = k->registration;

@@ -28,7 +28,8 @@
 static const char *const kinds[] = {"random", "round-robin", "least-request", NULL};
 
 /* A percentage, "10" or "10%" (Envoy's Percent and Istio's minimumPercent
- * are numbers of percent), as a fraction. */
+ * are numbers of percent), in percent: its range is checked and reported
+ * in the unit the user wrote. */
 static int percent(const char *s, double *out, char why[UNITS_WHY])
 {
 	char buf[64];
@@ -38,10 +39,7 @@ static int percent(const char *s, double *out, char why[UNITS_WHY])
 		buf[n - 1] = '\0';
 		s = buf;
 	}
-	if (units_number(s, out, why))
-		return -1;
-	*out /= 100;
-	return 0;
+	return units_number(s, out, why);
 }
 
 /* Envoy's slow start under the names of one of its three spellings. */
@@ -54,11 +52,13 @@ static const struct spelling istio = {"warmup", "duration", "aggression", "minim
 static int load_envoy(struct ld *L, const struct ynode *v, const struct spelling *sp, struct scn_slow_start *ss)
 {
 	const char *const keys[] = {sp->window, sp->aggression, sp->min, NULL};
+	double pct = 100 * ss->min_weight;
 	if (ld_want_map(L, v, sp->what) || ld_check_keys(L, v, keys, sp->what) || !ld_need(L, v, sp->window, sp->what) ||
 	    ld_get_dur(L, v, sp->window, SIM_MS, MAX_WINDOW, false, &ss->window) ||
 	    ld_get_num(L, v, sp->aggression, units_number, 0, MAX_AGGRESSION, true, &ss->aggression) ||
-	    ld_get_num(L, v, sp->min, percent, 0, 1, false, &ss->min_weight))
+	    ld_get_num(L, v, sp->min, percent, 0, 100, false, &pct))
 		return -1;
+	ss->min_weight = pct / 100;
 	ss->kind = SLOW_START_ENVOY;
 	return 0;
 }

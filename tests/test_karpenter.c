@@ -484,6 +484,12 @@ Test(karpenter, latency_per_instance_family)
 	cr_expect(fabs(nth(&m, "node", "ready", 1) - 68) < EPS, "ready at %.3f s", nth(&m, "node", "ready", 1));
 	memsink_free(&m);
 	scn_free(&sc);
+	/* A family the catalog does not have is refused where it is named, with
+	 * the catalog's nearest family. */
+	const char *bad[] = {"cluster.karpenter.latency={families: {m55: {registration: 50s}}}"};
+	cr_assert_neq(scn_load(&sc, path, bad, 1, &e), 0);
+	cr_expect(strstr(e.msg, "families: no instance family 'm55' in ") && strstr(e.msg, "did you mean 'm5'?"), "%s",
+		  e.msg);
 }
 
 /* An EC2NodeClass with kubelet maxPods 2: three more pods no longer fit one

@@ -452,7 +452,7 @@ static struct scn_taint taint(const char *k, const char *v, enum taint_effect e)
 
 static struct scn_toleration tol(const char *k, bool exists, const char *v, int e)
 {
-	return (struct scn_toleration){(char *)(uintptr_t)k, exists, (char *)(uintptr_t)v, e};
+	return (struct scn_toleration){(char *)(uintptr_t)k, exists, (char *)(uintptr_t)v, e, false, 0};
 }
 
 Test(placement, taint_toleration_filter)
@@ -469,25 +469,25 @@ Test(placement, taint_toleration_filter)
 		{"A pod having no tolerations can't be scheduled onto a node with nonempty taints", {{0}}, 0,
 		 {{"dedicated", "user1", EFFECT_NO_SCHEDULE}}, 1, 0},
 		{"A pod which can be scheduled on a dedicated node assigned to user1 with effect NoSchedule",
-		 {{"dedicated", false, "user1", EFFECT_NO_SCHEDULE}}, 1, {{"dedicated", "user1", EFFECT_NO_SCHEDULE}}, 1, -1},
+		 {{"dedicated", false, "user1", EFFECT_NO_SCHEDULE, false, 0}}, 1, {{"dedicated", "user1", EFFECT_NO_SCHEDULE}}, 1, -1},
 		{"A pod which can't be scheduled on a dedicated node assigned to user2 with effect NoSchedule",
-		 {{"dedicated", false, "user2", EFFECT_NO_SCHEDULE}}, 1, {{"dedicated", "user1", EFFECT_NO_SCHEDULE}}, 1, 0},
+		 {{"dedicated", false, "user2", EFFECT_NO_SCHEDULE, false, 0}}, 1, {{"dedicated", "user1", EFFECT_NO_SCHEDULE}}, 1, 0},
 		{"A pod can be scheduled onto the node, with a toleration uses operator Exists that tolerates the taints on "
 		 "the node",
-		 {{"foo", true, "", EFFECT_NO_SCHEDULE}}, 1, {{"foo", "bar", EFFECT_NO_SCHEDULE}}, 1, -1},
+		 {{"foo", true, "", EFFECT_NO_SCHEDULE, false, 0}}, 1, {{"foo", "bar", EFFECT_NO_SCHEDULE}}, 1, -1},
 		{"A pod has multiple tolerations, node has multiple taints, all the taints are tolerated, pod can be "
 		 "scheduled onto the node",
-		 {{"dedicated", false, "user2", EFFECT_NO_SCHEDULE}, {"foo", true, "", EFFECT_NO_SCHEDULE}}, 2,
+		 {{"dedicated", false, "user2", EFFECT_NO_SCHEDULE, false, 0}, {"foo", true, "", EFFECT_NO_SCHEDULE, false, 0}}, 2,
 		 {{"dedicated", "user2", EFFECT_NO_SCHEDULE}, {"foo", "bar", EFFECT_NO_SCHEDULE}}, 2, -1},
 		{"A pod has a toleration that keys and values match the taint on the node, but (non-empty) effect doesn't "
 		 "match, can't be scheduled onto the node",
-		 {{"foo", false, "bar", EFFECT_PREFER_NO_SCHEDULE}}, 1, {{"foo", "bar", EFFECT_NO_SCHEDULE}}, 1, 0},
+		 {{"foo", false, "bar", EFFECT_PREFER_NO_SCHEDULE, false, 0}}, 1, {{"foo", "bar", EFFECT_NO_SCHEDULE}}, 1, 0},
 		{"The pod has a toleration that keys and values match the taint on the node, the effect of toleration is "
 		 "empty, and the effect of taint is NoSchedule. Pod can be scheduled onto the node",
-		 {{"foo", false, "bar", -1}}, 1, {{"foo", "bar", EFFECT_NO_SCHEDULE}}, 1, -1},
+		 {{"foo", false, "bar", -1, false, 0}}, 1, {{"foo", "bar", EFFECT_NO_SCHEDULE}}, 1, -1},
 		{"The pod has a toleration that key and value don't match the taint on the node, but the effect of taint "
 		 "on node is PreferNoSchedule. Pod can be scheduled onto the node",
-		 {{"dedicated", false, "user2", EFFECT_NO_SCHEDULE}}, 1, {{"dedicated", "user1", EFFECT_PREFER_NO_SCHEDULE}},
+		 {{"dedicated", false, "user2", EFFECT_NO_SCHEDULE, false, 0}}, 1, {{"dedicated", "user1", EFFECT_PREFER_NO_SCHEDULE}},
 		 1, -1},
 		{"The pod has no toleration, but the effect of taint on node is PreferNoSchedule. Pod can be scheduled "
 		 "onto the node",

@@ -533,7 +533,7 @@ static void run_all(const struct scenario *sc, int threads, struct collected *c)
 	size_t n = make_jobs(sc, 3, jobs);
 	atomic_int stop = 0;
 	c->interrupt = &stop;
-	struct plan_runner r = {sc, NULL, 0, threads, &stop, collect, NULL, c, NULL};
+	struct plan_runner r = {sc, NULL, 0, threads, &stop, collect, NULL, c, NULL, NULL};
 	struct herr e;
 	cr_assert_eq(plan_run(&r, jobs, n, &e), 0);
 	cr_assert_eq(c->n, n);
@@ -573,7 +573,7 @@ Test(plan, results_do_not_depend_on_threads_and_equal_a_run_alone)
 	struct collected alone = {.n = 0};
 	struct plan_job j = {4, 2, plan_seed(sc.seed, 4, 2)};
 	atomic_int stop = 0;
-	struct plan_runner r = {&sc, NULL, 0, 1, &stop, collect, NULL, &alone, NULL};
+	struct plan_runner r = {&sc, NULL, 0, 1, &stop, collect, NULL, &alone, NULL, NULL};
 	cr_assert_eq(plan_run(&r, &j, 1, &e), 0);
 	cr_assert_eq(alone.n, 1);
 	expect_same_result(alone.r[0], want);
@@ -598,7 +598,7 @@ Test(plan, an_interrupted_runner_stops_and_hands_over_only_whole_runs)
 	size_t n = make_jobs(&sc, 3, jobs);
 	atomic_int stop = 0;
 	struct collected c = {.n = 0, .stop_after = 2, .interrupt = &stop};
-	struct plan_runner r = {&sc, NULL, 0, 2, &stop, collect, NULL, &c, NULL};
+	struct plan_runner r = {&sc, NULL, 0, 2, &stop, collect, NULL, &c, NULL, NULL};
 	struct herr e;
 	cr_expect_eq(plan_run(&r, jobs, n, &e), 1);
 	cr_expect(c.n >= 2 && c.n < n, "%zu results of %zu", c.n, n);
@@ -620,7 +620,7 @@ Test(plan, a_variant_that_cannot_load_stops_the_runner)
 	size_t n = make_jobs(&sc, 2, jobs);
 	atomic_int stop = 0;
 	struct collected c = {.n = 0, .interrupt = &stop};
-	struct plan_runner r = {&sc, NULL, 0, 2, &stop, collect, NULL, &c, NULL};
+	struct plan_runner r = {&sc, NULL, 0, 2, &stop, collect, NULL, &c, NULL, NULL};
 	struct herr e = {""};
 	cr_expect_eq(plan_run(&r, jobs, n, &e), -1);
 	cr_expect(strstr(e.msg, "variant 'services.order.buffer=100% services.payment.buffer=100%'"), "%s", e.msg);

@@ -1453,7 +1453,7 @@ Test(scn, balancer_errors)
 		 "9:90: aggression: 0 is out of range: it must be > 0 and <= 1000"},
 		{HEAD SVC TRAFFIC "    balancer: {type: round-robin, slow_start_config: {slow_start_window: 1m, "
 				  "min_weight_percent: 120}}\n",
-		 "9:98: min_weight_percent: 120 is out of range: it must be >= 0 and <= 1"},
+		 "9:98: min_weight_percent: 120 is out of range: it must be >= 0 and <= 100"},
 		{HEAD SVC TRAFFIC "    balancer: {type: round-robin, warmup: {duration: 1m, minimum_percent: 5}}\n",
 		 "9:58: unknown key 'minimum_percent' in warmup; did you mean 'minimumPercent'?"},
 		{HEAD SVC TRAFFIC "    balancer: {type: round-robin, warmupDurationSecs: 1m, slow_start: "

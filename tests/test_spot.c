@@ -202,6 +202,47 @@ Test(spot, a_fully_blocking_pdb_holds_the_pods_until_the_instance_goes)
 }
 
 /*
+ * The interruption controller marks the interrupted node's spot offering
+ * unavailable for 3 minutes (the AWS provider's interruption controller,
+ * MarkUnavailable with the SpotInterruption reason). By hand: a pool of
+ * m5.xlarge in us-east-1a only, spot or on-demand; pool-0 is spot. Its
+ * notice at 300 s marks m5.xlarge spot in us-east-1a until 480 s, so the
+ * replacement launched at 301 s is on-demand (0.19 USD/h, not spot's
+ * 0.06). Another notice, for the replacement's own replacement, is not
+ * needed: a second batch after 480 s would take spot again, which the
+ * ICE tests of test_karpenter.c cover.
+ */
+Test(spot, a_notice_marks_the_spot_offering_unavailable)
+{
+	struct scenario sc;
+	char yaml[4096];
+	snprintf(yaml, sizeof yaml,
+		 "name: spot\n" TWENTY_MIN
+		 "cluster:\n  catalog: spot.csv\n  provisioner: karpenter\n  karpenter:\n"
+		 "    latency: {launch: 2s, registration: 30s, initialization: 5s}\n"
+		 "    nodepools:\n      - apiVersion: karpenter.sh/v1\n        kind: NodePool\n"
+		 "        metadata: {name: pool}\n        spec:\n"
+		 "          template: {spec: {requirements: [{key: karpenter.sh/capacity-type, operator: In, values: "
+		 "[spot, on-demand]}, {key: node.kubernetes.io/instance-type, operator: In, values: [m5.xlarge]}, "
+		 "{key: topology.kubernetes.io/zone, operator: In, values: [us-east-1a]}]}}\n"
+		 "          disruption: {consolidateAfter: Never}\n" AT_5M
+		 "services:\n  a:\n    replicas: 3\n    resources: {requests: {cpu: \"1\", memory: 1Gi}}\n"
+		 "    cpu_per_request: 1ms\n    traffic: {rate: 1rpm}\n"
+		 "    startup: {image_pull: {first: 0s}, container_start: 0s, app_start: 0s,"
+		 " readinessProbe: {periodSeconds: 1}}\n");
+	harness_load(&sc, harness_put(dir, "s.yaml", yaml));
+	struct memsink m = run(&sc);
+	char d[256];
+	cr_expect(nth(&m, "node", "ready", "pool-0", 0, d, sizeof d) == 0 && !strcmp(d, "m5.xlarge, 0.06 USD/h"), "%s", d);
+	cr_expect(fabs(nth(&m, "node", "interruption-notice", "pool-0", 0, NULL, 0) - 300) < EPS);
+	cr_expect(fabs(nth(&m, "node", "launched", "pool-1", 0, d, sizeof d) - 301) < EPS, "launched at %g",
+		  nth(&m, "node", "launched", "pool-1", 0, NULL, 0));
+	cr_expect(!strncmp(d, "m5.xlarge, 0.19 USD/h;", 22), "the replacement is on-demand: %s", d);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/*
  * Given times: by selector, the oldest spot node that matches (pool-0 of
  * the two m5.large nodes of t = 0, then pool-1 as pool-0 has its notice);
  * by name a node that is gone is skipped with a row. Here one pod per
