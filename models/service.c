@@ -24,6 +24,7 @@
 #include "world.h"
 
 #include "cpu.h"
+#include "rollout.h"
 
 #include <assert.h>
 #include <math.h>
@@ -398,8 +399,11 @@ static void finish(struct world *w, uint32_t id)
 		o = SLO_FAILED;
 	else if (parent == REQ_NONE && now > r->deadline)
 		o = SLO_TIMEOUT;
-	if (r->deadline != ABANDONED)
+	if (r->deadline != ABANDONED) {
 		slo_done(&sv->slo, o, now - r->arrival);
+		if (sv->ro)
+			rollout_done(sv->ro, p->version, o, now - r->arrival);
+	}
 	req_free(w, id);
 	release_worker(w, p);
 	if (p->phase >= POD_TERMINATING && svc_pod_drained(p))
@@ -421,8 +425,16 @@ static inline double fan_u01(uint64_t fan, uint32_t i)
 	return (double)(rng_splitmix64(fan + i * 0x9e3779b97f4a7c15ULL) >> 11) * 0x1.0p-53;
 }
 
+/* A request's added latency (its version's) is over: it answers. */
+static simtime delayed_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	finish(obj, (uint32_t)arg);
+	return SIM_DONE;
+}
+
 /* After its CPU work, or when a downstream call returns: the next call, or
- * the answer. */
+ * the answer (after the new version's added latency, holding its worker). */
 static void proceed(struct world *w, uint32_t id)
 {
 	for (;;) {
@@ -442,6 +454,15 @@ static void proceed(struct world *w, uint32_t id)
 			break;
 		}
 		r->child = c;
+		return;
+	}
+	struct req *r = R(w, id);
+	const struct service *sv = &w->svcs[r->svc];
+	simtime extra = sv->ro && !r->delayed ? rollout_latency(sv->ro, sv->pods[r->pod]->version) : 0;
+	if (extra > 0) {
+		r->delayed = true;
+		r->state = REQ_WAITING;
+		sim_at(w->s, w->s->now + extra, PRIO_REQUEST, delayed_ev, w, id);
 		return;
 	}
 	finish(w, id);
@@ -559,6 +580,8 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 	}
 	if (!p || (p->n_busy >= (uint32_t)cfg->workers && cfg->queue >= 0 && p->q_len >= (uint64_t)cfg->queue)) {
 		slo_done(&sv->slo, SLO_REJECTED, 0);
+		if (p && sv->ro)
+			rollout_done(sv->ro, p->version, SLO_REJECTED, 0);
 		return REQ_NONE;
 	}
 	simtime now = w->s->now;
@@ -575,6 +598,11 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 	r->svc = sv->idx;
 	r->next_call = 0;
 	r->failed = false;
+	r->delayed = false;
+	if (sv->ro && p->version) { /* the new version: its CPU, and its 5xx share (answered after its work) */
+		r->work = work * rollout_cpu_factor(sv->ro, p->version);
+		r->failed = rollout_fails(sv->ro, p->version);
+	}
 	if (parent != REQ_NONE && cfg->timeout)
 		cw_push(w, sv, id);
 	if (p->n_busy < (uint32_t)cfg->workers) {

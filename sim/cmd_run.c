@@ -101,6 +101,18 @@ static void tee_pod_sample(void *ctx, const struct row_pod_sample *r)
 	t->store.pod_sample(t->store.ctx, r);
 }
 
+static void tee_version(void *ctx, const struct row_version *r)
+{
+	struct tee *t = ctx;
+	t->store.version(t->store.ctx, r);
+}
+
+static void tee_rollout(void *ctx, const struct row_rollout *r)
+{
+	struct tee *t = ctx;
+	t->store.rollout(t->store.ctx, r);
+}
+
 static void tee_summary(void *ctx, const struct row_summary *r)
 {
 	struct tee *t = ctx;
@@ -216,7 +228,8 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0}};
 	/* Pod samples only where the store takes them: NULL spares the model the work. */
 	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost,
-			   t.store.pod_sample ? tee_pod_sample : NULL};
+			   t.store.pod_sample ? tee_pod_sample : NULL, t.store.version ? tee_version : NULL,
+			   t.store.rollout ? tee_rollout : NULL};
 	struct progress prog = {!a->quiet && isatty(2), false};
 	struct run_hooks hooks = {&interrupted, show_progress, &prog};
 	signal(SIGINT, on_signal);

@@ -713,6 +713,18 @@ static void on_pod_sample(void *ctx, const struct row_pod_sample *row)
 	r->next.pod_sample(r->next.ctx, row);
 }
 
+static void on_version(void *ctx, const struct row_version *row)
+{
+	struct exp_results *r = ctx;
+	r->next.version(r->next.ctx, row);
+}
+
+static void on_rollout(void *ctx, const struct row_rollout *row)
+{
+	struct exp_results *r = ctx;
+	r->next.rollout(r->next.ctx, row);
+}
+
 void expect_results_init(struct exp_results *r, const struct scenario *sc, const struct sink *next)
 {
 	memset(r, 0, sizeof *r);
@@ -738,7 +750,8 @@ struct sink expect_sink(struct exp_results *r)
 {
 	/* No expectation reads pod samples: they are asked for only if next keeps them. */
 	return (struct sink){r, on_sample, on_summary, on_decision, on_nodes, on_cost,
-			     r->next.pod_sample ? on_pod_sample : NULL};
+			     r->next.pod_sample ? on_pod_sample : NULL, r->next.version ? on_version : NULL,
+			     r->next.rollout ? on_rollout : NULL};
 }
 
 double expect_actual(const struct exp_results *r, int metric, int service)
