@@ -1634,3 +1634,46 @@ int store_plan_finish(store *st, int64_t plan_id, const struct row_plan *p, cons
 	sqlite3_finalize(done);
 	return end_write(st, rc, what, e);
 }
+
+static double column_real(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+}
+
+int store_plan_rollouts(store *st, int64_t plan_id, int variants, int replications,
+			void (*fn)(void *ctx, int variant, const struct row_rollout *r), void *ctx, struct herr *e)
+{
+	static const char sql[] =
+		"SELECT r.variant, o.service, o.strategy, o.outcome, o.started_s, o.ended_s, o.rollback_s, o.measurements, "
+		"o.failed, o.errors, o.extra_pod_hours, o.max_pods FROM main.runs r JOIN main.rollouts o ON o.run_id = r.id "
+		"WHERE r.plan_id = ?1 AND r.variant BETWEEN 1 AND ?2 AND r.replication BETWEEN 1 AND ?3 "
+		"ORDER BY r.variant, r.replication, o.service";
+	const char *what = "cannot read the plan's rollouts";
+	sqlite3_stmt *s = NULL;
+	int rc = prepare(st, sql, 0, &s, what, e), r;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, plan_id);
+	sqlite3_bind_int(s, 2, variants);
+	sqlite3_bind_int(s, 3, replications);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct row_rollout o = {
+			.service = (const char *)sqlite3_column_text(s, 1),
+			.strategy = (const char *)sqlite3_column_text(s, 2),
+			.outcome = (const char *)sqlite3_column_text(s, 3),
+			.started_s = column_real(s, 4),
+			.ended_s = column_real(s, 5),
+			.rollback_s = column_real(s, 6),
+			.measurements = sqlite3_column_int(s, 7),
+			.failed = sqlite3_column_int(s, 8),
+			.errors = sqlite3_column_int(s, 9),
+			.extra_pod_hours = sqlite3_column_double(s, 10),
+			.max_pods = sqlite3_column_int(s, 11),
+		};
+		fn(ctx, sqlite3_column_int(s, 0), &o);
+	}
+	if (r != SQLITE_DONE)
+		rc = db_fail(st, e, what);
+	sqlite3_finalize(s);
+	return rc;
+}

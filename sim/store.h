@@ -206,4 +206,11 @@ int store_plan_finish(store *st, int64_t plan_id, const struct row_plan *p, cons
 		      size_t n_v, const struct row_plan_service *s, size_t n_s, const struct row_plan_failure *f,
 		      size_t n_f, const struct row_plan_hour *h, size_t n_h, struct herr *e);
 
+/* Calls fn(ctx, variant, r) for each `rollouts` row of the plan's runs with
+ * variant in [1, variants] and replication in [1, replications], ordered by
+ * variant, replication and service (r's strings live for the call; NaN for
+ * NULL times). Returns 0 or -1 with e set. */
+int store_plan_rollouts(store *st, int64_t plan_id, int variants, int replications,
+			void (*fn)(void *ctx, int variant, const struct row_rollout *r), void *ctx, struct herr *e);
+
 #endif
