@@ -467,6 +467,72 @@ Test(rollout, run_good_release_is_promoted)
 				     vrows[i].version, vrows[i].t_s, vrows[i].pods);
 }
 
+Test(rollout, run_added_latency_shows_in_the_delta)
+{
+	/* every request of the new version takes 300 ms longer: canary p99 - stable p99 is 300 ms give or
+	 * take the spread of 10 ms exponential CPU work (p99 of Exp(10 ms) is 46 ms) and the histogram's 1/128 */
+	const char *text = SCN_HEAD "      version: {latency: 300ms}\n"
+				    "      analysis:\n"
+				    "        - apiVersion: argoproj.io/v1alpha1\n"
+				    "          kind: AnalysisTemplate\n"
+				    "          metadata: {name: errors}\n"
+				    "          spec:\n"
+				    "            metrics:\n"
+				    "              - {name: slower, interval: 1m, count: 3, provider: {headroom: {query: "
+				    "canary-p99-delta}}}\n" SCN_ROLLOUT("[{setWeight: 50}, {pause: {}}]");
+	char dir[] = "/tmp/hr-rollout-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	struct scenario sc;
+	harness_load(&sc, harness_put(dir, "s.yaml", text));
+	struct memsink m = memsink_run(&sc, NULL);
+	int seen = 0;
+	for (size_t i = 0; i < m.n_decisions; i++) {
+		const struct row_decision *r = &m.decisions[i].r;
+		if (strcmp(r->kind, "rollout") || strcmp(r->event, "measurement") || r->t_s < 150)
+			continue;
+		double v = NAN;
+		const char *p = strstr(r->metrics, "\"value\":");
+		cr_assert(p);
+		v = strtod(p + 8, NULL);
+		cr_expect(v > 300 - 50 && v < 300 + 50, "delta %g ms at %g s", v, r->t_s);
+		seen++;
+	}
+	cr_expect_eq(seen, 2, "measurements after the weight: %d", seen);
+	memsink_free(&m);
+	scn_free(&sc);
+	char cmd[80];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(rollout, run_blue_green_holds_twice_the_pods_until_after_the_switch)
+{
+	run_text(SCN_HEAD "      version: {}\n"
+			  "      manifest:\n"
+			  "        apiVersion: argoproj.io/v1alpha1\n"
+			  "        kind: Rollout\n"
+			  "        spec:\n"
+			  "          strategy:\n"
+			  "            blueGreen: {activeService: pay, previewService: pay-preview, scaleDownDelaySeconds: 30}\n",
+		 5);
+	double ready = first("preview-ready"), sw = first("switched"), promoted = first("promoted");
+	cr_assert_gt(ready, 60);
+	cr_expect_float_eq(sw, ready, 1e-9, "the full preview is available: the switch at once");
+	cr_expect_float_eq(promoted, sw, 1e-9, "no analysis: promoted at the switch");
+	for (size_t i = 0; i < n_vrows; i++) {
+		const struct row_version *v = &vrows[i];
+		if (v->t_s > sw + 5 && v->t_s < sw + 25) /* both sets: 2N */
+			cr_expect_eq(v->pods, 4, "version %d at %g: %d pods", v->version, v->t_s, v->pods);
+		if (v->t_s > sw + 5)
+			cr_expect_eq(v->weight, v->version ? 100 : 0);
+		if (v->t_s > sw + 40)
+			cr_expect_eq(v->pods, v->version ? 4 : 0, "version %d at %g: %d pods", v->version, v->t_s,
+				     v->pods);
+		if (v->t_s < ready - 1 && v->t_s > 60 && v->version == 1)
+			cr_expect_eq(v->requests, 0, "the preview takes no traffic");
+	}
+}
+
 /* ---- bad input ---- */
 
 static void load_fails(const char *text, const char *where, const char *what)
