@@ -654,6 +654,8 @@ bool rollout_fails(struct rollout *ro, int v)
 	return v == 1 && e > 0 && rng_u01(ro->r) < e;
 }
 
+int32_t rollout_retries(const struct rollout *ro) { return ro->d->retries; }
+
 double rollout_cpu_factor(const struct rollout *ro, int v) { return v == 1 ? ro->d->version.cpu_factor : 1; }
 
 simtime rollout_latency(const struct rollout *ro, int v) { return v == 1 ? ro->d->version.latency : 0; }

@@ -139,6 +139,8 @@ void rollout_scale(struct world *w, struct rollout *ro, int32_t n);
 void rollout_done(struct rollout *ro, int v, enum slo_outcome o, simtime latency);
 /* Whether a request accepted by a version-v pod is answered 5xx (a draw). */
 bool rollout_fails(struct rollout *ro, int v);
+/* The retries a request to the service gets (rollout.retries.attempts). */
+int32_t rollout_retries(const struct rollout *ro);
 /* Version v's CPU per request factor, added latency (ns), app start (NULL: the service's). */
 double rollout_cpu_factor(const struct rollout *ro, int v);
 simtime rollout_latency(const struct rollout *ro, int v);

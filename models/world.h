@@ -49,6 +49,8 @@ struct req {
 	uint32_t gen;     /* bumped each time the slot is reused */
 	uint32_t next_free; /* free-list link */
 	bool delayed;     /* its version's added latency is running or done (models/rollout.h) */
+	bool injected;    /* answered 5xx by its version's error rate (Istio may retry it) */
+	uint8_t attempts; /* retries made so far (rollout.retries) */
 };
 
 /* A caller waiting on a request to this service, until its deadline. */

@@ -7,6 +7,7 @@
  *     version: {cpu_factor: 1, latency: 0ms, error_rate: 0, app_start: 20s}
  *     analysis: [<AnalysisTemplate> or {file: path}, ...]
  *     manifest: <an argoproj.io/v1alpha1 Rollout> or {file: path}
+ *     retries: {attempts: 2}      # Istio's retries of a 5xx (none unless given)
  *
  * The Rollout is read under Argo Rollouts' field names and defaults
  * (pkg/apis/rollouts/v1alpha1/types.go, utils/defaults/defaults.go): its
@@ -485,7 +486,8 @@ void ld_free_rollout(struct scn_service *s)
 
 int ld_load_rollout(struct ld *L, const struct ynode *v, struct scn_service *s)
 {
-	static const char *const keys[] = {"at", "version", "analysis", "manifest", NULL};
+	static const char *const keys[] = {"at", "version", "analysis", "manifest", "retries", NULL};
+	static const char *const rkeys[] = {"attempts", NULL};
 	const struct ynode *n, *man;
 	struct scn_delivery *d = xcalloc(1, sizeof *d);
 	s->delivery = d;
@@ -504,6 +506,13 @@ int ld_load_rollout(struct ld *L, const struct ynode *v, struct scn_service *s)
 				       "error_rate, app_start} (what the new release does differently)");
 	if (load_version(L, n, &d->version) || !(man = ld_need(L, v, "manifest", "rollout")))
 		return -1;
+	if ((n = yt_get(v, "retries"))) { /* the VirtualService's HTTPRetry */
+		int64_t attempts = 0;
+		if (ld_want_map(L, n, "retries") || ld_check_keys(L, n, rkeys, "retries") ||
+		    !ld_need(L, n, "attempts", "retries") || ld_get_int(L, n, "attempts", 0, 10, &attempts))
+			return -1;
+		d->retries = (int32_t)attempts;
+	}
 	struct tmpls T = {d, NULL, 0};
 	int rc = 0;
 	if ((n = yt_get(v, "analysis"))) {

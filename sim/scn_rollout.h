@@ -92,6 +92,8 @@ struct scn_delivery {
 	struct am_metric *metrics; /* the analysis's metrics (canary.analysis, blueGreen.postPromotionAnalysis), owned */
 	size_t n_metrics;
 	int line, col;             /* the `rollout:` key */
+	int32_t retries;           /* retries.attempts: Istio retries of a 5xx or refused request on another
+	                            * host (0: none) */
 };
 
 #endif

@@ -533,6 +533,63 @@ Test(rollout, run_blue_green_holds_twice_the_pods_until_after_the_switch)
 	}
 }
 
+/* The client's error rate after the weight is set, from the service's samples. */
+static double client_error_rate(const struct memsink *m, double after, int64_t *ended)
+{
+	int64_t errors = 0;
+	double served = 0;
+	for (size_t i = 0; i < m->n_samples; i++) {
+		const struct row_sample *r = &m->samples[i];
+		if (r->t_s <= after)
+			continue;
+		errors += r->errors;
+		served += r->served_rps * 10; /* sample_interval 10 s */
+	}
+	*ended = errors + (int64_t)llround(served);
+	return (double)errors / (double)*ended;
+}
+
+Test(rollout, run_istio_retries_hide_canary_errors_from_the_client)
+{
+	/* Canary at 50 % of 4 replicas (2 canary pods, 4 stable) answering half its requests 5xx: a
+	 * first attempt goes to a given canary pod with probability 1/4 and fails with 1/2 x 1/2 = 1/4.
+	 * A retry draws again, rejecting the pod that failed up to 5 times (previous_hosts): it lands on
+	 * the other canary pod with probability 1/4 (1 + 1/4 + ... + 1/4^4), or on the same one after 5
+	 * rejected draws with 1/4^5, and fails with half that: q = 0.16699. With 2 retries the client
+	 * sees 1/4 x q^2 = 0.00697 of its requests fail (without: 1/4), while the canary's own 5xx share
+	 * stays 1/2 (what the destination reports). */
+	const char *text = SCN_HEAD "      version: {error_rate: 50%}\n"
+				    "      manifest:\n"
+				    "        apiVersion: argoproj.io/v1alpha1\n"
+				    "        kind: Rollout\n"
+				    "        spec:\n"
+				    "          strategy:\n"
+				    "            canary:\n"
+				    "              trafficRouting: {istio: {virtualService: {name: pay}}}\n"
+				    "              steps: [{setWeight: 50}, {pause: {}}]\n";
+	const double q = 0.5 * (0.25 * (1 - pow(0.25, 5)) / 0.75 + pow(0.25, 5)), want[] = {0.25, 0.25 * q * q};
+	for (int retries = 0; retries <= 2; retries += 2) {
+		char dir[] = "/tmp/hr-rollout-XXXXXX", buf[4096];
+		cr_assert(mkdtemp(dir));
+		snprintf(buf, sizeof buf, "%s      retries: {attempts: %d}\n", text, retries);
+		struct scenario sc;
+		harness_load(&sc, harness_put(dir, "s.yaml", buf));
+		struct memsink m = memsink_run(&sc, NULL);
+		double weight = memsink_first(&m, "weight", NULL, NULL);
+		cr_assert_gt(weight, 60);
+		int64_t n;
+		double rate = client_error_rate(&m, weight + 10, &n), p = want[retries / 2];
+		double sd = sqrt(p * (1 - p) / (double)n);
+		cr_expect(fabs(rate - p) <= 3.29 * sd, "retries %d: client error rate %.4f, want %.4f +- %.4f (%lld requests)",
+			  retries, rate, p, 3.29 * sd, (long long)n);
+		memsink_free(&m);
+		scn_free(&sc);
+		char cmd[80];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		cr_assert_eq(system(cmd), 0);
+	}
+}
+
 /* ---- bad input ---- */
 
 static void load_fails(const char *text, const char *where, const char *what)
