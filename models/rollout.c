@@ -359,10 +359,11 @@ static void route(struct rollout *ro, int32_t w)
 		bal_set_group_weight(sv, 0, sv->lb.n_groups > 0 ? (double)sv->lb.groups[0].n_eps : 0);
 		bal_set_group_weight(sv, 1, sv->lb.n_groups > 1 ? (double)sv->lb.groups[1].n_eps : 0);
 	}
-	if (w != ro->weight)
-		log_row(ro, "weight", NULL, "%s %d%%, %s %d%%", ro->phase == RO_PROMOTED ? "old" : "stable", 100 - w,
-			ro->phase == RO_PROMOTED ? "new" : "canary", w);
+	int32_t was = ro->weight;
 	ro->weight = w;
+	if (w != was)
+		log_row(ro, "weight", NULL, "%s %d%%, %s %d%%", ro->d->strategy == RO_BLUE_GREEN ? "old (blue)" : "stable",
+			100 - w, ro->d->strategy == RO_BLUE_GREEN ? "new (green)" : "canary", w);
 }
 
 static void scale(struct rollout *ro, struct ro_counts c)

@@ -590,6 +590,44 @@ Test(rollout, run_istio_retries_hide_canary_errors_from_the_client)
 	}
 }
 
+Test(rollout, run_dynamic_stable_scale_abort_steps_back_with_the_stable_pods)
+{
+	/* At 50 % of 4 with dynamicStableScale the stable set is 2 pods. The abort (its first measurement)
+	 * scales it back to 4, and the weight may only drop as they become available: 100 - 100 x available
+	 * / 4, so it stays at 50 until a new stable pod is Ready (20 s of app start at least), and all
+	 * traffic is back on the stable version only once all four are. */
+	char text[4096];
+	snprintf(text, sizeof text, "%s",
+		 SCN_HEAD "      version: {error_rate: 10%}\n" SCN_ANALYSIS SCN_ROLLOUT("[{setWeight: 50}, {pause: {}}]"));
+	char *tr = strstr(text, "              trafficRouting");
+	cr_assert(tr);
+	const char *dyn = "              dynamicStableScale: true\n";
+	memmove(tr + strlen(dyn), tr, strlen(tr) + 1);
+	memcpy(tr, dyn, strlen(dyn));
+	char *app = strstr(text, "app_start: 20s");
+	cr_assert(app);
+	const char *spread = "app_start: {distribution: uniform, mean: 20s, cv: 0.5}";
+	memmove(app + strlen(spread), app + strlen("app_start: 20s"), strlen(app + strlen("app_start: 20s")) + 1);
+	memcpy(app, spread, strlen(spread));
+	run_text(text, 5);
+	double abort = first("aborted"), back = first("rolled-back");
+	cr_assert_gt(abort, 60);
+	cr_expect_geq(back, abort + 10 - 1e-9, "rolled back at %g, aborted at %g: before a stable pod could start", back,
+		      abort);
+	int last = 50, drops = 0;
+	for (size_t i = 0; i < n_drows; i++) {
+		if (drows[i].t < abort || strcmp(drows[i].event, "weight"))
+			continue;
+		cr_expect_leq(drows[i].weight, last, "the weight went up at %g: %d after %d", drows[i].t, drows[i].weight,
+			      last);
+		cr_expect(drows[i].weight == 25 || drows[i].weight == 0, "weight %d at %g", drows[i].weight, drows[i].t);
+		last = drows[i].weight;
+		drops++;
+	}
+	cr_expect_eq(last, 0);
+	cr_expect_geq(drops, 1);
+}
+
 /* ---- bad input ---- */
 
 static void load_fails(const char *text, const char *where, const char *what)
