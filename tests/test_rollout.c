@@ -628,6 +628,44 @@ Test(rollout, run_dynamic_stable_scale_abort_steps_back_with_the_stable_pods)
 	cr_expect_geq(drops, 1);
 }
 
+Test(rollout, run_without_a_router_weights_by_pods)
+{
+	/* No trafficRouting: 50 % of 4 is 2 canary and 2 stable pods (both rounded up, reached within
+	 * maxSurge 1 and maxUnavailable 1 of 4), and every Ready pod is equally likely: the canary takes
+	 * half the requests, within the binomial 99.9 % bounds. */
+	run_text(SCN_HEAD "      version: {}\n"
+			  "      manifest:\n"
+			  "        apiVersion: argoproj.io/v1alpha1\n"
+			  "        kind: Rollout\n"
+			  "        spec:\n"
+			  "          strategy:\n"
+			  "            canary:\n"
+			  "              steps: [{setWeight: 50}, {pause: {}}]\n",
+		 5);
+	double step = -1;
+	for (size_t i = 0; i < n_drows; i++)
+		if (!strcmp(drows[i].event, "step") && strstr(drows[i].detail, "pause"))
+			step = drows[i].t;
+	cr_assert_gt(step, 60, "the setWeight step never completed");
+	int64_t can = 0, all = 0;
+	int max_total = 0;
+	for (size_t i = 0; i + 1 < n_vrows; i += 2) {
+		const struct row_version *a = &vrows[i], *b = &vrows[i + 1];
+		cr_assert(a->version == 0 && b->version == 1 && a->t_s == b->t_s);
+		max_total = HR_MAX(max_total, a->pods + b->pods);
+		if (a->t_s <= step + 10)
+			continue;
+		cr_expect_eq(a->pods, 2);
+		cr_expect_eq(b->pods, 2);
+		all += a->requests + b->requests;
+		can += b->requests;
+	}
+	cr_expect_leq(max_total, 4 + 1, "more than N + maxSurge pods");
+	cr_assert_gt(all, 40000);
+	double sd = sqrt(0.25 / (double)all), share = (double)can / (double)all;
+	cr_expect(fabs(share - 0.5) <= 3.29 * sd, "share %.4f +- %.4f", share, 3.29 * sd);
+}
+
 /* ---- bad input ---- */
 
 static void load_fails(const char *text, const char *where, const char *what)
