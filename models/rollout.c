@@ -393,6 +393,17 @@ static void abort_rollout(struct rollout *ro, const char *why)
 	log_row(ro, "aborted", NULL, "%s", why);
 }
 
+/* s as the body of a JSON string: quotes, backslashes and control
+ * characters left out (a metric's name is the user's). */
+static void json_safe(char *buf, size_t n, const char *s)
+{
+	size_t k = 0;
+	for (; *s && k + 1 < n; s++)
+		if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
+			buf[k++] = *s;
+	buf[k] = '\0';
+}
+
 /* One measurement of metric a; returns its metric's phase. */
 static enum am_phase measure(struct rollout *ro, struct am_run *a)
 {
@@ -403,10 +414,11 @@ static enum am_phase measure(struct rollout *ro, struct am_run *a)
 	ro->measurements++;
 	ro->failed += v == AM_FAILED;
 	ro->errors += v == AM_ERROR;
-	char json[256];
+	char json[400], name[128];
+	json_safe(name, sizeof name, a->m->name);
 	snprintf(json, sizeof json,
 		 "{\"metric\":\"%s\",\"value\":%.6g,\"verdict\":\"%s\",\"canary_requests\":%lld,\"stable_requests\":%lld}",
-		 a->m->name, isnan(value) ? -1.0 : value, am_phase_name(v),
+		 name, isnan(value) ? -1.0 : value, am_phase_name(v),
 		 (long long)(a->win[1].c.served + a->win[1].c.errors), (long long)(a->win[0].c.served + a->win[0].c.errors));
 	vstats_clear(&a->win[0]);
 	vstats_clear(&a->win[1]);
