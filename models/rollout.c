@@ -708,6 +708,10 @@ void rollout_sample(struct world *w, struct rollout *ro, double t_s, double inte
 	}
 }
 
+/* Seconds, exact for whole seconds (sim_to_s multiplies by 1e-9: 60 s would be 60.000000000000007,
+ * which an expectation `rollout.rollback <= 60s` would refuse). */
+static double secs(simtime t) { return (double)t / (double)SIM_S; }
+
 void rollout_finish(struct world *w, struct rollout *ro)
 {
 	account(ro);
@@ -717,9 +721,9 @@ void rollout_finish(struct world *w, struct rollout *ro)
 		.service = ro->sv->cfg->name,
 		.strategy = ro->d->strategy == RO_CANARY ? "canary" : "blueGreen",
 		.outcome = phase_names[ro->phase],
-		.started_s = ro->started == SIM_FOREVER ? NAN : sim_to_s(ro->started),
-		.ended_s = ro->ended == SIM_FOREVER ? NAN : sim_to_s(ro->ended),
-		.rollback_s = ro->rolled_back == SIM_FOREVER ? NAN : sim_to_s(ro->rolled_back - ro->started),
+		.started_s = ro->started == SIM_FOREVER ? NAN : secs(ro->started),
+		.ended_s = ro->ended == SIM_FOREVER ? NAN : secs(ro->ended),
+		.rollback_s = ro->rolled_back == SIM_FOREVER ? NAN : secs(ro->rolled_back - ro->started),
 		.measurements = ro->measurements,
 		.failed = ro->failed,
 		.errors = ro->errors,

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expect.h"
 #include "harness.h"
 #include "rollout.h"
 #include "run.h"
@@ -664,6 +665,40 @@ Test(rollout, run_without_a_router_weights_by_pods)
 	cr_assert_gt(all, 40000);
 	double sd = sqrt(0.25 / (double)all), share = (double)can / (double)all;
 	cr_expect(fabs(share - 0.5) <= 3.29 * sd, "share %.4f +- %.4f", share, 3.29 * sd);
+}
+
+/* ---- expectations (headroom check) over a rollout ---- */
+
+Test(rollout, expectations_read_the_outcome)
+{
+	/* the bad release of run_bad_release_is_aborted...: rolled back 60 s after its start */
+	char dir[] = "/tmp/hr-rollout-XXXXXX", text[6000];
+	cr_assert(mkdtemp(dir));
+	snprintf(text, sizeof text, "%s%s",
+		 SCN_HEAD "      version: {error_rate: 10%}\n" SCN_ANALYSIS SCN_ROLLOUT("[{setWeight: 50}, {pause: {}}]"),
+		 "expect:\n"
+		 "  - pay.rollout.rolled_back == true\n"
+		 "  - pay.rollout.promoted == false\n"
+		 "  - pay.rollout.rollback <= 60s\n"
+		 "  - pay.rollout.rollback < 60s\n");
+	struct scenario sc;
+	harness_load(&sc, harness_put(dir, "s.yaml", text));
+	cr_assert_eq(sc.n_expects, 4);
+	struct exp_results r;
+	expect_results_init(&r, &sc, NULL);
+	struct sink out = expect_sink(&r);
+	struct run_stats rs;
+	run_once(&sc, sc.seed, &out, NULL, &rs);
+	const bool want[] = {true, true, true, false};
+	for (size_t i = 0; i < 4; i++) {
+		double a;
+		cr_expect_eq(expect_eval(&sc.expects[i], &r, &a), want[i], "%s: actual %g", sc.expects[i].text, a);
+	}
+	expect_results_release(&r);
+	scn_free(&sc);
+	char cmd[80];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
 }
 
 /* ---- bad input ---- */
