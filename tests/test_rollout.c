@@ -667,6 +667,30 @@ Test(rollout, run_without_a_router_weights_by_pods)
 	cr_expect(fabs(share - 0.5) <= 3.29 * sd, "share %.4f +- %.4f", share, 3.29 * sd);
 }
 
+Test(rollout, run_inconclusive_pauses)
+{
+	/* 2 % errors: neither below 1 % (success) nor above 5 % (failure): Inconclusive, and with
+	 * inconclusiveLimit 0 the first one pauses the rollout; its steps stop at 20 %. */
+	char text[4096];
+	snprintf(text, sizeof text, "%s",
+		 SCN_HEAD "      version: {error_rate: 2%}\n" SCN_ANALYSIS
+			  SCN_ROLLOUT("[{setWeight: 20}, {pause: {duration: 3m}}, {setWeight: 60}]"));
+	char *f = strstr(text, "failureCondition: 'result[0] > 0.03'");
+	cr_assert(f);
+	const char *both = "successCondition: 'result[0] < 0.01', failureCondition: 'result[0] > 0.05'";
+	const char *rest = f + strlen("failureCondition: 'result[0] > 0.03'");
+	memmove(f + strlen(both), rest, strlen(rest) + 1);
+	memcpy(f, both, strlen(both));
+	run_text(text, 5);
+	double paused = first("paused");
+	cr_assert_gt(paused, 60);
+	cr_expect_eq(first("aborted"), -1);
+	cr_expect_eq(first("promoted"), -1);
+	for (size_t i = 0; i < n_drows; i++)
+		if (!strcmp(drows[i].event, "weight"))
+			cr_expect_eq(drows[i].weight, 20, "weight %d at %g", drows[i].weight, drows[i].t);
+}
+
 /* ---- expectations (headroom check) over a rollout ---- */
 
 Test(rollout, expectations_read_the_outcome)
