@@ -300,7 +300,9 @@ struct rollout {
 	size_t n_am;
 	struct ro_vstats iv[2]; /* per version over the sample interval */
 	struct dist_sampler app_start;
+	struct dist_sampler demand; /* the new version's own cpu_per_request, if given */
 	gsl_rng *r;
+	gsl_rng *r_demand;      /* its draws (a stream of its own: the stable draws stay as they are) */
 	evh tick;
 	int measurements, failed, errors, max_pods;
 	double extra_pod_s;     /* pod-seconds above spec.replicas */
@@ -623,7 +625,10 @@ struct rollout *rollout_new(struct world *w, struct service *sv)
 	}
 	if (d->version.has_app_start)
 		dist_prepare(&ro->app_start, &d->version.app_start);
+	if (d->version.has_cpu)
+		dist_prepare(&ro->demand, &d->version.cpu_per_request);
 	ro->r = rng_stream(w->s->seed, RNG_ROLLOUT, sv->idx);
+	ro->r_demand = rng_stream(w->s->seed, RNG_ROLLOUT, 0x10000u + sv->idx);
 	sv->v_target[0] = sv->cfg->replicas;
 	bal_set_group_weight(sv, 1, 0);
 	ro->tick = sim_at(w->s, d->at, PRIO_CONTROL, tick_ev, ro, 0);
@@ -635,6 +640,7 @@ void rollout_free(struct rollout *ro)
 	if (!ro)
 		return;
 	gsl_rng_free(ro->r);
+	gsl_rng_free(ro->r_demand);
 	free(ro->am);
 	free(ro);
 }
@@ -669,7 +675,24 @@ bool rollout_fails(struct rollout *ro, int v)
 
 int32_t rollout_retries(const struct rollout *ro) { return ro->d->retries; }
 
-double rollout_cpu_factor(const struct rollout *ro, int v) { return v == 1 ? ro->d->version.cpu_factor : 1; }
+double rollout_work(struct rollout *ro, int v, double work)
+{
+	const struct scn_version *ver = &ro->d->version;
+	if (v != 1)
+		return work;
+	return ver->has_cpu ? dist_draw(&ro->demand, ro->r_demand) * 1e9 : work * ver->cpu_factor;
+}
+
+double rollout_retry_work(struct rollout *ro, int from, int to, double work)
+{
+	const struct scn_version *ver = &ro->d->version;
+	if (from == to)
+		return from == 1 && ver->has_cpu ? rollout_work(ro, 1, work) : work;
+	if (from == 0)
+		return rollout_work(ro, 1, work);
+	/* from the new version to the stable one */
+	return ver->has_cpu ? dist_draw(&ro->sv->demand, ro->r_demand) * 1e9 : work / ver->cpu_factor;
+}
 
 simtime rollout_latency(const struct rollout *ro, int v) { return v == 1 ? ro->d->version.latency : 0; }
 

@@ -141,8 +141,15 @@ void rollout_done(struct rollout *ro, int v, enum slo_outcome o, simtime latency
 bool rollout_fails(struct rollout *ro, int v);
 /* The retries a request to the service gets (rollout.retries.attempts). */
 int32_t rollout_retries(const struct rollout *ro);
-/* Version v's CPU per request factor, added latency (ns), app start (NULL: the service's). */
-double rollout_cpu_factor(const struct rollout *ro, int v);
+/* The CPU a request needs on a version-v pod, ns, given the stable
+ * version's draw `work` (the stable draw itself for v 0; times cpu_factor,
+ * or a draw of the version's own cpu_per_request, for v 1). */
+double rollout_work(struct rollout *ro, int v, double work);
+/* A retry moves a request from a version-`from` pod to a version-`to` one:
+ * its work there, from its work on the first (a stable draw of the
+ * rollout's own stream when the new version's own distribution gave it). */
+double rollout_retry_work(struct rollout *ro, int from, int to, double work);
+/* Version v's added latency (ns), app start (NULL: the service's). */
 simtime rollout_latency(const struct rollout *ro, int v);
 const struct dist_sampler *rollout_app_start(const struct rollout *ro, int v);
 /* Per-version rows at a sample (models/world.c calls it). */

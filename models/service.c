@@ -458,7 +458,7 @@ static bool retry(struct world *w, struct service *sv, struct pod *p, uint32_t i
 		return false;
 	rollout_done(sv->ro, p->version, SLO_FAILED, w->s->now - r->arrival);
 	r->attempts++;
-	r->work = r->work / rollout_cpu_factor(sv->ro, p->version) * rollout_cpu_factor(sv->ro, q->version);
+	r->work = rollout_retry_work(sv->ro, p->version, q->version, r->work);
 	r->failed = r->injected = rollout_fails(sv->ro, q->version);
 	r->delayed = false;
 	r->next_call = 0;
@@ -671,7 +671,7 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 	r->injected = false;
 	r->attempts = 0;
 	if (sv->ro && p->version) { /* the new version: its CPU, and its 5xx share (answered after its work) */
-		r->work = work * rollout_cpu_factor(sv->ro, p->version);
+		r->work = rollout_work(sv->ro, p->version, work);
 		r->failed = r->injected = rollout_fails(sv->ro, p->version);
 	}
 	if (parent != REQ_NONE && cfg->timeout)

@@ -4,7 +4,7 @@
  *
  *   rollout:
  *     at: 5m                      # when the new version is applied
- *     version: {cpu_factor: 1, latency: 0ms, error_rate: 0, app_start: 20s}
+ *     version: {cpu_factor: 1 | cpu_per_request: DIST, latency: 0ms, error_rate: 0, app_start: 20s}
  *     analysis: [<AnalysisTemplate> or {file: path}, ...]
  *     manifest: <an argoproj.io/v1alpha1 Rollout> or {file: path}
  *     retries: {attempts: 2}      # Istio's retries of a 5xx (none unless given)
@@ -451,7 +451,7 @@ static int load_rollout(struct ld *L, const struct ynode *doc, void *ctx)
 
 static int load_version(struct ld *L, const struct ynode *v, struct scn_version *ver)
 {
-	static const char *const keys[] = {"cpu_factor", "latency", "error_rate", "app_start", NULL};
+	static const char *const keys[] = {"cpu_factor", "cpu_per_request", "latency", "error_rate", "app_start", NULL};
 	const struct ynode *n;
 	if (ld_want_map(L, v, "version") || ld_check_keys(L, v, keys, "version") ||
 	    ld_get_num(L, v, "cpu_factor", units_number, 0, 1000, true, &ver->cpu_factor) ||
@@ -462,6 +462,13 @@ static int load_version(struct ld *L, const struct ynode *v, struct scn_version 
 		if (ld_load_dist(L, n, "app_start", &ver->app_start))
 			return -1;
 		ver->has_app_start = true;
+	}
+	if ((n = yt_get(v, "cpu_per_request"))) {
+		if (yt_get(v, "cpu_factor"))
+			return yt_err(L->e, n, "cpu_per_request: give it or cpu_factor, not both");
+		if (ld_load_dist(L, n, "cpu_per_request", &ver->cpu_per_request))
+			return -1;
+		ver->has_cpu = true;
 	}
 	return 0;
 }

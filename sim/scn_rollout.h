@@ -20,6 +20,8 @@ struct scn_version {
 	                      * random numbers), > 0 (1) */
 	simtime latency;     /* added to each request's time in the pod, holding its worker, ns (0) */
 	double error_rate;   /* share of its requests answered 5xx after their CPU work, 0 to 1 (0) */
+	bool has_cpu;        /* cpu_per_request given (instead of cpu_factor) */
+	struct dist cpu_per_request; /* its own CPU seconds per request (drawn from a stream of its own) */
 	bool has_app_start;  /* app_start given, else the service's */
 	struct dist app_start; /* its application's start-up time, s */
 };

@@ -691,6 +691,47 @@ Test(rollout, run_inconclusive_pauses)
 			cr_expect_eq(drows[i].weight, 20, "weight %d at %g", drows[i].weight, drows[i].t);
 }
 
+Test(rollout, run_new_versions_cpu)
+{
+	/* 100 rps at 50 %: the stable half needs 50 x 10 ms = 0.5 cores; the new half 50 x 30 ms = 1.5
+	 * cores, whether as cpu_factor 3 over the stable draws or as its own constant 30 ms. Over the
+	 * last 8 minutes (compound Poisson: variance 50 x 480 x (2 x 10 ms^2 + 30 ms^2) core-s^2) the
+	 * mean is 2.0 cores within 0.011 (one standard deviation); 4 of them are allowed. */
+	const char *versions[] = {"{cpu_factor: 3}", "{cpu_per_request: 30ms}"};
+	for (int k = 0; k < 2; k++) {
+		char dir[] = "/tmp/hr-rollout-XXXXXX", text[4096];
+		cr_assert(mkdtemp(dir));
+		snprintf(text, sizeof text,
+			 SCN_HEAD "      version: %s\n"
+				  "      manifest:\n"
+				  "        apiVersion: argoproj.io/v1alpha1\n"
+				  "        kind: Rollout\n"
+				  "        spec:\n"
+				  "          strategy:\n"
+				  "            canary:\n"
+				  "              trafficRouting: {istio: {virtualService: {name: pay}}}\n"
+				  "              steps: [{setWeight: 50}, {pause: {}}]\n",
+			 versions[k]);
+		struct scenario sc;
+		harness_load(&sc, harness_put(dir, "s.yaml", text));
+		struct memsink m = memsink_run(&sc, NULL);
+		double sum = 0;
+		int n = 0;
+		for (size_t i = 0; i < m.n_samples; i++)
+			if (m.samples[i].t_s > 245) {
+				sum += m.samples[i].cpu_cores;
+				n++;
+			}
+		cr_assert_eq(n, 48, "%d samples after 240 s", n);
+		cr_expect(fabs(sum / n - 2.0) < 4 * 0.011, "%s: %.4f cores", versions[k], sum / n);
+		memsink_free(&m);
+		scn_free(&sc);
+		char cmd[80];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+		cr_assert_eq(system(cmd), 0);
+	}
+}
+
 /* ---- expectations (headroom check) over a rollout ---- */
 
 Test(rollout, expectations_read_the_outcome)
