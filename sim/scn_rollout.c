@@ -506,8 +506,12 @@ int ld_load_rollout(struct ld *L, const struct ynode *v, struct scn_service *s)
 	d->preview_replicas = -1;
 	d->auto_promotion = true;
 	if (ld_want_map(L, v, "rollout") || ld_check_keys(L, v, keys, "rollout") || !ld_need(L, v, "at", "rollout") ||
-	    ld_get_dur(L, v, "at", 0, L->sc->duration, false, &d->at))
+	    ld_get_dur(L, v, "at", 0, INT64_MAX / 4, false, &d->at))
 		return -1;
+	if (d->at >= L->sc->duration)
+		return yt_err(L->e, yt_get(v, "at"), "at: %s is not before the end of the run (duration %gs): the "
+						       "rollout would never start",
+			      yt_get(v, "at")->s, (double)L->sc->duration / SIM_S);
 	if (!(n = yt_get(v, "version")))
 		return yt_err(L->e, v, "rollout: a rollout needs a second version: give version: {cpu_factor, latency, "
 				       "error_rate, app_start} (what the new release does differently)");

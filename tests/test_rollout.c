@@ -805,4 +805,9 @@ Test(rollout, bad_input)
 	load_fails(buf, "23:47", "canary-errors-rat");
 	load_fails(SCN_HEAD "      version: {}\n" SCN_ROLLOUT("[{setWeight: 10}]"), "24:53",
 		   "no AnalysisTemplate 'errors'");
+	snprintf(buf, sizeof buf, "%s", SCN_HEAD "      version: {}\n" SCN_ANALYSIS SCN_ROLLOUT("[{setWeight: 10}]"));
+	char *at = strstr(buf, "at: 1m");
+	cr_assert(at);
+	memcpy(at, "at: 9h", 6); /* after the 12 minutes of the run */
+	load_fails(buf, "14:11", "not before the end of the run");
 }
