@@ -149,10 +149,10 @@ static bool place(struct world *w, struct pod *p)
 		node_pod_placed(w, p, n, +1, true);
 		svc_pod_host(w, p, wn);
 		p->node = n;
-		cached = wn->cached || wn->pulled[sv->idx];
+		cached = wn->cached || (p->version ? rollout_image_cached(sv->ro, wn->num) : wn->pulled[sv->idx]);
 		pod_note_node(p, wn->launched, wn->ready_at);
 	} else {
-		cached = sv->pulled_any;
+		cached = p->version ? rollout_image_cached(sv->ro, UINT32_MAX) : sv->pulled_any;
 	}
 	p->bound = true;
 	p->start_time = p->ready_change = p->t_sched = w->s->now;
@@ -310,9 +310,12 @@ static simtime life_ev(struct sim *s, void *obj, uint64_t arg)
 	p->life = EVH_NONE;
 	switch ((enum life_stage)arg) {
 	case LIFE_PULLED:
-		if (w->cluster)
+		if (p->version) /* the new version's image is a new image */
+			rollout_image_pulled(sv->ro, w->cluster ? w->wnodes[p->node]->num : UINT32_MAX);
+		else if (w->cluster)
 			w->wnodes[p->node]->pulled[sv->idx] = true;
-		sv->pulled_any = true;
+		if (!p->version)
+			sv->pulled_any = true;
 		p->t_pulled = s->now;
 		pod_log(w, p, "pulled", NULL);
 		life_at(w, p, draw_ns(sv, &sv->container_start), LIFE_STARTED);

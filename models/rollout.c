@@ -304,6 +304,9 @@ struct rollout {
 	gsl_rng *r;
 	gsl_rng *r_demand;      /* its draws (a stream of its own: the stable draws stay as they are) */
 	evh tick;
+	uint32_t *pulled;       /* nodes (wnode.num) the new version's image is on (owned) */
+	size_t n_pulled, cap_pulled;
+	bool pulled_any;        /* without a cluster: it was pulled once */
 	int measurements, failed, errors, max_pods;
 	double extra_pod_s;     /* pod-seconds above spec.replicas */
 	simtime extra_at;
@@ -641,6 +644,7 @@ void rollout_free(struct rollout *ro)
 		return;
 	gsl_rng_free(ro->r);
 	gsl_rng_free(ro->r_demand);
+	free(ro->pulled);
 	free(ro->am);
 	free(ro);
 }
@@ -674,6 +678,38 @@ bool rollout_fails(struct rollout *ro, int v)
 }
 
 int32_t rollout_retries(const struct rollout *ro) { return ro->d->retries; }
+
+bool rollout_image_cached(const struct rollout *ro, uint32_t num)
+{
+	if (num == UINT32_MAX)
+		return ro->pulled_any;
+	for (size_t i = 0; i < ro->n_pulled; i++)
+		if (ro->pulled[i] == num)
+			return true;
+	return false;
+}
+
+void rollout_image_pulled(struct rollout *ro, uint32_t num)
+{
+	ro->pulled_any = true;
+	if (num == UINT32_MAX || rollout_image_cached(ro, num))
+		return;
+	if (ro->n_pulled == ro->cap_pulled) { /* first drop the nodes gone: the list follows the cluster */
+		size_t k = 0;
+		for (size_t i = 0; i < ro->n_pulled; i++)
+			for (size_t j = 0; j < ro->w->n_nodes; j++)
+				if (ro->w->wnodes[j]->num == ro->pulled[i]) {
+					ro->pulled[k++] = ro->pulled[i];
+					break;
+				}
+		ro->n_pulled = k;
+	}
+	if (ro->n_pulled == ro->cap_pulled) {
+		ro->cap_pulled = ro->cap_pulled ? 2 * ro->cap_pulled : 16;
+		ro->pulled = xrealloc(ro->pulled, ro->cap_pulled * sizeof *ro->pulled);
+	}
+	ro->pulled[ro->n_pulled++] = num;
+}
 
 double rollout_work(struct rollout *ro, int v, double work)
 {

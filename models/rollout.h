@@ -152,6 +152,11 @@ double rollout_retry_work(struct rollout *ro, int from, int to, double work);
 /* Version v's added latency (ns), app start (NULL: the service's). */
 simtime rollout_latency(const struct rollout *ro, int v);
 const struct dist_sampler *rollout_app_start(const struct rollout *ro, int v);
+/* Whether the new version's image is on node `num` (wnode.num; UINT32_MAX:
+ * without a cluster, whether it was pulled anywhere): its own image, pulled
+ * once per node like the service's. */
+bool rollout_image_cached(const struct rollout *ro, uint32_t num);
+void rollout_image_pulled(struct rollout *ro, uint32_t num);
 /* Per-version rows at a sample (models/world.c calls it). */
 void rollout_sample(struct world *w, struct rollout *ro, double t_s, double interval_s);
 /* Figures at the end of the run (summary). */
