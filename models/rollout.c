@@ -275,41 +275,42 @@ static const char *const phase_names[] = {"pending", "progressing", "paused", "a
 enum bg_stage { BG_PREVIEW, BG_SCALING, BG_SWITCHED };
 
 struct am_run {
-	const struct am_metric *m;
-	struct am_tally t;
+	const struct am_metric *m; /* its metric (borrowed from the scenario) */
+	struct am_tally t;       /* its measurements so far */
 	struct ro_vstats win[2]; /* per version since its last measurement */
 	simtime next;            /* its next measurement, ns (SIM_FOREVER: none) */
-	enum am_phase phase;
+	enum am_phase phase;     /* the metric's phase */
 };
 
 struct rollout {
-	struct world *w;
-	struct service *sv;
-	const struct scn_delivery *d;
+	struct world *w;        /* the world it belongs to */
+	struct service *sv;     /* the service it releases */
+	const struct scn_delivery *d; /* its `rollout:` (borrowed) */
 	enum ro_phase phase;
-	int32_t n;              /* spec.replicas */
-	int32_t step;
-	simtime step_since;
+	int32_t n;              /* spec.replicas, pods */
+	int32_t step;           /* the current step (canary), n_steps after the last */
+	simtime step_since;     /* when it began, ns */
 	int32_t weight;         /* version 1's weight now, percent (-1: none set) */
-	simtime started, ended, aborted_at, rolled_back;
-	enum bg_stage bg;
+	simtime started, ended, aborted_at, rolled_back; /* ns, SIM_FOREVER: not (yet) */
+	enum bg_stage bg;       /* blue/green's stage */
 	simtime bg_ready;       /* blue/green: when the preview became available (SIM_FOREVER: not yet) */
 	simtime old_down_at;    /* version 0 is scaled to 0 then (after promotion), SIM_FOREVER: not */
-	bool analysing;
-	struct am_run *am;
+	bool analysing;         /* the analysis runs: measurements are due and windows fill */
+	struct am_run *am;      /* one per metric (owned) */
 	size_t n_am;
 	struct ro_vstats iv[2]; /* per version over the sample interval */
-	struct dist_sampler app_start;
+	struct dist_sampler app_start; /* the new version's app start, if given */
 	struct dist_sampler demand; /* the new version's own cpu_per_request, if given */
-	gsl_rng *r;
-	gsl_rng *r_demand;      /* its draws (a stream of its own: the stable draws stay as they are) */
-	evh tick;
+	gsl_rng *r;             /* its 5xx coins */
+	gsl_rng *r_demand;      /* its CPU draws (a stream of its own: the stable draws stay as they are) */
+	evh tick;               /* the controller's next reconcile, EVH_NONE after the end */
 	uint32_t *pulled;       /* nodes (wnode.num) the new version's image is on (owned) */
 	size_t n_pulled, cap_pulled;
 	bool pulled_any;        /* without a cluster: it was pulled once */
-	int measurements, failed, errors, max_pods;
+	int measurements, failed, errors; /* analysis measurements taken, of which Failed, Error */
+	int max_pods;           /* the most live pods of both versions at once */
 	double extra_pod_s;     /* pod-seconds above spec.replicas */
-	simtime extra_at;
+	simtime extra_at;       /* extra_pod_s is up to date to then, ns */
 };
 
 static void log_row(struct rollout *ro, const char *event, const char *metrics, const char *fmt, ...)
