@@ -36,11 +36,13 @@
  * (15 min) is deleted and its pods trigger a new batch.
  *
  * Disruption, polled every 10 s: expiration (forceful, not budgeted), then
- * emptiness, multi-node and single-node consolidation for nodes that have
+ * emptiness, drift (cluster.drifts: section "drift" below), multi-node and
+ * single-node consolidation for nodes that have
  * been Consolidatable for consolidateAfter (no pod bound or unbound since).
- * A command waits 15 s and is validated again before it runs. Budgets
- * allow ceil(pct x initialized nodes of the pool) disruptions minus those
- * of them deleting or not Ready (karp_disruptions_allowed). Multi-node
+ * A consolidation command waits 15 s and is validated again before it
+ * runs. Budgets allow ceil(pct x initialized nodes of the pool)
+ * disruptions minus those of them deleting, not Ready or waiting for their
+ * replacement, per reason and when active (karp_disruptions_allowed_for). Multi-node
  * consolidation deletes several nodes whose pods fit on the other Ready
  * nodes, or replaces them with one cheaper NodeClaim that takes the pods
  * left over; single-node consolidation deletes a node whose pods fit on

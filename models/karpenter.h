@@ -6,8 +6,10 @@
  *
  * The decision looks at the world as it is: its nodes (state, pool, type,
  * price, last pod event), the pods bound to them, and the NodePools'
- * disruption settings and budgets. It returns the one command Karpenter
- * would issue, in the order of disruption/controller.go NewMethods:
+ * disruption settings and budgets. It returns the one consolidation
+ * command Karpenter would issue, in the order of disruption/controller.go
+ * NewMethods (Drift, between 1 and 2, is not consolidation: the live
+ * controller runs it when emptiness finds nothing, docs/drift.md):
  *   1. Emptiness: empty nodes, as many as the budgets allow;
  *   2. MultiNodeConsolidation: the longest prefix (at least 2) of the
  *      candidates sorted by savings ratio whose pods all fit on the other
@@ -22,7 +24,8 @@
  * (do-not-disrupt, a PDB allowing no disruption), and `consolidateAfter`
  * has passed since its last pod event; consolidation (2, 3) takes only
  * non-empty nodes of WhenEmptyOrUnderutilized pools. Expiration is not a
- * consolidation and is not part of it.
+ * consolidation and is not part of it. Each method counts against the
+ * budgets of its reason (Empty for 1, Underutilized for 2 and 3).
  */
 #ifndef HEADROOM_KARPENTER_H
 #define HEADROOM_KARPENTER_H
