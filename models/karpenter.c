@@ -1514,9 +1514,11 @@ static bool drift_once(struct karp *k)
 			x->drifted[n++] = w->wnodes[i];
 	if (n > 1)
 		qsort(x->drifted, n, sizeof *x->drifted, drifted_cmp);
+	for (size_t p = 0; p < k->cfg->n_pools; p++) /* BuildDisruptionBudgetMapping, once a command */
+		x->left[p] = n ? allowed(k, (int)p, SCN_REASON_DRIFTED) : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct wnode *nd = x->drifted[i];
-		if (allowed(k, nd->pool, SCN_REASON_DRIFTED) >= 1 && drift_replace(k, nd))
+		if (x->left[nd->pool] >= 1 && drift_replace(k, nd))
 			return true;
 	}
 	return false;
