@@ -226,6 +226,8 @@ b=$(q "$S" "select t_s, kind, pod, event, detail from decisions where run_id=4 o
 U=$T/drift.db
 expect "run drift-upgrade" 0 '^upgrade: NodePool default on al2023 1.32 \(ami-0f1e2d3c\): [0-9]+ s' -- \
   "$HR" run scenarios/drift-upgrade.yaml --db "$U"
+grep -Eq '^  meanwhile: [0-9.e+-]+ % of [0-9]+ requests failed, the worst sample p99 [0-9.]+ ms \((order|payment)\)$' "$T/out" &&
+  ok "the run tells the services during the upgrade" || bad "the services during the upgrade" "$(cat "$T/out")"
 n=$(q "$U" "select count(*) from decisions where run_id=1 and event='drifted'")
 m=$(q "$U" "select count(*) from decisions where run_id=1 and event='draining' and detail='drifted'")
 [ "$n" -ge 5 ] && [ "$m" -ge 1 ] && ok "drift rows ($n drifted, $m drained for it)" || bad "drift rows" "$n drifted, $m drained"
