@@ -1565,7 +1565,7 @@ static void drift_check(struct karp *k, int p, const struct wnode *leaving)
 	simtime took = w->s->now - d->first;
 	snprintf(detail, sizeof detail,
 		 "NodePool %s on %s: %.0f s (%.1f min) from the first drift to the last drifted node gone, %d "
-		 "drifted node(s) gone; the pool's nodes meanwhile: %.2f node-hours, %.2f USD",
+		 "drifted node(s) gone; the pool's nodes meanwhile: %.3g node-hours, %.3g USD",
 		 k->cfg->pools[p].name, d->to, sim_to_s(took), sim_to_s(took) / 60, d->gone, node_s / 3600, usd);
 	node_log_as(w, k->cfg->pools[p].name, -1, "drift-complete", detail);
 }

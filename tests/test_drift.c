@@ -559,3 +559,72 @@ Test(drift, reasons_filter_budgets)
 	memsink_free(&m);
 	scn_free(&sc);
 }
+
+/* BuildDisruptionBudgetMapping's count, by hand: ten Ready nodes under
+ * 20 % allow 2 for Drifted; a node waiting for its replacement
+ * (MarkedForDeletion) takes one, a draining one another; a node launching
+ * counts neither in the total nor as disrupting; once initialized it
+ * raises the total to 11 (ceil(2.2) = 3). */
+Test(drift, the_budget_counts_nodes_disrupting_over_the_initialized)
+{
+	struct scenario sc;
+	load(&sc, yaml_of("10m", "2026-03-02T08:50:00Z", "{consolidateAfter: Never, budgets: [{nodes: \"20%\"}]}", NULL, 1,
+			  "", ""));
+	sc.services[0].replicas = 0;
+	struct sim s;
+	struct memsink m;
+	struct sink out = memsink_init(&m);
+	sim_init(&s, sc.seed, sc.duration);
+	struct world *w = world_new(&s, &sc, &out);
+	struct wnode *n[10];
+	for (int i = 0; i < 10; i++)
+		n[i] = add_empty(w);
+	cr_expect_eq(karp_disruptions_allowed_for(w, 0, SCN_REASON_DRIFTED), 2);
+	n[0]->replaced_by = 1 + 1000; /* a replacement starting for it */
+	cr_expect_eq(karp_disruptions_allowed_for(w, 0, SCN_REASON_DRIFTED), 1);
+	n[1]->state = NODE_DRAINING; /* as a drain leaves it (ready_at kept) */
+	cr_expect_eq(karp_disruptions_allowed_for(w, 0, SCN_REASON_DRIFTED), 0);
+	const struct scn_cluster *c = &sc.cluster;
+	const struct instance_type *it = catalog_find(&c->catalog, "c5.large");
+	size_t t = (size_t)(it - c->catalog.types);
+	const struct scn_nodepool *np = &c->karpenter.pools[0];
+	struct wnode *l = node_add(w, "pool", "c5.large", 0,
+				   (struct sched_alloc){np->alloc_cpu[t], np->alloc_mem[t], np->alloc_pods[t]}, it->price_hour,
+				   NODE_LAUNCHING, NULL);
+	cr_expect_eq(karp_disruptions_allowed_for(w, 0, SCN_REASON_DRIFTED), 0);
+	node_set_state(w, l, NODE_READY, NULL);
+	cr_expect_eq(karp_disruptions_allowed_for(w, 0, SCN_REASON_DRIFTED), 1, "ceil(0.2 x 11) - 2");
+	n[0]->replaced_by = 0;
+	n[1]->state = NODE_READY;
+	world_free(w);
+	sim_release(&s);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* One node, drifting at 60 s, by hand: the poll of 60 s launches its
+ * replacement (launch 2 s, registration 30 s, initialization 5 s: Ready at
+ * 97 s); the old node drains then, its pod evicted and gone at once, so it
+ * is deleted at 97 s. The upgrade: 37 s; two c5.large nodes for 37 s each,
+ * 74 node-seconds (0.0206 node-hours, x 0.085 USD/h = 0.00175 USD). A second drift at 5 min
+ * drifts the replacement (launched before it) and the upgrade runs again. */
+Test(drift, an_upgrade_by_hand)
+{
+	struct scenario sc;
+	load(&sc, yaml_of("10m", "2026-03-02T08:50:00Z", "{consolidateAfter: Never}",
+			  "[{at: 60s, nodepool: pool, nodeclass: ami-2}, {at: 5m, nodepool: pool, nodeclass: ami-3}]", 1, "",
+			  ""));
+	struct memsink m = memsink_run(&sc, NULL);
+	cr_expect(near(nth(&m, "launched", NULL, 0), 60.0));
+	cr_expect(near(nth(&m, "ready", "pool-1", 0), 97.0));
+	cr_expect(near(nth(&m, "deleted", "pool-0", 0), 97.0));
+	const char *detail = NULL;
+	cr_expect(near(memsink_first(&m, "drift-complete", "pool", &detail), 97.0));
+	cr_expect_str_eq(detail, "NodePool pool on ami-2: 37 s (0.6 min) from the first drift to the last drifted node "
+				 "gone, 1 drifted node(s) gone; the pool's nodes meanwhile: 0.0206 node-hours, 0.00175 USD");
+	cr_expect_eq(memsink_count(&m, "drifted"), 2, "pool-0, then pool-1 at the second drift");
+	cr_expect(near(nth(&m, "drifted", "pool-1", 0), 300.0));
+	cr_expect(near(nth(&m, "drift-complete", NULL, 1), 337.0));
+	memsink_free(&m);
+	scn_free(&sc);
+}
