@@ -236,16 +236,18 @@ n=$(q "$U" "select count(*) from decisions where run_id=1 and event='replacing' 
 n=$(q "$U" "select max(d) from (select sum(drifted) d from nodes where run_id=1 group by t_s)")
 m=$(q "$U" "select sum(drifted) from nodes where run_id=1 and t_s = (select max(t_s) from nodes where run_id=1)")
 [ "$n" -ge 5 ] && [ "$m" = 0 ] && ok "nodes.drifted: $n at most, none at the end" || bad "nodes.drifted" "max $n, end $m"
+n=$(q "$U" "select group_concat(r.variant || ':' || (d.t_s > 0), ' ') from runs r join decisions d on d.run_id = r.id and d.event = 'drift-complete' order by r.id")
+[ "$n" = "1:1 2:1 3:1" ] && ok "each of the three variants completes its upgrade" || bad "three variants' upgrades" "got $n"
 "$HR" run scenarios/drift-upgrade.yaml --db "$U" -q
 a=$(q "$U" "select t_s, kind, pod, event, detail from decisions where run_id=1 and kind='node' order by rowid" | md5sum)
-b=$(q "$U" "select t_s, kind, pod, event, detail from decisions where run_id=2 and kind='node' order by rowid" | md5sum)
+b=$(q "$U" "select t_s, kind, pod, event, detail from decisions where run_id=4 and kind='node' order by rowid" | md5sum)
 [ "$a" = "$b" ] && ok "drift-upgrade: same seed, same node rows" || bad "drift-upgrade: same seed, same node rows"
 "$HR" report "$U" --run 1 --out "$T/drift.md" >/dev/null 2>&1
 n=$(grep -c '^Upgrade by drift: NodePool default on al2023 1.32 (ami-0f1e2d3c): [0-9]* s' "$T/drift.md")
 m=$(grep -c "node class change | NodePool 'default' at 25m" "$T/drift.md")
 [ "$n" = 1 ] && [ "$m" = 1 ] && ok "the report tells the upgrade and the node class change" || bad "report of drift" "$n, $m"
 sed 's/nodepool: default, nodeclass/nodepool: gpu, nodeclass/' scenarios/drift-upgrade.yaml >"$T/drift-bad.yaml"
-expect "a drift naming no NodePool" 2 "^$T/drift-bad\.yaml:53:27: nodepool: no NodePool 'gpu' in karpenter\.nodepools \(there are 'default'\)" -- \
+expect "a drift naming no NodePool" 2 "^$T/drift-bad\.yaml:59:27: nodepool: no NodePool 'gpu' in karpenter\.nodepools \(there are 'default'\)" -- \
   "$HR" run "$T/drift-bad.yaml" --db "$T/bad.db" --set "cluster.catalog=$(pwd)/scenarios/catalogs/ec2-us-east-1.csv"
 [ ! -e "$T/bad.db" ] && ok "a bad drift leaves no database" || bad "a bad drift leaves no database"
 
