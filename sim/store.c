@@ -67,7 +67,7 @@ struct store {
 	"pod_start_p99_s, cpu_throttled, cpu_pressure, latency_met, errors_met, violation_met, cost_usd"
 #define DECISION_COLS \
 	"t_s, service, kind, pod, event, replicas, desired, raw, stabilized, limited, bound, metrics, detail"
-#define NODES_COLS "t_s, pool, instance_type, launching, registered, ready, draining, cost_per_hour"
+#define NODES_COLS "t_s, pool, instance_type, launching, registered, ready, draining, cost_per_hour, drifted"
 #define POD_SAMPLE_COLS "t_s, service, pod, node, cpu_cores, cpu_util, cpu_throttled, cpu_pressure"
 #define VERSION_COLS "t_s, service, version, pods, ready, target, weight, requests, errors, error_rate, p99_ms"
 #define ROLLOUT_COLS                                                                                    \
@@ -341,10 +341,14 @@ static const char SCHEMA_V7[] =
 	"  FOREIGN KEY (plan_id, variant) REFERENCES plan_variants(plan_id, variant) ON DELETE CASCADE\n"
 	") WITHOUT ROWID;\n";
 
-/* Version 8: progressive delivery (models/rollout.h). version_samples is
+/* Version 8: how many of a nodes row's nodes are Drifted (cluster.drifts);
+ * NULL in the rows of runs stored before. */
+static const char SCHEMA_V8[] = "ALTER TABLE nodes ADD COLUMN drifted INTEGER;\n";
+
+/* Version 9: progressive delivery (models/rollout.h). version_samples is
  * one row per version of a service with a rollout per sample interval;
  * rollouts one row per run and such service, its outcome. */
-static const char SCHEMA_V8[] =
+static const char SCHEMA_V9[] =
 	"CREATE TABLE version_samples(\n"
 	"  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
 	"  t_s        REAL NOT NULL,\n"
@@ -391,7 +395,8 @@ static const char *const migrations[] = {
 	SCHEMA_V5, /* samples.cpu_cores ... cpu_capacity; summaries.cpu_throttled, cpu_pressure; pod_samples */
 	SCHEMA_V6, /* summaries.latency_met, errors_met, violation_met; plan_failures */
 	SCHEMA_V7, /* runs.spot_cost_usd, start_*; plan_variants.month_*; plan_services.monthly_share_usd; plan_hours */
-	SCHEMA_V8, /* version_samples, rollouts */
+	SCHEMA_V8, /* nodes.drifted */
+	SCHEMA_V9, /* version_samples, rollouts */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
@@ -417,7 +422,7 @@ static const char SQL_PUT_SUMMARY[] = "INSERT INTO stage.summaries(" SUMMARY_COL
 				      "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
 static const char SQL_PUT_DECISION[] = "INSERT INTO stage.decisions(" DECISION_COLS ") VALUES "
 				       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-static const char SQL_PUT_NODES[] = "INSERT INTO stage.nodes(" NODES_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_PUT_NODES[] = "INSERT INTO stage.nodes(" NODES_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 static const char SQL_PUT_POD_SAMPLE[] = "INSERT INTO stage.pod_samples(" POD_SAMPLE_COLS ") VALUES "
 					 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char SQL_PUT_VERSION[] = "INSERT INTO stage.version_samples(" VERSION_COLS ") VALUES "
@@ -1037,6 +1042,7 @@ static void sink_nodes(void *ctx, const struct row_nodes *r)
 	sqlite3_bind_int(s, 6, r->ready);
 	sqlite3_bind_int(s, 7, r->draining);
 	bind_real(s, 8, r->cost_per_hour);
+	sqlite3_bind_int(s, 9, r->drifted);
 	stage_row(st, s, "nodes row", "pool", r->pool, r->t_s);
 }
 

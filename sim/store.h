@@ -29,9 +29,9 @@ typedef struct store store;
  * cost columns of runs, and nodes; version 4 plans, plan_variants,
  * plan_services and runs.plan_id; version 5 samples.cpu_cores,
  * cpu_throttled, cpu_pressure, cpu_capacity, summaries.cpu_throttled,
- * cpu_pressure, and pod_samples; version 8 version_samples and rollouts
+ * cpu_pressure, and pod_samples; version 9 version_samples and rollouts
  * (results/SCHEMA.md has them all). */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* What identifies a run. Strings are borrowed. */
 struct run_info {
