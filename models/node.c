@@ -10,6 +10,7 @@
  * pod is gone. Its cost runs from launch to removal at the instance's
  * hourly price.
  */
+#include "alb.h"
 #include "world.h"
 
 #include "evict.h"
@@ -322,6 +323,7 @@ static void node_remove(struct world *w, struct wnode *n)
 	if (n->spot)
 		w->spot_cost_usd += sim_to_s(w->s->now - n->launched) / 3600 * n->price_hour;
 	w->node_seconds += sim_to_s(w->s->now - n->launched);
+	alb_node_gone(w, n);
 	node_log(w, n, "deleted", NULL);
 	if (w->prov.node_removed)
 		w->prov.node_removed(w, w->prov.self, n);

@@ -21,6 +21,7 @@
  * timeout, not a success. Latency percentiles are over successful answers;
  * timeouts, refusals and failed downstream calls count as errors.
  */
+#include "alb.h"
 #include "world.h"
 
 #include "cpu.h"
@@ -622,6 +623,15 @@ static simtime pod_done_ev(struct sim *s, void *obj, uint64_t arg)
 
 uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 {
+	if (w->alb) { /* several clusters: the copy it goes to (models/alb.h) */
+		struct service *to = alb_route(w, sv, parent);
+		if (!to) { /* no registered target group: the ALB's 503 */
+			slo_arrived(&sv->slo);
+			slo_done(&sv->slo, SLO_REJECTED, 0);
+			return REQ_NONE;
+		}
+		sv = to;
+	}
 	const struct scn_service *cfg = sv->cfg;
 	slo_arrived(&sv->slo);
 	/* Drawn for every arrival, refused or not, in arrival order, so runs
@@ -683,6 +693,25 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 		enqueue(p, id);
 	}
 	return id;
+}
+
+bool svc_cut(struct world *w, uint32_t id)
+{
+	struct req *r = R(w, id);
+	if (r->deadline == ABANDONED)
+		return false;
+	uint32_t parent = r->parent;
+	slo_done(&w->svcs[r->svc].slo, SLO_FAILED, 0);
+	r->parent = REQ_NONE;
+	r->deadline = ABANDONED;
+	if (parent == REQ_NONE)
+		return true;
+	struct req *pr = R(w, parent);
+	assert(pr->state == REQ_WAITING && pr->child == id);
+	pr->child = REQ_NONE;
+	pr->failed = true;
+	proceed(w, parent);
+	return true;
 }
 
 /* ---- set-up and accounting ---- */

@@ -8,6 +8,7 @@
  * Samplers run at PRIO_SAMPLE, before anything else at the same instant, so
  * an interval is [t - dt, t).
  */
+#include "alb.h"
 #include "world.h"
 #include "rollout.h"
 
@@ -288,6 +289,7 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 	spot_start(w);
 	outage_start(w);
 	control_start(w);
+	w->alb = alb_new(w);
 	for (size_t i = 0; i < w->n_svcs; i++) {
 		struct service *sv = &w->svcs[i];
 		if (!sv->cfg->traffic.enabled)
@@ -367,6 +369,7 @@ void world_finish(struct world *w)
 				     node_cost_spot(w), w->start_usd_hour,		     w->start_spot_usd_hour};
 		w->out.cost(w->out.ctx, &r);
 	}
+	alb_finish(w);
 }
 
 void world_free(struct world *w)
@@ -374,6 +377,7 @@ void world_free(struct world *w)
 	if (!w)
 		return;
 	control_free(w);
+	alb_free(w->alb);
 	for (size_t i = 0; i < w->n_svcs; i++) {
 		rollout_free(w->svcs[i].ro);
 		svc_release(&w->svcs[i]);

@@ -366,6 +366,7 @@ struct world {
 	size_t hpa_cap;
 	char *text;           /* scratch for decision rows (JSON, names) */
 	size_t text_cap;
+	struct alb *alb;      /* several clusters behind an ALB (models/alb.h), NULL: one cluster */
 };
 
 /* Builds the world of scenario sc on the clock s (borrowed, both must outlive
@@ -381,6 +382,10 @@ void svc_release(struct service *sv);
 /* A new request arrives at service sv from parent (REQ_NONE for an entry
  * request). Returns its id, or REQ_NONE when it was refused at once. */
 uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent);
+/* The ALB closes request id's connection (models/alb.h, a deregistration
+ * delay over): its client sees a failure now (a caller goes on), while its
+ * pod finishes the work. Returns false when its client had gone already. */
+bool svc_cut(struct world *w, uint32_t id);
 /* The pod in slot i (any phase). */
 static inline struct pod *svc_pod(const struct service *sv, uint32_t i) { return sv->pods[i]; }
 /* Brings the pod's CPU accounting up to now. */

@@ -64,6 +64,9 @@ struct tee {
 	struct outcome o;
 	struct upgrade up[MAX_UPGRADES]; /* the last of each pool's upgrades, the first MAX_UPGRADES pools */
 	size_t n_up;
+	struct row_kcluster_total kc[SCN_MAX_CLUSTERS]; /* with clusters: each cluster's totals (strings borrowed
+	                                                 * from the scenario) */
+	size_t n_kc;
 };
 
 /* A node row of an upgrade by drift ("drift", "drift-complete"), kept. */
@@ -204,6 +207,43 @@ static void show_progress(void *ctx, simtime now, simtime end)
 	p->shown = true;
 }
 
+static void tee_tg(void *ctx, const struct row_tg *r)
+{
+	struct tee *t = ctx;
+	t->store.target_group(t->store.ctx, r);
+}
+
+static void tee_kcluster(void *ctx, const struct row_kcluster *r)
+{
+	struct tee *t = ctx;
+	t->store.kcluster(t->store.ctx, r);
+}
+
+static void tee_kctotal(void *ctx, const struct row_kcluster_total *r)
+{
+	struct tee *t = ctx;
+	t->store.kcluster_total(t->store.ctx, r);
+	if (t->n_kc < SCN_MAX_CLUSTERS)
+		t->kc[t->n_kc++] = *r;
+}
+
+/* With clusters: each cluster's node-hours, cost, requests and SLO. */
+static void print_clusters(const struct tee *t)
+{
+	if (!t->n_kc)
+		return;
+	printf("\n%-16s %-10s %9s %10s %9s %10s %8s  %s\n", "cluster", "version", "services", "node-h", "max nodes",
+	       "cost USD", "errors", "SLO");
+	for (size_t i = 0; i < t->n_kc; i++) {
+		const struct row_kcluster_total *r = &t->kc[i];
+		char err[16];
+		snprintf(err, sizeof err, "%.2f%%", r->requests ? 100.0 * (double)r->errors / (double)r->requests : 0.0);
+		printf("%-16s %-10s %9d %10.2f %9d %10.2f %8s  %s\n", r->cluster, r->version[0] ? r->version : "-",
+		       r->services, r->node_hours, r->max_nodes, r->cost_usd, err,
+		       r->slo_met < 0 ? "-" : r->slo_met ? "met" : "MISSED");
+	}
+}
+
 static void fmt_ms(char *buf, size_t n, double ms)
 {
 	if (isnan(ms))
@@ -294,11 +334,12 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 	}
 	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services, sc,
 			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0, false, "", NAN, 0, 0},
-			{{"", 0, false, "", 0, 0, NAN, ""}}, 0};
+			{{"", 0, false, "", 0, 0, NAN, ""}}, 0, {{NULL, NULL, 0, 0, 0, 0, 0, 0, 0}}, 0};
 	/* Pod samples only where the store takes them: NULL spares the model the work. */
 	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost,
 			   t.store.pod_sample ? tee_pod_sample : NULL, t.store.version ? tee_version : NULL,
-			   t.store.rollout ? tee_rollout : NULL};
+			   t.store.rollout ? tee_rollout : NULL, t.store.target_group ? tee_tg : NULL,
+			   t.store.kcluster ? tee_kcluster : NULL, t.store.kcluster_total ? tee_kctotal : NULL};
 	struct progress prog = {!a->quiet && isatty(2), false};
 	struct run_hooks hooks = {&interrupted, show_progress, &prog};
 	signal(SIGINT, on_signal);
@@ -332,6 +373,7 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 		if (t.o.has_cost)
 			printf("cluster: %.2f USD for the run, %.0f USD a month at this rate, %.1f node-hours, at most %d nodes\n",
 			       t.o.cost.cost_usd, t.o.cost.monthly_usd, t.o.cost.node_hours, t.o.cost.max_nodes);
+		print_clusters(&t);
 		for (size_t i = 0; i < t.n_up; i++) {
 			const struct upgrade *u = &t.up[i];
 			if (u->done)

@@ -759,12 +759,31 @@ void expect_results_release(struct exp_results *r)
 	r->svc = NULL;
 }
 
+static void on_tg(void *ctx, const struct row_tg *row)
+{
+	struct exp_results *r = ctx;
+	r->next.target_group(r->next.ctx, row);
+}
+
+static void on_kcluster(void *ctx, const struct row_kcluster *row)
+{
+	struct exp_results *r = ctx;
+	r->next.kcluster(r->next.ctx, row);
+}
+
+static void on_kctotal(void *ctx, const struct row_kcluster_total *row)
+{
+	struct exp_results *r = ctx;
+	r->next.kcluster_total(r->next.ctx, row);
+}
+
 struct sink expect_sink(struct exp_results *r)
 {
 	/* No expectation reads pod samples: they are asked for only if next keeps them. */
 	return (struct sink){r, on_sample, on_summary, on_decision, on_nodes, on_cost,
 			     r->next.pod_sample ? on_pod_sample : NULL, r->next.version ? on_version : NULL,
-			     on_rollout};
+			     on_rollout, r->next.target_group ? on_tg : NULL, r->next.kcluster ? on_kcluster : NULL,
+			     r->next.kcluster_total ? on_kctotal : NULL};
 }
 
 double expect_actual(const struct exp_results *r, int metric, int service)

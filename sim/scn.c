@@ -579,7 +579,7 @@ static int load_service(struct ld *L, size_t idx)
 {
 	static const char *const keys[] = {"replicas", "resources", "deployment", "workers",	"queue",   "timeout",
 					   "cpu_per_request", "warmup", "balancer", "calls", "traffic",
-					   "slo", "hpa", "startup", "memory_usage", "buffer", "rollout", NULL};
+					   "slo", "hpa", "startup", "memory_usage", "buffer", "rollout", "clusters", NULL};
 	const struct ynode *k = yt_key(L->names, idx), *v = yt_val(L->names, idx), *n;
 	struct scn_service *s = &L->sc->services[idx];
 	char in[120];
@@ -819,7 +819,7 @@ static int load_top(struct ld *L, const struct ynode *root)
 {
 	static const char *const keys[] = {"name",	 "description", "seed",	   "duration", "sample_interval",
 					   "slo_window", "services",	"pdbs", "priorityClasses", "cluster", "controllers", "compare",
-					   "sweep", "expect", "max_requests", "cost", "start", "external_metrics", NULL};
+					   "sweep", "expect", "max_requests", "cost", "start", "external_metrics", "clusters", "alb", NULL};
 	struct scenario *sc = L->sc;
 	if (ld_want_map(L, root, "a scenario") || ld_check_keys(L, root, keys, "the scenario"))
 		return -1;
@@ -879,6 +879,8 @@ static int load_top(struct ld *L, const struct ynode *root)
 	    ((n = yt_get(root, "pdbs")) && ld_load_pdbs(L, n)) || ld_check_priorities(L))
 		return -1;
 	ld_finish_k8s(sc);
+	if (ld_load_multi(L, root))
+		return -1;
 	ld_check_placement(L);
 	if (check_size(L, root))
 		return -1;
@@ -1117,6 +1119,7 @@ fail:
 
 void scn_free(struct scenario *sc)
 {
+	ld_free_multi(sc);
 	for (size_t i = 0; i < sc->n_services; i++) {
 		struct scn_service *s = &sc->services[i];
 		free(s->name);
@@ -1157,6 +1160,11 @@ int scn_service_index(const struct scenario *sc, const char *name)
 {
 	for (size_t i = 0; i < sc->n_services; i++)
 		if (!strcmp(sc->services[i].name, name))
+			return (int)i;
+	/* With clusters: the name as written is its first copy (NAME@CLUSTER). */
+	size_t n = strlen(name);
+	for (size_t i = 0; sc->multi && i < sc->multi->n_logical; i++)
+		if (!strncmp(sc->services[i].name, name, n) && sc->services[i].name[n] == '@')
 			return (int)i;
 	return -1;
 }

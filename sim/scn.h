@@ -387,6 +387,7 @@ struct scn_pdb {
 	int *services;            /* indices into scenario.services it selects, ascending (owned), n_services >= 1 */
 	size_t n_services;
 	int line, col;            /* its item of `pdbs:` in the scenario file */
+	bool alias;               /* with clusters: this PDB in a further cluster (sim/scn_alb.c): only services owned */
 };
 
 /*
@@ -699,6 +700,12 @@ struct scn_service {
 	int pdb;                     /* index into scenario.pdbs of the PDB selecting its pods; -1: none */
 	struct scn_placement placement; /* the pod template's nodeSelector, affinity, tolerations and spread */
 	struct scn_delivery *delivery; /* `rollout:` (sim/scn_rollout.h, owned); NULL: none */
+	/* Several clusters (`clusters:`, sim/scn_alb.c): a service deployed to
+	 * several is one copy per cluster, `name@cluster`, the first at the
+	 * service's own index, the others appended (aliases of its fields). */
+	int kcluster;                /* index into scenario.multi->clusters; -1: no `clusters:` */
+	int logical;                 /* the index of the service as written (its first copy); itself without clusters */
+	bool alias;                  /* a copy appended by the expansion: its pointer fields are borrowed */
 };
 
 /* One variant of a `compare:` scenario: a name and the overrides that make
@@ -797,7 +804,7 @@ struct scenario {
 	size_t n_expects;
 	char **warnings;              /* "file:line:col: ..." for what loads but a real cluster would also
 	                               * only warn about (owned), in file order */
-	size_t n_warnings;
+	size_t n_warnings;	struct scn_multi *multi;      /* `clusters:` and `alb:` (sim/scn_alb.c, owned); NULL: one cluster */
 };
 
 /* The price of instance type `type` (catalog index) in zone `zone` (index
@@ -850,5 +857,63 @@ int scn_service_index(const struct scenario *sc, const char *name);
  * of the values, NotIn the key absent or with none of them, Exists the key,
  * DoesNotExist its absence. An empty selector selects everything. */
 bool scn_selector_matches(const struct scn_selector *sel, const struct scn_label *labels, size_t n);
+
+/*
+ * Several clusters behind an AWS Application Load Balancer (`clusters:`
+ * and `alb:`, sim/scn_alb.c; docs/clusters.md). A cluster is a partition
+ * of the one simulated world: its nodes are those of the static node
+ * groups, NodePools and CA node groups labelled SCN_CLUSTER_LABEL with its
+ * name, and a service deployed to it is a copy pinned there (a nodeSelector
+ * on that label). An ALB listener rule forwards the requests of the
+ * services it names to weighted target groups, one per cluster; the
+ * weights change on a schedule (models/alb.h computes them at a time).
+ */
+#define SCN_CLUSTER_LABEL "headroom.io/cluster"
+#define SCN_MAX_CLUSTERS 16
+#define SCN_ALB_MAX_WEIGHT 999        /* a forward action's TargetGroupTuple Weight: 0..999 */
+#define SCN_ALB_MAX_TGS 5             /* target groups in one forward action (ALB quota) */
+struct scn_kcluster {
+	char *name;                       /* owned; the value of SCN_CLUSTER_LABEL on its nodes */
+	char *version;                    /* its Kubernetes version, for people (owned; "" not given) */
+	int line, col;
+};
+struct scn_tg {
+	char *name;                       /* owned */
+	int cluster;                      /* index into multi->clusters */
+	int weight;                       /* the forward action's weight at t = 0, 0..999 */
+	simtime dereg_delay;              /* deregistration_delay.timeout_seconds, ns (300 s; 0..3600 s) */
+	simtime slow_start;               /* slow_start.duration_seconds, ns (0: off; 30..900 s) */
+	int line, col;
+};
+struct scn_alb_step {
+	simtime at;                       /* ns after the start */
+	simtime over;                     /* 0: the weights change at `at`; else linearly until at + over, ns */
+	int weight[SCN_ALB_MAX_TGS];      /* the weights it sets, per target group; -1: unchanged */
+	uint32_t deregister;              /* bit g: target group g's targets are deregistered at `at` (draining) */
+	uint32_t reregister;              /* bit g: registered again at `at` */
+	int line, col;
+};
+struct scn_alb_rule {
+	char *name;                       /* owned */
+	int *services;                    /* logical services (their first copies' indices) it forwards (owned) */
+	size_t n_services;
+	struct scn_tg tgs[SCN_ALB_MAX_TGS];
+	size_t n_tgs;                     /* 1..SCN_ALB_MAX_TGS */
+	struct scn_alb_step *steps;       /* owned, by time */
+	size_t n_steps;
+	int line, col;
+};
+struct scn_multi {
+	struct scn_kcluster *clusters;    /* owned, in file order */
+	size_t n_clusters;                /* 1..SCN_MAX_CLUSTERS */
+	struct scn_alb_rule *rules;       /* alb.rules (owned) */
+	size_t n_rules;
+	size_t n_logical;                 /* services as written (the first n_logical of scenario.services) */
+	int *copy;                        /* [logical x n_clusters + c]: the service index of its copy in
+	                                   * cluster c, -1: not deployed there (owned) */
+	int *rule_of;                     /* per logical service: the alb rule forwarding it, -1: none (owned) */
+	int *pool_cluster;                /* per Karpenter NodePool or CA node group: its cluster (owned) */
+	int *group_cluster;               /* per static node group: its cluster (owned) */
+};
 
 #endif

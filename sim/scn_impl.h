@@ -119,6 +119,15 @@ int ld_get_intpct(struct ld *L, const struct ynode *m, const char *k, bool max10
 /* Frees the services' workload fields and the PDBs. */
 void ld_free_manifests(struct scenario *sc);
 
+/* sim/scn_alb.c: `clusters:`, each service's `clusters:` and `alb:`; after
+ * the services, the PDBs and ld_finish_k8s: expands each service into one
+ * copy per cluster (struct scn_multi in scn.h). */
+int ld_load_multi(struct ld *L, const struct ynode *root);
+/* First in scn_free: frees the copies' own fields and zeroes them. */
+void ld_free_multi(struct scenario *sc);
+/* sim/scn_place.c: whether some static node group or provisioner pool admits pods placed as p. */
+bool ld_admits(const struct scenario *sc, const struct scn_placement *p);
+
 /* sim/scn_deploy.c: a service's `deployment:` (an apps/v1 Deployment, or
  * {file: path}); fills replicas, resources, the readiness probe, the grace
  * period and the workload fields of s. */

@@ -755,6 +755,11 @@ static bool anything_admits(const struct scenario *sc, const struct scn_placemen
 	return false;
 }
 
+bool ld_admits(const struct scenario *sc, const struct scn_placement *p)
+{
+	return anything_admits(sc, p);
+}
+
 void ld_check_placement(struct ld *L)
 {
 	const struct scenario *sc = L->sc;

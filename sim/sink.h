@@ -162,6 +162,45 @@ struct row_rollout {
 	int max_pods;         /* the most live pods of both versions at once */
 };
 
+/* With clusters: (models/alb.h): one ALB target group over one sample
+ * interval. */
+struct row_tg {
+	double t_s;            /* end of the interval, s */
+	const char *rule;      /* the listener rule (borrowed) */
+	const char *target_group; /* borrowed */
+	const char *cluster;   /* the cluster it forwards to (borrowed) */
+	double weight;         /* its weight at t_s, 0..999 (0 when deregistered; fractional during a linear shift) */
+	double share;          /* weight / the rule's total weight at t_s, fraction */
+	int registered;        /* 1: its targets are registered; 0: deregistered (draining, then cut) */
+	int64_t requests;      /* requests the ALB sent to it in the interval */
+	int64_t cut;           /* in-flight requests cut at the end of its deregistration delay, in the interval */
+};
+
+/* With clusters: one cluster over one sample interval. */
+struct row_kcluster {
+	double t_s;            /* end of the interval, s */
+	const char *cluster;   /* borrowed */
+	const char *version;   /* its Kubernetes version (borrowed; "" not given) */
+	int nodes;             /* its nodes at t_s, any state */
+	int ready;             /* of which Ready */
+	double cost_per_hour;  /* USD per hour of its nodes at t_s */
+	int64_t requests;      /* requests that ended at its services in the interval */
+	int64_t errors;        /* of which failed (all causes) */
+};
+
+/* With clusters: one cluster over the whole run. */
+struct row_kcluster_total {
+	const char *cluster;   /* borrowed */
+	const char *version;   /* borrowed */
+	double node_hours;     /* its nodes' lifetimes, h */
+	double cost_usd;       /* node-seconds x hourly price / 3600 of its nodes; the clusters' sum is the cost row's */
+	int max_nodes;         /* the most of its nodes alive at a sample time */
+	int64_t requests;      /* requests that ended at its services */
+	int64_t errors;        /* of which failed */
+	int services;          /* services (copies) deployed to it */
+	int slo_met;           /* 1: every SLO of its services met; 0: one missed; -1: none declared */
+};
+
 struct sink {
 	void *ctx;
 	void (*sample)(void *ctx, const struct row_sample *r);
@@ -172,6 +211,9 @@ struct sink {
 	void (*pod_sample)(void *ctx, const struct row_pod_sample *r); /* may be NULL */
 	void (*version)(void *ctx, const struct row_version *r);       /* may be NULL */
 	void (*rollout)(void *ctx, const struct row_rollout *r);       /* may be NULL */
+	void (*target_group)(void *ctx, const struct row_tg *r);       /* may be NULL */
+	void (*kcluster)(void *ctx, const struct row_kcluster *r);     /* may be NULL */
+	void (*kcluster_total)(void *ctx, const struct row_kcluster_total *r); /* may be NULL */
 };
 
 #endif

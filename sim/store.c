@@ -44,6 +44,9 @@ struct store {
 	sqlite3_stmt *put_pod_sample; /* INSERT into stage.pod_samples, reused for every row */
 	sqlite3_stmt *put_version;  /* INSERT into stage.version_samples (schema 8) */
 	sqlite3_stmt *put_rollout;  /* INSERT into stage.rollouts (schema 8) */
+	sqlite3_stmt *put_tg;       /* INSERT into stage.target_groups (schema 10) */
+	sqlite3_stmt *put_kcluster; /* INSERT into stage.cluster_samples (schema 10) */
+	sqlite3_stmt *put_kctotal;  /* INSERT into stage.clusters (schema 10) */
 	bool has_cost;             /* the run emitted its cost row */
 	struct row_cost cost;      /* that row, written into the runs row at commit */
 	int64_t plan_id;           /* the staged run's plan (store_run_set_plan), 0: none */
@@ -73,6 +76,9 @@ struct store {
 #define ROLLOUT_COLS                                                                                    \
 	"service, strategy, outcome, started_s, ended_s, rollback_s, measurements, failed, errors, " \
 	"extra_pod_hours, max_pods"
+#define TG_COLS "t_s, rule, target_group, cluster, weight, share, registered, requests, cut"
+#define KCLUSTER_COLS "t_s, cluster, version, nodes, ready, cost_per_hour, requests, errors"
+#define KCTOTAL_COLS "cluster, version, node_hours, cost_usd, max_nodes, requests, errors, services, slo_met"
 
 /* Version 1, as documented in results/SCHEMA.md. */
 static const char SCHEMA_V1[] =
@@ -380,6 +386,50 @@ static const char SCHEMA_V9[] =
 	"  PRIMARY KEY (run_id, service)\n"
 	") WITHOUT ROWID;\n";
 
+/* Version 10: several clusters behind an ALB (models/alb.h).
+ * target_groups is one row per ALB target group per sample interval;
+ * cluster_samples one row per cluster per sample interval; clusters one
+ * row per run and cluster, its totals. */
+static const char SCHEMA_V10[] =
+	"CREATE TABLE target_groups(\n"
+	"  run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s          REAL NOT NULL,\n"
+	"  rule         TEXT NOT NULL,\n"
+	"  target_group TEXT NOT NULL,\n"
+	"  cluster      TEXT NOT NULL,\n"
+	"  weight       REAL NOT NULL,\n"
+	"  share        REAL NOT NULL,\n"
+	"  registered   INTEGER NOT NULL CHECK (registered IN (0, 1)),\n"
+	"  requests     INTEGER NOT NULL,\n"
+	"  cut          INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (run_id, rule, target_group, t_s)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE cluster_samples(\n"
+	"  run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s           REAL NOT NULL,\n"
+	"  cluster       TEXT NOT NULL,\n"
+	"  version       TEXT NOT NULL,\n"
+	"  nodes         INTEGER NOT NULL,\n"
+	"  ready         INTEGER NOT NULL,\n"
+	"  cost_per_hour REAL NOT NULL,\n"
+	"  requests      INTEGER NOT NULL,\n"
+	"  errors        INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (run_id, cluster, t_s)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE clusters(\n"
+	"  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  cluster    TEXT NOT NULL,\n"
+	"  version    TEXT NOT NULL,\n"
+	"  node_hours REAL NOT NULL,\n"
+	"  cost_usd   REAL NOT NULL,\n"
+	"  max_nodes  INTEGER NOT NULL,\n"
+	"  requests   INTEGER NOT NULL,\n"
+	"  errors     INTEGER NOT NULL,\n"
+	"  services   INTEGER NOT NULL,\n"
+	"  slo_met    INTEGER CHECK (slo_met IN (0, 1)),\n"
+	"  PRIMARY KEY (run_id, cluster)\n"
+	") WITHOUT ROWID;\n";
+
 /*
  * The schema's history: migrations[v] takes a database from version v - 1 to
  * version v. A new file (version 0) runs every step; an older file runs the
@@ -397,6 +447,7 @@ static const char *const migrations[] = {
 	SCHEMA_V7, /* runs.spot_cost_usd, start_*; plan_variants.month_*; plan_services.monthly_share_usd; plan_hours */
 	SCHEMA_V8, /* nodes.drifted */
 	SCHEMA_V9, /* version_samples, rollouts */
+	SCHEMA_V10, /* target_groups, cluster_samples, clusters */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
@@ -412,7 +463,10 @@ static const char STAGE_SCHEMA[] =
 	"CREATE TABLE stage.nodes(" NODES_COLS ");"
 	"CREATE TABLE stage.pod_samples(" POD_SAMPLE_COLS ", PRIMARY KEY (service, pod, t_s)) WITHOUT ROWID;"
 	"CREATE TABLE stage.version_samples(" VERSION_COLS ", PRIMARY KEY (service, version, t_s)) WITHOUT ROWID;"
-	"CREATE TABLE stage.rollouts(" ROLLOUT_COLS ", PRIMARY KEY (service)) WITHOUT ROWID;";
+	"CREATE TABLE stage.rollouts(" ROLLOUT_COLS ", PRIMARY KEY (service)) WITHOUT ROWID;"
+	"CREATE TABLE stage.target_groups(" TG_COLS ", PRIMARY KEY (rule, target_group, t_s)) WITHOUT ROWID;"
+	"CREATE TABLE stage.cluster_samples(" KCLUSTER_COLS ", PRIMARY KEY (cluster, t_s)) WITHOUT ROWID;"
+	"CREATE TABLE stage.clusters(" KCTOTAL_COLS ", PRIMARY KEY (cluster)) WITHOUT ROWID;";
 
 static const char SQL_PUT_SAMPLE[] = "INSERT INTO stage.samples(" SAMPLE_COLS ") VALUES "
 				     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
@@ -433,6 +487,17 @@ static const char SQL_COPY_VERSIONS[] = "INSERT INTO main.version_samples(run_id
 					VERSION_COLS " FROM stage.version_samples ORDER BY service, version, t_s";
 static const char SQL_COPY_ROLLOUTS[] = "INSERT INTO main.rollouts(run_id, " ROLLOUT_COLS ") SELECT ?1, " ROLLOUT_COLS
 					" FROM stage.rollouts ORDER BY service";
+static const char SQL_PUT_TG[] = "INSERT INTO stage.target_groups(" TG_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char SQL_PUT_KCLUSTER[] = "INSERT INTO stage.cluster_samples(" KCLUSTER_COLS ") VALUES "
+				       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_PUT_KCTOTAL[] = "INSERT INTO stage.clusters(" KCTOTAL_COLS ") VALUES "
+				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char SQL_COPY_TGS[] = "INSERT INTO main.target_groups(run_id, " TG_COLS ") SELECT ?1, " TG_COLS
+				   " FROM stage.target_groups ORDER BY rule, target_group, t_s";
+static const char SQL_COPY_KCLUSTERS[] = "INSERT INTO main.cluster_samples(run_id, " KCLUSTER_COLS ") SELECT ?1, "
+					 KCLUSTER_COLS " FROM stage.cluster_samples ORDER BY cluster, t_s";
+static const char SQL_COPY_KCTOTALS[] = "INSERT INTO main.clusters(run_id, " KCTOTAL_COLS ") SELECT ?1, " KCTOTAL_COLS
+					" FROM stage.clusters ORDER BY cluster";
 /* In key order, so the main table's B-tree is appended to, not scattered. */
 static const char SQL_COPY_SAMPLES[] = "INSERT INTO main.samples(run_id, " SAMPLE_COLS ") SELECT ?1, " SAMPLE_COLS
 				       " FROM stage.samples ORDER BY service, t_s";
@@ -856,6 +921,10 @@ static void stage_drop(store *st)
 	sqlite3_finalize(st->put_pod_sample);
 	sqlite3_finalize(st->put_version);
 	sqlite3_finalize(st->put_rollout);
+	sqlite3_finalize(st->put_tg);
+	sqlite3_finalize(st->put_kcluster);
+	sqlite3_finalize(st->put_kctotal);
+	st->put_tg = st->put_kcluster = st->put_kctotal = NULL;
 	st->put_sample = st->put_summary = st->put_decision = st->put_nodes = st->put_pod_sample = NULL;
 	st->put_version = st->put_rollout = NULL;
 	if (!sqlite3_get_autocommit(st->db))
@@ -899,6 +968,12 @@ int store_run_begin(store *st, const struct run_info *ri, struct herr *e)
 		rc = prepare(st, SQL_PUT_VERSION, keep, &st->put_version, what, e);
 	if (!rc)
 		rc = prepare(st, SQL_PUT_ROLLOUT, keep, &st->put_rollout, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_TG, keep, &st->put_tg, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_KCLUSTER, keep, &st->put_kcluster, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_KCTOTAL, keep, &st->put_kctotal, what, e);
 	/* One transaction on the stage for the whole run, not one per row; it
 	 * touches no table of main, so it takes no lock there. */
 	if (!rc)
@@ -1106,6 +1181,65 @@ static void sink_rollout(void *ctx, const struct row_rollout *r)
 	stage_row(st, s, "rollout", "service", r->service, NAN);
 }
 
+static void sink_tg(void *ctx, const struct row_tg *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->target_group);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_tg;
+	bind_real(s, 1, r->t_s);
+	bind_str(s, 2, r->rule);
+	bind_str(s, 3, r->target_group);
+	bind_str(s, 4, r->cluster);
+	bind_real(s, 5, r->weight);
+	bind_real(s, 6, r->share);
+	sqlite3_bind_int(s, 7, r->registered);
+	sqlite3_bind_int64(s, 8, r->requests);
+	sqlite3_bind_int64(s, 9, r->cut);
+	stage_row(st, s, "target group sample", "target group", r->target_group, r->t_s);
+}
+
+static void sink_kcluster(void *ctx, const struct row_kcluster *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->cluster);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_kcluster;
+	bind_real(s, 1, r->t_s);
+	bind_str(s, 2, r->cluster);
+	bind_str(s, 3, r->version);
+	sqlite3_bind_int(s, 4, r->nodes);
+	sqlite3_bind_int(s, 5, r->ready);
+	bind_real(s, 6, r->cost_per_hour);
+	sqlite3_bind_int64(s, 7, r->requests);
+	sqlite3_bind_int64(s, 8, r->errors);
+	stage_row(st, s, "cluster sample", "cluster", r->cluster, r->t_s);
+}
+
+static void sink_kctotal(void *ctx, const struct row_kcluster_total *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->cluster);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_kctotal;
+	bind_str(s, 1, r->cluster);
+	bind_str(s, 2, r->version);
+	bind_real(s, 3, r->node_hours);
+	bind_real(s, 4, r->cost_usd);
+	sqlite3_bind_int(s, 5, r->max_nodes);
+	sqlite3_bind_int64(s, 6, r->requests);
+	sqlite3_bind_int64(s, 7, r->errors);
+	sqlite3_bind_int(s, 8, r->services);
+	if (r->slo_met < 0)
+		sqlite3_bind_null(s, 9);
+	else
+		sqlite3_bind_int(s, 9, r->slo_met);
+	stage_row(st, s, "cluster", "cluster", r->cluster, NAN);
+}
+
 /* The cost goes into the runs row, which exists only at commit: kept until
  * then. A run has one; a second would silently replace the first, so it
  * fails the run like a duplicate summary. */
@@ -1134,7 +1268,7 @@ void store_run_set_plan(store *st, int64_t plan_id, double base_cost_per_hour)
 struct sink store_sink(store *st)
 {
 	return (struct sink){st, sink_sample, sink_summary, sink_decision, sink_nodes, sink_cost, sink_pod_sample,
-			     sink_version, sink_rollout};
+			     sink_version, sink_rollout, sink_tg, sink_kcluster, sink_kctotal};
 }
 
 /* ---- Committing --------------------------------------------------------- */
@@ -1261,6 +1395,12 @@ static int copy_run(store *st, const struct run_end *end, int64_t *run_id, struc
 		rc = copy_rows(st, SQL_COPY_VERSIONS, id, "cannot store the run (copying version samples)", e);
 	if (!rc)
 		rc = copy_rows(st, SQL_COPY_ROLLOUTS, id, "cannot store the run (copying rollouts)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_TGS, id, "cannot store the run (copying target groups)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_KCLUSTERS, id, "cannot store the run (copying cluster samples)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_KCTOTALS, id, "cannot store the run (copying clusters)", e);
 	if (!rc)
 		rc = exec(st, "COMMIT", "cannot store the run (committing)", e);
 	if (rc) {

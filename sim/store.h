@@ -31,7 +31,7 @@ typedef struct store store;
  * cpu_throttled, cpu_pressure, cpu_capacity, summaries.cpu_throttled,
  * cpu_pressure, and pod_samples; version 9 version_samples and rollouts
  * (results/SCHEMA.md has them all). */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* What identifies a run. Strings are borrowed. */
 struct run_info {
