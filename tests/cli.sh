@@ -411,5 +411,33 @@ sed -e "$CAT" -e '/^      version:/d' scenarios/canary.yaml >"$T/ro-nover.yaml"
 expect "a rollout without a second version" 2 'ro-nover.yaml:[0-9]+:[0-9]+: rollout: a rollout needs a second version' -- \
   "$HR" validate "$T/ro-nover.yaml"
 
+# ---- several clusters behind an ALB (docs/clusters.md) ----
+C=$T/clusters.db
+expect "run cluster-upgrade" 0 '^green +1\.32 +2 +[0-9.]+ +[0-9]+ +[0-9.]+ ' -- "$HR" run scenarios/cluster-upgrade.yaml --db "$C"
+grep -Eq '^blue +1\.31 +2 ' "$T/out" && grep -Eq '^order@green ' "$T/out" &&
+  ok "the run prints each cluster and each copy" || bad "clusters on the terminal" "$(cat "$T/out")"
+n=$(q "$C" "select group_concat(t_s || ':' || cast(round(share * 100) as int), ' ') from target_groups where run_id=1 and target_group='green' and t_s in (1190, 1200, 1800, 2400, 4200)")
+[ "$n" = "1190.0:0 1200.0:10 1800.0:50 2400.0:100 4200.0:50" ] && ok "green's share: 0, 10, 50, 100, then 50 %" || bad "green's share" "got $n"
+n=$(q "$C" "select sum(requests) from target_groups where run_id=1 and target_group='blue' and t_s > 2530 and t_s <= 4200")
+[ "$n" = 0 ] && ok "blue takes no request while deregistered" || bad "blue while deregistered" "got $n"
+n=$(q "$C" "select round(abs((select sum(cost_usd) from clusters where run_id=r.id) - r.cost_usd), 9) from runs r where r.id=1")
+[ "$n" = "0.0" ] && ok "the clusters' costs sum to the run's" || bad "the clusters' costs" "off by $n"
+n=$(q "$C" "select group_concat(c.cluster || ':' || c.services, ' ') from clusters c where run_id=2")
+[ "$n" = "blue:2 green:0" ] && ok "in-place: every service in blue, none in green" || bad "in-place variant" "got $n"
+"$HR" run scenarios/cluster-upgrade.yaml --db "$C" -q --variant 1
+a=$(q "$C" "select * from target_groups where run_id=1" | sed 's/^[0-9]*|//' | md5sum)
+b=$(q "$C" "select * from target_groups where run_id=3" | sed 's/^[0-9]*|//' | md5sum)
+[ "$a" = "$b" ] && ok "cluster-upgrade: same seed, same target group rows" || bad "cluster-upgrade: same seed, same rows"
+CAT="s|catalogs/|$(pwd)/scenarios/catalogs/|"
+sed -e "$CAT" -e 's/{name: blue, cluster: blue, weight: 999,/{name: blue, cluster: blue, weight: 0,/' scenarios/cluster-upgrade.yaml >"$T/alb-zero.yaml"
+expect "weights all 0" 2 'alb-zero.yaml:[0-9]+:[0-9]+: target_groups: the weights are all 0' -- "$HR" validate "$T/alb-zero.yaml"
+sed -e "$CAT" -e 's/{name: green, cluster: green,/{name: green, cluster: purple,/' scenarios/cluster-upgrade.yaml >"$T/alb-nocl.yaml"
+expect "a target group naming no cluster" 2 "alb-nocl.yaml:[0-9]+:[0-9]+: cluster: 'purple' names no cluster of clusters:" -- \
+  "$HR" validate "$T/alb-nocl.yaml"
+sed -e "$CAT" -e 's/^            terminationGracePeriodSeconds: 45$/            terminationGracePeriodSeconds: 45\n            nodeSelector: {topology.kubernetes.io\/zone: us-west-2a}/' \
+  scenarios/cluster-upgrade.yaml >"$T/alb-zone.yaml"
+expect "a service pinned to a zone no pool serves" 2 "alb-zone.yaml:[0-9]+:[0-9]+: service 'payment@blue': no node group or NodePool of cluster 'blue' admits its pods" -- \
+  "$HR" validate "$T/alb-zone.yaml"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
