@@ -428,6 +428,15 @@ n=$(q "$C" "select group_concat(c.cluster || ':' || c.services, ' ') from cluste
 a=$(q "$C" "select * from target_groups where run_id=1" | sed 's/^[0-9]*|//' | md5sum)
 b=$(q "$C" "select * from target_groups where run_id=3" | sed 's/^[0-9]*|//' | md5sum)
 [ "$a" = "$b" ] && ok "cluster-upgrade: same seed, same target group rows" || bad "cluster-upgrade: same seed, same rows"
+P=$T/pci-clusters.db
+expect "run pci-clusters" 0 '^pci +1\.31 +2 ' -- "$HR" run scenarios/pci-clusters.yaml --db "$P"
+"$HR" run scenarios/pci-zones.yaml --db "$T/pci-zones.db" -q
+a=$(q "$P" "select requests, served, errors, p99_ms, cost_usd from summaries order by service" | md5sum)
+b=$(q "$T/pci-zones.db" "select requests, served, errors, p99_ms, cost_usd from summaries order by service" | md5sum)
+[ "$a" = "$b" ] && ok "pci-clusters: the same pools split into two clusters give pci-zones' summaries" || bad "pci-clusters against pci-zones"
+n=$(q "$P" "select sum(requests) from target_groups")
+m=$(q "$P" "select requests from summaries where service='payment'")
+[ "$n" = "$m" ] && ok "every request to payment crosses the ALB ($n)" || bad "payment through the ALB" "$n of $m"
 CAT="s|catalogs/|$(pwd)/scenarios/catalogs/|"
 sed -e "$CAT" -e 's/{name: blue, cluster: blue, weight: 999,/{name: blue, cluster: blue, weight: 0,/' scenarios/cluster-upgrade.yaml >"$T/alb-zero.yaml"
 expect "weights all 0" 2 'alb-zero.yaml:[0-9]+:[0-9]+: target_groups: the weights are all 0' -- "$HR" validate "$T/alb-zero.yaml"
