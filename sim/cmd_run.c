@@ -40,6 +40,9 @@ struct outcome {
 	double ro_rollback_s;  /* rollouts.rollback_s, NaN: none */
 	double ro_extra_pod_h; /* rollouts.extra_pod_hours */
 	int ro_max_pods;       /* rollouts.max_pods */
+	int slo_met, slo_of;   /* services whose SLO was met, of those that declare one */
+	double worst_p99;      /* the highest run p99 of any service, ms; NaN: none */
+	char worst_svc[64];    /* ... of this service */
 };
 
 /* An upgrade by drift (cluster.drifts): its pool's "drift" and
@@ -333,7 +336,7 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 		return cli_fail(&e);
 	}
 	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services, sc,
-			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0, false, "", NAN, 0, 0},
+			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0, false, "", NAN, 0, 0, 0, 0, NAN, ""},
 			{{"", 0, false, "", 0, 0, NAN, ""}}, 0, {{NULL, NULL, 0, 0, 0, 0, 0, 0, 0}}, 0};
 	/* Pod samples only where the store takes them: NULL spares the model the work. */
 	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost,
@@ -400,6 +403,12 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 	for (size_t i = 0; i < t.n_sums; i++) {
 		served += t.sums[i].served;
 		errors += t.sums[i].errors;
+		t.o.slo_of += t.sums[i].slo_met >= 0;
+		t.o.slo_met += t.sums[i].slo_met > 0;
+		if (!isnan(t.sums[i].p99_ms) && !(t.sums[i].p99_ms <= t.o.worst_p99)) {
+			t.o.worst_p99 = t.sums[i].p99_ms;
+			snprintf(t.o.worst_svc, sizeof t.o.worst_svc, "%s", t.sums[i].service);
+		}
 		if (t.sums[i].pods_started > most) {
 			most = t.sums[i].pods_started;
 			t.o.start_p50 = t.sums[i].pod_start_p50_s;
@@ -435,6 +444,20 @@ static void print_compare(const struct scenario *sc, const struct outcome *o)
 		       100 * o[v].err_rate, cost, month);
 	}
 	printf("first new node: from the first pod that fit no node to the first node Ready after it.\n");
+	if (sc->multi) { /* several clusters: what each way costs and does to the SLOs (docs/clusters.md) */
+		printf("\n%-20s %10s %10s %10s %8s %24s\n", "variant", "node-h", "cost USD", "SLOs met", "errors",
+		       "worst run p99");
+		for (size_t v = 0; v < sc->n_variants; v++) {
+			char met[32], p99[96];
+			snprintf(met, sizeof met, "%d of %d", o[v].slo_met, o[v].slo_of);
+			if (isnan(o[v].worst_p99))
+				snprintf(p99, sizeof p99, "-");
+			else
+				snprintf(p99, sizeof p99, "%.1f ms %s", o[v].worst_p99, o[v].worst_svc);
+			printf("%-20s %10.2f %10.2f %10s %7.2f%% %24s\n", sc->variants[v].name, o[v].cost.node_hours,
+			       o[v].cost.cost_usd, met, 100 * o[v].err_rate, p99);
+		}
+	}
 	bool any = false;
 	for (size_t v = 0; v < sc->n_variants; v++)
 		any |= o[v].has_rollout;
