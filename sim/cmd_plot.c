@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "plot.h"
 #include "plot_rollout.h"
+#include "plot_clusters.h"
 
 static int parse_id(const struct cmd *cmd, const char *opt, const char *s, int64_t *out)
 {
@@ -217,6 +218,8 @@ int cmd_plot(const struct cmd *cmd, int argc, char **argv)
 	print_charts(&r, charts, n);
 	if (!rc) /* the rollout chart of a service with a rollout (docs/rollouts.md) */
 		rc = plot_rollout_all(db, &r, a.format, a.out ? a.out : dir, a.scripts, stdout, &e);
+	if (!rc) /* several clusters behind an ALB (docs/clusters.md) */
+		rc = plot_clusters_all(db, &r, a.format, a.out ? a.out : dir, a.scripts, stdout, &e);
 	if (rc)
 		rc = cli_fail(&e);
 	plot_charts_free(charts, n);

@@ -252,5 +252,15 @@ grep -q '^| payment | canary | aborted | 120.0 | 180.0 | 60.0 |' "$T/canary.md" 
   ok "the report has the rollout's outcome and its Failed measurement" || bad "the report's rollout section" "$(grep -n -A6 '## Rollout' "$T/canary.md")"
 grep -q "## Rollout" "$T/pz.md" && bad "a report without a rollout has no rollout section" || ok "a report without a rollout has no rollout section"
 
+# ---- the clusters chart (docs/clusters.md): target group shares, nodes and errors per cluster ----
+"$HR" run scenarios/cluster-upgrade.yaml --variant 1 --db "$T/cu.db" -q >/dev/null 2>&1
+expect "plot a run with clusters draws the clusters chart" 0 'clusters\.png' -- "$HR" plot "$T/cu.db" --out "$T/cu" --scripts
+n=$(awk '/^# shop\/green -> green$/ {b = 1; next} /^#/ {b = 0} b && ($1 == 1190 || $1 == 1200 || $1 == 2400) {printf "%s:%s ", $1, $2}' "$T/cu/clusters.gp")
+check "the clusters chart has green's share 0, 10 and 100 %" "$n" "1190:0 1200:10 2400:100 "
+grep -q '^# blue$' "$T/cu/clusters.gp" && grep -q '^# green$' "$T/cu/clusters.gp" && ok "the clusters chart has both clusters' nodes" ||
+  bad "the clusters chart's clusters"
+"$HR" plot "$D" --out "$T/nocl" >"$T/out" 2>&1
+grep -q 'clusters\.' "$T/out" && bad "a run without clusters has no clusters chart" || ok "a run without clusters has no clusters chart"
+
 echo "plot: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
