@@ -70,7 +70,78 @@ struct tee {
 	struct row_kcluster_total kc[SCN_MAX_CLUSTERS]; /* with clusters: each cluster's totals (strings borrowed
 	                                                 * from the scenario) */
 	size_t n_kc;
+	struct shift *sh;  /* with an ALB schedule: each service during it; NULL: none */
 };
+
+/* The services during an ALB's schedule (its first step to the end of its
+ * last), from the samples overlapping it. */
+struct shift {
+	double from, to;   /* s */
+	double *ended, *errors, *p99; /* per service: requests that ended, failed; the worst sample p99 (ms, NaN) */
+};
+
+static struct shift *shift_new(const struct scenario *sc)
+{
+	const struct scn_multi *m = sc->multi;
+	double from = INFINITY, to = -INFINITY;
+	for (size_t i = 0; m && i < m->n_rules; i++)
+		for (size_t k = 0; k < m->rules[i].n_steps; k++) {
+			const struct scn_alb_step *st = &m->rules[i].steps[k];
+			from = fmin(from, sim_to_s(st->at));
+			to = fmax(to, sim_to_s(st->at + st->over));
+		}
+	if (!(from <= to))
+		return NULL;
+	struct shift *sh = xcalloc(1, sizeof *sh);
+	sh->from = from;
+	sh->to = to;
+	sh->ended = xcalloc(sc->n_services, sizeof *sh->ended);
+	sh->errors = xcalloc(sc->n_services, sizeof *sh->errors);
+	sh->p99 = xcalloc(sc->n_services, sizeof *sh->p99);
+	for (size_t i = 0; i < sc->n_services; i++)
+		sh->p99[i] = NAN;
+	return sh;
+}
+
+static void shift_free(struct shift *sh)
+{
+	if (!sh)
+		return;
+	free(sh->ended);
+	free(sh->errors);
+	free(sh->p99);
+	free(sh);
+}
+
+static void shift_sample(struct shift *sh, int i, const struct row_sample *r, double dt)
+{
+	if (!sh || i < 0 || r->t_s <= sh->from || r->t_s - dt >= sh->to)
+		return;
+	sh->ended[i] += r->served_rps * dt + (double)r->errors;
+	sh->errors[i] += (double)r->errors;
+	if (!isnan(r->p99_ms) && (isnan(sh->p99[i]) || r->p99_ms > sh->p99[i]))
+		sh->p99[i] = r->p99_ms;
+}
+
+/* Each service during the shift, beside its objectives. */
+static void print_shift(const struct scenario *sc, const struct shift *sh)
+{
+	if (!sh)
+		return;
+	printf("\nduring the ALB schedule (%.1f to %.1f min):\n%-16s %10s %8s %8s %14s %10s\n", sh->from / 60,
+	       sh->to / 60, "service", "requests", "errors", "budget", "worst p99 ms", "objective");
+	for (size_t i = 0; i < sc->n_services; i++) {
+		const struct scn_slo *o = &sc->services[i].slo;
+		char p99[16], obj[24] = "-", budget[16] = "-";
+		snprintf(p99, sizeof p99, isnan(sh->p99[i]) ? "-" : "%.1f", sh->p99[i]);
+		if (o->has_latency)
+			snprintf(obj, sizeof obj, "p%g %.0f", o->percentile, sim_to_s(o->threshold) * 1e3);
+		if (o->has_errors)
+			snprintf(budget, sizeof budget, "%.2f%%", 100 * o->error_budget);
+		printf("%-16s %10.0f %7.2f%% %8s %14s %10s\n", sc->services[i].name, sh->ended[i],
+		       sh->ended[i] > 0 ? 100 * sh->errors[i] / sh->ended[i] : 0.0, budget, p99, obj);
+	}
+}
 
 /* A node row of an upgrade by drift ("drift", "drift-complete"), kept. */
 static void keep_upgrade(struct tee *t, const struct row_decision *r)
@@ -128,6 +199,7 @@ static void tee_sample(void *ctx, const struct row_sample *r)
 		}
 	}
 	int i = scn_service_index(t->sc, r->service);
+	shift_sample(t->sh, i, r, dt);
 	if (i >= 0 && !isnan(r->p99_ms) && in_spike(&t->sc->services[i], r->t_s) &&
 	    (isnan(t->o.spike_p99) || r->p99_ms > t->o.spike_p99))
 		t->o.spike_p99 = r->p99_ms;
@@ -337,7 +409,7 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 	}
 	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services, sc,
 			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0, false, "", NAN, 0, 0, 0, 0, NAN, ""},
-			{{"", 0, false, "", 0, 0, NAN, ""}}, 0, {{NULL, NULL, 0, 0, 0, 0, 0, 0, 0}}, 0};
+			{{"", 0, false, "", 0, 0, NAN, ""}}, 0, {{NULL, NULL, 0, 0, 0, 0, 0, 0, 0}}, 0, shift_new(sc)};
 	/* Pod samples only where the store takes them: NULL spares the model the work. */
 	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost,
 			   t.store.pod_sample ? tee_pod_sample : NULL, t.store.version ? tee_version : NULL,
@@ -377,6 +449,7 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 			printf("cluster: %.2f USD for the run, %.0f USD a month at this rate, %.1f node-hours, at most %d nodes\n",
 			       t.o.cost.cost_usd, t.o.cost.monthly_usd, t.o.cost.node_hours, t.o.cost.max_nodes);
 		print_clusters(&t);
+		print_shift(sc, t.sh);
 		for (size_t i = 0; i < t.n_up; i++) {
 			const struct upgrade *u = &t.up[i];
 			if (u->done)
@@ -417,6 +490,7 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 	}
 	t.o.err_rate = served + errors ? (double)errors / (double)(served + errors) : 0;
 	*o = t.o;
+	shift_free(t.sh);
 	free(t.sums);
 	free(params);
 	return rc;
