@@ -384,6 +384,49 @@ static int rollout_section(struct doc *d, plot_db *db, const struct plot_run *r,
 	return 0;
 }
 
+/* Several clusters behind an ALB (docs/clusters.md): each cluster's
+ * totals. Nothing for a file or run without them. */
+static int clusters_section(struct doc *d, plot_db *db, const struct plot_run *r, struct herr *e)
+{
+	static const char sql[] =
+		"SELECT cluster, version, services, printf('%.2f', node_hours), printf('%.2f', cost_usd), max_nodes, "
+		"requests, printf('%.3f', CASE WHEN requests > 0 THEN 100.0 * errors / requests ELSE 0 END), "
+		"CASE slo_met WHEN 1 THEN 'met' WHEN 0 THEN 'MISSED' ELSE '-' END FROM clusters WHERE run_id = ?1 "
+		"ORDER BY cluster";
+	if (!plot_has_table(db, "clusters"))
+		return 0;
+	sqlite3 *h = plot_sqlite(db);
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL))
+		return herr_at(e, plot_path(db), 0, 0, "cannot read the clusters: %s", sqlite3_errmsg(h));
+	sqlite3_bind_int64(s, 1, r->id);
+	static const char *const head[] = {"cluster", "version", "services", "node-hours", "cost (USD)", "most nodes",
+					   "requests", "errors (%)", "SLO"};
+	static const bool num[] = {false, false, true, true, true, true, true, true, false};
+	char b[9][240];
+	const char *cells[9];
+	int rc, rows = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!rows++) {
+			heading(d, 2, "Clusters");
+			para(d, "Several clusters behind an ALB (docs/clusters.md): each cluster's nodes, cost and requests "
+				"over the run; the clusters' costs sum to the run's. SLO: every service deployed there met its "
+				"objectives.");
+			table_begin(d);
+			table_row(d, head, 9, true, num);
+		}
+		for (int i = 0; i < 9; i++)
+			cells[i] = text_or(s, i, b[i], sizeof b[i]);
+		table_row(d, cells, 9, false, num);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return herr_at(e, plot_path(db), 0, 0, "cannot read the clusters: %s", sqlite3_errmsg(h));
+	if (rows)
+		table_end(d);
+	return 0;
+}
+
 static void run_facts(struct doc *d, const struct plot_run *r)
 {
 	char dur[32] = "?", buf[256];
@@ -1075,6 +1118,8 @@ static int page(struct doc *d, plot_db *db, const struct plot_run *r, const char
 		"percent; SLO is whether the service met its objective over the run.");
 	if (!rc)
 		rc = rollout_section(d, db, r, e);
+	if (!rc)
+		rc = clusters_section(d, db, r, e);
 	if (!rc) {
 		heading(d, 2, "Charts");
 		rc = charts(d, db, r, out_dir, stem, e);

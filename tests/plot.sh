@@ -261,6 +261,10 @@ grep -q '^# blue$' "$T/cu/clusters.gp" && grep -q '^# green$' "$T/cu/clusters.gp
   bad "the clusters chart's clusters"
 "$HR" plot "$D" --out "$T/nocl" >"$T/out" 2>&1
 grep -q 'clusters\.' "$T/out" && bad "a run without clusters has no clusters chart" || ok "a run without clusters has no clusters chart"
+"$HR" report "$T/cu.db" --out "$T/cu.md" >/dev/null 2>&1
+grep -Eq '^\| blue \| 1\.31 \| 2 \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| [0-9]+ \| 0\.000 \| met \|$' "$T/cu.md" &&
+  grep -Eq '^\| green \| 1\.32 \| 2 \|' "$T/cu.md" && ok "the report has each cluster's totals" || bad "the report's clusters section" "$(grep -n -A6 '## Clusters' "$T/cu.md")"
+grep -q "## Clusters" "$T/pz.md" && bad "a report without clusters has no clusters section" || ok "a report without clusters has no clusters section"
 
 echo "plot: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
