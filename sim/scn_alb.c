@@ -453,8 +453,11 @@ static int load_rule(struct ld *L, const struct ynode *v, struct scn_alb_rule *r
 			      SCN_ALB_MAX_TGS);
 	int sum = 0;
 	for (size_t g = 0; g < n->n; g++) {
-		if (load_tg(L, n->kid[g], r, &r->tgs[g]))
+		if (load_tg(L, n->kid[g], r, &r->tgs[g])) {
+			free(r->tgs[g].name); /* not yet counted in n_tgs */
+			r->tgs[g].name = NULL;
 			return -1;
+		}
 		r->n_tgs = g + 1;
 		sum += r->tgs[g].weight;
 	}
