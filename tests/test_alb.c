@@ -147,7 +147,11 @@ static void on_cost(void *ctx, const struct row_cost *r)
 	t->total_cost = r->cost_usd;
 }
 
-static void on_sample(void *ctx, const struct row_sample *r) { (void)ctx, (void)r; }
+static void on_sample(void *ctx, const struct row_sample *r)
+{
+	struct tg_sums *t = ctx;
+	t->next.sample(t->next.ctx, r);
+}
 static void on_summary(void *ctx, const struct row_summary *r)
 {
 	struct tg_sums *t = ctx;
@@ -259,7 +263,47 @@ Test(alb, cluster_costs_sum_to_the_total)
 	cr_expect_gt(t.cost[1], 0);
 	cr_expect(fabs(t.cost[0] + t.cost[1] - t.total_cost) < 1e-9 * t.total_cost, "%.12f + %.12f != %.12f",
 		  t.cost[0], t.cost[1], t.total_cost);
+	/* calls stay in their cluster: payment@green gets requests only from
+	 * order@green, so none before green's first weight (20 min), and
+	 * payment@blue none while blue is deregistered (42 to 70 min; the
+	 * samples from one interval after) */
+	double green_before = 0, blue_drained = 0;
+	for (size_t i = 0; i < m.n_samples; i++) {
+		const struct row_sample *r = &m.samples[i];
+		if (!strcmp(r->service, "payment@green") && r->t_s <= 1200)
+			green_before += r->offered_rps;
+		if (!strcmp(r->service, "payment@blue") && r->t_s > 2530 && r->t_s <= 4200)
+			blue_drained += r->offered_rps;
+	}
+	cr_expect_eq(green_before, 0);
+	cr_expect_eq(blue_drained, 0);
 	memsink_free(&m);
+	scn_free(&sc);
+}
+
+/* The expansion: a PDB per cluster over that cluster's copies, and a
+ * target group's slow start on its cluster's copies. */
+Test(alb, expansion_splits_pdbs_and_sets_slow_start)
+{
+	struct scenario sc;
+	harness_load(&sc, "scenarios/cluster-upgrade.yaml");
+	cr_assert_eq(sc.n_services, 4);
+	cr_assert_eq(sc.n_pdbs, 4, "order and payment, in blue and in green");
+	for (size_t k = 0; k < sc.n_pdbs; k++) {
+		cr_assert_eq(sc.pdbs[k].n_services, 1);
+		int s = sc.pdbs[k].services[0];
+		cr_expect_eq(sc.services[s].pdb, (int)k, "%s", sc.services[s].name);
+	}
+	int og = scn_service_index(&sc, "order@green"), ob = scn_service_index(&sc, "order");
+	cr_expect_str_eq(sc.services[ob].name, "order@blue", "a name as written is its first copy");
+	cr_expect_neq(sc.services[og].pdb, sc.services[ob].pdb);
+	scn_free(&sc);
+	harness_load(&sc, two_clusters(10, "1ms", ", weight: 1", ", weight: 1, slow_start: 60", "[]", "1m"));
+	cr_expect_eq(sc.services[0].slow_start.kind, SLOW_START_NONE);
+	cr_expect_eq(sc.services[1].slow_start.kind, SLOW_START_ALB);
+	cr_expect_eq(sc.services[1].slow_start.window, 60 * SIM_S);
+	cr_expect_str_eq(sc.services[1].placement.node_selector[0].key, "headroom.io/cluster");
+	cr_expect_str_eq(sc.services[1].placement.node_selector[0].value, "b");
 	scn_free(&sc);
 }
 
