@@ -120,6 +120,7 @@ struct tg_sums {
 	double after;
 	struct sink next;
 	double cost[4];
+	int max_nodes[4];
 	size_t n_cost;
 	double total_cost;
 };
@@ -138,6 +139,7 @@ static void on_total(void *ctx, const struct row_kcluster_total *r)
 {
 	struct tg_sums *t = ctx;
 	cr_assert_lt(t->n_cost, 4);
+	t->max_nodes[t->n_cost] = r->max_nodes;
 	t->cost[t->n_cost++] = r->cost_usd;
 }
 
@@ -307,6 +309,41 @@ Test(alb, expansion_splits_pdbs_and_sets_slow_start)
 	scn_free(&sc);
 }
 
+/* Cluster Autoscaler node groups as clusters: each cluster's pods start
+ * nodes of its own group only (two groups of one m5.large, each copy's 3
+ * pods of 1 core need two more in its cluster). */
+Test(alb, ca_node_groups_per_cluster)
+{
+	harness_put(dir, "cat.csv",
+		    "name,arch,vcpu,memory_mib,max_pods,price_usd_hour\n"
+		    "m5.large,amd64,2,8192,29,0.096\n");
+	struct scenario sc;
+	harness_load(&sc, harness_put(dir, "ca.yaml",
+		"name: ca\nduration: 10m\nsample_interval: 10s\n"
+		"cluster:\n  catalog: cat.csv\n  provisioner: cluster-autoscaler\n  cluster_autoscaler:\n"
+		"    node_groups:\n"
+		"      - {name: ga, instance: m5.large, min: 1, max: 5, size: 1, labels: {headroom.io/cluster: a}}\n"
+		"      - {name: gb, instance: m5.large, min: 1, max: 5, size: 1, labels: {headroom.io/cluster: b}}\n"
+		"clusters: [{name: a}, {name: b}]\n"
+		"alb: {rules: [{services: [s], target_groups: [{name: a, cluster: a}, {name: b, cluster: b}]}]}\n"
+		"services:\n  s:\n    replicas: 3\n    resources: {requests: {cpu: 1, memory: 1Gi}}\n"
+		"    cpu_per_request: 1ms\n    traffic: {rate: 10rps}\n"));
+	struct tg_sums t = {.after = 1e9};
+	struct memsink m;
+	run(&sc, &t, &m, NULL);
+	cr_assert_eq(t.n_cost, 2);
+	/* one 1-core pod per m5.large: three nodes in each cluster (its group's
+	 * one and two CA adds for its own pods), so between two nodes for the
+	 * 10 min (0.032 USD) and three (0.048 USD) */
+	for (int c = 0; c < 2; c++) {
+		cr_expect_eq(t.max_nodes[c], 3, "cluster %d: %d nodes", c, t.max_nodes[c]);
+		cr_expect(t.cost[c] > 0.032 && t.cost[c] <= 0.048 + 1e-12, "cluster %d: %.6f USD", c, t.cost[c]);
+	}
+	cr_expect(fabs(t.cost[0] + t.cost[1] - t.total_cost) < 1e-9 * t.total_cost);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
 /* ---- bad input ---- */
 
 static void expect_bad(const char *yaml, const char *want)
@@ -346,6 +383,23 @@ Test(alb, bad_input_says_where)
 	cr_assert(b);
 	memcpy(b, "{name: b, cluster: c}", 21);
 	expect_bad(yaml, "16:30: cluster: 'c' names no cluster of clusters: (a, b)");
+	/* a node group without its cluster; a call from a cluster where a
+	 * multi-cluster callee does not run, with no rule forwarding it */
+	expect_bad("name: alb\nduration: 1m\ncluster:\n  nodes:\n"
+		   "    - {name: na, count: 1, allocatable: {cpu: 32, memory: 64Gi}}\n"
+		   "clusters: [{name: a}]\nservices:\n  s: {replicas: 1, resources: {requests: {cpu: 1}}, "
+		   "cpu_per_request: 1ms, traffic: {rate: 1rps}}\n",
+		   "4:3: node group 'na' has no label headroom.io/cluster: with clusters: every node group and NodePool "
+		   "names its cluster (template.metadata.labels of a NodePool, labels of a node group)");
+	expect_bad("name: alb\nduration: 1m\ncluster:\n  nodes:\n"
+		   "    - {name: na, count: 1, allocatable: {cpu: 32, memory: 64Gi}, labels: {headroom.io/cluster: a}}\n"
+		   "    - {name: nb, count: 1, allocatable: {cpu: 32, memory: 64Gi}, labels: {headroom.io/cluster: b}}\n"
+		   "    - {name: nc, count: 1, allocatable: {cpu: 32, memory: 64Gi}, labels: {headroom.io/cluster: c}}\n"
+		   "clusters: [{name: a}, {name: b}, {name: c}]\nservices:\n"
+		   "  s: {clusters: [c], replicas: 1, resources: {requests: {cpu: 1}}, cpu_per_request: 1ms, "
+		   "traffic: {rate: 1rps}, calls: [{service: t}]}\n"
+		   "  t: {clusters: [a, b], replicas: 1, resources: {requests: {cpu: 1}}, cpu_per_request: 1ms}\n",
+		   "10:3: service 's' calls 't' from cluster 'c', where it does not run, and no alb rule forwards 't'");
 	/* a service pinned to a zone that no node of its cluster is in */
 	expect_bad("name: alb\nduration: 1m\n"
 		   "cluster:\n  nodes:\n"
