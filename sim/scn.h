@@ -31,11 +31,17 @@ struct dist {
 	double cv;   /* coefficient of variation, >= 0 */
 };
 
-/* A traffic trace: rps at times, linearly interpolated, held after the end. */
+/* A traffic trace: rps at times, linearly interpolated (or, with `step`,
+ * constant over each row's interval), held after the end (sim/trace.h). */
 struct trace {
 	double *t;   /* seconds from the first row (t[0] == 0), strictly increasing */
 	double *rps; /* requests per second at t[i], >= 0 */
 	size_t n;    /* rows, >= 1 */
+	bool step;        /* rps[i] holds over [t[i], t[i+1]), the last over [t[n-1], end); false: linear */
+	double end;       /* where the trace's data ends, s from t[0] (>= t[n-1]) */
+	double epoch;     /* Unix time of t = 0, s */
+	size_t n_filled;  /* points filled under the gap policy */
+	size_t n_series;  /* series summed */
 };
 
 enum pattern_kind {
