@@ -696,7 +696,7 @@ static bool chosen(const struct tcol *c, const char *sel)
 {
 	if (!sel)
 		return true;
-	return strchr(sel, '=') ? matches(c->name, sel) : !strcmp(c->name, sel);
+	return !strcmp(c->name, sel) || (strchr(sel, '=') && matches(c->name, sel));
 }
 
 static int no_series(struct ttable *tb, const char *sel)
