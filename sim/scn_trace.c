@@ -128,8 +128,11 @@ int ld_load_traffic_trace(struct ld *L, const struct ynode *v, struct trace *t)
 		rc = yt_err(L->e, f, "file: cannot read trace '%s' (%s): %s", name, full, why);
 	if (!rc) {
 		rc = trace_read_file(t, full, &o, L->e);
-		if (rc == TRACE_NO_SERIES)
-			rc = yt_err(L->e, yt_get(v, "series"), "series: %.900s", L->e->msg);
+		if (rc == TRACE_NO_SERIES) {
+			char msg[sizeof L->e->msg];
+			snprintf(msg, sizeof msg, "%s", L->e->msg);
+			rc = yt_err(L->e, yt_get(v, "series"), "series: %.900s", msg);
+		}
 	}
 	if (!rc && (rc = cut_window(L, v, has_zone ? &zone : NULL, t)))
 		trace_free(t);

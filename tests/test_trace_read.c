@@ -378,3 +378,92 @@ Test(trace_read, one_row_needs_a_step)
 	expect_trace(&t, at, r, 1, 60, 1699999940);
 	trace_free(&t);
 }
+
+/* --- in a scenario --- */
+
+static char dir[64];
+
+static const char *put(const char *name, const char *text)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	cr_assert(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void mk(void)
+{
+	strcpy(dir, "/tmp/hr-trace-XXXXXX");
+	cr_assert(mkdtemp(dir));
+	put("t.csv", gappy);
+}
+
+static void rm(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+#define SCN_HEAD                                                                                                   \
+	"name: t\nduration: 10m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n"     \
+	"    cpu_per_request: 1ms\n    traffic:\n      pattern:\n        type: trace\n        file: t.csv\n"
+
+static int load_scn(struct scenario *sc, const char *keys, struct herr *e)
+{
+	char text[2048];
+	snprintf(text, sizeof text, SCN_HEAD "%s", keys);
+	return scn_load(sc, put("s.yaml", text), NULL, 0, e);
+}
+
+Test(trace_read, scenario_keys, .init = mk, .fini = rm)
+{
+	struct scenario sc;
+	struct herr e = {{0}};
+	cr_assert_eq(load_scn(&sc, "        gaps: interpolate\n        offset: 2m\n        values: count\n"
+				   "        reading: interval-start\n",
+			      &e),
+		     0, "%s", e.msg);
+	const struct trace *t = &sc.services[0].traffic.pattern.trace;
+	/* intervals from 10:00 (start), cut at 10:02: 20 (filled), 30, 40 (filled), 50 a minute */
+	double at[] = {0, 60, 120, 180}, r[] = {20 / 60.0, 0.5, 40 / 60.0, 50 / 60.0};
+	expect_trace(t, at, r, 4, 240, 1705312800 + 120);
+	cr_assert_eq(sc.n_warnings, 2);
+	char want[512];
+	snprintf(want, sizeof want, "%s/s.yaml:12:15: warning: 2 points filled in gaps (gaps: interpolate) in trace "
+				    "'t.csv' (4 rows, 1 series)", dir);
+	cr_expect_str_eq(sc.warnings[0], want);
+	snprintf(want, sizeof want, "%s/s.yaml:11:15: warning: trace 't.csv' lasts 240 s from 2024-01-15T10:02:00Z, "
+				    "the run 600 s: its last rate (0.833333 rps before scale) is held for the last 360 s", dir);
+	cr_expect_str_eq(sc.warnings[1], want);
+	scn_free(&sc);
+}
+
+Test(trace_read, scenario_errors, .init = mk, .fini = rm)
+{
+	static const struct {
+		const char *keys, *msg;
+	} cases[] = {
+		{"", "t.csv:4:21: 1 row missing before this one"},
+		{"        gaps: hold\n        from: \"2024-01-15 12:00:00+02:00\"\n        to: 2024-01-15T09:00:00Z\n",
+		 "s.yaml:13:16: from: the window (60.000 s to -3540.000 s after the trace's start) misses the trace"},
+		{"        gaps: hold\n        offset: 1h\n", "s.yaml:13:17: offset: the window (3600.000 s to 360.000 s"},
+		{"        gaps: hold\n        from: yesterday\n", "s.yaml:13:15: from: 'yesterday' is not a time"},
+		{"        gaps: hold\n        series: 'pod=\"x\"'\n", "s.yaml:13:18: series: no series matches 'pod=\"x\"'"},
+		{"        gaps: fill\n", "s.yaml:12:15: gaps: 'fill' is not one of error, hold, zero, interpolate"},
+		{"        reading: interval\n", "s.yaml:12:18: reading: 'interval' is not one of interval-end, "
+					       "interval-start, point"},
+		{"        timezone: Mars/Olympus\n", "s.yaml:12:19: timezone: "},
+		{"        gaps: hold\n        offset: 1m\n        from: 1705312800\n", "s.yaml:13:17: offset: give from "
+										"or offset, not both"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct scenario sc;
+		struct herr e = {{0}};
+		cr_expect_eq(load_scn(&sc, cases[i].keys, &e), -1, "case %zu accepted", i);
+		cr_expect(strstr(e.msg, cases[i].msg), "case %zu: %s\nwant: %s", i, e.msg, cases[i].msg);
+	}
+}
