@@ -803,6 +803,9 @@ int scn_parse(struct scenario *out, const char *name, const char *text, size_t l
 int scn_load_variant(struct scenario *out, const struct scenario *sc, size_t v, const char *const *sets,
 		     size_t n_sets, struct herr *e);
 void scn_free(struct scenario *sc);
+/* The Unix time of t = 0 (s): the first traced entry service's trace's
+ * epoch (sim/trace.h), NaN when no service replays a trace. */
+double scn_epoch(const struct scenario *sc);
 /* External metric m's value at t (ns after the run's start; its steps). */
 double scn_ext_value(const struct scn_ext_metric *m, simtime t);
 /* Its value at t (ns after the month's start; its month steps), 0 without them. */

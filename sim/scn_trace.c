@@ -143,3 +143,13 @@ int ld_load_traffic_trace(struct ld *L, const struct ynode *v, struct trace *t)
 		tz_release(&zone);
 	return rc;
 }
+
+double scn_epoch(const struct scenario *sc)
+{
+	for (size_t i = 0; i < sc->n_services; i++) {
+		const struct scn_traffic *t = &sc->services[i].traffic;
+		if (t->enabled && t->pattern.kind == PATTERN_TRACE)
+			return t->pattern.trace.epoch;
+	}
+	return NAN;
+}
