@@ -70,6 +70,14 @@ fi
 "$HR" export "$DB" --start 2024-01-01T00:00:00Z --out "$T/s.om" 2>/dev/null
 check "--start sets t = 0" "$(grep -m 1 '^kube_deployment_spec_replicas' "$T/s.om" | awk '{print $NF}')" "1704067215.000"
 
+# Charts of a run that replayed a trace are on the trace's clock (UTC).
+if "$HR" plot "$DB" --scripts --out "$T/charts" >/dev/null 2>&1; then
+  check "the timeline's time axis is the trace's clock" \
+    "$(grep -c "set xtics (\"09:00\" 0, \"09:05\" 5, \"09:10\" 10" "$T/charts/timeline-checkout.gp") $(grep -c "the run starts 2024-06-03 09:00:00" "$T/charts/timeline-checkout.gp")" "1 1"
+else
+  bad "plot of the traced run" "$("$HR" plot "$DB" --out "$T/charts" 2>&1 | head -c 300)"
+fi
+
 # Bad traces in a scenario: file:line:col and exit 2.
 mk() { # mk NAME TRACE_KEYS: a scenario replaying traces/t.csv
   printf 'name: x\nduration: 10m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 1ms\n    traffic:\n      pattern: {type: trace, file: t.csv%s}\n' "$2" >"$T/$1.yaml"
