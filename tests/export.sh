@@ -70,6 +70,15 @@ fi
 "$HR" export "$DB" --start 2024-01-01T00:00:00Z --out "$T/s.om" 2>/dev/null
 check "--start sets t = 0" "$(grep -m 1 '^kube_deployment_spec_replicas' "$T/s.om" | awk '{print $NF}')" "1704067215.000"
 
+# The same traffic exported from Grafana (+02:00, a scrape missing, held)
+# replays to the same run, sample for sample.
+"$HR" run scenarios/trace-replay.yaml --db "$T/g.db" -q \
+  --set 'services.checkout.traffic.pattern={type: trace, file: traces/checkout-grafana.csv, gaps: hold}' >"$T/g.out" 2>&1
+check "the Grafana export's run says what it filled" "$(grep -c 'warning: 1 point filled in gaps (gaps: hold)' "$T/g.out")" "1"
+check "the Grafana export replays to the same samples as the Prometheus JSON" \
+  "$(q "$T/g.db" "select epoch_s, (select group_concat(offered_rps || '/' || p99_ms) from samples) from runs")" \
+  "$(q "$DB" "select epoch_s, (select group_concat(offered_rps || '/' || p99_ms) from samples) from runs")"
+
 # Charts of a run that replayed a trace are on the trace's clock (UTC).
 if "$HR" plot "$DB" --scripts --out "$T/charts" >/dev/null 2>&1; then
   check "the timeline's time axis is the trace's clock" \
