@@ -41,8 +41,8 @@ void hist_count_le(const struct hist *h, const double *le, size_t n, uint64_t *o
 			continue;
 		int64_t lo, width;
 		hist_bucket(i, &lo, &width);
-		double mid = (double)lo + (double)(width - 1) / 2;
-		while (j < n && mid > le[j])
+		(void)width;
+		while (j < n && (double)lo > le[j])
 			j++;
 		if (j < n)
 			out[j] += h->c[i];
