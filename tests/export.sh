@@ -18,6 +18,9 @@ DB="$T/r.db"
 check "run of trace-replay.yaml" "$?" 0
 check "the run's t = 0 is the trace's first interval (2024-06-03T09:00:00Z)" "$(q "$DB" "select epoch_s from runs")" "1717405200.0"
 
+check "samples.latency_le: 19 cumulative counts, the last every request answered in the interval" \
+  "$(q "$DB" "select count(*) = sum(json_array_length(latency_le) = 19 and json_extract(latency_le, '\$[18]') = cast(round(served_rps * 15) as int) and json_extract(latency_le, '\$[5]') <= json_extract(latency_le, '\$[6]')) from samples")" "1"
+
 expect "export --help" 0 "usage: headroom export DB" -- "$HR" export --help
 expect "export without a DB" 2 "which database" -- "$HR" export
 expect "export of a missing run" 2 "no run 9" -- "$HR" export "$DB" --run 9
