@@ -90,6 +90,9 @@ else
   bad "plot of the traced run" "$("$HR" plot "$DB" --out "$T/charts" 2>&1 | head -c 300)"
 fi
 
+"$HR" report "$DB" --out "$T/r.md" >/dev/null 2>&1
+check "the report says how the trace was read" "$(grep -c 'a trace of 30 intervals, the rate constant over each, times 1, from 2024-06-03T09:00:00Z (2 series summed, 0 points filled in gaps)' "$T/r.md")" "1"
+
 # Bad traces in a scenario: file:line:col and exit 2.
 mk() { # mk NAME TRACE_KEYS: a scenario replaying traces/t.csv
   printf 'name: x\nduration: 10m\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 1ms\n    traffic:\n      pattern: {type: trace, file: t.csv%s}\n' "$2" >"$T/$1.yaml"
