@@ -759,27 +759,34 @@ static void merge_times(const struct ttable *tb, const bool *use, struct grid *g
 	g->n = u;
 }
 
-/* Spacings of k >= 2 steps become k - 1 missing rows (line 0). */
-static void fill_grid(struct grid *g)
+/* Spacings of k >= 2 steps become k - 1 missing rows, evenly spaced; at
+ * most TRACE_MAX_ROWS rows in all (a time far off would ask for millions). */
+static int fill_grid(struct ttable *tb, struct grid *g)
 {
-	size_t extra = 0;
+	uint64_t extra = 0;
 	for (size_t i = 1; i < g->n; i++) {
 		int64_t k = (g->t[i] - g->t[i - 1] + g->step / 2) / g->step;
-		extra += k >= 2 ? (size_t)(k - 1) : 0;
+		extra += k >= 2 ? (uint64_t)(k - 1) : 0;
+		if (g->n + extra > TRACE_MAX_ROWS)
+			return herr_at(tb->e, tb->name, 0, 0,
+				       "the rows are %.9g s apart, so the times leave more than %d rows to fill in: is a time "
+				       "wrong, or the step (give step)?",
+				       (double)g->step / 1e9, TRACE_MAX_ROWS);
 	}
-	int64_t *t = xmalloc((g->n + extra) * sizeof *t);
+	int64_t *t = xmalloc((g->n + (size_t)extra) * sizeof *t);
 	size_t n = 0;
 	for (size_t i = 0; i < g->n; i++) {
 		if (i) {
 			int64_t d = g->t[i] - g->t[i - 1], k = (d + g->step / 2) / g->step;
 			for (int64_t j = 1; j < k; j++)
-				t[n++] = g->t[i - 1] + d * j / k;
+				t[n++] = g->t[i - 1] + d / k * j + d % k * j / k;
 		}
 		t[n++] = g->t[i];
 	}
 	free(g->t);
 	g->t = t;
 	g->n = n;
+	return 0;
 }
 
 static size_t grid_index(const struct grid *g, int64_t t)
@@ -919,7 +926,9 @@ static int shape(struct ttable *tb, const struct trace_opts *o, struct trace *ou
 		rc = find_step(tb, o, &g);
 	if (!rc) {
 		if (o->reading != TRACE_POINT || o->step > 0)
-			fill_grid(&g); /* points without a step may be irregular */
+			rc = fill_grid(tb, &g); /* points without a step may be irregular */
+	}
+	if (!rc) {
 		val = xmalloc(g.n * sizeof *val);
 		sum = xcalloc(g.n, sizeof *sum);
 	}

@@ -12,7 +12,8 @@
 
 #include "trace.h"
 
-#define TRACE_MAX_SERIES 10000 /* columns or series in one file */
+#define TRACE_MAX_SERIES 10000  /* columns or series in one file */
+#define TRACE_MAX_ROWS 20000000 /* rows of a trace, those filled in gaps included */
 
 struct tcol {
 	char *name;       /* the series' name (owned): a CSV header, or {k="v", ...} */

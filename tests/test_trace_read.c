@@ -366,6 +366,15 @@ Test(trace_read, json_that_is_not_a_query_result)
 		    &o, "x:2:24: not a Prometheus query_range result: a point is [time, \"value\"]");
 }
 
+Test(trace_read, a_time_far_off_is_not_millions_of_gaps)
+{
+	/* 17000 for 1700000000: 54 years of 60 s rows to fill */
+	struct trace_opts o = {.gaps = TRACE_GAPS_ZERO};
+	expect_fail("17000,1\n1700000000,1\n1700000060,1\n", &o,
+		    "x: the rows are 60 s apart, so the times leave more than 20000000 rows to fill in: is a time wrong, "
+		    "or the step (give step)?");
+}
+
 Test(trace_read, one_row_needs_a_step)
 {
 	struct trace_opts o = {0};
