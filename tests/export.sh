@@ -69,6 +69,14 @@ else
     "$(grep -F '{__name__="kube_pod_status_phase"' "$T/dump" | awk '{ k = $0; sub(/ phase="[A-Za-z]*",/, "", k); split(k, f, "} "); split(f[2], v, " "); s[f[1] " " v[2]] += v[1] } END { for (x in s) if (s[x] != 1) bad++; print bad + 0 }')" "0"
 fi
 
+# A plan's runs keep no samples: nothing to export, said so.
+mkdir -p "$T/p/traces" && cp scenarios/traces/checkout-rate.json "$T/p/traces/"
+sed 's/^duration: 30m/duration: 2m/' scenarios/trace-replay.yaml >"$T/p/tp.yaml"
+printf 'sweep:\n  replications: 2\n  axes: {services.checkout.replicas: [2, 3]}\n' >>"$T/p/tp.yaml"
+"$HR" plan "$T/p/tp.yaml" --db "$T/p.db" -q >/dev/null 2>&1
+expect "export of a plan's run" 2 "run 4 has no samples \(a run of a plan keeps none\)" -- "$HR" export "$T/p.db" --latest
+check "a plan's runs keep the trace's time too" "$(q "$T/p.db" "select count(*) from runs where epoch_s = 1717405200")" "4"
+
 # --start moves t = 0.
 "$HR" export "$DB" --start 2024-01-01T00:00:00Z --out "$T/s.om" 2>/dev/null
 check "--start sets t = 0" "$(grep -m 1 '^kube_deployment_spec_replicas' "$T/s.om" | awk '{print $NF}')" "1704067215.000"
