@@ -67,6 +67,32 @@ else
     "$(awk -v a="$got" -v b="$want" 'BEGIN { print (a - b < 1e-6 && b - a < 1e-6) ? "equal" : a " vs " b }')" "equal"
   check "kube_pod_status_phase: one phase at 1 per pod and time" \
     "$(grep -F '{__name__="kube_pod_status_phase"' "$T/dump" | awk '{ k = $0; sub(/ phase="[A-Za-z]*",/, "", k); split(k, f, "} "); split(f[2], v, " "); s[f[1] " " v[2]] += v[1] } END { for (x in s) if (s[x] != 1) bad++; print bad + 0 }')" "0"
+
+  # histogram_quantile works: Prometheus itself (on 127.0.0.1, over the
+  # blocks) against the same quantile computed by hand from the database's
+  # buckets, linear within the bucket as promql/quantile.go bucketQuantile.
+  if command -v prometheus >/dev/null 2>&1 && command -v curl >/dev/null 2>&1; then
+    printf 'global:\n  scrape_interval: 1h\nscrape_configs: []\n' >"$T/prom.yml"
+    port=$((20000 + $$ % 20000))
+    prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" --storage.tsdb.retention.time=100y \
+      --web.listen-address=127.0.0.1:$port >"$T/prom.log" 2>&1 &
+    prom=$!
+    for i in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+    got=$(curl -sG "http://127.0.0.1:$port/api/v1/query" \
+      --data-urlencode 'query=histogram_quantile(0.99, istio_request_duration_milliseconds_bucket)' \
+      --data-urlencode time=1717406100 | sed -n 's/.*"value":\[1717406100,"\([0-9.e+-]*\)"\].*/\1/p')
+    kill "$prom" 2>/dev/null; wait "$prom" 2>/dev/null
+    want=$(q "$DB" "select key, sum(value) from samples, json_each(latency_le) where t_s <= 900 group by key order by key" |
+      awk -F'|' 'BEGIN { split("0.5 1 5 10 25 50 100 250 500 1000 2500 5000 10000 30000 60000 300000 600000 1800000 3600000", le, " ") }
+        { c[$1 + 1] = $2; n = $1 + 1 }
+        END { rank = 0.99 * c[n]; for (j = 1; j <= n; j++) if (c[j] >= rank) break
+              lo = j > 1 ? le[j - 1] : 0; clo = j > 1 ? c[j - 1] : 0
+              printf "%.6f", lo + (le[j] - lo) * (rank - clo) / (c[j] - clo) }')
+    check "histogram_quantile(0.99) in Prometheus at 09:15 = the database's buckets by hand ($want ms)" \
+      "$(awk -v g="$got" 'BEGIN { printf "%.6f", g }')" "$want"
+  else
+    bad "prometheus" "not installed: run tools/deps.sh (Debian package prometheus)"
+  fi
 fi
 
 # A plan's runs keep no samples: nothing to export, said so.
