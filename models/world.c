@@ -185,6 +185,7 @@ static void emit_nodes(struct world *w)
 		r->ready += nd->state == NODE_READY;
 		r->draining += nd->state == NODE_DRAINING || nd->state == NODE_NOT_READY; /* tainted, going */
 		r->cost_per_hour += nd->price_hour;
+		r->drifted += nd->drifted;
 	}
 	for (size_t j = 0; j < n; j++)
 		w->out.nodes(w->out.ctx, &w->nrows[j]);

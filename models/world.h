@@ -264,6 +264,10 @@ struct wnode {
 	struct sched_nominee *nominees; /* pods kube-scheduler nominated to it (owned; w->nodes[idx].nom points here) */
 	struct pod **nominee_pods;      /* the same pods (owned) */
 	uint32_t n_nominees, cap_nominees;
+	/* Drift (cluster.drifts; models/karpenter.h). */
+	int gen;              /* Karpenter: drifts of its NodePool before it launched (its node class) */
+	bool drifted;         /* Karpenter: condition Drifted: its NodePool's node class changed since */
+	simtime drifted_at;   /* when it became Drifted (the condition's lastTransitionTime), ns */
 };
 
 /* Where a new node is and what it carries. */
@@ -293,6 +297,9 @@ struct provisioner {
 	 * will never register. May be NULL. */
 	void (*node_lost)(struct world *w, void *self, struct wnode *n);
 	void (*free)(void *self);
+	/* Node n is being removed (its "deleted" row is written; it is still in
+	 * the arrays). May be NULL. */
+	void (*node_removed)(struct world *w, void *self, const struct wnode *n);
 };
 
 struct world {

@@ -380,6 +380,33 @@ static void pool_costs(struct doc *d, sqlite3 *h, const struct plot_run *r)
 	table_end(d);
 }
 
+/* Each NodePool's upgrade by drift (docs/drift.md): its drift-complete
+ * row, or that it was not over when the run ended. */
+static void upgrade_facts(struct doc *d, sqlite3 *h, const struct plot_run *r)
+{
+	static const char q[] =
+		"WITH p AS (SELECT pod, MIN(t_s) AS first, MAX(id) AS last, MIN(id) AS o FROM decisions "
+		"WHERE run_id = ?1 AND kind = 'node' AND event = 'drift' GROUP BY pod) "
+		"SELECT p.pod, p.first, (SELECT c.detail FROM decisions c WHERE c.run_id = ?1 AND c.kind = 'node' "
+		"AND c.event = 'drift-complete' AND c.pod = p.pod AND c.id > p.last ORDER BY c.id LIMIT 1) "
+		"FROM p ORDER BY p.o";
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(h, q, -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, r->id);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			para_begin(d);
+			if (sqlite3_column_type(s, 2) != SQLITE_NULL)
+				escf(d, "Upgrade by drift: %s.", (const char *)sqlite3_column_text(s, 2));
+			else
+				escf(d, "Upgrade by drift: NodePool %s drifted at %.0f s and still had drifted nodes when the "
+					"run ended.",
+				     (const char *)sqlite3_column_text(s, 0), sqlite3_column_double(s, 1));
+			para_end(d);
+		}
+	}
+	sqlite3_finalize(s);
+}
+
 /* The run's nodes and cost, in a file that has them (version 3) for a run
  * that has them (a scenario with a cluster). */
 static void cost_facts(struct doc *d, plot_db *db, const struct plot_run *r)
@@ -403,6 +430,7 @@ static void cost_facts(struct doc *d, plot_db *db, const struct plot_run *r)
 	}
 	sqlite3_finalize(s);
 	pool_costs(d, h, r);
+	upgrade_facts(d, h, r);
 }
 
 /* ---- Charts ----------------------------------------------------------------- */
@@ -853,6 +881,13 @@ static void fault_assumptions(struct doc *d, const struct scenario *sc)
 	if (in->n_at) {
 		snprintf(buf, sizeof buf, "%zu at given times", in->n_at);
 		kv(d, "spot interruptions", buf);
+	}
+	for (size_t i = 0; i < cl->n_drifts; i++) {
+		const struct scn_drift *dr = &cl->drifts[i];
+		fmt_time(a, sizeof a, dr->at);
+		snprintf(buf, sizeof buf, "NodePool '%s' at %s, to %s: its nodes Drifted, replaced within its budgets",
+			 cl->karpenter.pools[dr->pool].name, a, dr->nodeclass);
+		kv(d, "node class change", buf);
 	}
 }
 

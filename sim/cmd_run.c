@@ -37,6 +37,19 @@ struct outcome {
 	double err_rate;       /* errors / (served + errors) over all services */
 };
 
+/* An upgrade by drift (cluster.drifts): its pool's "drift" and
+ * "drift-complete" rows, for the run's summary. */
+struct upgrade {
+	char pool[64];
+	double first;      /* its first drift, s */
+	bool done;
+	char detail[320];  /* the drift-complete row's */
+	double ended, errors; /* requests that ended, and failed, in the samples from its first drift on */
+	double p99;        /* the worst sample p99 meanwhile, ms (NaN: none) */
+	char p99_svc[32];  /* ... of this service */
+};
+#define MAX_UPGRADES 8
+
 /* Rows go to the store; summaries are also kept to print, with the outcome. */
 struct tee {
 	struct sink store;
@@ -44,7 +57,36 @@ struct tee {
 	size_t n_sums, cap;
 	const struct scenario *sc;
 	struct outcome o;
+	struct upgrade up[MAX_UPGRADES]; /* the last of each pool's upgrades, the first MAX_UPGRADES pools */
+	size_t n_up;
 };
+
+/* A node row of an upgrade by drift ("drift", "drift-complete"), kept. */
+static void keep_upgrade(struct tee *t, const struct row_decision *r)
+{
+	bool start = !strcmp(r->event, "drift"), end = !strcmp(r->event, "drift-complete");
+	if (!start && !end)
+		return;
+	size_t i = 0;
+	while (i < t->n_up && strcmp(t->up[i].pool, r->pod))
+		i++;
+	if (i == t->n_up) {
+		if (i == MAX_UPGRADES || end)
+			return;
+		t->n_up++;
+		snprintf(t->up[i].pool, sizeof t->up[i].pool, "%s", r->pod);
+		t->up[i].done = true; /* a new upgrade below */
+	}
+	struct upgrade *u = &t->up[i];
+	if (start && u->done)
+		*u = (struct upgrade){.first = r->t_s, .done = false, .p99 = NAN};
+	if (start)
+		snprintf(u->pool, sizeof u->pool, "%s", r->pod);
+	if (end) {
+		u->done = true;
+		snprintf(u->detail, sizeof u->detail, "%s", r->detail ? r->detail : "");
+	}
+}
 
 /* Whether t (s) falls in a spike of the service (ramp to decay end). */
 static bool in_spike(const struct scn_service *s, double t)
@@ -62,6 +104,18 @@ static void tee_sample(void *ctx, const struct row_sample *r)
 {
 	struct tee *t = ctx;
 	t->store.sample(t->store.ctx, r);
+	double dt = sim_to_s(t->sc->sample_interval);
+	for (size_t i = 0; i < t->n_up; i++) { /* the samples of an upgrade going on */
+		struct upgrade *u = &t->up[i];
+		if (u->done || r->t_s <= u->first)
+			continue;
+		u->ended += r->served_rps * dt + (double)r->errors;
+		u->errors += (double)r->errors;
+		if (!isnan(r->p99_ms) && (isnan(u->p99) || r->p99_ms > u->p99)) {
+			u->p99 = r->p99_ms;
+			snprintf(u->p99_svc, sizeof u->p99_svc, "%s", r->service);
+		}
+	}
 	int i = scn_service_index(t->sc, r->service);
 	if (i >= 0 && !isnan(r->p99_ms) && in_spike(&t->sc->services[i], r->t_s) &&
 	    (isnan(t->o.spike_p99) || r->p99_ms > t->o.spike_p99))
@@ -77,6 +131,8 @@ static void tee_decision(void *ctx, const struct row_decision *r)
 		t->o.first_unsched = r->t_s;
 	if (t->o.first_unsched >= 0 && t->o.first_ready < 0 && !strcmp(r->kind, "node") && !strcmp(r->event, "ready"))
 		t->o.first_ready = r->t_s;
+	if (!strcmp(r->kind, "node"))
+		keep_upgrade(t, r);
 }
 
 static void tee_nodes(void *ctx, const struct row_nodes *r)
@@ -213,7 +269,7 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 		return cli_fail(&e);
 	}
 	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services, sc,
-			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0}};
+			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0}, {{"", 0, false, "", 0, 0, NAN, ""}}, 0};
 	/* Pod samples only where the store takes them: NULL spares the model the work. */
 	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost,
 			   t.store.pod_sample ? tee_pod_sample : NULL};
@@ -250,6 +306,17 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 		if (t.o.has_cost)
 			printf("cluster: %.2f USD for the run, %.0f USD a month at this rate, %.1f node-hours, at most %d nodes\n",
 			       t.o.cost.cost_usd, t.o.cost.monthly_usd, t.o.cost.node_hours, t.o.cost.max_nodes);
+		for (size_t i = 0; i < t.n_up; i++) {
+			const struct upgrade *u = &t.up[i];
+			if (u->done)
+				printf("upgrade: %s\n", u->detail);
+			else
+				printf("upgrade: NodePool %s drifted at %.0f s: drifted nodes are left at the end of the run\n",
+				       u->pool, u->first);
+			if (u->ended > 0)
+				printf("  meanwhile: %.3g %% of %.0f requests failed, the worst sample p99 %.1f ms (%s)\n",
+				       100 * u->errors / u->ended, u->ended, u->p99, u->p99_svc);
+		}
 		printf("results: %s (run %" PRId64 ")\n", db, run_id);
 	}
 	/* Pod start-up and errors over all services, for a comparison. */

@@ -167,6 +167,14 @@ void ld_free_placement(struct scenario *sc);
  * catalog, zones, node groups and NodePools). */
 int ld_load_interruptions(struct ld *L, const struct ynode *v);
 int ld_load_outages(struct ld *L, const struct ynode *v);
+/* sim/scn_drift.c: a NodePool's spec.disruption.budgets (its budgets,
+ * replacing any before); ld_default_budgets gives a pool without them the
+ * default one (10 %, every reason). cluster.drifts (after the NodePools);
+ * ld_free_drifts frees both. */
+int ld_load_budgets(struct ld *L, const struct ynode *v, struct scn_nodepool *np);
+void ld_default_budgets(struct scn_nodepool *np);
+int ld_load_drifts(struct ld *L, const struct ynode *v);
+void ld_free_drifts(struct scenario *sc);
 void ld_free_faults(struct scenario *sc);
 /* sim/scn_offer.c: cluster.offerings (v: the cluster mapping; after the
  * catalog and the zones: loads the file it names, then the offerings

@@ -98,6 +98,7 @@ struct row_nodes {
 	int ready;             /* Ready */
 	int draining;          /* being deleted */
 	double cost_per_hour;  /* USD per hour of these nodes (all states) */
+	int drifted;           /* of them, Karpenter nodes Drifted (cluster.drifts), in any state */
 };
 
 /* The cluster's cost over the run (once, at the end). */

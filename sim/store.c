@@ -65,7 +65,7 @@ struct store {
 	"pod_start_p99_s, cpu_throttled, cpu_pressure, latency_met, errors_met, violation_met, cost_usd"
 #define DECISION_COLS \
 	"t_s, service, kind, pod, event, replicas, desired, raw, stabilized, limited, bound, metrics, detail"
-#define NODES_COLS "t_s, pool, instance_type, launching, registered, ready, draining, cost_per_hour"
+#define NODES_COLS "t_s, pool, instance_type, launching, registered, ready, draining, cost_per_hour, drifted"
 #define POD_SAMPLE_COLS "t_s, service, pod, node, cpu_cores, cpu_util, cpu_throttled, cpu_pressure"
 
 /* Version 1, as documented in results/SCHEMA.md. */
@@ -335,11 +335,15 @@ static const char SCHEMA_V7[] =
 	"  FOREIGN KEY (plan_id, variant) REFERENCES plan_variants(plan_id, variant) ON DELETE CASCADE\n"
 	") WITHOUT ROWID;\n";
 
-/* Version 8: absolute time and latency histograms (headroom export). A
+/* Version 8: how many of a nodes row's nodes are Drifted (cluster.drifts);
+ * NULL in the rows of runs stored before. */
+static const char SCHEMA_V8[] = "ALTER TABLE nodes ADD COLUMN drifted INTEGER;\n";
+
+/* Version 9: absolute time and latency histograms (headroom export). A
  * run replaying a trace keeps the trace's Unix time at t = 0; a sample
  * keeps its interval's latencies as cumulative counts at Envoy's default
  * histogram bounds (sink.h SINK_LE_MS), a JSON array. NULL in older rows. */
-static const char SCHEMA_V8[] =
+static const char SCHEMA_V9[] =
 	"ALTER TABLE runs ADD COLUMN epoch_s REAL;\n"
 	"ALTER TABLE samples ADD COLUMN latency_le TEXT CHECK (latency_le IS NULL OR json_valid(latency_le));\n";
 
@@ -358,7 +362,8 @@ static const char *const migrations[] = {
 	SCHEMA_V5, /* samples.cpu_cores ... cpu_capacity; summaries.cpu_throttled, cpu_pressure; pod_samples */
 	SCHEMA_V6, /* summaries.latency_met, errors_met, violation_met; plan_failures */
 	SCHEMA_V7, /* runs.spot_cost_usd, start_*; plan_variants.month_*; plan_services.monthly_share_usd; plan_hours */
-	SCHEMA_V8, /* runs.epoch_s; samples.latency_le */
+	SCHEMA_V8, /* nodes.drifted */
+	SCHEMA_V9, /* runs.epoch_s; samples.latency_le */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
@@ -382,7 +387,7 @@ static const char SQL_PUT_SUMMARY[] = "INSERT INTO stage.summaries(" SUMMARY_COL
 				      "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
 static const char SQL_PUT_DECISION[] = "INSERT INTO stage.decisions(" DECISION_COLS ") VALUES "
 				       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-static const char SQL_PUT_NODES[] = "INSERT INTO stage.nodes(" NODES_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_PUT_NODES[] = "INSERT INTO stage.nodes(" NODES_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 static const char SQL_PUT_POD_SAMPLE[] = "INSERT INTO stage.pod_samples(" POD_SAMPLE_COLS ") VALUES "
 					 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 /* In key order, so the main table's B-tree is appended to, not scattered. */
@@ -995,6 +1000,7 @@ static void sink_nodes(void *ctx, const struct row_nodes *r)
 	sqlite3_bind_int(s, 6, r->ready);
 	sqlite3_bind_int(s, 7, r->draining);
 	bind_real(s, 8, r->cost_per_hour);
+	sqlite3_bind_int(s, 9, r->drifted);
 	stage_row(st, s, "nodes row", "pool", r->pool, r->t_s);
 }
 

@@ -29,9 +29,9 @@ typedef struct store store;
  * cost columns of runs, and nodes; version 4 plans, plan_variants,
  * plan_services and runs.plan_id; version 5 samples.cpu_cores,
  * cpu_throttled, cpu_pressure, cpu_capacity, summaries.cpu_throttled,
- * cpu_pressure, and pod_samples; version 8 runs.epoch_s and
- * samples.latency_le. */
-#define STORE_SCHEMA_VERSION 8
+ * cpu_pressure, and pod_samples; version 8 nodes.drifted; version 9
+ * runs.epoch_s and samples.latency_le. */
+#define STORE_SCHEMA_VERSION 9
 
 /* What identifies a run. Strings are borrowed. */
 struct run_info {
