@@ -713,8 +713,7 @@ static int no_series(struct ttable *tb, const char *sel)
 /* --- shaping --- */
 
 struct grid {
-	int64_t *t;     /* ns since the epoch */
-	int *line;      /* a line with a point at t[i], 0 for a missing row */
+	int64_t *t;     /* ns since the epoch, ascending */
 	size_t n;
 	int64_t step;   /* ns */
 };
@@ -924,10 +923,8 @@ static int shape(struct ttable *tb, const struct trace_opts *o, struct trace *ou
 		rc = herr_at(tb->e, tb->name, 0, 0, "no values: every one is a gap");
 	if (!rc)
 		rc = find_step(tb, o, &g);
-	if (!rc) {
-		if (o->reading != TRACE_POINT || o->step > 0)
-			rc = fill_grid(tb, &g); /* points without a step may be irregular */
-	}
+	if (!rc && (o->reading != TRACE_POINT || o->step > 0))
+		rc = fill_grid(tb, &g); /* points without a step may be irregular */
 	if (!rc) {
 		val = xmalloc(g.n * sizeof *val);
 		sum = xcalloc(g.n, sizeof *sum);
