@@ -650,10 +650,15 @@ static int csv_read(struct ttable *tb, const char *text, size_t len, const struc
 /* --- choosing series --- */
 
 /* Whether name carries the label k="v" (k, v of kn, vn bytes): preceded by
- * `{`, `,` or a space, followed by `,` or `}`. */
+ * `{`, `,` or a space, followed by `,` or `}`; __name__ is what comes
+ * before the `{`, as Prometheus prints a series. */
 static bool has_label(const char *name, const char *k, size_t kn, const char *v, size_t vn)
 {
 	size_t n = strlen(name);
+	if (kn == 8 && !memcmp(k, "__name__", 8)) {
+		const char *brace = strchr(name, '{');
+		return (size_t)(brace ? brace - name : (ptrdiff_t)n) == vn && !memcmp(name, v, vn);
+	}
 	for (size_t i = 0; i + kn + vn + 3 <= n; i++) {
 		if (i && !strchr("{, ", name[i - 1]))
 			continue;

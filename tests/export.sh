@@ -103,6 +103,9 @@ printf 'sweep:\n  replications: 2\n  axes: {services.checkout.replicas: [2, 3]}\
 expect "export of a plan's run" 2 "run 4 has no samples \(a run of a plan keeps none\)" -- "$HR" export "$T/p.db" --latest
 check "a plan's runs keep the trace's time too" "$(q "$T/p.db" "select count(*) from runs where epoch_s = 1717405200")" "4"
 
+"$HR" export "$DB" --namespace shop --out "$T/ns.om" 2>/dev/null
+check "--namespace labels every series" "$(grep -v '^#' "$T/ns.om" | grep -vc 'namespace="shop"')" "0"
+
 # --start moves t = 0.
 "$HR" export "$DB" --start 2024-01-01T00:00:00Z --out "$T/s.om" 2>/dev/null
 check "--start sets t = 0" "$(grep -m 1 '^kube_deployment_spec_replicas' "$T/s.om" | awk '{print $NF}')" "1704067215.000"

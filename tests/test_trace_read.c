@@ -222,6 +222,15 @@ Test(trace_read, one_series_chosen)
 	cr_assert_eq(rd(&t, forms[1], &o, &e), 0, "%s", e.msg);
 	expect_trace(&t, at, r1, 3, 180, 1705312740);
 	trace_free(&t);
+	/* __name__ is the metric's name. */
+	const char *named = "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+			    "{\"metric\":{\"__name__\":\"up\",\"pod\":\"a\"},\"values\":[[1705312800,\"1\"]]},"
+			    "{\"metric\":{\"__name__\":\"down\",\"pod\":\"a\"},\"values\":[[1705312800,\"7\"]]}]}}";
+	struct trace_opts on = {.series = "__name__=\"down\", pod=\"a\"", .step = 60};
+	cr_assert_eq(rd(&t, named, &on, &e), 0, "%s", e.msg);
+	double at0[] = {0}, r7[] = {7};
+	expect_trace(&t, at0, r7, 1, 60, 1705312740);
+	trace_free(&t);
 	/* A label value that is a prefix of another does not match it. */
 	o.series = "pod=\"web\"";
 	cr_expect_eq(rd(&t, forms[3], &o, &e), TRACE_NO_SERIES);
