@@ -36,7 +36,11 @@ void hist_count_le(const struct hist *h, const double *le, size_t n, uint64_t *o
 	size_t j = 0;
 	for (size_t k = 0; k < n; k++)
 		out[k] = 0;
-	for (unsigned i = 0; i < HIST_BUCKETS && j < n; i++) {
+	if (!h->n)
+		return;
+	/* Only the buckets between the smallest and the largest value hold any. */
+	unsigned last = hist_index(h->max);
+	for (unsigned i = hist_index(h->min); i <= last && j < n; i++) {
 		if (!h->c[i])
 			continue;
 		int64_t lo, width;
