@@ -9,6 +9,7 @@
  * an interval is [t - dt, t).
  */
 #include "world.h"
+#include "rollout.h"
 
 #include "outage.h"
 #include "spot.h"
@@ -147,6 +148,9 @@ static void emit_samples(struct world *w, simtime dt)
 		svc_node_full_shares(w, w->wnodes[i]);
 	for (size_t i = 0; i < w->n_svcs; i++)
 		emit_sample(w, &w->svcs[i], dt);
+	for (size_t i = 0; i < w->n_svcs; i++)
+		if (w->svcs[i].ro)
+			rollout_sample(w, w->svcs[i].ro, sim_to_s(w->s->now), sim_to_s(dt));
 }
 
 static const char *pool_name(const struct world *w, const struct wnode *n)
@@ -271,6 +275,9 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 	else if (sc->cluster.provisioner == PROV_CLUSTER_AUTOSCALER) ca_start(w);
 	for (size_t i = 0; i < w->n_svcs; i++)
 		pod_initial(w, &w->svcs[w->order[i]]);
+	for (size_t i = 0; i < w->n_svcs; i++)
+		if (sc->services[i].delivery)
+			w->svcs[i].ro = rollout_new(w, &w->svcs[i]);
 	if (w->prov.initial) {
 		w->prov.initial(w, w->prov.self);
 		for (size_t i = 0; i < w->n_svcs; i++)
@@ -355,6 +362,9 @@ void world_finish(struct world *w)
 	}
 	for (size_t i = 0; i < w->n_svcs; i++)
 		emit_summary(w, &w->svcs[i]);
+	for (size_t i = 0; i < w->n_svcs; i++)
+		if (w->svcs[i].ro)
+			rollout_finish(w, w->svcs[i].ro);
 	if (w->cluster && w->out.cost) {
 		double secs = w->node_seconds, hours = sim_to_s(w->s->now) / 3600;
 		for (size_t i = 0; i < w->n_nodes; i++)
@@ -371,8 +381,10 @@ void world_free(struct world *w)
 	if (!w)
 		return;
 	control_free(w);
-	for (size_t i = 0; i < w->n_svcs; i++)
+	for (size_t i = 0; i < w->n_svcs; i++) {
+		rollout_free(w->svcs[i].ro);
 		svc_release(&w->svcs[i]);
+	}
 	free(w->svcs);
 	spot_free(w);
 	outage_free(w);

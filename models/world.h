@@ -48,6 +48,9 @@ struct req {
 	bool failed;      /* a downstream call failed: answer with an error */
 	uint32_t gen;     /* bumped each time the slot is reused */
 	uint32_t next_free; /* free-list link */
+	bool delayed;     /* its version's added latency is running or done (models/rollout.h) */
+	bool injected;    /* answered 5xx by its version's error rate (Istio may retry it) */
+	uint8_t attempts; /* retries made so far (rollout.retries) */
 };
 
 /* A caller waiting on a request to this service, until its deadline. */
@@ -149,6 +152,7 @@ struct pod {
 	uint32_t q_head, q_len, q_cap;
 	evh done;         /* the next completion event, or EVH_NONE */
 	bool firing;      /* inside its completion callback */
+	uint8_t version;  /* its version (models/rollout.h): 0 stable, 1 new; its balancer group */
 };
 
 struct hpa;
@@ -195,6 +199,9 @@ struct service {
 	double hpa_util;   /* CPU utilisation the HPA last saw (fraction), NaN if none */
 	bool pulled_any;   /* without a cluster: the image has been pulled once */
 	struct hist start_hist; /* Pending-to-Ready times of new pods, ns */
+	struct rollout *ro;   /* its rollout (models/rollout.h), NULL: none */
+	int v_live[2];        /* live pods (not terminating) per version */
+	int v_target[2];      /* with a rollout: each version's ReplicaSet spec.replicas */
 };
 
 /*
@@ -424,6 +431,10 @@ void pod_initial_move(struct world *w, struct pod *p, struct wnode *to);
 /* The Deployment's spec.replicas becomes `desired`: pods are created or
  * deleted (ReplicaSet's ranking picks which). */
 void pod_scale(struct world *w, struct service *sv, int desired);
+/* With a rollout: version v's ReplicaSet wants `target` pods; the
+ * service's desired is both versions' sum. Pods of v are created or
+ * deleted (ranked as pod_scale ranks them). */
+void pod_scale_version(struct world *w, struct service *sv, int v, int target);
 /* A pod in slot p went quiet (its last request left). */
 void pod_quiet(struct world *w, struct pod *p);
 /* Emits a decision row for pod p. */

@@ -24,7 +24,7 @@
  *                                                503: rejected; 504: timeouts; 500: other errors
  *     istio_request_duration_milliseconds        histogram of the answered requests:
  *                                                samples.latency_le (Envoy's default buckets),
- *                                                _sum from mean_ms x the count (schema 9)
+ *                                                _sum from mean_ms x the count (schema 10)
  * Times: each sample's t_s after the run's t = 0, which is --start, else
  * the replayed trace's Unix time (runs.epoch_s), else when the run started
  * (runs.started_at). OpenMetrics (openmetrics.io, and Prometheus's

@@ -35,6 +35,11 @@ struct outcome {
 	struct row_cost cost;
 	double start_p50, start_p99; /* pod start-up of the service that started most pods, s; NaN: none */
 	double err_rate;       /* errors / (served + errors) over all services */
+	bool has_rollout;      /* a service has a rollout: the first one's outcome below */
+	char ro_outcome[16];   /* rollouts.outcome */
+	double ro_rollback_s;  /* rollouts.rollback_s, NaN: none */
+	double ro_extra_pod_h; /* rollouts.extra_pod_hours */
+	int ro_max_pods;       /* rollouts.max_pods */
 };
 
 /* An upgrade by drift (cluster.drifts): its pool's "drift" and
@@ -157,6 +162,25 @@ static void tee_pod_sample(void *ctx, const struct row_pod_sample *r)
 	t->store.pod_sample(t->store.ctx, r);
 }
 
+static void tee_version(void *ctx, const struct row_version *r)
+{
+	struct tee *t = ctx;
+	t->store.version(t->store.ctx, r);
+}
+
+static void tee_rollout(void *ctx, const struct row_rollout *r)
+{
+	struct tee *t = ctx;
+	t->store.rollout(t->store.ctx, r);
+	if (t->o.has_rollout)
+		return;
+	t->o.has_rollout = true;
+	snprintf(t->o.ro_outcome, sizeof t->o.ro_outcome, "%s", r->outcome);
+	t->o.ro_rollback_s = r->rollback_s;
+	t->o.ro_extra_pod_h = r->extra_pod_hours;
+	t->o.ro_max_pods = r->max_pods;
+}
+
 static void tee_summary(void *ctx, const struct row_summary *r)
 {
 	struct tee *t = ctx;
@@ -269,10 +293,12 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 		return cli_fail(&e);
 	}
 	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services, sc,
-			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0}, {{"", 0, false, "", 0, 0, NAN, ""}}, 0};
+			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0, false, "", NAN, 0, 0},
+			{{"", 0, false, "", 0, 0, NAN, ""}}, 0};
 	/* Pod samples only where the store takes them: NULL spares the model the work. */
 	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost,
-			   t.store.pod_sample ? tee_pod_sample : NULL};
+			   t.store.pod_sample ? tee_pod_sample : NULL, t.store.version ? tee_version : NULL,
+			   t.store.rollout ? tee_rollout : NULL};
 	struct progress prog = {!a->quiet && isatty(2), false};
 	struct run_hooks hooks = {&interrupted, show_progress, &prog};
 	signal(SIGINT, on_signal);
@@ -317,6 +343,13 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 				printf("  meanwhile: %.3g %% of %.0f requests failed, the worst sample p99 %.1f ms (%s)\n",
 				       100 * u->errors / u->ended, u->ended, u->p99, u->p99_svc);
 		}
+		if (t.o.has_rollout) {
+			char back[64] = "";
+			if (!isnan(t.o.ro_rollback_s))
+				snprintf(back, sizeof back, ", rolled back %.0f s after its start", t.o.ro_rollback_s);
+			printf("rollout: %s%s; %.2f pod-hours above spec.replicas, at most %d pods\n", t.o.ro_outcome, back,
+			       t.o.ro_extra_pod_h, t.o.ro_max_pods);
+		}
 		printf("results: %s (run %" PRId64 ")\n", db, run_id);
 	}
 	/* Pod start-up and errors over all services, for a comparison. */
@@ -360,6 +393,20 @@ static void print_compare(const struct scenario *sc, const struct outcome *o)
 		       100 * o[v].err_rate, cost, month);
 	}
 	printf("first new node: from the first pod that fit no node to the first node Ready after it.\n");
+	bool any = false;
+	for (size_t v = 0; v < sc->n_variants; v++)
+		any |= o[v].has_rollout;
+	if (!any)
+		return;
+	printf("\n%-20s %12s %14s %12s %9s\n", "variant", "rollout", "rolled back", "extra pod-h", "max pods");
+	for (size_t v = 0; v < sc->n_variants; v++) {
+		char back[32] = "-";
+		if (!isnan(o[v].ro_rollback_s))
+			snprintf(back, sizeof back, "%.0f s", o[v].ro_rollback_s);
+		printf("%-20s %12s %14s %12.2f %9d\n", sc->variants[v].name, o[v].has_rollout ? o[v].ro_outcome : "-", back,
+		       o[v].ro_extra_pod_h, o[v].ro_max_pods);
+	}
+	printf("rolled back: from the rollout's start to all traffic on the stable version.\n");
 }
 
 /* --variant K --replication R: one variant, and one run of a plan (0: not given). */

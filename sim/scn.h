@@ -704,6 +704,7 @@ struct scn_service {
 	bool safe_to_evict;          /* pod annotation cluster-autoscaler.kubernetes.io/safe-to-evict is not "false" */
 	int pdb;                     /* index into scenario.pdbs of the PDB selecting its pods; -1: none */
 	struct scn_placement placement; /* the pod template's nodeSelector, affinity, tolerations and spread */
+	struct scn_delivery *delivery; /* `rollout:` (sim/scn_rollout.h, owned); NULL: none */
 };
 
 /* One variant of a `compare:` scenario: a name and the overrides that make
@@ -754,6 +755,7 @@ struct scn_ext_metric {
 };
 
 struct expect; /* one line of `expect:` (sim/expect.h) */
+struct scn_delivery; /* a service's `rollout:` (sim/scn_rollout.h) */
 
 /* `cost:`, what a month costs beyond the simulated event (docs/cost.md,
  * sim/month.h). Every figure is USD. */

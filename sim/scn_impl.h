@@ -228,4 +228,9 @@ int ld_load_balancer(struct ld *L, const struct ynode *svc, struct scn_service *
 /* sim/scn_cost.c: `cost:` into L->sc->cost (v NULL: the defaults). */
 int ld_load_cost(struct ld *L, const struct ynode *v);
 
+/* sim/scn_rollout.c: a service's `rollout:` (after its other keys, its
+ * replicas set) into s->delivery; ld_free_rollout frees it. */
+int ld_load_rollout(struct ld *L, const struct ynode *v, struct scn_service *s);
+void ld_free_rollout(struct scn_service *s);
+
 #endif

@@ -110,7 +110,7 @@ static int load_metadata(struct ld *L, const struct ynode *v, struct scn_hpa *h)
 static int load_target_ref(struct ld *L, const struct ynode *v)
 {
 	static const char *const keys[] = {"apiVersion", "kind", "name", NULL};
-	static const char *const kinds[] = {"Deployment", "StatefulSet", "ReplicaSet", NULL};
+	static const char *const kinds[] = {"Deployment", "StatefulSet", "ReplicaSet", "Rollout", NULL};
 	int kind = 0;
 	if (ld_want_map(L, v, "scaleTargetRef") || ld_check_keys(L, v, keys, "scaleTargetRef") ||
 	    !ld_need(L, v, "kind", "scaleTargetRef") || ld_get_enum(L, v, "kind", kinds, &kind) ||

@@ -399,5 +399,17 @@ n=$(q "$W" "select count(*) || ' ' || count(distinct seed) from runs where statu
 m=$(q "$W" "select count(*) from samples")
 [ "$n" = "4 4" ] && [ "$m" = 144 ] && ok "four concurrent writers all land" || bad "four concurrent writers" "runs $n, samples $m"
 
+# ---- a rollout's bad input: file:line:col, exit 2 (docs/rollouts.md) ----
+CAT="s|catalogs/|$(pwd)/scenarios/catalogs/|"
+sed -e "$CAT" -e 's/- setWeight: 50$/- setWeight: 5/' scenarios/canary.yaml >"$T/ro-down.yaml"
+expect "a rollout's weight going down" 2 'ro-down.yaml:[0-9]+:[0-9]+: setWeight: 5 after 10 \(line [0-9]+\): weights may not go down' -- \
+  "$HR" validate "$T/ro-down.yaml"
+sed -e "$CAT" -e 's/query: canary-p99-delta/query: canary-p99-diff/' scenarios/canary.yaml >"$T/ro-query.yaml"
+expect "an analysis metric that does not exist" 2 "ro-query.yaml:[0-9]+:[0-9]+: query: 'canary-p99-diff' is not one of" -- \
+  "$HR" validate "$T/ro-query.yaml"
+sed -e "$CAT" -e '/^      version:/d' scenarios/canary.yaml >"$T/ro-nover.yaml"
+expect "a rollout without a second version" 2 'ro-nover.yaml:[0-9]+:[0-9]+: rollout: a rollout needs a second version' -- \
+  "$HR" validate "$T/ro-nover.yaml"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
