@@ -791,11 +791,30 @@ Test(rollout, run_extra_node_hours_and_cost_by_hand)
 	struct scenario sc;
 	harness_load(&sc, harness_put(dir, "s.yaml",
 				      SCN_CLUSTER_HEAD "      version: {error_rate: 10%}\n" SCN_ANALYSIS SCN_ROLLOUT(
-					      "[{setWeight: 50}, {pause: {}}]")));
+					      "[{setWeight: 50}, {pause: {}}]") "expect:\n"
+									      "  - pay.rollout.extra_pod_hours <= 3m\n"
+									      "  - pay.rollout.extra_pod_hours < 0.05\n"
+									      "  - pay.rollout.extra_node_hours <= 0.0128\n"
+									      "  - pay.rollout.extra_node_hours < 0.0127\n"
+									      "  - pay.rollout.extra_cost <= 0.0026\n"
+									      "  - pay.rollout.extra_cost < 0.0025\n"));
+	cr_assert_eq(sc.n_expects, 6);
 	n_drows = n_ro_rows = 0;
-	struct sink out = {.decision = keep_decision, .rollout = keep_rollout};
+	struct sink keep = {.decision = keep_decision, .rollout = keep_rollout};
+	struct exp_results er;
+	expect_results_init(&er, &sc, &keep);
+	struct sink out = expect_sink(&er);
 	struct run_stats rs;
 	run_once(&sc, sc.seed, &out, NULL, &rs);
+	/* the expectations read the same figures: 0.05 pod-hours, 0.012755 node-hours, 0.002551 USD */
+	for (size_t i = 0; i < 6; i++) {
+		double a;
+		cr_expect_eq(expect_eval(&sc.expects[i], &er, &a), i % 2 == 0, "%s: actual %.17g", sc.expects[i].text, a);
+	}
+	char fmt[32];
+	expect_fmt(fmt, sizeof fmt, EXP_USD, 0.05 * EXTRA_PRICE / EXTRA_ALLOC);
+	cr_expect_str_eq(fmt, "0.00255 USD", "a rollout's cents are shown, not 0.00");
+	expect_results_release(&er);
 	scn_free(&sc);
 	cr_assert_eq(n_ro_rows, 1);
 	cr_assert_str_eq(ro_row.outcome, "aborted");
