@@ -330,7 +330,7 @@ static int rollout_section(struct doc *d, plot_db *db, const struct plot_run *r,
 {
 	static const char outcome_sql[] =
 		"SELECT service, strategy, outcome, started_s, ended_s, rollback_s, measurements, failed, errors, "
-		"extra_pod_hours, max_pods FROM rollouts WHERE run_id = ?1 ORDER BY service";
+		"extra_pod_hours, round(extra_node_hours, 3), round(extra_cost_usd, 4), max_pods FROM rollouts WHERE run_id = ?1 ORDER BY service";
 	static const char measure_sql[] =
 		"SELECT t_s, service, json_extract(metrics, '$.metric'), json_extract(metrics, '$.value'), "
 		"json_extract(metrics, '$.verdict'), detail FROM decisions WHERE run_id = ?1 AND kind = 'rollout' "
@@ -343,22 +343,25 @@ static int rollout_section(struct doc *d, plot_db *db, const struct plot_run *r,
 		return herr_at(e, plot_path(db), 0, 0, "cannot read the rollouts: %s", sqlite3_errmsg(h));
 	sqlite3_bind_int64(s, 1, r->id);
 	static const char *const head[] = {"service", "strategy", "outcome", "started", "ended", "rolled back after",
-					   "measurements", "failed", "errors", "extra pod-hours", "most pods"};
-	static const bool num[] = {false, false, false, true, true, true, true, true, true, true, true};
-	char b[11][240];
-	const char *cells[11];
+					   "measurements", "failed", "errors", "extra pod-hours", "extra node-hours",
+					   "extra cost (USD)", "most pods"};
+	static const bool num[] = {false, false, false, true, true, true, true, true, true, true, true, true, true};
+	char b[13][240];
+	const char *cells[13];
 	int rc, rows = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (!rows++) {
 			heading(d, 2, "Rollout");
 			para(d, "The new version's release (docs/rollouts.md): how it ended, then the analysis "
-				"measurements and the controller's decisions (the decisions table, kind 'rollout').");
+				"measurements and the controller's decisions (the decisions table, kind 'rollout'). "
+				"Extra: the pods above spec.replicas, and their share of their nodes' time and cost "
+				"(by CPU request, as a service's cost; '-' without a cluster).");
 			table_begin(d);
-			table_row(d, head, 11, true, num);
+			table_row(d, head, 13, true, num);
 		}
-		for (int i = 0; i < 11; i++)
+		for (int i = 0; i < 13; i++)
 			cells[i] = text_or(s, i, b[i], sizeof b[i]);
-		table_row(d, cells, 11, false, num);
+		table_row(d, cells, 13, false, num);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)

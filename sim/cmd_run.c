@@ -40,6 +40,8 @@ struct outcome {
 	double ro_rollback_s;  /* rollouts.rollback_s, NaN: none */
 	double ro_extra_pod_h; /* rollouts.extra_pod_hours */
 	int ro_max_pods;       /* rollouts.max_pods */
+	double ro_extra_node_h; /* rollouts.extra_node_hours, NaN: no cluster */
+	double ro_extra_usd;   /* rollouts.extra_cost_usd, NaN: no cluster */
 };
 
 /* An upgrade by drift (cluster.drifts): its pool's "drift" and
@@ -179,6 +181,8 @@ static void tee_rollout(void *ctx, const struct row_rollout *r)
 	t->o.ro_rollback_s = r->rollback_s;
 	t->o.ro_extra_pod_h = r->extra_pod_hours;
 	t->o.ro_max_pods = r->max_pods;
+	t->o.ro_extra_node_h = r->extra_node_hours;
+	t->o.ro_extra_usd = r->extra_cost_usd;
 }
 
 static void tee_summary(void *ctx, const struct row_summary *r)
@@ -293,7 +297,7 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 		return cli_fail(&e);
 	}
 	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services, sc,
-			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0, false, "", NAN, 0, 0},
+			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0, false, "", NAN, 0, 0, NAN, NAN},
 			{{"", 0, false, "", 0, 0, NAN, ""}}, 0};
 	/* Pod samples only where the store takes them: NULL spares the model the work. */
 	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost,
@@ -347,8 +351,12 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 			char back[64] = "";
 			if (!isnan(t.o.ro_rollback_s))
 				snprintf(back, sizeof back, ", rolled back %.0f s after its start", t.o.ro_rollback_s);
-			printf("rollout: %s%s; %.2f pod-hours above spec.replicas, at most %d pods\n", t.o.ro_outcome, back,
-			       t.o.ro_extra_pod_h, t.o.ro_max_pods);
+			char cost[96] = "";
+			if (!isnan(t.o.ro_extra_usd))
+				snprintf(cost, sizeof cost, " (%.3f node-hours of their nodes, %.4f USD)", t.o.ro_extra_node_h,
+					 t.o.ro_extra_usd);
+			printf("rollout: %s%s; %.2f pod-hours above spec.replicas%s, at most %d pods\n", t.o.ro_outcome,
+			       back, t.o.ro_extra_pod_h, cost, t.o.ro_max_pods);
 		}
 		printf("results: %s (run %" PRId64 ")\n", db, run_id);
 	}
@@ -398,15 +406,21 @@ static void print_compare(const struct scenario *sc, const struct outcome *o)
 		any |= o[v].has_rollout;
 	if (!any)
 		return;
-	printf("\n%-20s %12s %14s %12s %9s\n", "variant", "rollout", "rolled back", "extra pod-h", "max pods");
+	printf("\n%-20s %12s %14s %12s %13s %10s %9s\n", "variant", "rollout", "rolled back", "extra pod-h",
+	       "extra node-h", "extra USD", "max pods");
 	for (size_t v = 0; v < sc->n_variants; v++) {
-		char back[32] = "-";
+		char back[32] = "-", nodes[32] = "-", usd[32] = "-";
 		if (!isnan(o[v].ro_rollback_s))
 			snprintf(back, sizeof back, "%.0f s", o[v].ro_rollback_s);
-		printf("%-20s %12s %14s %12.2f %9d\n", sc->variants[v].name, o[v].has_rollout ? o[v].ro_outcome : "-", back,
-		       o[v].ro_extra_pod_h, o[v].ro_max_pods);
+		if (o[v].has_rollout && !isnan(o[v].ro_extra_usd)) {
+			snprintf(nodes, sizeof nodes, "%.3f", o[v].ro_extra_node_h);
+			snprintf(usd, sizeof usd, "%.4f", o[v].ro_extra_usd);
+		}
+		printf("%-20s %12s %14s %12.2f %13s %10s %9d\n", sc->variants[v].name,
+		       o[v].has_rollout ? o[v].ro_outcome : "-", back, o[v].ro_extra_pod_h, nodes, usd, o[v].ro_max_pods);
 	}
-	printf("rolled back: from the rollout's start to all traffic on the stable version.\n");
+	printf("rolled back: from the rollout's start to all traffic on the stable version; extra: the pods above "
+	       "spec.replicas,\nwith their share of their nodes' time and cost (docs/rollouts.md).\n");
 }
 
 /* --variant K --replication R: one variant, and one run of a plan (0: not given). */

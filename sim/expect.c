@@ -20,7 +20,7 @@ enum metric {
 	M_ERROR_RATE, M_TIMEOUT_RATE, M_CPU_UTIL, M_VIOLATION_MINUTES, M_SLO_MET,
 	M_PODS_STARTED, M_POD_START_P50, M_POD_START_P99,
 	M_REPLICAS_MAX, M_READY_MIN, M_INTERVAL_P99_MAX,
-	M_RO_ROLLED_BACK, M_RO_PROMOTED, M_RO_ROLLBACK,
+	M_RO_ROLLED_BACK, M_RO_PROMOTED, M_RO_ROLLBACK, M_RO_EXTRA_POD_HOURS, M_RO_EXTRA_NODE_HOURS, M_RO_EXTRA_COST,
 	M_COST_USD, M_COST_MONTHLY, M_NODES_MAX, M_NODES_HOURS,
 	M_PLAN_BUFFER, M_PLAN_REC_P, M_PLAN_REC_COST, M_PLAN_VAR_P, M_PLAN_VAR_LOWER, M_PLAN_VAR_COST,
 	N_METRICS
@@ -55,6 +55,10 @@ static const struct metric_def metrics[N_METRICS] = {
 	[M_RO_ROLLED_BACK] = {"rollout.rolled_back", true, EXP_BOOL, "the service has no rollout"},
 	[M_RO_PROMOTED] = {"rollout.promoted", true, EXP_BOOL, "the service has no rollout"},
 	[M_RO_ROLLBACK] = {"rollout.rollback", true, EXP_SECONDS, "the rollout was not rolled back"},
+	[M_RO_EXTRA_POD_HOURS] = {"rollout.extra_pod_hours", true, EXP_HOURS, "the service has no rollout"},
+	[M_RO_EXTRA_NODE_HOURS] = {"rollout.extra_node_hours", true, EXP_HOURS,
+				   "the service has no rollout, or the run no cluster"},
+	[M_RO_EXTRA_COST] = {"rollout.extra_cost", true, EXP_USD, "the service has no rollout, or the run no cluster"},
 	[M_COST_USD] = {"cost.usd", false, EXP_USD, "the run has no cluster"},
 	[M_COST_MONTHLY] = {"cost.monthly", false, EXP_USD, "the run has no cluster"},
 	[M_NODES_MAX] = {"nodes.max", false, EXP_COUNT, "the run has no cluster"},
@@ -78,7 +82,7 @@ static const char *const service_names[] = {
 	"p50", "p90", "p99", "p999", "mean", "max", "error_rate", "timeout_rate", "cpu_util",
 	"violation_minutes", "slo_met", "pods_started", "pod_start.p50", "pod_start.p99",
 	"replicas.max", "ready.min", "interval_p99.max", "rollout.rolled_back", "rollout.promoted", "rollout.rollback",
-	NULL,
+	"rollout.extra_pod_hours", "rollout.extra_node_hours", "rollout.extra_cost", NULL,
 };
 static const char *const run_names[] = {"cost.usd", "cost.monthly", "nodes.max", "nodes.hours", NULL};
 
@@ -156,7 +160,9 @@ void expect_fmt(char *buf, size_t n, enum exp_unit u, double v)
 		snprintf(buf, n, "%s", v != 0 ? "true" : "false");
 		return;
 	}
-	if (u == EXP_USD)
+	if (u == EXP_USD && v > 0 && v < 0.995) /* a rollout's extra cost is cents: 0.00255, not 0.00 */
+		snprintf(num, sizeof num, "%.3g", v);
+	else if (u == EXP_USD)
 		snprintf(num, sizeof num, "%.2f", v);
 	else
 		fmt_num(num, sizeof num, u == EXP_FRACTION ? 100 * v : v);
@@ -736,6 +742,9 @@ static void on_rollout(void *ctx, const struct row_rollout *row)
 	r->svc[i].rolled_back = !strcmp(row->outcome, "aborted");
 	r->svc[i].promoted = !strcmp(row->outcome, "promoted");
 	r->svc[i].rollback_s = row->rollback_s;
+	r->svc[i].extra_pod_hours = row->extra_pod_hours;
+	r->svc[i].extra_node_hours = row->extra_node_hours;
+	r->svc[i].extra_cost_usd = row->extra_cost_usd;
 }
 
 void expect_results_init(struct exp_results *r, const struct scenario *sc, const struct sink *next)
@@ -788,6 +797,9 @@ double expect_actual(const struct exp_results *r, int metric, int service)
 	case M_RO_ROLLED_BACK: return s->has_rollout ? (double)s->rolled_back : NAN;
 	case M_RO_PROMOTED: return s->has_rollout ? (double)s->promoted : NAN;
 	case M_RO_ROLLBACK: return s->has_rollout ? s->rollback_s : NAN;
+	case M_RO_EXTRA_POD_HOURS: return s->has_rollout ? s->extra_pod_hours : NAN;
+	case M_RO_EXTRA_NODE_HOURS: return s->has_rollout ? s->extra_node_hours : NAN;
+	case M_RO_EXTRA_COST: return s->has_rollout ? s->extra_cost_usd : NAN;
 	default: break;
 	}
 	if (!s->has_sum)

@@ -103,6 +103,9 @@ struct exp_service {
 	bool has_rollout;       /* its rollouts row arrived (a service with `rollout:`) */
 	bool rolled_back, promoted; /* its outcome: aborted, promoted */
 	double rollback_s;      /* rollouts.rollback_s (NaN: not rolled back) */
+	double extra_pod_hours; /* rollouts.extra_pod_hours */
+	double extra_node_hours; /* rollouts.extra_node_hours (NaN: no cluster) */
+	double extra_cost_usd;  /* rollouts.extra_cost_usd (NaN: no cluster) */
 };
 
 struct exp_results {

@@ -170,6 +170,8 @@ struct row_rollout {
 	int errors;           /* of which Error (no data) */
 	double extra_pod_hours; /* pod-hours of live pods above spec.replicas, over the run */
 	int max_pods;         /* the most live pods of both versions at once */
+	double extra_node_hours; /* node-hours the pods above spec.replicas held, by CPU share (NaN: no cluster) */
+	double extra_cost_usd; /* what that share of their nodes cost, USD (NaN: no cluster) */
 };
 
 struct sink {

@@ -72,7 +72,7 @@ struct store {
 #define VERSION_COLS "t_s, service, version, pods, ready, target, weight, requests, errors, error_rate, p99_ms"
 #define ROLLOUT_COLS                                                                                    \
 	"service, strategy, outcome, started_s, ended_s, rollback_s, measurements, failed, errors, " \
-	"extra_pod_hours, max_pods"
+	"extra_pod_hours, max_pods, extra_node_hours, extra_cost_usd"
 
 /* Version 1, as documented in results/SCHEMA.md. */
 static const char SCHEMA_V1[] =
@@ -377,6 +377,8 @@ static const char SCHEMA_V9[] =
 	"  errors          INTEGER NOT NULL,\n"
 	"  extra_pod_hours REAL NOT NULL,\n"
 	"  max_pods        INTEGER NOT NULL,\n"
+	"  extra_node_hours REAL,\n"
+	"  extra_cost_usd  REAL,\n"
 	"  PRIMARY KEY (run_id, service)\n"
 	") WITHOUT ROWID;\n";
 
@@ -437,7 +439,7 @@ static const char SQL_PUT_POD_SAMPLE[] = "INSERT INTO stage.pod_samples(" POD_SA
 static const char SQL_PUT_VERSION[] = "INSERT INTO stage.version_samples(" VERSION_COLS ") VALUES "
 				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 static const char SQL_PUT_ROLLOUT[] = "INSERT INTO stage.rollouts(" ROLLOUT_COLS ") VALUES "
-				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char SQL_COPY_VERSIONS[] = "INSERT INTO main.version_samples(run_id, " VERSION_COLS ") SELECT ?1, "
 					VERSION_COLS " FROM stage.version_samples ORDER BY service, version, t_s";
 static const char SQL_COPY_ROLLOUTS[] = "INSERT INTO main.rollouts(run_id, " ROLLOUT_COLS ") SELECT ?1, " ROLLOUT_COLS
@@ -1120,6 +1122,8 @@ static void sink_rollout(void *ctx, const struct row_rollout *r)
 	sqlite3_bind_int(s, 9, r->errors);
 	bind_real(s, 10, r->extra_pod_hours);
 	sqlite3_bind_int(s, 11, r->max_pods);
+	bind_real(s, 12, r->extra_node_hours);
+	bind_real(s, 13, r->extra_cost_usd);
 	stage_row(st, s, "rollout", "service", r->service, NAN);
 }
 
@@ -1669,7 +1673,8 @@ int store_plan_rollouts(store *st, int64_t plan_id, int variants, int replicatio
 {
 	static const char sql[] =
 		"SELECT r.variant, o.service, o.strategy, o.outcome, o.started_s, o.ended_s, o.rollback_s, o.measurements, "
-		"o.failed, o.errors, o.extra_pod_hours, o.max_pods FROM main.runs r JOIN main.rollouts o ON o.run_id = r.id "
+		"o.failed, o.errors, o.extra_pod_hours, o.max_pods, o.extra_node_hours, o.extra_cost_usd "
+		"FROM main.runs r JOIN main.rollouts o ON o.run_id = r.id "
 		"WHERE r.plan_id = ?1 AND r.variant BETWEEN 1 AND ?2 AND r.replication BETWEEN 1 AND ?3 "
 		"ORDER BY r.variant, r.replication, o.service";
 	const char *what = "cannot read the plan's rollouts";
@@ -1693,6 +1698,8 @@ int store_plan_rollouts(store *st, int64_t plan_id, int variants, int replicatio
 			.errors = sqlite3_column_int(s, 9),
 			.extra_pod_hours = sqlite3_column_double(s, 10),
 			.max_pods = sqlite3_column_int(s, 11),
+			.extra_node_hours = column_real(s, 12),
+			.extra_cost_usd = column_real(s, 13),
 		};
 		fn(ctx, sqlite3_column_int(s, 0), &o);
 	}

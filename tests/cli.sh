@@ -411,5 +411,21 @@ sed -e "$CAT" -e '/^      version:/d' scenarios/canary.yaml >"$T/ro-nover.yaml"
 expect "a rollout without a second version" 2 'ro-nover.yaml:[0-9]+:[0-9]+: rollout: a rollout needs a second version' -- \
   "$HR" validate "$T/ro-nover.yaml"
 
+# ---- a rollout's extra cost beside a compare (docs/rollouts.md, "Extra node-hours and cost") ----
+# canary.yaml's good canary and blue/green: the pods above spec.replicas (500m each on m5.xlarge, 3.92 cores,
+# 0.192 USD an hour) with their node-hours and cost, each row as the stored rollouts rows say
+"$HR" run scenarios/canary.yaml --db "$T/ro-cmp.db" >"$T/ro-cmp.out" 2>&1
+for vn in good:1 blue-green:5; do
+  v=${vn%:*}
+  got=$(awk -v v="$v" '/extra node-h +extra USD/ {on = 1; next} on && $1 == v {print $(NF-3), $(NF-2), $(NF-1)}' "$T/ro-cmp.out")
+  want=$(q "$T/ro-cmp.db" "select printf('%.2f %.3f %.4f', o.extra_pod_hours, o.extra_node_hours, o.extra_cost_usd)
+    from rollouts o join runs r on r.id = o.run_id where r.variant = ${vn#*:}")
+  check "canary.yaml's compare: $v's extra pod-hours, node-hours and cost are its rollouts row" "$got" "$want"
+done
+g=$(awk '/extra node-h +extra USD/ {on = 1; next} on && $1 == "good" {print $(NF-1)}' "$T/ro-cmp.out")
+b=$(awk '/extra node-h +extra USD/ {on = 1; next} on && $1 == "blue-green" {print $(NF-1)}' "$T/ro-cmp.out")
+awk -v g="$g" -v b="$b" 'BEGIN {exit !(g > 0 && b > g)}' && ok "blue/green's extra cost ($b USD) is above the canary's ($g USD)" ||
+  bad "blue/green's extra cost above the canary's" "canary '$g', blue-green '$b'"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

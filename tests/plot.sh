@@ -250,6 +250,11 @@ grep -q rollout "$T/out" && bad "a run without a rollout has no rollout chart" |
 "$HR" report "$T/canary.db" --out "$T/canary.md" >/dev/null 2>&1
 grep -q '^| payment | canary | aborted | 120.0 | 180.0 | 60.0 |' "$T/canary.md" && grep -q '| error-rate | 0.04[0-9]* | Failed |' "$T/canary.md" &&
   ok "the report has the rollout's outcome and its Failed measurement" || bad "the report's rollout section" "$(grep -n -A6 '## Rollout' "$T/canary.md")"
+# one canary pod (10 % of 10) from 120 s to 30 s after the abort at 180 s: 90 s, 0.025 pod-hours; half a core of
+# an m5.xlarge's 3.92: 0.025 x 0.5 / 3.92 = 0.00319 node-hours, at 0.192 USD an hour 0.000612 USD
+grep -q '| 0\.025 | 0\.003 | 0\.0006 | 11 |$' "$T/canary.md" &&
+  ok "the report's rollout row has the extra pod-hours, node-hours and cost by hand" ||
+  bad "the report's rollout extra columns" "$(grep -n -A4 '## Rollout' "$T/canary.md" | tail -1)"
 grep -q "## Rollout" "$T/pz.md" && bad "a report without a rollout has no rollout section" || ok "a report without a rollout has no rollout section"
 
 echo "plot: $pass passed, $fail failed"
