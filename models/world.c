@@ -10,6 +10,7 @@
  */
 #include "world.h"
 
+#include "kafka.h"
 #include "outage.h"
 #include "spot.h"
 
@@ -191,6 +192,8 @@ static simtime sample_ev(struct sim *s, void *obj, uint64_t arg)
 	if (dt > 0) {
 		emit_samples(w, dt);
 		emit_nodes(w);
+		if (w->kafka)
+			kafka_sample(w, dt);
 		w->last_sample = s->now;
 	}
 	return next_tick(s, w->sc->sample_interval);
@@ -279,6 +282,7 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 	w->start_usd_hour = node_rate(w, &w->start_spot_usd_hour);
 	spot_start(w);
 	outage_start(w);
+	kafka_new(w);
 	control_start(w);
 	for (size_t i = 0; i < w->n_svcs; i++) {
 		struct service *sv = &w->svcs[i];
@@ -343,10 +347,14 @@ void world_finish(struct world *w)
 	simtime dt = w->s->now - w->last_sample;
 	if (dt > 0) {
 		emit_samples(w, dt);
+		if (w->kafka)
+			kafka_sample(w, dt);
 		w->last_sample = w->s->now;
 	}
 	for (size_t i = 0; i < w->n_svcs; i++)
 		emit_summary(w, &w->svcs[i]);
+	if (w->kafka)
+		kafka_finish(w);
 	if (w->cluster && w->out.cost) {
 		double secs = w->node_seconds, hours = sim_to_s(w->s->now) / 3600;
 		for (size_t i = 0; i < w->n_nodes; i++)
@@ -363,6 +371,8 @@ void world_free(struct world *w)
 	if (!w)
 		return;
 	control_free(w);
+	kafka_free(w->kafka);
+	w->kafka = NULL;
 	for (size_t i = 0; i < w->n_svcs; i++)
 		svc_release(&w->svcs[i]);
 	free(w->svcs);

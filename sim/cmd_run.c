@@ -101,6 +101,24 @@ static void tee_pod_sample(void *ctx, const struct row_pod_sample *r)
 	t->store.pod_sample(t->store.ctx, r);
 }
 
+static void tee_kafka(void *ctx, const struct row_kafka *r)
+{
+	struct tee *t = ctx;
+	t->store.kafka(t->store.ctx, r);
+}
+
+static void tee_kafka_summary(void *ctx, const struct row_kafka_summary *r)
+{
+	struct tee *t = ctx;
+	t->store.kafka_summary(t->store.ctx, r);
+}
+
+static void tee_sagas(void *ctx, const struct row_sagas *r)
+{
+	struct tee *t = ctx;
+	t->store.sagas(t->store.ctx, r);
+}
+
 static void tee_summary(void *ctx, const struct row_summary *r)
 {
 	struct tee *t = ctx;
@@ -216,7 +234,10 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0}};
 	/* Pod samples only where the store takes them: NULL spares the model the work. */
 	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost,
-			   t.store.pod_sample ? tee_pod_sample : NULL};
+			   t.store.pod_sample ? tee_pod_sample : NULL,
+			   t.store.kafka ? tee_kafka : NULL,
+			   t.store.kafka_summary ? tee_kafka_summary : NULL,
+			   t.store.sagas ? tee_sagas : NULL};
 	struct progress prog = {!a->quiet && isatty(2), false};
 	struct run_hooks hooks = {&interrupted, show_progress, &prog};
 	signal(SIGINT, on_signal);

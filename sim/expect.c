@@ -713,6 +713,29 @@ static void on_pod_sample(void *ctx, const struct row_pod_sample *row)
 	r->next.pod_sample(r->next.ctx, row);
 }
 
+static void on_kafka(void *ctx, const struct row_kafka *row)
+{
+	struct exp_results *r = ctx;
+	if (r->next.kafka)
+		r->next.kafka(r->next.ctx, row);
+}
+
+static void on_kafka_summary(void *ctx, const struct row_kafka_summary *row)
+{
+	struct exp_results *r = ctx;
+	if (r->next.kafka_summary)
+		r->next.kafka_summary(r->next.ctx, row);
+}
+
+static void on_sagas(void *ctx, const struct row_sagas *row)
+{
+	struct exp_results *r = ctx;
+	if (r->next.sagas)
+		r->next.sagas(r->next.ctx, row);
+	r->has_sagas = true;
+	r->sagas = *row;
+}
+
 void expect_results_init(struct exp_results *r, const struct scenario *sc, const struct sink *next)
 {
 	memset(r, 0, sizeof *r);
@@ -738,7 +761,7 @@ struct sink expect_sink(struct exp_results *r)
 {
 	/* No expectation reads pod samples: they are asked for only if next keeps them. */
 	return (struct sink){r, on_sample, on_summary, on_decision, on_nodes, on_cost,
-			     r->next.pod_sample ? on_pod_sample : NULL};
+			     r->next.pod_sample ? on_pod_sample : NULL, on_kafka, on_kafka_summary, on_sagas};
 }
 
 double expect_actual(const struct exp_results *r, int metric, int service)

@@ -109,6 +109,8 @@ struct exp_results {
 	struct row_cost cost;
 	struct sink next;          /* rows are passed on to it; its functions may be NULL */
 	int last;                  /* the service of the last row (rows come in service order) */
+	bool has_sagas;            /* the sagas row arrived (runs with Kafka sagas) */
+	struct row_sagas sagas;
 };
 
 /* Starts empty results of a run of sc; rows are also passed on to next (may

@@ -215,4 +215,10 @@ int ld_load_balancer(struct ld *L, const struct ynode *svc, struct scn_service *
 /* sim/scn_cost.c: `cost:` into L->sc->cost (v NULL: the defaults). */
 int ld_load_cost(struct ld *L, const struct ynode *v);
 
+/* sim/scn_kafka.c: `kafka:` (v), read before the services (root is the
+ * scenario, whose services mapping it looks names up in); a KEDA trigger
+ * adds its series to external_metrics. */
+int ld_load_kafka(struct ld *L, const struct ynode *root, const struct ynode *v);
+void ld_free_kafka(struct scenario *sc);
+
 #endif

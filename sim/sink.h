@@ -130,6 +130,37 @@ struct row_decision {
 	const char *detail;   /* free text: a node name, "0/3 nodes are available: 3 Insufficient cpu.", ... (NULL if none) */
 };
 
+/*
+ * Kafka (models/kafka.h): one row per consumer group per sample interval,
+ * one per group at the end, and the run's sagas. Strings are borrowed for
+ * the call. Times of messages are from produce to commit.
+ */
+struct row_kafka {
+	double t_s;             /* end of the interval, s */
+	const char *group;      /* group.id */
+	const char *topic;
+	const char *service;    /* the consuming service */
+	int partitions;
+	int members;            /* consumers in the group now (Ready pods x concurrency) */
+	int64_t lag;            /* produced and not committed, now, all partitions */
+	int64_t max_partition_lag; /* the largest partition's lag now */
+	int paused;             /* partitions stopped by a rebalance now */
+	int64_t produced, consumed, dlt, rebalances; /* in the interval */
+	double latency_mean_ms, latency_p99_ms; /* of the messages committed in the interval; NaN: none */
+	double keda_metric;     /* what KEDA's metrics server serves now; NaN without a keda trigger */
+};
+struct row_kafka_summary {
+	const char *group, *topic, *service;
+	int64_t produced, consumed, deliveries, failures, dlt, rebalances, max_lag;
+	double paused_s;        /* partition-seconds stopped by rebalances */
+	double latency_mean_ms, latency_p50_ms, latency_p99_ms, latency_max_ms; /* NaN: none committed */
+};
+struct row_sagas {
+	int64_t started, completed, failed; /* failed: a message of it went to a DLT */
+	int64_t open;           /* still in flight at the end */
+	double mean_s, p50_s, p99_s, max_s; /* completion: request to the last commit; NaN: none */
+};
+
 struct sink {
 	void *ctx;
 	void (*sample)(void *ctx, const struct row_sample *r);
@@ -138,6 +169,9 @@ struct sink {
 	void (*nodes)(void *ctx, const struct row_nodes *r);       /* may be NULL */
 	void (*cost)(void *ctx, const struct row_cost *r);         /* may be NULL */
 	void (*pod_sample)(void *ctx, const struct row_pod_sample *r); /* may be NULL */
+	void (*kafka)(void *ctx, const struct row_kafka *r);           /* may be NULL */
+	void (*kafka_summary)(void *ctx, const struct row_kafka_summary *r); /* may be NULL */
+	void (*sagas)(void *ctx, const struct row_sagas *r);           /* may be NULL */
 };
 
 #endif

@@ -42,6 +42,9 @@ struct store {
 	sqlite3_stmt *put_decision; /* INSERT into stage.decisions, reused for every row */
 	sqlite3_stmt *put_nodes;   /* INSERT into stage.nodes, reused for every row */
 	sqlite3_stmt *put_pod_sample; /* INSERT into stage.pod_samples, reused for every row */
+	sqlite3_stmt *put_kafka;   /* INSERT into stage.kafka_samples */
+	sqlite3_stmt *put_kafka_summary; /* INSERT into stage.kafka_summaries */
+	sqlite3_stmt *put_sagas;   /* INSERT into stage.sagas */
 	bool has_cost;             /* the run emitted its cost row */
 	struct row_cost cost;      /* that row, written into the runs row at commit */
 	int64_t plan_id;           /* the staged run's plan (store_run_set_plan), 0: none */
@@ -67,6 +70,13 @@ struct store {
 	"t_s, service, kind, pod, event, replicas, desired, raw, stabilized, limited, bound, metrics, detail"
 #define NODES_COLS "t_s, pool, instance_type, launching, registered, ready, draining, cost_per_hour"
 #define POD_SAMPLE_COLS "t_s, service, pod, node, cpu_cores, cpu_util, cpu_throttled, cpu_pressure"
+#define KAFKA_COLS                                                                                        \
+	"t_s, consumer_group, topic, service, partitions, members, lag, max_partition_lag, paused, produced, " \
+	"consumed, dlt, rebalances, latency_mean_ms, latency_p99_ms, keda_metric"
+#define KAFKA_SUMMARY_COLS                                                                                   \
+	"consumer_group, topic, service, produced, consumed, deliveries, failures, dlt, rebalances, max_lag, " \
+	"paused_s, latency_mean_ms, latency_p50_ms, latency_p99_ms, latency_max_ms"
+#define SAGA_COLS "started, completed, failed, open, mean_s, p50_s, p99_s, max_s"
 
 /* Version 1, as documented in results/SCHEMA.md. */
 static const char SCHEMA_V1[] =
@@ -335,6 +345,61 @@ static const char SCHEMA_V7[] =
 	"  FOREIGN KEY (plan_id, variant) REFERENCES plan_variants(plan_id, variant) ON DELETE CASCADE\n"
 	") WITHOUT ROWID;\n";
 
+/* Version 8: Kafka (models/kafka.h, docs/kafka.md). kafka_samples, one row
+ * per consumer group per sample interval; kafka_summaries, one per group
+ * per run; sagas, one per run that started any. */
+static const char SCHEMA_V8[] =
+	"CREATE TABLE kafka_samples(\n"
+	"  run_id            INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s               REAL NOT NULL,\n"
+	"  consumer_group    TEXT NOT NULL,\n"
+	"  topic             TEXT NOT NULL,\n"
+	"  service           TEXT NOT NULL,\n"
+	"  partitions        INTEGER NOT NULL,\n"
+	"  members           INTEGER NOT NULL,\n"
+	"  lag               INTEGER NOT NULL,\n"
+	"  max_partition_lag INTEGER NOT NULL,\n"
+	"  paused            INTEGER NOT NULL,\n"
+	"  produced          INTEGER NOT NULL,\n"
+	"  consumed          INTEGER NOT NULL,\n"
+	"  dlt               INTEGER NOT NULL,\n"
+	"  rebalances        INTEGER NOT NULL,\n"
+	"  latency_mean_ms   REAL,\n"
+	"  latency_p99_ms    REAL,\n"
+	"  keda_metric       REAL,\n"
+	"  PRIMARY KEY (run_id, consumer_group, topic, t_s)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE kafka_summaries(\n"
+	"  run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  consumer_group  TEXT NOT NULL,\n"
+	"  topic           TEXT NOT NULL,\n"
+	"  service         TEXT NOT NULL,\n"
+	"  produced        INTEGER NOT NULL,\n"
+	"  consumed        INTEGER NOT NULL,\n"
+	"  deliveries      INTEGER NOT NULL,\n"
+	"  failures        INTEGER NOT NULL,\n"
+	"  dlt             INTEGER NOT NULL,\n"
+	"  rebalances      INTEGER NOT NULL,\n"
+	"  max_lag         INTEGER NOT NULL,\n"
+	"  paused_s        REAL NOT NULL,\n"
+	"  latency_mean_ms REAL,\n"
+	"  latency_p50_ms  REAL,\n"
+	"  latency_p99_ms  REAL,\n"
+	"  latency_max_ms  REAL,\n"
+	"  PRIMARY KEY (run_id, consumer_group, topic)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE sagas(\n"
+	"  run_id    INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  started   INTEGER NOT NULL,\n"
+	"  completed INTEGER NOT NULL,\n"
+	"  failed    INTEGER NOT NULL,\n"
+	"  open      INTEGER NOT NULL,\n"
+	"  mean_s    REAL,\n"
+	"  p50_s     REAL,\n"
+	"  p99_s     REAL,\n"
+	"  max_s     REAL\n"
+	");\n";
+
 /*
  * The schema's history: migrations[v] takes a database from version v - 1 to
  * version v. A new file (version 0) runs every step; an older file runs the
@@ -350,6 +415,7 @@ static const char *const migrations[] = {
 	SCHEMA_V5, /* samples.cpu_cores ... cpu_capacity; summaries.cpu_throttled, cpu_pressure; pod_samples */
 	SCHEMA_V6, /* summaries.latency_met, errors_met, violation_met; plan_failures */
 	SCHEMA_V7, /* runs.spot_cost_usd, start_*; plan_variants.month_*; plan_services.monthly_share_usd; plan_hours */
+	SCHEMA_V8, /* kafka_samples, kafka_summaries, sagas */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
@@ -363,7 +429,10 @@ static const char STAGE_SCHEMA[] =
 	"CREATE TABLE stage.summaries(" SUMMARY_COLS ", PRIMARY KEY (service)) WITHOUT ROWID;"
 	"CREATE TABLE stage.decisions(" DECISION_COLS ", CHECK (metrics IS NULL OR json_valid(metrics)));"
 	"CREATE TABLE stage.nodes(" NODES_COLS ");"
-	"CREATE TABLE stage.pod_samples(" POD_SAMPLE_COLS ", PRIMARY KEY (service, pod, t_s)) WITHOUT ROWID;";
+	"CREATE TABLE stage.pod_samples(" POD_SAMPLE_COLS ", PRIMARY KEY (service, pod, t_s)) WITHOUT ROWID;"
+	"CREATE TABLE stage.kafka_samples(" KAFKA_COLS ", PRIMARY KEY (consumer_group, topic, t_s)) WITHOUT ROWID;"
+	"CREATE TABLE stage.kafka_summaries(" KAFKA_SUMMARY_COLS ", PRIMARY KEY (consumer_group, topic)) WITHOUT ROWID;"
+	"CREATE TABLE stage.sagas(" SAGA_COLS ");";
 
 static const char SQL_PUT_SAMPLE[] = "INSERT INTO stage.samples(" SAMPLE_COLS ") VALUES "
 				     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
@@ -376,6 +445,18 @@ static const char SQL_PUT_DECISION[] = "INSERT INTO stage.decisions(" DECISION_C
 static const char SQL_PUT_NODES[] = "INSERT INTO stage.nodes(" NODES_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char SQL_PUT_POD_SAMPLE[] = "INSERT INTO stage.pod_samples(" POD_SAMPLE_COLS ") VALUES "
 					 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_PUT_KAFKA[] = "INSERT INTO stage.kafka_samples(" KAFKA_COLS ") VALUES "
+				    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+static const char SQL_PUT_KAFKA_SUMMARY[] = "INSERT INTO stage.kafka_summaries(" KAFKA_SUMMARY_COLS ") VALUES "
+					    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+static const char SQL_PUT_SAGAS[] = "INSERT INTO stage.sagas(" SAGA_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_COPY_KAFKA[] = "INSERT INTO main.kafka_samples(run_id, " KAFKA_COLS ") SELECT ?1, " KAFKA_COLS
+				     " FROM stage.kafka_samples ORDER BY consumer_group, topic, t_s";
+static const char SQL_COPY_KAFKA_SUMMARIES[] = "INSERT INTO main.kafka_summaries(run_id, " KAFKA_SUMMARY_COLS
+					       ") SELECT ?1, " KAFKA_SUMMARY_COLS
+					       " FROM stage.kafka_summaries ORDER BY consumer_group, topic";
+static const char SQL_COPY_SAGAS[] = "INSERT INTO main.sagas(run_id, " SAGA_COLS ") SELECT ?1, " SAGA_COLS
+				     " FROM stage.sagas";
 /* In key order, so the main table's B-tree is appended to, not scattered. */
 static const char SQL_COPY_SAMPLES[] = "INSERT INTO main.samples(run_id, " SAMPLE_COLS ") SELECT ?1, " SAMPLE_COLS
 				       " FROM stage.samples ORDER BY service, t_s";
@@ -797,7 +878,11 @@ static void stage_drop(store *st)
 	sqlite3_finalize(st->put_decision);
 	sqlite3_finalize(st->put_nodes);
 	sqlite3_finalize(st->put_pod_sample);
+	sqlite3_finalize(st->put_kafka);
+	sqlite3_finalize(st->put_kafka_summary);
+	sqlite3_finalize(st->put_sagas);
 	st->put_sample = st->put_summary = st->put_decision = st->put_nodes = st->put_pod_sample = NULL;
+	st->put_kafka = st->put_kafka_summary = st->put_sagas = NULL;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	/* Fails harmlessly if begin failed before attaching. */
@@ -835,6 +920,12 @@ int store_run_begin(store *st, const struct run_info *ri, struct herr *e)
 		rc = prepare(st, SQL_PUT_NODES, keep, &st->put_nodes, what, e);
 	if (!rc)
 		rc = prepare(st, SQL_PUT_POD_SAMPLE, keep, &st->put_pod_sample, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_KAFKA, keep, &st->put_kafka, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_KAFKA_SUMMARY, keep, &st->put_kafka_summary, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_SAGAS, keep, &st->put_sagas, what, e);
 	/* One transaction on the stage for the whole run, not one per row; it
 	 * touches no table of main, so it takes no lock there. */
 	if (!rc)
@@ -999,6 +1090,75 @@ static void sink_pod_sample(void *ctx, const struct row_pod_sample *r)
 	stage_row(st, s, "sample", "pod", r->pod, r->t_s);
 }
 
+static void sink_kafka(void *ctx, const struct row_kafka *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->group && r->topic && r->service);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_kafka;
+	bind_real(s, 1, r->t_s);
+	bind_str(s, 2, r->group);
+	bind_str(s, 3, r->topic);
+	bind_str(s, 4, r->service);
+	sqlite3_bind_int(s, 5, r->partitions);
+	sqlite3_bind_int(s, 6, r->members);
+	sqlite3_bind_int64(s, 7, r->lag);
+	sqlite3_bind_int64(s, 8, r->max_partition_lag);
+	sqlite3_bind_int(s, 9, r->paused);
+	sqlite3_bind_int64(s, 10, r->produced);
+	sqlite3_bind_int64(s, 11, r->consumed);
+	sqlite3_bind_int64(s, 12, r->dlt);
+	sqlite3_bind_int64(s, 13, r->rebalances);
+	bind_real(s, 14, r->latency_mean_ms);
+	bind_real(s, 15, r->latency_p99_ms);
+	bind_real(s, 16, r->keda_metric);
+	stage_row(st, s, "kafka sample", "group", r->group, r->t_s);
+}
+
+static void sink_kafka_summary(void *ctx, const struct row_kafka_summary *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->group && r->topic && r->service);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_kafka_summary;
+	bind_str(s, 1, r->group);
+	bind_str(s, 2, r->topic);
+	bind_str(s, 3, r->service);
+	sqlite3_bind_int64(s, 4, r->produced);
+	sqlite3_bind_int64(s, 5, r->consumed);
+	sqlite3_bind_int64(s, 6, r->deliveries);
+	sqlite3_bind_int64(s, 7, r->failures);
+	sqlite3_bind_int64(s, 8, r->dlt);
+	sqlite3_bind_int64(s, 9, r->rebalances);
+	sqlite3_bind_int64(s, 10, r->max_lag);
+	bind_real(s, 11, r->paused_s);
+	bind_real(s, 12, r->latency_mean_ms);
+	bind_real(s, 13, r->latency_p50_ms);
+	bind_real(s, 14, r->latency_p99_ms);
+	bind_real(s, 15, r->latency_max_ms);
+	stage_row(st, s, "kafka summary", "group", r->group, NAN);
+}
+
+static void sink_sagas(void *ctx, const struct row_sagas *r)
+{
+	store *st = ctx;
+	assert(st->staging);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_sagas;
+	sqlite3_bind_int64(s, 1, r->started);
+	sqlite3_bind_int64(s, 2, r->completed);
+	sqlite3_bind_int64(s, 3, r->failed);
+	sqlite3_bind_int64(s, 4, r->open);
+	bind_real(s, 5, r->mean_s);
+	bind_real(s, 6, r->p50_s);
+	bind_real(s, 7, r->p99_s);
+	bind_real(s, 8, r->max_s);
+	stage_row(st, s, "sagas row", "run", "sagas", NAN);
+}
+
 /* The cost goes into the runs row, which exists only at commit: kept until
  * then. A run has one; a second would silently replace the first, so it
  * fails the run like a duplicate summary. */
@@ -1026,7 +1186,8 @@ void store_run_set_plan(store *st, int64_t plan_id, double base_cost_per_hour)
 
 struct sink store_sink(store *st)
 {
-	return (struct sink){st, sink_sample, sink_summary, sink_decision, sink_nodes, sink_cost, sink_pod_sample};
+	return (struct sink){st,	      sink_sample, sink_summary,       sink_decision, sink_nodes,
+			     sink_cost,	      sink_pod_sample, sink_kafka, sink_kafka_summary, sink_sagas};
 }
 
 /* ---- Committing --------------------------------------------------------- */
@@ -1149,6 +1310,12 @@ static int copy_run(store *st, const struct run_end *end, int64_t *run_id, struc
 		rc = copy_rows(st, SQL_COPY_NODES, id, "cannot store the run (copying nodes)", e);
 	if (!rc)
 		rc = copy_rows(st, SQL_COPY_POD_SAMPLES, id, "cannot store the run (copying pod samples)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_KAFKA, id, "cannot store the run (copying kafka samples)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_KAFKA_SUMMARIES, id, "cannot store the run (copying kafka summaries)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_SAGAS, id, "cannot store the run (copying sagas)", e);
 	if (!rc)
 		rc = exec(st, "COMMIT", "cannot store the run (committing)", e);
 	if (rc) {

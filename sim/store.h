@@ -30,7 +30,7 @@ typedef struct store store;
  * plan_services and runs.plan_id; version 5 samples.cpu_cores,
  * cpu_throttled, cpu_pressure, cpu_capacity, summaries.cpu_throttled,
  * cpu_pressure, and pod_samples. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* What identifies a run. Strings are borrowed. */
 struct run_info {

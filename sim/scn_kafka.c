@@ -1,0 +1,368 @@
+/*
+ * scn_kafka.c: the scenario's `kafka:` section (scn.h, struct scn_kafka;
+ * docs/kafka.md; scenarios/README.md, "kafka").
+ *
+ *   kafka:
+ *     topics:    [{name, partitions, skew}]
+ *     producers: [{service, topic, on: success|failure, probability, from}]
+ *     consumers: [{service, topic, group, concurrency, assignor,
+ *                  rebalance_pause, cpu_per_message, errors: {transient,
+ *                  logical}, backoff: {interval, maxAttempts}, keda: {...}}]
+ *
+ * Read before the services (their HPAs name the External metric a KEDA
+ * trigger serves), so services are found by their place in the services
+ * mapping. A consumer with `keda:` adds a series to external_metrics named
+ * as KEDA names its metric, s0-kafka-TOPIC, labelled
+ * scaledobject.keda.sh/name: SERVICE (the label KEDA's HPA selects on):
+ * the HPA pasted from `kubectl get hpa keda-hpa-SERVICE -o yaml` finds it.
+ *
+ * Checks: partitions 1 to 10,000; lagThreshold > 0 and
+ * activationLagThreshold >= 0, allowIdleConsumers and
+ * limitToPartitionsWithLag not both (KEDA's Validate,
+ * kedacore/keda pkg/scalers/kafka_scaler.go); topics that feed each other
+ * through consumers that produce (`from:`) in a cycle are refused (events
+ * would circulate for ever); a consumer of a topic nobody produces is a
+ * warning.
+ */
+#include "scn_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The service called name (its place in the services mapping), or -1 with
+ * an error at v. */
+static int service_at(struct ld *L, const struct ynode *root, const struct ynode *v, const char *in, int *out)
+{
+	const char *name = ld_scalar(L, v, in);
+	if (!name)
+		return -1;
+	const struct ynode *svcs = yt_get(root, "services");
+	long i = svcs && svcs->kind == Y_MAP ? yt_find(svcs, name) : -1;
+	if (i < 0)
+		return yt_err(L->e, v, "%s: no service '%s' in services", in, name);
+	*out = (int)i;
+	return 0;
+}
+
+static int topic_at(struct ld *L, const struct ynode *v, const char *in, int *out)
+{
+	const struct scn_kafka *k = &L->sc->kafka;
+	const char *name = ld_scalar(L, v, in);
+	if (!name)
+		return -1;
+	for (size_t i = 0; i < k->n_topics; i++)
+		if (!strcmp(k->topics[i].name, name)) {
+			*out = (int)i;
+			return 0;
+		}
+	return yt_err(L->e, v, "%s: no topic '%s' in kafka.topics", in, name);
+}
+
+static bool good_topic(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > 249 || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '.' ||
+		      *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+static int load_topic(struct ld *L, const struct ynode *v, struct scn_kafka_topic *t)
+{
+	static const char *const keys[] = {"name", "partitions", "skew", NULL};
+	const struct ynode *n;
+	const char *name;
+	int64_t parts = 1;
+	t->line = v->line;
+	t->col = v->col;
+	if (ld_want_map(L, v, "a topic") || ld_check_keys(L, v, keys, "a topic") ||
+	    !(n = ld_need(L, v, "name", "a topic")) || !(name = ld_scalar(L, n, "name")))
+		return -1;
+	/* Kafka's Topic.validate: 1 to 249 of [a-zA-Z0-9._-], not "." or "..". */
+	if (!good_topic(name))
+		return yt_err(L->e, n, "name: '%s' is not a Kafka topic name (1 to 249 of a-z, A-Z, 0-9, '.', '_', '-')",
+			      name);
+	t->name = xstrdup(name);
+	if (!(n = ld_need(L, v, "partitions", "a topic")))
+		return -1;
+	if (ld_get_int(L, v, "partitions", 1, INT64_MAX, &parts))
+		return -1;
+	if (parts > SCN_KAFKA_MAX_PARTITIONS)
+		return yt_err(L->e, n, "partitions: %lld is too many (at most %d per topic)", (long long)parts,
+			      SCN_KAFKA_MAX_PARTITIONS);
+	t->partitions = (int)parts;
+	t->keys = KAFKA_KEYS_UNIFORM;
+	if (yt_get(v, "skew")) {
+		if (ld_get_num(L, v, "skew", units_number, 0, 10, true, &t->skew))
+			return -1;
+		t->keys = KAFKA_KEYS_ZIPF;
+	}
+	return 0;
+}
+
+static int load_producer(struct ld *L, const struct ynode *root, const struct ynode *v, struct scn_kafka_producer *p)
+{
+	static const char *const keys[] = {"service", "topic", "on", "probability", "from", NULL};
+	static const char *const ons[] = {"success", "failure", NULL};
+	const struct ynode *n;
+	int on = 0;
+	p->line = v->line;
+	p->col = v->col;
+	p->probability = 1;
+	p->from = -1;
+	if (ld_want_map(L, v, "a producer") || ld_check_keys(L, v, keys, "a producer") ||
+	    !(n = ld_need(L, v, "service", "a producer")) || service_at(L, root, n, "service", &p->service) ||
+	    !(n = ld_need(L, v, "topic", "a producer")) || topic_at(L, n, "topic", &p->topic) ||
+	    ld_get_enum(L, v, "on", ons, &on) ||
+	    ld_get_num(L, v, "probability", units_fraction, 0, 1, true, &p->probability))
+		return -1;
+	p->on = (enum scn_kafka_on)on;
+	if ((n = yt_get(v, "from")) && topic_at(L, n, "from", &p->from))
+		return -1;
+	return 0;
+}
+
+static int load_keda(struct ld *L, const struct ynode *v, struct scn_kafka_consumer *c)
+{
+	static const char *const keys[] = {"lagThreshold", "activationLagThreshold", "allowIdleConsumers",
+					   "limitToPartitionsWithLag", NULL};
+	static const char *const bools[] = {"false", "true", NULL};
+	int idle = 0, lim = 0;
+	c->keda = true;
+	c->lag_threshold = 10;
+	if (ld_want_map(L, v, "keda") || ld_check_keys(L, v, keys, "keda") ||
+	    ld_get_int(L, v, "lagThreshold", INT64_MIN, INT64_MAX, &c->lag_threshold) ||
+	    ld_get_int(L, v, "activationLagThreshold", INT64_MIN, INT64_MAX, &c->activation_lag) ||
+	    ld_get_enum(L, v, "allowIdleConsumers", bools, &idle) ||
+	    ld_get_enum(L, v, "limitToPartitionsWithLag", bools, &lim))
+		return -1;
+	if (c->lag_threshold <= 0)
+		return yt_err(L->e, yt_get(v, "lagThreshold"),
+			      "lagThreshold: %lld: \"lagThreshold\" must be positive number (KEDA refuses the trigger)",
+			      (long long)c->lag_threshold);
+	if (c->activation_lag < 0)
+		return yt_err(L->e, yt_get(v, "activationLagThreshold"),
+			      "activationLagThreshold: %lld: must be a non-negative number", (long long)c->activation_lag);
+	c->allow_idle = idle;
+	c->limit_to_lag = lim;
+	if (idle && lim)
+		return yt_err(L->e, v, "allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously "
+				       "(KEDA refuses the trigger)");
+	return 0;
+}
+
+/* The External metric series KEDA's metrics server serves for consumer ci. */
+static void add_series(struct ld *L, struct scn_kafka_consumer *c, size_t ci, const char *service)
+{
+	struct scenario *sc = L->sc;
+	const char *topic = sc->kafka.topics[c->topic].name;
+	sc->external_metrics =
+		xrealloc(sc->external_metrics, (sc->n_external_metrics + 1) * sizeof *sc->external_metrics);
+	struct scn_ext_metric *x = &sc->external_metrics[sc->n_external_metrics];
+	memset(x, 0, sizeof *x);
+	size_t len = strlen(topic) + 16;
+	x->name = xmalloc(len);
+	snprintf(x->name, len, "s0-kafka-%s", topic);
+	x->labels = xcalloc(1, sizeof *x->labels);
+	x->labels[0].key = xstrdup("scaledobject.keda.sh/name");
+	x->labels[0].value = xstrdup(service);
+	x->n_labels = 1;
+	x->steps = xcalloc(1, sizeof *x->steps);
+	x->n_steps = 1;
+	x->kafka = (int)ci + 1;
+	c->series = (int)sc->n_external_metrics++;
+}
+
+static int load_errors(struct ld *L, const struct ynode *v, struct scn_kafka_consumer *c)
+{
+	static const char *const keys[] = {"transient", "logical", NULL};
+	if (ld_want_map(L, v, "errors") || ld_check_keys(L, v, keys, "errors") ||
+	    ld_get_num(L, v, "transient", units_fraction, 0, 1, false, &c->transient) ||
+	    ld_get_num(L, v, "logical", units_fraction, 0, 1, false, &c->logical))
+		return -1;
+	if (c->transient >= 1)
+		return yt_err(L->e, yt_get(v, "transient"),
+			      "transient: a failure on every delivery is a logical failure (logical: 100%%)");
+	return 0;
+}
+
+/* Spring Kafka's FixedBackOff(interval, maxAttempts): maxAttempts counts
+ * redeliveries, the default (0, 9) gives 10 deliveries. */
+static int load_backoff(struct ld *L, const struct ynode *v, struct scn_kafka_consumer *c)
+{
+	static const char *const keys[] = {"interval", "maxAttempts", NULL};
+	int64_t n = c->max_retries;
+	if (ld_want_map(L, v, "backoff") || ld_check_keys(L, v, keys, "backoff") ||
+	    ld_get_dur(L, v, "interval", 0, SIM_HOUR, true, &c->backoff_interval) ||
+	    ld_get_int(L, v, "maxAttempts", 0, 1000, &n))
+		return -1;
+	c->max_retries = (int)n;
+	return 0;
+}
+
+static int load_consumer(struct ld *L, const struct ynode *root, const struct ynode *v, struct scn_kafka_consumer *c,
+			 size_t ci)
+{
+	static const char *const keys[] = {"service",	      "topic",		 "group",  "concurrency", "assignor",
+					   "rebalance_pause", "cpu_per_message", "errors", "backoff",	  "keda", NULL};
+	static const char *const assignors[] = {"range", "cooperative-sticky", NULL};
+	const struct ynode *n;
+	int64_t conc = 1;
+	int as = 0;
+	c->line = v->line;
+	c->col = v->col;
+	c->series = -1;
+	c->max_retries = 9;
+	c->rebalance_pause = (struct dist){DIST_CONSTANT, 3.0, 0};
+	if (ld_want_map(L, v, "a consumer") || ld_check_keys(L, v, keys, "a consumer") ||
+	    !(n = ld_need(L, v, "service", "a consumer")) || service_at(L, root, n, "service", &c->service) ||
+	    !(n = ld_need(L, v, "topic", "a consumer")) || topic_at(L, n, "topic", &c->topic) ||
+	    ld_get_int(L, v, "concurrency", 1, 64, &conc) || ld_get_enum(L, v, "assignor", assignors, &as))
+		return -1;
+	const char *svc = yt_key(yt_get(root, "services"), (size_t)c->service)->s;
+	const char *group = svc;
+	if ((n = yt_get(v, "group")) && !(group = ld_scalar(L, n, "group")))
+		return -1;
+	c->group = xstrdup(group);
+	c->concurrency = (int)conc;
+	c->assignor = (enum scn_kafka_assignor)as;
+	if (((n = yt_get(v, "rebalance_pause")) && ld_load_delay(L, n, "rebalance_pause", &c->rebalance_pause)) ||
+	    ((n = yt_get(v, "errors")) && load_errors(L, n, c)) || ((n = yt_get(v, "backoff")) && load_backoff(L, n, c)))
+		return -1;
+	if ((n = yt_get(v, "cpu_per_message"))) {
+		if (ld_load_dist(L, n, "cpu_per_message", &c->cpu_per_message))
+			return -1;
+		c->has_cpu = true;
+	}
+	if ((n = yt_get(v, "keda"))) {
+		if (load_keda(L, n, c))
+			return -1;
+		add_series(L, c, ci, svc);
+	}
+	return 0;
+}
+
+/* Depth-first search for a cycle of topics (a -> b when a consumer of a
+ * produces to b); 0, or -1 with the error at the producer closing it. */
+static int find_loop(struct ld *L, int t, char *colour)
+{
+	const struct scn_kafka *k = &L->sc->kafka;
+	colour[t] = 1;
+	for (size_t i = 0; i < k->n_producers; i++) {
+		const struct scn_kafka_producer *p = &k->producers[i];
+		if (p->from != t)
+			continue;
+		if (colour[p->topic] == 1) {
+			struct herr *e = L->e;
+			herr_at(e, L->sc->path, p->line, p->col,
+				"this producer closes a cycle of topics (%s -> %s): every event would produce another "
+				"for ever; a SAGA's chain of topics must end",
+				k->topics[t].name, k->topics[p->topic].name);
+			return -1;
+		}
+		if (!colour[p->topic] && find_loop(L, p->topic, colour))
+			return -1;
+	}
+	colour[t] = 2;
+	return 0;
+}
+
+static int check_graph(struct ld *L, const struct ynode *v)
+{
+	struct scn_kafka *k = &L->sc->kafka;
+	for (size_t i = 0; i < k->n_producers; i++) {
+		const struct scn_kafka_producer *p = &k->producers[i];
+		bool consumes = p->from < 0;
+		for (size_t j = 0; !consumes && j < k->n_consumers; j++)
+			consumes = k->consumers[j].service == p->service && k->consumers[j].topic == p->from;
+		if (!consumes)
+			return herr_at(L->e, L->sc->path, p->line, p->col,
+				       "from: %s: the service consumes no such topic (a consumer of it produces on its "
+				       "messages; add a consumer of that service and topic)",
+				       k->topics[p->from].name);
+	}
+	char *colour = xcalloc(k->n_topics ? k->n_topics : 1, 1);
+	int rc = 0;
+	for (size_t t = 0; t < k->n_topics && !rc; t++)
+		if (!colour[t])
+			rc = find_loop(L, (int)t, colour);
+	free(colour);
+	if (rc)
+		return -1;
+	for (size_t j = 0; j < k->n_consumers; j++) {
+		const struct scn_kafka_consumer *c = &k->consumers[j];
+		bool fed = false;
+		for (size_t i = 0; i < k->n_producers && !fed; i++)
+			fed = k->producers[i].topic == c->topic;
+		if (!fed) {
+			struct ynode at = {.src = v->src, .line = c->line, .col = c->col};
+			ld_warn(L, &at, "a consumer of topic '%s', which nothing produces: its group stays idle",
+				k->topics[c->topic].name);
+		}
+		for (size_t i = 0; i < j; i++)
+			if (!strcmp(k->consumers[i].group, c->group) && k->consumers[i].topic == c->topic)
+				return herr_at(L->e, L->sc->path, c->line, c->col,
+					       "group '%s' consumes topic '%s' twice (give one of them another group)",
+					       c->group, k->topics[c->topic].name);
+	}
+	return 0;
+}
+
+int ld_load_kafka(struct ld *L, const struct ynode *root, const struct ynode *v)
+{
+	static const char *const keys[] = {"topics", "producers", "consumers", NULL};
+	struct scn_kafka *k = &L->sc->kafka;
+	const struct ynode *n;
+	if (ld_want_map(L, v, "kafka") || ld_check_keys(L, v, keys, "kafka") || !(n = ld_need(L, v, "topics", "kafka")) ||
+	    ld_want_seq(L, n, "topics"))
+		return -1;
+	if (n->n > 1000)
+		return yt_err(L->e, n, "topics: %zu is too many (at most 1000)", n->n);
+	k->topics = xcalloc(n->n ? n->n : 1, sizeof *k->topics);
+	for (size_t i = 0; i < n->n; i++) {
+		k->n_topics++;
+		if (load_topic(L, n->kid[i], &k->topics[i]))
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(k->topics[j].name, k->topics[i].name))
+				return yt_err(L->e, n->kid[i], "topic '%s' is defined twice", k->topics[i].name);
+	}
+	if ((n = yt_get(v, "producers"))) {
+		if (ld_want_seq(L, n, "producers"))
+			return -1;
+		k->producers = xcalloc(n->n ? n->n : 1, sizeof *k->producers);
+		for (size_t i = 0; i < n->n; i++) {
+			k->n_producers++;
+			if (load_producer(L, root, n->kid[i], &k->producers[i]))
+				return -1;
+		}
+	}
+	if ((n = yt_get(v, "consumers"))) {
+		if (ld_want_seq(L, n, "consumers"))
+			return -1;
+		k->consumers = xcalloc(n->n ? n->n : 1, sizeof *k->consumers);
+		for (size_t i = 0; i < n->n; i++) {
+			k->n_consumers++;
+			if (load_consumer(L, root, n->kid[i], &k->consumers[i], i))
+				return -1;
+		}
+	}
+	return check_graph(L, v);
+}
+
+void ld_free_kafka(struct scenario *sc)
+{
+	struct scn_kafka *k = &sc->kafka;
+	for (size_t i = 0; i < k->n_topics; i++)
+		free(k->topics[i].name);
+	for (size_t i = 0; i < k->n_consumers; i++)
+		free(k->consumers[i].group);
+	free(k->topics);
+	free(k->producers);
+	free(k->consumers);
+	memset(k, 0, sizeof *k);
+}
