@@ -285,6 +285,22 @@ static int check_graph(struct ld *L, const struct ynode *v)
 				       "messages; add a consumer of that service and topic)",
 				       k->topics[p->from].name);
 	}
+	/* The producers of one service, source and outcome are alternatives
+	 * (one event per outcome at most, models/kafka.c produce). */
+	for (size_t i = 0; i < k->n_producers; i++) {
+		const struct scn_kafka_producer *p = &k->producers[i];
+		double sum = 0;
+		for (size_t j = 0; j <= i; j++) {
+			const struct scn_kafka_producer *q = &k->producers[j];
+			if (q->service == p->service && q->from == p->from && q->on == p->on)
+				sum += q->probability;
+		}
+		if (sum > 1 + 1e-9)
+			return herr_at(L->e, L->sc->path, p->line, p->col,
+				       "probability: the producers of one service on the same outcome are alternatives "
+				       "(one event per outcome at most); theirs add up to %.4g, more than 100%%",
+				       sum);
+	}
 	char *colour = xcalloc(k->n_topics ? k->n_topics : 1, 1);
 	int rc = 0;
 	for (size_t t = 0; t < k->n_topics && !rc; t++)

@@ -1,0 +1,658 @@
+/*
+ * Kafka (models/kafka.h, sim/scn_kafka.c; docs/kafka.md).
+ *
+ * The decisions against their upstream rules and tests: KEDA's getTotalLag
+ * (kedacore/keda pkg/scalers/kafka_scaler.go, and the HPA's
+ * GetExternalPerPodMetricReplicas after it), Kafka's RangeAssignor and
+ * CooperativeStickyAssignor (clients/src/main/java/org/apache/kafka/
+ * clients/consumer/RangeAssignor.java, CooperativeStickyAssignor.java),
+ * Spring's FixedBackOff (DefaultErrorHandler's default FixedBackOff(0, 9):
+ * 10 deliveries). The model against queueing theory: one partition with
+ * Poisson arrivals and exponential processing is M/M/1; partitions with
+ * uneven keys are independent M/M/1 queues at their own rates. Then
+ * rebalances, the DLT, the saga's counts and completion time, and the
+ * loader's errors.
+ *
+ * Statistical cases use fixed seeds and batch means over 20 batches
+ * (Student t, 19 degrees of freedom); the two queueing cases share the 95 %
+ * level (Bonferroni: 97.5 % each).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "harness.h"
+#include "hpa.h"
+#include "kafka.h"
+#include "world.h"
+
+/* ---- KEDA ---- */
+
+static int32_t keda_replicas(const int64_t *lag, size_t n, struct keda_kafka k, int32_t current)
+{
+	struct hpa_calc_params p = {0, 0, 0.1, 0.1};
+	struct hpa_metric_result r;
+	double usage = (double)keda_kafka_metric(&k, lag, n, NULL);
+	return hpa_external_average_replicas(&p, current, usage, (double)k.lag_threshold, &r);
+}
+
+Test(kafka, keda_no_cap_when_lag_over_threshold_does_not_exceed_partitions)
+{
+	/* FACTS-delivery (keda#4483): lag 39, threshold 10, 3 partitions:
+	 * 39 / 10 = 3 is not > 3, so no cap, ceil(39 / 10) = 4 replicas. */
+	int64_t lag[3] = {13, 13, 13};
+	struct keda_kafka k = {10, 0, false, false};
+	cr_assert_eq(keda_kafka_metric(&k, lag, 3, NULL), 39);
+	cr_assert_eq(keda_replicas(lag, 3, k, 1), 4);
+}
+
+Test(kafka, keda_caps_total_lag_at_partitions_times_threshold)
+{
+	int64_t lag[3] = {20, 20, 10};
+	struct keda_kafka k = {10, 0, false, false};
+	cr_assert_eq(keda_kafka_metric(&k, lag, 3, NULL), 30); /* 50 / 10 = 5 > 3: 3 x 10 */
+	cr_assert_eq(keda_replicas(lag, 3, k, 1), 3);
+	/* allowIdleConsumers: no cap. */
+	k.allow_idle = true;
+	cr_assert_eq(keda_kafka_metric(&k, lag, 3, NULL), 50);
+	cr_assert_eq(keda_replicas(lag, 3, k, 1), 5);
+}
+
+Test(kafka, keda_limit_to_partitions_with_lag)
+{
+	/* Only one partition has lag: the cap is 1 x threshold (keda#3997). */
+	int64_t lag[4] = {50, 0, 0, 0};
+	struct keda_kafka k = {10, 0, false, true};
+	cr_assert_eq(keda_kafka_metric(&k, lag, 4, NULL), 10);
+	cr_assert_eq(keda_replicas(lag, 4, k, 1), 1);
+	k.limit_to_lag = false;
+	cr_assert_eq(keda_kafka_metric(&k, lag, 4, NULL), 40);
+}
+
+Test(kafka, keda_activation)
+{
+	int64_t lag[2] = {2, 1};
+	bool active = true;
+	struct keda_kafka k = {10, 3, false, false};
+	keda_kafka_metric(&k, lag, 2, &active);
+	cr_assert(!active, "3 is not > activationLagThreshold 3");
+	lag[0] = 3;
+	keda_kafka_metric(&k, lag, 2, &active);
+	cr_assert(active);
+}
+
+Test(kafka, keda_within_tolerance_keeps_replicas)
+{
+	/* 42 / (10 x 4) = 1.05, within the HPA's 0.1: 4 stays. */
+	int64_t lag[6] = {7, 7, 7, 7, 7, 7};
+	struct keda_kafka k = {10, 0, false, false};
+	cr_assert_eq(keda_replicas(lag, 6, k, 4), 4);
+}
+
+/* ---- assignors ---- */
+
+Test(kafka, range_assignor)
+{
+	/* RangeAssignorTest testOneConsumerMultipleTopics-like: 7 partitions,
+	 * 3 consumers: 3, 2, 2 consecutive. */
+	uint32_t o[7];
+	kafka_assign_range(7, 3, o);
+	uint32_t want[7] = {0, 0, 0, 1, 1, 2, 2};
+	for (int i = 0; i < 7; i++)
+		cr_assert_eq(o[i], want[i], "partition %d", i);
+	kafka_assign_range(2, 3, o); /* more members than partitions: the last idles */
+	cr_assert_eq(o[0], 0);
+	cr_assert_eq(o[1], 1);
+	kafka_assign_range(3, 0, o);
+	cr_assert_eq(o[2], KAFKA_NONE);
+}
+
+Test(kafka, sticky_assignor_moves_only_what_balance_needs)
+{
+	uint32_t prev[6] = {0, 0, 0, 1, 1, 1}, o[6], count[3];
+	kafka_assign_sticky(6, 3, prev, o, count);
+	int moved = 0, per[3] = {0};
+	for (int p = 0; p < 6; p++) {
+		moved += o[p] != prev[p];
+		per[o[p]]++;
+	}
+	cr_assert_eq(moved, 2, "a third member takes one partition from each");
+	cr_assert(per[0] == 2 && per[1] == 2 && per[2] == 2);
+	/* A member leaves: only its partitions move. */
+	uint32_t prev2[6] = {0, 0, KAFKA_NONE, KAFKA_NONE, 1, 1};
+	kafka_assign_sticky(6, 2, prev2, o, count);
+	cr_assert(o[0] == 0 && o[1] == 0 && o[4] == 1 && o[5] == 1);
+	cr_assert(count[0] == 3 && count[1] == 3);
+	/* 7 over 3: sizes 3, 2, 2 in some order, the kept ones kept. */
+	uint32_t prev3[7] = {0, 0, 0, 0, 1, 1, 1}, o3[7];
+	kafka_assign_sticky(7, 3, prev3, o3, count);
+	cr_assert(count[0] + count[1] + count[2] == 7 && count[0] <= 3 && count[1] <= 3 && count[2] >= 2);
+	cr_assert(o3[0] == 0 && o3[1] == 0 && o3[4] == 1 && o3[5] == 1);
+}
+
+Test(kafka, fixed_backoff_default_gives_ten_deliveries)
+{
+	/* FixedBackOff(0, 9): DefaultErrorHandler's default. */
+	int deliveries = 1;
+	while (kafka_redeliver(deliveries, 9))
+		deliveries++;
+	cr_assert_eq(deliveries, 10);
+	cr_assert(!kafka_redeliver(1, 0));
+}
+
+/* ---- runs ---- */
+
+#define MAX_ROWS 4096
+
+struct krun {
+	struct row_kafka rows[MAX_ROWS];
+	size_t n_rows;
+	struct row_kafka_summary sums[8];
+	size_t n_sums;
+	struct row_sagas sagas;
+	bool has_sagas;
+	const struct world *w;
+	/* rebalance probe */
+	int n_rebalances;
+	bool paused[3][32];
+	uint32_t owner[3][32];
+	int64_t served[8];
+};
+
+static void k_sample(void *ctx, const struct row_sample *r)
+{
+	(void)ctx;
+	(void)r;
+}
+
+static void k_summary(void *ctx, const struct row_summary *r)
+{
+	struct krun *k = ctx;
+	int i = scn_service_index(k->w->sc, r->service);
+	if (i >= 0 && i < 8)
+		k->served[i] = r->served;
+}
+
+static void k_decision(void *ctx, const struct row_decision *r)
+{
+	struct krun *k = ctx;
+	if (strcmp(r->kind, "kafka") || strcmp(r->event, "rebalance") || k->n_rebalances >= 3)
+		return;
+	int n = k->n_rebalances++;
+	for (uint32_t p = 0; p < 32 && p < (uint32_t)k->w->sc->kafka.topics[0].partitions; p++) {
+		k->paused[n][p] = kafka_partition_paused(k->w, 0, p);
+		k->owner[n][p] = kafka_partition_owner(k->w, 0, p);
+	}
+}
+
+static void k_kafka(void *ctx, const struct row_kafka *r)
+{
+	struct krun *k = ctx;
+	if (k->n_rows < MAX_ROWS && !strcmp(r->group, k->w->sc->kafka.consumers[0].group))
+		k->rows[k->n_rows++] = *r;
+}
+
+static void k_kafka_summary(void *ctx, const struct row_kafka_summary *r)
+{
+	struct krun *k = ctx;
+	if (k->n_sums < 8)
+		k->sums[k->n_sums++] = *r;
+}
+
+static void k_sagas(void *ctx, const struct row_sagas *r)
+{
+	struct krun *k = ctx;
+	k->sagas = *r;
+	k->has_sagas = true;
+}
+
+static void load_text(struct scenario *sc, const char *text)
+{
+	struct herr e;
+	cr_assert_eq(scn_parse(sc, "kafka-test.yaml", text, strlen(text), &e), 0, "%s", e.msg);
+}
+
+struct at_call {
+	void (*fn)(struct world *w);
+	struct world *w;
+};
+
+static simtime at_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	(void)arg;
+	struct at_call *a = obj;
+	a->fn(a->w);
+	return SIM_DONE;
+}
+
+/* Runs sc into k; at(w) is called at time t (unless at is NULL). */
+static void run_k(const struct scenario *sc, struct krun *k, simtime t, void (*at)(struct world *w))
+{
+	struct sim s;
+	struct sink out = {k, k_sample, k_summary, k_decision, NULL, NULL, NULL, k_kafka, k_kafka_summary, k_sagas};
+	sim_init(&s, sc->seed, sc->duration);
+	struct world *w = world_new(&s, sc, &out);
+	k->w = w;
+	struct at_call a = {at, w};
+	if (at)
+		sim_at(&s, t, PRIO_CONTROL, at_ev, &a, 0);
+	sim_run(&s);
+	world_finish(w);
+	world_free(w);
+	sim_release(&s);
+}
+
+/* Batch means of the consumed messages' mean latency (ms) over the rows. */
+static void batch_latency(const struct krun *k, int n_batches, double t_crit, double *mean, double *half)
+{
+	size_t per = k->n_rows / (size_t)n_batches;
+	double sum = 0, sum2 = 0;
+	for (int b = 0; b < n_batches; b++) {
+		double lat = 0, n = 0;
+		for (size_t i = (size_t)b * per; i < (size_t)(b + 1) * per; i++) {
+			const struct row_kafka *r = &k->rows[i];
+			if (r->consumed) {
+				lat += r->latency_mean_ms * (double)r->consumed;
+				n += (double)r->consumed;
+			}
+		}
+		double x = lat / n;
+		sum += x;
+		sum2 += x * x;
+	}
+	*mean = sum / n_batches;
+	double var = (sum2 - n_batches * *mean * *mean) / (n_batches - 1);
+	*half = t_crit * sqrt(var / n_batches);
+}
+
+/* Student t, 19 degrees of freedom, two-sided 97.5 %: t(0.9875, 19). */
+#define T19_9875 2.433
+
+#define MM1 \
+	"name: mm1\n" \
+	"seed: %d\n" \
+	"duration: %s\n" \
+	"sample_interval: %s\n" \
+	"services:\n" \
+	"  producer:\n" \
+	"    replicas: 1\n" \
+	"    workers: 100000\n" \
+	"    resources: {requests: {cpu: '64'}}\n" \
+	"    cpu_per_request: 1us\n" \
+	"    traffic: {rate: %grps}\n" \
+	"  consumer:\n" \
+	"    replicas: %d\n" \
+	"    resources: {requests: {cpu: '1'}, limits: {cpu: '1'}}\n" \
+	"    cpu_per_request: {distribution: exponential, mean: 10ms}\n" \
+	"kafka:\n" \
+	"  topics: [{name: events, partitions: %d%s}]\n" \
+	"  producers: [{service: producer, topic: events}]\n" \
+	"  consumers: [{service: consumer, topic: events}]\n"
+
+Test(kafka, one_partition_is_mm1, .timeout = 120)
+{
+	/* lambda 80/s, mu 100/s: W = 1 / (mu - lambda) = 50 ms. */
+	char text[2048];
+	snprintf(text, sizeof text, MM1, 19, "20000s", "10s", 80.0, 1, 1, "");
+	struct scenario sc;
+	load_text(&sc, text);
+	struct krun *k = calloc(1, sizeof *k);
+	run_k(&sc, k, 0, NULL);
+	cr_assert_eq(k->n_rows, 2000);
+	double mean, half;
+	batch_latency(k, 20, T19_9875, &mean, &half);
+	double theory = 1e3 / (100.0 - 80.0);
+	cr_log_info("M/M/1: %.3f ms +- %.3f, theory %.3f", mean, half, theory);
+	cr_expect(fabs(mean - theory) <= half, "M/M/1: simulated %.3f ms +- %.3f, theory %.3f ms", mean, half, theory);
+	cr_expect(half < 0.05 * theory, "half-width %.3f ms too wide", half);
+	cr_assert_eq(k->sums[0].dlt, 0);
+	cr_assert_eq(k->sums[0].rebalances, 0);
+	free(k);
+	scn_free(&sc);
+}
+
+Test(kafka, uneven_keys_are_independent_mm1_queues, .timeout = 120)
+{
+	/* 4 partitions, zipf skew 1: shares 1/(k H4), H4 = 25/12; lambda 150/s;
+	 * 4 pods, one partition each, mu 100/s: W = sum s_k / (mu - lambda s_k). */
+	char text[2048];
+	snprintf(text, sizeof text, MM1, 23, "10000s", "5s", 150.0, 4, 4, ", skew: 1");
+	struct scenario sc;
+	load_text(&sc, text);
+	struct krun *k = calloc(1, sizeof *k);
+	run_k(&sc, k, 0, NULL);
+	double h4 = 1 + 1 / 2.0 + 1 / 3.0 + 1 / 4.0, theory = 0;
+	for (int i = 1; i <= 4; i++) {
+		double s = 1 / (i * h4);
+		theory += s / (100 - 150 * s);
+	}
+	theory *= 1e3;
+	double mean, half;
+	batch_latency(k, 20, T19_9875, &mean, &half);
+	cr_log_info("uneven: %.3f ms +- %.3f, theory %.3f", mean, half, theory);
+	cr_expect(fabs(mean - theory) <= half, "uneven keys: simulated %.3f ms +- %.3f, theory %.3f ms", mean, half,
+		  theory);
+	free(k);
+	scn_free(&sc);
+}
+
+/* ---- rebalances ---- */
+
+#define REBAL \
+	"name: rebalance\n" \
+	"seed: 5\n" \
+	"duration: 3m\n" \
+	"services:\n" \
+	"  producer:\n" \
+	"    replicas: 1\n" \
+	"    resources: {requests: {cpu: '4'}}\n" \
+	"    cpu_per_request: 1ms\n" \
+	"    traffic: {rate: 100rps}\n" \
+	"  consumer:\n" \
+	"    replicas: 2\n" \
+	"    resources: {requests: {cpu: '1'}}\n" \
+	"    cpu_per_request: 1ms\n" \
+	"kafka:\n" \
+	"  topics: [{name: events, partitions: 6}]\n" \
+	"  producers: [{service: producer, topic: events}]\n" \
+	"  consumers: [{service: consumer, topic: events, assignor: %s, rebalance_pause: 7s}]\n"
+
+static void scale_to_3(struct world *w) { pod_scale(w, &w->svcs[1], 3); }
+
+static void rebalance_case(const char *assignor, struct krun *k)
+{
+	char text[2048];
+	snprintf(text, sizeof text, REBAL, assignor);
+	struct scenario sc;
+	load_text(&sc, text);
+	run_k(&sc, k, 60 * SIM_S, scale_to_3);
+	scn_free(&sc);
+	cr_assert_eq(k->n_rebalances, 1, "one rebalance: the third pod Ready");
+	cr_assert_eq(k->sums[0].rebalances, 1);
+}
+
+Test(kafka, eager_rebalance_pauses_every_partition)
+{
+	struct krun *k = calloc(1, sizeof *k);
+	rebalance_case("range", k);
+	/* RangeAssignor over 3 members: 2 each, consecutive. */
+	for (uint32_t p = 0; p < 6; p++) {
+		cr_assert(k->paused[0][p], "partition %u stopped (eager: every partition is revoked)", p);
+		cr_assert_eq(k->owner[0][p], p / 2);
+	}
+	cr_assert_float_eq(k->sums[0].paused_s, 6 * 7.0, 1e-6, "6 partitions x 7 s");
+	free(k);
+}
+
+Test(kafka, cooperative_rebalance_pauses_only_moved_partitions)
+{
+	struct krun *k = calloc(1, sizeof *k);
+	rebalance_case("cooperative-sticky", k);
+	int stopped = 0;
+	for (uint32_t p = 0; p < 6; p++) {
+		bool moved = k->owner[0][p] == 2; /* the new member (the highest pod number) */
+		cr_assert_eq(k->paused[0][p], moved, "partition %u: paused iff moved", p);
+		stopped += k->paused[0][p];
+	}
+	cr_assert_eq(stopped, 2, "one partition from each old member");
+	cr_assert_float_eq(k->sums[0].paused_s, 2 * 7.0, 1e-6);
+	free(k);
+}
+
+/* ---- failures ---- */
+
+#define DLT \
+	"name: dlt\n" \
+	"seed: 9\n" \
+	"duration: 2m\n" \
+	"services:\n" \
+	"  producer:\n" \
+	"    replicas: 1\n" \
+	"    resources: {requests: {cpu: '4'}}\n" \
+	"    cpu_per_request: 1ms\n" \
+	"    traffic: {rate: 2rps}\n" \
+	"  consumer:\n" \
+	"    replicas: 1\n" \
+	"    resources: {requests: {cpu: '1'}}\n" \
+	"    cpu_per_request: 1ms\n" \
+	"kafka:\n" \
+	"  topics: [{name: events, partitions: 3}]\n" \
+	"  producers: [{service: producer, topic: events}]\n" \
+	"  consumers: [{service: consumer, topic: events, errors: {logical: 100%%}%s}]\n"
+
+Test(kafka, a_message_failing_ten_times_goes_to_the_dlt)
+{
+	char text[2048];
+	snprintf(text, sizeof text, DLT, "");
+	struct scenario sc;
+	load_text(&sc, text);
+	struct krun *k = calloc(1, sizeof *k);
+	run_k(&sc, k, 0, NULL);
+	const struct row_kafka_summary *r = &k->sums[0];
+	cr_assert_gt(r->dlt, 100, "about 240 messages");
+	cr_assert_eq(r->consumed, 0);
+	cr_assert_eq(r->deliveries, 10 * r->dlt, "10 deliveries each (FixedBackOff(0, 9))");
+	cr_assert_eq(r->failures, r->deliveries);
+	cr_assert_eq(r->dlt, r->produced, "every message, none left (each takes 10 ms)");
+	free(k);
+	scn_free(&sc);
+}
+
+Test(kafka, backoff_max_attempts_and_interval)
+{
+	/* maxAttempts 2: 3 deliveries; interval 5 s blocks the consumer's
+	 * thread: one message per 10 s at most, so lag builds. */
+	char text[2048];
+	snprintf(text, sizeof text, DLT, ", backoff: {interval: 5s, maxAttempts: 2}");
+	struct scenario sc;
+	load_text(&sc, text);
+	struct krun *k = calloc(1, sizeof *k);
+	run_k(&sc, k, 0, NULL);
+	const struct row_kafka_summary *r = &k->sums[0];
+	cr_assert_eq(r->deliveries, 3 * r->dlt + (r->deliveries % 3));
+	/* 120 s: the first message at about 0.5 s, then one every 2 x 5 s + 3 ms. */
+	cr_assert(r->dlt >= 11 && r->dlt <= 12, "dlt %lld", (long long)r->dlt);
+	cr_assert_gt(r->max_lag, 200);
+	free(k);
+	scn_free(&sc);
+}
+
+/* ---- the saga ---- */
+
+#define SAGA \
+	"name: saga\n" \
+	"seed: 17\n" \
+	"duration: 10m\n" \
+	"services:\n" \
+	"  payment:\n" \
+	"    replicas: 2\n" \
+	"    resources: {requests: {cpu: '1'}}\n" \
+	"    cpu_per_request: 5ms\n" \
+	"    traffic: {rate: %s}\n" \
+	"  order:\n" \
+	"    replicas: 2\n" \
+	"    resources: {requests: {cpu: '1'}}\n" \
+	"    cpu_per_request: 10ms\n" \
+	"  product:\n" \
+	"    replicas: 1\n" \
+	"    resources: {requests: {cpu: '1'}}\n" \
+	"    cpu_per_request: 2ms\n" \
+	"kafka:\n" \
+	"  topics:\n" \
+	"    - {name: payments-paid, partitions: 6}\n" \
+	"    - {name: payments-failed, partitions: 3}\n" \
+	"  producers:\n" \
+	"    - {service: payment, topic: payments-paid, on: success, probability: 90%%}\n" \
+	"    - {service: payment, topic: payments-failed, on: success, probability: 10%%}\n" \
+	"  consumers:\n" \
+	"    - {service: order, topic: payments-paid, group: order-update}\n" \
+	"    - {service: order, topic: payments-failed, group: order-cancel}\n" \
+	"    - {service: product, topic: payments-failed, group: stock-rollback}\n"
+
+static const struct row_kafka_summary *sum_of(const struct krun *k, const char *group)
+{
+	for (size_t i = 0; i < k->n_sums; i++)
+		if (!strcmp(k->sums[i].group, group))
+			return &k->sums[i];
+	cr_assert_fail("no summary of %s", group);
+	return NULL;
+}
+
+Test(kafka, a_failed_payment_is_one_cancel_and_one_rollback)
+{
+	char text[2048];
+	snprintf(text, sizeof text, SAGA, "20rps");
+	struct scenario sc;
+	load_text(&sc, text);
+	struct krun *k = calloc(1, sizeof *k);
+	run_k(&sc, k, 0, NULL);
+	const struct row_kafka_summary *up = sum_of(k, "order-update"), *cancel = sum_of(k, "order-cancel"),
+				       *rollback = sum_of(k, "stock-rollback");
+	/* Every paid payment published exactly one event: paid or failed. */
+	cr_assert_eq(up->produced + cancel->produced, k->served[0]);
+	cr_assert_eq(cancel->produced, rollback->produced, "each failed payment reaches both groups once");
+	cr_assert_gt(cancel->produced, 800, "about 10 %% of 12,000");
+	cr_assert_eq(cancel->consumed + cancel->dlt, cancel->produced - 0 * cancel->max_lag);
+	cr_assert_eq(rollback->consumed, rollback->produced);
+	cr_assert(k->has_sagas);
+	cr_assert_eq(k->sagas.started, k->served[0]);
+	cr_assert_eq(k->sagas.completed + k->sagas.failed + k->sagas.open, k->sagas.started);
+	cr_assert_eq(k->sagas.failed, 0);
+	free(k);
+	scn_free(&sc);
+}
+
+Test(kafka, saga_completion_time_at_low_load)
+{
+	/* 0.2 rps: almost never two at once. A paid saga: payment's 5 ms then
+	 * order's 10 ms = 15 ms; a failed one: 5 ms, then order's 10 ms and
+	 * product's 2 ms in parallel = 15 ms. */
+	char text[2048];
+	snprintf(text, sizeof text, SAGA, "0.2rps");
+	struct scenario sc;
+	load_text(&sc, text);
+	struct krun *k = calloc(1, sizeof *k);
+	run_k(&sc, k, 0, NULL);
+	cr_assert_gt(k->sagas.completed, 80);
+	cr_assert_float_eq(k->sagas.p50_s, 0.015, 0.015 * 0.02, "p50 %.6f s", k->sagas.p50_s);
+	cr_assert_float_eq(k->sagas.max_s, 0.015, 0.015 * 0.02, "max %.6f s", k->sagas.max_s);
+	free(k);
+	scn_free(&sc);
+}
+
+/* ---- bad input ---- */
+
+static const char *BASE =
+	"name: bad\n"
+	"duration: 1m\n"
+	"services:\n"
+	"  payment: {replicas: 1, resources: {requests: {cpu: '1'}}, cpu_per_request: 1ms, traffic: {rate: 1rps}}\n"
+	"  order: {replicas: 1, resources: {requests: {cpu: '1'}}, cpu_per_request: 1ms}\n"
+	"kafka:\n";
+
+static void refused(const char *kafka, const char *where, const char *what)
+{
+	char text[4096];
+	snprintf(text, sizeof text, "%s%s", BASE, kafka);
+	struct scenario sc;
+	struct herr e;
+	cr_assert_eq(scn_parse(&sc, "bad.yaml", text, strlen(text), &e), -1, "loaded: %s", kafka);
+	cr_assert(!strncmp(e.msg, where, strlen(where)), "%s: expected at %s", e.msg, where);
+	cr_assert(strstr(e.msg, what), "%s: expected '%s'", e.msg, what);
+}
+
+Test(kafka, bad_input)
+{
+	refused("  topics: [{name: t, partitions: 10001}]\n", "bad.yaml:7:", "too many");
+	refused("  topics: [{name: t, partitions: 0}]\n", "bad.yaml:7:", "partitions");
+	refused("  topics: [{name: 't x', partitions: 1}]\n", "bad.yaml:7:", "not a Kafka topic name");
+	refused("  topics: [{name: t, partitoins: 1}]\n", "bad.yaml:7:", "did you mean 'partitions'");
+	refused("  topics: [{name: t, partitions: 3}]\n"
+		"  producers: [{service: payment, topic: t}]\n"
+		"  consumers: [{service: order, topic: t, keda: {lagThreshold: 0}}]\n",
+		"bad.yaml:9:", "lagThreshold");
+	refused("  topics: [{name: t, partitions: 3}]\n"
+		"  consumers: [{service: order, topic: t, keda: {allowIdleConsumers: true, limitToPartitionsWithLag: "
+		"true}}]\n",
+		"bad.yaml:8:", "cannot be set simultaneously");
+	refused("  topics: [{name: a, partitions: 1}, {name: b, partitions: 1}]\n"
+		"  producers:\n"
+		"    - {service: payment, topic: a}\n"
+		"    - {service: order, topic: b, from: a}\n"
+		"    - {service: order, topic: a, from: b}\n"
+		"  consumers:\n"
+		"    - {service: order, topic: a}\n"
+		"    - {service: order, topic: b}\n",
+		"bad.yaml:11:", "cycle of topics");
+	refused("  topics: [{name: t, partitions: 1}]\n"
+		"  producers: [{service: nobody, topic: t}]\n",
+		"bad.yaml:8:", "no service 'nobody'");
+	refused("  topics: [{name: t, partitions: 1}]\n"
+		"  producers:\n"
+		"    - {service: payment, topic: t, probability: 60%}\n"
+		"    - {service: payment, topic: t, probability: 50%}\n",
+		"bad.yaml:10:", "alternatives");
+}
+
+Test(kafka, consumer_of_an_unproduced_topic_is_a_warning)
+{
+	char text[2048];
+	snprintf(text, sizeof text, "%s%s", BASE,
+		 "  topics: [{name: t, partitions: 1}]\n"
+		 "  consumers: [{service: order, topic: t}]\n");
+	struct scenario sc;
+	load_text(&sc, text);
+	cr_assert_eq(sc.n_warnings, 1);
+	cr_assert(strstr(sc.warnings[0], "kafka-test.yaml:8:") && strstr(sc.warnings[0], "nothing produces"), "%s",
+		  sc.warnings[0]);
+	scn_free(&sc);
+}
+
+Test(kafka, keda_trigger_feeds_the_hpa)
+{
+	/* The HPA KEDA makes, pasted: s0-kafka-TOPIC, scaledobject.keda.sh/name. */
+	const char *text =
+		"name: keda\n"
+		"seed: 3\n"
+		"duration: 5m\n"
+		"services:\n"
+		"  producer: {replicas: 1, resources: {requests: {cpu: '4'}}, cpu_per_request: 1ms, traffic: {rate: 300rps}}\n"
+		"  consumer:\n"
+		"    replicas: 1\n"
+		"    resources: {requests: {cpu: '1'}, limits: {cpu: '1'}}\n"
+		"    cpu_per_request: 10ms\n"
+		"    hpa:\n"
+		"      apiVersion: autoscaling/v2\n"
+		"      kind: HorizontalPodAutoscaler\n"
+		"      metadata: {name: keda-hpa-consumer}\n"
+		"      spec:\n"
+		"        scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: consumer}\n"
+		"        minReplicas: 1\n"
+		"        maxReplicas: 20\n"
+		"        metrics:\n"
+		"          - type: External\n"
+		"            external:\n"
+		"              metric: {name: s0-kafka-events, selector: {matchLabels: {scaledobject.keda.sh/name: consumer}}}\n"
+		"              target: {type: AverageValue, averageValue: '100'}\n"
+		"kafka:\n"
+		"  topics: [{name: events, partitions: 4}]\n"
+		"  producers: [{service: producer, topic: events}]\n"
+		"  consumers: [{service: consumer, topic: events, keda: {lagThreshold: 100}}]\n";
+	struct scenario sc;
+	load_text(&sc, text);
+	struct krun *k = calloc(1, sizeof *k);
+	run_k(&sc, k, 0, NULL);
+	/* 300/s against 100/s a pod: lag grows, the HPA adds pods; KEDA's cap
+	 * (4 partitions x 100) keeps the metric at 400 at most, so at most 4
+	 * pods are asked for (the 5th would idle). */
+	int most = 0;
+	for (size_t i = 0; i < k->n_rows; i++) {
+		cr_assert_leq(k->rows[i].keda_metric, 400.0);
+		most = k->rows[i].members > most ? k->rows[i].members : most;
+	}
+	cr_assert_eq(most, 4, "members %d", most);
+	cr_assert_gt(k->sums[0].rebalances, 0);
+	free(k);
+	scn_free(&sc);
+}
