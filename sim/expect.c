@@ -22,6 +22,7 @@ enum metric {
 	M_REPLICAS_MAX, M_READY_MIN, M_INTERVAL_P99_MAX,
 	M_COST_USD, M_COST_MONTHLY, M_NODES_MAX, M_NODES_HOURS,
 	M_PLAN_BUFFER, M_PLAN_REC_P, M_PLAN_REC_COST, M_PLAN_VAR_P, M_PLAN_VAR_LOWER, M_PLAN_VAR_COST,
+	M_KAFKA_MAX_LAG, M_KAFKA_DLT, M_KAFKA_P99, M_KAFKA_REBALANCES, M_SAGA_P50, M_SAGA_P99, M_SAGA_FAILED,
 	N_METRICS
 };
 
@@ -61,6 +62,14 @@ static const struct metric_def metrics[N_METRICS] = {
 	[M_PLAN_VAR_P] = {"slo_probability", false, EXP_FRACTION, "the variant has no run", true},
 	[M_PLAN_VAR_LOWER] = {"slo_lower", false, EXP_FRACTION, "the variant has no run", true},
 	[M_PLAN_VAR_COST] = {"monthly_cost", false, EXP_USD, "the plan has no cost (no cluster)", true},
+	/* Kafka (models/kafka.h): over the service's consumer groups, and the run's sagas. */
+	[M_KAFKA_MAX_LAG] = {"kafka.max_lag", true, EXP_COUNT, "the service consumes no Kafka topic"},
+	[M_KAFKA_DLT] = {"kafka.dlt", true, EXP_COUNT, "the service consumes no Kafka topic"},
+	[M_KAFKA_P99] = {"kafka.p99", true, EXP_MS, "the service committed no message"},
+	[M_KAFKA_REBALANCES] = {"kafka.rebalances", true, EXP_COUNT, "the service consumes no Kafka topic"},
+	[M_SAGA_P50] = {"saga.p50", false, EXP_MS, "no saga completed"},
+	[M_SAGA_P99] = {"saga.p99", false, EXP_MS, "no saga completed"},
+	[M_SAGA_FAILED] = {"saga.failed", false, EXP_COUNT, "no saga started"},
 };
 
 static const char *const plan_names[] = {
@@ -73,7 +82,8 @@ static const char *const plan_names[] = {
 static const char *const service_names[] = {
 	"p50", "p90", "p99", "p999", "mean", "max", "error_rate", "timeout_rate", "cpu_util",
 	"violation_minutes", "slo_met", "pods_started", "pod_start.p50", "pod_start.p99",
-	"replicas.max", "ready.min", "interval_p99.max", NULL,
+	"replicas.max", "ready.min", "interval_p99.max", "kafka.max_lag", "kafka.dlt", "kafka.p99",
+	"kafka.rebalances", NULL,
 };
 static const char *const run_names[] = {"cost.usd", "cost.monthly", "nodes.max", "nodes.hours", NULL};
 
@@ -450,6 +460,11 @@ static int resolve(struct parse *P, const char *tok, size_t len, struct expect *
 		int m = find_metric(dot + 1, strlen(dot + 1), true);
 		if (m >= 0) {
 			const struct scn_service *s = &P->sc->services[svc];
+			bool consumes = false;
+			for (size_t i = 0; i < P->sc->kafka.n_consumers; i++)
+				consumes |= P->sc->kafka.consumers[i].service == svc;
+			if (m >= M_KAFKA_MAX_LAG && m <= M_KAFKA_REBALANCES && !consumes)
+				return fail(P, tok, "'%s': service '%s' consumes no Kafka topic (kafka.consumers)", name, head);
 			if ((m == M_SLO_MET || m == M_VIOLATION_MINUTES) && !s->slo.has_latency && !s->slo.has_errors)
 				return fail(P, tok, "'%s': service '%s' has no slo, so nothing to meet (give it slo: {p99: ..., error_rate: ...})",
 					    name, head);
@@ -461,6 +476,13 @@ static int resolve(struct parse *P, const char *tok, size_t len, struct expect *
 	if (!strcmp(head, "plan") || !strncmp(name, "plan[", 5))
 		return resolve_plan(P, tok, name, len, x);
 	int m = find_metric(name, len, false);
+	if (m >= M_SAGA_P50 && m <= M_SAGA_FAILED) {
+		if (!P->sc->kafka.n_producers)
+			return fail(P, tok, "'%s' needs sagas: kafka.producers publishing on a service's requests", name);
+		x->metric = m;
+		x->service = -1;
+		return 0;
+	}
 	if (m >= 0) {
 		if (!P->sc->cluster.enabled)
 			return fail(P, tok, "'%s' needs a cluster (cluster: nodes or a provisioner); this scenario has none", name);
@@ -725,6 +747,16 @@ static void on_kafka_summary(void *ctx, const struct row_kafka_summary *row)
 	struct exp_results *r = ctx;
 	if (r->next.kafka_summary)
 		r->next.kafka_summary(r->next.ctx, row);
+	int i = scn_service_index(r->sc, row->service);
+	if (i < 0)
+		return;
+	struct exp_service *s = &r->svc[i];
+	s->has_kafka = true;
+	s->kafka_max_lag = row->max_lag > s->kafka_max_lag ? row->max_lag : s->kafka_max_lag;
+	s->kafka_dlt += row->dlt;
+	s->kafka_rebalances += row->rebalances;
+	if (!isnan(row->latency_p99_ms) && (isnan(s->kafka_p99) || row->latency_p99_ms > s->kafka_p99))
+		s->kafka_p99 = row->latency_p99_ms;
 }
 
 static void on_sagas(void *ctx, const struct row_sagas *row)
@@ -746,6 +778,7 @@ void expect_results_init(struct exp_results *r, const struct scenario *sc, const
 		r->svc[i].max_replicas = -1;
 		r->svc[i].min_ready = -1;
 		r->svc[i].worst_p99 = NAN;
+		r->svc[i].kafka_p99 = NAN;
 	}
 	if (next)
 		r->next = *next;
@@ -766,6 +799,12 @@ struct sink expect_sink(struct exp_results *r)
 
 double expect_actual(const struct exp_results *r, int metric, int service)
 {
+	if (metric >= M_SAGA_P50 && metric <= M_SAGA_FAILED) {
+		if (!r->has_sagas)
+			return NAN;
+		return metric == M_SAGA_P50 ? r->sagas.p50_s * 1e3 : metric == M_SAGA_P99 ? r->sagas.p99_s * 1e3
+											  : (double)r->sagas.failed;
+	}
 	if (!metrics[metric].per_service) {
 		if (!r->has_cost)
 			return NAN;
@@ -782,6 +821,10 @@ double expect_actual(const struct exp_results *r, int metric, int service)
 	case M_REPLICAS_MAX: return s->max_replicas < 0 ? NAN : (double)s->max_replicas;
 	case M_READY_MIN: return s->min_ready < 0 ? NAN : (double)s->min_ready;
 	case M_INTERVAL_P99_MAX: return s->worst_p99;
+	case M_KAFKA_MAX_LAG: return s->has_kafka ? (double)s->kafka_max_lag : NAN;
+	case M_KAFKA_DLT: return s->has_kafka ? (double)s->kafka_dlt : NAN;
+	case M_KAFKA_P99: return s->kafka_p99;
+	case M_KAFKA_REBALANCES: return s->has_kafka ? (double)s->kafka_rebalances : NAN;
 	default: break;
 	}
 	if (!s->has_sum)
