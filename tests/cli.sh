@@ -370,5 +370,25 @@ n=$(q "$W" "select count(*) || ' ' || count(distinct seed) from runs where statu
 m=$(q "$W" "select count(*) from samples")
 [ "$n" = "4 4" ] && [ "$m" = 144 ] && ok "four concurrent writers all land" || bad "four concurrent writers" "runs $n, samples $m"
 
+# ---- Kafka (docs/kafka.md) ----
+K=$T/kafka.db
+"$HR" run scenarios/kafka-saga.yaml --variant 2 --db "$K" --set duration=5m -q
+"$HR" run scenarios/kafka-saga.yaml --variant 2 --db "$K" --set duration=5m -q
+n=$(q "$K" "select count(*) from kafka_samples where run_id=1")
+[ "$n" = 90 ] && ok "kafka_samples: 3 groups x 30 intervals" || bad "kafka_samples rows" "got $n"
+kcols="t_s, consumer_group, topic, members, lag, max_partition_lag, paused, produced, consumed, dlt, rebalances, latency_mean_ms, keda_metric"
+a=$(q "$K" "select $kcols from kafka_samples where run_id=1 order by consumer_group, t_s" | md5sum)
+b=$(q "$K" "select $kcols from kafka_samples where run_id=2 order by consumer_group, t_s" | md5sum)
+[ "$a" = "$b" ] && ok "kafka: same seed, same rows" || bad "kafka: same seed, same rows"
+n=$(q "$K" "select (select sum(produced) from kafka_summaries where run_id=1 and topic='payments-paid') + (select sum(produced) from kafka_summaries where run_id=1 and consumer_group='order-cancel') = (select started from sagas where run_id=1)")
+[ "$n" = 1 ] && ok "every saga published one event" || bad "sagas and events" "got $n"
+KB=$T/kafka-bad.yaml
+sed 's/keda: {lagThreshold: 20}/keda: {lagThreshold: 0}/' scenarios/kafka-saga.yaml >"$KB"
+expect "kafka: lagThreshold 0 refused" 2 "kafka-bad\.yaml:[0-9]+:[0-9]+: lagThreshold" -- "$HR" validate "$KB"
+sed 's/{name: payments-paid, partitions: 12}/{name: payments-paid, partitions: 20000}/' scenarios/kafka-saga.yaml >"$KB"
+expect "kafka: 20,000 partitions refused" 2 "kafka-bad\.yaml:[0-9]+:[0-9]+: partitions: 20000 is too many" -- "$HR" validate "$KB"
+sed 's/topic: payments-failed$/topic: payments-refunded/; s/    - {name: payments-failed, partitions: 3}/    - {name: payments-failed, partitions: 3}\n    - {name: payments-refunded, partitions: 3}/' scenarios/kafka-saga.yaml >"$KB"
+expect "kafka: a consumer of a topic nobody produces is a warning" 0 "kafka-bad\.yaml:[0-9]+:[0-9]+: warning: a consumer of topic 'payments-refunded'" -- "$HR" validate "$KB"
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

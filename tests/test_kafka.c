@@ -38,7 +38,7 @@ static int32_t keda_replicas(const int64_t *lag, size_t n, struct keda_kafka k, 
 
 Test(kafka, keda_no_cap_when_lag_over_threshold_does_not_exceed_partitions)
 {
-	/* FACTS-delivery (keda#4483): lag 39, threshold 10, 3 partitions:
+	/* keda#4483: lag 39, threshold 10, 3 partitions:
 	 * 39 / 10 = 3 is not > 3, so no cap, ceil(39 / 10) = 4 replicas. */
 	int64_t lag[3] = {13, 13, 13};
 	struct keda_kafka k = {10, 0, false, false};
