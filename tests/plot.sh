@@ -240,5 +240,16 @@ expect "report --out of another kind" 2 'FILE\.html or FILE\.md' -- "$HR" report
 expect "report without gnuplot" 2 'gnuplot-nox' -- env HEADROOM_GNUPLOT=/nonexistent/gnuplot "$HR" report "$D" --out "$T/g.html"
 [ ! -e "$T/g.html" ] && ok "report without gnuplot: no page" || bad "report without gnuplot: no page"
 
+# ---- Kafka: lag and consumers per consuming service ----
+KD=$T/kafka.db
+"$HR" run scenarios/kafka-saga.yaml --db "$KD" --variant 1 --set duration=3m -q
+expect "plot a Kafka run" 0 'kafka-order\.png' -- "$HR" plot "$KD" --out "$T/kafka" --scripts
+check "kafka chart: a 1280x720 PNG" "$(png_size "$T/kafka/kafka-order.png")" 1280x720
+check "kafka chart of product (it consumes), none of payment (it does not)" \
+  "$( [ -f "$T/kafka/kafka-product.png" ] && [ ! -e "$T/kafka/kafka-payment.png" ] && echo yes)" yes
+want=$(sqlite3 "$KD" "select max(lag) from kafka_samples where consumer_group = 'order-update'")
+got=$(awk '/^\$g1 << EOD/ { on = 1; next } /^EOD/ { on = 0 } on && $2 > m { m = $2 } END { print m + 0 }' "$T/kafka/kafka-order.gp")
+check "kafka chart: the lag drawn is the database's" "$got" "$want"
+
 echo "plot: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
