@@ -793,6 +793,7 @@ void svc_msg_start(struct world *w, struct pod *p, double work, uint32_t msg)
 	if (cfg->warmup_factor > 1)
 		work *= 1 + (cfg->warmup_factor - 1) * exp(-(double)(now - p->born) / (double)cfg->warmup_duration);
 	uint32_t id = req_new(w);
+	w->requests--; /* a delivery is no request (runs.requests counts requests) */
 	struct req *r = R(w, id);
 	r->arrival = now;
 	r->work = work;
