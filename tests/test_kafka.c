@@ -100,6 +100,10 @@ Test(kafka, range_assignor)
 	uint32_t want[7] = {0, 0, 0, 1, 1, 2, 2};
 	for (int i = 0; i < 7; i++)
 		cr_assert_eq(o[i], want[i], "partition %d", i);
+	/* RangeAssignor.java's own example, per topic: two consumers, three
+	 * partitions: C0 [p0, p1], C1 [p2]. */
+	kafka_assign_range(3, 2, o);
+	cr_assert(o[0] == 0 && o[1] == 0 && o[2] == 1);
 	kafka_assign_range(2, 3, o); /* more members than partitions: the last idles */
 	cr_assert_eq(o[0], 0);
 	cr_assert_eq(o[1], 1);
@@ -132,7 +136,8 @@ Test(kafka, sticky_assignor_moves_only_what_balance_needs)
 
 Test(kafka, fixed_backoff_default_gives_ten_deliveries)
 {
-	/* FixedBackOff(0, 9): DefaultErrorHandler's default. */
+	/* spring-kafka SeekUtils.DEFAULT_BACK_OFF = new FixedBackOff(0,
+	 * DEFAULT_MAX_FAILURES - 1), DEFAULT_MAX_FAILURES = 10: DefaultErrorHandler's default. */
 	int deliveries = 1;
 	while (kafka_redeliver(deliveries, 9))
 		deliveries++;
