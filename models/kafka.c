@@ -119,7 +119,8 @@ struct kmember {
 	uint32_t num;      /* the pod's number (member order) */
 	uint32_t thread;   /* 0 .. concurrency - 1 */
 	uint32_t busy;     /* the partition it delivers from now, KAFKA_NONE: idle */
-	uint32_t cursor;   /* where its round over its partitions goes on */
+	uint32_t cursor;   /* where its round over its partitions goes on (an index into its list) */
+	uint32_t first, n_owned; /* its partitions: mparts[first .. first + n_owned) */
 	simtime blocked_until; /* its thread sleeps in a backoff until then, ns */
 };
 
@@ -134,6 +135,7 @@ struct kgroup {
 	uint32_t n_members, n_old, cap_members;
 	uint32_t *prev, *owner, *count; /* assignment scratch: n_parts, n_parts, cap_members */
 	int64_t *lagbuf;   /* the partitions' lags, for the metric (n_parts) */
+	uint32_t *mparts;  /* the partitions by owner, in order (n_parts): the members' lists */
 	bool formed;       /* its first assignment is made (the group exists before the run) */
 	evh rebalance_ev, wake_ev;
 	struct dist_sampler work, pause;
@@ -241,6 +243,7 @@ static uint32_t pick_partition(struct kafka *k, int topic)
 }
 
 static void group_kick(struct kgroup *g);
+static void member_kick(struct kgroup *g, uint32_t mi);
 
 static void ring_push(struct kpart *pt, struct kmsg m)
 {
@@ -275,7 +278,7 @@ static void publish(struct kafka *k, int topic, uint32_t s)
 		if (++g->st.lag > g->st.max_lag)
 			g->st.max_lag = g->st.lag;
 		if (pt->len == 1 && pt->owner != KAFKA_NONE)
-			group_kick(g);
+			member_kick(g, pt->owner);
 	}
 }
 
@@ -366,16 +369,17 @@ static void member_kick(struct kgroup *g, uint32_t mi)
 	struct pod *pod = g->sv->pods[m->pod];
 	if (!pod->ready || pod->lost)
 		return;
-	for (uint32_t j = 0; j < g->n_parts; j++) {
-		uint32_t p = (m->cursor + j) % g->n_parts;
+	for (uint32_t j = 0; j < m->n_owned; j++) {
+		uint32_t k = (m->cursor + j) % m->n_owned, p = g->mparts[m->first + k];
 		struct kpart *pt = &g->parts[p];
-		if (pt->owner != mi || !pt->len || pt->busy)
+		assert(pt->owner == mi);
+		if (!pt->len || pt->busy)
 			continue;
 		if (pt->paused_until > now) {
 			wake_at(g, pt->paused_until);
 			continue;
 		}
-		m->cursor = p; /* a redelivery comes first; a success moves the cursor on */
+		m->cursor = k; /* a redelivery comes first; a success moves the cursor on */
 		m->busy = p;
 		pt->busy = true;
 		pt->deliveries++;
@@ -451,7 +455,8 @@ void kafka_msg_done(struct world *w, struct pod *pod, uint32_t msg)
 	if (mi != KAFKA_NONE)
 		g->members[mi].busy = KAFKA_NONE;
 	if (pod->lost) { /* its result never reached the broker: redelivered */
-		group_kick(g);
+		if (pt->owner != KAFKA_NONE)
+			member_kick(g, pt->owner);
 		return;
 	}
 	if (pt->poison < 0)
@@ -460,7 +465,7 @@ void kafka_msg_done(struct world *w, struct pod *pod, uint32_t msg)
 	if (!failed) {
 		settle_head(g, pt, true);
 		if (mi != KAFKA_NONE)
-			g->members[mi].cursor = (p + 1) % g->n_parts;
+			g->members[mi].cursor++;
 	} else {
 		g->st.failures++;
 		if (!kafka_redeliver(pt->deliveries, c->max_retries)) {
@@ -469,7 +474,12 @@ void kafka_msg_done(struct world *w, struct pod *pod, uint32_t msg)
 			g->members[mi].blocked_until = w->s->now + c->backoff_interval;
 		}
 	}
-	group_kick(g);
+	/* The member that delivered it is free; the partition's owner (another
+	 * member, after a rebalance) may take it up. */
+	if (mi != KAFKA_NONE)
+		member_kick(g, mi);
+	if (pt->owner != KAFKA_NONE && pt->owner != mi)
+		member_kick(g, pt->owner);
 }
 
 /* ---- rebalances ---- */
@@ -507,7 +517,7 @@ static void collect_members(struct kgroup *g)
 		if (p->lost)
 			continue;
 		for (uint32_t t = 0; t < conc; t++)
-			g->members[n++] = (struct kmember){p->idx, p->num, t, KAFKA_NONE, 0, 0};
+			g->members[n++] = (struct kmember){.pod = p->idx, .num = p->num, .thread = t, .busy = KAFKA_NONE};
 	}
 	qsort(g->members, n, sizeof *g->members, member_cmp);
 	g->n_members = n;
@@ -521,6 +531,27 @@ static bool same_members(const struct kgroup *g)
 		if (g->members[i].num != g->old[i].num || g->members[i].thread != g->old[i].thread)
 			return false;
 	return true;
+}
+
+/* Each member's partitions, in order, as one list (a counting sort). */
+static void owned_lists(struct kgroup *g)
+{
+	for (uint32_t i = 0; i < g->n_members; i++)
+		g->members[i].n_owned = 0;
+	for (uint32_t p = 0; p < g->n_parts; p++)
+		if (g->parts[p].owner != KAFKA_NONE)
+			g->members[g->parts[p].owner].n_owned++;
+	uint32_t at = 0;
+	for (uint32_t i = 0; i < g->n_members; i++) {
+		g->members[i].first = at;
+		at += g->members[i].n_owned;
+		g->members[i].n_owned = 0;
+	}
+	for (uint32_t p = 0; p < g->n_parts; p++) {
+		uint32_t o = g->parts[p].owner;
+		if (o != KAFKA_NONE)
+			g->mparts[g->members[o].first + g->members[o].n_owned++] = p;
+	}
 }
 
 static void rebalance(struct kgroup *g)
@@ -569,6 +600,7 @@ static void rebalance(struct kgroup *g)
 		}
 		pt->owner = g->owner[p];
 	}
+	owned_lists(g);
 	if (g->formed) {
 		g->st.rebalances++;
 		g->iv_rebalances++;
@@ -672,6 +704,7 @@ static void group_init(struct kafka *k, size_t i)
 	g->prev = xmalloc(g->n_parts * sizeof *g->prev);
 	g->owner = xmalloc(g->n_parts * sizeof *g->owner);
 	g->lagbuf = xmalloc(g->n_parts * sizeof *g->lagbuf);
+	g->mparts = xmalloc(g->n_parts * sizeof *g->mparts);
 	g->rebalance_ev = g->wake_ev = EVH_NONE;
 	dist_prepare(&g->work, c->has_cpu ? &c->cpu_per_message : &w->sc->services[c->service].cpu_per_request);
 	dist_prepare(&g->pause, &c->rebalance_pause);
@@ -722,6 +755,7 @@ void kafka_free(struct kafka *k)
 		free(g->prev);
 		free(g->owner);
 		free(g->lagbuf);
+		free(g->mparts);
 		free(g->count);
 		gsl_rng_free(g->r);
 	}
