@@ -817,6 +817,26 @@ void kafka_sample(struct world *w, simtime dt)
 	}
 }
 
+int kafka_slo_met(const struct world *w, int c)
+{
+	const struct kgroup *g = &w->kafka->groups[c];
+	if (!g->cfg->has_slo)
+		return -1;
+	/* The committed messages' times, and the age of every message still
+	 * waiting: its time will be at least that. */
+	struct hist *h = xmalloc(sizeof *h);
+	*h = g->st.latency;
+	simtime now = w->s->now;
+	for (uint32_t p = 0; p < g->n_parts; p++) {
+		const struct kpart *pt = &g->parts[p];
+		for (uint32_t i = 0; i < pt->len; i++)
+			hist_add(h, now - pt->ring[(pt->head + i) % pt->cap].t);
+	}
+	double v = hist_percentile(h, g->cfg->slo_percentile);
+	free(h);
+	return isnan(v) || v <= (double)g->cfg->slo_threshold;
+}
+
 void kafka_finish(struct world *w)
 {
 	struct kafka *k = w->kafka;
@@ -839,6 +859,7 @@ void kafka_finish(struct world *w)
 			.latency_p50_ms = hist_percentile(h, 50) * 1e-6,
 			.latency_p99_ms = hist_percentile(h, 99) * 1e-6,
 			.latency_max_ms = h->n ? (double)h->max * 1e-6 : NAN,
+			.slo_met = kafka_slo_met(w, (int)i),
 		};
 		w->out.kafka_summary(w->out.ctx, &r);
 	}

@@ -132,6 +132,10 @@ struct kafka_sagas {
 	struct hist completion;
 };
 const struct kafka_sagas *kafka_sagas(const struct world *w);
+/* Whether consumer c met its `slo:` so far: 1 or 0 (its percentile of
+ * produce-to-commit time, the messages still waiting counted at their age;
+ * met when nothing was produced); -1 without one. */
+int kafka_slo_met(const struct world *w, int c);
 /* Called by the sampler every interval of dt: emits a kafka row per group
  * and resets the interval's counts. */
 void kafka_sample(struct world *w, simtime dt);

@@ -23,6 +23,7 @@ enum metric {
 	M_COST_USD, M_COST_MONTHLY, M_NODES_MAX, M_NODES_HOURS,
 	M_PLAN_BUFFER, M_PLAN_REC_P, M_PLAN_REC_COST, M_PLAN_VAR_P, M_PLAN_VAR_LOWER, M_PLAN_VAR_COST,
 	M_KAFKA_MAX_LAG, M_KAFKA_DLT, M_KAFKA_P99, M_KAFKA_REBALANCES, M_SAGA_P50, M_SAGA_P99, M_SAGA_FAILED,
+	M_KAFKA_SLO_MET,
 	N_METRICS
 };
 
@@ -70,6 +71,7 @@ static const struct metric_def metrics[N_METRICS] = {
 	[M_SAGA_P50] = {"saga.p50", false, EXP_MS, "no saga completed"},
 	[M_SAGA_P99] = {"saga.p99", false, EXP_MS, "no saga completed"},
 	[M_SAGA_FAILED] = {"saga.failed", false, EXP_COUNT, "no saga started"},
+	[M_KAFKA_SLO_MET] = {"kafka.slo_met", true, EXP_BOOL, "no consumer group of the service has an slo"},
 };
 
 static const char *const plan_names[] = {
@@ -83,7 +85,7 @@ static const char *const service_names[] = {
 	"p50", "p90", "p99", "p999", "mean", "max", "error_rate", "timeout_rate", "cpu_util",
 	"violation_minutes", "slo_met", "pods_started", "pod_start.p50", "pod_start.p99",
 	"replicas.max", "ready.min", "interval_p99.max", "kafka.max_lag", "kafka.dlt", "kafka.p99",
-	"kafka.rebalances", NULL,
+	"kafka.rebalances", "kafka.slo_met", NULL,
 };
 static const char *const run_names[] = {"cost.usd", "cost.monthly", "nodes.max", "nodes.hours", NULL};
 
@@ -463,8 +465,14 @@ static int resolve(struct parse *P, const char *tok, size_t len, struct expect *
 			bool consumes = false;
 			for (size_t i = 0; i < P->sc->kafka.n_consumers; i++)
 				consumes |= P->sc->kafka.consumers[i].service == svc;
-			if (m >= M_KAFKA_MAX_LAG && m <= M_KAFKA_REBALANCES && !consumes)
+			if (((m >= M_KAFKA_MAX_LAG && m <= M_KAFKA_REBALANCES) || m == M_KAFKA_SLO_MET) && !consumes)
 				return fail(P, tok, "'%s': service '%s' consumes no Kafka topic (kafka.consumers)", name, head);
+			bool group_slo = false;
+			for (size_t i = 0; i < P->sc->kafka.n_consumers; i++)
+				group_slo |= P->sc->kafka.consumers[i].service == svc && P->sc->kafka.consumers[i].has_slo;
+			if (m == M_KAFKA_SLO_MET && !group_slo)
+				return fail(P, tok, "'%s': no consumer group of service '%s' has an slo (give one slo: {p99: 30s})",
+					    name, head);
 			if ((m == M_SLO_MET || m == M_VIOLATION_MINUTES) && !s->slo.has_latency && !s->slo.has_errors)
 				return fail(P, tok, "'%s': service '%s' has no slo, so nothing to meet (give it slo: {p99: ..., error_rate: ...})",
 					    name, head);
@@ -755,6 +763,8 @@ static void on_kafka_summary(void *ctx, const struct row_kafka_summary *row)
 	s->kafka_max_lag = row->max_lag > s->kafka_max_lag ? row->max_lag : s->kafka_max_lag;
 	s->kafka_dlt += row->dlt;
 	s->kafka_rebalances += row->rebalances;
+	if (row->slo_met >= 0)
+		s->kafka_slo = s->kafka_slo < 0 ? row->slo_met : s->kafka_slo && row->slo_met;
 	if (!isnan(row->latency_p99_ms) && (isnan(s->kafka_p99) || row->latency_p99_ms > s->kafka_p99))
 		s->kafka_p99 = row->latency_p99_ms;
 }
@@ -779,6 +789,7 @@ void expect_results_init(struct exp_results *r, const struct scenario *sc, const
 		r->svc[i].min_ready = -1;
 		r->svc[i].worst_p99 = NAN;
 		r->svc[i].kafka_p99 = NAN;
+		r->svc[i].kafka_slo = -1;
 	}
 	if (next)
 		r->next = *next;
@@ -825,6 +836,7 @@ double expect_actual(const struct exp_results *r, int metric, int service)
 	case M_KAFKA_DLT: return s->has_kafka ? (double)s->kafka_dlt : NAN;
 	case M_KAFKA_P99: return s->kafka_p99;
 	case M_KAFKA_REBALANCES: return s->has_kafka ? (double)s->kafka_rebalances : NAN;
+	case M_KAFKA_SLO_MET: return s->kafka_slo < 0 ? NAN : (double)s->kafka_slo;
 	default: break;
 	}
 	if (!s->has_sum)

@@ -105,6 +105,7 @@ struct exp_service {
 	int64_t kafka_dlt;      /* messages its groups sent to DLTs */
 	int64_t kafka_rebalances; /* its groups' rebalances */
 	double kafka_p99;       /* the worst p99 of its groups' produce-to-commit times, ms (NaN: none) */
+	int kafka_slo;          /* every one of its groups with an slo met it: 1, one did not: 0, none has one: -1 */
 };
 
 struct exp_results {

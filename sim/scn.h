@@ -763,6 +763,9 @@ struct scn_kafka_consumer {
 	bool limit_to_lag;       /* limitToPartitionsWithLag (false) */
 	int series;              /* its series in scenario.external_metrics (keda), else -1 */
 	int line, col;
+	bool has_slo;            /* `slo:` given: an objective on produce-to-commit time over the run */
+	double slo_percentile;   /* e.g. 99 for p99 */
+	simtime slo_threshold;   /* the percentile must be <= this, ns */
 };
 struct scn_kafka {
 	struct scn_kafka_topic *topics;       /* owned */

@@ -204,11 +204,32 @@ static int load_backoff(struct ld *L, const struct ynode *v, struct scn_kafka_co
 	return 0;
 }
 
+/* `slo: {p99: 30s}`: one percentile of produce-to-commit time, over the run. */
+static int load_consumer_slo(struct ld *L, const struct ynode *v, struct scn_kafka_consumer *c)
+{
+	static const char *const keys[] = {"p50", "p90", "p95", "p99", "p999", NULL};
+	static const double pcts[] = {50, 90, 95, 99, 99.9};
+	if (ld_want_map(L, v, "slo") || ld_check_keys(L, v, keys, "a consumer's slo"))
+		return -1;
+	if (v->n != 1)
+		return yt_err(L->e, v, "slo: one objective per consumer group, a percentile of its produce-to-commit "
+				       "time (p99: 30s)");
+	for (size_t i = 0; keys[i]; i++) {
+		if (!yt_get(v, keys[i]))
+			continue;
+		if (ld_get_dur(L, v, keys[i], SIM_MS, 24 * SIM_HOUR, false, &c->slo_threshold))
+			return -1;
+		c->slo_percentile = pcts[i];
+		c->has_slo = true;
+	}
+	return 0;
+}
+
 static int load_consumer(struct ld *L, const struct ynode *root, const struct ynode *v, struct scn_kafka_consumer *c,
 			 size_t ci)
 {
 	static const char *const keys[] = {"service",	      "topic",		 "group",  "concurrency", "assignor",
-					   "rebalance_pause", "cpu_per_message", "errors", "backoff",	  "keda", NULL};
+					   "rebalance_pause", "cpu_per_message", "errors", "backoff",	  "keda", "slo", NULL};
 	static const char *const assignors[] = {"range", "cooperative-sticky", NULL};
 	const struct ynode *n;
 	int64_t conc = 1;
@@ -231,7 +252,8 @@ static int load_consumer(struct ld *L, const struct ynode *root, const struct yn
 	c->concurrency = (int)conc;
 	c->assignor = (enum scn_kafka_assignor)as;
 	if (((n = yt_get(v, "rebalance_pause")) && ld_load_delay(L, n, "rebalance_pause", &c->rebalance_pause)) ||
-	    ((n = yt_get(v, "errors")) && load_errors(L, n, c)) || ((n = yt_get(v, "backoff")) && load_backoff(L, n, c)))
+	    ((n = yt_get(v, "errors")) && load_errors(L, n, c)) || ((n = yt_get(v, "backoff")) && load_backoff(L, n, c)) ||
+	    ((n = yt_get(v, "slo")) && load_consumer_slo(L, n, c)))
 		return -1;
 	if ((n = yt_get(v, "cpu_per_message"))) {
 		if (ld_load_dist(L, n, "cpu_per_message", &c->cpu_per_message))

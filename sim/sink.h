@@ -154,6 +154,8 @@ struct row_kafka_summary {
 	int64_t produced, consumed, deliveries, failures, dlt, rebalances, max_lag;
 	double paused_s;        /* partition-seconds stopped by rebalances */
 	double latency_mean_ms, latency_p50_ms, latency_p99_ms, latency_max_ms; /* NaN: none committed */
+	int slo_met;            /* its `slo:` met (1) or not (0), the messages left uncommitted counted at
+	                         * their age; -1 without one */
 };
 struct row_sagas {
 	int64_t started, completed, failed; /* failed: a message of it went to a DLT */

@@ -75,7 +75,7 @@ struct store {
 	"consumed, dlt, rebalances, latency_mean_ms, latency_p99_ms, keda_metric"
 #define KAFKA_SUMMARY_COLS                                                                                   \
 	"consumer_group, topic, service, produced, consumed, deliveries, failures, dlt, rebalances, max_lag, " \
-	"paused_s, latency_mean_ms, latency_p50_ms, latency_p99_ms, latency_max_ms"
+	"paused_s, latency_mean_ms, latency_p50_ms, latency_p99_ms, latency_max_ms, slo_met"
 #define SAGA_COLS "started, completed, failed, open, mean_s, p50_s, p99_s, max_s"
 
 /* Version 1, as documented in results/SCHEMA.md. */
@@ -386,6 +386,7 @@ static const char SCHEMA_V8[] =
 	"  latency_p50_ms  REAL,\n"
 	"  latency_p99_ms  REAL,\n"
 	"  latency_max_ms  REAL,\n"
+	"  slo_met         INTEGER CHECK (slo_met IN (0, 1)),\n"
 	"  PRIMARY KEY (run_id, consumer_group, topic)\n"
 	") WITHOUT ROWID;\n"
 	"CREATE TABLE sagas(\n"
@@ -448,7 +449,7 @@ static const char SQL_PUT_POD_SAMPLE[] = "INSERT INTO stage.pod_samples(" POD_SA
 static const char SQL_PUT_KAFKA[] = "INSERT INTO stage.kafka_samples(" KAFKA_COLS ") VALUES "
 				    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 static const char SQL_PUT_KAFKA_SUMMARY[] = "INSERT INTO stage.kafka_summaries(" KAFKA_SUMMARY_COLS ") VALUES "
-					    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+					    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 static const char SQL_PUT_SAGAS[] = "INSERT INTO stage.sagas(" SAGA_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char SQL_COPY_KAFKA[] = "INSERT INTO main.kafka_samples(run_id, " KAFKA_COLS ") SELECT ?1, " KAFKA_COLS
 				     " FROM stage.kafka_samples ORDER BY consumer_group, topic, t_s";
@@ -1138,6 +1139,10 @@ static void sink_kafka_summary(void *ctx, const struct row_kafka_summary *r)
 	bind_real(s, 13, r->latency_p50_ms);
 	bind_real(s, 14, r->latency_p99_ms);
 	bind_real(s, 15, r->latency_max_ms);
+	if (r->slo_met >= 0)
+		sqlite3_bind_int(s, 16, r->slo_met);
+	else
+		sqlite3_bind_null(s, 16);
 	stage_row(st, s, "kafka summary", "group", r->group, NAN);
 }
 

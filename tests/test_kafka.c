@@ -293,7 +293,7 @@ static void batch_latency(const struct krun *k, int n_batches, double t_crit, do
 	"kafka:\n" \
 	"  topics: [{name: events, partitions: %d%s}]\n" \
 	"  producers: [{service: producer, topic: events}]\n" \
-	"  consumers: [{service: consumer, topic: events}]\n"
+	"  consumers: [{service: consumer, topic: events, slo: {p99: 1s}}]\n"
 
 Test(kafka, one_partition_is_mm1, .timeout = 120)
 {
@@ -313,6 +313,11 @@ Test(kafka, one_partition_is_mm1, .timeout = 120)
 	cr_expect(half < 0.05 * theory, "half-width %.3f ms too wide", half);
 	cr_assert_eq(k->sums[0].dlt, 0);
 	cr_assert_eq(k->sums[0].rebalances, 0);
+	/* M/M/1's time in system is exponential with rate mu - lambda: its p99
+	 * is ln(100) / 20 = 230 ms, under the 1 s objective. */
+	cr_assert_eq(k->sums[0].slo_met, 1);
+	cr_assert_float_eq(k->sums[0].latency_p99_ms, 1e3 * log(100.0) / 20, 0.05 * 1e3 * log(100.0) / 20, "p99 %.1f ms",
+			   k->sums[0].latency_p99_ms);
 	free(k);
 	scn_free(&sc);
 }
@@ -459,6 +464,25 @@ Test(kafka, backoff_max_attempts_and_interval)
 	/* 120 s: the first message at about 0.5 s, then one every 2 x 5 s + 3 ms. */
 	cr_assert(r->dlt >= 11 && r->dlt <= 12, "dlt %lld", (long long)r->dlt);
 	cr_assert_gt(r->max_lag, 200);
+	cr_assert_eq(r->slo_met, -1, "no slo");
+	free(k);
+	scn_free(&sc);
+}
+
+Test(kafka, slo_counts_the_messages_still_waiting)
+{
+	/* Nothing is ever committed (every message ends in the DLT after 10 s
+	 * of back-off), so the committed times are empty: the messages left
+	 * in the partitions, waiting for up to about two minutes, break a 1 s
+	 * p99 by their age alone. */
+	char text[2048];
+	snprintf(text, sizeof text, DLT, ", backoff: {interval: 5s, maxAttempts: 2}, slo: {p99: 1s}");
+	struct scenario sc;
+	load_text(&sc, text);
+	struct krun *k = calloc(1, sizeof *k);
+	run_k(&sc, k, 0, NULL);
+	cr_assert_eq(k->sums[0].consumed, 0);
+	cr_assert_eq(k->sums[0].slo_met, 0);
 	free(k);
 	scn_free(&sc);
 }
