@@ -112,6 +112,7 @@ struct kpart {
 	bool busy;         /* a delivery of its head is in flight */
 	int deliveries;    /* deliveries of its head so far */
 	int8_t poison;     /* its head fails every delivery: 1, not: 0, not drawn yet: -1 */
+	int64_t iv_produced; /* produced to it this sample interval */
 };
 
 struct kmember {
@@ -273,6 +274,7 @@ static void publish(struct kafka *k, int topic, uint32_t s)
 		if (s != KAFKA_NONE)
 			k->sagas[s].outstanding++;
 		ring_push(pt, (struct kmsg){now, s, s == KAFKA_NONE ? 0 : k->sagas[s].gen});
+		pt->iv_produced++;
 		g->st.produced++;
 		g->iv_produced++;
 		if (++g->st.lag > g->st.max_lag)
@@ -811,6 +813,24 @@ void kafka_sample(struct world *w, simtime dt)
 				.keda_metric = g->cfg->keda ? kafka_metric(w, (int)i) : NAN,
 			};
 			w->out.kafka(w->out.ctx, &r);
+		}
+		const char *topic = k->cfg->topics[g->cfg->topic].name;
+		for (uint32_t p = 0; p < g->n_parts; p++) {
+			struct kpart *pt = &g->parts[p];
+			if (w->out.kafka_partition) {
+				struct row_kafka_partition r = {
+					.t_s = sim_to_s(now),
+					.group = g->cfg->group,
+					.topic = topic,
+					.partition = (int)p,
+					.lag = pt->len,
+					.produced = pt->iv_produced,
+					.member = pt->owner == KAFKA_NONE ? -1 : (int)pt->owner,
+					.paused = pt->paused_until > now,
+				};
+				w->out.kafka_partition(w->out.ctx, &r);
+			}
+			pt->iv_produced = 0;
 		}
 		g->iv_produced = g->iv_consumed = g->iv_dlt = g->iv_rebalances = 0;
 		hist_clear(&g->iv_latency);

@@ -157,6 +157,16 @@ struct row_kafka_summary {
 	int slo_met;            /* its `slo:` met (1) or not (0), the messages left uncommitted counted at
 	                         * their age; -1 without one */
 };
+/* One partition of a consumer group at the end of a sample interval. */
+struct row_kafka_partition {
+	double t_s;             /* end of the interval, s */
+	const char *group, *topic;
+	int partition;          /* 0-based */
+	int64_t lag;            /* produced and not committed, now */
+	int64_t produced;       /* produced to it in the interval */
+	int member;             /* its owner (0-based, by pod number), -1: none */
+	int paused;             /* stopped by a rebalance now: 1, else 0 */
+};
 struct row_sagas {
 	int64_t started, completed, failed; /* failed: a message of it went to a DLT */
 	int64_t open;           /* still in flight at the end */
@@ -174,6 +184,7 @@ struct sink {
 	void (*kafka)(void *ctx, const struct row_kafka *r);           /* may be NULL */
 	void (*kafka_summary)(void *ctx, const struct row_kafka_summary *r); /* may be NULL */
 	void (*sagas)(void *ctx, const struct row_sagas *r);           /* may be NULL */
+	void (*kafka_partition)(void *ctx, const struct row_kafka_partition *r); /* may be NULL */
 };
 
 #endif

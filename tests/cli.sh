@@ -376,6 +376,10 @@ K=$T/kafka.db
 "$HR" run scenarios/kafka-saga.yaml --variant 2 --db "$K" --set duration=5m -q
 n=$(q "$K" "select count(*) from kafka_samples where run_id=1")
 [ "$n" = 90 ] && ok "kafka_samples: 3 groups x 30 intervals" || bad "kafka_samples rows" "got $n"
+n=$(q "$K" "select count(*) from kafka_partition_samples where run_id=1")
+[ "$n" = 540 ] && ok "kafka_partition_samples: 18 partitions x 30 intervals" || bad "kafka_partition_samples rows" "got $n"
+n=$(q "$K" "select (select sum(produced) from kafka_partition_samples where run_id=1 and consumer_group='order-update') = (select produced from kafka_summaries where run_id=1 and consumer_group='order-update')")
+[ "$n" = 1 ] && ok "kafka: the partitions' events add up to the group's" || bad "kafka partitions add up" "got $n"
 kcols="t_s, consumer_group, topic, members, lag, max_partition_lag, paused, produced, consumed, dlt, rebalances, latency_mean_ms, keda_metric"
 a=$(q "$K" "select $kcols from kafka_samples where run_id=1 order by consumer_group, t_s" | md5sum)
 b=$(q "$K" "select $kcols from kafka_samples where run_id=2 order by consumer_group, t_s" | md5sum)

@@ -162,6 +162,7 @@ struct krun {
 	bool paused[3][32];
 	uint32_t owner[3][32];
 	int64_t served[8];
+	int64_t part_produced[8], part_max_lag[8]; /* per partition of consumers[0] */
 };
 
 static void k_sample(void *ctx, const struct row_sample *r)
@@ -204,6 +205,16 @@ static void k_kafka_summary(void *ctx, const struct row_kafka_summary *r)
 		k->sums[k->n_sums++] = *r;
 }
 
+static void k_partition(void *ctx, const struct row_kafka_partition *r)
+{
+	struct krun *k = ctx;
+	if (strcmp(r->group, k->w->sc->kafka.consumers[0].group) || r->partition >= 8)
+		return;
+	k->part_produced[r->partition] += r->produced;
+	if (r->lag > k->part_max_lag[r->partition])
+		k->part_max_lag[r->partition] = r->lag;
+}
+
 static void k_sagas(void *ctx, const struct row_sagas *r)
 {
 	struct krun *k = ctx;
@@ -235,7 +246,7 @@ static simtime at_ev(struct sim *s, void *obj, uint64_t arg)
 static void run_k(const struct scenario *sc, struct krun *k, simtime t, void (*at)(struct world *w))
 {
 	struct sim s;
-	struct sink out = {k, k_sample, k_summary, k_decision, NULL, NULL, NULL, k_kafka, k_kafka_summary, k_sagas};
+	struct sink out = {k, k_sample, k_summary, k_decision, NULL, NULL, NULL, k_kafka, k_kafka_summary, k_sagas, k_partition};
 	sim_init(&s, sc->seed, sc->duration);
 	struct world *w = world_new(&s, sc, &out);
 	k->w = w;
@@ -343,6 +354,20 @@ Test(kafka, uneven_keys_are_independent_mm1_queues, .timeout = 120)
 	cr_log_info("uneven: %.3f ms +- %.3f, theory %.3f", mean, half, theory);
 	cr_expect(fabs(mean - theory) <= half, "uneven keys: simulated %.3f ms +- %.3f, theory %.3f ms", mean, half,
 		  theory);
+	/* Each partition's share of the events is its Zipf share, within 4
+	 * binomial standard deviations (per-partition rows of the run). */
+	int64_t total = 0;
+	for (int i = 0; i < 4; i++)
+		total += k->part_produced[i];
+	cr_assert_eq(total, k->sums[0].produced);
+	for (int i = 0; i < 4; i++) {
+		double s = 1 / ((i + 1) * h4), sd = sqrt((double)total * s * (1 - s));
+		cr_expect(fabs((double)k->part_produced[i] - (double)total * s) <= 4 * sd,
+			  "partition %d: %lld events, expected %.0f +- %.0f", i, (long long)k->part_produced[i],
+			  (double)total * s, 4 * sd);
+	}
+	/* The hot partition (72 % busy) queues more than the coolest (18 %). */
+	cr_assert_gt(k->part_max_lag[0], k->part_max_lag[3]);
 	free(k);
 	scn_free(&sc);
 }
