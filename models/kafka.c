@@ -139,6 +139,7 @@ struct kgroup {
 	uint32_t *mparts;  /* the partitions by owner, in order (n_parts): the members' lists */
 	bool formed;       /* its first assignment is made (the group exists before the run) */
 	evh rebalance_ev, wake_ev;
+	evh expire_ev;     /* a lost consumer's session times out (then the group rebalances) */
 	struct dist_sampler work, pause;
 	gsl_rng *r;
 	struct kafka_stats st;
@@ -636,6 +637,32 @@ void kafka_members_changed(struct world *w, struct service *sv)
 	}
 }
 
+static simtime expire_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	(void)arg;
+	struct kgroup *g = obj;
+	g->expire_ev = EVH_NONE;
+	rebalance(g);
+	return SIM_DONE;
+}
+
+void kafka_pod_lost(struct world *w, struct pod *p)
+{
+	struct kafka *k = w->kafka;
+	for (size_t i = 0; i < k->n_groups; i++) {
+		struct kgroup *g = &k->groups[i];
+		if (g->sv != p->svc || find_member(g->members, g->n_members, p->num, 0) == KAFKA_NONE)
+			continue;
+		/* The broker hears no heartbeat: the group notices at the session
+		 * timeout (a later loss keeps the earlier event; one rebalance
+		 * drops every lost member then). */
+		simtime t = w->s->now + g->cfg->session_timeout;
+		if (g->expire_ev == EVH_NONE && t <= w->s->end)
+			g->expire_ev = sim_at(w->s, t, PRIO_REQUEST, expire_ev, g, 0);
+	}
+}
+
 /* ---- the metric, the accessors ---- */
 
 double kafka_metric(const struct world *w, int c)
@@ -707,7 +734,7 @@ static void group_init(struct kafka *k, size_t i)
 	g->owner = xmalloc(g->n_parts * sizeof *g->owner);
 	g->lagbuf = xmalloc(g->n_parts * sizeof *g->lagbuf);
 	g->mparts = xmalloc(g->n_parts * sizeof *g->mparts);
-	g->rebalance_ev = g->wake_ev = EVH_NONE;
+	g->rebalance_ev = g->wake_ev = g->expire_ev = EVH_NONE;
 	dist_prepare(&g->work, c->has_cpu ? &c->cpu_per_message : &w->sc->services[c->service].cpu_per_request);
 	dist_prepare(&g->pause, &c->rebalance_pause);
 	g->r = rng_stream(w->s->seed, KAFKA_RNG_MODEL, 1 + i);

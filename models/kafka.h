@@ -112,6 +112,10 @@ void kafka_request_done(struct world *w, struct service *sv, bool ok, simtime ar
 /* Service sv's Ready pods changed: its groups rebalance (at once, in one
  * event for every change at this instant). */
 void kafka_members_changed(struct world *w, struct service *sv);
+/* Pod p's node was lost: its consumers stop at once, and leave their
+ * groups at the session timeout (a rebalance then), unless a rebalance
+ * drops them earlier. */
+void kafka_pod_lost(struct world *w, struct pod *p);
 /* A delivery started with svc_msg_start(..., msg) finished its CPU work on
  * pod p. */
 void kafka_msg_done(struct world *w, struct pod *p, uint32_t msg);

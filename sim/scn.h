@@ -766,6 +766,8 @@ struct scn_kafka_consumer {
 	bool has_slo;            /* `slo:` given: an objective on produce-to-commit time over the run */
 	double slo_percentile;   /* e.g. 99 for p99 */
 	simtime slo_threshold;   /* the percentile must be <= this, ns */
+	simtime session_timeout; /* session.timeout.ms: a consumer on a lost node leaves the group this long
+	                          * after, ns (45 s) */
 };
 struct scn_kafka {
 	struct scn_kafka_topic *topics;       /* owned */

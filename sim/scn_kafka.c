@@ -229,7 +229,8 @@ static int load_consumer(struct ld *L, const struct ynode *root, const struct yn
 			 size_t ci)
 {
 	static const char *const keys[] = {"service",	      "topic",		 "group",  "concurrency", "assignor",
-					   "rebalance_pause", "cpu_per_message", "errors", "backoff",	  "keda", "slo", NULL};
+					   "rebalance_pause", "cpu_per_message", "errors", "backoff",	  "keda", "slo",
+					   "session_timeout", NULL};
 	static const char *const assignors[] = {"range", "cooperative-sticky", NULL};
 	const struct ynode *n;
 	int64_t conc = 1;
@@ -239,10 +240,12 @@ static int load_consumer(struct ld *L, const struct ynode *root, const struct yn
 	c->series = -1;
 	c->max_retries = 9;
 	c->rebalance_pause = (struct dist){DIST_CONSTANT, 3.0, 0};
+	c->session_timeout = 45 * SIM_S; /* session.timeout.ms 45000 since Kafka 3.0 (KIP-735) */
 	if (ld_want_map(L, v, "a consumer") || ld_check_keys(L, v, keys, "a consumer") ||
 	    !(n = ld_need(L, v, "service", "a consumer")) || service_at(L, root, n, "service", &c->service) ||
 	    !(n = ld_need(L, v, "topic", "a consumer")) || topic_at(L, n, "topic", &c->topic) ||
-	    ld_get_int(L, v, "concurrency", 1, 64, &conc) || ld_get_enum(L, v, "assignor", assignors, &as))
+	    ld_get_int(L, v, "concurrency", 1, 64, &conc) || ld_get_enum(L, v, "assignor", assignors, &as) ||
+	    ld_get_dur(L, v, "session_timeout", SIM_MS, SIM_HOUR, false, &c->session_timeout))
 		return -1;
 	const char *svc = yt_key(yt_get(root, "services"), (size_t)c->service)->s;
 	const char *group = svc;

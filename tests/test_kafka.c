@@ -159,6 +159,7 @@ struct krun {
 	const struct world *w;
 	/* rebalance probe */
 	int n_rebalances;
+	double rebalance_t[3];
 	bool paused[3][32];
 	uint32_t owner[3][32];
 	int64_t served[8];
@@ -185,6 +186,7 @@ static void k_decision(void *ctx, const struct row_decision *r)
 	if (strcmp(r->kind, "kafka") || strcmp(r->event, "rebalance") || k->n_rebalances >= 3)
 		return;
 	int n = k->n_rebalances++;
+	k->rebalance_t[n] = r->t_s;
 	for (uint32_t p = 0; p < 32 && p < (uint32_t)k->w->sc->kafka.topics[0].partitions; p++) {
 		k->paused[n][p] = kafka_partition_paused(k->w, 0, p);
 		k->owner[n][p] = kafka_partition_owner(k->w, 0, p);
@@ -433,6 +435,39 @@ Test(kafka, cooperative_rebalance_pauses_only_moved_partitions)
 	cr_assert_eq(stopped, 2, "one partition from each old member");
 	cr_assert_float_eq(k->sums[0].paused_s, 2 * 7.0, 1e-6);
 	free(k);
+}
+
+static void lose_first(struct world *w)
+{
+	struct service *sv = &w->svcs[1];
+	for (uint32_t i = 0; i < sv->n_pods; i++)
+		if (sv->pods[i]->num == 0)
+			pod_node_lost(w, sv->pods[i]);
+}
+
+Test(kafka, a_lost_consumer_leaves_at_the_session_timeout)
+{
+	/* The first of two consumers' node is lost at 60 s: it consumes no
+	 * more, but the group notices only when its session times out (45 s,
+	 * session.timeout.ms), and rebalances then; its partitions (range:
+	 * 0 to 2) wait meanwhile. */
+	char text[2048];
+	snprintf(text, sizeof text, REBAL, "range");
+	struct scenario sc;
+	load_text(&sc, text);
+	struct krun *k = calloc(1, sizeof *k);
+	run_k(&sc, k, 60 * SIM_S, lose_first);
+	cr_assert_eq(k->n_rebalances, 1);
+	cr_assert_float_eq(k->rebalance_t[0], 105.0, 1e-9, "rebalance at %.3f s", k->rebalance_t[0]);
+	for (uint32_t p = 0; p < 6; p++)
+		cr_assert_eq(k->owner[0][p], 0, "the one member left owns partition %u", p);
+	/* About 100/6 a second for 45 s, plus the 7 s pause. */
+	for (int p = 0; p < 3; p++)
+		cr_assert_gt(k->part_max_lag[p], 600, "partition %d: %lld", p, (long long)k->part_max_lag[p]);
+	for (int p = 3; p < 6; p++)
+		cr_assert_lt(k->part_max_lag[p], 300, "partition %d: %lld", p, (long long)k->part_max_lag[p]);
+	free(k);
+	scn_free(&sc);
 }
 
 /* ---- failures ---- */
