@@ -100,8 +100,11 @@ void kafka_assign_sticky(uint32_t n_parts, uint32_t n_members, const uint32_t *p
 
 struct kmsg {
 	simtime t;     /* produced, ns */
+	simtime due;   /* a retry topic's message: not delivered before, ns (0: at once) */
 	uint32_t saga; /* its saga's slot, KAFKA_NONE: none */
 	uint32_t gen;  /* the slot's generation then */
+	int16_t deliveries; /* deliveries of it so far (on its topic and retry topic) */
+	int8_t poison; /* it fails every delivery: 1, not: 0, not drawn yet: -1 */
 };
 
 struct kpart {
@@ -110,8 +113,6 @@ struct kpart {
 	uint32_t owner;    /* member index, KAFKA_NONE: unassigned */
 	simtime paused_until; /* a rebalance stops it until then, ns */
 	bool busy;         /* a delivery of its head is in flight */
-	int deliveries;    /* deliveries of its head so far */
-	int8_t poison;     /* its head fails every delivery: 1, not: 0, not drawn yet: -1 */
 	int64_t iv_produced; /* produced to it this sample interval */
 };
 
@@ -145,7 +146,9 @@ struct kgroup {
 	struct kafka_stats st;
 	int64_t iv_produced, iv_consumed, iv_dlt, iv_rebalances; /* this sample interval */
 	struct hist iv_latency;
-	int16_t *producers; /* producers publishing on its messages (indices), -1 ended */
+	const char *topic; /* the topic's name (borrowed), or TOPIC-retry (retry_name) */
+	char *retry_name;  /* owned, for a retry group */
+	int retry;         /* a main group with retryable_topic: the index of its retry group; else -1 */
 };
 
 struct saga {
@@ -274,7 +277,7 @@ static void publish(struct kafka *k, int topic, uint32_t s)
 		struct kpart *pt = &g->parts[part];
 		if (s != KAFKA_NONE)
 			k->sagas[s].outstanding++;
-		ring_push(pt, (struct kmsg){now, s, s == KAFKA_NONE ? 0 : k->sagas[s].gen});
+		ring_push(pt, (struct kmsg){now, 0, s, s == KAFKA_NONE ? 0 : k->sagas[s].gen, 0, -1});
 		pt->iv_produced++;
 		g->st.produced++;
 		g->iv_produced++;
@@ -382,10 +385,17 @@ static void member_kick(struct kgroup *g, uint32_t mi)
 			wake_at(g, pt->paused_until);
 			continue;
 		}
+		/* A retry topic's head not yet due: the partition is paused until
+		 * then (KafkaBackoffAwareMessageListenerAdapter). */
+		struct kmsg *head = &pt->ring[pt->head];
+		if (head->due > now) {
+			wake_at(g, head->due);
+			continue;
+		}
 		m->cursor = k; /* a redelivery comes first; a success moves the cursor on */
 		m->busy = p;
 		pt->busy = true;
-		pt->deliveries++;
+		head->deliveries++;
 		g->st.deliveries++;
 		double work = dist_draw(&g->work, g->r) * 1e9;
 		svc_msg_start(w, pod, work, MSG_TAG(g->idx, p));
@@ -417,8 +427,6 @@ static void settle_head(struct kgroup *g, struct kpart *pt, bool ok)
 	struct kmsg m = pt->ring[pt->head];
 	pt->head = (pt->head + 1) % pt->cap;
 	pt->len--;
-	pt->deliveries = 0;
-	pt->poison = -1;
 	g->st.lag--;
 	if (ok) {
 		g->st.consumed++;
@@ -434,6 +442,32 @@ static void settle_head(struct kgroup *g, struct kpart *pt, bool ok)
 	produce(k, g->cfg->service, g->cfg->topic, ok ? KAFKA_ON_SUCCESS : KAFKA_ON_FAILURE, &s, m.t);
 	if (s != KAFKA_NONE && s == m.saga)
 		saga_settle(k, s, !ok, now);
+}
+
+/* @RetryableTopic: the failed head of pt (partition p) is published to
+ * TOPIC-retry (the same partition: the retry topic is made with as many),
+ * due after the delay, and committed here; the partition goes on. The
+ * retry topic's own failures are published to it again (the same topic:
+ * one delay), until the attempts are spent: then TOPIC-dlt. Its saga stays
+ * open. */
+static void to_retry(struct kgroup *g, struct kpart *pt, uint32_t p)
+{
+	struct kafka *k = g->k;
+	struct kgroup *rg = g->retry >= 0 ? &k->groups[g->retry] : g;
+	struct kmsg m = pt->ring[pt->head];
+	pt->head = (pt->head + 1) % pt->cap;
+	pt->len--;
+	g->st.lag--;
+	m.due = k->w->s->now + g->cfg->retry_delay;
+	struct kpart *rp = &rg->parts[p % rg->n_parts];
+	ring_push(rp, m);
+	rp->iv_produced++;
+	rg->st.produced++;
+	rg->iv_produced++;
+	if (++rg->st.lag > rg->st.max_lag)
+		rg->st.max_lag = rg->st.lag;
+	if (rp->len == 1 && rp->owner != KAFKA_NONE && rg != g)
+		member_kick(rg, rp->owner);
 }
 
 static uint32_t member_running(const struct kgroup *g, uint32_t p)
@@ -462,16 +496,25 @@ void kafka_msg_done(struct world *w, struct pod *pod, uint32_t msg)
 			member_kick(g, pt->owner);
 		return;
 	}
-	if (pt->poison < 0)
-		pt->poison = c->logical > 0 && rng_u01(g->r) < c->logical;
-	bool failed = pt->poison || (c->transient > 0 && rng_u01(g->r) < c->transient);
+	struct kmsg *head = &pt->ring[pt->head];
+	if (head->poison < 0)
+		head->poison = c->logical > 0 && rng_u01(g->r) < c->logical;
+	bool failed = head->poison || (c->transient > 0 && rng_u01(g->r) < c->transient);
 	if (!failed) {
 		settle_head(g, pt, true);
 		if (mi != KAFKA_NONE)
 			g->members[mi].cursor++;
+	} else if (c->retry_topics) {
+		g->st.failures++;
+		if (head->deliveries >= c->retry_attempts)
+			settle_head(g, pt, false);
+		else
+			to_retry(g, pt, p);
+		if (mi != KAFKA_NONE)
+			g->members[mi].cursor++;
 	} else {
 		g->st.failures++;
-		if (!kafka_redeliver(pt->deliveries, c->max_retries)) {
+		if (!kafka_redeliver(head->deliveries, c->max_retries)) {
 			settle_head(g, pt, false);
 		} else if (mi != KAFKA_NONE && c->backoff_interval > 0) {
 			g->members[mi].blocked_until = w->s->now + c->backoff_interval;
@@ -607,9 +650,9 @@ static void rebalance(struct kgroup *g)
 	if (g->formed) {
 		g->st.rebalances++;
 		g->iv_rebalances++;
-		char d[160];
-		snprintf(d, sizeof d, "%s: %u members, %u of %u partitions moved, pause %.3fs", g->cfg->group,
-			 g->n_members, moved, g->n_parts, sim_to_s(pause));
+		char d[400];
+		snprintf(d, sizeof d, "%s on %s: %u members, %u of %u partitions moved, pause %.3fs", g->cfg->group,
+			 g->topic, g->n_members, moved, g->n_parts, sim_to_s(pause));
 		decision(g, "rebalance", d);
 	}
 	g->formed = true;
@@ -715,21 +758,28 @@ static void topic_init(struct kafka *k, size_t t)
 	kt->groups = xcalloc(k->cfg->n_consumers ? k->cfg->n_consumers : 1, sizeof *kt->groups);
 }
 
-static void group_init(struct kafka *k, size_t i)
+/* Group i: consumer ci's group on its topic, or (retry) on its TOPIC-retry. */
+static void group_init(struct kafka *k, size_t i, size_t ci, bool retry)
 {
 	struct world *w = k->w;
-	const struct scn_kafka_consumer *c = &k->cfg->consumers[i];
+	const struct scn_kafka_consumer *c = &k->cfg->consumers[ci];
 	struct kgroup *g = &k->groups[i];
+	g->retry = -1;
+	g->topic = k->cfg->topics[c->topic].name;
+	if (retry) {
+		size_t n = strlen(g->topic) + 8;
+		g->retry_name = xmalloc(n);
+		snprintf(g->retry_name, n, "%s-retry", g->topic);
+		g->topic = g->retry_name;
+	}
 	g->k = k;
 	g->cfg = c;
 	g->idx = (uint32_t)i;
 	g->sv = &w->svcs[c->service];
 	g->n_parts = (uint32_t)k->cfg->topics[c->topic].partitions;
 	g->parts = xcalloc(g->n_parts, sizeof *g->parts);
-	for (uint32_t p = 0; p < g->n_parts; p++) {
+	for (uint32_t p = 0; p < g->n_parts; p++)
 		g->parts[p].owner = KAFKA_NONE;
-		g->parts[p].poison = -1;
-	}
 	g->prev = xmalloc(g->n_parts * sizeof *g->prev);
 	g->owner = xmalloc(g->n_parts * sizeof *g->owner);
 	g->lagbuf = xmalloc(g->n_parts * sizeof *g->lagbuf);
@@ -738,6 +788,8 @@ static void group_init(struct kafka *k, size_t i)
 	dist_prepare(&g->work, c->has_cpu ? &c->cpu_per_message : &w->sc->services[c->service].cpu_per_request);
 	dist_prepare(&g->pause, &c->rebalance_pause);
 	g->r = rng_stream(w->s->seed, KAFKA_RNG_MODEL, 1 + i);
+	if (retry)
+		return; /* nothing publishes to it but its main group */
 	struct ktopic *kt = &k->topics[c->topic];
 	kt->groups[kt->n_groups++] = (uint32_t)i;
 }
@@ -755,10 +807,19 @@ struct kafka *kafka_new(struct world *w)
 	k->topics = xcalloc(c->n_topics, sizeof *k->topics);
 	for (size_t t = 0; t < c->n_topics; t++)
 		topic_init(k, t);
+	/* The consumers' groups, then a retry group for each with retryable_topic. */
 	k->n_groups = c->n_consumers;
+	for (size_t i = 0; i < c->n_consumers; i++)
+		k->n_groups += c->consumers[i].retry_topics;
 	k->groups = xcalloc(k->n_groups ? k->n_groups : 1, sizeof *k->groups);
-	for (size_t i = 0; i < k->n_groups; i++)
-		group_init(k, i);
+	size_t r = c->n_consumers;
+	for (size_t i = 0; i < c->n_consumers; i++) {
+		group_init(k, i, i, false);
+		if (c->consumers[i].retry_topics) {
+			group_init(k, r, i, true);
+			k->groups[i].retry = (int)r++;
+		}
+	}
 	k->svc_produces = xcalloc(w->n_svcs, sizeof *k->svc_produces);
 	for (size_t i = 0; i < c->n_producers; i++)
 		if (c->producers[i].from < 0)
@@ -786,6 +847,7 @@ void kafka_free(struct kafka *k)
 		free(g->lagbuf);
 		free(g->mparts);
 		free(g->count);
+		free(g->retry_name);
 		gsl_rng_free(g->r);
 	}
 	for (size_t t = 0; t < k->cfg->n_topics; t++) {
@@ -824,7 +886,7 @@ void kafka_sample(struct world *w, simtime dt)
 			struct row_kafka r = {
 				.t_s = sim_to_s(now),
 				.group = g->cfg->group,
-				.topic = k->cfg->topics[g->cfg->topic].name,
+				.topic = g->topic,
 				.service = g->sv->cfg->name,
 				.partitions = (int)g->n_parts,
 				.members = (int)members_now(g),
@@ -837,11 +899,11 @@ void kafka_sample(struct world *w, simtime dt)
 				.rebalances = g->iv_rebalances,
 				.latency_mean_ms = h->n ? h->sum / (double)h->n * 1e-6 : NAN,
 				.latency_p99_ms = hist_percentile(h, 99) * 1e-6,
-				.keda_metric = g->cfg->keda ? kafka_metric(w, (int)i) : NAN,
+				.keda_metric = g->cfg->keda && !g->retry_name ? kafka_metric(w, (int)i) : NAN,
 			};
 			w->out.kafka(w->out.ctx, &r);
 		}
-		const char *topic = k->cfg->topics[g->cfg->topic].name;
+		const char *topic = g->topic;
 		for (uint32_t p = 0; p < g->n_parts; p++) {
 			struct kpart *pt = &g->parts[p];
 			if (w->out.kafka_partition) {
@@ -892,7 +954,7 @@ void kafka_finish(struct world *w)
 		const struct hist *h = &g->st.latency;
 		struct row_kafka_summary r = {
 			.group = g->cfg->group,
-			.topic = k->cfg->topics[g->cfg->topic].name,
+			.topic = g->topic,
 			.service = g->sv->cfg->name,
 			.produced = g->st.produced,
 			.consumed = g->st.consumed,

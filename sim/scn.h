@@ -768,6 +768,10 @@ struct scn_kafka_consumer {
 	simtime slo_threshold;   /* the percentile must be <= this, ns */
 	simtime session_timeout; /* session.timeout.ms: a consumer on a lost node leaves the group this long
 	                          * after, ns (45 s) */
+	bool retry_topics;       /* `retryable_topic:` (@RetryableTopic): failures go to TOPIC-retry, not retried
+	                          * in place */
+	int retry_attempts;      /* its attempts: deliveries in all, the first included (3) */
+	simtime retry_delay;     /* its backoff delay before each redelivery from TOPIC-retry, ns (1 s) */
 };
 struct scn_kafka {
 	struct scn_kafka_topic *topics;       /* owned */

@@ -225,12 +225,29 @@ static int load_consumer_slo(struct ld *L, const struct ynode *v, struct scn_kaf
 	return 0;
 }
 
+/* @RetryableTopic(attempts = "3", backOff = @BackOff(delay = 1000)): its
+ * defaults; one retry topic for the one delay (sameIntervalTopicReuseStrategy
+ * SINGLE_TOPIC, the annotation's default since Spring Kafka 3.2:
+ * spring-kafka#3706), then TOPIC-dlt. */
+static int load_retryable(struct ld *L, const struct ynode *v, struct scn_kafka_consumer *c)
+{
+	static const char *const keys[] = {"attempts", "delay", NULL};
+	int64_t n = 3;
+	c->retry_topics = true;
+	c->retry_delay = SIM_S;
+	if (ld_want_map(L, v, "retryable_topic") || ld_check_keys(L, v, keys, "retryable_topic") ||
+	    ld_get_int(L, v, "attempts", 1, 1000, &n) || ld_get_dur(L, v, "delay", 0, SIM_HOUR, true, &c->retry_delay))
+		return -1;
+	c->retry_attempts = (int)n;
+	return 0;
+}
+
 static int load_consumer(struct ld *L, const struct ynode *root, const struct ynode *v, struct scn_kafka_consumer *c,
 			 size_t ci)
 {
 	static const char *const keys[] = {"service",	      "topic",		 "group",  "concurrency", "assignor",
 					   "rebalance_pause", "cpu_per_message", "errors", "backoff",	  "keda", "slo",
-					   "session_timeout", NULL};
+					   "session_timeout", "retryable_topic", NULL};
 	static const char *const assignors[] = {"range", "cooperative-sticky", NULL};
 	const struct ynode *n;
 	int64_t conc = 1;
@@ -256,8 +273,13 @@ static int load_consumer(struct ld *L, const struct ynode *root, const struct yn
 	c->assignor = (enum scn_kafka_assignor)as;
 	if (((n = yt_get(v, "rebalance_pause")) && ld_load_delay(L, n, "rebalance_pause", &c->rebalance_pause)) ||
 	    ((n = yt_get(v, "errors")) && load_errors(L, n, c)) || ((n = yt_get(v, "backoff")) && load_backoff(L, n, c)) ||
-	    ((n = yt_get(v, "slo")) && load_consumer_slo(L, n, c)))
+	    ((n = yt_get(v, "slo")) && load_consumer_slo(L, n, c)) ||
+	    ((n = yt_get(v, "retryable_topic")) && load_retryable(L, n, c)))
 		return -1;
+	if (c->retry_topics && yt_get(v, "backoff"))
+		return yt_err(L->e, yt_get(v, "retryable_topic"),
+			      "retryable_topic: not with backoff: a failed message goes to the retry topic (non-blocking) "
+			      "or is retried in place (blocking), not both");
 	if ((n = yt_get(v, "cpu_per_message"))) {
 		if (ld_load_dist(L, n, "cpu_per_message", &c->cpu_per_message))
 			return -1;
