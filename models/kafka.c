@@ -159,6 +159,17 @@ struct saga {
 	bool failed;
 };
 
+/* A ScaledObject with minReplicaCount 0: KEDA's operator scales its
+ * target to zero after cooldownPeriod inactive, and back to one when a
+ * trigger is active (pkg/scaling/executor/scale_scaledobjects.go:
+ * scaleToZeroOrIdle, scaleFromZeroOrIdle). */
+struct kscaler {
+	struct kafka *k;
+	struct service *sv;
+	const struct scn_kafka_consumer *cfg; /* its first keda trigger (they agree on the spec) */
+	simtime last_active; /* status.lastActiveTime, ns */
+};
+
 struct ktopic {
 	double *cum;       /* zipf: cumulative shares of the partitions, NULL: uniform */
 	uint32_t *groups;  /* the groups consuming it */
@@ -175,6 +186,8 @@ struct kafka {
 	uint32_t n_sagas, cap_sagas, free_saga;
 	struct kafka_sagas sg;
 	gsl_rng *r_keys;   /* partition keys and producers' coins */
+	struct kscaler *scalers; /* KEDA's activity loop, per service scaling to zero (n_scalers) */
+	size_t n_scalers;
 	bool *svc_produces;/* per service: it has request producers */
 };
 
@@ -706,6 +719,89 @@ void kafka_pod_lost(struct world *w, struct pod *p)
 	}
 }
 
+/* Whether any keda trigger of service sv is active now. */
+static bool service_active(const struct kafka *k, const struct service *sv)
+{
+	for (size_t i = 0; i < k->cfg->n_consumers; i++) {
+		const struct kgroup *g = &k->groups[i];
+		if (g->sv != sv || !g->cfg->keda)
+			continue;
+		struct keda_kafka kk = {g->cfg->lag_threshold, g->cfg->activation_lag, g->cfg->allow_idle,
+					g->cfg->limit_to_lag};
+		for (uint32_t p = 0; p < g->n_parts; p++)
+			g->lagbuf[p] = g->parts[p].len;
+		bool active = false;
+		keda_kafka_metric(&kk, g->lagbuf, g->n_parts, &active);
+		if (active)
+			return true;
+	}
+	return false;
+}
+
+static void keda_log(struct kscaler *sc, const char *event, int from, int to)
+{
+	struct world *w = sc->k->w;
+	if (!w->out.decision)
+		return;
+	char d[160];
+	snprintf(d, sizeof d, "ScaledObject %s: %d -> %d replicas (%s)", sc->sv->cfg->name, from, to,
+		 to ? "a trigger is active" : "no trigger active for the cooldown period");
+	struct row_decision r = {
+		.t_s = sim_to_s(w->s->now),
+		.service = sc->sv->cfg->name,
+		.kind = "keda",
+		.event = event,
+		.replicas = from,
+		.desired = to,
+		.raw = -1,
+		.stabilized = -1,
+		.limited = -1,
+		.detail = d,
+	};
+	w->out.decision(w->out.ctx, &r);
+}
+
+/* KEDA's operator, every pollingInterval (RequestScale). */
+static simtime keda_poll_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)arg;
+	struct kscaler *sc = obj;
+	struct world *w = sc->k->w;
+	int from = sc->sv->desired;
+	if (service_active(sc->k, sc->sv)) {
+		sc->last_active = s->now;
+		if (from == 0) {
+			int to = sc->cfg->min_replica_count > 0 ? (int)sc->cfg->min_replica_count : 1;
+			keda_log(sc, "activate", from, to);
+			pod_scale(w, sc->sv, to);
+		}
+	} else if (from > 0 && sc->last_active + sc->cfg->cooldown_period < s->now) {
+		keda_log(sc, "deactivate", from, 0);
+		pod_scale(w, sc->sv, 0);
+	}
+	return s->now >= s->end ? SIM_DONE : sc->cfg->polling_interval;
+}
+
+static void scalers_start(struct kafka *k)
+{
+	struct world *w = k->w;
+	k->scalers = xcalloc(w->n_svcs, sizeof *k->scalers);
+	for (size_t i = 0; i < k->cfg->n_consumers; i++) {
+		const struct scn_kafka_consumer *c = &k->cfg->consumers[i];
+		bool seen = false;
+		for (size_t j = 0; j < k->n_scalers; j++)
+			seen |= k->scalers[j].sv == &w->svcs[c->service];
+		if (!c->keda || c->min_replica_count != 0 || seen)
+			continue;
+		/* The ScaledObject was there before the run, its target up:
+		 * active until the start. */
+		struct kscaler *sc = &k->scalers[k->n_scalers++];
+		*sc = (struct kscaler){k, &w->svcs[c->service], c, 0};
+		if (c->polling_interval <= w->s->end)
+			sim_at(w->s, c->polling_interval, PRIO_CONTROL, keda_poll_ev, sc, 0);
+	}
+}
+
 /* ---- the metric, the accessors ---- */
 
 double kafka_metric(const struct world *w, int c)
@@ -828,6 +924,7 @@ struct kafka *kafka_new(struct world *w)
 	/* The groups form on the pods Ready at t = 0, without a pause. */
 	for (size_t i = 0; i < k->n_groups; i++)
 		rebalance(&k->groups[i]);
+	scalers_start(k);
 	return k;
 }
 
@@ -858,6 +955,7 @@ void kafka_free(struct kafka *k)
 	free(k->groups);
 	free(k->sagas);
 	free(k->svc_produces);
+	free(k->scalers);
 	gsl_rng_free(k->r_keys);
 	free(k);
 }

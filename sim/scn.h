@@ -772,6 +772,10 @@ struct scn_kafka_consumer {
 	                          * in place */
 	int retry_attempts;      /* its attempts: deliveries in all, the first included (3) */
 	simtime retry_delay;     /* its backoff delay before each redelivery from TOPIC-retry, ns (1 s) */
+	int64_t min_replica_count; /* keda: the ScaledObject's minReplicaCount; 0 scales to zero; -1: not given
+	                            * (the HPA's minReplicas stands) */
+	simtime cooldown_period; /* keda: cooldownPeriod, ns (300 s): inactive that long before zero */
+	simtime polling_interval;/* keda: pollingInterval, ns (30 s): how often KEDA checks activity */
 };
 struct scn_kafka {
 	struct scn_kafka_topic *topics;       /* owned */

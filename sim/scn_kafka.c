@@ -128,12 +128,22 @@ static int load_producer(struct ld *L, const struct ynode *root, const struct yn
 
 static int load_keda(struct ld *L, const struct ynode *v, struct scn_kafka_consumer *c)
 {
-	static const char *const keys[] = {"lagThreshold", "activationLagThreshold", "allowIdleConsumers",
-					   "limitToPartitionsWithLag", NULL};
+	static const char *const keys[] = {"lagThreshold",	   "activationLagThreshold", "allowIdleConsumers",
+					   "limitToPartitionsWithLag", "minReplicaCount",	     "cooldownPeriod",
+					   "pollingInterval",	   NULL};
 	static const char *const bools[] = {"false", "true", NULL};
 	int idle = 0, lim = 0;
+	int64_t cool = 300, poll = 30;
 	c->keda = true;
 	c->lag_threshold = 10;
+	c->min_replica_count = -1;
+	/* The ScaledObject's spec (KEDA's defaults: pollingInterval 30,
+	 * cooldownPeriod 300, apis/keda/v1alpha1 and pkg/scaling/executor). */
+	if (ld_get_int(L, v, "minReplicaCount", 0, MAX_REPLICAS, &c->min_replica_count) ||
+	    ld_get_int(L, v, "cooldownPeriod", 0, 86400, &cool) || ld_get_int(L, v, "pollingInterval", 1, 86400, &poll))
+		return -1;
+	c->cooldown_period = cool * SIM_S;
+	c->polling_interval = poll * SIM_S;
 	if (ld_want_map(L, v, "keda") || ld_check_keys(L, v, keys, "keda") ||
 	    ld_get_int(L, v, "lagThreshold", INT64_MIN, INT64_MAX, &c->lag_threshold) ||
 	    ld_get_int(L, v, "activationLagThreshold", INT64_MIN, INT64_MAX, &c->activation_lag) ||
@@ -365,6 +375,15 @@ static int check_graph(struct ld *L, const struct ynode *v)
 			struct ynode at = {.src = v->src, .line = c->line, .col = c->col};
 			ld_warn(L, &at, "a consumer of topic '%s', which nothing produces: its group stays idle",
 				k->topics[c->topic].name);
+		}
+		for (size_t i = 0; i < j; i++) {
+			const struct scn_kafka_consumer *o = &k->consumers[i];
+			if (o->keda && c->keda && o->service == c->service &&
+			    (o->min_replica_count != c->min_replica_count || o->cooldown_period != c->cooldown_period ||
+			     o->polling_interval != c->polling_interval))
+				return herr_at(L->e, L->sc->path, c->line, c->col,
+					       "keda: minReplicaCount, cooldownPeriod and pollingInterval belong to the "
+					       "service's one ScaledObject: give its triggers the same ones");
 		}
 		for (size_t i = 0; i < j; i++)
 			if (!strcmp(k->consumers[i].group, c->group) && k->consumers[i].topic == c->topic)

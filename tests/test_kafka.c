@@ -161,6 +161,10 @@ struct krun {
 	/* rebalance probe */
 	int n_rebalances;
 	double rebalance_t[3];
+	int n_keda;
+	double keda_t[4];
+	int keda_from[4], keda_to[4];
+	char keda_event[4][16];
 	bool paused[3][32];
 	uint32_t owner[3][32];
 	int64_t served[8];
@@ -184,6 +188,14 @@ static void k_summary(void *ctx, const struct row_summary *r)
 static void k_decision(void *ctx, const struct row_decision *r)
 {
 	struct krun *k = ctx;
+	if (!strcmp(r->kind, "keda") && k->n_keda < 4) {
+		int i = k->n_keda++;
+		k->keda_t[i] = r->t_s;
+		k->keda_from[i] = r->replicas;
+		k->keda_to[i] = r->desired;
+		snprintf(k->keda_event[i], sizeof k->keda_event[i], "%s", r->event);
+		return;
+	}
 	if (strcmp(r->kind, "kafka") || strcmp(r->event, "rebalance") || k->n_rebalances >= 3)
 		return;
 	int n = k->n_rebalances++;
@@ -701,6 +713,74 @@ Test(kafka, saga_completion_time_at_low_load)
 	cr_assert_gt(k->sagas.completed, 80);
 	cr_assert_float_eq(k->sagas.p50_s, 0.015, 0.015 * 0.02, "p50 %.6f s", k->sagas.p50_s);
 	cr_assert_float_eq(k->sagas.max_s, 0.015, 0.015 * 0.02, "max %.6f s", k->sagas.max_s);
+	free(k);
+	scn_free(&sc);
+}
+
+static void publish_50(struct world *w)
+{
+	for (int i = 0; i < 50; i++)
+		kafka_request_done(w, &w->svcs[0], false, w->s->now);
+}
+
+Test(kafka, keda_scales_to_zero_and_back)
+{
+	/* minReplicaCount 0, cooldownPeriod 60, pollingInterval 30: nothing
+	 * is produced (the producer publishes only on failures, which never
+	 * come), so at the poll of 90 s (the last activity at 0 s plus 60 s is
+	 * before it; at 60 s it is not) KEDA scales the consumer to zero. 50
+	 * events at 200 s make the trigger active (50 > activationLagThreshold
+	 * 0): at the poll of 210 s, back to one pod, which consumes them
+	 * (Ready at about 225 s: by the poll of 240 s the lag is 0). Inactive
+	 * since 210 s, it goes back to zero at the poll of 300 s. */
+	const char *text =
+		"name: zero\n"
+		"seed: 2\n"
+		"duration: 6m\n"
+		"services:\n"
+		"  producer: {replicas: 1, resources: {requests: {cpu: '1'}}, cpu_per_request: 1ms, traffic: {rate: 1rps}}\n"
+		"  consumer:\n"
+		"    replicas: 1\n"
+		"    resources: {requests: {cpu: '1'}}\n"
+		"    cpu_per_request: 10ms\n"
+		"    startup: {image_pull: {first: 5s, cached: 1s}, container_start: 1s, app_start: 10s}\n"
+		"    hpa:\n"
+		"      apiVersion: autoscaling/v2\n"
+		"      kind: HorizontalPodAutoscaler\n"
+		"      metadata: {name: keda-hpa-consumer}\n"
+		"      spec:\n"
+		"        scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: consumer}\n"
+		"        minReplicas: 1\n"
+		"        maxReplicas: 5\n"
+		"        metrics:\n"
+		"          - type: External\n"
+		"            external:\n"
+		"              metric: {name: s0-kafka-events, selector: {matchLabels: {scaledobject.keda.sh/name: consumer}}}\n"
+		"              target: {type: AverageValue, averageValue: '100'}\n"
+		"kafka:\n"
+		"  topics: [{name: events, partitions: 2}]\n"
+		"  producers: [{service: producer, topic: events, on: failure}]\n"
+		"  consumers:\n"
+		"    - {service: consumer, topic: events, keda: {lagThreshold: 100, minReplicaCount: 0, cooldownPeriod: 60, "
+		"pollingInterval: 30}}\n";
+	struct scenario sc;
+	load_text(&sc, text);
+	struct krun *k = calloc(1, sizeof *k);
+	run_k(&sc, k, 200 * SIM_S, publish_50);
+	cr_assert_eq(k->n_keda, 3);
+	cr_assert_str_eq(k->keda_event[0], "deactivate");
+	cr_assert_float_eq(k->keda_t[0], 90.0, 1e-9);
+	cr_assert(k->keda_from[0] == 1 && k->keda_to[0] == 0);
+	cr_assert_str_eq(k->keda_event[1], "activate");
+	cr_assert_float_eq(k->keda_t[1], 210.0, 1e-9);
+	cr_assert(k->keda_from[1] == 0 && k->keda_to[1] == 1);
+	cr_assert_str_eq(k->keda_event[2], "deactivate");
+	cr_assert_float_eq(k->keda_t[2], 300.0, 1e-9);
+	cr_assert_eq(k->sums[0].consumed, 50, "the pod that came back consumed them");
+	/* Waiting for the poll (10 s) and the pod's start (the image cached:
+	 * 1 s, container 1 s, application 10 s, then its readiness probe):
+	 * none was committed in under 22 s. */
+	cr_assert_gt(k->sums[0].latency_p50_ms, 22000, "p50 %.0f ms", k->sums[0].latency_p50_ms);
 	free(k);
 	scn_free(&sc);
 }
