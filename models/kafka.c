@@ -4,10 +4,11 @@
  *
  * Events: a delivery's end comes from the pod's processor sharing
  * (kafka_msg_done); a group's rebalance runs in one event at the instant
- * its members change; a group's wake-up event fires when a rebalance's
- * pause or a member's backoff ends. Nothing is allocated per message: the
- * partitions' rings grow with the lag, the saga pool with the sagas in
- * flight.
+ * its members change (or a lost member's session times out); a group's
+ * wake-up event fires when a rebalance's pause, a member's back-off or a
+ * retry topic's delay ends; KEDA's operator polls the services that scale
+ * to zero. Nothing is allocated per message: the partitions' rings grow
+ * with the lag, the saga pool with the sagas in flight.
  */
 #include "kafka.h"
 
@@ -960,12 +961,6 @@ void kafka_free(struct kafka *k)
 	free(k);
 }
 
-static uint32_t members_now(const struct kgroup *g)
-{
-	/* The members of the last rebalance; a change waiting for its event at this instant is not counted yet. */
-	return g->n_members;
-}
-
 void kafka_sample(struct world *w, simtime dt)
 {
 	(void)dt;
@@ -987,7 +982,7 @@ void kafka_sample(struct world *w, simtime dt)
 				.topic = g->topic,
 				.service = g->sv->cfg->name,
 				.partitions = (int)g->n_parts,
-				.members = (int)members_now(g),
+				.members = (int)g->n_members, /* as of the last rebalance */
 				.lag = g->st.lag,
 				.max_partition_lag = maxlag,
 				.paused = paused,

@@ -22,7 +22,14 @@
  * A failed delivery is redelivered in place after FixedBackOff's interval
  * (the member's thread sleeps: Spring Kafka's DefaultErrorHandler), up to
  * maxAttempts redeliveries; then the DeadLetterPublishingRecoverer sends it
- * to TOPIC-dlt and the partition moves on.
+ * to TOPIC-dlt and the partition moves on. With @RetryableTopic it goes to
+ * TOPIC-retry instead (a group of its own on the same pods, each partition
+ * paused until its head is due), and the partition moves on at once.
+ *
+ * A consumer on a lost node stops at once and leaves its group at its
+ * session timeout. A KEDA trigger's value is the group's lag as KEDA
+ * computes it (the HPA reads it as an External metric); with
+ * minReplicaCount 0 KEDA's operator scales the service to zero and back.
  *
  * A saga starts when a service's request publishes, and ends when every
  * message it led to is committed (completion time), or fails when one of
