@@ -250,6 +250,9 @@ check "kafka chart of product (it consumes), none of payment (it does not)" \
 want=$(sqlite3 "$KD" "select max(lag) from kafka_samples where consumer_group = 'order-update'")
 got=$(awk '/^\$g1 << EOD/ { on = 1; next } /^EOD/ { on = 0 } on && $2 > m { m = $2 } END { print m + 0 }' "$T/kafka/kafka-order.gp")
 check "kafka chart: the lag drawn is the database's" "$got" "$want"
+expect "report of a Kafka run" 0 'k\.md' -- "$HR" report "$KD" --out "$T/k.md"
+check "report: Kafka groups and sagas tables, the Kafka chart captioned" \
+  "$(grep -c '^## Kafka consumer groups$\|^## Sagas$\|^!\[order: Kafka consumer lag per group' "$T/k.md")" 3
 
 echo "plot: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
