@@ -134,6 +134,44 @@ Test(kafka, sticky_assignor_moves_only_what_balance_needs)
 	cr_assert(o3[0] == 0 && o3[1] == 0 && o3[4] == 1 && o3[5] == 1);
 }
 
+Test(kafka, sticky_assignor_properties)
+{
+	/* 2,000 random cases (a fixed seed): partitions 1..40, members 1..12,
+	 * each partition's previous owner a member, or none. The assignment is
+	 * balanced (every member n / m or one more, exactly n % m of them one
+	 * more), and sticky: each member keeps min(what it had, what it gets)
+	 * of its old partitions. */
+	uint64_t x = 42;
+	uint32_t prev[40], o[40], count[12];
+	for (int c = 0; c < 2000; c++) {
+		x = rng_splitmix64(x);
+		uint32_t n = 1 + (uint32_t)(x % 40), m = 1 + (uint32_t)((x >> 8) % 12);
+		for (uint32_t p = 0; p < n; p++) {
+			x = rng_splitmix64(x);
+			prev[p] = x % 4 == 0 ? KAFKA_NONE : (uint32_t)((x >> 4) % m);
+		}
+		kafka_assign_sticky(n, m, prev, o, count);
+		uint32_t had[12] = {0}, got[12] = {0}, kept[12] = {0}, plus = 0;
+		for (uint32_t p = 0; p < n; p++) {
+			cr_assert_lt(o[p], m);
+			got[o[p]]++;
+			if (prev[p] != KAFKA_NONE) {
+				had[prev[p]]++;
+				kept[prev[p]] += o[p] == prev[p];
+			}
+		}
+		for (uint32_t i = 0; i < m; i++) {
+			cr_assert(got[i] == n / m || got[i] == n / m + 1, "case %d: member %u got %u of %u over %u", c, i,
+				  got[i], n, m);
+			plus += got[i] == n / m + 1;
+			uint32_t want = had[i] < got[i] ? had[i] : got[i];
+			cr_assert_eq(kept[i], want, "case %d: member %u kept %u of its %u, gets %u", c, i, kept[i], had[i],
+				     got[i]);
+		}
+		cr_assert_eq(plus, n % m);
+	}
+}
+
 Test(kafka, fixed_backoff_default_gives_ten_deliveries)
 {
 	/* spring-kafka SeekUtils.DEFAULT_BACK_OFF = new FixedBackOff(0,
