@@ -89,8 +89,10 @@ static int load_topic(struct ld *L, const struct ynode *v, struct scn_kafka_topi
 	t->name = xstrdup(name);
 	if (!(n = ld_need(L, v, "partitions", "a topic")))
 		return -1;
-	if (ld_get_int(L, v, "partitions", 1, INT64_MAX, &parts))
+	if (ld_get_int(L, v, "partitions", INT64_MIN, INT64_MAX, &parts))
 		return -1;
+	if (parts < 1)
+		return yt_err(L->e, n, "partitions: %lld: a topic has at least one partition", (long long)parts);
 	if (parts > SCN_KAFKA_MAX_PARTITIONS)
 		return yt_err(L->e, n, "partitions: %lld is too many (at most %d per topic)", (long long)parts,
 			      SCN_KAFKA_MAX_PARTITIONS);
