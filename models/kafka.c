@@ -1039,6 +1039,19 @@ int kafka_slo_met(const struct world *w, int c)
 	return isnan(v) || v <= (double)g->cfg->slo_threshold;
 }
 
+int kafka_service_slo(const struct world *w, const struct service *sv, int met)
+{
+	const struct kafka *k = w->kafka;
+	for (size_t i = 0; i < k->n_groups; i++) {
+		if (k->groups[i].sv != sv)
+			continue;
+		int g = kafka_slo_met(w, (int)i);
+		if (g >= 0)
+			met = met < 0 ? g : met && g;
+	}
+	return met;
+}
+
 void kafka_finish(struct world *w)
 {
 	struct kafka *k = w->kafka;

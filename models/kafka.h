@@ -147,6 +147,9 @@ const struct kafka_sagas *kafka_sagas(const struct world *w);
  * produce-to-commit time, the messages still waiting counted at their age;
  * met when nothing was produced); -1 without one. */
 int kafka_slo_met(const struct world *w, int c);
+/* Service sv's slo_met `met` (1, 0, -1: no objective) with its consumer
+ * groups' objectives folded in: met only when every one is met too. */
+int kafka_service_slo(const struct world *w, const struct service *sv, int met);
 /* Called by the sampler every interval of dt: emits a kafka row per group
  * and resets the interval's counts. */
 void kafka_sample(struct world *w, simtime dt);

@@ -336,6 +336,8 @@ static void emit_summary(struct world *w, struct service *sv)
 		.cpu_pressure = ran > 0 ? cpu.pressure / ran : NAN,
 		.cost_usd = w->cluster ? sv->cost_usd : NAN,
 	};
+	if (w->kafka) /* a consumer group's slo is its service's too (docs/kafka.md) */
+		r.slo_met = kafka_service_slo(w, sv, r.slo_met);
 	if (w->out.summary)
 		w->out.summary(w->out.ctx, &r);
 }

@@ -206,6 +206,7 @@ struct krun {
 	bool paused[3][32];
 	uint32_t owner[3][32];
 	int64_t served[8];
+	int slo_met[8];  /* the services' summaries.slo_met */
 	int64_t part_produced[8], part_max_lag[8]; /* per partition of consumers[0] */
 };
 
@@ -219,8 +220,10 @@ static void k_summary(void *ctx, const struct row_summary *r)
 {
 	struct krun *k = ctx;
 	int i = scn_service_index(k->w->sc, r->service);
-	if (i >= 0 && i < 8)
+	if (i >= 0 && i < 8) {
 		k->served[i] = r->served;
+		k->slo_met[i] = r->slo_met;
+	}
 }
 
 static void k_decision(void *ctx, const struct row_decision *r)
@@ -386,6 +389,7 @@ Test(kafka, one_partition_is_mm1, .timeout = 120)
 	/* M/M/1's time in system is exponential with rate mu - lambda: its p99
 	 * is ln(100) / 20 = 230 ms, under the 1 s objective. */
 	cr_assert_eq(k->sums[0].slo_met, 1);
+	cr_assert_eq(k->slo_met[1], 1, "the consumer service's slo_met is its group's");
 	cr_assert_float_eq(k->sums[0].latency_p99_ms, 1e3 * log(100.0) / 20, 0.05 * 1e3 * log(100.0) / 20, "p99 %.1f ms",
 			   k->sums[0].latency_p99_ms);
 	free(k);
@@ -600,6 +604,8 @@ Test(kafka, slo_counts_the_messages_still_waiting)
 	run_k(&sc, k, 0, NULL);
 	cr_assert_eq(k->sums[0].consumed, 0);
 	cr_assert_eq(k->sums[0].slo_met, 0);
+	cr_assert_eq(k->slo_met[1], 0, "the consumer service misses its slo with its group's");
+	cr_assert_eq(k->slo_met[0], -1, "the producer has none");
 	free(k);
 	scn_free(&sc);
 }
