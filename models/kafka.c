@@ -186,6 +186,7 @@ struct kafka {
 	struct saga *sagas;
 	uint32_t n_sagas, cap_sagas, free_saga;
 	struct kafka_sagas sg;
+	struct kafka_sagas iv; /* this sample interval's (completion: of the sagas completed in it) */
 	gsl_rng *r_keys;   /* partition keys and producers' coins */
 	struct kscaler *scalers; /* KEDA's activity loop, per service scaling to zero (n_scalers) */
 	size_t n_scalers;
@@ -217,6 +218,7 @@ static uint32_t saga_new(struct kafka *k, simtime origin)
 	sg->failed = false;
 	k->n_sagas++;
 	k->sg.started++;
+	k->iv.started++;
 	return s;
 }
 
@@ -232,9 +234,12 @@ static void saga_settle(struct kafka *k, uint32_t s, bool failed, simtime now)
 		return;
 	if (sg->failed) {
 		k->sg.failed++;
+		k->iv.failed++;
 	} else {
 		k->sg.completed++;
+		k->iv.completed++;
 		hist_add(&k->sg.completion, now - sg->origin);
+		hist_add(&k->iv.completion, now - sg->origin);
 	}
 	sg->next_free = k->free_saga;
 	k->free_saga = s;
@@ -1017,6 +1022,20 @@ void kafka_sample(struct world *w, simtime dt)
 		g->iv_produced = g->iv_consumed = g->iv_dlt = g->iv_rebalances = 0;
 		hist_clear(&g->iv_latency);
 	}
+	if (w->out.saga_sample && k->sg.started) {
+		struct row_saga_sample r = {
+			.t_s = sim_to_s(now),
+			.started = k->iv.started,
+			.completed = k->iv.completed,
+			.failed = k->iv.failed,
+			.open = (int64_t)k->n_sagas,
+			.p50_s = hist_percentile(&k->iv.completion, 50) * 1e-9,
+			.p99_s = hist_percentile(&k->iv.completion, 99) * 1e-9,
+		};
+		w->out.saga_sample(w->out.ctx, &r);
+	}
+	k->iv.started = k->iv.completed = k->iv.failed = 0;
+	hist_clear(&k->iv.completion);
 }
 
 int kafka_slo_met(const struct world *w, int c)

@@ -82,7 +82,7 @@ int cmd_bench(const struct cmd *cmd, int argc, char **argv)
 	 * plan: the figures leave out what `run` spends on them. */
 	struct sink out = {NULL,	    drop_sample, drop_summary,	     drop_decision, drop_nodes,
 			   drop_cost,	    NULL,	 drop_kafka, drop_kafka_summary, drop_sagas,
-			   NULL};
+			   NULL, NULL};
 	struct run_stats st;
 	run_once(&sc, a.has_seed ? a.seed : sc.seed, &out, NULL, &st);
 	struct rusage ru;

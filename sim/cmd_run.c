@@ -157,6 +157,12 @@ static void tee_kafka_partition(void *ctx, const struct row_kafka_partition *r)
 	t->store.kafka_partition(t->store.ctx, r);
 }
 
+static void tee_saga_sample(void *ctx, const struct row_saga_sample *r)
+{
+	struct tee *t = ctx;
+	t->store.saga_sample(t->store.ctx, r);
+}
+
 static void tee_summary(void *ctx, const struct row_summary *r)
 {
 	struct tee *t = ctx;
@@ -276,7 +282,8 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 			   t.store.kafka ? tee_kafka : NULL,
 			   t.store.kafka_summary ? tee_kafka_summary : NULL,
 			   t.store.sagas ? tee_sagas : NULL,
-			   t.store.kafka_partition ? tee_kafka_partition : NULL};
+			   t.store.kafka_partition ? tee_kafka_partition : NULL,
+			   t.store.saga_sample ? tee_saga_sample : NULL};
 	struct progress prog = {!a->quiet && isatty(2), false};
 	struct run_hooks hooks = {&interrupted, show_progress, &prog};
 	signal(SIGINT, on_signal);

@@ -775,6 +775,12 @@ static void on_kafka_partition(void *ctx, const struct row_kafka_partition *row)
 	r->next.kafka_partition(r->next.ctx, row);
 }
 
+static void on_saga_sample(void *ctx, const struct row_saga_sample *row)
+{
+	struct exp_results *r = ctx;
+	r->next.saga_sample(r->next.ctx, row);
+}
+
 static void on_sagas(void *ctx, const struct row_sagas *row)
 {
 	struct exp_results *r = ctx;
@@ -812,7 +818,8 @@ struct sink expect_sink(struct exp_results *r)
 	/* No expectation reads pod samples: they are asked for only if next keeps them. */
 	return (struct sink){r, on_sample, on_summary, on_decision, on_nodes, on_cost,
 			     r->next.pod_sample ? on_pod_sample : NULL, on_kafka, on_kafka_summary, on_sagas,
-			     r->next.kafka_partition ? on_kafka_partition : NULL};
+			     r->next.kafka_partition ? on_kafka_partition : NULL,
+			     r->next.saga_sample ? on_saga_sample : NULL};
 }
 
 double expect_actual(const struct exp_results *r, int metric, int service)

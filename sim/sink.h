@@ -167,6 +167,13 @@ struct row_kafka_partition {
 	int member;             /* its owner (0-based, by pod number), -1: none */
 	int paused;             /* stopped by a rebalance now: 1, else 0 */
 };
+/* The run's sagas over one sample interval. */
+struct row_saga_sample {
+	double t_s;             /* end of the interval, s */
+	int64_t started, completed, failed; /* in the interval */
+	int64_t open;           /* in flight at its end */
+	double p50_s, p99_s;    /* completion of the sagas completed in the interval; NaN: none */
+};
 struct row_sagas {
 	int64_t started, completed, failed; /* failed: a message of it went to a DLT */
 	int64_t open;           /* still in flight at the end */
@@ -185,6 +192,7 @@ struct sink {
 	void (*kafka_summary)(void *ctx, const struct row_kafka_summary *r); /* may be NULL */
 	void (*sagas)(void *ctx, const struct row_sagas *r);           /* may be NULL */
 	void (*kafka_partition)(void *ctx, const struct row_kafka_partition *r); /* may be NULL */
+	void (*saga_sample)(void *ctx, const struct row_saga_sample *r); /* may be NULL */
 };
 
 #endif

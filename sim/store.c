@@ -46,6 +46,7 @@ struct store {
 	sqlite3_stmt *put_kafka_summary; /* INSERT into stage.kafka_summaries */
 	sqlite3_stmt *put_sagas;   /* INSERT into stage.sagas */
 	sqlite3_stmt *put_kafka_partition; /* INSERT into stage.kafka_partition_samples */
+	sqlite3_stmt *put_saga_sample; /* INSERT into stage.saga_samples */
 	bool has_cost;             /* the run emitted its cost row */
 	struct row_cost cost;      /* that row, written into the runs row at commit */
 	int64_t plan_id;           /* the staged run's plan (store_run_set_plan), 0: none */
@@ -78,6 +79,7 @@ struct store {
 	"consumer_group, topic, service, produced, consumed, deliveries, failures, dlt, rebalances, max_lag, " \
 	"paused_s, latency_mean_ms, latency_p50_ms, latency_p99_ms, latency_max_ms, slo_met"
 #define SAGA_COLS "started, completed, failed, open, mean_s, p50_s, p99_s, max_s"
+#define SAGA_SAMPLE_COLS "t_s, started, completed, failed, open, p50_s, p99_s"
 #define KAFKA_PARTITION_COLS "t_s, consumer_group, topic, partition, lag, produced, member, paused"
 
 /* Version 1, as documented in results/SCHEMA.md. */
@@ -403,6 +405,17 @@ static const char SCHEMA_V8[] =
 	"  paused         INTEGER NOT NULL CHECK (paused IN (0, 1)),\n"
 	"  PRIMARY KEY (run_id, consumer_group, topic, partition, t_s)\n"
 	") WITHOUT ROWID;\n"
+	"CREATE TABLE saga_samples(\n"
+	"  run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s       REAL NOT NULL,\n"
+	"  started   INTEGER NOT NULL,\n"
+	"  completed INTEGER NOT NULL,\n"
+	"  failed    INTEGER NOT NULL,\n"
+	"  open      INTEGER NOT NULL,\n"
+	"  p50_s     REAL,\n"
+	"  p99_s     REAL,\n"
+	"  PRIMARY KEY (run_id, t_s)\n"
+	") WITHOUT ROWID;\n"
 	"CREATE TABLE sagas(\n"
 	"  run_id    INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,\n"
 	"  started   INTEGER NOT NULL,\n"
@@ -449,7 +462,8 @@ static const char STAGE_SCHEMA[] =
 	"CREATE TABLE stage.kafka_summaries(" KAFKA_SUMMARY_COLS ", PRIMARY KEY (consumer_group, topic)) WITHOUT ROWID;"
 	"CREATE TABLE stage.sagas(" SAGA_COLS ");"
 	"CREATE TABLE stage.kafka_partition_samples(" KAFKA_PARTITION_COLS
-	", PRIMARY KEY (consumer_group, topic, partition, t_s)) WITHOUT ROWID;";
+	", PRIMARY KEY (consumer_group, topic, partition, t_s)) WITHOUT ROWID;"
+	"CREATE TABLE stage.saga_samples(" SAGA_SAMPLE_COLS ", PRIMARY KEY (t_s)) WITHOUT ROWID;";
 
 static const char SQL_PUT_SAMPLE[] = "INSERT INTO stage.samples(" SAMPLE_COLS ") VALUES "
 				     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
@@ -472,6 +486,10 @@ static const char SQL_PUT_KAFKA_PARTITION[] = "INSERT INTO stage.kafka_partition
 static const char SQL_COPY_KAFKA_PARTITIONS[] = "INSERT INTO main.kafka_partition_samples(run_id, " KAFKA_PARTITION_COLS
 						") SELECT ?1, " KAFKA_PARTITION_COLS
 						" FROM stage.kafka_partition_samples ORDER BY consumer_group, topic, partition, t_s";
+static const char SQL_PUT_SAGA_SAMPLE[] = "INSERT INTO stage.saga_samples(" SAGA_SAMPLE_COLS
+					  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char SQL_COPY_SAGA_SAMPLES[] = "INSERT INTO main.saga_samples(run_id, " SAGA_SAMPLE_COLS ") SELECT ?1, "
+					    SAGA_SAMPLE_COLS " FROM stage.saga_samples ORDER BY t_s";
 static const char SQL_COPY_KAFKA[] = "INSERT INTO main.kafka_samples(run_id, " KAFKA_COLS ") SELECT ?1, " KAFKA_COLS
 				     " FROM stage.kafka_samples ORDER BY consumer_group, topic, t_s";
 static const char SQL_COPY_KAFKA_SUMMARIES[] = "INSERT INTO main.kafka_summaries(run_id, " KAFKA_SUMMARY_COLS
@@ -904,8 +922,9 @@ static void stage_drop(store *st)
 	sqlite3_finalize(st->put_kafka_summary);
 	sqlite3_finalize(st->put_sagas);
 	sqlite3_finalize(st->put_kafka_partition);
+	sqlite3_finalize(st->put_saga_sample);
 	st->put_sample = st->put_summary = st->put_decision = st->put_nodes = st->put_pod_sample = NULL;
-	st->put_kafka = st->put_kafka_summary = st->put_sagas = st->put_kafka_partition = NULL;
+	st->put_kafka = st->put_kafka_summary = st->put_sagas = st->put_kafka_partition = st->put_saga_sample = NULL;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	/* Fails harmlessly if begin failed before attaching. */
@@ -951,6 +970,8 @@ int store_run_begin(store *st, const struct run_info *ri, struct herr *e)
 		rc = prepare(st, SQL_PUT_SAGAS, keep, &st->put_sagas, what, e);
 	if (!rc)
 		rc = prepare(st, SQL_PUT_KAFKA_PARTITION, keep, &st->put_kafka_partition, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_SAGA_SAMPLE, keep, &st->put_saga_sample, what, e);
 	/* One transaction on the stage for the whole run, not one per row; it
 	 * touches no table of main, so it takes no lock there. */
 	if (!rc)
@@ -1191,6 +1212,23 @@ static void sink_kafka_partition(void *ctx, const struct row_kafka_partition *r)
 	stage_row(st, s, "kafka partition sample", "group", r->group, r->t_s);
 }
 
+static void sink_saga_sample(void *ctx, const struct row_saga_sample *r)
+{
+	store *st = ctx;
+	assert(st->staging);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_saga_sample;
+	bind_real(s, 1, r->t_s);
+	sqlite3_bind_int64(s, 2, r->started);
+	sqlite3_bind_int64(s, 3, r->completed);
+	sqlite3_bind_int64(s, 4, r->failed);
+	sqlite3_bind_int64(s, 5, r->open);
+	bind_real(s, 6, r->p50_s);
+	bind_real(s, 7, r->p99_s);
+	stage_row(st, s, "saga sample", "run", "sagas", r->t_s);
+}
+
 static void sink_sagas(void *ctx, const struct row_sagas *r)
 {
 	store *st = ctx;
@@ -1238,7 +1276,7 @@ struct sink store_sink(store *st)
 {
 	return (struct sink){st,	      sink_sample, sink_summary,       sink_decision, sink_nodes,
 			     sink_cost,	      sink_pod_sample, sink_kafka, sink_kafka_summary, sink_sagas,
-			     sink_kafka_partition};
+			     sink_kafka_partition, sink_saga_sample};
 }
 
 /* ---- Committing --------------------------------------------------------- */
@@ -1369,6 +1407,8 @@ static int copy_run(store *st, const struct run_end *end, int64_t *run_id, struc
 		rc = copy_rows(st, SQL_COPY_SAGAS, id, "cannot store the run (copying sagas)", e);
 	if (!rc)
 		rc = copy_rows(st, SQL_COPY_KAFKA_PARTITIONS, id, "cannot store the run (copying kafka partition samples)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_SAGA_SAMPLES, id, "cannot store the run (copying saga samples)", e);
 	if (!rc)
 		rc = exec(st, "COMMIT", "cannot store the run (committing)", e);
 	if (rc) {

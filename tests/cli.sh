@@ -380,6 +380,8 @@ n=$(q "$K" "select count(*) from kafka_partition_samples where run_id=1")
 [ "$n" = 540 ] && ok "kafka_partition_samples: 18 partitions x 30 intervals" || bad "kafka_partition_samples rows" "got $n"
 n=$(q "$K" "select (select sum(produced) from kafka_partition_samples where run_id=1 and consumer_group='order-update') = (select produced from kafka_summaries where run_id=1 and consumer_group='order-update')")
 [ "$n" = 1 ] && ok "kafka: the partitions' events add up to the group's" || bad "kafka partitions add up" "got $n"
+n=$(q "$K" "select count(*) || ' ' || (sum(started) = (select started from sagas where run_id=1)) from saga_samples where run_id=1")
+[ "$n" = "30 1" ] && ok "saga_samples: 30 intervals adding up to the run's sagas" || bad "saga_samples" "got $n"
 kcols="t_s, consumer_group, topic, members, lag, max_partition_lag, paused, produced, consumed, dlt, rebalances, latency_mean_ms, keda_metric"
 a=$(q "$K" "select $kcols from kafka_samples where run_id=1 order by consumer_group, t_s" | md5sum)
 b=$(q "$K" "select $kcols from kafka_samples where run_id=2 order by consumer_group, t_s" | md5sum)

@@ -207,6 +207,8 @@ struct krun {
 	uint32_t owner[3][32];
 	int64_t served[8];
 	int slo_met[8];  /* the services' summaries.slo_met */
+	int64_t iv_started, iv_completed, iv_failed, iv_open; /* saga samples added up; the last one's open */
+	int n_saga_samples;
 	int64_t part_produced[8], part_max_lag[8]; /* per partition of consumers[0] */
 };
 
@@ -277,6 +279,16 @@ static void k_partition(void *ctx, const struct row_kafka_partition *r)
 		k->part_max_lag[r->partition] = r->lag;
 }
 
+static void k_saga_sample(void *ctx, const struct row_saga_sample *r)
+{
+	struct krun *k = ctx;
+	k->iv_started += r->started;
+	k->iv_completed += r->completed;
+	k->iv_failed += r->failed;
+	k->iv_open = r->open;
+	k->n_saga_samples++;
+}
+
 static void k_sagas(void *ctx, const struct row_sagas *r)
 {
 	struct krun *k = ctx;
@@ -308,7 +320,7 @@ static simtime at_ev(struct sim *s, void *obj, uint64_t arg)
 static void run_k(const struct scenario *sc, struct krun *k, simtime t, void (*at)(struct world *w))
 {
 	struct sim s;
-	struct sink out = {k, k_sample, k_summary, k_decision, NULL, NULL, NULL, k_kafka, k_kafka_summary, k_sagas, k_partition};
+	struct sink out = {k, k_sample, k_summary, k_decision, NULL, NULL, NULL, k_kafka, k_kafka_summary, k_sagas, k_partition, k_saga_sample};
 	sim_init(&s, sc->seed, sc->duration);
 	struct world *w = world_new(&s, sc, &out);
 	k->w = w;
@@ -739,6 +751,12 @@ Test(kafka, a_failed_payment_is_one_cancel_and_one_rollback)
 	cr_assert_eq(k->sagas.started, k->served[0]);
 	cr_assert_eq(k->sagas.completed + k->sagas.failed + k->sagas.open, k->sagas.started);
 	cr_assert_eq(k->sagas.failed, 0);
+	/* The saga samples add up to the run's figures. */
+	cr_assert_eq(k->n_saga_samples, 60, "10 minutes in 10 s intervals");
+	cr_assert_eq(k->iv_started, k->sagas.started);
+	cr_assert_eq(k->iv_completed, k->sagas.completed);
+	cr_assert_eq(k->iv_failed, k->sagas.failed);
+	cr_assert_eq(k->iv_open, k->sagas.open);
 	free(k);
 	scn_free(&sc);
 }
