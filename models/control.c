@@ -23,6 +23,7 @@
  * a real cluster the two clocks are unrelated.
  */
 #include "world.h"
+#include "rollout.h"
 
 #include <assert.h>
 #include <math.h>
@@ -186,7 +187,7 @@ static simtime sync_ev(struct sim *s, void *obj, uint64_t arg)
 	struct hpa_decision d;
 	double ext[HPA_MAX_METRICS];
 	external_values(w, spec, s->now, ext);
-	int32_t before = sv->desired;
+	int32_t before = sv->ro ? rollout_replicas(sv->ro) : sv->desired; /* a Rollout's spec.replicas */
 	int32_t want = hpa_sync_ext(sv->hpa, s->now, before, w->hpa_buf, n, ext, &d);
 	sv->hpa_util = NAN;
 	for (size_t i = 0; i < d.n_metrics && i < HPA_MAX_METRICS; i++)

@@ -36,11 +36,13 @@
  * (15 min) is deleted and its pods trigger a new batch.
  *
  * Disruption, polled every 10 s: expiration (forceful, not budgeted), then
- * emptiness, multi-node and single-node consolidation for nodes that have
+ * emptiness, drift (cluster.drifts: section "drift" below), multi-node and
+ * single-node consolidation for nodes that have
  * been Consolidatable for consolidateAfter (no pod bound or unbound since).
- * A command waits 15 s and is validated again before it runs. Budgets
- * allow ceil(pct x initialized nodes of the pool) disruptions minus those
- * of them deleting or not Ready (karp_disruptions_allowed). Multi-node
+ * A consolidation command waits 15 s and is validated again before it
+ * runs. Budgets allow ceil(pct x initialized nodes of the pool)
+ * disruptions minus those of them deleting, not Ready or waiting for their
+ * replacement, per reason and when active (karp_disruptions_allowed_for). Multi-node
  * consolidation deletes several nodes whose pods fit on the other Ready
  * nodes, or replaces them with one cheaper NodeClaim that takes the pods
  * left over; single-node consolidation deletes a node whose pods fit on
@@ -102,6 +104,19 @@ struct scratch {
 	struct ranked *ranked; /* the same with their savings ratios, to sort */
 	size_t cap_cands, cap_ranked;
 	int *left;           /* 2 per pool: disruptions left, and multi-node's own copy */
+	struct wnode **drifted; /* drift's candidates, oldest Drifted first */
+	size_t cap_drifted;
+};
+
+/* An upgrade by drift of one NodePool: from its first drift until no
+ * drifted node of it is left (cluster.drifts). */
+struct drift_run {
+	int gen;             /* drifts of the pool so far: its nodes launched with fewer are Drifted */
+	bool open;           /* drifted nodes of it are left */
+	simtime first;       /* the first drift of this run, ns */
+	const char *to;      /* the node class of the last drift (borrowed from the scenario) */
+	int gone;            /* drifted nodes gone since */
+	double node_s, usd;  /* the pool's nodes gone since: their seconds and cost after `first` */
 };
 
 struct karp {
@@ -127,6 +142,7 @@ struct karp {
 	struct karp_fits fits;  /* what each service's pods make of each pool's nodes */
 	struct karp_offers offers; /* the cluster's offerings and the unavailable-offerings cache (its until
 	                         * owned here) */
+	struct drift_run *drift; /* per pool (owned) */
 };
 
 /* ---- helpers ---- */
@@ -256,7 +272,7 @@ static void release_replaced(struct world *w, const struct wnode *r, bool drain)
 			continue;
 		o->replaced_by = 0;
 		if (drain && o->state == NODE_READY) {
-			node_drain(w, o, "replaced by a cheaper node");
+			node_drain(w, o, o->drifted ? "drifted" : "replaced by a cheaper node");
 			i = (size_t)-1; /* an empty node goes at once and the arrays change: start over */
 		}
 	}
@@ -530,6 +546,7 @@ static struct wnode *launch(struct karp *k, const struct claim *c)
 				   (struct sched_alloc){np->alloc_cpu[at.type], np->alloc_mem[at.type], np->alloc_pods[at.type]},
 				   at.price, k->up ? NODE_READY : NODE_LAUNCHING, &spec);
 	w->out = out;
+	n->gen = k->drift[c->pool].gen;
 	if (k->up)
 		return n;
 	if (n_ice)
@@ -742,7 +759,35 @@ int karp_budget_allowed(const struct scn_nodepool *np, int n_nodes)
 /* Initialized: Ready once (ready_at is set at the NODE_READY transition). */
 static bool initialized(const struct wnode *n) { return n->ready_at != SIM_FOREVER; }
 
-int karp_disruptions_allowed(const struct world *w, int pool)
+bool karp_budget_active(const struct scn_budget *b, int64_t unix_ns)
+{
+	if (!b->scheduled)
+		return true;
+	struct tz utc;
+	tz_utc(&utc);
+	int64_t hit = cron_next(&b->schedule, &utc, unix_ns - b->duration);
+	return hit != CRON_NEVER && hit * SIM_S <= unix_ns;
+}
+
+int karp_budget_allowed_at(const struct scn_nodepool *np, unsigned reason, int n_nodes, int64_t unix_ns)
+{
+	assert(n_nodes >= 0 && reason);
+	int a = INT32_MAX;
+	for (size_t i = 0; i < np->n_budgets; i++) {
+		const struct scn_budget *b = &np->budgets[i];
+		if (!(b->reasons & reason) || !karp_budget_active(b, unix_ns))
+			continue; /* another reason's, or inactive: MaxInt32 */
+		/* GetScaledValueFromIntOrPercent(..., roundUp true): ceil(pct x n / 100), in integers */
+		int v = b->pct >= 0 ? (int)(((int64_t)n_nodes * (int64_t)b->pct + 99) / 100) : b->nodes;
+		a = HR_MIN(a, v);
+	}
+	return a;
+}
+
+/* The Unix time of the world's clock, ns: the scenario's start plus now. */
+static int64_t unix_now(const struct world *w) { return w->sc->start_unix * SIM_S + w->s->now; }
+
+int karp_disruptions_allowed_for(const struct world *w, int pool, unsigned reason)
 {
 	assert(w->sc->cluster.provisioner == PROV_KARPENTER);
 	const struct scn_nodepool *np = &w->sc->cluster.karpenter.pools[pool];
@@ -752,13 +797,24 @@ int karp_disruptions_allowed(const struct world *w, int pool)
 		if (n->pool != pool || n->static_node || !initialized(n))
 			continue;
 		nodes++;
-		if (n->state != NODE_READY)
+		if (n->state != NODE_READY || n->replaced_by) /* NotReady, or MarkedForDeletion */
 			disrupting++;
 	}
-	return HR_MAX(karp_budget_allowed(np, nodes) - disrupting, 0);
+	return HR_MAX(karp_budget_allowed_at(np, reason, nodes, unix_now(w)) - disrupting, 0);
 }
 
-static int allowed(const struct karp *k, int pool) { return karp_disruptions_allowed(k->w, pool); }
+int karp_disruptions_allowed(const struct world *w, int pool)
+{
+	int a = INT32_MAX;
+	for (unsigned r = SCN_REASON_UNDERUTILIZED; r <= SCN_REASON_DRIFTED; r <<= 1)
+		a = HR_MIN(a, karp_disruptions_allowed_for(w, pool, r));
+	return a;
+}
+
+static int allowed(const struct karp *k, int pool, unsigned reason)
+{
+	return karp_disruptions_allowed_for(k->w, pool, reason);
+}
 
 /* Whether node n may be consolidated at time now, PDBs and do-not-disrupt aside. */
 static bool consolidatable_at(const struct karp *k, const struct wnode *n, simtime now)
@@ -781,6 +837,12 @@ static bool candidate_at(const struct karp *k, const struct wnode *n, simtime no
 	return consolidatable_at(k, n, now) && !evict_karpenter_blocked(k->w, n, why, sizeof why);
 }
 
+/* A drifted node drift may take (PDBs and do-not-disrupt aside). */
+static bool drift_ready(const struct wnode *n)
+{
+	return n->drifted && !n->static_node && n->pool >= 0 && n->state == NODE_READY && !n->replaced_by;
+}
+
 /* A decision row for each node that would be a candidate but is protected,
  * when its reason changes (not every 10 s poll). */
 static void note_blocked(struct karp *k)
@@ -789,7 +851,7 @@ static void note_blocked(struct karp *k)
 	for (size_t i = 0; i < w->n_nodes; i++) {
 		struct wnode *n = w->wnodes[i];
 		char why[EVICT_WHY_LEN] = "";
-		if (consolidatable_at(k, n, w->s->now))
+		if (consolidatable_at(k, n, w->s->now) || drift_ready(n))
 			evict_karpenter_blocked(w, n, why, sizeof why);
 		if (strcmp(why, n->blocked)) {
 			snprintf(n->blocked, sizeof n->blocked, "%s", why);
@@ -1158,7 +1220,7 @@ static void execute_multi(struct karp *k)
 	if (!cmd_nodes(k, c))
 		return;
 	for (size_t p = 0; p < k->cfg->n_pools; p++)
-		x->left[p] = allowed(k, (int)p);
+		x->left[p] = allowed(k, (int)p, SCN_REASON_UNDERUTILIZED);
 	for (int i = 0; i < c->n; i++)
 		if (!multi_candidate(k, x->cands[i], w->s->now) || x->left[x->cands[i]->pool]-- <= 0)
 			return;
@@ -1200,7 +1262,8 @@ static void execute(struct karp *k)
 	}
 	for (int i = 0; i < c->n; i++) {
 		struct wnode *n = by_num(w, c->num[i]);
-		if (!n || !consolidatable(k, n) || allowed(k, n->pool) < 1)
+		if (!n || !consolidatable(k, n) ||
+		    allowed(k, n->pool, c->kind == KARP_CMD_DELETE_EMPTY ? SCN_REASON_EMPTY : SCN_REASON_UNDERUTILIZED) < 1)
 			continue; /* no longer valid: dropped */
 		bool empty = empty_node(n);
 		if (c->replace >= 0) {
@@ -1311,17 +1374,19 @@ static void plan_replace(const struct karp *k, simtime now, const int *left, str
 	}
 }
 
-struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now)
+/* Emptiness (empty: within the budgets for reason Empty), or else the
+ * consolidation methods (within those for Underutilized). */
+static struct karp_cmd plan_stage(const struct karp *k, simtime now, bool empty)
 {
-	assert(w->sc->cluster.provisioner == PROV_KARPENTER && w->prov.self);
-	const struct karp *k = w->prov.self;
 	struct karp_cmd c = {.kind = KARP_CMD_NONE, .replace = -1, .pool = -1};
 	int *left = k->x->left;
 	for (size_t p = 0; p < k->cfg->n_pools; p++)
-		left[p] = allowed(k, (int)p);
-	plan_empty(k, now, left, &c);
-	if (c.kind == KARP_CMD_NONE)
-		plan_multi(k, now, left, &c);
+		left[p] = allowed(k, (int)p, empty ? SCN_REASON_EMPTY : SCN_REASON_UNDERUTILIZED);
+	if (empty) {
+		plan_empty(k, now, left, &c);
+		return c;
+	}
+	plan_multi(k, now, left, &c);
 	if (c.kind == KARP_CMD_NONE)
 		plan_delete(k, now, left, &c);
 	if (c.kind == KARP_CMD_NONE)
@@ -1329,11 +1394,27 @@ struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now)
 	return c;
 }
 
-/* The decision now, kept for validation: logged, and run 15 s later. */
+struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now)
+{
+	assert(w->sc->cluster.provisioner == PROV_KARPENTER && w->prov.self);
+	const struct karp *k = w->prov.self;
+	struct karp_cmd c = plan_stage(k, now, true);
+	return c.kind == KARP_CMD_NONE ? plan_stage(k, now, false) : c;
+}
+
+static bool drift_step(struct karp *k);
+
+/* The decision now, in the methods' order (Emptiness, Drift, then
+ * consolidation): drift's commands are carried out at once; a
+ * consolidation's is kept for validation: logged, and run 15 s later. */
 static void plan_consolidation(struct karp *k)
 {
 	struct world *w = k->w;
-	struct karp_cmd c = karp_consolidation_plan(w, w->s->now);
+	struct karp_cmd c = plan_stage(k, w->s->now, true);
+	if (c.kind == KARP_CMD_NONE && drift_step(k))
+		return;
+	if (c.kind == KARP_CMD_NONE)
+		c = plan_stage(k, w->s->now, false);
 	if (c.kind == KARP_CMD_NONE)
 		return;
 	k->cmd = c;
@@ -1341,6 +1422,191 @@ static void plan_consolidation(struct karp *k)
 	for (int i = 0; i < c.n; i++)
 		node_log(w, by_num(w, c.num[i]), "disruption-candidate", c.reason);
 	sim_at(w->s, w->s->now + k->cfg->validation, PRIO_CONTROL, exec_ev, k, 0);
+}
+
+/* ---- drift ----
+ *
+ * cluster.drifts changes a NodePool's node class at a time (an AMI, a
+ * Kubernetes version): its nodes launched before are Drifted from then on
+ * (the NodeClaim condition, its lastTransitionTime the drift), and the
+ * nodes it launches afterwards are not. The Drift method
+ * (kubernetes-sigs/karpenter pkg/controllers/disruption/drift.go
+ * ComputeCommand) takes the candidates, oldest Drifted first, passes over
+ * empty ones (left to Emptiness, so that the Drifted budget is not spent
+ * on them) and those of pools with no Drifted disruption left, and makes a
+ * command of the first whose pods the scheduling simulation places: on
+ * the other Ready nodes and on new NodeClaims of the pool as it is now
+ * (the new class). The command runs at once, not after a validation: its
+ * replacements launch, the node is MarkedForDeletion (it counts against
+ * the budgets as disrupting), and it drains once its replacement is Ready
+ * (with no replacement needed, at once). The controller then asks again
+ * at once (RequeueImmediately), so one poll may start several commands,
+ * one node each, as far as the budgets allow. A node is a candidate as for
+ * consolidation: initialized, Ready, not being replaced, no pod protected
+ * by karpenter.sh/do-not-disrupt or a PDB allowing no disruption.
+ * Not modelled: pods landing on nodes in flight (they take none here, as
+ * in consolidation), NodePool limits on the replacements, and several
+ * replacements each holding the drain: the node drains once the last one
+ * launched is Ready.
+ */
+
+static bool drift_candidate(const struct karp *k, const struct wnode *n)
+{
+	char why[EVICT_WHY_LEN];
+	return drift_ready(n) && initialized(n) && moving_pods(n) > 0 &&
+	       !evict_karpenter_blocked(k->w, n, why, sizeof why);
+}
+
+/* Oldest Drifted first (the condition's lastTransitionTime), then by number. */
+static int drifted_cmp(const void *a, const void *b)
+{
+	const struct wnode *x = *(const struct wnode *const *)a, *y = *(const struct wnode *const *)b;
+	if (x->drifted_at != y->drifted_at)
+		return x->drifted_at < y->drifted_at ? -1 : 1;
+	return (x->num > y->num) - (x->num < y->num);
+}
+
+/* The command for drifted node n: its pods placed by the simulation, its
+ * replacements launched. Returns whether it started (false: a pod fits
+ * nowhere, or no replacement could launch). */
+static bool drift_replace(struct karp *k, struct wnode *n)
+{
+	struct world *w = k->w;
+	struct karp_state st = karp_view(k);
+	st.used = NULL;
+	st.n_pods = candidate_pods(k, (const struct wnode *const *)&n, 1);
+	st.pods = k->x->kpods;
+	st.n_nodes = sim_nodes(k, (const struct wnode *const *)&n, 1, false);
+	st.nodes = k->x->knodes;
+	struct karp_result r = karp_solve(k->solver, &st);
+	for (size_t a = 0; a < st.n_pods; a++)
+		if (r.dest[a].kind == KARP_DEST_NONE)
+			return false; /* AllNonPendingPodsScheduled fails: disruptionevents.Blocked */
+	node_log(w, n, "disruption-candidate", "drifted");
+	if (!r.n_claims) {
+		node_drain(w, n, "drifted");
+		return true;
+	}
+	struct wnode *last = NULL;
+	for (size_t i = 0; i < r.n_claims; i++) {
+		const struct karp_claim *c = &r.claims[i];
+		struct claim cl = {c->pool, c->cpu, c->mem, c->pods, -1, c->types, c->n_types,
+				   karp_claim_zones(&st, c->pool, c->zones), c->cts};
+		struct wnode *rn = launch(k, &cl);
+		last = rn ? rn : last;
+	}
+	if (!last)
+		return false; /* insufficient capacity: the command fails, n stays */
+	n->replaced_by = last->num + 1;
+	node_log(w, n, "replacing", last->name);
+	return true;
+}
+
+/* One Drift command, if one can start now. */
+static bool drift_once(struct karp *k)
+{
+	struct world *w = k->w;
+	struct scratch *x = k->x;
+	x->drifted = xgrow(x->drifted, &x->cap_drifted, w->n_nodes, sizeof *x->drifted);
+	size_t n = 0;
+	for (size_t i = 0; i < w->n_nodes; i++)
+		if (drift_candidate(k, w->wnodes[i]))
+			x->drifted[n++] = w->wnodes[i];
+	if (n > 1)
+		qsort(x->drifted, n, sizeof *x->drifted, drifted_cmp);
+	for (size_t p = 0; p < k->cfg->n_pools; p++) /* BuildDisruptionBudgetMapping, once a command */
+		x->left[p] = n ? allowed(k, (int)p, SCN_REASON_DRIFTED) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct wnode *nd = x->drifted[i];
+		if (x->left[nd->pool] >= 1 && drift_replace(k, nd))
+			return true;
+	}
+	return false;
+}
+
+/* Drift's commands until none can start; whether one did. */
+static bool drift_step(struct karp *k)
+{
+	bool any = false;
+	for (size_t i = 0; i <= k->w->n_nodes && drift_once(k); i++)
+		any = true;
+	return any;
+}
+
+/* Node n's seconds alive since `since`, and their cost. */
+static void alive_since(const struct wnode *n, simtime since, simtime now, double *node_s, double *usd)
+{
+	double sec = sim_to_s(now - HR_MAX(n->launched, since));
+	*node_s += sec;
+	*usd += sec / 3600 * n->price_hour;
+}
+
+/* The upgrade of pool p is over when no drifted node of it is left
+ * (`leaving` is about to go): a "drift-complete" row named after the pool,
+ * with how long it took, the drifted nodes gone, and the pool's node-hours
+ * and cost from the first drift to now. */
+static void drift_check(struct karp *k, int p, const struct wnode *leaving)
+{
+	struct world *w = k->w;
+	struct drift_run *d = &k->drift[p];
+	if (!d->open)
+		return;
+	double node_s = d->node_s, usd = d->usd;
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		const struct wnode *n = w->wnodes[i];
+		if (n == leaving || n->pool != p || n->static_node)
+			continue;
+		if (n->drifted)
+			return;
+		alive_since(n, d->first, w->s->now, &node_s, &usd);
+	}
+	d->open = false;
+	char detail[240];
+	simtime took = w->s->now - d->first;
+	snprintf(detail, sizeof detail,
+		 "NodePool %s on %s: %.0f s (%.1f min) from the first drift to the last drifted node gone, %d "
+		 "drifted node(s) gone; the pool's nodes meanwhile: %.3g node-hours, %.3g USD",
+		 k->cfg->pools[p].name, d->to, sim_to_s(took), sim_to_s(took) / 60, d->gone, node_s / 3600, usd);
+	node_log_as(w, k->cfg->pools[p].name, -1, "drift-complete", detail);
+}
+
+static void node_removed(struct world *w, void *self, const struct wnode *n)
+{
+	struct karp *k = self;
+	if (n->static_node || n->pool < 0 || !k->drift[n->pool].open)
+		return;
+	struct drift_run *d = &k->drift[n->pool];
+	alive_since(n, d->first, w->s->now, &d->node_s, &d->usd);
+	d->gone += n->drifted;
+	if (n->drifted)
+		drift_check(k, n->pool, n);
+}
+
+/* A drift of cluster.drifts[arg]: the pool's nodes launched before it are Drifted. */
+static simtime drift_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	struct karp *k = obj;
+	struct world *w = k->w;
+	const struct scn_drift *dr = &w->sc->cluster.drifts[arg];
+	struct drift_run *d = &k->drift[dr->pool];
+	d->gen++;
+	d->to = dr->nodeclass;
+	char detail[200];
+	snprintf(detail, sizeof detail, "NodePool %s: node class changed to %s", k->cfg->pools[dr->pool].name,
+		 dr->nodeclass);
+	node_log_as(w, k->cfg->pools[dr->pool].name, -1, "drift", detail);
+	if (!d->open)
+		*d = (struct drift_run){.gen = d->gen, .open = true, .first = s->now, .to = d->to};
+	for (size_t i = 0; i < w->n_nodes; i++) {
+		struct wnode *n = w->wnodes[i];
+		if (n->pool != dr->pool || n->static_node || n->drifted || n->gen >= d->gen)
+			continue;
+		n->drifted = true;
+		n->drifted_at = s->now;
+		node_log(w, n, "drifted", detail);
+	}
+	drift_check(k, dr->pool, NULL);
+	return SIM_DONE;
 }
 
 static simtime poll_ev(struct sim *s, void *obj, uint64_t arg)
@@ -1576,7 +1842,9 @@ static void karp_free(void *self)
 	free(k->x->cands);
 	free(k->x->ranked);
 	free(k->x->left);
+	free(k->x->drifted);
 	free(k->x);
+	free(k->drift);
 	free(k->ds);
 	free(k->offers.until);
 	karp_fits_release(&k->fits);
@@ -1596,6 +1864,7 @@ void karp_start(struct world *w)
 	k->used = xcalloc(k->cfg->n_pools ? k->cfg->n_pools : 1, sizeof *k->used);
 	k->x = xcalloc(1, sizeof *k->x);
 	k->x->left = xcalloc(2 * k->cfg->n_pools + 1, sizeof *k->x->left);
+	k->drift = xcalloc(k->cfg->n_pools + 1, sizeof *k->drift);
 	size_t n_offers = k->cat->n * c->n_zones * 2;
 	k->offers = (struct karp_offers){k->cat->n, c->n_zones, c->offer_price, xcalloc(n_offers + 1, sizeof(simtime))};
 	k->ds = xcalloc(k->cfg->n_pools * k->cat->n + 1, sizeof *k->ds);
@@ -1622,6 +1891,9 @@ void karp_start(struct world *w)
 		.interrupted = interrupted,
 		.node_lost = node_lost,
 		.free = karp_free,
+		.node_removed = node_removed,
 	};
 	k->poll_ev = sim_at(w->s, k->cfg->poll, PRIO_CONTROL, poll_ev, k, 0);
+	for (size_t i = 0; i < c->n_drifts; i++)
+		sim_at(w->s, c->drifts[i].at, PRIO_CONTROL, drift_ev, k, i);
 }

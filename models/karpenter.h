@@ -6,8 +6,10 @@
  *
  * The decision looks at the world as it is: its nodes (state, pool, type,
  * price, last pod event), the pods bound to them, and the NodePools'
- * disruption settings and budgets. It returns the one command Karpenter
- * would issue, in the order of disruption/controller.go NewMethods:
+ * disruption settings and budgets. It returns the one consolidation
+ * command Karpenter would issue, in the order of disruption/controller.go
+ * NewMethods (Drift, between 1 and 2, is not consolidation: the live
+ * controller runs it when emptiness finds nothing, docs/drift.md):
  *   1. Emptiness: empty nodes, as many as the budgets allow;
  *   2. MultiNodeConsolidation: the longest prefix (at least 2) of the
  *      candidates sorted by savings ratio whose pods all fit on the other
@@ -22,7 +24,8 @@
  * (do-not-disrupt, a PDB allowing no disruption), and `consolidateAfter`
  * has passed since its last pod event; consolidation (2, 3) takes only
  * non-empty nodes of WhenEmptyOrUnderutilized pools. Expiration is not a
- * consolidation and is not part of it.
+ * consolidation and is not part of it. Each method counts against the
+ * budgets of its reason (Empty for 1, Underutilized for 2 and 3).
  */
 #ifndef HEADROOM_KARPENTER_H
 #define HEADROOM_KARPENTER_H
@@ -72,19 +75,37 @@ struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now);
  * pod that would make it so goes to another claim). */
 int karp_claim_type(const struct world *w, int pool, double cpu, double mem, int pods);
 
-/* The disruptions a NodePool's budgets allow over n_nodes nodes, as
- * pkg/apis/v1/nodepool.go computes them: each percent budget allows
- * ceil(pct x n_nodes / 100) (GetScaledValueFromIntOrPercent rounding up, so
- * 5 % of 10 nodes allows 1), each count its count, and the pool the least of
- * them (INT32_MAX with none). Every budget is active (scheduled budgets and
- * reasons are not modelled). */
+/* The disruptions a NodePool's budgets that apply to every reason and have
+ * no schedule allow over n_nodes nodes (np->budget_pct, budget_nodes):
+ * each percent budget allows ceil(pct x n_nodes / 100)
+ * (GetScaledValueFromIntOrPercent rounding up, so 5 % of 10 nodes allows
+ * 1), each count its count, and the pool the least of them (INT32_MAX with
+ * none). karp_budget_allowed_at is the whole rule. */
 int karp_budget_allowed(const struct scn_nodepool *np, int n_nodes);
 
-/* The disruptions NodePool `pool` of w (Karpenter's) may start now, as
- * disruption/helpers.go BuildDisruptionBudgetMapping counts them: the
- * budget over the pool's initialized nodes only (a node launched or
- * registered but not yet initialized counts neither in the total nor as
- * disrupting), minus those of them deleting or not Ready, at least 0. */
+/* Budget.IsActive (pkg/apis/v1/nodepool.go) at unix_ns (Unix time, ns): a
+ * budget without a schedule always; else when its schedule, read in UTC,
+ * fires at or before unix_ns at its first firing after unix_ns - duration
+ * (!Next(now - duration).After(now)). */
+bool karp_budget_active(const struct scn_budget *b, int64_t unix_ns);
+
+/* NodePool.GetAllowedDisruptionsByReason (pkg/apis/v1/nodepool.go) over
+ * n_nodes nodes at unix_ns (Unix time, ns), for `reason` (one
+ * SCN_REASON_* bit): the least of what the active budgets that apply to
+ * it allow (a budget without reasons applies to every one), each a count
+ * or ceil(pct x n_nodes / 100); INT32_MAX when none is active. Pure. */
+int karp_budget_allowed_at(const struct scn_nodepool *np, unsigned reason, int n_nodes, int64_t unix_ns);
+
+/* The disruptions for `reason` (an SCN_REASON_* bit) NodePool `pool` of w
+ * (Karpenter's) may start now, as disruption/helpers.go
+ * BuildDisruptionBudgetMapping counts them: the budget for the reason at
+ * the world's time (the scenario's start plus the clock) over the pool's
+ * initialized nodes only (a node launched or registered but not yet
+ * initialized counts neither in the total nor as disrupting), minus those
+ * of them not Ready (deleting, NotReady) or MarkedForDeletion (a command's
+ * candidate waiting for its replacement), at least 0. */
+int karp_disruptions_allowed_for(const struct world *w, int pool, unsigned reason);
+/* The least of karp_disruptions_allowed_for over the three reasons. */
 int karp_disruptions_allowed(const struct world *w, int pool);
 
 /*

@@ -323,6 +323,8 @@ static void node_remove(struct world *w, struct wnode *n)
 		w->spot_cost_usd += sim_to_s(w->s->now - n->launched) / 3600 * n->price_hour;
 	w->node_seconds += sim_to_s(w->s->now - n->launched);
 	node_log(w, n, "deleted", NULL);
+	if (w->prov.node_removed)
+		w->prov.node_removed(w, w->prov.self, n);
 	preempt_node_gone(w, n);
 	place_node_counted(&w->place, &w->pnodes[n->idx], false);
 	size_t i = n->idx, last = --w->n_nodes;

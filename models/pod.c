@@ -28,6 +28,7 @@
  */
 #include "world.h"
 
+#include "rollout.h"
 #include "kafka.h"
 
 #include <assert.h>
@@ -149,10 +150,10 @@ static bool place(struct world *w, struct pod *p)
 		node_pod_placed(w, p, n, +1, true);
 		svc_pod_host(w, p, wn);
 		p->node = n;
-		cached = wn->cached || wn->pulled[sv->idx];
+		cached = wn->cached || (p->version ? rollout_image_cached(sv->ro, wn->num) : wn->pulled[sv->idx]);
 		pod_note_node(p, wn->launched, wn->ready_at);
 	} else {
-		cached = sv->pulled_any;
+		cached = p->version ? rollout_image_cached(sv->ro, UINT32_MAX) : sv->pulled_any;
 	}
 	p->bound = true;
 	p->start_time = p->ready_change = p->t_sched = w->s->now;
@@ -214,6 +215,7 @@ static void gone(struct world *w, struct pod *p)
 	if (p->phase == POD_PENDING) {
 		sv->n_pending--;
 		sv->n_live--;
+		sv->v_live[p->version]--;
 	}
 	if (p->life != EVH_NONE) {
 		sim_cancel(w->s, p->life);
@@ -309,9 +311,12 @@ static simtime life_ev(struct sim *s, void *obj, uint64_t arg)
 	p->life = EVH_NONE;
 	switch ((enum life_stage)arg) {
 	case LIFE_PULLED:
-		if (w->cluster)
+		if (p->version) /* the new version's image is a new image */
+			rollout_image_pulled(sv->ro, w->cluster ? w->wnodes[p->node]->num : UINT32_MAX);
+		else if (w->cluster)
 			w->wnodes[p->node]->pulled[sv->idx] = true;
-		sv->pulled_any = true;
+		if (!p->version)
+			sv->pulled_any = true;
 		p->t_pulled = s->now;
 		pod_log(w, p, "pulled", NULL);
 		life_at(w, p, draw_ns(sv, &sv->container_start), LIFE_STARTED);
@@ -324,7 +329,8 @@ static simtime life_ev(struct sim *s, void *obj, uint64_t arg)
 		p->probe_base = s->now + sv->cfg->startup.probe_initial_delay;
 		p->t_started = s->now;
 		pod_log(w, p, "started", NULL);
-		life_at(w, p, draw_ns(sv, &sv->app_start), LIFE_APP);
+		const struct dist_sampler *as = sv->ro ? rollout_app_start(sv->ro, p->version) : NULL;
+		life_at(w, p, draw_ns(sv, as ? as : &sv->app_start), LIFE_APP);
 		break;
 	case LIFE_APP:
 		p->born = s->now;
@@ -352,16 +358,21 @@ static simtime life_ev(struct sim *s, void *obj, uint64_t arg)
 	return SIM_DONE;
 }
 
-/* A new pod of the Deployment. */
-static struct pod *create(struct world *w, struct service *sv)
+/* A new pod of version v's ReplicaSet (v 0: the Deployment's). */
+static struct pod *create_v(struct world *w, struct service *sv, int v)
 {
 	struct pod *p = svc_pod_new(w, sv);
 	p->phase = POD_PENDING;
+	p->version = (uint8_t)v;
+	p->lb.group = (uint16_t)v; /* its Istio subset; it joins the endpoints when Ready */
+	sv->v_live[v]++;
 	sv->n_live++;
 	sv->n_pending++;
 	pod_log(w, p, "created", NULL);
 	return p;
 }
+
+static struct pod *create(struct world *w, struct service *sv) { return create_v(w, sv, 0); }
 
 /* Running pod p is deleted: out of the endpoints, no further start-up
  * step, no longer live. */
@@ -382,6 +393,7 @@ static void to_terminating(struct world *w, struct pod *p)
 	if (p->bound && p->node >= 0) /* kube-scheduler's spreading no longer counts it */
 		node_pod_terminating(w, p);
 	sv->n_live--;
+	sv->v_live[p->version]--;
 }
 
 static void delete_pod(struct world *w, struct pod *p)
@@ -511,6 +523,12 @@ void pod_preempted(struct world *w, struct pod *p, const char *detail)
 
 void pod_replace(struct world *w, struct service *sv)
 {
+	if (sv->ro) { /* each version's ReplicaSet */
+		for (int v = 0; v < 2; v++)
+			while (sv->v_live[v] < sv->v_target[v])
+				place(w, create_v(w, sv, v));
+		return;
+	}
 	while (sv->n_live < sv->desired)
 		place(w, create(w, sv));
 }
@@ -595,9 +613,49 @@ void pod_kill(struct world *w, struct pod *p, const char *why)
 		pod_replace(w, sv);
 }
 
+/* The live pods of version v (any, when v < 0) ranked for deletion, into
+ * the world's scratch; returns how many. */
+static size_t ranked(struct world *w, struct service *sv, int v, struct pod ***out)
+{
+	size_t need = sv->n_pods * sizeof(struct pod *);
+	if (w->text_cap < need) {
+		w->text = xrealloc(w->text, need);
+		w->text_cap = need;
+	}
+	struct pod **vp = (struct pod **)(void *)w->text;
+	size_t n = 0;
+	for (uint32_t i = 0; i < sv->n_pods; i++) {
+		struct pod *p = sv->pods[i];
+		if (!p->slot_free && (p->phase == POD_PENDING || p->phase == POD_RUNNING) && (v < 0 || p->version == v))
+			vp[n++] = p;
+	}
+	qsort(vp, n, sizeof *vp, victim_cmp);
+	*out = vp;
+	return n;
+}
+
+void pod_scale_version(struct world *w, struct service *sv, int v, int target)
+{
+	assert(target >= 0 && v >= 0 && v < 2 && sv->ro);
+	sv->v_target[v] = target;
+	sv->desired = sv->v_target[0] + sv->v_target[1];
+	pod_replace(w, sv);
+	if (sv->v_live[v] <= target)
+		return;
+	struct pod **vp;
+	size_t n = ranked(w, sv, v, &vp);
+	for (size_t i = 0; i < n && sv->v_live[v] > target; i++)
+		if (vp[i]->phase == POD_PENDING || vp[i]->phase == POD_RUNNING)
+			delete_pod(w, vp[i]);
+}
+
 void pod_scale(struct world *w, struct service *sv, int desired)
 {
 	assert(desired >= 0);
+	if (sv->ro) { /* the HPA scales the Rollout; its ReplicaSets follow */
+		rollout_scale(w, sv->ro, desired);
+		return;
+	}
 	sv->desired = desired;
 	pod_replace(w, sv);
 	if (sv->n_live <= desired)

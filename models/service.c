@@ -24,6 +24,7 @@
 #include "world.h"
 
 #include "cpu.h"
+#include "rollout.h"
 #include "kafka.h"
 
 #include <assert.h>
@@ -386,12 +387,16 @@ static void release_worker(struct world *w, struct pod *p)
 
 static void proceed(struct world *w, uint32_t id);
 
+static bool retry(struct world *w, struct service *sv, struct pod *p, uint32_t id);
+
 static void finish(struct world *w, uint32_t id)
 {
 	struct req *r = R(w, id);
 	struct service *sv = &w->svcs[r->svc];
 	struct pod *p = sv->pods[r->pod];
 	simtime now = w->s->now;
+	if (r->injected && r->deadline != ABANDONED && sv->ro && retry(w, sv, p, id))
+		return;
 	uint32_t parent = r->parent;
 	enum slo_outcome o = SLO_SERVED;
 	if (r->deadline == ABANDONED)
@@ -400,8 +405,11 @@ static void finish(struct world *w, uint32_t id)
 		o = SLO_FAILED;
 	else if (parent == REQ_NONE && now > r->deadline)
 		o = SLO_TIMEOUT;
-	if (r->deadline != ABANDONED)
+	if (r->deadline != ABANDONED) {
 		slo_done(&sv->slo, o, now - r->arrival);
+		if (sv->ro)
+			rollout_done(sv->ro, p->version, o, now - r->arrival);
+	}
 	if (w->kafka)
 		kafka_request_done(w, sv, o == SLO_SERVED, r->arrival);
 	req_free(w, id);
@@ -417,6 +425,61 @@ static void finish(struct world *w, uint32_t id)
 	proceed(w, parent);
 }
 
+/* A Ready pod other than `prev` when one is drawn within 5 tries (Envoy's
+ * previous_hosts retry predicate, host_selection_retry_max_attempts 5 as
+ * Istio sets it); else the last draw. */
+static uint32_t pick_other(struct service *sv, uint32_t prev)
+{
+	uint32_t pi = UINT32_MAX;
+	for (int k = 0; k < 5; k++)
+		if ((pi = bal_pick(sv)) != prev)
+			break;
+	return pi;
+}
+
+static bool full(const struct pod *p, const struct scn_service *cfg)
+{
+	return p->n_busy >= (uint32_t)cfg->workers && cfg->queue >= 0 && p->q_len >= (uint64_t)cfg->queue;
+}
+
+static void start(struct world *w, struct pod *p, uint32_t id);
+
+/* Istio's retry of a 5xx answer (rollout.retries): the attempt ends on its
+ * pod, where the destination's metrics count it (the analysis sees it),
+ * and the request goes again to a pod drawn anew, another one preferred,
+ * with its work as that pod's version needs it; the caller sees only the
+ * last attempt. No backoff (Envoy's 25 ms base interval is left out).
+ * Returns whether the request was sent again. */
+static bool retry(struct world *w, struct service *sv, struct pod *p, uint32_t id)
+{
+	struct req *r = R(w, id);
+	const struct scn_service *cfg = sv->cfg;
+	if (r->attempts >= rollout_retries(sv->ro))
+		return false;
+	uint32_t pi = pick_other(sv, r->pod);
+	struct pod *q = pi == UINT32_MAX ? NULL : sv->pods[pi];
+	if (!q || q->lost || full(q, cfg))
+		return false;
+	rollout_done(sv->ro, p->version, SLO_FAILED, w->s->now - r->arrival);
+	r->attempts++;
+	r->work = rollout_retry_work(sv->ro, p->version, q->version, r->work);
+	r->failed = r->injected = rollout_fails(sv->ro, q->version);
+	r->delayed = false;
+	r->next_call = 0;
+	r->pod = pi;
+	release_worker(w, p);
+	if (p->phase >= POD_TERMINATING && svc_pod_drained(p))
+		pod_quiet(w, p);
+	q->received += 1;
+	if (q->n_busy < (uint32_t)cfg->workers) {
+		start(w, q, id);
+	} else {
+		R(w, id)->state = REQ_QUEUED;
+		enqueue(q, id);
+	}
+	return true;
+}
+
 /* The coin of a request's call i: uniform on [0, 1), a hash of the coin it
  * drew at arrival, so whether a call is made does not depend on when the
  * request got to it. */
@@ -425,8 +488,16 @@ static inline double fan_u01(uint64_t fan, uint32_t i)
 	return (double)(rng_splitmix64(fan + i * 0x9e3779b97f4a7c15ULL) >> 11) * 0x1.0p-53;
 }
 
+/* A request's added latency (its version's) is over: it answers. */
+static simtime delayed_ev(struct sim *s, void *obj, uint64_t arg)
+{
+	(void)s;
+	finish(obj, (uint32_t)arg);
+	return SIM_DONE;
+}
+
 /* After its CPU work, or when a downstream call returns: the next call, or
- * the answer. */
+ * the answer (after the new version's added latency, holding its worker). */
 static void proceed(struct world *w, uint32_t id)
 {
 	for (;;) {
@@ -446,6 +517,15 @@ static void proceed(struct world *w, uint32_t id)
 			break;
 		}
 		r->child = c;
+		return;
+	}
+	struct req *r = R(w, id);
+	const struct service *sv = &w->svcs[r->svc];
+	simtime extra = sv->ro && !r->delayed ? rollout_latency(sv->ro, sv->pods[r->pod]->version) : 0;
+	if (extra > 0) {
+		r->delayed = true;
+		r->state = REQ_WAITING;
+		sim_at(w->s, w->s->now + extra, PRIO_REQUEST, delayed_ev, w, id);
 		return;
 	}
 	finish(w, id);
@@ -575,8 +655,20 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 		slo_done(&sv->slo, SLO_FAILED, 0);
 		return REQ_NONE;
 	}
+	/* Istio retries a 503 of a full pod on another (rollout.retries). */
+	for (int32_t a = 0; p && sv->ro && a < rollout_retries(sv->ro) && full(p, cfg); a++) {
+		rollout_done(sv->ro, p->version, SLO_REJECTED, 0);
+		pi = pick_other(sv, pi);
+		p = pi == UINT32_MAX ? NULL : sv->pods[pi];
+		if (p && p->lost) {
+			slo_done(&sv->slo, SLO_FAILED, 0);
+			return REQ_NONE;
+		}
+	}
 	if (!p || (p->n_busy >= (uint32_t)cfg->workers && cfg->queue >= 0 && p->q_len >= (uint64_t)cfg->queue)) {
 		slo_done(&sv->slo, SLO_REJECTED, 0);
+		if (p && sv->ro)
+			rollout_done(sv->ro, p->version, SLO_REJECTED, 0);
 		return REQ_NONE;
 	}
 	simtime now = w->s->now;
@@ -593,6 +685,13 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 	r->svc = sv->idx;
 	r->next_call = 0;
 	r->failed = false;
+	r->delayed = false;
+	r->injected = false;
+	r->attempts = 0;
+	if (sv->ro && p->version) { /* the new version: its CPU, and its 5xx share (answered after its work) */
+		r->work = rollout_work(sv->ro, p->version, work);
+		r->failed = r->injected = rollout_fails(sv->ro, p->version);
+	}
 	if (parent != REQ_NONE && cfg->timeout)
 		cw_push(w, sv, id);
 	if (p->n_busy < (uint32_t)cfg->workers) {

@@ -9,6 +9,7 @@
  * an interval is [t - dt, t).
  */
 #include "world.h"
+#include "rollout.h"
 
 #include "kafka.h"
 #include "outage.h"
@@ -141,6 +142,9 @@ static void emit_samples(struct world *w, simtime dt)
 		svc_node_full_shares(w, w->wnodes[i]);
 	for (size_t i = 0; i < w->n_svcs; i++)
 		emit_sample(w, &w->svcs[i], dt);
+	for (size_t i = 0; i < w->n_svcs; i++)
+		if (w->svcs[i].ro)
+			rollout_sample(w, w->svcs[i].ro, sim_to_s(w->s->now), sim_to_s(dt));
 }
 
 static const char *pool_name(const struct world *w, const struct wnode *n)
@@ -179,6 +183,7 @@ static void emit_nodes(struct world *w)
 		r->ready += nd->state == NODE_READY;
 		r->draining += nd->state == NODE_DRAINING || nd->state == NODE_NOT_READY; /* tainted, going */
 		r->cost_per_hour += nd->price_hour;
+		r->drifted += nd->drifted;
 	}
 	for (size_t j = 0; j < n; j++)
 		w->out.nodes(w->out.ctx, &w->nrows[j]);
@@ -266,6 +271,9 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 	else if (sc->cluster.provisioner == PROV_CLUSTER_AUTOSCALER) ca_start(w);
 	for (size_t i = 0; i < w->n_svcs; i++)
 		pod_initial(w, &w->svcs[w->order[i]]);
+	for (size_t i = 0; i < w->n_svcs; i++)
+		if (sc->services[i].delivery)
+			w->svcs[i].ro = rollout_new(w, &w->svcs[i]);
 	if (w->prov.initial) {
 		w->prov.initial(w, w->prov.self);
 		for (size_t i = 0; i < w->n_svcs; i++)
@@ -355,6 +363,9 @@ void world_finish(struct world *w)
 	}
 	for (size_t i = 0; i < w->n_svcs; i++)
 		emit_summary(w, &w->svcs[i]);
+	for (size_t i = 0; i < w->n_svcs; i++)
+		if (w->svcs[i].ro)
+			rollout_finish(w, w->svcs[i].ro);
 	if (w->kafka)
 		kafka_finish(w);
 	if (w->cluster && w->out.cost) {
@@ -375,8 +386,10 @@ void world_free(struct world *w)
 	control_free(w);
 	kafka_free(w->kafka);
 	w->kafka = NULL;
-	for (size_t i = 0; i < w->n_svcs; i++)
+	for (size_t i = 0; i < w->n_svcs; i++) {
+		rollout_free(w->svcs[i].ro);
 		svc_release(&w->svcs[i]);
+	}
 	free(w->svcs);
 	spot_free(w);
 	outage_free(w);

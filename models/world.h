@@ -48,6 +48,9 @@ struct req {
 	bool failed;      /* a downstream call failed: answer with an error */
 	uint32_t gen;     /* bumped each time the slot is reused */
 	uint32_t next_free; /* free-list link */
+	bool delayed;     /* its version's added latency is running or done (models/rollout.h) */
+	bool injected;    /* answered 5xx by its version's error rate (Istio may retry it) */
+	uint8_t attempts; /* retries made so far (rollout.retries) */
 	uint32_t msg;     /* a Kafka delivery: its kafka_msg_done tag (models/kafka.h); 0: a request */
 };
 
@@ -150,6 +153,7 @@ struct pod {
 	uint32_t q_head, q_len, q_cap;
 	evh done;         /* the next completion event, or EVH_NONE */
 	bool firing;      /* inside its completion callback */
+	uint8_t version;  /* its version (models/rollout.h): 0 stable, 1 new; its balancer group */
 	uint32_t n_msg;   /* Kafka deliveries using its CPU (its consumers' threads, not its workers) */
 };
 
@@ -197,6 +201,9 @@ struct service {
 	double hpa_util;   /* CPU utilisation the HPA last saw (fraction), NaN if none */
 	bool pulled_any;   /* without a cluster: the image has been pulled once */
 	struct hist start_hist; /* Pending-to-Ready times of new pods, ns */
+	struct rollout *ro;   /* its rollout (models/rollout.h), NULL: none */
+	int v_live[2];        /* live pods (not terminating) per version */
+	int v_target[2];      /* with a rollout: each version's ReplicaSet spec.replicas */
 };
 
 /*
@@ -266,6 +273,10 @@ struct wnode {
 	struct sched_nominee *nominees; /* pods kube-scheduler nominated to it (owned; w->nodes[idx].nom points here) */
 	struct pod **nominee_pods;      /* the same pods (owned) */
 	uint32_t n_nominees, cap_nominees;
+	/* Drift (cluster.drifts; models/karpenter.h). */
+	int gen;              /* Karpenter: drifts of its NodePool before it launched (its node class) */
+	bool drifted;         /* Karpenter: condition Drifted: its NodePool's node class changed since */
+	simtime drifted_at;   /* when it became Drifted (the condition's lastTransitionTime), ns */
 };
 
 /* Where a new node is and what it carries. */
@@ -295,6 +306,9 @@ struct provisioner {
 	 * will never register. May be NULL. */
 	void (*node_lost)(struct world *w, void *self, struct wnode *n);
 	void (*free)(void *self);
+	/* Node n is being removed (its "deleted" row is written; it is still in
+	 * the arrays). May be NULL. */
+	void (*node_removed)(struct world *w, void *self, const struct wnode *n);
 };
 
 struct world {
@@ -420,6 +434,10 @@ void pod_initial_move(struct world *w, struct pod *p, struct wnode *to);
 /* The Deployment's spec.replicas becomes `desired`: pods are created or
  * deleted (ReplicaSet's ranking picks which). */
 void pod_scale(struct world *w, struct service *sv, int desired);
+/* With a rollout: version v's ReplicaSet wants `target` pods; the
+ * service's desired is both versions' sum. Pods of v are created or
+ * deleted (ranked as pod_scale ranks them). */
+void pod_scale_version(struct world *w, struct service *sv, int v, int target);
 /* A pod in slot p went quiet (its last request left). */
 void pod_quiet(struct world *w, struct pod *p);
 /* Emits a decision row for pod p. */

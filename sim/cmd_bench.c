@@ -80,9 +80,9 @@ int cmd_bench(const struct cmd *cmd, int argc, char **argv)
 	/* Decisions, nodes and cost are dropped too, but built: the bench
 	 * measures their cost. Pod samples and Kafka partition samples are not asked for (NULL), as in a
 	 * plan: the figures leave out what `run` spends on them. */
-	struct sink out = {NULL,	    drop_sample, drop_summary,	     drop_decision, drop_nodes,
-			   drop_cost,	    NULL,	 drop_kafka, drop_kafka_summary, drop_sagas,
-			   NULL, NULL};
+	struct sink out = {NULL,	  drop_sample, drop_summary, drop_decision,	 drop_nodes,
+			   drop_cost,	  NULL,	       NULL,	     NULL,		 drop_kafka,
+			   drop_kafka_summary, drop_sagas, NULL, NULL};
 	struct run_stats st;
 	run_once(&sc, a.has_seed ? a.seed : sc.seed, &out, NULL, &st);
 	struct rusage ru;

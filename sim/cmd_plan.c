@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "month.h"
 #include "plan.h"
+#include "plan_rollout.h"
 #include "plan_pair.h"
 #include "plan_seq.h"
 #include "store.h"
@@ -234,6 +235,8 @@ static const char *variant_label(const struct planner *P, int v)
 	return P->sc->n_variants ? P->sc->variants[v - 1].name : "the scenario";
 }
 
+static const char *label_of(const void *ctx, int v) { return variant_label(ctx, v); }
+
 static void fmt_left(char *buf, size_t n, double s)
 {
 	if (!isfinite(s))
@@ -296,6 +299,12 @@ static bool commit_run(void *ctx, struct plan_result *r)
 			}
 			if (r->has_cost)
 				s.cost(s.ctx, &r->cost);
+			if (r->has_rollout && r->rollout_service >= 0) {
+				struct row_rollout row = r->rollout;
+				row.service = vs->services[r->rollout_service].name;
+				row.outcome = r->rollout_outcome;
+				s.rollout(s.ctx, &row);
+			}
 			struct run_end end = {"ok", r->st.wall_s, r->st.events, r->st.requests, r->st.sim_s};
 			rc = store_run_commit(P->st, &end, NULL, &e);
 			if (rc == 1) { /* another process of this plan stored it first */
@@ -1100,6 +1109,8 @@ static int conclude(struct planner *P)
 	if (!rc && !P->o->quiet) {
 		print_tables(P, R.rv, R.rs, R.rf, R.n_f, R.by_cost);
 		print_pairs(P, &A);
+		if (plan_rollout_print(stdout, P->st, P->plan_id, P->n_var, P->reps, label_of, P, &e))
+			rc = cli_fail(&e);
 		if (P->adapt)
 			printf("\nrecommendation (target: P(SLO met) >= %g%%, adaptive: Wald's SPRT of %g%% against %g%%, "
 			       "alpha = beta = %g%%): %s\n", 100 * P->target, 100 * P->sprt.p0, 100 * P->sprt.p1,

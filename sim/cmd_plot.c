@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "plot.h"
+#include "plot_rollout.h"
 
 static int parse_id(const struct cmd *cmd, const char *opt, const char *s, int64_t *out)
 {
@@ -214,6 +215,8 @@ int cmd_plot(const struct cmd *cmd, int argc, char **argv)
 	struct herr e;
 	rc = plot_all(db, &r, a.format, a.out ? a.out : dir, "", a.scripts, &charts, &n, &e);
 	print_charts(&r, charts, n);
+	if (!rc) /* the rollout chart of a service with a rollout (docs/rollouts.md) */
+		rc = plot_rollout_all(db, &r, a.format, a.out ? a.out : dir, a.scripts, stdout, &e);
 	if (rc)
 		rc = cli_fail(&e);
 	plot_charts_free(charts, n);

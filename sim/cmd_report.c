@@ -315,7 +315,76 @@ static int summary_table(struct doc *d, plot_db *db, const struct plot_run *r, s
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The run's rows of a Kafka table (version 8), every column but run_id,
+/* A text column of a row (NULL as "-"). */
+static const char *text_or(sqlite3_stmt *s, int i, char *buf, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	snprintf(buf, n, "%s", t ? (const char *)t : "-");
+	return buf;
+}
+
+/* The rollouts of the run (docs/rollouts.md): each one's outcome, then its
+ * analysis measurements. Nothing for a file or run without them. */
+static int rollout_section(struct doc *d, plot_db *db, const struct plot_run *r, struct herr *e)
+{
+	static const char outcome_sql[] =
+		"SELECT service, strategy, outcome, started_s, ended_s, rollback_s, measurements, failed, errors, "
+		"extra_pod_hours, max_pods FROM rollouts WHERE run_id = ?1 ORDER BY service";
+	static const char measure_sql[] =
+		"SELECT t_s, service, json_extract(metrics, '$.metric'), json_extract(metrics, '$.value'), "
+		"json_extract(metrics, '$.verdict'), detail FROM decisions WHERE run_id = ?1 AND kind = 'rollout' "
+		"AND event IN ('measurement', 'aborted', 'promoted', 'paused', 'rolled-back', 'switched') ORDER BY id";
+	if (!plot_has_table(db, "rollouts"))
+		return 0;
+	sqlite3 *h = plot_sqlite(db);
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(h, outcome_sql, -1, &s, NULL))
+		return herr_at(e, plot_path(db), 0, 0, "cannot read the rollouts: %s", sqlite3_errmsg(h));
+	sqlite3_bind_int64(s, 1, r->id);
+	static const char *const head[] = {"service", "strategy", "outcome", "started", "ended", "rolled back after",
+					   "measurements", "failed", "errors", "extra pod-hours", "most pods"};
+	static const bool num[] = {false, false, false, true, true, true, true, true, true, true, true};
+	char b[11][240];
+	const char *cells[11];
+	int rc, rows = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!rows++) {
+			heading(d, 2, "Rollout");
+			para(d, "The new version's release (docs/rollouts.md): how it ended, then the analysis "
+				"measurements and the controller's decisions (the decisions table, kind 'rollout').");
+			table_begin(d);
+			table_row(d, head, 11, true, num);
+		}
+		for (int i = 0; i < 11; i++)
+			cells[i] = text_or(s, i, b[i], sizeof b[i]);
+		table_row(d, cells, 11, false, num);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return herr_at(e, plot_path(db), 0, 0, "cannot read the rollouts: %s", sqlite3_errmsg(h));
+	if (!rows)
+		return 0;
+	table_end(d);
+	if (sqlite3_prepare_v2(h, measure_sql, -1, &s, NULL))
+		return herr_at(e, plot_path(db), 0, 0, "cannot read the rollout's decisions: %s", sqlite3_errmsg(h));
+	sqlite3_bind_int64(s, 1, r->id);
+	static const char *const mhead[] = {"t (s)", "service", "metric", "value", "verdict", "detail"};
+	static const bool mnum[] = {true, false, false, true, false, false};
+	table_begin(d);
+	table_row(d, mhead, 6, true, mnum);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < 6; i++)
+			cells[i] = text_or(s, i, b[i], sizeof b[i]);
+		table_row(d, cells, 6, false, mnum);
+	}
+	table_end(d);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return herr_at(e, plot_path(db), 0, 0, "cannot read the rollout's decisions: %s", sqlite3_errmsg(h));
+	return 0;
+}
+
+/* The run's rows of a Kafka table (version 10), every column but run_id,
  * ordered by `order`; nothing when the file or the run has none. */
 static int kafka_table(struct doc *d, plot_db *db, const struct plot_run *r, const char *table, const char *order,
 		       const char *title, const char *note, struct herr *e)
@@ -429,6 +498,33 @@ static void pool_costs(struct doc *d, sqlite3 *h, const struct plot_run *r)
 	table_end(d);
 }
 
+/* Each NodePool's upgrade by drift (docs/drift.md): its drift-complete
+ * row, or that it was not over when the run ended. */
+static void upgrade_facts(struct doc *d, sqlite3 *h, const struct plot_run *r)
+{
+	static const char q[] =
+		"WITH p AS (SELECT pod, MIN(t_s) AS first, MAX(id) AS last, MIN(id) AS o FROM decisions "
+		"WHERE run_id = ?1 AND kind = 'node' AND event = 'drift' GROUP BY pod) "
+		"SELECT p.pod, p.first, (SELECT c.detail FROM decisions c WHERE c.run_id = ?1 AND c.kind = 'node' "
+		"AND c.event = 'drift-complete' AND c.pod = p.pod AND c.id > p.last ORDER BY c.id LIMIT 1) "
+		"FROM p ORDER BY p.o";
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(h, q, -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, r->id);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			para_begin(d);
+			if (sqlite3_column_type(s, 2) != SQLITE_NULL)
+				escf(d, "Upgrade by drift: %s.", (const char *)sqlite3_column_text(s, 2));
+			else
+				escf(d, "Upgrade by drift: NodePool %s drifted at %.0f s and still had drifted nodes when the "
+					"run ended.",
+				     (const char *)sqlite3_column_text(s, 0), sqlite3_column_double(s, 1));
+			para_end(d);
+		}
+	}
+	sqlite3_finalize(s);
+}
+
 /* The run's nodes and cost, in a file that has them (version 3) for a run
  * that has them (a scenario with a cluster). */
 static void cost_facts(struct doc *d, plot_db *db, const struct plot_run *r)
@@ -452,6 +548,7 @@ static void cost_facts(struct doc *d, plot_db *db, const struct plot_run *r)
 	}
 	sqlite3_finalize(s);
 	pool_costs(d, h, r);
+	upgrade_facts(d, h, r);
 }
 
 /* ---- Charts ----------------------------------------------------------------- */
@@ -896,6 +993,13 @@ static void fault_assumptions(struct doc *d, const struct scenario *sc)
 		snprintf(buf, sizeof buf, "%zu at given times", in->n_at);
 		kv(d, "spot interruptions", buf);
 	}
+	for (size_t i = 0; i < cl->n_drifts; i++) {
+		const struct scn_drift *dr = &cl->drifts[i];
+		fmt_time(a, sizeof a, dr->at);
+		snprintf(buf, sizeof buf, "NodePool '%s' at %s, to %s: its nodes Drifted, replaced within its budgets",
+			 cl->karpenter.pools[dr->pool].name, a, dr->nodeclass);
+		kv(d, "node class change", buf);
+	}
 }
 
 static void cluster_assumptions(struct doc *d, const struct scenario *sc)
@@ -1020,6 +1124,8 @@ static int page(struct doc *d, plot_db *db, const struct plot_run *r, const char
 	int rc = summary_table(d, db, r, e);
 	para(d, "Latencies are of the requests answered successfully; error rate and CPU are fractions shown in "
 		"percent; SLO is whether the service met its objective over the run.");
+	if (!rc)
+		rc = rollout_section(d, db, r, e);
 	if (!rc)
 		rc = kafka_table(d, db, r, "kafka_summaries", "consumer_group, topic", "Kafka consumer groups",
 				 "Per consumer group and topic (docs/kafka.md): latencies are from produce to commit "

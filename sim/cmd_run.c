@@ -36,7 +36,25 @@ struct outcome {
 	struct row_cost cost;
 	double start_p50, start_p99; /* pod start-up of the service that started most pods, s; NaN: none */
 	double err_rate;       /* errors / (served + errors) over all services */
+	bool has_rollout;      /* a service has a rollout: the first one's outcome below */
+	char ro_outcome[16];   /* rollouts.outcome */
+	double ro_rollback_s;  /* rollouts.rollback_s, NaN: none */
+	double ro_extra_pod_h; /* rollouts.extra_pod_hours */
+	int ro_max_pods;       /* rollouts.max_pods */
 };
+
+/* An upgrade by drift (cluster.drifts): its pool's "drift" and
+ * "drift-complete" rows, for the run's summary. */
+struct upgrade {
+	char pool[64];
+	double first;      /* its first drift, s */
+	bool done;
+	char detail[320];  /* the drift-complete row's */
+	double ended, errors; /* requests that ended, and failed, in the samples from its first drift on */
+	double p99;        /* the worst sample p99 meanwhile, ms (NaN: none) */
+	char p99_svc[32];  /* ... of this service */
+};
+#define MAX_UPGRADES 8
 
 /* Rows go to the store; summaries are also kept to print, with the outcome. */
 struct tee {
@@ -45,9 +63,38 @@ struct tee {
 	size_t n_sums, cap;
 	const struct scenario *sc;
 	struct outcome o;
+	struct upgrade up[MAX_UPGRADES]; /* the last of each pool's upgrades, the first MAX_UPGRADES pools */
+	size_t n_up;
 	char *kafka;      /* the Kafka groups' and sagas' lines to print (owned; NULL: none) */
 	size_t kafka_len;
 };
+
+/* A node row of an upgrade by drift ("drift", "drift-complete"), kept. */
+static void keep_upgrade(struct tee *t, const struct row_decision *r)
+{
+	bool start = !strcmp(r->event, "drift"), end = !strcmp(r->event, "drift-complete");
+	if (!start && !end)
+		return;
+	size_t i = 0;
+	while (i < t->n_up && strcmp(t->up[i].pool, r->pod))
+		i++;
+	if (i == t->n_up) {
+		if (i == MAX_UPGRADES || end)
+			return;
+		t->n_up++;
+		snprintf(t->up[i].pool, sizeof t->up[i].pool, "%s", r->pod);
+		t->up[i].done = true; /* a new upgrade below */
+	}
+	struct upgrade *u = &t->up[i];
+	if (start && u->done)
+		*u = (struct upgrade){.first = r->t_s, .done = false, .p99 = NAN};
+	if (start)
+		snprintf(u->pool, sizeof u->pool, "%s", r->pod);
+	if (end) {
+		u->done = true;
+		snprintf(u->detail, sizeof u->detail, "%s", r->detail ? r->detail : "");
+	}
+}
 
 /* A line for the Kafka table, kept to print after the services'. */
 static void kafka_line(struct tee *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -82,6 +129,18 @@ static void tee_sample(void *ctx, const struct row_sample *r)
 {
 	struct tee *t = ctx;
 	t->store.sample(t->store.ctx, r);
+	double dt = sim_to_s(t->sc->sample_interval);
+	for (size_t i = 0; i < t->n_up; i++) { /* the samples of an upgrade going on */
+		struct upgrade *u = &t->up[i];
+		if (u->done || r->t_s <= u->first)
+			continue;
+		u->ended += r->served_rps * dt + (double)r->errors;
+		u->errors += (double)r->errors;
+		if (!isnan(r->p99_ms) && (isnan(u->p99) || r->p99_ms > u->p99)) {
+			u->p99 = r->p99_ms;
+			snprintf(u->p99_svc, sizeof u->p99_svc, "%s", r->service);
+		}
+	}
 	int i = scn_service_index(t->sc, r->service);
 	if (i >= 0 && !isnan(r->p99_ms) && in_spike(&t->sc->services[i], r->t_s) &&
 	    (isnan(t->o.spike_p99) || r->p99_ms > t->o.spike_p99))
@@ -97,6 +156,8 @@ static void tee_decision(void *ctx, const struct row_decision *r)
 		t->o.first_unsched = r->t_s;
 	if (t->o.first_unsched >= 0 && t->o.first_ready < 0 && !strcmp(r->kind, "node") && !strcmp(r->event, "ready"))
 		t->o.first_ready = r->t_s;
+	if (!strcmp(r->kind, "node"))
+		keep_upgrade(t, r);
 }
 
 static void tee_nodes(void *ctx, const struct row_nodes *r)
@@ -119,6 +180,25 @@ static void tee_pod_sample(void *ctx, const struct row_pod_sample *r)
 {
 	struct tee *t = ctx;
 	t->store.pod_sample(t->store.ctx, r);
+}
+
+static void tee_version(void *ctx, const struct row_version *r)
+{
+	struct tee *t = ctx;
+	t->store.version(t->store.ctx, r);
+}
+
+static void tee_rollout(void *ctx, const struct row_rollout *r)
+{
+	struct tee *t = ctx;
+	t->store.rollout(t->store.ctx, r);
+	if (t->o.has_rollout)
+		return;
+	t->o.has_rollout = true;
+	snprintf(t->o.ro_outcome, sizeof t->o.ro_outcome, "%s", r->outcome);
+	t->o.ro_rollback_s = r->rollback_s;
+	t->o.ro_extra_pod_h = r->extra_pod_hours;
+	t->o.ro_max_pods = r->max_pods;
 }
 
 static void tee_kafka(void *ctx, const struct row_kafka *r)
@@ -275,10 +355,12 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 		return cli_fail(&e);
 	}
 	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services, sc,
-			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0}, NULL, 0};
+			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0, false, "", NAN, 0, 0},
+			{{"", 0, false, "", 0, 0, NAN, ""}}, 0, NULL, 0};
 	/* Pod samples only where the store takes them: NULL spares the model the work. */
 	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost,
-			   t.store.pod_sample ? tee_pod_sample : NULL,
+			   t.store.pod_sample ? tee_pod_sample : NULL, t.store.version ? tee_version : NULL,
+			   t.store.rollout ? tee_rollout : NULL,
 			   t.store.kafka ? tee_kafka : NULL,
 			   t.store.kafka_summary ? tee_kafka_summary : NULL,
 			   t.store.sagas ? tee_sagas : NULL,
@@ -319,6 +401,24 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 		if (t.o.has_cost)
 			printf("cluster: %.2f USD for the run, %.0f USD a month at this rate, %.1f node-hours, at most %d nodes\n",
 			       t.o.cost.cost_usd, t.o.cost.monthly_usd, t.o.cost.node_hours, t.o.cost.max_nodes);
+		for (size_t i = 0; i < t.n_up; i++) {
+			const struct upgrade *u = &t.up[i];
+			if (u->done)
+				printf("upgrade: %s\n", u->detail);
+			else
+				printf("upgrade: NodePool %s drifted at %.0f s: drifted nodes are left at the end of the run\n",
+				       u->pool, u->first);
+			if (u->ended > 0)
+				printf("  meanwhile: %.3g %% of %.0f requests failed, the worst sample p99 %.1f ms (%s)\n",
+				       100 * u->errors / u->ended, u->ended, u->p99, u->p99_svc);
+		}
+		if (t.o.has_rollout) {
+			char back[64] = "";
+			if (!isnan(t.o.ro_rollback_s))
+				snprintf(back, sizeof back, ", rolled back %.0f s after its start", t.o.ro_rollback_s);
+			printf("rollout: %s%s; %.2f pod-hours above spec.replicas, at most %d pods\n", t.o.ro_outcome, back,
+			       t.o.ro_extra_pod_h, t.o.ro_max_pods);
+		}
 		printf("results: %s (run %" PRId64 ")\n", db, run_id);
 	}
 	/* Pod start-up and errors over all services, for a comparison. */
@@ -363,6 +463,20 @@ static void print_compare(const struct scenario *sc, const struct outcome *o)
 		       100 * o[v].err_rate, cost, month);
 	}
 	printf("first new node: from the first pod that fit no node to the first node Ready after it.\n");
+	bool any = false;
+	for (size_t v = 0; v < sc->n_variants; v++)
+		any |= o[v].has_rollout;
+	if (!any)
+		return;
+	printf("\n%-20s %12s %14s %12s %9s\n", "variant", "rollout", "rolled back", "extra pod-h", "max pods");
+	for (size_t v = 0; v < sc->n_variants; v++) {
+		char back[32] = "-";
+		if (!isnan(o[v].ro_rollback_s))
+			snprintf(back, sizeof back, "%.0f s", o[v].ro_rollback_s);
+		printf("%-20s %12s %14s %12.2f %9d\n", sc->variants[v].name, o[v].has_rollout ? o[v].ro_outcome : "-", back,
+		       o[v].ro_extra_pod_h, o[v].ro_max_pods);
+	}
+	printf("rolled back: from the rollout's start to all traffic on the stable version.\n");
 }
 
 /* --variant K --replication R: one variant, and one run of a plan (0: not given). */

@@ -20,6 +20,7 @@ enum metric {
 	M_ERROR_RATE, M_TIMEOUT_RATE, M_CPU_UTIL, M_VIOLATION_MINUTES, M_SLO_MET,
 	M_PODS_STARTED, M_POD_START_P50, M_POD_START_P99,
 	M_REPLICAS_MAX, M_READY_MIN, M_INTERVAL_P99_MAX,
+	M_RO_ROLLED_BACK, M_RO_PROMOTED, M_RO_ROLLBACK,
 	M_COST_USD, M_COST_MONTHLY, M_NODES_MAX, M_NODES_HOURS,
 	M_PLAN_BUFFER, M_PLAN_REC_P, M_PLAN_REC_COST, M_PLAN_VAR_P, M_PLAN_VAR_LOWER, M_PLAN_VAR_COST,
 	M_KAFKA_MAX_LAG, M_KAFKA_DLT, M_KAFKA_P99, M_KAFKA_REBALANCES, M_SAGA_P50, M_SAGA_P99, M_SAGA_FAILED,
@@ -53,6 +54,9 @@ static const struct metric_def metrics[N_METRICS] = {
 	[M_REPLICAS_MAX] = {"replicas.max", true, EXP_COUNT, "the run has no sample"},
 	[M_READY_MIN] = {"ready.min", true, EXP_COUNT, "the run has no sample"},
 	[M_INTERVAL_P99_MAX] = {"interval_p99.max", true, EXP_MS, "no interval answered a request"},
+	[M_RO_ROLLED_BACK] = {"rollout.rolled_back", true, EXP_BOOL, "the service has no rollout"},
+	[M_RO_PROMOTED] = {"rollout.promoted", true, EXP_BOOL, "the service has no rollout"},
+	[M_RO_ROLLBACK] = {"rollout.rollback", true, EXP_SECONDS, "the rollout was not rolled back"},
 	[M_COST_USD] = {"cost.usd", false, EXP_USD, "the run has no cluster"},
 	[M_COST_MONTHLY] = {"cost.monthly", false, EXP_USD, "the run has no cluster"},
 	[M_NODES_MAX] = {"nodes.max", false, EXP_COUNT, "the run has no cluster"},
@@ -84,8 +88,8 @@ static const char *const plan_names[] = {
 static const char *const service_names[] = {
 	"p50", "p90", "p99", "p999", "mean", "max", "error_rate", "timeout_rate", "cpu_util",
 	"violation_minutes", "slo_met", "pods_started", "pod_start.p50", "pod_start.p99",
-	"replicas.max", "ready.min", "interval_p99.max", "kafka.max_lag", "kafka.dlt", "kafka.p99",
-	"kafka.rebalances", "kafka.slo_met", NULL,
+	"replicas.max", "ready.min", "interval_p99.max", "rollout.rolled_back", "rollout.promoted", "rollout.rollback",
+	"kafka.max_lag", "kafka.dlt", "kafka.p99", "kafka.rebalances", "kafka.slo_met", NULL,
 };
 static const char *const run_names[] = {"cost.usd", "cost.monthly", "nodes.max", "nodes.hours", NULL};
 
@@ -743,6 +747,26 @@ static void on_pod_sample(void *ctx, const struct row_pod_sample *row)
 	r->next.pod_sample(r->next.ctx, row);
 }
 
+static void on_version(void *ctx, const struct row_version *row)
+{
+	struct exp_results *r = ctx;
+	r->next.version(r->next.ctx, row);
+}
+
+static void on_rollout(void *ctx, const struct row_rollout *row)
+{
+	struct exp_results *r = ctx;
+	if (r->next.rollout)
+		r->next.rollout(r->next.ctx, row);
+	int i = row_service(r, row->service, &r->last);
+	if (i < 0)
+		return;
+	r->svc[i].has_rollout = true;
+	r->svc[i].rolled_back = !strcmp(row->outcome, "aborted");
+	r->svc[i].promoted = !strcmp(row->outcome, "promoted");
+	r->svc[i].rollback_s = row->rollback_s;
+}
+
 static void on_kafka(void *ctx, const struct row_kafka *row)
 {
 	struct exp_results *r = ctx;
@@ -817,7 +841,8 @@ struct sink expect_sink(struct exp_results *r)
 {
 	/* No expectation reads pod samples: they are asked for only if next keeps them. */
 	return (struct sink){r, on_sample, on_summary, on_decision, on_nodes, on_cost,
-			     r->next.pod_sample ? on_pod_sample : NULL, on_kafka, on_kafka_summary, on_sagas,
+			     r->next.pod_sample ? on_pod_sample : NULL, r->next.version ? on_version : NULL,
+			     on_rollout, on_kafka, on_kafka_summary, on_sagas,
 			     r->next.kafka_partition ? on_kafka_partition : NULL,
 			     r->next.saga_sample ? on_saga_sample : NULL};
 }
@@ -846,6 +871,9 @@ double expect_actual(const struct exp_results *r, int metric, int service)
 	case M_REPLICAS_MAX: return s->max_replicas < 0 ? NAN : (double)s->max_replicas;
 	case M_READY_MIN: return s->min_ready < 0 ? NAN : (double)s->min_ready;
 	case M_INTERVAL_P99_MAX: return s->worst_p99;
+	case M_RO_ROLLED_BACK: return s->has_rollout ? (double)s->rolled_back : NAN;
+	case M_RO_PROMOTED: return s->has_rollout ? (double)s->promoted : NAN;
+	case M_RO_ROLLBACK: return s->has_rollout ? s->rollback_s : NAN;
 	case M_KAFKA_MAX_LAG: return s->has_kafka ? (double)s->kafka_max_lag : NAN;
 	case M_KAFKA_DLT: return s->has_kafka ? (double)s->kafka_dlt : NAN;
 	case M_KAFKA_P99: return s->kafka_p99;

@@ -100,6 +100,9 @@ struct exp_service {
 	int max_replicas;       /* most pods at a sample time (-1: no sample) */
 	int min_ready;          /* fewest ready pods at a sample time (-1: no sample) */
 	double worst_p99;       /* worst p99 of a sample interval, ms (NaN: none) */
+	bool has_rollout;       /* its rollouts row arrived (a service with `rollout:`) */
+	bool rolled_back, promoted; /* its outcome: aborted, promoted */
+	double rollback_s;      /* rollouts.rollback_s (NaN: not rolled back) */
 	bool has_kafka;         /* a Kafka summary of one of its consumer groups arrived */
 	int64_t kafka_max_lag;  /* the most lag of any of its groups */
 	int64_t kafka_dlt;      /* messages its groups sent to DLTs */

@@ -369,12 +369,25 @@ static void cap_cost(void *ctx, const struct row_cost *row)
 	c->r->cost = *row;
 }
 
+static void cap_rollout(void *ctx, const struct row_rollout *row)
+{
+	struct capture *c = ctx;
+	if (c->r->has_rollout)
+		return;
+	c->r->has_rollout = true;
+	c->r->rollout = *row;
+	c->r->rollout_service = scn_service_index(c->sc, row->service);
+	snprintf(c->r->rollout_outcome, sizeof c->r->rollout_outcome, "%s", row->outcome);
+	c->r->rollout.service = c->r->rollout.outcome = NULL; /* the worker's scenario goes away */
+}
+
 static struct plan_result *simulate(const struct scenario *vs, const struct plan_job *j, atomic_int *interrupt)
 {
 	struct plan_result *r = result_new(j, vs->n_services);
 	r->rank = mpi_rank;
 	struct capture c = {vs, r, sim_to_s(plan_normal_time(vs)), -1, 0};
-	struct sink out = {&c, cap_sample, cap_summary, NULL, cap_nodes, cap_cost, NULL, NULL, NULL, NULL, NULL, NULL};
+	struct sink out = {&c, cap_sample, cap_summary, NULL, cap_nodes, cap_cost, NULL, NULL, cap_rollout,
+			   NULL, NULL, NULL, NULL, NULL};
 	struct run_hooks hooks = {interrupt, NULL, NULL};
 	run_once(vs, j->seed, &out, &hooks, &r->st);
 	r->base_cost_per_hour = c.t_s >= 0 ? c.per_hour : NAN;

@@ -142,6 +142,11 @@ struct plan_result {
 	size_t n_services;
 	bool *has_summary;         /* per service (owned) */
 	struct row_summary *sums;  /* per service, .service NULL (owned) */
+	bool has_rollout;          /* a service has a rollout (the first one's row below) */
+	struct row_rollout rollout;/* its outcome; .service and .outcome NULL, the service's index in
+	                            * rollout_service and the outcome in rollout_outcome */
+	int rollout_service;
+	char rollout_outcome[16];
 };
 void plan_result_free(struct plan_result *r);
 

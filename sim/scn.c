@@ -579,7 +579,7 @@ static int load_service(struct ld *L, size_t idx)
 {
 	static const char *const keys[] = {"replicas", "resources", "deployment", "workers",	"queue",   "timeout",
 					   "cpu_per_request", "warmup", "balancer", "calls", "traffic",
-					   "slo", "hpa", "startup", "memory_usage", "buffer", NULL};
+					   "slo", "hpa", "startup", "memory_usage", "buffer", "rollout", NULL};
 	const struct ynode *k = yt_key(L->names, idx), *v = yt_val(L->names, idx), *n;
 	struct scn_service *s = &L->sc->services[idx];
 	char in[120];
@@ -638,6 +638,8 @@ static int load_service(struct ld *L, size_t idx)
 	s->replicas = (int)replicas;
 	s->workers = (int)workers;
 	s->queue = queue;
+	if ((n = yt_get(v, "rollout")) && ld_load_rollout(L, n, s))
+		return -1;
 	return 0;
 }
 
@@ -1122,6 +1124,7 @@ void scn_free(struct scenario *sc)
 		free(s->calls);
 		free(s->traffic.spikes);
 		trace_free(&s->traffic.pattern.trace);
+		ld_free_rollout(s);
 	}
 	ld_free_k8s(sc);
 	ld_free_external(sc);

@@ -15,6 +15,7 @@
 
 #include "catalog.h"
 #include "common.h"
+#include "cron.h"
 
 /* A distribution of a positive quantity, by its mean and coefficient of
  * variation (cv = standard deviation / mean). */
@@ -421,6 +422,41 @@ struct scn_nodeclass {
 /* The values of karpenter.sh/capacity-type headroom models, as bits. */
 enum { SCN_ON_DEMAND = 1, SCN_SPOT = 2 };
 
+/*
+ * One disruption budget of a NodePool (spec.disruption.budgets[i];
+ * kubernetes-sigs/karpenter pkg/apis/v1/nodepool.go Budget). It caps the
+ * nodes of the pool disrupting at once for the reasons it names, while it
+ * is active: always without a schedule, else from each time its cron
+ * schedule fires (UTC) for its duration. models/karpenter.h
+ * karp_budget_allowed_at computes it.
+ */
+enum scn_disruption_reason {       /* pkg/apis/v1 DisruptionReason, as bits */
+	SCN_REASON_UNDERUTILIZED = 1,  /* consolidation of a non-empty node */
+	SCN_REASON_EMPTY = 2,          /* an empty node */
+	SCN_REASON_DRIFTED = 4         /* a drifted node (cluster.drifts) */
+};
+#define SCN_REASONS_ALL 7          /* a budget without `reasons`: every well-known reason */
+#define SCN_MAX_BUDGETS 50         /* +kubebuilder:validation:MaxItems=50 */
+struct scn_budget {
+	double pct;         /* nodes as a percentage, 0..100; -1: a count */
+	int nodes;          /* nodes as a count; -1: a percentage */
+	unsigned reasons;   /* SCN_REASON_* bits it applies to (SCN_REASONS_ALL without `reasons`) */
+	bool scheduled;     /* has schedule and duration (both or neither, as upstream requires) */
+	struct cron schedule; /* when it becomes active (UTC unless CRON_TZ=), descriptors expanded */
+	simtime duration;   /* how long it stays active after each firing, ns */
+	int line, col;
+};
+
+/* A NodePool's node class changed at a time (cluster.drifts): the pool's
+ * nodes launched before are Drifted, and Karpenter replaces them
+ * (models/karpenter.h, drift). */
+struct scn_drift {
+	simtime at;         /* ns after the start, > 0 */
+	int pool;           /* index into karpenter.pools */
+	char *nodeclass;    /* what the nodes change to, for people (an AMI, a Kubernetes version; owned) */
+	int line, col;
+};
+
 /* A karpenter.sh/v1 NodePool, resolved against the catalog. */
 struct scn_nodepool {
 	char *name;                 /* metadata.name (owned) */
@@ -449,6 +485,8 @@ struct scn_nodepool {
 	simtime termination_grace;  /* template.spec.terminationGracePeriod, ns: how long a drain waits on
 	                             * PDBs and do-not-disrupt before it deletes the pods; 0: unset (it waits) */
 	int line, col;
+	struct scn_budget *budgets; /* spec.disruption.budgets (owned), in file order; default one of 10 % */
+	size_t n_budgets;
 };
 
 /* Latencies of one instance family (karpenter.k8s.aws/instance-family). */
@@ -593,6 +631,8 @@ struct scn_cluster {
 	struct scn_interruptions interruptions; /* spot interruptions (models/spot.h) */
 	struct scn_outage *outages; /* zones lost (owned; models/outage.h), in file order */
 	size_t n_outages;
+	struct scn_drift *drifts;   /* NodePools' node classes changed (cluster.drifts; owned), by time */
+	size_t n_drifts;
 };
 
 /* The control plane's timing (kube-controller-manager and metrics-server). */
@@ -658,6 +698,7 @@ struct scn_service {
 	bool safe_to_evict;          /* pod annotation cluster-autoscaler.kubernetes.io/safe-to-evict is not "false" */
 	int pdb;                     /* index into scenario.pdbs of the PDB selecting its pods; -1: none */
 	struct scn_placement placement; /* the pod template's nodeSelector, affinity, tolerations and spread */
+	struct scn_delivery *delivery; /* `rollout:` (sim/scn_rollout.h, owned); NULL: none */
 };
 
 /* One variant of a `compare:` scenario: a name and the overrides that make
@@ -787,6 +828,7 @@ struct scn_kafka {
 };
 
 struct expect; /* one line of `expect:` (sim/expect.h) */
+struct scn_delivery; /* a service's `rollout:` (sim/scn_rollout.h) */
 
 /* `cost:`, what a month costs beyond the simulated event (docs/cost.md,
  * sim/month.h). Every figure is USD. */

@@ -162,6 +162,14 @@ void ld_free_placement(struct scenario *sc);
  * catalog, zones, node groups and NodePools). */
 int ld_load_interruptions(struct ld *L, const struct ynode *v);
 int ld_load_outages(struct ld *L, const struct ynode *v);
+/* sim/scn_drift.c: a NodePool's spec.disruption.budgets (its budgets,
+ * replacing any before); ld_default_budgets gives a pool without them the
+ * default one (10 %, every reason). cluster.drifts (after the NodePools);
+ * ld_free_drifts frees both. */
+int ld_load_budgets(struct ld *L, const struct ynode *v, struct scn_nodepool *np);
+void ld_default_budgets(struct scn_nodepool *np);
+int ld_load_drifts(struct ld *L, const struct ynode *v);
+void ld_free_drifts(struct scenario *sc);
 void ld_free_faults(struct scenario *sc);
 /* sim/scn_offer.c: cluster.offerings (v: the cluster mapping; after the
  * catalog and the zones: loads the file it names, then the offerings
@@ -215,6 +223,10 @@ int ld_load_balancer(struct ld *L, const struct ynode *svc, struct scn_service *
 /* sim/scn_cost.c: `cost:` into L->sc->cost (v NULL: the defaults). */
 int ld_load_cost(struct ld *L, const struct ynode *v);
 
+/* sim/scn_rollout.c: a service's `rollout:` (after its other keys, its
+ * replicas set) into s->delivery; ld_free_rollout frees it. */
+int ld_load_rollout(struct ld *L, const struct ynode *v, struct scn_service *s);
+void ld_free_rollout(struct scn_service *s);
 /* sim/scn_kafka.c: `kafka:` (v), read before the services (root is the
  * scenario, whose services mapping it looks names up in); a KEDA trigger
  * adds its series to external_metrics. */

@@ -110,7 +110,7 @@ static int load_metadata(struct ld *L, const struct ynode *v, struct scn_hpa *h)
 static int load_target_ref(struct ld *L, const struct ynode *v)
 {
 	static const char *const keys[] = {"apiVersion", "kind", "name", NULL};
-	static const char *const kinds[] = {"Deployment", "StatefulSet", "ReplicaSet", NULL};
+	static const char *const kinds[] = {"Deployment", "StatefulSet", "ReplicaSet", "Rollout", NULL};
 	int kind = 0;
 	if (ld_want_map(L, v, "scaleTargetRef") || ld_check_keys(L, v, keys, "scaleTargetRef") ||
 	    !ld_need(L, v, "kind", "scaleTargetRef") || ld_get_enum(L, v, "kind", kinds, &kind) ||
@@ -827,39 +827,6 @@ static int resolve_pool(struct ld *L, const struct ynode *at, struct scn_nodepoo
 	return 0;
 }
 
-static int load_budgets(struct ld *L, const struct ynode *v, struct scn_nodepool *np)
-{
-	static const char *const keys[] = {"nodes", "reasons", "schedule", "duration", NULL};
-	if (ld_want_seq(L, v, "budgets"))
-		return -1;
-	np->budget_pct = -1;
-	np->budget_nodes = -1;
-	for (size_t i = 0; i < v->n; i++) {
-		const struct ynode *b = v->kid[i], *n;
-		if (ld_want_map(L, b, "a budget") || ld_check_keys(L, b, keys, "a budget") ||
-		    !(n = ld_need(L, b, "nodes", "a budget")) || !ld_scalar(L, n, "nodes"))
-			return -1;
-		if (yt_get(b, "schedule") || yt_get(b, "duration"))
-			return yt_err(L->e, yt_get(b, "schedule") ? yt_get(b, "schedule") : yt_get(b, "duration"),
-				      "scheduled budgets are not modelled (a budget here is always active)");
-		char why[UNITS_WHY];
-		double pct;
-		int64_t cnt;
-		if (strchr(n->s, '%')) {
-			if (units_fraction(n->s, &pct, why) || pct < 0 || pct > 1)
-				return yt_err(L->e, n, "nodes: '%s' is not a percentage from 0%% to 100%%", n->s);
-			if (np->budget_pct < 0 || pct * 100 < np->budget_pct)
-				np->budget_pct = pct * 100;
-		} else {
-			if (units_integer(n->s, &cnt, why) || cnt < 0)
-				return yt_err(L->e, n, "nodes: '%s' is not a count of nodes or a percentage", n->s);
-			if (np->budget_nodes < 0 || cnt < np->budget_nodes)
-				np->budget_nodes = (int)cnt;
-		}
-	}
-	return 0;
-}
-
 /* The zones a pool's requirements allow, as a mask of cluster.zones. */
 static uint32_t pool_zones(const struct scenario *sc, const struct scn_nodepool *np)
 {
@@ -1004,9 +971,10 @@ static int load_nodepool(struct ld *L, const struct ynode *v, struct scn_nodepoo
 			np->consolidation_off = true;
 		else if (ld_get_dur(L, n, "consolidateAfter", 0, 100000 * SIM_HOUR, false, &np->consolidate_after))
 			return -1;
-		if ((b = yt_get(n, "budgets")) && load_budgets(L, b, np))
+		if ((b = yt_get(n, "budgets")) && ld_load_budgets(L, b, np))
 			return -1;
 	}
+	ld_default_budgets(np);
 	if ((n = yt_get(spec, "limits"))) {
 		int64_t nodes = 0;
 		if (ld_want_map(L, n, "limits") || ld_check_keys(L, n, lkeys, "limits") ||
@@ -1419,7 +1387,7 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 {
 	static const char *const keys[] = {"nodes", "scheduler", "daemonsets", "catalog", "offerings", "capacity",
 					   "provisioner", "karpenter", "cluster_autoscaler", "cpu_weight_mapping", "zones",
-					   "interruptions", "outages",
+					   "interruptions", "outages", "drifts",
 					   NULL};
 	static const char *const weights[] = {"cgroup-v2-log-quadratic", "cgroup-v2-linear", "cgroup-v1", NULL};
 	static const char *const skeys[] = {"scoringStrategy", "defaultingType", NULL};
@@ -1509,7 +1477,8 @@ int ld_load_cluster(struct ld *L, const struct ynode *v)
 	if (!c->n_groups && prov == PROV_NONE)
 		return yt_err(L->e, v, "cluster: give nodes, or a provisioner that makes them");
 	if (((n = yt_get(v, "interruptions")) && ld_load_interruptions(L, n)) ||
-	    ((n = yt_get(v, "outages")) && ld_load_outages(L, n)))
+	    ((n = yt_get(v, "outages")) && ld_load_outages(L, n)) ||
+	    ((n = yt_get(v, "drifts")) && ld_load_drifts(L, n)))
 		return -1;
 	return 0;
 }
@@ -1591,6 +1560,7 @@ void ld_free_k8s(struct scenario *sc)
 		ld_free_node_meta(&c->groups[g].meta);
 	}
 	free(c->groups);
+	ld_free_drifts(sc);
 	for (size_t p = 0; p < c->karpenter.n_pools; p++) {
 		struct scn_nodepool *np = &c->karpenter.pools[p];
 		for (size_t r = 0; r < np->n_reqs; r++) {

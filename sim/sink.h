@@ -88,6 +88,7 @@ struct row_nodes {
 	int ready;             /* Ready */
 	int draining;          /* being deleted */
 	double cost_per_hour;  /* USD per hour of these nodes (all states) */
+	int drifted;           /* of them, Karpenter nodes Drifted (cluster.drifts), in any state */
 };
 
 /* The cluster's cost over the run (once, at the end). */
@@ -128,6 +129,37 @@ struct row_decision {
 	const char *bound;    /* hpa: the rule that decided the result (e.g. "tolerance", "scale_up_limit"), NULL if none */
 	const char *metrics;  /* hpa: per metric, JSON: [{"metric":"cpu","current":93,"target":70,"ratio":1.33,"proposal":14,"ready":10,"unready":0,"missing":0,"ignored":0}] */
 	const char *detail;   /* free text: a node name, "0/3 nodes are available: 3 Insufficient cpu.", ... (NULL if none) */
+};
+
+/* One version of a service with a rollout over one sample interval
+ * (models/rollout.h): version 0 the stable one it starts with, 1 the new. */
+struct row_version {
+	double t_s;           /* end of the interval, s */
+	const char *service;  /* borrowed */
+	int version;          /* 0 or 1 */
+	int pods;             /* its live pods at t_s (not terminating) */
+	int ready;            /* of which Ready */
+	int target;           /* its ReplicaSet's spec.replicas */
+	int weight;           /* its share of the traffic as routed at t_s, percent */
+	int64_t requests;     /* requests that ended on its pods in the interval */
+	int64_t errors;       /* of which failed (5xx, timeouts, refusals) */
+	double error_rate;    /* errors / requests (NaN if none) */
+	double p99_ms;        /* p99 latency of its answered requests, ms (NaN if none) */
+};
+
+/* A rollout's outcome, once per run. */
+struct row_rollout {
+	const char *service;  /* borrowed */
+	const char *strategy; /* "canary" or "blueGreen" */
+	const char *outcome;  /* "promoted", "aborted", "paused", "progressing" (still at the end), "pending" (not begun) */
+	double started_s;     /* when the new version was applied, s */
+	double ended_s;       /* when it was promoted or aborted, s (NaN: neither) */
+	double rollback_s;    /* aborted: from the start to all traffic back on the stable version, s (NaN: not) */
+	int measurements;     /* analysis measurements taken */
+	int failed;           /* of which Failed */
+	int errors;           /* of which Error (no data) */
+	double extra_pod_hours; /* pod-hours of live pods above spec.replicas, over the run */
+	int max_pods;         /* the most live pods of both versions at once */
 };
 
 /*
@@ -188,6 +220,8 @@ struct sink {
 	void (*nodes)(void *ctx, const struct row_nodes *r);       /* may be NULL */
 	void (*cost)(void *ctx, const struct row_cost *r);         /* may be NULL */
 	void (*pod_sample)(void *ctx, const struct row_pod_sample *r); /* may be NULL */
+	void (*version)(void *ctx, const struct row_version *r);       /* may be NULL */
+	void (*rollout)(void *ctx, const struct row_rollout *r);       /* may be NULL */
 	void (*kafka)(void *ctx, const struct row_kafka *r);           /* may be NULL */
 	void (*kafka_summary)(void *ctx, const struct row_kafka_summary *r); /* may be NULL */
 	void (*sagas)(void *ctx, const struct row_sagas *r);           /* may be NULL */

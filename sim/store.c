@@ -42,6 +42,8 @@ struct store {
 	sqlite3_stmt *put_decision; /* INSERT into stage.decisions, reused for every row */
 	sqlite3_stmt *put_nodes;   /* INSERT into stage.nodes, reused for every row */
 	sqlite3_stmt *put_pod_sample; /* INSERT into stage.pod_samples, reused for every row */
+	sqlite3_stmt *put_version;  /* INSERT into stage.version_samples (schema 8) */
+	sqlite3_stmt *put_rollout;  /* INSERT into stage.rollouts (schema 8) */
 	sqlite3_stmt *put_kafka;   /* INSERT into stage.kafka_samples */
 	sqlite3_stmt *put_kafka_summary; /* INSERT into stage.kafka_summaries */
 	sqlite3_stmt *put_sagas;   /* INSERT into stage.sagas */
@@ -70,8 +72,12 @@ struct store {
 	"pod_start_p99_s, cpu_throttled, cpu_pressure, latency_met, errors_met, violation_met, cost_usd"
 #define DECISION_COLS \
 	"t_s, service, kind, pod, event, replicas, desired, raw, stabilized, limited, bound, metrics, detail"
-#define NODES_COLS "t_s, pool, instance_type, launching, registered, ready, draining, cost_per_hour"
+#define NODES_COLS "t_s, pool, instance_type, launching, registered, ready, draining, cost_per_hour, drifted"
 #define POD_SAMPLE_COLS "t_s, service, pod, node, cpu_cores, cpu_util, cpu_throttled, cpu_pressure"
+#define VERSION_COLS "t_s, service, version, pods, ready, target, weight, requests, errors, error_rate, p99_ms"
+#define ROLLOUT_COLS                                                                                    \
+	"service, strategy, outcome, started_s, ended_s, rollback_s, measurements, failed, errors, " \
+	"extra_pod_hours, max_pods"
 #define KAFKA_COLS                                                                                        \
 	"t_s, consumer_group, topic, service, partitions, members, lag, max_partition_lag, paused, produced, " \
 	"consumed, dlt, rebalances, latency_mean_ms, latency_p99_ms, keda_metric"
@@ -349,10 +355,49 @@ static const char SCHEMA_V7[] =
 	"  FOREIGN KEY (plan_id, variant) REFERENCES plan_variants(plan_id, variant) ON DELETE CASCADE\n"
 	") WITHOUT ROWID;\n";
 
-/* Version 8: Kafka (models/kafka.h, docs/kafka.md). kafka_samples, one row
+/* Version 8: how many of a nodes row's nodes are Drifted (cluster.drifts);
+ * NULL in the rows of runs stored before. */
+static const char SCHEMA_V8[] = "ALTER TABLE nodes ADD COLUMN drifted INTEGER;\n";
+
+/* Version 9: progressive delivery (models/rollout.h). version_samples is
+ * one row per version of a service with a rollout per sample interval;
+ * rollouts one row per run and such service, its outcome. */
+static const char SCHEMA_V9[] =
+	"CREATE TABLE version_samples(\n"
+	"  run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s        REAL NOT NULL,\n"
+	"  service    TEXT NOT NULL,\n"
+	"  version    INTEGER NOT NULL CHECK (version IN (0, 1)),\n"
+	"  pods       INTEGER NOT NULL,\n"
+	"  ready      INTEGER NOT NULL,\n"
+	"  target     INTEGER NOT NULL,\n"
+	"  weight     INTEGER NOT NULL,\n"
+	"  requests   INTEGER NOT NULL,\n"
+	"  errors     INTEGER NOT NULL,\n"
+	"  error_rate REAL,\n"
+	"  p99_ms     REAL,\n"
+	"  PRIMARY KEY (run_id, service, version, t_s)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE rollouts(\n"
+	"  run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  service         TEXT NOT NULL,\n"
+	"  strategy        TEXT NOT NULL CHECK (strategy IN ('canary', 'blueGreen')),\n"
+	"  outcome         TEXT NOT NULL CHECK (outcome IN ('pending', 'progressing', 'paused', 'aborted', 'promoted')),\n"
+	"  started_s       REAL,\n"
+	"  ended_s         REAL,\n"
+	"  rollback_s      REAL,\n"
+	"  measurements    INTEGER NOT NULL,\n"
+	"  failed          INTEGER NOT NULL,\n"
+	"  errors          INTEGER NOT NULL,\n"
+	"  extra_pod_hours REAL NOT NULL,\n"
+	"  max_pods        INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (run_id, service)\n"
+	") WITHOUT ROWID;\n";
+
+/* Version 10: Kafka (models/kafka.h, docs/kafka.md). kafka_samples, one row
  * per consumer group per sample interval; kafka_summaries, one per group
  * per run; sagas, one per run that started any. */
-static const char SCHEMA_V8[] =
+static const char SCHEMA_V10[] =
 	"CREATE TABLE kafka_samples(\n"
 	"  run_id            INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
 	"  t_s               REAL NOT NULL,\n"
@@ -443,7 +488,9 @@ static const char *const migrations[] = {
 	SCHEMA_V5, /* samples.cpu_cores ... cpu_capacity; summaries.cpu_throttled, cpu_pressure; pod_samples */
 	SCHEMA_V6, /* summaries.latency_met, errors_met, violation_met; plan_failures */
 	SCHEMA_V7, /* runs.spot_cost_usd, start_*; plan_variants.month_*; plan_services.monthly_share_usd; plan_hours */
-	SCHEMA_V8, /* kafka_samples, kafka_summaries, sagas */
+	SCHEMA_V8, /* nodes.drifted */
+	SCHEMA_V9, /* version_samples, rollouts */
+	SCHEMA_V10, /* kafka_samples, kafka_summaries, kafka_partition_samples, saga_samples, sagas */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
@@ -458,6 +505,8 @@ static const char STAGE_SCHEMA[] =
 	"CREATE TABLE stage.decisions(" DECISION_COLS ", CHECK (metrics IS NULL OR json_valid(metrics)));"
 	"CREATE TABLE stage.nodes(" NODES_COLS ");"
 	"CREATE TABLE stage.pod_samples(" POD_SAMPLE_COLS ", PRIMARY KEY (service, pod, t_s)) WITHOUT ROWID;"
+	"CREATE TABLE stage.version_samples(" VERSION_COLS ", PRIMARY KEY (service, version, t_s)) WITHOUT ROWID;"
+	"CREATE TABLE stage.rollouts(" ROLLOUT_COLS ", PRIMARY KEY (service)) WITHOUT ROWID;"
 	"CREATE TABLE stage.kafka_samples(" KAFKA_COLS ", PRIMARY KEY (consumer_group, topic, t_s)) WITHOUT ROWID;"
 	"CREATE TABLE stage.kafka_summaries(" KAFKA_SUMMARY_COLS ", PRIMARY KEY (consumer_group, topic)) WITHOUT ROWID;"
 	"CREATE TABLE stage.sagas(" SAGA_COLS ");"
@@ -473,9 +522,17 @@ static const char SQL_PUT_SUMMARY[] = "INSERT INTO stage.summaries(" SUMMARY_COL
 				      "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
 static const char SQL_PUT_DECISION[] = "INSERT INTO stage.decisions(" DECISION_COLS ") VALUES "
 				       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-static const char SQL_PUT_NODES[] = "INSERT INTO stage.nodes(" NODES_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_PUT_NODES[] = "INSERT INTO stage.nodes(" NODES_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 static const char SQL_PUT_POD_SAMPLE[] = "INSERT INTO stage.pod_samples(" POD_SAMPLE_COLS ") VALUES "
 					 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_PUT_VERSION[] = "INSERT INTO stage.version_samples(" VERSION_COLS ") VALUES "
+				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+static const char SQL_PUT_ROLLOUT[] = "INSERT INTO stage.rollouts(" ROLLOUT_COLS ") VALUES "
+				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+static const char SQL_COPY_VERSIONS[] = "INSERT INTO main.version_samples(run_id, " VERSION_COLS ") SELECT ?1, "
+					VERSION_COLS " FROM stage.version_samples ORDER BY service, version, t_s";
+static const char SQL_COPY_ROLLOUTS[] = "INSERT INTO main.rollouts(run_id, " ROLLOUT_COLS ") SELECT ?1, " ROLLOUT_COLS
+					" FROM stage.rollouts ORDER BY service";
 static const char SQL_PUT_KAFKA[] = "INSERT INTO stage.kafka_samples(" KAFKA_COLS ") VALUES "
 				    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 static const char SQL_PUT_KAFKA_SUMMARY[] = "INSERT INTO stage.kafka_summaries(" KAFKA_SUMMARY_COLS ") VALUES "
@@ -918,12 +975,15 @@ static void stage_drop(store *st)
 	sqlite3_finalize(st->put_decision);
 	sqlite3_finalize(st->put_nodes);
 	sqlite3_finalize(st->put_pod_sample);
+	sqlite3_finalize(st->put_version);
+	sqlite3_finalize(st->put_rollout);
 	sqlite3_finalize(st->put_kafka);
 	sqlite3_finalize(st->put_kafka_summary);
 	sqlite3_finalize(st->put_sagas);
 	sqlite3_finalize(st->put_kafka_partition);
 	sqlite3_finalize(st->put_saga_sample);
 	st->put_sample = st->put_summary = st->put_decision = st->put_nodes = st->put_pod_sample = NULL;
+	st->put_version = st->put_rollout = NULL;
 	st->put_kafka = st->put_kafka_summary = st->put_sagas = st->put_kafka_partition = st->put_saga_sample = NULL;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -962,6 +1022,10 @@ int store_run_begin(store *st, const struct run_info *ri, struct herr *e)
 		rc = prepare(st, SQL_PUT_NODES, keep, &st->put_nodes, what, e);
 	if (!rc)
 		rc = prepare(st, SQL_PUT_POD_SAMPLE, keep, &st->put_pod_sample, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_VERSION, keep, &st->put_version, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_ROLLOUT, keep, &st->put_rollout, what, e);
 	if (!rc)
 		rc = prepare(st, SQL_PUT_KAFKA, keep, &st->put_kafka, what, e);
 	if (!rc)
@@ -1115,6 +1179,7 @@ static void sink_nodes(void *ctx, const struct row_nodes *r)
 	sqlite3_bind_int(s, 6, r->ready);
 	sqlite3_bind_int(s, 7, r->draining);
 	bind_real(s, 8, r->cost_per_hour);
+	sqlite3_bind_int(s, 9, r->drifted);
 	stage_row(st, s, "nodes row", "pool", r->pool, r->t_s);
 }
 
@@ -1134,6 +1199,48 @@ static void sink_pod_sample(void *ctx, const struct row_pod_sample *r)
 	bind_real(s, 7, r->cpu_throttled);
 	bind_real(s, 8, r->cpu_pressure);
 	stage_row(st, s, "sample", "pod", r->pod, r->t_s);
+}
+
+static void sink_version(void *ctx, const struct row_version *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->service);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_version;
+	bind_real(s, 1, r->t_s);
+	bind_str(s, 2, r->service);
+	sqlite3_bind_int(s, 3, r->version);
+	sqlite3_bind_int(s, 4, r->pods);
+	sqlite3_bind_int(s, 5, r->ready);
+	sqlite3_bind_int(s, 6, r->target);
+	sqlite3_bind_int(s, 7, r->weight);
+	sqlite3_bind_int64(s, 8, r->requests);
+	sqlite3_bind_int64(s, 9, r->errors);
+	bind_real(s, 10, r->error_rate);
+	bind_real(s, 11, r->p99_ms);
+	stage_row(st, s, "version sample", "service", r->service, r->t_s);
+}
+
+static void sink_rollout(void *ctx, const struct row_rollout *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->service);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_rollout;
+	bind_str(s, 1, r->service);
+	bind_str(s, 2, r->strategy);
+	bind_str(s, 3, r->outcome);
+	bind_real(s, 4, r->started_s);
+	bind_real(s, 5, r->ended_s);
+	bind_real(s, 6, r->rollback_s);
+	sqlite3_bind_int(s, 7, r->measurements);
+	sqlite3_bind_int(s, 8, r->failed);
+	sqlite3_bind_int(s, 9, r->errors);
+	bind_real(s, 10, r->extra_pod_hours);
+	sqlite3_bind_int(s, 11, r->max_pods);
+	stage_row(st, s, "rollout", "service", r->service, NAN);
 }
 
 static void sink_kafka(void *ctx, const struct row_kafka *r)
@@ -1274,9 +1381,9 @@ void store_run_set_plan(store *st, int64_t plan_id, double base_cost_per_hour)
 
 struct sink store_sink(store *st)
 {
-	return (struct sink){st,	      sink_sample, sink_summary,       sink_decision, sink_nodes,
-			     sink_cost,	      sink_pod_sample, sink_kafka, sink_kafka_summary, sink_sagas,
-			     sink_kafka_partition, sink_saga_sample};
+	return (struct sink){st,		 sink_sample,	     sink_summary, sink_decision, sink_nodes,
+			     sink_cost,		 sink_pod_sample,    sink_version, sink_rollout,  sink_kafka,
+			     sink_kafka_summary, sink_sagas,	     sink_kafka_partition, sink_saga_sample};
 }
 
 /* ---- Committing --------------------------------------------------------- */
@@ -1399,6 +1506,10 @@ static int copy_run(store *st, const struct run_end *end, int64_t *run_id, struc
 		rc = copy_rows(st, SQL_COPY_NODES, id, "cannot store the run (copying nodes)", e);
 	if (!rc)
 		rc = copy_rows(st, SQL_COPY_POD_SAMPLES, id, "cannot store the run (copying pod samples)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_VERSIONS, id, "cannot store the run (copying version samples)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_ROLLOUTS, id, "cannot store the run (copying rollouts)", e);
 	if (!rc)
 		rc = copy_rows(st, SQL_COPY_KAFKA, id, "cannot store the run (copying kafka samples)", e);
 	if (!rc)
@@ -1787,4 +1898,47 @@ int store_plan_finish(store *st, int64_t plan_id, const struct row_plan *p, cons
 	sqlite3_finalize(clear);
 	sqlite3_finalize(done);
 	return end_write(st, rc, what, e);
+}
+
+static double column_real(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+}
+
+int store_plan_rollouts(store *st, int64_t plan_id, int variants, int replications,
+			void (*fn)(void *ctx, int variant, const struct row_rollout *r), void *ctx, struct herr *e)
+{
+	static const char sql[] =
+		"SELECT r.variant, o.service, o.strategy, o.outcome, o.started_s, o.ended_s, o.rollback_s, o.measurements, "
+		"o.failed, o.errors, o.extra_pod_hours, o.max_pods FROM main.runs r JOIN main.rollouts o ON o.run_id = r.id "
+		"WHERE r.plan_id = ?1 AND r.variant BETWEEN 1 AND ?2 AND r.replication BETWEEN 1 AND ?3 "
+		"ORDER BY r.variant, r.replication, o.service";
+	const char *what = "cannot read the plan's rollouts";
+	sqlite3_stmt *s = NULL;
+	int rc = prepare(st, sql, 0, &s, what, e), r;
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, plan_id);
+	sqlite3_bind_int(s, 2, variants);
+	sqlite3_bind_int(s, 3, replications);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct row_rollout o = {
+			.service = (const char *)sqlite3_column_text(s, 1),
+			.strategy = (const char *)sqlite3_column_text(s, 2),
+			.outcome = (const char *)sqlite3_column_text(s, 3),
+			.started_s = column_real(s, 4),
+			.ended_s = column_real(s, 5),
+			.rollback_s = column_real(s, 6),
+			.measurements = sqlite3_column_int(s, 7),
+			.failed = sqlite3_column_int(s, 8),
+			.errors = sqlite3_column_int(s, 9),
+			.extra_pod_hours = sqlite3_column_double(s, 10),
+			.max_pods = sqlite3_column_int(s, 11),
+		};
+		fn(ctx, sqlite3_column_int(s, 0), &o);
+	}
+	if (r != SQLITE_DONE)
+		rc = db_fail(st, e, what);
+	sqlite3_finalize(s);
+	return rc;
 }

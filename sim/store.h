@@ -29,8 +29,9 @@ typedef struct store store;
  * cost columns of runs, and nodes; version 4 plans, plan_variants,
  * plan_services and runs.plan_id; version 5 samples.cpu_cores,
  * cpu_throttled, cpu_pressure, cpu_capacity, summaries.cpu_throttled,
- * cpu_pressure, and pod_samples. */
-#define STORE_SCHEMA_VERSION 8
+ * cpu_pressure, and pod_samples; version 9 version_samples and rollouts;
+ * version 10 the Kafka tables (results/SCHEMA.md has them all). */
+#define STORE_SCHEMA_VERSION 10
 
 /* What identifies a run. Strings are borrowed. */
 struct run_info {
@@ -204,5 +205,12 @@ int store_plan_rows(store *st, int64_t plan_id, int variants, int replications,
 int store_plan_finish(store *st, int64_t plan_id, const struct row_plan *p, const struct row_plan_variant *v,
 		      size_t n_v, const struct row_plan_service *s, size_t n_s, const struct row_plan_failure *f,
 		      size_t n_f, const struct row_plan_hour *h, size_t n_h, struct herr *e);
+
+/* Calls fn(ctx, variant, r) for each `rollouts` row of the plan's runs with
+ * variant in [1, variants] and replication in [1, replications], ordered by
+ * variant, replication and service (r's strings live for the call; NaN for
+ * NULL times). Returns 0 or -1 with e set. */
+int store_plan_rollouts(store *st, int64_t plan_id, int variants, int replications,
+			void (*fn)(void *ctx, int variant, const struct row_rollout *r), void *ctx, struct herr *e);
 
 #endif

@@ -222,6 +222,35 @@ a=$(q "$S" "select t_s, kind, pod, event, detail from decisions where run_id=1 o
 b=$(q "$S" "select t_s, kind, pod, event, detail from decisions where run_id=4 order by rowid" | md5sum)
 [ "$a" = "$b" ] && ok "karpenter-spot: same seed, same decisions" || bad "karpenter-spot: same seed, same decisions"
 
+# ---- an upgrade by drift: its rows, its summary line, the same rows again ----
+U=$T/drift.db
+expect "run drift-upgrade" 0 '^upgrade: NodePool default on al2023 1.32 \(ami-0f1e2d3c\): [0-9]+ s' -- \
+  "$HR" run scenarios/drift-upgrade.yaml --db "$U"
+grep -Eq '^  meanwhile: [0-9.e+-]+ % of [0-9]+ requests failed, the worst sample p99 [0-9.]+ ms \((order|payment)\)$' "$T/out" &&
+  ok "the run tells the services during the upgrade" || bad "the services during the upgrade" "$(cat "$T/out")"
+n=$(q "$U" "select count(*) from decisions where run_id=1 and event='drifted'")
+m=$(q "$U" "select count(*) from decisions where run_id=1 and event='draining' and detail='drifted'")
+[ "$n" -ge 5 ] && [ "$m" -ge 1 ] && ok "drift rows ($n drifted, $m drained for it)" || bad "drift rows" "$n drifted, $m drained"
+n=$(q "$U" "select count(*) from decisions where run_id=1 and event='replacing' and t_s >= 1800 and t_s < 2700")
+[ "$n" = 0 ] && ok "no drift command in the 09:00-09:15 UTC window of the Drifted budget of 0" || bad "drift window" "$n commands"
+n=$(q "$U" "select max(d) from (select sum(drifted) d from nodes where run_id=1 group by t_s)")
+m=$(q "$U" "select sum(drifted) from nodes where run_id=1 and t_s = (select max(t_s) from nodes where run_id=1)")
+[ "$n" -ge 5 ] && [ "$m" = 0 ] && ok "nodes.drifted: $n at most, none at the end" || bad "nodes.drifted" "max $n, end $m"
+n=$(q "$U" "select group_concat(r.variant || ':' || (d.t_s > 0), ' ') from runs r join decisions d on d.run_id = r.id and d.event = 'drift-complete' order by r.id")
+[ "$n" = "1:1 2:1 3:1" ] && ok "each of the three variants completes its upgrade" || bad "three variants' upgrades" "got $n"
+"$HR" run scenarios/drift-upgrade.yaml --db "$U" -q
+a=$(q "$U" "select t_s, kind, pod, event, detail from decisions where run_id=1 and kind='node' order by rowid" | md5sum)
+b=$(q "$U" "select t_s, kind, pod, event, detail from decisions where run_id=4 and kind='node' order by rowid" | md5sum)
+[ "$a" = "$b" ] && ok "drift-upgrade: same seed, same node rows" || bad "drift-upgrade: same seed, same node rows"
+"$HR" report "$U" --run 1 --out "$T/drift.md" >/dev/null 2>&1
+n=$(grep -c '^Upgrade by drift: NodePool default on al2023 1.32 (ami-0f1e2d3c): [0-9]* s' "$T/drift.md")
+m=$(grep -c "node class change | NodePool 'default' at 25m" "$T/drift.md")
+[ "$n" = 1 ] && [ "$m" = 1 ] && ok "the report tells the upgrade and the node class change" || bad "report of drift" "$n, $m"
+sed 's/nodepool: default, nodeclass/nodepool: gpu, nodeclass/' scenarios/drift-upgrade.yaml >"$T/drift-bad.yaml"
+expect "a drift naming no NodePool" 2 "^$T/drift-bad\.yaml:59:27: nodepool: no NodePool 'gpu' in karpenter\.nodepools \(there are 'default'\)" -- \
+  "$HR" run "$T/drift-bad.yaml" --db "$T/bad.db" --set "cluster.catalog=$(pwd)/scenarios/catalogs/ec2-us-east-1.csv"
+[ ! -e "$T/bad.db" ] && ok "a bad drift leaves no database" || bad "a bad drift leaves no database"
+
 # ---- the control plane: decisions and the new sample columns ----
 D=$T/hpa.db
 expect "run hpa-spike" 0 'results: .*hpa\.db \(run 1\)' -- "$HR" run scenarios/hpa-spike.yaml --db "$D"
@@ -370,6 +399,17 @@ n=$(q "$W" "select count(*) || ' ' || count(distinct seed) from runs where statu
 m=$(q "$W" "select count(*) from samples")
 [ "$n" = "4 4" ] && [ "$m" = 144 ] && ok "four concurrent writers all land" || bad "four concurrent writers" "runs $n, samples $m"
 
+# ---- a rollout's bad input: file:line:col, exit 2 (docs/rollouts.md) ----
+CAT="s|catalogs/|$(pwd)/scenarios/catalogs/|"
+sed -e "$CAT" -e 's/- setWeight: 50$/- setWeight: 5/' scenarios/canary.yaml >"$T/ro-down.yaml"
+expect "a rollout's weight going down" 2 'ro-down.yaml:[0-9]+:[0-9]+: setWeight: 5 after 10 \(line [0-9]+\): weights may not go down' -- \
+  "$HR" validate "$T/ro-down.yaml"
+sed -e "$CAT" -e 's/query: canary-p99-delta/query: canary-p99-diff/' scenarios/canary.yaml >"$T/ro-query.yaml"
+expect "an analysis metric that does not exist" 2 "ro-query.yaml:[0-9]+:[0-9]+: query: 'canary-p99-diff' is not one of" -- \
+  "$HR" validate "$T/ro-query.yaml"
+sed -e "$CAT" -e '/^      version:/d' scenarios/canary.yaml >"$T/ro-nover.yaml"
+expect "a rollout without a second version" 2 'ro-nover.yaml:[0-9]+:[0-9]+: rollout: a rollout needs a second version' -- \
+  "$HR" validate "$T/ro-nover.yaml"
 # ---- Kafka (docs/kafka.md) ----
 K=$T/kafka.db
 "$HR" run scenarios/kafka-saga.yaml --variant 2 --db "$K" --set duration=5m -q

@@ -359,5 +359,12 @@ sed '/^sweep:/,/back.buffer/d' "$S" >>"$T/sw2.yaml"
 expect "sweep.search of a non-numeric axis is located" 2 "sw2.yaml:2:11: sweep.search: axis 'cluster.provisioner' is not numeric: 'karpenter'" -- \
   "$HR" plan "$T/sw2.yaml" --db "$T/se3.db"
 
+# ---- rollouts (docs/rollouts.md): each run's rollouts row, the table per variant ----
+expect "a plan of rollouts prints their table" 0 'traffic=200rps interval=2m release=5% +20 +100\.0% \[83\.9, 100\.0\]' -- \
+  "$HR" plan scenarios/canary-risk.yaml --db "$T/ro.db" -j 2
+check "one rollouts row per run of the plan" "$(q "$T/ro.db" "select count(*) from rollouts o join runs r on o.run_id = r.id where r.plan_id is not null")" 160
+check "every bad release (5 % errors against 3 %) is caught" \
+  "$(q "$T/ro.db" "select count(*) from rollouts o join runs r on o.run_id = r.id where r.variant % 2 = 0 and o.outcome = 'aborted' and o.rollback_s > 0")" 80
+
 echo "plan: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

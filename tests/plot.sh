@@ -240,6 +240,17 @@ expect "report --out of another kind" 2 'FILE\.html or FILE\.md' -- "$HR" report
 expect "report without gnuplot" 2 'gnuplot-nox' -- env HEADROOM_GNUPLOT=/nonexistent/gnuplot "$HR" report "$D" --out "$T/g.html"
 [ ! -e "$T/g.html" ] && ok "report without gnuplot: no page" || bad "report without gnuplot: no page"
 
+# ---- the rollout chart (docs/rollouts.md): weight, verdicts, pods, errors and p99 per version ----
+"$HR" run scenarios/canary.yaml --variant 2 --db "$T/canary.db" -q >/dev/null 2>&1
+expect "plot a run with a rollout draws its rollout chart" 0 'rollout-payment\.png' -- "$HR" plot "$T/canary.db" --out "$T/ro" --scripts
+grep -q '^180 2 0\.04' "$T/ro/rollout-payment.gp" && ok "the rollout chart shows the Failed measurement (180 s, 4 % errors)" ||
+  bad "the rollout chart shows the Failed measurement" "$(grep -n '^180 ' "$T/ro/rollout-payment.gp")"
+"$HR" plot "$D" --out "$T/nor" >"$T/out" 2>&1
+grep -q rollout "$T/out" && bad "a run without a rollout has no rollout chart" || ok "a run without a rollout has no rollout chart"
+"$HR" report "$T/canary.db" --out "$T/canary.md" >/dev/null 2>&1
+grep -q '^| payment | canary | aborted | 120.0 | 180.0 | 60.0 |' "$T/canary.md" && grep -q '| error-rate | 0.04[0-9]* | Failed |' "$T/canary.md" &&
+  ok "the report has the rollout's outcome and its Failed measurement" || bad "the report's rollout section" "$(grep -n -A6 '## Rollout' "$T/canary.md")"
+grep -q "## Rollout" "$T/pz.md" && bad "a report without a rollout has no rollout section" || ok "a report without a rollout has no rollout section"
 # ---- Kafka: lag and consumers per consuming service ----
 KD=$T/kafka.db
 "$HR" run scenarios/kafka-saga.yaml --db "$KD" --variant 1 --set duration=3m -q

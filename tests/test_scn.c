@@ -289,7 +289,7 @@ Test(scn, bad_input_locations)
 		{HEAD "  a:\n    replica: 1\n", "5:5: unknown key 'replica' in service 'a'; did you mean 'replicas'?"},
 		{HEAD SVC TRAFFIC "    frobnicate: 1\n",
 		 "9:5: unknown key 'frobnicate' in service 'a' (known keys: replicas, resources, deployment, workers, "
-		 "queue, timeout, cpu_per_request, warmup, balancer, calls, traffic, slo, hpa, startup, memory_usage, buffer)"},
+		 "queue, timeout, cpu_per_request, warmup, balancer, calls, traffic, slo, hpa, startup, memory_usage, buffer, rollout)"},
 		{HEAD "  a:\n    replicas: -3\n", "5:15: replicas: -3 is out of range: it must be between 1 and 10000"},
 		{HEAD "  a:\n    replicas: 100000000\n",
 		 "5:15: replicas: 100000000 is out of range: it must be between 1 and 10000"},
