@@ -903,6 +903,8 @@ void svc_msg_start(struct world *w, struct pod *p, double work, uint32_t msg)
 	r->svc = p->svc->idx;
 	r->next_call = 0;
 	r->failed = false;
+	r->delayed = r->injected = false;
+	r->attempts = 0;
 	r->msg = msg;
 	r->state = REQ_CPU;
 	p->n_msg++;
