@@ -128,6 +128,22 @@ static int load_producer(struct ld *L, const struct ynode *root, const struct yn
 	return 0;
 }
 
+/* KEDA's Validate of a kafka trigger (metadata v). */
+static int check_keda(struct ld *L, const struct ynode *v, const struct scn_kafka_consumer *c)
+{
+	if (c->lag_threshold <= 0)
+		return yt_err(L->e, yt_get(v, "lagThreshold") ? yt_get(v, "lagThreshold") : v,
+			      "lagThreshold: %lld: \"lagThreshold\" must be positive number (KEDA refuses the trigger)",
+			      (long long)c->lag_threshold);
+	if (c->activation_lag < 0)
+		return yt_err(L->e, yt_get(v, "activationLagThreshold"),
+			      "activationLagThreshold: %lld: must be a non-negative number", (long long)c->activation_lag);
+	if (c->allow_idle && c->limit_to_lag)
+		return yt_err(L->e, v, "allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously "
+				       "(KEDA refuses the trigger)");
+	return 0;
+}
+
 static int load_keda(struct ld *L, const struct ynode *v, struct scn_kafka_consumer *c)
 {
 	static const char *const keys[] = {"lagThreshold",	   "activationLagThreshold", "allowIdleConsumers",
@@ -152,19 +168,100 @@ static int load_keda(struct ld *L, const struct ynode *v, struct scn_kafka_consu
 	    ld_get_enum(L, v, "allowIdleConsumers", bools, &idle) ||
 	    ld_get_enum(L, v, "limitToPartitionsWithLag", bools, &lim))
 		return -1;
-	if (c->lag_threshold <= 0)
-		return yt_err(L->e, yt_get(v, "lagThreshold"),
-			      "lagThreshold: %lld: \"lagThreshold\" must be positive number (KEDA refuses the trigger)",
-			      (long long)c->lag_threshold);
-	if (c->activation_lag < 0)
-		return yt_err(L->e, yt_get(v, "activationLagThreshold"),
-			      "activationLagThreshold: %lld: must be a non-negative number", (long long)c->activation_lag);
 	c->allow_idle = idle;
 	c->limit_to_lag = lim;
-	if (idle && lim)
-		return yt_err(L->e, v, "allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously "
-				       "(KEDA refuses the trigger)");
+	return check_keda(L, v, c);
+}
+
+/* A kafka trigger's metadata as a ScaledObject holds it (strings: '10',
+ * 'true'), into c. The keys KEDA's kafka scaler reads
+ * (pkg/scalers/kafka_scaler.go, kafkaMetadata); connection and
+ * authentication keys are accepted and change nothing here; the options
+ * that change the metric in ways not modelled are refused when on. */
+static int load_trigger_metadata(struct ld *L, const struct ynode *m, struct scn_kafka_consumer *c, const char *topic)
+{
+	static const char *const keys[] = {
+		"bootstrapServers", "consumerGroup", "topic", "partitionLimitation", "lagThreshold",
+		"activationLagThreshold", "offsetResetPolicy", "allowIdleConsumers", "excludePersistentLag",
+		"scaleToZeroOnInvalidOffset", "limitToPartitionsWithLag", "ensureEvenDistributionOfPartitions",
+		"fullMetadata", "version", "tls", "unsafeSsl", "sasl", "saslTokenProvider", "awsRegion", NULL};
+	static const char *const bools[] = {"false", "true", NULL};
+	static const char *const policies[] = {"latest", "earliest", NULL};
+	static const char *const off[] = {"excludePersistentLag", "ensureEvenDistributionOfPartitions", NULL};
+	const struct ynode *n;
+	int idle = 0, lim = 0, pol = 0, b = 0;
+	if (ld_want_map(L, m, "metadata") || ld_check_keys(L, m, keys, "a kafka trigger's metadata") ||
+	    ld_get_int(L, m, "lagThreshold", INT64_MIN, INT64_MAX, &c->lag_threshold) ||
+	    ld_get_int(L, m, "activationLagThreshold", INT64_MIN, INT64_MAX, &c->activation_lag) ||
+	    ld_get_enum(L, m, "allowIdleConsumers", bools, &idle) ||
+	    ld_get_enum(L, m, "limitToPartitionsWithLag", bools, &lim) ||
+	    ld_get_enum(L, m, "offsetResetPolicy", policies, &pol))
+		return -1;
+	for (size_t i = 0; off[i]; i++)
+		if (yt_get(m, off[i]) && (ld_get_enum(L, m, off[i], bools, &b) || b))
+			return b ? yt_err(L->e, yt_get(m, off[i]), "%s: true is not modelled by headroom (docs/kafka.md)",
+					  off[i])
+				 : -1;
+	if ((n = yt_get(m, "partitionLimitation")) && n->kind == Y_SCALAR && n->s[0])
+		return yt_err(L->e, n, "partitionLimitation: not modelled by headroom (the trigger counts every partition)");
+	if ((n = yt_get(m, "topic")) && n->kind == Y_SCALAR && strcmp(n->s, topic))
+		return yt_err(L->e, n, "topic: '%s' is not this consumer's topic '%s'", n->s, topic);
+	if ((n = yt_get(m, "consumerGroup")) && n->kind == Y_SCALAR && strcmp(n->s, c->group))
+		return yt_err(L->e, n, "consumerGroup: '%s' is not this consumer's group '%s' (set its group: key)", n->s,
+			      c->group);
+	c->allow_idle = idle;
+	c->limit_to_lag = lim;
 	return 0;
+}
+
+/* A ScaledObject pasted as it is (keda.sh/v1alpha1): its spec's polling,
+ * cooldown and minReplicaCount, and its kafka trigger on this consumer's
+ * topic. Its HPA is the service's `hpa:`, pasted as KEDA generated it;
+ * maxReplicaCount and the other triggers are that HPA's business. */
+static int load_scaled_object(struct ld *L, const struct ynode *v, struct scn_kafka_consumer *c, const char *service,
+			      const char *topic)
+{
+	static const char *const keys[] = {"apiVersion", "kind", "metadata", "spec", NULL};
+	static const char *const skeys[] = {"scaleTargetRef", "pollingInterval", "cooldownPeriod", "initialCooldownPeriod",
+					    "idleReplicaCount", "minReplicaCount", "maxReplicaCount", "advanced",
+					    "fallback", "triggers", NULL};
+	const struct ynode *spec, *trig, *n, *found = NULL;
+	const char *name = NULL, *ns = NULL;
+	int64_t cool = 300, poll = 30;
+	if (ld_want_map(L, v, "scaled_object") || ld_check_keys(L, v, keys, "a ScaledObject") ||
+	    ld_want_word(L, v, "apiVersion", "keda.sh/v1alpha1") || ld_want_word(L, v, "kind", "ScaledObject") ||
+	    ((n = yt_get(v, "metadata")) && ld_load_object_meta(L, n, "the ScaledObject", &name, &ns)) ||
+	    !(spec = ld_need(L, v, "spec", "a ScaledObject")) || ld_want_map(L, spec, "spec") ||
+	    ld_check_keys(L, spec, skeys, "a ScaledObject's spec") ||
+	    ld_get_int(L, spec, "minReplicaCount", 0, MAX_REPLICAS, &c->min_replica_count) ||
+	    ld_get_int(L, spec, "cooldownPeriod", 0, 86400, &cool) ||
+	    ld_get_int(L, spec, "pollingInterval", 1, 86400, &poll) ||
+	    !(trig = ld_need(L, spec, "triggers", "spec")) || ld_want_seq(L, trig, "triggers"))
+		return -1;
+	if ((n = yt_get(spec, "idleReplicaCount")) || (n = yt_get(spec, "fallback")))
+		return yt_err(L->e, n, "%s: not modelled by headroom", n == yt_get(spec, "fallback") ? "fallback"
+											   : "idleReplicaCount");
+	const struct ynode *ref = yt_get(spec, "scaleTargetRef"), *rn;
+	if (ref && ref->kind == Y_MAP && (rn = yt_get(ref, "name")) && rn->kind == Y_SCALAR && strcmp(rn->s, service))
+		return yt_err(L->e, rn, "name: the ScaledObject scales '%s', not this consumer's service '%s'", rn->s,
+			      service);
+	for (size_t i = 0; i < trig->n; i++) {
+		const struct ynode *t = trig->kid[i], *type;
+		if (t->kind == Y_MAP && (type = yt_get(t, "type")) && type->kind == Y_SCALAR && !strcmp(type->s, "kafka")) {
+			if (found)
+				return yt_err(L->e, t, "a second kafka trigger: give each consumer group its own");
+			found = t;
+		}
+	}
+	if (!found)
+		return yt_err(L->e, trig, "triggers: no trigger of type kafka");
+	c->keda = true;
+	c->lag_threshold = 10;
+	c->cooldown_period = cool * SIM_S;
+	c->polling_interval = poll * SIM_S;
+	if (!(n = ld_need(L, found, "metadata", "a kafka trigger")) || load_trigger_metadata(L, n, c, topic))
+		return -1;
+	return check_keda(L, n, c);
 }
 
 /* The External metric series KEDA's metrics server serves for consumer ci. */
@@ -259,7 +356,7 @@ static int load_consumer(struct ld *L, const struct ynode *root, const struct yn
 {
 	static const char *const keys[] = {"service",	      "topic",		 "group",  "concurrency", "assignor",
 					   "rebalance_pause", "cpu_per_message", "errors", "backoff",	  "keda", "slo",
-					   "session_timeout", "retryable_topic", NULL};
+					   "session_timeout", "retryable_topic", "scaled_object", NULL};
 	static const char *const assignors[] = {"range", "cooperative-sticky", NULL};
 	const struct ynode *n;
 	int64_t conc = 1;
@@ -298,7 +395,13 @@ static int load_consumer(struct ld *L, const struct ynode *root, const struct yn
 		c->has_cpu = true;
 	}
 	if ((n = yt_get(v, "keda"))) {
+		if (yt_get(v, "scaled_object"))
+			return yt_err(L->e, yt_get(v, "scaled_object"), "scaled_object: not with keda: (one trigger per group)");
 		if (load_keda(L, n, c))
+			return -1;
+		add_series(L, c, ci, svc);
+	} else if ((n = yt_get(v, "scaled_object"))) {
+		if (load_scaled_object(L, n, c, svc, L->sc->kafka.topics[c->topic].name))
 			return -1;
 		add_series(L, c, ci, svc);
 	}

@@ -910,6 +910,78 @@ Test(kafka, bad_input)
 		"bad.yaml:9:", "one objective per consumer group");
 }
 
+#define SO_BASE \
+	"  topics: [{name: payments-paid, partitions: 3}]\n" \
+	"  producers: [{service: payment, topic: payments-paid}]\n" \
+	"  consumers:\n" \
+	"    - service: order\n" \
+	"      topic: payments-paid\n" \
+	"      scaled_object:\n" \
+	"        apiVersion: keda.sh/v1alpha1\n" \
+	"        kind: ScaledObject\n" \
+	"        metadata: {name: order, namespace: shop}\n" \
+	"        spec:\n" \
+	"          scaleTargetRef: {name: order}\n" \
+	"          pollingInterval: 15\n" \
+	"          maxReplicaCount: 12\n" \
+	"          triggers:\n" \
+	"            - type: cpu\n" \
+	"              metricType: Utilization\n" \
+	"              metadata: {value: '70'}\n" \
+	"            - type: kafka\n" \
+	"              metadata:\n" \
+	"                bootstrapServers: kafka.svc:9092\n" \
+	"                consumerGroup: order\n" \
+	"                topic: payments-paid\n" \
+	"                lagThreshold: '25'\n" \
+	"                activationLagThreshold: '3'\n" \
+	"                offsetResetPolicy: latest\n" \
+	"                limitToPartitionsWithLag: 'true'\n"
+
+Test(kafka, a_pasted_scaled_object)
+{
+	/* A ScaledObject as kubectl shows it: its kafka trigger's metadata are
+	 * strings; KEDA's defaults fill the rest (minReplicaCount 0,
+	 * cooldownPeriod 300); the cpu trigger is the HPA's. */
+	char text[4096];
+	snprintf(text, sizeof text, "%s%s", BASE, SO_BASE);
+	struct scenario sc;
+	load_text(&sc, text);
+	const struct scn_kafka_consumer *c = &sc.kafka.consumers[0];
+	cr_assert(c->keda);
+	cr_assert_eq(c->lag_threshold, 25);
+	cr_assert_eq(c->activation_lag, 3);
+	cr_assert(c->limit_to_lag && !c->allow_idle);
+	cr_assert_eq(c->min_replica_count, 0);
+	cr_assert_eq(c->polling_interval, 15 * SIM_S);
+	cr_assert_eq(c->cooldown_period, 300 * SIM_S);
+	cr_assert_geq(c->series, 0);
+	cr_assert_str_eq(sc.external_metrics[c->series].name, "s0-kafka-payments-paid");
+	scn_free(&sc);
+	/* What KEDA would refuse, or headroom does not model, at its place. */
+	struct {
+		const char *from, *to, *where, *what;
+	} bad[] = {
+		{"lagThreshold: '25'", "lagThreshold: '0'", "bad.yaml:29:", "lagThreshold"},
+		{"        topic: payments-paid\n", "        topic: payments-failed\n", "bad.yaml:28:",
+		 "not this consumer's topic"},
+		{"limitToPartitionsWithLag: 'true'", "excludePersistentLag: 'true'", "bad.yaml:32:", "not modelled"},
+		{"kind: ScaledObject", "kind: ScaledJob", "bad.yaml:14:", "ScaledObject"},
+		{"name: order}\n          pollingInterval", "name: payment}\n          pollingInterval", "bad.yaml:17:",
+		 "not this consumer's service"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char so[4096];
+		snprintf(so, sizeof so, "%s", SO_BASE);
+		char *at = strstr(so, bad[i].from);
+		cr_assert(at, "%s", bad[i].from);
+		char rest[4096];
+		snprintf(rest, sizeof rest, "%s", at + strlen(bad[i].from));
+		snprintf(at, sizeof so - (size_t)(at - so), "%s%s", bad[i].to, rest);
+		refused(so, bad[i].where, bad[i].what);
+	}
+}
+
 Test(kafka, consumer_of_an_unproduced_topic_is_a_warning)
 {
 	char text[2048];
