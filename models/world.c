@@ -94,6 +94,12 @@ static void emit_sample(struct world *w, struct service *sv, simtime dt)
 	sv->asked_mark = sv->asked;
 	/* Running pod-ns in the interval: requested core-ns over the request. */
 	double ran = asked / sv->cfg->cpu_request;
+	static const double le_ms[SINK_N_LE] = SINK_LE_MS;
+	double le_ns[SINK_N_LE];
+	uint64_t le_counts[SINK_N_LE];
+	for (size_t j = 0; j < SINK_N_LE; j++)
+		le_ns[j] = le_ms[j] * 1e6;
+	hist_count_le(h, le_ns, SINK_N_LE, le_counts);
 	struct row_sample r = {
 		.t_s = sim_to_s(w->s->now),
 		.service = sv->cfg->name,
@@ -116,6 +122,7 @@ static void emit_sample(struct world *w, struct service *sv, simtime dt)
 		.cpu_throttled = ran > 0 ? (cpu.throttled - sv->thr_mark) / ran : NAN,
 		.cpu_pressure = ran > 0 ? (cpu.pressure - sv->prs_mark) / ran : NAN,
 		.cpu_capacity = capacity(sv),
+		.latency_le = le_counts,
 	};
 	sv->cpu_mark = used;
 	sv->thr_mark = cpu.throttled;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -384,7 +385,7 @@ static int rollout_section(struct doc *d, plot_db *db, const struct plot_run *r,
 	return 0;
 }
 
-/* The run's rows of a Kafka table (version 10), every column but run_id,
+/* The run's rows of a Kafka table (version 11), every column but run_id,
  * ordered by `order`; nothing when the file or the run has none. */
 static int kafka_table(struct doc *d, plot_db *db, const struct plot_run *r, const char *table, const char *order,
 		       const char *title, const char *note, struct herr *e)
@@ -687,8 +688,16 @@ static void traffic_words(char *buf, size_t n, const struct scn_traffic *t)
 		k = (size_t)snprintf(buf, n, "%g rps, diurnal: ±%g %%, peak at %02d:%02d, the run starting at %02d:%02d",
 				     t->rate, 100 * p->amplitude, (int)(p->peak_s / 3600), (int)fmod(p->peak_s / 60, 60),
 				     (int)(p->start_s / 3600), (int)fmod(p->start_s / 60, 60));
-	else
-		k = (size_t)snprintf(buf, n, "a trace of %zu points, times %g", p->trace.n, t->rate);
+	else {
+		char from[32] = "?";
+		time_t c = (time_t)floor(p->trace.epoch);
+		struct tm tm;
+		if (gmtime_r(&c, &tm))
+			strftime(from, sizeof from, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		k = (size_t)snprintf(buf, n, "a trace of %zu %s, times %g, from %s (%zu series summed, %zu points filled in gaps)",
+				     p->trace.n, p->trace.step ? "intervals, the rate constant over each" : "points, linear between them",
+				     t->rate, from, p->trace.n_series, p->trace.n_filled);
+	}
 	if (t->dispersion_cv > 0 && k < n) {
 		char iv[32];
 		fmt_time(iv, sizeof iv, t->dispersion_interval);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -328,6 +329,22 @@ static void order_services(struct plot_run *r)
 			}
 }
 
+/* runs.epoch_s (schema 8), NaN when absent or NULL. */
+static int read_epoch(plot_db *db, struct plot_run *r, struct herr *e)
+{
+	r->epoch_s = NAN;
+	if (!plot_has_column(db, "runs", "epoch_s"))
+		return 0;
+	sqlite3_stmt *s = NULL;
+	if (prepare(db, "SELECT epoch_s FROM runs WHERE id = ?1", &s, e))
+		return -1;
+	sqlite3_bind_int64(s, 1, r->id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		r->epoch_s = col_real(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
 int plot_run_read(plot_db *db, int64_t id, struct plot_run *r, struct herr *e)
 {
 	memset(r, 0, sizeof *r);
@@ -346,7 +363,7 @@ int plot_run_read(plot_db *db, int64_t id, struct plot_run *r, struct herr *e)
 		return no_run(db, id, e);
 	if (rc != SQLITE_ROW)
 		return db_fail(db, e, "cannot read the run");
-	if (read_services(db, r, e)) {
+	if (read_services(db, r, e) || read_epoch(db, r, e)) {
 		plot_run_release(r);
 		return -1;
 	}
@@ -854,12 +871,54 @@ static double time_axis(const struct plot_run *r, double t_end, const char **uni
 	return end > 3 * 3600 ? 3600 : 60;
 }
 
+/*
+ * A run that replayed a trace (runs.epoch_s) is drawn on the trace's clock:
+ * tics at whole clock steps (UTC), labelled HH:MM, so the chart lines up
+ * with the dashboard the trace came from.
+ */
+static void clock_tics(FILE *o, double t0, double end, double div, bool labels)
+{
+	static const double steps[] = {60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
+	double step = steps[ARRAY_LEN(steps) - 1];
+	for (size_t i = 0; i < ARRAY_LEN(steps); i++)
+		if (end / steps[i] <= 10) {
+			step = steps[i];
+			break;
+		}
+	fputs("set xtics (", o);
+	const char *sep = "";
+	for (double t = ceil(t0 / step) * step - t0; t <= end + 1e-6; t += step) {
+		char hm[16] = "";
+		time_t c = (time_t)llround(t0 + t);
+		struct tm tm;
+		if (labels && gmtime_r(&c, &tm))
+			strftime(hm, sizeof hm, "%H:%M", &tm);
+		fprintf(o, "%s\"%s\" %.15g", sep, hm, t / div);
+		sep = ", ";
+	}
+	fputs(")\n", o);
+	if (labels) {
+		char day[64] = "";
+		time_t c = (time_t)llround(t0);
+		struct tm tm;
+		if (gmtime_r(&c, &tm))
+			strftime(day, sizeof day, "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(o, "set xlabel 'time (UTC) on the clock of the replayed trace; the run starts %s'\n", day);
+	} else {
+		fputs("unset xlabel\n", o);
+	}
+}
+
 static void xaxis(FILE *o, const struct plot_run *r, const struct plot_facts *f, bool labels)
 {
 	const char *unit;
 	double div = time_axis(r, f->t_end, &unit);
 	double end = isnan(r->sim_s) ? f->t_end : r->sim_s;
 	fprintf(o, "set xrange [0:%.15g]\n", end / div);
+	if (!isnan(r->epoch_s)) {
+		clock_tics(o, r->epoch_s, end, div, labels);
+		return;
+	}
 	if (labels)
 		fprintf(o, "set format x '%%g'\nset xlabel 'time since the start of the run (%s)'\n", unit);
 	else

@@ -72,6 +72,7 @@ struct plot_run {
 	bool has_sc;          /* sc holds the scenario read again */
 	struct scenario sc;   /* valid when has_sc (owned) */
 	struct herr sc_err;   /* why it could not be read again, when !has_sc */
+	double epoch_s;       /* runs.epoch_s: Unix time of t = 0 when the run replayed a trace; NaN if none */
 };
 
 /* Reads run `id` (0: the latest run) into *r. Returns 0, or -1 with e set

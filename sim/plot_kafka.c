@@ -3,7 +3,7 @@
  * service consuming topics, each of its consumer groups' lag over time
  * (top), and its consumers (members) against the topic's partitions
  * (bottom): where adding pods stops helping. Read from kafka_samples
- * (results/SCHEMA.md, version 10); a file or run without them has no Kafka
+ * (results/SCHEMA.md, version 11); a file or run without them has no Kafka
  * chart.
  */
 #include "plot.h"
@@ -139,7 +139,7 @@ int plot_kafka_script(plot_db *db, const struct plot_run *r, const char *service
 		      char *note, size_t note_len, struct herr *e)
 {
 	if (!plot_has_table(db, "kafka_samples")) {
-		snprintf(note, note_len, "the database has no kafka_samples (written before schema version 10)");
+		snprintf(note, note_len, "the database has no kafka_samples (written before schema version 11)");
 		return 0;
 	}
 	struct kgroup_rows g[MAX_GROUPS];

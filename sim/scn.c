@@ -421,7 +421,8 @@ static int load_pattern(struct ld *L, const struct ynode *v, struct scn_traffic 
 {
 	static const char *const types[] = {"constant", "diurnal", "trace", NULL};
 	static const char *const dkeys[] = {"type", "amplitude", "peak", "start", NULL};
-	static const char *const tkeys[] = {"type", "file", "scale", NULL};
+	static const char *const tkeys[] = {"type",   "file",	  "scale", "reading", "values", "gaps", "step",
+					   "series", "timezone", "from",  "to",	     "offset", NULL};
 	static const char *const ckeys[] = {"type", NULL};
 	struct pattern *pat = &tr->pattern;
 	int type = PATTERN_CONSTANT;
@@ -455,7 +456,7 @@ static int load_pattern(struct ld *L, const struct ynode *v, struct scn_traffic 
 		if (ld_check_keys(L, v, tkeys, "a trace pattern") ||
 		    ld_get_num(L, v, "scale", units_number, 0, 1e6, true, &tr->rate))
 			return -1;
-		return ld_load_trace(L, v, "a trace pattern", &pat->trace);
+		return ld_load_traffic_trace(L, v, &pat->trace);
 	}
 }
 

@@ -32,11 +32,17 @@ struct dist {
 	double cv;   /* coefficient of variation, >= 0 */
 };
 
-/* A traffic trace: rps at times, linearly interpolated, held after the end. */
+/* A traffic trace: rps at times, linearly interpolated (or, with `step`,
+ * constant over each row's interval), held after the end (sim/trace.h). */
 struct trace {
 	double *t;   /* seconds from the first row (t[0] == 0), strictly increasing */
 	double *rps; /* requests per second at t[i], >= 0 */
 	size_t n;    /* rows, >= 1 */
+	bool step;        /* rps[i] holds over [t[i], t[i+1]), the last over [t[n-1], end); false: linear */
+	double end;       /* where the trace's data ends, s from t[0] (>= t[n-1]) */
+	double epoch;     /* Unix time of t = 0, s */
+	size_t n_filled;  /* points filled under the gap policy */
+	size_t n_series;  /* series summed */
 };
 
 enum pattern_kind {
@@ -919,6 +925,9 @@ int scn_parse(struct scenario *out, const char *name, const char *text, size_t l
 int scn_load_variant(struct scenario *out, const struct scenario *sc, size_t v, const char *const *sets,
 		     size_t n_sets, struct herr *e);
 void scn_free(struct scenario *sc);
+/* The Unix time of t = 0 (s): the first traced entry service's trace's
+ * epoch (sim/trace.h), NaN when no service replays a trace. */
+double scn_epoch(const struct scenario *sc);
 /* External metric m's value at t (ns after the run's start; its steps). */
 double scn_ext_value(const struct scn_ext_metric *m, simtime t);
 /* Its value at t (ns after the month's start; its month steps), 0 without them. */

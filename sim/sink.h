@@ -39,7 +39,17 @@ struct row_sample {
 	double cpu_capacity;  /* cores the ready pods can count on at t_s: each pod's share of its node
 	                       * when every pod there wants its limit, capped by its limit (without a
 	                       * cluster: its limit, or its request without one) */
+	const uint64_t *latency_le; /* answered requests of the interval with latency <= SINK_LE_MS[j],
+	                             * cumulative, SINK_N_LE of them (NULL: not counted) */
 };
+
+/* The bounds of row_sample.latency_le, ms: Envoy's default histogram
+ * buckets (source/common/stats/histogram_impl.cc, defaultBuckets), which
+ * Istio's istio_request_duration_milliseconds uses. */
+#define SINK_N_LE 19
+#define SINK_LE_MS                                                                                                 \
+	{0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000,  \
+	 3600000}
 
 /* One pod over one sample interval [t_s - interval, t_s), for every pod that
  * ran (held its containers) during the interval. */

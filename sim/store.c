@@ -65,7 +65,7 @@ struct store {
 #define SAMPLE_COLS                                                                                         \
 	"t_s, service, offered_rps, served_rps, errors, timeouts, rejected, mean_ms, p50_ms, p99_ms, replicas, " \
 	"ready, in_flight, cpu_util, desired, pending, hpa_cpu_util, cpu_cores, cpu_throttled, cpu_pressure, "  \
-	"cpu_capacity"
+	"cpu_capacity, latency_le"
 #define SUMMARY_COLS                                                                                        \
 	"service, requests, served, errors, timeouts, rejected, mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, "      \
 	"max_ms, error_rate, timeout_rate, cpu_util, violation_minutes, slo_met, pods_started, pod_start_p50_s, " \
@@ -394,10 +394,18 @@ static const char SCHEMA_V9[] =
 	"  PRIMARY KEY (run_id, service)\n"
 	") WITHOUT ROWID;\n";
 
-/* Version 10: Kafka (models/kafka.h, docs/kafka.md). kafka_samples, one row
+/* Version 10: absolute time and latency histograms (headroom export). A
+ * run replaying a trace keeps the trace's Unix time at t = 0; a sample
+ * keeps its interval's latencies as cumulative counts at Envoy's default
+ * histogram bounds (sink.h SINK_LE_MS), a JSON array. NULL in older rows. */
+static const char SCHEMA_V10[] =
+	"ALTER TABLE runs ADD COLUMN epoch_s REAL;\n"
+	"ALTER TABLE samples ADD COLUMN latency_le TEXT CHECK (latency_le IS NULL OR json_valid(latency_le));\n";
+
+/* Version 11: Kafka (models/kafka.h, docs/kafka.md). kafka_samples, one row
  * per consumer group per sample interval; kafka_summaries, one per group
  * per run; sagas, one per run that started any. */
-static const char SCHEMA_V10[] =
+static const char SCHEMA_V11[] =
 	"CREATE TABLE kafka_samples(\n"
 	"  run_id            INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
 	"  t_s               REAL NOT NULL,\n"
@@ -490,7 +498,8 @@ static const char *const migrations[] = {
 	SCHEMA_V7, /* runs.spot_cost_usd, start_*; plan_variants.month_*; plan_services.monthly_share_usd; plan_hours */
 	SCHEMA_V8, /* nodes.drifted */
 	SCHEMA_V9, /* version_samples, rollouts */
-	SCHEMA_V10, /* kafka_samples, kafka_summaries, kafka_partition_samples, saga_samples, sagas */
+	SCHEMA_V10, /* runs.epoch_s; samples.latency_le */
+	SCHEMA_V11, /* kafka_samples, kafka_summaries, kafka_partition_samples, saga_samples, sagas */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
@@ -516,7 +525,7 @@ static const char STAGE_SCHEMA[] =
 
 static const char SQL_PUT_SAMPLE[] = "INSERT INTO stage.samples(" SAMPLE_COLS ") VALUES "
 				     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-				     "?19, ?20, ?21)";
+				     "?19, ?20, ?21, ?22)";
 static const char SQL_PUT_SUMMARY[] = "INSERT INTO stage.summaries(" SUMMARY_COLS ") VALUES "
 				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
 				      "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
@@ -577,9 +586,9 @@ static const char SQL_GET_SCENARIO[] = "SELECT id FROM scenarios WHERE hash = ?1
 static const char SQL_PUT_RUN[] = "INSERT INTO runs(scenario_id, variant, replication, seed, params, status, "
 				  "started_at, wall_s, events, requests, sim_s, version, cost_usd, monthly_cost_usd, "
 				  "node_hours, max_nodes, plan_id, base_cost_per_hour, spot_cost_usd, start_cost_per_hour, "
-				  "start_spot_cost_per_hour) "
+				  "start_spot_cost_per_hour, epoch_s) "
 				  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-				  "?20, ?21)";
+				  "?20, ?21, ?22)";
 
 /* ---- SHA-256 (FIPS 180-4), to name a scenario by its content ----------- */
 
@@ -1098,6 +1107,14 @@ static void sink_sample(void *ctx, const struct row_sample *r)
 	bind_real(s, 19, r->cpu_throttled);
 	bind_real(s, 20, r->cpu_pressure);
 	bind_real(s, 21, r->cpu_capacity);
+	char le[SINK_N_LE * 21 + 3];
+	if (r->latency_le) {
+		size_t k = 0;
+		for (int j = 0; j < SINK_N_LE; j++)
+			k += (size_t)snprintf(le + k, sizeof le - k, "%s%" PRIu64, j ? "," : "[", r->latency_le[j]);
+		snprintf(le + k, sizeof le - k, "]");
+		bind_str(s, 22, le);
+	}
 	stage_row(st, s, "sample", "service", r->service, r->t_s);
 }
 
@@ -1454,6 +1471,7 @@ static int put_run(store *st, int64_t scenario_id, const struct run_end *end, in
 			sqlite3_bind_int64(s, 17, st->plan_id);
 			bind_real(s, 18, st->base_cost_per_hour);
 		}
+		bind_real(s, 22, scn_epoch(st->ri.sc)); /* NULL without a trace */
 		rc = step(st, s, SQLITE_DONE, what, e);
 	}
 	if (!rc)

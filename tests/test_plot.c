@@ -188,10 +188,10 @@ Test(plot, gnuplot_error_is_reported)
  * ready pods can get (cpu_capacity): at 10 s 4.5 of their 3 x 2 (their
  * nodes are busy), then all of their limits. */
 static const struct row_sample samples[] = {
-	{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 20.5, 80, 4, 3, 7, 0.1, 6, 2, 0.9375, 0.25, 0.5, 0.25, 4.5},
-	{20, "web", 20, 19, 0, 0, 0, 50, 30, 150.5, 5, 5, 0, 0.2, 5, 0, NAN, 0.5, 0, 0, 10},
-	{30, "web", 10, 0, 0, 0, 0, NAN, NAN, NAN, 5, 5, 0, NAN, 5, 0, NAN, 0, 0, 0, 10},
-	{10, "db", 0, 0, 0, 0, 0, NAN, NAN, NAN, 1, 0, 0, 0, 1, 1, 0, 0, NAN, NAN, 0},
+	{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 20.5, 80, 4, 3, 7, 0.1, 6, 2, 0.9375, 0.25, 0.5, 0.25, 4.5, NULL},
+	{20, "web", 20, 19, 0, 0, 0, 50, 30, 150.5, 5, 5, 0, 0.2, 5, 0, NAN, 0.5, 0, 0, 10, NULL},
+	{30, "web", 10, 0, 0, 0, 0, NAN, NAN, NAN, 5, 5, 0, NAN, 5, 0, NAN, 0, 0, 0, 10, NULL},
+	{10, "db", 0, 0, 0, 0, 0, NAN, NAN, NAN, 1, 0, 0, 0, 1, 1, 0, 0, NAN, NAN, 0, NULL},
 };
 
 static const struct row_summary summaries[] = {

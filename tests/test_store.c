@@ -108,10 +108,10 @@ static void fake_free(struct scenario *sc)
 /* The CPU columns (version 5): NaN throttling and pressure where no pod ran
  * (db at 10 s has no ready pod); cpu_util above 1 (a pod above its request). */
 static const struct row_sample samples[] = {
-	{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 6, 2, 0.9375, 1.25, 0.125, 0.0625, 2.5},
+	{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 6, 2, 0.9375, 1.25, 0.125, 0.0625, 2.5, NULL},
 	{20, "web", 0.1, 1e-300, INT64_C(1) << 40, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NAN, 5, 0, NAN, 6.5, 1, 1e-300,
-	 4.75},
-	{10, "db", 0, 0, 0, 0, 0, NAN, NAN, NAN, 1, 0, 0, 0, 1, 1, 0, 0, NAN, NAN, 0},
+	 4.75, NULL},
+	{10, "db", 0, 0, 0, 0, 0, NAN, NAN, NAN, 1, 0, 0, 0, 1, 1, 0, 0, NAN, NAN, 0, NULL},
 };
 
 static const struct row_summary summaries[] = {
@@ -1112,8 +1112,8 @@ static void expect_v1_run(sqlite3 *db)
 			       "AND status = 'ok' AND version = '0.1.0' FROM runs WHERE id = 1"),
 		     1);
 	const struct row_sample old[] = {
-		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 0, 0, NAN, NAN, NAN, NAN, NAN},
-		{20, "web", 0.5, 0.5, 0, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NAN, 0, 0, NAN, NAN, NAN, NAN, NAN},
+		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 0, 0, NAN, NAN, NAN, NAN, NAN, NULL},
+		{20, "web", 0.5, 0.5, 0, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NAN, 0, 0, NAN, NAN, NAN, NAN, NAN, NULL},
 	};
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE run_id = 1"), 2);
 	for (size_t i = 0; i < ARRAY_LEN(old); i++) {
@@ -1262,8 +1262,8 @@ static void expect_v2_run(sqlite3 *db)
 			       "AND events = 2000 AND requests = 5000 AND sim_s = 30.5 FROM runs WHERE id = 2"),
 		     1);
 	const struct row_sample old[] = {
-		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 40, 90.5, 4, 3, 7, 0.1, 6, 2, 0.9375, NAN, NAN, NAN, NAN},
-		{20, "web", 1, 1, 0, 0, 0, NAN, NAN, NAN, 6, 6, 0, 0.5, 6, 0, NAN, NAN, NAN, NAN, NAN},
+		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 40, 90.5, 4, 3, 7, 0.1, 6, 2, 0.9375, NAN, NAN, NAN, NAN, NULL},
+		{20, "web", 1, 1, 0, 0, 0, NAN, NAN, NAN, 6, 6, 0, 0.5, 6, 0, NAN, NAN, NAN, NAN, NAN, NULL},
 	};
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE run_id = 2"), 2);
 	for (size_t i = 0; i < ARRAY_LEN(old); i++)
@@ -1650,7 +1650,7 @@ static void expect_v4_run(sqlite3 *db)
 			       "FROM summaries WHERE run_id = 4"),
 		     1);
 	const struct row_sample old = {10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 40, 90.5, 4, 3, 7, 1.5, 6, 2, 0.9375,
-				       NAN, NAN, NAN, NAN};
+				       NAN, NAN, NAN, NAN, NULL};
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE run_id = 5"), 1);
 	expect_sample(db, 5, &old);
 	cr_expect_eq(q_int(db, "SELECT status = 'done' AND recommended = 1 AND runner_up IS NULL AND "
