@@ -11,6 +11,7 @@
 #include "world.h"
 #include "rollout.h"
 
+#include "kafka.h"
 #include "outage.h"
 #include "spot.h"
 
@@ -203,6 +204,8 @@ static simtime sample_ev(struct sim *s, void *obj, uint64_t arg)
 	if (dt > 0) {
 		emit_samples(w, dt);
 		emit_nodes(w);
+		if (w->kafka)
+			kafka_sample(w, dt);
 		w->last_sample = s->now;
 	}
 	return next_tick(s, w->sc->sample_interval);
@@ -294,6 +297,7 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 	w->start_usd_hour = node_rate(w, &w->start_spot_usd_hour);
 	spot_start(w);
 	outage_start(w);
+	kafka_new(w);
 	control_start(w);
 	for (size_t i = 0; i < w->n_svcs; i++) {
 		struct service *sv = &w->svcs[i];
@@ -347,6 +351,8 @@ static void emit_summary(struct world *w, struct service *sv)
 		.cpu_pressure = ran > 0 ? cpu.pressure / ran : NAN,
 		.cost_usd = w->cluster ? sv->cost_usd : NAN,
 	};
+	if (w->kafka) /* a consumer group's slo is its service's too (docs/kafka.md) */
+		r.slo_met = kafka_service_slo(w, sv, r.slo_met);
 	if (w->out.summary)
 		w->out.summary(w->out.ctx, &r);
 }
@@ -358,6 +364,8 @@ void world_finish(struct world *w)
 	simtime dt = w->s->now - w->last_sample;
 	if (dt > 0) {
 		emit_samples(w, dt);
+		if (w->kafka)
+			kafka_sample(w, dt);
 		w->last_sample = w->s->now;
 	}
 	for (size_t i = 0; i < w->n_svcs; i++)
@@ -365,6 +373,8 @@ void world_finish(struct world *w)
 	for (size_t i = 0; i < w->n_svcs; i++)
 		if (w->svcs[i].ro)
 			rollout_finish(w, w->svcs[i].ro);
+	if (w->kafka)
+		kafka_finish(w);
 	if (w->cluster && w->out.cost) {
 		double secs = w->node_seconds, hours = sim_to_s(w->s->now) / 3600;
 		for (size_t i = 0; i < w->n_nodes; i++)
@@ -381,6 +391,8 @@ void world_free(struct world *w)
 	if (!w)
 		return;
 	control_free(w);
+	kafka_free(w->kafka);
+	w->kafka = NULL;
 	for (size_t i = 0; i < w->n_svcs; i++) {
 		rollout_free(w->svcs[i].ro);
 		svc_release(&w->svcs[i]);

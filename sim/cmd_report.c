@@ -388,6 +388,56 @@ static int rollout_section(struct doc *d, plot_db *db, const struct plot_run *r,
 	return 0;
 }
 
+/* The run's rows of a Kafka table (version 11), every column but run_id,
+ * ordered by `order`; nothing when the file or the run has none. */
+static int kafka_table(struct doc *d, plot_db *db, const struct plot_run *r, const char *table, const char *order,
+		       const char *title, const char *note, struct herr *e)
+{
+	if (!plot_has_table(db, table))
+		return 0;
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE run_id = ?1%s%s", table, *order ? " ORDER BY " : "", order);
+	sqlite3_stmt *s = NULL;
+	sqlite3 *h = plot_sqlite(db);
+	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL))
+		return herr_at(e, plot_path(db), 0, 0, "cannot read %s: %s", table, sqlite3_errmsg(h));
+	sqlite3_bind_int64(s, 1, r->id);
+	int n = sqlite3_column_count(s), k = 0, rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return rc == SQLITE_DONE ? 0 : herr_at(e, plot_path(db), 0, 0, "cannot read %s", table);
+	}
+	const char **cells = xcalloc((size_t)n, sizeof *cells);
+	char(*bufs)[64] = xcalloc((size_t)n, sizeof *bufs);
+	bool *numeric = xcalloc((size_t)n, sizeof *numeric);
+	int *cols = xcalloc((size_t)n, sizeof *cols);
+	for (int i = 0; i < n; i++) {
+		const char *c = sqlite3_column_name(s, i);
+		if (!strcmp(c, "run_id"))
+			continue;
+		col_header(bufs[k], sizeof bufs[k], c);
+		numeric[k] = strcmp(c, "service") && strcmp(c, "consumer_group") && strcmp(c, "topic");
+		cells[k] = bufs[k];
+		cols[k++] = i;
+	}
+	heading(d, 2, title);
+	table_begin(d);
+	table_row(d, cells, (size_t)k, true, numeric);
+	for (; rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		for (int j = 0; j < k; j++)
+			col_value(bufs[j], sizeof bufs[j], s, cols[j], sqlite3_column_name(s, cols[j]));
+		table_row(d, cells, (size_t)k, false, numeric);
+	}
+	table_end(d);
+	para(d, note);
+	sqlite3_finalize(s);
+	free(cells);
+	free(bufs);
+	free(numeric);
+	free(cols);
+	return rc == SQLITE_DONE ? 0 : herr_at(e, plot_path(db), 0, 0, "cannot read %s: %s", table, sqlite3_errmsg(h));
+}
+
 static void run_facts(struct doc *d, const struct plot_run *r)
 {
 	char dur[32] = "?", buf[256];
@@ -513,6 +563,7 @@ static const char *const CHART_TITLES[] = {
 	"pod start-up, from created to Ready, by phase",
 	"P(SLO met) with its Wilson 95 % interval and the monthly cost per variant; the recommendation marked",
 	"P(SLO met) and monthly cost per provisioner, grouped by the other axes",
+	"Kafka consumer lag per group, and consumers against the partitions",
 };
 
 /* An SVG file inline: from its <svg element on (no XML prolog or doctype,
@@ -1087,6 +1138,17 @@ static int page(struct doc *d, plot_db *db, const struct plot_run *r, const char
 		"percent; SLO is whether the service met its objective over the run.");
 	if (!rc)
 		rc = rollout_section(d, db, r, e);
+	if (!rc)
+		rc = kafka_table(d, db, r, "kafka_summaries", "consumer_group, topic", "Kafka consumer groups",
+				 "Per consumer group and topic (docs/kafka.md): latencies are from produce to commit "
+				 "(for order's group on payments-paid, the saga's inconsistency window); paused is "
+				 "partition-seconds stopped by rebalances; SLO is the group's own objective, if any.",
+				 e);
+	if (!rc)
+		rc = kafka_table(d, db, r, "sagas", "", "Sagas",
+				 "A saga starts with a request's first event and completes when every message it led "
+				 "to is committed; failed: one went to a DLT; open: still in flight at the end.",
+				 e);
 	if (!rc) {
 		heading(d, 2, "Charts");
 		rc = charts(d, db, r, out_dir, stem, e);

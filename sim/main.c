@@ -78,6 +78,8 @@ static const struct cmd commands[] = {
 	 "                    split by phase (provisioning and start of its node,\n"
 	 "                    scheduling, image pull, container start, application\n"
 	 "                    start, readiness probe)\n"
+	 "  kafka-SERVICE     for a service consuming Kafka topics: each of its consumer\n"
+	 "                    groups' lag, and its consumers against the partitions\n"
 	 "or, for a plan of 'headroom plan':\n"
 	 "  sweep             P(SLO met) per variant with its Wilson 95% interval and\n"
 	 "                    the monthly cost, against the buffer (or the variants),\n"

@@ -409,7 +409,7 @@ double plot_pod_capacity(const struct scn_service *sv)
 
 const char *plot_kind_name(enum plot_kind kind)
 {
-	static const char *const names[] = {"timeline", "latency", "startup", "sweep", "provisioners"};
+	static const char *const names[] = {"timeline", "latency", "startup", "sweep", "provisioners", "kafka"};
 	return names[kind];
 }
 
@@ -1477,7 +1477,8 @@ static int one_chart(plot_db *db, const struct plot_run *r, enum plot_format fmt
 	FILE *o = open_memstream(&script, &len);
 	if (!o)
 		return herr_set(e, "out of memory");
-	int rc = plot_script(db, r, c->kind, c->service, fmt, o, c->note, sizeof c->note, e);
+	int rc = c->kind == PLOT_KAFKA ? plot_kafka_script(db, r, c->service, fmt, o, c->note, sizeof c->note, e)
+				       : plot_script(db, r, c->kind, c->service, fmt, o, c->note, sizeof c->note, e);
 	fclose(o);
 	if (rc == 1) {
 		safe_part(part, sizeof part, c->service);
@@ -1504,7 +1505,7 @@ static int one_chart(plot_db *db, const struct plot_run *r, enum plot_format fmt
 int plot_all(plot_db *db, const struct plot_run *r, enum plot_format fmt, const char *dir, const char *prefix,
 	     bool scripts, struct plot_chart **charts, size_t *n_charts, struct herr *e)
 {
-	*charts = xcalloc(r->n_services * PLOT_N_KINDS, sizeof **charts);
+	*charts = xcalloc(r->n_services * (PLOT_N_KINDS + 1), sizeof **charts);
 	*n_charts = 0;
 	if (plot_mkdirs(dir, e))
 		return -1;
@@ -1516,6 +1517,16 @@ int plot_all(plot_db *db, const struct plot_run *r, enum plot_format fmt, const 
 			if (one_chart(db, r, fmt, dir, prefix, scripts, c, e))
 				return -1;
 		}
+	/* The Kafka charts, for the services that consume (no note for the rest). */
+	for (size_t i = 0; i < r->n_services; i++) {
+		if (!plot_kafka_has(db, r, r->services[i]))
+			continue;
+		struct plot_chart *c = &(*charts)[(*n_charts)++];
+		c->kind = PLOT_KAFKA;
+		c->service = r->services[i];
+		if (one_chart(db, r, fmt, dir, prefix, scripts, c, e))
+			return -1;
+	}
 	return 0;
 }
 

@@ -820,7 +820,7 @@ static int load_top(struct ld *L, const struct ynode *root)
 {
 	static const char *const keys[] = {"name",	 "description", "seed",	   "duration", "sample_interval",
 					   "slo_window", "services",	"pdbs", "priorityClasses", "cluster", "controllers", "compare",
-					   "sweep", "expect", "max_requests", "cost", "start", "external_metrics", NULL};
+					   "sweep", "expect", "max_requests", "cost", "start", "external_metrics", "kafka", NULL};
 	struct scenario *sc = L->sc;
 	if (ld_want_map(L, root, "a scenario") || ld_check_keys(L, root, keys, "the scenario"))
 		return -1;
@@ -874,6 +874,7 @@ static int load_top(struct ld *L, const struct ynode *root)
 	 * their HPAs and pods name them. */
 	if (((n = yt_get(root, "start")) && ld_load_start(L, n)) ||
 	    ((n = yt_get(root, "external_metrics")) && ld_load_external_metrics(L, n)) ||
+	    ((n = yt_get(root, "kafka")) && ld_load_kafka(L, root, n)) ||
 	    ((n = yt_get(root, "priorityClasses")) && ld_load_priority_classes(L, n)))
 		return -1;
 	if (!(n = ld_need(L, root, "services", "the scenario")) || load_services(L, n) ||
@@ -1128,6 +1129,7 @@ void scn_free(struct scenario *sc)
 	}
 	ld_free_k8s(sc);
 	ld_free_external(sc);
+	ld_free_kafka(sc);
 	ld_free_placement(sc);
 	ld_free_manifests(sc);
 	for (size_t i = 0; i < sc->n_variants; i++) {

@@ -232,5 +232,10 @@ int ld_load_cost(struct ld *L, const struct ynode *v);
  * replicas set) into s->delivery; ld_free_rollout frees it. */
 int ld_load_rollout(struct ld *L, const struct ynode *v, struct scn_service *s);
 void ld_free_rollout(struct scn_service *s);
+/* sim/scn_kafka.c: `kafka:` (v), read before the services (root is the
+ * scenario, whose services mapping it looks names up in); a KEDA trigger
+ * adds its series to external_metrics. */
+int ld_load_kafka(struct ld *L, const struct ynode *root, const struct ynode *v);
+void ld_free_kafka(struct scenario *sc);
 
 #endif

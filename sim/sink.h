@@ -174,6 +174,56 @@ struct row_rollout {
 	double extra_cost_usd; /* what that share of their nodes cost, USD (NaN: no cluster) */
 };
 
+/*
+ * Kafka (models/kafka.h): one row per consumer group per sample interval,
+ * one per group at the end, and the run's sagas. Strings are borrowed for
+ * the call. Times of messages are from produce to commit.
+ */
+struct row_kafka {
+	double t_s;             /* end of the interval, s */
+	const char *group;      /* group.id */
+	const char *topic;
+	const char *service;    /* the consuming service */
+	int partitions;
+	int members;            /* consumers in the group now (Ready pods x concurrency) */
+	int64_t lag;            /* produced and not committed, now, all partitions */
+	int64_t max_partition_lag; /* the largest partition's lag now */
+	int paused;             /* partitions stopped by a rebalance now */
+	int64_t produced, consumed, dlt, rebalances; /* in the interval */
+	double latency_mean_ms, latency_p99_ms; /* of the messages committed in the interval; NaN: none */
+	double keda_metric;     /* what KEDA's metrics server serves now; NaN without a keda trigger */
+};
+struct row_kafka_summary {
+	const char *group, *topic, *service;
+	int64_t produced, consumed, deliveries, failures, dlt, rebalances, max_lag;
+	double paused_s;        /* partition-seconds stopped by rebalances */
+	double latency_mean_ms, latency_p50_ms, latency_p99_ms, latency_max_ms; /* NaN: none committed */
+	int slo_met;            /* its `slo:` met (1) or not (0), the messages left uncommitted counted at
+	                         * their age; -1 without one */
+};
+/* One partition of a consumer group at the end of a sample interval. */
+struct row_kafka_partition {
+	double t_s;             /* end of the interval, s */
+	const char *group, *topic;
+	int partition;          /* 0-based */
+	int64_t lag;            /* produced and not committed, now */
+	int64_t produced;       /* produced to it in the interval */
+	int member;             /* its owner (0-based, by pod number), -1: none */
+	int paused;             /* stopped by a rebalance now: 1, else 0 */
+};
+/* The run's sagas over one sample interval. */
+struct row_saga_sample {
+	double t_s;             /* end of the interval, s */
+	int64_t started, completed, failed; /* in the interval */
+	int64_t open;           /* in flight at its end */
+	double p50_s, p99_s;    /* completion of the sagas completed in the interval; NaN: none */
+};
+struct row_sagas {
+	int64_t started, completed, failed; /* failed: a message of it went to a DLT */
+	int64_t open;           /* still in flight at the end */
+	double mean_s, p50_s, p99_s, max_s; /* completion: request to the last commit; NaN: none */
+};
+
 struct sink {
 	void *ctx;
 	void (*sample)(void *ctx, const struct row_sample *r);
@@ -184,6 +234,11 @@ struct sink {
 	void (*pod_sample)(void *ctx, const struct row_pod_sample *r); /* may be NULL */
 	void (*version)(void *ctx, const struct row_version *r);       /* may be NULL */
 	void (*rollout)(void *ctx, const struct row_rollout *r);       /* may be NULL */
+	void (*kafka)(void *ctx, const struct row_kafka *r);           /* may be NULL */
+	void (*kafka_summary)(void *ctx, const struct row_kafka_summary *r); /* may be NULL */
+	void (*sagas)(void *ctx, const struct row_sagas *r);           /* may be NULL */
+	void (*kafka_partition)(void *ctx, const struct row_kafka_partition *r); /* may be NULL */
+	void (*saga_sample)(void *ctx, const struct row_saga_sample *r); /* may be NULL */
 };
 
 #endif

@@ -44,6 +44,11 @@ struct store {
 	sqlite3_stmt *put_pod_sample; /* INSERT into stage.pod_samples, reused for every row */
 	sqlite3_stmt *put_version;  /* INSERT into stage.version_samples (schema 8) */
 	sqlite3_stmt *put_rollout;  /* INSERT into stage.rollouts (schema 8) */
+	sqlite3_stmt *put_kafka;   /* INSERT into stage.kafka_samples */
+	sqlite3_stmt *put_kafka_summary; /* INSERT into stage.kafka_summaries */
+	sqlite3_stmt *put_sagas;   /* INSERT into stage.sagas */
+	sqlite3_stmt *put_kafka_partition; /* INSERT into stage.kafka_partition_samples */
+	sqlite3_stmt *put_saga_sample; /* INSERT into stage.saga_samples */
 	bool has_cost;             /* the run emitted its cost row */
 	struct row_cost cost;      /* that row, written into the runs row at commit */
 	int64_t plan_id;           /* the staged run's plan (store_run_set_plan), 0: none */
@@ -73,6 +78,15 @@ struct store {
 #define ROLLOUT_COLS                                                                                    \
 	"service, strategy, outcome, started_s, ended_s, rollback_s, measurements, failed, errors, " \
 	"extra_pod_hours, max_pods, extra_node_hours, extra_cost_usd"
+#define KAFKA_COLS                                                                                        \
+	"t_s, consumer_group, topic, service, partitions, members, lag, max_partition_lag, paused, produced, " \
+	"consumed, dlt, rebalances, latency_mean_ms, latency_p99_ms, keda_metric"
+#define KAFKA_SUMMARY_COLS                                                                                   \
+	"consumer_group, topic, service, produced, consumed, deliveries, failures, dlt, rebalances, max_lag, " \
+	"paused_s, latency_mean_ms, latency_p50_ms, latency_p99_ms, latency_max_ms, slo_met"
+#define SAGA_COLS "started, completed, failed, open, mean_s, p50_s, p99_s, max_s"
+#define SAGA_SAMPLE_COLS "t_s, started, completed, failed, open, p50_s, p99_s"
+#define KAFKA_PARTITION_COLS "t_s, consumer_group, topic, partition, lag, produced, member, paused"
 
 /* Version 1, as documented in results/SCHEMA.md. */
 static const char SCHEMA_V1[] =
@@ -390,6 +404,85 @@ static const char SCHEMA_V10[] =
 	"ALTER TABLE runs ADD COLUMN epoch_s REAL;\n"
 	"ALTER TABLE samples ADD COLUMN latency_le TEXT CHECK (latency_le IS NULL OR json_valid(latency_le));\n";
 
+/* Version 11: Kafka (models/kafka.h, docs/kafka.md). kafka_samples, one row
+ * per consumer group per sample interval; kafka_summaries, one per group
+ * per run; sagas, one per run that started any. */
+static const char SCHEMA_V11[] =
+	"CREATE TABLE kafka_samples(\n"
+	"  run_id            INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s               REAL NOT NULL,\n"
+	"  consumer_group    TEXT NOT NULL,\n"
+	"  topic             TEXT NOT NULL,\n"
+	"  service           TEXT NOT NULL,\n"
+	"  partitions        INTEGER NOT NULL,\n"
+	"  members           INTEGER NOT NULL,\n"
+	"  lag               INTEGER NOT NULL,\n"
+	"  max_partition_lag INTEGER NOT NULL,\n"
+	"  paused            INTEGER NOT NULL,\n"
+	"  produced          INTEGER NOT NULL,\n"
+	"  consumed          INTEGER NOT NULL,\n"
+	"  dlt               INTEGER NOT NULL,\n"
+	"  rebalances        INTEGER NOT NULL,\n"
+	"  latency_mean_ms   REAL,\n"
+	"  latency_p99_ms    REAL,\n"
+	"  keda_metric       REAL,\n"
+	"  PRIMARY KEY (run_id, consumer_group, topic, t_s)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE kafka_summaries(\n"
+	"  run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  consumer_group  TEXT NOT NULL,\n"
+	"  topic           TEXT NOT NULL,\n"
+	"  service         TEXT NOT NULL,\n"
+	"  produced        INTEGER NOT NULL,\n"
+	"  consumed        INTEGER NOT NULL,\n"
+	"  deliveries      INTEGER NOT NULL,\n"
+	"  failures        INTEGER NOT NULL,\n"
+	"  dlt             INTEGER NOT NULL,\n"
+	"  rebalances      INTEGER NOT NULL,\n"
+	"  max_lag         INTEGER NOT NULL,\n"
+	"  paused_s        REAL NOT NULL,\n"
+	"  latency_mean_ms REAL,\n"
+	"  latency_p50_ms  REAL,\n"
+	"  latency_p99_ms  REAL,\n"
+	"  latency_max_ms  REAL,\n"
+	"  slo_met         INTEGER CHECK (slo_met IN (0, 1)),\n"
+	"  PRIMARY KEY (run_id, consumer_group, topic)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE kafka_partition_samples(\n"
+	"  run_id         INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s            REAL NOT NULL,\n"
+	"  consumer_group TEXT NOT NULL,\n"
+	"  topic          TEXT NOT NULL,\n"
+	"  partition      INTEGER NOT NULL,\n"
+	"  lag            INTEGER NOT NULL,\n"
+	"  produced       INTEGER NOT NULL,\n"
+	"  member         INTEGER,\n"
+	"  paused         INTEGER NOT NULL CHECK (paused IN (0, 1)),\n"
+	"  PRIMARY KEY (run_id, consumer_group, topic, partition, t_s)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE saga_samples(\n"
+	"  run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s       REAL NOT NULL,\n"
+	"  started   INTEGER NOT NULL,\n"
+	"  completed INTEGER NOT NULL,\n"
+	"  failed    INTEGER NOT NULL,\n"
+	"  open      INTEGER NOT NULL,\n"
+	"  p50_s     REAL,\n"
+	"  p99_s     REAL,\n"
+	"  PRIMARY KEY (run_id, t_s)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE sagas(\n"
+	"  run_id    INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  started   INTEGER NOT NULL,\n"
+	"  completed INTEGER NOT NULL,\n"
+	"  failed    INTEGER NOT NULL,\n"
+	"  open      INTEGER NOT NULL,\n"
+	"  mean_s    REAL,\n"
+	"  p50_s     REAL,\n"
+	"  p99_s     REAL,\n"
+	"  max_s     REAL\n"
+	");\n";
+
 /*
  * The schema's history: migrations[v] takes a database from version v - 1 to
  * version v. A new file (version 0) runs every step; an older file runs the
@@ -408,6 +501,7 @@ static const char *const migrations[] = {
 	SCHEMA_V8, /* nodes.drifted */
 	SCHEMA_V9, /* version_samples, rollouts */
 	SCHEMA_V10, /* runs.epoch_s; samples.latency_le */
+	SCHEMA_V11, /* kafka_samples, kafka_summaries, kafka_partition_samples, saga_samples, sagas */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
@@ -423,7 +517,13 @@ static const char STAGE_SCHEMA[] =
 	"CREATE TABLE stage.nodes(" NODES_COLS ");"
 	"CREATE TABLE stage.pod_samples(" POD_SAMPLE_COLS ", PRIMARY KEY (service, pod, t_s)) WITHOUT ROWID;"
 	"CREATE TABLE stage.version_samples(" VERSION_COLS ", PRIMARY KEY (service, version, t_s)) WITHOUT ROWID;"
-	"CREATE TABLE stage.rollouts(" ROLLOUT_COLS ", PRIMARY KEY (service)) WITHOUT ROWID;";
+	"CREATE TABLE stage.rollouts(" ROLLOUT_COLS ", PRIMARY KEY (service)) WITHOUT ROWID;"
+	"CREATE TABLE stage.kafka_samples(" KAFKA_COLS ", PRIMARY KEY (consumer_group, topic, t_s)) WITHOUT ROWID;"
+	"CREATE TABLE stage.kafka_summaries(" KAFKA_SUMMARY_COLS ", PRIMARY KEY (consumer_group, topic)) WITHOUT ROWID;"
+	"CREATE TABLE stage.sagas(" SAGA_COLS ");"
+	"CREATE TABLE stage.kafka_partition_samples(" KAFKA_PARTITION_COLS
+	", PRIMARY KEY (consumer_group, topic, partition, t_s)) WITHOUT ROWID;"
+	"CREATE TABLE stage.saga_samples(" SAGA_SAMPLE_COLS ", PRIMARY KEY (t_s)) WITHOUT ROWID;";
 
 static const char SQL_PUT_SAMPLE[] = "INSERT INTO stage.samples(" SAMPLE_COLS ") VALUES "
 				     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
@@ -444,6 +544,27 @@ static const char SQL_COPY_VERSIONS[] = "INSERT INTO main.version_samples(run_id
 					VERSION_COLS " FROM stage.version_samples ORDER BY service, version, t_s";
 static const char SQL_COPY_ROLLOUTS[] = "INSERT INTO main.rollouts(run_id, " ROLLOUT_COLS ") SELECT ?1, " ROLLOUT_COLS
 					" FROM stage.rollouts ORDER BY service";
+static const char SQL_PUT_KAFKA[] = "INSERT INTO stage.kafka_samples(" KAFKA_COLS ") VALUES "
+				    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+static const char SQL_PUT_KAFKA_SUMMARY[] = "INSERT INTO stage.kafka_summaries(" KAFKA_SUMMARY_COLS ") VALUES "
+					    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+static const char SQL_PUT_SAGAS[] = "INSERT INTO stage.sagas(" SAGA_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_PUT_KAFKA_PARTITION[] = "INSERT INTO stage.kafka_partition_samples(" KAFKA_PARTITION_COLS
+					      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_COPY_KAFKA_PARTITIONS[] = "INSERT INTO main.kafka_partition_samples(run_id, " KAFKA_PARTITION_COLS
+						") SELECT ?1, " KAFKA_PARTITION_COLS
+						" FROM stage.kafka_partition_samples ORDER BY consumer_group, topic, partition, t_s";
+static const char SQL_PUT_SAGA_SAMPLE[] = "INSERT INTO stage.saga_samples(" SAGA_SAMPLE_COLS
+					  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char SQL_COPY_SAGA_SAMPLES[] = "INSERT INTO main.saga_samples(run_id, " SAGA_SAMPLE_COLS ") SELECT ?1, "
+					    SAGA_SAMPLE_COLS " FROM stage.saga_samples ORDER BY t_s";
+static const char SQL_COPY_KAFKA[] = "INSERT INTO main.kafka_samples(run_id, " KAFKA_COLS ") SELECT ?1, " KAFKA_COLS
+				     " FROM stage.kafka_samples ORDER BY consumer_group, topic, t_s";
+static const char SQL_COPY_KAFKA_SUMMARIES[] = "INSERT INTO main.kafka_summaries(run_id, " KAFKA_SUMMARY_COLS
+					       ") SELECT ?1, " KAFKA_SUMMARY_COLS
+					       " FROM stage.kafka_summaries ORDER BY consumer_group, topic";
+static const char SQL_COPY_SAGAS[] = "INSERT INTO main.sagas(run_id, " SAGA_COLS ") SELECT ?1, " SAGA_COLS
+				     " FROM stage.sagas";
 /* In key order, so the main table's B-tree is appended to, not scattered. */
 static const char SQL_COPY_SAMPLES[] = "INSERT INTO main.samples(run_id, " SAMPLE_COLS ") SELECT ?1, " SAMPLE_COLS
 				       " FROM stage.samples ORDER BY service, t_s";
@@ -867,8 +988,14 @@ static void stage_drop(store *st)
 	sqlite3_finalize(st->put_pod_sample);
 	sqlite3_finalize(st->put_version);
 	sqlite3_finalize(st->put_rollout);
+	sqlite3_finalize(st->put_kafka);
+	sqlite3_finalize(st->put_kafka_summary);
+	sqlite3_finalize(st->put_sagas);
+	sqlite3_finalize(st->put_kafka_partition);
+	sqlite3_finalize(st->put_saga_sample);
 	st->put_sample = st->put_summary = st->put_decision = st->put_nodes = st->put_pod_sample = NULL;
 	st->put_version = st->put_rollout = NULL;
+	st->put_kafka = st->put_kafka_summary = st->put_sagas = st->put_kafka_partition = st->put_saga_sample = NULL;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	/* Fails harmlessly if begin failed before attaching. */
@@ -910,6 +1037,16 @@ int store_run_begin(store *st, const struct run_info *ri, struct herr *e)
 		rc = prepare(st, SQL_PUT_VERSION, keep, &st->put_version, what, e);
 	if (!rc)
 		rc = prepare(st, SQL_PUT_ROLLOUT, keep, &st->put_rollout, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_KAFKA, keep, &st->put_kafka, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_KAFKA_SUMMARY, keep, &st->put_kafka_summary, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_SAGAS, keep, &st->put_sagas, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_KAFKA_PARTITION, keep, &st->put_kafka_partition, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_SAGA_SAMPLE, keep, &st->put_saga_sample, what, e);
 	/* One transaction on the stage for the whole run, not one per row; it
 	 * touches no table of main, so it takes no lock there. */
 	if (!rc)
@@ -1127,6 +1264,117 @@ static void sink_rollout(void *ctx, const struct row_rollout *r)
 	stage_row(st, s, "rollout", "service", r->service, NAN);
 }
 
+static void sink_kafka(void *ctx, const struct row_kafka *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->group && r->topic && r->service);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_kafka;
+	bind_real(s, 1, r->t_s);
+	bind_str(s, 2, r->group);
+	bind_str(s, 3, r->topic);
+	bind_str(s, 4, r->service);
+	sqlite3_bind_int(s, 5, r->partitions);
+	sqlite3_bind_int(s, 6, r->members);
+	sqlite3_bind_int64(s, 7, r->lag);
+	sqlite3_bind_int64(s, 8, r->max_partition_lag);
+	sqlite3_bind_int(s, 9, r->paused);
+	sqlite3_bind_int64(s, 10, r->produced);
+	sqlite3_bind_int64(s, 11, r->consumed);
+	sqlite3_bind_int64(s, 12, r->dlt);
+	sqlite3_bind_int64(s, 13, r->rebalances);
+	bind_real(s, 14, r->latency_mean_ms);
+	bind_real(s, 15, r->latency_p99_ms);
+	bind_real(s, 16, r->keda_metric);
+	stage_row(st, s, "kafka sample", "group", r->group, r->t_s);
+}
+
+static void sink_kafka_summary(void *ctx, const struct row_kafka_summary *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->group && r->topic && r->service);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_kafka_summary;
+	bind_str(s, 1, r->group);
+	bind_str(s, 2, r->topic);
+	bind_str(s, 3, r->service);
+	sqlite3_bind_int64(s, 4, r->produced);
+	sqlite3_bind_int64(s, 5, r->consumed);
+	sqlite3_bind_int64(s, 6, r->deliveries);
+	sqlite3_bind_int64(s, 7, r->failures);
+	sqlite3_bind_int64(s, 8, r->dlt);
+	sqlite3_bind_int64(s, 9, r->rebalances);
+	sqlite3_bind_int64(s, 10, r->max_lag);
+	bind_real(s, 11, r->paused_s);
+	bind_real(s, 12, r->latency_mean_ms);
+	bind_real(s, 13, r->latency_p50_ms);
+	bind_real(s, 14, r->latency_p99_ms);
+	bind_real(s, 15, r->latency_max_ms);
+	if (r->slo_met >= 0)
+		sqlite3_bind_int(s, 16, r->slo_met);
+	else
+		sqlite3_bind_null(s, 16);
+	stage_row(st, s, "kafka summary", "group", r->group, NAN);
+}
+
+static void sink_kafka_partition(void *ctx, const struct row_kafka_partition *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->group && r->topic);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_kafka_partition;
+	bind_real(s, 1, r->t_s);
+	bind_str(s, 2, r->group);
+	bind_str(s, 3, r->topic);
+	sqlite3_bind_int(s, 4, r->partition);
+	sqlite3_bind_int64(s, 5, r->lag);
+	sqlite3_bind_int64(s, 6, r->produced);
+	if (r->member >= 0)
+		sqlite3_bind_int(s, 7, r->member);
+	else
+		sqlite3_bind_null(s, 7);
+	sqlite3_bind_int(s, 8, r->paused);
+	stage_row(st, s, "kafka partition sample", "group", r->group, r->t_s);
+}
+
+static void sink_saga_sample(void *ctx, const struct row_saga_sample *r)
+{
+	store *st = ctx;
+	assert(st->staging);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_saga_sample;
+	bind_real(s, 1, r->t_s);
+	sqlite3_bind_int64(s, 2, r->started);
+	sqlite3_bind_int64(s, 3, r->completed);
+	sqlite3_bind_int64(s, 4, r->failed);
+	sqlite3_bind_int64(s, 5, r->open);
+	bind_real(s, 6, r->p50_s);
+	bind_real(s, 7, r->p99_s);
+	stage_row(st, s, "saga sample", "run", "sagas", r->t_s);
+}
+
+static void sink_sagas(void *ctx, const struct row_sagas *r)
+{
+	store *st = ctx;
+	assert(st->staging);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_sagas;
+	sqlite3_bind_int64(s, 1, r->started);
+	sqlite3_bind_int64(s, 2, r->completed);
+	sqlite3_bind_int64(s, 3, r->failed);
+	sqlite3_bind_int64(s, 4, r->open);
+	bind_real(s, 5, r->mean_s);
+	bind_real(s, 6, r->p50_s);
+	bind_real(s, 7, r->p99_s);
+	bind_real(s, 8, r->max_s);
+	stage_row(st, s, "sagas row", "run", "sagas", NAN);
+}
+
 /* The cost goes into the runs row, which exists only at commit: kept until
  * then. A run has one; a second would silently replace the first, so it
  * fails the run like a duplicate summary. */
@@ -1154,8 +1402,9 @@ void store_run_set_plan(store *st, int64_t plan_id, double base_cost_per_hour)
 
 struct sink store_sink(store *st)
 {
-	return (struct sink){st, sink_sample, sink_summary, sink_decision, sink_nodes, sink_cost, sink_pod_sample,
-			     sink_version, sink_rollout};
+	return (struct sink){st,		 sink_sample,	     sink_summary, sink_decision, sink_nodes,
+			     sink_cost,		 sink_pod_sample,    sink_version, sink_rollout,  sink_kafka,
+			     sink_kafka_summary, sink_sagas,	     sink_kafka_partition, sink_saga_sample};
 }
 
 /* ---- Committing --------------------------------------------------------- */
@@ -1283,6 +1532,16 @@ static int copy_run(store *st, const struct run_end *end, int64_t *run_id, struc
 		rc = copy_rows(st, SQL_COPY_VERSIONS, id, "cannot store the run (copying version samples)", e);
 	if (!rc)
 		rc = copy_rows(st, SQL_COPY_ROLLOUTS, id, "cannot store the run (copying rollouts)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_KAFKA, id, "cannot store the run (copying kafka samples)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_KAFKA_SUMMARIES, id, "cannot store the run (copying kafka summaries)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_SAGAS, id, "cannot store the run (copying sagas)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_KAFKA_PARTITIONS, id, "cannot store the run (copying kafka partition samples)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_SAGA_SAMPLES, id, "cannot store the run (copying saga samples)", e);
 	if (!rc)
 		rc = exec(st, "COMMIT", "cannot store the run (committing)", e);
 	if (rc) {

@@ -31,8 +31,9 @@ typedef struct store store;
  * cpu_throttled, cpu_pressure, cpu_capacity, summaries.cpu_throttled,
  * cpu_pressure, and pod_samples; version 8 nodes.drifted; version 9
  * version_samples and rollouts; version 10 runs.epoch_s and
- * samples.latency_le (results/SCHEMA.md has them all). */
-#define STORE_SCHEMA_VERSION 10
+ * samples.latency_le; version 11 the Kafka tables (results/SCHEMA.md has
+ * them all). */
+#define STORE_SCHEMA_VERSION 11
 
 /* What identifies a run. Strings are borrowed. */
 struct run_info {

@@ -256,6 +256,19 @@ grep -q '| 0\.025 | 0\.003 | 0\.0006 | 11 |$' "$T/canary.md" &&
   ok "the report's rollout row has the extra pod-hours, node-hours and cost by hand" ||
   bad "the report's rollout extra columns" "$(grep -n -A4 '## Rollout' "$T/canary.md" | tail -1)"
 grep -q "## Rollout" "$T/pz.md" && bad "a report without a rollout has no rollout section" || ok "a report without a rollout has no rollout section"
+# ---- Kafka: lag and consumers per consuming service ----
+KD=$T/kafka.db
+"$HR" run scenarios/kafka-saga.yaml --db "$KD" --variant 1 --set duration=3m -q
+expect "plot a Kafka run" 0 'kafka-order\.png' -- "$HR" plot "$KD" --out "$T/kafka" --scripts
+check "kafka chart: a 1280x720 PNG" "$(png_size "$T/kafka/kafka-order.png")" 1280x720
+check "kafka chart of product (it consumes), none of payment (it does not)" \
+  "$( [ -f "$T/kafka/kafka-product.png" ] && [ ! -e "$T/kafka/kafka-payment.png" ] && echo yes)" yes
+want=$(sqlite3 "$KD" "select max(lag) from kafka_samples where consumer_group = 'order-update'")
+got=$(awk '/^\$g1 << EOD/ { on = 1; next } /^EOD/ { on = 0 } on && $2 > m { m = $2 } END { print m + 0 }' "$T/kafka/kafka-order.gp")
+check "kafka chart: the lag drawn is the database's" "$got" "$want"
+expect "report of a Kafka run" 0 'k\.md' -- "$HR" report "$KD" --out "$T/k.md"
+check "report: Kafka groups and sagas tables, the Kafka chart captioned" \
+  "$(grep -c '^## Kafka consumer groups$\|^## Sagas$\|^!\[order: Kafka consumer lag per group' "$T/k.md")" 3
 
 echo "plot: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
