@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "hpa.h"
+#include "kafka.h"
 
 static bool any_hpa(const struct world *w)
 {
@@ -169,8 +170,11 @@ static void external_values(const struct world *w, const struct scn_hpa *spec, s
 		if (m->kind != HPA_METRIC_EXTERNAL)
 			continue;
 		out[i] = 0;
-		for (size_t k = 0; k < m->n_series; k++)
-			out[i] += scn_ext_value(&w->sc->external_metrics[m->series[k]], now);
+		for (size_t k = 0; k < m->n_series; k++) {
+			const struct scn_ext_metric *x = &w->sc->external_metrics[m->series[k]];
+			/* A KEDA kafka trigger's series: the group's lag now (models/kafka.h). */
+			out[i] += x->kafka ? kafka_metric(w, x->kafka - 1) : scn_ext_value(x, now);
+		}
 	}
 }
 

@@ -29,6 +29,7 @@
 #include "world.h"
 
 #include "rollout.h"
+#include "kafka.h"
 
 #include <assert.h>
 #include <math.h>
@@ -543,6 +544,8 @@ void pod_evict(struct world *w, struct pod *p)
 void pod_node_lost(struct world *w, struct pod *p)
 {
 	p->lost = true;
+	if (w->kafka)
+		kafka_pod_lost(w, p);
 	/* Its kubelet is gone: no further start-up step, and the end of a
 	 * terminating pod is never confirmed (it stays until its node goes). */
 	if (p->life != EVH_NONE) {

@@ -311,6 +311,8 @@ struct rollout {
 	int max_pods;           /* the most live pods of both versions at once */
 	double extra_pod_s;     /* pod-seconds above spec.replicas */
 	simtime extra_at;       /* extra_pod_s is up to date to then, ns */
+	double extra_node_s;    /* node-seconds the pods above spec.replicas held (their CPU share) */
+	double extra_usd;       /* what those shares cost, USD */
 };
 
 static void log_row(struct rollout *ro, const char *event, const char *metrics, const char *fmt, ...)
@@ -577,12 +579,56 @@ static void reconcile(struct rollout *ro)
 	canary_reconcile(ro);
 }
 
-/* Pod-seconds above spec.replicas, integrated up to now. */
+/* What a service's live pods hold of their nodes at one instant. */
+struct ro_share {
+	double usd_hour;      /* the shares' cost, USD per hour */
+	double nodes;         /* the shares summed, nodes */
+};
+
+/* What the service's live pods hold of their nodes now: each one bound to
+ * a node holds its CPU request over the node's allocatable CPU (its node
+ * share) and that share of the node's price, as a service's cost_usd
+ * divides a node (models/world.c, emit_samples; docs/cost.md). A pending
+ * pod holds nothing yet. */
+static struct ro_share live_share(const struct rollout *ro)
+{
+	const struct world *w = ro->w;
+	const struct service *sv = ro->sv;
+	struct ro_share sh = {0, 0};
+	for (uint32_t i = 0; i < sv->n_pods; i++) {
+		const struct pod *p = sv->pods[i];
+		if (p->slot_free || !p->bound || p->node < 0 || (p->phase != POD_PENDING && p->phase != POD_RUNNING))
+			continue;
+		double alloc = w->nodes[p->node].alloc_cpu;
+		if (alloc <= 0)
+			continue;
+		sh.nodes += sv->cfg->cpu_request / alloc;
+		sh.usd_hour += w->wnodes[p->node]->price_hour * sv->cfg->cpu_request / alloc;
+	}
+	return sh;
+}
+
+double ro_extra_share(int32_t live, int32_t n, double all)
+{
+	return live > n ? (double)(live - n) / live * all : 0;
+}
+
+/* Pod-seconds above spec.replicas, and their node share and cost,
+ * integrated up to now: the state now held since the last account (the
+ * controller accounts before and after each change it makes, so its own
+ * changes are exact; a pod bound between reconciles counts from the
+ * reconcile before, within a second). */
 static void account(struct rollout *ro)
 {
 	simtime now = ro->w->s->now;
 	int live = ro->sv->v_live[0] + ro->sv->v_live[1];
-	ro->extra_pod_s += (double)HR_MAX(live - ro->n, 0) * sim_to_s(now - ro->extra_at);
+	double dt = sim_to_s(now - ro->extra_at);
+	ro->extra_pod_s += (double)HR_MAX(live - ro->n, 0) * dt;
+	if (live > ro->n && dt > 0 && ro->w->cluster) {
+		struct ro_share sh = live_share(ro);
+		ro->extra_node_s += dt * ro_extra_share(live, ro->n, sh.nodes);
+		ro->extra_usd += dt / 3600 * ro_extra_share(live, ro->n, sh.usd_hour);
+	}
 	ro->extra_at = now;
 	ro->max_pods = HR_MAX(ro->max_pods, live);
 }
@@ -789,6 +835,8 @@ void rollout_finish(struct world *w, struct rollout *ro)
 		.errors = ro->errors,
 		.extra_pod_hours = ro->extra_pod_s / 3600,
 		.max_pods = ro->max_pods,
+		.extra_node_hours = ro->w->cluster ? ro->extra_node_s / 3600 : NAN,
+		.extra_cost_usd = ro->w->cluster ? ro->extra_usd : NAN,
 	};
 	w->out.rollout(w->out.ctx, &r);
 }

@@ -123,6 +123,12 @@ struct ro_vstats {
  * version it needs had no request end in it. */
 double am_value(enum am_query q, const struct ro_vstats *stable, const struct ro_vstats *canary);
 
+/* The pods above spec.replicas n, charged the mean of the live pods'
+ * shares (docs/rollouts.md, "Extra node-hours and cost"): (live - n) / live
+ * x `all`, where `all` is the live pods' shares summed (a cost rate, USD
+ * per hour, or node shares); 0 when live <= n. */
+double ro_extra_share(int32_t live, int32_t n, double all);
+
 struct world;
 struct service;
 struct pod;

@@ -26,6 +26,7 @@
 
 #include "cpu.h"
 #include "rollout.h"
+#include "kafka.h"
 
 #include <assert.h>
 #include <math.h>
@@ -59,6 +60,7 @@ static uint32_t req_new(struct world *w)
 	uint32_t id = w->free_req;
 	w->free_req = w->reqs[id].next_free;
 	w->reqs[id].gen++;
+	w->reqs[id].msg = 0;
 	w->n_reqs++;
 	w->requests++;
 	return id;
@@ -409,6 +411,8 @@ static void finish(struct world *w, uint32_t id)
 		if (sv->ro)
 			rollout_done(sv->ro, p->version, o, now - r->arrival);
 	}
+	if (w->kafka)
+		kafka_request_done(w, sv, o == SLO_SERVED, r->arrival);
 	req_free(w, id);
 	release_worker(w, p);
 	if (p->phase >= POD_TERMINATING && svc_pod_drained(p))
@@ -598,6 +602,17 @@ static void cw_push(struct world *w, struct service *sv, uint32_t id)
 		sv->cw_ev = sim_at(w->s, r->deadline, PRIO_REQUEST, callwait_ev, w, sv->idx);
 }
 
+/* A Kafka delivery's CPU work is done: the consumer model goes on. */
+static void msg_done(struct world *w, struct pod *p, uint32_t id)
+{
+	uint32_t msg = R(w, id)->msg;
+	req_free(w, id);
+	p->n_msg--;
+	kafka_msg_done(w, p, msg);
+	if (p->phase >= POD_TERMINATING && svc_pod_drained(p))
+		pod_quiet(w, p);
+}
+
 /* The first running request of the pod has finished its CPU work (and any
  * that finish at the same virtual time). */
 static simtime pod_done_ev(struct sim *s, void *obj, uint64_t arg)
@@ -610,7 +625,10 @@ static simtime pod_done_ev(struct sim *s, void *obj, uint64_t arg)
 	do {
 		uint32_t id = ps_pop(p);
 		ps_set_rate(w, p);
-		proceed(w, id);
+		if (R(w, id)->msg)
+			msg_done(w, p, id);
+		else
+			proceed(w, id);
 	} while (p->n_cpu && p->tag[0] <= p->vt + TAG_EPS);
 	p->firing = false;
 	if (!p->n_cpu) {
@@ -797,7 +815,7 @@ struct pod *svc_pod_new(struct world *w, struct service *sv)
 
 bool svc_pod_drained(const struct pod *p)
 {
-	return p->n_busy == 0 && p->q_len == 0;
+	return p->n_busy == 0 && p->q_len == 0 && p->n_msg == 0;
 }
 
 /* A Gone, drained pod gives its slot back. */
@@ -819,6 +837,8 @@ void svc_set_ready(struct service *sv, struct pod *p, bool ready)
 	if (p->ready == ready)
 		return;
 	p->ready = ready;
+	if (sv->w->kafka)
+		kafka_members_changed(sv->w, sv);
 	if (ready) {
 		p->ready_pos = sv->n_ready;
 		sv->ready[sv->n_ready++] = p->idx;
@@ -891,4 +911,36 @@ uint32_t svc_in_flight(const struct service *sv)
 	for (uint32_t i = 0; i < sv->n_pods; i++)
 		n += sv->pods[i]->n_busy + sv->pods[i]->q_len;
 	return n;
+}
+
+void svc_msg_start(struct world *w, struct pod *p, double work, uint32_t msg)
+{
+	assert(msg > 0);
+	const struct scn_service *cfg = p->svc->cfg;
+	simtime now = w->s->now;
+	if (cfg->warmup_factor > 1)
+		work *= 1 + (cfg->warmup_factor - 1) * exp(-(double)(now - p->born) / (double)cfg->warmup_duration);
+	uint32_t id = req_new(w);
+	w->requests--; /* a delivery is no request (runs.requests counts requests) */
+	struct req *r = R(w, id);
+	r->arrival = now;
+	r->work = work;
+	r->fan = 0;
+	r->deadline = SIM_FOREVER;
+	r->parent = r->child = REQ_NONE;
+	r->pod = p->idx;
+	r->svc = p->svc->idx;
+	r->next_call = 0;
+	r->failed = false;
+	r->delayed = r->injected = false;
+	r->attempts = 0;
+	r->msg = msg;
+	r->state = REQ_CPU;
+	p->n_msg++;
+	ps_advance(p, now);
+	double old_rate = p->rate;
+	ps_push(p, p->vt + work, id);
+	ps_set_rate(w, p);
+	if (p->n_cpu == 1 || p->rate != old_rate || p->tag_req[0] == id)
+		pod_kick(w, p);
 }

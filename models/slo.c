@@ -31,6 +31,30 @@ void hist_bucket(unsigned i, int64_t *lo, int64_t *width)
 	*width = (int64_t)1 << shift;
 }
 
+void hist_count_le(const struct hist *h, const double *le, size_t n, uint64_t *out)
+{
+	size_t j = 0;
+	for (size_t k = 0; k < n; k++)
+		out[k] = 0;
+	if (!h->n)
+		return;
+	/* Only the buckets between the smallest and the largest value hold any. */
+	unsigned last = hist_index(h->max);
+	for (unsigned i = hist_index(h->min); i <= last && j < n; i++) {
+		if (!h->c[i])
+			continue;
+		int64_t lo, width;
+		hist_bucket(i, &lo, &width);
+		(void)width;
+		while (j < n && (double)lo > le[j])
+			j++;
+		if (j < n)
+			out[j] += h->c[i];
+	}
+	for (size_t k = 1; k < n; k++)
+		out[k] += out[k - 1];
+}
+
 /* Nearest rank: the smallest value with at least ceil(p/100 n) values at or
  * below it, reported at its bucket's midpoint and kept within [min, max]. */
 double hist_percentile(const struct hist *h, double p)

@@ -58,6 +58,12 @@ void hist_merge(struct hist *dst, const struct hist *src);
 double hist_percentile(const struct hist *h, double p);
 /* Lower edge and width of bucket i, ns (for tests and exports). */
 void hist_bucket(unsigned i, int64_t *lo, int64_t *width);
+/* Cumulative counts at the n ascending bounds le[] (ns): out[j] counts the
+ * values <= le[j], to the histogram's resolution: a bucket counts whole
+ * under the first bound at or above its lower edge (so a value exactly at a
+ * bound is under it; one up to 1/64 above may be too). For a Prometheus
+ * histogram's buckets. */
+void hist_count_le(const struct hist *h, const double *le, size_t n, uint64_t *out);
 
 /* Counters over one span of time (an interval, a window or the run). */
 struct slo_counts {

@@ -181,13 +181,59 @@ static double trace_min(const struct trace *tr, double a_s, double b_s)
 	return m;
 }
 
+/*
+ * A trace read as intervals (trace->step) is constant over each row's
+ * interval. Its rows are found by their times in whole nanoseconds, the
+ * breakpoints' own rounding, so a segment between two breakpoints never
+ * straddles a row and a zero interval's bound is exactly 0.
+ */
+static size_t step_upper(const struct trace *tr, simtime t)
+{
+	size_t lo = 0, hi = tr->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sim_from_s(tr->t[mid]) <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static double step_at(const struct trace *tr, simtime t)
+{
+	size_t i = step_upper(tr, t);
+	return tr->rps[i ? i - 1 : 0];
+}
+
+/* The maximum over [a, b): the rows whose intervals meet it. */
+static double step_max(const struct trace *tr, simtime a, simtime b)
+{
+	size_t i = step_upper(tr, a);
+	double m = tr->rps[i ? i - 1 : 0];
+	for (; i < tr->n && sim_from_s(tr->t[i]) < b; i++)
+		m = HR_MAX(m, tr->rps[i]);
+	return m;
+}
+
+/* The minimum over [a, b], b included: the squeeze must never accept a
+ * candidate rounded onto the start of a quieter interval. */
+static double step_min(const struct trace *tr, simtime a, simtime b)
+{
+	size_t i = step_upper(tr, a);
+	double m = tr->rps[i ? i - 1 : 0];
+	for (; i < tr->n && sim_from_s(tr->t[i]) <= b; i++)
+		m = HR_MIN(m, tr->rps[i]);
+	return m;
+}
+
 static double pattern_at(const struct pattern *p, simtime t)
 {
 	switch (p->kind) {
 	case PATTERN_DIURNAL:
 		return diurnal_at(p, sim_to_s(t));
 	case PATTERN_TRACE:
-		return trace_at(&p->trace, sim_to_s(t));
+		return p->trace.step ? step_at(&p->trace, t) : trace_at(&p->trace, sim_to_s(t));
 	default:
 		return 1;
 	}
@@ -199,7 +245,7 @@ static double pattern_max(const struct pattern *p, simtime a, simtime b)
 	case PATTERN_DIURNAL:
 		return diurnal_max(p, sim_to_s(a), sim_to_s(b));
 	case PATTERN_TRACE:
-		return trace_max(&p->trace, sim_to_s(a), sim_to_s(b));
+		return p->trace.step ? step_max(&p->trace, a, b) : trace_max(&p->trace, sim_to_s(a), sim_to_s(b));
 	default:
 		return 1;
 	}
@@ -211,7 +257,7 @@ static double pattern_min(const struct pattern *p, simtime a, simtime b)
 	case PATTERN_DIURNAL:
 		return diurnal_min(p, sim_to_s(a), sim_to_s(b));
 	case PATTERN_TRACE:
-		return trace_min(&p->trace, sim_to_s(a), sim_to_s(b));
+		return p->trace.step ? step_min(&p->trace, a, b) : trace_min(&p->trace, sim_to_s(a), sim_to_s(b));
 	default:
 		return 1;
 	}

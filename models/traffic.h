@@ -7,7 +7,8 @@
  * Shedler): candidates at the rate of an upper bound of rate() over a short
  * segment, each kept with probability rate(t) / bound. Bounds come from each
  * factor's maximum over the segment (pattern and spikes are piecewise
- * monotone, the trace piecewise linear), so thinning is exact, not an
+ * monotone, the trace piecewise linear or, read as
+ * intervals, constant), so thinning is exact, not an
  * approximation. Over-dispersion multiplies the rate by a gamma factor of
  * mean 1 and the given cv, redrawn every dispersion interval (a doubly
  * stochastic Poisson process). A constant rate takes a fast path with no

@@ -12,6 +12,7 @@
 #include "world.h"
 #include "rollout.h"
 
+#include "kafka.h"
 #include "outage.h"
 #include "spot.h"
 
@@ -94,6 +95,12 @@ static void emit_sample(struct world *w, struct service *sv, simtime dt)
 	sv->asked_mark = sv->asked;
 	/* Running pod-ns in the interval: requested core-ns over the request. */
 	double ran = asked / sv->cfg->cpu_request;
+	static const double le_ms[SINK_N_LE] = SINK_LE_MS;
+	double le_ns[SINK_N_LE];
+	uint64_t le_counts[SINK_N_LE];
+	for (size_t j = 0; j < SINK_N_LE; j++)
+		le_ns[j] = le_ms[j] * 1e6;
+	hist_count_le(h, le_ns, SINK_N_LE, le_counts);
 	struct row_sample r = {
 		.t_s = sim_to_s(w->s->now),
 		.service = sv->cfg->name,
@@ -116,6 +123,7 @@ static void emit_sample(struct world *w, struct service *sv, simtime dt)
 		.cpu_throttled = ran > 0 ? (cpu.throttled - sv->thr_mark) / ran : NAN,
 		.cpu_pressure = ran > 0 ? (cpu.pressure - sv->prs_mark) / ran : NAN,
 		.cpu_capacity = capacity(sv),
+		.latency_le = le_counts,
 	};
 	sv->cpu_mark = used;
 	sv->thr_mark = cpu.throttled;
@@ -197,6 +205,8 @@ static simtime sample_ev(struct sim *s, void *obj, uint64_t arg)
 	if (dt > 0) {
 		emit_samples(w, dt);
 		emit_nodes(w);
+		if (w->kafka)
+			kafka_sample(w, dt);
 		w->last_sample = s->now;
 	}
 	return next_tick(s, w->sc->sample_interval);
@@ -288,6 +298,7 @@ struct world *world_new(struct sim *s, const struct scenario *sc, const struct s
 	w->start_usd_hour = node_rate(w, &w->start_spot_usd_hour);
 	spot_start(w);
 	outage_start(w);
+	kafka_new(w);
 	control_start(w);
 	w->alb = alb_new(w);
 	for (size_t i = 0; i < w->n_svcs; i++) {
@@ -342,6 +353,8 @@ static void emit_summary(struct world *w, struct service *sv)
 		.cpu_pressure = ran > 0 ? cpu.pressure / ran : NAN,
 		.cost_usd = w->cluster ? sv->cost_usd : NAN,
 	};
+	if (w->kafka) /* a consumer group's slo is its service's too (docs/kafka.md) */
+		r.slo_met = kafka_service_slo(w, sv, r.slo_met);
 	if (w->out.summary)
 		w->out.summary(w->out.ctx, &r);
 }
@@ -353,6 +366,8 @@ void world_finish(struct world *w)
 	simtime dt = w->s->now - w->last_sample;
 	if (dt > 0) {
 		emit_samples(w, dt);
+		if (w->kafka)
+			kafka_sample(w, dt);
 		w->last_sample = w->s->now;
 	}
 	for (size_t i = 0; i < w->n_svcs; i++)
@@ -360,6 +375,8 @@ void world_finish(struct world *w)
 	for (size_t i = 0; i < w->n_svcs; i++)
 		if (w->svcs[i].ro)
 			rollout_finish(w, w->svcs[i].ro);
+	if (w->kafka)
+		kafka_finish(w);
 	if (w->cluster && w->out.cost) {
 		double secs = w->node_seconds, hours = sim_to_s(w->s->now) / 3600;
 		for (size_t i = 0; i < w->n_nodes; i++)
@@ -377,6 +394,8 @@ void world_free(struct world *w)
 	if (!w)
 		return;
 	control_free(w);
+	kafka_free(w->kafka);
+	w->kafka = NULL;
 	alb_free(w->alb);
 	for (size_t i = 0; i < w->n_svcs; i++) {
 		rollout_free(w->svcs[i].ro);

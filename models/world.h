@@ -51,6 +51,7 @@ struct req {
 	bool delayed;     /* its version's added latency is running or done (models/rollout.h) */
 	bool injected;    /* answered 5xx by its version's error rate (Istio may retry it) */
 	uint8_t attempts; /* retries made so far (rollout.retries) */
+	uint32_t msg;     /* a Kafka delivery: its kafka_msg_done tag (models/kafka.h); 0: a request */
 };
 
 /* A caller waiting on a request to this service, until its deadline. */
@@ -153,6 +154,7 @@ struct pod {
 	evh done;         /* the next completion event, or EVH_NONE */
 	bool firing;      /* inside its completion callback */
 	uint8_t version;  /* its version (models/rollout.h): 0 stable, 1 new; its balancer group */
+	uint32_t n_msg;   /* Kafka deliveries using its CPU (its consumers' threads, not its workers) */
 };
 
 struct hpa;
@@ -366,6 +368,7 @@ struct world {
 	size_t hpa_cap;
 	char *text;           /* scratch for decision rows (JSON, names) */
 	size_t text_cap;
+	struct kafka *kafka;  /* topics and consumer groups (models/kafka.h), NULL: none */
 	struct alb *alb;      /* several clusters behind an ALB (models/alb.h), NULL: one cluster */
 };
 
@@ -585,5 +588,11 @@ void ca_start(struct world *w);
 /* metrics-server and the HPA (models/control.c). */
 void control_start(struct world *w);
 void control_free(struct world *w);
+
+/* Kafka deliveries (models/service.c for models/kafka.c). */
+/* Pod p starts a delivery needing `work` CPU-ns on a warm pod (its warm-up
+ * applies), on its processor sharing beside its requests but holding no
+ * worker; kafka_msg_done(w, p, msg) is called when it is done (msg > 0). */
+void svc_msg_start(struct world *w, struct pod *p, double work, uint32_t msg);
 
 #endif

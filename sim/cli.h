@@ -73,5 +73,6 @@ void cli_fmt_count(char *buf, size_t n, double v);
 int cmd_run(const struct cmd *cmd, int argc, char **argv);
 int cmd_validate(const struct cmd *cmd, int argc, char **argv);
 int cmd_bench(const struct cmd *cmd, int argc, char **argv);
+int cmd_export(const struct cmd *cmd, int argc, char **argv);
 
 #endif

@@ -46,6 +46,24 @@ static void drop_cost(void *ctx, const struct row_cost *r)
 	(void)r;
 }
 
+static void drop_kafka(void *ctx, const struct row_kafka *r)
+{
+	(void)ctx;
+	(void)r;
+}
+
+static void drop_kafka_summary(void *ctx, const struct row_kafka_summary *r)
+{
+	(void)ctx;
+	(void)r;
+}
+
+static void drop_sagas(void *ctx, const struct row_sagas *r)
+{
+	(void)ctx;
+	(void)r;
+}
+
 int cmd_bench(const struct cmd *cmd, int argc, char **argv)
 {
 	struct cli_args a;
@@ -60,9 +78,11 @@ int cmd_bench(const struct cmd *cmd, int argc, char **argv)
 		return cli_fail(&e);
 	}
 	/* Decisions, nodes and cost are dropped too, but built: the bench
-	 * measures their cost. Pod samples are not asked for (NULL), as in a
+	 * measures their cost. Pod samples and Kafka partition samples are not asked for (NULL), as in a
 	 * plan: the figures leave out what `run` spends on them. */
-	struct sink out = {NULL, drop_sample, drop_summary, drop_decision, drop_nodes, drop_cost, NULL, NULL, NULL, NULL, NULL, NULL};
+	struct sink out = {NULL,	  drop_sample, drop_summary, drop_decision,	 drop_nodes,
+			   drop_cost,	  NULL,	       NULL,	     NULL,		 drop_kafka,
+			   drop_kafka_summary, drop_sagas, NULL, NULL, NULL, NULL, NULL};
 	struct run_stats st;
 	run_once(&sc, a.has_seed ? a.seed : sc.seed, &out, NULL, &st);
 	struct rusage ru;

@@ -1377,6 +1377,8 @@ static int lead(const struct plan_opts *o, const struct scenario *sc, int ranks)
 	bool slo = false;
 	for (size_t i = 0; i < sc->n_services; i++)
 		slo |= sc->services[i].slo.has_latency || sc->services[i].slo.has_errors;
+	for (size_t i = 0; i < sc->kafka.n_consumers; i++) /* a consumer group's slo is its service's (docs/kafka.md) */
+		slo |= sc->kafka.consumers[i].has_slo;
 	if (!slo) {
 		fprintf(stderr, "%s: no service has an slo: a plan judges each run by its SLOs (see scenarios/README.md)\n",
 			sc->path);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -329,7 +330,7 @@ static int rollout_section(struct doc *d, plot_db *db, const struct plot_run *r,
 {
 	static const char outcome_sql[] =
 		"SELECT service, strategy, outcome, started_s, ended_s, rollback_s, measurements, failed, errors, "
-		"extra_pod_hours, max_pods FROM rollouts WHERE run_id = ?1 ORDER BY service";
+		"extra_pod_hours, round(extra_node_hours, 3), round(extra_cost_usd, 4), max_pods FROM rollouts WHERE run_id = ?1 ORDER BY service";
 	static const char measure_sql[] =
 		"SELECT t_s, service, json_extract(metrics, '$.metric'), json_extract(metrics, '$.value'), "
 		"json_extract(metrics, '$.verdict'), detail FROM decisions WHERE run_id = ?1 AND kind = 'rollout' "
@@ -342,22 +343,25 @@ static int rollout_section(struct doc *d, plot_db *db, const struct plot_run *r,
 		return herr_at(e, plot_path(db), 0, 0, "cannot read the rollouts: %s", sqlite3_errmsg(h));
 	sqlite3_bind_int64(s, 1, r->id);
 	static const char *const head[] = {"service", "strategy", "outcome", "started", "ended", "rolled back after",
-					   "measurements", "failed", "errors", "extra pod-hours", "most pods"};
-	static const bool num[] = {false, false, false, true, true, true, true, true, true, true, true};
-	char b[11][240];
-	const char *cells[11];
+					   "measurements", "failed", "errors", "extra pod-hours", "extra node-hours",
+					   "extra cost (USD)", "most pods"};
+	static const bool num[] = {false, false, false, true, true, true, true, true, true, true, true, true, true};
+	char b[13][240];
+	const char *cells[13];
 	int rc, rows = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (!rows++) {
 			heading(d, 2, "Rollout");
 			para(d, "The new version's release (docs/rollouts.md): how it ended, then the analysis "
-				"measurements and the controller's decisions (the decisions table, kind 'rollout').");
+				"measurements and the controller's decisions (the decisions table, kind 'rollout'). "
+				"Extra: the pods above spec.replicas, and their share of their nodes' time and cost "
+				"(by CPU request, as a service's cost; '-' without a cluster).");
 			table_begin(d);
-			table_row(d, head, 11, true, num);
+			table_row(d, head, 13, true, num);
 		}
-		for (int i = 0; i < 11; i++)
+		for (int i = 0; i < 13; i++)
 			cells[i] = text_or(s, i, b[i], sizeof b[i]);
-		table_row(d, cells, 11, false, num);
+		table_row(d, cells, 13, false, num);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
@@ -382,6 +386,56 @@ static int rollout_section(struct doc *d, plot_db *db, const struct plot_run *r,
 	if (rc != SQLITE_DONE)
 		return herr_at(e, plot_path(db), 0, 0, "cannot read the rollout's decisions: %s", sqlite3_errmsg(h));
 	return 0;
+}
+
+/* The run's rows of a Kafka table (version 11), every column but run_id,
+ * ordered by `order`; nothing when the file or the run has none. */
+static int kafka_table(struct doc *d, plot_db *db, const struct plot_run *r, const char *table, const char *order,
+		       const char *title, const char *note, struct herr *e)
+{
+	if (!plot_has_table(db, table))
+		return 0;
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE run_id = ?1%s%s", table, *order ? " ORDER BY " : "", order);
+	sqlite3_stmt *s = NULL;
+	sqlite3 *h = plot_sqlite(db);
+	if (sqlite3_prepare_v2(h, sql, -1, &s, NULL))
+		return herr_at(e, plot_path(db), 0, 0, "cannot read %s: %s", table, sqlite3_errmsg(h));
+	sqlite3_bind_int64(s, 1, r->id);
+	int n = sqlite3_column_count(s), k = 0, rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return rc == SQLITE_DONE ? 0 : herr_at(e, plot_path(db), 0, 0, "cannot read %s", table);
+	}
+	const char **cells = xcalloc((size_t)n, sizeof *cells);
+	char(*bufs)[64] = xcalloc((size_t)n, sizeof *bufs);
+	bool *numeric = xcalloc((size_t)n, sizeof *numeric);
+	int *cols = xcalloc((size_t)n, sizeof *cols);
+	for (int i = 0; i < n; i++) {
+		const char *c = sqlite3_column_name(s, i);
+		if (!strcmp(c, "run_id"))
+			continue;
+		col_header(bufs[k], sizeof bufs[k], c);
+		numeric[k] = strcmp(c, "service") && strcmp(c, "consumer_group") && strcmp(c, "topic");
+		cells[k] = bufs[k];
+		cols[k++] = i;
+	}
+	heading(d, 2, title);
+	table_begin(d);
+	table_row(d, cells, (size_t)k, true, numeric);
+	for (; rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		for (int j = 0; j < k; j++)
+			col_value(bufs[j], sizeof bufs[j], s, cols[j], sqlite3_column_name(s, cols[j]));
+		table_row(d, cells, (size_t)k, false, numeric);
+	}
+	table_end(d);
+	para(d, note);
+	sqlite3_finalize(s);
+	free(cells);
+	free(bufs);
+	free(numeric);
+	free(cols);
+	return rc == SQLITE_DONE ? 0 : herr_at(e, plot_path(db), 0, 0, "cannot read %s: %s", table, sqlite3_errmsg(h));
 }
 
 /* Several clusters behind an ALB (docs/clusters.md): each cluster's
@@ -552,6 +606,7 @@ static const char *const CHART_TITLES[] = {
 	"pod start-up, from created to Ready, by phase",
 	"P(SLO met) with its Wilson 95 % interval and the monthly cost per variant; the recommendation marked",
 	"P(SLO met) and monthly cost per provisioner, grouped by the other axes",
+	"Kafka consumer lag per group, and consumers against the partitions",
 };
 
 /* An SVG file inline: from its <svg element on (no XML prolog or doctype,
@@ -679,8 +734,16 @@ static void traffic_words(char *buf, size_t n, const struct scn_traffic *t)
 		k = (size_t)snprintf(buf, n, "%g rps, diurnal: ±%g %%, peak at %02d:%02d, the run starting at %02d:%02d",
 				     t->rate, 100 * p->amplitude, (int)(p->peak_s / 3600), (int)fmod(p->peak_s / 60, 60),
 				     (int)(p->start_s / 3600), (int)fmod(p->start_s / 60, 60));
-	else
-		k = (size_t)snprintf(buf, n, "a trace of %zu points, times %g", p->trace.n, t->rate);
+	else {
+		char from[32] = "?";
+		time_t c = (time_t)floor(p->trace.epoch);
+		struct tm tm;
+		if (gmtime_r(&c, &tm))
+			strftime(from, sizeof from, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		k = (size_t)snprintf(buf, n, "a trace of %zu %s, times %g, from %s (%zu series summed, %zu points filled in gaps)",
+				     p->trace.n, p->trace.step ? "intervals, the rate constant over each" : "points, linear between them",
+				     t->rate, from, p->trace.n_series, p->trace.n_filled);
+	}
 	if (t->dispersion_cv > 0 && k < n) {
 		char iv[32];
 		fmt_time(iv, sizeof iv, t->dispersion_interval);
@@ -1118,6 +1181,17 @@ static int page(struct doc *d, plot_db *db, const struct plot_run *r, const char
 		"percent; SLO is whether the service met its objective over the run.");
 	if (!rc)
 		rc = rollout_section(d, db, r, e);
+	if (!rc)
+		rc = kafka_table(d, db, r, "kafka_summaries", "consumer_group, topic", "Kafka consumer groups",
+				 "Per consumer group and topic (docs/kafka.md): latencies are from produce to commit "
+				 "(for order's group on payments-paid, the saga's inconsistency window); paused is "
+				 "partition-seconds stopped by rebalances; SLO is the group's own objective, if any.",
+				 e);
+	if (!rc)
+		rc = kafka_table(d, db, r, "sagas", "", "Sagas",
+				 "A saga starts with a request's first event and completes when every message it led "
+				 "to is committed; failed: one went to a DLT; open: still in flight at the end.",
+				 e);
 	if (!rc)
 		rc = clusters_section(d, db, r, e);
 	if (!rc) {

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ struct outcome {
 	double ro_rollback_s;  /* rollouts.rollback_s, NaN: none */
 	double ro_extra_pod_h; /* rollouts.extra_pod_hours */
 	int ro_max_pods;       /* rollouts.max_pods */
+	double ro_extra_node_h; /* rollouts.extra_node_hours, NaN: no cluster */
+	double ro_extra_usd;   /* rollouts.extra_cost_usd, NaN: no cluster */
 	int slo_met, slo_of;   /* services whose SLO was met, of those that declare one */
 	double worst_p99;      /* the highest run p99 of any service, ms; NaN: none */
 	char worst_svc[64];    /* ... of this service */
@@ -67,6 +70,8 @@ struct tee {
 	struct outcome o;
 	struct upgrade up[MAX_UPGRADES]; /* the last of each pool's upgrades, the first MAX_UPGRADES pools */
 	size_t n_up;
+	char *kafka;      /* the Kafka groups' and sagas' lines to print (owned; NULL: none) */
+	size_t kafka_len;
 	struct row_kcluster_total kc[SCN_MAX_CLUSTERS]; /* with clusters: each cluster's totals (strings borrowed
 	                                                 * from the scenario) */
 	size_t n_kc;
@@ -170,6 +175,23 @@ static void keep_upgrade(struct tee *t, const struct row_decision *r)
 	}
 }
 
+/* A line for the Kafka table, kept to print after the services'. */
+static void kafka_line(struct tee *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void kafka_line(struct tee *t, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	size_t len = strlen(line);
+	t->kafka = xrealloc(t->kafka, t->kafka_len + len + 1);
+	memcpy(t->kafka + t->kafka_len, line, len + 1);
+	t->kafka_len += len;
+}
+
 /* Whether t (s) falls in a spike of the service (ramp to decay end). */
 static bool in_spike(const struct scn_service *s, double t)
 {
@@ -257,6 +279,50 @@ static void tee_rollout(void *ctx, const struct row_rollout *r)
 	t->o.ro_rollback_s = r->rollback_s;
 	t->o.ro_extra_pod_h = r->extra_pod_hours;
 	t->o.ro_max_pods = r->max_pods;
+	t->o.ro_extra_node_h = r->extra_node_hours;
+	t->o.ro_extra_usd = r->extra_cost_usd;
+}
+
+static void tee_kafka(void *ctx, const struct row_kafka *r)
+{
+	struct tee *t = ctx;
+	t->store.kafka(t->store.ctx, r);
+}
+
+static void tee_kafka_summary(void *ctx, const struct row_kafka_summary *r)
+{
+	struct tee *t = ctx;
+	t->store.kafka_summary(t->store.ctx, r);
+	if (!t->kafka)
+		kafka_line(t, "%-16s %-18s %10s %10s %6s %9s %9s %9s %6s  %s\n", "kafka group", "topic", "produced",
+			   "consumed", "DLT", "max lag", "p50 ms", "p99 ms", "rebal.", "SLO");
+	char p50[32], p99[32];
+	snprintf(p50, sizeof p50, isnan(r->latency_p50_ms) ? "-" : "%.1f", r->latency_p50_ms);
+	snprintf(p99, sizeof p99, isnan(r->latency_p99_ms) ? "-" : "%.1f", r->latency_p99_ms);
+	kafka_line(t, "%-16s %-18s %10" PRId64 " %10" PRId64 " %6" PRId64 " %9" PRId64 " %9s %9s %6" PRId64 "  %s\n",
+		   r->group, r->topic, r->produced, r->consumed, r->dlt, r->max_lag, p50, p99, r->rebalances,
+		   r->slo_met < 0 ? "-" : r->slo_met ? "met" : "MISSED");
+}
+
+static void tee_sagas(void *ctx, const struct row_sagas *r)
+{
+	struct tee *t = ctx;
+	t->store.sagas(t->store.ctx, r);
+	kafka_line(t, "sagas: %" PRId64 " started, %" PRId64 " completed (p50 %.3f s, p99 %.3f s), %" PRId64
+		      " failed (a message in a DLT), %" PRId64 " open\n",
+		   r->started, r->completed, r->p50_s, r->p99_s, r->failed, r->open);
+}
+
+static void tee_kafka_partition(void *ctx, const struct row_kafka_partition *r)
+{
+	struct tee *t = ctx;
+	t->store.kafka_partition(t->store.ctx, r);
+}
+
+static void tee_saga_sample(void *ctx, const struct row_saga_sample *r)
+{
+	struct tee *t = ctx;
+	t->store.saga_sample(t->store.ctx, r);
 }
 
 static void tee_summary(void *ctx, const struct row_summary *r)
@@ -408,12 +474,17 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 		return cli_fail(&e);
 	}
 	struct tee t = {store_sink(st), xcalloc(sc->n_services, sizeof *t.sums), 0, sc->n_services, sc,
-			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0, false, "", NAN, 0, 0, 0, 0, NAN, ""},
-			{{"", 0, false, "", 0, 0, NAN, ""}}, 0, {{NULL, NULL, 0, 0, 0, 0, 0, 0, 0}}, 0, shift_new(sc)};
+			{-1, -1, NAN, false, {0, 0, 0, 0, 0, 0, 0}, NAN, NAN, 0, false, "", NAN, 0, 0, NAN, NAN, 0, 0, NAN, ""},
+			{{"", 0, false, "", 0, 0, NAN, ""}}, 0, NULL, 0, {{NULL, NULL, 0, 0, 0, 0, 0, 0, 0}}, 0, shift_new(sc)};
 	/* Pod samples only where the store takes them: NULL spares the model the work. */
 	struct sink out = {&t, tee_sample, tee_summary, tee_decision, tee_nodes, tee_cost,
 			   t.store.pod_sample ? tee_pod_sample : NULL, t.store.version ? tee_version : NULL,
-			   t.store.rollout ? tee_rollout : NULL, t.store.target_group ? tee_tg : NULL,
+			   t.store.rollout ? tee_rollout : NULL,
+			   t.store.kafka ? tee_kafka : NULL,
+			   t.store.kafka_summary ? tee_kafka_summary : NULL,
+			   t.store.sagas ? tee_sagas : NULL,
+			   t.store.kafka_partition ? tee_kafka_partition : NULL,
+			   t.store.saga_sample ? tee_saga_sample : NULL, t.store.target_group ? tee_tg : NULL,
 			   t.store.kcluster ? tee_kcluster : NULL, t.store.kcluster_total ? tee_kctotal : NULL};
 	struct progress prog = {!a->quiet && isatty(2), false};
 	struct run_hooks hooks = {&interrupted, show_progress, &prog};
@@ -445,6 +516,8 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 		if (replication)
 			printf("(variant %d, replication %d of a plan of this scenario)\n", variant, replication);
 		print_table(sc, &t);
+		if (t.kafka)
+			fputs(t.kafka, stdout);
 		if (t.o.has_cost)
 			printf("cluster: %.2f USD for the run, %.0f USD a month at this rate, %.1f node-hours, at most %d nodes\n",
 			       t.o.cost.cost_usd, t.o.cost.monthly_usd, t.o.cost.node_hours, t.o.cost.max_nodes);
@@ -465,8 +538,12 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 			char back[64] = "";
 			if (!isnan(t.o.ro_rollback_s))
 				snprintf(back, sizeof back, ", rolled back %.0f s after its start", t.o.ro_rollback_s);
-			printf("rollout: %s%s; %.2f pod-hours above spec.replicas, at most %d pods\n", t.o.ro_outcome, back,
-			       t.o.ro_extra_pod_h, t.o.ro_max_pods);
+			char cost[96] = "";
+			if (!isnan(t.o.ro_extra_usd))
+				snprintf(cost, sizeof cost, " (%.3f node-hours of their nodes, %.4f USD)", t.o.ro_extra_node_h,
+					 t.o.ro_extra_usd);
+			printf("rollout: %s%s; %.2f pod-hours above spec.replicas%s, at most %d pods\n", t.o.ro_outcome,
+			       back, t.o.ro_extra_pod_h, cost, t.o.ro_max_pods);
 		}
 		printf("results: %s (run %" PRId64 ")\n", db, run_id);
 	}
@@ -492,6 +569,7 @@ static int run_into(const struct cli_args *a, store *st, const struct scenario *
 	*o = t.o;
 	shift_free(t.sh);
 	free(t.sums);
+	free(t.kafka);
 	free(params);
 	return rc;
 }
@@ -537,15 +615,21 @@ static void print_compare(const struct scenario *sc, const struct outcome *o)
 		any |= o[v].has_rollout;
 	if (!any)
 		return;
-	printf("\n%-20s %12s %14s %12s %9s\n", "variant", "rollout", "rolled back", "extra pod-h", "max pods");
+	printf("\n%-20s %12s %14s %12s %13s %10s %9s\n", "variant", "rollout", "rolled back", "extra pod-h",
+	       "extra node-h", "extra USD", "max pods");
 	for (size_t v = 0; v < sc->n_variants; v++) {
-		char back[32] = "-";
+		char back[32] = "-", nodes[32] = "-", usd[32] = "-";
 		if (!isnan(o[v].ro_rollback_s))
 			snprintf(back, sizeof back, "%.0f s", o[v].ro_rollback_s);
-		printf("%-20s %12s %14s %12.2f %9d\n", sc->variants[v].name, o[v].has_rollout ? o[v].ro_outcome : "-", back,
-		       o[v].ro_extra_pod_h, o[v].ro_max_pods);
+		if (o[v].has_rollout && !isnan(o[v].ro_extra_usd)) {
+			snprintf(nodes, sizeof nodes, "%.3f", o[v].ro_extra_node_h);
+			snprintf(usd, sizeof usd, "%.4f", o[v].ro_extra_usd);
+		}
+		printf("%-20s %12s %14s %12.2f %13s %10s %9d\n", sc->variants[v].name,
+		       o[v].has_rollout ? o[v].ro_outcome : "-", back, o[v].ro_extra_pod_h, nodes, usd, o[v].ro_max_pods);
 	}
-	printf("rolled back: from the rollout's start to all traffic on the stable version.\n");
+	printf("rolled back: from the rollout's start to all traffic on the stable version; extra: the pods above "
+	       "spec.replicas,\nwith their share of their nodes' time and cost (docs/rollouts.md).\n");
 }
 
 /* --variant K --replication R: one variant, and one run of a plan (0: not given). */

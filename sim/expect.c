@@ -20,9 +20,11 @@ enum metric {
 	M_ERROR_RATE, M_TIMEOUT_RATE, M_CPU_UTIL, M_VIOLATION_MINUTES, M_SLO_MET,
 	M_PODS_STARTED, M_POD_START_P50, M_POD_START_P99,
 	M_REPLICAS_MAX, M_READY_MIN, M_INTERVAL_P99_MAX,
-	M_RO_ROLLED_BACK, M_RO_PROMOTED, M_RO_ROLLBACK,
+	M_RO_ROLLED_BACK, M_RO_PROMOTED, M_RO_ROLLBACK, M_RO_EXTRA_POD_HOURS, M_RO_EXTRA_NODE_HOURS, M_RO_EXTRA_COST,
 	M_COST_USD, M_COST_MONTHLY, M_NODES_MAX, M_NODES_HOURS,
 	M_PLAN_BUFFER, M_PLAN_REC_P, M_PLAN_REC_COST, M_PLAN_VAR_P, M_PLAN_VAR_LOWER, M_PLAN_VAR_COST,
+	M_KAFKA_MAX_LAG, M_KAFKA_DLT, M_KAFKA_P99, M_KAFKA_REBALANCES, M_SAGA_P50, M_SAGA_P99, M_SAGA_FAILED,
+	M_KAFKA_SLO_MET,
 	N_METRICS
 };
 
@@ -55,6 +57,10 @@ static const struct metric_def metrics[N_METRICS] = {
 	[M_RO_ROLLED_BACK] = {"rollout.rolled_back", true, EXP_BOOL, "the service has no rollout"},
 	[M_RO_PROMOTED] = {"rollout.promoted", true, EXP_BOOL, "the service has no rollout"},
 	[M_RO_ROLLBACK] = {"rollout.rollback", true, EXP_SECONDS, "the rollout was not rolled back"},
+	[M_RO_EXTRA_POD_HOURS] = {"rollout.extra_pod_hours", true, EXP_HOURS, "the service has no rollout"},
+	[M_RO_EXTRA_NODE_HOURS] = {"rollout.extra_node_hours", true, EXP_HOURS,
+				   "the service has no rollout, or the run no cluster"},
+	[M_RO_EXTRA_COST] = {"rollout.extra_cost", true, EXP_USD, "the service has no rollout, or the run no cluster"},
 	[M_COST_USD] = {"cost.usd", false, EXP_USD, "the run has no cluster"},
 	[M_COST_MONTHLY] = {"cost.monthly", false, EXP_USD, "the run has no cluster"},
 	[M_NODES_MAX] = {"nodes.max", false, EXP_COUNT, "the run has no cluster"},
@@ -65,6 +71,15 @@ static const struct metric_def metrics[N_METRICS] = {
 	[M_PLAN_VAR_P] = {"slo_probability", false, EXP_FRACTION, "the variant has no run", true},
 	[M_PLAN_VAR_LOWER] = {"slo_lower", false, EXP_FRACTION, "the variant has no run", true},
 	[M_PLAN_VAR_COST] = {"monthly_cost", false, EXP_USD, "the plan has no cost (no cluster)", true},
+	/* Kafka (models/kafka.h): over the service's consumer groups, and the run's sagas. */
+	[M_KAFKA_MAX_LAG] = {"kafka.max_lag", true, EXP_COUNT, "the service consumes no Kafka topic"},
+	[M_KAFKA_DLT] = {"kafka.dlt", true, EXP_COUNT, "the service consumes no Kafka topic"},
+	[M_KAFKA_P99] = {"kafka.p99", true, EXP_MS, "the service committed no message"},
+	[M_KAFKA_REBALANCES] = {"kafka.rebalances", true, EXP_COUNT, "the service consumes no Kafka topic"},
+	[M_SAGA_P50] = {"saga.p50", false, EXP_MS, "no saga completed"},
+	[M_SAGA_P99] = {"saga.p99", false, EXP_MS, "no saga completed"},
+	[M_SAGA_FAILED] = {"saga.failed", false, EXP_COUNT, "no saga started"},
+	[M_KAFKA_SLO_MET] = {"kafka.slo_met", true, EXP_BOOL, "no consumer group of the service has an slo"},
 };
 
 static const char *const plan_names[] = {
@@ -78,7 +93,8 @@ static const char *const service_names[] = {
 	"p50", "p90", "p99", "p999", "mean", "max", "error_rate", "timeout_rate", "cpu_util",
 	"violation_minutes", "slo_met", "pods_started", "pod_start.p50", "pod_start.p99",
 	"replicas.max", "ready.min", "interval_p99.max", "rollout.rolled_back", "rollout.promoted", "rollout.rollback",
-	NULL,
+	"rollout.extra_pod_hours", "rollout.extra_node_hours", "rollout.extra_cost",
+	"kafka.max_lag", "kafka.dlt", "kafka.p99", "kafka.rebalances", "kafka.slo_met", NULL,
 };
 static const char *const run_names[] = {"cost.usd", "cost.monthly", "nodes.max", "nodes.hours", NULL};
 
@@ -156,7 +172,9 @@ void expect_fmt(char *buf, size_t n, enum exp_unit u, double v)
 		snprintf(buf, n, "%s", v != 0 ? "true" : "false");
 		return;
 	}
-	if (u == EXP_USD)
+	if (u == EXP_USD && v > 0 && v < 0.995) /* a rollout's extra cost is cents: 0.00255, not 0.00 */
+		snprintf(num, sizeof num, "%.3g", v);
+	else if (u == EXP_USD)
 		snprintf(num, sizeof num, "%.2f", v);
 	else
 		fmt_num(num, sizeof num, u == EXP_FRACTION ? 100 * v : v);
@@ -455,6 +473,17 @@ static int resolve(struct parse *P, const char *tok, size_t len, struct expect *
 		int m = find_metric(dot + 1, strlen(dot + 1), true);
 		if (m >= 0) {
 			const struct scn_service *s = &P->sc->services[svc];
+			bool consumes = false;
+			for (size_t i = 0; i < P->sc->kafka.n_consumers; i++)
+				consumes |= P->sc->kafka.consumers[i].service == svc;
+			if (((m >= M_KAFKA_MAX_LAG && m <= M_KAFKA_REBALANCES) || m == M_KAFKA_SLO_MET) && !consumes)
+				return fail(P, tok, "'%s': service '%s' consumes no Kafka topic (kafka.consumers)", name, head);
+			bool group_slo = false;
+			for (size_t i = 0; i < P->sc->kafka.n_consumers; i++)
+				group_slo |= P->sc->kafka.consumers[i].service == svc && P->sc->kafka.consumers[i].has_slo;
+			if (m == M_KAFKA_SLO_MET && !group_slo)
+				return fail(P, tok, "'%s': no consumer group of service '%s' has an slo (give one slo: {p99: 30s})",
+					    name, head);
 			if ((m == M_SLO_MET || m == M_VIOLATION_MINUTES) && !s->slo.has_latency && !s->slo.has_errors)
 				return fail(P, tok, "'%s': service '%s' has no slo, so nothing to meet (give it slo: {p99: ..., error_rate: ...})",
 					    name, head);
@@ -466,6 +495,13 @@ static int resolve(struct parse *P, const char *tok, size_t len, struct expect *
 	if (!strcmp(head, "plan") || !strncmp(name, "plan[", 5))
 		return resolve_plan(P, tok, name, len, x);
 	int m = find_metric(name, len, false);
+	if (m >= M_SAGA_P50 && m <= M_SAGA_FAILED) {
+		if (!P->sc->kafka.n_producers)
+			return fail(P, tok, "'%s' needs sagas: kafka.producers publishing on a service's requests", name);
+		x->metric = m;
+		x->service = -1;
+		return 0;
+	}
 	if (m >= 0) {
 		if (!P->sc->cluster.enabled)
 			return fail(P, tok, "'%s' needs a cluster (cluster: nodes or a provisioner); this scenario has none", name);
@@ -736,6 +772,56 @@ static void on_rollout(void *ctx, const struct row_rollout *row)
 	r->svc[i].rolled_back = !strcmp(row->outcome, "aborted");
 	r->svc[i].promoted = !strcmp(row->outcome, "promoted");
 	r->svc[i].rollback_s = row->rollback_s;
+	r->svc[i].extra_pod_hours = row->extra_pod_hours;
+	r->svc[i].extra_node_hours = row->extra_node_hours;
+	r->svc[i].extra_cost_usd = row->extra_cost_usd;
+}
+
+static void on_kafka(void *ctx, const struct row_kafka *row)
+{
+	struct exp_results *r = ctx;
+	if (r->next.kafka)
+		r->next.kafka(r->next.ctx, row);
+}
+
+static void on_kafka_summary(void *ctx, const struct row_kafka_summary *row)
+{
+	struct exp_results *r = ctx;
+	if (r->next.kafka_summary)
+		r->next.kafka_summary(r->next.ctx, row);
+	int i = scn_service_index(r->sc, row->service);
+	if (i < 0)
+		return;
+	struct exp_service *s = &r->svc[i];
+	s->has_kafka = true;
+	s->kafka_max_lag = row->max_lag > s->kafka_max_lag ? row->max_lag : s->kafka_max_lag;
+	s->kafka_dlt += row->dlt;
+	s->kafka_rebalances += row->rebalances;
+	if (row->slo_met >= 0)
+		s->kafka_slo = s->kafka_slo < 0 ? row->slo_met : s->kafka_slo && row->slo_met;
+	if (!isnan(row->latency_p99_ms) && (isnan(s->kafka_p99) || row->latency_p99_ms > s->kafka_p99))
+		s->kafka_p99 = row->latency_p99_ms;
+}
+
+static void on_kafka_partition(void *ctx, const struct row_kafka_partition *row)
+{
+	struct exp_results *r = ctx;
+	r->next.kafka_partition(r->next.ctx, row);
+}
+
+static void on_saga_sample(void *ctx, const struct row_saga_sample *row)
+{
+	struct exp_results *r = ctx;
+	r->next.saga_sample(r->next.ctx, row);
+}
+
+static void on_sagas(void *ctx, const struct row_sagas *row)
+{
+	struct exp_results *r = ctx;
+	if (r->next.sagas)
+		r->next.sagas(r->next.ctx, row);
+	r->has_sagas = true;
+	r->sagas = *row;
 }
 
 void expect_results_init(struct exp_results *r, const struct scenario *sc, const struct sink *next)
@@ -748,6 +834,8 @@ void expect_results_init(struct exp_results *r, const struct scenario *sc, const
 		r->svc[i].max_replicas = -1;
 		r->svc[i].min_ready = -1;
 		r->svc[i].worst_p99 = NAN;
+		r->svc[i].kafka_p99 = NAN;
+		r->svc[i].kafka_slo = -1;
 	}
 	if (next)
 		r->next = *next;
@@ -782,12 +870,21 @@ struct sink expect_sink(struct exp_results *r)
 	/* No expectation reads pod samples: they are asked for only if next keeps them. */
 	return (struct sink){r, on_sample, on_summary, on_decision, on_nodes, on_cost,
 			     r->next.pod_sample ? on_pod_sample : NULL, r->next.version ? on_version : NULL,
-			     on_rollout, r->next.target_group ? on_tg : NULL, r->next.kcluster ? on_kcluster : NULL,
+			     on_rollout, on_kafka, on_kafka_summary, on_sagas,
+			     r->next.kafka_partition ? on_kafka_partition : NULL,
+			     r->next.saga_sample ? on_saga_sample : NULL,
+			     r->next.target_group ? on_tg : NULL, r->next.kcluster ? on_kcluster : NULL,
 			     r->next.kcluster_total ? on_kctotal : NULL};
 }
 
 double expect_actual(const struct exp_results *r, int metric, int service)
 {
+	if (metric >= M_SAGA_P50 && metric <= M_SAGA_FAILED) {
+		if (!r->has_sagas)
+			return NAN;
+		return metric == M_SAGA_P50 ? r->sagas.p50_s * 1e3 : metric == M_SAGA_P99 ? r->sagas.p99_s * 1e3
+											  : (double)r->sagas.failed;
+	}
 	if (!metrics[metric].per_service) {
 		if (!r->has_cost)
 			return NAN;
@@ -807,6 +904,14 @@ double expect_actual(const struct exp_results *r, int metric, int service)
 	case M_RO_ROLLED_BACK: return s->has_rollout ? (double)s->rolled_back : NAN;
 	case M_RO_PROMOTED: return s->has_rollout ? (double)s->promoted : NAN;
 	case M_RO_ROLLBACK: return s->has_rollout ? s->rollback_s : NAN;
+	case M_RO_EXTRA_POD_HOURS: return s->has_rollout ? s->extra_pod_hours : NAN;
+	case M_RO_EXTRA_NODE_HOURS: return s->has_rollout ? s->extra_node_hours : NAN;
+	case M_RO_EXTRA_COST: return s->has_rollout ? s->extra_cost_usd : NAN;
+	case M_KAFKA_MAX_LAG: return s->has_kafka ? (double)s->kafka_max_lag : NAN;
+	case M_KAFKA_DLT: return s->has_kafka ? (double)s->kafka_dlt : NAN;
+	case M_KAFKA_P99: return s->kafka_p99;
+	case M_KAFKA_REBALANCES: return s->has_kafka ? (double)s->kafka_rebalances : NAN;
+	case M_KAFKA_SLO_MET: return s->kafka_slo < 0 ? NAN : (double)s->kafka_slo;
 	default: break;
 	}
 	if (!s->has_sum)

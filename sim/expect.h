@@ -103,6 +103,15 @@ struct exp_service {
 	bool has_rollout;       /* its rollouts row arrived (a service with `rollout:`) */
 	bool rolled_back, promoted; /* its outcome: aborted, promoted */
 	double rollback_s;      /* rollouts.rollback_s (NaN: not rolled back) */
+	double extra_pod_hours; /* rollouts.extra_pod_hours */
+	double extra_node_hours; /* rollouts.extra_node_hours (NaN: no cluster) */
+	double extra_cost_usd;  /* rollouts.extra_cost_usd (NaN: no cluster) */
+	bool has_kafka;         /* a Kafka summary of one of its consumer groups arrived */
+	int64_t kafka_max_lag;  /* the most lag of any of its groups */
+	int64_t kafka_dlt;      /* messages its groups sent to DLTs */
+	int64_t kafka_rebalances; /* its groups' rebalances */
+	double kafka_p99;       /* the worst p99 of its groups' produce-to-commit times, ms (NaN: none) */
+	int kafka_slo;          /* every one of its groups with an slo met it: 1, one did not: 0, none has one: -1 */
 };
 
 struct exp_results {
@@ -112,6 +121,8 @@ struct exp_results {
 	struct row_cost cost;
 	struct sink next;          /* rows are passed on to it; its functions may be NULL */
 	int last;                  /* the service of the last row (rows come in service order) */
+	bool has_sagas;            /* the sagas row arrived (runs with Kafka sagas) */
+	struct row_sagas sagas;
 };
 
 /* Starts empty results of a run of sc; rows are also passed on to next (may

@@ -386,7 +386,8 @@ static struct plan_result *simulate(const struct scenario *vs, const struct plan
 	struct plan_result *r = result_new(j, vs->n_services);
 	r->rank = mpi_rank;
 	struct capture c = {vs, r, sim_to_s(plan_normal_time(vs)), -1, 0};
-	struct sink out = {&c, cap_sample, cap_summary, NULL, cap_nodes, cap_cost, NULL, NULL, cap_rollout, NULL, NULL, NULL};
+	struct sink out = {&c, cap_sample, cap_summary, NULL, cap_nodes, cap_cost, NULL, NULL, cap_rollout,
+			   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	struct run_hooks hooks = {interrupt, NULL, NULL};
 	run_once(vs, j->seed, &out, &hooks, &r->st);
 	r->base_cost_per_hour = c.t_s >= 0 ? c.per_hour : NAN;

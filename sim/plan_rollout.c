@@ -16,6 +16,11 @@ void plan_ro_add(struct plan_ro *a, const struct row_rollout *r)
 	a->extra_pod_hours += r->extra_pod_hours;
 	if (r->max_pods > a->max_pods)
 		a->max_pods = r->max_pods;
+	if (!isnan(r->extra_cost_usd)) {
+		a->costed++;
+		a->extra_node_hours += r->extra_node_hours;
+		a->extra_cost_usd += r->extra_cost_usd;
+	}
 	if (strcmp(r->outcome, "aborted"))
 		return;
 	a->rollback_s = xrealloc(a->rollback_s, (size_t)(a->aborted + 1) * sizeof *a->rollback_s);
@@ -62,9 +67,10 @@ int plan_rollout_print(FILE *out, store *st, int64_t plan_id, int n_var, int rep
 		wid = HR_MAX(wid, (int)strlen(label(ctx, v + 1)));
 	if (!rc && any) {
 		fprintf(out, "\nrollouts (rolled back: for a bad release P(caught), for a good one P(false rollback); "
-			     "rollback: from the start to all traffic on the stable version)\n");
-		fprintf(out, "%-*s %5s %22s %9s %16s %12s %8s\n", wid, "variant", "runs", "rolled back [95% CI]",
-			"promoted", "rollback p50/p95", "extra pod-h", "max pods");
+			     "rollback: from the start to all traffic on the stable version;\nextra: the pods above "
+			     "spec.replicas and their share of their nodes' time and cost, mean per run)\n");
+		fprintf(out, "%-*s %5s %22s %9s %16s %12s %13s %10s %8s\n", wid, "variant", "runs", "rolled back [95% CI]",
+			"promoted", "rollback p50/p95", "extra pod-h", "extra node-h", "extra USD", "max pods");
 		for (int v = 0; v < n_var; v++) {
 			struct plan_ro *x = &a[v];
 			if (!x->runs)
@@ -79,8 +85,14 @@ int plan_rollout_print(FILE *out, store *st, int64_t plan_id, int n_var, int rep
 			fmt_s(p95, sizeof p95, plan_percentile(tmp, (size_t)x->aborted, 95));
 			free(tmp);
 			snprintf(both, sizeof both, "%s / %s", p50, p95);
-			fprintf(out, "%-*s %5d %22s %8.0f%% %16s %12.2f %8d\n", wid, label(ctx, v + 1), x->runs, ci,
-				100.0 * x->promoted / x->runs, both, x->extra_pod_hours / x->runs, x->max_pods);
+			char nodes[24] = "-", usd[24] = "-";
+			if (x->costed) {
+				snprintf(nodes, sizeof nodes, "%.3f", x->extra_node_hours / x->costed);
+				snprintf(usd, sizeof usd, "%.4f", x->extra_cost_usd / x->costed);
+			}
+			fprintf(out, "%-*s %5d %22s %8.0f%% %16s %12.2f %13s %10s %8d\n", wid, label(ctx, v + 1), x->runs,
+				ci, 100.0 * x->promoted / x->runs, both, x->extra_pod_hours / x->runs, nodes, usd,
+				x->max_pods);
 		}
 	}
 	for (int v = 0; v < n_var; v++)

@@ -3,7 +3,8 @@
  * (docs/rollouts.md): per variant, the share of runs whose rollout was
  * rolled back, with its Wilson interval (P(bad release caught) for a bad
  * release, P(good release rolled back) for a good one), the time from the
- * start to the rollback, and the pod-hours held above spec.replicas.
+ * start to the rollback, and the pod-hours held above spec.replicas with
+ * their nodes' share of node-hours and cost (means over the runs).
  */
 #ifndef HEADROOM_PLAN_ROLLOUT_H
 #define HEADROOM_PLAN_ROLLOUT_H
@@ -21,6 +22,9 @@ struct plan_ro {
 	double *rollback_s;   /* the aborted runs' rollback_s (owned, `aborted` of them) */
 	double extra_pod_hours; /* summed over the runs */
 	int max_pods;         /* the most over the runs */
+	double extra_node_hours; /* rollouts.extra_node_hours summed over the runs that have it */
+	double extra_cost_usd; /* rollouts.extra_cost_usd summed over the runs that have it */
+	int costed;           /* runs with extra_cost_usd (a cluster) */
 };
 
 /* Adds one run's row to a. */

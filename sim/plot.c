@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -328,6 +329,22 @@ static void order_services(struct plot_run *r)
 			}
 }
 
+/* runs.epoch_s (schema 8), NaN when absent or NULL. */
+static int read_epoch(plot_db *db, struct plot_run *r, struct herr *e)
+{
+	r->epoch_s = NAN;
+	if (!plot_has_column(db, "runs", "epoch_s"))
+		return 0;
+	sqlite3_stmt *s = NULL;
+	if (prepare(db, "SELECT epoch_s FROM runs WHERE id = ?1", &s, e))
+		return -1;
+	sqlite3_bind_int64(s, 1, r->id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		r->epoch_s = col_real(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
 int plot_run_read(plot_db *db, int64_t id, struct plot_run *r, struct herr *e)
 {
 	memset(r, 0, sizeof *r);
@@ -346,7 +363,7 @@ int plot_run_read(plot_db *db, int64_t id, struct plot_run *r, struct herr *e)
 		return no_run(db, id, e);
 	if (rc != SQLITE_ROW)
 		return db_fail(db, e, "cannot read the run");
-	if (read_services(db, r, e)) {
+	if (read_services(db, r, e) || read_epoch(db, r, e)) {
 		plot_run_release(r);
 		return -1;
 	}
@@ -392,7 +409,7 @@ double plot_pod_capacity(const struct scn_service *sv)
 
 const char *plot_kind_name(enum plot_kind kind)
 {
-	static const char *const names[] = {"timeline", "latency", "startup", "sweep", "provisioners"};
+	static const char *const names[] = {"timeline", "latency", "startup", "sweep", "provisioners", "kafka"};
 	return names[kind];
 }
 
@@ -854,12 +871,54 @@ static double time_axis(const struct plot_run *r, double t_end, const char **uni
 	return end > 3 * 3600 ? 3600 : 60;
 }
 
+/*
+ * A run that replayed a trace (runs.epoch_s) is drawn on the trace's clock:
+ * tics at whole clock steps (UTC), labelled HH:MM, so the chart lines up
+ * with the dashboard the trace came from.
+ */
+static void clock_tics(FILE *o, double t0, double end, double div, bool labels)
+{
+	static const double steps[] = {60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400};
+	double step = steps[ARRAY_LEN(steps) - 1];
+	for (size_t i = 0; i < ARRAY_LEN(steps); i++)
+		if (end / steps[i] <= 10) {
+			step = steps[i];
+			break;
+		}
+	fputs("set xtics (", o);
+	const char *sep = "";
+	for (double t = ceil(t0 / step) * step - t0; t <= end + 1e-6; t += step) {
+		char hm[16] = "";
+		time_t c = (time_t)llround(t0 + t);
+		struct tm tm;
+		if (labels && gmtime_r(&c, &tm))
+			strftime(hm, sizeof hm, "%H:%M", &tm);
+		fprintf(o, "%s\"%s\" %.15g", sep, hm, t / div);
+		sep = ", ";
+	}
+	fputs(")\n", o);
+	if (labels) {
+		char day[64] = "";
+		time_t c = (time_t)llround(t0);
+		struct tm tm;
+		if (gmtime_r(&c, &tm))
+			strftime(day, sizeof day, "%Y-%m-%d %H:%M:%S", &tm);
+		fprintf(o, "set xlabel 'time (UTC) on the clock of the replayed trace; the run starts %s'\n", day);
+	} else {
+		fputs("unset xlabel\n", o);
+	}
+}
+
 static void xaxis(FILE *o, const struct plot_run *r, const struct plot_facts *f, bool labels)
 {
 	const char *unit;
 	double div = time_axis(r, f->t_end, &unit);
 	double end = isnan(r->sim_s) ? f->t_end : r->sim_s;
 	fprintf(o, "set xrange [0:%.15g]\n", end / div);
+	if (!isnan(r->epoch_s)) {
+		clock_tics(o, r->epoch_s, end, div, labels);
+		return;
+	}
 	if (labels)
 		fprintf(o, "set format x '%%g'\nset xlabel 'time since the start of the run (%s)'\n", unit);
 	else
@@ -1418,7 +1477,8 @@ static int one_chart(plot_db *db, const struct plot_run *r, enum plot_format fmt
 	FILE *o = open_memstream(&script, &len);
 	if (!o)
 		return herr_set(e, "out of memory");
-	int rc = plot_script(db, r, c->kind, c->service, fmt, o, c->note, sizeof c->note, e);
+	int rc = c->kind == PLOT_KAFKA ? plot_kafka_script(db, r, c->service, fmt, o, c->note, sizeof c->note, e)
+				       : plot_script(db, r, c->kind, c->service, fmt, o, c->note, sizeof c->note, e);
 	fclose(o);
 	if (rc == 1) {
 		safe_part(part, sizeof part, c->service);
@@ -1445,7 +1505,7 @@ static int one_chart(plot_db *db, const struct plot_run *r, enum plot_format fmt
 int plot_all(plot_db *db, const struct plot_run *r, enum plot_format fmt, const char *dir, const char *prefix,
 	     bool scripts, struct plot_chart **charts, size_t *n_charts, struct herr *e)
 {
-	*charts = xcalloc(r->n_services * PLOT_N_KINDS, sizeof **charts);
+	*charts = xcalloc(r->n_services * (PLOT_N_KINDS + 1), sizeof **charts);
 	*n_charts = 0;
 	if (plot_mkdirs(dir, e))
 		return -1;
@@ -1457,6 +1517,16 @@ int plot_all(plot_db *db, const struct plot_run *r, enum plot_format fmt, const 
 			if (one_chart(db, r, fmt, dir, prefix, scripts, c, e))
 				return -1;
 		}
+	/* The Kafka charts, for the services that consume (no note for the rest). */
+	for (size_t i = 0; i < r->n_services; i++) {
+		if (!plot_kafka_has(db, r, r->services[i]))
+			continue;
+		struct plot_chart *c = &(*charts)[(*n_charts)++];
+		c->kind = PLOT_KAFKA;
+		c->service = r->services[i];
+		if (one_chart(db, r, fmt, dir, prefix, scripts, c, e))
+			return -1;
+	}
 	return 0;
 }
 

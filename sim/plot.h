@@ -72,6 +72,7 @@ struct plot_run {
 	bool has_sc;          /* sc holds the scenario read again */
 	struct scenario sc;   /* valid when has_sc (owned) */
 	struct herr sc_err;   /* why it could not be read again, when !has_sc */
+	double epoch_s;       /* runs.epoch_s: Unix time of t = 0 when the run replayed a trace; NaN if none */
 };
 
 /* Reads run `id` (0: the latest run) into *r. Returns 0, or -1 with e set
@@ -95,7 +96,9 @@ enum plot_kind {
 	PLOT_STARTUP,  /* Pending-to-Ready time of each pod started in the run, split by phase */
 	/* The charts of a plan (sim/plot_plan.c), after the PLOT_N_KINDS of a run: */
 	PLOT_SWEEP,       /* P(SLO met) with its interval and monthly cost per variant */
-	PLOT_PROVISIONERS /* P(SLO met) and cost per provisioner, grouped by the other axes */
+	PLOT_PROVISIONERS, /* P(SLO met) and cost per provisioner, grouped by the other axes */
+	PLOT_KAFKA         /* a run's consuming service: its groups' lag, its consumers against the
+	                    * partitions (sim/plot_kafka.c); only for services with kafka_samples rows */
 };
 #define PLOT_N_KINDS 3 /* the charts of a run */
 /* "timeline", "latency", "startup", "sweep", "provisioners": the chart's file name stem. */
@@ -314,5 +317,13 @@ bool plot_args_want_plan(const struct plot_args *a);
 /* Opens a->db and reads the plan chosen, refusing a database without plans.
  * Returns 0 or an exit status after printing the error. */
 int plot_args_open_plan(const struct plot_args *a, plot_db **db, struct plot_plan *p);
+
+/* ---- Kafka (sim/plot_kafka.c) ---- */
+/* The Kafka chart's whole script for consuming service `service` of run r:
+ * returns 1 written, 0 nothing to draw (note says why), -1 error e. */
+int plot_kafka_script(plot_db *db, const struct plot_run *r, const char *service, enum plot_format fmt, FILE *out,
+		      char *note, size_t note_len, struct herr *e);
+/* Whether run r has kafka_samples rows of service. */
+bool plot_kafka_has(plot_db *db, const struct plot_run *r, const char *service);
 
 #endif

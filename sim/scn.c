@@ -421,7 +421,8 @@ static int load_pattern(struct ld *L, const struct ynode *v, struct scn_traffic 
 {
 	static const char *const types[] = {"constant", "diurnal", "trace", NULL};
 	static const char *const dkeys[] = {"type", "amplitude", "peak", "start", NULL};
-	static const char *const tkeys[] = {"type", "file", "scale", NULL};
+	static const char *const tkeys[] = {"type",   "file",	  "scale", "reading", "values", "gaps", "step",
+					   "series", "timezone", "from",  "to",	     "offset", NULL};
 	static const char *const ckeys[] = {"type", NULL};
 	struct pattern *pat = &tr->pattern;
 	int type = PATTERN_CONSTANT;
@@ -455,7 +456,7 @@ static int load_pattern(struct ld *L, const struct ynode *v, struct scn_traffic 
 		if (ld_check_keys(L, v, tkeys, "a trace pattern") ||
 		    ld_get_num(L, v, "scale", units_number, 0, 1e6, true, &tr->rate))
 			return -1;
-		return ld_load_trace(L, v, "a trace pattern", &pat->trace);
+		return ld_load_traffic_trace(L, v, &pat->trace);
 	}
 }
 
@@ -819,7 +820,7 @@ static int load_top(struct ld *L, const struct ynode *root)
 {
 	static const char *const keys[] = {"name",	 "description", "seed",	   "duration", "sample_interval",
 					   "slo_window", "services",	"pdbs", "priorityClasses", "cluster", "controllers", "compare",
-					   "sweep", "expect", "max_requests", "cost", "start", "external_metrics", "clusters", "alb", NULL};
+					   "sweep", "expect", "max_requests", "cost", "start", "external_metrics", "kafka", "clusters", "alb", NULL};
 	struct scenario *sc = L->sc;
 	if (ld_want_map(L, root, "a scenario") || ld_check_keys(L, root, keys, "the scenario"))
 		return -1;
@@ -873,6 +874,7 @@ static int load_top(struct ld *L, const struct ynode *root)
 	 * their HPAs and pods name them. */
 	if (((n = yt_get(root, "start")) && ld_load_start(L, n)) ||
 	    ((n = yt_get(root, "external_metrics")) && ld_load_external_metrics(L, n)) ||
+	    ((n = yt_get(root, "kafka")) && ld_load_kafka(L, root, n)) ||
 	    ((n = yt_get(root, "priorityClasses")) && ld_load_priority_classes(L, n)))
 		return -1;
 	if (!(n = ld_need(L, root, "services", "the scenario")) || load_services(L, n) ||
@@ -1130,6 +1132,7 @@ void scn_free(struct scenario *sc)
 	}
 	ld_free_k8s(sc);
 	ld_free_external(sc);
+	ld_free_kafka(sc);
 	ld_free_placement(sc);
 	ld_free_manifests(sc);
 	for (size_t i = 0; i < sc->n_variants; i++) {

@@ -32,11 +32,17 @@ struct dist {
 	double cv;   /* coefficient of variation, >= 0 */
 };
 
-/* A traffic trace: rps at times, linearly interpolated, held after the end. */
+/* A traffic trace: rps at times, linearly interpolated (or, with `step`,
+ * constant over each row's interval), held after the end (sim/trace.h). */
 struct trace {
 	double *t;   /* seconds from the first row (t[0] == 0), strictly increasing */
 	double *rps; /* requests per second at t[i], >= 0 */
 	size_t n;    /* rows, >= 1 */
+	bool step;        /* rps[i] holds over [t[i], t[i+1]), the last over [t[n-1], end); false: linear */
+	double end;       /* where the trace's data ends, s from t[0] (>= t[n-1]) */
+	double epoch;     /* Unix time of t = 0, s */
+	size_t n_filled;  /* points filled under the gap policy */
+	size_t n_series;  /* series summed */
 };
 
 enum pattern_kind {
@@ -752,7 +758,86 @@ struct scn_ext_metric {
 	size_t n_steps;
 	struct scn_ext_step *month; /* cron: over the month from 00:00 UTC of the scenario's start (730 h), t from
 	                             * the month's start (owned); NULL for run-relative windows */
-	size_t n_month;
+	size_t n_month;	int kafka;                /* 1 + the index in scenario.kafka.consumers of the consumer group whose lag
+	                           * feeds it (KEDA's kafka trigger, sim/scn_kafka.c); 0: its steps */
+};
+
+/*
+ * Kafka (top-level `kafka:`, sim/scn_kafka.c; models/kafka.h, docs/kafka.md):
+ * topics of partitions, services producing to them on their requests'
+ * outcomes or on messages they consume, and consumer groups (a service's
+ * pods consuming one topic), with their error handling and KEDA's kafka
+ * trigger. Indices refer to scenario.services and kafka.topics.
+ */
+#define SCN_KAFKA_MAX_PARTITIONS 10000
+enum scn_kafka_keys {
+	KAFKA_KEYS_UNIFORM, /* every key equally likely: partitions get equal shares */
+	KAFKA_KEYS_ZIPF     /* partition k (0-based) gets a share proportional to 1 / (k + 1)^skew */
+};
+struct scn_kafka_topic {
+	char *name;              /* owned */
+	int partitions;          /* 1 to SCN_KAFKA_MAX_PARTITIONS */
+	enum scn_kafka_keys keys;
+	double skew;             /* zipf exponent (keys: zipf), > 0 */
+	int line, col;
+};
+enum scn_kafka_on {
+	KAFKA_ON_SUCCESS, /* a request answered successfully, or a message processed */
+	KAFKA_ON_FAILURE  /* a request failed (error, timeout, refusal), or a message sent to the DLT */
+};
+struct scn_kafka_producer {
+	int service;             /* the producing service */
+	int topic;               /* the topic it publishes to */
+	int from;                /* -1: on the service's requests; else on its messages of this topic (a consumer) */
+	enum scn_kafka_on on;
+	double probability;      /* of publishing one event per such outcome, (0, 1] */
+	int line, col;
+};
+enum scn_kafka_assignor {
+	KAFKA_ASSIGN_RANGE,             /* RangeAssignor: an eager protocol, every member stops */
+	KAFKA_ASSIGN_COOPERATIVE_STICKY /* CooperativeStickyAssignor: only moved partitions stop */
+};
+struct scn_kafka_consumer {
+	int service;             /* the consuming service (its Ready pods are the group's members) */
+	int topic;
+	char *group;             /* group.id (owned; default: the service's name) */
+	int concurrency;         /* consumers (listener threads, members) per pod, default 1 */
+	enum scn_kafka_assignor assignor;
+	struct dist rebalance_pause; /* how long a rebalance stops the partitions it stops, s */
+	bool has_cpu;            /* cpu_per_message given (else the service's cpu_per_request) */
+	struct dist cpu_per_message; /* CPU seconds per delivery, on the pod's processor sharing */
+	double transient;        /* probability a delivery fails and a redelivery may succeed, [0, 1) */
+	double logical;          /* probability a message fails every delivery (a poison message), [0, 1] */
+	simtime backoff_interval;/* FixedBackOff interval between deliveries of a failing message, ns (0) */
+	int max_retries;         /* FixedBackOff maxAttempts: redeliveries before the DLT (9: 10 deliveries) */
+	bool keda;               /* a KEDA kafka trigger scales the service on this group's lag */
+	int64_t lag_threshold;   /* lagThreshold (10), > 0 */
+	int64_t activation_lag;  /* activationLagThreshold (0) */
+	bool allow_idle;         /* allowIdleConsumers (false) */
+	bool limit_to_lag;       /* limitToPartitionsWithLag (false) */
+	int series;              /* its series in scenario.external_metrics (keda), else -1 */
+	int line, col;
+	bool has_slo;            /* `slo:` given: an objective on produce-to-commit time over the run */
+	double slo_percentile;   /* e.g. 99 for p99 */
+	simtime slo_threshold;   /* the percentile must be <= this, ns */
+	simtime session_timeout; /* session.timeout.ms: a consumer on a lost node leaves the group this long
+	                          * after, ns (45 s) */
+	bool retry_topics;       /* `retryable_topic:` (@RetryableTopic): failures go to TOPIC-retry, not retried
+	                          * in place */
+	int retry_attempts;      /* its attempts: deliveries in all, the first included (3) */
+	simtime retry_delay;     /* its backoff delay before each redelivery from TOPIC-retry, ns (1 s) */
+	int64_t min_replica_count; /* keda: the ScaledObject's minReplicaCount; 0 scales to zero; -1: not given
+	                            * (the HPA's minReplicas stands) */
+	simtime cooldown_period; /* keda: cooldownPeriod, ns (300 s): inactive that long before zero */
+	simtime polling_interval;/* keda: pollingInterval, ns (30 s): how often KEDA checks activity */
+};
+struct scn_kafka {
+	struct scn_kafka_topic *topics;       /* owned */
+	size_t n_topics;
+	struct scn_kafka_producer *producers; /* owned */
+	size_t n_producers;
+	struct scn_kafka_consumer *consumers; /* owned */
+	size_t n_consumers;
 };
 
 struct expect; /* one line of `expect:` (sim/expect.h) */
@@ -804,7 +889,9 @@ struct scenario {
 	size_t n_expects;
 	char **warnings;              /* "file:line:col: ..." for what loads but a real cluster would also
 	                               * only warn about (owned), in file order */
-	size_t n_warnings;	struct scn_multi *multi;      /* `clusters:` and `alb:` (sim/scn_alb.c, owned); NULL: one cluster */
+	size_t n_warnings;
+	struct scn_kafka kafka;       /* `kafka:` (owned; sim/scn_kafka.c), empty without it */
+	struct scn_multi *multi;      /* `clusters:` and `alb:` (sim/scn_alb.c, owned); NULL: one cluster */
 };
 
 /* The price of instance type `type` (catalog index) in zone `zone` (index
@@ -846,6 +933,9 @@ int scn_parse(struct scenario *out, const char *name, const char *text, size_t l
 int scn_load_variant(struct scenario *out, const struct scenario *sc, size_t v, const char *const *sets,
 		     size_t n_sets, struct herr *e);
 void scn_free(struct scenario *sc);
+/* The Unix time of t = 0 (s): the first traced entry service's trace's
+ * epoch (sim/trace.h), NaN when no service replays a trace. */
+double scn_epoch(const struct scenario *sc);
 /* External metric m's value at t (ns after the run's start; its steps). */
 double scn_ext_value(const struct scn_ext_metric *m, simtime t);
 /* Its value at t (ns after the month's start; its month steps), 0 without them. */

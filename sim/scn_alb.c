@@ -560,6 +560,9 @@ int ld_load_multi(struct ld *L, const struct ynode *root)
 				return yt_err(L->e, n, "clusters: the scenario has no clusters: section to name");
 		return alb ? yt_err(L->e, alb, "alb: forwards to the clusters of a clusters: section; there is none") : 0;
 	}
+	if (sc->kafka.n_topics || sc->kafka.n_producers || sc->kafka.n_consumers)
+		return yt_err(L->e, cl, "clusters: and kafka: together are not modelled (a consumer group in several "
+				       "clusters); give one of them");
 	sc->multi = xcalloc(1, sizeof *sc->multi);
 	struct scn_multi *m = sc->multi;
 	m->n_logical = sc->n_services;

@@ -56,6 +56,11 @@ char *ld_path(struct ld *L, const struct ynode *at, const char *k, const char *n
  * -1 with L->e set: at the key when the file cannot be read (not a regular
  * file, too large: common.h), else in the file. */
 int ld_load_trace(struct ld *L, const struct ynode *v, const char *in, struct trace *t);
+/* sim/scn_trace.c: a traffic pattern's trace (mapping v: file, reading,
+ * values, gaps, step, series, timezone, from, to, offset) into *t, read as
+ * sim/trace.h says and cut to its window; warns of the gaps filled and of a
+ * trace shorter than the run. 0, or -1 with L->e set. */
+int ld_load_traffic_trace(struct ld *L, const struct ynode *v, struct trace *t);
 
 /* sim/scn_k8s.c */
 /* Key k of m, when present, must be the word `want` (apiVersion, kind). */
@@ -236,5 +241,10 @@ int ld_load_cost(struct ld *L, const struct ynode *v);
  * replicas set) into s->delivery; ld_free_rollout frees it. */
 int ld_load_rollout(struct ld *L, const struct ynode *v, struct scn_service *s);
 void ld_free_rollout(struct scn_service *s);
+/* sim/scn_kafka.c: `kafka:` (v), read before the services (root is the
+ * scenario, whose services mapping it looks names up in); a KEDA trigger
+ * adds its series to external_metrics. */
+int ld_load_kafka(struct ld *L, const struct ynode *root, const struct ynode *v);
+void ld_free_kafka(struct scenario *sc);
 
 #endif

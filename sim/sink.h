@@ -39,7 +39,17 @@ struct row_sample {
 	double cpu_capacity;  /* cores the ready pods can count on at t_s: each pod's share of its node
 	                       * when every pod there wants its limit, capped by its limit (without a
 	                       * cluster: its limit, or its request without one) */
+	const uint64_t *latency_le; /* answered requests of the interval with latency <= SINK_LE_MS[j],
+	                             * cumulative, SINK_N_LE of them (NULL: not counted) */
 };
+
+/* The bounds of row_sample.latency_le, ms: Envoy's default histogram
+ * buckets (source/common/stats/histogram_impl.cc, defaultBuckets), which
+ * Istio's istio_request_duration_milliseconds uses. */
+#define SINK_N_LE 19
+#define SINK_LE_MS                                                                                                 \
+	{0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000,  \
+	 3600000}
 
 /* One pod over one sample interval [t_s - interval, t_s), for every pod that
  * ran (held its containers) during the interval. */
@@ -160,6 +170,58 @@ struct row_rollout {
 	int errors;           /* of which Error (no data) */
 	double extra_pod_hours; /* pod-hours of live pods above spec.replicas, over the run */
 	int max_pods;         /* the most live pods of both versions at once */
+	double extra_node_hours; /* node-hours the pods above spec.replicas held, by CPU share (NaN: no cluster) */
+	double extra_cost_usd; /* what that share of their nodes cost, USD (NaN: no cluster) */
+};
+
+/*
+ * Kafka (models/kafka.h): one row per consumer group per sample interval,
+ * one per group at the end, and the run's sagas. Strings are borrowed for
+ * the call. Times of messages are from produce to commit.
+ */
+struct row_kafka {
+	double t_s;             /* end of the interval, s */
+	const char *group;      /* group.id */
+	const char *topic;
+	const char *service;    /* the consuming service */
+	int partitions;
+	int members;            /* consumers in the group now (Ready pods x concurrency) */
+	int64_t lag;            /* produced and not committed, now, all partitions */
+	int64_t max_partition_lag; /* the largest partition's lag now */
+	int paused;             /* partitions stopped by a rebalance now */
+	int64_t produced, consumed, dlt, rebalances; /* in the interval */
+	double latency_mean_ms, latency_p99_ms; /* of the messages committed in the interval; NaN: none */
+	double keda_metric;     /* what KEDA's metrics server serves now; NaN without a keda trigger */
+};
+struct row_kafka_summary {
+	const char *group, *topic, *service;
+	int64_t produced, consumed, deliveries, failures, dlt, rebalances, max_lag;
+	double paused_s;        /* partition-seconds stopped by rebalances */
+	double latency_mean_ms, latency_p50_ms, latency_p99_ms, latency_max_ms; /* NaN: none committed */
+	int slo_met;            /* its `slo:` met (1) or not (0), the messages left uncommitted counted at
+	                         * their age; -1 without one */
+};
+/* One partition of a consumer group at the end of a sample interval. */
+struct row_kafka_partition {
+	double t_s;             /* end of the interval, s */
+	const char *group, *topic;
+	int partition;          /* 0-based */
+	int64_t lag;            /* produced and not committed, now */
+	int64_t produced;       /* produced to it in the interval */
+	int member;             /* its owner (0-based, by pod number), -1: none */
+	int paused;             /* stopped by a rebalance now: 1, else 0 */
+};
+/* The run's sagas over one sample interval. */
+struct row_saga_sample {
+	double t_s;             /* end of the interval, s */
+	int64_t started, completed, failed; /* in the interval */
+	int64_t open;           /* in flight at its end */
+	double p50_s, p99_s;    /* completion of the sagas completed in the interval; NaN: none */
+};
+struct row_sagas {
+	int64_t started, completed, failed; /* failed: a message of it went to a DLT */
+	int64_t open;           /* still in flight at the end */
+	double mean_s, p50_s, p99_s, max_s; /* completion: request to the last commit; NaN: none */
 };
 
 /* With clusters: (models/alb.h): one ALB target group over one sample
@@ -211,6 +273,11 @@ struct sink {
 	void (*pod_sample)(void *ctx, const struct row_pod_sample *r); /* may be NULL */
 	void (*version)(void *ctx, const struct row_version *r);       /* may be NULL */
 	void (*rollout)(void *ctx, const struct row_rollout *r);       /* may be NULL */
+	void (*kafka)(void *ctx, const struct row_kafka *r);           /* may be NULL */
+	void (*kafka_summary)(void *ctx, const struct row_kafka_summary *r); /* may be NULL */
+	void (*sagas)(void *ctx, const struct row_sagas *r);           /* may be NULL */
+	void (*kafka_partition)(void *ctx, const struct row_kafka_partition *r); /* may be NULL */
+	void (*saga_sample)(void *ctx, const struct row_saga_sample *r); /* may be NULL */
 	void (*target_group)(void *ctx, const struct row_tg *r);       /* may be NULL */
 	void (*kcluster)(void *ctx, const struct row_kcluster *r);     /* may be NULL */
 	void (*kcluster_total)(void *ctx, const struct row_kcluster_total *r); /* may be NULL */

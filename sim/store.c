@@ -44,8 +44,13 @@ struct store {
 	sqlite3_stmt *put_pod_sample; /* INSERT into stage.pod_samples, reused for every row */
 	sqlite3_stmt *put_version;  /* INSERT into stage.version_samples (schema 8) */
 	sqlite3_stmt *put_rollout;  /* INSERT into stage.rollouts (schema 8) */
-	sqlite3_stmt *put_tg;       /* INSERT into stage.target_groups (schema 10) */
-	sqlite3_stmt *put_kcluster; /* INSERT into stage.cluster_samples (schema 10) */
+	sqlite3_stmt *put_kafka;   /* INSERT into stage.kafka_samples */
+	sqlite3_stmt *put_kafka_summary; /* INSERT into stage.kafka_summaries */
+	sqlite3_stmt *put_sagas;   /* INSERT into stage.sagas */
+	sqlite3_stmt *put_kafka_partition; /* INSERT into stage.kafka_partition_samples */
+	sqlite3_stmt *put_saga_sample; /* INSERT into stage.saga_samples */
+	sqlite3_stmt *put_tg;       /* INSERT into stage.target_groups (schema 12) */
+	sqlite3_stmt *put_kcluster; /* INSERT into stage.cluster_samples (schema 12) */
 	sqlite3_stmt *put_kctotal;  /* INSERT into stage.clusters (schema 10) */
 	bool has_cost;             /* the run emitted its cost row */
 	struct row_cost cost;      /* that row, written into the runs row at commit */
@@ -63,7 +68,7 @@ struct store {
 #define SAMPLE_COLS                                                                                         \
 	"t_s, service, offered_rps, served_rps, errors, timeouts, rejected, mean_ms, p50_ms, p99_ms, replicas, " \
 	"ready, in_flight, cpu_util, desired, pending, hpa_cpu_util, cpu_cores, cpu_throttled, cpu_pressure, "  \
-	"cpu_capacity"
+	"cpu_capacity, latency_le"
 #define SUMMARY_COLS                                                                                        \
 	"service, requests, served, errors, timeouts, rejected, mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, "      \
 	"max_ms, error_rate, timeout_rate, cpu_util, violation_minutes, slo_met, pods_started, pod_start_p50_s, " \
@@ -75,7 +80,16 @@ struct store {
 #define VERSION_COLS "t_s, service, version, pods, ready, target, weight, requests, errors, error_rate, p99_ms"
 #define ROLLOUT_COLS                                                                                    \
 	"service, strategy, outcome, started_s, ended_s, rollback_s, measurements, failed, errors, " \
-	"extra_pod_hours, max_pods"
+	"extra_pod_hours, max_pods, extra_node_hours, extra_cost_usd"
+#define KAFKA_COLS                                                                                        \
+	"t_s, consumer_group, topic, service, partitions, members, lag, max_partition_lag, paused, produced, " \
+	"consumed, dlt, rebalances, latency_mean_ms, latency_p99_ms, keda_metric"
+#define KAFKA_SUMMARY_COLS                                                                                   \
+	"consumer_group, topic, service, produced, consumed, deliveries, failures, dlt, rebalances, max_lag, " \
+	"paused_s, latency_mean_ms, latency_p50_ms, latency_p99_ms, latency_max_ms, slo_met"
+#define SAGA_COLS "started, completed, failed, open, mean_s, p50_s, p99_s, max_s"
+#define SAGA_SAMPLE_COLS "t_s, started, completed, failed, open, p50_s, p99_s"
+#define KAFKA_PARTITION_COLS "t_s, consumer_group, topic, partition, lag, produced, member, paused"
 #define TG_COLS "t_s, rule, target_group, cluster, weight, share, registered, requests, cut"
 #define KCLUSTER_COLS "t_s, cluster, version, nodes, ready, cost_per_hour, requests, errors"
 #define KCTOTAL_COLS "cluster, version, node_hours, cost_usd, max_nodes, requests, errors, services, slo_met"
@@ -383,14 +397,103 @@ static const char SCHEMA_V9[] =
 	"  errors          INTEGER NOT NULL,\n"
 	"  extra_pod_hours REAL NOT NULL,\n"
 	"  max_pods        INTEGER NOT NULL,\n"
+	"  extra_node_hours REAL,\n"
+	"  extra_cost_usd  REAL,\n"
 	"  PRIMARY KEY (run_id, service)\n"
 	") WITHOUT ROWID;\n";
 
-/* Version 10: several clusters behind an ALB (models/alb.h).
+/* Version 10: absolute time and latency histograms (headroom export). A
+ * run replaying a trace keeps the trace's Unix time at t = 0; a sample
+ * keeps its interval's latencies as cumulative counts at Envoy's default
+ * histogram bounds (sink.h SINK_LE_MS), a JSON array. NULL in older rows. */
+static const char SCHEMA_V10[] =
+	"ALTER TABLE runs ADD COLUMN epoch_s REAL;\n"
+	"ALTER TABLE samples ADD COLUMN latency_le TEXT CHECK (latency_le IS NULL OR json_valid(latency_le));\n";
+
+/* Version 11: Kafka (models/kafka.h, docs/kafka.md). kafka_samples, one row
+ * per consumer group per sample interval; kafka_summaries, one per group
+ * per run; sagas, one per run that started any. */
+static const char SCHEMA_V11[] =
+	"CREATE TABLE kafka_samples(\n"
+	"  run_id            INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s               REAL NOT NULL,\n"
+	"  consumer_group    TEXT NOT NULL,\n"
+	"  topic             TEXT NOT NULL,\n"
+	"  service           TEXT NOT NULL,\n"
+	"  partitions        INTEGER NOT NULL,\n"
+	"  members           INTEGER NOT NULL,\n"
+	"  lag               INTEGER NOT NULL,\n"
+	"  max_partition_lag INTEGER NOT NULL,\n"
+	"  paused            INTEGER NOT NULL,\n"
+	"  produced          INTEGER NOT NULL,\n"
+	"  consumed          INTEGER NOT NULL,\n"
+	"  dlt               INTEGER NOT NULL,\n"
+	"  rebalances        INTEGER NOT NULL,\n"
+	"  latency_mean_ms   REAL,\n"
+	"  latency_p99_ms    REAL,\n"
+	"  keda_metric       REAL,\n"
+	"  PRIMARY KEY (run_id, consumer_group, topic, t_s)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE kafka_summaries(\n"
+	"  run_id          INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  consumer_group  TEXT NOT NULL,\n"
+	"  topic           TEXT NOT NULL,\n"
+	"  service         TEXT NOT NULL,\n"
+	"  produced        INTEGER NOT NULL,\n"
+	"  consumed        INTEGER NOT NULL,\n"
+	"  deliveries      INTEGER NOT NULL,\n"
+	"  failures        INTEGER NOT NULL,\n"
+	"  dlt             INTEGER NOT NULL,\n"
+	"  rebalances      INTEGER NOT NULL,\n"
+	"  max_lag         INTEGER NOT NULL,\n"
+	"  paused_s        REAL NOT NULL,\n"
+	"  latency_mean_ms REAL,\n"
+	"  latency_p50_ms  REAL,\n"
+	"  latency_p99_ms  REAL,\n"
+	"  latency_max_ms  REAL,\n"
+	"  slo_met         INTEGER CHECK (slo_met IN (0, 1)),\n"
+	"  PRIMARY KEY (run_id, consumer_group, topic)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE kafka_partition_samples(\n"
+	"  run_id         INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s            REAL NOT NULL,\n"
+	"  consumer_group TEXT NOT NULL,\n"
+	"  topic          TEXT NOT NULL,\n"
+	"  partition      INTEGER NOT NULL,\n"
+	"  lag            INTEGER NOT NULL,\n"
+	"  produced       INTEGER NOT NULL,\n"
+	"  member         INTEGER,\n"
+	"  paused         INTEGER NOT NULL CHECK (paused IN (0, 1)),\n"
+	"  PRIMARY KEY (run_id, consumer_group, topic, partition, t_s)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE saga_samples(\n"
+	"  run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  t_s       REAL NOT NULL,\n"
+	"  started   INTEGER NOT NULL,\n"
+	"  completed INTEGER NOT NULL,\n"
+	"  failed    INTEGER NOT NULL,\n"
+	"  open      INTEGER NOT NULL,\n"
+	"  p50_s     REAL,\n"
+	"  p99_s     REAL,\n"
+	"  PRIMARY KEY (run_id, t_s)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE sagas(\n"
+	"  run_id    INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  started   INTEGER NOT NULL,\n"
+	"  completed INTEGER NOT NULL,\n"
+	"  failed    INTEGER NOT NULL,\n"
+	"  open      INTEGER NOT NULL,\n"
+	"  mean_s    REAL,\n"
+	"  p50_s     REAL,\n"
+	"  p99_s     REAL,\n"
+	"  max_s     REAL\n"
+	");\n";
+
+/* Version 12: several clusters behind an ALB (models/alb.h).
  * target_groups is one row per ALB target group per sample interval;
  * cluster_samples one row per cluster per sample interval; clusters one
  * row per run and cluster, its totals. */
-static const char SCHEMA_V10[] =
+static const char SCHEMA_V12[] =
 	"CREATE TABLE target_groups(\n"
 	"  run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
 	"  t_s          REAL NOT NULL,\n"
@@ -447,7 +550,9 @@ static const char *const migrations[] = {
 	SCHEMA_V7, /* runs.spot_cost_usd, start_*; plan_variants.month_*; plan_services.monthly_share_usd; plan_hours */
 	SCHEMA_V8, /* nodes.drifted */
 	SCHEMA_V9, /* version_samples, rollouts */
-	SCHEMA_V10, /* target_groups, cluster_samples, clusters */
+	SCHEMA_V10, /* runs.epoch_s; samples.latency_le */
+	SCHEMA_V11, /* kafka_samples, kafka_summaries, kafka_partition_samples, saga_samples, sagas */
+	SCHEMA_V12, /* target_groups, cluster_samples, clusters */
 };
 _Static_assert(ARRAY_LEN(migrations) == STORE_SCHEMA_VERSION + 1, "one migration step per schema version");
 
@@ -464,13 +569,19 @@ static const char STAGE_SCHEMA[] =
 	"CREATE TABLE stage.pod_samples(" POD_SAMPLE_COLS ", PRIMARY KEY (service, pod, t_s)) WITHOUT ROWID;"
 	"CREATE TABLE stage.version_samples(" VERSION_COLS ", PRIMARY KEY (service, version, t_s)) WITHOUT ROWID;"
 	"CREATE TABLE stage.rollouts(" ROLLOUT_COLS ", PRIMARY KEY (service)) WITHOUT ROWID;"
+	"CREATE TABLE stage.kafka_samples(" KAFKA_COLS ", PRIMARY KEY (consumer_group, topic, t_s)) WITHOUT ROWID;"
+	"CREATE TABLE stage.kafka_summaries(" KAFKA_SUMMARY_COLS ", PRIMARY KEY (consumer_group, topic)) WITHOUT ROWID;"
+	"CREATE TABLE stage.sagas(" SAGA_COLS ");"
+	"CREATE TABLE stage.kafka_partition_samples(" KAFKA_PARTITION_COLS
+	", PRIMARY KEY (consumer_group, topic, partition, t_s)) WITHOUT ROWID;"
+	"CREATE TABLE stage.saga_samples(" SAGA_SAMPLE_COLS ", PRIMARY KEY (t_s)) WITHOUT ROWID;"
 	"CREATE TABLE stage.target_groups(" TG_COLS ", PRIMARY KEY (rule, target_group, t_s)) WITHOUT ROWID;"
 	"CREATE TABLE stage.cluster_samples(" KCLUSTER_COLS ", PRIMARY KEY (cluster, t_s)) WITHOUT ROWID;"
 	"CREATE TABLE stage.clusters(" KCTOTAL_COLS ", PRIMARY KEY (cluster)) WITHOUT ROWID;";
 
 static const char SQL_PUT_SAMPLE[] = "INSERT INTO stage.samples(" SAMPLE_COLS ") VALUES "
 				     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-				     "?19, ?20, ?21)";
+				     "?19, ?20, ?21, ?22)";
 static const char SQL_PUT_SUMMARY[] = "INSERT INTO stage.summaries(" SUMMARY_COLS ") VALUES "
 				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
 				      "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)";
@@ -482,11 +593,32 @@ static const char SQL_PUT_POD_SAMPLE[] = "INSERT INTO stage.pod_samples(" POD_SA
 static const char SQL_PUT_VERSION[] = "INSERT INTO stage.version_samples(" VERSION_COLS ") VALUES "
 				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 static const char SQL_PUT_ROLLOUT[] = "INSERT INTO stage.rollouts(" ROLLOUT_COLS ") VALUES "
-				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+				      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char SQL_COPY_VERSIONS[] = "INSERT INTO main.version_samples(run_id, " VERSION_COLS ") SELECT ?1, "
 					VERSION_COLS " FROM stage.version_samples ORDER BY service, version, t_s";
 static const char SQL_COPY_ROLLOUTS[] = "INSERT INTO main.rollouts(run_id, " ROLLOUT_COLS ") SELECT ?1, " ROLLOUT_COLS
 					" FROM stage.rollouts ORDER BY service";
+static const char SQL_PUT_KAFKA[] = "INSERT INTO stage.kafka_samples(" KAFKA_COLS ") VALUES "
+				    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+static const char SQL_PUT_KAFKA_SUMMARY[] = "INSERT INTO stage.kafka_summaries(" KAFKA_SUMMARY_COLS ") VALUES "
+					    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+static const char SQL_PUT_SAGAS[] = "INSERT INTO stage.sagas(" SAGA_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_PUT_KAFKA_PARTITION[] = "INSERT INTO stage.kafka_partition_samples(" KAFKA_PARTITION_COLS
+					      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_COPY_KAFKA_PARTITIONS[] = "INSERT INTO main.kafka_partition_samples(run_id, " KAFKA_PARTITION_COLS
+						") SELECT ?1, " KAFKA_PARTITION_COLS
+						" FROM stage.kafka_partition_samples ORDER BY consumer_group, topic, partition, t_s";
+static const char SQL_PUT_SAGA_SAMPLE[] = "INSERT INTO stage.saga_samples(" SAGA_SAMPLE_COLS
+					  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char SQL_COPY_SAGA_SAMPLES[] = "INSERT INTO main.saga_samples(run_id, " SAGA_SAMPLE_COLS ") SELECT ?1, "
+					    SAGA_SAMPLE_COLS " FROM stage.saga_samples ORDER BY t_s";
+static const char SQL_COPY_KAFKA[] = "INSERT INTO main.kafka_samples(run_id, " KAFKA_COLS ") SELECT ?1, " KAFKA_COLS
+				     " FROM stage.kafka_samples ORDER BY consumer_group, topic, t_s";
+static const char SQL_COPY_KAFKA_SUMMARIES[] = "INSERT INTO main.kafka_summaries(run_id, " KAFKA_SUMMARY_COLS
+					       ") SELECT ?1, " KAFKA_SUMMARY_COLS
+					       " FROM stage.kafka_summaries ORDER BY consumer_group, topic";
+static const char SQL_COPY_SAGAS[] = "INSERT INTO main.sagas(run_id, " SAGA_COLS ") SELECT ?1, " SAGA_COLS
+				     " FROM stage.sagas";
 static const char SQL_PUT_TG[] = "INSERT INTO stage.target_groups(" TG_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 static const char SQL_PUT_KCLUSTER[] = "INSERT INTO stage.cluster_samples(" KCLUSTER_COLS ") VALUES "
 				       "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -521,9 +653,9 @@ static const char SQL_GET_SCENARIO[] = "SELECT id FROM scenarios WHERE hash = ?1
 static const char SQL_PUT_RUN[] = "INSERT INTO runs(scenario_id, variant, replication, seed, params, status, "
 				  "started_at, wall_s, events, requests, sim_s, version, cost_usd, monthly_cost_usd, "
 				  "node_hours, max_nodes, plan_id, base_cost_per_hour, spot_cost_usd, start_cost_per_hour, "
-				  "start_spot_cost_per_hour) "
+				  "start_spot_cost_per_hour, epoch_s) "
 				  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-				  "?20, ?21)";
+				  "?20, ?21, ?22)";
 
 /* ---- SHA-256 (FIPS 180-4), to name a scenario by its content ----------- */
 
@@ -921,12 +1053,18 @@ static void stage_drop(store *st)
 	sqlite3_finalize(st->put_pod_sample);
 	sqlite3_finalize(st->put_version);
 	sqlite3_finalize(st->put_rollout);
+	sqlite3_finalize(st->put_kafka);
+	sqlite3_finalize(st->put_kafka_summary);
+	sqlite3_finalize(st->put_sagas);
+	sqlite3_finalize(st->put_kafka_partition);
+	sqlite3_finalize(st->put_saga_sample);
 	sqlite3_finalize(st->put_tg);
 	sqlite3_finalize(st->put_kcluster);
 	sqlite3_finalize(st->put_kctotal);
 	st->put_tg = st->put_kcluster = st->put_kctotal = NULL;
 	st->put_sample = st->put_summary = st->put_decision = st->put_nodes = st->put_pod_sample = NULL;
 	st->put_version = st->put_rollout = NULL;
+	st->put_kafka = st->put_kafka_summary = st->put_sagas = st->put_kafka_partition = st->put_saga_sample = NULL;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	/* Fails harmlessly if begin failed before attaching. */
@@ -968,6 +1106,16 @@ int store_run_begin(store *st, const struct run_info *ri, struct herr *e)
 		rc = prepare(st, SQL_PUT_VERSION, keep, &st->put_version, what, e);
 	if (!rc)
 		rc = prepare(st, SQL_PUT_ROLLOUT, keep, &st->put_rollout, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_KAFKA, keep, &st->put_kafka, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_KAFKA_SUMMARY, keep, &st->put_kafka_summary, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_SAGAS, keep, &st->put_sagas, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_KAFKA_PARTITION, keep, &st->put_kafka_partition, what, e);
+	if (!rc)
+		rc = prepare(st, SQL_PUT_SAGA_SAMPLE, keep, &st->put_saga_sample, what, e);
 	if (!rc)
 		rc = prepare(st, SQL_PUT_TG, keep, &st->put_tg, what, e);
 	if (!rc)
@@ -1036,6 +1184,14 @@ static void sink_sample(void *ctx, const struct row_sample *r)
 	bind_real(s, 19, r->cpu_throttled);
 	bind_real(s, 20, r->cpu_pressure);
 	bind_real(s, 21, r->cpu_capacity);
+	char le[SINK_N_LE * 21 + 3];
+	if (r->latency_le) {
+		size_t k = 0;
+		for (int j = 0; j < SINK_N_LE; j++)
+			k += (size_t)snprintf(le + k, sizeof le - k, "%s%" PRIu64, j ? "," : "[", r->latency_le[j]);
+		snprintf(le + k, sizeof le - k, "]");
+		bind_str(s, 22, le);
+	}
 	stage_row(st, s, "sample", "service", r->service, r->t_s);
 }
 
@@ -1178,7 +1334,120 @@ static void sink_rollout(void *ctx, const struct row_rollout *r)
 	sqlite3_bind_int(s, 9, r->errors);
 	bind_real(s, 10, r->extra_pod_hours);
 	sqlite3_bind_int(s, 11, r->max_pods);
+	bind_real(s, 12, r->extra_node_hours);
+	bind_real(s, 13, r->extra_cost_usd);
 	stage_row(st, s, "rollout", "service", r->service, NAN);
+}
+
+static void sink_kafka(void *ctx, const struct row_kafka *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->group && r->topic && r->service);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_kafka;
+	bind_real(s, 1, r->t_s);
+	bind_str(s, 2, r->group);
+	bind_str(s, 3, r->topic);
+	bind_str(s, 4, r->service);
+	sqlite3_bind_int(s, 5, r->partitions);
+	sqlite3_bind_int(s, 6, r->members);
+	sqlite3_bind_int64(s, 7, r->lag);
+	sqlite3_bind_int64(s, 8, r->max_partition_lag);
+	sqlite3_bind_int(s, 9, r->paused);
+	sqlite3_bind_int64(s, 10, r->produced);
+	sqlite3_bind_int64(s, 11, r->consumed);
+	sqlite3_bind_int64(s, 12, r->dlt);
+	sqlite3_bind_int64(s, 13, r->rebalances);
+	bind_real(s, 14, r->latency_mean_ms);
+	bind_real(s, 15, r->latency_p99_ms);
+	bind_real(s, 16, r->keda_metric);
+	stage_row(st, s, "kafka sample", "group", r->group, r->t_s);
+}
+
+static void sink_kafka_summary(void *ctx, const struct row_kafka_summary *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->group && r->topic && r->service);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_kafka_summary;
+	bind_str(s, 1, r->group);
+	bind_str(s, 2, r->topic);
+	bind_str(s, 3, r->service);
+	sqlite3_bind_int64(s, 4, r->produced);
+	sqlite3_bind_int64(s, 5, r->consumed);
+	sqlite3_bind_int64(s, 6, r->deliveries);
+	sqlite3_bind_int64(s, 7, r->failures);
+	sqlite3_bind_int64(s, 8, r->dlt);
+	sqlite3_bind_int64(s, 9, r->rebalances);
+	sqlite3_bind_int64(s, 10, r->max_lag);
+	bind_real(s, 11, r->paused_s);
+	bind_real(s, 12, r->latency_mean_ms);
+	bind_real(s, 13, r->latency_p50_ms);
+	bind_real(s, 14, r->latency_p99_ms);
+	bind_real(s, 15, r->latency_max_ms);
+	if (r->slo_met >= 0)
+		sqlite3_bind_int(s, 16, r->slo_met);
+	else
+		sqlite3_bind_null(s, 16);
+	stage_row(st, s, "kafka summary", "group", r->group, NAN);
+}
+
+static void sink_kafka_partition(void *ctx, const struct row_kafka_partition *r)
+{
+	store *st = ctx;
+	assert(st->staging && r->group && r->topic);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_kafka_partition;
+	bind_real(s, 1, r->t_s);
+	bind_str(s, 2, r->group);
+	bind_str(s, 3, r->topic);
+	sqlite3_bind_int(s, 4, r->partition);
+	sqlite3_bind_int64(s, 5, r->lag);
+	sqlite3_bind_int64(s, 6, r->produced);
+	if (r->member >= 0)
+		sqlite3_bind_int(s, 7, r->member);
+	else
+		sqlite3_bind_null(s, 7);
+	sqlite3_bind_int(s, 8, r->paused);
+	stage_row(st, s, "kafka partition sample", "group", r->group, r->t_s);
+}
+
+static void sink_saga_sample(void *ctx, const struct row_saga_sample *r)
+{
+	store *st = ctx;
+	assert(st->staging);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_saga_sample;
+	bind_real(s, 1, r->t_s);
+	sqlite3_bind_int64(s, 2, r->started);
+	sqlite3_bind_int64(s, 3, r->completed);
+	sqlite3_bind_int64(s, 4, r->failed);
+	sqlite3_bind_int64(s, 5, r->open);
+	bind_real(s, 6, r->p50_s);
+	bind_real(s, 7, r->p99_s);
+	stage_row(st, s, "saga sample", "run", "sagas", r->t_s);
+}
+
+static void sink_sagas(void *ctx, const struct row_sagas *r)
+{
+	store *st = ctx;
+	assert(st->staging);
+	if (st->sink_failed)
+		return;
+	sqlite3_stmt *s = st->put_sagas;
+	sqlite3_bind_int64(s, 1, r->started);
+	sqlite3_bind_int64(s, 2, r->completed);
+	sqlite3_bind_int64(s, 3, r->failed);
+	sqlite3_bind_int64(s, 4, r->open);
+	bind_real(s, 5, r->mean_s);
+	bind_real(s, 6, r->p50_s);
+	bind_real(s, 7, r->p99_s);
+	bind_real(s, 8, r->max_s);
+	stage_row(st, s, "sagas row", "run", "sagas", NAN);
 }
 
 static void sink_tg(void *ctx, const struct row_tg *r)
@@ -1267,8 +1536,10 @@ void store_run_set_plan(store *st, int64_t plan_id, double base_cost_per_hour)
 
 struct sink store_sink(store *st)
 {
-	return (struct sink){st, sink_sample, sink_summary, sink_decision, sink_nodes, sink_cost, sink_pod_sample,
-			     sink_version, sink_rollout, sink_tg, sink_kcluster, sink_kctotal};
+	return (struct sink){st,		 sink_sample,	     sink_summary, sink_decision, sink_nodes,
+			     sink_cost,		 sink_pod_sample,    sink_version, sink_rollout,  sink_kafka,
+			     sink_kafka_summary, sink_sagas,	     sink_kafka_partition, sink_saga_sample,
+			     sink_tg,		 sink_kcluster,	     sink_kctotal};
 }
 
 /* ---- Committing --------------------------------------------------------- */
@@ -1339,6 +1610,7 @@ static int put_run(store *st, int64_t scenario_id, const struct run_end *end, in
 			sqlite3_bind_int64(s, 17, st->plan_id);
 			bind_real(s, 18, st->base_cost_per_hour);
 		}
+		bind_real(s, 22, scn_epoch(st->ri.sc)); /* NULL without a trace */
 		rc = step(st, s, SQLITE_DONE, what, e);
 	}
 	if (!rc)
@@ -1395,6 +1667,16 @@ static int copy_run(store *st, const struct run_end *end, int64_t *run_id, struc
 		rc = copy_rows(st, SQL_COPY_VERSIONS, id, "cannot store the run (copying version samples)", e);
 	if (!rc)
 		rc = copy_rows(st, SQL_COPY_ROLLOUTS, id, "cannot store the run (copying rollouts)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_KAFKA, id, "cannot store the run (copying kafka samples)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_KAFKA_SUMMARIES, id, "cannot store the run (copying kafka summaries)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_SAGAS, id, "cannot store the run (copying sagas)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_KAFKA_PARTITIONS, id, "cannot store the run (copying kafka partition samples)", e);
+	if (!rc)
+		rc = copy_rows(st, SQL_COPY_SAGA_SAMPLES, id, "cannot store the run (copying saga samples)", e);
 	if (!rc)
 		rc = copy_rows(st, SQL_COPY_TGS, id, "cannot store the run (copying target groups)", e);
 	if (!rc)
@@ -1791,7 +2073,8 @@ int store_plan_rollouts(store *st, int64_t plan_id, int variants, int replicatio
 {
 	static const char sql[] =
 		"SELECT r.variant, o.service, o.strategy, o.outcome, o.started_s, o.ended_s, o.rollback_s, o.measurements, "
-		"o.failed, o.errors, o.extra_pod_hours, o.max_pods FROM main.runs r JOIN main.rollouts o ON o.run_id = r.id "
+		"o.failed, o.errors, o.extra_pod_hours, o.max_pods, o.extra_node_hours, o.extra_cost_usd "
+		"FROM main.runs r JOIN main.rollouts o ON o.run_id = r.id "
 		"WHERE r.plan_id = ?1 AND r.variant BETWEEN 1 AND ?2 AND r.replication BETWEEN 1 AND ?3 "
 		"ORDER BY r.variant, r.replication, o.service";
 	const char *what = "cannot read the plan's rollouts";
@@ -1815,6 +2098,8 @@ int store_plan_rollouts(store *st, int64_t plan_id, int variants, int replicatio
 			.errors = sqlite3_column_int(s, 9),
 			.extra_pod_hours = sqlite3_column_double(s, 10),
 			.max_pods = sqlite3_column_int(s, 11),
+			.extra_node_hours = column_real(s, 12),
+			.extra_cost_usd = column_real(s, 13),
 		};
 		fn(ctx, sqlite3_column_int(s, 0), &o);
 	}

@@ -29,9 +29,11 @@ typedef struct store store;
  * cost columns of runs, and nodes; version 4 plans, plan_variants,
  * plan_services and runs.plan_id; version 5 samples.cpu_cores,
  * cpu_throttled, cpu_pressure, cpu_capacity, summaries.cpu_throttled,
- * cpu_pressure, and pod_samples; version 9 version_samples and rollouts
- * (results/SCHEMA.md has them all). */
-#define STORE_SCHEMA_VERSION 10
+ * cpu_pressure, and pod_samples; version 8 nodes.drifted; version 9
+ * version_samples and rollouts; version 10 runs.epoch_s and
+ * samples.latency_le; version 11 the Kafka tables (results/SCHEMA.md has
+ * them all); version 12 target_groups, cluster_samples and clusters. */
+#define STORE_SCHEMA_VERSION 12
 
 /* What identifies a run. Strings are borrowed. */
 struct run_info {

@@ -410,6 +410,47 @@ expect "an analysis metric that does not exist" 2 "ro-query.yaml:[0-9]+:[0-9]+: 
 sed -e "$CAT" -e '/^      version:/d' scenarios/canary.yaml >"$T/ro-nover.yaml"
 expect "a rollout without a second version" 2 'ro-nover.yaml:[0-9]+:[0-9]+: rollout: a rollout needs a second version' -- \
   "$HR" validate "$T/ro-nover.yaml"
+# ---- Kafka (docs/kafka.md) ----
+K=$T/kafka.db
+"$HR" run scenarios/kafka-saga.yaml --variant 2 --db "$K" --set duration=5m -q
+"$HR" run scenarios/kafka-saga.yaml --variant 2 --db "$K" --set duration=5m -q
+n=$(q "$K" "select count(*) from kafka_samples where run_id=1")
+[ "$n" = 90 ] && ok "kafka_samples: 3 groups x 30 intervals" || bad "kafka_samples rows" "got $n"
+n=$(q "$K" "select count(*) from kafka_partition_samples where run_id=1")
+[ "$n" = 540 ] && ok "kafka_partition_samples: 18 partitions x 30 intervals" || bad "kafka_partition_samples rows" "got $n"
+n=$(q "$K" "select (select sum(produced) from kafka_partition_samples where run_id=1 and consumer_group='order-update') = (select produced from kafka_summaries where run_id=1 and consumer_group='order-update')")
+[ "$n" = 1 ] && ok "kafka: the partitions' events add up to the group's" || bad "kafka partitions add up" "got $n"
+n=$(q "$K" "select count(*) || ' ' || (sum(started) = (select started from sagas where run_id=1)) from saga_samples where run_id=1")
+[ "$n" = "30 1" ] && ok "saga_samples: 30 intervals adding up to the run's sagas" || bad "saga_samples" "got $n"
+kcols="t_s, consumer_group, topic, members, lag, max_partition_lag, paused, produced, consumed, dlt, rebalances, latency_mean_ms, keda_metric"
+a=$(q "$K" "select $kcols from kafka_samples where run_id=1 order by consumer_group, t_s" | md5sum)
+b=$(q "$K" "select $kcols from kafka_samples where run_id=2 order by consumer_group, t_s" | md5sum)
+[ "$a" = "$b" ] && ok "kafka: same seed, same rows" || bad "kafka: same seed, same rows"
+n=$(q "$K" "select (select sum(produced) from kafka_summaries where run_id=1 and topic='payments-paid') + (select sum(produced) from kafka_summaries where run_id=1 and consumer_group='order-cancel') = (select started from sagas where run_id=1)")
+[ "$n" = 1 ] && ok "every saga published one event" || bad "sagas and events" "got $n"
+KB=$T/kafka-bad.yaml
+sed 's/keda: {lagThreshold: 20}/keda: {lagThreshold: 0}/' scenarios/kafka-saga.yaml >"$KB"
+expect "kafka: lagThreshold 0 refused" 2 "kafka-bad\.yaml:[0-9]+:[0-9]+: lagThreshold" -- "$HR" validate "$KB"
+sed 's/{name: payments-paid, partitions: 12}/{name: payments-paid, partitions: 20000}/' scenarios/kafka-saga.yaml >"$KB"
+expect "kafka: 20,000 partitions refused" 2 "kafka-bad\.yaml:[0-9]+:[0-9]+: partitions: 20000 is too many" -- "$HR" validate "$KB"
+sed 's/topic: payments-failed$/topic: payments-refunded/; s/    - {name: payments-failed, partitions: 3}/    - {name: payments-failed, partitions: 3}\n    - {name: payments-refunded, partitions: 3}/' scenarios/kafka-saga.yaml >"$KB"
+expect "kafka: a consumer of a topic nobody produces is a warning" 0 "kafka-bad\.yaml:[0-9]+:[0-9]+: warning: a consumer of topic 'payments-refunded'" -- "$HR" validate "$KB"
+
+# ---- a rollout's extra cost beside a compare (docs/rollouts.md, "Extra node-hours and cost") ----
+# canary.yaml's good canary and blue/green: the pods above spec.replicas (500m each on m5.xlarge, 3.92 cores,
+# 0.192 USD an hour) with their node-hours and cost, each row as the stored rollouts rows say
+"$HR" run scenarios/canary.yaml --db "$T/ro-cmp.db" >"$T/ro-cmp.out" 2>&1
+for vn in good:1 blue-green:5; do
+  v=${vn%:*}
+  got=$(awk -v v="$v" '/extra node-h +extra USD/ {on = 1; next} on && $1 == v {print $(NF-3), $(NF-2), $(NF-1)}' "$T/ro-cmp.out")
+  want=$(q "$T/ro-cmp.db" "select printf('%.2f %.3f %.4f', o.extra_pod_hours, o.extra_node_hours, o.extra_cost_usd)
+    from rollouts o join runs r on r.id = o.run_id where r.variant = ${vn#*:}")
+  check "canary.yaml's compare: $v's extra pod-hours, node-hours and cost are its rollouts row" "$got" "$want"
+done
+g=$(awk '/extra node-h +extra USD/ {on = 1; next} on && $1 == "good" {print $(NF-1)}' "$T/ro-cmp.out")
+b=$(awk '/extra node-h +extra USD/ {on = 1; next} on && $1 == "blue-green" {print $(NF-1)}' "$T/ro-cmp.out")
+awk -v g="$g" -v b="$b" 'BEGIN {exit !(g > 0 && b > g)}' && ok "blue/green's extra cost ($b USD) is above the canary's ($g USD)" ||
+  bad "blue/green's extra cost above the canary's" "canary '$g', blue-green '$b'"
 
 # ---- several clusters behind an ALB (docs/clusters.md) ----
 C=$T/clusters.db

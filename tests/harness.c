@@ -65,7 +65,8 @@ struct sink memsink_init(struct memsink *m)
 	m->samples = xcalloc(MEM_MAX_SAMPLES, sizeof *m->samples);
 	m->decisions = xcalloc(MEM_MAX_DECISIONS, sizeof *m->decisions);
 	m->pod_samples = xcalloc(MEM_MAX_POD_SAMPLES, sizeof *m->pod_samples);
-	return (struct sink){m, keep_sample, keep_summary, memsink_keep_decision, NULL, NULL, keep_pod_sample, NULL, NULL, NULL, NULL, NULL};
+	return (struct sink){m, keep_sample, keep_summary, memsink_keep_decision, NULL, NULL, keep_pod_sample, NULL, NULL,
+			     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 }
 
 void memsink_free(struct memsink *m)

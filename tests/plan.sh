@@ -362,6 +362,16 @@ expect "sweep.search of a non-numeric axis is located" 2 "sw2.yaml:2:11: sweep.s
 # ---- rollouts (docs/rollouts.md): each run's rollouts row, the table per variant ----
 expect "a plan of rollouts prints their table" 0 'traffic=200rps interval=2m release=5% +20 +100\.0% \[83\.9, 100\.0\]' -- \
   "$HR" plan scenarios/canary-risk.yaml --db "$T/ro.db" -j 2
+# The table's extra node-hours and cost (the last columns but max pods) are the means over each
+# variant's stored rollouts rows, in variant order; with a cluster every run has them.
+check "the plan's extra node-hours and cost are the means of its runs' rollouts rows" \
+  "$(awk '/^variant .* extra USD/ {on = 1; next} on && NF == 0 {on = 0} on {printf "%d %s %s;", ++v, $(NF-2), $(NF-1)}' "$T/out")" \
+  "$(q "$T/ro.db" "select group_concat(x, '') from (select printf('%d %.3f %.4f;', r.variant, avg(o.extra_node_hours),
+     avg(o.extra_cost_usd)) as x from rollouts o join runs r on o.run_id = r.id where r.plan_id is not null
+     group by r.variant order by r.variant)")"
+check "the extra pods' node-hours are at most 0.5 / 3.92 of a node each (bound pods; m5.xlarge), at 0.192 USD an hour" \
+  "$(q "$T/ro.db" "select count(*) from rollouts where abs(extra_cost_usd - extra_node_hours * 0.192) > 1e-9
+     or extra_node_hours > extra_pod_hours * 0.5 / 3.92 + 1e-9 or extra_node_hours is null")" 0
 check "one rollouts row per run of the plan" "$(q "$T/ro.db" "select count(*) from rollouts o join runs r on o.run_id = r.id where r.plan_id is not null")" 160
 check "every bad release (5 % errors against 3 %) is caught" \
   "$(q "$T/ro.db" "select count(*) from rollouts o join runs r on o.run_id = r.id where r.variant % 2 = 0 and o.outcome = 'aborted' and o.rollback_s > 0")" 80

@@ -250,7 +250,25 @@ grep -q rollout "$T/out" && bad "a run without a rollout has no rollout chart" |
 "$HR" report "$T/canary.db" --out "$T/canary.md" >/dev/null 2>&1
 grep -q '^| payment | canary | aborted | 120.0 | 180.0 | 60.0 |' "$T/canary.md" && grep -q '| error-rate | 0.04[0-9]* | Failed |' "$T/canary.md" &&
   ok "the report has the rollout's outcome and its Failed measurement" || bad "the report's rollout section" "$(grep -n -A6 '## Rollout' "$T/canary.md")"
+# one canary pod (10 % of 10) from 120 s to 30 s after the abort at 180 s: 90 s, 0.025 pod-hours; half a core of
+# an m5.xlarge's 3.92: 0.025 x 0.5 / 3.92 = 0.00319 node-hours, at 0.192 USD an hour 0.000612 USD
+grep -q '| 0\.025 | 0\.003 | 0\.0006 | 11 |$' "$T/canary.md" &&
+  ok "the report's rollout row has the extra pod-hours, node-hours and cost by hand" ||
+  bad "the report's rollout extra columns" "$(grep -n -A4 '## Rollout' "$T/canary.md" | tail -1)"
 grep -q "## Rollout" "$T/pz.md" && bad "a report without a rollout has no rollout section" || ok "a report without a rollout has no rollout section"
+# ---- Kafka: lag and consumers per consuming service ----
+KD=$T/kafka.db
+"$HR" run scenarios/kafka-saga.yaml --db "$KD" --variant 1 --set duration=3m -q
+expect "plot a Kafka run" 0 'kafka-order\.png' -- "$HR" plot "$KD" --out "$T/kafka" --scripts
+check "kafka chart: a 1280x720 PNG" "$(png_size "$T/kafka/kafka-order.png")" 1280x720
+check "kafka chart of product (it consumes), none of payment (it does not)" \
+  "$( [ -f "$T/kafka/kafka-product.png" ] && [ ! -e "$T/kafka/kafka-payment.png" ] && echo yes)" yes
+want=$(sqlite3 "$KD" "select max(lag) from kafka_samples where consumer_group = 'order-update'")
+got=$(awk '/^\$g1 << EOD/ { on = 1; next } /^EOD/ { on = 0 } on && $2 > m { m = $2 } END { print m + 0 }' "$T/kafka/kafka-order.gp")
+check "kafka chart: the lag drawn is the database's" "$got" "$want"
+expect "report of a Kafka run" 0 'k\.md' -- "$HR" report "$KD" --out "$T/k.md"
+check "report: Kafka groups and sagas tables, the Kafka chart captioned" \
+  "$(grep -c '^## Kafka consumer groups$\|^## Sagas$\|^!\[order: Kafka consumer lag per group' "$T/k.md")" 3
 
 # ---- the clusters chart (docs/clusters.md): target group shares, nodes and errors per cluster ----
 "$HR" run scenarios/cluster-upgrade.yaml --variant 1 --db "$T/cu.db" -q >/dev/null 2>&1

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs every test of `make test`: the Criterion unit tests, then the CLI tests
-# (tests/cli.sh, plot.sh, check.sh, plan.sh). Prints each suite's own
+# (tests/cli.sh, plot.sh, check.sh, export.sh, plan.sh). Prints each suite's own
 # report, then one closing line "N passed, N failed" over all of them; exits
 # non-zero if anything failed. plan.sh reads $HEADROOM_MPI_BIN (make test
 # sets it).
@@ -25,6 +25,7 @@ c_fail=$(sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$out" | ta
 [ -n "$c_pass" ] || { c_pass=0; c_fail=1; echo "cli tests: no summary line"; }
 sh tests/plot.sh "$bin" 2>&1 | tee "$out"; p=$(sed -n 's/^plot: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out" | tail -n 1); [ -n "$p" ] || { p="0 1"; echo "plot tests: no summary line"; }; c_pass=$((c_pass + ${p% *})); c_fail=$((c_fail + ${p#* }))
 sh tests/check.sh "$bin" 2>&1 | tee "$out"; p=$(sed -n 's/^check: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out" | tail -n 1); [ -n "$p" ] || { p="0 1"; echo "check tests: no summary line"; }; c_pass=$((c_pass + ${p% *})); c_fail=$((c_fail + ${p#* }))
+sh tests/export.sh "$bin" 2>&1 | tee "$out"; p=$(sed -n 's/^export: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out" | tail -n 1); [ -n "$p" ] || { p="0 1"; echo "export tests: no summary line"; }; c_pass=$((c_pass + ${p% *})); c_fail=$((c_fail + ${p#* }))
 sh tests/plan.sh "$bin" 2>&1 | tee "$out"; p=$(sed -n 's/^plan: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out" | tail -n 1); [ -n "$p" ] || { p="0 1"; echo "plan tests: no summary line"; }; c_pass=$((c_pass + ${p% *})); c_fail=$((c_fail + ${p#* }))
 
 passed=$((u_pass + c_pass))

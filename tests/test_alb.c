@@ -179,7 +179,12 @@ static void count_arrival(void *ctx, const struct service *sv, simtime t, double
 static void run(const struct scenario *sc, struct tg_sums *t, struct memsink *m, struct arrivals *a)
 {
 	t->next = memsink_init(m);
-	struct sink out = {t, on_sample, on_summary, NULL, NULL, on_cost, NULL, NULL, NULL, on_tg, NULL, on_total};
+	struct sink out = {.ctx = t,
+			   .sample = on_sample,
+			   .summary = on_summary,
+			   .cost = on_cost,
+			   .target_group = on_tg,
+			   .kcluster_total = on_total};
 	struct sim s;
 	sim_init(&s, sc->seed, sc->duration);
 	struct world *w = world_new(&s, sc, &out);

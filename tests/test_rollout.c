@@ -14,6 +14,8 @@
  *     every request back on the stable version, and the canary's observed
  *     share of requests is within the binomial 99.9 % bounds of its weight
  *     (Envoy's per-request weighted cluster draw);
+ *   - the rollout's extra node-hours and cost: 2 canary pods for 90 s on
+ *     nodes of a known allocatable CPU and price, by hand to 1e-9;
  *   - bad input: file:line:col.
  */
 #include <criterion/criterion.h>
@@ -730,6 +732,125 @@ Test(rollout, run_new_versions_cpu)
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 		cr_assert_eq(system(cmd), 0);
 	}
+}
+
+/* ---- the rollout's extra node-hours and cost (docs/rollouts.md) ---- */
+
+Test(rollout, extra_share_is_the_extra_pods_mean_share)
+{
+	/* 6 live pods, spec.replicas 4: the 2 above it charged 2/6 of what the 6 hold */
+	cr_expect_float_eq(ro_extra_share(6, 4, 1.2), 0.4, 1e-15);
+	cr_expect_eq(ro_extra_share(4, 4, 1.2), 0);
+	cr_expect_eq(ro_extra_share(3, 4, 1.2), 0, "fewer pods than spec.replicas: nothing extra, not a credit");
+}
+
+static struct row_rollout ro_row;
+static int n_ro_rows;
+
+static void keep_rollout(void *ctx, const struct row_rollout *r)
+{
+	(void)ctx;
+	ro_row = *r;
+	n_ro_rows++;
+}
+
+/* Two static nodes of a test catalog's type, 4 vCPU at 0.2 USD an hour:
+ * Karpenter's allocatable CPU (and so headroom's) is 4 less kube-reserved,
+ * 6 % of the first core, 1 % of the second, 0.5 % of the third and fourth
+ * (karpenter-provider-aws pkg/providers/instancetype/types.go,
+ * kubeReservedResources; models/scheduler.h sched_eks_allocatable):
+ * 4 - 0.06 - 0.01 - 0.005 - 0.005 = 3.92 cores. */
+#define EXTRA_PRICE 0.2
+#define EXTRA_ALLOC 3.92
+#define SCN_CLUSTER_HEAD                                                                                   \
+	"name: r\nseed: 5\nduration: 4m\nsample_interval: 10s\n"                                           \
+	"cluster:\n"                                                                                       \
+	"  catalog: cat.csv\n"                                                                             \
+	"  nodes: [{name: base, count: 2, instance: m5.xlarge}]\n"                                        \
+	"services:\n"                                                                                      \
+	"  pay:\n"                                                                                         \
+	"    replicas: 4\n"                                                                                \
+	"    resources: {requests: {cpu: '1'}}\n"                                                          \
+	"    cpu_per_request: {distribution: exponential, mean: 10ms}\n"                                   \
+	"    traffic: {rate: 100rps}\n"                                                                    \
+	"    startup: {image_pull: {first: 1s, cached: 1s}, container_start: 1s, app_start: 20s,\n"        \
+	"              readinessProbe: {initialDelaySeconds: 0, periodSeconds: 5}}\n"                     \
+	"    rollout:\n"                                                                                   \
+	"      at: 1m\n"
+
+Test(rollout, run_extra_node_hours_and_cost_by_hand)
+{
+	/* The bad release of run_bad_release_is_aborted...: at 60 s the canary at 50 % of 4 replicas gets
+	 * ceil(50 x 4 / 100) = 2 pods beside the 4 stable ones (both nodes have room: 3 pods of 1 core on
+	 * each of 3.92); the first measurement at 120 s fails, and abortScaleDownDelaySeconds (30 s) later,
+	 * at 150 s, the 2 go. So 2 pods above spec.replicas for 90 s: 2 x 90 / 3600 = 0.05 pod-hours,
+	 * each holding 1 / 3.92 of a node: 0.05 / 3.92 node-hours, at 0.2 USD an hour: 0.05 x 0.2 / 3.92 USD. */
+	char dir[] = "/tmp/hr-rollout-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	harness_put(dir, "cat.csv",
+		    "name,arch,vcpu,memory_mib,max_pods,price_usd_hour\n"
+		    "m5.xlarge,amd64,4,16384,58,0.2\n");
+	struct scenario sc;
+	harness_load(&sc, harness_put(dir, "s.yaml",
+				      SCN_CLUSTER_HEAD "      version: {error_rate: 10%}\n" SCN_ANALYSIS SCN_ROLLOUT(
+					      "[{setWeight: 50}, {pause: {}}]") "expect:\n"
+									      "  - pay.rollout.extra_pod_hours <= 3m\n"
+									      "  - pay.rollout.extra_pod_hours < 0.05\n"
+									      "  - pay.rollout.extra_node_hours <= 0.0128\n"
+									      "  - pay.rollout.extra_node_hours < 0.0127\n"
+									      "  - pay.rollout.extra_cost <= 0.0026\n"
+									      "  - pay.rollout.extra_cost < 0.0025\n"));
+	cr_assert_eq(sc.n_expects, 6);
+	n_drows = n_ro_rows = 0;
+	struct sink keep = {.decision = keep_decision, .rollout = keep_rollout};
+	struct exp_results er;
+	expect_results_init(&er, &sc, &keep);
+	struct sink out = expect_sink(&er);
+	struct run_stats rs;
+	run_once(&sc, sc.seed, &out, NULL, &rs);
+	/* the expectations read the same figures: 0.05 pod-hours, 0.012755 node-hours, 0.002551 USD */
+	for (size_t i = 0; i < 6; i++) {
+		double a;
+		cr_expect_eq(expect_eval(&sc.expects[i], &er, &a), i % 2 == 0, "%s: actual %.17g", sc.expects[i].text, a);
+	}
+	char fmt[32];
+	expect_fmt(fmt, sizeof fmt, EXP_USD, 0.05 * EXTRA_PRICE / EXTRA_ALLOC);
+	cr_expect_str_eq(fmt, "0.00255 USD", "a rollout's cents are shown, not 0.00");
+	expect_results_release(&er);
+	scn_free(&sc);
+	cr_assert_eq(n_ro_rows, 1);
+	cr_assert_str_eq(ro_row.outcome, "aborted");
+	cr_expect_float_eq(first("aborted"), 120, 1e-9);
+	cr_expect_eq(ro_row.max_pods, 6);
+	cr_expect_float_eq(ro_row.extra_pod_hours, 0.05, 1e-12, "%.17g pod-hours", ro_row.extra_pod_hours);
+	cr_expect_float_eq(ro_row.extra_node_hours, 0.05 / EXTRA_ALLOC, 1e-12, "%.17g node-hours",
+			   ro_row.extra_node_hours);
+	cr_expect_float_eq(ro_row.extra_cost_usd, 0.05 * EXTRA_PRICE / EXTRA_ALLOC, 1e-9, "%.17g USD",
+			   ro_row.extra_cost_usd);
+	char cmd[80];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(rollout, run_without_a_cluster_has_no_extra_cost)
+{
+	char dir[] = "/tmp/hr-rollout-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	struct scenario sc;
+	harness_load(&sc, harness_put(dir, "s.yaml",
+				      SCN_HEAD "      version: {error_rate: 10%}\n" SCN_ANALYSIS SCN_ROLLOUT(
+					      "[{setWeight: 50}, {pause: {}}]")));
+	n_ro_rows = 0;
+	struct sink out = {.rollout = keep_rollout};
+	struct run_stats rs;
+	run_once(&sc, sc.seed, &out, NULL, &rs);
+	scn_free(&sc);
+	cr_assert_eq(n_ro_rows, 1);
+	cr_expect_float_eq(ro_row.extra_pod_hours, 0.05, 1e-12, "the pods above spec.replicas are counted");
+	cr_expect(isnan(ro_row.extra_node_hours) && isnan(ro_row.extra_cost_usd), "no nodes: no node-hours, no cost");
+	char cmd[80];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
 }
 
 /* ---- expectations (headroom check) over a rollout ---- */

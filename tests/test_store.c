@@ -108,18 +108,18 @@ static void fake_free(struct scenario *sc)
 /* The CPU columns (version 5): NaN throttling and pressure where no pod ran
  * (db at 10 s has no ready pod); cpu_util above 1 (a pod above its request). */
 static const struct row_sample samples[] = {
-	{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 6, 2, 0.9375, 1.25, 0.125, 0.0625, 2.5},
+	{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 6, 2, 0.9375, 1.25, 0.125, 0.0625, 2.5, NULL},
 	{20, "web", 0.1, 1e-300, INT64_C(1) << 40, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NAN, 5, 0, NAN, 6.5, 1, 1e-300,
-	 4.75},
-	{10, "db", 0, 0, 0, 0, 0, NAN, NAN, NAN, 1, 0, 0, 0, 1, 1, 0, 0, NAN, NAN, 0},
+	 4.75, NULL},
+	{10, "db", 0, 0, 0, 0, 0, NAN, NAN, NAN, 1, 0, 0, 0, 1, 1, 0, 0, NAN, NAN, 0, NULL},
 };
 
 static const struct row_summary summaries[] = {
 	{"web", 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NAN, 120.5, 0.01, 0.004, 0.625, 0, -1, 3, 38.25, 61.5, 0.25,
-	 0.03125, -1, -1, -1},
-	{"db", 7, 7, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0.5, 2.5, 0, 0, NAN, NAN, NAN, NAN, 1, 0, 0},
+	 0.03125, -1, -1, -1, 0},
+	{"db", 7, 7, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0.5, 2.5, 0, 0, NAN, NAN, NAN, NAN, 1, 0, 0, 0},
 	{"cache", INT64_MAX, 0, 0, 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, 0, 0, NAN, 0, 1, INT64_C(1) << 40, 0.125, NAN, 0,
-	 1, 1, -1, 1},
+	 1, 1, -1, 1, 0},
 };
 
 /* Emitted out of key order (the table is keyed by service, pod, time); a
@@ -135,14 +135,14 @@ static const struct row_pod_sample pod_samples[] = {
 /* Two rows of one (pool, type) at one instant are kept (no key may refuse
  * them); "" for a node without a type; NaN cost is NULL. */
 static const struct row_nodes nodes[] = {
-	{10, "default", "m5.large", 2, 1, 3, 0, 0.384},
-	{10, "static", "", 0, 0, 3, 0, 0},
-	{20, "default", "m5.large", 0, 0, 5, 1, 0.576},
-	{20, "default", "m5.large", 0, 1, 0, 0, NAN},
-	{20, "spot", "c6g.xlarge", 1, 0, 0, 0, 1e-300},
+	{10, "default", "m5.large", 2, 1, 3, 0, 0.384, 0},
+	{10, "static", "", 0, 0, 3, 0, 0, 0},
+	{20, "default", "m5.large", 0, 0, 5, 1, 0.576, 0},
+	{20, "default", "m5.large", 0, 1, 0, 0, NAN, 0},
+	{20, "spot", "c6g.xlarge", 1, 0, 0, 0, 1e-300, 0},
 };
 
-static const struct row_cost cost = {12.625, 9218.75, 3.5, 7};
+static const struct row_cost cost = {12.625, 9218.75, 3.5, 7, 0, 0, 0};
 
 
 #define CPU_JSON                                                                                           \
@@ -615,7 +615,7 @@ Test(store, a_run_without_a_cost_row_has_null_cost)
 	k.summary(k.ctx, &summaries[0]);
 	int64_t a = 0, b = 0, c = 0;
 	cr_assert_eq(store_run_commit(st, &END_OK, &a, &e), 0, "%s", e.msg);
-	const struct row_cost odd = {NAN, NAN, 0, 0};
+	const struct row_cost odd = {NAN, NAN, 0, 0, 0, 0, 0};
 	cr_assert_eq(store_run_begin(st, &ri, &e), 0, "%s", e.msg);
 	k = store_sink(st);
 	k.cost(k.ctx, &odd);
@@ -1112,8 +1112,8 @@ static void expect_v1_run(sqlite3 *db)
 			       "AND status = 'ok' AND version = '0.1.0' FROM runs WHERE id = 1"),
 		     1);
 	const struct row_sample old[] = {
-		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 0, 0, NAN, NAN, NAN, NAN, NAN},
-		{20, "web", 0.5, 0.5, 0, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NAN, 0, 0, NAN, NAN, NAN, NAN, NAN},
+		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, NAN, NAN, 4, 3, 7, 0.1, 0, 0, NAN, NAN, NAN, NAN, NAN, NULL},
+		{20, "web", 0.5, 0.5, 0, 0, 0, 1.5, 1.25, 99.875, 5, 5, 0, NAN, 0, 0, NAN, NAN, NAN, NAN, NAN, NULL},
 	};
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE run_id = 1"), 2);
 	for (size_t i = 0; i < ARRAY_LEN(old); i++) {
@@ -1141,7 +1141,7 @@ static void expect_v1_run(sqlite3 *db)
 		sqlite3_finalize(s);
 	}
 	const struct row_summary sum = {"web", 1000, 990, 10, 4, 6, 12.5, 10, 20.25, 80, NAN, 120.5, 0.01, 0.004,
-					0.625, 0, -1, -1, NAN, NAN, NAN, NAN, -1, -1, -1};
+					0.625, 0, -1, -1, NAN, NAN, NAN, NAN, -1, -1, -1, 0};
 	expect_summary_cols(db, 1, &sum, true);
 }
 
@@ -1262,14 +1262,14 @@ static void expect_v2_run(sqlite3 *db)
 			       "AND events = 2000 AND requests = 5000 AND sim_s = 30.5 FROM runs WHERE id = 2"),
 		     1);
 	const struct row_sample old[] = {
-		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 40, 90.5, 4, 3, 7, 0.1, 6, 2, 0.9375, NAN, NAN, NAN, NAN},
-		{20, "web", 1, 1, 0, 0, 0, NAN, NAN, NAN, 6, 6, 0, 0.5, 6, 0, NAN, NAN, NAN, NAN, NAN},
+		{10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 40, 90.5, 4, 3, 7, 0.1, 6, 2, 0.9375, NAN, NAN, NAN, NAN, NULL},
+		{20, "web", 1, 1, 0, 0, 0, NAN, NAN, NAN, 6, 6, 0, 0.5, 6, 0, NAN, NAN, NAN, NAN, NAN, NULL},
 	};
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE run_id = 2"), 2);
 	for (size_t i = 0; i < ARRAY_LEN(old); i++)
 		expect_sample(db, 2, &old[i]);
 	const struct row_summary sum = {"web", 2000, 1990, 10, 4, 6, 12.5, 10, 20.25, 80, 81, 120.5, 0.01, 0.004,
-					0.625, 0.5, 1, -1, NAN, NAN, NAN, NAN, -1, -1, -1};
+					0.625, 0.5, 1, -1, NAN, NAN, NAN, NAN, -1, -1, -1, 0};
 	expect_summary_cols(db, 2, &sum, true);
 	const struct row_decision dec[] = {
 		{95, "web", "hpa", NULL, "sync", 4, 6, 6, 6, 6, "none", "[]", NULL},
@@ -1650,7 +1650,7 @@ static void expect_v4_run(sqlite3 *db)
 			       "FROM summaries WHERE run_id = 4"),
 		     1);
 	const struct row_sample old = {10, "web", 12.5, 12.25, 3, 1, 2, 41.75, 40, 90.5, 4, 3, 7, 1.5, 6, 2, 0.9375,
-				       NAN, NAN, NAN, NAN};
+				       NAN, NAN, NAN, NAN, NULL};
 	cr_expect_eq(q_int(db, "SELECT count(*) FROM samples WHERE run_id = 5"), 1);
 	expect_sample(db, 5, &old);
 	cr_expect_eq(q_int(db, "SELECT status = 'done' AND recommended = 1 AND runner_up IS NULL AND "
@@ -1846,12 +1846,12 @@ Test(store, a_plan_finish_replaces_its_results)
 	struct row_plan p = {2, 3, 0.9, 2, 0, "variant 2"};
 	struct row_plan_variant v[] = {
 		{1, "buffer=100%", "{\"b\":\"1\"}", 3, 1, 1 / 3.0, 0.06, 0.79, 0.01, 2.5, 30.5, 4, 365, 400, 2.5, "fails",
-		 "lower bound 6.1% < target 90%"},
-		{2, "buffer=150%", "{}", 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, -1, NAN, NAN, 3.5, "recommended", NULL},
+		 "lower bound 6.1% < target 90%", 0, 0, 0, 0, 0, 0, 0},
+		{2, "buffer=150%", "{}", 0, 0, NAN, NAN, NAN, NAN, NAN, NAN, -1, NAN, NAN, 3.5, "recommended", NULL, 0, 0, 0, 0, 0, 0, 0},
 	};
 	struct row_plan_service s[] = {
-		{1, "web", 4, 4, 1, 12.5, 80, 0.01, 30.5},
-		{2, "web", -1, -1, -1, NAN, NAN, NAN, NAN},
+		{1, "web", 4, 4, 1, 12.5, 80, 0.01, 30.5, 0},
+		{2, "web", -1, -1, -1, NAN, NAN, NAN, NAN, 0},
 	};
 	struct row_plan_failure f[] = {
 		{1, "web", "latency", "p99 <= 300 ms", 3, 2, 2 / 3.0},

@@ -121,35 +121,35 @@ Test(trace, error_time_not_increasing)
 
 Test(trace, error_negative_rps)
 {
-	expect_error("1700000000,-3\n", "x.csv:1:12: rps must be >= 0, got -3");
+	expect_error("1700000000,-3\n", "x.csv:1:12: bad value \"-3\": must be >= 0");
 }
 
 Test(trace, error_bad_numbers)
 {
 	expect_error("1700000000,12abc\n",
-		     "x.csv:1:12: bad rps \"12abc\": expected a non-negative decimal number");
-	expect_error("1700000000,1\n1700000010,\n",
-		     "x.csv:2:12: bad rps \"\": expected a non-negative decimal number");
-	expect_error("1700000000,NaN\n", "x.csv:1:12: rps must be a finite number, got \"NaN\"");
-	expect_error("1700000000,+Inf\n", "x.csv:1:12: rps must be a finite number, got \"+Inf\"");
-	expect_error("1700000000,1e999\n", "x.csv:1:12: rps \"1e999\" out of range");
+		     "x.csv:1:12: bad value \"12abc\": expected a non-negative decimal number");
+	expect_error("1700000000,+Inf\n", "x.csv:1:12: bad value \"+Inf\": must be a finite number");
+	expect_error("1700000000,1e999\n", "x.csv:1:12: bad value \"1e999\": out of range");
 	/* A first row that starts like a number is data, not a header. */
 	expect_error("17000x,1\n",
 		     "x.csv:1:1: bad time \"17000x\": expected Unix seconds, Unix milliseconds or YYYY-MM-DD HH:MM:SS");
 	expect_error("2024-02-30 00:00:00,1\n",
-		     "x.csv:1:1: bad time \"2024-02-30 00:00:00\": expected YYYY-MM-DD HH:MM:SS[.fff] in UTC");
-	expect_error("1700000000,1\n\"2024-01-15 10:00:00+01:00\",1\n",
-		     "x.csv:2:1: bad time \"2024-01-15 10:00:00+01:00\": expected YYYY-MM-DD HH:MM:SS[.fff] in UTC");
-	expect_error("99999999999,1\n", "x.csv:1:1: time \"99999999999\" out of range");
+		     "x.csv:1:1: bad time \"2024-02-30 00:00:00\": expected YYYY-MM-DD HH:MM:SS[.fff] with Z, an "
+		     "offset (+02:00) or none");
+	expect_error("1700000000,1\n\"2024-01-15 10:00:00+1:00\",1\n",
+		     "x.csv:2:1: bad time \"2024-01-15 10:00:00+1:00\": expected YYYY-MM-DD HH:MM:SS[.fff] with Z, "
+		     "an offset (+02:00) or none");
+	expect_error("99999999999,1\n", "x.csv:1:1: bad time \"99999999999\": out of range");
 }
 
 Test(trace, error_fields)
 {
-	expect_error("1700000000,1\n1700000010\n", "x.csv:2:11: missing second field (rps)");
-	expect_error("1700000000,1,2\n", "x.csv:1:14: extra field: a row has two, time and rps");
-	expect_error("1700000000,1,\n", "x.csv:1:14: extra field: a row has two, time and rps");
+	expect_error("1700000000,1\n1700000010\n", "x.csv:2:11: missing second field (the value)");
+	expect_error("1700000000\n", "x.csv:1:11: missing second field (the value)");
+	expect_error("1700000000,1\n1700000010,1,2\n", "x.csv:2:14: extra field: the first row has 2");
+	expect_error("t,a,b\n1700000000,1,2\n1700000010,1\n", "x.csv:3:13: 2 fields; the first row has 3");
 	/* The first data row fixes the separator. */
-	expect_error("1700000000;1\n1700000010,2\n", "x.csv:2:13: missing second field (rps)");
+	expect_error("1700000000;1\n1700000010,2\n", "x.csv:2:13: missing second field (the value)");
 	expect_error("\"1700000000\",\"5\"x\n", "x.csv:1:17: unexpected 'x' after a closing quote");
 	expect_error("1700000000,\"5\n", "x.csv:1:12: unterminated quote");
 }
@@ -184,7 +184,7 @@ Test(trace, load_file)
 	fputs("1700000000,2\n1700000030,x\n", f);
 	fclose(f);
 	char want[256];
-	snprintf(want, sizeof want, "%s:2:12: bad rps \"x\": expected a non-negative decimal number", path);
+	snprintf(want, sizeof want, "%s:2:12: bad value \"x\": expected a non-negative decimal number", path);
 	cr_expect_eq(trace_load(&tr, path, &e), -1);
 	cr_expect_str_eq(e.msg, want);
 	unlink(path);

@@ -17,15 +17,17 @@
 # headroom): medians of headroom's figures and of the bare loop's requests
 # per second, and the median of the 5 per-pair ratios headroom / bare:
 #   bench mm8 requests_per_s=... bare_requests_per_s=... ratio=... events_per_s=... ...
-# When `day` ran, a last line gives hpa-day's and karpenter-day's wall times
-# over day's (each within 1.5x is the target):
-#   bench vs-day hpa-day=1.03 karpenter-day=1.04 (wall time / day's wall time)
+# When `day` ran, a last line gives hpa-day's, karpenter-day's and
+# kafka-day's wall times over day's (each within 1.5x is the target):
+#   bench vs-day hpa-day=1.03 karpenter-day=1.04 kafka-day=1.20 (wall time / day's wall time)
+# kafka-day is day with the SAGA on Kafka beside it (scenarios/bench/kafka-day.yaml):
+# its events_per_s line reads next to day's.
 # usage: tools/bench.sh HEADROOM_BINARY [NAME...]   (default: all)
 # The bare loop is $HEADROOM_BARE, or build/tools/mmc_bare (`make bench` builds it).
 set -eu
 HR=$1
 shift
-want=${*:-"mm8 day-1h day hpa-day karpenter-day plan"}
+want=${*:-"mm8 day-1h day hpa-day karpenter-day kafka-day plan"}
 BARE=${HEADROOM_BARE:-build/tools/mmc_bare}
 pairs=5
 
@@ -81,11 +83,12 @@ timed() {
 # vs_day: hpa-day's and karpenter-day's wall times over day's, if day ran.
 vs_day() {
   [ -n "${wall_day:-}" ] || return 0
-  [ -n "${wall_hpa_day:-}${wall_karpenter_day:-}" ] || return 0
-  awk -v d="$wall_day" -v h="${wall_hpa_day:-}" -v k="${wall_karpenter_day:-}" 'BEGIN {
+  [ -n "${wall_hpa_day:-}${wall_karpenter_day:-}${wall_kafka_day:-}" ] || return 0
+  awk -v d="$wall_day" -v h="${wall_hpa_day:-}" -v k="${wall_karpenter_day:-}" -v f="${wall_kafka_day:-}" 'BEGIN {
     s = "bench vs-day"
     if (h != "") s = s sprintf(" hpa-day=%.2f", h / d)
     if (k != "") s = s sprintf(" karpenter-day=%.2f", k / d)
+    if (f != "") s = s sprintf(" kafka-day=%.2f", f / d)
     print s " (wall time / day'"'"'s wall time, this invocation; target <= 1.5)" }'
 }
 
@@ -143,6 +146,7 @@ for b in $want; do
     day) timed day scenarios/bench/day.yaml; wall_day=$wall ;;
     hpa-day) timed hpa-day scenarios/bench/hpa-day.yaml; wall_hpa_day=$wall ;;
     karpenter-day) timed karpenter-day scenarios/bench/karpenter-day.yaml; wall_karpenter_day=$wall ;;
+    kafka-day) timed kafka-day scenarios/bench/kafka-day.yaml; wall_kafka_day=$wall ;;
     plan) bench_plan ;;
     plan-modes) # the three at HEADROOM_BENCH_REPS replications (default 200)
       n=${HEADROOM_BENCH_REPS:-200}
@@ -150,7 +154,7 @@ for b in $want; do
       t0=$(now); "$HR" plan scenarios/payment-order-buffers.yaml --db "$pd/g.db" --jobs 2 -q -n "$n"; t1=$(now)
       bench_plan_modes "$pd/g.db" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')" -n "$n"
       rm -rf "$pd" ;;
-    *) echo "bench.sh: no benchmark '$b' (known: mm8 day-1h day hpa-day karpenter-day plan plan-modes)" >&2; exit 2 ;;
+    *) echo "bench.sh: no benchmark '$b' (known: mm8 day-1h day hpa-day karpenter-day kafka-day plan plan-modes)" >&2; exit 2 ;;
   esac
 done
 vs_day
