@@ -486,6 +486,8 @@ expect "a target group naming no cluster" 2 "alb-nocl.yaml:[0-9]+:[0-9]+: cluste
   "$HR" validate "$T/alb-nocl.yaml"
 sed -e "$CAT" -e 's/^            terminationGracePeriodSeconds: 45$/            terminationGracePeriodSeconds: 45\n            nodeSelector: {topology.kubernetes.io\/zone: us-west-2a}/' \
   scenarios/cluster-upgrade.yaml >"$T/alb-zone.yaml"
+(cat scenarios/kafka-partitions.yaml; echo 'clusters: [{name: a}]') | sed -e "$CAT" >"$T/alb-kafka.yaml"
+expect "clusters: with kafka:" 2 "alb-kafka.yaml:[0-9]+:[0-9]+: clusters: and kafka: together are not modelled" -- "$HR" validate "$T/alb-kafka.yaml"
 expect "a service pinned to a zone no pool serves" 2 "alb-zone.yaml:[0-9]+:[0-9]+: service 'payment@blue': no node group or NodePool of cluster 'blue' admits its pods" -- \
   "$HR" validate "$T/alb-zone.yaml"
 
