@@ -23,6 +23,7 @@
 
 #include "cli.h"
 #include "plot.h"
+#include "plot_clusters.h"
 
 /* ---- Writing HTML or Markdown --------------------------------------------- */
 
@@ -666,6 +667,29 @@ static int chart(struct doc *d, const struct plot_chart *c, struct herr *e)
 	return rc;
 }
 
+/* With several clusters (docs/clusters.md): the clusters chart, after the
+ * services' charts. */
+static int clusters_chart(struct doc *d, plot_db *db, const struct plot_run *r, const char *dir, const char *prefix,
+			  struct herr *e)
+{
+	char path[4096];
+	bool drawn;
+	snprintf(path, sizeof path, "%s/%sclusters.%s", dir, prefix, d->md ? "png" : "svg");
+	int rc = plot_clusters_draw(db, r, d->md ? PLOT_PNG : PLOT_SVG, path, false, &drawn, e);
+	if (rc || !drawn)
+		return rc;
+	static const char caption[] = "the ALB's target groups (share of the weight), nodes and errors per cluster";
+	if (d->md) {
+		/* The file name is ours, as the other charts'. */
+		fprintf(d->f, "![%s](<%sclusters.png>)\n\n", caption, prefix);
+		return 0;
+	}
+	fputs("<figure>\n", d->f);
+	rc = inline_svg(d, path, e);
+	fprintf(d->f, "<figcaption>%s</figcaption>\n</figure>\n", caption);
+	return rc;
+}
+
 /* A private folder for the SVG charts of an HTML page, removed afterwards. */
 static char *temp_dir(struct herr *e)
 {
@@ -712,6 +736,8 @@ static int charts(struct doc *d, plot_db *db, const struct plot_run *r, const ch
 	for (size_t i = 0; !rc && i < n; i++)
 		rc = chart(d, &cs[i], e);
 	plot_charts_free(cs, n);
+	if (!rc)
+		rc = clusters_chart(d, db, r, d->md ? out_dir : tmp, d->md ? prefix : "", e);
 	if (tmp)
 		remove_dir(tmp);
 	free(tmp);

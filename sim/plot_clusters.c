@@ -113,9 +113,10 @@ static void script(FILE *o, const struct plot_run *r, const char *data, size_t n
 	fputs("\nunset multiplot\n", o);
 }
 
-int plot_clusters_all(plot_db *db, const struct plot_run *r, enum plot_format fmt, const char *dir, bool scripts,
-		      FILE *out, struct herr *e)
+int plot_clusters_draw(plot_db *db, const struct plot_run *r, enum plot_format fmt, const char *path, bool scripts,
+		       bool *drawn, struct herr *e)
 {
+	*drawn = false;
 	if (!plot_has_table(db, "cluster_samples") || !plot_has_table(db, "target_groups"))
 		return 0;
 	char tg[MAX_SERIES][64], cl[MAX_SERIES][64];
@@ -135,13 +136,22 @@ int plot_clusters_all(plot_db *db, const struct plot_run *r, enum plot_format fm
 		plot_script_head(o, fmt);
 		script(o, r, data, n, tg, n_tg, cl, n_cl);
 		fclose(o);
-		char path[4096];
-		snprintf(path, sizeof path, "%s/clusters.%s", dir, fmt == PLOT_PNG ? "png" : "svg");
 		rc = plot_draw(text, len, fmt, path, scripts, e);
-		if (!rc)
-			fprintf(out, "%s\n", path);
+		*drawn = !rc;
 	}
 	free(text);
 	free(data);
+	return rc;
+}
+
+int plot_clusters_all(plot_db *db, const struct plot_run *r, enum plot_format fmt, const char *dir, bool scripts,
+		      FILE *out, struct herr *e)
+{
+	char path[4096];
+	bool drawn;
+	snprintf(path, sizeof path, "%s/clusters.%s", dir, fmt == PLOT_PNG ? "png" : "svg");
+	int rc = plot_clusters_draw(db, r, fmt, path, scripts, &drawn, e);
+	if (!rc && drawn)
+		fprintf(out, "%s\n", path);
 	return rc;
 }

@@ -20,6 +20,13 @@
 int plot_clusters_data(plot_db *db, int64_t run, FILE *out, char (*tg_names)[64], size_t *n_tgs,
 		       char (*cl_names)[64], size_t *n_clusters, size_t cap, struct herr *e);
 
+/* Draws the clusters chart of run r into the file `path` (PNG or SVG as
+ * fmt; its .gp beside it when scripts); *drawn false when the file or
+ * the run has no cluster rows (nothing written). Returns 0 or -1 with e
+ * set. */
+int plot_clusters_draw(plot_db *db, const struct plot_run *r, enum plot_format fmt, const char *path, bool scripts,
+		       bool *drawn, struct herr *e);
+
 /* Draws the clusters chart of run r into dir as clusters.png/.svg (with
  * its .gp when scripts) and prints its path on out. A file without the
  * tables, or a run with no cluster rows, draws nothing. Returns 0 or -1

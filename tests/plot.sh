@@ -282,6 +282,8 @@ grep -q 'clusters\.' "$T/out" && bad "a run without clusters has no clusters cha
 "$HR" report "$T/cu.db" --out "$T/cu.md" >/dev/null 2>&1
 grep -Eq '^\| blue \| 1\.31 \| 2 \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| [0-9]+ \| 0\.000 \| met \|$' "$T/cu.md" &&
   grep -Eq '^\| green \| 1\.32 \| 2 \|' "$T/cu.md" && ok "the report has each cluster's totals" || bad "the report's clusters section" "$(grep -n -A6 '## Clusters' "$T/cu.md")"
+grep -q '^!\[the ALB.s target groups (share of the weight), nodes and errors per cluster\](<cu-clusters\.png>)$' "$T/cu.md" &&
+  [ -s "$T/cu-clusters.png" ] && ok "the report draws the clusters chart" || bad "the report's clusters chart" "$(grep -n clusters "$T/cu.md")"
 grep -q "## Clusters" "$T/pz.md" && bad "a report without clusters has no clusters section" || ok "a report without clusters has no clusters section"
 
 echo "plot: $pass passed, $fail failed"
