@@ -131,7 +131,16 @@ static simtime cut_ev(struct sim *s, void *obj, uint64_t arg)
 	struct world *w = a->w;
 	size_t ri = arg >> 8, g = arg & 0xff;
 	const struct scn_alb_rule *r = &a->m->rules[ri];
-	if (alb_registered_at(r, g, s->now))
+	/* Due only for the deregistration still in force: one that a later
+	 * register ended (and a later deregister restarted) has no cut. */
+	simtime since = -1;
+	for (size_t k = 0; k < r->n_steps && r->steps[k].at <= s->now; k++) {
+		if (r->steps[k].reregister >> g & 1)
+			since = -1;
+		else if (r->steps[k].deregister >> g & 1 && since < 0)
+			since = r->steps[k].at;
+	}
+	if (since < 0 || since + r->tgs[g].dereg_delay != s->now)
 		return SIM_DONE;
 	int c = r->tgs[g].cluster;
 	for (uint32_t id = 0; id < w->cap_reqs; id++) {

@@ -257,6 +257,29 @@ Test(alb, draining_keeps_in_flight_and_takes_no_new)
 	scn_free(&sc);
 }
 
+/* Deregistered at 60 s, registered again at 62 s, deregistered again at
+ * 70 s, with a delay of 15 s: the cut is due at 70 + 15 = 85 s, not at
+ * 60 + 15 = 75 s (the first deregistration's, which the register ended).
+ * Each request takes 8 s of CPU on a pod with cores to spare, so the last
+ * ones a takes (by 70 s) finish by 78 s, before 85 s: none is cut. */
+Test(alb, a_second_deregistration_has_its_own_delay)
+{
+	const char *sched = "[{at: 60s, deregister: [a]}, {at: 62s, register: [a]}, {at: 70s, deregister: [a]}]";
+	struct scenario sc;
+	harness_load(&sc, two_clusters(4, "8s", ", weight: 1, deregistration_delay: 15", ", weight: 1", sched, "2m"));
+	struct arrivals in = {0, 67, 70, 0};
+	struct tg_sums t = {.after = 1e9};
+	struct memsink m;
+	run(&sc, &t, &m, &in);
+	const struct row_summary *a = memsink_summary(&m, "s@a");
+	cr_expect_gt(in.n, 1, "a took requests in (67, 70] s, in flight at 75 s: %lld", (long long)in.n);
+	cr_expect_eq(t.cut[0], 0, "cut %lld: the first deregistration's delay ended at 75 s", (long long)t.cut[0]);
+	cr_expect_eq(a->errors, 0);
+	cr_expect_eq(a->served, a->requests);
+	memsink_free(&m);
+	scn_free(&sc);
+}
+
 /* The clusters' costs add up to the cluster's (the cost row). */
 Test(alb, cluster_costs_sum_to_the_total)
 {
