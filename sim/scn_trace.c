@@ -103,7 +103,7 @@ static void tell(struct ld *L, const struct ynode *v, const struct trace_opts *o
 			t->n_filled, t->n_filled == 1 ? "" : "s", gaps[o->gaps], file->s, t->n, t->n == 1 ? "" : "s",
 			t->n_series);
 	double run = sim_to_s(L->sc->duration);
-	if (t->end < run) {
+	if (t->end < run - 1e-6) { /* not by rounding: 240e9 ns x 1e-9 is above 240 in doubles */
 		char a[32];
 		ld_warn(L, file,
 			"trace '%s' lasts %.0f s from %s, the run %.0f s: its last rate (%g rps before scale) is held for "

@@ -485,3 +485,33 @@ Test(trace_read, scenario_errors, .init = mk, .fini = rm)
 		cr_expect(strstr(e.msg, cases[i].msg), "case %zu: %s\nwant: %s", i, e.msg, cases[i].msg);
 	}
 }
+
+/* A trace exactly as long as the run (four rows a minute apart, each the
+ * minute before it: 240 s) is not shorter than it: no warning. The run's
+ * 240 s and the trace's must compare in the same unit (240e9 ns x 1e-9 is
+ * 240.00000000000003 in doubles). One second more of run and it warns. */
+Test(trace_read, a_trace_as_long_as_the_run_does_not_warn, .init = mk, .fini = rm)
+{
+	char csv[512] = "time,rps\n";
+	for (int i = 1; i <= 4; i++)
+		snprintf(csv + strlen(csv), sizeof csv - strlen(csv), "%d,%d\n", 1705312800 + 60 * i, i);
+	put("t.csv", csv);
+	struct scenario sc;
+	struct herr e = {{0}};
+	cr_assert_eq(scn_load(&sc, put("s.yaml", "name: t\nduration: 4m\nservices:\n  a:\n    replicas: 1\n"
+					      "    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 1ms\n"
+					      "    traffic:\n      pattern: {type: trace, file: t.csv}\n"),
+			      NULL, 0, &e), 0, "%s", e.msg);
+	cr_expect_float_eq(sc.services[0].traffic.pattern.trace.end, 240, 1e-9);
+	cr_expect_eq(sc.n_warnings, 0, "%s", sc.n_warnings ? sc.warnings[0] : "");
+	scn_free(&sc);
+	cr_assert_eq(scn_load(&sc, put("s.yaml", "name: t\nduration: 241s\nservices:\n  a:\n    replicas: 1\n"
+					      "    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 1ms\n"
+					      "    traffic:\n      pattern: {type: trace, file: t.csv}\n"),
+			      NULL, 0, &e),
+		     0, "%s", e.msg);
+	cr_expect_eq(sc.n_warnings, 1);
+	cr_expect(sc.n_warnings && strstr(sc.warnings[0], "is held for the last 1 s"), "%s",
+		  sc.n_warnings ? sc.warnings[0] : "");
+	scn_free(&sc);
+}
