@@ -25,7 +25,10 @@ static int load_reasons(struct ld *L, const struct ynode *v, unsigned *out)
 		return -1;
 	if (v->n > SCN_MAX_BUDGETS)
 		return yt_err(L->e, v, "reasons: %zu reasons is too many (at most %d)", v->n, SCN_MAX_BUDGETS);
-	*out = 0;
+	/* reasons: [] is reasons unset: the API server drops an empty list
+	 * (json:"reasons,omitempty"), and a budget whose Reasons is nil applies
+	 * to every reason (GetAllowedDisruptionsByReason). */
+	*out = v->n ? 0 : SCN_REASONS_ALL;
 	for (size_t i = 0; i < v->n; i++) {
 		const char *s = ld_scalar(L, v->kid[i], "a reason");
 		if (!s)

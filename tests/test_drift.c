@@ -145,6 +145,20 @@ Test(drift, allowed_by_reason_matches_nodepool_budgets_test)
 	scn_free(&sc);
 }
 
+/* reasons: [] is as if unset (the API server drops the empty list,
+ * json:"reasons,omitempty" in pkg/apis/v1/nodepool.go, and
+ * GetAllowedDisruptionsByReason applies a budget with nil Reasons to every
+ * reason): 3 for each reason, not unlimited. */
+Test(drift, empty_reasons_apply_to_every_reason)
+{
+	struct scenario sc;
+	load(&sc, yaml_of("1m", "2000-06-15T12:30:30Z", "{budgets: [{nodes: \"3\", reasons: []}]}", NULL, 1, "", ""));
+	for (size_t r = 0; r < 3; r++)
+		cr_expect_eq(karp_budget_allowed_at(&sc.cluster.karpenter.pools[0], reasons[r], 100, 0), 3, "reason %u",
+			     reasons[r]);
+	scn_free(&sc);
+}
+
 /* Context "IsActive" (and "AllowedDisruptions"), each at its own clock. */
 Test(drift, is_active_matches_nodepool_budgets_test)
 {
