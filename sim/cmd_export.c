@@ -10,7 +10,8 @@
  *     kube_deployment_status_replicas            samples.replicas
  *     kube_deployment_status_replicas_available  samples.ready
  *     kube_pod_status_phase{phase}               decisions of kind 'pod': Pending from `created` to
- *                                                `started`, Running from `started` to `deleted`; 1 for
+ *                                                `started`, Running from `started` to `deleted`
+ *                                                (pods up before the run: from t = 0); 1 for
  *                                                the pod's phase, 0 for the four others, as
  *                                                kube-state-metrics writes them
  *   cAdvisor (counters, per pod, at each sample time it ran; runs with pod_samples):
@@ -150,8 +151,14 @@ static void pod_phases(struct ex *x, const char *pod, double created, double sta
 
 static void pod_status(struct ex *x)
 {
+	/* A pod up before the run (models/pod.c make_up) is Running at t = 0
+	 * with no 'started' row: scheduled at 0 and never pulled, as no pod
+	 * placed during the run is (its image is pulled, or found cached). */
 	sqlite3_stmt *s = query(x, "SELECT pod, min(CASE event WHEN 'created' THEN t_s END), "
-				   "min(CASE event WHEN 'started' THEN t_s END), min(CASE event WHEN 'deleted' THEN t_s END) "
+				   "coalesce(min(CASE event WHEN 'started' THEN t_s END), "
+				   "CASE WHEN min(CASE event WHEN 'scheduled' THEN t_s END) = 0 "
+				   "AND count(CASE event WHEN 'pulled' THEN 1 END) = 0 THEN 0 END), "
+				   "min(CASE event WHEN 'deleted' THEN t_s END) "
 				   "FROM decisions WHERE run_id = ?1 AND kind = 'pod' GROUP BY service, pod ORDER BY service, pod");
 	if (!s)
 		return;

@@ -67,6 +67,14 @@ else
     "$(awk -v a="$got" -v b="$want" 'BEGIN { print (a - b < 1e-6 && b - a < 1e-6) ? "equal" : a " vs " b }')" "equal"
   check "kube_pod_status_phase: one phase at 1 per pod and time" \
     "$(grep -F '{__name__="kube_pod_status_phase"' "$T/dump" | awk '{ k = $0; sub(/ phase="[A-Za-z]*",/, "", k); split(k, f, "} "); split(f[2], v, " "); s[f[1] " " v[2]] += v[1] } END { for (x in s) if (s[x] != 1) bad++; print bad + 0 }')" "0"
+  # A Ready pod is Running: at every sample the pods at phase="Running"
+  # are at least samples.ready, the pods up before the run included (they
+  # have no 'started' row: they were Running at t = 0).
+  grep -F '{__name__="kube_pod_status_phase"' "$T/dump" | grep -F 'phase="Running"' |
+    awk '{ n[$(NF)] += $(NF-1) } END { for (t in n) print t, n[t] }' | sort -n >"$T/running"
+  q "$DB" "select printf('%d %d', round((r.epoch_s + s.t_s) * 1000), s.ready) from samples s join runs r on r.id = s.run_id order by s.t_s" >"$T/ready"
+  check "kube_pod_status_phase: Running pods >= samples.ready at every sample" \
+    "$(join "$T/ready" "$T/running" | awk '$3 < $2 { bad++ } END { print (NR > 0 ? bad + 0 : "no rows") }')" "0"
 
   # histogram_quantile works: Prometheus itself (on 127.0.0.1, over the
   # blocks) against the same quantile computed by hand from the database's
