@@ -1038,6 +1038,13 @@ int trace_window(struct trace *t, double from, double to, char *why, size_t why_
 			 a, b, t->end);
 		return -1;
 	}
+	if (a < -1e-6) {
+		snprintf(why, why_n,
+			 "the window starts %.3f s before the trace does (its first interval): the run's t = 0 would not "
+			 "be the window's start",
+			 -a);
+		return -1;
+	}
 	a = HR_MAX(a, 0.0);
 	b = HR_MIN(b, t->end);
 	double *nt = xmalloc((t->n + 2) * sizeof *nt), *nr = xmalloc((t->n + 2) * sizeof *nr);

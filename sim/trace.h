@@ -84,7 +84,8 @@ double trace_value(const struct trace *t, double s);
  * side open): what is before `from` goes and t = 0 becomes `from`, what is
  * after `to` goes. An interval cut in two keeps its rate; points gain one
  * interpolated at each cut. Returns 0, or -1 with why (why_n bytes) saying
- * what is wrong (the window misses the trace, or is empty).
+ * what is wrong (the window misses the trace, is empty, or starts before
+ * the trace).
  */
 int trace_window(struct trace *t, double from, double to, char *why, size_t why_n);
 

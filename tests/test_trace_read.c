@@ -343,6 +343,13 @@ Test(trace_read, window_cut_at_an_offset)
 	cr_expect_str_eq(why, "the window (45.000 s to 45.000 s after the trace's start) misses the trace, which lasts "
 			      "45.000 s");
 	cr_expect_eq(trace_window(&t, t.epoch - 100, t.epoch - 10, why, sizeof why), -1);
+	/* A window starting before the trace: t = 0 would not be `from` (the
+	 * run would start at the trace's start instead, silently): refused,
+	 * and t is left as it was. */
+	cr_expect_eq(trace_window(&t, t.epoch - 30, NAN, why, sizeof why), -1);
+	cr_expect_str_eq(why, "the window starts 30.000 s before the trace does (its first interval): the run's t = 0 "
+			      "would not be the window's start");
+	expect_trace(&t, at, r, 2, 45, 1705312740 + 90);
 	trace_free(&t);
 
 	/* Points gain a point at each cut, interpolated. */
