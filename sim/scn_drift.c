@@ -113,6 +113,18 @@ static int load_schedule(struct ld *L, const struct ynode *v, struct scn_budget 
 	return 0;
 }
 
+/* Budget.Nodes's pattern ^((100|[0-9]{1,2})%|[0-9]+)$: digits only, or
+ * one or two digits or 100 before a '%' (no sign, point or exponent). */
+static bool nodes_pattern_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+	if (!n)
+		return false;
+	if (!s[n])
+		return true;
+	return s[n] == '%' && !s[n + 1] && (n <= 2 || (n == 3 && !strncmp(s, "100", 3)));
+}
+
 /* One budget: nodes (a count or a percentage, the pattern
  * ^((100|[0-9]{1,2})%|[0-9]+)$), reasons, schedule and duration. */
 static int load_budget(struct ld *L, const struct ynode *v, struct scn_budget *b)
@@ -138,6 +150,9 @@ static int load_budget(struct ld *L, const struct ynode *v, struct scn_budget *b
 			return yt_err(L->e, n, "nodes: '%s' is not a count of nodes or a percentage", n->s);
 		b->nodes = (int)cnt;
 	}
+	if (!nodes_pattern_ok(n->s))
+		return yt_err(L->e, n, "nodes: '%s' does not match Budget.Nodes's pattern ^((100|[0-9]{1,2})%%|[0-9]+)$ "
+				       "(a count of nodes, or a whole percentage, e.g. \"5\" or \"10%%\")", n->s);
 	if ((n = yt_get(v, "reasons")) && load_reasons(L, n, &b->reasons))
 		return -1;
 	sch = yt_get(v, "schedule");

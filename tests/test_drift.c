@@ -271,6 +271,16 @@ Test(drift, bad_budgets_and_drifts_say_where)
 			   NULL, 1, "", ""),
 		   "16:58: schedule: '@wrongly' is not a descriptor Karpenter accepts (@yearly, @annually, @monthly, "
 		   "@weekly, @daily, @midnight, @hourly)");
+	/* what the CRD's pattern ^((100|[0-9]{1,2})%|[0-9]+)$ refuses though it reads as a number */
+	static const char *const off_pattern[] = {"+3", "10.0%", "050%"};
+	for (size_t i = 0; i < ARRAY_LEN(off_pattern); i++) {
+		char b[128], want[256];
+		snprintf(b, sizeof b, "{budgets: [{nodes: \"%s\"}]}", off_pattern[i]);
+		snprintf(want, sizeof want, "16:43: nodes: '%s' does not match Budget.Nodes's pattern "
+				 "^((100|[0-9]{1,2})%%|[0-9]+)$ (a count of nodes, or a whole percentage, e.g. \"5\" or "
+				 "\"10%%\")", off_pattern[i]);
+		expect_bad(yaml_of("1h", "2026-03-02T08:50:00Z", b, NULL, 1, "", ""), want);
+	}
 	/* "should return zero values if a nodes value is invalid" (1000a%) */
 	expect_bad(yaml_of("1h", "2026-03-02T08:50:00Z", "{budgets: [{nodes: \"1000a%\"}]}", NULL, 1, "", ""),
 		   "16:43: nodes: '1000a%' is not a percentage from 0% to 100%");
