@@ -145,6 +145,8 @@ static int service_clusters(struct ld *L, uint32_t *mask)
 			int c;
 			if (want_cluster(L, n->kid[k], "clusters", &c))
 				return -1;
+			if (mask[i] >> c & 1)
+				return yt_err(L->e, n->kid[k], "clusters: '%s' is named twice", n->kid[k]->s);
 			mask[i] |= 1u << c;
 		}
 		const struct scn_service *s = &L->sc->services[i];

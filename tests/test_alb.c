@@ -428,6 +428,13 @@ Test(alb, bad_input_says_where)
 		   "traffic: {rate: 1rps}, calls: [{service: t}]}\n"
 		   "  t: {clusters: [a, b], replicas: 1, resources: {requests: {cpu: 1}}, cpu_per_request: 1ms}\n",
 		   "10:3: service 's' calls 't' from cluster 'c', where it does not run, and no alb rule forwards 't'");
+	/* a cluster named twice in a service's clusters: */
+	expect_bad("name: alb\nduration: 1m\ncluster:\n  nodes:\n"
+		   "    - {name: na, count: 1, allocatable: {cpu: 32, memory: 64Gi}, labels: {headroom.io/cluster: a}}\n"
+		   "clusters: [{name: a}]\nservices:\n"
+		   "  s: {clusters: [a, a], replicas: 1, resources: {requests: {cpu: 1}}, cpu_per_request: 1ms, "
+		   "traffic: {rate: 1rps}}\n",
+		   "8:21: clusters: 'a' is named twice");
 	/* a service pinned to a zone that no node of its cluster is in */
 	expect_bad("name: alb\nduration: 1m\n"
 		   "cluster:\n  nodes:\n"
