@@ -27,7 +27,8 @@
  *                                                samples.latency_le (Envoy's default buckets),
  *                                                _sum from mean_ms x the count (schema 10)
  * Times: each sample's t_s after the run's t = 0, which is --start, else
- * the replayed trace's Unix time (runs.epoch_s), else when the run started
+ * the replayed trace's Unix time (runs.epoch_s), else the scenario's
+ * `start:`, else when the run started
  * (runs.started_at). OpenMetrics (openmetrics.io, and Prometheus's
  * model/textparse/openmetricsparse.go): families not interleaved, counters
  * named NAME_total under `# TYPE NAME counter`, every sample with a
@@ -379,7 +380,8 @@ static int read_grid(struct ex *x)
 	return 0;
 }
 
-/* t = 0 of the run: runs.epoch_s, else runs.started_at. */
+/* t = 0 of the run: runs.epoch_s, else the scenario's `start:` (the clock
+ * of its cron and budget schedules), else runs.started_at. */
 static int find_start(struct ex *x, plot_db *db)
 {
 	bool has_epoch = plot_has_column(db, "runs", "epoch_s");
@@ -388,8 +390,12 @@ static int find_start(struct ex *x, plot_db *db)
 					     : "SELECT NULL, CAST(strftime('%s', started_at) AS REAL) FROM runs WHERE id = ?1");
 	if (!s)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		x->t0 = sqlite3_column_double(s, sqlite3_column_type(s, 0) == SQLITE_NULL ? 1 : 0);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		bool no_epoch = sqlite3_column_type(s, 0) == SQLITE_NULL;
+		x->t0 = sqlite3_column_double(s, no_epoch ? 1 : 0);
+		if (no_epoch && x->r->has_sc && x->r->sc.has_start)
+			x->t0 = (double)x->r->sc.start_unix;
+	}
 	sqlite3_finalize(s);
 	return 0;
 }

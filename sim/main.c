@@ -144,7 +144,7 @@ static const struct cmd commands[] = {
 	 "  --namespace NS   the namespace label (default: default)\n"
 	 "  --start TIME     the time of t = 0: Unix seconds or 2024-01-15T10:00:00Z\n"
 	 "                   (default: the replayed trace's time, runs.epoch_s, else\n"
-	 "                   when the run started)\n"
+	 "                   the scenario's start:, else when the run started)\n"
 	 "\n"
 	 "Exit status: 0 done; 2 bad usage, an unreadable database, no such run, a\n"
 	 "run without samples (a plan's), or an unwritable FILE.\n"},

@@ -118,6 +118,14 @@ check "--namespace labels every series" "$(grep -v '^#' "$T/ns.om" | grep -vc 'n
 "$HR" export "$DB" --start 2024-01-01T00:00:00Z --out "$T/s.om" 2>/dev/null
 check "--start sets t = 0" "$(grep -m 1 '^kube_deployment_spec_replicas' "$T/s.om" | awk '{print $NF}')" "1704067215.000"
 
+# A run without a trace but with the scenario's start: is exported at that
+# time (its cron and budget schedules' clock), not at when it was run.
+printf 'name: st\nseed: 1\nduration: 1m\nsample_interval: 15s\nstart: 2026-03-03T08:30:00Z\nservices:\n  a:\n    replicas: 1\n    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 1ms\n    traffic: {rate: 5rps}\n' >"$T/st.yaml"
+"$HR" run "$T/st.yaml" --db "$T/st.db" -q >/dev/null 2>&1
+"$HR" export "$T/st.db" --out "$T/st.om" 2>/dev/null
+check "a run's start: is t = 0 of its export (2026-03-03T08:30:00Z + 15 s)" \
+  "$(grep -m 1 '^kube_deployment_spec_replicas' "$T/st.om" | awk '{print $NF}')" "1772526615.000"
+
 # The same traffic exported from Grafana (+02:00, a scrape missing, held)
 # replays to the same run, sample for sample.
 "$HR" run scenarios/trace-replay.yaml --db "$T/g.db" -q \
