@@ -110,6 +110,15 @@ static void tell(struct ld *L, const struct ynode *v, const struct trace_opts *o
 			"the last %.0f s",
 			file->s, t->end, utc(t->epoch, a, sizeof a), run, t->rps[t->n - 1], run - t->end);
 	}
+	/* Two clocks: the scenario's start: runs its cron and budget
+	 * schedules, the trace its traffic. */
+	if (L->sc->has_start && fabs((double)L->sc->start_unix - t->epoch) >= 1) {
+		char a[32], b[32];
+		ld_warn(L, file,
+			"trace '%s' starts at %s (after its window), the scenario's start: is %s: cron and budget "
+			"schedules run on start:'s clock, the traffic on the trace's",
+			file->s, utc(t->epoch, a, sizeof a), utc((double)L->sc->start_unix, b, sizeof b));
+	}
 }
 
 int ld_load_traffic_trace(struct ld *L, const struct ynode *v, struct trace *t)

@@ -522,3 +522,29 @@ Test(trace_read, a_trace_as_long_as_the_run_does_not_warn, .init = mk, .fini = r
 		  sc.n_warnings ? sc.warnings[0] : "");
 	scn_free(&sc);
 }
+
+/* The scenario's start: and the trace's own time are two clocks (cron and
+ * budget schedules on the first, traffic on the second): a warning when
+ * they differ, none when start: is the trace's start. */
+Test(trace_read, start_and_the_trace_clock, .init = mk, .fini = rm)
+{
+	put("t.csv", "time,rps\n2024-01-15T10:01:00Z,1\n2024-01-15T10:02:00Z,2\n");
+	static const char *const starts[] = {"2024-01-15T10:00:00Z", "2024-01-15T09:00:00Z"};
+	for (int i = 0; i < 2; i++) {
+		char yaml[512];
+		snprintf(yaml, sizeof yaml,
+			 "name: t\nduration: 2m\nstart: %s\nservices:\n  a:\n    replicas: 1\n"
+			 "    resources: {requests: {cpu: 500m}}\n    cpu_per_request: 1ms\n"
+			 "    traffic:\n      pattern: {type: trace, file: t.csv}\n",
+			 starts[i]);
+		struct scenario sc;
+		struct herr e = {{0}};
+		cr_assert_eq(scn_load(&sc, put("s.yaml", yaml), NULL, 0, &e), 0, "%s", e.msg);
+		cr_expect_eq(sc.n_warnings, (size_t)i, "start %s: %zu warnings", starts[i], sc.n_warnings);
+		if (i && sc.n_warnings)
+			cr_expect(strstr(sc.warnings[0], "s.yaml:10:36: warning: trace 't.csv' starts at 2024-01-15T10:00:00Z "
+							 "(after its window), the scenario's start: is 2024-01-15T09:00:00Z"),
+				  "%s", sc.warnings[0]);
+		scn_free(&sc);
+	}
+}
