@@ -92,6 +92,10 @@ static int one_series(struct ttable *tb, const struct ynode *s)
 			      NOT_RESULT ": one \"value\" is an instant query's; save /api/v1/query_range");
 	if (!(values = want(tb, s, "values", Y_SEQ, "a list of [time, \"value\"]")))
 		return -1;
+	for (size_t i = 0; i < metric->n; i++) /* series_name reads them as text */
+		if (yt_key(metric, i)->kind != Y_SCALAR || yt_val(metric, i)->kind != Y_SCALAR)
+			return yt_err(tb->e, yt_val(metric, i), NOT_RESULT ": label \"%.40s\" should be a string",
+				      yt_key(metric, i)->kind == Y_SCALAR ? yt_key(metric, i)->s : "?");
 	char *name = series_name(metric);
 	struct tcol *c = tt_col(tb, name, strlen(name));
 	free(name);

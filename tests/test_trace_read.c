@@ -380,6 +380,14 @@ Test(trace_read, json_that_is_not_a_query_result)
 	expect_fail("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[\n"
 		    "{\"metric\":{},\"values\":[1700000000,\"1\"]}]}}",
 		    &o, "x:2:24: not a Prometheus query_range result: a point is [time, \"value\"]");
+	/* A label's value is a string: a nested one (or a nested __name__)
+	 * crashed the naming of the series. */
+	expect_fail("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[\n"
+		    "{\"metric\":{\"pod\":{\"x\":1}},\"values\":[[1700000000,\"1\"]]}]}}",
+		    &o, "x:2:18: not a Prometheus query_range result: label \"pod\" should be a string");
+	expect_fail("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[\n"
+		    "{\"metric\":{\"__name__\":[1]},\"values\":[[1700000000,\"1\"]]}]}}",
+		    &o, "x:2:23: not a Prometheus query_range result: label \"__name__\" should be a string");
 }
 
 Test(trace_read, a_time_far_off_is_not_millions_of_gaps)
