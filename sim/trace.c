@@ -460,6 +460,17 @@ static size_t unquote(const struct field *f, char *buf)
 	return k;
 }
 
+/* The wide layout's series of fields 1..n_f - 1 from their indices in the
+ * table (at[], freed), once the table has them all: tt_col's pointers move
+ * as the table grows. */
+static void cols_at(struct parser *p, size_t *at, size_t n_f)
+{
+	p->cols = xcalloc(n_f, sizeof *p->cols);
+	for (size_t i = 1; i < n_f; i++)
+		p->cols[i] = &p->tb->col[at[i]];
+	free(at);
+}
+
 static struct tcol *column(struct parser *p, const struct field *f)
 {
 	char *buf = xmalloc(f->n + 1);
@@ -502,10 +513,16 @@ static int set_header(struct parser *p, size_t n_f)
 	p->layout = WIDE;
 	if (n_f < 2)
 		return fail(p, p->f[0].col, "a header needs a time column and at least one series");
-	p->cols = xcalloc(n_f, sizeof *p->cols);
-	for (size_t i = 1; i < n_f; i++)
-		if (!(p->cols[i] = column(p, &p->f[i])))
+	size_t *at = xcalloc(n_f, sizeof *at);
+	for (size_t i = 1; i < n_f; i++) {
+		const struct tcol *c = column(p, &p->f[i]);
+		if (!c) {
+			free(at);
 			return -1;
+		}
+		at[i] = (size_t)(c - p->tb->col);
+	}
+	cols_at(p, at, n_f);
 	return 0;
 }
 
@@ -516,13 +533,18 @@ static int set_columns(struct parser *p, size_t n_f)
 	p->n_fields = n_f;
 	if (n_f < 2)
 		return 0; /* reported by the row */
-	p->cols = xcalloc(n_f, sizeof *p->cols);
+	size_t *at = xcalloc(n_f, sizeof *at);
 	for (size_t i = 1; i < n_f; i++) {
 		char name[24];
 		int k = snprintf(name, sizeof name, "%zu", i + 1);
-		if (!(p->cols[i] = tt_col(p->tb, name, (size_t)k)))
+		const struct tcol *c = tt_col(p->tb, name, (size_t)k);
+		if (!c) {
+			free(at);
 			return fail(p, p->f[i].col, "more than %d series in one file", TRACE_MAX_SERIES);
+		}
+		at[i] = (size_t)(c - p->tb->col);
 	}
+	cols_at(p, at, n_f);
 	return 0;
 }
 
