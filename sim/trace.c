@@ -980,7 +980,7 @@ static bool is_json(const char *s, size_t n)
 		i = 3;
 	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
 		i++;
-	return i < n && s[i] == '{';
+	return i < n && (s[i] == '{' || s[i] == '['); /* no CSV starts with either */
 }
 
 int trace_read(struct trace *out, const char *name, const char *text, size_t len, const struct trace_opts *o,

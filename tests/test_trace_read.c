@@ -380,6 +380,9 @@ Test(trace_read, json_that_is_not_a_query_result)
 	expect_fail("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[\n"
 		    "{\"metric\":{},\"values\":[1700000000,\"1\"]}]}}",
 		    &o, "x:2:24: not a Prometheus query_range result: a point is [time, \"value\"]");
+	/* a JSON array (a saved "result" list, say) is JSON too, not a CSV */
+	expect_fail("[{\"metric\":{},\"values\":[[1700000000,\"1\"]]}]\n", &o,
+		    "x:1:1: not a Prometheus query_range result (an object with \"status\" and \"data\")");
 	/* A label's value is a string: a nested one (or a nested __name__)
 	 * crashed the naming of the series. */
 	expect_fail("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[\n"
