@@ -99,6 +99,37 @@ static void label(FILE *o, const char *k, const char *v, bool first)
 	fputc('"', o);
 }
 
+/* A copy of a service in several clusters is stored as NAME@CLUSTER
+ * (docs/clusters.md), which no Kubernetes name can be: its labels name
+ * NAME, and its cluster goes in a label of its own (`cluster`, as a
+ * multi-cluster Prometheus's external label; Istio's destination_cluster).
+ * name_label writes k="NAME" (a pod's name: NAME and what follows
+ * NAME@CLUSTER in it); cluster_label writes k="CLUSTER" for every service
+ * of a run with clusters (a service in one cluster keeps its name). */
+static void name_label(FILE *o, const char *k, const char *svc, const char *v)
+{
+	const char *at = strchr(svc, '@');
+	size_t n = strlen(svc);
+	if (!at || strncmp(v, svc, n)) {
+		label(o, k, v, false);
+		return;
+	}
+	char buf[512];
+	snprintf(buf, sizeof buf, "%.*s%s", (int)(at - svc), svc, v + n);
+	label(o, k, buf, false);
+}
+
+static void cluster_label(const struct ex *x, const char *k, const char *svc)
+{
+	const struct scn_service *sv = x->r->has_sc ? plot_run_service(x->r, svc) : NULL;
+	const struct scenario *sc = &x->r->sc;
+	const char *at = strchr(svc, '@');
+	if (sv && sc->multi && sv->kcluster >= 0 && (size_t)sv->kcluster < sc->multi->n_clusters)
+		label(x->o, k, sc->multi->clusters[sv->kcluster].name, false);
+	else if (at) /* the scenario could not be read again: its name says */
+		label(x->o, k, at + 1, false);
+}
+
 static void value_at(struct ex *x, double v, double t_s)
 {
 	fprintf(x->o, " %.17g %.3f\n", v, x->t0 + t_s);
@@ -121,9 +152,11 @@ static void deployment_gauge(struct ex *x, const char *name, const char *col, co
 		return;
 	family(x, name, "gauge", help);
 	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *svc = (const char *)sqlite3_column_text(s, 0);
 		fprintf(x->o, "%s{", name);
 		label(x->o, "namespace", x->ns, true);
-		label(x->o, "deployment", (const char *)sqlite3_column_text(s, 0), false);
+		cluster_label(x, "cluster", svc);
+		name_label(x->o, "deployment", svc, svc);
 		fputc('}', x->o);
 		value_at(x, sqlite3_column_double(s, 2), sqlite3_column_double(s, 1));
 	}
@@ -133,7 +166,8 @@ static void deployment_gauge(struct ex *x, const char *name, const char *col, co
 static const char *const phases[] = {"Pending", "Running", "Succeeded", "Failed", "Unknown"};
 
 /* One pod's phases at each sample time while it exists. */
-static void pod_phases(struct ex *x, const char *pod, double created, double started, double deleted)
+static void pod_phases(struct ex *x, const char *svc, const char *pod, double created, double started,
+		       double deleted)
 {
 	for (int p = 0; p < 5; p++)
 		for (size_t i = 0; i < x->n_grid; i++) {
@@ -143,7 +177,8 @@ static void pod_phases(struct ex *x, const char *pod, double created, double sta
 			int now = t < started ? 0 : 1;
 			fputs("kube_pod_status_phase{", x->o);
 			label(x->o, "namespace", x->ns, true);
-			label(x->o, "pod", pod, false);
+			cluster_label(x, "cluster", svc);
+			name_label(x->o, "pod", svc, pod);
 			label(x->o, "phase", phases[p], false);
 			fputc('}', x->o);
 			value_at(x, now == p, t);
@@ -155,7 +190,7 @@ static void pod_status(struct ex *x)
 	/* A pod up before the run (models/pod.c make_up) is Running at t = 0
 	 * with no 'started' row: scheduled at 0 and never pulled, as no pod
 	 * placed during the run is (its image is pulled, or found cached). */
-	sqlite3_stmt *s = query(x, "SELECT pod, min(CASE event WHEN 'created' THEN t_s END), "
+	sqlite3_stmt *s = query(x, "SELECT pod, service, min(CASE event WHEN 'created' THEN t_s END), "
 				   "coalesce(min(CASE event WHEN 'started' THEN t_s END), "
 				   "CASE WHEN min(CASE event WHEN 'scheduled' THEN t_s END) = 0 "
 				   "AND count(CASE event WHEN 'pulled' THEN 1 END) = 0 THEN 0 END), "
@@ -165,10 +200,11 @@ static void pod_status(struct ex *x)
 		return;
 	family(x, "kube_pod_status_phase", "gauge", "The pods current phase (simulated by headroom).");
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		double c = sqlite3_column_type(s, 1) == SQLITE_NULL ? INFINITY : sqlite3_column_double(s, 1);
-		double st = sqlite3_column_type(s, 2) == SQLITE_NULL ? INFINITY : sqlite3_column_double(s, 2);
-		double d = sqlite3_column_type(s, 3) == SQLITE_NULL ? INFINITY : sqlite3_column_double(s, 3);
-		pod_phases(x, (const char *)sqlite3_column_text(s, 0), c, st, d);
+		double c = sqlite3_column_type(s, 2) == SQLITE_NULL ? INFINITY : sqlite3_column_double(s, 2);
+		double st = sqlite3_column_type(s, 3) == SQLITE_NULL ? INFINITY : sqlite3_column_double(s, 3);
+		double d = sqlite3_column_type(s, 4) == SQLITE_NULL ? INFINITY : sqlite3_column_double(s, 4);
+		pod_phases(x, (const char *)sqlite3_column_text(s, 1), (const char *)sqlite3_column_text(s, 0), c, st,
+			   d);
 	}
 	sqlite3_finalize(s);
 }
@@ -221,8 +257,9 @@ static void cpu_counter(struct ex *x, enum cpu_kind k, const char *name, const c
 			total += dt / CFS_PERIOD_S * (k == CPU_PERIODS ? 1 : sqlite3_column_double(s, 4));
 		fprintf(x->o, "%s_total{", name);
 		label(x->o, "namespace", x->ns, true);
-		label(x->o, "pod", p, false);
-		label(x->o, "container", svc, false);
+		cluster_label(x, "cluster", svc);
+		name_label(x->o, "pod", svc, p);
+		name_label(x->o, "container", svc, svc);
 		if (k == CPU_USAGE)
 			label(x->o, "cpu", "total", false);
 		fputc('}', x->o);
@@ -236,12 +273,14 @@ static void cpu_counter(struct ex *x, enum cpu_kind k, const char *name, const c
 static void istio_labels(struct ex *x, const char *svc)
 {
 	char fqdn[512];
-	snprintf(fqdn, sizeof fqdn, "%s.%s.svc.cluster.local", svc, x->ns);
+	const char *at = strchr(svc, '@');
+	snprintf(fqdn, sizeof fqdn, "%.*s.%s.svc.cluster.local", at ? (int)(at - svc) : (int)strlen(svc), svc, x->ns);
 	label(x->o, "reporter", "destination", true);
+	cluster_label(x, "destination_cluster", svc);
 	label(x->o, "destination_service", fqdn, false);
-	label(x->o, "destination_service_name", svc, false);
+	name_label(x->o, "destination_service_name", svc, svc);
 	label(x->o, "destination_service_namespace", x->ns, false);
-	label(x->o, "destination_workload", svc, false);
+	name_label(x->o, "destination_workload", svc, svc);
 	label(x->o, "destination_workload_namespace", x->ns, false);
 }
 

@@ -126,6 +126,21 @@ printf 'name: st\nseed: 1\nduration: 1m\nsample_interval: 15s\nstart: 2026-03-03
 check "a run's start: is t = 0 of its export (2026-03-03T08:30:00Z + 15 s)" \
   "$(grep -m 1 '^kube_deployment_spec_replicas' "$T/st.om" | awk '{print $NF}')" "1772526615.000"
 
+# Several clusters: a copy stored as order@green is deployment="order" with
+# cluster="green" (Istio: destination_cluster), as Kubernetes names it; every
+# series of such a run names its cluster; the copies stay apart.
+"$HR" run scenarios/cluster-upgrade.yaml --db "$T/cu.db" -q >/dev/null 2>&1
+"$HR" export "$T/cu.db" --run 1 --out "$T/cu.om" 2>/dev/null
+check "clusters: no NAME@CLUSTER in the export's labels" "$(grep -v '^#' "$T/cu.om" | grep -c '@')" "0"
+check "clusters: every series names its cluster" "$(grep -v '^#' "$T/cu.om" | grep -vc 'cluster="\(blue\|green\)"')" "0"
+check "clusters: order in green's replicas = samples.desired of order@green" \
+  "$(grep '^kube_deployment_spec_replicas{namespace="default",cluster="green",deployment="order"}' "$T/cu.om" | awk '{print $2}' | tr '\n' ' ')" \
+  "$(q "$T/cu.db" "select desired from samples where run_id = 1 and service = 'order@green' order by t_s" | tr '\n' ' ')"
+if command -v promtool >/dev/null 2>&1; then
+  promtool tsdb create-blocks-from openmetrics "$T/cu.om" "$T/cu-tsdb" >/dev/null 2>&1
+  check "clusters: promtool builds blocks (no two copies in one series)" "$?" "0"
+fi
+
 # The same traffic exported from Grafana (+02:00, a scrape missing, held)
 # replays to the same run, sample for sample.
 "$HR" run scenarios/trace-replay.yaml --db "$T/g.db" -q \
