@@ -321,7 +321,8 @@ static void run_k(const struct scenario *sc, struct krun *k, simtime t, void (*a
 {
 	struct sim s;
 	struct sink out = {k,	    k_sample,	    k_summary, k_decision,  NULL,	  NULL, NULL,
-			   NULL, NULL, k_kafka, k_kafka_summary, k_sagas, k_partition, k_saga_sample};
+			   NULL, NULL, k_kafka, k_kafka_summary, k_sagas, k_partition, k_saga_sample,
+			   NULL, NULL, NULL};
 	sim_init(&s, sc->seed, sc->duration);
 	struct world *w = world_new(&s, sc, &out);
 	k->w = w;
