@@ -300,6 +300,15 @@ static int load_analysis(struct ld *L, const struct ynode *v, const char *what, 
 		for (size_t j = 0; j < T->n_all; j++) {
 			if (strcmp(T->all[j].tmpl, name))
 				continue;
+			/* Argo flattens the templates' metrics and refuses a name twice
+			 * (utils/analysis/helpers.go, flattenMetrics: "two metrics have
+			 * the same name"). */
+			for (size_t k = 0; k < d->n_metrics; k++)
+				if (!strcmp(d->metrics[k].name, T->all[j].name))
+					return yt_err(L->e, n,
+						      "templateName: two metrics have the same name '%s' (template '%s' "
+						      "and template '%s'; Argo Rollouts refuses it)",
+						      T->all[j].name, d->metrics[k].tmpl, name);
 			d->metrics = xrealloc(d->metrics, (d->n_metrics + 1) * sizeof *d->metrics);
 			struct am_metric *am = &d->metrics[d->n_metrics++];
 			*am = T->all[j];

@@ -931,4 +931,14 @@ Test(rollout, bad_input)
 	cr_assert(at);
 	memcpy(at, "at: 9h", 6); /* after the 12 minutes of the run */
 	load_fails(buf, "14:11", "not before the end of the run");
+	/* A metric name twice in the flattened templates: Argo refuses it (utils/analysis/helpers.go,
+	 * flattenMetrics: "two metrics have the same name"). */
+	snprintf(buf, sizeof buf, "%s",
+		 SCN_HEAD "      version: {}\n" SCN_ANALYSIS SCN_ROLLOUT("[{setWeight: 10}]"));
+	char *tn = strstr(buf, "[{templateName: errors}]");
+	cr_assert(tn);
+	char tail[2048];
+	snprintf(tail, sizeof tail, "%s", tn + strlen("[{templateName: errors}]"));
+	snprintf(tn, sizeof buf - (size_t)(tn - buf), "[{templateName: errors}, {templateName: errors}]%s", tail);
+	load_fails(buf, "32:77", "two metrics have the same name 'error-rate'");
 }
