@@ -170,8 +170,9 @@ static int load_metric(struct ld *L, const struct ynode *v, const char *tmpl, st
 	    load_cond(L, v, "successCondition", &am->success) || load_cond(L, v, "failureCondition", &am->failure) ||
 	    !(n = ld_need(L, v, "provider", "a metric")) || load_provider(L, n, am))
 		return -1;
-	/* No interval: one measurement (Argo's metric without interval). */
-	am->count = (int32_t)(count >= 0 ? count : am->interval ? 0 : 1);
+	/* No interval: one measurement; count 0 is no count (Argo's Metric.EffectiveCount,
+	 * pkg/apis/rollouts/v1alpha1/analysis_types.go). */
+	am->count = (int32_t)(count > 0 ? count : am->interval ? 0 : 1);
 	if (!am->interval && am->count > 1)
 		return yt_err(L->e, yt_get(v, "count"), "count: %d measurements need an interval", am->count);
 	am->failure_limit = (int32_t)fl;

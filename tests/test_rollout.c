@@ -693,6 +693,25 @@ Test(rollout, run_inconclusive_pauses)
 			cr_expect_eq(drows[i].weight, 20, "weight %d at %g", drows[i].weight, drows[i].t);
 }
 
+Test(rollout, run_count_0_without_interval_is_one_measurement)
+{
+	/* Argo's Metric.EffectiveCount (pkg/apis/rollouts/v1alpha1/analysis_types.go): count 0 or none
+	 * without an interval is one measurement, 1 minute after the analysis starts here; not a
+	 * measurement every reconcile. */
+	char text[4096];
+	snprintf(text, sizeof text, "%s",
+		 SCN_HEAD "      version: {}\n" SCN_ANALYSIS SCN_ROLLOUT("[{setWeight: 20}, {pause: {}}]"));
+	char *f = strstr(text, "interval: 1m");
+	cr_assert(f);
+	memcpy(f, "count: 0    ", 12);
+	run_text(text, 5);
+	int n = 0;
+	for (size_t i = 0; i < n_drows; i++)
+		n += !strcmp(drows[i].event, "measurement");
+	cr_expect_eq(n, 1, "%d measurements", n);
+	cr_expect_eq(first("aborted"), -1);
+}
+
 Test(rollout, run_new_versions_cpu)
 {
 	/* 100 rps at 50 %: the stable half needs 50 x 10 ms = 0.5 cores; the new half 50 x 30 ms = 1.5
