@@ -377,15 +377,19 @@ static int load_blue_green(struct ld *L, const struct ynode *v, struct tmpls *T)
 {
 	static const char *const keys[] = {"activeService",	    "previewService",	    "previewReplicaCount",
 					   "autoPromotionEnabled",  "autoPromotionSeconds", "scaleDownDelaySeconds",
-					   "postPromotionAnalysis", "prePromotionAnalysis", NULL};
+					   "postPromotionAnalysis", "prePromotionAnalysis", "abortScaleDownDelaySeconds",
+					   NULL};
 	struct scn_delivery *d = T->d;
 	const struct ynode *n;
-	int64_t down_s = 30, preview = -1;
+	int64_t down_s = 30, preview = -1, abort_s = 30;
 	if (ld_want_map(L, v, "blueGreen") || ld_check_keys(L, v, keys, "blueGreen") ||
 	    ld_get_int(L, v, "previewReplicaCount", 0, MAX_REPLICAS, &preview) ||
 	    get_secs(L, v, "autoPromotionSeconds", MAX_DELAY, &d->auto_promotion_after) ||
-	    ld_get_int(L, v, "scaleDownDelaySeconds", 0, 86400, &down_s))
+	    ld_get_int(L, v, "scaleDownDelaySeconds", 0, 86400, &down_s) ||
+	    ld_get_int(L, v, "abortScaleDownDelaySeconds", 0, 86400, &abort_s))
 		return -1;
+	/* BlueGreenStrategy.AbortScaleDownDelaySeconds (default 30, utils/defaults/defaults.go) */
+	d->abort_scale_down_delay = abort_s * SIM_S;
 	if ((n = yt_get(v, "prePromotionAnalysis")))
 		return yt_err(L->e, n, "prePromotionAnalysis: the preview takes no traffic in headroom (no test "
 				       "traffic is simulated), so it has nothing to measure; use postPromotionAnalysis");

@@ -536,6 +536,37 @@ Test(rollout, run_blue_green_holds_twice_the_pods_until_after_the_switch)
 	}
 }
 
+Test(rollout, run_blue_green_abort_scales_the_new_set_down_after_its_delay)
+{
+	/* 10 % 5xx: the post-promotion analysis fails at its first measurement, the active service goes
+	 * back to the old version, and the new set is scaled down after the blueGreen's own
+	 * abortScaleDownDelaySeconds (a BlueGreenStrategy field, argo-rollouts
+	 * pkg/apis/rollouts/v1alpha1/types.go): 5 s here, not the default 30 s. */
+	run_text(SCN_HEAD "      version: {error_rate: 10%}\n" SCN_ANALYSIS
+			  "      manifest:\n"
+			  "        apiVersion: argoproj.io/v1alpha1\n"
+			  "        kind: Rollout\n"
+			  "        spec:\n"
+			  "          strategy:\n"
+			  "            blueGreen: {activeService: pay, previewService: pay-preview, abortScaleDownDelaySeconds: 5,\n"
+			  "                        postPromotionAnalysis: {templates: [{templateName: errors}]}}\n",
+		 5);
+	double sw = first("switched"), abort = first("aborted"), back = first("rolled-back");
+	cr_assert_gt(sw, 60);
+	cr_expect_float_eq(abort, sw + 60, 1e-9, "the first measurement one interval after the switch: %g", abort);
+	cr_expect_float_eq(back, abort, 1e-9);
+	cr_expect_eq(first("promoted"), -1);
+	int seen = 0;
+	for (size_t i = 0; i < n_vrows; i++) {
+		const struct row_version *v = &vrows[i];
+		if (v->version == 1 && v->t_s >= abort + 15) {
+			seen++;
+			cr_expect_eq(v->pods, 0, "new version at %g (abort at %g): %d pods", v->t_s, abort, v->pods);
+		}
+	}
+	cr_expect_gt(seen, 0);
+}
+
 /* The client's error rate after the weight is set, from the service's samples. */
 static double client_error_rate(const struct memsink *m, double after, int64_t *ended)
 {
