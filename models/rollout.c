@@ -431,8 +431,8 @@ static enum am_phase measure(struct rollout *ro, struct am_run *a)
 	vstats_clear(&a->win[0]);
 	vstats_clear(&a->win[1]);
 	a->phase = am_metric_phase(a->m, &a->t);
-	log_row(ro, "measurement", json, "%s = %.4g: %s (failed %d/%d, inconclusive %d/%d, errors %d in a row/%d)",
-		a->m->name, value, am_phase_name(v), a->t.failed, a->m->failure_limit, a->t.inconclusive,
+	log_row(ro, "measurement", json, "%s = %.4g: %s%s (failed %d/%d, inconclusive %d/%d, errors %d in a row/%d)",
+		a->m->name, value, am_phase_name(v), a->m->dry_run ? " (dryRun: not acted on)" : "", a->t.failed, a->m->failure_limit, a->t.inconclusive,
 		a->m->inconclusive_limit, a->t.consecutive_errors, a->m->consecutive_error_limit);
 	if (a->phase != AM_RUNNING)
 		a->next = SIM_FOREVER;
@@ -454,6 +454,8 @@ static void analyse(struct rollout *ro)
 		enum am_phase ph = measure(ro, a);
 		char why[160];
 		snprintf(why, sizeof why, "metric %s %s", a->m->name, am_phase_name(ph));
+		if (a->m->dry_run) /* its verdicts are recorded, never acted on (analysis.go, dry-run metrics) */
+			continue;
 		if (ph == AM_FAILED || ph == AM_ERROR)
 			abort_rollout(ro, why);
 		else if (ph == AM_INCONCLUSIVE && ro->phase == RO_PROGRESSING) {
@@ -555,7 +557,7 @@ static void bg_reconcile(struct rollout *ro)
 	case BG_SWITCHED:
 		scale(ro, (struct ro_counts){ro->n, ro->n});
 		for (size_t i = 0; i < ro->n_am; i++)
-			if (ro->am[i].phase != AM_SUCCESSFUL)
+			if (ro->am[i].phase != AM_SUCCESSFUL && (!ro->am[i].m->dry_run || ro->am[i].phase == AM_RUNNING))
 				return;
 		promote(ro);
 		return;

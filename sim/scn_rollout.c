@@ -17,6 +17,7 @@
  * `headroom: {query: ...}`: what it measures from the simulated requests.
  */
 #include <math.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,11 +29,21 @@
 static const char *const queries[] = {"canary-error-rate", "stable-error-rate", "canary-p99", "stable-p99",
 				      "canary-p99-delta", NULL};
 
+/* A template's spec.dryRun rule: a metricName regular expression. */
+struct dry_rule {
+	char *tmpl;             /* its template's name (owned) */
+	const struct ynode *at; /* its metricName, for errors */
+	size_t idx;             /* its place in the template's dryRun */
+	regex_t re;
+};
+
 /* The templates read so far (before the Rollout names them). */
 struct tmpls {
 	struct scn_delivery *d; /* metrics of every template land in d->metrics first */
 	struct am_metric *all;  /* every template's metrics (owned until moved) */
 	size_t n_all;
+	struct dry_rule *dry;   /* every template's dryRun rules (owned) */
+	size_t n_dry;
 };
 
 /* ---- conditions ---- */
@@ -212,6 +223,25 @@ static int load_template(struct ld *L, const struct ynode *doc, void *ctx)
 		return -1;
 	if (!ms->n)
 		return yt_err(L->e, ms, "metrics: an AnalysisTemplate needs at least one metric");
+	const struct ynode *dr = yt_get(spec, "dryRun");
+	if (dr && ld_want_seq(L, dr, "dryRun"))
+		return -1;
+	for (size_t i = 0; dr && i < dr->n; i++) {
+		static const char *const dkeys[] = {"metricName", NULL};
+		const struct ynode *r = dr->kid[i], *mn;
+		const char *re;
+		if (ld_want_map(L, r, "a dryRun rule") || ld_check_keys(L, r, dkeys, "a dryRun rule") ||
+		    !(mn = ld_need(L, r, "metricName", "a dryRun rule")) || !(re = ld_string(L, mn, "metricName")))
+			return -1;
+		T->dry = xrealloc(T->dry, (T->n_dry + 1) * sizeof *T->dry);
+		struct dry_rule *d = &T->dry[T->n_dry];
+		if (regcomp(&d->re, re, REG_EXTENDED | REG_NOSUB))
+			return yt_err(L->e, mn, "metricName: '%s' is not a regular expression", re);
+		d->tmpl = xstrdup(name);
+		d->at = mn;
+		d->idx = i;
+		T->n_dry++;
+	}
 	for (size_t i = 0; i < ms->n; i++) {
 		T->all = xrealloc(T->all, (T->n_all + 1) * sizeof *T->all);
 		struct am_metric *am = &T->all[T->n_all++];
@@ -320,6 +350,27 @@ static int load_analysis(struct ld *L, const struct ynode *v, const char *what, 
 		if (!found)
 			return yt_err(L->e, n, "templateName: no AnalysisTemplate '%s' under the rollout's analysis:%s",
 				      name, T->n_all ? "" : " (it gives none)");
+	}
+	/* The dryRun rules of the templates named, over every metric of the
+	 * run (utils/analysis/helpers.go: the templates' dryRun merged, then
+	 * GetDryRunMetrics: regexp.MatchString, a rule matching nothing refused). */
+	for (size_t i = 0; i < T->n_dry; i++) {
+		const struct dry_rule *r = &T->dry[i];
+		bool named = false;
+		for (size_t j = 0; j < ts->n && !named; j++) {
+			const struct ynode *tn = yt_get(ts->kid[j], "templateName");
+			named = tn && tn->kind == Y_SCALAR && !strcmp(tn->s, r->tmpl);
+		}
+		if (!named)
+			continue;
+		size_t matched = 0;
+		for (size_t j = 0; j < d->n_metrics; j++)
+			if (!regexec(&r->re, d->metrics[j].name, 0, NULL, 0)) {
+				d->metrics[j].dry_run = true;
+				matched++;
+			}
+		if (!matched)
+			return yt_err(L->e, r->at, "metricName: dryRun[%zu]: Rule didn't match any metric name(s)", r->idx);
 	}
 	return 0;
 }
@@ -538,7 +589,7 @@ int ld_load_rollout(struct ld *L, const struct ynode *v, struct scn_service *s)
 			return -1;
 		d->retries = (int32_t)attempts;
 	}
-	struct tmpls T = {d, NULL, 0};
+	struct tmpls T = {d, NULL, 0, NULL, 0};
 	int rc = 0;
 	if ((n = yt_get(v, "analysis"))) {
 		rc = ld_want_seq(L, n, "analysis");
@@ -552,5 +603,10 @@ int ld_load_rollout(struct ld *L, const struct ynode *v, struct scn_service *s)
 	for (size_t i = 0; i < T.n_all; i++)
 		free_metric(&T.all[i]);
 	free(T.all);
+	for (size_t i = 0; i < T.n_dry; i++) {
+		regfree(&T.dry[i].re);
+		free(T.dry[i].tmpl);
+	}
+	free(T.dry);
 	return rc;
 }

@@ -743,6 +743,32 @@ Test(rollout, run_count_0_without_interval_is_one_measurement)
 	cr_expect_eq(first("aborted"), -1);
 }
 
+Test(rollout, run_dry_run_metric_is_measured_not_acted_on)
+{
+	/* 10 % 5xx fails the error-rate metric at every measurement; a template's spec.dryRun naming it
+	 * (a regular expression, argo-rollouts utils/analysis/helpers.go GetDryRunMetrics) keeps its
+	 * verdicts out of the rollout's: Failed measurements, no abort, and the release is promoted. */
+	char text[4096];
+	snprintf(text, sizeof text, "%s",
+		 SCN_HEAD "      version: {error_rate: 10%}\n" SCN_ANALYSIS
+			  SCN_ROLLOUT("[{setWeight: 50}, {pause: {duration: 3m}}]"));
+	char *f = strstr(text, "            metrics:\n");
+	cr_assert(f);
+	const char *dry = "            dryRun: [{metricName: 'error-.*'}]\n";
+	memmove(f + strlen(dry), f, strlen(f) + 1);
+	memcpy(f, dry, strlen(dry));
+	run_text(text, 5);
+	int failed = 0;
+	for (size_t i = 0; i < n_drows; i++)
+		if (!strcmp(drows[i].event, "measurement")) {
+			cr_expect(strstr(drows[i].detail, "Failed (dryRun"), "%s", drows[i].detail);
+			failed++;
+		}
+	cr_expect_geq(failed, 1);
+	cr_expect_eq(first("aborted"), -1);
+	cr_expect_gt(first("promoted"), 60);
+}
+
 Test(rollout, run_new_versions_cpu)
 {
 	/* 100 rps at 50 %: the stable half needs 50 x 10 ms = 0.5 cores; the new half 50 x 30 ms = 1.5
@@ -991,4 +1017,18 @@ Test(rollout, bad_input)
 	snprintf(tail, sizeof tail, "%s", tn + strlen("[{templateName: errors}]"));
 	snprintf(tn, sizeof buf - (size_t)(tn - buf), "[{templateName: errors}, {templateName: errors}]%s", tail);
 	load_fails(buf, "32:77", "two metrics have the same name 'error-rate'");
+	/* A dryRun rule matching no metric is refused, as GetDryRunMetrics does; so is one that is not a
+	 * regular expression. The rule is line 21, before the metrics. */
+	const char *good = SCN_HEAD "      version: {}\n" SCN_ANALYSIS SCN_ROLLOUT("[{setWeight: 10}]");
+	const char *dry[2] = {"            dryRun: [{metricName: latency}]\n", "            dryRun: [{metricName: '('}]\n"};
+	const char *why[2] = {"dryRun[0]: Rule didn't match any metric name(s)", "not a regular expression"};
+	const char *pos[2] = {"21:35", "21:36"}; /* a quoted scalar's place is its text's */
+	for (int i = 0; i < 2; i++) {
+		snprintf(buf, sizeof buf, "%s", good);
+		char *mt = strstr(buf, "            metrics:\n");
+		cr_assert(mt);
+		memmove(mt + strlen(dry[i]), mt, strlen(mt) + 1);
+		memcpy(mt, dry[i], strlen(dry[i]));
+		load_fails(buf, pos[i], why[i]);
+	}
 }
