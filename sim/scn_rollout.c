@@ -493,6 +493,13 @@ static int load_rollout(struct ld *L, const struct ynode *doc, void *ctx)
 	    !(spec = ld_need(L, doc, "spec", "a Rollout")) || ld_want_map(L, spec, "spec") ||
 	    ld_check_keys(L, spec, skeys, "spec"))
 		return -1;
+	if ((n = yt_get(spec, "paused"))) {
+		if (n->kind != Y_SCALAR || (strcmp(n->s, "true") && strcmp(n->s, "false")))
+			return yt_err(L->e, n, "paused: expected true or false");
+		if (!strcmp(n->s, "true"))
+			return yt_err(L->e, n, "paused: true holds the rollout until a person resumes it, which a "
+					       "simulation never does; remove it or give false");
+	}
 	d->name = xstrdup(name ? name : R->s->name);
 	int64_t replicas = R->s->replicas;
 	if ((n = yt_get(spec, "replicas")) && ld_get_int(L, spec, "replicas", 0, MAX_REPLICAS, &replicas))

@@ -1031,4 +1031,12 @@ Test(rollout, bad_input)
 		memcpy(mt, dry[i], strlen(dry[i]));
 		load_fails(buf, pos[i], why[i]);
 	}
+	/* spec.paused: true would hold the rollout for ever (a person resumes it): refused, not ignored */
+	snprintf(buf, sizeof buf, "%s", good);
+	char *sp = strstr(buf, "          strategy:\n");
+	cr_assert(sp);
+	const char *paused = "          paused: true\n";
+	memmove(sp + strlen(paused), sp, strlen(sp) + 1);
+	memcpy(sp, paused, strlen(paused));
+	load_fails(buf, "29:19", "paused: true holds the rollout");
 }
