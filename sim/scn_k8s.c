@@ -205,6 +205,8 @@ static int load_external(struct ld *L, const struct ynode *v, struct scn_hpa_met
 	int rc = (sn = yt_get(mm, "selector")) ? ld_load_selector(L, sn, "selector", &sel) : 0;
 	if (!rc)
 		rc = ld_match_external(L, yt_get(mm, "name"), sn ? &sel : NULL, m);
+	if (!rc)
+		rc = ld_kafka_check_target(L, yt_get(x, "target"), m);
 	ld_free_selector(&sel);
 	return rc;
 }

@@ -553,3 +553,27 @@ void ld_free_kafka(struct scenario *sc)
 	free(k->consumers);
 	memset(k, 0, sizeof *k);
 }
+
+/* KEDA writes the HPA of a ScaledObject with one External metric per
+ * trigger whose target is the trigger's (kafka: AverageValue lagThreshold;
+ * pkg/scalers/kafka_scaler.go GetMetricSpecForScaling,
+ * GetMetricTargetMili). An HPA pasted with another target would scale on a
+ * number KEDA never sets, while the trigger's lagThreshold still caps the
+ * metric: refused. */
+int ld_kafka_check_target(struct ld *L, const struct ynode *at, const struct scn_hpa_metric *m)
+{
+	const struct scenario *sc = L->sc;
+	for (size_t i = 0; i < m->n_series; i++) {
+		const struct scn_ext_metric *x = &sc->external_metrics[m->series[i]];
+		if (!x->kafka)
+			continue;
+		const struct scn_kafka_consumer *c = &sc->kafka.consumers[x->kafka - 1];
+		if (m->target != HPA_TARGET_AVERAGE_VALUE || m->average_value != (double)c->lag_threshold)
+			return yt_err(L->e, at,
+				      "target: the series %s is a KEDA kafka trigger's (group '%s'): KEDA's HPA has "
+				      "target {type: AverageValue, averageValue: \"%lld\"}, its lagThreshold; this one "
+				      "differs",
+				      x->name, c->group, (long long)c->lag_threshold);
+	}
+	return 0;
+}

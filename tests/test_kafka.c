@@ -320,8 +320,15 @@ static simtime at_ev(struct sim *s, void *obj, uint64_t arg)
 static void run_k(const struct scenario *sc, struct krun *k, simtime t, void (*at)(struct world *w))
 {
 	struct sim s;
-	struct sink out = {k,	    k_sample,	    k_summary, k_decision,  NULL,	  NULL, NULL,
-			   NULL, NULL, k_kafka, k_kafka_summary, k_sagas, k_partition, k_saga_sample};
+	struct sink out = {.ctx = k,
+			   .sample = k_sample,
+			   .summary = k_summary,
+			   .decision = k_decision,
+			   .kafka = k_kafka,
+			   .kafka_summary = k_kafka_summary,
+			   .sagas = k_sagas,
+			   .kafka_partition = k_partition,
+			   .saga_sample = k_saga_sample};
 	sim_init(&s, sc->seed, sc->duration);
 	struct world *w = world_new(&s, sc, &out);
 	k->w = w;
@@ -999,7 +1006,7 @@ Test(kafka, consumer_of_an_unproduced_topic_is_a_warning)
 Test(kafka, keda_trigger_feeds_the_hpa)
 {
 	/* The HPA KEDA makes, pasted: s0-kafka-TOPIC, scaledobject.keda.sh/name. */
-	const char *text =
+	static const char text[] =
 		"name: keda\n"
 		"seed: 3\n"
 		"duration: 5m\n"
@@ -1030,16 +1037,38 @@ Test(kafka, keda_trigger_feeds_the_hpa)
 	load_text(&sc, text);
 	struct krun *k = calloc(1, sizeof *k);
 	run_k(&sc, k, 0, NULL);
-	/* 300/s against 100/s a pod: lag grows, the HPA adds pods; KEDA's cap
-	 * (4 partitions x 100) keeps the metric at 400 at most, so at most 4
-	 * pods are asked for (the 5th would idle). */
+	/* 300/s against 100/s a pod: lag grows, the HPA adds pods. KEDA's cap
+	 * (kafka_scaler.go getTotalLag): a lag whose lag / 100 (integer
+	 * division) exceeds the 4 partitions is served as 4 x 100; a lag of
+	 * 400 to 499 is not capped, so the HPA may ask for 5 pods, one idle
+	 * (keda#4483), never more. */
 	int most = 0;
 	for (size_t i = 0; i < k->n_rows; i++) {
-		cr_assert_leq(k->rows[i].keda_metric, 400.0);
+		int64_t lag = k->rows[i].lag;
+		double want = lag / 100 > 4 ? 400.0 : (double)lag;
+		cr_assert_float_eq(k->rows[i].keda_metric, want, 1e-9, "at %g: lag %lld served as %g", k->rows[i].t_s,
+				   (long long)lag, k->rows[i].keda_metric);
+		cr_assert_leq(k->rows[i].keda_metric, 499.0);
 		most = k->rows[i].members > most ? k->rows[i].members : most;
 	}
-	cr_assert_eq(most, 4, "members %d", most);
+	cr_assert_geq(most, 4, "members %d", most);
+	cr_assert_leq(most, 5, "members %d: more than partitions + 1", most);
 	cr_assert_gt(k->sums[0].rebalances, 0);
 	free(k);
 	scn_free(&sc);
+	/* KEDA's HPA targets the trigger's lagThreshold as an AverageValue
+	 * (kafka_scaler.go GetMetricSpecForScaling): another target, which KEDA
+	 * never writes, is refused at the target (line 22). */
+	const char *bad[2] = {"target: {type: AverageValue, averageValue: '50'}", "target: {type: Value, value: '100'}"};
+	for (int i = 0; i < 2; i++) {
+		char buf[sizeof text + 64];
+		const char *at = strstr(text, "target: {type: AverageValue, averageValue: '100'}");
+		cr_assert(at);
+		snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - text), text, bad[i],
+			 at + strlen("target: {type: AverageValue, averageValue: '100'}"));
+		struct herr e;
+		cr_assert_eq(scn_parse(&sc, "keda.yaml", buf, strlen(buf), &e), -1, "loaded: %s", bad[i]);
+		cr_expect(!strncmp(e.msg, "keda.yaml:22:23: target:", 24), "%s", e.msg);
+		cr_expect(strstr(e.msg, "averageValue: \"100\"}, its lagThreshold"), "%s", e.msg);
+	}
 }
