@@ -490,6 +490,19 @@ static int check_graph(struct ld *L, const struct ynode *v)
 					       "keda: minReplicaCount, cooldownPeriod and pollingInterval belong to the "
 					       "service's one ScaledObject: give its triggers the same ones");
 		}
+		/* @RetryableTopic's retry topic is TOPIC-retry (spring-kafka
+		 * RetryTopicConstants.DEFAULT_RETRY_SUFFIX): a topic of that name in
+		 * kafka.topics would be the same Kafka topic, and its group's rows
+		 * would collide with the retry group's. */
+		for (size_t i = 0; c->retry_topics && i < k->n_topics; i++) {
+			const char *t = k->topics[c->topic].name, *r = k->topics[i].name;
+			size_t n = strlen(t);
+			if (!strncmp(r, t, n) && !strcmp(r + n, "-retry"))
+				return herr_at(L->e, L->sc->path, c->line, c->col,
+					       "retryable_topic: @RetryableTopic sends the failures of '%s' to '%s', which "
+					       "kafka.topics also defines (one Kafka topic): rename that topic",
+					       t, r);
+		}
 		for (size_t i = 0; i < j; i++)
 			if (!strcmp(k->consumers[i].group, c->group) && k->consumers[i].topic == c->topic)
 				return herr_at(L->e, L->sc->path, c->line, c->col,

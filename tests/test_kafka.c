@@ -915,6 +915,14 @@ Test(kafka, bad_input)
 		"  producers: [{service: payment, topic: t}]\n"
 		"  consumers: [{service: order, topic: t, slo: {p99: 1s, p50: 1s}}]\n",
 		"bad.yaml:9:", "one objective per consumer group");
+	/* A topic named as a consumer's @RetryableTopic retry topic (TOPIC-retry): the same Kafka topic,
+	 * and its group's rows collided with the retry group's at the store (a run that validated). */
+	refused("  topics: [{name: t, partitions: 2}, {name: t-retry, partitions: 2}]\n"
+		"  producers: [{service: payment, topic: t}, {service: payment, topic: t-retry, on: failure}]\n"
+		"  consumers:\n"
+		"    - {service: order, topic: t, group: g, retryable_topic: {attempts: 3}}\n"
+		"    - {service: order, topic: t-retry, group: g}\n",
+		"bad.yaml:10:7:", "which kafka.topics also defines");
 }
 
 #define SO_BASE \
