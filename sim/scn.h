@@ -178,6 +178,8 @@ struct scn_hpa {
 	simtime initial_readiness_delay;   /* 30 s */
 	double scale_up_limit_factor;  /* legacy path: 2.0 (the Kubernetes tests use 8) */
 	double scale_up_limit_minimum; /* legacy path: 4.0 */
+	int ref_kind;            /* spec.scaleTargetRef.kind: 1 + its place in Deployment, StatefulSet,
+	                          * ReplicaSet, Rollout; 0: no manifest */
 };
 
 /*

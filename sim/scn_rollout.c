@@ -584,6 +584,15 @@ int ld_load_rollout(struct ld *L, const struct ynode *v, struct scn_service *s)
 		return yt_err(L->e, yt_get(v, "at"), "at: %s is not before the end of the run (duration %gs): the "
 						       "rollout would never start",
 			      yt_get(v, "at")->s, (double)L->sc->duration / SIM_S);
+	/* The Rollout replaces the service's Deployment: an HPA of it scales the
+	 * Rollout (scaleTargetRef.kind: Rollout, argo-rollouts docs/features/hpa-support.md);
+	 * one naming a Deployment would find none. */
+	if (s->hpa.enabled && s->hpa.ref_kind && s->hpa.ref_kind != 4)
+		return yt_err(L->e, v, "rollout: service '%s' has an HPA whose scaleTargetRef is a %s; with a rollout "
+				       "it scales the Rollout: give scaleTargetRef {apiVersion: argoproj.io/v1alpha1, "
+				       "kind: Rollout, name: %s}",
+			      s->name, s->hpa.ref_kind == 1 ? "Deployment" : s->hpa.ref_kind == 2 ? "StatefulSet" : "ReplicaSet",
+			      s->name);
 	if (!(n = yt_get(v, "version")))
 		return yt_err(L->e, v, "rollout: a rollout needs a second version: give version: {cpu_factor, latency, "
 				       "error_rate, app_start} (what the new release does differently)");

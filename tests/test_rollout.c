@@ -1039,4 +1039,31 @@ Test(rollout, bad_input)
 	memmove(sp + strlen(paused), sp, strlen(sp) + 1);
 	memcpy(sp, paused, strlen(paused));
 	load_fails(buf, "29:19", "paused: true holds the rollout");
+	/* An HPA of a Deployment beside a rollout: the Rollout replaces the Deployment and its HPA scales
+	 * the Rollout (argo-rollouts docs/features/hpa-support.md); refused at the rollout (line 15 once the
+	 * one-line HPA is in), and accepted with kind Rollout. */
+	const char *hpa = "    hpa: {apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: pay}, spec: "
+			  "{scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: pay}, minReplicas: 4, "
+			  "maxReplicas: 8}}\n";
+	for (int i = 0; i < 2; i++) {
+		snprintf(buf, sizeof buf, "%s", good);
+		char *ro = strstr(buf, "    rollout:\n");
+		cr_assert(ro);
+		memmove(ro + strlen(hpa), ro, strlen(ro) + 1);
+		memcpy(ro, hpa, strlen(hpa));
+		if (i == 0) {
+			load_fails(buf, "15:7", "scaleTargetRef is a Deployment");
+			continue;
+		}
+		char *k = strstr(buf, "apiVersion: apps/v1, kind: Deployment");
+		cr_assert(k);
+		const char *rk = "apiVersion: argoproj.io/v1alpha1, kind: Rollout";
+		memmove(k + strlen(rk), k + strlen("apiVersion: apps/v1, kind: Deployment"),
+			strlen(k + strlen("apiVersion: apps/v1, kind: Deployment")) + 1);
+		memcpy(k, rk, strlen(rk));
+		struct scenario sc;
+		struct herr e;
+		cr_expect_eq(scn_parse(&sc, "ok.yaml", buf, strlen(buf), &e), 0, "%s", e.msg);
+		scn_free(&sc);
+	}
 }
