@@ -459,8 +459,12 @@ static void analyse(struct rollout *ro)
 		if (ph == AM_FAILED || ph == AM_ERROR)
 			abort_rollout(ro, why);
 		else if (ph == AM_INCONCLUSIVE && ro->phase == RO_PROGRESSING) {
+			/* The run ends there: a metric Inconclusive (Failed, Error) terminates
+			 * the AnalysisRun, its other metrics measure no more (utils/analysis/
+			 * helpers.go IsTerminating), and the rollout waits. */
 			ro->phase = RO_PAUSED;
-			log_row(ro, "paused", NULL, "%s: the rollout waits for a person", why);
+			ro->analysing = false;
+			log_row(ro, "paused", NULL, "%s: the analysis ends, the rollout waits for a person", why);
 		}
 	}
 }

@@ -769,6 +769,40 @@ Test(rollout, run_dry_run_metric_is_measured_not_acted_on)
 	cr_expect_gt(first("promoted"), 60);
 }
 
+Test(rollout, run_inconclusive_ends_the_analysis)
+{
+	/* 2 % errors: error-rate (success below 1 %, failure above 5 %) is Inconclusive at its first
+	 * measurement, 60 s after the start; a second metric failing above 1.5 % would measure 10 s
+	 * later (initialDelay 10s). An Inconclusive metric terminates the AnalysisRun (argo-rollouts
+	 * utils/analysis/helpers.go IsTerminating): the second never measures, and the rollout stays
+	 * paused rather than aborting. */
+	char text[4096];
+	snprintf(text, sizeof text, "%s",
+		 SCN_HEAD "      version: {error_rate: 2%}\n" SCN_ANALYSIS
+			  SCN_ROLLOUT("[{setWeight: 50}, {pause: {duration: 5m}}]"));
+	char *f = strstr(text, "failureCondition: 'result[0] > 0.03'");
+	cr_assert(f);
+	const char *both = "successCondition: 'result[0] < 0.01', failureCondition: 'result[0] > 0.05'";
+	const char *rest = f + strlen("failureCondition: 'result[0] > 0.03'");
+	memmove(f + strlen(both), rest, strlen(rest) + 1);
+	memcpy(f, both, strlen(both));
+	char *m = strstr(text, "                 provider: {headroom: {query: canary-error-rate}}}\n");
+	cr_assert(m);
+	m += strlen("                 provider: {headroom: {query: canary-error-rate}}}\n");
+	const char *second = "              - {name: strict, interval: 1m, initialDelay: 10s, failureCondition: 'result[0] > 0.015',\n"
+			     "                 provider: {headroom: {query: canary-error-rate}}}\n";
+	memmove(m + strlen(second), m, strlen(m) + 1);
+	memcpy(m, second, strlen(second));
+	run_text(text, 5);
+	double paused = first("paused");
+	cr_assert_gt(paused, 60);
+	cr_expect_eq(first("aborted"), -1, "aborted at %g after the pause at %g", first("aborted"), paused);
+	int after = 0;
+	for (size_t i = 0; i < n_drows; i++)
+		after += !strcmp(drows[i].event, "measurement") && drows[i].t > paused;
+	cr_expect_eq(after, 0, "%d measurements after the analysis ended", after);
+}
+
 Test(rollout, run_new_versions_cpu)
 {
 	/* 100 rps at 50 %: the stable half needs 50 x 10 ms = 0.5 cores; the new half 50 x 30 ms = 1.5
