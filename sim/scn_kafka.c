@@ -377,6 +377,8 @@ static int load_consumer(struct ld *L, const struct ynode *root, const struct yn
 	const char *group = svc;
 	if ((n = yt_get(v, "group")) && !(group = ld_scalar(L, n, "group")))
 		return -1;
+	if (!group[0]) /* KafkaConsumer: an empty group.id cannot subscribe (InvalidGroupIdException) */
+		return yt_err(L->e, n, "group: an empty group.id: a consumer group needs a name");
 	c->group = xstrdup(group);
 	c->concurrency = (int)conc;
 	c->assignor = (enum scn_kafka_assignor)as;

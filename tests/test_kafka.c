@@ -923,6 +923,10 @@ Test(kafka, bad_input)
 		"    - {service: order, topic: t, group: g, retryable_topic: {attempts: 3}}\n"
 		"    - {service: order, topic: t-retry, group: g}\n",
 		"bad.yaml:10:7:", "which kafka.topics also defines");
+	refused("  topics: [{name: t, partitions: 1}]\n"
+		"  producers: [{service: payment, topic: t}]\n"
+		"  consumers: [{service: order, topic: t, group: ''}]\n",
+		"bad.yaml:9:", "an empty group.id");
 }
 
 #define SO_BASE \
