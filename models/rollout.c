@@ -127,8 +127,10 @@ struct ro_plan ro_canary_plan(const struct scn_delivery *d, const struct ro_stat
 		p.rs = ro_routed_counts(st->n, w, st->weight, d->dynamic_stable_scale, st->aborted);
 		if (st->aborted) {
 			p.weight = ro_abort_weight(st->n, st->stable.available, st->weight, d->dynamic_stable_scale);
-			/* The canary stays up abortScaleDownDelaySeconds (with dynamic scaling it follows its weight). */
-			if (!d->dynamic_stable_scale && now < st->aborted_at + d->abort_scale_down_delay)
+			/* The canary stays up abortScaleDownDelaySeconds, for good when 0 (types.go: "0 means
+			 * canary pods are not scaled down"); with dynamic scaling it follows its weight. */
+			if (!d->dynamic_stable_scale &&
+			    (!d->abort_scale_down_delay || now < st->aborted_at + d->abort_scale_down_delay))
 				p.rs.canary = HR_MAX(p.rs.canary, st->canary.spec);
 			return p;
 		}
@@ -525,7 +527,9 @@ static void bg_reconcile(struct rollout *ro)
 			ro->rolled_back = now;
 			log_row(ro, "rolled-back", NULL, "the active service back on the old version");
 		}
-		scale(ro, (struct ro_counts){now < ro->aborted_at + d->abort_scale_down_delay ? nv.spec : 0, ro->n});
+		/* the preview set is kept abortScaleDownDelaySeconds, for good when 0 ("0 means not to scale down") */
+		bool keep = !d->abort_scale_down_delay || now < ro->aborted_at + d->abort_scale_down_delay;
+		scale(ro, (struct ro_counts){keep ? nv.spec : 0, ro->n});
 		return;
 	}
 	if (ro->phase == RO_PROMOTED) {

@@ -185,6 +185,12 @@ Test(rollout, abort_keeps_the_canary_for_its_delay)
 	cr_expect_eq(p.rs.canary, 0);
 	cr_expect_eq(p.rs.stable, 10);
 	cr_expect_not(p.advance);
+	/* abortScaleDownDelaySeconds: 0 keeps the canary pods (argo-rollouts
+	 * pkg/apis/rollouts/v1alpha1/types.go: "0 means canary pods are not scaled down") */
+	d.abort_scale_down_delay = 0;
+	p = ro_canary_plan(&d, &st, SIM_HOUR);
+	cr_expect_eq(p.rs.canary, 1, "abortScaleDownDelaySeconds 0: the canary is not scaled down");
+	cr_expect_eq(p.weight, 0);
 }
 
 Test(rollout, dynamic_abort_steps_back_as_stable_pods_come)
@@ -541,30 +547,39 @@ Test(rollout, run_blue_green_abort_scales_the_new_set_down_after_its_delay)
 	/* 10 % 5xx: the post-promotion analysis fails at its first measurement, the active service goes
 	 * back to the old version, and the new set is scaled down after the blueGreen's own
 	 * abortScaleDownDelaySeconds (a BlueGreenStrategy field, argo-rollouts
-	 * pkg/apis/rollouts/v1alpha1/types.go): 5 s here, not the default 30 s. */
-	run_text(SCN_HEAD "      version: {error_rate: 10%}\n" SCN_ANALYSIS
-			  "      manifest:\n"
-			  "        apiVersion: argoproj.io/v1alpha1\n"
-			  "        kind: Rollout\n"
-			  "        spec:\n"
-			  "          strategy:\n"
-			  "            blueGreen: {activeService: pay, previewService: pay-preview, abortScaleDownDelaySeconds: 5,\n"
-			  "                        postPromotionAnalysis: {templates: [{templateName: errors}]}}\n",
-		 5);
-	double sw = first("switched"), abort = first("aborted"), back = first("rolled-back");
-	cr_assert_gt(sw, 60);
-	cr_expect_float_eq(abort, sw + 60, 1e-9, "the first measurement one interval after the switch: %g", abort);
-	cr_expect_float_eq(back, abort, 1e-9);
-	cr_expect_eq(first("promoted"), -1);
-	int seen = 0;
-	for (size_t i = 0; i < n_vrows; i++) {
-		const struct row_version *v = &vrows[i];
-		if (v->version == 1 && v->t_s >= abort + 15) {
-			seen++;
-			cr_expect_eq(v->pods, 0, "new version at %g (abort at %g): %d pods", v->t_s, abort, v->pods);
+	 * pkg/apis/rollouts/v1alpha1/types.go): 5 s here, not the default 30 s; and 0 keeps it ("0 means
+	 * not to scale down"). */
+	for (int delay = 5; delay >= 0; delay -= 5) {
+		char text[4096];
+		snprintf(text, sizeof text,
+			 SCN_HEAD "      version: {error_rate: 10%%}\n" SCN_ANALYSIS
+				  "      manifest:\n"
+				  "        apiVersion: argoproj.io/v1alpha1\n"
+				  "        kind: Rollout\n"
+				  "        spec:\n"
+				  "          strategy:\n"
+				  "            blueGreen: {activeService: pay, previewService: pay-preview, "
+				  "abortScaleDownDelaySeconds: %d,\n"
+				  "                        postPromotionAnalysis: {templates: [{templateName: errors}]}}\n",
+			 delay);
+		run_text(text, 5);
+		double sw = first("switched"), abort = first("aborted"), back = first("rolled-back");
+		cr_assert_gt(sw, 60);
+		cr_expect_float_eq(abort, sw + 60, 1e-9, "the first measurement one interval after the switch: %g", abort);
+		cr_expect_float_eq(back, abort, 1e-9);
+		cr_expect_eq(first("promoted"), -1);
+		int seen = 0;
+		for (size_t i = 0; i < n_vrows; i++) {
+			const struct row_version *v = &vrows[i];
+			if (v->version == 1 && v->t_s >= abort + 15) {
+				seen++;
+				cr_expect_eq(v->pods, delay ? 0 : 4, "delay %d: new version at %g (abort at %g): %d pods", delay,
+					     v->t_s, abort, v->pods);
+				cr_expect_eq(v->weight, 0);
+			}
 		}
+		cr_expect_gt(seen, 0);
 	}
-	cr_expect_gt(seen, 0);
 }
 
 /* The client's error rate after the weight is set, from the service's samples. */
