@@ -410,11 +410,18 @@ static int load_canary(struct ld *L, const struct ynode *v, struct tmpls *T)
 		if (d->dynamic_stable_scale && !d->traffic_routing)
 			return yt_err(L->e, n, "dynamicStableScale: needs trafficRouting (Argo Rollouts' validation)");
 	}
-	if (!d->traffic_routing && (yt_get(v, "abortScaleDownDelaySeconds") || yt_get(v, "scaleDownDelaySeconds")))
-		return yt_err(L->e, yt_get(v, "scaleDownDelaySeconds") ? yt_get(v, "scaleDownDelaySeconds")
-								     : yt_get(v, "abortScaleDownDelaySeconds"),
-			      "scaleDownDelaySeconds and abortScaleDownDelaySeconds need trafficRouting (Argo Rollouts' "
-			      "validation)");
+	/* Argo's ValidateRolloutStrategyCanary (pkg/apis/rollouts/validation/validation.go):
+	 * scaleDownDelaySeconds needs trafficRouting, and not with dynamicStableScale;
+	 * abortScaleDownDelaySeconds without a router is accepted and does nothing
+	 * ("not applicable for basic canary"). */
+	if (!d->traffic_routing && yt_get(v, "scaleDownDelaySeconds"))
+		return yt_err(L->e, yt_get(v, "scaleDownDelaySeconds"),
+			      "scaleDownDelaySeconds: Canary scaleDownDelaySeconds can only be used with traffic routing "
+			      "(Argo Rollouts' validation)");
+	if (d->dynamic_stable_scale && yt_get(v, "scaleDownDelaySeconds"))
+		return yt_err(L->e, yt_get(v, "dynamicStableScale"),
+			      "dynamicStableScale: Canary dynamicStableScale cannot be used with scaleDownDelaySeconds "
+			      "(Argo Rollouts' validation)");
 	if (!d->max_surge.value && !d->max_unavailable.value)
 		return yt_err(L->e, v, "canary: maxSurge and maxUnavailable may not both be 0");
 	d->abort_scale_down_delay = abort_s * SIM_S;

@@ -1080,6 +1080,33 @@ Test(rollout, bad_input)
 		memcpy(mt, dry[i], strlen(dry[i]));
 		load_fails(buf, pos[i], why[i]);
 	}
+	/* Argo's canary validation (pkg/apis/rollouts/validation/validation.go): dynamicStableScale
+	 * with scaleDownDelaySeconds is refused; abortScaleDownDelaySeconds without a router is
+	 * accepted (not applicable to a basic canary), scaleDownDelaySeconds is not. */
+	snprintf(buf, sizeof buf, "%s", good);
+	char *an = strstr(buf, "              analysis: {templates");
+	cr_assert(an);
+	const char *dss = "              dynamicStableScale: true\n              scaleDownDelaySeconds: 30\n";
+	memmove(an + strlen(dss), an, strlen(an) + 1);
+	memcpy(an, dss, strlen(dss));
+	load_fails(buf, "32:35", "cannot be used with scaleDownDelaySeconds");
+	for (int i = 0; i < 2; i++) {
+		snprintf(buf, sizeof buf, "%s", good);
+		char *tr = strstr(buf, "              trafficRouting: {istio: {virtualService: {name: pay}}}\n");
+		cr_assert(tr);
+		const char *basic = i ? "              scaleDownDelaySeconds: 30\n" : "              abortScaleDownDelaySeconds: 30\n";
+		const char *rest = tr + strlen("              trafficRouting: {istio: {virtualService: {name: pay}}}\n");
+		memmove(tr + strlen(basic), rest, strlen(rest) + 1);
+		memcpy(tr, basic, strlen(basic));
+		if (i) {
+			load_fails(buf, "31:38", "can only be used with traffic routing");
+			continue;
+		}
+		struct scenario sc;
+		struct herr e;
+		cr_expect_eq(scn_parse(&sc, "ok.yaml", buf, strlen(buf), &e), 0, "%s", e.msg);
+		scn_free(&sc);
+	}
 	/* spec.paused: true would hold the rollout for ever (a person resumes it): refused, not ignored */
 	snprintf(buf, sizeof buf, "%s", good);
 	char *sp = strstr(buf, "          strategy:\n");
