@@ -1107,6 +1107,14 @@ Test(rollout, bad_input)
 		cr_expect_eq(scn_parse(&sc, "ok.yaml", buf, strlen(buf), &e), 0, "%s", e.msg);
 		scn_free(&sc);
 	}
+	/* Expectations on a rollout that is not there, or on its cost without a cluster, are refused as
+	 * the Kafka ones are (a run would only say "no data"). */
+	snprintf(buf, sizeof buf, "%sexpect: [pay.rollout.extra_cost <= 1]\n", good);
+	load_fails(buf, "34:10", "needs a cluster");
+	char *rv = strstr(buf, "    rollout:\n");
+	cr_assert(rv);
+	snprintf(rv, sizeof buf - (size_t)(rv - buf), "expect: [pay.rollout.promoted == true]\n");
+	load_fails(buf, "13:10", "service 'pay' has no rollout");
 	/* spec.paused: true would hold the rollout for ever (a person resumes it): refused, not ignored */
 	snprintf(buf, sizeof buf, "%s", good);
 	char *sp = strstr(buf, "          strategy:\n");
