@@ -832,6 +832,8 @@ struct scn_kafka_consumer {
 	                            * (the HPA's minReplicas stands) */
 	simtime cooldown_period; /* keda: cooldownPeriod, ns (300 s): inactive that long before zero */
 	simtime polling_interval;/* keda: pollingInterval, ns (30 s): how often KEDA checks activity */
+	bool value_target;       /* keda: the trigger's metricType is Value (its HPA targets the total lag),
+	                          * else AverageValue (the default) */
 };
 struct scn_kafka {
 	struct scn_kafka_topic *topics;       /* owned */

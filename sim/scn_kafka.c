@@ -255,6 +255,21 @@ static int load_scaled_object(struct ld *L, const struct ynode *v, struct scn_ka
 	}
 	if (!found)
 		return yt_err(L->e, trig, "triggers: no trigger of type kafka");
+	/* The trigger's own keys (apis/keda/v1alpha1 ScaleTriggers): metricType
+	 * sets the target KEDA writes into its HPA (AverageValue by default;
+	 * Utilization is only for cpu and memory); useCachedMetrics serves the
+	 * polled value, which headroom does not model. */
+	static const char *const tkeys[] = {"type", "name", "metadata", "metricType", "authenticationRef",
+					    "useCachedMetrics", NULL};
+	static const char *const mtypes[] = {"AverageValue", "Value", NULL};
+	int mt = 0, cached = 0;
+	if (ld_check_keys(L, found, tkeys, "a kafka trigger") || ld_get_enum(L, found, "metricType", mtypes, &mt) ||
+	    ld_get_enum(L, found, "useCachedMetrics", (const char *const[]){"false", "true", NULL}, &cached))
+		return -1;
+	if (cached)
+		return yt_err(L->e, yt_get(found, "useCachedMetrics"),
+			      "useCachedMetrics: true (the value of KEDA's last poll) is not modelled by headroom");
+	c->value_target = mt == 1;
 	c->keda = true;
 	c->lag_threshold = 10;
 	c->cooldown_period = cool * SIM_S;
@@ -583,12 +598,15 @@ int ld_kafka_check_target(struct ld *L, const struct ynode *at, const struct scn
 		if (!x->kafka)
 			continue;
 		const struct scn_kafka_consumer *c = &sc->kafka.consumers[x->kafka - 1];
-		if (m->target != HPA_TARGET_AVERAGE_VALUE || m->average_value != (double)c->lag_threshold)
+		bool same = c->value_target ? m->target == HPA_TARGET_VALUE && m->value == (double)c->lag_threshold
+					    : m->target == HPA_TARGET_AVERAGE_VALUE &&
+						      m->average_value == (double)c->lag_threshold;
+		if (!same)
 			return yt_err(L->e, at,
 				      "target: the series %s is a KEDA kafka trigger's (group '%s'): KEDA's HPA has "
-				      "target {type: AverageValue, averageValue: \"%lld\"}, its lagThreshold; this one "
-				      "differs",
-				      x->name, c->group, (long long)c->lag_threshold);
+				      "target {type: %s, %s: \"%lld\"}, its lagThreshold; this one differs",
+				      x->name, c->group, c->value_target ? "Value" : "AverageValue",
+				      c->value_target ? "value" : "averageValue", (long long)c->lag_threshold);
 	}
 	return 0;
 }

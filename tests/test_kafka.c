@@ -988,6 +988,13 @@ Test(kafka, a_pasted_scaled_object)
 		{"kind: ScaledObject", "kind: ScaledJob", "bad.yaml:14:", "ScaledObject"},
 		{"name: order}\n          pollingInterval", "name: payment}\n          pollingInterval", "bad.yaml:17:",
 		 "not this consumer's service"},
+		/* the trigger's own keys: Utilization is for cpu and memory; the polled value is not modelled */
+		{"            - type: kafka\n", "            - type: kafka\n              metricType: Utilization\n",
+		 "bad.yaml:25:", "not one of AverageValue, Value"},
+		{"            - type: kafka\n", "            - type: kafka\n              useCachedMetrics: true\n",
+		 "bad.yaml:25:", "useCachedMetrics: true"},
+		{"            - type: kafka\n", "            - type: kafka\n              metrictype: Value\n", "bad.yaml:25:",
+		 "did you mean 'metricType'"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char so[4096];
@@ -998,6 +1005,40 @@ Test(kafka, a_pasted_scaled_object)
 		snprintf(rest, sizeof rest, "%s", at + strlen(bad[i].from));
 		snprintf(at, sizeof so - (size_t)(at - so), "%s%s", bad[i].to, rest);
 		refused(so, bad[i].where, bad[i].what);
+	}
+	/* metricType: Value: KEDA's HPA targets the total lag as a Value of lagThreshold (25 here); the
+	 * HPA pasted with it loads, one with the AverageValue target is refused at its target. */
+	const char *targets[2] = {"{type: Value, value: '25'}", "{type: AverageValue, averageValue: '25'}"};
+	for (int i = 0; i < 2; i++) {
+		char svc[1024], so[4096], base[2048];
+		snprintf(svc, sizeof svc,
+			 "  order: {replicas: 1, resources: {requests: {cpu: '1'}}, cpu_per_request: 1ms, hpa: {apiVersion: "
+			 "autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: keda-hpa-order}, spec: "
+			 "{scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: order}, minReplicas: 1, "
+			 "maxReplicas: 12, metrics: [{type: External, external: {metric: {name: s0-kafka-payments-paid, "
+			 "selector: {matchLabels: {scaledobject.keda.sh/name: order}}}, target: %s}}]}}}\n",
+			 targets[i]);
+		const char *o = strstr(BASE, "  order: ");
+		cr_assert(o);
+		snprintf(base, sizeof base, "%.*s%s%s", (int)(o - BASE), BASE, svc, strchr(o, '\n') + 1);
+		snprintf(so, sizeof so, "%s%s", base, SO_BASE);
+		char *k = strstr(so, "            - type: kafka\n");
+		cr_assert(k);
+		char rest[4096];
+		snprintf(rest, sizeof rest, "%s", k + strlen("            - type: kafka\n"));
+		snprintf(k, sizeof so - (size_t)(k - so), "            - type: kafka\n              metricType: Value\n%s",
+			 rest);
+		struct scenario sc2;
+		struct herr e;
+		int rc = scn_parse(&sc2, "bad.yaml", so, strlen(so), &e);
+		if (i == 0) {
+			cr_expect_eq(rc, 0, "%s", e.msg);
+			if (!rc)
+				scn_free(&sc2);
+		} else {
+			cr_expect_eq(rc, -1);
+			cr_expect(strstr(e.msg, "bad.yaml:5:") && strstr(e.msg, "{type: Value, value: \"25\"}"), "%s", e.msg);
+		}
 	}
 }
 
