@@ -500,6 +500,14 @@ static int load_rollout(struct ld *L, const struct ynode *doc, void *ctx)
 	    !(spec = ld_need(L, doc, "spec", "a Rollout")) || ld_want_map(L, spec, "spec") ||
 	    ld_check_keys(L, spec, skeys, "spec"))
 		return -1;
+	if ((n = yt_get(spec, "progressDeadlineAbort"))) {
+		if (n->kind != Y_SCALAR || (strcmp(n->s, "true") && strcmp(n->s, "false")))
+			return yt_err(L->e, n, "progressDeadlineAbort: expected true or false");
+		if (!strcmp(n->s, "true")) /* it would abort a rollout stuck past progressDeadlineSeconds */
+			return yt_err(L->e, n, "progressDeadlineAbort: true (an abort when the rollout makes no progress "
+					       "for progressDeadlineSeconds) is not modelled by headroom; remove it or give "
+					       "false");
+	}
 	if ((n = yt_get(spec, "paused"))) {
 		if (n->kind != Y_SCALAR || (strcmp(n->s, "true") && strcmp(n->s, "false")))
 			return yt_err(L->e, n, "paused: expected true or false");

@@ -1123,6 +1123,14 @@ Test(rollout, bad_input)
 	memmove(sp + strlen(paused), sp, strlen(sp) + 1);
 	memcpy(sp, paused, strlen(paused));
 	load_fails(buf, "29:19", "paused: true holds the rollout");
+	/* progressDeadlineAbort: true would abort a stuck rollout, which the model does not: refused */
+	snprintf(buf, sizeof buf, "%s", good);
+	sp = strstr(buf, "          strategy:\n");
+	cr_assert(sp);
+	const char *pda = "          progressDeadlineAbort: true\n";
+	memmove(sp + strlen(pda), sp, strlen(sp) + 1);
+	memcpy(sp, pda, strlen(pda));
+	load_fails(buf, "29:34", "progressDeadlineAbort: true");
 	/* An HPA of a Deployment beside a rollout: the Rollout replaces the Deployment and its HPA scales
 	 * the Rollout (argo-rollouts docs/features/hpa-support.md); refused at the rollout (line 15 once the
 	 * one-line HPA is in), and accepted with kind Rollout. */
