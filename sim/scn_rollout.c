@@ -375,6 +375,14 @@ static int load_analysis(struct ld *L, const struct ynode *v, const char *what, 
 	return 0;
 }
 
+/* Both keys given as the same name (Argo's ValidateRolloutStrategyCanary and
+ * ValidateRolloutStrategyBlueGreen refuse it: DuplicatedServices*Message). */
+static bool same_service(const struct ynode *v, const char *a, const char *b)
+{
+	const struct ynode *x = yt_get(v, a), *y = yt_get(v, b);
+	return x && y && x->kind == Y_SCALAR && y->kind == Y_SCALAR && x->s[0] && !strcmp(x->s, y->s);
+}
+
 static int load_canary(struct ld *L, const struct ynode *v, struct tmpls *T)
 {
 	static const char *const keys[] = {"steps",
@@ -424,6 +432,10 @@ static int load_canary(struct ld *L, const struct ynode *v, struct tmpls *T)
 			      "(Argo Rollouts' validation)");
 	if (!d->max_surge.value && !d->max_unavailable.value)
 		return yt_err(L->e, v, "canary: maxSurge and maxUnavailable may not both be 0");
+	if (same_service(v, "canaryService", "stableService"))
+		return yt_err(L->e, yt_get(v, "stableService"),
+			      "stableService: the same as canaryService (Argo Rollouts' validation: they select "
+			      "different pods)");
 	d->abort_scale_down_delay = abort_s * SIM_S;
 	d->scale_down_delay = down_s * SIM_S;
 	if ((n = yt_get(v, "analysis")) && load_analysis(L, n, "analysis", T, true))
@@ -448,6 +460,9 @@ static int load_blue_green(struct ld *L, const struct ynode *v, struct tmpls *T)
 		return -1;
 	/* BlueGreenStrategy.AbortScaleDownDelaySeconds (default 30, utils/defaults/defaults.go) */
 	d->abort_scale_down_delay = abort_s * SIM_S;
+	if (same_service(v, "activeService", "previewService"))
+		return yt_err(L->e, yt_get(v, "activeService"),
+			      "activeService: the same as previewService (Argo Rollouts' validation)");
 	if ((n = yt_get(v, "prePromotionAnalysis")))
 		return yt_err(L->e, n, "prePromotionAnalysis: the preview takes no traffic in headroom (no test "
 				       "traffic is simulated), so it has nothing to measure; use postPromotionAnalysis");

@@ -1115,6 +1115,14 @@ Test(rollout, bad_input)
 	cr_assert(rv);
 	snprintf(rv, sizeof buf - (size_t)(rv - buf), "expect: [pay.rollout.promoted == true]\n");
 	load_fails(buf, "13:10", "service 'pay' has no rollout");
+	/* The same Service as canary and stable (or active and preview): refused, as Argo's validation does */
+	snprintf(buf, sizeof buf, "%s", good);
+	char *cs = strstr(buf, "              trafficRouting:");
+	cr_assert(cs);
+	const char *svcs = "              canaryService: pay\n              stableService: pay\n";
+	memmove(cs + strlen(svcs), cs, strlen(cs) + 1);
+	memcpy(cs, svcs, strlen(svcs));
+	load_fails(buf, "32:30", "the same as canaryService");
 	/* spec.paused: true would hold the rollout for ever (a person resumes it): refused, not ignored */
 	snprintf(buf, sizeof buf, "%s", good);
 	char *sp = strstr(buf, "          strategy:\n");
