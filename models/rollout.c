@@ -127,8 +127,10 @@ struct ro_plan ro_canary_plan(const struct scn_delivery *d, const struct ro_stat
 		p.rs = ro_routed_counts(st->n, w, st->weight, d->dynamic_stable_scale, st->aborted);
 		if (st->aborted) {
 			p.weight = ro_abort_weight(st->n, st->stable.available, st->weight, d->dynamic_stable_scale);
-			/* The canary stays up abortScaleDownDelaySeconds (with dynamic scaling it follows its weight). */
-			if (!d->dynamic_stable_scale && now < st->aborted_at + d->abort_scale_down_delay)
+			/* The canary stays up abortScaleDownDelaySeconds, for good when 0 (types.go: "0 means
+			 * canary pods are not scaled down"); with dynamic scaling it follows its weight. */
+			if (!d->dynamic_stable_scale &&
+			    (!d->abort_scale_down_delay || now < st->aborted_at + d->abort_scale_down_delay))
 				p.rs.canary = HR_MAX(p.rs.canary, st->canary.spec);
 			return p;
 		}
@@ -431,8 +433,8 @@ static enum am_phase measure(struct rollout *ro, struct am_run *a)
 	vstats_clear(&a->win[0]);
 	vstats_clear(&a->win[1]);
 	a->phase = am_metric_phase(a->m, &a->t);
-	log_row(ro, "measurement", json, "%s = %.4g: %s (failed %d/%d, inconclusive %d/%d, errors %d in a row/%d)",
-		a->m->name, value, am_phase_name(v), a->t.failed, a->m->failure_limit, a->t.inconclusive,
+	log_row(ro, "measurement", json, "%s = %.4g: %s%s (failed %d/%d, inconclusive %d/%d, errors %d in a row/%d)",
+		a->m->name, value, am_phase_name(v), a->m->dry_run ? " (dryRun: not acted on)" : "", a->t.failed, a->m->failure_limit, a->t.inconclusive,
 		a->m->inconclusive_limit, a->t.consecutive_errors, a->m->consecutive_error_limit);
 	if (a->phase != AM_RUNNING)
 		a->next = SIM_FOREVER;
@@ -454,11 +456,17 @@ static void analyse(struct rollout *ro)
 		enum am_phase ph = measure(ro, a);
 		char why[160];
 		snprintf(why, sizeof why, "metric %s %s", a->m->name, am_phase_name(ph));
+		if (a->m->dry_run) /* its verdicts are recorded, never acted on (analysis.go, dry-run metrics) */
+			continue;
 		if (ph == AM_FAILED || ph == AM_ERROR)
 			abort_rollout(ro, why);
 		else if (ph == AM_INCONCLUSIVE && ro->phase == RO_PROGRESSING) {
+			/* The run ends there: a metric Inconclusive (Failed, Error) terminates
+			 * the AnalysisRun, its other metrics measure no more (utils/analysis/
+			 * helpers.go IsTerminating), and the rollout waits. */
 			ro->phase = RO_PAUSED;
-			log_row(ro, "paused", NULL, "%s: the rollout waits for a person", why);
+			ro->analysing = false;
+			log_row(ro, "paused", NULL, "%s: the analysis ends, the rollout waits for a person", why);
 		}
 	}
 }
@@ -519,7 +527,9 @@ static void bg_reconcile(struct rollout *ro)
 			ro->rolled_back = now;
 			log_row(ro, "rolled-back", NULL, "the active service back on the old version");
 		}
-		scale(ro, (struct ro_counts){now < ro->aborted_at + d->abort_scale_down_delay ? nv.spec : 0, ro->n});
+		/* the preview set is kept abortScaleDownDelaySeconds, for good when 0 ("0 means not to scale down") */
+		bool keep = !d->abort_scale_down_delay || now < ro->aborted_at + d->abort_scale_down_delay;
+		scale(ro, (struct ro_counts){keep ? nv.spec : 0, ro->n});
 		return;
 	}
 	if (ro->phase == RO_PROMOTED) {
@@ -555,7 +565,7 @@ static void bg_reconcile(struct rollout *ro)
 	case BG_SWITCHED:
 		scale(ro, (struct ro_counts){ro->n, ro->n});
 		for (size_t i = 0; i < ro->n_am; i++)
-			if (ro->am[i].phase != AM_SUCCESSFUL)
+			if (ro->am[i].phase != AM_SUCCESSFUL && (!ro->am[i].m->dry_run || ro->am[i].phase == AM_RUNNING))
 				return;
 		promote(ro);
 		return;

@@ -481,6 +481,11 @@ static int resolve(struct parse *P, const char *tok, size_t len, struct expect *
 			bool group_slo = false;
 			for (size_t i = 0; i < P->sc->kafka.n_consumers; i++)
 				group_slo |= P->sc->kafka.consumers[i].service == svc && P->sc->kafka.consumers[i].has_slo;
+			if (m >= M_RO_ROLLED_BACK && m <= M_RO_EXTRA_COST && !s->delivery)
+				return fail(P, tok, "'%s': service '%s' has no rollout (give it rollout:)", name, head);
+			if ((m == M_RO_EXTRA_NODE_HOURS || m == M_RO_EXTRA_COST) && !P->sc->cluster.enabled)
+				return fail(P, tok, "'%s' needs a cluster (cluster: nodes or a provisioner); this scenario has none",
+					    name);
 			if (m == M_KAFKA_SLO_MET && !group_slo)
 				return fail(P, tok, "'%s': no consumer group of service '%s' has an slo (give one slo: {p99: 30s})",
 					    name, head);

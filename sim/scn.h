@@ -178,6 +178,8 @@ struct scn_hpa {
 	simtime initial_readiness_delay;   /* 30 s */
 	double scale_up_limit_factor;  /* legacy path: 2.0 (the Kubernetes tests use 8) */
 	double scale_up_limit_minimum; /* legacy path: 4.0 */
+	int ref_kind;            /* spec.scaleTargetRef.kind: 1 + its place in Deployment, StatefulSet,
+	                          * ReplicaSet, Rollout; 0: no manifest */
 };
 
 /*
@@ -830,6 +832,8 @@ struct scn_kafka_consumer {
 	                            * (the HPA's minReplicas stands) */
 	simtime cooldown_period; /* keda: cooldownPeriod, ns (300 s): inactive that long before zero */
 	simtime polling_interval;/* keda: pollingInterval, ns (30 s): how often KEDA checks activity */
+	bool value_target;       /* keda: the trigger's metricType is Value (its HPA targets the total lag),
+	                          * else AverageValue (the default) */
 };
 struct scn_kafka {
 	struct scn_kafka_topic *topics;       /* owned */

@@ -246,5 +246,8 @@ void ld_free_rollout(struct scn_service *s);
  * adds its series to external_metrics. */
 int ld_load_kafka(struct ld *L, const struct ynode *root, const struct ynode *v);
 void ld_free_kafka(struct scenario *sc);
+/* An HPA's External metric served by a KEDA kafka trigger: its target is
+ * the trigger's (AverageValue lagThreshold), or an error at `at`. */
+int ld_kafka_check_target(struct ld *L, const struct ynode *at, const struct scn_hpa_metric *m);
 
 #endif

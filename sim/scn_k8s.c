@@ -107,7 +107,7 @@ static int load_metadata(struct ld *L, const struct ynode *v, struct scn_hpa *h)
 	return 0;
 }
 
-static int load_target_ref(struct ld *L, const struct ynode *v)
+static int load_target_ref(struct ld *L, const struct ynode *v, struct scn_hpa *h)
 {
 	static const char *const keys[] = {"apiVersion", "kind", "name", NULL};
 	static const char *const kinds[] = {"Deployment", "StatefulSet", "ReplicaSet", "Rollout", NULL};
@@ -116,6 +116,7 @@ static int load_target_ref(struct ld *L, const struct ynode *v)
 	    !ld_need(L, v, "kind", "scaleTargetRef") || ld_get_enum(L, v, "kind", kinds, &kind) ||
 	    !ld_need(L, v, "name", "scaleTargetRef") || !ld_scalar(L, yt_get(v, "name"), "name"))
 		return -1;
+	h->ref_kind = 1 + kind;
 	return 0;
 }
 
@@ -205,6 +206,8 @@ static int load_external(struct ld *L, const struct ynode *v, struct scn_hpa_met
 	int rc = (sn = yt_get(mm, "selector")) ? ld_load_selector(L, sn, "selector", &sel) : 0;
 	if (!rc)
 		rc = ld_match_external(L, yt_get(mm, "name"), sn ? &sel : NULL, m);
+	if (!rc)
+		rc = ld_kafka_check_target(L, yt_get(x, "target"), m);
 	ld_free_selector(&sel);
 	return rc;
 }
@@ -322,7 +325,7 @@ static int load_hpa_spec(struct ld *L, const struct ynode *v, struct scn_hpa *h)
 	static const char *const keys[] = {"scaleTargetRef", "minReplicas", "maxReplicas", "metrics", "behavior", NULL};
 	int64_t lo = 1, hi = 0;
 	if (ld_want_map(L, v, "spec") || ld_check_keys(L, v, keys, "the HPA's spec") ||
-	    !ld_need(L, v, "scaleTargetRef", "spec") || load_target_ref(L, yt_get(v, "scaleTargetRef")) ||
+	    !ld_need(L, v, "scaleTargetRef", "spec") || load_target_ref(L, yt_get(v, "scaleTargetRef"), h) ||
 	    ld_get_int(L, v, "minReplicas", 1, MAX_HPA_REPLICAS, &lo) || !ld_need(L, v, "maxReplicas", "spec") ||
 	    ld_get_int(L, v, "maxReplicas", 1, MAX_HPA_REPLICAS, &hi))
 		return -1;

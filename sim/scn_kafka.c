@@ -255,6 +255,21 @@ static int load_scaled_object(struct ld *L, const struct ynode *v, struct scn_ka
 	}
 	if (!found)
 		return yt_err(L->e, trig, "triggers: no trigger of type kafka");
+	/* The trigger's own keys (apis/keda/v1alpha1 ScaleTriggers): metricType
+	 * sets the target KEDA writes into its HPA (AverageValue by default;
+	 * Utilization is only for cpu and memory); useCachedMetrics serves the
+	 * polled value, which headroom does not model. */
+	static const char *const tkeys[] = {"type", "name", "metadata", "metricType", "authenticationRef",
+					    "useCachedMetrics", NULL};
+	static const char *const mtypes[] = {"AverageValue", "Value", NULL};
+	int mt = 0, cached = 0;
+	if (ld_check_keys(L, found, tkeys, "a kafka trigger") || ld_get_enum(L, found, "metricType", mtypes, &mt) ||
+	    ld_get_enum(L, found, "useCachedMetrics", (const char *const[]){"false", "true", NULL}, &cached))
+		return -1;
+	if (cached)
+		return yt_err(L->e, yt_get(found, "useCachedMetrics"),
+			      "useCachedMetrics: true (the value of KEDA's last poll) is not modelled by headroom");
+	c->value_target = mt == 1;
 	c->keda = true;
 	c->lag_threshold = 10;
 	c->cooldown_period = cool * SIM_S;
@@ -377,6 +392,8 @@ static int load_consumer(struct ld *L, const struct ynode *root, const struct yn
 	const char *group = svc;
 	if ((n = yt_get(v, "group")) && !(group = ld_scalar(L, n, "group")))
 		return -1;
+	if (!group[0]) /* KafkaConsumer: an empty group.id cannot subscribe (InvalidGroupIdException) */
+		return yt_err(L->e, n, "group: an empty group.id: a consumer group needs a name");
 	c->group = xstrdup(group);
 	c->concurrency = (int)conc;
 	c->assignor = (enum scn_kafka_assignor)as;
@@ -490,6 +507,19 @@ static int check_graph(struct ld *L, const struct ynode *v)
 					       "keda: minReplicaCount, cooldownPeriod and pollingInterval belong to the "
 					       "service's one ScaledObject: give its triggers the same ones");
 		}
+		/* @RetryableTopic's retry topic is TOPIC-retry (spring-kafka
+		 * RetryTopicConstants.DEFAULT_RETRY_SUFFIX): a topic of that name in
+		 * kafka.topics would be the same Kafka topic, and its group's rows
+		 * would collide with the retry group's. */
+		for (size_t i = 0; c->retry_topics && i < k->n_topics; i++) {
+			const char *t = k->topics[c->topic].name, *r = k->topics[i].name;
+			size_t n = strlen(t);
+			if (!strncmp(r, t, n) && !strcmp(r + n, "-retry"))
+				return herr_at(L->e, L->sc->path, c->line, c->col,
+					       "retryable_topic: @RetryableTopic sends the failures of '%s' to '%s', which "
+					       "kafka.topics also defines (one Kafka topic): rename that topic",
+					       t, r);
+		}
 		for (size_t i = 0; i < j; i++)
 			if (!strcmp(k->consumers[i].group, c->group) && k->consumers[i].topic == c->topic)
 				return herr_at(L->e, L->sc->path, c->line, c->col,
@@ -552,4 +582,31 @@ void ld_free_kafka(struct scenario *sc)
 	free(k->producers);
 	free(k->consumers);
 	memset(k, 0, sizeof *k);
+}
+
+/* KEDA writes the HPA of a ScaledObject with one External metric per
+ * trigger whose target is the trigger's (kafka: AverageValue lagThreshold;
+ * pkg/scalers/kafka_scaler.go GetMetricSpecForScaling,
+ * GetMetricTargetMili). An HPA pasted with another target would scale on a
+ * number KEDA never sets, while the trigger's lagThreshold still caps the
+ * metric: refused. */
+int ld_kafka_check_target(struct ld *L, const struct ynode *at, const struct scn_hpa_metric *m)
+{
+	const struct scenario *sc = L->sc;
+	for (size_t i = 0; i < m->n_series; i++) {
+		const struct scn_ext_metric *x = &sc->external_metrics[m->series[i]];
+		if (!x->kafka)
+			continue;
+		const struct scn_kafka_consumer *c = &sc->kafka.consumers[x->kafka - 1];
+		bool same = c->value_target ? m->target == HPA_TARGET_VALUE && m->value == (double)c->lag_threshold
+					    : m->target == HPA_TARGET_AVERAGE_VALUE &&
+						      m->average_value == (double)c->lag_threshold;
+		if (!same)
+			return yt_err(L->e, at,
+				      "target: the series %s is a KEDA kafka trigger's (group '%s'): KEDA's HPA has "
+				      "target {type: %s, %s: \"%lld\"}, its lagThreshold; this one differs",
+				      x->name, c->group, c->value_target ? "Value" : "AverageValue",
+				      c->value_target ? "value" : "averageValue", (long long)c->lag_threshold);
+	}
+	return 0;
 }

@@ -17,6 +17,7 @@
  * `headroom: {query: ...}`: what it measures from the simulated requests.
  */
 #include <math.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,11 +29,21 @@
 static const char *const queries[] = {"canary-error-rate", "stable-error-rate", "canary-p99", "stable-p99",
 				      "canary-p99-delta", NULL};
 
+/* A template's spec.dryRun rule: a metricName regular expression. */
+struct dry_rule {
+	char *tmpl;             /* its template's name (owned) */
+	const struct ynode *at; /* its metricName, for errors */
+	size_t idx;             /* its place in the template's dryRun */
+	regex_t re;
+};
+
 /* The templates read so far (before the Rollout names them). */
 struct tmpls {
 	struct scn_delivery *d; /* metrics of every template land in d->metrics first */
 	struct am_metric *all;  /* every template's metrics (owned until moved) */
 	size_t n_all;
+	struct dry_rule *dry;   /* every template's dryRun rules (owned) */
+	size_t n_dry;
 };
 
 /* ---- conditions ---- */
@@ -170,8 +181,9 @@ static int load_metric(struct ld *L, const struct ynode *v, const char *tmpl, st
 	    load_cond(L, v, "successCondition", &am->success) || load_cond(L, v, "failureCondition", &am->failure) ||
 	    !(n = ld_need(L, v, "provider", "a metric")) || load_provider(L, n, am))
 		return -1;
-	/* No interval: one measurement (Argo's metric without interval). */
-	am->count = (int32_t)(count >= 0 ? count : am->interval ? 0 : 1);
+	/* No interval: one measurement; count 0 is no count (Argo's Metric.EffectiveCount,
+	 * pkg/apis/rollouts/v1alpha1/analysis_types.go). */
+	am->count = (int32_t)(count > 0 ? count : am->interval ? 0 : 1);
 	if (!am->interval && am->count > 1)
 		return yt_err(L->e, yt_get(v, "count"), "count: %d measurements need an interval", am->count);
 	am->failure_limit = (int32_t)fl;
@@ -211,6 +223,25 @@ static int load_template(struct ld *L, const struct ynode *doc, void *ctx)
 		return -1;
 	if (!ms->n)
 		return yt_err(L->e, ms, "metrics: an AnalysisTemplate needs at least one metric");
+	const struct ynode *dr = yt_get(spec, "dryRun");
+	if (dr && ld_want_seq(L, dr, "dryRun"))
+		return -1;
+	for (size_t i = 0; dr && i < dr->n; i++) {
+		static const char *const dkeys[] = {"metricName", NULL};
+		const struct ynode *r = dr->kid[i], *mn;
+		const char *re;
+		if (ld_want_map(L, r, "a dryRun rule") || ld_check_keys(L, r, dkeys, "a dryRun rule") ||
+		    !(mn = ld_need(L, r, "metricName", "a dryRun rule")) || !(re = ld_string(L, mn, "metricName")))
+			return -1;
+		T->dry = xrealloc(T->dry, (T->n_dry + 1) * sizeof *T->dry);
+		struct dry_rule *d = &T->dry[T->n_dry];
+		if (regcomp(&d->re, re, REG_EXTENDED | REG_NOSUB))
+			return yt_err(L->e, mn, "metricName: '%s' is not a regular expression", re);
+		d->tmpl = xstrdup(name);
+		d->at = mn;
+		d->idx = i;
+		T->n_dry++;
+	}
 	for (size_t i = 0; i < ms->n; i++) {
 		T->all = xrealloc(T->all, (T->n_all + 1) * sizeof *T->all);
 		struct am_metric *am = &T->all[T->n_all++];
@@ -300,6 +331,15 @@ static int load_analysis(struct ld *L, const struct ynode *v, const char *what, 
 		for (size_t j = 0; j < T->n_all; j++) {
 			if (strcmp(T->all[j].tmpl, name))
 				continue;
+			/* Argo flattens the templates' metrics and refuses a name twice
+			 * (utils/analysis/helpers.go, flattenMetrics: "two metrics have
+			 * the same name"). */
+			for (size_t k = 0; k < d->n_metrics; k++)
+				if (!strcmp(d->metrics[k].name, T->all[j].name))
+					return yt_err(L->e, n,
+						      "templateName: two metrics have the same name '%s' (template '%s' "
+						      "and template '%s'; Argo Rollouts refuses it)",
+						      T->all[j].name, d->metrics[k].tmpl, name);
 			d->metrics = xrealloc(d->metrics, (d->n_metrics + 1) * sizeof *d->metrics);
 			struct am_metric *am = &d->metrics[d->n_metrics++];
 			*am = T->all[j];
@@ -311,7 +351,36 @@ static int load_analysis(struct ld *L, const struct ynode *v, const char *what, 
 			return yt_err(L->e, n, "templateName: no AnalysisTemplate '%s' under the rollout's analysis:%s",
 				      name, T->n_all ? "" : " (it gives none)");
 	}
+	/* The dryRun rules of the templates named, over every metric of the
+	 * run (utils/analysis/helpers.go: the templates' dryRun merged, then
+	 * GetDryRunMetrics: regexp.MatchString, a rule matching nothing refused). */
+	for (size_t i = 0; i < T->n_dry; i++) {
+		const struct dry_rule *r = &T->dry[i];
+		bool named = false;
+		for (size_t j = 0; j < ts->n && !named; j++) {
+			const struct ynode *tn = yt_get(ts->kid[j], "templateName");
+			named = tn && tn->kind == Y_SCALAR && !strcmp(tn->s, r->tmpl);
+		}
+		if (!named)
+			continue;
+		size_t matched = 0;
+		for (size_t j = 0; j < d->n_metrics; j++)
+			if (!regexec(&r->re, d->metrics[j].name, 0, NULL, 0)) {
+				d->metrics[j].dry_run = true;
+				matched++;
+			}
+		if (!matched)
+			return yt_err(L->e, r->at, "metricName: dryRun[%zu]: Rule didn't match any metric name(s)", r->idx);
+	}
 	return 0;
+}
+
+/* Both keys given as the same name (Argo's ValidateRolloutStrategyCanary and
+ * ValidateRolloutStrategyBlueGreen refuse it: DuplicatedServices*Message). */
+static bool same_service(const struct ynode *v, const char *a, const char *b)
+{
+	const struct ynode *x = yt_get(v, a), *y = yt_get(v, b);
+	return x && y && x->kind == Y_SCALAR && y->kind == Y_SCALAR && x->s[0] && !strcmp(x->s, y->s);
 }
 
 static int load_canary(struct ld *L, const struct ynode *v, struct tmpls *T)
@@ -349,13 +418,24 @@ static int load_canary(struct ld *L, const struct ynode *v, struct tmpls *T)
 		if (d->dynamic_stable_scale && !d->traffic_routing)
 			return yt_err(L->e, n, "dynamicStableScale: needs trafficRouting (Argo Rollouts' validation)");
 	}
-	if (!d->traffic_routing && (yt_get(v, "abortScaleDownDelaySeconds") || yt_get(v, "scaleDownDelaySeconds")))
-		return yt_err(L->e, yt_get(v, "scaleDownDelaySeconds") ? yt_get(v, "scaleDownDelaySeconds")
-								     : yt_get(v, "abortScaleDownDelaySeconds"),
-			      "scaleDownDelaySeconds and abortScaleDownDelaySeconds need trafficRouting (Argo Rollouts' "
-			      "validation)");
+	/* Argo's ValidateRolloutStrategyCanary (pkg/apis/rollouts/validation/validation.go):
+	 * scaleDownDelaySeconds needs trafficRouting, and not with dynamicStableScale;
+	 * abortScaleDownDelaySeconds without a router is accepted and does nothing
+	 * ("not applicable for basic canary"). */
+	if (!d->traffic_routing && yt_get(v, "scaleDownDelaySeconds"))
+		return yt_err(L->e, yt_get(v, "scaleDownDelaySeconds"),
+			      "scaleDownDelaySeconds: Canary scaleDownDelaySeconds can only be used with traffic routing "
+			      "(Argo Rollouts' validation)");
+	if (d->dynamic_stable_scale && yt_get(v, "scaleDownDelaySeconds"))
+		return yt_err(L->e, yt_get(v, "dynamicStableScale"),
+			      "dynamicStableScale: Canary dynamicStableScale cannot be used with scaleDownDelaySeconds "
+			      "(Argo Rollouts' validation)");
 	if (!d->max_surge.value && !d->max_unavailable.value)
 		return yt_err(L->e, v, "canary: maxSurge and maxUnavailable may not both be 0");
+	if (same_service(v, "canaryService", "stableService"))
+		return yt_err(L->e, yt_get(v, "stableService"),
+			      "stableService: the same as canaryService (Argo Rollouts' validation: they select "
+			      "different pods)");
 	d->abort_scale_down_delay = abort_s * SIM_S;
 	d->scale_down_delay = down_s * SIM_S;
 	if ((n = yt_get(v, "analysis")) && load_analysis(L, n, "analysis", T, true))
@@ -367,15 +447,22 @@ static int load_blue_green(struct ld *L, const struct ynode *v, struct tmpls *T)
 {
 	static const char *const keys[] = {"activeService",	    "previewService",	    "previewReplicaCount",
 					   "autoPromotionEnabled",  "autoPromotionSeconds", "scaleDownDelaySeconds",
-					   "postPromotionAnalysis", "prePromotionAnalysis", NULL};
+					   "postPromotionAnalysis", "prePromotionAnalysis", "abortScaleDownDelaySeconds",
+					   NULL};
 	struct scn_delivery *d = T->d;
 	const struct ynode *n;
-	int64_t down_s = 30, preview = -1;
+	int64_t down_s = 30, preview = -1, abort_s = 30;
 	if (ld_want_map(L, v, "blueGreen") || ld_check_keys(L, v, keys, "blueGreen") ||
 	    ld_get_int(L, v, "previewReplicaCount", 0, MAX_REPLICAS, &preview) ||
 	    get_secs(L, v, "autoPromotionSeconds", MAX_DELAY, &d->auto_promotion_after) ||
-	    ld_get_int(L, v, "scaleDownDelaySeconds", 0, 86400, &down_s))
+	    ld_get_int(L, v, "scaleDownDelaySeconds", 0, 86400, &down_s) ||
+	    ld_get_int(L, v, "abortScaleDownDelaySeconds", 0, 86400, &abort_s))
 		return -1;
+	/* BlueGreenStrategy.AbortScaleDownDelaySeconds (default 30, utils/defaults/defaults.go) */
+	d->abort_scale_down_delay = abort_s * SIM_S;
+	if (same_service(v, "activeService", "previewService"))
+		return yt_err(L->e, yt_get(v, "activeService"),
+			      "activeService: the same as previewService (Argo Rollouts' validation)");
 	if ((n = yt_get(v, "prePromotionAnalysis")))
 		return yt_err(L->e, n, "prePromotionAnalysis: the preview takes no traffic in headroom (no test "
 				       "traffic is simulated), so it has nothing to measure; use postPromotionAnalysis");
@@ -428,6 +515,21 @@ static int load_rollout(struct ld *L, const struct ynode *doc, void *ctx)
 	    !(spec = ld_need(L, doc, "spec", "a Rollout")) || ld_want_map(L, spec, "spec") ||
 	    ld_check_keys(L, spec, skeys, "spec"))
 		return -1;
+	if ((n = yt_get(spec, "progressDeadlineAbort"))) {
+		if (n->kind != Y_SCALAR || (strcmp(n->s, "true") && strcmp(n->s, "false")))
+			return yt_err(L->e, n, "progressDeadlineAbort: expected true or false");
+		if (!strcmp(n->s, "true")) /* it would abort a rollout stuck past progressDeadlineSeconds */
+			return yt_err(L->e, n, "progressDeadlineAbort: true (an abort when the rollout makes no progress "
+					       "for progressDeadlineSeconds) is not modelled by headroom; remove it or give "
+					       "false");
+	}
+	if ((n = yt_get(spec, "paused"))) {
+		if (n->kind != Y_SCALAR || (strcmp(n->s, "true") && strcmp(n->s, "false")))
+			return yt_err(L->e, n, "paused: expected true or false");
+		if (!strcmp(n->s, "true"))
+			return yt_err(L->e, n, "paused: true holds the rollout until a person resumes it, which a "
+					       "simulation never does; remove it or give false");
+	}
 	d->name = xstrdup(name ? name : R->s->name);
 	int64_t replicas = R->s->replicas;
 	if ((n = yt_get(spec, "replicas")) && ld_get_int(L, spec, "replicas", 0, MAX_REPLICAS, &replicas))
@@ -512,6 +614,15 @@ int ld_load_rollout(struct ld *L, const struct ynode *v, struct scn_service *s)
 		return yt_err(L->e, yt_get(v, "at"), "at: %s is not before the end of the run (duration %gs): the "
 						       "rollout would never start",
 			      yt_get(v, "at")->s, (double)L->sc->duration / SIM_S);
+	/* The Rollout replaces the service's Deployment: an HPA of it scales the
+	 * Rollout (scaleTargetRef.kind: Rollout, argo-rollouts docs/features/hpa-support.md);
+	 * one naming a Deployment would find none. */
+	if (s->hpa.enabled && s->hpa.ref_kind && s->hpa.ref_kind != 4)
+		return yt_err(L->e, v, "rollout: service '%s' has an HPA whose scaleTargetRef is a %s; with a rollout "
+				       "it scales the Rollout: give scaleTargetRef {apiVersion: argoproj.io/v1alpha1, "
+				       "kind: Rollout, name: %s}",
+			      s->name, s->hpa.ref_kind == 1 ? "Deployment" : s->hpa.ref_kind == 2 ? "StatefulSet" : "ReplicaSet",
+			      s->name);
 	if (!(n = yt_get(v, "version")))
 		return yt_err(L->e, v, "rollout: a rollout needs a second version: give version: {cpu_factor, latency, "
 				       "error_rate, app_start} (what the new release does differently)");
@@ -524,7 +635,7 @@ int ld_load_rollout(struct ld *L, const struct ynode *v, struct scn_service *s)
 			return -1;
 		d->retries = (int32_t)attempts;
 	}
-	struct tmpls T = {d, NULL, 0};
+	struct tmpls T = {d, NULL, 0, NULL, 0};
 	int rc = 0;
 	if ((n = yt_get(v, "analysis"))) {
 		rc = ld_want_seq(L, n, "analysis");
@@ -538,5 +649,10 @@ int ld_load_rollout(struct ld *L, const struct ynode *v, struct scn_service *s)
 	for (size_t i = 0; i < T.n_all; i++)
 		free_metric(&T.all[i]);
 	free(T.all);
+	for (size_t i = 0; i < T.n_dry; i++) {
+		regfree(&T.dry[i].re);
+		free(T.dry[i].tmpl);
+	}
+	free(T.dry);
 	return rc;
 }

@@ -70,6 +70,7 @@ struct am_metric {
 	int32_t consecutive_error_limit; /* consecutiveErrorLimit (4) */
 	struct am_cond success, failure; /* successCondition, failureCondition */
 	int line, col;
+	bool dry_run;              /* a template's spec.dryRun matches its name: measured, never aborts or pauses */
 };
 
 struct scn_delivery {

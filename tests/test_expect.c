@@ -486,8 +486,7 @@ Test(expect, sink_asks_for_pod_samples_only_for_its_next)
 	struct scenario sc;
 	load_one(&sc, "a.replicas.max >= 2", true);
 	int n = 0;
-	struct sink next = {&n,   NULL, NULL, NULL, NULL, NULL, count_pod_sample, NULL, NULL,
-			    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+	struct sink next = {.ctx = &n, .pod_sample = count_pod_sample};
 	struct exp_results r;
 	expect_results_init(&r, &sc, &next);
 	struct sink out = expect_sink(&r);

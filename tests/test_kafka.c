@@ -320,9 +320,15 @@ static simtime at_ev(struct sim *s, void *obj, uint64_t arg)
 static void run_k(const struct scenario *sc, struct krun *k, simtime t, void (*at)(struct world *w))
 {
 	struct sim s;
-	struct sink out = {k,	    k_sample,	    k_summary, k_decision,  NULL,	  NULL, NULL,
-			   NULL, NULL, k_kafka, k_kafka_summary, k_sagas, k_partition, k_saga_sample,
-			   NULL, NULL, NULL};
+	struct sink out = {.ctx = k,
+			   .sample = k_sample,
+			   .summary = k_summary,
+			   .decision = k_decision,
+			   .kafka = k_kafka,
+			   .kafka_summary = k_kafka_summary,
+			   .sagas = k_sagas,
+			   .kafka_partition = k_partition,
+			   .saga_sample = k_saga_sample};
 	sim_init(&s, sc->seed, sc->duration);
 	struct world *w = world_new(&s, sc, &out);
 	k->w = w;
@@ -909,6 +915,18 @@ Test(kafka, bad_input)
 		"  producers: [{service: payment, topic: t}]\n"
 		"  consumers: [{service: order, topic: t, slo: {p99: 1s, p50: 1s}}]\n",
 		"bad.yaml:9:", "one objective per consumer group");
+	/* A topic named as a consumer's @RetryableTopic retry topic (TOPIC-retry): the same Kafka topic,
+	 * and its group's rows collided with the retry group's at the store (a run that validated). */
+	refused("  topics: [{name: t, partitions: 2}, {name: t-retry, partitions: 2}]\n"
+		"  producers: [{service: payment, topic: t}, {service: payment, topic: t-retry, on: failure}]\n"
+		"  consumers:\n"
+		"    - {service: order, topic: t, group: g, retryable_topic: {attempts: 3}}\n"
+		"    - {service: order, topic: t-retry, group: g}\n",
+		"bad.yaml:10:7:", "which kafka.topics also defines");
+	refused("  topics: [{name: t, partitions: 1}]\n"
+		"  producers: [{service: payment, topic: t}]\n"
+		"  consumers: [{service: order, topic: t, group: ''}]\n",
+		"bad.yaml:9:", "an empty group.id");
 }
 
 #define SO_BASE \
@@ -970,6 +988,13 @@ Test(kafka, a_pasted_scaled_object)
 		{"kind: ScaledObject", "kind: ScaledJob", "bad.yaml:14:", "ScaledObject"},
 		{"name: order}\n          pollingInterval", "name: payment}\n          pollingInterval", "bad.yaml:17:",
 		 "not this consumer's service"},
+		/* the trigger's own keys: Utilization is for cpu and memory; the polled value is not modelled */
+		{"            - type: kafka\n", "            - type: kafka\n              metricType: Utilization\n",
+		 "bad.yaml:25:", "not one of AverageValue, Value"},
+		{"            - type: kafka\n", "            - type: kafka\n              useCachedMetrics: true\n",
+		 "bad.yaml:25:", "useCachedMetrics: true"},
+		{"            - type: kafka\n", "            - type: kafka\n              metrictype: Value\n", "bad.yaml:25:",
+		 "did you mean 'metricType'"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char so[4096];
@@ -980,6 +1005,40 @@ Test(kafka, a_pasted_scaled_object)
 		snprintf(rest, sizeof rest, "%s", at + strlen(bad[i].from));
 		snprintf(at, sizeof so - (size_t)(at - so), "%s%s", bad[i].to, rest);
 		refused(so, bad[i].where, bad[i].what);
+	}
+	/* metricType: Value: KEDA's HPA targets the total lag as a Value of lagThreshold (25 here); the
+	 * HPA pasted with it loads, one with the AverageValue target is refused at its target. */
+	const char *targets[2] = {"{type: Value, value: '25'}", "{type: AverageValue, averageValue: '25'}"};
+	for (int i = 0; i < 2; i++) {
+		char svc[1024], so[4096], base[2048];
+		snprintf(svc, sizeof svc,
+			 "  order: {replicas: 1, resources: {requests: {cpu: '1'}}, cpu_per_request: 1ms, hpa: {apiVersion: "
+			 "autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: keda-hpa-order}, spec: "
+			 "{scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: order}, minReplicas: 1, "
+			 "maxReplicas: 12, metrics: [{type: External, external: {metric: {name: s0-kafka-payments-paid, "
+			 "selector: {matchLabels: {scaledobject.keda.sh/name: order}}}, target: %s}}]}}}\n",
+			 targets[i]);
+		const char *o = strstr(BASE, "  order: ");
+		cr_assert(o);
+		snprintf(base, sizeof base, "%.*s%s%s", (int)(o - BASE), BASE, svc, strchr(o, '\n') + 1);
+		snprintf(so, sizeof so, "%s%s", base, SO_BASE);
+		char *k = strstr(so, "            - type: kafka\n");
+		cr_assert(k);
+		char rest[4096];
+		snprintf(rest, sizeof rest, "%s", k + strlen("            - type: kafka\n"));
+		snprintf(k, sizeof so - (size_t)(k - so), "            - type: kafka\n              metricType: Value\n%s",
+			 rest);
+		struct scenario sc2;
+		struct herr e;
+		int rc = scn_parse(&sc2, "bad.yaml", so, strlen(so), &e);
+		if (i == 0) {
+			cr_expect_eq(rc, 0, "%s", e.msg);
+			if (!rc)
+				scn_free(&sc2);
+		} else {
+			cr_expect_eq(rc, -1);
+			cr_expect(strstr(e.msg, "bad.yaml:5:") && strstr(e.msg, "{type: Value, value: \"25\"}"), "%s", e.msg);
+		}
 	}
 }
 
@@ -1000,7 +1059,7 @@ Test(kafka, consumer_of_an_unproduced_topic_is_a_warning)
 Test(kafka, keda_trigger_feeds_the_hpa)
 {
 	/* The HPA KEDA makes, pasted: s0-kafka-TOPIC, scaledobject.keda.sh/name. */
-	const char *text =
+	static const char text[] =
 		"name: keda\n"
 		"seed: 3\n"
 		"duration: 5m\n"
@@ -1031,16 +1090,38 @@ Test(kafka, keda_trigger_feeds_the_hpa)
 	load_text(&sc, text);
 	struct krun *k = calloc(1, sizeof *k);
 	run_k(&sc, k, 0, NULL);
-	/* 300/s against 100/s a pod: lag grows, the HPA adds pods; KEDA's cap
-	 * (4 partitions x 100) keeps the metric at 400 at most, so at most 4
-	 * pods are asked for (the 5th would idle). */
+	/* 300/s against 100/s a pod: lag grows, the HPA adds pods. KEDA's cap
+	 * (kafka_scaler.go getTotalLag): a lag whose lag / 100 (integer
+	 * division) exceeds the 4 partitions is served as 4 x 100; a lag of
+	 * 400 to 499 is not capped, so the HPA may ask for 5 pods, one idle
+	 * (keda#4483), never more. */
 	int most = 0;
 	for (size_t i = 0; i < k->n_rows; i++) {
-		cr_assert_leq(k->rows[i].keda_metric, 400.0);
+		int64_t lag = k->rows[i].lag;
+		double want = lag / 100 > 4 ? 400.0 : (double)lag;
+		cr_assert_float_eq(k->rows[i].keda_metric, want, 1e-9, "at %g: lag %lld served as %g", k->rows[i].t_s,
+				   (long long)lag, k->rows[i].keda_metric);
+		cr_assert_leq(k->rows[i].keda_metric, 499.0);
 		most = k->rows[i].members > most ? k->rows[i].members : most;
 	}
-	cr_assert_eq(most, 4, "members %d", most);
+	cr_assert_geq(most, 4, "members %d", most);
+	cr_assert_leq(most, 5, "members %d: more than partitions + 1", most);
 	cr_assert_gt(k->sums[0].rebalances, 0);
 	free(k);
 	scn_free(&sc);
+	/* KEDA's HPA targets the trigger's lagThreshold as an AverageValue
+	 * (kafka_scaler.go GetMetricSpecForScaling): another target, which KEDA
+	 * never writes, is refused at the target (line 22). */
+	const char *bad[2] = {"target: {type: AverageValue, averageValue: '50'}", "target: {type: Value, value: '100'}"};
+	for (int i = 0; i < 2; i++) {
+		char buf[sizeof text + 64];
+		const char *at = strstr(text, "target: {type: AverageValue, averageValue: '100'}");
+		cr_assert(at);
+		snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - text), text, bad[i],
+			 at + strlen("target: {type: AverageValue, averageValue: '100'}"));
+		struct herr e;
+		cr_assert_eq(scn_parse(&sc, "keda.yaml", buf, strlen(buf), &e), -1, "loaded: %s", bad[i]);
+		cr_expect(!strncmp(e.msg, "keda.yaml:22:23: target:", 24), "%s", e.msg);
+		cr_expect(strstr(e.msg, "averageValue: \"100\"}, its lagThreshold"), "%s", e.msg);
+	}
 }

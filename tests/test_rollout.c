@@ -185,6 +185,12 @@ Test(rollout, abort_keeps_the_canary_for_its_delay)
 	cr_expect_eq(p.rs.canary, 0);
 	cr_expect_eq(p.rs.stable, 10);
 	cr_expect_not(p.advance);
+	/* abortScaleDownDelaySeconds: 0 keeps the canary pods (argo-rollouts
+	 * pkg/apis/rollouts/v1alpha1/types.go: "0 means canary pods are not scaled down") */
+	d.abort_scale_down_delay = 0;
+	p = ro_canary_plan(&d, &st, SIM_HOUR);
+	cr_expect_eq(p.rs.canary, 1, "abortScaleDownDelaySeconds 0: the canary is not scaled down");
+	cr_expect_eq(p.weight, 0);
 }
 
 Test(rollout, dynamic_abort_steps_back_as_stable_pods_come)
@@ -536,6 +542,46 @@ Test(rollout, run_blue_green_holds_twice_the_pods_until_after_the_switch)
 	}
 }
 
+Test(rollout, run_blue_green_abort_scales_the_new_set_down_after_its_delay)
+{
+	/* 10 % 5xx: the post-promotion analysis fails at its first measurement, the active service goes
+	 * back to the old version, and the new set is scaled down after the blueGreen's own
+	 * abortScaleDownDelaySeconds (a BlueGreenStrategy field, argo-rollouts
+	 * pkg/apis/rollouts/v1alpha1/types.go): 5 s here, not the default 30 s; and 0 keeps it ("0 means
+	 * not to scale down"). */
+	for (int delay = 5; delay >= 0; delay -= 5) {
+		char text[4096];
+		snprintf(text, sizeof text,
+			 SCN_HEAD "      version: {error_rate: 10%%}\n" SCN_ANALYSIS
+				  "      manifest:\n"
+				  "        apiVersion: argoproj.io/v1alpha1\n"
+				  "        kind: Rollout\n"
+				  "        spec:\n"
+				  "          strategy:\n"
+				  "            blueGreen: {activeService: pay, previewService: pay-preview, "
+				  "abortScaleDownDelaySeconds: %d,\n"
+				  "                        postPromotionAnalysis: {templates: [{templateName: errors}]}}\n",
+			 delay);
+		run_text(text, 5);
+		double sw = first("switched"), abort = first("aborted"), back = first("rolled-back");
+		cr_assert_gt(sw, 60);
+		cr_expect_float_eq(abort, sw + 60, 1e-9, "the first measurement one interval after the switch: %g", abort);
+		cr_expect_float_eq(back, abort, 1e-9);
+		cr_expect_eq(first("promoted"), -1);
+		int seen = 0;
+		for (size_t i = 0; i < n_vrows; i++) {
+			const struct row_version *v = &vrows[i];
+			if (v->version == 1 && v->t_s >= abort + 15) {
+				seen++;
+				cr_expect_eq(v->pods, delay ? 0 : 4, "delay %d: new version at %g (abort at %g): %d pods", delay,
+					     v->t_s, abort, v->pods);
+				cr_expect_eq(v->weight, 0);
+			}
+		}
+		cr_expect_gt(seen, 0);
+	}
+}
+
 /* The client's error rate after the weight is set, from the service's samples. */
 static double client_error_rate(const struct memsink *m, double after, int64_t *ended)
 {
@@ -691,6 +737,85 @@ Test(rollout, run_inconclusive_pauses)
 	for (size_t i = 0; i < n_drows; i++)
 		if (!strcmp(drows[i].event, "weight"))
 			cr_expect_eq(drows[i].weight, 20, "weight %d at %g", drows[i].weight, drows[i].t);
+}
+
+Test(rollout, run_count_0_without_interval_is_one_measurement)
+{
+	/* Argo's Metric.EffectiveCount (pkg/apis/rollouts/v1alpha1/analysis_types.go): count 0 or none
+	 * without an interval is one measurement, 1 minute after the analysis starts here; not a
+	 * measurement every reconcile. */
+	char text[4096];
+	snprintf(text, sizeof text, "%s",
+		 SCN_HEAD "      version: {}\n" SCN_ANALYSIS SCN_ROLLOUT("[{setWeight: 20}, {pause: {}}]"));
+	char *f = strstr(text, "interval: 1m");
+	cr_assert(f);
+	memcpy(f, "count: 0    ", 12);
+	run_text(text, 5);
+	int n = 0;
+	for (size_t i = 0; i < n_drows; i++)
+		n += !strcmp(drows[i].event, "measurement");
+	cr_expect_eq(n, 1, "%d measurements", n);
+	cr_expect_eq(first("aborted"), -1);
+}
+
+Test(rollout, run_dry_run_metric_is_measured_not_acted_on)
+{
+	/* 10 % 5xx fails the error-rate metric at every measurement; a template's spec.dryRun naming it
+	 * (a regular expression, argo-rollouts utils/analysis/helpers.go GetDryRunMetrics) keeps its
+	 * verdicts out of the rollout's: Failed measurements, no abort, and the release is promoted. */
+	char text[4096];
+	snprintf(text, sizeof text, "%s",
+		 SCN_HEAD "      version: {error_rate: 10%}\n" SCN_ANALYSIS
+			  SCN_ROLLOUT("[{setWeight: 50}, {pause: {duration: 3m}}]"));
+	char *f = strstr(text, "            metrics:\n");
+	cr_assert(f);
+	const char *dry = "            dryRun: [{metricName: 'error-.*'}]\n";
+	memmove(f + strlen(dry), f, strlen(f) + 1);
+	memcpy(f, dry, strlen(dry));
+	run_text(text, 5);
+	int failed = 0;
+	for (size_t i = 0; i < n_drows; i++)
+		if (!strcmp(drows[i].event, "measurement")) {
+			cr_expect(strstr(drows[i].detail, "Failed (dryRun"), "%s", drows[i].detail);
+			failed++;
+		}
+	cr_expect_geq(failed, 1);
+	cr_expect_eq(first("aborted"), -1);
+	cr_expect_gt(first("promoted"), 60);
+}
+
+Test(rollout, run_inconclusive_ends_the_analysis)
+{
+	/* 2 % errors: error-rate (success below 1 %, failure above 5 %) is Inconclusive at its first
+	 * measurement, 60 s after the start; a second metric failing above 1.5 % would measure 10 s
+	 * later (initialDelay 10s). An Inconclusive metric terminates the AnalysisRun (argo-rollouts
+	 * utils/analysis/helpers.go IsTerminating): the second never measures, and the rollout stays
+	 * paused rather than aborting. */
+	char text[4096];
+	snprintf(text, sizeof text, "%s",
+		 SCN_HEAD "      version: {error_rate: 2%}\n" SCN_ANALYSIS
+			  SCN_ROLLOUT("[{setWeight: 50}, {pause: {duration: 5m}}]"));
+	char *f = strstr(text, "failureCondition: 'result[0] > 0.03'");
+	cr_assert(f);
+	const char *both = "successCondition: 'result[0] < 0.01', failureCondition: 'result[0] > 0.05'";
+	const char *rest = f + strlen("failureCondition: 'result[0] > 0.03'");
+	memmove(f + strlen(both), rest, strlen(rest) + 1);
+	memcpy(f, both, strlen(both));
+	char *m = strstr(text, "                 provider: {headroom: {query: canary-error-rate}}}\n");
+	cr_assert(m);
+	m += strlen("                 provider: {headroom: {query: canary-error-rate}}}\n");
+	const char *second = "              - {name: strict, interval: 1m, initialDelay: 10s, failureCondition: 'result[0] > 0.015',\n"
+			     "                 provider: {headroom: {query: canary-error-rate}}}\n";
+	memmove(m + strlen(second), m, strlen(m) + 1);
+	memcpy(m, second, strlen(second));
+	run_text(text, 5);
+	double paused = first("paused");
+	cr_assert_gt(paused, 60);
+	cr_expect_eq(first("aborted"), -1, "aborted at %g after the pause at %g", first("aborted"), paused);
+	int after = 0;
+	for (size_t i = 0; i < n_drows; i++)
+		after += !strcmp(drows[i].event, "measurement") && drows[i].t > paused;
+	cr_expect_eq(after, 0, "%d measurements after the analysis ended", after);
 }
 
 Test(rollout, run_new_versions_cpu)
@@ -931,4 +1056,114 @@ Test(rollout, bad_input)
 	cr_assert(at);
 	memcpy(at, "at: 9h", 6); /* after the 12 minutes of the run */
 	load_fails(buf, "14:11", "not before the end of the run");
+	/* A metric name twice in the flattened templates: Argo refuses it (utils/analysis/helpers.go,
+	 * flattenMetrics: "two metrics have the same name"). */
+	snprintf(buf, sizeof buf, "%s",
+		 SCN_HEAD "      version: {}\n" SCN_ANALYSIS SCN_ROLLOUT("[{setWeight: 10}]"));
+	char *tn = strstr(buf, "[{templateName: errors}]");
+	cr_assert(tn);
+	char tail[2048];
+	snprintf(tail, sizeof tail, "%s", tn + strlen("[{templateName: errors}]"));
+	snprintf(tn, sizeof buf - (size_t)(tn - buf), "[{templateName: errors}, {templateName: errors}]%s", tail);
+	load_fails(buf, "32:77", "two metrics have the same name 'error-rate'");
+	/* A dryRun rule matching no metric is refused, as GetDryRunMetrics does; so is one that is not a
+	 * regular expression. The rule is line 21, before the metrics. */
+	const char *good = SCN_HEAD "      version: {}\n" SCN_ANALYSIS SCN_ROLLOUT("[{setWeight: 10}]");
+	const char *dry[2] = {"            dryRun: [{metricName: latency}]\n", "            dryRun: [{metricName: '('}]\n"};
+	const char *why[2] = {"dryRun[0]: Rule didn't match any metric name(s)", "not a regular expression"};
+	const char *pos[2] = {"21:35", "21:36"}; /* a quoted scalar's place is its text's */
+	for (int i = 0; i < 2; i++) {
+		snprintf(buf, sizeof buf, "%s", good);
+		char *mt = strstr(buf, "            metrics:\n");
+		cr_assert(mt);
+		memmove(mt + strlen(dry[i]), mt, strlen(mt) + 1);
+		memcpy(mt, dry[i], strlen(dry[i]));
+		load_fails(buf, pos[i], why[i]);
+	}
+	/* Argo's canary validation (pkg/apis/rollouts/validation/validation.go): dynamicStableScale
+	 * with scaleDownDelaySeconds is refused; abortScaleDownDelaySeconds without a router is
+	 * accepted (not applicable to a basic canary), scaleDownDelaySeconds is not. */
+	snprintf(buf, sizeof buf, "%s", good);
+	char *an = strstr(buf, "              analysis: {templates");
+	cr_assert(an);
+	const char *dss = "              dynamicStableScale: true\n              scaleDownDelaySeconds: 30\n";
+	memmove(an + strlen(dss), an, strlen(an) + 1);
+	memcpy(an, dss, strlen(dss));
+	load_fails(buf, "32:35", "cannot be used with scaleDownDelaySeconds");
+	for (int i = 0; i < 2; i++) {
+		snprintf(buf, sizeof buf, "%s", good);
+		char *tr = strstr(buf, "              trafficRouting: {istio: {virtualService: {name: pay}}}\n");
+		cr_assert(tr);
+		const char *basic = i ? "              scaleDownDelaySeconds: 30\n" : "              abortScaleDownDelaySeconds: 30\n";
+		const char *rest = tr + strlen("              trafficRouting: {istio: {virtualService: {name: pay}}}\n");
+		memmove(tr + strlen(basic), rest, strlen(rest) + 1);
+		memcpy(tr, basic, strlen(basic));
+		if (i) {
+			load_fails(buf, "31:38", "can only be used with traffic routing");
+			continue;
+		}
+		struct scenario sc;
+		struct herr e;
+		cr_expect_eq(scn_parse(&sc, "ok.yaml", buf, strlen(buf), &e), 0, "%s", e.msg);
+		scn_free(&sc);
+	}
+	/* Expectations on a rollout that is not there, or on its cost without a cluster, are refused as
+	 * the Kafka ones are (a run would only say "no data"). */
+	snprintf(buf, sizeof buf, "%sexpect: [pay.rollout.extra_cost <= 1]\n", good);
+	load_fails(buf, "34:10", "needs a cluster");
+	char *rv = strstr(buf, "    rollout:\n");
+	cr_assert(rv);
+	snprintf(rv, sizeof buf - (size_t)(rv - buf), "expect: [pay.rollout.promoted == true]\n");
+	load_fails(buf, "13:10", "service 'pay' has no rollout");
+	/* The same Service as canary and stable (or active and preview): refused, as Argo's validation does */
+	snprintf(buf, sizeof buf, "%s", good);
+	char *cs = strstr(buf, "              trafficRouting:");
+	cr_assert(cs);
+	const char *svcs = "              canaryService: pay\n              stableService: pay\n";
+	memmove(cs + strlen(svcs), cs, strlen(cs) + 1);
+	memcpy(cs, svcs, strlen(svcs));
+	load_fails(buf, "32:30", "the same as canaryService");
+	/* spec.paused: true would hold the rollout for ever (a person resumes it): refused, not ignored */
+	snprintf(buf, sizeof buf, "%s", good);
+	char *sp = strstr(buf, "          strategy:\n");
+	cr_assert(sp);
+	const char *paused = "          paused: true\n";
+	memmove(sp + strlen(paused), sp, strlen(sp) + 1);
+	memcpy(sp, paused, strlen(paused));
+	load_fails(buf, "29:19", "paused: true holds the rollout");
+	/* progressDeadlineAbort: true would abort a stuck rollout, which the model does not: refused */
+	snprintf(buf, sizeof buf, "%s", good);
+	sp = strstr(buf, "          strategy:\n");
+	cr_assert(sp);
+	const char *pda = "          progressDeadlineAbort: true\n";
+	memmove(sp + strlen(pda), sp, strlen(sp) + 1);
+	memcpy(sp, pda, strlen(pda));
+	load_fails(buf, "29:34", "progressDeadlineAbort: true");
+	/* An HPA of a Deployment beside a rollout: the Rollout replaces the Deployment and its HPA scales
+	 * the Rollout (argo-rollouts docs/features/hpa-support.md); refused at the rollout (line 15 once the
+	 * one-line HPA is in), and accepted with kind Rollout. */
+	const char *hpa = "    hpa: {apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, metadata: {name: pay}, spec: "
+			  "{scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: pay}, minReplicas: 4, "
+			  "maxReplicas: 8}}\n";
+	for (int i = 0; i < 2; i++) {
+		snprintf(buf, sizeof buf, "%s", good);
+		char *ro = strstr(buf, "    rollout:\n");
+		cr_assert(ro);
+		memmove(ro + strlen(hpa), ro, strlen(ro) + 1);
+		memcpy(ro, hpa, strlen(hpa));
+		if (i == 0) {
+			load_fails(buf, "15:7", "scaleTargetRef is a Deployment");
+			continue;
+		}
+		char *k = strstr(buf, "apiVersion: apps/v1, kind: Deployment");
+		cr_assert(k);
+		const char *rk = "apiVersion: argoproj.io/v1alpha1, kind: Rollout";
+		memmove(k + strlen(rk), k + strlen("apiVersion: apps/v1, kind: Deployment"),
+			strlen(k + strlen("apiVersion: apps/v1, kind: Deployment")) + 1);
+		memcpy(k, rk, strlen(rk));
+		struct scenario sc;
+		struct herr e;
+		cr_expect_eq(scn_parse(&sc, "ok.yaml", buf, strlen(buf), &e), 0, "%s", e.msg);
+		scn_free(&sc);
+	}
 }
