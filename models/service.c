@@ -53,7 +53,7 @@ static void grow_pool(struct world *w)
 }
 
 /* A request from the pool. It may move the pool: re-fetch pointers after. */
-static uint32_t req_new(struct world *w)
+static inline uint32_t req_new(struct world *w)
 {
 	if (w->free_req == REQ_NONE)
 		grow_pool(w);
@@ -148,7 +148,7 @@ static inline simtime ps_next_delay(const struct pod *p)
 	return t + ((double)t < d);
 }
 
-static void ps_push(struct pod *p, double tag, uint32_t id)
+static inline void ps_push(struct pod *p, double tag, uint32_t id)
 {
 	if (p->n_cpu == p->cap_cpu) {
 		p->cap_cpu = p->cap_cpu ? p->cap_cpu * 2 : 8;
@@ -370,7 +370,7 @@ static bool gone(struct world *w, struct service *sv, uint32_t id)
 }
 
 /* A worker is free: the queue's head takes it. */
-static void release_worker(struct world *w, struct pod *p)
+static inline void release_worker(struct world *w, struct pod *p)
 {
 	p->n_busy--;
 	const struct scn_service *cfg = p->svc->cfg;
@@ -388,15 +388,15 @@ static void release_worker(struct world *w, struct pod *p)
 
 static void proceed(struct world *w, uint32_t id);
 
-static bool retry(struct world *w, struct service *sv, struct pod *p, uint32_t id);
+static HR_COLD bool retry(struct world *w, struct service *sv, struct pod *p, uint32_t id);
 
-static void finish(struct world *w, uint32_t id)
+static inline void finish(struct world *w, uint32_t id)
 {
 	struct req *r = R(w, id);
 	struct service *sv = &w->svcs[r->svc];
 	struct pod *p = sv->pods[r->pod];
 	simtime now = w->s->now;
-	if (r->injected && r->deadline != ABANDONED && sv->ro && retry(w, sv, p, id))
+	if (HR_RARELY(r->injected) && r->deadline != ABANDONED && sv->ro && retry(w, sv, p, id))
 		return;
 	uint32_t parent = r->parent;
 	enum slo_outcome o = SLO_SERVED;
@@ -408,10 +408,10 @@ static void finish(struct world *w, uint32_t id)
 		o = SLO_TIMEOUT;
 	if (r->deadline != ABANDONED) {
 		slo_done(&sv->slo, o, now - r->arrival);
-		if (sv->ro)
+		if (HR_RARELY(sv->ro != NULL))
 			rollout_done(sv->ro, p->version, o, now - r->arrival);
 	}
-	if (w->kafka)
+	if (HR_RARELY(w->kafka != NULL))
 		kafka_request_done(w, sv, o == SLO_SERVED, r->arrival);
 	req_free(w, id);
 	release_worker(w, p);
@@ -429,7 +429,7 @@ static void finish(struct world *w, uint32_t id)
 /* A Ready pod other than `prev` when one is drawn within 5 tries (Envoy's
  * previous_hosts retry predicate, host_selection_retry_max_attempts 5 as
  * Istio sets it); else the last draw. */
-static uint32_t pick_other(struct service *sv, uint32_t prev)
+static HR_COLD uint32_t pick_other(struct service *sv, uint32_t prev)
 {
 	uint32_t pi = UINT32_MAX;
 	for (int k = 0; k < 5; k++)
@@ -451,7 +451,7 @@ static void start(struct world *w, struct pod *p, uint32_t id);
  * with its work as that pod's version needs it; the caller sees only the
  * last attempt. No backoff (Envoy's 25 ms base interval is left out).
  * Returns whether the request was sent again. */
-static bool retry(struct world *w, struct service *sv, struct pod *p, uint32_t id)
+static HR_COLD bool retry(struct world *w, struct service *sv, struct pod *p, uint32_t id)
 {
 	struct req *r = R(w, id);
 	const struct scn_service *cfg = sv->cfg;
@@ -497,6 +497,22 @@ static simtime delayed_ev(struct sim *s, void *obj, uint64_t arg)
 	return SIM_DONE;
 }
 
+/* A request of a service with a rollout: when its version adds latency, it
+ * waits that long (holding its worker) before it answers. Returns whether it
+ * waits. */
+static HR_COLD bool delay(struct world *w, uint32_t id)
+{
+	struct req *r = R(w, id);
+	const struct service *sv = &w->svcs[r->svc];
+	simtime extra = r->delayed ? 0 : rollout_latency(sv->ro, sv->pods[r->pod]->version);
+	if (extra <= 0)
+		return false;
+	r->delayed = true;
+	r->state = REQ_WAITING;
+	sim_at(w->s, w->s->now + extra, PRIO_REQUEST, delayed_ev, w, id);
+	return true;
+}
+
 /* After its CPU work, or when a downstream call returns: the next call, or
  * the answer (after the new version's added latency, holding its worker). */
 static void proceed(struct world *w, uint32_t id)
@@ -520,15 +536,8 @@ static void proceed(struct world *w, uint32_t id)
 		r->child = c;
 		return;
 	}
-	struct req *r = R(w, id);
-	const struct service *sv = &w->svcs[r->svc];
-	simtime extra = sv->ro && !r->delayed ? rollout_latency(sv->ro, sv->pods[r->pod]->version) : 0;
-	if (extra > 0) {
-		r->delayed = true;
-		r->state = REQ_WAITING;
-		sim_at(w->s, w->s->now + extra, PRIO_REQUEST, delayed_ev, w, id);
+	if (HR_RARELY(w->svcs[R(w, id)->svc].ro != NULL) && delay(w, id))
 		return;
-	}
 	finish(w, id);
 }
 
@@ -603,7 +612,7 @@ static void cw_push(struct world *w, struct service *sv, uint32_t id)
 }
 
 /* A Kafka delivery's CPU work is done: the consumer model goes on. */
-static void msg_done(struct world *w, struct pod *p, uint32_t id)
+static HR_COLD void msg_done(struct world *w, struct pod *p, uint32_t id)
 {
 	uint32_t msg = R(w, id)->msg;
 	req_free(w, id);
@@ -625,7 +634,7 @@ static simtime pod_done_ev(struct sim *s, void *obj, uint64_t arg)
 	do {
 		uint32_t id = ps_pop(p);
 		ps_set_rate(w, p);
-		if (R(w, id)->msg)
+		if (HR_RARELY(R(w, id)->msg != 0))
 			msg_done(w, p, id);
 		else
 			proceed(w, id);
@@ -639,17 +648,48 @@ static simtime pod_done_ev(struct sim *s, void *obj, uint64_t arg)
 	return ps_next_delay(p);
 }
 
+/* Several clusters: the copy of sv the request goes to (models/alb.h), or
+ * NULL when no target group is registered (the ALB's 503, counted here). */
+static HR_COLD struct service *route(struct world *w, struct service *sv, uint32_t parent)
+{
+	struct service *to = alb_route(w, sv, parent);
+	if (!to) {
+		slo_arrived(&sv->slo);
+		slo_done(&sv->slo, SLO_REJECTED, 0);
+	}
+	return to;
+}
+
+/* Istio retries a 503 of a full pod on another (rollout.retries): *pi and
+ * *p become the pod that takes the request (NULL: none, or still full).
+ * Returns false when the pod drawn is lost (the request failed, counted). */
+static HR_COLD bool retry_full(struct service *sv, uint32_t *pi, struct pod **p)
+{
+	const struct scn_service *cfg = sv->cfg;
+	for (int32_t a = 0; *p && a < rollout_retries(sv->ro) && full(*p, cfg); a++) {
+		rollout_done(sv->ro, (*p)->version, SLO_REJECTED, 0);
+		*pi = pick_other(sv, *pi);
+		*p = *pi == UINT32_MAX ? NULL : sv->pods[*pi];
+		if (*p && (*p)->lost) {
+			slo_done(&sv->slo, SLO_FAILED, 0);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A request to the new version of a rollout: its CPU, and its 5xx share
+ * (answered after its work). */
+static HR_COLD void new_version(const struct service *sv, const struct pod *p, struct req *r)
+{
+	r->work = rollout_work(sv->ro, p->version, r->work);
+	r->failed = r->injected = rollout_fails(sv->ro, p->version);
+}
+
 uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 {
-	if (w->alb) { /* several clusters: the copy it goes to (models/alb.h) */
-		struct service *to = alb_route(w, sv, parent);
-		if (!to) { /* no registered target group: the ALB's 503 */
-			slo_arrived(&sv->slo);
-			slo_done(&sv->slo, SLO_REJECTED, 0);
-			return REQ_NONE;
-		}
-		sv = to;
-	}
+	if (HR_RARELY(w->alb != NULL) && !(sv = route(w, sv, parent)))
+		return REQ_NONE;
 	const struct scn_service *cfg = sv->cfg;
 	slo_arrived(&sv->slo);
 	/* Drawn for every arrival, refused or not, in arrival order, so runs
@@ -665,16 +705,8 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 		slo_done(&sv->slo, SLO_FAILED, 0);
 		return REQ_NONE;
 	}
-	/* Istio retries a 503 of a full pod on another (rollout.retries). */
-	for (int32_t a = 0; p && sv->ro && a < rollout_retries(sv->ro) && full(p, cfg); a++) {
-		rollout_done(sv->ro, p->version, SLO_REJECTED, 0);
-		pi = pick_other(sv, pi);
-		p = pi == UINT32_MAX ? NULL : sv->pods[pi];
-		if (p && p->lost) {
-			slo_done(&sv->slo, SLO_FAILED, 0);
-			return REQ_NONE;
-		}
-	}
+	if (HR_RARELY(sv->ro != NULL) && p && !retry_full(sv, &pi, &p))
+		return REQ_NONE;
 	if (!p || (p->n_busy >= (uint32_t)cfg->workers && cfg->queue >= 0 && p->q_len >= (uint64_t)cfg->queue)) {
 		slo_done(&sv->slo, SLO_REJECTED, 0);
 		if (p && sv->ro)
@@ -698,10 +730,8 @@ uint32_t svc_arrive(struct world *w, struct service *sv, uint32_t parent)
 	r->delayed = false;
 	r->injected = false;
 	r->attempts = 0;
-	if (sv->ro && p->version) { /* the new version: its CPU, and its 5xx share (answered after its work) */
-		r->work = rollout_work(sv->ro, p->version, work);
-		r->failed = r->injected = rollout_fails(sv->ro, p->version);
-	}
+	if (HR_RARELY(sv->ro != NULL) && p->version)
+		new_version(sv, p, r);
 	if (parent != REQ_NONE && cfg->timeout)
 		cw_push(w, sv, id);
 	if (p->n_busy < (uint32_t)cfg->workers) {

@@ -36,6 +36,12 @@ static inline simtime sim_from_s(double s) { return (simtime)(s * 1e9 + (s >= 0 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define HR_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define HR_MAX(a, b) ((a) > (b) ? (a) : (b))
+/* A branch the hot path rarely takes (a feature the scenario may not use): the
+ * compiler lays it out of line. */
+#define HR_RARELY(x) __builtin_expect(!!(x), 0)
+/* A function only such a branch calls: kept out of the hot functions, so
+ * that they stay small enough to be inlined. */
+#define HR_COLD __attribute__((noinline, cold))
 
 /* Allocation that cannot fail: on exhaustion they print and abort. */
 void *xmalloc(size_t n);
