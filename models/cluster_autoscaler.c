@@ -104,6 +104,14 @@
  *
  * Randomness: latencies from RNG_NODES instance 1, expander draws from
  * RNG_NODES instance 2; a run is a function of the seed.
+ *
+ * Several clusters (`clusters:`, docs/clusters.md): each runs its own
+ * Cluster Autoscaler of the one configuration (struct ca_ctl). Each scan
+ * runs steps 2 and 3 once per cluster, over that cluster's node groups,
+ * nodes and pods only (k->cur): its own scale-up per loop, its own
+ * --max-nodes-total and resource limits, its own scale-down budgets and
+ * cooldown. The draws of every cluster's loop come from the same streams,
+ * cluster by cluster in the order of `clusters:`.
  */
 #include "cluster_autoscaler.h"
 #include "alb.h"

@@ -55,6 +55,13 @@
  * is a function of the state (karpenter.h); before the run it settles the
  * cluster of t = 0 (karp_settle), so that a run starts from a cluster
  * Karpenter would keep.
+ *
+ * Several clusters (`clusters:`, docs/clusters.md): each runs its own
+ * Karpenter of the one configuration (struct karp_ctl: its batch window,
+ * its pending command, its unavailable-offerings cache), and each decision
+ * sees the nodes and pods of the cluster of the installation acting
+ * (k->cur) only; the event handlers set it from the pod, the node or the
+ * event they run for.
  */
 #include "karpenter.h"
 #include "alb.h"
@@ -271,10 +278,13 @@ int karp_claim_type(const struct world *w, int pool, double cpu, double mem, int
 {
 	assert(w->sc->cluster.provisioner == PROV_KARPENTER && w->prov.self);
 	struct karp *k = w->prov.self;
-	k->cur = pool_ctl(k, pool);
+	size_t cur = k->cur;
+	k->cur = pool_ctl(k, pool); /* the offerings cache of the pool's cluster's Karpenter */
 	pool_usage(k);
 	struct karp_state st = karp_view(k);
-	return karp_claim_options(&st, pool, &k->used[pool], cpu, mem, pods, k->opts) ? k->opts[0] : -1;
+	int t = karp_claim_options(&st, pool, &k->used[pool], cpu, mem, pods, k->opts) ? k->opts[0] : -1;
+	k->cur = cur;
+	return t;
 }
 
 /* ---- node lifecycle ---- */
