@@ -72,12 +72,13 @@ static void service(char *buf, size_t size, const char *name, int replicas, cons
 		 name, name, name, cpu);
 }
 
-/* Two Karpenter NodePools a and b of c5.large nodes labelled team and
- * headroom.io/cluster by their names, with `disruption`, cluster.drifts
- * `drifts` (or none); services a and b of `replicas` pods of 1 core; as two
- * clusters when multi. */
-static void load_karp(struct scenario *sc, bool multi, const char *duration, const char *disruption,
-		      const char *drifts, int replicas)
+/* Two Karpenter NodePools a and b of `types` nodes (c5.large when NULL)
+ * labelled team and headroom.io/cluster by their names, with
+ * `disruption`, cluster.drifts `drifts` (or none), cluster.capacity
+ * `capacity` (or none); services a and b of `replicas` pods of 1 core; as
+ * two clusters when multi. */
+static void load_karp_with(struct scenario *sc, bool multi, const char *duration, const char *disruption,
+			   const char *drifts, int replicas, const char *types, const char *capacity)
 {
 	static char yaml[8192];
 	snprintf(yaml, sizeof yaml, "name: c\nduration: %s\nsample_interval: 10s\nstart: 2026-03-02T08:00:00Z\n%s"
@@ -92,18 +93,27 @@ static void load_karp(struct scenario *sc, bool multi, const char *duration, con
 			 "        metadata: {name: %s}\n        spec:\n"
 			 "          template:\n            metadata: {labels: {team: %s, headroom.io/cluster: %s}}\n"
 			 "            spec: {requirements: [{key: node.kubernetes.io/instance-type, operator: In, "
-			 "values: [c5.large]}]}\n"
+			 "values: [%s]}]}\n"
 			 "          disruption: %s\n",
-			 n, n, n, disruption);
+			 n, n, n, types ? types : "c5.large", disruption);
 	}
 	size_t len = strlen(yaml);
 	if (drifts)
 		snprintf(yaml + len, sizeof yaml - len, "  drifts: %s\n", drifts);
 	len = strlen(yaml);
+	if (capacity)
+		snprintf(yaml + len, sizeof yaml - len, "  capacity: %s\n", capacity);
+	len = strlen(yaml);
 	snprintf(yaml + len, sizeof yaml - len, "services:\n");
 	service(yaml, sizeof yaml, "a", replicas, "1", multi);
 	service(yaml, sizeof yaml, "b", replicas, "1", multi);
 	harness_load(sc, harness_put(dir, "k.yaml", yaml));
+}
+
+static void load_karp(struct scenario *sc, bool multi, const char *duration, const char *disruption,
+		      const char *drifts, int replicas)
+{
+	load_karp_with(sc, multi, duration, disruption, drifts, replicas, NULL, NULL);
 }
 
 /* The time of the n-th (from 0) decision row `event` about a node whose
@@ -225,6 +235,22 @@ Test(clusters, each_clusters_decision_sees_its_own_nodes)
 
 /* ---- Karpenter: provisioning batches ---- */
 
+/* A run of sc with services a and b scaled to 2 at 10 s and 10 s + lag,
+ * its rows in *m. */
+static void scale_both(const struct scenario *sc, double lag, struct memsink *m)
+{
+	struct sim s;
+	struct sink out = memsink_init(m);
+	sim_init(&s, sc->seed, sc->duration);
+	struct world *w = world_new(&s, sc, &out);
+	sim_at(&s, 10 * SIM_S, PRIO_CONTROL, scale_ev, w, 0 << 8 | 2);
+	sim_at(&s, 10 * SIM_S + (simtime)llround(lag * 1e9), PRIO_CONTROL, scale_ev, w, 1 << 8 | 2);
+	sim_run(&s);
+	world_finish(w);
+	world_free(w);
+	sim_release(&s);
+}
+
 /* Services a and b (one pod each at t = 0) scaled to 2 at 10 s and at
  * 10 s + `lag`: each new pod fits no node and triggers the batch. The
  * window closes batch_idle (1 s) after the last new pod: one Karpenter
@@ -235,21 +261,12 @@ static void launches(bool multi, double lag, double *ta, double *tb, int *n)
 {
 	struct scenario sc;
 	load_karp(&sc, multi, "1m", "{consolidateAfter: Never}", NULL, 1);
-	struct sim s;
 	struct memsink m;
-	struct sink out = memsink_init(&m);
-	sim_init(&s, sc.seed, sc.duration);
-	struct world *w = world_new(&s, &sc, &out);
-	sim_at(&s, 10 * SIM_S, PRIO_CONTROL, scale_ev, w, 0 << 8 | 2);
-	sim_at(&s, 10 * SIM_S + (simtime)llround(lag * 1e9), PRIO_CONTROL, scale_ev, w, 1 << 8 | 2);
-	sim_run(&s);
-	world_finish(w);
+	scale_both(&sc, lag, &m);
 	/* the nodes of t = 0 have no "launched" row: the first ones are the batch's */
 	*ta = nth(&m, "launched", "a-", 0);
 	*tb = nth(&m, "launched", "b-", 0);
 	*n = memsink_count(&m, "launched");
-	world_free(w);
-	sim_release(&s);
 	memsink_free(&m);
 	scn_free(&sc);
 }
@@ -271,6 +288,47 @@ Test(clusters, pods_pending_in_two_clusters_are_batched_per_cluster)
 		cr_expect_eq(n, 2, "pending at the same instant: two NodeClaims");
 		cr_expect(fabs(ta - 11) < 1e-9 && fabs(tb - 11) < 1e-9, "%s: a %.3f s, b %.3f s, want 11 both",
 			  multi ? "two Karpenters" : "one Karpenter", ta, tb);
+	}
+}
+
+/* ---- Karpenter: the unavailable-offerings cache ---- */
+
+/* c5.large (the cheaper) short from 5 s to the end, m5.large not; a's pod
+ * of 10 s launches at 11 s, meets the error on c5.large, which is marked
+ * unavailable for 3 minutes, and launches as m5.large; b's of 30 s
+ * launches at 31 s. One Karpenter's cache still has the mark: b's
+ * NodeClaim goes to m5.large without an error. Two Karpenters each keep
+ * their own cache (the AWS provider's UnavailableOfferings is in-memory,
+ * per process, pkg/cache/unavailableofferings.go): b's meets the error
+ * itself. Both launch m5.large either way. */
+Test(clusters, each_karpenter_has_its_own_unavailable_offerings)
+{
+	for (int multi = 0; multi < 2; multi++) {
+		struct scenario sc;
+		load_karp_with(&sc, multi, "2m", "{consolidateAfter: Never}", NULL, 1, "c5.large, m5.large",
+			       "[{start: 5s, instance_types: [c5.large]}]");
+		struct memsink m;
+		scale_both(&sc, 20, &m);
+		const char *who = multi ? "two Karpenters" : "one Karpenter";
+		cr_expect_eq(memsink_count(&m, "insufficient-capacity"), multi ? 2 : 1, "%s: %d error(s)", who,
+			     memsink_count(&m, "insufficient-capacity"));
+		cr_expect(fabs(nth(&m, "insufficient-capacity", "a-", 0) - 11) < 1e-9, "%s: a's at 11 s", who);
+		double tb = nth(&m, "insufficient-capacity", "b-", 0);
+		cr_expect(multi ? fabs(tb - 31) < 1e-9 : tb < 0, "%s: b's error at %.3f s", who, tb);
+		const char *detail = NULL;
+		cr_expect(fabs(memsink_first(&m, "launched", NULL, &detail) - 11) < 1e-9);
+		int launched = 0;
+		for (size_t i = 0; i < m.n_decisions; i++) {
+			const struct row_decision *r = &m.decisions[i].r;
+			if (!strcmp(r->event, "launched")) {
+				launched++;
+				cr_expect(r->detail && !strncmp(r->detail, "m5.large", 8), "%s: %s launched as %s", who,
+					  r->pod, r->detail);
+			}
+		}
+		cr_expect_eq(launched, 2);
+		memsink_free(&m);
+		scn_free(&sc);
 	}
 }
 
