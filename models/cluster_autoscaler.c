@@ -104,8 +104,17 @@
  *
  * Randomness: latencies from RNG_NODES instance 1, expander draws from
  * RNG_NODES instance 2; a run is a function of the seed.
+ *
+ * Several clusters (`clusters:`, docs/clusters.md): each runs its own
+ * Cluster Autoscaler of the one configuration (struct ca_ctl). Each scan
+ * runs steps 2 and 3 once per cluster, over that cluster's node groups,
+ * nodes and pods only (k->cur): its own scale-up per loop, its own
+ * --max-nodes-total and resource limits, its own scale-down budgets and
+ * cooldown. The draws of every cluster's loop come from the same streams,
+ * cluster by cluster in the order of `clusters:`.
  */
 #include "cluster_autoscaler.h"
+#include "alb.h"
 #include "world.h"
 #include "evict.h"
 #include "rng.h"
@@ -152,6 +161,15 @@ struct del {                 /* a node scale-down may delete */
 	bool empty;              /* no pod to move */
 };
 
+/* One cluster's Cluster Autoscaler (docs/clusters.md): what a separate
+ * installation keeps for itself. Without `clusters:` there is one. */
+struct ca_ctl {
+	int cluster;             /* index into multi->clusters; -1: no `clusters:` (every group) */
+	simtime last_up;         /* lastScaleUpTime, ns */
+	simtime last_down_fail;  /* lastScaleDownFailTime, ns (never set: drains do not fail here) */
+	char limited[320];       /* the last scale-up-limited row's detail ("" none since) */
+};
+
 struct ca {
 	struct world *w;
 	const struct scn_ca *cfg;
@@ -160,11 +178,8 @@ struct ca {
 	struct dist_sampler boot, initialization;
 	struct group *g;         /* one per node group */
 	size_t n_g;
-	simtime last_up;         /* lastScaleUpTime, ns */
-	simtime last_down_fail;  /* lastScaleDownFailTime, ns (never set: drains do not fail here) */
 	struct ca_scale_down sd; /* what scale-down eligibility reads of the flags */
 	int64_t max_limit[CA_N_RESOURCES], min_limit[CA_N_RESOURCES]; /* --cores-total, --memory-total (-1: none) */
-	char limited[320];       /* the last scale-up-limited row's detail ("" none since) */
 	/* Per node group, scratch of a scale-up (n_g each). */
 	bool *ready;             /* it may scale up: not backed off, below its max, within the quota */
 	unsigned *skip;          /* why not: SKIP_* bits, and the quota's exceeded resources << SKIP_RES */
@@ -202,7 +217,38 @@ struct ca {
 	uint32_t *bin_node;      /* a simulation's bin: the world node it copies (cap_bins) */
 	int *sim_count;          /* a simulation's pods put on each bin, per service (cap_bins x n_svcs;
 	                          * zero between simulations) */
+	struct ca_ctl *ctl;      /* one installation per cluster (n_ctl; owned) */
+	size_t n_ctl;
+	size_t cur;              /* the installation whose loop runs: it sees its cluster only */
 };
+
+/* The installation whose loop runs now. */
+static struct ca_ctl *ctl(const struct ca *k) { return &k->ctl[k->cur]; }
+
+/* Whether node group gi is the running installation's (its cluster's). */
+static bool my_group(const struct ca *k, size_t gi)
+{
+	return k->n_ctl == 1 || (size_t)k->w->sc->multi->pool_cluster[gi] == k->cur;
+}
+
+/* Whether node n is in the running installation's cluster. */
+static bool mine(const struct ca *k, const struct wnode *n)
+{
+	if (k->n_ctl == 1)
+		return true;
+	if (!n->static_node && n->pool >= 0)
+		return my_group(k, (size_t)n->pool);
+	return alb_node_cluster(k->w, n) == ctl(k)->cluster;
+}
+
+/* The nodes of the running installation's cluster. */
+static int my_nodes(const struct ca *k)
+{
+	int n = 0;
+	for (size_t i = 0; i < k->w->n_nodes; i++)
+		n += mine(k, k->w->wnodes[i]);
+	return n;
+}
 
 static const char *const expander_names[] = {"least-waste", "random", "most-pods"};
 
@@ -1236,7 +1282,7 @@ static size_t collect_unschedulable(struct ca *k)
 	size_t n = 0;
 	for (size_t i = 0; i < w->n_svcs; i++) {
 		struct service *sv = &w->svcs[i];
-		if (!sv->n_pending)
+		if (!sv->n_pending || (k->n_ctl > 1 && sv->cfg->kcluster != ctl(k)->cluster))
 			continue;
 		struct sched_pod sp = sched_pod_make(sv->cfg->cpu_request, sv->cfg->memory_request);
 		for (uint32_t j = 0; j < sv->n_pods; j++) {
@@ -1264,7 +1310,7 @@ static size_t filter_schedulable(struct ca *k, size_t n)
 	need_bins(k, w->n_nodes);
 	for (size_t i = 0; i < w->n_nodes; i++) {
 		const struct wnode *wn = w->wnodes[i];
-		if (wn->state != NODE_READY && !upcoming(wn))
+		if ((wn->state != NODE_READY && !upcoming(wn)) || !mine(k, wn))
 			continue;
 		k->bins[nb] = view(k, i);
 		k->bin_node[nb] = (uint32_t)i;
@@ -1313,6 +1359,8 @@ static void cluster_usage(const struct ca *k, int64_t *u)
 {
 	memset(u, 0, CA_N_RESOURCES * sizeof *u);
 	for (size_t i = 0; i < k->w->n_nodes; i++) {
+		if (!mine(k, k->w->wnodes[i]))
+			continue;
 		int64_t r[CA_N_RESOURCES];
 		node_res(k, k->w->wnodes[i], r);
 		for (int j = 0; j < CA_N_RESOURCES; j++)
@@ -1326,7 +1374,8 @@ static int ready_nodes(const struct ca *k)
 {
 	int n = 0;
 	for (size_t i = 0; i < k->w->n_nodes; i++)
-		n += k->w->wnodes[i]->state == NODE_READY || k->w->wnodes[i]->state == NODE_DRAINING;
+		n += (k->w->wnodes[i]->state == NODE_READY || k->w->wnodes[i]->state == NODE_DRAINING) &&
+		     mine(k, k->w->wnodes[i]);
 	return n;
 }
 
@@ -1375,9 +1424,9 @@ static const char *limits_text(const struct ca *k, unsigned bits, const int64_t 
 /* A row "scale-up-limited" with this detail, when it is not the last one's. */
 static void limited(struct ca *k, const char *why)
 {
-	if (!strcmp(why, k->limited))
+	if (!strcmp(why, ctl(k)->limited))
 		return;
-	snprintf(k->limited, sizeof k->limited, "%s", why);
+	snprintf(ctl(k)->limited, sizeof ctl(k)->limited, "%s", why);
 	ca_log(k, "cluster-autoscaler", (int)k->w->n_nodes, "scale-up-limited", why);
 }
 
@@ -1395,6 +1444,11 @@ static void check_group(struct ca *k, size_t gi, const struct ca_quota *q)
 {
 	const struct group *g = &k->g[gi];
 	unsigned ex = 0, why = 0;
+	if (!my_group(k, gi)) {
+		k->skip[gi] = 0; /* another cluster's: not this installation's to scale */
+		k->ready[gi] = false;
+		return;
+	}
 	if (g->backoff_until > k->w->s->now)
 		why = SKIP_BACKOFF;
 	else if (g->size >= g->cfg->max)
@@ -1507,7 +1561,7 @@ static void launch(struct ca *k, const struct ca_option *o, size_t gi, int nodes
 	/* RegisterScaleUp: a request already open grows and restarts its clock. */
 	g->req_at = w->s->now;
 	g->req_nodes += nodes;
-	k->last_up = w->s->now;
+	ctl(k)->last_up = w->s->now;
 }
 
 /* The scale-up's targets into k->sizes: o's group, then its similar
@@ -1697,9 +1751,9 @@ static bool scale_up(struct ca *k, bool *hold)
 	struct world *w = k->w;
 	simtime now = w->s->now;
 	size_t n = filter_schedulable(k, collect_unschedulable(k));
-	int n_nodes = (int)w->n_nodes;
+	int n_nodes = k->n_ctl == 1 ? (int)w->n_nodes : my_nodes(k);
 	if (!n) {
-		k->limited[0] = 0;
+		ctl(k)->limited[0] = 0;
 		return false;
 	}
 	if (k->cfg->max_nodes_total > 0 && ready_nodes(k) >= k->cfg->max_nodes_total) {
@@ -1741,7 +1795,7 @@ static bool scale_up(struct ca *k, bool *hold)
 	}
 	if (!scale(k, &k->opt[ca_expand(k->cfg->expander, k->opt, n_opt, k->best, k->r_exp)], n_nodes, &q, u))
 		return false;
-	k->limited[0] = 0;
+	ctl(k)->limited[0] = 0;
 	return true;
 }
 
@@ -1821,7 +1875,8 @@ static bool pods_fit_elsewhere(struct ca *k, const struct wnode *c)
 		return true;
 	need_bins(k, w->n_nodes);
 	for (size_t i = 0; i < w->n_nodes; i++)
-		if (i != c->idx && !k->gone[i] && w->wnodes[i]->state == NODE_READY && w->nodes[i].block == SCHED_OPEN) {
+		if (i != c->idx && !k->gone[i] && w->wnodes[i]->state == NODE_READY && w->nodes[i].block == SCHED_OPEN &&
+		    mine(k, w->wnodes[i])) {
 			k->bin_node[nb] = (uint32_t)i;
 			k->bins[nb++] = view(k, i);
 		}
@@ -1855,6 +1910,8 @@ static size_t find_unneeded(struct ca *k)
 	for (size_t i = 0; i < w->n_nodes; i++) {
 		struct wnode *n = w->wnodes[i];
 		k->gone[i] = 0;
+		if (!mine(k, n))
+			continue; /* another installation's: its own loop keeps its unneeded times */
 		if (ca_node(n) && n->state == NODE_READY && k->g[n->pool].size > k->g[n->pool].cfg->min)
 			k->cand[nc++] = n;
 		else
@@ -1891,8 +1948,8 @@ static size_t find_unneeded(struct ca *k)
 static bool in_cooldown(const struct ca *k)
 {
 	simtime now = k->w->s->now;
-	return k->last_up + k->cfg->scale_down_delay_after_add > now ||
-	       k->last_down_fail + k->cfg->scale_down_delay_after_failure > now;
+	return ctl(k)->last_up + k->cfg->scale_down_delay_after_add > now ||
+	       ctl(k)->last_down_fail + k->cfg->scale_down_delay_after_failure > now;
 }
 
 /* Empty first, then the longest unneeded, then by number. */
@@ -1934,7 +1991,7 @@ static void delete_unneeded(struct ca *k, size_t nc)
 	simtime now = w->s->now;
 	int busy = 0;
 	for (size_t i = 0; i < w->n_nodes; i++)
-		busy += ca_node(w->wnodes[i]) && w->wnodes[i]->state == NODE_DRAINING;
+		busy += ca_node(w->wnodes[i]) && w->wnodes[i]->state == NODE_DRAINING && mine(k, w->wnodes[i]);
 	int budget = k->cfg->max_scale_down_parallelism - busy, drains = MAX_DRAIN_PARALLELISM - busy;
 	size_t n = 0, m = 0;
 	for (size_t i = 0; i < nc; i++) {
@@ -1988,12 +2045,15 @@ static simtime scan_ev(struct sim *s, void *obj, uint64_t arg)
 	count_sizes(k);
 	template_zones(k);
 	update_requests(k);
-	bool hold = false;
-	if (!scale_up(k, &hold) && k->cfg->scale_down_enabled) {
-		size_t nc = find_unneeded(k);
-		if (!hold && !in_cooldown(k))
-			delete_unneeded(k, nc);
+	for (k->cur = 0; k->cur < k->n_ctl; k->cur++) { /* each cluster's installation, its own limits */
+		bool hold = false;
+		if (!scale_up(k, &hold) && k->cfg->scale_down_enabled) {
+			size_t nc = find_unneeded(k);
+			if (!hold && !in_cooldown(k))
+				delete_unneeded(k, nc);
+		}
 	}
+	k->cur = 0;
 	return s->now >= s->end ? SIM_DONE : k->cfg->scan_interval;
 }
 
@@ -2012,6 +2072,7 @@ static void ca_free(void *self)
 		return;
 	gsl_rng_free(k->r_lat);
 	gsl_rng_free(k->r_exp);
+	free(k->ctl);
 	for (size_t i = 0; i < k->n_g; i++) {
 		free(k->g[i].fit);
 		free(k->g[i].tmpl);
@@ -2138,8 +2199,14 @@ void ca_start(struct world *w)
 	k->r_exp = rng_stream(w->s->seed, RNG_NODES, 2);
 	dist_prepare(&k->boot, &k->cfg->boot);
 	dist_prepare(&k->initialization, &k->cfg->initialization);
-	/* CA starts with its last scale-up and failure an hour back. */
-	k->last_up = k->last_down_fail = w->s->now - SIM_HOUR;
+	/* One installation per cluster; each starts with its last scale-up
+	 * and failure an hour back. */
+	k->n_ctl = w->sc->multi ? w->sc->multi->n_clusters : 1;
+	k->ctl = xcalloc(k->n_ctl, sizeof *k->ctl);
+	for (size_t i = 0; i < k->n_ctl; i++)
+		k->ctl[i] = (struct ca_ctl){.cluster = w->sc->multi ? (int)i : -1,
+					    .last_up = w->s->now - SIM_HOUR,
+					    .last_down_fail = w->s->now - SIM_HOUR};
 	k->n_g = k->cfg->n_groups;
 	k->g = xcalloc(k->n_g ? k->n_g : 1, sizeof *k->g);
 	init_place(k);

@@ -55,8 +55,16 @@
  * is a function of the state (karpenter.h); before the run it settles the
  * cluster of t = 0 (karp_settle), so that a run starts from a cluster
  * Karpenter would keep.
+ *
+ * Several clusters (`clusters:`, docs/clusters.md): each runs its own
+ * Karpenter of the one configuration (struct karp_ctl: its batch window,
+ * its pending command, its unavailable-offerings cache), and each decision
+ * sees the nodes and pods of the cluster of the installation acting
+ * (k->cur) only; the event handlers set it from the pod, the node or the
+ * event they run for.
  */
 #include "karpenter.h"
+#include "alb.h"
 #include "evict.h"
 
 #include <assert.h>
@@ -119,6 +127,19 @@ struct drift_run {
 	double node_s, usd;  /* the pool's nodes gone since: their seconds and cost after `first` */
 };
 
+/* One cluster's Karpenter installation (docs/clusters.md): what a
+ * separate controller process keeps for itself. Without `clusters:` there
+ * is one, for the whole world. */
+struct karp_ctl {
+	int cluster;         /* index into multi->clusters; -1: no `clusters:` (every pool) */
+	struct karp_batch batch; /* its provisioning batch window */
+	evh batch_ev;        /* closes the window */
+	bool pending;        /* a consolidation command waits for validation */
+	struct karp_cmd cmd; /* that command */
+	struct karp_offers offers; /* its unavailable-offerings cache (an in-memory cache of the process;
+	                      * its until owned here) */
+};
+
 struct karp {
 	struct world *w;
 	const struct scn_karpenter *cfg;
@@ -126,11 +147,7 @@ struct karp {
 	gsl_rng *r;          /* latencies (RNG_NODES, instance 0) */
 	struct dist_sampler launch, registration, initialization;
 	bool up;             /* launching the nodes of t = 0: Ready at once */
-	struct karp_batch batch; /* the provisioning batch window */
-	evh batch_ev;        /* closes the window */
 	evh poll_ev;         /* disruption polling */
-	bool pending;        /* a consolidation command waits for validation */
-	struct karp_cmd cmd; /* that command */
 	struct scratch *x;   /* the decision's workspace */
 	struct karp_solver *solver; /* the provisioning simulation's workspace */
 	struct pod **pend;   /* a batch's pending pods ... */
@@ -140,15 +157,38 @@ struct karp {
 	int *opts;           /* scratch: a claim's instance-type options (catalog n) */
 	struct sched_alloc *ds; /* per pool x catalog type: the DaemonSet pods its node would run */
 	struct karp_fits fits;  /* what each service's pods make of each pool's nodes */
-	struct karp_offers offers; /* the cluster's offerings and the unavailable-offerings cache (its until
-	                         * owned here) */
 	struct drift_run *drift; /* per pool (owned) */
+	struct karp_ctl *ctl; /* one installation per cluster (n_ctl; owned) */
+	size_t n_ctl;
+	size_t cur;          /* the installation acting now: every decision sees its cluster only */
 };
 
 /* ---- helpers ---- */
 
 
 static const struct instance_type *T(const struct karp *k, int i) { return &k->cat->types[i]; }
+
+/* The installation acting now, and its offerings cache. */
+static struct karp_ctl *ctl(const struct karp *k) { return &k->ctl[k->cur]; }
+static struct karp_offers *offers(const struct karp *k) { return &k->ctl[k->cur].offers; }
+
+/* The installation managing pool `pool` (NodePool index): that of its cluster. */
+static size_t pool_ctl(const struct karp *k, int pool)
+{
+	const struct scn_multi *m = k->w->sc->multi;
+	return m && pool >= 0 ? (size_t)m->pool_cluster[pool] : 0;
+}
+
+/* Whether node n is in the cluster of the installation acting now (a
+ * separate Karpenter sees its own cluster's nodes only). */
+static bool mine(const struct karp *k, const struct wnode *n)
+{
+	if (k->n_ctl == 1)
+		return true;
+	if (n->pool >= 0 && !n->static_node)
+		return pool_ctl(k, n->pool) == k->cur;
+	return alb_node_cluster(k->w, n) == ctl(k)->cluster;
+}
 
 /* The zones of pool `pool` (a mask of cluster zones). */
 static uint64_t pool_zones(const struct karp *k, int pool)
@@ -173,7 +213,7 @@ static uint64_t node_zones(const struct karp *k, const struct wnode *n)
 static unsigned replace_cts(const struct karp *k, int pool, int t, uint64_t zones)
 {
 	bool spot = k->cfg->pools[pool].capacity & SCN_SPOT &&
-		    karp_offer_any(&k->offers, t, zones, SCN_SPOT, k->w->s->now);
+		    karp_offer_any(offers(k), t, zones, SCN_SPOT, k->w->s->now);
 	return spot ? SCN_SPOT : SCN_ON_DEMAND;
 }
 
@@ -182,7 +222,7 @@ static unsigned replace_cts(const struct karp *k, int pool, int t, uint64_t zone
  * of its pool; 0: not available there now. */
 static double launch_price(const struct karp *k, int pool, int t, uint64_t zones)
 {
-	return karp_offer_worst(&k->offers, t, zones, k->cfg->pools[pool].capacity, k->w->s->now);
+	return karp_offer_worst(offers(k), t, zones, k->cfg->pools[pool].capacity, k->w->s->now);
 }
 
 /* Whether node n is being deleted as Karpenter's state sees it
@@ -222,7 +262,7 @@ static struct karp_state karp_view(const struct karp *k)
 				   .fits = &k->fits,
 				   .pl = &k->w->place,
 				   .zones_down = k->w->zones_down,
-				   .offers = &k->offers,
+				   .offers = offers(k),
 				   .now = k->w->s->now};
 }
 
@@ -238,9 +278,13 @@ int karp_claim_type(const struct world *w, int pool, double cpu, double mem, int
 {
 	assert(w->sc->cluster.provisioner == PROV_KARPENTER && w->prov.self);
 	struct karp *k = w->prov.self;
+	size_t cur = k->cur;
+	k->cur = pool_ctl(k, pool); /* the offerings cache of the pool's cluster's Karpenter */
 	pool_usage(k);
 	struct karp_state st = karp_view(k);
-	return karp_claim_options(&st, pool, &k->used[pool], cpu, mem, pods, k->opts) ? k->opts[0] : -1;
+	int t = karp_claim_options(&st, pool, &k->used[pool], cpu, mem, pods, k->opts) ? k->opts[0] : -1;
+	k->cur = cur;
+	return t;
 }
 
 /* ---- node lifecycle ---- */
@@ -303,6 +347,7 @@ static simtime node_ev(struct sim *s, void *obj, uint64_t arg)
 			 launch ? "not launched within the launch timeout: deleted" :
 				  "not registered within the registration timeout: deleted");
 		release_replaced(w, n, false);
+		k->cur = pool_ctl(k, n->pool);
 		node_drain(w, n, launch ? "launch timeout" : "registration timeout");
 		trigger(w, k, NULL);
 		break;
@@ -362,7 +407,7 @@ static size_t collect_interrupted(struct karp *k, size_t n)
 	struct world *w = k->w;
 	for (size_t i = 0; i < w->n_nodes; i++) {
 		const struct wnode *nd = w->wnodes[i];
-		if (nd->reclaim_at == SIM_FOREVER || nd->state != NODE_DRAINING)
+		if (nd->reclaim_at == SIM_FOREVER || nd->state != NODE_DRAINING || !mine(k, nd))
 			continue;
 		for (uint32_t j = 0; j < nd->n_hosted; j++) {
 			struct pod *p = nd->pods[j];
@@ -385,7 +430,7 @@ static size_t collect_pending(struct karp *k)
 	size_t n = 0;
 	for (size_t i = 0; i < w->n_svcs; i++) {
 		struct service *sv = &w->svcs[i];
-		if (!sv->n_pending)
+		if (!sv->n_pending || (k->n_ctl > 1 && sv->cfg->kcluster != ctl(k)->cluster))
 			continue;
 		for (uint32_t j = 0; j < sv->n_pods; j++) {
 			struct pod *p = sv->pods[j];
@@ -421,7 +466,7 @@ static size_t sim_nodes(const struct karp *k, const struct wnode *const *c, size
 		const struct wnode *nd = w->wnodes[i];
 		const struct sched_node *sn = &w->nodes[i];
 		if (x->skip[i] || marked_for_deletion(nd) || nd->state == NODE_NOT_READY ||
-		    (!in_flight && nd->state != NODE_READY))
+		    (!in_flight && nd->state != NODE_READY) || !mine(k, nd))
 			continue;
 		x->knodes[nn] = (struct karp_node){sn->alloc_cpu - sn->req_cpu, sn->alloc_mem - sn->req_mem,
 						   sn->alloc_pods - sn->n_pods, nd->state != NODE_READY, &w->pnodes[i]};
@@ -489,15 +534,15 @@ static struct karp_pick fleet(struct karp *k, const struct claim *c, int *n_ice,
 	 * single-node replacement is not launched in its node's lost zone. */
 	assert(!(zones & k->w->zones_down));
 	bool min_values = karp_has_min_values(&k->cfg->pools[c->pool]);
-	double cap = karp_offer_spot_cap(&k->offers, types, n, zones, c->cts, min_values, now);
-	int ct = karp_offer_capacity(&k->offers, types, n, zones, c->cts, cap, now);
+	double cap = karp_offer_spot_cap(offers(k), types, n, zones, c->cts, min_values, now);
+	int ct = karp_offer_capacity(offers(k), types, n, zones, c->cts, cap, now);
 	*n_ice = 0;
 	ice[0] = '\0';
 	for (;;) {
-		struct karp_pick p = karp_offer_cheapest(&k->offers, types, n, zones, ct, cap, now);
+		struct karp_pick p = karp_offer_cheapest(offers(k), types, n, zones, ct, cap, now);
 		if (p.type < 0 || !scn_short_of(cl, p.type, p.zone, p.k == KARP_SPOT, now))
 			return p;
-		karp_offer_mark(&k->offers, p.type, p.zone, p.k, now);
+		karp_offer_mark(offers(k), p.type, p.zone, p.k, now);
 		note_ice(k, &p, (*n_ice)++, ice, size);
 	}
 }
@@ -678,24 +723,29 @@ static simtime batch_ev(struct sim *s, void *obj, uint64_t arg)
 {
 	(void)arg;
 	struct karp *k = obj;
-	simtime close = karp_batch_closes(&k->batch, k->cfg->batch_idle, k->cfg->batch_max);
+	struct karp_ctl *c = &k->ctl[arg];
+	simtime close = karp_batch_closes(&c->batch, k->cfg->batch_idle, k->cfg->batch_max);
 	if (s->now < close)
 		return close - s->now; /* a new trigger came meanwhile */
-	karp_batch_close(&k->batch);
-	k->batch_ev = EVH_NONE;
+	karp_batch_close(&c->batch);
+	c->batch_ev = EVH_NONE;
+	k->cur = arg;
 	provision(k);
 	return SIM_DONE;
 }
 
-/* A pod that fits no node (p), or a NodeClaim deleted (p NULL: no dedupe key). */
+/* A pod that fits no node (p: its cluster's installation), or a NodeClaim
+ * deleted (p NULL: no dedupe key; the installation acting now). */
 static void trigger(struct world *w, void *self, struct pod *p)
 {
 	struct karp *k = self;
 	simtime now = w->s->now;
-	if (!karp_batch_trigger(&k->batch, now, p ? &p->batch_mark : NULL))
+	size_t i = p && k->n_ctl > 1 ? (size_t)p->svc->cfg->kcluster : k->cur;
+	struct karp_ctl *c = &k->ctl[i];
+	if (!karp_batch_trigger(&c->batch, now, p ? &p->batch_mark : NULL))
 		return;
-	k->batch_ev = sim_at(w->s, karp_batch_closes(&k->batch, k->cfg->batch_idle, k->cfg->batch_max), PRIO_CONTROL,
-			     batch_ev, k, 0);
+	c->batch_ev = sim_at(w->s, karp_batch_closes(&c->batch, k->cfg->batch_idle, k->cfg->batch_max), PRIO_CONTROL,
+			     batch_ev, k, i);
 }
 
 /* ---- interruptions and lost zones ---- */
@@ -721,9 +771,10 @@ static void interrupted(struct world *w, void *self, struct wnode *n)
 	struct karp *k = self;
 	if (n->static_node || n->pool < 0)
 		return;
+	k->cur = pool_ctl(k, n->pool);
 	const struct instance_type *it = catalog_find(k->cat, n->type);
 	if (it && n->spot && n->zone >= 0)
-		karp_offer_mark(&k->offers, (int)(it - k->cat->types), n->zone, KARP_SPOT, w->s->now);
+		karp_offer_mark(offers(k), (int)(it - k->cat->types), n->zone, KARP_SPOT, w->s->now);
 	simtime tgp = k->cfg->pools[n->pool].termination_grace;
 	release_replaced(w, n, false); /* a replacement in flight: its candidates are candidates again */
 	trigger(w, k, NULL);
@@ -834,7 +885,7 @@ static bool consolidatable_at(const struct karp *k, const struct wnode *n, simti
 static bool candidate_at(const struct karp *k, const struct wnode *n, simtime now)
 {
 	char why[EVICT_WHY_LEN];
-	return consolidatable_at(k, n, now) && !evict_karpenter_blocked(k->w, n, why, sizeof why);
+	return consolidatable_at(k, n, now) && mine(k, n) && !evict_karpenter_blocked(k->w, n, why, sizeof why);
 }
 
 /* A drifted node drift may take (PDBs and do-not-disrupt aside). */
@@ -1215,7 +1266,7 @@ static bool cmd_nodes(const struct karp *k, const struct karp_cmd *c)
 static void execute_multi(struct karp *k)
 {
 	struct world *w = k->w;
-	const struct karp_cmd *c = &k->cmd;
+	const struct karp_cmd *c = &ctl(k)->cmd;
 	struct scratch *x = k->x;
 	if (!cmd_nodes(k, c))
 		return;
@@ -1254,8 +1305,8 @@ static void execute_multi(struct karp *k)
 static void execute(struct karp *k)
 {
 	struct world *w = k->w;
-	const struct karp_cmd *c = &k->cmd;
-	k->pending = false;
+	const struct karp_cmd *c = &ctl(k)->cmd;
+	ctl(k)->pending = false;
 	if (c->kind != KARP_CMD_DELETE_EMPTY && c->n > 1) {
 		execute_multi(k);
 		return;
@@ -1292,8 +1343,9 @@ static void execute(struct karp *k)
 static simtime exec_ev(struct sim *s, void *obj, uint64_t arg)
 {
 	(void)s;
-	(void)arg;
-	execute(obj);
+	struct karp *k = obj;
+	k->cur = arg;
+	execute(k);
 	return SIM_DONE;
 }
 
@@ -1394,13 +1446,17 @@ static struct karp_cmd plan_stage(const struct karp *k, simtime now, bool empty)
 	return c;
 }
 
-struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now)
+struct karp_cmd karp_cluster_plan(const struct world *w, int cluster, simtime now)
 {
 	assert(w->sc->cluster.provisioner == PROV_KARPENTER && w->prov.self);
-	const struct karp *k = w->prov.self;
+	struct karp *k = w->prov.self; /* its scratch and the installation acting: the decision's workspace */
+	assert(cluster >= 0 && (size_t)cluster < k->n_ctl);
+	k->cur = (size_t)cluster;
 	struct karp_cmd c = plan_stage(k, now, true);
 	return c.kind == KARP_CMD_NONE ? plan_stage(k, now, false) : c;
 }
+
+struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now) { return karp_cluster_plan(w, 0, now); }
 
 static bool drift_step(struct karp *k);
 
@@ -1417,11 +1473,11 @@ static void plan_consolidation(struct karp *k)
 		c = plan_stage(k, w->s->now, false);
 	if (c.kind == KARP_CMD_NONE)
 		return;
-	k->cmd = c;
-	k->pending = true;
+	ctl(k)->cmd = c;
+	ctl(k)->pending = true;
 	for (int i = 0; i < c.n; i++)
 		node_log(w, by_num(w, c.num[i]), "disruption-candidate", c.reason);
-	sim_at(w->s, w->s->now + k->cfg->validation, PRIO_CONTROL, exec_ev, k, 0);
+	sim_at(w->s, w->s->now + k->cfg->validation, PRIO_CONTROL, exec_ev, k, k->cur);
 }
 
 /* ---- drift ----
@@ -1453,7 +1509,7 @@ static void plan_consolidation(struct karp *k)
 static bool drift_candidate(const struct karp *k, const struct wnode *n)
 {
 	char why[EVICT_WHY_LEN];
-	return drift_ready(n) && initialized(n) && moving_pods(n) > 0 &&
+	return drift_ready(n) && mine(k, n) && initialized(n) && moving_pods(n) > 0 &&
 	       !evict_karpenter_blocked(k->w, n, why, sizeof why);
 }
 
@@ -1629,8 +1685,10 @@ static simtime poll_ev(struct sim *s, void *obj, uint64_t arg)
 		}
 	}
 	note_blocked(k);
-	if (!k->pending)
-		plan_consolidation(k);
+	for (k->cur = 0; k->cur < k->n_ctl; k->cur++) /* each installation's own loop, one command each */
+		if (!ctl(k)->pending)
+			plan_consolidation(k);
+	k->cur = 0;
 	return s->now >= s->end ? SIM_DONE : k->cfg->poll;
 }
 
@@ -1641,7 +1699,9 @@ static void karp_initial(struct world *w, void *self)
 	(void)w;
 	struct karp *k = self;
 	k->up = true;
-	provision(k);
+	for (k->cur = 0; k->cur < k->n_ctl; k->cur++)
+		provision(k);
+	k->cur = 0;
 	k->up = false;
 }
 
@@ -1742,7 +1802,7 @@ static void settle_apply(struct karp *k, const struct karp_cmd *c)
 		const struct scn_nodepool *np = &k->cfg->pools[n->pool];
 		int t = c->replace;
 		uint64_t zones = node_zones(k, n);
-		struct karp_pick at = karp_offer_pick(&k->offers, &t, 1, zones, replace_cts(k, n->pool, t, zones), false,
+		struct karp_pick at = karp_offer_pick(offers(k), &t, 1, zones, replace_cts(k, n->pool, t, zones), false,
 						      w->s->now);
 		assert(at.type == t);
 		n->spot = at.k == KARP_SPOT;
@@ -1782,13 +1842,15 @@ static void settle_consolidation(struct karp *k)
 	simtime later = all_consolidatable(k);
 	/* Each node can go, or get cheaper once per type: a bound, not a guess. */
 	size_t most = w->n_nodes * (k->cat->n + 1) + 1;
-	for (size_t round = 0;; round++) {
-		struct karp_cmd c = karp_consolidation_plan(w, later);
-		if (c.kind == KARP_CMD_NONE)
-			break;
-		assert(round < most && "settling the cluster of t = 0 ends: each command makes it smaller or cheaper");
-		settle_apply(k, &c);
-	}
+	for (size_t i = 0; i < k->n_ctl; i++)
+		for (size_t round = 0;; round++) {
+			struct karp_cmd c = karp_cluster_plan(w, (int)i, later);
+			if (c.kind == KARP_CMD_NONE)
+				break;
+			assert(round < most && "settling the cluster of t = 0 ends: each command makes it smaller or cheaper");
+			settle_apply(k, &c);
+		}
+	k->cur = 0;
 }
 
 static int pods_pending(const struct world *w)
@@ -1811,7 +1873,9 @@ static void karp_settle(struct world *w, void *self)
 	for (int i = 0; i < SETTLE_LAUNCHES && pods_pending(w); i++) {
 		size_t before = w->n_nodes;
 		k->up = true;
-		provision(k);
+		for (k->cur = 0; k->cur < k->n_ctl; k->cur++)
+			provision(k);
+		k->cur = 0;
 		k->up = false;
 		if (w->n_nodes == before)
 			break;
@@ -1846,7 +1910,9 @@ static void karp_free(void *self)
 	free(k->x);
 	free(k->drift);
 	free(k->ds);
-	free(k->offers.until);
+	for (size_t i = 0; i < k->n_ctl; i++)
+		free(k->ctl[i].offers.until);
+	free(k->ctl);
 	karp_fits_release(&k->fits);
 	free(k);
 }
@@ -1865,8 +1931,16 @@ void karp_start(struct world *w)
 	k->x = xcalloc(1, sizeof *k->x);
 	k->x->left = xcalloc(2 * k->cfg->n_pools + 1, sizeof *k->x->left);
 	k->drift = xcalloc(k->cfg->n_pools + 1, sizeof *k->drift);
+	/* One installation per cluster, each with its own batch window,
+	 * command and unavailable-offerings cache (docs/clusters.md). */
+	k->n_ctl = w->sc->multi ? w->sc->multi->n_clusters : 1;
+	k->ctl = xcalloc(k->n_ctl, sizeof *k->ctl);
 	size_t n_offers = k->cat->n * c->n_zones * 2;
-	k->offers = (struct karp_offers){k->cat->n, c->n_zones, c->offer_price, xcalloc(n_offers + 1, sizeof(simtime))};
+	for (size_t i = 0; i < k->n_ctl; i++)
+		k->ctl[i] = (struct karp_ctl){
+			.cluster = w->sc->multi ? (int)i : -1,
+			.batch_ev = EVH_NONE,
+			.offers = {k->cat->n, c->n_zones, c->offer_price, xcalloc(n_offers + 1, sizeof(simtime))}};
 	k->ds = xcalloc(k->cfg->n_pools * k->cat->n + 1, sizeof *k->ds);
 	for (size_t p = 0; p < k->cfg->n_pools; p++)
 		for (size_t t = 0; t < k->cat->n; t++) {
@@ -1882,7 +1956,6 @@ void karp_start(struct world *w)
 	dist_prepare(&k->launch, &k->cfg->launch);
 	dist_prepare(&k->registration, &k->cfg->registration);
 	dist_prepare(&k->initialization, &k->cfg->initialization);
-	k->batch_ev = EVH_NONE;
 	w->prov = (struct provisioner){
 		.self = k,
 		.pod_unschedulable = trigger,

@@ -66,6 +66,14 @@ struct karp_cmd {
  * no rows, no events, nothing kept. */
 struct karp_cmd karp_consolidation_plan(const struct world *w, simtime now);
 
+/* The same for one cluster's Karpenter (`clusters:`, docs/clusters.md):
+ * each cluster has its own installation, and its decision takes only that
+ * cluster's nodes as candidates and as room for their pods. `cluster`
+ * indexes scenario.multi->clusters (0 without `clusters:`, where
+ * karp_consolidation_plan is this with 0). Writes only the provisioner's
+ * scratch. */
+struct karp_cmd karp_cluster_plan(const struct world *w, int cluster, simtime now);
+
 /* The instance type a new NodeClaim of pool `pool` of w (Karpenter's)
  * launches as for pods requesting (cpu cores, mem bytes, pods) beside the
  * DaemonSets: the cheapest of the pool's types that holds them within the
