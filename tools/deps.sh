@@ -6,7 +6,7 @@
 # (for `make notebooks` and `make test-notebook`; about 430 MB, so not part
 # of `make test`).
 set -eu
-pkgs="build-essential pkg-config libgsl-dev libsqlite3-dev libfyaml-dev libcriterion-dev gnuplot-nox sqlite3 valgrind tzdata prometheus"
+pkgs="build-essential pkg-config libgsl-dev libsqlite3-dev libfyaml-dev libcriterion-dev gnuplot-nox sqlite3 valgrind tzdata prometheus curl"
 for extra in "$@"; do
   case "$extra" in
     mpi) pkgs="$pkgs openmpi-bin libopenmpi-dev" ;;
