@@ -80,7 +80,8 @@ int plan_rollout_print(FILE *out, store *st, int64_t plan_id, int n_var, int rep
 			char ci[40], p50[16], p95[16], both[40];
 			snprintf(ci, sizeof ci, "%5.1f%% [%4.1f, %5.1f]", 100.0 * x->aborted / x->runs, 100 * lo, 100 * hi);
 			double *tmp = xmalloc((size_t)(x->aborted ? x->aborted : 1) * sizeof *tmp);
-			memcpy(tmp, x->rollback_s, (size_t)x->aborted * sizeof *tmp);
+			if (x->aborted) /* rollback_s is NULL without one: memcpy's source must not be */
+				memcpy(tmp, x->rollback_s, (size_t)x->aborted * sizeof *tmp);
 			fmt_s(p50, sizeof p50, plan_percentile(tmp, (size_t)x->aborted, 50));
 			fmt_s(p95, sizeof p95, plan_percentile(tmp, (size_t)x->aborted, 95));
 			free(tmp);

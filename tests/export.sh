@@ -85,7 +85,7 @@ else
     prometheus --config.file="$T/prom.yml" --storage.tsdb.path="$T/tsdb" --storage.tsdb.retention.time=100y \
       --web.listen-address=127.0.0.1:$port >"$T/prom.log" 2>&1 &
     prom=$!
-    for i in $(seq 1 60); do curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1 && break; sleep 0.5; done
+    for i in $(seq 1 240); do curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1 && break; sleep 0.5; done # up to 2 min on a busy machine
     got=$(curl -sG "http://127.0.0.1:$port/api/v1/query" \
       --data-urlencode 'query=histogram_quantile(0.99, istio_request_duration_milliseconds_bucket)' \
       --data-urlencode time=1717406100 | sed -n 's/.*"value":\[1717406100,"\([0-9.e+-]*\)"\].*/\1/p')
