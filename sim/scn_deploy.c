@@ -508,12 +508,12 @@ static int load_deploy_spec(struct ld *L, const struct ynode *v, struct scn_serv
 	static const char *const keys[] = {"replicas", "selector", "template", "strategy", "minReadySeconds",
 					   "revisionHistoryLimit", "progressDeadlineSeconds", "paused", NULL};
 	static const char *const bools[] = {"false", "true", NULL};
-	int64_t replicas = 1, ignored = 0;
+	int64_t replicas = 1, ignored = 0, min_ready = 0;
 	int paused = 0;
 	const struct ynode *sel, *t, *n;
 	if (ld_want_map(L, v, "spec") || ld_check_keys(L, v, keys, "the Deployment's spec") ||
 	    ld_get_int(L, v, "replicas", 1, MAX_REPLICAS, &replicas) ||
-	    ld_get_int(L, v, "minReadySeconds", 0, INT32_MAX, &ignored) ||
+	    ld_get_int(L, v, "minReadySeconds", 0, INT32_MAX, &min_ready) ||
 	    ld_get_int(L, v, "revisionHistoryLimit", 0, INT32_MAX, &ignored) ||
 	    ld_get_int(L, v, "progressDeadlineSeconds", 1, INT32_MAX, &ignored) ||
 	    ld_get_enum(L, v, "paused", bools, &paused) || !(sel = ld_need(L, v, "selector", "the Deployment's spec")) ||
@@ -521,6 +521,9 @@ static int load_deploy_spec(struct ld *L, const struct ynode *v, struct scn_serv
 	    load_template(L, t, s) || check_selector_labels(L, sel, v, s) ||
 	    ((n = yt_get(v, "strategy")) && load_strategy(L, n, &s->rollout)))
 		return -1;
+	if (min_ready > 0) /* accepted, but a Ready pod counts as available at once: say so */
+		ld_warn(L, yt_get(v, "minReadySeconds"),
+			"minReadySeconds is not modelled: a pod counts as available as soon as it is Ready");
 	s->replicas = (int)replicas;
 	return 0;
 }

@@ -532,6 +532,12 @@ static int load_rollout(struct ld *L, const struct ynode *doc, void *ctx)
 	}
 	d->name = xstrdup(name ? name : R->s->name);
 	int64_t replicas = R->s->replicas;
+	int64_t min_ready = 0;
+	if (ld_get_int(L, spec, "minReadySeconds", 0, INT32_MAX, &min_ready))
+		return -1;
+	if (min_ready > 0) /* accepted, but the canary's pods count as available once Ready: say so */
+		ld_warn(L, yt_get(spec, "minReadySeconds"),
+			"minReadySeconds is not modelled: a pod counts as available as soon as it is Ready");
 	if ((n = yt_get(spec, "replicas")) && ld_get_int(L, spec, "replicas", 0, MAX_REPLICAS, &replicas))
 		return -1;
 	if (replicas != R->s->replicas)

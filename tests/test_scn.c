@@ -756,6 +756,11 @@ Test(scn, deployment_values)
 	cr_expect_eq(s->selector.exprs[0].op, REQ_IN);
 	cr_expect_eq(s->selector.exprs[0].n_values, 2);
 	cr_expect_eq(s->selector.exprs[1].op, REQ_DOES_NOT_EXIST);
+	/* minReadySeconds is accepted, with a warning at it: not modelled. */
+	bool warned = false;
+	for (size_t i = 0; i < sc.n_warnings; i++)
+		warned |= strstr(sc.warnings[i], "warning: minReadySeconds is not modelled") != NULL;
+	cr_expect(warned, "no warning for minReadySeconds: 5");
 	scn_free(&sc);
 	/* A container without a limit: the pod has none. Recreate. */
 	const char *y2 = DEP_HEAD "        selector: {matchLabels: {app: a}}\n        strategy: {type: Recreate}\n"
