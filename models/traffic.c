@@ -137,37 +137,12 @@ static double diurnal_min(const struct pattern *p, double a_s, double b_s)
 	return HR_MIN(diurnal_at(p, a_s), diurnal_at(p, b_s));
 }
 
-/* The index of the first row with time > t_s (rows 0..n). */
-static size_t trace_upper(const struct trace *tr, double t_s)
-{
-	size_t lo = 0, hi = tr->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (tr->t[mid] <= t_s)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static double trace_at(const struct trace *tr, double t_s)
-{
-	size_t i = trace_upper(tr, t_s);
-	if (i == 0)
-		return tr->rps[0];
-	if (i == tr->n)
-		return tr->rps[tr->n - 1];
-	double w = (t_s - tr->t[i - 1]) / (tr->t[i] - tr->t[i - 1]);
-	return tr->rps[i - 1] + w * (tr->rps[i] - tr->rps[i - 1]);
-}
-
 /* Linear between rows: the maximum is at an end or at a row inside. Rows
  * within a nanosecond of the ends count too, as the segment ends were
  * rounded to whole nanoseconds. */
 static double trace_max(const struct trace *tr, double a_s, double b_s)
 {
-	double m = HR_MAX(trace_at(tr, a_s), trace_at(tr, b_s));
+	double m = HR_MAX(trace_value(tr, a_s), trace_value(tr, b_s));
 	for (size_t i = trace_upper(tr, a_s - 2e-9); i < tr->n && tr->t[i] <= b_s + 2e-9; i++)
 		m = HR_MAX(m, tr->rps[i]);
 	return m;
@@ -175,7 +150,7 @@ static double trace_max(const struct trace *tr, double a_s, double b_s)
 
 static double trace_min(const struct trace *tr, double a_s, double b_s)
 {
-	double m = HR_MIN(trace_at(tr, a_s), trace_at(tr, b_s));
+	double m = HR_MIN(trace_value(tr, a_s), trace_value(tr, b_s));
 	for (size_t i = trace_upper(tr, a_s - 2e-9); i < tr->n && tr->t[i] <= b_s + 2e-9; i++)
 		m = HR_MIN(m, tr->rps[i]);
 	return m;
@@ -233,7 +208,7 @@ static double pattern_at(const struct pattern *p, simtime t)
 	case PATTERN_DIURNAL:
 		return diurnal_at(p, sim_to_s(t));
 	case PATTERN_TRACE:
-		return p->trace.step ? step_at(&p->trace, t) : trace_at(&p->trace, sim_to_s(t));
+		return p->trace.step ? step_at(&p->trace, t) : trace_value(&p->trace, sim_to_s(t));
 	default:
 		return 1;
 	}

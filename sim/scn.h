@@ -44,6 +44,12 @@ struct trace {
 	size_t n_filled;  /* points filled under the gap policy */
 	size_t n_series;  /* series summed */
 };
+/* Its reading, for the loader and the traffic model alike (sim/trace.c): the
+ * index of the first row with time > s (0..n), by binary search; and its rate
+ * s seconds after t = 0 (held at its ends; linear between rows read as
+ * points, constant over intervals). */
+size_t trace_upper(const struct trace *t, double s);
+double trace_value(const struct trace *t, double s);
 
 enum pattern_kind {
 	PATTERN_CONSTANT, /* 1 */

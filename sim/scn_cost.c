@@ -36,24 +36,6 @@ static double diurnal_mean(double amp, double peak_h, double a, double b)
 	return 1 + amp * (sin(w * (b - peak_h)) - sin(w * (a - peak_h))) / (w * (b - a));
 }
 
-/* The trace's rate at s seconds after its first row: linear between rows,
- * held at the last one after them. */
-static double trace_at(const struct trace *t, double s)
-{
-	if (s >= t->t[t->n - 1])
-		return t->rps[t->n - 1];
-	size_t lo = 0, hi = t->n - 1;
-	while (hi - lo > 1) {
-		size_t mid = (lo + hi) / 2;
-		if (t->t[mid] <= s)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	double f = (s - t->t[lo]) / (t->t[hi] - t->t[lo]);
-	return t->rps[lo] + f * (t->rps[hi] - t->rps[lo]);
-}
-
 /* A 24 h trace whose first row is at clock time start_s, into c->day. */
 static int load_day_trace(struct ld *L, const struct ynode *v, double start_s, struct scn_cost *c)
 {
@@ -75,7 +57,7 @@ static int load_day_trace(struct ld *L, const struct ynode *v, double start_s, s
 		double m = 0;
 		for (int k = 0; k < 60; k++) {
 			double clock = h * 3600.0 + k * 60 + 30, s = fmod(clock - start_s + 86400, 86400);
-			m += trace_at(&t, s);
+			m += trace_value(&t, s);
 		}
 		c->day[h] = m / 60;
 		sum += c->day[h];

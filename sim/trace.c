@@ -1027,8 +1027,7 @@ void trace_free(struct trace *t)
 	*t = (struct trace){0};
 }
 
-/* The index of the first row with time > s (rows 0..n). */
-static size_t upper(const struct trace *t, double s)
+size_t trace_upper(const struct trace *t, double s)
 {
 	size_t lo = 0, hi = t->n;
 	while (lo < hi) {
@@ -1043,7 +1042,7 @@ static size_t upper(const struct trace *t, double s)
 
 double trace_value(const struct trace *t, double s)
 {
-	size_t i = upper(t, s);
+	size_t i = trace_upper(t, s);
 	if (i == 0)
 		return t->rps[0];
 	if (t->step || i == t->n)

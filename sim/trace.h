@@ -76,8 +76,7 @@ int trace_load(struct trace *out, const char *path, struct herr *e);
 int trace_parse(struct trace *out, const char *name, const char *text, size_t len, struct herr *e);
 void trace_free(struct trace *t);
 
-/* The trace's rate s seconds after t = 0 (held at its ends). */
-double trace_value(const struct trace *t, double s);
+/* trace_upper and trace_value are declared beside struct trace (sim/scn.h). */
 
 /*
  * Cuts t to the absolute window [from, to] (Unix seconds; NAN leaves that
