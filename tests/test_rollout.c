@@ -1167,3 +1167,29 @@ Test(rollout, bad_input)
 		scn_free(&sc);
 	}
 }
+
+/* The Rollout's minReadySeconds is accepted with a warning at its value: it
+ * is not modelled (the canary's pods count as available once Ready). */
+Test(rollout, min_ready_seconds_warns)
+{
+	char text[4096];
+	snprintf(text, sizeof text, "%s",
+		 SCN_HEAD "      version: {}\n" SCN_ANALYSIS SCN_ROLLOUT("[{setWeight: 20}, {pause: {}}]"));
+	char *spec = strstr(text, "        spec:\n          strategy:");
+	cr_assert(spec);
+	char out[4200];
+	size_t head = (size_t)(spec - text) + strlen("        spec:\n");
+	snprintf(out, sizeof out, "%.*s          minReadySeconds: 10\n%s", (int)head, text, text + head);
+	char dir[] = "/tmp/hr-rollout-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	struct scenario sc;
+	harness_load(&sc, harness_put(dir, "s.yaml", out));
+	bool warned = false;
+	for (size_t i = 0; i < sc.n_warnings; i++)
+		warned |= strstr(sc.warnings[i], "warning: minReadySeconds is not modelled") != NULL;
+	cr_expect(warned, "no warning for the Rollout's minReadySeconds: 10");
+	scn_free(&sc);
+	char cmd[80];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
